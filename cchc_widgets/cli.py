@@ -1,0 +1,232 @@
+"""`cchc`: validate criteria sets, score files, and read what the store holds.
+
+Exit codes: 0 done; 1 a file or argument was refused (every problem printed to stderr);
+2 wrong command-line usage; 3 scored, but published totals differ from their components by
+more than the tolerance.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from . import engine
+from .problems import Problem, ProblemsError
+from .scores_io import read_scores
+from .spec import check_criteria, load_criteria
+
+OUT_FORMATS = (".csv", ".xlsx")
+EXIT_MISMATCH = 3
+
+
+def _out_path(text: str | None) -> Path | None:
+    """Refuse an unusable --out before any work is done."""
+    if text is None:
+        return None
+    path = Path(text)
+    if path.suffix.lower() not in OUT_FORMATS:
+        raise ProblemsError([Problem(text, "--out phải là tệp .csv hoặc .xlsx")])
+    if not path.parent.exists():
+        raise ProblemsError([Problem(text, f"thư mục '{path.parent}' không tồn tại")])
+    return path
+
+
+def _readable(frame: pd.DataFrame) -> str:
+    """Two decimals for numbers, a dash for nothing (no class, no rank)."""
+    shown = frame.astype(object).copy()
+    for column in frame.columns:
+        if pd.api.types.is_float_dtype(frame[column]):
+            shown[column] = [f"{x:.2f}" if pd.notna(x) else None for x in frame[column]]
+    return shown.where(frame.notna(), "—").to_string(index=False)
+
+
+def _write(frame: pd.DataFrame, path: Path | None, title: str = "") -> None:
+    if path is None:
+        if title:
+            print(title)
+        print(_readable(frame))
+    elif path.suffix.lower() == ".xlsx":
+        frame.to_excel(path, index=False)
+    else:
+        frame.to_csv(path, index=False)
+
+
+def _result_table(scored: engine.Scored, cs_top: tuple[str, ...], names: dict[str, str] | None = None) -> pd.DataFrame:
+    res = scored.results.sort_values(["period", "rank", "unit"], na_position="last")
+    columns = ["unit", *cs_top, "total", "index", "rank", "class"]
+    if res["period"].nunique() > 1:
+        columns.insert(0, "period")
+    table = res[columns].copy()
+    if names:
+        table.insert(columns.index("unit") + 1, "name", table["unit"].map(names).fillna(""))
+    return table.reset_index(drop=True)
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    bad = 0
+    for path in args.paths:
+        problems = check_criteria(path)
+        if problems:
+            bad += 1
+            print(f"{path}: {len(problems)} lỗi", file=sys.stderr)
+            for problem in problems:
+                print(f"  {problem}", file=sys.stderr)
+        else:
+            cs = load_criteria(path)
+            print(
+                f"{path}: hợp lệ — {len(cs.nodes)} mục, {len(cs.leaf_codes)} mục lá, {cs.depth} cấp, tổng {cs.max_points:g} điểm"
+            )
+    return 1 if bad else 0
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    if args.tolerance < 0:
+        raise ProblemsError([Problem("--tolerance", "sai số cho phép không được âm")])
+    out = _out_path(args.out)
+    cs = load_criteria(args.criteria)
+    data = read_scores(args.scores, cs, period=args.period)
+    scored = engine.aggregate(data.scores, cs)
+    _write(_result_table(scored, cs.top_codes), out)
+    mismatches = engine.check_subtotals(data.given, scored.nodes, cs, args.tolerance)
+    if mismatches.empty:
+        return 0
+    print(f"{len(mismatches)} tổng được công bố khác tổng các thành phần quá sai số {args.tolerance:g}:", file=sys.stderr)
+    print(mismatches.to_string(index=False, float_format=lambda x: f"{x:.6g}"), file=sys.stderr)
+    return EXIT_MISMATCH
+
+
+def _store(args: argparse.Namespace):  # noqa: ANN202 - imported lazily: scoring files needs no database
+    from .store import Store
+
+    return Store(getattr(args, "db", None))
+
+
+def _period(store, wanted: str | None) -> str:  # noqa: ANN001
+    known = list(store.periods()["id"])
+    if not known:
+        raise ProblemsError([Problem(store.url, "kho dữ liệu chưa có kỳ đánh giá nào (chạy `cchc demo` để nạp dữ liệu mẫu)")])
+    if wanted is None:
+        return known[-1]
+    if wanted not in known:
+        raise ProblemsError([Problem(store.url, f"không có kỳ '{wanted}' (có: {', '.join(known)})")])
+    return wanted
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .demo import load_demo
+
+    store = _store(args)
+    written = load_demo(store)
+    for period, count in written.items():
+        print(f"kỳ {period}: {count} điểm mới hoặc thay đổi")
+    print(f"dữ liệu mẫu (mô phỏng) đã có trong {store.url}")
+    return 0
+
+
+def cmd_periods(args: argparse.Namespace) -> int:
+    for row in _store(args).periods().itertuples():
+        print(f"{row.id}\t{row.name}")
+    return 0
+
+
+def cmd_units(args: argparse.Namespace) -> int:
+    store = _store(args)
+    period = _period(store, args.period) if args.period is not None else None
+    for row in store.units(period).itertuples():
+        print(f"{row.id}\t{row.name}")
+    return 0
+
+
+def cmd_ranking(args: argparse.Namespace) -> int:
+    out = _out_path(args.out)
+    store = _store(args)
+    period = _period(store, args.period)
+    cs = store.criteria_for(period)
+    names = dict(zip(*store.units(period)[["id", "name"]].T.values, strict=True))
+    table = _result_table(store.score_period(period), cs.top_codes, names)
+    _write(table, out, title=f"Xếp hạng chỉ số CCHC — kỳ {period} ({cs.name})")
+    return 0
+
+
+def cmd_differences(args: argparse.Namespace) -> int:
+    out = _out_path(args.out)
+    store = _store(args)
+    period = _period(store, args.period)
+    cs = store.criteria_for(period)
+    diff = engine.differences(engine.resolve(store.scores(period=period, unit=args.unit), cs))
+    if not args.all:
+        diff = diff[diff["changed"]]
+    table = diff[["unit", "code", "points_self", "points_appraisal", "diff", "reason"]]
+    _write(table.reset_index(drop=True), out, title=f"Tự đánh giá và thẩm định khác nhau — kỳ {period}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--db",
+        default=argparse.SUPPRESS,
+        metavar="URL",
+        help="SQLAlchemy database URL (default: CCHC_DB, else an SQLite file in the data directory)",
+    )
+    parser = argparse.ArgumentParser(
+        prog="cchc", parents=[common], description="Chỉ số CCHC: validate criteria sets, score units, rank them."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("validate", parents=[common], help="check criteria files (YAML, CSV, xlsx)")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("score", parents=[common], help="score units from a CSV/xlsx file")
+    p.add_argument("--criteria", required=True, metavar="PATH")
+    p.add_argument("--scores", required=True, metavar="PATH")
+    p.add_argument("--period", metavar="P")
+    p.add_argument("--out", metavar="PATH", help=".csv or .xlsx; a table on stdout without it")
+    p.add_argument(
+        "--tolerance",
+        type=float,
+        default=0.001,
+        help="allowed difference between a published total and the sum of its parts (default 0.001)",
+    )
+    p.set_defaults(func=cmd_score)
+
+    p = sub.add_parser("demo", parents=[common], help="load the synthetic demo into the store (idempotent)")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("periods", parents=[common], help="list periods: id<TAB>name")
+    p.set_defaults(func=cmd_periods)
+
+    p = sub.add_parser("units", parents=[common], help="list units: id<TAB>name")
+    p.add_argument("--period", metavar="P")
+    p.set_defaults(func=cmd_units)
+
+    p = sub.add_parser("ranking", parents=[common], help="results of a period from the store")
+    p.add_argument("--period", metavar="P", help="default: the latest period")
+    p.add_argument("--out", metavar="PATH")
+    p.set_defaults(func=cmd_ranking)
+
+    p = sub.add_parser("differences", parents=[common], help="self-assessment vs appraisal of a period")
+    p.add_argument("--period", metavar="P", help="default: the latest period")
+    p.add_argument("--unit", metavar="U")
+    p.add_argument("--all", action="store_true", help="also rows where the appraisal agrees")
+    p.add_argument("--out", metavar="PATH")
+    p.set_defaults(func=cmd_differences)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except ProblemsError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,126 @@
+"""Synthetic demo scores for Điện Biên's provincial departments, from a fixed seed.
+
+The unit names are the real public names of the province's departments and agencies; every
+score is invented. The files in `data/` are this module's output (`python -m
+cchc_widgets.demo --write`), and a test regenerates them to prove it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+
+import numpy as np
+import pandas as pd
+
+from .resources import REFERENCE_CRITERIA, REPO_DIR, resource
+from .rules import CountRule, LevelsRule, ManualRule, PercentRule, Rule, YesNoRule
+from .spec import CriteriaSet, load_criteria
+from .store import Store
+
+SEED = 2016
+PERIODS = {"2016": "Năm 2016", "2017": "Năm 2017"}
+UNITS_FILE = "data/units.csv"
+SCORES_FILE = "data/demo_scores.csv"
+AUTHOR = "dữ liệu mô phỏng"
+APPRAISED_2017 = 12  # the 2017 appraisal is still under way: only the first units are done
+REASONS: dict[type[Rule], tuple[str, ...]] = {
+    YesNoRule: ("Không có tài liệu kiểm chứng kèm theo", "Tài liệu kiểm chứng chưa chứng minh được nội dung tiêu chí"),
+    LevelsRule: ("Văn bản ban hành sau thời hạn quy định", "Tài liệu kiểm chứng chưa đầy đủ"),
+    PercentRule: ("Số liệu tự đánh giá không khớp với báo cáo gửi Sở Nội vụ", "Một số kết quả chưa có sản phẩm kiểm chứng"),
+    CountRule: ("Thiếu báo cáo hoặc báo cáo không đúng mẫu",),
+    ManualRule: ("Hội đồng thẩm định đánh giá mức độ thấp hơn tự đánh giá",),
+}
+
+
+def _declare(rule: Rule, max_points: float, u: float, planned: int) -> str:
+    """A declared value that gets better as `u` (0–1) grows, written as a person would type it."""
+    if isinstance(rule, YesNoRule):
+        return "có" if u > 0.3 else "không"
+    if isinstance(rule, LevelsRule):
+        ordered = sorted(rule.levels, key=lambda lv: -lv.points)
+        return ordered[min(len(ordered) - 1, int((1 - u) * len(ordered) * 0.9))].label
+    if isinstance(rule, PercentRule):
+        share = min(1.0, 0.55 + 0.5 * u)
+        if rule.input == "pair":
+            return f"{round(planned * share)}/{planned}"
+        return f"{round(100 * share, 1):g}%"
+    if isinstance(rule, CountRule):
+        return str(min(rule.required, round(rule.required * (0.4 + 0.7 * u))))
+    if isinstance(rule, ManualRule):
+        step = rule.step or 0.25
+        return f"{math.floor(max_points * min(1.0, 0.3 + 0.8 * u) / step) * step:g}"
+    raise TypeError(type(rule))
+
+
+def generate(cs: CriteriaSet, unit_ids: list[str], seed: int = SEED) -> pd.DataFrame:
+    """Long frame: period, unit, code, stage, value, note — self-assessments for every unit,
+    appraisals for every unit in 2016 and the first units in 2017, some N/A, some reductions."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    quality = rng.uniform(0.5, 0.95, size=len(unit_ids))
+    for p, period in enumerate(PERIODS):
+        quality = np.clip(quality + rng.normal(0.03, 0.06, size=len(unit_ids)) * p, 0.3, 1.0)
+        for k, unit in enumerate(unit_ids):
+            appraised = p == 0 or k < APPRAISED_2017
+            for code in cs.leaf_codes:
+                node = cs[code]
+                planned = int(rng.integers(4, 40))
+                u = float(np.clip(quality[k] + rng.normal(0, 0.2), 0, 1))
+                drop = float(rng.uniform(0.2, 0.5))
+                cut = rng.random() < 0.18
+                reasons = REASONS[type(node.rule)]
+                reason = reasons[int(rng.integers(len(reasons)))]
+                if node.allow_na and rng.random() < 0.15:
+                    rows.append((period, unit, code, "self", "N/A", "Không phát sinh trong năm"))
+                    if appraised:
+                        rows.append((period, unit, code, "appraisal", "N/A", ""))
+                    continue
+                own = _declare(node.rule, node.max_points, u, planned)
+                rows.append((period, unit, code, "self", own, ""))
+                if not appraised:
+                    continue
+                lower = _declare(node.rule, node.max_points, max(0.0, u - drop), planned)
+                if cut and node.rule.score(lower, node.max_points) < node.rule.score(own, node.max_points):
+                    rows.append((period, unit, code, "appraisal", lower, reason))
+                else:
+                    rows.append((period, unit, code, "appraisal", own, ""))
+    return pd.DataFrame(rows, columns=["period", "unit", "code", "stage", "value", "note"])
+
+
+def demo_units() -> pd.DataFrame:
+    return pd.read_csv(resource(UNITS_FILE), dtype=str, keep_default_na=False)
+
+
+def demo_scores() -> pd.DataFrame:
+    return pd.read_csv(resource(SCORES_FILE), dtype=str, keep_default_na=False)
+
+
+def load_demo(store: Store) -> dict[str, int]:
+    """Put the demo into a store; running it again changes nothing. Returns rows written per period."""
+    cs = load_criteria(resource(REFERENCE_CRITERIA))
+    unit_frame = demo_units()
+    frame = demo_scores()
+    written = {}
+    for period, name in PERIODS.items():
+        store.add_period(period, name, cs)
+        store.add_units(unit_frame, period=period)
+        rows = frame[frame["period"] == period].drop(columns="period")
+        report = store.save_scores(period, rows, author=AUTHOR, action="demo")
+        written[period] = report.inserted + report.updated
+    return written
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Regenerate the synthetic demo scores in data/.")
+    parser.add_argument("--write", action="store_true", help="write data/demo_scores.csv")
+    args = parser.parse_args(argv)
+    cs = load_criteria(resource(REFERENCE_CRITERIA))
+    frame = generate(cs, list(demo_units()["id"]))
+    if args.write:
+        frame.to_csv(REPO_DIR / SCORES_FILE, index=False)
+    print(f"{len(frame)} dòng điểm mô phỏng")
+
+
+if __name__ == "__main__":
+    main()

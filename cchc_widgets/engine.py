@@ -1,0 +1,325 @@
+"""The scoring engine: pure pandas/numpy from a long frame of scores to results.
+
+Input is long (period · unit · code · stage with points, a declared value or N/A), so the
+same functions serve the CLI, the store, the widgets and the what-ifs. Aggregation is one
+matrix product (leaf points × a leaf→node membership matrix), which is what keeps a
+thousand units fast; rule checks run per criterion code over arrays, not per row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .problems import Problem, ProblemsError
+from .rules import NA, RuleInputError, is_blank, score_declared
+from .spec import ClassBand, CriteriaSet
+
+STAGES = ("self", "appraisal")
+STAGE_ALIASES = {
+    "self": "self",
+    "tự đánh giá": "self",
+    "tu danh gia": "self",
+    "tđg": "self",
+    "appraisal": "appraisal",
+    "thẩm định": "appraisal",
+    "tham dinh": "appraisal",
+    "tđ": "appraisal",
+}
+KEY = ["period", "unit"]
+RESULT_TAIL = ["total", "max", "index", "rank", "class"]
+TOTAL = "total"
+
+
+def _where(frame: pd.DataFrame, i: int) -> str:
+    if "_where" in frame.columns and isinstance(frame["_where"].iat[i], str):
+        return frame["_where"].iat[i]
+    return f"dòng {i + 1}"
+
+
+def resolve(scores: pd.DataFrame, cs: CriteriaSet, file: str = "<dữ liệu>") -> pd.DataFrame:
+    """Checked leaf scores with points computed from declared values.
+
+    Returns columns period, unit, code, stage, value, points (NaN when N/A), na, note.
+    Raises `ProblemsError` naming every bad row; nothing is half-resolved.
+    """
+    frame = scores.reset_index(drop=True).copy()
+    for column, default in (("period", ""), ("stage", "self"), ("note", ""), ("value", None), ("na", False)):
+        if column not in frame.columns:
+            frame[column] = default
+    if "points" not in frame.columns:
+        frame["points"] = np.nan
+    frame["period"] = frame["period"].fillna("").astype(str)
+    frame["unit"] = frame["unit"].astype(str)
+    frame["code"] = frame["code"].astype(str)
+    frame["note"] = frame["note"].fillna("").astype(str)
+    frame["na"] = frame["na"].fillna(False).astype(bool)
+    frame["value"] = frame["value"].astype(object)
+    problems: list[Problem] = []
+
+    stage_codes, stage_names = pd.factorize(frame["stage"].fillna("self").astype(str))
+    mapped = np.array([STAGE_ALIASES.get(name.strip().lower()) for name in stage_names] + [None], dtype=object)
+    stage = pd.Series(mapped[stage_codes], index=frame.index, dtype=object)
+    for i in np.flatnonzero(stage.isna().to_numpy()):
+        problems.append(
+            Problem(
+                file,
+                f"giai đoạn '{frame['stage'].iat[i]}' không có; dùng self (tự đánh giá) hoặc appraisal (thẩm định)",
+                frame["code"].iat[i],
+                _where(frame, i),
+            )
+        )
+    frame["stage"] = stage.fillna("self")
+
+    known = frame["code"].isin(cs.leaf_codes).to_numpy()
+    for i in np.flatnonzero(~known):
+        code = frame["code"].iat[i]
+        text = "là mục tổng hợp; chỉ chấm điểm các mục lá" if code in cs.nodes else "không có trong bộ tiêu chí"
+        problems.append(Problem(file, f"mã '{code}' {text}", code, _where(frame, i)))
+
+    dupes = frame.duplicated(subset=[*KEY, "code", "stage"], keep="first").to_numpy()
+    for i in np.flatnonzero(dupes & known):
+        problems.append(
+            Problem(
+                file,
+                f"điểm của đơn vị '{frame['unit'].iat[i]}' cho mã này bị nhập hai lần",
+                frame["code"].iat[i],
+                _where(frame, i),
+            )
+        )
+
+    points = pd.to_numeric(frame["points"], errors="coerce").to_numpy(dtype=float, copy=True)
+    bad_points = frame["points"].notna().to_numpy() & np.isnan(points)
+    has_value = frame["value"].notna().to_numpy(dtype=bool, copy=True)
+    for i in np.flatnonzero(has_value):
+        has_value[i] = not is_blank(frame["value"].iat[i])
+    na = frame["na"].to_numpy(dtype=bool).copy()
+
+    for i in np.flatnonzero(has_value & known):
+        node = cs[frame["code"].iat[i]]
+        try:
+            got = score_declared(node.rule, frame["value"].iat[i], node.max_points, node.allow_na)
+        except RuleInputError as exc:
+            problems.append(Problem(file, str(exc), node.code, _where(frame, i)))
+            continue
+        if got is NA:
+            na[i], points[i] = True, np.nan
+        else:
+            points[i] = got
+    for i in np.flatnonzero(bad_points & ~has_value):
+        problems.append(
+            Problem(file, f"điểm phải là một số; đã nhập '{frame['points'].iat[i]}'", frame["code"].iat[i], _where(frame, i))
+        )
+
+    given = known & ~has_value & ~na & ~np.isnan(points)
+    codes = frame["code"].to_numpy()
+    given_rows = np.flatnonzero(given)
+    for code, where in pd.Series(given_rows).groupby(codes[given_rows]).indices.items():
+        node = cs[code]
+        rows = given_rows[where]
+        for i in _unreachable(node, points[rows], rows):
+            try:
+                node.rule.check_points(points[i], node.max_points)
+            except RuleInputError as exc:
+                problems.append(Problem(file, str(exc), code, _where(frame, i)))
+    for i in np.flatnonzero(na & known):
+        if not cs[codes[i]].allow_na:
+            problems.append(Problem(file, "tiêu chí này không cho phép chọn Không áp dụng", codes[i], _where(frame, i)))
+
+    if problems:
+        raise ProblemsError(problems)
+    frame["points"] = np.where(na, np.nan, points)
+    frame["na"] = na
+    scored = ~np.isnan(frame["points"].to_numpy()) | na
+    columns = [*KEY, "code", "stage", "value", "points", "na", "note"]
+    return frame.loc[scored, columns].reset_index(drop=True)
+
+
+def _unreachable(node: Any, values: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Rows whose points this node's rule can never give (checked as arrays, per code)."""
+    bad = (values < -1e-9) | (values > node.max_points + 1e-9)
+    reach = node.rule.reachable(node.max_points)
+    if reach is not None:
+        near = np.abs(values[:, None] - np.asarray(reach, dtype=float)[None, :]) <= 1e-6
+        bad |= ~near.any(axis=1)
+    return rows[bad]
+
+
+def final_scores(resolved: pd.DataFrame) -> pd.DataFrame:
+    """One row per period·unit·code: the appraisal where there is one, else the self-assessment."""
+    order = resolved["stage"].map({s: i for i, s in enumerate(STAGES)})
+    ranked = resolved.assign(_order=order).sort_values("_order", kind="stable")
+    last = ranked.drop_duplicates(subset=[*KEY, "code"], keep="last")
+    return last.drop(columns="_order").sort_index().reset_index(drop=True)
+
+
+def membership(cs: CriteriaSet) -> tuple[list[str], np.ndarray]:
+    """Codes of all nodes and the leaf × node 0/1 matrix (a leaf belongs to itself and its ancestors)."""
+    codes = list(cs.nodes)
+    col = {c: j for j, c in enumerate(codes)}
+    matrix = np.zeros((len(cs.leaf_codes), len(codes)))
+    for i, leaf in enumerate(cs.leaf_codes):
+        for code in (leaf, *cs.ancestors(leaf)):
+            matrix[i, col[code]] = 1.0
+    return codes, matrix
+
+
+def leaf_matrices(resolved: pd.DataFrame, cs: CriteriaSet) -> tuple[pd.MultiIndex, np.ndarray, np.ndarray]:
+    """Key index (period, unit) and the final points and N/A matrices (keys × leaves).
+
+    Stages are written in order, so an appraisal overwrites the self-assessment of the same
+    cell: the "final score" rule as array assignment. Unscored cells are 0 and applicable.
+    """
+    keys = pd.MultiIndex.from_frame(resolved[KEY].drop_duplicates())
+    rows = keys.get_indexer(pd.MultiIndex.from_frame(resolved[KEY]))
+    cols = pd.Index(cs.leaf_codes).get_indexer(resolved["code"])
+    values = np.nan_to_num(resolved["points"].to_numpy(dtype=float))
+    flags = resolved["na"].to_numpy(dtype=bool)
+    stages = resolved["stage"].to_numpy()
+    points = np.zeros((len(keys), len(cs.leaf_codes)))
+    na = np.zeros_like(points, dtype=bool)
+    for stage in STAGES:
+        pick = stages == stage
+        points[rows[pick], cols[pick]] = values[pick]
+        na[rows[pick], cols[pick]] = flags[pick]
+    return keys, points, na
+
+
+def rank_desc(values: pd.Series, groups: pd.Series | None = None) -> pd.Series:
+    """High to low; ties share the best rank (1, 2, 2, 4). Float noise below 1e-9 is a tie."""
+    rounded = values.round(9)
+    ranked = (
+        rounded.groupby(groups).rank(method="min", ascending=False)
+        if groups is not None
+        else rounded.rank(method="min", ascending=False)
+    )
+    return ranked.astype("Int64")
+
+
+def classify(index: pd.Series, bands: tuple[ClassBand, ...]) -> pd.Series:
+    """The class label of each index (%); none below the lowest band or without an index."""
+    out = pd.Series([None] * len(index), index=index.index, dtype=object)
+    if not bands:
+        return out
+    ordered = sorted(bands, key=lambda b: b.min)
+    mins = np.array([b.min for b in ordered])
+    values = index.round(9).to_numpy(dtype=float)
+    pos = np.searchsorted(mins, values, side="right") - 1
+    ok = (pos >= 0) & ~np.isnan(values)
+    out.iloc[np.flatnonzero(ok)] = [ordered[p].label for p in pos[ok]]
+    return out
+
+
+@dataclass(frozen=True)
+class Scored:
+    """Results of one scoring run. `results`: one row per period·unit (points per top-level
+    node, total, applicable max, index %, rank, class); `nodes`: every node of every unit
+    (points, applicable max, index %)."""
+
+    results: pd.DataFrame
+    nodes: pd.DataFrame
+
+    def component_index(self) -> pd.DataFrame:
+        """Each top-level node's index (%) per period·unit, one column per code."""
+        top = self.nodes[self.nodes["level"] == 1]
+        wide = top.pivot_table(index=KEY, columns="code", values="index", sort=False, dropna=False)
+        return wide.reset_index().rename_axis(columns=None)
+
+
+def aggregate(resolved: pd.DataFrame, cs: CriteriaSet) -> Scored:
+    """Points of every node, totals, indices, ranks and classes from resolved leaf scores
+    (any stages; the final score of each cell is taken as `final_scores` describes)."""
+    codes, member = membership(cs)
+    keys, points, na = leaf_matrices(resolved, cs)
+    leaf_max = np.array([cs[c].max_points for c in cs.leaf_codes])
+    applicable = np.where(na, 0.0, leaf_max[None, :])
+    node_points = points @ member
+    node_max = applicable @ member
+    with np.errstate(invalid="ignore", divide="ignore"):
+        node_index = np.where(node_max > 0, 100.0 * node_points / node_max, np.nan)
+
+    key_frame = keys.to_frame(index=False)
+    top_cols = [codes.index(c) for c in cs.top_codes]
+    results = key_frame.copy()
+    for code, j in zip(cs.top_codes, top_cols, strict=True):
+        results[code] = node_points[:, j]
+    results["total"] = node_points[:, top_cols].sum(axis=1)
+    results["max"] = node_max[:, top_cols].sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        results["index"] = np.where(results["max"] > 0, 100.0 * results["total"] / results["max"], np.nan)
+    results["rank"] = rank_desc(results["index"], results["period"])
+    results["class"] = classify(results["index"], cs.classes)
+
+    n_keys, n_nodes = node_points.shape
+    nodes = pd.DataFrame(
+        {
+            "period": np.repeat(key_frame["period"].to_numpy(), n_nodes),
+            "unit": np.repeat(key_frame["unit"].to_numpy(), n_nodes),
+            "code": np.tile(codes, n_keys),
+            "level": np.tile([cs[c].level for c in codes], n_keys),
+            "points": node_points.ravel(),
+            "max": node_max.ravel(),
+            "index": node_index.ravel(),
+        }
+    )
+    return Scored(results=results, nodes=nodes)
+
+
+def score(scores: pd.DataFrame, cs: CriteriaSet, file: str = "<dữ liệu>") -> Scored:
+    """Everything from a long frame of scores: resolve, then aggregate (final stage per cell)."""
+    return aggregate(resolve(scores, cs, file), cs)
+
+
+def differences(resolved: pd.DataFrame) -> pd.DataFrame:
+    """Self-assessment beside appraisal for every leaf that has both; `diff` = appraisal − self."""
+    cols = [*KEY, "code", "points", "na", "value", "note"]
+    own = resolved.loc[resolved["stage"] == "self", cols]
+    appraised = resolved.loc[resolved["stage"] == "appraisal", cols]
+    both = own.merge(appraised, on=[*KEY, "code"], suffixes=("_self", "_appraisal"))
+    both = both.rename(columns={"note_appraisal": "reason", "note_self": "self_note"})
+    both["diff"] = both["points_appraisal"].fillna(0) - both["points_self"].fillna(0)
+    both["changed"] = (both["diff"].abs() > 1e-9) | (both["na_self"] != both["na_appraisal"])
+    return both[
+        [
+            *KEY,
+            "code",
+            "value_self",
+            "points_self",
+            "na_self",
+            "self_note",
+            "value_appraisal",
+            "points_appraisal",
+            "na_appraisal",
+            "diff",
+            "changed",
+            "reason",
+        ]
+    ]
+
+
+def check_subtotals(given: pd.DataFrame, nodes: pd.DataFrame, cs: CriteriaSet, tolerance: float) -> pd.DataFrame:
+    """Published subtotals that differ from the sum of their components by more than `tolerance`.
+
+    `given` has period, unit, code (a node code or "total") and value. A component is
+    taken as given where the file gives it, else as computed, so each level is checked
+    against the level just below it (how a reader of a published table checks it).
+    Returns period, unit, code, given, computed, diff.
+    """
+    if given.empty:
+        return pd.DataFrame(columns=[*KEY, "code", "given", "computed", "diff"])
+    computed = nodes.set_index([*KEY, "code"])["points"]
+    stated = given.set_index([*KEY, "code"])["value"]
+    rows = []
+    for (period, unit, code), value in stated.items():
+        parts = cs.top_codes if code == TOTAL else cs[code].children
+        total = 0.0
+        for part in parts:
+            key = (period, unit, part)
+            total += stated[key] if key in stated.index else computed.get(key, 0.0)
+        diff = value - total
+        if abs(diff) > tolerance + 1e-9:
+            rows.append({"period": period, "unit": unit, "code": code, "given": value, "computed": total, "diff": diff})
+    return pd.DataFrame(rows, columns=[*KEY, "code", "given", "computed", "diff"])

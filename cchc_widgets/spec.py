@@ -1,0 +1,561 @@
+"""The criteria set: an immutable tree of codes, names, maxima and leaf rules.
+
+A set is read from YAML (nested, validated against `criteria/criteria.schema.json`) or
+from a flat table (CSV/xlsx with `code, parent, name, max_points`). Both paths end in the
+same semantic checks, so a methodology designer gets the same plain-words report either
+way, with every problem in the file listed at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import cache, cached_property
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from .problems import Problem, ProblemsError
+from .resources import SCHEMA_PATH, resource
+from .rules import FREE_POINTS, Rule, fmt_number, rule_from_dict
+from .tables import read_table
+
+DEFAULT_SURVEY_ANSWERS = {"A": 100.0, "B": 60.0, "C": 20.0, "D": 0.0}
+
+
+@dataclass(frozen=True)
+class Node:
+    code: str
+    name: str
+    max_points: float
+    parent: str | None
+    level: int
+    children: tuple[str, ...] = ()
+    rule: Rule = FREE_POINTS
+    has_rule: bool = False
+    evidence: str = ""
+    allow_na: bool = False
+
+    @property
+    def is_leaf(self) -> bool:
+        return not self.children
+
+
+@dataclass(frozen=True)
+class ClassBand:
+    label: str
+    min: float
+
+
+@dataclass(frozen=True)
+class SurveyItem:
+    code: str
+    name: str
+    max_points: float
+    domain: str | None = None
+
+
+@dataclass(frozen=True)
+class Survey:
+    answers: Mapping[str, float]
+    items: tuple[SurveyItem, ...]
+
+
+@dataclass(frozen=True)
+class CriteriaSet:
+    """A validated criteria set. Nodes are kept in document (pre-)order."""
+
+    id: str
+    name: str
+    version: str
+    nodes: Mapping[str, Node]
+    classes: tuple[ClassBand, ...] = ()
+    survey: Survey | None = None
+    meta: Mapping[str, Any] = field(default_factory=dict)
+
+    def __iter__(self) -> Iterator[Node]:
+        return iter(self.nodes.values())
+
+    def __getitem__(self, code: str) -> Node:
+        return self.nodes[code]
+
+    @cached_property
+    def top_codes(self) -> tuple[str, ...]:
+        return tuple(n.code for n in self if n.parent is None)
+
+    @cached_property
+    def leaf_codes(self) -> tuple[str, ...]:
+        return tuple(n.code for n in self if n.is_leaf)
+
+    @cached_property
+    def depth(self) -> int:
+        return max(n.level for n in self)
+
+    @property
+    def max_points(self) -> float:
+        return sum(self.nodes[c].max_points for c in self.top_codes)
+
+    def ancestors(self, code: str) -> list[str]:
+        """Codes above `code`, nearest first."""
+        out = []
+        parent = self.nodes[code].parent
+        while parent is not None:
+            out.append(parent)
+            parent = self.nodes[parent].parent
+        return out
+
+    def top_of(self, code: str) -> str:
+        chain = [code, *self.ancestors(code)]
+        return chain[-1]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The nested document form; `load_dict(cs.to_dict())` gives back an equal set."""
+
+        def node_dict(node: Node) -> dict[str, Any]:
+            out: dict[str, Any] = {"code": node.code, "name": node.name, "max_points": node.max_points}
+            if node.children:
+                out["children"] = [node_dict(self.nodes[c]) for c in node.children]
+            else:
+                if node.has_rule:
+                    out["rule"] = node.rule.to_dict()
+                if node.evidence:
+                    out["evidence"] = node.evidence
+                if node.allow_na:
+                    out["allow_na"] = True
+            return out
+
+        doc: dict[str, Any] = {"id": self.id, "name": self.name, "version": self.version}
+        doc.update(self.meta)
+        if self.classes:
+            doc["classes"] = [{"label": c.label, "min": c.min} for c in self.classes]
+        if self.survey is not None:
+            doc["survey"] = {
+                "answers": dict(self.survey.answers),
+                "items": [{k: v for k, v in vars(item).items() if v is not None} for item in self.survey.items],
+            }
+        doc["criteria"] = [node_dict(self.nodes[c]) for c in self.top_codes]
+        return doc
+
+    @cached_property
+    def checksum(self) -> str:
+        text = json.dumps(self.to_dict(), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+# ---------------------------------------------------------------- schema messages
+
+
+@cache
+def _schema_validator() -> jsonschema.protocols.Validator:
+    schema = json.loads(resource(SCHEMA_PATH).read_text(encoding="utf-8"))
+    cls = jsonschema.validators.validator_for(schema)
+    cls.check_schema(schema)
+    return cls(schema)
+
+
+TYPE_WORDS = {
+    "string": "chữ",
+    "number": "một số",
+    "integer": "một số nguyên",
+    "boolean": "true hoặc false",
+    "array": "một danh sách",
+    "object": "một mục có các trường",
+}
+
+
+def _schema_message(error: jsonschema.ValidationError) -> str:
+    path = [p for p in error.absolute_path if isinstance(p, str)]
+    fieldname = f"'{path[-1]}'" if path else "tài liệu"
+    v, val = error.validator, error.validator_value
+    if v == "required":
+        missing = [k for k in val if isinstance(error.instance, dict) and k not in error.instance]
+        return "thiếu trường bắt buộc " + ", ".join(f"'{m}'" for m in missing)
+    if v == "type":
+        kinds = val if isinstance(val, list) else [val]
+        return f"{fieldname} phải là {' hoặc '.join(TYPE_WORDS.get(k, k) for k in kinds)}; đang là {error.instance!r}"
+    if v == "exclusiveMinimum":
+        return f"{fieldname} phải lớn hơn {fmt_number(val)}; đang là {error.instance!r}"
+    if v == "minimum":
+        return f"{fieldname} không được nhỏ hơn {fmt_number(val)}; đang là {error.instance!r}"
+    if v == "maximum":
+        return f"{fieldname} không được lớn hơn {fmt_number(val)}; đang là {error.instance!r}"
+    if v == "enum":
+        return f"{fieldname} phải là một trong: {', '.join(map(str, val))}; đang là {error.instance!r}"
+    if v == "additionalProperties":
+        known = set(error.schema.get("properties", {}))
+        extra = sorted(k for k in error.instance if k not in known)
+        return "trường không được biết (có thể viết sai tên): " + ", ".join(f"'{k}'" for k in extra)
+    if v == "minItems":
+        return f"{fieldname} cần ít nhất {val} phần tử"
+    if v == "minLength":
+        return f"{fieldname} không được để trống"
+    if v == "pattern":
+        return f"{fieldname} không đúng định dạng (không có khoảng trắng); đang là {error.instance!r}"
+    return f"{fieldname}: {error.message}"
+
+
+def _code_at(doc: Any, path: list[Any]) -> str | None:
+    code, here = None, doc
+    for step in path:
+        try:
+            here = here[step]
+        except (KeyError, IndexError, TypeError):
+            break
+        if isinstance(here, dict) and isinstance(here.get("code"), str):
+            code = here["code"]
+    return code
+
+
+def schema_problems(doc: Any, file: str) -> list[Problem]:
+    errors = sorted(_schema_validator().iter_errors(doc), key=lambda e: list(map(str, e.absolute_path)))
+    return [Problem(file, _schema_message(e), _code_at(doc, list(e.absolute_path))) for e in errors]
+
+
+# ---------------------------------------------------------------- building and semantic checks
+
+
+@dataclass
+class _Raw:
+    """A node as read, before checks: where it came from is kept for messages."""
+
+    code: str
+    name: str
+    max_points: float
+    parent: str | None
+    rule: dict[str, Any] | None = None
+    evidence: str = ""
+    allow_na: bool = False
+    where: str | None = None
+
+
+def _flatten(nodes: list[dict[str, Any]], parent: str | None, out: list[_Raw]) -> None:
+    for item in nodes:
+        out.append(
+            _Raw(
+                code=item["code"],
+                name=item["name"],
+                max_points=float(item["max_points"]),
+                parent=parent,
+                rule=item.get("rule"),
+                evidence=item.get("evidence", ""),
+                allow_na=bool(item.get("allow_na", False)),
+            )
+        )
+        _flatten(item.get("children", []), item["code"], out)
+
+
+def _near(a: float, b: float) -> bool:
+    return abs(a - b) <= 1e-6 * max(1.0, abs(a), abs(b))
+
+
+def _build(raws: list[_Raw], meta: dict[str, Any], file: str) -> CriteriaSet:
+    """Semantic checks over raw nodes, then the immutable set; raises with every problem."""
+    problems: list[Problem] = []
+
+    def add(message: str, code: str | None = None, where: str | None = None) -> None:
+        problems.append(Problem(file, message, code, where))
+
+    by_code: dict[str, _Raw] = {}
+    for raw in raws:
+        if raw.code in by_code:
+            add("mã bị trùng: mã này đã dùng cho một mục khác", raw.code, raw.where)
+        else:
+            by_code[raw.code] = raw
+    children: dict[str, list[str]] = {code: [] for code in by_code}
+    for raw in by_code.values():
+        if raw.parent is None:
+            continue
+        if raw.parent not in by_code:
+            add(f"mục cha '{raw.parent}' không có trong bộ tiêu chí", raw.code, raw.where)
+        else:
+            children[raw.parent].append(raw.code)
+
+    levels: dict[str, int] = {}
+    for code, raw in by_code.items():
+        chain, parent = {code}, raw.parent
+        while parent is not None and parent in by_code:
+            if parent in chain:
+                add("mục cha tạo thành vòng lặp (một mục là cha của chính nó)", code, raw.where)
+                break
+            chain.add(parent)
+            parent = by_code[parent].parent
+        else:
+            levels[code] = len(chain)
+
+    for code, raw in by_code.items():
+        kids = children[code]
+        if kids:
+            total = sum(by_code[k].max_points for k in kids)
+            if not _near(total, raw.max_points):
+                parts = f"{fmt_number(round(total, 6))}: {', '.join(kids)}"
+                add(f"điểm tối đa {fmt_number(raw.max_points)} khác tổng điểm các mục con ({parts})", code, raw.where)
+            if raw.rule:
+                add("mục có mục con không được có quy tắc chấm (chỉ mục lá được chấm)", code, raw.where)
+        elif raw.rule is not None:
+            for text in rule_from_dict(raw.rule).problems(raw.max_points):
+                add(text, code, raw.where)
+
+    declared_total = meta.get("total_points")
+    tops = [r for r in by_code.values() if r.parent is None]
+    if declared_total is not None and not _near(sum(r.max_points for r in tops), declared_total):
+        add(
+            f"tổng điểm các lĩnh vực là {fmt_number(round(sum(r.max_points for r in tops), 6))}, "
+            f"khác tổng khai báo total_points = {fmt_number(declared_total)}"
+        )
+
+    classes = tuple(ClassBand(str(c["label"]), float(c["min"])) for c in meta.pop("classes", []) or [])
+    for prev, nxt in itertools.pairwise(classes):
+        if nxt.min >= prev.min:
+            add(
+                f"các hạng xếp loại phải theo thứ tự ngưỡng giảm dần: '{nxt.label}' ({fmt_number(nxt.min)} %) "
+                f"đứng sau '{prev.label}' ({fmt_number(prev.min)} %)"
+            )
+    labels = [c.label for c in classes]
+    for label in sorted({lab for lab in labels if labels.count(lab) > 1}):
+        add(f"hạng xếp loại '{label}' bị lặp")
+
+    survey = None
+    survey_doc = meta.pop("survey", None)
+    if survey_doc:
+        answers = {str(k): float(v) for k, v in (survey_doc.get("answers") or DEFAULT_SURVEY_ANSWERS).items()}
+        items = tuple(
+            SurveyItem(str(i["code"]), str(i["name"]), float(i["max_points"]), i.get("domain")) for i in survey_doc["items"]
+        )
+        seen: set[str] = set()
+        for item in items:
+            if item.code in by_code or item.code in seen:
+                add("mã câu hỏi khảo sát trùng với một mã khác", item.code)
+            seen.add(item.code)
+            if item.domain is not None and item.domain not in by_code:
+                add(f"câu hỏi khảo sát gắn với mục '{item.domain}' không có trong bộ tiêu chí", item.code)
+        survey = Survey(answers, items)
+
+    if problems:
+        raise ProblemsError(problems)
+
+    nodes = {
+        raw.code: Node(
+            code=raw.code,
+            name=raw.name,
+            max_points=raw.max_points,
+            parent=raw.parent,
+            level=levels[raw.code],
+            children=tuple(children[raw.code]),
+            rule=rule_from_dict(raw.rule) if not children[raw.code] else FREE_POINTS,
+            has_rule=bool(raw.rule) and not children[raw.code],
+            evidence=raw.evidence,
+            allow_na=raw.allow_na,
+        )
+        for raw in _preorder(by_code, children)
+    }
+    return CriteriaSet(
+        id=str(meta.pop("id")),
+        name=str(meta.pop("name")),
+        version=str(meta.pop("version")),
+        nodes=nodes,
+        classes=classes,
+        survey=survey,
+        meta=meta,
+    )
+
+
+def _preorder(by_code: dict[str, _Raw], children: dict[str, list[str]]) -> list[_Raw]:
+    out: list[_Raw] = []
+
+    def visit(code: str) -> None:
+        out.append(by_code[code])
+        for kid in children[code]:
+            visit(kid)
+
+    for code, raw in by_code.items():
+        if raw.parent is None:
+            visit(code)
+    return out
+
+
+# ---------------------------------------------------------------- public loaders
+
+
+def load_dict(doc: Any, file: str = "<dữ liệu>") -> CriteriaSet:
+    """A criteria set from its nested document form (parsed YAML/JSON)."""
+    problems = schema_problems(doc, file)
+    if problems:
+        raise ProblemsError(problems)
+    meta = {k: v for k, v in doc.items() if k != "criteria"}
+    raws: list[_Raw] = []
+    _flatten(doc["criteria"], None, raws)
+    return _build(raws, meta, file)
+
+
+def load_criteria(path: str | Path) -> CriteriaSet:
+    """Read a criteria set from YAML, JSON, CSV or xlsx; raise `ProblemsError` listing all problems."""
+    path = Path(path)
+    file = str(path)
+    if not path.exists():
+        raise ProblemsError([Problem(file, "không tìm thấy tệp")])
+    suffix = path.suffix.lower()
+    if suffix in {".yaml", ".yml", ".json"}:
+        try:
+            doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f"dòng {mark.line + 1}, cột {mark.column + 1}" if mark else None
+            raise ProblemsError(
+                [Problem(file, f"tệp YAML không đọc được: {getattr(exc, 'problem', exc)}", where=where)]
+            ) from None
+        except UnicodeDecodeError:
+            raise ProblemsError([Problem(file, "tệp không phải văn bản UTF-8")]) from None
+        return load_dict(doc, file)
+    if suffix in {".csv", ".xlsx"}:
+        return _load_flat(path)
+    raise ProblemsError([Problem(file, "chỉ đọc được bộ tiêu chí dạng .yaml, .yml, .json, .csv hoặc .xlsx")])
+
+
+def check_criteria(path: str | Path) -> list[Problem]:
+    """Every problem of a criteria file; an empty list means it is valid."""
+    try:
+        load_criteria(path)
+    except ProblemsError as exc:
+        return exc.problems
+    return []
+
+
+# ---------------------------------------------------------------- flat tables
+
+FLAT_REQUIRED = ("code", "parent", "name", "max_points")
+FLAT_OPTIONAL = ("rule", "evidence", "allow_na")
+TRUE_WORDS = {"true", "1", "x", "có", "co", "yes"}
+FALSE_WORDS = {"", "false", "0", "không", "khong", "no"}
+
+
+def parse_rule_text(text: str) -> dict[str, Any]:
+    """The compact rule syntax of flat tables, e.g. `levels: Đúng hạn=1; Chậm=0.5; Không=0`,
+    `percent right pair: 0-70=0; 70-90=1; 90-100=2`, `count: 4`, `manual: 0.25`, `yesno`,
+    or the rule as JSON. Raises ValueError with a Vietnamese message."""
+    text = text.strip()
+    if text.startswith("{"):
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"quy tắc dạng JSON không đọc được: {exc.msg}") from None
+    head, _, body = text.partition(":")
+    words = head.strip().lower().split()
+    if not words:
+        raise ValueError("quy tắc trống")
+    kind, flags = words[0], set(words[1:])
+    parts = [p.strip() for p in body.split(";") if p.strip()]
+
+    def number(s: str) -> float:
+        try:
+            return float(s.strip().replace(",", "."))
+        except ValueError:
+            raise ValueError(f"'{s.strip()}' không phải là số trong quy tắc '{text}'") from None
+
+    def pairs() -> list[tuple[str, float]]:
+        out = []
+        for part in parts:
+            label, eq, pts = part.rpartition("=")
+            if not eq:
+                raise ValueError(f"thiếu '=điểm' ở '{part}' trong quy tắc '{text}'")
+            out.append((label.strip(), number(pts)))
+        return out
+
+    if kind == "yesno":
+        return {"type": "yesno"}
+    if kind == "levels":
+        return {"type": "levels", "levels": [{"label": lab, "points": p} for lab, p in pairs()]}
+    if kind == "percent":
+        bands = []
+        for span, pts in pairs():
+            lo, dash, hi = span.partition("-")
+            if not dash:
+                raise ValueError(f"khoảng '{span}' phải có dạng từ-đến, ví dụ 70-90")
+            bands.append({"from": number(lo), "to": number(hi), "points": pts})
+        rule: dict[str, Any] = {"type": "percent", "bands": bands}
+        if "right" in flags:
+            rule["closed"] = "right"
+        if "pair" in flags:
+            rule["input"] = "pair"
+        return rule
+    if kind == "count":
+        rule = {"type": "count", "required": int(number(body))}
+        if "all" in flags:
+            rule["mode"] = "all"
+        return rule
+    if kind == "manual":
+        return {"type": "manual", "step": number(body)} if body.strip() else {"type": "manual"}
+    raise ValueError(f"loại quy tắc '{kind}' không có; dùng yesno, levels, percent, count hoặc manual")
+
+
+def _load_flat(path: Path) -> CriteriaSet:
+    file = str(path)
+    table = read_table(path)  # raises ProblemsError for unreadable files
+    missing = [c for c in FLAT_REQUIRED if c not in table.columns]
+    if missing:
+        raise ProblemsError([Problem(file, "thiếu cột bắt buộc " + ", ".join(f"'{c}'" for c in missing), where=table.sheet)])
+    problems: list[Problem] = []
+    root = _schema_validator().schema
+    rule_validator = _schema_validator().evolve(
+        schema={"$schema": root["$schema"], "$defs": root["$defs"], "$ref": "#/$defs/rule"}
+    )
+    raws: list[_Raw] = []
+    for row in table.rows():
+        code = row.text("code")
+        if not code:
+            if any(row.text(c) for c in FLAT_REQUIRED):
+                problems.append(Problem(file, "thiếu mã", where=row.where("code")))
+            continue
+        name = row.text("name")
+        if not name:
+            problems.append(Problem(file, "thiếu tên", code, row.where("name")))
+        max_text = row.text("max_points")
+        try:
+            max_points = float(max_text.replace(",", "."))
+            if not max_points > 0:
+                raise ValueError
+        except ValueError:
+            problems.append(
+                Problem(file, f"điểm tối đa phải là số lớn hơn 0; đang là '{max_text}'", code, row.where("max_points"))
+            )
+            max_points = 0.0
+        rule = None
+        rule_text = row.text("rule") if "rule" in table.columns else ""
+        if rule_text:
+            try:
+                rule = parse_rule_text(rule_text)
+            except ValueError as exc:
+                problems.append(Problem(file, str(exc), code, row.where("rule")))
+            else:
+                for e in rule_validator.iter_errors(rule):
+                    problems.append(Problem(file, "quy tắc: " + _schema_message(e), code, row.where("rule")))
+                    rule = None
+        allow_text = row.text("allow_na").lower() if "allow_na" in table.columns else ""
+        if allow_text not in TRUE_WORDS | FALSE_WORDS:
+            problems.append(Problem(file, f"allow_na phải là có/không; đang là '{allow_text}'", code, row.where("allow_na")))
+        raws.append(
+            _Raw(
+                code=code,
+                name=name,
+                max_points=max_points,
+                parent=row.text("parent") or None,
+                rule=rule,
+                evidence=row.text("evidence") if "evidence" in table.columns else "",
+                allow_na=allow_text in TRUE_WORDS,
+                where=row.where("code"),
+            )
+        )
+    if not raws and not problems:
+        problems.append(Problem(file, "bảng không có mục nào"))
+    meta = {"id": path.stem, "name": path.stem, "version": "1"}
+    try:
+        cs = _build(raws, meta, file)
+    except ProblemsError as exc:
+        problems.extend(exc.problems)
+    if problems:
+        raise ProblemsError(problems)
+    return cs

@@ -1,0 +1,89 @@
+"""Published PAPI tables scored with the engine and the CLI: totals match the publication,
+and the 2019 table's rounding is reported only when the tolerance is below it."""
+
+from decimal import Decimal
+
+import pandas as pd
+import pytest
+
+from cchc_widgets import engine
+from cchc_widgets.cli import main
+from cchc_widgets.scores_io import read_scores
+from cchc_widgets.spec import load_criteria
+
+from .conftest import EXAMPLES, PUBLISHED_HEADERS, published_rows, write_published_wide
+
+
+def _published_totals(year):
+    _, total, unit = PUBLISHED_HEADERS[year]
+    return {row[unit]: float(row[total]) for row in published_rows(year)}
+
+
+def test_papi_2016_totals_match_to_float32_storage_precision(tmp_path):
+    cs = load_criteria(EXAMPLES / "papi-2016.csv")
+    data = read_scores(write_published_wide(2016, tmp_path / "p16.csv", keep=lambda c: "." in c), cs)
+    res = engine.aggregate(data.scores, cs).results.set_index("unit")
+    published = _published_totals(2016)
+    assert len(res) == 63
+    for unit, total in published.items():
+        assert res.loc[unit, "total"] == pytest.approx(total, abs=1e-5), unit  # float32 source: 22 parts × ≤4e-7
+    # ranked by total, high to low
+    assert res.sort_values("rank").index[0] == max(published, key=published.get)
+
+
+def test_papi_2019_dimension_totals_match_within_published_rounding(tmp_path):
+    cs = load_criteria(EXAMPLES / "papi-2019-dimensions.csv")
+    assert cs.depth == 1
+    data = read_scores(write_published_wide(2019, tmp_path / "p19.csv", keep=lambda c: "." not in c), cs)
+    res = engine.aggregate(data.scores, cs).results.set_index("unit")
+    published = _published_totals(2019)
+    exact = sum(abs(res.loc[u, "total"] - t) < 0.005 for u, t in published.items())
+    assert exact == 63 - 37  # the 37 rows the publication notes differ by 0.01–0.02
+    assert all(abs(res.loc[u, "total"] - t) <= 0.02 + 1e-9 for u, t in published.items())
+    top = res.sort_values("rank").index[:3].tolist()
+    assert top == ["Ben Tre", "Dong Thap", "Quang Ninh"]
+    assert res.loc["Binh Dinh", "rank"] == 63
+
+
+def _run(capsys, *args):
+    code = main(list(map(str, args)))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_cli_reports_2019_rounding_only_below_its_size(tmp_path, capsys):
+    scores = write_published_wide(2019, tmp_path / "p19.csv")
+    criteria = EXAMPLES / "papi-2019.csv"
+    code, _, err = _run(capsys, "score", "--criteria", criteria, "--scores", scores)
+    assert code == 3
+    lines = err.strip().splitlines()
+    assert lines[0].startswith("209 tổng")  # 172 dimension cells + 37 totals, as documented
+    assert sum(" total " in line for line in lines) == 37
+    code, _, err = _run(capsys, "score", "--criteria", criteria, "--scores", scores, "--tolerance", "0.01")
+    assert code == 3
+    assert err.startswith("5 tổng")
+    code, out, err = _run(capsys, "score", "--criteria", criteria, "--scores", scores, "--tolerance", "0.02")
+    assert (code, err) == (0, "")
+    assert len(out.strip().splitlines()) == 64
+
+
+def test_cli_2016_default_tolerance_passes_and_writes_file(tmp_path, capsys):
+    scores = write_published_wide(2016, tmp_path / "p16.csv")
+    out = tmp_path / "result.xlsx"
+    code, _, err = _run(capsys, "score", "--criteria", EXAMPLES / "papi-2016.csv", "--scores", scores, "--out", out)
+    assert (code, err) == (0, "")
+    table = pd.read_excel(out)
+    assert table.columns.tolist() == ["unit", "D1", "D2", "D3", "D4", "D5", "D6", "total", "index", "rank", "class"]
+    published = _published_totals(2016)
+    for row in table.itertuples():
+        assert row.total == pytest.approx(published[row.unit], abs=1e-5)
+
+
+def test_decimal_check_of_the_published_note():
+    """The published README's numbers, recomputed exactly, so the CLI figures above are grounded."""
+    pattern, total, _ = PUBLISHED_HEADERS[2019]
+    diffs = 0
+    for row in published_rows(2019):
+        dims = sum(Decimal(row[h]) for h in row if (m := pattern.match(h)) and "." not in m.group(1))
+        diffs += dims != Decimal(row[total])
+    assert diffs == 37
