@@ -164,6 +164,25 @@ def cmd_differences(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    import os
+
+    from .app import SCORING_NOTEBOOK, voila_command
+    from .demo import load_demo
+
+    if not 1 <= args.port <= 65535:
+        raise ProblemsError([Problem("--port", f"cổng phải từ 1 đến 65535; đã nhập {args.port}")])
+    store = _store(args)
+    if store.periods().empty:
+        load_demo(store)
+        print(f"kho {store.url} trống: đã nạp dữ liệu mẫu (mô phỏng)")
+    url = f"http://127.0.0.1:{args.port}/voila/render/{SCORING_NOTEBOOK}"
+    print(f"Ứng dụng chấm điểm: {url}  (Ctrl+C để dừng)", flush=True)
+    command = voila_command(args.port)
+    os.execve(command[0], command, {**os.environ, "CCHC_DB": store.url})  # one process: one SIGTERM stops it
+    return 0  # not reached
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
@@ -215,6 +234,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--all", action="store_true", help="also rows where the appraisal agrees")
     p.add_argument("--out", metavar="PATH")
     p.set_defaults(func=cmd_differences)
+    p = sub.add_parser("serve", parents=[common], help="serve the scoring app with Voilà on 127.0.0.1")
+    p.add_argument("--port", type=int, default=8866, help="default 8866")
+    p.set_defaults(func=cmd_serve)
     return parser
 
 

@@ -22,7 +22,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from . import engine as eng
-from .config import database_url
+from . import evidence as ev
+from .config import data_dir, database_url
 from .problems import Problem, ProblemsError
 from .rules import NA, is_blank
 from .spec import CriteriaSet, load_dict
@@ -98,6 +99,23 @@ score_log = sa.Table(
     sa.Column("at", sa.DateTime(timezone=True), nullable=False),
 )
 sa.Index("ix_score_log_unit", score_log.c.period, score_log.c.unit)
+evidence = sa.Table(
+    "evidence",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("period", sa.String(50), nullable=False),
+    sa.Column("unit", sa.String(100), nullable=False),
+    sa.Column("code", sa.String(100), nullable=False),
+    sa.Column("filename", sa.String(200), nullable=False),  # as the uploader named it
+    sa.Column("stored", sa.String(400), nullable=False),  # path relative to the evidence directory
+    sa.Column("size", sa.Integer, nullable=False),
+    sa.Column("content_type", sa.String(200), nullable=False),
+    sa.Column("author", sa.String(200), nullable=False),
+    sa.Column("uploaded_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("removed_at", sa.DateTime(timezone=True)),
+    sa.Column("removed_by", sa.String(200)),
+)
+sa.Index("ix_evidence_unit", evidence.c.period, evidence.c.unit)
 
 SCORE_COLUMNS = ["period", "unit", "code", "stage", "value", "points", "na", "note", "author", "updated_at", "version"]
 
@@ -140,8 +158,10 @@ class ConflictError(ProblemsError):
 class Store:
     """A database of periods, units and scores; open with a URL (see `config.database_url`)."""
 
-    def __init__(self, url: str | None = None) -> None:
+    def __init__(self, url: str | None = None, evidence_dir: str | Path | None = None) -> None:
         self.url = database_url(url)
+        self.evidence_dir = Path(evidence_dir) if evidence_dir is not None else data_dir() / "evidence"
+        self._criteria_cache: dict[str, CriteriaSet] = {}
         self.engine: Engine = _make_engine(self.url)
         metadata.create_all(self.engine)
 
@@ -164,6 +184,7 @@ class Store:
     def add_period(self, period: str, name: str, cs: CriteriaSet) -> None:
         """Create a period scored with `cs`, or confirm an existing one. A period that holds
         scores keeps its criteria set: changing it would silently rescore a published year."""
+        self._criteria_cache.pop(period, None)
         with self.engine.begin() as conn:
             set_row = self._criteria_row(conn, cs)
             current = conn.execute(sa.select(periods).where(periods.c.id == period)).mappings().first()
@@ -187,6 +208,9 @@ class Store:
                 conn.execute(periods.update().where(periods.c.id == period).values(name=name))
 
     def criteria_for(self, period: str) -> CriteriaSet:
+        """The criteria set a period is scored with (read once per store: it is immutable)."""
+        if period in self._criteria_cache:
+            return self._criteria_cache[period]
         with self.engine.connect() as conn:
             document = conn.execute(
                 sa.select(criteria_sets.c.document)
@@ -195,7 +219,8 @@ class Store:
             ).scalar()
         if document is None:
             raise ProblemsError([Problem(self.url, f"không có kỳ đánh giá '{period}'")])
-        return load_dict(json.loads(document), f"bộ tiêu chí của kỳ {period}")
+        cs = self._criteria_cache[period] = load_dict(json.loads(document), f"bộ tiêu chí của kỳ {period}")
+        return cs
 
     def periods(self) -> pd.DataFrame:
         query = (
@@ -271,9 +296,12 @@ class Store:
         if not author or not str(author).strip():
             raise ProblemsError([Problem(self.url, "thiếu tên người chấm (author)")])
         cs = self.criteria_for(period)
-        frame = rows.copy()
+        frame = rows.copy().reset_index(drop=True)
         frame["period"] = period
-        resolved = eng.resolve(frame, cs, file=f"kỳ {period}")
+        note_only = _note_only(frame)
+        resolved = eng.resolve(frame[~note_only], cs, file=f"kỳ {period}")
+        notes = _note_rows(frame[note_only], cs, period, self.url)
+        resolved = pd.concat([resolved, notes], ignore_index=True) if len(notes) else resolved
         enrolled = set(self.units(period)["id"])
         unknown = sorted(set(resolved["unit"]) - enrolled)
         if unknown:
@@ -293,7 +321,7 @@ class Store:
                 old = current.get(key)
                 new = {
                     "value": _dump_value(rec["value"]),
-                    "points": None if rec["na"] else float(rec["points"]),
+                    "points": None if rec["na"] or pd.isna(rec["points"]) else float(rec["points"]),
                     "na": bool(rec["na"]),
                     "note": rec["note"],
                 }
@@ -350,6 +378,106 @@ class Store:
                 raise ConflictError(conflicts)  # leaving the block rolls the transaction back
         return SaveReport(inserted, updated, unchanged)
 
+    def clear_scores(self, period: str, keys: list[tuple[str, str, str]], author: str) -> int:
+        """Remove scores (unit, code, stage) a person withdrew; logged like any change."""
+        now, removed = _now(), 0
+        with self.engine.begin() as conn:
+            for unit, code, stage in keys:
+                where = sa.and_(scores.c.period == period, scores.c.unit == unit, scores.c.code == code, scores.c.stage == stage)
+                old = conn.execute(sa.select(scores).where(where)).first()
+                if old is None:
+                    continue
+                conn.execute(scores.delete().where(where))
+                conn.execute(
+                    score_log.insert().values(
+                        period=period,
+                        unit=unit,
+                        code=code,
+                        stage=stage,
+                        old_value=old.value,
+                        old_points=old.points,
+                        old_na=old.na,
+                        old_note=old.note,
+                        version=old.version + 1,
+                        author=author,
+                        action="clear",
+                        at=now,
+                    )
+                )
+                removed += 1
+        return removed
+
+    # ------------------------------------------------------------ evidence files
+
+    def add_evidence(self, period: str, unit: str, code: str, filename: str, data: bytes, author: str) -> int:
+        """Keep an uploaded file for one sub-criterion; raises `evidence.EvidenceError` when refused."""
+        cs = self.criteria_for(period)
+        if code not in cs.leaf_codes:
+            raise ev.EvidenceError(f"mã '{code}' không phải tiêu chí chấm điểm của kỳ {period}")
+        if unit not in set(self.units(period)["id"]):
+            raise ev.EvidenceError(f"đơn vị '{unit}' không tham gia kỳ '{period}'")
+        clean, content_type = ev.check(filename, data)
+        relative = Path(_safe_part(period)) / _safe_part(unit) / _safe_part(code) / ev.stored_name(clean)
+        target = self.evidence_dir / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        try:
+            with self.engine.begin() as conn:
+                return conn.execute(
+                    evidence.insert().values(
+                        period=period,
+                        unit=unit,
+                        code=code,
+                        filename=clean,
+                        stored=relative.as_posix(),
+                        size=len(data),
+                        content_type=content_type,
+                        author=author,
+                        uploaded_at=_now(),
+                    )
+                ).inserted_primary_key[0]
+        except Exception:
+            target.unlink(missing_ok=True)
+            raise
+
+    def evidence(self, period: str, unit: str, code: str | None = None) -> pd.DataFrame:
+        """Files kept (not removed) for a unit, oldest first."""
+        query = (
+            sa.select(
+                evidence.c.id,
+                evidence.c.code,
+                evidence.c.filename,
+                evidence.c.size,
+                evidence.c.content_type,
+                evidence.c.author,
+                evidence.c.uploaded_at,
+            )
+            .where(evidence.c.period == period, evidence.c.unit == unit, evidence.c.removed_at.is_(None))
+            .order_by(evidence.c.id)
+        )
+        if code is not None:
+            query = query.where(evidence.c.code == code)
+        columns = ["id", "code", "filename", "size", "content_type", "author", "uploaded_at"]
+        with self.engine.connect() as conn:
+            return pd.DataFrame(conn.execute(query).mappings().all(), columns=columns)
+
+    def read_evidence(self, evidence_id: int) -> tuple[str, str, bytes]:
+        """(file name, content type, bytes) of a kept file."""
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(evidence).where(evidence.c.id == evidence_id, evidence.c.removed_at.is_(None))).first()
+        if row is None:
+            raise ev.EvidenceError("tệp không còn trong kho")
+        return row.filename, row.content_type, (self.evidence_dir / row.stored).read_bytes()
+
+    def remove_evidence(self, evidence_id: int, author: str) -> None:
+        """Withdraw a file from the unit's evidence; the file and its record stay for the audit."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                evidence.update()
+                .where(evidence.c.id == evidence_id, evidence.c.removed_at.is_(None))
+                .values(removed_at=_now(), removed_by=author)
+            )
+
     def change_log(self, period: str | None = None, unit: str | None = None) -> pd.DataFrame:
         query = sa.select(score_log).order_by(score_log.c.id)
         if period is not None:
@@ -363,6 +491,49 @@ class Store:
         """The engine's results for a period, from what is stored, with its own criteria set."""
         cs = self.criteria_for(period)
         return eng.score(self.scores(period=period), cs, file=f"kỳ {period}")
+
+
+def _note_only(frame: pd.DataFrame) -> pd.Series:
+    """Rows that carry only a note (an explanation typed before any score): kept, not scored."""
+
+    def column(name: str, default: Any) -> pd.Series:
+        return frame[name] if name in frame.columns else pd.Series(default, index=frame.index, dtype=object)
+
+    blank_value = column("value", None).map(is_blank).astype(bool)
+    no_points = pd.to_numeric(column("points", None), errors="coerce").isna()
+    not_na = ~column("na", False).fillna(False).astype(bool)
+    has_note = column("note", "").fillna("").astype(str).str.strip() != ""
+    return blank_value & no_points & not_na & has_note
+
+
+def _note_rows(frame: pd.DataFrame, cs: CriteriaSet, period: str, where: str) -> pd.DataFrame:
+    if frame.empty:  # note-only rows always have a note column; without rows there is nothing to do
+        return frame
+    problems = [
+        Problem(where, f"mã '{code}' không phải tiêu chí chấm điểm của kỳ {period}", code)
+        for code in frame["code"]
+        if code not in cs.leaf_codes
+    ]
+    stages = frame["stage"] if "stage" in frame.columns else pd.Series("self", index=frame.index)
+    problems += [Problem(where, f"giai đoạn '{s}' không có") for s in stages if s not in eng.STAGES]
+    if problems:
+        raise ProblemsError(problems)
+    return pd.DataFrame(
+        {
+            "period": period,
+            "unit": frame["unit"].astype(str),
+            "code": frame["code"].astype(str),
+            "stage": stages,
+            "value": None,
+            "points": float("nan"),
+            "na": False,
+            "note": frame["note"].astype(str),
+        }
+    )
+
+
+def _safe_part(text: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-._" else "_" for ch in text) or "_"
 
 
 def _make_engine(url: str) -> Engine:

@@ -1,0 +1,52 @@
+"""Entry points that the Voilà notebooks call, and the command that serves them.
+
+With a preheated kernel the notebook runs before anyone opens the page; what it reads then
+(the URL query, the store) would be stale. `request_query()` blocks until the visitor's
+request has arrived, so the page always shows the store as it is when it opens.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from .resources import resource
+from .store import Store
+from .widgets import ScoringForm
+
+NOTEBOOKS = "notebooks"
+SCORING_NOTEBOOK = "scoring.ipynb"
+MAX_MESSAGE_BYTES = 20 * 1024 * 1024  # above the 8 MB evidence limit once base64/JSON framing is added
+
+
+def request_query() -> str:
+    """The query string of the page request (waits for it when the kernel was preheated)."""
+    from voila.utils import get_query_string
+
+    return get_query_string() or os.environ.get("QUERY_STRING", "")
+
+
+def scoring_page(store: Store | None = None) -> ScoringForm:
+    """The scoring app: opened on `?unit=…&period=…&stage=…` from the visitor's URL."""
+    query = request_query()
+    return ScoringForm.from_query(store or Store(), query)
+
+
+def voila_command(port: int, notebooks: Path | None = None) -> list[str]:
+    """Voilà on 127.0.0.1:port serving the app notebooks, preheated, with idle kernels culled."""
+    return [
+        sys.executable,
+        "-m",
+        "voila",
+        str(notebooks or resource(NOTEBOOKS)),
+        "--no-browser",
+        f"--port={port}",
+        "--Voila.ip=127.0.0.1",
+        "--Voila.port_retries=0",
+        "--preheat_kernel=True",
+        "--pool_size=1",
+        "--MappingKernelManager.cull_interval=60",
+        "--MappingKernelManager.cull_idle_timeout=1800",
+        f"--Voila.tornado_settings={{'websocket_max_message_size': {MAX_MESSAGE_BYTES}}}",
+    ]

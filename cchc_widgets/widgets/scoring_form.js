@@ -1,0 +1,390 @@
+// View of ScoringForm: plain DOM, no scoring logic. Every change is sent to the kernel,
+// which validates, saves through the store and sends back the new state.
+const YES = ["có", "co", "yes", "y", "x", "true", "1", "đạt"];
+const NO = ["không", "khong", "no", "n", "false", "0", "không đạt"];
+
+function h(tag, cls, text) {
+  const e = document.createElement(tag);
+  if (cls) e.className = cls;
+  if (text !== undefined && text !== null) e.textContent = text;
+  return e;
+}
+const num = (x) => (x === null || x === undefined ? "—" : Number(x).toLocaleString("vi-VN", { maximumFractionDigits: 3 }));
+const dash = (code) => code.replace(/\./g, "-");
+const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
+
+function render({ model, el }) {
+  el.classList.add("cchc-form");
+  const top = h("div", "cchc-top");
+  const head = h("div", "cchc-head");
+  const alert = h("div", "cchc-alert");
+  const body = h("div", "cchc-body");
+  el.append(top, head, alert, body);
+  let epoch = -1;
+  let shown = new Map(); // code -> row last drawn
+  const rowEls = new Map();
+  const timers = new Map();
+  let author = localStorage.getItem("cchc-author") || "";
+
+  const state = () => model.get("state");
+  const setSaved = (text, cls) => {
+    const s = head.querySelector(".cchc-saved");
+    if (s) { s.textContent = text; s.dataset.state = cls || ""; }
+  };
+
+  // ---------------------------------------------------------------- top: selectors, author
+  function drawTop() {
+    const st = state();
+    top.replaceChildren();
+    const pick = (label, cls, options, current) => {
+      const wrap = h("label", "cchc-pick", label);
+      const sel = h("select", cls);
+      for (const [id, name] of options) {
+        const o = h("option", null, name);
+        o.value = id;
+        o.selected = id === current;
+        sel.append(o);
+      }
+      sel.addEventListener("change", () => send_select());
+      wrap.append(sel);
+      top.append(wrap);
+      return sel;
+    };
+    const ch = st.choices || { periods: [], units: [], stages: [] };
+    const period = pick("Kỳ đánh giá", "cchc-select-period", ch.periods, st.period);
+    const unit = pick("Đơn vị", "cchc-select-unit", ch.units, st.unit);
+    const stage = pick("Giai đoạn", "cchc-select-stage", ch.stages, st.stage);
+    function send_select() {
+      model.send({ type: "select", period: period.value, unit: unit.value, stage: stage.value });
+    }
+    const who = h("label", "cchc-pick", "Người chấm");
+    const input = h("input", "cchc-author");
+    input.placeholder = "Họ tên, chức vụ";
+    input.value = author;
+    input.addEventListener("input", () => { author = input.value; localStorage.setItem("cchc-author", author); });
+    who.append(input);
+    top.append(who);
+  }
+
+  // ---------------------------------------------------------------- header: totals, state
+  function drawHead() {
+    const st = state();
+    head.replaceChildren();
+    const title = h("div", "cchc-title");
+    title.append(h("span", "cchc-unit-name", st.unit_name), h("span", "cchc-period", ` · ${st.period_name} · `), h("span", "cchc-stage", st.stage_label));
+    const figures = h("div", "cchc-figures");
+    const total = h("span", "cchc-total", num(st.total));
+    figures.append(h("span", null, "Tổng điểm: "), total, h("span", "cchc-max", ` / ${num(st.max)}`));
+    figures.append(h("span", null, " · Chỉ số: "), h("span", "cchc-index", st.index === null ? "—" : `${num(st.index)} %`));
+    figures.append(h("span", null, " · Xếp loại: "), h("span", "cchc-class", st.class || "—"));
+    figures.append(h("span", null, " · "), h("span", "cchc-completion", st.completion));
+    const saved = h("div", "cchc-saved", st.saved);
+    head.append(title, figures, saved, h("div", "cchc-set", st.criteria_set));
+  }
+
+  function drawAlert() {
+    alert.textContent = model.get("alert") || "";
+    alert.style.display = model.get("alert") ? "block" : "none";
+  }
+
+  // ---------------------------------------------------------------- body: sections and rows
+  function sectionTitle(code) {
+    const s = state().sections[code];
+    return s ? `${num(s.points)} / ${num(s.max)} điểm` : "";
+  }
+
+  function drawBody() {
+    body.replaceChildren();
+    rowEls.clear();
+    shown = new Map();
+    let section = null;
+    let sectionCode = null;
+    let lastPath = [];
+    for (const row of model.get("rows")) {
+      const topCode = row.path.length ? row.path[0] : "";
+      if (section === null || topCode !== sectionCode) {
+        sectionCode = topCode;
+        section = h("details", `cchc-section cchc-section-${dash(topCode || "items")}`);
+        section.open = true;
+        const sum = h("summary", "cchc-section-summary");
+        const name = topCode ? `${topCode}. ${state().sections[topCode].name}` : "Các mục chấm điểm";
+        sum.append(h("span", "cchc-section-title", name), h("span", "cchc-section-points", topCode ? sectionTitle(topCode) : ""));
+        sum.dataset.code = topCode;
+        section.append(sum);
+        body.append(section);
+        lastPath = [topCode];
+      }
+      row.path.forEach((code, depth) => {
+        if (depth === 0 || lastPath[depth] === code) return;
+        const sub = h("div", `cchc-criterion cchc-level-${depth + 1}`);
+        sub.dataset.code = code;
+        sub.append(h("span", "cchc-criterion-title", `${code}. ${state().sections[code].name}`), h("span", "cchc-criterion-points", sectionTitle(code)));
+        section.append(sub);
+      });
+      lastPath = row.path;
+      const el = drawRow(row);
+      section.append(el);
+      rowEls.set(row.code, el);
+      fillRow(el, row, true);
+      shown.set(row.code, row);
+    }
+  }
+
+  function control(row) {
+    const box = h("div", "cchc-control");
+    let inputs = [];
+    if (row.kind === "yesno" || row.kind === "levels") {
+      const sel = h("select", "cchc-input");
+      const options = row.kind === "yesno" ? [["", "— chọn —"], ["có", "Có"], ["không", "Không"]] : [["", "— chọn mức —"], ...row.options.map((o) => [o, o])];
+      for (const [v, label] of options) {
+        const o = h("option", null, label);
+        o.value = v;
+        sel.append(o);
+      }
+      sel.addEventListener("change", () => commit(row.code));
+      inputs = [sel];
+      box.append(sel);
+    } else if (row.kind === "percent" && row.input === "pair") {
+      const done = h("input", "cchc-input cchc-done");
+      const planned = h("input", "cchc-input cchc-planned");
+      for (const [inp, label] of [[done, row.done_label], [planned, row.planned_label]]) {
+        inp.type = "number"; inp.min = "0"; inp.step = "any"; inp.title = label; inp.placeholder = label;
+        inp.addEventListener("input", () => later(row.code));
+        inp.addEventListener("change", () => commit(row.code));
+        const lab = h("label", "cchc-pair-label", label);
+        lab.append(inp);
+        box.append(lab);
+      }
+      inputs = [done, planned];
+    } else {
+      const inp = h("input", "cchc-input");
+      inp.type = "number";
+      inp.min = "0";
+      if (row.kind === "percent") { inp.max = "100"; inp.step = "any"; inp.placeholder = "%"; }
+      else if (row.kind === "count") { inp.step = "1"; inp.placeholder = row.unit_label ? `số ${row.unit_label} (yêu cầu ${row.required})` : `yêu cầu ${row.required}`; }
+      else { inp.max = String(row.max); inp.step = row.step ? String(row.step) : "any"; inp.placeholder = "điểm"; }
+      inp.addEventListener("input", () => later(row.code));
+      inp.addEventListener("change", () => commit(row.code));
+      inputs = [inp];
+      box.append(inp);
+      if (row.kind === "percent") box.append(h("span", "cchc-unit", " %"));
+    }
+    let na = null;
+    if (row.allow_na) {
+      const lab = h("label", "cchc-na-label", " Không áp dụng");
+      na = h("input", "cchc-na");
+      na.type = "checkbox";
+      na.addEventListener("change", () => { inputs.forEach((i) => (i.disabled = na.checked)); commit(row.code); });
+      lab.prepend(na);
+      box.append(lab);
+    }
+    return { box, inputs, na };
+  }
+
+  function drawRow(row) {
+    const el = h("div", `cchc-row cchc-row-${dash(row.code)}`);
+    el.dataset.code = row.code;
+    const main = h("div", "cchc-row-main");
+    const name = h("div", "cchc-name");
+    name.append(h("span", "cchc-code", row.code), h("span", "cchc-name-text", ` ${row.name}`));
+    name.append(h("div", "cchc-how", `Cách chấm: ${row.how}`));
+    if (row.evidence) name.append(h("div", "cchc-hint", `Tài liệu kiểm chứng: ${row.evidence}`));
+    const ctl = control(row);
+    const err = h("div", "cchc-field-error");
+    ctl.box.append(err);
+    const pts = h("div", "cchc-points");
+    pts.append(h("span", "cchc-row-points", ""), h("span", "cchc-row-max", ` / ${num(row.max)}`));
+    main.append(name, ctl.box, pts);
+    const extra = h("div", "cchc-row-extra");
+    const other = h("div", "cchc-other");
+    const note = h("textarea", "cchc-note");
+    note.rows = 1;
+    note.placeholder = state().stage === "appraisal" ? "Lý do (bắt buộc khi khác điểm tự đánh giá)" : "Ghi chú / giải trình (bắt buộc nếu thiếu tài liệu kiểm chứng)";
+    note.addEventListener("change", () => commit(row.code));
+    const files = h("div", "cchc-files");
+    extra.append(other, note, files);
+    el.append(main, extra);
+    el._ctl = ctl;
+    el._note = note;
+    return el;
+  }
+
+  function setInputs(el, row) {
+    const { inputs, na } = el._ctl;
+    const mine = row.mine;
+    const value = mine ? (mine.value !== null && mine.value !== undefined ? mine.value : mine.points) : null;
+    const isNa = !!(mine && mine.na);
+    if (na) na.checked = isNa;
+    inputs.forEach((i) => (i.disabled = isNa));
+    el._note.value = mine ? mine.note : "";
+    if (isNa || value === null) { inputs.forEach((i) => (i.value = "")); return; }
+    if (row.kind === "yesno") {
+      const t = String(value).trim().toLowerCase();
+      inputs[0].value = value === true || YES.includes(t) ? "có" : value === false || NO.includes(t) ? "không" : "";
+    } else if (row.kind === "levels") {
+      const match = row.options.find((o) => o.trim().toLowerCase() === String(value).trim().toLowerCase());
+      inputs[0].value = match || "";
+    } else if (row.kind === "percent" && row.input === "pair") {
+      let done = "", planned = "";
+      if (typeof value === "object") { done = value.done; planned = value.planned; }
+      else if (String(value).includes("/")) [done, planned] = String(value).split("/");
+      inputs[0].value = String(done).trim();
+      inputs[1].value = String(planned).trim();
+    } else {
+      inputs[0].value = String(value).replace("%", "").replace(",", ".").trim();
+    }
+  }
+
+  function fillRow(el, row, force) {
+    const old = shown.get(row.code);
+    if (force || !old || !same(old.mine, row.mine)) setInputs(el, row);
+    const mine = row.mine;
+    el.querySelector(".cchc-row-points").textContent = mine && mine.na ? "KAD" : mine && mine.points !== null ? num(mine.points) : "chưa chấm";
+    el.classList.toggle("cchc-scored", !!(mine && mine.scored));
+    const other = el.querySelector(".cchc-other");
+    other.replaceChildren();
+    const o = row.other;
+    if (state().stage === "appraisal") {
+      other.append(h("span", "cchc-other-label", "Đơn vị tự đánh giá: "));
+      if (o && o.scored) {
+        other.append(h("span", "cchc-self-value", o.na ? "Không áp dụng" : `${o.shown} → ${num(o.points)} điểm`));
+        if (o.note) other.append(h("span", "cchc-self-note", ` · Ghi chú: ${o.note}`));
+      } else other.append(h("span", "cchc-self-value", "chưa chấm"));
+    } else if (o && o.scored) {
+      other.append(h("span", "cchc-other-label", "Kết quả thẩm định: "));
+      other.append(h("span", "cchc-appraisal-value", o.na ? "Không áp dụng" : `${num(o.points)} điểm`));
+      if (o.note) other.append(h("span", "cchc-appraisal-reason", ` · Lý do: ${o.note}`));
+      const differs = !mine || (o.na !== mine.na) || (o.points !== mine.points);
+      other.classList.toggle("cchc-differs", differs);
+    }
+    drawFiles(el.querySelector(".cchc-files"), row);
+  }
+
+  function drawFiles(box, row) {
+    box.replaceChildren(h("span", "cchc-files-label", "Tài liệu: "));
+    if (!row.files.length) box.append(h("span", "cchc-no-files", "chưa có "));
+    for (const f of row.files) {
+      const a = h("a", "cchc-file", f.name);
+      a.href = "#";
+      a.dataset.id = f.id;
+      a.title = `${(f.size / 1024).toFixed(0)} KB — bấm để tải về`;
+      a.addEventListener("click", (ev) => { ev.preventDefault(); model.send({ type: "download", id: f.id, code: row.code }); });
+      const rm = h("button", "cchc-file-remove", "×");
+      rm.title = "Gỡ tài liệu";
+      rm.addEventListener("click", () => model.send({ type: "remove_file", id: f.id, code: row.code, author }));
+      box.append(a, rm, h("span", null, " "));
+    }
+    const up = h("input", "cchc-upload");
+    up.type = "file";
+    up.multiple = true;
+    up.addEventListener("change", async () => {
+      const st = state();
+      for (const file of up.files) {
+        if (file.size > st.max_bytes) { showError(row.code, `Tệp '${file.name}' quá lớn (${st.limits})`); continue; }
+        setSaved("Đang tải lên…", "pending");
+        model.send({ type: "upload", code: row.code, name: file.name, author }, [await file.arrayBuffer()]);
+      }
+      up.value = "";
+    });
+    box.append(up, h("span", "cchc-limits", ` (${state().limits})`));
+  }
+
+  // ---------------------------------------------------------------- sending
+  function collect(code) {
+    const el = rowEls.get(code);
+    const row = shown.get(code);
+    const { inputs, na } = el._ctl;
+    if (na && na.checked) return "N/A";
+    if (row.kind === "percent" && row.input === "pair") {
+      const [d, p] = inputs.map((i) => i.value.trim());
+      if (!d && !p) return "";
+      if (!d || !p) return undefined; // half a pair: wait for the other number
+      return { done: d, planned: p };
+    }
+    if (inputs[0].type === "number" && inputs[0].validity.badInput) return "?";
+    return inputs[0].value.trim();
+  }
+
+  function later(code) {
+    clearTimeout(timers.get(code));
+    timers.set(code, setTimeout(() => commit(code), 500));
+  }
+
+  function commit(code) {
+    clearTimeout(timers.get(code));
+    const value = collect(code);
+    if (value === undefined) return;
+    const el = rowEls.get(code);
+    const payload = { type: "edit", code, value, note: el._note.value, author };
+    if (same(payload, el._sent)) return;
+    el._sent = payload;
+    setSaved("Đang lưu…", "pending");
+    model.send(payload);
+  }
+
+  function showError(code, message) {
+    const el = rowEls.get(code);
+    if (!el) { alert.textContent = message; alert.style.display = "block"; return; }
+    el.classList.add("cchc-invalid");
+    el.querySelector(".cchc-field-error").textContent = message;
+    el._sent = null;
+    setSaved("Chưa lưu: có ô bị từ chối", "error");
+  }
+
+  // ---------------------------------------------------------------- receiving
+  model.on("msg:custom", (msg, buffers) => {
+    if (msg.type === "field_error") showError(msg.code, msg.message);
+    else if (msg.type === "saved") {
+      const el = rowEls.get(msg.code);
+      if (el) { el.classList.remove("cchc-invalid"); el.querySelector(".cchc-field-error").textContent = ""; }
+    } else if (msg.type === "file") {
+      const blob = new Blob([buffers[0]], { type: msg.mime });
+      const url = URL.createObjectURL(blob);
+      const a = h("a");
+      a.href = url;
+      a.download = msg.name;
+      document.body.append(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 60000);
+    }
+  });
+
+  function onState() {
+    const st = state();
+    if (model.get("epoch") !== epoch) {
+      epoch = model.get("epoch");
+      drawTop();
+      drawHead();
+      drawBody();
+      const q = new URLSearchParams(window.location.search);
+      q.set("unit", st.unit); q.set("period", st.period); q.set("stage", st.stage);
+      window.history.replaceState(null, "", `${window.location.pathname}?${q}`);
+      return;
+    }
+    drawHead();
+    for (const sum of body.querySelectorAll(".cchc-section-summary")) {
+      if (sum.dataset.code) sum.querySelector(".cchc-section-points").textContent = sectionTitle(sum.dataset.code);
+    }
+    for (const sub of body.querySelectorAll(".cchc-criterion")) sub.querySelector(".cchc-criterion-points").textContent = sectionTitle(sub.dataset.code);
+  }
+
+  function onRows() {
+    if (model.get("epoch") !== epoch) return; // a new selection: drawn by onState
+    for (const row of model.get("rows")) {
+      const old = shown.get(row.code);
+      if (old && same(old, row)) continue;
+      const el = rowEls.get(row.code);
+      if (el) fillRow(el, row, false);
+      shown.set(row.code, row);
+    }
+  }
+
+  model.on("change:state", onState);
+  model.on("change:rows", onRows);
+  model.on("change:alert", drawAlert);
+  drawAlert();
+  if (model.get("state") && model.get("state").unit) onState();
+}
+
+export default { render };

@@ -1,0 +1,125 @@
+"""The scoring form: one composite widget for the whole criteria tree.
+
+One widget model (anywidget) instead of ~8 ipywidgets per row: Voilà then loads the full
+70-row form about as fast as a one-input page (see bench/voila_bench.py). The view is plain
+DOM in `scoring_form.js`; every decision (is this input valid, is a reason needed, what is
+the total) is taken by `ScoringSession` here in the kernel.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
+
+import anywidget
+import traitlets
+
+from ..evidence import EvidenceError
+from ..problems import ProblemsError
+from ..session import STAGE_LABELS, FieldError, ScoringSession
+from ..store import Store
+
+HERE = Path(__file__).resolve().parent
+
+
+class ScoringForm(anywidget.AnyWidget):
+    """Score one unit for one period and stage; selectors in the page switch all three."""
+
+    _esm = HERE / "scoring_form.js"
+    _css = HERE / "scoring_form.css"
+
+    state = traitlets.Dict().tag(sync=True)  # header, choices, selection; rebuilt after every change
+    rows = traitlets.List().tag(sync=True)  # one dict per sub-criterion, in tree order
+    epoch = traitlets.Int(0).tag(sync=True)  # changes when another unit/period/stage is opened
+    alert = traitlets.Unicode("").tag(sync=True)  # an error the page must show
+
+    def __init__(self, store: Store, period: str | None = None, unit: str | None = None, stage: str = "self") -> None:
+        super().__init__()
+        self.store = store
+        self.session: ScoringSession | None = None
+        self.on_msg(self._on_message)
+        self.select(period, unit, stage)
+
+    @classmethod
+    def from_query(cls, store: Store, query: str) -> ScoringForm:
+        """Open on `?unit=…&period=…&stage=self|appraisal` (missing parts take defaults)."""
+        params = {k: v[0] for k, v in parse_qs(query.lstrip("?")).items()}
+        return cls(store, params.get("period"), params.get("unit"), params.get("stage", "self"))
+
+    # ------------------------------------------------------------ opening
+
+    def select(self, period: str | None, unit: str | None, stage: str) -> None:
+        """Show (period, unit, stage); unknown parts fall back to defaults with a message."""
+        periods = self.store.periods()
+        problems = []
+        if period not in set(periods["id"]):
+            if period:
+                problems.append(f"Không có kỳ đánh giá '{period}'.")
+            period = periods["id"].iloc[-1] if len(periods) else None
+        if period is None:
+            self.alert = "Kho dữ liệu chưa có kỳ đánh giá nào (chạy `cchc demo`)."
+            return
+        units = self.store.units(period)
+        if unit not in set(units["id"]):
+            if unit:
+                problems.append(f"Đơn vị '{unit}' không tham gia kỳ {period}.")
+            unit = units["id"].iloc[0]
+        if stage not in STAGE_LABELS:
+            problems.append(f"Giai đoạn '{stage}' không có.")
+            stage = "self"
+        self.session = ScoringSession(self.store, period, unit, stage)
+        self.alert = " ".join(problems)
+        self.epoch += 1
+        self._push(all_rows=True)
+
+    def _push(self, all_rows: bool = False, code: str | None = None) -> None:
+        session = self.session
+        state = session.header()
+        state["choices"] = {
+            "periods": self.store.periods()[["id", "name"]].values.tolist(),
+            "units": self.store.units(session.period)[["id", "name"]].values.tolist(),
+            "stages": [[k, v] for k, v in STAGE_LABELS.items()],
+        }
+        if all_rows:
+            self.rows = session.rows()
+        elif code is not None:
+            index = session.cs.leaf_codes.index(code)
+            self.rows = [*self.rows[:index], session.row(code), *self.rows[index + 1 :]]
+        self.state = state
+
+    # ------------------------------------------------------------ what the page sends
+
+    def _on_message(self, _widget: Any, content: dict[str, Any], buffers: list[bytes]) -> None:
+        kind, code = content.get("type"), content.get("code")
+        try:
+            if kind == "edit":
+                self.session.edit(code, content.get("value"), content.get("note", ""), content.get("author", ""))
+                self._push(code=code)
+                self.send({"type": "saved", "code": code})
+            elif kind == "upload":
+                data = bytes(buffers[0]) if buffers else b""
+                self.session.add_evidence(code, content.get("name", ""), data, content.get("author", ""))
+                self._push(code=code)
+                self.send({"type": "saved", "code": code})
+            elif kind == "remove_file":
+                self.session.remove_evidence(int(content["id"]), content.get("author", ""))
+                self._push(code=code)
+            elif kind == "download":
+                name, mime, data = self.session.read_evidence(int(content["id"]))
+                self.send({"type": "file", "name": name, "mime": mime}, [data])
+            elif kind == "select":
+                self.select(content.get("period"), content.get("unit"), content.get("stage", "self"))
+            elif kind == "refresh":
+                self.session.reload()
+                self._push(all_rows=True)
+        except FieldError as exc:
+            self._push(code=exc.code if exc.code in self.session.cs.nodes else None)
+            self.send({"type": "field_error", "code": exc.code, "message": exc.message})
+        except (EvidenceError, ProblemsError) as exc:
+            self.send({"type": "field_error", "code": code, "message": str(exc)})
+        except Exception as exc:  # noqa: BLE001 - a callback error must reach the page, not vanish
+            traceback.print_exc(file=sys.stderr)
+            self.alert = f"Lỗi hệ thống, thao tác chưa được lưu: {type(exc).__name__}: {exc}"
