@@ -3,28 +3,40 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip --quiet --disable-pip-version-check
+PORT ?= 8866
 
-.PHONY: run test bench lint
+.PHONY: run test e2e bench lint browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-## run: install into .venv, load the synthetic demo into the store, print the latest ranking
+## run: install into .venv and serve the scoring app on http://127.0.0.1:$(PORT) (demo data when the store is empty)
 run: $(BIN)/python
-	$(PIP) install -e .
-	$(BIN)/cchc demo
-	$(BIN)/cchc ranking
+	$(PIP) install -e ".[app]"
+	$(BIN)/cchc serve --port $(PORT)
 
-## test: install the test tools, lint, run every test
-test: $(BIN)/python
-	$(PIP) install -e ".[test]"
+## test: install the app and test tools (and Debian's chromium), lint, run every test
+test: $(BIN)/python browser
+	$(PIP) install -e ".[app,test]"
 	$(BIN)/ruff check .
 	$(BIN)/pytest
 
-## bench: print the engine's speed beside a per-unit loop
-bench: $(BIN)/python
-	$(PIP) install -e .
+## e2e: only the browser tests
+e2e: $(BIN)/python browser
+	$(PIP) install -e ".[app,test]"
+	$(BIN)/pytest -m e2e
+
+## bench: print speed figures beside their baselines
+bench: $(BIN)/python browser
+	$(PIP) install -e ".[app,test]"
 	$(BIN)/python bench/engine_bench.py
+	$(BIN)/python bench/voila_bench.py
 
 lint: $(BIN)/python
 	$(BIN)/ruff check .
+
+## browser: Debian's chromium for the end-to-end tests (Playwright drives it; it downloads no browser)
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "The browser tests need Debian's chromium: sudo apt-get install chromium"; exit 1; fi; }

@@ -28,9 +28,24 @@ def request_query() -> str:
 
 
 def scoring_page(store: Store | None = None) -> ScoringForm:
-    """The scoring app: opened on `?unit=…&period=…&stage=…` from the visitor's URL."""
+    """The scoring app: opened on `?unit=…&period=…&stage=…` from the visitor's URL.
+
+    Everything that does not depend on the visitor (imports, the database connection, the
+    criteria sets, a first form build) is done before waiting, while the kernel is preheated.
+    """
+    store = store or Store()
+    warm_up(store)
     query = request_query()
-    return ScoringForm.from_query(store or Store(), query)
+    return ScoringForm.from_query(store, query)
+
+
+def warm_up(store: Store) -> None:
+    """Read what every visitor needs and build one throwaway form, so the real one is quick."""
+    periods = store.periods()["id"]
+    for period in periods:
+        store.criteria_for(period)
+    if len(periods):
+        ScoringForm(store).close()
 
 
 def voila_command(port: int, notebooks: Path | None = None) -> list[str]:

@@ -82,6 +82,9 @@ class ScoringSession:
         self.scores = self.store.scores(self.period, self.unit)
         self.files = self.store.evidence(self.period, self.unit)
         self._by_key = {(r.code, r.stage): r for r in self.scores.itertuples()}
+        self._files_by_code: dict[str, list[dict[str, Any]]] = {}
+        for f in self.files.itertuples():
+            self._files_by_code.setdefault(f.code, []).append({"id": int(f.id), "name": f.filename, "size": int(f.size)})
 
     def _score(self, code: str, stage: str) -> dict[str, Any] | None:
         rec = self._by_key.get((code, stage))
@@ -109,7 +112,6 @@ class ScoringSession:
         """Everything the form shows for one sub-criterion."""
         node = self.cs[code]
         other = "appraisal" if self.stage == "self" else "self"
-        files = self.files[self.files["code"] == code]
         return {
             "code": code,
             "name": node.name,
@@ -118,7 +120,7 @@ class ScoringSession:
             **_rule_view(node),
             "mine": self._score(code, self.stage),
             "other": self._score(code, other),
-            "files": [{"id": int(f.id), "name": f.filename, "size": int(f.size)} for f in files.itertuples()],
+            "files": self._files_by_code.get(code, []),
         }
 
     def rows(self) -> list[dict[str, Any]]:
@@ -229,10 +231,10 @@ class ScoringSession:
         return self.store.read_evidence(evidence_id)
 
     def _file_code(self, evidence_id: int) -> str:
-        match = self.files[self.files["id"] == evidence_id]
-        if match.empty:
-            raise EvidenceError("tệp không thuộc đơn vị và kỳ đang mở")
-        return str(match["code"].iloc[0])
+        for code, files in self._files_by_code.items():
+            if any(f["id"] == evidence_id for f in files):
+                return code
+        raise EvidenceError("tệp không thuộc đơn vị và kỳ đang mở")
 
     def _saved(self) -> None:
         self.saved_at = datetime.now().astimezone()

@@ -43,6 +43,37 @@ def store(tmp_path):
 
 
 @pytest.fixture(scope="session")
+def demo_template(tmp_path_factory):
+    """A store file with the demo loaded once; tests get a copy (loading takes seconds)."""
+    import sqlalchemy as sa
+
+    from cchc_widgets.demo import load_demo
+    from cchc_widgets.store import Store
+
+    path = tmp_path_factory.mktemp("template") / "demo.sqlite"
+    s = Store(f"sqlite:///{path}")
+    load_demo(s)
+    with s.engine.begin() as conn:
+        conn.execute(sa.text("PRAGMA wal_checkpoint(TRUNCATE)"))
+    s.close()
+    return path
+
+
+@pytest.fixture
+def demo(demo_template, tmp_path):
+    """A real SQLite store holding the demo, evidence kept under tmp_path."""
+    import shutil
+
+    from cchc_widgets.store import Store
+
+    path = tmp_path / "demo.sqlite"
+    shutil.copy(demo_template, path)
+    s = Store(f"sqlite:///{path}", evidence_dir=tmp_path / "evidence")
+    yield s
+    s.close()
+
+
+@pytest.fixture(scope="session")
 def reference():
     from cchc_widgets.spec import load_criteria
 

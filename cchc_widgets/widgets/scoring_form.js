@@ -25,6 +25,7 @@ function render({ model, el }) {
   const rowEls = new Map();
   const timers = new Map();
   let author = localStorage.getItem("cchc-author") || "";
+  let inflight = 0; // changes sent and not yet answered
 
   const state = () => model.get("state");
   const setSaved = (text, cls) => {
@@ -69,6 +70,7 @@ function render({ model, el }) {
   // ---------------------------------------------------------------- header: totals, state
   function drawHead() {
     const st = state();
+    const previous = head.querySelector(".cchc-saved");
     head.replaceChildren();
     const title = h("div", "cchc-title");
     title.append(h("span", "cchc-unit-name", st.unit_name), h("span", "cchc-period", ` · ${st.period_name} · `), h("span", "cchc-stage", st.stage_label));
@@ -79,6 +81,10 @@ function render({ model, el }) {
     figures.append(h("span", null, " · Xếp loại: "), h("span", "cchc-class", st.class || "—"));
     figures.append(h("span", null, " · "), h("span", "cchc-completion", st.completion));
     const saved = h("div", "cchc-saved", st.saved);
+    if (previous && previous.dataset.state && previous.dataset.state !== "saved") {
+      saved.textContent = previous.textContent;
+      saved.dataset.state = previous.dataset.state;
+    }
     head.append(title, figures, saved, h("div", "cchc-set", st.criteria_set));
   }
 
@@ -271,7 +277,7 @@ function render({ model, el }) {
       a.addEventListener("click", (ev) => { ev.preventDefault(); model.send({ type: "download", id: f.id, code: row.code }); });
       const rm = h("button", "cchc-file-remove", "×");
       rm.title = "Gỡ tài liệu";
-      rm.addEventListener("click", () => model.send({ type: "remove_file", id: f.id, code: row.code, author }));
+      rm.addEventListener("click", () => send({ type: "remove_file", id: f.id, code: row.code, author }));
       box.append(a, rm, h("span", null, " "));
     }
     const up = h("input", "cchc-upload");
@@ -281,8 +287,7 @@ function render({ model, el }) {
       const st = state();
       for (const file of up.files) {
         if (file.size > st.max_bytes) { showError(row.code, `Tệp '${file.name}' quá lớn (${st.limits})`); continue; }
-        setSaved("Đang tải lên…", "pending");
-        model.send({ type: "upload", code: row.code, name: file.name, author }, [await file.arrayBuffer()]);
+        send({ type: "upload", code: row.code, name: file.name, author }, [await file.arrayBuffer()]);
       }
       up.value = "";
     });
@@ -305,6 +310,12 @@ function render({ model, el }) {
     return inputs[0].value.trim();
   }
 
+  function send(payload, buffers) {
+    inflight += 1;
+    setSaved("Đang lưu…", "pending");
+    model.send(payload, undefined, buffers);
+  }
+
   function later(code) {
     clearTimeout(timers.get(code));
     timers.set(code, setTimeout(() => commit(code), 500));
@@ -318,8 +329,7 @@ function render({ model, el }) {
     const payload = { type: "edit", code, value, note: el._note.value, author };
     if (same(payload, el._sent)) return;
     el._sent = payload;
-    setSaved("Đang lưu…", "pending");
-    model.send(payload);
+    send(payload);
   }
 
   function showError(code, message) {
@@ -333,10 +343,12 @@ function render({ model, el }) {
 
   // ---------------------------------------------------------------- receiving
   model.on("msg:custom", (msg, buffers) => {
+    if (msg.type === "field_error" || msg.type === "saved") inflight = Math.max(0, inflight - 1);
     if (msg.type === "field_error") showError(msg.code, msg.message);
     else if (msg.type === "saved") {
       const el = rowEls.get(msg.code);
       if (el) { el.classList.remove("cchc-invalid"); el.querySelector(".cchc-field-error").textContent = ""; }
+      if (inflight === 0) setSaved(msg.text, "saved");
     } else if (msg.type === "file") {
       const blob = new Blob([buffers[0]], { type: msg.mime });
       const url = URL.createObjectURL(blob);
@@ -354,6 +366,8 @@ function render({ model, el }) {
     const st = state();
     if (model.get("epoch") !== epoch) {
       epoch = model.get("epoch");
+      inflight = 0;
+      head.replaceChildren(); // another unit, period or stage: no saving state carries over
       drawTop();
       drawHead();
       drawBody();

@@ -90,6 +90,11 @@ class ScoringForm(anywidget.AnyWidget):
             self.rows = [*self.rows[:index], session.row(code), *self.rows[index + 1 :]]
         self.state = state
 
+    def _saved(self, code: str) -> None:
+        """New state, then an explicit acknowledgement (the state may not have changed at all)."""
+        self._push(code=code)
+        self.send({"type": "saved", "code": code, "text": self.state["saved"]})
+
     # ------------------------------------------------------------ what the page sends
 
     def _on_message(self, _widget: Any, content: dict[str, Any], buffers: list[bytes]) -> None:
@@ -97,16 +102,14 @@ class ScoringForm(anywidget.AnyWidget):
         try:
             if kind == "edit":
                 self.session.edit(code, content.get("value"), content.get("note", ""), content.get("author", ""))
-                self._push(code=code)
-                self.send({"type": "saved", "code": code})
+                self._saved(code)
             elif kind == "upload":
                 data = bytes(buffers[0]) if buffers else b""
                 self.session.add_evidence(code, content.get("name", ""), data, content.get("author", ""))
-                self._push(code=code)
-                self.send({"type": "saved", "code": code})
+                self._saved(code)
             elif kind == "remove_file":
                 self.session.remove_evidence(int(content["id"]), content.get("author", ""))
-                self._push(code=code)
+                self._saved(code)
             elif kind == "download":
                 name, mime, data = self.session.read_evidence(int(content["id"]))
                 self.send({"type": "file", "name": name, "mime": mime}, [data])
@@ -120,6 +123,6 @@ class ScoringForm(anywidget.AnyWidget):
             self.send({"type": "field_error", "code": exc.code, "message": exc.message})
         except (EvidenceError, ProblemsError) as exc:
             self.send({"type": "field_error", "code": code, "message": str(exc)})
-        except Exception as exc:  # noqa: BLE001 - a callback error must reach the page, not vanish
+        except Exception as exc:
             traceback.print_exc(file=sys.stderr)
             self.alert = f"Lỗi hệ thống, thao tác chưa được lưu: {type(exc).__name__}: {exc}"

@@ -1,0 +1,99 @@
+"""A real `cchc serve` (Voilà) on a free loopback port and Debian's Chromium driven by Playwright."""
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """`cchc serve` as a user starts it; stopped with one SIGTERM to the PID we started."""
+
+    def __init__(self, db: Path, data_dir: Path, log: Path):
+        self.db, self.data_dir, self.log = db, data_dir, log
+        self.port = free_port()
+        self.proc = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/voila/render/scoring.ipynb"
+
+    def start(self) -> None:
+        env = {**os.environ, "CCHC_DATA_DIR": str(self.data_dir)}
+        cmd = [sys.executable, "-m", "cchc_widgets.cli", "--db", f"sqlite:///{self.db}", "serve", "--port", str(self.port)]
+        self.proc = subprocess.Popen(cmd, env=env, stdout=self.log.open("a"), stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"cchc serve stopped: {self.log.read_text()[-2000:]}")
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{self.port}/", timeout=2)
+                return
+            except OSError:
+                time.sleep(0.3)
+        raise RuntimeError("cchc serve did not answer within 90 s")
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+@pytest.fixture(scope="module")
+def server(demo_template, tmp_path_factory):
+    root = tmp_path_factory.mktemp("served")
+    db = root / "store.sqlite"
+    shutil.copy(demo_template, db)
+    srv = Server(db, root / "data", root / "voila.log")
+    srv.start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    assert Path(CHROMIUM).exists(), "e2e tests need Debian's chromium (make test installs it)"
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(accept_downloads=True)
+    pg = context.new_page()
+    pg.set_default_timeout(30000)
+    yield pg
+    context.close()

@@ -1,0 +1,168 @@
+"""The scoring app in a real browser against a real Voilà server and SQLite file."""
+
+from pathlib import Path
+
+import pytest
+
+from cchc_widgets import engine
+from cchc_widgets.store import Store
+
+pytestmark = pytest.mark.e2e
+
+UNIT, PERIOD = "so-tu-phap", "2017"
+
+
+def number(text: str) -> float:
+    return float(text.strip().replace(".", "").replace(",", "."))
+
+
+def open_form(page, server, unit=UNIT, period=PERIOD, stage="self", author="Nguyễn Văn A"):
+    page.goto(f"{server.url}?unit={unit}&period={period}&stage={stage}")
+    page.wait_for_selector(".cchc-row-8-5-1 .cchc-input")
+    page.fill(".cchc-author", author)
+    return page
+
+
+def row(code: str) -> str:
+    return f".cchc-row-{code.replace('.', '-')}"
+
+
+def wait_points(page, code, expected: str):
+    page.wait_for_function(
+        "([sel, want]) => document.querySelector(sel).textContent === want",
+        arg=[f"{row(code)} .cchc-row-points", expected],
+    )
+    page.wait_for_function("() => document.querySelector('.cchc-saved').textContent.startsWith('Đã lưu')")
+
+
+def store_of(server) -> Store:
+    return Store(f"sqlite:///{server.db}", evidence_dir=server.data_dir / "evidence")
+
+
+def test_score_every_rule_type_and_see_the_total(page, server):
+    open_form(page, server)
+    assert page.inner_text(".cchc-unit-name") == "Sở Tư pháp"
+    start = number(page.inner_text(".cchc-total"))
+    page.select_option(f"{row('1.1.1')} select.cchc-input", "Ban hành chậm")  # levels
+    wait_points(page, "1.1.1", "0,5")
+    assert number(page.inner_text(".cchc-total")) == pytest.approx(start - 0.5)
+    page.select_option(f"{row('1.1.2')} select.cchc-input", "không")  # yes/no
+    wait_points(page, "1.1.2", "0")
+    page.fill(f"{row('1.1.4')} .cchc-done", "19")  # percentage from done/planned
+    page.fill(f"{row('1.1.4')} .cchc-planned", "20")
+    page.press(f"{row('1.1.4')} .cchc-planned", "Tab")
+    wait_points(page, "1.1.4", "2")
+    page.fill(f"{row('2.2.2')} .cchc-input", "100")  # percentage
+    page.press(f"{row('2.2.2')} .cchc-input", "Tab")
+    wait_points(page, "2.2.2", "1")
+    page.fill(f"{row('1.2.1')} .cchc-input", "4")  # count against 4 required
+    page.press(f"{row('1.2.1')} .cchc-input", "Tab")
+    wait_points(page, "1.2.1", "1")
+    page.fill(f"{row('1.5.2')} .cchc-input", "3.5")  # manual points on a 0.5 step
+    page.press(f"{row('1.5.2')} .cchc-input", "Tab")
+    wait_points(page, "1.5.2", "3,5")
+    page.check(f"{row('1.3.3')} .cchc-na")  # not applicable
+    wait_points(page, "1.3.3", "KAD")
+
+    s = store_of(server)
+    stored = s.scores(PERIOD, UNIT, "self").set_index("code")
+    assert stored.loc["1.1.1", "value"] == "Ban hành chậm"
+    assert stored.loc["1.1.1", "author"] == "Nguyễn Văn A"
+    assert stored.loc["1.1.4", "value"] == {"done": "19", "planned": "20"}
+    assert bool(stored.loc["1.3.3", "na"])
+    expected = engine.score(s.scores(PERIOD, UNIT, "self"), s.criteria_for(PERIOD)).results.iloc[0]
+    assert number(page.inner_text(".cchc-total")) == pytest.approx(expected["total"])
+    assert page.inner_text(".cchc-index").startswith(f"{expected['index']:.3f}".rstrip("0").replace(".", ",")[:5])
+    s.close()
+
+
+def test_invalid_input_is_refused_in_vietnamese_and_not_saved(page, server):
+    open_form(page, server)
+    s = store_of(server)
+    before = s.scores(PERIOD, UNIT).set_index(["code", "stage"]).loc[("7.2.1", "self")]
+    page.fill(f"{row('7.2.1')} .cchc-planned", "20")  # below the 38 already declared as done
+    page.fill(f"{row('7.2.1')} .cchc-done", "30")
+    page.press(f"{row('7.2.1')} .cchc-done", "Tab")
+    page.wait_for_selector(f"{row('7.2.1')}.cchc-invalid")
+    assert "lớn hơn tổng số" in page.inner_text(f"{row('7.2.1')} .cchc-field-error")
+    page.wait_for_function("() => document.querySelector('.cchc-saved').textContent.startsWith('Chưa lưu')")
+    after = s.scores(PERIOD, UNIT).set_index(["code", "stage"]).loc[("7.2.1", "self")]
+    assert after["value"] == before["value"]
+    assert after["version"] == before["version"]
+    s.close()
+
+
+def test_evidence_upload_and_download(page, server, tmp_path):
+    open_form(page, server)
+    pdf = b"%PDF-1.4\n% Ke hoach CCHC nam 2017\n"
+    page.set_input_files(
+        f"{row('1.1.1')} .cchc-upload", files=[{"name": "Kế hoạch CCHC 2017.pdf", "mimeType": "application/pdf", "buffer": pdf}]
+    )
+    link = page.wait_for_selector(f"{row('1.1.1')} .cchc-file")
+    assert link.inner_text() == "Kế hoạch CCHC 2017.pdf"
+    with page.expect_download() as info:
+        link.click()
+    download = info.value
+    assert download.suggested_filename == "Kế hoạch CCHC 2017.pdf"
+    assert Path(download.path()).read_bytes() == pdf
+    page.set_input_files(
+        f"{row('1.1.2')} .cchc-upload", files=[{"name": "a.exe", "mimeType": "application/octet-stream", "buffer": b"MZ"}]
+    )
+    page.wait_for_selector(f"{row('1.1.2')}.cchc-invalid")
+    assert "không thuộc loại được nhận" in page.inner_text(f"{row('1.1.2')} .cchc-field-error")
+
+
+def test_reload_and_restart_show_what_was_entered(page, server):
+    open_form(page, server)
+    page.fill(f"{row('8.3.2')} .cchc-input", "1.5")
+    page.press(f"{row('8.3.2')} .cchc-input", "Tab")
+    wait_points(page, "8.3.2", "1,5")
+    page.fill(f"{row('8.3.2')} .cchc-note", "Đã trang bị máy lấy số thứ tự")
+    page.press(f"{row('8.3.2')} .cchc-note", "Tab")
+    page.wait_for_function("() => document.querySelector('.cchc-saved').textContent.startsWith('Đã lưu')")
+    total = page.inner_text(".cchc-total")
+    for _ in range(2):
+        page.reload()  # a new page gets a preheated kernel: it must still read the store as it is now
+        page.wait_for_selector(".cchc-row-8-5-1 .cchc-input")
+        assert page.input_value(f"{row('8.3.2')} .cchc-input") == "1.5"
+        assert page.input_value(f"{row('8.3.2')} .cchc-note") == "Đã trang bị máy lấy số thứ tự"
+        assert page.inner_text(".cchc-total") == total
+    server.stop()
+    server.start()
+    open_form(page, server)
+    assert page.input_value(f"{row('8.3.2')} .cchc-input") == "1.5"
+    assert page.inner_text(".cchc-total") == total
+
+
+def test_appraise_with_a_reason_and_the_unit_reads_it(page, server):
+    s = store_of(server)
+    own = s.scores(PERIOD, UNIT, "self").set_index("code").loc["2.2.1", "value"]
+    different = "không" if own == "có" else "có"
+    open_form(page, server, stage="appraisal", author="Tổ thẩm định Sở Nội vụ")
+    assert "Đơn vị tự đánh giá" in page.inner_text(f"{row('2.2.1')} .cchc-other")
+    page.select_option(f"{row('2.2.1')} select.cchc-input", different)
+    page.wait_for_selector(f"{row('2.2.1')}.cchc-invalid")
+    assert "ghi lý do" in page.inner_text(f"{row('2.2.1')} .cchc-field-error")
+    page.fill(f"{row('2.2.1')} .cchc-note", "Kế hoạch không có trong hồ sơ")
+    page.press(f"{row('2.2.1')} .cchc-note", "Tab")
+    wait_points(page, "2.2.1", "0" if different == "không" else "1")
+    appraised = s.scores(PERIOD, UNIT, "appraisal").set_index("code").loc["2.2.1"]
+    assert appraised["value"] == different
+    assert appraised["note"] == "Kế hoạch không có trong hồ sơ"
+    open_form(page, server, stage="self")
+    assert "Kế hoạch không có trong hồ sơ" in page.inner_text(f"{row('2.2.1')} .cchc-appraisal-reason")
+    s.close()
+
+
+def test_selectors_switch_and_the_url_follows(page, server):
+    open_form(page, server)
+    page.select_option(".cchc-select-unit", "so-y-te")
+    page.wait_for_function("() => document.querySelector('.cchc-unit-name').textContent === 'Sở Y tế'")
+    assert "unit=so-y-te" in page.url
+    assert "period=2017" in page.url
+    page.select_option(".cchc-select-period", "2016")
+    page.wait_for_function("() => location.search.includes('period=2016')")
+    page.reload()
+    page.wait_for_selector(".cchc-row-8-5-1 .cchc-input")
+    assert page.inner_text(".cchc-unit-name") == "Sở Y tế"
+    assert "Năm 2016" in page.inner_text(".cchc-period")

@@ -1,0 +1,111 @@
+"""The scoring form driven as the browser would drive it (its messages), without a browser."""
+
+import pytest
+
+from cchc_widgets.widgets import ScoringForm
+
+
+@pytest.fixture
+def form(demo):
+    f = ScoringForm.from_query(demo, "?unit=so-tu-phap&period=2017&stage=self")
+    f.sent = []
+    f.send = lambda content, buffers=None: f.sent.append((content, buffers))
+    return f
+
+
+def msg(form, **content):
+    form._on_message(form, content, content.pop("buffers", []))
+
+
+def row(form, code):
+    return next(r for r in form.rows if r["code"] == code)
+
+
+def test_opens_on_the_query(form):
+    assert (form.state["unit"], form.state["period"], form.state["stage"]) == ("so-tu-phap", "2017", "self")
+    assert form.state["unit_name"] == "Sở Tư pháp"
+    assert len(form.rows) == 70
+    assert form.rows[0]["code"] == "1.1.1"
+    assert form.state["completion"] == "70/70 tiêu chí đã chấm"
+    assert {"1", "1.1", "8.5"} <= set(form.state["sections"])
+    assert [u for u, _ in form.state["choices"]["units"]][:2] == ["ban-dan-toc", "so-cong-thuong"]
+    assert form.alert == ""
+
+
+def test_bad_query_falls_back_with_a_message(demo):
+    f = ScoringForm.from_query(demo, "unit=khong-co&period=1990&stage=x")
+    assert f.state["period"] == "2017"
+    assert f.state["stage"] == "self"
+    assert "1990" in f.alert
+    assert "khong-co" in f.alert
+    assert "'x'" in f.alert
+
+
+def test_edit_autosaves_and_updates_total(form, demo):
+    before = form.state["total"]
+    old_points = row(form, "1.1.2")["mine"]["points"]
+    new_answer = "không" if old_points else "có"
+    msg(form, type="edit", code="1.1.2", value=new_answer, note="", author="Nguyễn A")
+    assert form.sent[-1][0]["type"] == "saved"
+    assert form.sent[-1][0]["code"] == "1.1.2"
+    assert form.sent[-1][0]["text"].startswith("Đã lưu lúc")
+    stored = demo.scores("2017", "so-tu-phap", "self").set_index("code").loc["1.1.2"]
+    assert stored["value"] == new_answer
+    assert stored["author"] == "Nguyễn A"
+    assert form.state["total"] == pytest.approx(before + (1 if new_answer == "có" else -1))
+    assert row(form, "1.1.2")["mine"]["points"] == (1 if new_answer == "có" else 0)
+    assert form.state["saved"].startswith("Đã lưu lúc")
+
+
+def test_invalid_input_is_refused_at_the_field(form, demo):
+    before = demo.scores("2017", "so-tu-phap")
+    msg(form, type="edit", code="2.2.2", value="150", note="", author="A")
+    content, _ = form.sent[-1]
+    assert content["type"] == "field_error"
+    assert content["code"] == "2.2.2"
+    assert "100" in content["message"]
+    assert demo.scores("2017", "so-tu-phap").equals(before)
+
+
+def test_appraisal_stage_rules(demo):
+    f = ScoringForm(demo, "2017", "so-tu-phap", "appraisal")
+    f.sent = []
+    f.send = lambda content, buffers=None: f.sent.append((content, buffers))
+    own = row(f, "1.1.2")["other"]
+    assert own["scored"]
+    assert own["shown"]
+    different = "không" if own["points"] else "có"
+    msg(f, type="edit", code="1.1.2", value=different, note="", author="TĐ")
+    assert f.sent[-1][0]["type"] == "field_error"
+    assert "lý do" in f.sent[-1][0]["message"]
+    msg(f, type="edit", code="1.1.2", value=different, note="Thiếu tài liệu", author="TĐ")
+    assert f.sent[-1][0]["type"] == "saved"
+    assert row(f, "1.1.2")["mine"]["note"] == "Thiếu tài liệu"
+
+
+def test_upload_and_download_through_the_widget_channel(form):
+    msg(form, type="upload", code="1.1.1", name="ke-hoach.pdf", author="A", buffers=[memoryview(b"%PDF-1.7 ke hoach")])
+    files = row(form, "1.1.1")["files"]
+    assert [f["name"] for f in files] == ["ke-hoach.pdf"]
+    msg(form, type="download", id=files[0]["id"], code="1.1.1")
+    content, buffers = form.sent[-1]
+    assert content == {"type": "file", "name": "ke-hoach.pdf", "mime": "application/pdf"}
+    assert bytes(buffers[0]) == b"%PDF-1.7 ke hoach"
+    msg(form, type="upload", code="1.1.1", name="x.exe", author="A", buffers=[b"MZ"])
+    assert form.sent[-1][0]["type"] == "field_error"
+    assert "loại" in form.sent[-1][0]["message"]
+
+
+def test_selectors_switch_unit_period_and_stage(form):
+    epoch = form.epoch
+    msg(form, type="select", period="2016", unit="so-y-te", stage="appraisal")
+    assert (form.state["unit"], form.state["period"], form.state["stage"]) == ("so-y-te", "2016", "appraisal")
+    assert form.epoch == epoch + 1
+
+
+def test_callback_errors_reach_the_page(form, demo):
+    with demo.engine.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE evidence")  # a real database failure inside a callback
+    msg(form, type="refresh")
+    assert "evidence" in form.alert
+    assert "chưa được lưu" in form.alert
