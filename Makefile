@@ -30,6 +30,7 @@ e2e: $(BIN)/python browser
 bench: $(BIN)/python browser
 	$(PIP) install -e ".[app,test]"
 	$(BIN)/python bench/engine_bench.py
+	$(BIN)/python bench/uncertainty_bench.py
 	$(BIN)/python bench/voila_bench.py
 
 lint: $(BIN)/python

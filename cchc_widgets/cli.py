@@ -8,6 +8,7 @@ more than the tolerance.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -164,9 +165,62 @@ def cmd_differences(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_serve(args: argparse.Namespace) -> int:
-    import os
+def _scored_file(args: argparse.Namespace):  # noqa: ANN202 - (criteria set, resolved scores)
+    cs = load_criteria(args.criteria)
+    data = read_scores(args.scores, cs, period=args.period)
+    if data.scores["period"].nunique() > 1:
+        periods = ", ".join(sorted(data.scores["period"].unique()))
+        raise ProblemsError([Problem(args.scores, f"tệp có nhiều kỳ ({periods}); chọn một kỳ bằng --period")])
+    return cs, data.scores
 
+
+def cmd_whatif(args: argparse.Namespace) -> int:
+    from . import whatif
+
+    out = _out_path(args.out)
+    cs, resolved = _scored_file(args)
+    scenario = whatif.load_scenario(args.scenario)
+    base = engine.aggregate(resolved, cs)
+    comparison = whatif.compare(base, whatif.run(resolved, cs, scenario))
+    table = comparison.table.drop(columns="period")
+    _write(table, out, title=f"Kịch bản '{scenario.name}' so với hiện trạng")
+    summary = (
+        f"Spearman ρ = {comparison.spearman:.4f} · Kendall τ = {comparison.kendall:.4f} · "
+        f"{comparison.class_changes} đơn vị đổi xếp loại"
+    )
+    print(summary, file=sys.stderr if out is None else sys.stdout)
+    return 0
+
+
+def cmd_sensitivity(args: argparse.Namespace) -> int:
+    from .sensitivity import uncertainty
+
+    if args.samples < 1:
+        raise ProblemsError([Problem("--samples", "số mẫu phải từ 1 trở lên")])
+    if not 0 <= args.noise < 1:
+        raise ProblemsError([Problem("--noise", "độ nhiễu phải trong [0, 1), ví dụ 0.25 cho ±25 %")])
+    out = _out_path(args.out)
+    cs, resolved = _scored_file(args)
+    scored = engine.aggregate(resolved, cs)
+    table = uncertainty(
+        scored,
+        cs,
+        samples=args.samples,
+        noise=args.noise,
+        seed=args.seed,
+        method=args.method,
+        level=args.level,
+        progress=sys.stderr.isatty(),
+    )
+    _write(
+        table.sort_values(["rank", "unit"]).reset_index(drop=True),
+        out,
+        title=f"Thứ hạng khi trọng số cấp {args.level} dao động ±{args.noise:.0%} ({args.samples} mẫu, seed {args.seed})",
+    )
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
     from .app import SCORING_NOTEBOOK, voila_command
     from .demo import load_demo
 
@@ -234,6 +288,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--all", action="store_true", help="also rows where the appraisal agrees")
     p.add_argument("--out", metavar="PATH")
     p.set_defaults(func=cmd_differences)
+    p = sub.add_parser("whatif", parents=[common], help="compare a what-if scenario (YAML) with the baseline")
+    p.add_argument("--criteria", required=True, metavar="PATH")
+    p.add_argument("--scores", required=True, metavar="PATH")
+    p.add_argument("--scenario", required=True, metavar="PATH")
+    p.add_argument("--period", metavar="P")
+    p.add_argument("--out", metavar="PATH")
+    p.set_defaults(func=cmd_whatif)
+
+    p = sub.add_parser("sensitivity", parents=[common], help="rank uncertainty under random weights (Monte Carlo)")
+    p.add_argument("--criteria", required=True, metavar="PATH")
+    p.add_argument("--scores", required=True, metavar="PATH")
+    p.add_argument("--period", metavar="P")
+    p.add_argument("--samples", type=int, default=10_000)
+    p.add_argument("--noise", type=float, default=0.25, help="±share of each weight (default 0.25)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--method", choices=["uniform", "dirichlet"], default="uniform")
+    p.add_argument("--level", type=int, default=1, help="the level whose weights vary (1 = domains)")
+    p.add_argument("--out", metavar="PATH")
+    p.set_defaults(func=cmd_sensitivity)
+
     p = sub.add_parser("serve", parents=[common], help="serve the scoring app with Voilà on 127.0.0.1")
     p.add_argument("--port", type=int, default=8866, help="default 8866")
     p.set_defaults(func=cmd_serve)
@@ -248,6 +322,9 @@ def main(argv: list[str] | None = None) -> int:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
         return 1
+    except BrokenPipeError:  # the reader (`| head`) had enough; not an error
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - stays open until exit, like stdout
+        return 0
 
 
 if __name__ == "__main__":

@@ -229,12 +229,19 @@ class Scored:
         return wide.reset_index().rename_axis(columns=None)
 
 
-def aggregate(resolved: pd.DataFrame, cs: CriteriaSet) -> Scored:
+def aggregate(resolved: pd.DataFrame, cs: CriteriaSet, leaf_scale: np.ndarray | None = None) -> Scored:
     """Points of every node, totals, indices, ranks and classes from resolved leaf scores
-    (any stages; the final score of each cell is taken as `final_scores` describes)."""
+    (any stages; the final score of each cell is taken as `final_scores` describes).
+
+    `leaf_scale` (one factor per leaf, in `cs.leaf_codes` order) rescales each leaf's points
+    and max together: how a what-if scenario gives a node a new max.
+    """
     codes, member = membership(cs)
     keys, points, na = leaf_matrices(resolved, cs)
     leaf_max = np.array([cs[c].max_points for c in cs.leaf_codes])
+    if leaf_scale is not None:
+        points = points * leaf_scale[None, :]
+        leaf_max = leaf_max * leaf_scale
     applicable = np.where(na, 0.0, leaf_max[None, :])
     node_points = points @ member
     node_max = applicable @ member

@@ -211,6 +211,17 @@ def _code_at(doc: Any, path: list[Any]) -> str | None:
     return code
 
 
+@cache
+def _rule_validator() -> jsonschema.protocols.Validator:
+    root = _schema_validator().schema
+    return _schema_validator().evolve(schema={"$schema": root["$schema"], "$defs": root["$defs"], "$ref": "#/$defs/rule"})
+
+
+def rule_schema_problems(rule: Any) -> list[str]:
+    """What is wrong with a rule given on its own (a flat table's cell, a what-if scenario)."""
+    return [_schema_message(e) for e in _rule_validator().iter_errors(rule)]
+
+
 def schema_problems(doc: Any, file: str) -> list[Problem]:
     errors = sorted(_schema_validator().iter_errors(doc), key=lambda e: list(map(str, e.absolute_path)))
     return [Problem(file, _schema_message(e), _code_at(doc, list(e.absolute_path))) for e in errors]
@@ -499,10 +510,6 @@ def _load_flat(path: Path) -> CriteriaSet:
     if missing:
         raise ProblemsError([Problem(file, "thiếu cột bắt buộc " + ", ".join(f"'{c}'" for c in missing), where=table.sheet)])
     problems: list[Problem] = []
-    root = _schema_validator().schema
-    rule_validator = _schema_validator().evolve(
-        schema={"$schema": root["$schema"], "$defs": root["$defs"], "$ref": "#/$defs/rule"}
-    )
     raws: list[_Raw] = []
     for row in table.rows():
         code = row.text("code")
@@ -531,8 +538,8 @@ def _load_flat(path: Path) -> CriteriaSet:
             except ValueError as exc:
                 problems.append(Problem(file, str(exc), code, row.where("rule")))
             else:
-                for e in rule_validator.iter_errors(rule):
-                    problems.append(Problem(file, "quy tắc: " + _schema_message(e), code, row.where("rule")))
+                for text in rule_schema_problems(rule):
+                    problems.append(Problem(file, "quy tắc: " + text, code, row.where("rule")))
                     rule = None
         allow_text = row.text("allow_na").lower() if "allow_na" in table.columns else ""
         if allow_text not in TRUE_WORDS | FALSE_WORDS:

@@ -116,6 +116,15 @@ evidence = sa.Table(
     sa.Column("removed_by", sa.String(200)),
 )
 sa.Index("ix_evidence_unit", evidence.c.period, evidence.c.unit)
+scenarios = sa.Table(
+    "scenarios",
+    metadata,
+    sa.Column("name", sa.String(200), primary_key=True),
+    sa.Column("description", sa.Text, nullable=False, server_default=""),
+    sa.Column("author", sa.String(200), nullable=False, server_default=""),
+    sa.Column("document", sa.Text, nullable=False),  # every parameter, as the scenario's YAML/JSON form
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
 
 SCORE_COLUMNS = ["period", "unit", "code", "stage", "value", "points", "na", "note", "author", "updated_at", "version"]
 
@@ -477,6 +486,43 @@ class Store:
                 .where(evidence.c.id == evidence_id, evidence.c.removed_at.is_(None))
                 .values(removed_at=_now(), removed_by=author)
             )
+
+    # ------------------------------------------------------------ what-if scenarios
+
+    def save_scenario(self, scenario: Any) -> None:
+        """Keep a what-if scenario (a `whatif.Scenario`) under its name, replacing an older one."""
+        values = {
+            "description": scenario.description,
+            "author": scenario.author,
+            "document": json.dumps(scenario.to_dict(), ensure_ascii=False, sort_keys=True),
+            "updated_at": _now(),
+        }
+        with self.engine.begin() as conn:
+            exists = conn.execute(sa.select(scenarios.c.name).where(scenarios.c.name == scenario.name)).first()
+            if exists:
+                conn.execute(scenarios.update().where(scenarios.c.name == scenario.name).values(**values))
+            else:
+                conn.execute(scenarios.insert().values(name=scenario.name, **values))
+
+    def scenarios(self) -> pd.DataFrame:
+        query = sa.select(scenarios.c.name, scenarios.c.description, scenarios.c.author, scenarios.c.updated_at)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query.order_by(scenarios.c.name)).mappings().all()
+        return pd.DataFrame(rows, columns=["name", "description", "author", "updated_at"])
+
+    def scenario(self, name: str) -> Any:
+        from .whatif import scenario_from_dict
+
+        with self.engine.connect() as conn:
+            document = conn.execute(sa.select(scenarios.c.document).where(scenarios.c.name == name)).scalar()
+        if document is None:
+            raise ProblemsError([Problem(self.url, f"không có kịch bản '{name}'")])
+        return scenario_from_dict(json.loads(document), f"kịch bản '{name}'")
+
+    def delete_scenario(self, name: str) -> None:
+        with self.engine.begin() as conn:
+            if conn.execute(scenarios.delete().where(scenarios.c.name == name)).rowcount == 0:
+                raise ProblemsError([Problem(self.url, f"không có kịch bản '{name}'")])
 
     def change_log(self, period: str | None = None, unit: str | None = None) -> pd.DataFrame:
         query = sa.select(score_log).order_by(score_log.c.id)

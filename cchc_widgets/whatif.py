@@ -1,0 +1,211 @@
+"""What-if scenarios: give any node a new max (or a weight multiplier), or a leaf a new rule,
+keyed by criteria code — never by position — and compare the results with the baseline.
+
+A unit's points on a node scale with the node's new max; a changed rule rescores units from
+what they declared. Changes apply from the deepest level up, so a domain's new max is its
+final max even when some of its criteria were changed too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+from scipy import stats
+
+from . import engine
+from .problems import Problem, ProblemsError
+from .rules import NA, RuleInputError, fmt_number, is_blank, rule_from_dict, score_declared
+from .spec import CriteriaSet, rule_schema_problems
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    description: str = ""
+    author: str = ""
+    max_points: Mapping[str, float] = field(default_factory=dict)
+    weights: Mapping[str, float] = field(default_factory=dict)
+    rules: Mapping[str, dict[str, Any]] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"name": self.name, "description": self.description, "author": self.author}
+        for key in ("max_points", "weights", "rules"):
+            if getattr(self, key):
+                out[key] = {str(k): v for k, v in getattr(self, key).items()}
+        return out
+
+    def to_yaml(self) -> str:
+        return yaml.safe_dump(self.to_dict(), allow_unicode=True, sort_keys=False)
+
+
+def scenario_from_dict(doc: Any, file: str = "<kịch bản>") -> Scenario:
+    """A scenario from its document form; raises `ProblemsError` naming every bad entry."""
+    problems: list[Problem] = []
+    if not isinstance(doc, dict):
+        raise ProblemsError([Problem(file, "kịch bản phải là một mục có các trường (name, weights …)")])
+    known = {"name", "description", "author", "max_points", "weights", "rules"}
+    for key in sorted(set(doc) - known):
+        problems.append(Problem(file, f"trường không được biết: '{key}' (dùng {', '.join(sorted(known))})"))
+    name = str(doc.get("name") or "").strip()
+    if not name:
+        problems.append(Problem(file, "kịch bản cần tên ('name')"))
+    numbers: dict[str, dict[str, float]] = {}
+    for key in ("max_points", "weights"):
+        numbers[key] = {}
+        section = doc.get(key) or {}
+        if not isinstance(section, dict):
+            problems.append(Problem(file, f"'{key}' phải là danh sách mã: giá trị"))
+            continue
+        for code, value in section.items():
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                problems.append(Problem(file, f"{key}: giá trị phải là một số; đang là {value!r}", str(code)))
+            else:
+                numbers[key][str(code)] = float(value)
+    rules = doc.get("rules") or {}
+    if not isinstance(rules, dict):
+        problems.append(Problem(file, "'rules' phải là danh sách mã: quy tắc"))
+        rules = {}
+    if problems:
+        raise ProblemsError(problems)
+    return Scenario(
+        name=name,
+        description=str(doc.get("description") or ""),
+        author=str(doc.get("author") or ""),
+        max_points=numbers["max_points"],
+        weights=numbers["weights"],
+        rules={str(k): v for k, v in rules.items()},
+    )
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    path = Path(path)
+    if not path.exists():
+        raise ProblemsError([Problem(str(path), "không tìm thấy tệp")])
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ProblemsError([Problem(str(path), f"tệp YAML không đọc được: {exc}")]) from None
+    return scenario_from_dict(doc, str(path))
+
+
+@dataclass(frozen=True)
+class Applied:
+    """A scenario applied to a criteria set: each leaf's scale factor and every node's new max."""
+
+    leaf_scale: np.ndarray
+    node_max: dict[str, float]
+    rules: dict[str, Any]
+
+
+def apply(cs: CriteriaSet, sc: Scenario, file: str = "<kịch bản>") -> Applied:
+    """Check the scenario against `cs` (every problem at once) and work out the new maxima."""
+    problems: list[Problem] = []
+    for key in ("max_points", "weights", "rules"):
+        for code in getattr(sc, key):
+            if code not in cs.nodes:
+                problems.append(Problem(file, f"{key}: mã '{code}' không có trong bộ tiêu chí '{cs.id}'", code))
+    for code in set(sc.max_points) & set(sc.weights):
+        problems.append(Problem(file, "dùng 'max_points' hoặc 'weights' cho một mã, không dùng cả hai", code))
+    for code, value in sc.max_points.items():
+        if value <= 0:
+            problems.append(Problem(file, f"điểm tối đa mới phải lớn hơn 0; đang là {fmt_number(value)}", code))
+    for code, value in sc.weights.items():
+        if value < 0:
+            problems.append(Problem(file, f"trọng số không được âm; đang là {fmt_number(value)}", code))
+    rules = {}
+    for code, rule in sc.rules.items():
+        if code not in cs.nodes:
+            continue
+        if not cs[code].is_leaf:
+            problems.append(Problem(file, "chỉ đổi quy tắc của mục lá", code))
+            continue
+        errors = rule_schema_problems(rule)
+        problems += [Problem(file, "quy tắc: " + text, code) for text in errors]
+        if not errors:
+            rules[code] = rule_from_dict(rule)
+            problems += [Problem(file, text, code) for text in rules[code].problems(cs[code].max_points)]
+    if problems:
+        raise ProblemsError(problems)
+
+    codes, member = engine.membership(cs)
+    leaf_max = np.array([cs[c].max_points for c in cs.leaf_codes])
+    scale = np.ones(len(cs.leaf_codes))
+    changes = {**{c: ("max", v) for c, v in sc.max_points.items()}, **{c: ("weight", v) for c, v in sc.weights.items()}}
+    for code in sorted(changes, key=lambda c: -cs[c].level):
+        under = member[:, codes.index(code)] > 0
+        current = float((leaf_max * scale)[under].sum())
+        kind, value = changes[code]
+        target = value if kind == "max" else value * current
+        if current == 0 and target > 0:
+            problems.append(Problem(file, "mục này đã về 0 điểm do các mục con có trọng số 0; không thể đặt lại điểm", code))
+            continue
+        if current > 0:
+            scale[under] *= target / current
+    node_max = dict(zip(codes, (leaf_max * scale) @ member, strict=True))
+    if sum(node_max[c] for c in cs.top_codes) <= 0:
+        problems.append(Problem(file, "tổng trọng số bằng 0: không còn mục nào được tính điểm"))
+    if problems:
+        raise ProblemsError(problems)
+    return Applied(scale, node_max, rules)
+
+
+def rescore(resolved: pd.DataFrame, cs: CriteriaSet, applied: Applied) -> pd.DataFrame:
+    """Leaf scores with changed rules applied to what each unit declared."""
+    if not applied.rules:
+        return resolved
+    frame = resolved.copy()
+    problems = []
+    for i in np.flatnonzero(frame["code"].isin(list(applied.rules)).to_numpy()):
+        rec = frame.iloc[i]
+        if rec["na"]:
+            continue
+        node = cs[rec["code"]]
+        if is_blank(rec["value"]):
+            text = f"đơn vị '{rec['unit']}' chỉ có điểm, không có giá trị kê khai để chấm lại theo quy tắc mới"
+            problems.append(Problem("kịch bản", text, node.code))
+            continue
+        try:
+            points = score_declared(applied.rules[node.code], rec["value"], node.max_points, node.allow_na)
+        except RuleInputError as exc:
+            problems.append(Problem("kịch bản", f"đơn vị '{rec['unit']}': {exc}", node.code))
+            continue
+        frame.iat[i, frame.columns.get_loc("points")] = np.nan if points is NA else points
+    if problems:
+        raise ProblemsError(problems)
+    return frame
+
+
+def run(resolved: pd.DataFrame, cs: CriteriaSet, sc: Scenario) -> engine.Scored:
+    """Score resolved leaf scores under a scenario."""
+    applied = apply(cs, sc)
+    return engine.aggregate(rescore(resolved, cs, applied), cs, leaf_scale=applied.leaf_scale)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    table: pd.DataFrame  # per unit: baseline and scenario total, index, rank, class; delta_rank
+    spearman: float
+    kendall: float
+    class_changes: int
+
+
+def compare(base: engine.Scored, alt: engine.Scored) -> Comparison:
+    """Baseline beside scenario, one row per unit, sorted by |Δrank| (largest moves first)."""
+    cols = ["period", "unit", "total", "index", "rank", "class"]
+    table = base.results[cols].merge(alt.results[cols], on=["period", "unit"], suffixes=("_base", "_alt"))
+    table["delta_rank"] = (table["rank_alt"] - table["rank_base"]).astype("Int64")
+    table["class_changed"] = table["class_base"].fillna("") != table["class_alt"].fillna("")
+    table = table.iloc[np.lexsort((table["rank_alt"].to_numpy(), -table["delta_rank"].abs().to_numpy(dtype=float)))]
+    ok = table["rank_base"].notna() & table["rank_alt"].notna()
+    a, b = table.loc[ok, "rank_base"].astype(float), table.loc[ok, "rank_alt"].astype(float)
+    if ok.sum() > 1 and a.nunique() > 1 and b.nunique() > 1:
+        rho, tau = float(stats.spearmanr(a, b).statistic), float(stats.kendalltau(a, b).statistic)
+    else:
+        rho = tau = 1.0 if a.equals(b) else float("nan")
+    return Comparison(table.reset_index(drop=True), rho, tau, int(table["class_changed"].sum()))
