@@ -116,7 +116,9 @@ def test_scenario_file_errors(tmp_path):
     with pytest.raises(ProblemsError) as err:
         whatif.load_scenario(path)
     text = str(err.value)
-    assert "cần tên" in text and "phải là một số" in text and "'colour'" in text
+    assert "cần tên" in text
+    assert "phải là một số" in text
+    assert "'colour'" in text
 
 
 # ---------------------------------------------------------------- uncertainty
@@ -164,7 +166,8 @@ def test_seeded_and_reproducible(demo_2016):
     c = sensitivity.uncertainty(scored, cs, samples=3000, seed=8)
     pd.testing.assert_frame_equal(a, b)
     assert not a["mean_abs_shift"].equals(c["mean_abs_shift"])
-    assert (a["q05"] <= a["median_rank"]).all() and (a["median_rank"] <= a["q95"]).all()
+    assert (a["q05"] <= a["median_rank"]).all()
+    assert (a["median_rank"] <= a["q95"]).all()
     assert a["mean_abs_shift"].gt(0).any()
 
 
@@ -222,7 +225,8 @@ def test_cli_whatif_and_sensitivity(tmp_path, capsys):
     )
     assert code == 0
     table = pd.read_csv(out)
-    assert {"unit", "rank_base", "rank_alt", "delta_rank"} <= set(table.columns) and len(table) == 19
+    assert {"unit", "rank_base", "rank_alt", "delta_rank"} <= set(table.columns)
+    assert len(table) == 19
     assert table["delta_rank"].abs().is_monotonic_decreasing
     assert "Spearman" in capsys.readouterr().out
     out = tmp_path / "unc.csv"
