@@ -1,9 +1,10 @@
-"""Scoring app speed in a real browser, beside a minimal Voilà page served the same way.
+"""Web app speed in a real browser, beside a minimal Voilà page served the same way.
 
 One Voilà server (preheated kernels, pool of 1 per notebook, as `cchc serve` runs it) serves
 the scoring app and a minimal page with one input and one total. For each page: time from
 navigation until its last input is visible and enabled (median of --loads), then the edit →
-total round trip (median of --edits). Targets (issue 3): load ≤ 1.25 × minimal; edit ≤ 100 ms.
+total round trip (median of --edits); then a what-if slider move until the table and charts are
+redrawn. Targets: load ≤ 1.25 × minimal, edit ≤ 100 ms (issue 3); slider ≤ 150 ms (issue 4).
 
     python bench/voila_bench.py [--loads 7] [--edits 30]
 
@@ -57,6 +58,7 @@ def prepare() -> tuple[Path, Path]:
     shutil.rmtree(WORK, ignore_errors=True)
     (WORK / "notebooks").mkdir(parents=True)
     shutil.copy(resource("notebooks/scoring.ipynb"), WORK / "notebooks" / "scoring.ipynb")
+    shutil.copy(resource("notebooks/whatif.ipynb"), WORK / "notebooks" / "whatif.ipynb")
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.cells = [nbformat.v4.new_code_cell(MINIMAL)]
@@ -137,6 +139,20 @@ def main() -> None:
                 page.wait_for_function("b => document.querySelector('.cchc-total').textContent !== b", arg=before, polling="raf")
                 times.append(time.perf_counter() - start)
             edits["scoring form"] = times
+            page.goto(f"{base}/whatif.ipynb?period=2016")
+            page.wait_for_selector(".cchc-wi-slider-3")
+            times = []
+            for i in range(args.edits):
+                weight, points = ("2.5", "35 điểm") if i % 2 == 0 else ("1.5", "21 điểm")
+                start = time.perf_counter()
+                page.fill(".cchc-wi-slider-3", weight)
+                page.wait_for_function(
+                    "p => document.querySelector('.cchc-wi-group[data-code=\"3\"] .cchc-wi-max').textContent.includes(p)",
+                    arg=points,
+                    polling="raf",
+                )
+                times.append(time.perf_counter() - start)
+            whatif_move = statistics.median(times)
             context.close()
             browser.close()
     finally:
@@ -154,6 +170,10 @@ def main() -> None:
         f"ratio scoring/minimal: load {load_med['scoring form'] / load_med['minimal page']:.2f} × (target ≤ 1.25), "
         f"edit {edit_med['scoring form'] / edit_med['minimal page']:.2f} ×; "
         f"scoring edit median {edit_med['scoring form'] * 1000:.0f} ms (target ≤ 100)"
+    )
+    print(
+        f"what-if slider move → table, charts and 4,000-sample uncertainty redrawn: median {whatif_move * 1000:.0f} ms "
+        f"({whatif_move / edit_med['minimal page']:.2f} × the minimal page's edit; target ≤ 150 ms)"
     )
 
 

@@ -13,10 +13,11 @@ from pathlib import Path
 
 from .resources import resource
 from .store import Store
-from .widgets import ScoringForm
+from .widgets import ScoringForm, WhatIfApp
 
 NOTEBOOKS = "notebooks"
 SCORING_NOTEBOOK = "scoring.ipynb"
+WHATIF_NOTEBOOK = "whatif.ipynb"
 MAX_MESSAGE_BYTES = 20 * 1024 * 1024  # above the 8 MB evidence limit once base64/JSON framing is added
 
 
@@ -46,6 +47,19 @@ def warm_up(store: Store) -> None:
         store.criteria_for(period)
     if len(periods):
         ScoringForm(store).close()
+
+
+def whatif_page(store: Store | None = None) -> WhatIfApp:
+    """The what-if app for `?period=…` (default: the latest period)."""
+    from urllib.parse import parse_qs
+
+    store = store or Store()
+    for period in store.periods()["id"]:
+        store.criteria_for(period)
+    query = request_query()
+    period = parse_qs(query.lstrip("?")).get("period", [None])[0]
+    known = set(store.periods()["id"])
+    return WhatIfApp(store, period if period in known else None)
 
 
 def voila_command(port: int, notebooks: Path | None = None) -> list[str]:

@@ -221,7 +221,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from .app import SCORING_NOTEBOOK, voila_command
+    from .app import SCORING_NOTEBOOK, WHATIF_NOTEBOOK, voila_command
     from .demo import load_demo
 
     if not 1 <= args.port <= 65535:
@@ -230,8 +230,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if store.periods().empty:
         load_demo(store)
         print(f"kho {store.url} trống: đã nạp dữ liệu mẫu (mô phỏng)")
-    url = f"http://127.0.0.1:{args.port}/voila/render/{SCORING_NOTEBOOK}"
-    print(f"Ứng dụng chấm điểm: {url}  (Ctrl+C để dừng)", flush=True)
+    base = f"http://127.0.0.1:{args.port}/voila/render"
+    print(f"Ứng dụng chấm điểm: {base}/{SCORING_NOTEBOOK}", flush=True)
+    print(f"Thử trọng số:       {base}/{WHATIF_NOTEBOOK}  (Ctrl+C để dừng)", flush=True)
     command = voila_command(args.port)
     os.execve(command[0], command, {**os.environ, "CCHC_DB": store.url})  # one process: one SIGTERM stops it
     return 0  # not reached
@@ -308,7 +309,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="PATH")
     p.set_defaults(func=cmd_sensitivity)
 
-    p = sub.add_parser("serve", parents=[common], help="serve the scoring app with Voilà on 127.0.0.1")
+    p = sub.add_parser("serve", parents=[common], help="serve the scoring and what-if apps with Voilà on 127.0.0.1")
     p.add_argument("--port", type=int, default=8866, help="default 8866")
     p.set_defaults(func=cmd_serve)
     return parser

@@ -342,7 +342,17 @@ function render({ model, el }) {
   }
 
   // ---------------------------------------------------------------- receiving
+  function applyRow(row) {
+    const rows = model.get("rows");
+    const i = rows.findIndex((r) => r.code === row.code);
+    if (i >= 0) rows[i] = row; // the kernel changed the same entry of its list in place
+    const el = rowEls.get(row.code);
+    if (el) fillRow(el, row, false);
+    shown.set(row.code, row);
+  }
+
   model.on("msg:custom", (msg, buffers) => {
+    if (msg.type === "row") { applyRow(msg.row); return; }
     if (msg.type === "field_error" || msg.type === "saved") inflight = Math.max(0, inflight - 1);
     if (msg.type === "field_error") showError(msg.code, msg.message);
     else if (msg.type === "saved") {

@@ -86,8 +86,11 @@ class ScoringForm(anywidget.AnyWidget):
         if all_rows:
             self.rows = session.rows()
         elif code is not None:
-            index = session.cs.leaf_codes.index(code)
-            self.rows = [*self.rows[:index], session.row(code), *self.rows[index + 1 :]]
+            # one row changed: send just that row; the synced list is updated in place (no
+            # 70-row resync per keystroke) and the page applies the same change to its copy
+            row = session.row(code)
+            self.rows[session.cs.leaf_codes.index(code)] = row
+            self.send({"type": "row", "row": row})
         self.state = state
 
     def _saved(self, code: str) -> None:

@@ -1,0 +1,98 @@
+"""The what-if app: weight sliders, the ranking beside the baseline, rank-shift and
+uncertainty charts, saved scenarios. A thin view over `WhatIfSession` (one anywidget model);
+the browser debounces slider moves, the kernel recomputes."""
+
+from __future__ import annotations
+
+import sys
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+import anywidget
+import traitlets
+
+from ..problems import ProblemsError
+from ..store import Store
+from ..whatif_session import WhatIfSession
+
+HERE = Path(__file__).resolve().parent
+
+
+class WhatIfApp(anywidget.AnyWidget):
+    _esm = HERE / "whatif_app.js"
+    _css = HERE / "whatif_app.css"
+
+    setup = traitlets.Dict().tag(sync=True)  # period, domains, scenarios; changes rarely
+    result = traitlets.Dict().tag(sync=True)  # recomputed after every change
+    extra = traitlets.Dict().tag(sync=True)  # children of nodes opened on demand: code -> nodes
+    alert = traitlets.Unicode("").tag(sync=True)
+
+    def __init__(self, store: Store, period: str | None = None) -> None:
+        super().__init__()
+        self.store = store
+        self.session = WhatIfSession(store, period)
+        self.on_msg(self._on_message)
+        self._push_setup()
+        self._recompute()
+
+    def _push_setup(self) -> None:
+        s = self.session
+        self.setup = {
+            "period": s.period,
+            "periods": s.store.periods()["id"].tolist(),
+            "criteria_set": f"{s.cs.name} (phiên bản {s.cs.version})",
+            "domains": s.nodes(),
+            "scenarios": s.store.scenarios()[["name", "description", "author"]].values.tolist(),
+            "name": s.scenario_name,
+            "description": s.description,
+        }
+
+    def _recompute(self) -> None:
+        start = time.perf_counter()
+        result = self.session.result()
+        result["seconds"] = time.perf_counter() - start
+        self.result = result
+
+    def _on_message(self, _widget: Any, content: dict[str, Any], _buffers: list[bytes]) -> None:
+        kind = content.get("type")
+        try:
+            self.alert = ""
+            if kind == "weights":
+                self.session.set_weights({str(k): float(v) for k, v in content.get("weights", {}).items()})
+                self._recompute()
+            elif kind == "equal":
+                self.session.equal_weights()
+                self._recompute()
+            elif kind == "reset":
+                self.session.reset()
+                self._push_setup()
+                self._recompute()
+            elif kind == "children":
+                code = str(content["code"])
+                self.extra = {**self.extra, code: self.session.nodes(code)}
+            elif kind == "save":
+                self.session.save(content.get("name", ""), content.get("description", ""), content.get("author", ""))
+                self._push_setup()
+                self.send({"type": "notice", "text": f"Đã lưu kịch bản '{self.session.scenario_name}'"})
+            elif kind == "load":
+                self.session.load(str(content.get("name", "")))
+                self._push_setup()
+                self._recompute()
+            elif kind == "delete":
+                self.store.delete_scenario(str(content.get("name", "")))
+                self._push_setup()
+            elif kind == "export":
+                name = (self.session.scenario_name or "kich-ban").replace("/", "_")
+                self.send({"type": "file", "name": f"{name}.yaml", "mime": "application/x-yaml"}, [self.session.export_yaml()])
+            elif kind == "period":
+                self.session = WhatIfSession(self.store, str(content.get("period")))
+                self.extra = {}
+                self._push_setup()
+                self._recompute()
+        except ProblemsError as exc:
+            self.alert = "\n".join(p.message for p in exc.problems)
+        except Exception as exc:
+            traceback.print_exc(file=sys.stderr)
+            self.alert = f"Lỗi hệ thống: {type(exc).__name__}: {exc}"

@@ -1,0 +1,50 @@
+"""The what-if app in a real browser against a real Voilà server."""
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+pytestmark = pytest.mark.e2e
+
+
+def open_app(page, server, period="2016"):
+    page.goto(server.url.replace("scoring.ipynb", "whatif.ipynb") + f"?period={period}")
+    page.wait_for_selector(".cchc-wi-slider-8")
+    return page
+
+
+def test_slider_moves_ranks_and_charts(page, server):
+    open_app(page, server)
+    assert page.locator(".cchc-wi-row").count() == 19
+    assert page.locator(".cchc-wi-shift-chart circle.cchc-wi-alt").count() == 19
+    assert page.locator(".cchc-wi-uncertainty-chart line.cchc-wi-interval").count() == 19
+    assert set(page.locator(".cchc-wi-delta").all_inner_texts()) == {"0"}
+    page.fill(".cchc-wi-slider-3", "2.5")
+    page.wait_for_function("() => [...document.querySelectorAll('.cchc-wi-delta')].some(td => td.textContent !== '0')")
+    assert "35 điểm" in page.inner_text(".cchc-wi-group[data-code='3'] .cchc-wi-max")
+    assert "Spearman ρ = 1" not in page.inner_text(".cchc-wi-spearman")
+    page.click(".cchc-wi-reset")
+    page.wait_for_function("() => [...document.querySelectorAll('.cchc-wi-delta')].every(td => td.textContent === '0')")
+
+
+def test_save_scenario_reopen_and_export(page, server, tmp_path):
+    open_app(page, server)
+    page.fill(".cchc-wi-slider-6", "0.5")
+    page.wait_for_function(
+        "() => document.querySelector('.cchc-wi-group[data-code=\"6\"] .cchc-wi-max').textContent.includes('4 điểm')"
+    )
+    page.fill(".cchc-wi-name", "Giảm tài chính công")
+    page.fill(".cchc-wi-author", "Nhóm phương pháp")
+    page.click(".cchc-wi-save")
+    page.wait_for_selector(".cchc-wi-scenarios option[value='Giảm tài chính công']", state="attached")
+    open_app(page, server)  # next week: a fresh page
+    page.select_option(".cchc-wi-scenarios", "Giảm tài chính công")
+    page.click(".cchc-wi-load")
+    page.wait_for_function("() => document.querySelector('.cchc-wi-slider-6').value === '0.5'")
+    with page.expect_download() as info:
+        page.click(".cchc-wi-export")
+    doc = yaml.safe_load(Path(info.value.path()).read_text(encoding="utf-8"))
+    assert doc["name"] == "Giảm tài chính công"
+    assert doc["weights"] == {"6": 0.5}
+    assert doc["author"] == "Nhóm phương pháp"

@@ -1,0 +1,84 @@
+"""The what-if app driven through its messages, without a browser."""
+
+import pytest
+import yaml
+
+from cchc_widgets.widgets import WhatIfApp
+
+
+@pytest.fixture
+def app(demo):
+    a = WhatIfApp(demo, "2016")
+    a.sent = []
+    a.send = lambda content, buffers=None: a.sent.append((content, buffers))
+    return a
+
+
+def msg(app, **content):
+    app._on_message(app, content, [])
+
+
+def by_unit(app):
+    return {r["unit"]: r for r in app.result["rows"]}
+
+
+def test_baseline_has_no_moves(app):
+    rows = app.result["rows"]
+    assert len(rows) == 19
+    assert all(r["delta"] == 0 and r["rank_alt"] == r["rank_base"] for r in rows)
+    assert app.result["spearman"] == pytest.approx(1.0)
+    assert app.result["total_max"] == pytest.approx(100)
+    assert [d["code"] for d in app.setup["domains"]] == list("12345678")
+
+
+def test_weights_move_ranks_like_the_engine(app, demo):
+    from cchc_widgets import engine, whatif
+
+    msg(app, type="weights", weights={"3": 2.0, "6": 0.5})
+    cs = demo.criteria_for("2016")
+    resolved = engine.resolve(demo.scores("2016"), cs)
+    expected = whatif.run(resolved, cs, whatif.Scenario("x", weights={"3": 2.0, "6": 0.5})).results.set_index("unit")
+    for unit, row in by_unit(app).items():
+        assert row["rank_alt"] == expected.loc[unit, "rank"]
+        assert row["index_alt"] == pytest.approx(expected.loc[unit, "index"])
+    assert app.result["node_max"]["3"] == pytest.approx(28)
+    assert app.result["total_max"] == pytest.approx(100 + 14 - 4)
+    deltas = [abs(r["delta"]) for r in app.result["rows"]]
+    assert deltas == sorted(deltas, reverse=True)
+    assert deltas[0] > 0
+
+
+def test_equal_weights_and_reset(app):
+    msg(app, type="equal")
+    assert all(app.result["node_max"][c] == pytest.approx(12.5) for c in "12345678")
+    msg(app, type="reset")
+    assert app.result["weights"] == {}
+    assert all(r["delta"] == 0 for r in app.result["rows"])
+
+
+def test_criteria_on_demand_and_bad_weight(app):
+    msg(app, type="children", code="1")
+    assert [n["code"] for n in app.extra["1"]] == ["1.1", "1.2", "1.3", "1.4", "1.5"]
+    msg(app, type="weights", weights={"1.1": 0})
+    assert app.result["node_max"]["1"] == pytest.approx(15)
+    msg(app, type="weights", weights={"9": 1})
+    assert "mã '9' không có" in app.alert
+
+
+def test_save_reopen_delete_and_export(app, demo):
+    msg(app, type="weights", weights={"3": 1.5})
+    msg(app, type="save", name="TTHC 1,5", description="thử", author="Lan")
+    assert app.sent[-1][0]["text"] == "Đã lưu kịch bản 'TTHC 1,5'"
+    assert [s[0] for s in app.setup["scenarios"]] == ["TTHC 1,5"]
+    assert demo.scenario("TTHC 1,5").weights == {"3": 1.5}
+    msg(app, type="reset")
+    msg(app, type="load", name="TTHC 1,5")
+    assert app.result["weights"] == {"3": 1.5}
+    msg(app, type="export")
+    content, buffers = app.sent[-1]
+    assert content["name"] == "TTHC 1,5.yaml"
+    assert yaml.safe_load(bytes(buffers[0]).decode("utf-8"))["weights"] == {"3": 1.5}
+    msg(app, type="delete", name="TTHC 1,5")
+    assert app.setup["scenarios"] == []
+    msg(app, type="save", name=" ", description="", author="")
+    assert "đặt tên" in app.alert
