@@ -12,23 +12,23 @@ $(BIN)/python:
 
 ## run: install into .venv and serve the scoring app on http://127.0.0.1:$(PORT) (demo data when the store is empty)
 run: $(BIN)/python
-	$(PIP) install -e ".[app]"
+	$(PIP) install -e ".[app,report]"
 	$(BIN)/cchc serve --port $(PORT)
 
 ## test: install the app and test tools (and Debian's chromium), lint, run every test
 test: $(BIN)/python browser
-	$(PIP) install -e ".[app,test]"
+	$(PIP) install -e ".[app,report,test]"
 	$(BIN)/ruff check .
 	$(BIN)/pytest
 
 ## e2e: only the browser tests
 e2e: $(BIN)/python browser
-	$(PIP) install -e ".[app,test]"
+	$(PIP) install -e ".[app,report,test]"
 	$(BIN)/pytest -m e2e
 
 ## bench: print speed figures beside their baselines
 bench: $(BIN)/python browser
-	$(PIP) install -e ".[app,test]"
+	$(PIP) install -e ".[app,report,test]"
 	$(BIN)/python bench/engine_bench.py
 	$(BIN)/python bench/uncertainty_bench.py
 	$(BIN)/python bench/voila_bench.py

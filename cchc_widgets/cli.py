@@ -220,6 +220,21 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from .report import render
+
+    out = Path(args.out)
+    if out.suffix.lower() not in {".html", ".pdf"}:
+        raise ProblemsError([Problem(args.out, "--out phải là tệp .html hoặc .pdf")])
+    if not out.parent.exists():
+        raise ProblemsError([Problem(args.out, f"thư mục '{out.parent}' không tồn tại")])
+    store = _store(args)
+    period = _period(store, args.period)
+    render(period, store.url, out)
+    print(f"đã ghi báo cáo kỳ {period}: {out}")
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from .app import SCORING_NOTEBOOK, WHATIF_NOTEBOOK, voila_command
     from .demo import load_demo
@@ -308,6 +323,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--level", type=int, default=1, help="the level whose weights vary (1 = domains)")
     p.add_argument("--out", metavar="PATH")
     p.set_defaults(func=cmd_sensitivity)
+
+    p = sub.add_parser("report", parents=[common], help="the annual report of a period as HTML (or PDF)")
+    p.add_argument("--period", metavar="P", help="default: the latest period")
+    p.add_argument("--out", required=True, metavar="PATH.html|PATH.pdf")
+    p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("serve", parents=[common], help="serve the scoring and what-if apps with Voilà on 127.0.0.1")
     p.add_argument("--port", type=int, default=8866, help="default 8866")

@@ -210,6 +210,7 @@ function render({ model, el }) {
     const files = h("div", "cchc-files");
     extra.append(other, note, files);
     el.append(main, extra);
+    el.addEventListener("input", (ev) => { if (!ev.target.classList.contains("cchc-upload")) el._dirty = true; });
     el._ctl = ctl;
     el._note = note;
     return el;
@@ -243,7 +244,10 @@ function render({ model, el }) {
 
   function fillRow(el, row, force) {
     const old = shown.get(row.code);
-    if (force || !old || !same(old.mine, row.mine)) setInputs(el, row);
+    // never overwrite what a person is typing: a saved value only replaces the inputs of a
+    // row that has no unsent edits and no focus
+    const busy = el._dirty || el.contains(document.activeElement);
+    if (force || ((!old || !same(old.mine, row.mine)) && !busy)) setInputs(el, row);
     const mine = row.mine;
     el.querySelector(".cchc-row-points").textContent = mine && mine.na ? "KAD" : mine && mine.points !== null ? num(mine.points) : "chưa chấm";
     el.classList.toggle("cchc-scored", !!(mine && mine.scored));
@@ -326,6 +330,7 @@ function render({ model, el }) {
     const value = collect(code);
     if (value === undefined) return;
     const el = rowEls.get(code);
+    el._dirty = false;
     const payload = { type: "edit", code, value, note: el._note.value, author };
     if (same(payload, el._sent)) return;
     el._sent = payload;

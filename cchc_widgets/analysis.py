@@ -1,0 +1,137 @@
+"""The DataFrames behind the charts and the report of a period, and the facts a decision cites.
+
+Read from the store once, computed with the engine; charts and notebooks only compose these.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from . import engine
+from .rules import fmt_number
+from .spec import CriteriaSet
+from .store import Store
+
+
+@dataclass(frozen=True)
+class PeriodView:
+    period: str
+    period_name: str
+    cs: CriteriaSet
+    names: dict[str, str]
+    results: pd.DataFrame  # unit, name, points per domain, total, max, index, rank, class
+    components: pd.DataFrame  # unit + each domain's index (%)
+    criteria_pct: pd.DataFrame  # units × second-level criteria, % of applicable max (NaN when all N/A)
+    self_appraised: pd.DataFrame  # unit, self, appraised totals, for units with an appraisal
+    differences: pd.DataFrame  # every sub-criterion whose appraisal differs, with the reason
+
+    @property
+    def domains(self) -> dict[str, str]:
+        return {c: self.cs[c].name for c in self.cs.top_codes}
+
+
+def period_view(store: Store, period: str) -> PeriodView:
+    cs = store.criteria_for(period)
+    periods = store.periods().set_index("id")
+    names = dict(store.units(period)[["id", "name"]].values.tolist())
+    resolved = engine.resolve(store.scores(period), cs)
+    scored = engine.aggregate(resolved, cs)
+    results = scored.results.drop(columns="period").sort_values(["rank", "unit"]).reset_index(drop=True)
+    results.insert(1, "name", results["unit"].map(names))
+    components = scored.component_index().drop(columns="period")
+    level2 = scored.nodes[scored.nodes["level"] == min(2, cs.depth)]
+    criteria_pct = level2.pivot(index="unit", columns="code", values="index").loc[
+        results["unit"], list(dict.fromkeys(level2["code"]))
+    ]
+    own = engine.aggregate(resolved[resolved["stage"] == "self"], cs).results.set_index("unit")["total"]
+    appraised_units = resolved.loc[resolved["stage"] == "appraisal", "unit"].unique()
+    final = results.set_index("unit")["total"]
+    self_appraised = pd.DataFrame(
+        {
+            "unit": appraised_units,
+            "self": own.reindex(appraised_units).to_numpy(),
+            "appraised": final.reindex(appraised_units).to_numpy(),
+        }
+    )
+    diff = engine.differences(resolved)
+    return PeriodView(
+        period,
+        str(periods.loc[period, "name"]),
+        cs,
+        names,
+        results,
+        components,
+        criteria_pct,
+        self_appraised,
+        diff[diff["changed"]].reset_index(drop=True),
+    )
+
+
+def previous_period(store: Store, period: str) -> str | None:
+    ids = list(store.periods()["id"])
+    i = ids.index(period)
+    return ids[i - 1] if i > 0 else None
+
+
+def movers(view: PeriodView, before: PeriodView) -> pd.DataFrame:
+    """Units in both periods: rank and index before and now, rank change (positive = up)."""
+    a = before.results.set_index("unit")[["rank", "index"]]
+    b = view.results.set_index("unit")[["rank", "index"]]
+    both = a.join(b, lsuffix="_before", rsuffix="_now", how="inner")
+    both["rank_gain"] = (both["rank_before"] - both["rank_now"]).astype("Int64")
+    both["index_change"] = both["index_now"] - both["index_before"]
+    both.insert(0, "name", both.index.map(view.names))
+    return both.sort_values(["rank_gain", "index_change"], ascending=False).reset_index()
+
+
+def _pct(x: float) -> str:
+    return f"{x:.2f}".replace(".", ",") + " %"
+
+
+def facts(view: PeriodView, before: PeriodView | None = None, top: int = 3) -> list[str]:
+    """Plain sentences for the report and the decision: leaders, domains, movers, appraisal cuts."""
+    res = view.results.dropna(subset=["rank"])
+    out = []
+    first, last = res.iloc[0], res.iloc[-1]
+    out.append(
+        f"Dẫn đầu {view.period_name}: {first['name']} (chỉ số {_pct(first['index'])}, xếp loại {first['class'] or '—'}); "
+        f"thấp nhất: {last['name']} ({_pct(last['index'])})."
+    )
+    leaders = ", ".join(res["name"].head(top))
+    out.append(f"{top} đơn vị đứng đầu: {leaders}.")
+    counts = res["class"].fillna("chưa xếp loại").value_counts()
+    order = [c.label for c in view.cs.classes] + ["chưa xếp loại"]
+    out.append("Xếp loại: " + ", ".join(f"{int(counts[c])} {c}" for c in order if c in counts) + f" (trên {len(res)} đơn vị).")
+    means = view.components[list(view.domains)].mean()
+    strong, weak = means.idxmax(), means.idxmin()
+    out.append(
+        f"Lĩnh vực mạnh nhất: {strong}. {view.domains[strong]} (chỉ số trung bình {_pct(means[strong])}); "
+        f"yếu nhất: {weak}. {view.domains[weak]} ({_pct(means[weak])})."
+    )
+    if before is not None:
+        moves = movers(view, before)
+        up, down = moves.iloc[0], moves.iloc[-1]
+        if up["rank_gain"] > 0:
+            out.append(
+                f"Tăng hạng nhiều nhất so với {before.period_name}: {up['name']} "
+                f"(+{int(up['rank_gain'])} bậc, hạng {int(up['rank_before'])} → {int(up['rank_now'])})."
+            )
+        if down["rank_gain"] < 0:
+            out.append(
+                f"Giảm hạng nhiều nhất: {down['name']} ({int(down['rank_gain'])} bậc, "
+                f"hạng {int(down['rank_before'])} → {int(down['rank_now'])})."
+            )
+    if len(view.self_appraised):
+        cut = (view.self_appraised["appraised"] - view.self_appraised["self"]).to_numpy()
+        order_idx = np.argsort(cut)[:top]
+        parts = [
+            f"{view.names.get(view.self_appraised['unit'].iloc[i], '')} ({fmt_number(round(cut[i], 2))} điểm)"
+            for i in order_idx
+            if cut[i] < 0
+        ]
+        if parts:
+            out.append("Điểm thẩm định thấp hơn tự đánh giá nhiều nhất: " + "; ".join(parts) + ".")
+    return out

@@ -1,0 +1,173 @@
+"""The annual report: tables with Vietnamese headers for the report notebook, and rendering
+the notebook for any period to HTML (code hidden, images embedded) or PDF.
+
+The notebook `notebooks/report.ipynb` composes `analysis`, `charts` and the tables here; it
+is committed executed on the demo data and checked by nbval, so last year's report reruns
+to the same result.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from .analysis import PeriodView, movers
+from .problems import Problem, ProblemsError
+from .resources import resource
+
+REPORT_NOTEBOOK = "notebooks/report.ipynb"
+
+
+def title(view: PeriodView) -> str:
+    return (
+        f"# Báo cáo kết quả Chỉ số cải cách hành chính — {view.period_name}\n"
+        f"{len(view.results)} đơn vị · bộ tiêu chí: {view.cs.name} (phiên bản {view.cs.version})"
+    )
+
+
+def results_table(view: PeriodView) -> pd.DataFrame:
+    cols = {
+        "rank": "Hạng",
+        "name": "Đơn vị",
+        **{c: f"LV {c}" for c in view.domains},
+        "total": "Tổng điểm",
+        "max": "Điểm tối đa",
+        "index": "Chỉ số (%)",
+        "class": "Xếp loại",
+    }
+    table = view.results[list(cols)].rename(columns=cols)
+    return table.round(2).fillna({"Xếp loại": "—"}).set_index("Hạng")
+
+
+def domain_table(view: PeriodView) -> pd.DataFrame:
+    comps = view.components.set_index("unit").loc[view.results["unit"], list(view.domains)].round(1)
+    comps.index = comps.index.map(view.names)
+    comps.index.name = "Đơn vị"
+    comps.columns = [f"{c}. {view.domains[c][:38]}" for c in comps.columns]
+    mean = comps.mean().round(1).rename("Trung bình")
+    return pd.concat([comps, mean.to_frame().T])
+
+
+def movers_table(view: PeriodView, before: PeriodView) -> pd.DataFrame:
+    table = movers(view, before)[["name", "rank_before", "rank_now", "rank_gain", "index_before", "index_now", "index_change"]]
+    table.columns = [
+        "Đơn vị",
+        f"Hạng {before.period}",
+        f"Hạng {view.period}",
+        "Tăng hạng",
+        f"Chỉ số {before.period}",
+        f"Chỉ số {view.period}",
+        "Thay đổi chỉ số",
+    ]
+    return table.round(2).set_index("Đơn vị")
+
+
+def appraisal_table(view: PeriodView, limit: int = 25) -> pd.DataFrame:
+    """The largest appraisal reductions, with the appraiser's reason."""
+    diff = view.differences.sort_values(["diff", "unit", "code"]).head(limit)
+    table = pd.DataFrame(
+        {
+            "Đơn vị": diff["unit"].map(view.names),
+            "Mã": diff["code"],
+            "Tự đánh giá": diff["points_self"],
+            "Thẩm định": diff["points_appraisal"],
+            "Chênh lệch": diff["diff"],
+            "Lý do": diff["reason"],
+        }
+    )
+    return table.round(2).reset_index(drop=True)
+
+
+def execute(period: str, db: str, output: Path, notebook: Path | None = None) -> Path:
+    """Run the report notebook for `period` on the store `db` (papermill injects the parameters)."""
+    import papermill
+
+    papermill.execute_notebook(
+        str(notebook or resource(REPORT_NOTEBOOK)),
+        str(output),
+        parameters={"period": period, "db": db},
+        progress_bar=False,
+        kernel_name="python3",
+    )
+    return output
+
+
+def render(period: str, db: str, out: Path) -> Path:
+    """The report of `period` as HTML without code (images embedded) or, for .pdf, printed by Chromium."""
+    from nbconvert import HTMLExporter
+
+    suffix = out.suffix.lower()
+    if suffix not in {".html", ".pdf"}:
+        raise ProblemsError([Problem(str(out), "báo cáo xuất ra .html hoặc .pdf")])
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if suffix == ".pdf" and browser is None:
+        raise ProblemsError([Problem(str(out), "xuất PDF cần Chromium (apt-get install chromium); hãy xuất .html rồi in ra PDF")])
+    with tempfile.TemporaryDirectory() as tmp:
+        executed = execute(period, db, Path(tmp) / "report.ipynb")
+        html, _ = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True).from_filename(
+            str(executed)
+        )
+        target = out if suffix == ".html" else Path(tmp) / "report.html"
+        target.write_text(html, encoding="utf-8")
+        if suffix == ".pdf":
+            subprocess.run(
+                [
+                    browser,
+                    "--headless",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--no-first-run",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                    f"--user-data-dir={tmp}/chrome",
+                    "--no-pdf-header-footer",
+                    f"--print-to-pdf={out}",
+                    target.as_uri(),
+                ],
+                check=True,
+                capture_output=True,
+                timeout=120,
+            )
+    return out
+
+
+def refresh_committed(notebooks: tuple[str, ...] = ("notebooks/report.ipynb", "notebooks/analysis.ipynb")) -> None:
+    """Re-execute the committed notebooks in place on a fresh demo store (what nbval checks)."""
+    import os
+
+    import nbformat
+    from nbclient import NotebookClient
+
+    from .demo import load_demo
+    from .store import Store
+
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{tmp}/demo.sqlite"
+        store = Store(url, evidence_dir=Path(tmp) / "evidence")
+        load_demo(store)
+        store.close()
+        old = os.environ.get("CCHC_DB")
+        os.environ["CCHC_DB"] = url
+        try:
+            for name in notebooks:
+                path = resource(name)
+                nb = nbformat.read(path, as_version=4)
+                NotebookClient(
+                    nb, kernel_name="python3", timeout=600, resources={"metadata": {"path": str(path.parent)}}
+                ).execute()
+                nbformat.write(nb, path)
+                print(f"executed {name}")
+        finally:
+            if old is None:
+                os.environ.pop("CCHC_DB", None)
+            else:
+                os.environ["CCHC_DB"] = old
+
+
+if __name__ == "__main__":
+    refresh_committed()

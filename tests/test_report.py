@@ -1,0 +1,77 @@
+import re
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from cchc_widgets import analysis, report
+from cchc_widgets.cli import main
+
+from .conftest import REPO
+
+
+@pytest.fixture
+def views(demo):
+    return analysis.period_view(demo, "2017"), analysis.period_view(demo, "2016")
+
+
+def test_facts_name_the_right_units(views):
+    now, before = views
+    facts = analysis.facts(now, before)
+    top = now.results.iloc[0]
+    assert facts[0].startswith(f"Dẫn đầu Năm 2017: {top['name']}")
+    counts = [int(n) for n in re.findall(r"(\d+) [^\d,(]+", facts[2].split("(")[0])]
+    assert sum(counts) == len(now.results)
+    moves = analysis.movers(now, before)
+    best = moves.iloc[0]
+    assert f"{best['name']} (+{int(best['rank_gain'])} bậc" in " ".join(facts)
+    cut = now.self_appraised["appraised"] - now.self_appraised["self"]
+    worst = now.names[now.self_appraised["unit"].iloc[int(cut.to_numpy().argmin())]]
+    assert worst in facts[-1]
+
+
+def test_tables(views):
+    now, before = views
+    table = report.results_table(now)
+    assert table.index.tolist() == sorted(table.index.tolist())
+    assert table.columns[:2].tolist() == ["Đơn vị", "LV 1"]
+    assert "Chỉ số (%)" in table.columns
+    domains = report.domain_table(now)
+    assert domains.index[-1] == "Trung bình"
+    assert len(domains) == len(now.results) + 1
+    movers = report.movers_table(now, before)
+    assert movers["Tăng hạng"].is_monotonic_decreasing
+    cuts = report.appraisal_table(now)
+    assert (cuts["Chênh lệch"] < 0).all()
+    assert cuts["Lý do"].str.len().gt(0).all()
+
+
+def test_cchc_report_html_and_pdf(demo, tmp_path, capsys):
+    db = demo.url
+    out = tmp_path / "bao-cao-2017.html"
+    assert main(["--db", db, "report", "--period", "2017", "--out", str(out)]) == 0
+    html = out.read_text(encoding="utf-8")
+    assert "Báo cáo kết quả Chỉ số cải cách hành chính — Năm 2017" in html
+    assert "Tăng hạng nhiều nhất so với Năm 2016" in html
+    assert html.count("data:image/png;base64") >= 6
+    assert "from cchc_widgets" not in html  # code cells are hidden
+    first = tmp_path / "bao-cao-2016.html"
+    assert main(["--db", db, "report", "--period", "2016", "--out", str(first)]) == 0
+    assert "Chưa có kỳ trước để so sánh" in first.read_text(encoding="utf-8")
+    pdf = tmp_path / "bao-cao-2017.pdf"
+    assert main(["--db", db, "report", "--out", str(pdf)]) == 0  # latest period
+    assert pdf.read_bytes().startswith(b"%PDF")
+    assert pdf.stat().st_size > 50_000
+    assert main(["--db", db, "report", "--out", str(tmp_path / "x.docx")]) == 1
+    assert ".html hoặc .pdf" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name", ["scoring.ipynb", "whatif.ipynb"])
+def test_app_notebooks_run(name):
+    """The Voilà app notebooks are kept output-free; they must run top to bottom on the demo store."""
+    nb = nbformat.read(REPO / "notebooks" / name, as_version=4)
+    assert all(not cell.get("outputs") for cell in nb.cells if cell.cell_type == "code")
+    NotebookClient(nb, kernel_name="python3", timeout=120, resources={"metadata": {"path": str(REPO / "notebooks")}}).execute()
+    outputs = [o for cell in nb.cells if cell.cell_type == "code" for o in cell.outputs]
+    assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in outputs)
+    assert not [o for o in outputs if o.output_type == "error"]
