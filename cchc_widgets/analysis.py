@@ -10,7 +10,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from . import engine
+from . import engine, whatif
+from .problems import ProblemsError
 from .rules import fmt_number
 from .spec import CriteriaSet
 from .store import Store
@@ -80,7 +81,7 @@ def movers(view: PeriodView, before: PeriodView) -> pd.DataFrame:
     """Units in both periods: rank and index before and now, rank change (positive = up)."""
     a = before.results.set_index("unit")[["rank", "index"]]
     b = view.results.set_index("unit")[["rank", "index"]]
-    both = a.join(b, lsuffix="_before", rsuffix="_now", how="inner")
+    both = a.merge(b, left_index=True, right_index=True, suffixes=("_before", "_now"))
     both["rank_gain"] = (both["rank_before"] - both["rank_now"]).astype("Int64")
     both["index_change"] = both["index_now"] - both["index_before"]
     both.insert(0, "name", both.index.map(view.names))
@@ -134,4 +135,21 @@ def facts(view: PeriodView, before: PeriodView | None = None, top: int = 3) -> l
         ]
         if parts:
             out.append("Điểm thẩm định thấp hơn tự đánh giá nhiều nhất: " + "; ".join(parts) + ".")
+    return out
+
+
+def scenario_comparisons(store: Store, period: str, limit: int = 3) -> list[tuple[whatif.Scenario, whatif.Comparison]]:
+    """Saved what-if scenarios applied to this period (those its criteria set can take)."""
+    cs = store.criteria_for(period)
+    resolved = engine.resolve(store.scores(period), cs)
+    base = engine.aggregate(resolved, cs)
+    out = []
+    for name in store.scenarios()["name"]:
+        scenario = store.scenario(name)
+        try:
+            out.append((scenario, whatif.compare(base, whatif.run(resolved, cs, scenario))))
+        except ProblemsError:
+            continue  # written for another criteria set
+        if len(out) == limit:
+            break
     return out

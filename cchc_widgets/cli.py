@@ -220,6 +220,43 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_scenarios(args: argparse.Namespace) -> int:
+    from . import whatif
+
+    store = _store(args)
+    if args.action == "list":
+        for row in store.scenarios().itertuples():
+            print(f"{row.name}\t{row.description}")
+        return 0
+    if not args.items:
+        raise ProblemsError([Problem("cchc scenarios", f"'{args.action}' cần tên kịch bản hoặc tệp")])
+    if args.action == "import":
+        period = _period(store, args.period)
+        cs = store.criteria_for(period)
+        loaded = []
+        for path in args.items:  # check every file before storing any
+            scenario = whatif.load_scenario(path)
+            whatif.apply(cs, scenario, file=path)
+            loaded.append(scenario)
+        for scenario in loaded:
+            store.save_scenario(scenario)
+            print(f"đã lưu kịch bản '{scenario.name}'")
+        return 0
+    for name in args.items:
+        scenario = store.scenario(name)
+        if args.action == "show":
+            print(scenario.to_yaml(), end="")
+        elif args.action == "export":
+            if args.out is None:
+                raise ProblemsError([Problem("--out", "export cần --out PATH.yaml")])
+            Path(args.out).write_text(scenario.to_yaml(), encoding="utf-8")
+            print(f"đã ghi {args.out}")
+        elif args.action == "delete":
+            store.delete_scenario(name)
+            print(f"đã xóa kịch bản '{name}'")
+    return 0
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from .report import render
 
@@ -323,6 +360,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--level", type=int, default=1, help="the level whose weights vary (1 = domains)")
     p.add_argument("--out", metavar="PATH")
     p.set_defaults(func=cmd_sensitivity)
+
+    p = sub.add_parser("scenarios", parents=[common], help="what-if scenarios kept in the store")
+    p.add_argument("action", choices=["list", "show", "import", "export", "delete"])
+    p.add_argument("items", nargs="*", metavar="NAME|FILE")
+    p.add_argument("--out", metavar="PATH.yaml", help="with export")
+    p.add_argument("--period", metavar="P", help="with import: check codes against this period's set (default: latest)")
+    p.set_defaults(func=cmd_scenarios)
 
     p = sub.add_parser("report", parents=[common], help="the annual report of a period as HTML (or PDF)")
     p.add_argument("--period", metavar="P", help="default: the latest period")

@@ -82,6 +82,29 @@ def appraisal_table(view: PeriodView, limit: int = 25) -> pd.DataFrame:
     return table.round(2).reset_index(drop=True)
 
 
+def scenario_table(comparisons: list, names: dict[str, str]) -> pd.DataFrame:
+    """One row per saved scenario: correlations with the baseline ranking, class changes, the biggest move."""
+    rows = []
+    for scenario, cmp in comparisons:
+        top = cmp.table.iloc[0]
+        move = (
+            f"{names.get(top['unit'], top['unit'])} ({int(top['rank_base'])} → {int(top['rank_alt'])})"
+            if top["delta_rank"]
+            else "—"
+        )
+        rows.append(
+            {
+                "Kịch bản": scenario.name,
+                "Mô tả": scenario.description,
+                "Spearman ρ": round(cmp.spearman, 3),
+                "Kendall τ": round(cmp.kendall, 3),
+                "Đổi xếp loại": cmp.class_changes,
+                "Đổi hạng nhiều nhất": move,
+            }
+        )
+    return pd.DataFrame(rows).set_index("Kịch bản")
+
+
 def execute(period: str, db: str, output: Path, notebook: Path | None = None) -> Path:
     """Run the report notebook for `period` on the store `db` (papermill injects the parameters)."""
     import papermill

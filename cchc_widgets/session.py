@@ -103,10 +103,11 @@ class ScoringSession:
         }
 
     def _scored(self, stage_view: str) -> engine.Scored:
+        # stored points were checked by the engine when saved: aggregate them as they are
         frame = self.scores[self.scores["points"].notna() | self.scores["na"]]
         if stage_view == "self":
             frame = frame[frame["stage"] == "self"]
-        return engine.aggregate(engine.resolve(frame, self.cs), self.cs)
+        return engine.aggregate(frame, self.cs)
 
     def row(self, code: str) -> dict[str, Any]:
         """Everything the form shows for one sub-criterion."""
@@ -135,14 +136,18 @@ class ScoringSession:
         index = float(res["index"].iloc[0]) if len(res) and pd.notna(res["index"].iloc[0]) else None
         klass = res["class"].iloc[0] if len(res) else None
         done = sum(1 for code in self.cs.leaf_codes if (s := self._score(code, self.stage)) and s["scored"])
-        nodes = scored.nodes.set_index("code") if len(res) else None
-        sections = {}
-        for node in self.cs:
-            if node.is_leaf and node.parent is not None:
-                continue
-            points = float(nodes.loc[node.code, "points"]) if nodes is not None else 0.0
-            maximum = float(nodes.loc[node.code, "max"]) if nodes is not None else node.max_points
-            sections[node.code] = {"name": node.name, "points": points, "max": maximum, "level": node.level}
+        points = dict(zip(scored.nodes["code"], scored.nodes["points"].tolist(), strict=True))
+        maxima = dict(zip(scored.nodes["code"], scored.nodes["max"].tolist(), strict=True))
+        sections = {
+            node.code: {
+                "name": node.name,
+                "points": points.get(node.code, 0.0),
+                "max": maxima.get(node.code, node.max_points),
+                "level": node.level,
+            }
+            for node in self.cs
+            if not node.is_leaf or node.parent is None
+        }
         return {
             "unit": self.unit,
             "unit_name": self.unit_name,

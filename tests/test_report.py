@@ -64,6 +64,25 @@ def test_cchc_report_html_and_pdf(demo, tmp_path, capsys):
     assert pdf.stat().st_size > 50_000
     assert main(["--db", db, "report", "--out", str(tmp_path / "x.docx")]) == 1
     assert ".html hoặc .pdf" in capsys.readouterr().err
+    assert "Chưa có kịch bản nào được lưu" in html
+
+
+def test_report_shows_saved_scenarios(demo, tmp_path):
+    from cchc_widgets.whatif import Scenario
+
+    demo.save_scenario(Scenario("TTHC nặng hơn", "tăng lĩnh vực 3", weights={"3": 2.0}))
+    demo.save_scenario(Scenario("Bộ khác", weights={"Z9": 2.0}))  # another criteria set's codes: left out
+    out = tmp_path / "r.html"
+    assert main(["--db", demo.url, "report", "--period", "2017", "--out", str(out)]) == 0
+    html = out.read_text(encoding="utf-8")
+    assert "TTHC nặng hơn" in html
+    assert "tăng lĩnh vực 3" in html
+    assert "Bộ khác" not in html
+    assert html.count("data:image/png;base64") >= 7
+    comparisons = analysis.scenario_comparisons(demo, "2017")
+    assert [s.name for s, _ in comparisons] == ["TTHC nặng hơn"]
+    table = report.scenario_table(comparisons, demo.units()[["id", "name"]].set_index("id")["name"].to_dict())
+    assert table.loc["TTHC nặng hơn", "Spearman ρ"] == round(comparisons[0][1].spearman, 3)
 
 
 @pytest.mark.parametrize("name", ["scoring.ipynb", "whatif.ipynb"])

@@ -270,3 +270,26 @@ def test_cli_whatif_and_sensitivity(tmp_path, capsys):
         )
         == 1
     )
+
+
+def test_cli_scenarios_import_list_show_export_delete(tmp_path, capsys):
+    db = f"sqlite:///{tmp_path / 's.sqlite'}"
+    assert main(["--db", db, "demo"]) == 0
+    good = tmp_path / "good.yaml"
+    good.write_text(Scenario("TTHC", "thử", weights={"3": 1.5}).to_yaml(), encoding="utf-8")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(Scenario("Sai", weights={"99": 2}).to_yaml(), encoding="utf-8")
+    capsys.readouterr()
+    assert main(["--db", db, "scenarios", "import", str(good), str(bad)]) == 1
+    assert "mã '99' không có" in capsys.readouterr().err
+    assert main(["--db", db, "scenarios", "list"]) == 0
+    assert capsys.readouterr().out == ""  # a bad file stores nothing, not even the good one
+    assert main(["--db", db, "scenarios", "import", str(good)]) == 0
+    capsys.readouterr()
+    assert main(["--db", db, "scenarios", "list"]) == 0
+    assert capsys.readouterr().out == "TTHC\tthử\n"
+    out = tmp_path / "back.yaml"
+    assert main(["--db", db, "scenarios", "export", "TTHC", "--out", str(out)]) == 0
+    assert whatif.load_scenario(out) == whatif.load_scenario(good)
+    assert main(["--db", db, "scenarios", "delete", "TTHC"]) == 0
+    assert main(["--db", db, "scenarios", "show", "TTHC"]) == 1

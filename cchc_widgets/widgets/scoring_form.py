@@ -71,6 +71,11 @@ class ScoringForm(anywidget.AnyWidget):
             problems.append(f"Giai đoạn '{stage}' không có.")
             stage = "self"
         self.session = ScoringSession(self.store, period, unit, stage)
+        self._choices = {
+            "periods": periods[["id", "name"]].values.tolist(),
+            "units": units[["id", "name"]].values.tolist(),
+            "stages": [[k, v] for k, v in STAGE_LABELS.items()],
+        }
         self.alert = " ".join(problems)
         self.epoch += 1
         self._push(all_rows=True)
@@ -78,11 +83,7 @@ class ScoringForm(anywidget.AnyWidget):
     def _push(self, all_rows: bool = False, code: str | None = None) -> None:
         session = self.session
         state = session.header()
-        state["choices"] = {
-            "periods": self.store.periods()[["id", "name"]].values.tolist(),
-            "units": self.store.units(session.period)[["id", "name"]].values.tolist(),
-            "stages": [[k, v] for k, v in STAGE_LABELS.items()],
-        }
+        state["choices"] = self._choices
         if all_rows:
             self.rows = session.rows()
         elif code is not None:
