@@ -17,7 +17,6 @@ import argparse
 import os
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import time
@@ -27,22 +26,13 @@ from pathlib import Path
 import nbformat
 from playwright.sync_api import sync_playwright
 
+from cchc_widgets import chromium
 from cchc_widgets.app import voila_command
 from cchc_widgets.demo import load_demo
 from cchc_widgets.resources import REPO_DIR, resource
 from cchc_widgets.store import Store
 
 WORK = REPO_DIR / "exports" / "bench"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 MINIMAL = """import ipywidgets as w
 
 value = w.IntText(description="Điểm")
@@ -70,19 +60,13 @@ def prepare() -> tuple[Path, Path]:
     return WORK / "notebooks", db
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--loads", type=int, default=7)
     parser.add_argument("--edits", type=int, default=30)
     args = parser.parse_args()
     notebooks, db = prepare()
-    port = free_port()
+    port = chromium.free_port()
     env = {**os.environ, "CCHC_DB": f"sqlite:///{db}", "CCHC_DATA_DIR": str(WORK)}
     log = (WORK / "voila.log").open("w")
     server = subprocess.Popen(voila_command(port, notebooks), env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -96,7 +80,7 @@ def main() -> None:
                 time.sleep(0.2)
         time.sleep(6)  # let both preheated pools fill
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=chromium.ARGS)
             pages = {
                 "minimal page": (f"{base}/minimal.ipynb", ".cchc-min-input input"),
                 "scoring form": (f"{base}/scoring.ipynb?unit=so-tu-phap&period=2017&stage=self", ".cchc-row-8-5-1 .cchc-input"),

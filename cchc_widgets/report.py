@@ -8,13 +8,13 @@ to the same result.
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import tempfile
 from pathlib import Path
 
 import pandas as pd
 
+from . import chromium
 from .analysis import PeriodView, movers
 from .problems import Problem, ProblemsError
 from .resources import resource
@@ -126,7 +126,7 @@ def render(period: str, db: str, out: Path) -> Path:
     suffix = out.suffix.lower()
     if suffix not in {".html", ".pdf"}:
         raise ProblemsError([Problem(str(out), "báo cáo xuất ra .html hoặc .pdf")])
-    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    browser = chromium.executable()
     if suffix == ".pdf" and browser is None:
         raise ProblemsError([Problem(str(out), "xuất PDF cần Chromium (apt-get install chromium); hãy xuất .html rồi in ra PDF")])
     with tempfile.TemporaryDirectory() as tmp:
@@ -137,25 +137,8 @@ def render(period: str, db: str, out: Path) -> Path:
         target = out if suffix == ".html" else Path(tmp) / "report.html"
         target.write_text(html, encoding="utf-8")
         if suffix == ".pdf":
-            subprocess.run(
-                [
-                    browser,
-                    "--headless",
-                    "--no-sandbox",
-                    "--disable-gpu",
-                    "--no-first-run",
-                    "--disable-background-networking",
-                    "--disable-component-update",
-                    "--disable-sync",
-                    f"--user-data-dir={tmp}/chrome",
-                    "--no-pdf-header-footer",
-                    f"--print-to-pdf={out}",
-                    target.as_uri(),
-                ],
-                check=True,
-                capture_output=True,
-                timeout=120,
-            )
+            pdf_args = [f"--user-data-dir={tmp}/chrome", "--no-pdf-header-footer", f"--print-to-pdf={out}"]
+            subprocess.run([browser, *chromium.ARGS, *pdf_args, target.as_uri()], check=True, capture_output=True, timeout=120)
     return out
 
 

@@ -3,7 +3,6 @@
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -12,23 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from cchc_widgets import chromium
+
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Server:
@@ -36,7 +21,7 @@ class Server:
 
     def __init__(self, db: Path, data_dir: Path, log: Path):
         self.db, self.data_dir, self.log = db, data_dir, log
-        self.port = free_port()
+        self.port = chromium.free_port()
         self.proc = None
 
     @property
@@ -85,7 +70,7 @@ def browser():
 
     assert Path(CHROMIUM).exists(), "e2e tests need Debian's chromium (make test installs it)"
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        b = p.chromium.launch(executable_path=CHROMIUM, args=chromium.ARGS)
         yield b
         b.close()
 
