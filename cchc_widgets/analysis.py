@@ -38,7 +38,7 @@ def period_view(store: Store, period: str) -> PeriodView:
     cs = store.criteria_for(period)
     periods = store.periods().set_index("id")
     names = dict(store.units(period)[["id", "name"]].values.tolist())
-    resolved = engine.resolve(store.scores(period), cs)
+    resolved = store.resolved(period)
     scored = engine.aggregate(resolved, cs)
     results = scored.results.drop(columns="period").sort_values(["rank", "unit"]).reset_index(drop=True)
     results.insert(1, "name", results["unit"].map(names))
@@ -141,7 +141,7 @@ def facts(view: PeriodView, before: PeriodView | None = None, top: int = 3) -> l
 def scenario_comparisons(store: Store, period: str, limit: int = 3) -> list[tuple[whatif.Scenario, whatif.Comparison]]:
     """Saved what-if scenarios applied to this period (those its criteria set can take)."""
     cs = store.criteria_for(period)
-    resolved = engine.resolve(store.scores(period), cs)
+    resolved = store.resolved(period)
     base = engine.aggregate(resolved, cs)
     out = []
     for name in store.scenarios()["name"]:

@@ -156,8 +156,7 @@ def cmd_differences(args: argparse.Namespace) -> int:
     out = _out_path(args.out)
     store = _store(args)
     period = _period(store, args.period)
-    cs = store.criteria_for(period)
-    diff = engine.differences(engine.resolve(store.scores(period=period, unit=args.unit), cs))
+    diff = engine.differences(store.resolved(period, args.unit))
     if not args.all:
         diff = diff[diff["changed"]]
     table = diff[["unit", "code", "points_self", "points_appraisal", "diff", "reason"]]
@@ -254,6 +253,21 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
         elif args.action == "delete":
             store.delete_scenario(name)
             print(f"đã xóa kịch bản '{name}'")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from .excel import results_workbook
+
+    out = Path(args.out)
+    if out.suffix.lower() != ".xlsx":
+        raise ProblemsError([Problem(args.out, "--out phải là tệp .xlsx")])
+    if not out.parent.exists():
+        raise ProblemsError([Problem(args.out, f"thư mục '{out.parent}' không tồn tại")])
+    store = _store(args)
+    period = _period(store, args.period)
+    out.write_bytes(results_workbook(store, period))
+    print(f"đã ghi sổ kết quả kỳ {period}: {out}")
     return 0
 
 
@@ -367,6 +381,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="PATH.yaml", help="with export")
     p.add_argument("--period", metavar="P", help="with import: check codes against this period's set (default: latest)")
     p.set_defaults(func=cmd_scenarios)
+
+    p = sub.add_parser("export", parents=[common], help="the results workbook of a period (.xlsx)")
+    p.add_argument("--period", metavar="P", help="default: the latest period")
+    p.add_argument("--out", required=True, metavar="PATH.xlsx")
+    p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("report", parents=[common], help="the annual report of a period as HTML (or PDF)")
     p.add_argument("--period", metavar="P", help="default: the latest period")

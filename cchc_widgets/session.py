@@ -104,7 +104,7 @@ class ScoringSession:
 
     def _scored(self, stage_view: str) -> engine.Scored:
         # stored points were checked by the engine when saved: aggregate them as they are
-        frame = self.scores[self.scores["points"].notna() | self.scores["na"]]
+        frame = self.scores[self.scores["points"].notna() | self.scores["na"]]  # as Store.resolved
         if stage_view == "self":
             frame = frame[frame["stage"] == "self"]
         return engine.aggregate(frame, self.cs)

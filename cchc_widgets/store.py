@@ -533,10 +533,18 @@ class Store:
         with self.engine.connect() as conn:
             return pd.DataFrame(conn.execute(query).mappings().all(), columns=[c.name for c in score_log.columns])
 
+    def resolved(self, period: str, unit: str | None = None) -> pd.DataFrame:
+        """The period's scored rows (points or N/A) as the engine's resolved frame.
+
+        Every stored score was checked by `engine.resolve` against this period's criteria set
+        when it was saved, so it is not re-scored here; note-only rows are left out.
+        """
+        frame = self.scores(period=period, unit=unit)
+        return frame[frame["points"].notna() | frame["na"]].reset_index(drop=True)
+
     def score_period(self, period: str) -> eng.Scored:
         """The engine's results for a period, from what is stored, with its own criteria set."""
-        cs = self.criteria_for(period)
-        return eng.score(self.scores(period=period), cs, file=f"kỳ {period}")
+        return eng.aggregate(self.resolved(period), self.criteria_for(period))
 
 
 def _note_only(frame: pd.DataFrame) -> pd.Series:

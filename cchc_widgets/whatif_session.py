@@ -27,7 +27,7 @@ class WhatIfSession:
             raise ProblemsError([Problem(store.url, f"không có kỳ '{period}' (có: {', '.join(periods)})")])
         self.store, self.period = store, period or periods[-1]
         self.cs = store.criteria_for(self.period)
-        self.resolved = engine.resolve(store.scores(self.period), self.cs)
+        self.resolved = store.resolved(self.period)
         self.base = engine.aggregate(self.resolved, self.cs)
         self.names = dict(store.units(self.period)[["id", "name"]].values.tolist())
         self.weights: dict[str, float] = {}
