@@ -31,6 +31,7 @@ bench: $(BIN)/python browser
 	$(PIP) install -e ".[app,report,test]"
 	$(BIN)/python bench/engine_bench.py
 	$(BIN)/python bench/uncertainty_bench.py
+	$(BIN)/python bench/excel_bench.py
 	$(BIN)/python bench/voila_bench.py
 
 lint: $(BIN)/python

@@ -34,11 +34,12 @@ class PeriodView:
         return {c: self.cs[c].name for c in self.cs.top_codes}
 
 
-def period_view(store: Store, period: str) -> PeriodView:
+def period_view(store: Store, period: str, resolved: pd.DataFrame | None = None) -> PeriodView:
+    """Everything a report needs about a period (`resolved`: the period's stored scores, if read already)."""
     cs = store.criteria_for(period)
     periods = store.periods().set_index("id")
     names = dict(store.units(period)[["id", "name"]].values.tolist())
-    resolved = store.resolved(period)
+    resolved = store.resolved(period) if resolved is None else resolved
     scored = engine.aggregate(resolved, cs)
     results = scored.results.drop(columns="period").sort_values(["rank", "unit"]).reset_index(drop=True)
     results.insert(1, "name", results["unit"].map(names))
@@ -138,10 +139,12 @@ def facts(view: PeriodView, before: PeriodView | None = None, top: int = 3) -> l
     return out
 
 
-def scenario_comparisons(store: Store, period: str, limit: int = 3) -> list[tuple[whatif.Scenario, whatif.Comparison]]:
+def scenario_comparisons(
+    store: Store, period: str, limit: int = 3, resolved: pd.DataFrame | None = None
+) -> list[tuple[whatif.Scenario, whatif.Comparison]]:
     """Saved what-if scenarios applied to this period (those its criteria set can take)."""
     cs = store.criteria_for(period)
-    resolved = store.resolved(period)
+    resolved = store.resolved(period) if resolved is None else resolved
     base = engine.aggregate(resolved, cs)
     out = []
     for name in store.scenarios()["name"]:

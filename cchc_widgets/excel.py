@@ -24,9 +24,11 @@ from .store import Store
 
 HEADER_FILL = PatternFill("solid", fgColor="1F5F8B")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
+WRAP = Alignment(wrap_text=True, vertical="top")
 BOLD = Font(bold=True)
 CLASS_FILLS = ["C8E6C9", "DCEDC8", "FFF9C4", "FFE0B2", "FFCDD2", "E1BEE7"]
 NUMBER = "0.00"
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class Sheet:
@@ -43,20 +45,25 @@ class Sheet:
 
     def cell(
         self, value: Any, number: str | None = None, font: Font | None = None, fill: PatternFill | None = None, wrap: bool = False
-    ) -> WriteOnlyCell:
+    ) -> Any:
+        """A styled cell, or the bare value when nothing needs styling (much faster to write)."""
         if isinstance(value, float) and pd.isna(value):
             value = None
+        numeric = isinstance(value, int | float) and not isinstance(value, bool)
+        formula_like = isinstance(value, str) and value.startswith("=")
+        if not (formula_like or font or fill or wrap or (number and numeric)):
+            return value  # openpyxl writes other text as text
         cell = WriteOnlyCell(self.ws, value=value)
         if isinstance(value, str):
             cell.data_type = "s"  # typed text stays text, whatever it starts with
-        if number and isinstance(value, int | float):
+        if number and numeric:
             cell.number_format = number
         if font is not None:
             cell.font = font
         if fill is not None:
             cell.fill = fill
         if wrap:
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
+            cell.alignment = WRAP
         return cell
 
     def append(self, cells: list[WriteOnlyCell]) -> None:
@@ -74,7 +81,9 @@ def _sheet_title(text: str) -> str:
 
 def results_workbook(store: Store, period: str) -> bytes:
     """The whole period: a summary sheet, one sheet per unit with its tree, scenarios if saved."""
-    view = period_view(store, period)
+    scores = store.scores(period)
+    resolved = scores[scores["points"].notna() | scores["na"]].reset_index(drop=True)  # as Store.resolved
+    view = period_view(store, period, resolved)
     cs = view.cs
     fills = {band.label: PatternFill("solid", fgColor=CLASS_FILLS[i % len(CLASS_FILLS)]) for i, band in enumerate(cs.classes)}
     book = Workbook(write_only=True)
@@ -102,8 +111,6 @@ def results_workbook(store: Store, period: str) -> bytes:
         )
     summary.finish()
 
-    scores = store.scores(period)
-    resolved = store.resolved(period)
     scored = engine.aggregate(resolved, cs)
     self_nodes = engine.aggregate(resolved[resolved["stage"] == "self"], cs).nodes
     own = dict(zip(zip(self_nodes["unit"], self_nodes["code"], strict=True), self_nodes["points"].tolist(), strict=True))
@@ -128,6 +135,7 @@ def results_workbook(store: Store, period: str) -> bytes:
         for node in cs:
             mine, appraisal = by_key.get((unit, node.code, "self")), by_key.get((unit, node.code, "appraisal"))
             bold = BOLD if not node.is_leaf else None
+            number = NUMBER if bold else None  # totals formatted; leaf points (0.5, 1.25) read fine as they are
             if node.is_leaf:
                 declared = "Không áp dụng" if mine is not None and mine.na else _shown(mine.value) if mine is not None else None
                 appraised = (appraisal.points if appraisal is not None and not appraisal.na else None) if appraisal else None
@@ -138,11 +146,11 @@ def results_workbook(store: Store, period: str) -> bytes:
                 [
                     sheet.cell(node.code, font=bold),
                     sheet.cell(node.name, font=bold, wrap=True),
-                    sheet.cell(final_max[(unit, node.code)], NUMBER, font=bold),
+                    sheet.cell(final_max[(unit, node.code)], number, font=bold),
                     sheet.cell(declared),
-                    sheet.cell(float(own.get((unit, node.code), 0.0)), NUMBER, font=bold),
-                    sheet.cell(appraised, NUMBER, font=bold),
-                    sheet.cell(final_points[(unit, node.code)], NUMBER, font=bold),
+                    sheet.cell(float(own.get((unit, node.code), 0.0)), number, font=bold),
+                    sheet.cell(appraised, number, font=bold),
+                    sheet.cell(final_points[(unit, node.code)], number, font=bold),
                     sheet.cell(mine.note if mine is not None else None, wrap=True),
                     sheet.cell(appraisal.note if appraisal is not None else None, wrap=True),
                 ]
@@ -151,7 +159,7 @@ def results_workbook(store: Store, period: str) -> bytes:
 
     from .analysis import scenario_comparisons
 
-    comparisons = scenario_comparisons(store, period, limit=50)
+    comparisons = scenario_comparisons(store, period, limit=50, resolved=resolved)
     if comparisons:
         sheet = Sheet(
             book,
@@ -190,6 +198,11 @@ def results_workbook(store: Store, period: str) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def results_download(store: Store, period: str) -> tuple[dict[str, str], list[bytes]]:
+    """The results workbook as a widget message: (content, buffers) for `widget.send`."""
+    return {"type": "file", "name": f"ket-qua-cchc-{period}.xlsx", "mime": XLSX_MIME}, [results_workbook(store, period)]
 
 
 def _shown(value: Any) -> str | None:

@@ -65,6 +65,10 @@ function render({ model, el }) {
     input.addEventListener("input", () => { author = input.value; localStorage.setItem("cchc-author", author); });
     who.append(input);
     top.append(who);
+    const download = h("button", "cchc-export", "Tải sổ kết quả (Excel)");
+    download.title = "Sổ kết quả của cả kỳ: bảng tổng hợp, từng đơn vị, các kịch bản";
+    download.addEventListener("click", () => model.send({ type: "export" }));
+    top.append(download);
   }
 
   // ---------------------------------------------------------------- header: totals, state

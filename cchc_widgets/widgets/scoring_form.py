@@ -18,6 +18,7 @@ import anywidget
 import traitlets
 
 from ..evidence import EvidenceError
+from ..excel import results_download
 from ..problems import ProblemsError
 from ..session import STAGE_LABELS, FieldError, ScoringSession
 from ..store import Store
@@ -117,6 +118,8 @@ class ScoringForm(anywidget.AnyWidget):
             elif kind == "download":
                 name, mime, data = self.session.read_evidence(int(content["id"]))
                 self.send({"type": "file", "name": name, "mime": mime}, [data])
+            elif kind == "export":
+                self.send(*results_download(self.store, self.session.period))
             elif kind == "select":
                 self.select(content.get("period"), content.get("unit"), content.get("stage", "self"))
             elif kind == "refresh":

@@ -83,7 +83,9 @@ function render({ model, el }) {
     equal.addEventListener("click", () => model.send({ type: "equal" }));
     const reset = h("button", "cchc-wi-reset", "Đặt lại");
     reset.addEventListener("click", () => model.send({ type: "reset" }));
-    buttons.append(equal, reset);
+    const workbook = h("button", "cchc-wi-workbook", "Tải sổ kết quả (Excel)");
+    workbook.addEventListener("click", () => model.send({ type: "workbook" }));
+    buttons.append(equal, reset, workbook);
     const list = h("div", "cchc-wi-sliders");
     for (const d of st.domains) list.append(slider(d, 1));
     const save = h("div", "cchc-wi-saving");

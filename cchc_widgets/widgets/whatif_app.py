@@ -13,6 +13,7 @@ from typing import Any
 import anywidget
 import traitlets
 
+from ..excel import results_download
 from ..problems import ProblemsError
 from ..store import Store
 from ..whatif_session import WhatIfSession
@@ -86,6 +87,8 @@ class WhatIfApp(anywidget.AnyWidget):
             elif kind == "export":
                 name = (self.session.scenario_name or "kich-ban").replace("/", "_")
                 self.send({"type": "file", "name": f"{name}.yaml", "mime": "application/x-yaml"}, [self.session.export_yaml()])
+            elif kind == "workbook":
+                self.send(*results_download(self.store, self.session.period))
             elif kind == "period":
                 self.session = WhatIfSession(self.store, str(content.get("period")))
                 self.extra = {}

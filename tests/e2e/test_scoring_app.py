@@ -1,5 +1,6 @@
 """The scoring app in a real browser against a real Voilà server and SQLite file."""
 
+import io
 from pathlib import Path
 
 import pytest
@@ -166,3 +167,15 @@ def test_selectors_switch_and_the_url_follows(page, server):
     page.wait_for_selector(".cchc-row-8-5-1 .cchc-input")
     assert page.inner_text(".cchc-unit-name") == "Sở Y tế"
     assert "Năm 2016" in page.inner_text(".cchc-period")
+
+
+def test_results_workbook_downloads_through_the_widget(page, server):
+    from openpyxl import load_workbook
+
+    open_form(page, server)
+    with page.expect_download() as info:
+        page.click(".cchc-export")
+    assert info.value.suggested_filename == "ket-qua-cchc-2017.xlsx"
+    book = load_workbook(io.BytesIO(Path(info.value.path()).read_bytes()))
+    assert book.sheetnames[0] == "Tổng hợp"
+    assert "so-tu-phap" in book.sheetnames

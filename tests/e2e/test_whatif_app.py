@@ -1,5 +1,6 @@
 """The what-if app in a real browser against a real Voilà server."""
 
+import io
 from pathlib import Path
 
 import pytest
@@ -48,3 +49,17 @@ def test_save_scenario_reopen_and_export(page, server, tmp_path):
     assert doc["name"] == "Giảm tài chính công"
     assert doc["weights"] == {"6": 0.5}
     assert doc["author"] == "Nhóm phương pháp"
+
+
+def test_results_workbook_from_the_whatif_app_includes_scenarios(page, server):
+    from openpyxl import load_workbook
+
+    open_app(page, server)
+    page.fill(".cchc-wi-name", "Kịch bản tải về")
+    page.click(".cchc-wi-save")
+    page.wait_for_selector(".cchc-wi-scenarios option[value='Kịch bản tải về']", state="attached")
+    with page.expect_download() as info:
+        page.click(".cchc-wi-workbook")
+    book = load_workbook(io.BytesIO(Path(info.value.path()).read_bytes()))
+    assert book.sheetnames[-1] == "Kịch bản"
+    assert "Kịch bản tải về" in [c.value for c in book["Kịch bản"]["A"]]
