@@ -271,6 +271,40 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_template(args: argparse.Namespace) -> int:
+    from .workbooks import template
+
+    out = Path(args.out)
+    if out.suffix.lower() != ".xlsx":
+        raise ProblemsError([Problem(args.out, "--out phải là tệp .xlsx")])
+    if not out.parent.exists():
+        raise ProblemsError([Problem(args.out, f"thư mục '{out.parent}' không tồn tại")])
+    store = _store(args)
+    period = _period(store, args.period)
+    out.write_bytes(template(store, period, args.unit, args.stage))
+    print(f"đã ghi mẫu phiếu của '{args.unit}', kỳ {period}: {out}")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from .workbooks import import_file
+
+    store = _store(args)
+    refused = 0
+    for path in args.files:
+        try:
+            result = import_file(store, path, stage=args.stage, author=args.author, dry_run=args.dry_run)
+        except ProblemsError as exc:
+            refused += 1
+            print(f"{path}: TỪ CHỐI — không lưu gì ({len(exc.problems)} lỗi)", file=sys.stderr)
+            for problem in exc.problems:
+                print(f"  {problem}", file=sys.stderr)
+            continue
+        verb = "hợp lệ (chạy thử, chưa lưu)" if args.dry_run else "đã lưu"
+        print(f"{path}: {verb} — đơn vị {result.unit}, kỳ {result.period}, {result.rows} tiêu chí thay đổi")
+    return 1 if refused else 0
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from .report import render
 
@@ -386,6 +420,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--period", metavar="P", help="default: the latest period")
     p.add_argument("--out", required=True, metavar="PATH.xlsx")
     p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("template", parents=[common], help="a unit's self-assessment workbook (.xlsx) for a period")
+    p.add_argument("--period", metavar="P", help="default: the latest period")
+    p.add_argument("--unit", required=True, metavar="U")
+    p.add_argument("--stage", choices=["self", "appraisal"], default="self")
+    p.add_argument("--out", required=True, metavar="PATH.xlsx")
+    p.set_defaults(func=cmd_template)
+
+    p = sub.add_parser("import", parents=[common], help="store filled templates; a file with any problem stores nothing")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--stage", choices=["self", "appraisal"], help="default: the template's own stage")
+    p.add_argument("--author", help="recorded in the change log (default: the file name)")
+    p.add_argument("--dry-run", action="store_true", help="check only; store nothing")
+    p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("report", parents=[common], help="the annual report of a period as HTML (or PDF)")
     p.add_argument("--period", metavar="P", help="default: the latest period")
