@@ -32,6 +32,7 @@ bench: $(BIN)/python browser
 	$(BIN)/python bench/engine_bench.py
 	$(BIN)/python bench/uncertainty_bench.py
 	$(BIN)/python bench/excel_bench.py
+	$(BIN)/python bench/import_bench.py
 	$(BIN)/python bench/voila_bench.py
 
 lint: $(BIN)/python

@@ -287,13 +287,17 @@ def cmd_template(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from .workbooks import import_file
+    from .workbooks import import_file, import_table, is_template
 
     store = _store(args)
     refused = 0
     for path in args.files:
         try:
-            result = import_file(store, path, stage=args.stage, author=args.author, dry_run=args.dry_run)
+            if Path(path).exists() and not is_template(path) and Path(path).suffix.lower() in {".csv", ".xlsx"}:
+                period = _period(store, args.period) if args.period else None
+                result = import_table(store, path, period, stage=args.stage, author=args.author, dry_run=args.dry_run)
+            else:
+                result = import_file(store, path, stage=args.stage, author=args.author, dry_run=args.dry_run)
         except ProblemsError as exc:
             refused += 1
             print(f"{path}: TỪ CHỐI — không lưu gì ({len(exc.problems)} lỗi)", file=sys.stderr)
@@ -433,6 +437,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--stage", choices=["self", "appraisal"], help="default: the template's own stage")
     p.add_argument("--author", help="recorded in the change log (default: the file name)")
     p.add_argument("--dry-run", action="store_true", help="check only; store nothing")
+    p.add_argument("--period", metavar="P", help="for plain tables (templates know their period)")
     p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("report", parents=[common], help="the annual report of a period as HTML (or PDF)")

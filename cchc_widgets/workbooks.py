@@ -348,3 +348,42 @@ def _open(path: Path) -> Workbook:
         return load_workbook(path, data_only=False)  # openpyxl parses with defusedxml when it is installed
     except Exception as exc:
         raise ProblemsError([Problem(file, f"không đọc được tệp Excel: {exc}")]) from None
+
+
+def is_template(path: str | Path) -> bool:
+    """An xlsx made by `template` (it carries the hidden metadata sheet)."""
+    path = Path(path)
+    if path.suffix.lower() != ".xlsx" or not zipfile.is_zipfile(path):
+        return False
+    book = load_workbook(path, read_only=True)
+    try:
+        return META in book.sheetnames
+    finally:
+        book.close()
+
+
+def import_table(
+    store: Store, path: str | Path, period: str | None, stage: str | None = None, author: str | None = None, dry_run: bool = False
+) -> Imported:
+    """A plain long or wide table (as `cchc score` reads), for units enrolled in one period."""
+    from .scores_io import read_scores
+
+    path = Path(path)
+    file = path.name
+    if period is None:
+        raise ProblemsError([Problem(file, "bảng không phải mẫu phiếu: cần --period để biết kỳ đánh giá")])
+    cs = store.criteria_for(period)
+    data = read_scores(path, cs, period=period)
+    frame = data.scores
+    if stage is not None:
+        frame = frame.assign(stage=stage)
+    enrolled = set(store.units(period)["id"])
+    unknown = sorted(set(frame["unit"]) - enrolled)
+    if unknown:
+        raise ProblemsError([Problem(file, f"đơn vị '{u}' không tham gia kỳ '{period}'") for u in unknown])
+    units = sorted(set(frame["unit"]))
+    if not dry_run and len(frame):
+        store.save_scores(
+            period, frame.drop(columns="period"), author=author or f"nhập từ tệp {file}", action=f"import:{file}"[:50]
+        )
+    return Imported(file, period, ", ".join(units), len(frame), stored=not dry_run)

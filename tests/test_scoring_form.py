@@ -109,3 +109,16 @@ def test_callback_errors_reach_the_page(form, demo):
     msg(form, type="refresh")
     assert "evidence" in form.alert
     assert "chưa được lưu" in form.alert
+
+
+def test_template_download_is_the_open_unit(form):
+    import io
+
+    from openpyxl import load_workbook
+
+    msg(form, type="template")
+    content, buffers = form.sent[-1]
+    assert content["name"] == "phieu-self-so-tu-phap-2017.xlsx"
+    book = load_workbook(io.BytesIO(bytes(buffers[0])))
+    meta = {r[0].value: r[1].value for r in book["_cchc"].iter_rows(max_col=2)}
+    assert (meta["unit"], meta["period"], meta["stage"]) == ("so-tu-phap", "2017", "self")

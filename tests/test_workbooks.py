@@ -143,3 +143,21 @@ def test_cli_template_and_import(demo, tmp_path, capsys):
     assert "đã lưu" in captured.out
     assert "TỪ CHỐI" in captured.err
     assert demo.scores("2017", UNIT, "self").set_index("code").loc["1.1.1", "value"] == "Không ban hành"
+
+
+def test_plain_tables_import_whole_or_nothing(demo, tmp_path, capsys):
+    good = tmp_path / "dai.csv"
+    good.write_text("unit,code,value,note\nso-y-te,1.1.2,không,thiếu dự toán\nso-tu-phap,1.1.2,có,\n", encoding="utf-8")
+    bad = tmp_path / "sai.csv"
+    bad.write_text("unit,1.1.2,1.2.1\nso-y-te,có,4\nso-khong-co,có,1\n", encoding="utf-8")
+    before = demo.scores("2017")
+    assert main(["--db", demo.url, "import", str(bad), "--period", "2017"]) == 1
+    err = capsys.readouterr().err
+    assert "dòng 2, cột '1.2.1': mã 1.2.1: điểm 4 vượt điểm tối đa 1" in err
+    pd.testing.assert_frame_equal(demo.scores("2017"), before)
+    assert main(["--db", demo.url, "import", str(good)]) == 1
+    assert "cần --period" in capsys.readouterr().err
+    assert main(["--db", demo.url, "import", str(good), "--period", "2017"]) == 0
+    stored = demo.scores("2017", stage="self").set_index(["unit", "code"])
+    assert stored.loc[("so-y-te", "1.1.2"), "value"] == "không"
+    assert stored.loc[("so-y-te", "1.1.2"), "note"] == "thiếu dự toán"

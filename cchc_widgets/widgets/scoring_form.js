@@ -69,6 +69,10 @@ function render({ model, el }) {
     download.title = "Sổ kết quả của cả kỳ: bảng tổng hợp, từng đơn vị, các kịch bản";
     download.addEventListener("click", () => model.send({ type: "export" }));
     top.append(download);
+    const sheet = h("button", "cchc-template", "Tải mẫu phiếu Excel");
+    sheet.title = "Phiếu của đơn vị đang mở, đã điền sẵn những gì đã chấm; gửi lại để nhập";
+    sheet.addEventListener("click", () => model.send({ type: "template" }));
+    top.append(sheet);
   }
 
   // ---------------------------------------------------------------- header: totals, state

@@ -18,10 +18,11 @@ import anywidget
 import traitlets
 
 from ..evidence import EvidenceError
-from ..excel import results_download
+from ..excel import XLSX_MIME, results_download
 from ..problems import ProblemsError
 from ..session import STAGE_LABELS, FieldError, ScoringSession
 from ..store import Store
+from ..workbooks import template
 
 HERE = Path(__file__).resolve().parent
 
@@ -120,6 +121,10 @@ class ScoringForm(anywidget.AnyWidget):
                 self.send({"type": "file", "name": name, "mime": mime}, [data])
             elif kind == "export":
                 self.send(*results_download(self.store, self.session.period))
+            elif kind == "template":
+                s = self.session
+                name = f"phieu-{s.stage}-{s.unit}-{s.period}.xlsx"
+                self.send({"type": "file", "name": name, "mime": XLSX_MIME}, [template(self.store, s.period, s.unit, s.stage)])
             elif kind == "select":
                 self.select(content.get("period"), content.get("unit"), content.get("stage", "self"))
             elif kind == "refresh":
