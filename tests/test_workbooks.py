@@ -161,3 +161,9 @@ def test_plain_tables_import_whole_or_nothing(demo, tmp_path, capsys):
     stored = demo.scores("2017", stage="self").set_index(["unit", "code"])
     assert stored.loc[("so-y-te", "1.1.2"), "value"] == "không"
     assert stored.loc[("so-y-te", "1.1.2"), "note"] == "thiếu dự toán"
+
+
+def test_xlsx_parsing_is_protected_against_xml_bombs():
+    import openpyxl.xml
+
+    assert openpyxl.xml.DEFUSEDXML  # openpyxl parses with defusedxml, a declared dependency
