@@ -19,7 +19,6 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from . import engine
-from .analysis import period_view
 from .store import Store
 
 HEADER_FILL = PatternFill("solid", fgColor="1F5F8B")
@@ -83,19 +82,22 @@ def results_workbook(store: Store, period: str) -> bytes:
     """The whole period: a summary sheet, one sheet per unit with its tree, scenarios if saved."""
     scores = store.scores(period)
     resolved = scores[scores["points"].notna() | scores["na"]].reset_index(drop=True)  # as Store.resolved
-    view = period_view(store, period, resolved)
-    cs = view.cs
+    cs = store.criteria_for(period)
+    scored = engine.aggregate(resolved, cs)
+    names = dict(store.units(period)[["id", "name"]].values.tolist())
+    results = scored.results.sort_values(["rank", "unit"]).reset_index(drop=True)
+    results["name"] = results["unit"].map(names)
     fills = {band.label: PatternFill("solid", fgColor=CLASS_FILLS[i % len(CLASS_FILLS)]) for i, band in enumerate(cs.classes)}
     book = Workbook(write_only=True)
 
-    domains = list(view.domains)
+    domains = list(cs.top_codes)
     summary = Sheet(
         book,
         "Tổng hợp",
         ["Hạng", "Mã đơn vị", "Đơn vị", *[f"LV {c}" for c in domains], "Tổng điểm", "Điểm tối đa", "Chỉ số (%)", "Xếp loại"],
         [7, 16, 38, *[8] * len(domains), 10, 10, 10, 12],
     )
-    for row in view.results.to_dict("records"):
+    for row in results.to_dict("records"):
         klass = row["class"]
         summary.append(
             [
@@ -111,7 +113,6 @@ def results_workbook(store: Store, period: str) -> bytes:
         )
     summary.finish()
 
-    scored = engine.aggregate(resolved, cs)
     self_nodes = engine.aggregate(resolved[resolved["stage"] == "self"], cs).nodes
     own = dict(zip(zip(self_nodes["unit"], self_nodes["code"], strict=True), self_nodes["points"].tolist(), strict=True))
     appraised_units = set(resolved.loc[resolved["stage"] == "appraisal", "unit"])
@@ -130,7 +131,7 @@ def results_workbook(store: Store, period: str) -> bytes:
         "Ghi chú của đơn vị",
         "Lý do thẩm định",
     ]
-    for unit in view.results["unit"]:
+    for unit in results["unit"]:
         sheet = Sheet(book, unit, headers, [9, 60, 10, 16, 11, 11, 10, 36, 36])
         for node in cs:
             mine, appraisal = by_key.get((unit, node.code, "self")), by_key.get((unit, node.code, "appraisal"))
