@@ -105,7 +105,9 @@ def test_bad_file_names_the_cell_and_stores_nothing(filled, demo, kind):
 
 
 def test_wrong_version_missing_sheet_not_xlsx_too_large(filled, demo, tmp_path):
-    path, book, _rows = filled
+    path, book, rows = filled
+    before = demo.scores("2017")
+    book[workbooks.SHEET][cell(rows, "F", "1.1.1")] = "Không ban hành"  # would be stored if the file were accepted
     book[workbooks.META]["B3"] = "khác"  # the checksum row
     book.save(path)
     with pytest.raises(ProblemsError, match="khác bộ tiêu chí"):
@@ -122,6 +124,7 @@ def test_wrong_version_missing_sheet_not_xlsx_too_large(filled, demo, tmp_path):
     big.write_bytes(b"PK\x03\x04" + b"0" * (workbooks.MAX_FILE_BYTES + 1))
     with pytest.raises(ProblemsError, match="quá lớn"):
         workbooks.import_file(demo, big)
+    pd.testing.assert_frame_equal(demo.scores("2017"), before)
 
 
 def test_cli_template_and_import(demo, tmp_path, capsys):
