@@ -23,13 +23,13 @@ OUT_FORMATS = (".csv", ".xlsx")
 EXIT_MISMATCH = 3
 
 
-def _out_path(text: str | None) -> Path | None:
-    """Refuse an unusable --out before any work is done."""
+def _out_path(text: str | None, formats: tuple[str, ...] = OUT_FORMATS) -> Path | None:
+    """Refuse an unusable --out (wrong kind of file, missing folder) before any work is done."""
     if text is None:
         return None
     path = Path(text)
-    if path.suffix.lower() not in OUT_FORMATS:
-        raise ProblemsError([Problem(text, "--out phải là tệp .csv hoặc .xlsx")])
+    if path.suffix.lower() not in formats:
+        raise ProblemsError([Problem(text, f"--out phải là tệp {' hoặc '.join(formats)}")])
     if not path.parent.exists():
         raise ProblemsError([Problem(text, f"thư mục '{path.parent}' không tồn tại")])
     return path
@@ -259,11 +259,7 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from .excel import results_workbook
 
-    out = Path(args.out)
-    if out.suffix.lower() != ".xlsx":
-        raise ProblemsError([Problem(args.out, "--out phải là tệp .xlsx")])
-    if not out.parent.exists():
-        raise ProblemsError([Problem(args.out, f"thư mục '{out.parent}' không tồn tại")])
+    out = _out_path(args.out, (".xlsx",))
     store = _store(args)
     period = _period(store, args.period)
     out.write_bytes(results_workbook(store, period))
@@ -274,11 +270,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_template(args: argparse.Namespace) -> int:
     from .workbooks import template
 
-    out = Path(args.out)
-    if out.suffix.lower() != ".xlsx":
-        raise ProblemsError([Problem(args.out, "--out phải là tệp .xlsx")])
-    if not out.parent.exists():
-        raise ProblemsError([Problem(args.out, f"thư mục '{out.parent}' không tồn tại")])
+    out = _out_path(args.out, (".xlsx",))
     store = _store(args)
     period = _period(store, args.period)
     out.write_bytes(template(store, period, args.unit, args.stage))
@@ -312,11 +304,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     from .report import render
 
-    out = Path(args.out)
-    if out.suffix.lower() not in {".html", ".pdf"}:
-        raise ProblemsError([Problem(args.out, "--out phải là tệp .html hoặc .pdf")])
-    if not out.parent.exists():
-        raise ProblemsError([Problem(args.out, f"thư mục '{out.parent}' không tồn tại")])
+    out = _out_path(args.out, (".html", ".pdf"))
     store = _store(args)
     period = _period(store, args.period)
     render(period, store.url, out)
