@@ -39,7 +39,8 @@ lint: $(BIN)/python
 	$(BIN)/ruff check .
 
 ## browser: Debian's chromium for the end-to-end tests (Playwright drives it; it downloads no browser)
+## and LibreOffice Calc (headless) to check that the results workbook opens
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	  else echo "The browser tests need Debian's chromium: sudo apt-get install chromium"; exit 1; fi; }
+	@command -v chromium >/dev/null 2>&1 && command -v libreoffice >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium libreoffice-calc-nogui >/dev/null; \
+	  else echo "The tests need Debian's chromium and libreoffice-calc-nogui: sudo apt-get install chromium libreoffice-calc-nogui"; exit 1; fi; }

@@ -46,3 +46,35 @@ def test_results_workbook_read_back(demo, tmp_path, capsys):
     assert book["Kịch bản"]["A2"].value == "TTHC"
     assert main(["--db", demo.url, "export", "--out", str(tmp_path / "x.csv")]) == 1
     assert ".xlsx" in capsys.readouterr().err
+
+
+def test_results_workbook_opens_in_libreoffice(demo, tmp_path):
+    import shutil
+    import subprocess
+
+    from cchc_widgets.excel import results_workbook
+
+    office = shutil.which("libreoffice")
+    assert office, "this test needs libreoffice-calc-nogui (make test installs it)"
+    path = tmp_path / "ket-qua.xlsx"
+    path.write_bytes(results_workbook(demo, "2017"))
+    done = subprocess.run(
+        [
+            office,
+            "--headless",
+            f"-env:UserInstallation=file://{tmp_path}/lo",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Error" not in done.stdout + done.stderr
+    pdf = tmp_path / "ket-qua.pdf"
+    assert pdf.exists()
+    assert pdf.read_bytes().startswith(b"%PDF")
