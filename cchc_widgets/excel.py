@@ -19,7 +19,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from . import engine
-from .store import Store
+from .store import Store, scored_rows
 
 HEADER_FILL = PatternFill("solid", fgColor="1F5F8B")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
@@ -81,7 +81,7 @@ def _sheet_title(text: str) -> str:
 def results_workbook(store: Store, period: str) -> bytes:
     """The whole period: a summary sheet, one sheet per unit with its tree, scenarios if saved."""
     scores = store.scores(period)
-    resolved = scores[scores["points"].notna() | scores["na"]].reset_index(drop=True)  # as Store.resolved
+    resolved = scored_rows(scores)
     cs = store.criteria_for(period)
     scored = engine.aggregate(resolved, cs)
     names = dict(store.units(period)[["id", "name"]].values.tolist())

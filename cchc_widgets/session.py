@@ -19,7 +19,7 @@ from .evidence import LIMITS_TEXT, MAX_BYTES, EvidenceError
 from .problems import Problem, ProblemsError
 from .rules import NA, RuleInputError, fmt_number, is_blank, is_na, score_declared
 from .spec import CriteriaSet, Node
-from .store import ConflictError, Store
+from .store import ConflictError, Store, scored_rows
 
 STAGE_LABELS = {"self": "Tự đánh giá", "appraisal": "Thẩm định"}
 
@@ -103,8 +103,7 @@ class ScoringSession:
         }
 
     def _scored(self, stage_view: str) -> engine.Scored:
-        # stored points were checked by the engine when saved: aggregate them as they are
-        frame = self.scores[self.scores["points"].notna() | self.scores["na"]]  # as Store.resolved
+        frame = scored_rows(self.scores)
         if stage_view == "self":
             frame = frame[frame["stage"] == "self"]
         return engine.aggregate(frame, self.cs)

@@ -539,12 +539,17 @@ class Store:
         Every stored score was checked by `engine.resolve` against this period's criteria set
         when it was saved, so it is not re-scored here; note-only rows are left out.
         """
-        frame = self.scores(period=period, unit=unit)
-        return frame[frame["points"].notna() | frame["na"]].reset_index(drop=True)
+        return scored_rows(self.scores(period=period, unit=unit))
 
     def score_period(self, period: str) -> eng.Scored:
         """The engine's results for a period, from what is stored, with its own criteria set."""
         return eng.aggregate(self.resolved(period), self.criteria_for(period))
+
+
+def scored_rows(scores: pd.DataFrame) -> pd.DataFrame:
+    """Stored rows that carry a score (points or N/A), as the engine's resolved frame: they were
+    checked against the period's criteria set when saved, so they are aggregated as they are."""
+    return scores[scores["points"].notna() | scores["na"]].reset_index(drop=True)
 
 
 def _note_only(frame: pd.DataFrame) -> pd.Series:
