@@ -57,7 +57,8 @@ def _write(frame: pd.DataFrame, path: Path | None, title: str = "") -> None:
 
 def _result_table(scored: engine.Scored, cs_top: tuple[str, ...], names: dict[str, str] | None = None) -> pd.DataFrame:
     res = scored.results.sort_values(["period", "rank", "unit"], na_position="last")
-    columns = ["unit", *cs_top, "total", "index", "rank", "class"]
+    survey = ["survey"] if "survey" in scored.results.columns else []
+    columns = ["unit", *cs_top, *survey, "total", "index", "rank", "class"]
     if res["period"].nunique() > 1:
         columns.insert(0, "period")
     table = res[columns].copy()
@@ -77,8 +78,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
                 print(f"  {problem}", file=sys.stderr)
         else:
             cs = load_criteria(path)
+            survey = ""
+            if cs.survey is not None:
+                survey = f"; khảo sát {len(cs.survey_codes)} câu, {sum(i.max_points for i in cs.survey.items):g} điểm"
             print(
-                f"{path}: hợp lệ — {len(cs.nodes)} mục, {len(cs.leaf_codes)} mục lá, {cs.depth} cấp, tổng {cs.max_points:g} điểm"
+                f"{path}: hợp lệ — {len(cs.nodes)} mục, {len(cs.leaf_codes)} mục lá, {cs.depth} cấp, "
+                f"tổng {cs.max_points:g} điểm{survey}"
             )
     return 1 if bad else 0
 
@@ -292,12 +297,56 @@ def cmd_import(args: argparse.Namespace) -> int:
                 result = import_file(store, path, stage=args.stage, author=args.author, dry_run=args.dry_run)
         except ProblemsError as exc:
             refused += 1
-            print(f"{path}: TỪ CHỐI — không lưu gì ({len(exc.problems)} lỗi)", file=sys.stderr)
-            for problem in exc.problems:
-                print(f"  {problem}", file=sys.stderr)
+            _print_refused(path, exc)
             continue
         verb = "hợp lệ (chạy thử, chưa lưu)" if args.dry_run else "đã lưu"
         print(f"{path}: {verb} — đơn vị {result.unit}, kỳ {result.period}, {result.rows} tiêu chí thay đổi")
+    return 1 if refused else 0
+
+
+def _print_refused(path: str, exc: ProblemsError) -> None:
+    print(f"{path}: TỪ CHỐI — không lưu gì ({len(exc.problems)} lỗi)", file=sys.stderr)
+    for problem in exc.problems:
+        print(f"  {problem}", file=sys.stderr)
+
+
+def cmd_survey(args: argparse.Namespace) -> int:
+    from .survey import read_responses
+
+    store = _store(args)
+    period = _period(store, args.period)
+    if args.action == "points":
+        points = store.survey_points(period, args.unit)
+        if points.empty:
+            print(f"kỳ {period}: chưa có phiếu khảo sát nào")
+            return 0
+        table = points.drop(columns="period").rename(
+            columns={"unit": "đơn vị", "code": "câu", "respondents": "số phiếu", "share": "tỷ lệ (%)", "points": "điểm"}
+        )
+        print(table.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
+        return 0
+    if not args.files:
+        raise ProblemsError([Problem("cchc survey import", "hãy nêu ít nhất một tệp phiếu khảo sát (.csv hoặc .xlsx)")])
+    cs = store.criteria_for(period)
+    units = set(store.units(period)["id"])
+    refused = 0
+    for path in args.files:
+        try:
+            responses = read_responses(path, cs, period, units)
+            report = (
+                None
+                if args.dry_run
+                else store.save_survey(period, responses, args.author or f"nhập từ tệp {Path(path).name}", Path(path).name)
+            )
+        except ProblemsError as exc:
+            refused += 1
+            _print_refused(path, exc)
+            continue
+        counts = f"{responses['unit'].nunique()} đơn vị, {responses[['unit', 'respondent']].drop_duplicates().shape[0]} phiếu"
+        if report is None:
+            print(f"{path}: hợp lệ (chạy thử, chưa lưu) — {len(responses)} câu trả lời, {counts}")
+        else:
+            print(f"{path}: đã lưu — {report.inserted} mới, {report.updated} sửa, {report.unchanged} không đổi; {counts}")
     return 1 if refused else 0
 
 
@@ -427,6 +476,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true", help="check only; store nothing")
     p.add_argument("--period", metavar="P", help="for plain tables (templates know their period)")
     p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("survey", parents=[common], help="survey responses: import files (A–D answers) or show the points")
+    p.add_argument("action", choices=["import", "points"])
+    p.add_argument("files", nargs="*", metavar="FILE", help="with import: .csv/.xlsx, one row per respondent × item")
+    p.add_argument("--period", metavar="P", help="default: the latest period")
+    p.add_argument("--unit", metavar="U", help="with points: one unit only")
+    p.add_argument("--author", help="recorded with the responses (default: the file name)")
+    p.add_argument("--dry-run", action="store_true", help="check only; store nothing")
+    p.set_defaults(func=cmd_survey)
 
     p = sub.add_parser("report", parents=[common], help="the annual report of a period as HTML (or PDF)")
     p.add_argument("--period", metavar="P", help="default: the latest period")

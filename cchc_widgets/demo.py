@@ -22,6 +22,15 @@ SEED = 2016
 PERIODS = {"2016": "Năm 2016", "2017": "Năm 2017"}
 UNITS_FILE = "data/units.csv"
 SCORES_FILE = "data/demo_scores.csv"
+SURVEY_FILE = "data/demo_survey.csv"
+SURVEY_PERIODS = ("2016",)  # the 2017 survey has not come back yet: those units are indexed without it
+SURVEY_GROUPS = (
+    "Lãnh đạo HĐND, UBMTTQ tỉnh",
+    "Lãnh đạo sở, ban, ngành khác",
+    "Lãnh đạo UBND cấp huyện",
+    "Lãnh đạo UBND cấp xã",
+)
+RESPONDENTS_PER_GROUP = 2
 AUTHOR = "dữ liệu mô phỏng"
 APPRAISED_2017 = 12  # the 2017 appraisal is still under way: only the first units are done
 REASONS: dict[type[Rule], tuple[str, ...]] = {
@@ -88,6 +97,25 @@ def generate(cs: CriteriaSet, unit_ids: list[str], seed: int = SEED) -> pd.DataF
     return pd.DataFrame(rows, columns=["period", "unit", "code", "stage", "value", "note"])
 
 
+def generate_survey(cs: CriteriaSet, unit_ids: list[str], seed: int = SEED) -> pd.DataFrame:
+    """Long frame: period, unit, respondent, group, item, answer — two respondents per group
+    for every unit, answers better for units the respondents rate higher."""
+    rng = np.random.default_rng(seed + 1)  # its own stream: the score file stays as it was
+    rows = []
+    for period in SURVEY_PERIODS:
+        rating = rng.uniform(0.35, 0.9, size=len(unit_ids))
+        for k, unit in enumerate(unit_ids):
+            number = 0
+            for group in SURVEY_GROUPS:
+                for _ in range(RESPONDENTS_PER_GROUP):
+                    number += 1
+                    for item in cs.survey_codes:
+                        u = rating[k] + rng.normal(0, 0.2)
+                        answer = "A" if u > 0.8 else "B" if u > 0.55 else "C" if u > 0.3 else "D"
+                        rows.append((period, unit, f"P{number:02d}", group, item, answer))
+    return pd.DataFrame(rows, columns=["period", "unit", "respondent", "group", "item", "answer"])
+
+
 def demo_units() -> pd.DataFrame:
     return pd.read_csv(resource(UNITS_FILE), dtype=str, keep_default_na=False)
 
@@ -96,30 +124,41 @@ def demo_scores() -> pd.DataFrame:
     return pd.read_csv(resource(SCORES_FILE), dtype=str, keep_default_na=False)
 
 
+def demo_survey() -> pd.DataFrame:
+    return pd.read_csv(resource(SURVEY_FILE), dtype=str, keep_default_na=False)
+
+
 def load_demo(store: Store) -> dict[str, int]:
     """Put the demo into a store; running it again changes nothing. Returns rows written per period."""
     cs = load_criteria(resource(REFERENCE_CRITERIA))
     unit_frame = demo_units()
     frame = demo_scores()
+    responses = demo_survey()
     written = {}
     for period, name in PERIODS.items():
         store.add_period(period, name, cs)
         store.add_units(unit_frame, period=period)
         rows = frame[frame["period"] == period].drop(columns="period")
         report = store.save_scores(period, rows, author=AUTHOR, action="demo")
+        answers = responses[responses["period"] == period].drop(columns="period")
+        if len(answers):
+            store.save_survey(period, answers, author=AUTHOR, source=SURVEY_FILE)
         written[period] = report.inserted + report.updated
     return written
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Regenerate the synthetic demo scores in data/.")
-    parser.add_argument("--write", action="store_true", help="write data/demo_scores.csv")
+    parser.add_argument("--write", action="store_true", help="write data/demo_scores.csv and data/demo_survey.csv")
     args = parser.parse_args(argv)
     cs = load_criteria(resource(REFERENCE_CRITERIA))
-    frame = generate(cs, list(demo_units()["id"]))
+    unit_ids = list(demo_units()["id"])
+    frame = generate(cs, unit_ids)
+    responses = generate_survey(cs, unit_ids)
     if args.write:
         frame.to_csv(REPO_DIR / SCORES_FILE, index=False)
-    print(f"{len(frame)} dòng điểm mô phỏng")
+        responses.to_csv(REPO_DIR / SURVEY_FILE, index=False)
+    print(f"{len(frame)} dòng điểm mô phỏng, {len(responses)} câu trả lời khảo sát mô phỏng")
 
 
 if __name__ == "__main__":

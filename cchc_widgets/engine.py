@@ -19,6 +19,7 @@ from .rules import NA, RuleInputError, is_blank, score_declared
 from .spec import ClassBand, CriteriaSet
 
 STAGES = ("self", "appraisal")
+SURVEY = "survey"  # the stage of survey points in a resolved frame (code = a survey item's code)
 STAGE_ALIASES = {
     "self": "self",
     "tự đánh giá": "self",
@@ -157,31 +158,38 @@ def final_scores(resolved: pd.DataFrame) -> pd.DataFrame:
 
 
 def membership(cs: CriteriaSet) -> tuple[list[str], np.ndarray]:
-    """Codes of all nodes and the leaf × node 0/1 matrix (a leaf belongs to itself and its ancestors)."""
-    codes = list(cs.nodes)
+    """Codes of all nodes (then the survey items) and the scored-code × node 0/1 matrix: a leaf
+    belongs to itself and its ancestors; a survey item to itself, its domain and the domain's ancestors."""
+    codes = [*cs.nodes, *cs.survey_codes]
     col = {c: j for j, c in enumerate(codes)}
-    matrix = np.zeros((len(cs.leaf_codes), len(codes)))
+    matrix = np.zeros((len(cs.scored_codes), len(codes)))
     for i, leaf in enumerate(cs.leaf_codes):
         for code in (leaf, *cs.ancestors(leaf)):
+            matrix[i, col[code]] = 1.0
+    for i, item in enumerate(cs.survey.items if cs.survey is not None else (), start=len(cs.leaf_codes)):
+        for code in (item.code, *((item.domain, *cs.ancestors(item.domain)) if item.domain else ())):
             matrix[i, col[code]] = 1.0
     return codes, matrix
 
 
 def leaf_matrices(resolved: pd.DataFrame, cs: CriteriaSet) -> tuple[pd.MultiIndex, np.ndarray, np.ndarray]:
-    """Key index (period, unit) and the final points and N/A matrices (keys × leaves).
+    """Key index (period, unit) and the final points and N/A matrices (keys × `cs.scored_codes`).
 
     Stages are written in order, so an appraisal overwrites the self-assessment of the same
-    cell: the "final score" rule as array assignment. Unscored cells are 0 and applicable.
+    cell: the "final score" rule as array assignment. Unscored leaves are 0 and applicable; a
+    survey item without responses for a unit is left out of its max (the survey is optional:
+    without it the unit is indexed on the appraised points alone).
     """
     keys = pd.MultiIndex.from_frame(resolved[KEY].drop_duplicates())
     rows = keys.get_indexer(pd.MultiIndex.from_frame(resolved[KEY]))
-    cols = pd.Index(cs.leaf_codes).get_indexer(resolved["code"])
+    cols = pd.Index(cs.scored_codes).get_indexer(resolved["code"])
     values = np.nan_to_num(resolved["points"].to_numpy(dtype=float))
     flags = resolved["na"].to_numpy(dtype=bool)
     stages = resolved["stage"].to_numpy()
-    points = np.zeros((len(keys), len(cs.leaf_codes)))
+    points = np.zeros((len(keys), len(cs.scored_codes)))
     na = np.zeros_like(points, dtype=bool)
-    for stage in STAGES:
+    na[:, len(cs.leaf_codes) :] = True
+    for stage in (*STAGES, SURVEY):
         pick = stages == stage
         points[rows[pick], cols[pick]] = values[pick]
         na[rows[pick], cols[pick]] = flags[pick]
@@ -216,8 +224,9 @@ def classify(index: pd.Series, bands: tuple[ClassBand, ...]) -> pd.Series:
 @dataclass(frozen=True)
 class Scored:
     """Results of one scoring run. `results`: one row per period·unit (points per top-level
-    node, total, applicable max, index %, rank, class); `nodes`: every node of every unit
-    (points, applicable max, index %)."""
+    node, survey points when the set has a survey, total, applicable max, index %, rank,
+    class); `nodes`: every node of every unit (points, applicable max, index %), survey items
+    included at level 0 (they sit outside the tree)."""
 
     results: pd.DataFrame
     nodes: pd.DataFrame
@@ -233,12 +242,13 @@ def aggregate(resolved: pd.DataFrame, cs: CriteriaSet, leaf_scale: np.ndarray | 
     """Points of every node, totals, indices, ranks and classes from resolved leaf scores
     (any stages; the final score of each cell is taken as `final_scores` describes).
 
-    `leaf_scale` (one factor per leaf, in `cs.leaf_codes` order) rescales each leaf's points
-    and max together: how a what-if scenario gives a node a new max.
+    `leaf_scale` (one factor per scored code, in `cs.scored_codes` order) rescales each one's
+    points and max together: how a what-if scenario gives a node a new max. Survey points
+    (stage `SURVEY`) count in their domain and in the total.
     """
     codes, member = membership(cs)
     keys, points, na = leaf_matrices(resolved, cs)
-    leaf_max = np.array([cs[c].max_points for c in cs.leaf_codes])
+    leaf_max = np.array(cs.scored_max)
     if leaf_scale is not None:
         points = points * leaf_scale[None, :]
         leaf_max = leaf_max * leaf_scale
@@ -253,8 +263,10 @@ def aggregate(resolved: pd.DataFrame, cs: CriteriaSet, leaf_scale: np.ndarray | 
     results = key_frame.copy()
     for code, j in zip(cs.top_codes, top_cols, strict=True):
         results[code] = node_points[:, j]
-    results["total"] = node_points[:, top_cols].sum(axis=1)
-    results["max"] = node_max[:, top_cols].sum(axis=1)
+    if cs.survey is not None:
+        results["survey"] = points[:, len(cs.leaf_codes) :].sum(axis=1)
+    results["total"] = points.sum(axis=1)
+    results["max"] = applicable.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         results["index"] = np.where(results["max"] > 0, 100.0 * results["total"] / results["max"], np.nan)
     results["rank"] = rank_desc(results["index"], results["period"])
@@ -266,7 +278,7 @@ def aggregate(resolved: pd.DataFrame, cs: CriteriaSet, leaf_scale: np.ndarray | 
             "period": np.repeat(key_frame["period"].to_numpy(), n_nodes),
             "unit": np.repeat(key_frame["unit"].to_numpy(), n_nodes),
             "code": np.tile(codes, n_keys),
-            "level": np.tile([cs[c].level for c in codes], n_keys),
+            "level": np.tile([cs[c].level if c in cs.nodes else 0 for c in codes], n_keys),
             "points": node_points.ravel(),
             "max": node_max.ravel(),
             "index": node_index.ravel(),

@@ -14,12 +14,13 @@ from typing import Any
 
 import pandas as pd
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell import Cell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from . import engine
-from .store import Store, scored_rows
+from .store import Store, scored_rows, with_survey
+from .survey import group_shares
 
 HEADER_FILL = PatternFill("solid", fgColor="1F5F8B")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
@@ -39,6 +40,7 @@ class Sheet:
             self.ws.column_dimensions[get_column_letter(i)].width = width
         self.ws.freeze_panes = "A2"
         self.last_column = get_column_letter(len(headers))
+        self._styles: dict[tuple[Any, ...], Any] = {}
         self.ws.append([self.cell(h, font=HEADER_FONT, fill=HEADER_FILL, wrap=True) for h in headers])
         self.rows = 1
 
@@ -49,23 +51,33 @@ class Sheet:
         if isinstance(value, float) and pd.isna(value):
             value = None
         numeric = isinstance(value, int | float) and not isinstance(value, bool)
+        number = number if numeric else None
         formula_like = isinstance(value, str) and value.startswith("=")
-        if not (formula_like or font or fill or wrap or (number and numeric)):
+        if not (formula_like or font or fill or wrap or number):
             return value  # openpyxl writes other text as text
-        cell = WriteOnlyCell(self.ws, value=value)
+        cell = Cell(self.ws, row=1, column=1, value=value, style_array=self._style(number, font, fill, wrap))
         if isinstance(value, str):
             cell.data_type = "s"  # typed text stays text, whatever it starts with
-        if number and numeric:
-            cell.number_format = number
-        if font is not None:
-            cell.font = font
-        if fill is not None:
-            cell.fill = fill
-        if wrap:
-            cell.alignment = WRAP
         return cell
 
-    def append(self, cells: list[WriteOnlyCell]) -> None:
+    def _style(self, number: str | None, font: Font | None, fill: PatternFill | None, wrap: bool) -> Any:
+        """The style array of one combination, made once: setting font, fill and format on
+        every cell hashes the style objects each time, which was half the export's time."""
+        key = (number, id(font), id(fill), wrap)
+        if key not in self._styles:
+            proto = Cell(self.ws, row=1, column=1)
+            if number:
+                proto.number_format = number
+            if font is not None:
+                proto.font = font
+            if fill is not None:
+                proto.fill = fill
+            if wrap:
+                proto.alignment = WRAP
+            self._styles[key] = proto._style  # openpyxl's own per-cell style ids (copied per cell)
+        return self._styles[key]
+
+    def append(self, cells: list[Any]) -> None:
         self.ws.append(cells)
         self.rows += 1
 
@@ -79,61 +91,39 @@ def _sheet_title(text: str) -> str:
 
 
 def results_workbook(store: Store, period: str) -> bytes:
-    """The whole period: a summary sheet, one sheet per unit with its tree, scenarios if saved."""
+    """The whole period: a summary sheet, one sheet per unit with its tree, the survey and the
+    scenarios when there are any."""
     scores = store.scores(period)
-    resolved = scored_rows(scores)
     cs = store.criteria_for(period)
+    points = store.survey_points(period)
+    resolved = with_survey(scored_rows(scores), points)
     scored = engine.aggregate(resolved, cs)
     names = dict(store.units(period)[["id", "name"]].values.tolist())
     results = scored.results.sort_values(["rank", "unit"]).reset_index(drop=True)
     results["name"] = results["unit"].map(names)
-    fills = {band.label: PatternFill("solid", fgColor=CLASS_FILLS[i % len(CLASS_FILLS)]) for i, band in enumerate(cs.classes)}
     book = Workbook(write_only=True)
+    _summary_sheet(book, results, cs)
 
-    domains = list(cs.top_codes)
-    summary = Sheet(
-        book,
-        "Tổng hợp",
-        ["Hạng", "Mã đơn vị", "Đơn vị", *[f"LV {c}" for c in domains], "Tổng điểm", "Điểm tối đa", "Chỉ số (%)", "Xếp loại"],
-        [7, 16, 38, *[8] * len(domains), 10, 10, 10, 12],
-    )
-    for row in results.to_dict("records"):
-        klass = row["class"]
-        summary.append(
-            [
-                summary.cell(None if pd.isna(row["rank"]) else int(row["rank"])),
-                summary.cell(row["unit"]),
-                summary.cell(row["name"]),
-                *[summary.cell(float(row[code]), NUMBER) for code in domains],
-                summary.cell(float(row["total"]), NUMBER),
-                summary.cell(float(row["max"]), NUMBER),
-                summary.cell(None if pd.isna(row["index"]) else float(row["index"]), NUMBER),
-                summary.cell(klass or "—", fill=fills.get(klass)),
-            ]
-        )
-    summary.finish()
+    def by_unit_code(nodes: pd.DataFrame, column: str) -> dict[tuple[str, str], float]:
+        return dict(zip(zip(nodes["unit"], nodes["code"], strict=True), nodes[column].tolist(), strict=True))
 
-    self_nodes = engine.aggregate(resolved[resolved["stage"] == "self"], cs).nodes
-    own = dict(zip(zip(self_nodes["unit"], self_nodes["code"], strict=True), self_nodes["points"].tolist(), strict=True))
+    own = by_unit_code(engine.aggregate(resolved[resolved["stage"] == "self"], cs).nodes, "points")
+    surveyed = resolved[resolved["stage"] == engine.SURVEY]
+    survey_points = by_unit_code(engine.aggregate(surveyed, cs).nodes, "points") if len(surveyed) else {}
+    respondents = dict(zip(zip(points["unit"], points["code"], strict=True), points["respondents"].tolist(), strict=True))
     appraised_units = set(resolved.loc[resolved["stage"] == "appraisal", "unit"])
-    keys = list(zip(scored.nodes["unit"], scored.nodes["code"], strict=True))
-    final_points = dict(zip(keys, scored.nodes["points"].tolist(), strict=True))
-    final_max = dict(zip(keys, scored.nodes["max"].tolist(), strict=True))
-    by_key = {(r.unit, r.code, r.stage): r for r in scores.itertuples()}
-    headers = [
-        "Mã",
-        "Nội dung",
-        "Điểm tối đa",
-        "Giá trị kê khai",
-        "Điểm tự đánh giá",
-        "Điểm thẩm định",
-        "Điểm đạt",
-        "Ghi chú của đơn vị",
-        "Lý do thẩm định",
-    ]
+    final_points, final_max = by_unit_code(scored.nodes, "points"), by_unit_code(scored.nodes, "max")
+    stored = scores[["unit", "code", "stage", "value", "points", "na", "note"]]  # no timestamps: slow to iterate
+    by_key = {(r.unit, r.code, r.stage): r for r in stored.itertuples(index=False)}
+    has_survey = cs.survey is not None
+    with_items = {c for i in (cs.survey.items if has_survey else ()) if i.domain for c in (i.domain, *cs.ancestors(i.domain))}
+    headers = ["Mã", "Nội dung", "Điểm tối đa", "Giá trị kê khai", "Điểm tự đánh giá", "Điểm thẩm định"]
+    headers += ["Điểm khảo sát"] * has_survey + ["Điểm đạt", "Ghi chú của đơn vị", "Lý do thẩm định"]
+    widths = [9, 60, 10, 16, 11, 11, *[11] * has_survey, 10, 36, 36]
     for unit in results["unit"]:
-        sheet = Sheet(book, unit, headers, [9, 60, 10, 16, 11, 11, 10, 36, 36])
+        sheet = Sheet(book, unit, headers, widths)
         for node in cs:
+            key = (unit, node.code)
             mine, appraisal = by_key.get((unit, node.code, "self")), by_key.get((unit, node.code, "appraisal"))
             bold = BOLD if not node.is_leaf else None
             number = NUMBER if bold else None  # totals formatted; leaf points (0.5, 1.25) read fine as they are
@@ -142,25 +132,121 @@ def results_workbook(store: Store, period: str) -> bytes:
                 appraised = (appraisal.points if appraisal is not None and not appraisal.na else None) if appraisal else None
             else:
                 declared = None
-                appraised = final_points[(unit, node.code)] if unit in appraised_units else None
+                appraised = final_points[key] - survey_points.get(key, 0.0) if unit in appraised_units else None
+            survey_cell = [
+                sheet.cell(survey_points.get(key) if node.code in with_items else None, number, font=bold)
+            ] * has_survey
             sheet.append(
                 [
                     sheet.cell(node.code, font=bold),
                     sheet.cell(node.name, font=bold, wrap=True),
-                    sheet.cell(final_max[(unit, node.code)], number, font=bold),
+                    sheet.cell(final_max[key], number, font=bold),
                     sheet.cell(declared),
-                    sheet.cell(float(own.get((unit, node.code), 0.0)), number, font=bold),
+                    sheet.cell(float(own.get(key, 0.0)), number, font=bold),
                     sheet.cell(appraised, number, font=bold),
-                    sheet.cell(final_points[(unit, node.code)], number, font=bold),
+                    *survey_cell,
+                    sheet.cell(final_points[key], number, font=bold),
                     sheet.cell(mine.note if mine is not None else None, wrap=True),
                     sheet.cell(appraisal.note if appraisal is not None else None, wrap=True),
                 ]
             )
+        for item in cs.survey.items if has_survey else ():
+            key = (unit, item.code)
+            count = respondents.get(key)
+            got = final_points.get(key) if count else None
+            where = f" → lĩnh vực {item.domain}" if item.domain else ""
+            sheet.append(
+                [
+                    sheet.cell(item.code),
+                    sheet.cell(f"Khảo sát{where}: {item.name}", wrap=True),
+                    sheet.cell(item.max_points),
+                    sheet.cell(f"{count} phiếu" if count else "chưa có phiếu"),
+                    None,
+                    None,
+                    sheet.cell(got, NUMBER),
+                    sheet.cell(got, NUMBER),
+                    None,
+                    None,
+                ]
+            )
         sheet.finish()
+    if has_survey and len(points):
+        _survey_sheet(book, cs, points, group_shares(store.survey_responses(period), cs), names)
 
-    from .analysis import scenario_comparisons
+    if not store.scenarios().empty:  # what-ifs load scipy: only when there is something to compare
+        from .analysis import scenario_comparisons
 
-    comparisons = scenario_comparisons(store, period, limit=50, resolved=resolved)
+        _scenario_sheet(book, scenario_comparisons(store, period, limit=50, resolved=resolved))
+
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _summary_sheet(book: Workbook, results: pd.DataFrame, cs: Any) -> None:
+    """Rank, unit, points per domain, appraised beside survey points, total, index, class."""
+    fills = {band.label: PatternFill("solid", fgColor=CLASS_FILLS[i % len(CLASS_FILLS)]) for i, band in enumerate(cs.classes)}
+    domains = list(cs.top_codes)
+    survey = "survey" in results.columns
+    sheet = Sheet(
+        book,
+        "Tổng hợp",
+        ["Hạng", "Mã đơn vị", "Đơn vị", *[f"LV {c}" for c in domains]]
+        + ["Điểm thẩm định", "Điểm khảo sát"] * survey
+        + ["Tổng điểm", "Điểm tối đa", "Chỉ số (%)", "Xếp loại"],
+        [7, 16, 38, *[8] * len(domains), *[11, 11] * survey, 10, 10, 10, 12],
+    )
+    for row in results.to_dict("records"):
+        klass = row["class"]
+        parts = [float(row["total"] - row["survey"]), float(row["survey"])] if survey else []
+        sheet.append(
+            [
+                sheet.cell(None if pd.isna(row["rank"]) else int(row["rank"])),
+                sheet.cell(row["unit"]),
+                sheet.cell(row["name"]),
+                *[sheet.cell(float(row[code]), NUMBER) for code in domains],
+                *[sheet.cell(value, NUMBER) for value in parts],
+                sheet.cell(float(row["total"]), NUMBER),
+                sheet.cell(float(row["max"]), NUMBER),
+                sheet.cell(None if pd.isna(row["index"]) else float(row["index"]), NUMBER),
+                sheet.cell(klass or "—", fill=fills.get(klass)),
+            ]
+        )
+    sheet.finish()
+
+
+def _survey_sheet(book: Workbook, cs: Any, points: pd.DataFrame, shares: pd.DataFrame, names: dict[str, str]) -> None:
+    """Every unit · item: respondents, mean share, points, and the share each group gave."""
+    groups = list(shares.columns)
+    items = {item.code: item for item in cs.survey.items}
+    sheet = Sheet(
+        book,
+        "Khảo sát",
+        ["Mã đơn vị", "Đơn vị", "Câu", "Nội dung câu hỏi", "Điểm tối đa", "Số phiếu", "Tỷ lệ đạt (%)", "Điểm"]
+        + [f"Tỷ lệ (%) — {g}" for g in groups],
+        [16, 30, 7, 50, 10, 9, 10, 9, *[14] * len(groups)],
+    )
+    share_rows = dict(zip(shares.index, shares.to_numpy().tolist(), strict=True))
+    for row in points.to_dict("records"):
+        by_group = share_rows[(row["unit"], row["code"])]
+        sheet.append(
+            [
+                sheet.cell(row["unit"]),
+                sheet.cell(names.get(row["unit"], "")),
+                sheet.cell(row["code"]),
+                sheet.cell(items[row["code"]].name, wrap=True),
+                sheet.cell(items[row["code"]].max_points),
+                sheet.cell(int(row["respondents"])),
+                sheet.cell(float(row["share"]), NUMBER),
+                sheet.cell(float(row["points"]), NUMBER),
+                *[sheet.cell(share, NUMBER) for share in by_group],
+            ]
+        )
+    sheet.finish()
+
+
+def _scenario_sheet(book: Workbook, comparisons: list[tuple[Any, Any]]) -> None:
+    """Each saved what-if: what it changes and how far the ranking moves."""
     if comparisons:
         sheet = Sheet(
             book,
@@ -195,10 +281,6 @@ def results_workbook(store: Store, period: str) -> bytes:
                 ]
             )
         sheet.finish()
-
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 def results_download(store: Store, period: str) -> tuple[dict[str, str], list[bytes]]:

@@ -34,6 +34,7 @@ def results_table(view: PeriodView) -> pd.DataFrame:
         "rank": "Hạng",
         "name": "Đơn vị",
         **{c: f"LV {c}" for c in view.domains},
+        **({"survey": "Điểm khảo sát"} if "survey" in view.results.columns else {}),
         "total": "Tổng điểm",
         "max": "Điểm tối đa",
         "index": "Chỉ số (%)",

@@ -19,7 +19,7 @@ from .evidence import LIMITS_TEXT, MAX_BYTES, EvidenceError
 from .problems import Problem, ProblemsError
 from .rules import NA, RuleInputError, fmt_number, is_blank, is_na, score_declared
 from .spec import CriteriaSet, Node
-from .store import ConflictError, Store, scored_rows
+from .store import ConflictError, Store, scored_rows, with_survey
 
 STAGE_LABELS = {"self": "Tự đánh giá", "appraisal": "Thẩm định"}
 
@@ -81,6 +81,7 @@ class ScoringSession:
         """Read this unit's scores and files from the store (both stages)."""
         self.scores = self.store.scores(self.period, self.unit)
         self.files = self.store.evidence(self.period, self.unit)
+        self.survey = self.store.survey_points(self.period, self.unit)
         self._by_key = {(r.code, r.stage): r for r in self.scores.itertuples()}
         self._files_by_code: dict[str, list[dict[str, Any]]] = {}
         for f in self.files.itertuples():
@@ -104,9 +105,9 @@ class ScoringSession:
 
     def _scored(self, stage_view: str) -> engine.Scored:
         frame = scored_rows(self.scores)
-        if stage_view == "self":
-            frame = frame[frame["stage"] == "self"]
-        return engine.aggregate(frame, self.cs)
+        if stage_view == "self":  # the unit's own view: its self-assessment alone
+            return engine.aggregate(frame[frame["stage"] == "self"], self.cs)
+        return engine.aggregate(with_survey(frame, self.survey), self.cs)  # the final result, survey included
 
     def row(self, code: str) -> dict[str, Any]:
         """Everything the form shows for one sub-criterion."""
@@ -134,6 +135,8 @@ class ScoringSession:
         applicable = float(res["max"].iloc[0]) if len(res) else self.cs.max_points
         index = float(res["index"].iloc[0]) if len(res) and pd.notna(res["index"].iloc[0]) else None
         klass = res["class"].iloc[0] if len(res) else None
+        with_points = self.stage != "self" and len(self.survey) and len(res)
+        survey = float(res["survey"].iloc[0]) if with_points else None
         done = sum(1 for code in self.cs.leaf_codes if (s := self._score(code, self.stage)) and s["scored"])
         points = dict(zip(scored.nodes["code"], scored.nodes["points"].tolist(), strict=True))
         maxima = dict(zip(scored.nodes["code"], scored.nodes["max"].tolist(), strict=True))
@@ -156,6 +159,7 @@ class ScoringSession:
             "stage_label": STAGE_LABELS[self.stage],
             "total": total,
             "max": applicable,
+            "survey": survey,
             "index": index,
             "class": klass,
             "done": done,

@@ -93,6 +93,21 @@ class CriteriaSet:
         return tuple(n.code for n in self if n.is_leaf)
 
     @cached_property
+    def survey_codes(self) -> tuple[str, ...]:
+        return tuple(item.code for item in self.survey.items) if self.survey is not None else ()
+
+    @cached_property
+    def scored_codes(self) -> tuple[str, ...]:
+        """What the engine gives points to: the leaves, then the survey items (outside the tree)."""
+        return self.leaf_codes + self.survey_codes
+
+    @cached_property
+    def scored_max(self) -> tuple[float, ...]:
+        """Max points of each of `scored_codes`, in that order."""
+        items = self.survey.items if self.survey is not None else ()
+        return tuple(self.nodes[c].max_points for c in self.leaf_codes) + tuple(i.max_points for i in items)
+
+    @cached_property
     def depth(self) -> int:
         return max(n.level for n in self)
 

@@ -23,6 +23,7 @@ from sqlalchemy.engine import Engine
 
 from . import engine as eng
 from . import evidence as ev
+from . import survey
 from .config import data_dir, database_url
 from .problems import Problem, ProblemsError
 from .rules import NA, is_blank
@@ -116,6 +117,19 @@ evidence = sa.Table(
     sa.Column("removed_by", sa.String(200)),
 )
 sa.Index("ix_evidence_unit", evidence.c.period, evidence.c.unit)
+survey_responses = sa.Table(
+    "survey_responses",
+    metadata,
+    sa.Column("period", sa.String(50), primary_key=True),
+    sa.Column("unit", sa.String(100), primary_key=True),
+    sa.Column("respondent", sa.String(100), primary_key=True),
+    sa.Column("item", sa.String(100), primary_key=True),
+    sa.Column("group", sa.String(200), nullable=False),
+    sa.Column("answer", sa.String(20), nullable=False),
+    sa.Column("source", sa.String(300), nullable=False, server_default=""),
+    sa.Column("author", sa.String(200), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
 scenarios = sa.Table(
     "scenarios",
     metadata,
@@ -416,6 +430,76 @@ class Store:
                 removed += 1
         return removed
 
+    # ------------------------------------------------------------ survey responses
+
+    def save_survey(self, period: str, responses: pd.DataFrame, author: str, source: str = "") -> SaveReport:
+        """Store checked responses (`survey.read_responses`) in one transaction.
+
+        A response is keyed by unit · respondent · item: importing a corrected file again
+        replaces the answers it changes and leaves the others; each change is logged with
+        stage `survey` (old and new value "respondent: answer").
+        """
+        if not author or not str(author).strip():
+            raise ProblemsError([Problem(self.url, "thiếu tên người nhập (author)")])
+        enrolled = set(self.units(period)["id"])
+        unknown = sorted(set(responses["unit"]) - enrolled)
+        if unknown:
+            raise ProblemsError([Problem(self.url, f"đơn vị '{u}' không tham gia kỳ '{period}'") for u in unknown])
+        now = _now()
+        inserted, updated, logs = [], [], []
+        with self.engine.begin() as conn:
+            current = {
+                (r.unit, r.respondent, r.item): r
+                for r in conn.execute(sa.select(survey_responses).where(survey_responses.c.period == period))
+            }
+            for rec in responses.to_dict("records"):
+                key = (rec["unit"], rec["respondent"], rec["item"])
+                old = current.get(key)
+                if old is not None and (old.answer, old.group) == (rec["answer"], rec["group"]):
+                    continue
+                row = {**rec, "period": period, "source": source, "author": author, "updated_at": now}
+                (inserted if old is None else updated).append(row)
+                logs.append(
+                    {
+                        "period": period,
+                        "unit": rec["unit"],
+                        "code": rec["item"],
+                        "stage": eng.SURVEY,
+                        "old_value": f"{old.respondent}: {old.answer}" if old is not None else None,
+                        "new_value": f"{rec['respondent']}: {rec['answer']}",
+                        "version": 1 if old is None else 2,
+                        "author": author,
+                        "action": f"survey:{source}"[:50],
+                        "at": now,
+                    }
+                )
+            if inserted:
+                conn.execute(survey_responses.insert(), inserted)
+            for row in updated:
+                conn.execute(
+                    survey_responses.update()
+                    .where(survey_responses.c.period == period)
+                    .where(survey_responses.c.unit == row["unit"])
+                    .where(survey_responses.c.respondent == row["respondent"])
+                    .where(survey_responses.c.item == row["item"])
+                    .values(group=row["group"], answer=row["answer"], source=source, author=author, updated_at=now)
+                )
+            if logs:
+                conn.execute(score_log.insert(), logs)
+        return SaveReport(len(inserted), len(updated), len(responses) - len(inserted) - len(updated))
+
+    def survey_responses(self, period: str, unit: str | None = None) -> pd.DataFrame:
+        query = sa.select(survey_responses).where(survey_responses.c.period == period)
+        if unit is not None:
+            query = query.where(survey_responses.c.unit == unit)
+        query = query.order_by(survey_responses.c.unit, survey_responses.c.respondent, survey_responses.c.item)
+        with self.engine.connect() as conn:
+            return pd.DataFrame(conn.execute(query).mappings().all(), columns=[c.name for c in survey_responses.columns])
+
+    def survey_points(self, period: str, unit: str | None = None) -> pd.DataFrame:
+        """Survey points per unit · item (`survey.item_points`) from the stored responses."""
+        return survey.item_points(self.survey_responses(period, unit), self.criteria_for(period))
+
     # ------------------------------------------------------------ evidence files
 
     def add_evidence(self, period: str, unit: str, code: str, filename: str, data: bytes, author: str) -> int:
@@ -534,12 +618,13 @@ class Store:
             return pd.DataFrame(conn.execute(query).mappings().all(), columns=[c.name for c in score_log.columns])
 
     def resolved(self, period: str, unit: str | None = None) -> pd.DataFrame:
-        """The period's scored rows (points or N/A) as the engine's resolved frame.
+        """The period's scored rows (points or N/A) as the engine's resolved frame, with the
+        survey points (stage `survey`, one row per unit · item) when there are responses.
 
         Every stored score was checked by `engine.resolve` against this period's criteria set
         when it was saved, so it is not re-scored here; note-only rows are left out.
         """
-        return scored_rows(self.scores(period=period, unit=unit))
+        return with_survey(scored_rows(self.scores(period=period, unit=unit)), self.survey_points(period, unit))
 
     def score_period(self, period: str) -> eng.Scored:
         """The engine's results for a period, from what is stored, with its own criteria set."""
@@ -550,6 +635,14 @@ def scored_rows(scores: pd.DataFrame) -> pd.DataFrame:
     """Stored rows that carry a score (points or N/A), as the engine's resolved frame: they were
     checked against the period's criteria set when saved, so they are aggregated as they are."""
     return scores[scores["points"].notna() | scores["na"]].reset_index(drop=True)
+
+
+def with_survey(resolved: pd.DataFrame, points: pd.DataFrame) -> pd.DataFrame:
+    """A resolved frame with survey points (`survey.item_points`) added as stage `survey` rows."""
+    if points.empty:
+        return resolved
+    extra = points[["period", "unit", "code", "points"]].assign(stage=eng.SURVEY, value=None, na=False, note="")
+    return pd.concat([resolved, extra], ignore_index=True)
 
 
 def _note_only(frame: pd.DataFrame) -> pd.Series:

@@ -134,8 +134,8 @@ def apply(cs: CriteriaSet, sc: Scenario, file: str = "<kịch bản>") -> Applie
         raise ProblemsError(problems)
 
     codes, member = engine.membership(cs)
-    leaf_max = np.array([cs[c].max_points for c in cs.leaf_codes])
-    scale = np.ones(len(cs.leaf_codes))
+    leaf_max = np.array(cs.scored_max)
+    scale = np.ones(len(cs.scored_codes))
     changes = {**{c: ("max", v) for c, v in sc.max_points.items()}, **{c: ("weight", v) for c, v in sc.weights.items()}}
     for code in sorted(changes, key=lambda c: -cs[c].level):
         under = member[:, codes.index(code)] > 0

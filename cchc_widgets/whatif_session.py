@@ -29,6 +29,7 @@ class WhatIfSession:
         self.cs = store.criteria_for(self.period)
         self.resolved = store.resolved(self.period)
         self.base = engine.aggregate(self.resolved, self.cs)
+        self.base_max = whatif.apply(self.cs, whatif.Scenario("")).node_max  # a domain's max includes its survey items
         self.names = dict(store.units(self.period)[["id", "name"]].values.tolist())
         self.weights: dict[str, float] = {}
         self.rules: dict[str, Any] = {}
@@ -40,7 +41,7 @@ class WhatIfSession:
     def nodes(self, parent: str | None = None) -> list[dict[str, Any]]:
         """The nodes a designer can weigh: domains, or the children of one node (on demand)."""
         codes = self.cs.top_codes if parent is None else self.cs[parent].children
-        return [{"code": c, "name": self.cs[c].name, "max": self.cs[c].max_points, "leaf": self.cs[c].is_leaf} for c in codes]
+        return [{"code": c, "name": self.cs[c].name, "max": self.base_max[c], "leaf": self.cs[c].is_leaf} for c in codes]
 
     def scenario(self, name: str = "", description: str = "", author: str = "") -> whatif.Scenario:
         weights = {c: w for c, w in self.weights.items() if abs(w - 1) > 1e-12}
@@ -58,8 +59,8 @@ class WhatIfSession:
 
     def equal_weights(self) -> None:
         """Every domain the same max (total ÷ number of domains); lower levels as in the set."""
-        share = self.cs.max_points / len(self.cs.top_codes)
-        self.weights = {c: share / self.cs[c].max_points for c in self.cs.top_codes}
+        share = sum(self.base_max[c] for c in self.cs.top_codes) / len(self.cs.top_codes)
+        self.weights = {c: share / self.base_max[c] for c in self.cs.top_codes}
 
     def reset(self) -> None:
         self.weights, self.rules = {}, {}
@@ -100,7 +101,7 @@ class WhatIfSession:
             "kendall": _num(cmp.kendall),
             "class_changes": cmp.class_changes,
             "node_max": {c: applied.node_max[c] for c in self.cs.nodes if not self.cs[c].is_leaf or self.cs[c].parent is None},
-            "total_max": sum(applied.node_max[c] for c in self.cs.top_codes),
+            "total_max": float(applied.leaf_scale @ np.array(self.cs.scored_max)),
             "weights": dict(self.weights),
             "rules": sorted(self.rules),
             "samples": self.samples,
@@ -118,7 +119,7 @@ class WhatIfSession:
         whatif.apply(self.cs, sc)  # refuse a scenario this period's criteria set cannot take
         weights = dict(sc.weights)
         for code, new_max in sc.max_points.items():
-            weights[code] = new_max / self.cs[code].max_points
+            weights[code] = new_max / self.base_max[code]
         self.weights, self.rules = weights, dict(sc.rules)
         self.scenario_name, self.description, self.author = sc.name, sc.description, sc.author
 

@@ -1,13 +1,16 @@
 import pandas as pd
 
 from cchc_widgets import engine
-from cchc_widgets.demo import demo_scores, demo_units, generate, load_demo
+from cchc_widgets.demo import demo_scores, demo_survey, demo_units, generate, generate_survey, load_demo
 
 
 def test_committed_demo_is_the_seeded_generator_output(reference):
-    regenerated = generate(reference, list(demo_units()["id"]))
+    units = list(demo_units()["id"])
     committed = demo_scores()
-    pd.testing.assert_frame_equal(regenerated.astype(str).reset_index(drop=True), committed.astype(str))
+    pd.testing.assert_frame_equal(generate(reference, units).astype(str).reset_index(drop=True), committed.astype(str))
+    survey = demo_survey()
+    pd.testing.assert_frame_equal(generate_survey(reference, units).astype(str).reset_index(drop=True), survey)
+    assert len(survey) == 19 * 8 * 5  # 2 respondents × 4 groups × 5 items per unit, 2016 only
 
 
 def test_demo_units_are_dien_bien_departments():
@@ -42,3 +45,5 @@ def test_load_demo_is_idempotent(store):
     assert len(res) == 19
     assert res["rank"].min() == 1
     assert res["class"].notna().all()
+    assert (res["survey"] > 0).all()
+    assert len(store.survey_responses("2016")) == 19 * 8 * 5

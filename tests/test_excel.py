@@ -21,26 +21,31 @@ def test_results_workbook_read_back(demo, tmp_path, capsys):
     assert len(book.sheetnames) == 2 + 19
     summary = book["Tổng hợp"]
     assert summary.freeze_panes == "A2"
-    assert summary.auto_filter.ref == "A1:O20"
     header = [c.value for c in summary[1]]
+    assert summary.auto_filter.ref == f"A1:{summary.cell(1, len(header)).column_letter}20"
     assert header[:3] == ["Hạng", "Mã đơn vị", "Đơn vị"]
     assert header[-1] == "Xếp loại"
+    col = {name: i for i, name in enumerate(header)}
     results = demo.score_period("2017").results.set_index("unit")
     for row in summary.iter_rows(min_row=2, values_only=True):
-        rank, unit, total, index = row[0], row[1], row[11], row[13]
-        assert rank == results.loc[unit, "rank"]
-        assert total == pytest.approx(results.loc[unit, "total"])
-        assert index == pytest.approx(results.loc[unit, "index"])
-    assert summary["N2"].number_format == "0.00"
-    assert summary["O2"].fill.fgColor.rgb.endswith(("C8E6C9", "DCEDC8", "FFF9C4", "FFE0B2", "FFCDD2"))
+        unit = row[col["Mã đơn vị"]]
+        assert row[col["Hạng"]] == results.loc[unit, "rank"]
+        assert row[col["Tổng điểm"]] == pytest.approx(results.loc[unit, "total"])
+        assert row[col["Chỉ số (%)"]] == pytest.approx(results.loc[unit, "index"])
+        assert row[col["Điểm khảo sát"]] == 0  # the 2017 survey has not come back: nothing counted
+    assert summary.cell(2, col["Chỉ số (%)"] + 1).number_format == "0.00"
+    assert summary.cell(2, col["Xếp loại"] + 1).fill.fgColor.rgb.endswith(("C8E6C9", "DCEDC8", "FFF9C4", "FFE0B2", "FFCDD2"))
     unit = book["so-tu-phap"]
+    col = {name: i for i, name in enumerate(c.value for c in unit[1])}
     rows = {r[0]: r for r in unit.iter_rows(min_row=2, values_only=True)}
-    assert rows["1.1.2"][3] == "có"
-    assert rows["1.1.2"][7] == '=HYPERLINK("http://x")'
+    assert rows["1.1.2"][col["Giá trị kê khai"]] == "có"
+    assert rows["1.1.2"][col["Ghi chú của đơn vị"]] == '=HYPERLINK("http://x")'
     line = next(c.row for c in unit["A"] if c.value == "1.1.2")
-    assert unit.cell(line, 8).value == '=HYPERLINK("http://x")'
-    assert unit.cell(line, 8).data_type in {"s", "inlineStr"}  # typed text never becomes a formula ("f")
-    assert rows["1"][6] == pytest.approx(
+    note = unit.cell(line, col["Ghi chú của đơn vị"] + 1)
+    assert note.value == '=HYPERLINK("http://x")'
+    assert note.data_type in {"s", "inlineStr"}  # typed text never becomes a formula ("f")
+    assert rows["KS1"][col["Giá trị kê khai"]] == "chưa có phiếu"
+    assert rows["1"][col["Điểm đạt"]] == pytest.approx(
         demo.score_period("2017").nodes.set_index(["unit", "code"]).loc[("so-tu-phap", "1"), "points"]
     )
     assert book["Kịch bản"]["A2"].value == "TTHC"

@@ -46,6 +46,16 @@ def test_tables(views):
     assert cuts["Lý do"].str.len().gt(0).all()
 
 
+def test_survey_points_shown_and_kept_out_of_self_vs_appraisal(views):
+    _, surveyed = views  # 2016 has the demo survey
+    table = report.results_table(surveyed)
+    assert (table["Điểm khảo sát"] > 0).all()
+    res = surveyed.results.set_index("unit")
+    pairs = surveyed.self_appraised.set_index("unit")
+    assert pairs["appraised"].to_numpy() == pytest.approx((res["total"] - res["survey"]).loc[pairs.index].to_numpy())
+    assert (pairs["appraised"] <= pairs["self"] + 1e-9).all()  # the demo's appraisals only ever cut
+
+
 def test_cchc_report_html_and_pdf(demo, tmp_path, capsys):
     db = demo.url
     out = tmp_path / "bao-cao-2017.html"

@@ -1,6 +1,7 @@
 import pandas as pd
 import pytest
 
+from cchc_widgets import engine
 from cchc_widgets.evidence import MAX_BYTES
 from cchc_widgets.problems import ProblemsError
 from cchc_widgets.session import FieldError, ScoringSession
@@ -38,8 +39,6 @@ def test_every_rule_type_saves_and_updates_totals(demo):
 
 
 def engine_total(store):
-    from cchc_widgets import engine
-
     frame = store.scores("2017", "so-tu-phap", "self")
     return engine.score(frame, store.criteria_for("2017")).results["total"].iloc[0]
 
@@ -90,8 +89,15 @@ def test_appraisal_needs_a_reason_when_it_differs(demo):
 
 
 def test_appraisal_header_uses_final_scores(demo):
-    s = ScoringSession(demo, "2016", "so-noi-vu", "appraisal")
-    assert s.header()["total"] == pytest.approx(demo.score_period("2016").results.set_index("unit").loc["so-noi-vu", "total"])
+    header = ScoringSession(demo, "2016", "so-noi-vu", "appraisal").header()
+    published = demo.score_period("2016").results.set_index("unit").loc["so-noi-vu"]
+    assert header["total"] == pytest.approx(published["total"])
+    assert header["survey"] == pytest.approx(published["survey"])
+    assert header["survey"] > 0
+    own = ScoringSession(demo, "2016", "so-noi-vu", "self").header()
+    assert own["survey"] is None  # the unit's self-assessment view carries no survey points
+    self_rows = demo.resolved("2016", "so-noi-vu").query("stage == 'self'")
+    assert own["total"] == pytest.approx(engine.aggregate(self_rows, demo.criteria_for("2016")).results["total"].iloc[0])
 
 
 def test_note_before_score_is_kept_and_clearing_removes(demo):

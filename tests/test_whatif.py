@@ -46,7 +46,8 @@ def test_new_max_scales_subtree_and_ancestors(reference):
     assert applied.node_max["1.1"] == pytest.approx(10)
     assert applied.node_max["1.1.4"] == pytest.approx(4)
     assert applied.node_max["1"] == pytest.approx(25)
-    assert sum(applied.node_max[c] for c in reference.top_codes) == pytest.approx(105)
+    # 100 appraised + 10 survey points (attached to domains 2, 3, 5, 7, 8) + the 5 added to 1.1
+    assert sum(applied.node_max[c] for c in reference.top_codes) == pytest.approx(115)
     # a domain's new max wins over its criteria's changes (applied deepest first)
     both = whatif.apply(reference, Scenario("both", max_points={"1": 20}, weights={"1.1": 2}))
     assert both.node_max["1"] == pytest.approx(20)

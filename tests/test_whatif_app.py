@@ -27,22 +27,22 @@ def test_baseline_has_no_moves(app):
     assert len(rows) == 19
     assert all(r["delta"] == 0 and r["rank_alt"] == r["rank_base"] for r in rows)
     assert app.result["spearman"] == pytest.approx(1.0)
-    assert app.result["total_max"] == pytest.approx(100)
+    assert app.result["total_max"] == pytest.approx(110)  # 100 appraised + 10 survey points
     assert [d["code"] for d in app.setup["domains"]] == list("12345678")
 
 
 def test_weights_move_ranks_like_the_engine(app, demo):
-    from cchc_widgets import engine, whatif
+    from cchc_widgets import whatif
 
     msg(app, type="weights", weights={"3": 2.0, "6": 0.5})
     cs = demo.criteria_for("2016")
-    resolved = engine.resolve(demo.scores("2016"), cs)
+    resolved = demo.resolved("2016")  # survey points included, as the app scores them
     expected = whatif.run(resolved, cs, whatif.Scenario("x", weights={"3": 2.0, "6": 0.5})).results.set_index("unit")
     for unit, row in by_unit(app).items():
         assert row["rank_alt"] == expected.loc[unit, "rank"]
         assert row["index_alt"] == pytest.approx(expected.loc[unit, "index"])
-    assert app.result["node_max"]["3"] == pytest.approx(28)
-    assert app.result["total_max"] == pytest.approx(100 + 14 - 4)
+    assert app.result["node_max"]["3"] == pytest.approx(32)  # 14 appraised + 2 survey, doubled
+    assert app.result["total_max"] == pytest.approx(110 + 16 - 4)
     deltas = [abs(r["delta"]) for r in app.result["rows"]]
     assert deltas == sorted(deltas, reverse=True)
     assert deltas[0] > 0
@@ -50,7 +50,7 @@ def test_weights_move_ranks_like_the_engine(app, demo):
 
 def test_equal_weights_and_reset(app):
     msg(app, type="equal")
-    assert all(app.result["node_max"][c] == pytest.approx(12.5) for c in "12345678")
+    assert all(app.result["node_max"][c] == pytest.approx(110 / 8) for c in "12345678")
     msg(app, type="reset")
     assert app.result["weights"] == {}
     assert all(r["delta"] == 0 for r in app.result["rows"])

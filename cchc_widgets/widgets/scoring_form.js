@@ -85,6 +85,9 @@ function render({ model, el }) {
     const figures = h("div", "cchc-figures");
     const total = h("span", "cchc-total", num(st.total));
     figures.append(h("span", null, "Tổng điểm: "), total, h("span", "cchc-max", ` / ${num(st.max)}`));
+    if (st.survey !== null && st.survey !== undefined) {
+      figures.append(h("span", "cchc-survey", ` (gồm ${num(st.survey)} điểm khảo sát)`));
+    }
     figures.append(h("span", null, " · Chỉ số: "), h("span", "cchc-index", st.index === null ? "—" : `${num(st.index)} %`));
     figures.append(h("span", null, " · Xếp loại: "), h("span", "cchc-class", st.class || "—"));
     figures.append(h("span", null, " · "), h("span", "cchc-completion", st.completion));

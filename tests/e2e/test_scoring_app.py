@@ -179,3 +179,47 @@ def test_results_workbook_downloads_through_the_widget(page, server):
     book = load_workbook(io.BytesIO(Path(info.value.path()).read_bytes()))
     assert book.sheetnames[0] == "Tổng hợp"
     assert "so-tu-phap" in book.sheetnames
+
+
+def test_template_downloads_fills_and_imports_back(page, server, tmp_path):
+    import json
+
+    from openpyxl import load_workbook
+
+    from cchc_widgets import workbooks
+
+    open_form(page, server, unit="so-y-te")
+    with page.expect_download() as info:
+        page.click(".cchc-template")
+    assert info.value.suggested_filename == "phieu-self-so-y-te-2017.xlsx"
+    path = tmp_path / info.value.suggested_filename
+    info.value.save_as(path)
+    book = load_workbook(path)
+    assert book[workbooks.SHEET].protection.sheet
+    rows = json.loads({r[0].value: r[1].value for r in book[workbooks.META].iter_rows(max_col=2)}["rows"])
+    s = store_of(server)
+    own = s.scores(PERIOD, "so-y-te", "self").set_index("code")
+    prefilled = book[workbooks.SHEET][f"{workbooks.VALUE}{rows['1.1.2']}"].value
+    assert prefilled.casefold() == own.loc["1.1.2", "value"].casefold()  # the list's spelling ("Có")
+    flipped = "Không" if prefilled == "Có" else "Có"
+    book[workbooks.SHEET][f"{workbooks.VALUE}{rows['1.1.2']}"] = flipped
+    book[workbooks.SHEET][f"{workbooks.NOTE}{rows['1.1.2']}"] = "Sửa trong Excel"
+    book.save(path)
+    assert workbooks.import_file(s, path).rows == 1
+    stored = s.scores(PERIOD, "so-y-te", "self").set_index("code").loc["1.1.2"]
+    assert (stored["value"].casefold(), stored["note"]) == (flipped.casefold(), "Sửa trong Excel")
+    s.close()
+    open_form(page, server, unit="so-y-te")  # the form reads what the import stored
+    assert page.input_value(f"{row('1.1.2')} select.cchc-input").casefold() == flipped.casefold()
+    assert page.input_value(f"{row('1.1.2')} .cchc-note") == "Sửa trong Excel"
+
+
+def test_appraisal_header_shows_survey_points(page, server):
+    s = store_of(server)
+    survey = s.score_period("2016").results.set_index("unit").loc[UNIT, "survey"]
+    s.close()
+    open_form(page, server, period="2016", stage="appraisal")
+    text = page.inner_text(".cchc-survey")
+    assert number(text.split("gồm ")[1].split(" điểm")[0]) == pytest.approx(survey, abs=0.01)
+    open_form(page, server, period="2016", stage="self")
+    assert page.query_selector(".cchc-survey") is None  # the unit's own view has no survey points

@@ -1,0 +1,152 @@
+"""Survey responses (điều tra xã hội học) → survey points per unit.
+
+A response file has one row per respondent × item: the unit the respondent judged, the
+respondent's id (the form number), their group (leaders of HĐND/MTTQ, of other departments,
+of districts…), the item code and the answer (A–D). Each item's points are its max × the
+mean share of the answers given for the unit, with the answer weights of the period's
+criteria set (default A 100 % · B 60 % · C 20 % · D 0 %). Every respondent counts once: the
+groups are kept and reported, not weighted, because no method we know weights them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from .problems import Problem, ProblemsError
+from .spec import CriteriaSet
+from .tables import Row, read_table
+
+COLUMNS = ("unit", "respondent", "group", "item", "answer")
+HEADERS = {
+    "unit": ("unit", "đơn vị", "mã đơn vị"),
+    "respondent": ("respondent", "phiếu", "mã phiếu", "số phiếu", "người trả lời"),
+    "group": ("group", "nhóm", "nhóm đối tượng", "đối tượng"),
+    "item": ("item", "câu hỏi", "mã câu hỏi", "câu"),
+    "answer": ("answer", "trả lời", "đáp án", "phương án"),
+    "period": ("period", "kỳ", "năm"),
+}
+COLUMN_NAMES = {"unit": "đơn vị", "respondent": "phiếu", "group": "nhóm", "item": "câu hỏi", "answer": "trả lời"}
+
+
+def read_responses(path: str | Path, cs: CriteriaSet, period: str, units: set[str]) -> pd.DataFrame:
+    """A response file checked whole against the period's survey and units.
+
+    Returns unit, respondent, group, item, answer (answers upper-cased as the set spells
+    them). Raises with every problem, each naming the file, the cell and the item code.
+    """
+    table = read_table(path)
+    named = _named(table.columns)
+    file = Path(path).name
+    sheet = f"sheet '{table.sheet}'" if table.sheet else None
+    if cs.survey is None:
+        raise ProblemsError([Problem(file, f"bộ tiêu chí của kỳ '{period}' không có phần khảo sát (survey)")])
+    missing = [c for c in COLUMNS if c not in named]
+    if missing:
+        wanted = ", ".join(f"'{COLUMN_NAMES[c]}' ({c})" for c in missing)
+        raise ProblemsError([Problem(file, f"thiếu cột {wanted}", where=sheet or "dòng 1")])
+    answers = {a.strip().upper(): a for a in cs.survey.answers}
+    items = set(cs.survey_codes)
+    problems: list[Problem] = []
+    records = []
+    seen: dict[tuple[str, str, str], str] = {}
+    groups: dict[tuple[str, str], tuple[str, str]] = {}
+    for row in table.rows():
+        values = {c: row.text(named[c]) for c in COLUMNS}
+        item = values["item"]
+
+        def where(column: str, row: Row = row) -> str:
+            return row.where(named[column])
+
+        other = row.text(named["period"]) if "period" in named else ""
+        if other and other != period:
+            problems.append(Problem(file, f"dòng của kỳ '{other}', không phải kỳ '{period}'", item, where("period")))
+            continue
+        blank = [c for c in COLUMNS if not values[c]]
+        for c in blank:
+            problems.append(Problem(file, f"thiếu {COLUMN_NAMES[c]}", item or None, where(c)))
+        if blank:
+            continue
+        if values["unit"] not in units:
+            problems.append(Problem(file, f"đơn vị '{values['unit']}' không tham gia kỳ '{period}'", item, where("unit")))
+        if item not in items:
+            known = ", ".join(cs.survey_codes)
+            problems.append(Problem(file, f"câu hỏi '{item}' không có trong phiếu khảo sát (có: {known})", item, where("item")))
+        answer = answers.get(values["answer"].upper())
+        if answer is None:
+            options = ", ".join(cs.survey.answers)
+            problems.append(
+                Problem(file, f"câu trả lời '{values['answer']}' không hợp lệ; chọn {options}", item, where("answer"))
+            )
+        key = (values["unit"], values["respondent"], item)
+        if key in seen:
+            problems.append(
+                Problem(
+                    file,
+                    f"phiếu '{values['respondent']}' của đơn vị '{values['unit']}' trả lời câu này hai lần "
+                    f"(lần đầu ở {seen[key]})",
+                    item,
+                    where("respondent"),
+                )
+            )
+        seen.setdefault(key, where("respondent"))
+        who = (values["unit"], values["respondent"])
+        first_group, first_where = groups.setdefault(who, (values["group"], where("group")))
+        if first_group != values["group"]:
+            problems.append(
+                Problem(
+                    file,
+                    f"phiếu '{values['respondent']}' ghi nhóm '{values['group']}' nhưng ở {first_where} là '{first_group}'",
+                    item,
+                    where("group"),
+                )
+            )
+        records.append({**values, "answer": answer})
+    if problems:
+        raise ProblemsError(problems)
+    if not records:
+        raise ProblemsError([Problem(file, "tệp không có câu trả lời nào", where=sheet)])
+    return pd.DataFrame(records, columns=list(COLUMNS))
+
+
+def _named(columns: tuple[str, ...]) -> dict[str, str]:
+    """Our column name → the file's header (Vietnamese or English), so messages name the
+    column as the person wrote it."""
+    lookup = {alias: name for name, aliases in HEADERS.items() for alias in aliases}
+    out: dict[str, str] = {}
+    for header in columns:
+        name = lookup.get(header.strip().lower())
+        if name is not None:
+            out.setdefault(name, header)
+    return out
+
+
+def item_points(responses: pd.DataFrame, cs: CriteriaSet) -> pd.DataFrame:
+    """Per period · unit · item: respondents, mean share (%) and points = max × share / 100."""
+    columns = ["period", "unit", "code", "respondents", "share", "points"]
+    if cs.survey is None or responses.empty:
+        return pd.DataFrame(columns=columns)
+    item_max = {i.code: i.max_points for i in cs.survey.items}
+    out = (
+        _with_share(responses, cs)
+        .groupby(["period", "unit", "item"], sort=True)
+        .agg(respondents=("respondent", "nunique"), share=("share", "mean"))
+        .reset_index()
+        .rename(columns={"item": "code"})
+    )
+    out["points"] = out["code"].map(item_max) * out["share"] / 100.0
+    return out[columns]
+
+
+def group_shares(responses: pd.DataFrame, cs: CriteriaSet) -> pd.DataFrame:
+    """Mean share (%) per unit · item (index) and respondent group (columns): how groups differ."""
+    if cs.survey is None or responses.empty:
+        return pd.DataFrame()
+    frame = _with_share(responses, cs)
+    return frame.pivot_table(index=["unit", "item"], columns="group", values="share", aggfunc="mean", sort=True)
+
+
+def _with_share(responses: pd.DataFrame, cs: CriteriaSet) -> pd.DataFrame:
+    weights = {a.upper(): w for a, w in cs.survey.answers.items()}
+    return responses.assign(share=responses["answer"].str.upper().map(weights))
