@@ -23,7 +23,7 @@ def test_slider_moves_ranks_and_charts(page, server):
     assert set(page.locator(".cchc-wi-delta").all_inner_texts()) == {"0"}
     page.fill(".cchc-wi-slider-3", "2.5")
     page.wait_for_function("() => [...document.querySelectorAll('.cchc-wi-delta')].some(td => td.textContent !== '0')")
-    assert "35 điểm" in page.inner_text(".cchc-wi-group[data-code='3'] .cchc-wi-max")
+    assert "40 điểm" in page.inner_text(".cchc-wi-group[data-code='3'] .cchc-wi-max")  # (14 + 2 survey) × 2.5
     assert "Spearman ρ = 1" not in page.inner_text(".cchc-wi-spearman")
     page.click(".cchc-wi-reset")
     page.wait_for_function("() => [...document.querySelectorAll('.cchc-wi-delta')].every(td => td.textContent === '0')")
