@@ -127,7 +127,7 @@ def main() -> None:
             page.wait_for_selector(".cchc-wi-slider-3")
             times = []
             for i in range(args.edits):
-                weight, points = ("2.5", "35 điểm") if i % 2 == 0 else ("1.5", "21 điểm")
+                weight, points = ("2.5", "40 điểm") if i % 2 == 0 else ("1.5", "24 điểm")  # domain 3: 14 + 2 survey
                 start = time.perf_counter()
                 page.fill(".cchc-wi-slider-3", weight)
                 page.wait_for_function(
