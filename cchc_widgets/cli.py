@@ -284,17 +284,14 @@ def cmd_template(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from .workbooks import import_file, import_table, is_template
+    from .workbooks import import_any
 
     store = _store(args)
     refused = 0
     for path in args.files:
         try:
-            if Path(path).exists() and not is_template(path) and Path(path).suffix.lower() in {".csv", ".xlsx"}:
-                period = _period(store, args.period) if args.period else None
-                result = import_table(store, path, period, stage=args.stage, author=args.author, dry_run=args.dry_run)
-            else:
-                result = import_file(store, path, stage=args.stage, author=args.author, dry_run=args.dry_run)
+            period = _period(store, args.period) if args.period else None
+            result = import_any(store, path, period, stage=args.stage, author=args.author, dry_run=args.dry_run)
         except ProblemsError as exc:
             refused += 1
             _print_refused(path, exc)

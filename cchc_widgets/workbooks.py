@@ -362,6 +362,21 @@ def is_template(path: str | Path) -> bool:
         book.close()
 
 
+def import_any(
+    store: Store,
+    path: str | Path,
+    period: str | None,
+    stage: str | None = None,
+    author: str | None = None,
+    dry_run: bool = False,
+) -> Imported:
+    """A filled template (it knows its period and unit) or else a plain table of `period`."""
+    path = Path(path)
+    if path.exists() and not is_template(path) and path.suffix.lower() in {".csv", ".xlsx"}:
+        return import_table(store, path, period, stage=stage, author=author, dry_run=dry_run)
+    return import_file(store, path, stage=stage, author=author, dry_run=dry_run)
+
+
 def import_table(
     store: Store, path: str | Path, period: str | None, stage: str | None = None, author: str | None = None, dry_run: bool = False
 ) -> Imported:

@@ -122,3 +122,71 @@ def test_template_download_is_the_open_unit(form):
     book = load_workbook(io.BytesIO(bytes(buffers[0])))
     meta = {r[0].value: r[1].value for r in book["_cchc"].iter_rows(max_col=2)}
     assert (meta["unit"], meta["period"], meta["stage"]) == ("so-tu-phap", "2017", "self")
+
+
+def template_bytes(form, value_of):
+    """The open unit's template with `value_of` {code: value} typed into the value column."""
+    import io
+    import json
+
+    from openpyxl import load_workbook
+
+    from cchc_widgets import workbooks
+
+    msg(form, type="template")
+    book = load_workbook(io.BytesIO(bytes(form.sent[-1][1][0])))
+    rows = json.loads({r[0].value: r[1].value for r in book[workbooks.META].iter_rows(max_col=2)}["rows"])
+    for code, value in value_of.items():
+        book[workbooks.SHEET][f"{workbooks.VALUE}{rows[code]}"] = value
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_upload_filled_template_stores_it_and_redraws(form, demo):
+    from cchc_widgets.config import data_dir
+
+    data = template_bytes(form, {"1.1.2": "Không"})
+    msg(form, type="import_scores", name="phieu.xlsx", author="Lan", buffers=[data])
+    report = form.sent[-1][0]
+    assert report["type"] == "report"
+    assert report["ok"], report
+    assert "đơn vị so-tu-phap, kỳ 2017, 1 tiêu chí thay đổi" in report["message"]
+    assert row(form, "1.1.2")["mine"]["value"] == "Không"
+    log = demo.change_log("2017", "so-tu-phap")
+    assert (log["author"].iloc[-1], log["action"].iloc[-1]) == ("Lan", "import:phieu.xlsx")
+    assert not any((data_dir() / "uploads").iterdir())  # the upload is not kept
+
+
+def test_upload_refused_lists_every_problem_and_stores_nothing(form, demo):
+    data = template_bytes(form, {"1.1.2": "có lẽ", "1.1.4": "abc"})
+    before = demo.scores("2017", "so-tu-phap")
+    msg(form, type="import_scores", name="phieu.xlsx", author="Lan", buffers=[data])
+    report = form.sent[-1][0]
+    assert not report["ok"]
+    assert "bị từ chối, không lưu gì (2 lỗi)" in report["message"]
+    assert any("1.1.2" in p and "ô F" in p for p in report["problems"])
+    assert any("1.1.4" in p for p in report["problems"])
+    assert demo.scores("2017", "so-tu-phap").equals(before)
+    msg(form, type="import_scores", name="phieu.xlsx", author="  ", buffers=[data])
+    assert "Nhập họ tên người chấm" in form.sent[-1][0]["message"]
+    msg(form, type="import_scores", name="virus.exe", author="Lan", buffers=[b"MZ"])
+    assert "chỉ nhận tệp Excel .xlsx hoặc bảng .csv" in form.sent[-1][0]["message"]
+    assert demo.scores("2017", "so-tu-phap").equals(before)
+
+
+def test_upload_survey_responses_adds_points_to_the_appraisal_view(demo):
+    f = ScoringForm.from_query(demo, "?unit=so-tu-phap&period=2017&stage=appraisal")
+    f.sent = []
+    f.send = lambda content, buffers=None: f.sent.append((content, buffers))
+    assert f.state["survey"] is None
+    bad = "unit,respondent,group,item,answer\nso-tu-phap,P1,Xã,KS1,Z\n".encode()
+    msg(f, type="import_survey", name="khao-sat.csv", author="Sở Nội vụ", buffers=[bad])
+    assert not f.sent[-1][0]["ok"]
+    assert "dòng 2, cột 'answer': mã KS1: câu trả lời 'Z' không hợp lệ" in f.sent[-1][0]["problems"][0]
+    assert demo.survey_responses("2017").empty
+    good = "unit,respondent,group,item,answer\nso-tu-phap,P1,Xã,KS1,A\nso-tu-phap,P2,Xã,KS1,C\n".encode()
+    msg(f, type="import_survey", name="khao-sat.csv", author="Sở Nội vụ", buffers=[good])
+    assert f.sent[-1][0]["ok"]
+    assert "2 câu trả lời mới" in f.sent[-1][0]["message"]
+    assert f.state["survey"] == pytest.approx(2 * (100 + 20) / 2 / 100)  # A and C of a 2-point item

@@ -19,7 +19,9 @@ function render({ model, el }) {
   const head = h("div", "cchc-head");
   const alert = h("div", "cchc-alert");
   const body = h("div", "cchc-body");
-  el.append(top, head, alert, body);
+  const report = h("div", "cchc-report");
+  report.style.display = "none";
+  el.append(top, head, alert, report, body);
   let epoch = -1;
   let shown = new Map(); // code -> row last drawn
   const rowEls = new Map();
@@ -73,6 +75,46 @@ function render({ model, el }) {
     sheet.title = "Phiếu của đơn vị đang mở, đã điền sẵn những gì đã chấm; gửi lại để nhập";
     sheet.addEventListener("click", () => model.send({ type: "template" }));
     top.append(sheet);
+    top.append(uploader("cchc-import-scores", "Nhập phiếu Excel đã điền", "import_scores",
+      "Phiếu tự đánh giá / thẩm định đã điền (mẫu tải ở trên) hoặc bảng điểm .csv/.xlsx; tệp có lỗi không được lưu"));
+    if (st.stage === "appraisal") {
+      top.append(uploader("cchc-import-survey", "Nhập phiếu khảo sát", "import_survey",
+        "Bảng .xlsx/.csv: đơn vị, phiếu, nhóm, câu hỏi, trả lời (A–D) — một dòng cho mỗi người × câu hỏi"));
+    }
+  }
+
+  // a button that sends the chosen file to the kernel, which checks it whole and answers with a report
+  function uploader(cls, text, type, title) {
+    const label = h("label", `cchc-button ${cls}`, text);
+    label.title = title;
+    const input = h("input", `${cls}-file`);
+    input.type = "file";
+    input.accept = ".xlsx,.csv";
+    input.style.display = "none";
+    input.addEventListener("change", async () => {
+      const file = input.files[0];
+      if (!file) return;
+      showReport({ ok: true, message: `Đang kiểm tra '${file.name}'…`, problems: [] });
+      model.send({ type, name: file.name, author }, undefined, [await file.arrayBuffer()]);
+      input.value = "";
+    });
+    label.append(input);
+    return label;
+  }
+
+  function showReport(msg) {
+    report.replaceChildren();
+    report.className = `cchc-report ${msg.ok ? "cchc-report-ok" : "cchc-report-refused"}`;
+    const close = h("button", "cchc-report-close", "×");
+    close.title = "Đóng";
+    close.addEventListener("click", () => { report.style.display = "none"; });
+    report.append(close, h("div", "cchc-report-message", msg.message));
+    if (msg.problems.length) {
+      const list = h("ul", "cchc-report-problems");
+      for (const line of msg.problems) list.append(h("li", null, line));
+      report.append(list);
+    }
+    report.style.display = "block";
   }
 
   // ---------------------------------------------------------------- header: totals, state
@@ -369,6 +411,7 @@ function render({ model, el }) {
 
   model.on("msg:custom", (msg, buffers) => {
     if (msg.type === "row") { applyRow(msg.row); return; }
+    if (msg.type === "report") { showReport(msg); return; }
     if (msg.type === "field_error" || msg.type === "saved") inflight = Math.max(0, inflight - 1);
     if (msg.type === "field_error") showError(msg.code, msg.message);
     else if (msg.type === "saved") {

@@ -22,9 +22,11 @@ from ..excel import XLSX_MIME, results_download
 from ..problems import ProblemsError
 from ..session import STAGE_LABELS, FieldError, ScoringSession
 from ..store import Store
+from ..uploads import scores_upload, survey_upload
 from ..workbooks import template
 
 HERE = Path(__file__).resolve().parent
+UPLOADS = {"import_scores": scores_upload, "import_survey": survey_upload}
 
 
 class ScoringForm(anywidget.AnyWidget):
@@ -125,6 +127,13 @@ class ScoringForm(anywidget.AnyWidget):
                 s = self.session
                 name = f"phieu-{s.stage}-{s.unit}-{s.period}.xlsx"
                 self.send({"type": "file", "name": name, "mime": XLSX_MIME}, [template(self.store, s.period, s.unit, s.stage)])
+            elif kind in UPLOADS:
+                data = bytes(buffers[0]) if buffers else b""
+                report = UPLOADS[kind](self.store, content.get("name", ""), data, content.get("author", ""), self.session.period)
+                if report.ok:
+                    self.session.reload()
+                    self._push(all_rows=True)
+                self.send({"type": "report", "ok": report.ok, "message": report.message, "problems": list(report.problems)})
             elif kind == "select":
                 self.select(content.get("period"), content.get("unit"), content.get("stage", "self"))
             elif kind == "refresh":

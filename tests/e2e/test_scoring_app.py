@@ -223,3 +223,40 @@ def test_appraisal_header_shows_survey_points(page, server):
     assert number(text.split("gồm ")[1].split(" điểm")[0]) == pytest.approx(survey, abs=0.01)
     open_form(page, server, period="2016", stage="self")
     assert page.query_selector(".cchc-survey") is None  # the unit's own view has no survey points
+
+
+def test_upload_filled_template_and_survey_in_the_browser(page, server, tmp_path):
+    import json
+
+    from openpyxl import load_workbook
+
+    from cchc_widgets import workbooks
+
+    open_form(page, server, unit="so-tai-chinh", author="Chuyên viên Sở Tài chính")
+    with page.expect_download() as info:
+        page.click(".cchc-template")
+    path = tmp_path / "phieu.xlsx"
+    info.value.save_as(path)
+    book = load_workbook(path)
+    rows = json.loads({r[0].value: r[1].value for r in book[workbooks.META].iter_rows(max_col=2)}["rows"])
+    prefilled = book[workbooks.SHEET][f"{workbooks.VALUE}{rows['1.1.2']}"].value
+    book[workbooks.SHEET][f"{workbooks.VALUE}{rows['1.1.2']}"] = "có lẽ"  # not an answer of a yes/no item
+    book.save(path)
+    page.set_input_files(".cchc-import-scores-file", str(path))
+    page.wait_for_selector(".cchc-report-refused")
+    assert "không lưu gì (1 lỗi)" in page.inner_text(".cchc-report-message")
+    assert "1.1.2" in page.inner_text(".cchc-report-problems")
+    book[workbooks.SHEET][f"{workbooks.VALUE}{rows['1.1.2']}"] = prefilled
+    book[workbooks.SHEET][f"{workbooks.VALUE}{rows['1.1.1']}"] = "Không ban hành"
+    book.save(path)
+    page.set_input_files(".cchc-import-scores-file", str(path))
+    page.wait_for_selector(".cchc-report-ok >> text=tiêu chí thay đổi")
+    assert page.input_value(f"{row('1.1.1')} select.cchc-input") == "Không ban hành"
+
+    open_form(page, server, unit="so-tai-chinh", stage="appraisal", author="Tổ thẩm định")
+    survey = tmp_path / "khao-sat.csv"
+    survey.write_text("đơn vị,phiếu,nhóm,câu hỏi,trả lời\nso-tai-chinh,1,Xã,KS5,B\n", encoding="utf-8")
+    page.set_input_files(".cchc-import-survey-file", str(survey))
+    page.wait_for_selector(".cchc-report-ok")
+    page.wait_for_selector(".cchc-survey")
+    assert number(page.inner_text(".cchc-survey").split("gồm ")[1].split(" điểm")[0]) == pytest.approx(1.2)

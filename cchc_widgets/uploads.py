@@ -1,0 +1,70 @@
+"""Files people upload in the browser: filled self-assessment workbooks and survey responses.
+
+The same checks as `cchc import` and `cchc survey import` (a file with any problem stores
+nothing); the upload is written to a temporary folder inside the data directory only for
+the time of the check, under the name the person gave it, so messages name their file.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from .config import data_dir
+from .problems import ProblemsError
+from .store import Store
+from .survey import read_responses
+from .workbooks import import_any
+
+SUFFIXES = (".xlsx", ".csv")
+
+
+@dataclass(frozen=True)
+class UploadReport:
+    ok: bool
+    message: str  # one sentence: what was stored, or that nothing was
+    problems: tuple[str, ...] = ()  # every problem, with sheet · cell · code
+
+
+def scores_upload(store: Store, name: str, data: bytes, author: str, period: str) -> UploadReport:
+    """A filled template (any unit; it names its own) or a plain long/wide table of `period`."""
+
+    def run(path: Path) -> str:
+        done = import_any(store, path, period, author=author)
+        return f"Đã nhập '{path.name}': đơn vị {done.unit}, kỳ {done.period}, {done.rows} tiêu chí thay đổi."
+
+    return _checked(name, data, author, run)
+
+
+def survey_upload(store: Store, name: str, data: bytes, author: str, period: str) -> UploadReport:
+    """Survey responses (one row per respondent × item) for `period`."""
+
+    def run(path: Path) -> str:
+        responses = read_responses(path, store.criteria_for(period), period, set(store.units(period)["id"]))
+        done = store.save_survey(period, responses, author=author, source=path.name)
+        return (
+            f"Đã nhập phiếu khảo sát '{path.name}' cho kỳ {period}: {done.inserted} câu trả lời mới, "
+            f"{done.updated} sửa, {done.unchanged} không đổi ({responses['unit'].nunique()} đơn vị)."
+        )
+
+    return _checked(name, data, author, run)
+
+
+def _checked(name: str, data: bytes, author: str, run: Callable[[Path], str]) -> UploadReport:
+    filename = Path(name or "").name
+    if not author.strip():
+        return UploadReport(False, "Nhập họ tên người chấm (ô “Người chấm”) trước khi tải tệp lên: tên được ghi vào nhật ký.")
+    if Path(filename).suffix.lower() not in SUFFIXES:
+        return UploadReport(False, f"Tệp '{filename}' không được nhận: chỉ nhận tệp Excel .xlsx hoặc bảng .csv.")
+    folder = data_dir() / "uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=folder) as tmp:
+        path = Path(tmp) / filename
+        path.write_bytes(data)
+        try:
+            return UploadReport(True, run(path))
+        except ProblemsError as exc:
+            lines = tuple(str(p) for p in exc.problems)
+            return UploadReport(False, f"Tệp '{filename}' bị từ chối, không lưu gì ({len(lines)} lỗi):", lines)
