@@ -57,7 +57,7 @@ def _write(frame: pd.DataFrame, path: Path | None, title: str = "") -> None:
 
 def _result_table(scored: engine.Scored, cs_top: tuple[str, ...], names: dict[str, str] | None = None) -> pd.DataFrame:
     res = scored.results.sort_values(["period", "rank", "unit"], na_position="last")
-    survey = ["survey"] if "survey" in scored.results.columns else []
+    survey = ["survey"] if "survey" in res.columns and res["survey"].abs().sum() > 0 else []  # hidden before any answers
     columns = ["unit", *cs_top, *survey, "total", "index", "rank", "class"]
     if res["period"].nunique() > 1:
         columns.insert(0, "period")
@@ -312,6 +312,15 @@ def cmd_survey(args: argparse.Namespace) -> int:
 
     store = _store(args)
     period = _period(store, args.period)
+    if args.action == "template":
+        from .survey import response_template
+
+        out = _out_path(args.out, (".xlsx",))
+        if out is None:
+            raise ProblemsError([Problem("--out", "hãy nêu tệp ghi mẫu phiếu: --out PATH.xlsx")])
+        out.write_bytes(response_template(store.criteria_for(period), store.units(period), period))
+        print(f"đã ghi mẫu phiếu khảo sát kỳ {period}: {out}")
+        return 0
     if args.action == "points":
         points = store.survey_points(period, args.unit)
         if points.empty:
@@ -475,12 +484,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("survey", parents=[common], help="survey responses: import files (A–D answers) or show the points")
-    p.add_argument("action", choices=["import", "points"])
+    p.add_argument("action", choices=["import", "points", "template"])
     p.add_argument("files", nargs="*", metavar="FILE", help="with import: .csv/.xlsx, one row per respondent × item")
     p.add_argument("--period", metavar="P", help="default: the latest period")
     p.add_argument("--unit", metavar="U", help="with points: one unit only")
     p.add_argument("--author", help="recorded with the responses (default: the file name)")
     p.add_argument("--dry-run", action="store_true", help="check only; store nothing")
+    p.add_argument("--out", metavar="PATH.xlsx", help="with template: where to write the empty response sheet")
     p.set_defaults(func=cmd_survey)
 
     p = sub.add_parser("report", parents=[common], help="the annual report of a period as HTML (or PDF)")

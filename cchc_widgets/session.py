@@ -160,6 +160,7 @@ class ScoringSession:
             "total": total,
             "max": applicable,
             "survey": survey,
+            "has_survey": self.cs.survey is not None,
             "index": index,
             "class": klass,
             "done": done,

@@ -10,6 +10,7 @@ groups are kept and reported, not weighted, because no method we know weights th
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pandas as pd
@@ -108,6 +109,63 @@ def read_responses(path: str | Path, cs: CriteriaSet, period: str, units: set[st
     if not records:
         raise ProblemsError([Problem(file, "tệp không có câu trả lời nào", where=sheet)])
     return pd.DataFrame(records, columns=list(COLUMNS))
+
+
+def response_template(cs: CriteriaSet, units: pd.DataFrame, period: str, rows: int = 2000) -> bytes:
+    """An empty response sheet (the first sheet, as `read_responses` reads it) with lists for
+    unit, item and answer, and a guide sheet naming every item, answer weight and unit."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    if cs.survey is None:
+        raise ProblemsError([Problem(f"kỳ {period}", f"bộ tiêu chí của kỳ '{period}' không có phần khảo sát (survey)")])
+    book = Workbook()
+    ws = book.active
+    ws.title = "Phiếu khảo sát"
+    ws.append(["Đơn vị", "Phiếu", "Nhóm", "Câu hỏi", "Trả lời"])
+    for cell, width in zip(ws[1], (22, 10, 34, 10, 10), strict=True):
+        cell.font = Font(bold=True)
+        ws.column_dimensions[cell.column_letter].width = width
+    ws.freeze_panes = "A2"
+    guide = book.create_sheet("Hướng dẫn")
+    guide.column_dimensions["A"].width = 14
+    guide.column_dimensions["B"].width = 80
+    lines = [
+        [f"Phiếu khảo sát Chỉ số CCHC — kỳ {period}"],
+        ["Mỗi dòng ở sheet 'Phiếu khảo sát' là một câu trả lời: đơn vị được đánh giá, số phiếu, nhóm người trả lời, mã câu hỏi,"],
+        ["đáp án. Một phiếu trả lời mỗi câu một lần. Nhập bằng `cchc survey import` hoặc nút «Nhập phiếu khảo sát» (thẩm định)."],
+        [],
+        ["Đáp án", "Tỷ lệ số điểm của câu"],
+        *[[answer, f"{weight:g} %"] for answer, weight in cs.survey.answers.items()],
+        [],
+        ["Câu hỏi", "Nội dung (điểm tối đa; lĩnh vực được cộng)"],
+        *[[i.code, f"{i.name} ({i.max_points:g} điểm{f'; lĩnh vực {i.domain}' if i.domain else ''})"] for i in cs.survey.items],
+        [],
+        ["Mã đơn vị", "Tên đơn vị"],
+    ]
+    for line in lines:
+        guide.append(line)
+    first_unit = guide.max_row + 1
+    for unit in units.itertuples():
+        guide.append([unit.id, unit.name])
+    for row in guide.iter_rows(min_row=1, max_row=first_unit - 1):
+        if row[0].value in {"Đáp án", "Câu hỏi", "Mã đơn vị"} or row[0].row == 1:
+            for cell in row:
+                cell.font = Font(bold=True)
+
+    def choose(column: str, formula: str, what: str) -> None:
+        dv = DataValidation(type="list", formula1=formula, allow_blank=True, showErrorMessage=True)
+        dv.errorTitle, dv.error = "Giá trị không hợp lệ", f"Chọn {what} trong danh sách"
+        ws.add_data_validation(dv)
+        dv.add(f"{column}2:{column}{rows + 1}")
+
+    choose("A", f"'Hướng dẫn'!$A${first_unit}:$A${guide.max_row}", "một mã đơn vị")
+    choose("D", f'"{",".join(cs.survey_codes)}"', "một mã câu hỏi")
+    choose("E", f'"{",".join(cs.survey.answers)}"', "một đáp án")
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
 
 
 def _named(columns: tuple[str, ...]) -> dict[str, str]:

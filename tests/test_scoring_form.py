@@ -190,3 +190,18 @@ def test_upload_survey_responses_adds_points_to_the_appraisal_view(demo):
     assert f.sent[-1][0]["ok"]
     assert "2 câu trả lời mới" in f.sent[-1][0]["message"]
     assert f.state["survey"] == pytest.approx(2 * (100 + 20) / 2 / 100)  # A and C of a 2-point item
+
+
+def test_survey_template_download(demo):
+    import io
+
+    from openpyxl import load_workbook
+
+    f = ScoringForm.from_query(demo, "?unit=so-tu-phap&period=2017&stage=appraisal")
+    f.sent = []
+    f.send = lambda content, buffers=None: f.sent.append((content, buffers))
+    assert f.state["has_survey"]
+    msg(f, type="survey_template")
+    content, buffers = f.sent[-1]
+    assert content["name"] == "phieu-khao-sat-2017.xlsx"
+    assert load_workbook(io.BytesIO(bytes(buffers[0]))).sheetnames == ["Phiếu khảo sát", "Hướng dẫn"]

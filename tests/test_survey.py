@@ -193,3 +193,24 @@ def test_results_workbook_shows_survey_beside_appraised(demo, tmp_path):
     assert by_code["1"][ucol["Điểm khảo sát"]] is None  # no survey item belongs to domain 1
     domain3 = by_code["3"]
     assert domain3[ucol["Điểm thẩm định"]] + domain3[ucol["Điểm khảo sát"]] == pytest.approx(domain3[ucol["Điểm đạt"]])
+
+
+def test_response_template_fill_and_import(demo, tmp_path, capsys):
+    path = tmp_path / "mau-khao-sat.xlsx"
+    assert main(["--db", demo.url, "survey", "template", "--period", "2017", "--out", str(path)]) == 0
+    book = load_workbook(path)
+    ws = book["Phiếu khảo sát"]
+    assert book.sheetnames[0] == "Phiếu khảo sát"  # the sheet the import reads
+    rules = {str(dv.sqref).split(":")[0]: dv.formula1 for dv in ws.data_validations.dataValidation}
+    assert rules["D2"] == '"KS1,KS2,KS3,KS4,KS5"'
+    assert rules["E2"] == '"A,B,C,D"'
+    guide = book["Hướng dẫn"]
+    first, last = rules["A2"].split("!")[1].replace("$", "").split(":")
+    assert {guide[c].value for c in (f"A{n}" for n in range(int(first[1:]), int(last[1:]) + 1))} == set(demo.units("2017")["id"])
+    ws.append(["so-y-te", "1", "Lãnh đạo UBND cấp xã", "KS3", "A"])
+    ws.append(["so-y-te", "2", "Lãnh đạo UBND cấp xã", "KS3", "D"])
+    book.save(path)
+    assert main(["--db", demo.url, "survey", "import", str(path), "--period", "2017"]) == 0
+    assert demo.survey_points("2017", "so-y-te").set_index("code").loc["KS3", "points"] == pytest.approx(1.0)
+    assert main(["--db", demo.url, "survey", "template", "--period", "2017", "--out", str(tmp_path / "x.csv")]) == 1
+    assert ".xlsx" in capsys.readouterr().err

@@ -77,7 +77,11 @@ function render({ model, el }) {
     top.append(sheet);
     top.append(uploader("cchc-import-scores", "Nhập phiếu Excel đã điền", "import_scores",
       "Phiếu tự đánh giá / thẩm định đã điền (mẫu tải ở trên) hoặc bảng điểm .csv/.xlsx; tệp có lỗi không được lưu"));
-    if (st.stage === "appraisal") {
+    if (st.stage === "appraisal" && st.has_survey) {
+      const blank = h("button", "cchc-survey-template", "Tải mẫu phiếu khảo sát");
+      blank.title = "Bảng trống có danh sách đơn vị, câu hỏi và đáp án; điền xong thì nhập ở nút bên cạnh";
+      blank.addEventListener("click", () => model.send({ type: "survey_template" }));
+      top.append(blank);
       top.append(uploader("cchc-import-survey", "Nhập phiếu khảo sát", "import_survey",
         "Bảng .xlsx/.csv: đơn vị, phiếu, nhóm, câu hỏi, trả lời (A–D) — một dòng cho mỗi người × câu hỏi"));
     }

@@ -22,6 +22,7 @@ from ..excel import XLSX_MIME, results_download
 from ..problems import ProblemsError
 from ..session import STAGE_LABELS, FieldError, ScoringSession
 from ..store import Store
+from ..survey import response_template
 from ..uploads import scores_upload, survey_upload
 from ..workbooks import template
 
@@ -127,6 +128,10 @@ class ScoringForm(anywidget.AnyWidget):
                 s = self.session
                 name = f"phieu-{s.stage}-{s.unit}-{s.period}.xlsx"
                 self.send({"type": "file", "name": name, "mime": XLSX_MIME}, [template(self.store, s.period, s.unit, s.stage)])
+            elif kind == "survey_template":
+                period = self.session.period
+                data = response_template(self.session.cs, self.store.units(period), period)
+                self.send({"type": "file", "name": f"phieu-khao-sat-{period}.xlsx", "mime": XLSX_MIME}, [data])
             elif kind in UPLOADS:
                 data = bytes(buffers[0]) if buffers else b""
                 report = UPLOADS[kind](self.store, content.get("name", ""), data, content.get("author", ""), self.session.period)

@@ -254,8 +254,13 @@ def test_upload_filled_template_and_survey_in_the_browser(page, server, tmp_path
     assert page.input_value(f"{row('1.1.1')} select.cchc-input") == "Không ban hành"
 
     open_form(page, server, unit="so-tai-chinh", stage="appraisal", author="Tổ thẩm định")
-    survey = tmp_path / "khao-sat.csv"
-    survey.write_text("đơn vị,phiếu,nhóm,câu hỏi,trả lời\nso-tai-chinh,1,Xã,KS5,B\n", encoding="utf-8")
+    with page.expect_download() as info:
+        page.click(".cchc-survey-template")
+    survey = tmp_path / info.value.suggested_filename
+    info.value.save_as(survey)
+    sheet = load_workbook(survey)
+    sheet["Phiếu khảo sát"].append(["so-tai-chinh", "1", "Xã", "KS5", "B"])
+    sheet.save(survey)
     page.set_input_files(".cchc-import-survey-file", str(survey))
     page.wait_for_selector(".cchc-report-ok")
     page.wait_for_selector(".cchc-survey")
