@@ -95,7 +95,7 @@ def main() -> None:
                     page.wait_for_selector(f"{last_input}:enabled", state="visible", timeout=60000)
                     loads[name].append(time.perf_counter() - start)
                     context.close()
-                    time.sleep(4)  # the pool refills before the next visitor
+                    time.sleep(8)  # the pool refills (a kernel start, ~4 s on 2 busy cores) before the next visitor
 
             edits: dict[str, list[float]] = {}
             context = browser.new_context()
