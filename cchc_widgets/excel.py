@@ -103,6 +103,31 @@ def results_workbook(store: Store, period: str) -> bytes:
     results["name"] = results["unit"].map(names)
     book = Workbook(write_only=True)
     _summary_sheet(book, results, cs)
+    _unit_sheets(book, list(results["unit"]), cs, scores, resolved, scored, points)
+    if cs.survey is not None and len(points):
+        _survey_sheet(book, cs, points, group_shares(store.survey_responses(period), cs), names)
+    if not store.scenarios().empty:  # what-ifs load scipy: only when there is something to compare
+        from .analysis import scenario_comparisons
+
+        _scenario_sheet(book, scenario_comparisons(store, period, limit=50, resolved=resolved))
+
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _unit_sheets(
+    book: Workbook,
+    units: list[str],
+    cs: Any,
+    scores: pd.DataFrame,
+    resolved: pd.DataFrame,
+    scored: engine.Scored,
+    points: pd.DataFrame,
+) -> None:
+    """One sheet per unit: the whole tree with self-assessed, appraised, survey and final
+    points, notes and reasons, then the survey items. Lookups are dicts built once: a
+    pandas lookup per cell would cost more than writing the cell."""
 
     def by_unit_code(nodes: pd.DataFrame, column: str) -> dict[tuple[str, str], float]:
         return dict(zip(zip(nodes["unit"], nodes["code"], strict=True), nodes[column].tolist(), strict=True))
@@ -120,7 +145,7 @@ def results_workbook(store: Store, period: str) -> bytes:
     headers = ["Mã", "Nội dung", "Điểm tối đa", "Giá trị kê khai", "Điểm tự đánh giá", "Điểm thẩm định"]
     headers += ["Điểm khảo sát"] * has_survey + ["Điểm đạt", "Ghi chú của đơn vị", "Lý do thẩm định"]
     widths = [9, 60, 10, 16, 11, 11, *[11] * has_survey, 10, 36, 36]
-    for unit in results["unit"]:
+    for unit in units:
         sheet = Sheet(book, unit, headers, widths)
         for node in cs:
             key = (unit, node.code)
@@ -170,17 +195,6 @@ def results_workbook(store: Store, period: str) -> bytes:
                 ]
             )
         sheet.finish()
-    if has_survey and len(points):
-        _survey_sheet(book, cs, points, group_shares(store.survey_responses(period), cs), names)
-
-    if not store.scenarios().empty:  # what-ifs load scipy: only when there is something to compare
-        from .analysis import scenario_comparisons
-
-        _scenario_sheet(book, scenario_comparisons(store, period, limit=50, resolved=resolved))
-
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 def _summary_sheet(book: Workbook, results: pd.DataFrame, cs: Any) -> None:
