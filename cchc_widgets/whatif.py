@@ -107,8 +107,9 @@ def apply(cs: CriteriaSet, sc: Scenario, file: str = "<kịch bản>") -> Applie
     """Check the scenario against `cs` (every problem at once) and work out the new maxima."""
     problems: list[Problem] = []
     for key in ("max_points", "weights", "rules"):
+        known = cs.nodes if key == "rules" else {*cs.nodes, *cs.survey_codes}  # a survey item can be weighed too
         for code in getattr(sc, key):
-            if code not in cs.nodes:
+            if code not in known:
                 problems.append(Problem(file, f"{key}: mã '{code}' không có trong bộ tiêu chí '{cs.id}'", code))
     for code in set(sc.max_points) & set(sc.weights):
         problems.append(Problem(file, "dùng 'max_points' hoặc 'weights' cho một mã, không dùng cả hai", code))
@@ -137,7 +138,7 @@ def apply(cs: CriteriaSet, sc: Scenario, file: str = "<kịch bản>") -> Applie
     leaf_max = np.array(cs.scored_max)
     scale = np.ones(len(cs.scored_codes))
     changes = {**{c: ("max", v) for c, v in sc.max_points.items()}, **{c: ("weight", v) for c, v in sc.weights.items()}}
-    for code in sorted(changes, key=lambda c: -cs[c].level):
+    for code in sorted(changes, key=lambda c: -(cs[c].level if c in cs.nodes else cs.depth + 1)):  # survey items first
         under = member[:, codes.index(code)] > 0
         current = float((leaf_max * scale)[under].sum())
         kind, value = changes[code]

@@ -39,9 +39,17 @@ class WhatIfSession:
         self.samples = LIVE_SAMPLES
 
     def nodes(self, parent: str | None = None) -> list[dict[str, Any]]:
-        """The nodes a designer can weigh: domains, or the children of one node (on demand)."""
+        """The nodes a designer can weigh: domains, or the children of one node (on demand),
+        followed by the survey items added to it."""
         codes = self.cs.top_codes if parent is None else self.cs[parent].children
-        return [{"code": c, "name": self.cs[c].name, "max": self.base_max[c], "leaf": self.cs[c].is_leaf} for c in codes]
+        out = [{"code": c, "name": self.cs[c].name, "max": self.base_max[c], "leaf": self.cs[c].is_leaf} for c in codes]
+        items = self.cs.survey.items if self.cs.survey is not None and parent is not None else ()
+        out += [
+            {"code": i.code, "name": f"Khảo sát: {i.name}", "max": self.base_max[i.code], "leaf": True}
+            for i in items
+            if i.domain == parent
+        ]
+        return out
 
     def scenario(self, name: str = "", description: str = "", author: str = "") -> whatif.Scenario:
         weights = {c: w for c, w in self.weights.items() if abs(w - 1) > 1e-12}
@@ -51,7 +59,7 @@ class WhatIfSession:
 
     def set_weights(self, weights: dict[str, float]) -> None:
         for code, value in weights.items():
-            if code not in self.cs.nodes:
+            if code not in self.cs.nodes and code not in self.cs.survey_codes:
                 raise ProblemsError([Problem("trọng số", f"mã '{code}' không có trong bộ tiêu chí", code)])
             if not np.isfinite(value) or value < 0:
                 raise ProblemsError([Problem("trọng số", f"trọng số phải là số không âm; đang là {value}", code)])

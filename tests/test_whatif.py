@@ -294,3 +294,16 @@ def test_cli_scenarios_import_list_show_export_delete(tmp_path, capsys):
     assert whatif.load_scenario(out) == whatif.load_scenario(good)
     assert main(["--db", db, "scenarios", "delete", "TTHC"]) == 0
     assert main(["--db", db, "scenarios", "show", "TTHC"]) == 1
+
+
+def test_survey_items_can_be_weighed(reference):
+    # KS2 (2 survey points) belongs to domain 3 (14 appraised points)
+    dropped = whatif.apply(reference, Scenario("no KS2", weights={"KS2": 0}))
+    assert dropped.node_max["3"] == pytest.approx(14)
+    assert dropped.leaf_scale @ np.array(reference.scored_max) == pytest.approx(108)
+    # the item first, then its domain: domain 3 = 20 with KS2 at 3 of them (2 × 1.5, then × 20/17)
+    both = whatif.apply(reference, Scenario("both", max_points={"3": 20}, weights={"KS2": 1.5}))
+    assert both.node_max["3"] == pytest.approx(20)
+    assert both.node_max["KS2"] == pytest.approx(3 * 20 / 17)
+    with pytest.raises(ProblemsError, match="rules: mã 'KS2'"):
+        whatif.apply(reference, Scenario("bad", rules={"KS2": {"type": "yesno"}}))

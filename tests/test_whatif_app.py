@@ -82,3 +82,13 @@ def test_save_reopen_delete_and_export(app, demo):
     assert app.setup["scenarios"] == []
     msg(app, type="save", name=" ", description="", author="")
     assert "đặt tên" in app.alert
+
+
+def test_survey_item_slider_under_its_domain(app):
+    msg(app, type="children", code="3")
+    items = {n["code"]: n for n in app.extra["3"]}
+    assert items["KS2"]["leaf"]
+    assert items["KS2"]["max"] == pytest.approx(2)
+    msg(app, type="weights", weights={"KS2": 2.0})
+    assert app.result["node_max"]["3"] == pytest.approx(18)
+    assert app.result["total_max"] == pytest.approx(112)
