@@ -39,13 +39,15 @@ class LevelData:
 
 
 def level_data(scored: Scored, cs: CriteriaSet, level: int = 1) -> LevelData:
-    """The level's nodes, with leaves above that level standing for themselves, so they
-    partition the tree and their weighted sum is the total."""
+    """The level's nodes, with leaves above that level (and survey items added above it)
+    standing for themselves, so they partition the tree and their weighted sum is the total."""
     if scored.results["period"].nunique() > 1:
         raise ValueError("uncertainty analysis takes one period at a time")
     codes = [n.code for n in cs if n.level == level or (n.is_leaf and n.level < level)]
     if not codes:
         raise ValueError(f"the criteria set has no level {level}")
+    items = cs.survey.items if cs.survey is not None else ()
+    codes += [i.code for i in items if i.domain is None or cs[i.domain].level < level]
     nodes = scored.nodes[scored.nodes["code"].isin(codes)]
     points = nodes.pivot(index="unit", columns="code", values="points")
     maxima = nodes.pivot(index="unit", columns="code", values="max")

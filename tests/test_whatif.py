@@ -307,3 +307,12 @@ def test_survey_items_can_be_weighed(reference):
     assert both.node_max["KS2"] == pytest.approx(3 * 20 / 17)
     with pytest.raises(ProblemsError, match="rules: mã 'KS2'"):
         whatif.apply(reference, Scenario("bad", rules={"KS2": {"type": "yesno"}}))
+
+
+@pytest.mark.parametrize("level", [1, 2, 3])
+def test_level_data_partitions_the_total_survey_included(demo, level):
+    scored = demo.score_period("2016")
+    data = sensitivity.level_data(scored, demo.criteria_for("2016"), level)
+    total = scored.results.set_index("unit").loc[data.units, "total"].to_numpy()
+    assert data.points.sum(axis=1) == pytest.approx(total)
+    assert ("KS1" in data.codes) == (level > 1)  # KS1 sits in domain 2: its own part below level 1
