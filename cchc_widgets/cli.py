@@ -308,7 +308,7 @@ def _print_refused(path: str, exc: ProblemsError) -> None:
 
 
 def cmd_survey(args: argparse.Namespace) -> int:
-    from .survey import read_responses
+    from .survey import import_responses
 
     store = _store(args)
     period = _period(store, args.period)
@@ -333,17 +333,11 @@ def cmd_survey(args: argparse.Namespace) -> int:
         return 0
     if not args.files:
         raise ProblemsError([Problem("cchc survey import", "hãy nêu ít nhất một tệp phiếu khảo sát (.csv hoặc .xlsx)")])
-    cs = store.criteria_for(period)
-    units = set(store.units(period)["id"])
     refused = 0
     for path in args.files:
         try:
-            responses = read_responses(path, cs, period, units)
-            report = (
-                None
-                if args.dry_run
-                else store.save_survey(period, responses, args.author or f"nhập từ tệp {Path(path).name}", Path(path).name)
-            )
+            author = args.author or f"nhập từ tệp {Path(path).name}"
+            responses, report = import_responses(store, path, period, author, dry_run=args.dry_run)
         except ProblemsError as exc:
             refused += 1
             _print_refused(path, exc)

@@ -20,7 +20,7 @@ from openpyxl.utils import get_column_letter
 
 from . import engine
 from .store import Store, scored_rows, with_survey
-from .survey import group_shares
+from .survey import group_shares, item_points
 
 HEADER_FILL = PatternFill("solid", fgColor="1F5F8B")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
@@ -95,7 +95,8 @@ def results_workbook(store: Store, period: str) -> bytes:
     scenarios when there are any."""
     scores = store.scores(period)
     cs = store.criteria_for(period)
-    points = store.survey_points(period)
+    responses = store.survey_responses(period)  # read once: points and the per-group shares
+    points = item_points(responses, cs)
     resolved = with_survey(scored_rows(scores), points)
     scored = engine.aggregate(resolved, cs)
     names = dict(store.units(period)[["id", "name"]].values.tolist())
@@ -105,7 +106,7 @@ def results_workbook(store: Store, period: str) -> bytes:
     _summary_sheet(book, results, cs)
     _unit_sheets(book, list(results["unit"]), cs, scores, resolved, scored, points)
     if cs.survey is not None and len(points):
-        _survey_sheet(book, cs, points, group_shares(store.survey_responses(period), cs), names)
+        _survey_sheet(book, cs, points, group_shares(responses, cs), names)
     if not store.scenarios().empty:  # what-ifs load scipy: only when there is something to compare
         from .analysis import scenario_comparisons
 

@@ -12,12 +12,16 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from .problems import Problem, ProblemsError
 from .spec import CriteriaSet
 from .tables import Row, read_table
+
+if TYPE_CHECKING:  # the store imports this module; it is only passed in here
+    from .store import SaveReport, Store
 
 COLUMNS = ("unit", "respondent", "group", "item", "answer")
 HEADERS = {
@@ -109,6 +113,17 @@ def read_responses(path: str | Path, cs: CriteriaSet, period: str, units: set[st
     if not records:
         raise ProblemsError([Problem(file, "tệp không có câu trả lời nào", where=sheet)])
     return pd.DataFrame(records, columns=list(COLUMNS))
+
+
+def import_responses(
+    store: Store, path: str | Path, period: str, author: str, dry_run: bool = False
+) -> tuple[pd.DataFrame, SaveReport | None]:
+    """A response file checked whole against the period in the store, then stored in one
+    transaction (not with `dry_run`): what `cchc survey import` and the app's upload do."""
+    responses = read_responses(path, store.criteria_for(period), period, set(store.units(period)["id"]))
+    if dry_run:
+        return responses, None
+    return responses, store.save_survey(period, responses, author=author, source=Path(path).name)
 
 
 def response_template(cs: CriteriaSet, units: pd.DataFrame, period: str, rows: int = 2000) -> bytes:

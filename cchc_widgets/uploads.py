@@ -15,7 +15,7 @@ from pathlib import Path
 from .config import data_dir
 from .problems import ProblemsError
 from .store import Store
-from .survey import read_responses
+from .survey import import_responses
 from .workbooks import import_any
 
 SUFFIXES = (".xlsx", ".csv")
@@ -42,8 +42,7 @@ def survey_upload(store: Store, name: str, data: bytes, author: str, period: str
     """Survey responses (one row per respondent × item) for `period`."""
 
     def run(path: Path) -> str:
-        responses = read_responses(path, store.criteria_for(period), period, set(store.units(period)["id"]))
-        done = store.save_survey(period, responses, author=author, source=path.name)
+        responses, done = import_responses(store, path, period, author)
         return (
             f"Đã nhập phiếu khảo sát '{path.name}' cho kỳ {period}: {done.inserted} câu trả lời mới, "
             f"{done.updated} sửa, {done.unchanged} không đổi ({responses['unit'].nunique()} đơn vị)."
