@@ -38,7 +38,7 @@ def period_view(store: Store, period: str, resolved: pd.DataFrame | None = None)
     """Everything a report needs about a period (`resolved`: the period's stored scores, if read already)."""
     cs = store.criteria_for(period)
     periods = store.periods().set_index("id")
-    names = dict(store.units(period)[["id", "name"]].values.tolist())
+    names = store.unit_names(period)
     resolved = store.resolved(period) if resolved is None else resolved
     scored = engine.aggregate(resolved, cs)
     results = scored.results.drop(columns="period").sort_values(["rank", "unit"]).reset_index(drop=True)

@@ -151,7 +151,7 @@ def cmd_ranking(args: argparse.Namespace) -> int:
     store = _store(args)
     period = _period(store, args.period)
     cs = store.criteria_for(period)
-    names = dict(zip(*store.units(period)[["id", "name"]].T.values, strict=True))
+    names = store.unit_names(period)
     table = _result_table(store.score_period(period), cs.top_codes, names)
     _write(table, out, title=f"Xếp hạng chỉ số CCHC — kỳ {period} ({cs.name})")
     return 0

@@ -99,7 +99,7 @@ def results_workbook(store: Store, period: str) -> bytes:
     points = item_points(responses, cs)
     resolved = with_survey(scored_rows(scores), points)
     scored = engine.aggregate(resolved, cs)
-    names = dict(store.units(period)[["id", "name"]].values.tolist())
+    names = store.unit_names(period)
     results = scored.results.sort_values(["rank", "unit"]).reset_index(drop=True)
     results["name"] = results["unit"].map(names)
     book = Workbook(write_only=True)
@@ -130,13 +130,13 @@ def _unit_sheets(
     points, notes and reasons, then the survey items. Lookups are dicts built once: a
     pandas lookup per cell would cost more than writing the cell."""
 
-    def by_unit_code(nodes: pd.DataFrame, column: str) -> dict[tuple[str, str], float]:
-        return dict(zip(zip(nodes["unit"], nodes["code"], strict=True), nodes[column].tolist(), strict=True))
+    def by_unit_code(frame: pd.DataFrame, column: str) -> dict[tuple[str, str], Any]:
+        return dict(zip(zip(frame["unit"], frame["code"], strict=True), frame[column].tolist(), strict=True))
 
     own = by_unit_code(engine.aggregate(resolved[resolved["stage"] == "self"], cs).nodes, "points")
     surveyed = resolved[resolved["stage"] == engine.SURVEY]
     survey_points = by_unit_code(engine.aggregate(surveyed, cs).nodes, "points") if len(surveyed) else {}
-    respondents = dict(zip(zip(points["unit"], points["code"], strict=True), points["respondents"].tolist(), strict=True))
+    respondents = by_unit_code(points, "respondents")
     appraised_units = set(resolved.loc[resolved["stage"] == "appraisal", "unit"])
     final_points, final_max = by_unit_code(scored.nodes, "points"), by_unit_code(scored.nodes, "max")
     stored = scores[["unit", "code", "stage", "value", "points", "na", "note"]]  # no timestamps: slow to iterate

@@ -285,6 +285,11 @@ class Store:
         with self.engine.connect() as conn:
             return pd.DataFrame(conn.execute(query).mappings().all(), columns=["id", "name", "kind"])
 
+    def unit_names(self, period: str) -> dict[str, str]:
+        """Unit id → name for the units of a period: how every table and sheet labels a unit."""
+        frame = self.units(period)
+        return dict(zip(frame["id"], frame["name"], strict=True))
+
     # ------------------------------------------------------------ scores
 
     def scores(self, period: str | None = None, unit: str | None = None, stage: str | None = None) -> pd.DataFrame:

@@ -30,7 +30,7 @@ class WhatIfSession:
         self.resolved = store.resolved(self.period)
         self.base = engine.aggregate(self.resolved, self.cs)
         self.base_max = whatif.apply(self.cs, whatif.Scenario("")).node_max  # a domain's max includes its survey items
-        self.names = dict(store.units(self.period)[["id", "name"]].values.tolist())
+        self.names = store.unit_names(self.period)
         self.weights: dict[str, float] = {}
         self.rules: dict[str, Any] = {}
         self.scenario_name = ""
