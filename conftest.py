@@ -10,8 +10,8 @@ import pytest
 def pytest_configure(config: pytest.Config) -> None:
     """Notebooks (nbval, smoke runs) read `CCHC_DB`: point it at a fresh demo store, never at a
     person's own data."""
-    from cchc_widgets.demo import load_demo
-    from cchc_widgets.store import Store
+    from cchc_widgets.services.demo import load_demo
+    from cchc_widgets.store.database import Store
 
     folder = Path(tempfile.mkdtemp(prefix="cchc-tests-"))
     url = f"sqlite:///{folder / 'demo.sqlite'}"

@@ -13,9 +13,9 @@ import time
 import numpy as np
 import pandas as pd
 
-from cchc_widgets import engine
+from cchc_widgets.core import engine
+from cchc_widgets.core.criteria import CriteriaSet, load_criteria
 from cchc_widgets.resources import REFERENCE_CRITERIA, resource
-from cchc_widgets.spec import CriteriaSet, load_criteria
 
 
 def synthetic(cs: CriteriaSet, n_units: int, seed: int = 7) -> pd.DataFrame:

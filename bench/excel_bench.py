@@ -19,12 +19,12 @@ import time
 
 import pandas as pd
 
-from cchc_widgets.demo import generate, generate_survey
-from cchc_widgets.excel import results_workbook
+from cchc_widgets.core.criteria import load_criteria
+from cchc_widgets.core.whatif import Scenario
+from cchc_widgets.report.results_workbook import results_workbook
 from cchc_widgets.resources import REFERENCE_CRITERIA, REPO_DIR, resource
-from cchc_widgets.spec import load_criteria
-from cchc_widgets.store import Store
-from cchc_widgets.whatif import Scenario
+from cchc_widgets.services.demo import generate, generate_survey
+from cchc_widgets.store.database import Store
 
 WORK = REPO_DIR / "exports" / "bench"
 

@@ -16,10 +16,10 @@ import time
 import pandas as pd
 from openpyxl import load_workbook
 
-from cchc_widgets import workbooks
+from cchc_widgets.core.criteria import load_criteria
+from cchc_widgets.files import templates as workbooks
 from cchc_widgets.resources import REFERENCE_CRITERIA, REPO_DIR, resource
-from cchc_widgets.spec import load_criteria
-from cchc_widgets.store import Store
+from cchc_widgets.store.database import Store
 
 WORK = REPO_DIR / "exports" / "bench"
 

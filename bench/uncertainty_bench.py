@@ -18,9 +18,9 @@ import time
 import numpy as np
 import pandas as pd
 
-from cchc_widgets import engine, sensitivity, whatif
+from cchc_widgets.core import engine, sensitivity, whatif
+from cchc_widgets.core.criteria import load_criteria
 from cchc_widgets.resources import REPO_DIR
-from cchc_widgets.spec import load_criteria
 
 PUBLISHED = REPO_DIR / "tests" / "data" / "published" / "papi_2019_provinces.csv"
 

@@ -26,11 +26,11 @@ from pathlib import Path
 import nbformat
 from playwright.sync_api import sync_playwright
 
-from cchc_widgets import chromium
-from cchc_widgets.app import voila_command
-from cchc_widgets.demo import load_demo
+from cchc_widgets.app.voila import voila_command
+from cchc_widgets.report import chromium
 from cchc_widgets.resources import REPO_DIR, resource
-from cchc_widgets.store import Store
+from cchc_widgets.services.demo import load_demo
+from cchc_widgets.store.database import Store
 
 WORK = REPO_DIR / "exports" / "bench"
 MINIMAL = """import ipywidgets as w

@@ -1,6 +1,6 @@
 """cchc — score, rank and stress-test a provincial administrative-reform (PAR) index."""
 
-from .problems import Problem, ProblemsError
-from .spec import CriteriaSet, load_criteria
+from cchc_widgets.core.criteria import CriteriaSet, load_criteria
+from cchc_widgets.core.errors import Problem, ProblemsError
 
 __all__ = ["CriteriaSet", "Problem", "ProblemsError", "load_criteria"]

@@ -35,7 +35,7 @@ def write_published_wide(year: int, path: Path, keep=lambda code: True) -> Path:
 
 @pytest.fixture
 def store(tmp_path):
-    from cchc_widgets.store import Store
+    from cchc_widgets.store.database import Store
 
     s = Store(f"sqlite:///{tmp_path / 'test.sqlite'}")
     yield s
@@ -47,8 +47,8 @@ def demo_template(tmp_path_factory):
     """A store file with the demo loaded once; tests get a copy (loading takes seconds)."""
     import sqlalchemy as sa
 
-    from cchc_widgets.demo import load_demo
-    from cchc_widgets.store import Store
+    from cchc_widgets.services.demo import load_demo
+    from cchc_widgets.store.database import Store
 
     path = tmp_path_factory.mktemp("template") / "demo.sqlite"
     s = Store(f"sqlite:///{path}")
@@ -64,7 +64,7 @@ def demo(demo_template, tmp_path):
     """A real SQLite store holding the demo, evidence kept under tmp_path."""
     import shutil
 
-    from cchc_widgets.store import Store
+    from cchc_widgets.store.database import Store
 
     path = tmp_path / "demo.sqlite"
     shutil.copy(demo_template, path)
@@ -75,6 +75,6 @@ def demo(demo_template, tmp_path):
 
 @pytest.fixture(scope="session")
 def reference():
-    from cchc_widgets.spec import load_criteria
+    from cchc_widgets.core.criteria import load_criteria
 
     return load_criteria(REFERENCE)

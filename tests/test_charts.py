@@ -6,8 +6,8 @@ import pytest
 from matplotlib.collections import LineCollection, PathCollection
 from matplotlib.figure import Figure
 
-from cchc_widgets import charts
-from cchc_widgets.spec import ClassBand
+from cchc_widgets.core.criteria import ClassBand
+from cchc_widgets.report import charts
 
 DOMAINS = {"1": "Chỉ đạo, điều hành", "2": "Thủ tục hành chính"}
 CLASSES = (ClassBand("Tốt", 80), ClassBand("Khá", 50))

@@ -4,7 +4,7 @@ import sys
 import pandas as pd
 import pytest
 
-from cchc_widgets.cli import main
+from cchc_widgets.cli.main import main
 
 from .conftest import REFERENCE
 from .test_engine import SMALL
@@ -166,6 +166,6 @@ def test_console_script_runs(tmp_path):
     import yaml
 
     flat.write_text(yaml.safe_dump(SMALL, allow_unicode=True), encoding="utf-8")
-    done = subprocess.run([sys.executable, "-m", "cchc_widgets.cli", "validate", str(flat)], capture_output=True, text=True)
+    done = subprocess.run([sys.executable, "-m", "cchc_widgets.cli.main", "validate", str(flat)], capture_output=True, text=True)
     assert done.returncode == 0
     assert "hợp lệ" in done.stdout

@@ -1,7 +1,7 @@
 import pandas as pd
 
-from cchc_widgets import engine
-from cchc_widgets.demo import demo_scores, demo_survey, demo_units, generate, generate_survey, load_demo
+from cchc_widgets.core import engine
+from cchc_widgets.services.demo import demo_scores, demo_survey, demo_units, generate, generate_survey, load_demo
 
 
 def test_committed_demo_is_the_seeded_generator_output(reference):

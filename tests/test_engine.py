@@ -4,9 +4,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cchc_widgets import engine
-from cchc_widgets.problems import ProblemsError
-from cchc_widgets.spec import load_dict
+from cchc_widgets.core import engine
+from cchc_widgets.core.criteria import load_dict
+from cchc_widgets.core.errors import ProblemsError
 
 SMALL = {
     "id": "small",

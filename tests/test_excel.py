@@ -2,8 +2,8 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from cchc_widgets.cli import main
-from cchc_widgets.whatif import Scenario
+from cchc_widgets.cli.main import main
+from cchc_widgets.core.whatif import Scenario
 
 
 def test_results_workbook_read_back(demo, tmp_path, capsys):
@@ -57,7 +57,7 @@ def test_results_workbook_opens_in_libreoffice(demo, tmp_path):
     import shutil
     import subprocess
 
-    from cchc_widgets.excel import results_workbook
+    from cchc_widgets.report.results_workbook import results_workbook
 
     office = shutil.which("libreoffice")
     assert office, "this test needs libreoffice-calc-nogui (make test installs it)"

@@ -6,10 +6,10 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 
-from cchc_widgets import engine
-from cchc_widgets.cli import main
-from cchc_widgets.scores_io import read_scores
-from cchc_widgets.spec import load_criteria
+from cchc_widgets.cli.main import main
+from cchc_widgets.core import engine
+from cchc_widgets.core.criteria import load_criteria
+from cchc_widgets.files.score_tables import read_scores
 
 from .conftest import EXAMPLES, PUBLISHED_HEADERS, published_rows, write_published_wide
 

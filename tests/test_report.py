@@ -4,8 +4,9 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from cchc_widgets import analysis, report
-from cchc_widgets.cli import main
+from cchc_widgets.cli.main import main
+from cchc_widgets.report import analysis
+from cchc_widgets.report import annual as report
 
 from .conftest import REPO
 
@@ -78,7 +79,7 @@ def test_cchc_report_html_and_pdf(demo, tmp_path, capsys):
 
 
 def test_report_shows_saved_scenarios(demo, tmp_path):
-    from cchc_widgets.whatif import Scenario
+    from cchc_widgets.core.whatif import Scenario
 
     demo.save_scenario(Scenario("TTHC nặng hơn", "tăng lĩnh vực 3", weights={"3": 2.0}))
     demo.save_scenario(Scenario("Bộ khác", weights={"Z9": 2.0}))  # another criteria set's codes: left out

@@ -1,6 +1,6 @@
 import pytest
 
-from cchc_widgets.rules import (
+from cchc_widgets.core.rules import (
     NA,
     RuleInputError,
     parse_number,

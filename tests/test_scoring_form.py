@@ -2,7 +2,7 @@
 
 import pytest
 
-from cchc_widgets.widgets import ScoringForm
+from cchc_widgets.app.widgets import ScoringForm
 
 
 @pytest.fixture
@@ -131,7 +131,7 @@ def template_bytes(form, value_of):
 
     from openpyxl import load_workbook
 
-    from cchc_widgets import workbooks
+    from cchc_widgets.files import templates as workbooks
 
     msg(form, type="template")
     book = load_workbook(io.BytesIO(bytes(form.sent[-1][1][0])))
@@ -144,7 +144,7 @@ def template_bytes(form, value_of):
 
 
 def test_upload_filled_template_stores_it_and_redraws(form, demo):
-    from cchc_widgets.config import data_dir
+    from cchc_widgets.store.config import data_dir
 
     data = template_bytes(form, {"1.1.2": "Không"})
     msg(form, type="import_scores", name="phieu.xlsx", author="Lan", buffers=[data])

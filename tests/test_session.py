@@ -1,10 +1,10 @@
 import pandas as pd
 import pytest
 
-from cchc_widgets import engine
-from cchc_widgets.evidence import MAX_BYTES
-from cchc_widgets.problems import ProblemsError
-from cchc_widgets.session import FieldError, ScoringSession
+from cchc_widgets.app.scoring_session import FieldError, ScoringSession
+from cchc_widgets.core import engine
+from cchc_widgets.core.errors import ProblemsError
+from cchc_widgets.files.evidence import MAX_BYTES
 
 PDF = b"%PDF-1.4 test evidence"
 

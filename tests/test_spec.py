@@ -5,9 +5,9 @@ import pytest
 import yaml
 from openpyxl import Workbook
 
-from cchc_widgets.problems import ProblemsError
-from cchc_widgets.rules import PercentRule
-from cchc_widgets.spec import check_criteria, load_criteria, load_dict, parse_rule_text
+from cchc_widgets.core.criteria import check_criteria, load_criteria, load_dict, parse_rule_text
+from cchc_widgets.core.errors import ProblemsError
+from cchc_widgets.core.rules import PercentRule
 
 from .conftest import REFERENCE
 

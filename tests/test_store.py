@@ -3,9 +3,9 @@ import sqlite3
 import pandas as pd
 import pytest
 
-from cchc_widgets.problems import ProblemsError
-from cchc_widgets.spec import load_dict
-from cchc_widgets.store import ConflictError, Store
+from cchc_widgets.core.criteria import load_dict
+from cchc_widgets.core.errors import ProblemsError
+from cchc_widgets.store.database import ConflictError, Store
 
 from .test_engine import SMALL
 

@@ -6,12 +6,12 @@ import pandas as pd
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from cchc_widgets import engine
-from cchc_widgets.cli import main
-from cchc_widgets.problems import ProblemsError
-from cchc_widgets.spec import load_dict
-from cchc_widgets.store import with_survey
-from cchc_widgets.survey import item_points, read_responses
+from cchc_widgets.cli.main import main
+from cchc_widgets.core import engine
+from cchc_widgets.core.criteria import load_dict
+from cchc_widgets.core.errors import ProblemsError
+from cchc_widgets.core.survey import item_points, read_responses
+from cchc_widgets.store.database import with_survey
 
 SMALL = {
     "id": "nho",

@@ -4,11 +4,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cchc_widgets import engine, sensitivity, whatif
-from cchc_widgets.cli import main
-from cchc_widgets.problems import ProblemsError
-from cchc_widgets.spec import load_dict
-from cchc_widgets.whatif import Scenario
+from cchc_widgets.cli.main import main
+from cchc_widgets.core import engine, sensitivity, whatif
+from cchc_widgets.core.criteria import load_dict
+from cchc_widgets.core.errors import ProblemsError
+from cchc_widgets.core.whatif import Scenario
 
 from .conftest import REFERENCE, REPO
 
@@ -127,7 +127,7 @@ def test_scenario_file_errors(tmp_path):
 
 @pytest.fixture(scope="module")
 def demo_2016(demo_template):
-    from cchc_widgets.store import Store
+    from cchc_widgets.store.database import Store
 
     s = Store(f"sqlite:///{demo_template}")
     scored, cs = s.score_period("2016"), s.criteria_for("2016")

@@ -3,7 +3,7 @@
 import pytest
 import yaml
 
-from cchc_widgets.widgets import WhatIfApp
+from cchc_widgets.app.widgets import WhatIfApp
 
 
 @pytest.fixture
@@ -32,7 +32,7 @@ def test_baseline_has_no_moves(app):
 
 
 def test_weights_move_ranks_like_the_engine(app, demo):
-    from cchc_widgets import whatif
+    from cchc_widgets.core import whatif
 
     msg(app, type="weights", weights={"3": 2.0, "6": 0.5})
     cs = demo.criteria_for("2016")

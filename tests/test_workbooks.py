@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from cchc_widgets import workbooks
-from cchc_widgets.cli import main
-from cchc_widgets.problems import ProblemsError
+from cchc_widgets.cli.main import main
+from cchc_widgets.core.errors import ProblemsError
+from cchc_widgets.files import templates as workbooks
 
 UNIT = "so-y-te"
 

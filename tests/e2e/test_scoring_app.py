@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from cchc_widgets import engine
-from cchc_widgets.store import Store
+from cchc_widgets.core import engine
+from cchc_widgets.store.database import Store
 
 pytestmark = pytest.mark.e2e
 
@@ -186,7 +186,7 @@ def test_template_downloads_fills_and_imports_back(page, server, tmp_path):
 
     from openpyxl import load_workbook
 
-    from cchc_widgets import workbooks
+    from cchc_widgets.files import templates as workbooks
 
     open_form(page, server, unit="so-y-te")
     with page.expect_download() as info:
@@ -230,7 +230,7 @@ def test_upload_filled_template_and_survey_in_the_browser(page, server, tmp_path
 
     from openpyxl import load_workbook
 
-    from cchc_widgets import workbooks
+    from cchc_widgets.files import templates as workbooks
 
     open_form(page, server, unit="so-tai-chinh", author="Chuyên viên Sở Tài chính")
     with page.expect_download() as info:

@@ -12,11 +12,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .config import data_dir
-from .problems import ProblemsError
-from .store import Store
-from .survey import import_responses
-from .workbooks import import_any
+from cchc_widgets.core.errors import ProblemsError
+from cchc_widgets.core.survey import import_responses
+from cchc_widgets.files.templates import import_any
+from cchc_widgets.store.config import data_dir
+from cchc_widgets.store.database import Store
 
 SUFFIXES = (".xlsx", ".csv")
 

@@ -2,7 +2,7 @@
 
 The unit names are the real public names of the province's departments and agencies; every
 score is invented. The files in `data/` are this module's output (`python -m
-cchc_widgets.demo --write`), and a test regenerates them to prove it.
+cchc_widgets.services.demo --write`), and a test regenerates them to prove it.
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ import math
 import numpy as np
 import pandas as pd
 
-from .resources import REFERENCE_CRITERIA, REPO_DIR, resource
-from .rules import CountRule, LevelsRule, ManualRule, PercentRule, Rule, YesNoRule
-from .spec import CriteriaSet, load_criteria
-from .store import Store
+from cchc_widgets.core.criteria import CriteriaSet, load_criteria
+from cchc_widgets.core.rules import CountRule, LevelsRule, ManualRule, PercentRule, Rule, YesNoRule
+from cchc_widgets.resources import REFERENCE_CRITERIA, REPO_DIR, resource
+from cchc_widgets.store.database import Store
 
 SEED = 2016
 PERIODS = {"2016": "Năm 2016", "2017": "Năm 2017"}

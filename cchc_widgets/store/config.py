@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .resources import REPO_DIR
+from cchc_widgets.resources import REPO_DIR
 
 
 def data_dir() -> Path:

@@ -14,9 +14,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .problems import Problem, ProblemsError
-from .rules import NA, RuleInputError, is_blank, score_declared
-from .spec import ClassBand, CriteriaSet
+from cchc_widgets.core.criteria import ClassBand, CriteriaSet
+from cchc_widgets.core.errors import Problem, ProblemsError
+from cchc_widgets.core.rules import NA, RuleInputError, is_blank, score_declared
 
 STAGES = ("self", "appraisal")
 SURVEY = "survey"  # the stage of survey points in a resolved frame (code = a survey item's code)

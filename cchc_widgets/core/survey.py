@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from .problems import Problem, ProblemsError
-from .spec import CriteriaSet
-from .tables import Row, read_table
+from cchc_widgets.core.criteria import CriteriaSet
+from cchc_widgets.core.errors import Problem, ProblemsError
+from cchc_widgets.core.tables import Row, read_table
 
 if TYPE_CHECKING:  # the store imports this module; it is only passed in here
-    from .store import SaveReport, Store
+    from cchc_widgets.store.database import SaveReport, Store
 
 COLUMNS = ("unit", "respondent", "group", "item", "answer")
 HEADERS = {

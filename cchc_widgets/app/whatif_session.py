@@ -11,9 +11,9 @@ from typing import Any
 
 import numpy as np
 
-from . import engine, sensitivity, whatif
-from .problems import Problem, ProblemsError
-from .store import Store
+from cchc_widgets.core import engine, sensitivity, whatif
+from cchc_widgets.core.errors import Problem, ProblemsError
+from cchc_widgets.store.database import Store
 
 LIVE_SAMPLES = 4000  # uncertainty samples per slider move: ~10 ms for 19 units
 

@@ -13,10 +13,10 @@ from typing import Any
 import anywidget
 import traitlets
 
-from ..excel import results_download
-from ..problems import ProblemsError
-from ..store import Store
-from ..whatif_session import WhatIfSession
+from cchc_widgets.app.whatif_session import WhatIfSession
+from cchc_widgets.core.errors import ProblemsError
+from cchc_widgets.report.results_workbook import results_download
+from cchc_widgets.store.database import Store
 
 HERE = Path(__file__).resolve().parent
 

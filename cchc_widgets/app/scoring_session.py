@@ -14,12 +14,12 @@ from typing import Any
 
 import pandas as pd
 
-from . import engine
-from .evidence import LIMITS_TEXT, MAX_BYTES, EvidenceError
-from .problems import Problem, ProblemsError
-from .rules import NA, RuleInputError, fmt_number, is_blank, is_na, score_declared
-from .spec import CriteriaSet, Node
-from .store import ConflictError, Store, scored_rows, with_survey
+from cchc_widgets.core import engine
+from cchc_widgets.core.criteria import CriteriaSet, Node
+from cchc_widgets.core.errors import Problem, ProblemsError
+from cchc_widgets.core.rules import NA, RuleInputError, fmt_number, is_blank, is_na, score_declared
+from cchc_widgets.files.evidence import LIMITS_TEXT, MAX_BYTES, EvidenceError
+from cchc_widgets.store.database import ConflictError, Store, scored_rows, with_survey
 
 STAGE_LABELS = {"self": "Tự đánh giá", "appraisal": "Thẩm định"}
 

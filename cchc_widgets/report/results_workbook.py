@@ -18,9 +18,9 @@ from openpyxl.cell import Cell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from . import engine
-from .store import Store, scored_rows, with_survey
-from .survey import group_shares, item_points
+from cchc_widgets.core import engine
+from cchc_widgets.core.survey import group_shares, item_points
+from cchc_widgets.store.database import Store, scored_rows, with_survey
 
 HEADER_FILL = PatternFill("solid", fgColor="1F5F8B")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
@@ -108,7 +108,7 @@ def results_workbook(store: Store, period: str) -> bytes:
     if cs.survey is not None and len(points):
         _survey_sheet(book, cs, points, group_shares(responses, cs), names)
     if not store.scenarios().empty:  # what-ifs load scipy: only when there is something to compare
-        from .analysis import scenario_comparisons
+        from cchc_widgets.report.analysis import scenario_comparisons
 
         _scenario_sheet(book, scenario_comparisons(store, period, limit=50, resolved=resolved))
 
@@ -304,6 +304,6 @@ def results_download(store: Store, period: str) -> tuple[dict[str, str], list[by
 
 
 def _shown(value: Any) -> str | None:
-    from .session import show_value
+    from cchc_widgets.app.scoring_session import show_value
 
     return show_value(value) or None

@@ -21,12 +21,12 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from . import engine
-from .problems import Problem, ProblemsError
-from .rules import fmt_number, is_blank
-from .session import show_value
-from .spec import CriteriaSet
-from .store import Store
+from cchc_widgets.app.scoring_session import show_value
+from cchc_widgets.core import engine
+from cchc_widgets.core.criteria import CriteriaSet
+from cchc_widgets.core.errors import Problem, ProblemsError
+from cchc_widgets.core.rules import fmt_number, is_blank
+from cchc_widgets.store.database import Store
 
 SHEET = "Tự đánh giá"
 META = "_cchc"
@@ -381,7 +381,7 @@ def import_table(
     store: Store, path: str | Path, period: str | None, stage: str | None = None, author: str | None = None, dry_run: bool = False
 ) -> Imported:
     """A plain long or wide table (as `cchc score` reads), for units enrolled in one period."""
-    from .scores_io import read_scores
+    from cchc_widgets.files.score_tables import read_scores
 
     path = Path(path)
     file = path.name

@@ -10,11 +10,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from . import engine, whatif
-from .problems import ProblemsError
-from .rules import fmt_number
-from .spec import CriteriaSet
-from .store import Store
+from cchc_widgets.core import engine, whatif
+from cchc_widgets.core.criteria import CriteriaSet
+from cchc_widgets.core.errors import ProblemsError
+from cchc_widgets.core.rules import fmt_number
+from cchc_widgets.store.database import Store
 
 
 @dataclass(frozen=True)

@@ -17,14 +17,14 @@ from urllib.parse import parse_qs
 import anywidget
 import traitlets
 
-from ..evidence import EvidenceError
-from ..excel import XLSX_MIME, results_download
-from ..problems import ProblemsError
-from ..session import STAGE_LABELS, FieldError, ScoringSession
-from ..store import Store
-from ..survey import response_template
-from ..uploads import scores_upload, survey_upload
-from ..workbooks import template
+from cchc_widgets.app.scoring_session import STAGE_LABELS, FieldError, ScoringSession
+from cchc_widgets.core.errors import ProblemsError
+from cchc_widgets.core.survey import response_template
+from cchc_widgets.files.evidence import EvidenceError
+from cchc_widgets.files.templates import template
+from cchc_widgets.report.results_workbook import XLSX_MIME, results_download
+from cchc_widgets.services.uploads import scores_upload, survey_upload
+from cchc_widgets.store.database import Store
 
 HERE = Path(__file__).resolve().parent
 UPLOADS = {"import_scores": scores_upload, "import_survey": survey_upload}

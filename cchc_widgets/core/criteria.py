@@ -20,10 +20,10 @@ from typing import Any
 import jsonschema
 import yaml
 
-from .problems import Problem, ProblemsError
-from .resources import SCHEMA_PATH, resource
-from .rules import FREE_POINTS, Rule, fmt_number, rule_from_dict
-from .tables import read_table
+from cchc_widgets.core.errors import Problem, ProblemsError
+from cchc_widgets.core.rules import FREE_POINTS, Rule, fmt_number, rule_from_dict
+from cchc_widgets.core.tables import read_table
+from cchc_widgets.resources import SCHEMA_PATH, resource
 
 DEFAULT_SURVEY_ANSWERS = {"A": 100.0, "B": 60.0, "C": 20.0, "D": 0.0}
 

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from .spec import ClassBand
+from cchc_widgets.core.criteria import ClassBand
 
 FONT = "DejaVu Sans"
 DOMAIN_COLORS = ["#1f5f8b", "#4f9bd1", "#2e8b57", "#8fc97a", "#c9a227", "#e07b39", "#b8474a", "#7d5ba6", "#5c6b73", "#9aa5ab"]

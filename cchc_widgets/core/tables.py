@@ -15,7 +15,7 @@ from typing import Any
 
 from openpyxl.utils import get_column_letter
 
-from .problems import Problem, ProblemsError
+from cchc_widgets.core.errors import Problem, ProblemsError
 
 MAX_TABLE_BYTES = 20 * 1024 * 1024
 

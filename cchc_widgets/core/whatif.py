@@ -18,10 +18,10 @@ import pandas as pd
 import yaml
 from scipy import stats
 
-from . import engine
-from .problems import Problem, ProblemsError
-from .rules import NA, RuleInputError, fmt_number, is_blank, rule_from_dict, score_declared
-from .spec import CriteriaSet, rule_schema_problems
+from cchc_widgets.core import engine
+from cchc_widgets.core.criteria import CriteriaSet, rule_schema_problems
+from cchc_widgets.core.errors import Problem, ProblemsError
+from cchc_widgets.core.rules import NA, RuleInputError, fmt_number, is_blank, rule_from_dict, score_declared
 
 
 @dataclass(frozen=True)

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import engine
-from .problems import Problem, ProblemsError
-from .scores_io import read_scores
-from .spec import check_criteria, load_criteria
+from cchc_widgets.core import engine
+from cchc_widgets.core.criteria import check_criteria, load_criteria
+from cchc_widgets.core.errors import Problem, ProblemsError
+from cchc_widgets.files.score_tables import read_scores
 
 OUT_FORMATS = (".csv", ".xlsx")
 EXIT_MISMATCH = 3
@@ -105,7 +105,7 @@ def cmd_score(args: argparse.Namespace) -> int:
 
 
 def _store(args: argparse.Namespace):  # noqa: ANN202 - imported lazily: scoring files needs no database
-    from .store import Store
+    from cchc_widgets.store.database import Store
 
     return Store(getattr(args, "db", None))
 
@@ -122,7 +122,7 @@ def _period(store, wanted: str | None) -> str:  # noqa: ANN001
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from .demo import load_demo
+    from cchc_widgets.services.demo import load_demo
 
     store = _store(args)
     written = load_demo(store)
@@ -179,7 +179,7 @@ def _scored_file(args: argparse.Namespace):  # noqa: ANN202 - (criteria set, res
 
 
 def cmd_whatif(args: argparse.Namespace) -> int:
-    from . import whatif
+    from cchc_widgets.core import whatif
 
     out = _out_path(args.out)
     cs, resolved = _scored_file(args)
@@ -197,7 +197,7 @@ def cmd_whatif(args: argparse.Namespace) -> int:
 
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
-    from .sensitivity import uncertainty
+    from cchc_widgets.core.sensitivity import uncertainty
 
     if args.samples < 1:
         raise ProblemsError([Problem("--samples", "số mẫu phải từ 1 trở lên")])
@@ -225,7 +225,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
 
 
 def cmd_scenarios(args: argparse.Namespace) -> int:
-    from . import whatif
+    from cchc_widgets.core import whatif
 
     store = _store(args)
     if args.action == "list":
@@ -262,7 +262,7 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from .excel import results_workbook
+    from cchc_widgets.report.results_workbook import results_workbook
 
     out = _out_path(args.out, (".xlsx",))
     store = _store(args)
@@ -273,7 +273,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_template(args: argparse.Namespace) -> int:
-    from .workbooks import template
+    from cchc_widgets.files.templates import template
 
     out = _out_path(args.out, (".xlsx",))
     store = _store(args)
@@ -284,7 +284,7 @@ def cmd_template(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from .workbooks import import_any
+    from cchc_widgets.files.templates import import_any
 
     store = _store(args)
     refused = 0
@@ -308,12 +308,12 @@ def _print_refused(path: str, exc: ProblemsError) -> None:
 
 
 def cmd_survey(args: argparse.Namespace) -> int:
-    from .survey import import_responses
+    from cchc_widgets.core.survey import import_responses
 
     store = _store(args)
     period = _period(store, args.period)
     if args.action == "template":
-        from .survey import response_template
+        from cchc_widgets.core.survey import response_template
 
         out = _out_path(args.out, (".xlsx",))
         if out is None:
@@ -351,7 +351,7 @@ def cmd_survey(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from .report import render
+    from cchc_widgets.report.annual import render
 
     out = _out_path(args.out, (".html", ".pdf"))
     store = _store(args)
@@ -362,8 +362,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from .app import SCORING_NOTEBOOK, WHATIF_NOTEBOOK, voila_command
-    from .demo import load_demo
+    from cchc_widgets.app.voila import SCORING_NOTEBOOK, WHATIF_NOTEBOOK, voila_command
+    from cchc_widgets.services.demo import load_demo
 
     if not 1 <= args.port <= 65535:
         raise ProblemsError([Problem("--port", f"cổng phải từ 1 đến 65535; đã nhập {args.port}")])

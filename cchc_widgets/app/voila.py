@@ -11,9 +11,9 @@ import os
 import sys
 from pathlib import Path
 
-from .resources import resource
-from .store import Store
-from .widgets import ScoringForm, WhatIfApp
+from cchc_widgets.app.widgets import ScoringForm, WhatIfApp
+from cchc_widgets.resources import resource
+from cchc_widgets.store.database import Store
 
 NOTEBOOKS = "notebooks"
 SCORING_NOTEBOOK = "scoring.ipynb"

@@ -21,13 +21,13 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from . import engine as eng
-from . import evidence as ev
-from . import survey
-from .config import data_dir, database_url
-from .problems import Problem, ProblemsError
-from .rules import NA, is_blank
-from .spec import CriteriaSet, load_dict
+from cchc_widgets.core import engine as eng
+from cchc_widgets.core import survey
+from cchc_widgets.core.criteria import CriteriaSet, load_dict
+from cchc_widgets.core.errors import Problem, ProblemsError
+from cchc_widgets.core.rules import NA, is_blank
+from cchc_widgets.files import evidence as ev
+from cchc_widgets.store.config import data_dir, database_url
 
 metadata = sa.MetaData()
 
@@ -600,7 +600,7 @@ class Store:
         return pd.DataFrame(rows, columns=["name", "description", "author", "updated_at"])
 
     def scenario(self, name: str) -> Any:
-        from .whatif import scenario_from_dict
+        from cchc_widgets.core.whatif import scenario_from_dict
 
         with self.engine.connect() as conn:
             document = conn.execute(sa.select(scenarios.c.document).where(scenarios.c.name == name)).scalar()

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import chromium
-from .analysis import PeriodView, movers
-from .problems import Problem, ProblemsError
-from .resources import resource
+from cchc_widgets.core.errors import Problem, ProblemsError
+from cchc_widgets.report import chromium
+from cchc_widgets.report.analysis import PeriodView, movers
+from cchc_widgets.resources import resource
 
 REPORT_NOTEBOOK = "notebooks/report.ipynb"
 
@@ -150,8 +150,8 @@ def refresh_committed(notebooks: tuple[str, ...] = ("notebooks/report.ipynb", "n
     import nbformat
     from nbclient import NotebookClient
 
-    from .demo import load_demo
-    from .store import Store
+    from cchc_widgets.services.demo import load_demo
+    from cchc_widgets.store.database import Store
 
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{tmp}/demo.sqlite"

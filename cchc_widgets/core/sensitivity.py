@@ -17,8 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .engine import Scored
-from .spec import CriteriaSet
+from cchc_widgets.core.criteria import CriteriaSet
+from cchc_widgets.core.engine import Scored
 
 METHODS = ("uniform", "dirichlet")
 

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from .engine import TOTAL, resolve
-from .problems import Problem, ProblemsError
-from .rules import RuleInputError, is_na, parse_number
-from .spec import CriteriaSet
-from .tables import Row, read_table
+from cchc_widgets.core.criteria import CriteriaSet
+from cchc_widgets.core.engine import TOTAL, resolve
+from cchc_widgets.core.errors import Problem, ProblemsError
+from cchc_widgets.core.rules import RuleInputError, is_na, parse_number
+from cchc_widgets.core.tables import Row, read_table
 
 LONG_OPTIONAL = ("period", "stage", "points", "value", "na", "note")
 WIDE_META = ("unit", "period", "stage", "name", "unit_name")
