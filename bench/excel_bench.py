@@ -24,6 +24,8 @@ from cchc_widgets.core.whatif import Scenario
 from cchc_widgets.report.results_workbook import results_workbook
 from cchc_widgets.resources import REFERENCE_CRITERIA, REPO_DIR, resource
 from cchc_widgets.services.demo import generate, generate_survey
+from cchc_widgets.services.results import score_period
+from cchc_widgets.services.writes import Scope, Writer
 from cchc_widgets.store.database import Store
 
 WORK = REPO_DIR / "exports" / "bench"
@@ -42,10 +44,11 @@ def main() -> None:
     store.add_period("2016", "Năm 2016", cs)
     store.add_units(pd.DataFrame({"id": units, "name": [f"Đơn vị số {i}" for i in range(args.units)]}), period="2016")
     scores = generate(cs, units)
-    store.save_scores("2016", scores[scores["period"] == "2016"].drop(columns="period"), author="bench")
+    writer = Writer(store)
+    writer.save_scores(Scope("2016"), scores[scores["period"] == "2016"].drop(columns="period"), "bench", "bench")
     responses = generate_survey(cs, units)
-    store.save_survey("2016", responses.drop(columns="period"), author="bench")
-    store.save_scenario(Scenario("Lĩnh vực 8 gấp đôi", weights={"8": 2.0}))
+    writer.save_survey("2016", responses.drop(columns="period"), "bench", "bench")
+    Writer(store).save_scenario(Scenario("Lĩnh vực 8 gấp đôi", weights={"8": 2.0}))
 
     start = time.perf_counter()
     results_workbook(store, "2016")
@@ -54,7 +57,7 @@ def main() -> None:
     data = results_workbook(store, "2016")
     ours = time.perf_counter() - start
 
-    results = store.score_period("2016")
+    results = score_period(store, "2016")
     start = time.perf_counter()
     with pd.ExcelWriter(io.BytesIO(), engine="openpyxl") as writer:
         results.results.to_excel(writer, sheet_name="Tổng hợp", index=False)

@@ -1,5 +1,13 @@
-import csv
-import re
+"""Shared fixtures: stores on SQLite and on a throwaway PostgreSQL server, a copy of the demo
+store per test (the demo itself is built once, lazily: see the root conftest), the reference
+criteria set and paths."""
+
+import glob
+import os
+import shutil
+import socket
+import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -8,62 +16,114 @@ REPO = Path(__file__).resolve().parent.parent
 REFERENCE = REPO / "criteria" / "dien-bien-so-2016.yaml"
 PUBLISHED = Path(__file__).resolve().parent / "data" / "published"
 EXAMPLES = REPO / "criteria" / "examples"
-
-PUBLISHED_HEADERS = {
-    2016: (re.compile(r"^(D\d(?:\.\d)?) "), "TOTAL unweighted PAPI (source header: Un-weighted2015PAPI)", "province_en"),
-    2019: (re.compile(r"^(\d(?:\.\d)?): "), "Unweighted PAPI Score", "province_en (as in source)"),
+SMALL = {
+    "id": "small",
+    "name": "Bộ nhỏ",
+    "version": "1",
+    "classes": [{"label": "Tốt", "min": 80}, {"label": "Khá", "min": 50}],
+    "criteria": [
+        {
+            "code": "D1",
+            "name": "Lĩnh vực 1",
+            "max_points": 6,
+            "children": [
+                {
+                    "code": "C1",
+                    "name": "Tiêu chí 1",
+                    "max_points": 4,
+                    "children": [
+                        {"code": "L1", "name": "Có/không", "max_points": 1, "rule": {"type": "yesno"}, "allow_na": True},
+                        {
+                            "code": "L2",
+                            "name": "Mức",
+                            "max_points": 3,
+                            "rule": {
+                                "type": "levels",
+                                "levels": [
+                                    {"label": "a", "points": 3},
+                                    {"label": "b", "points": 1.5},
+                                    {"label": "c", "points": 0},
+                                ],
+                            },
+                        },
+                    ],
+                },
+                {
+                    "code": "C2",
+                    "name": "Tiêu chí 2",
+                    "max_points": 2,
+                    "children": [
+                        {"code": "L3", "name": "Chấm tay", "max_points": 2, "rule": {"type": "manual", "step": 0.5}},
+                    ],
+                },
+            ],
+        },
+        {
+            "code": "D2",
+            "name": "Lĩnh vực 2",
+            "max_points": 4,
+            "children": [
+                {
+                    "code": "C3",
+                    "name": "Tiêu chí 3",
+                    "max_points": 4,
+                    "children": [
+                        {
+                            "code": "L4",
+                            "name": "Tỷ lệ",
+                            "max_points": 4,
+                            "allow_na": True,
+                            "rule": {
+                                "type": "percent",
+                                "bands": [{"from": 0, "to": 50, "points": 0}, {"from": 50, "to": 100, "points": 4}],
+                            },
+                        },
+                    ],
+                },
+            ],
+        },
+    ],
 }
 
 
-def published_rows(year: int) -> list[dict[str, str]]:
-    with open(PUBLISHED / f"papi_{year}_provinces.csv", encoding="utf-8") as f:
-        return list(csv.DictReader(f))
-
-
-def write_published_wide(year: int, path: Path, keep=lambda code: True) -> Path:
-    """The published table as a wide score file: `unit`, one column per code kept, `total`."""
-    pattern, total_header, unit_header = PUBLISHED_HEADERS[year]
-    rows = published_rows(year)
-    columns = [(h, m.group(1)) for h in rows[0] if (m := pattern.match(h)) and keep(m.group(1))]
-    with open(path, "w", newline="", encoding="utf-8") as f:
-        writer = csv.writer(f)
-        writer.writerow(["unit", *[code for _, code in columns], "total"])
-        for row in rows:
-            writer.writerow([row[unit_header], *[row[h] for h, _ in columns], row[total_header]])
-    return path
+@pytest.fixture
+def repo():
+    return REPO
 
 
 @pytest.fixture
-def store(tmp_path):
-    from cchc_widgets.store.database import Store
+def reference_path():
+    return REFERENCE
 
-    s = Store(f"sqlite:///{tmp_path / 'test.sqlite'}")
-    yield s
-    s.close()
+
+@pytest.fixture
+def examples():
+    return EXAMPLES
+
+
+@pytest.fixture
+def published():
+    return PUBLISHED
 
 
 @pytest.fixture(scope="session")
-def demo_template(tmp_path_factory):
-    """A store file with the demo loaded once; tests get a copy (loading takes seconds)."""
-    import sqlalchemy as sa
+def small_doc_session():
+    import copy
 
-    from cchc_widgets.services.demo import load_demo
-    from cchc_widgets.store.database import Store
+    return copy.deepcopy(SMALL)
 
-    path = tmp_path_factory.mktemp("template") / "demo.sqlite"
-    s = Store(f"sqlite:///{path}")
-    load_demo(s)
-    with s.engine.begin() as conn:
-        conn.execute(sa.text("PRAGMA wal_checkpoint(TRUNCATE)"))
-    s.close()
-    return path
+
+@pytest.fixture
+def small_doc():
+    """A small criteria document (two domains, four leaves of four rule kinds); a fresh copy each time."""
+    import copy
+
+    return copy.deepcopy(SMALL)
 
 
 @pytest.fixture
 def demo(demo_template, tmp_path):
     """A real SQLite store holding the demo, evidence kept under tmp_path."""
-    import shutil
-
     from cchc_widgets.store.database import Store
 
     path = tmp_path / "demo.sqlite"
@@ -78,3 +138,90 @@ def reference():
     from cchc_widgets.core.criteria import load_criteria
 
     return load_criteria(REFERENCE)
+
+
+# ---------------------------------------------------------------- PostgreSQL: a throwaway server on a free loopback port
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _pg_bin(name: str) -> str:
+    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}")) or [shutil.which(name) or ""]
+    if not found[-1]:
+        pytest.fail(f"PostgreSQL's {name} is missing: `make test` installs Debian's postgresql (or: apt-get install postgresql)")
+    return found[-1]
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """A PostgreSQL cluster in a temporary folder, on 127.0.0.1 and a free port, stopped and
+    removed after the session. As root it runs as Debian's `postgres` user (PostgreSQL refuses
+    to run as root), in a folder of its own outside pytest's root-only temporary tree."""
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="cchc-pg-"))
+    data, sock = folder / "data", folder / "sock"
+    sock.mkdir()
+    as_user: list[str] = []
+    if os.geteuid() == 0:
+        as_user = ["runuser", "-u", "postgres", "--"]
+        shutil.chown(folder, "postgres")
+        shutil.chown(sock, "postgres")
+    port = _free_port()
+    subprocess.run(
+        [*as_user, _pg_bin("initdb"), "-D", str(data), "-U", "cchc", "--auth=trust", "-E", "UTF8", "--no-sync"],
+        check=True,
+        capture_output=True,
+    )
+    options = (
+        f"-c listen_addresses=127.0.0.1 -c port={port} -c unix_socket_directories={sock} -c fsync=off -c max_connections=100"
+    )
+    subprocess.run(
+        [*as_user, _pg_bin("pg_ctl"), "-D", str(data), "-o", options, "-l", str(folder / "log"), "-w", "start"],
+        check=True,
+        capture_output=True,
+    )
+    try:
+        yield f"postgresql+psycopg://cchc@127.0.0.1:{port}"
+    finally:
+        subprocess.run([*as_user, _pg_bin("pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"], capture_output=True)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def pg_url(pg_server):
+    """A fresh, empty database on the session's PostgreSQL server."""
+    import sqlalchemy as sa
+
+    name = f"t{time.monotonic_ns()}"
+    admin = sa.create_engine(f"{pg_server}/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    yield f"{pg_server}/{name}"
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request, tmp_path):
+    """An empty store on each backend (the same tests run on both)."""
+    from cchc_widgets.store.database import Store
+
+    url = f"sqlite:///{tmp_path / 'test.sqlite'}" if request.param == "sqlite" else request.getfixturevalue("pg_url")
+    s = Store(url, evidence_dir=tmp_path / "evidence")
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def sqlite_store(tmp_path):
+    from cchc_widgets.store.database import Store
+
+    s = Store(f"sqlite:///{tmp_path / 'test.sqlite'}", evidence_dir=tmp_path / "evidence")
+    yield s
+    s.close()

@@ -6,9 +6,6 @@ import pytest
 
 from cchc_widgets.cli.main import main
 
-from .conftest import REFERENCE
-from .test_engine import SMALL
-
 
 def _run(capsys, *args):
     code = main(list(map(str, args)))
@@ -16,14 +13,14 @@ def _run(capsys, *args):
     return code, out.out, out.err
 
 
-def test_validate_ok_and_bad(tmp_path, capsys):
-    code, out, _ = _run(capsys, "validate", REFERENCE)
+def test_validate_ok_and_bad(tmp_path, capsys, reference_path):
+    code, out, _ = _run(capsys, "validate", reference_path)
     assert code == 0
     assert "70 mục lá" in out
     assert "tổng 100 điểm" in out
     bad = tmp_path / "bad.csv"
     bad.write_text("code,parent,name,max_points\nA,,A,2\nA.1,A,x,1\nA.1,A,y,abc\n", encoding="utf-8")
-    code, _, err = _run(capsys, "validate", REFERENCE, bad)
+    code, _, err = _run(capsys, "validate", reference_path, bad)
     assert code == 1
     assert "2 lỗi" in err or "3 lỗi" in err
     assert "mã bị trùng" in err
@@ -34,11 +31,11 @@ def test_validate_ok_and_bad(tmp_path, capsys):
 WIDE = "unit,1.1.1,1.1.2,1.1.4,1.2.1,1.3.3\nso-a,Ban hành chậm,1,2,1,N/A\nso-b,1,có,95%,0.75,1\n"
 
 
-def test_score_wide_with_declared_values(tmp_path, capsys):
+def test_score_wide_with_declared_values(tmp_path, capsys, reference_path):
     scores = tmp_path / "wide.csv"
     scores.write_text(WIDE, encoding="utf-8")
     out = tmp_path / "r.csv"
-    code, _, err = _run(capsys, "score", "--criteria", REFERENCE, "--scores", scores, "--out", out)
+    code, _, err = _run(capsys, "score", "--criteria", reference_path, "--scores", scores, "--out", out)
     assert (code, err) == (0, "")
     res = pd.read_csv(out).set_index("unit")
     # so-a: 0.5 + 1 + 2 + 1 = 4.5 of 99 (1.3.3 N/A); so-b: 1 + 1 + 2 + 0.75 + 1 = 5.75 of 100
@@ -51,70 +48,70 @@ def test_score_wide_with_declared_values(tmp_path, capsys):
     assert res["class"].tolist() == ["Yếu", "Yếu"]
 
 
-def test_score_long_with_periods_and_stages(tmp_path, capsys):
+def test_score_long_with_periods_and_stages(tmp_path, capsys, reference_path):
     scores = tmp_path / "long.csv"
     scores.write_text(
         "period,unit,code,stage,points,note\n"
         "2019,x,1.1.1,self,1,\n2019,x,1.1.1,appraisal,0.5,muộn\n2019,y,1.1.1,self,0.5,\n2020,x,1.1.1,self,0,\n",
         encoding="utf-8",
     )
-    code, out, _ = _run(capsys, "score", "--criteria", REFERENCE, "--scores", scores)
+    code, out, _ = _run(capsys, "score", "--criteria", reference_path, "--scores", scores)
     assert code == 0
     assert "period" in out.splitlines()[0]
-    code, out, _ = _run(capsys, "score", "--criteria", REFERENCE, "--scores", scores, "--period", "2019")
+    code, out, _ = _run(capsys, "score", "--criteria", reference_path, "--scores", scores, "--period", "2019")
     lines = out.strip().splitlines()
     assert code == 0
     assert len(lines) == 3
     assert lines[1].split()[0] == "x"
     assert lines[1].split()[-2] == "1"
     assert lines[2].split()[-2] == "1"
-    code, _, err = _run(capsys, "score", "--criteria", REFERENCE, "--scores", scores, "--period", "2030")
+    code, _, err = _run(capsys, "score", "--criteria", reference_path, "--scores", scores, "--period", "2030")
     assert code == 1
     assert "không có dòng nào của kỳ '2030'" in err
 
 
-def test_score_refuses_bad_files_with_places(tmp_path, capsys):
+def test_score_refuses_bad_files_with_places(tmp_path, capsys, reference_path):
     scores = tmp_path / "bad.csv"
     scores.write_text("unit,1.1.1,9.9.9\nso-a,2,1\n", encoding="utf-8")
-    code, _, err = _run(capsys, "score", "--criteria", REFERENCE, "--scores", scores)
+    code, _, err = _run(capsys, "score", "--criteria", reference_path, "--scores", scores)
     assert code == 1
     assert "cột '9.9.9' không phải mã tiêu chí" in err
     scores.write_text("unit,1.1.1,1.1.4\nso-a,2,120%\n,1,\n", encoding="utf-8")
-    code, _, err = _run(capsys, "score", "--criteria", REFERENCE, "--scores", scores)
+    code, _, err = _run(capsys, "score", "--criteria", reference_path, "--scores", scores)
     assert code == 1
     assert "dòng 2, cột '1.1.1': mã 1.1.1: điểm 2 vượt điểm tối đa 1" in err
     assert "dòng 2, cột '1.1.4': mã 1.1.4: tỷ lệ không được vượt 100 %" in err
     assert "dòng 3, cột 'unit': thiếu mã đơn vị" in err
 
 
-def test_score_argument_errors(tmp_path, capsys):
+def test_score_argument_errors(tmp_path, capsys, reference_path):
     scores = tmp_path / "s.csv"
     scores.write_text(WIDE, encoding="utf-8")
-    code, _, err = _run(capsys, "score", "--criteria", REFERENCE, "--scores", scores, "--out", tmp_path / "r.txt")
+    code, _, err = _run(capsys, "score", "--criteria", reference_path, "--scores", scores, "--out", tmp_path / "r.txt")
     assert code == 1
     assert ".csv hoặc .xlsx" in err
-    code, _, err = _run(capsys, "score", "--criteria", REFERENCE, "--scores", scores, "--out", tmp_path / "no" / "r.csv")
+    code, _, err = _run(capsys, "score", "--criteria", reference_path, "--scores", scores, "--out", tmp_path / "no" / "r.csv")
     assert code == 1
     assert "không tồn tại" in err
-    code, _, err = _run(capsys, "score", "--criteria", REFERENCE, "--scores", scores, "--tolerance", "-1")
+    code, _, err = _run(capsys, "score", "--criteria", reference_path, "--scores", scores, "--tolerance", "-1")
     assert code == 1
     assert "không được âm" in err
     code, _, err = _run(capsys, "score", "--criteria", tmp_path / "none.yaml", "--scores", scores)
     assert code == 1
     assert "không tìm thấy tệp" in err
     with pytest.raises(SystemExit) as exit_info:
-        main(["score", "--criteria", str(REFERENCE)])
+        main(["score", "--criteria", str(reference_path)])
     assert exit_info.value.code == 2
 
 
-def test_score_xlsx_input(tmp_path, capsys):
+def test_score_xlsx_input(tmp_path, capsys, reference_path):
     scores = tmp_path / "in.xlsx"
     pd.DataFrame({"unit": ["a", "b"], "1.1.2": [1, 0], "1.1.3": ["có", "không"]}).to_excel(scores, index=False, sheet_name="Điểm")
-    code, out, _ = _run(capsys, "score", "--criteria", REFERENCE, "--scores", scores)
+    code, out, _ = _run(capsys, "score", "--criteria", reference_path, "--scores", scores)
     assert code == 0
     assert out.splitlines()[1].split()[:2] == ["a", "2.00"]
     pd.DataFrame({"unit": ["a"], "1.1.2": [7]}).to_excel(scores, index=False, sheet_name="Điểm")
-    code, _, err = _run(capsys, "score", "--criteria", REFERENCE, "--scores", scores)
+    code, _, err = _run(capsys, "score", "--criteria", reference_path, "--scores", scores)
     assert code == 1
     assert "sheet 'Điểm', ô B2: mã 1.1.2" in err
 
@@ -161,11 +158,11 @@ def test_store_commands(tmp_path, capsys):
     assert diff["reason"].str.len().gt(0).all()
 
 
-def test_console_script_runs(tmp_path):
+def test_console_script_runs(tmp_path, small_doc):
     flat = tmp_path / "f.yaml"
     import yaml
 
-    flat.write_text(yaml.safe_dump(SMALL, allow_unicode=True), encoding="utf-8")
+    flat.write_text(yaml.safe_dump(small_doc, allow_unicode=True), encoding="utf-8")
     done = subprocess.run([sys.executable, "-m", "cchc_widgets.cli.main", "validate", str(flat)], capture_output=True, text=True)
     assert done.returncode == 0
     assert "hợp lệ" in done.stdout

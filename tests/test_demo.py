@@ -2,6 +2,7 @@ import pandas as pd
 
 from cchc_widgets.core import engine
 from cchc_widgets.services.demo import demo_scores, demo_survey, demo_units, generate, generate_survey, load_demo
+from cchc_widgets.services.results import score_period
 
 
 def test_committed_demo_is_the_seeded_generator_output(reference):
@@ -41,7 +42,7 @@ def test_load_demo_is_idempotent(store):
     assert sum(first.values()) == 4830
     assert sum(second.values()) == 0
     assert len(store.change_log()) == log_rows
-    res = store.score_period("2016").results
+    res = score_period(store, "2016").results
     assert len(res) == 19
     assert res["rank"].min() == 1
     assert res["class"].notna().all()

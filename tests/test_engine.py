@@ -8,79 +8,10 @@ from cchc_widgets.core import engine
 from cchc_widgets.core.criteria import load_dict
 from cchc_widgets.core.errors import ProblemsError
 
-SMALL = {
-    "id": "small",
-    "name": "Bộ nhỏ",
-    "version": "1",
-    "classes": [{"label": "Tốt", "min": 80}, {"label": "Khá", "min": 50}],
-    "criteria": [
-        {
-            "code": "D1",
-            "name": "Lĩnh vực 1",
-            "max_points": 6,
-            "children": [
-                {
-                    "code": "C1",
-                    "name": "Tiêu chí 1",
-                    "max_points": 4,
-                    "children": [
-                        {"code": "L1", "name": "Có/không", "max_points": 1, "rule": {"type": "yesno"}, "allow_na": True},
-                        {
-                            "code": "L2",
-                            "name": "Mức",
-                            "max_points": 3,
-                            "rule": {
-                                "type": "levels",
-                                "levels": [
-                                    {"label": "a", "points": 3},
-                                    {"label": "b", "points": 1.5},
-                                    {"label": "c", "points": 0},
-                                ],
-                            },
-                        },
-                    ],
-                },
-                {
-                    "code": "C2",
-                    "name": "Tiêu chí 2",
-                    "max_points": 2,
-                    "children": [
-                        {"code": "L3", "name": "Chấm tay", "max_points": 2, "rule": {"type": "manual", "step": 0.5}},
-                    ],
-                },
-            ],
-        },
-        {
-            "code": "D2",
-            "name": "Lĩnh vực 2",
-            "max_points": 4,
-            "children": [
-                {
-                    "code": "C3",
-                    "name": "Tiêu chí 3",
-                    "max_points": 4,
-                    "children": [
-                        {
-                            "code": "L4",
-                            "name": "Tỷ lệ",
-                            "max_points": 4,
-                            "allow_na": True,
-                            "rule": {
-                                "type": "percent",
-                                "bands": [{"from": 0, "to": 50, "points": 0}, {"from": 50, "to": 100, "points": 4}],
-                            },
-                        },
-                    ],
-                },
-            ],
-        },
-    ],
-}
-
 
 @pytest.fixture(scope="module")
-def small():
-    return load_dict(SMALL)
+def small(small_doc_session):
+    return load_dict(small_doc_session)
 
 
 def _frame(rows):

@@ -4,15 +4,18 @@ from openpyxl import load_workbook
 
 from cchc_widgets.cli.main import main
 from cchc_widgets.core.whatif import Scenario
+from cchc_widgets.services.results import score_period
+from cchc_widgets.services.writes import Scope, Writer
 
 
 def test_results_workbook_read_back(demo, tmp_path, capsys):
-    demo.save_scores(
-        "2017",
+    Writer(demo).save_scores(
+        Scope("2017"),
         pd.DataFrame([{"unit": "so-tu-phap", "code": "1.1.2", "value": "có", "note": '=HYPERLINK("http://x")'}]),
-        author="A",
+        "A",
+        "test",
     )
-    demo.save_scenario(Scenario("TTHC", "thử", "Lan", weights={"3": 1.5}))
+    Writer(demo).save_scenario(Scenario("TTHC", "thử", "Lan", weights={"3": 1.5}))
     out = tmp_path / "ket-qua.xlsx"
     assert main(["--db", demo.url, "export", "--period", "2017", "--out", str(out)]) == 0
     book = load_workbook(out)
@@ -26,7 +29,7 @@ def test_results_workbook_read_back(demo, tmp_path, capsys):
     assert header[:3] == ["Hạng", "Mã đơn vị", "Đơn vị"]
     assert header[-1] == "Xếp loại"
     col = {name: i for i, name in enumerate(header)}
-    results = demo.score_period("2017").results.set_index("unit")
+    results = score_period(demo, "2017").results.set_index("unit")
     for row in summary.iter_rows(min_row=2, values_only=True):
         unit = row[col["Mã đơn vị"]]
         assert row[col["Hạng"]] == results.loc[unit, "rank"]
@@ -38,7 +41,7 @@ def test_results_workbook_read_back(demo, tmp_path, capsys):
     unit = book["so-tu-phap"]
     col = {name: i for i, name in enumerate(c.value for c in unit[1])}
     rows = {r[0]: r for r in unit.iter_rows(min_row=2, values_only=True)}
-    assert rows["1.1.2"][col["Giá trị kê khai"]] == "có"
+    assert rows["1.1.2"][col["Giá trị kê khai"]] == "Có"
     assert rows["1.1.2"][col["Ghi chú của đơn vị"]] == '=HYPERLINK("http://x")'
     line = next(c.row for c in unit["A"] if c.value == "1.1.2")
     note = unit.cell(line, col["Ghi chú của đơn vị"] + 1)
@@ -46,7 +49,7 @@ def test_results_workbook_read_back(demo, tmp_path, capsys):
     assert note.data_type in {"s", "inlineStr"}  # typed text never becomes a formula ("f")
     assert rows["KS1"][col["Giá trị kê khai"]] == "chưa có phiếu"
     assert rows["1"][col["Điểm đạt"]] == pytest.approx(
-        demo.score_period("2017").nodes.set_index(["unit", "code"]).loc[("so-tu-phap", "1"), "points"]
+        score_period(demo, "2017").nodes.set_index(["unit", "code"]).loc[("so-tu-phap", "1"), "points"]
     )
     assert book["Kịch bản"]["A2"].value == "TTHC"
     assert main(["--db", demo.url, "export", "--out", str(tmp_path / "x.csv")]) == 1

@@ -1,7 +1,10 @@
 """Published PAPI tables scored with the engine and the CLI: totals match the publication,
 and the 2019 table's rounding is reported only when the tolerance is below it."""
 
+import csv
+import re
 from decimal import Decimal
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -11,7 +14,32 @@ from cchc_widgets.core import engine
 from cchc_widgets.core.criteria import load_criteria
 from cchc_widgets.files.score_tables import read_scores
 
-from .conftest import EXAMPLES, PUBLISHED_HEADERS, published_rows, write_published_wide
+REPO = Path(__file__).resolve().parent.parent
+PUBLISHED = Path(__file__).resolve().parent / "data" / "published"
+EXAMPLES = REPO / "criteria" / "examples"
+
+PUBLISHED_HEADERS = {
+    2016: (re.compile(r"^(D\d(?:\.\d)?) "), "TOTAL unweighted PAPI (source header: Un-weighted2015PAPI)", "province_en"),
+    2019: (re.compile(r"^(\d(?:\.\d)?): "), "Unweighted PAPI Score", "province_en (as in source)"),
+}
+
+
+def published_rows(year: int) -> list[dict[str, str]]:
+    with open(PUBLISHED / f"papi_{year}_provinces.csv", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def write_published_wide(year: int, path: Path, keep=lambda code: True) -> Path:
+    """The published table as a wide score file: `unit`, one column per code kept, `total`."""
+    pattern, total_header, unit_header = PUBLISHED_HEADERS[year]
+    rows = published_rows(year)
+    columns = [(h, m.group(1)) for h in rows[0] if (m := pattern.match(h)) and keep(m.group(1))]
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["unit", *[code for _, code in columns], "total"])
+        for row in rows:
+            writer.writerow([row[unit_header], *[row[h] for h, _ in columns], row[total_header]])
+    return path
 
 
 def _published_totals(year):

@@ -7,8 +7,7 @@ from nbclient import NotebookClient
 from cchc_widgets.cli.main import main
 from cchc_widgets.report import analysis
 from cchc_widgets.report import annual as report
-
-from .conftest import REPO
+from cchc_widgets.services.writes import Writer
 
 
 @pytest.fixture
@@ -81,8 +80,8 @@ def test_cchc_report_html_and_pdf(demo, tmp_path, capsys):
 def test_report_shows_saved_scenarios(demo, tmp_path):
     from cchc_widgets.core.whatif import Scenario
 
-    demo.save_scenario(Scenario("TTHC nặng hơn", "tăng lĩnh vực 3", weights={"3": 2.0}))
-    demo.save_scenario(Scenario("Bộ khác", weights={"Z9": 2.0}))  # another criteria set's codes: left out
+    Writer(demo).save_scenario(Scenario("TTHC nặng hơn", "tăng lĩnh vực 3", weights={"3": 2.0}))
+    Writer(demo).save_scenario(Scenario("Bộ khác", weights={"Z9": 2.0}))  # another criteria set's codes: left out
     out = tmp_path / "r.html"
     assert main(["--db", demo.url, "report", "--period", "2017", "--out", str(out)]) == 0
     html = out.read_text(encoding="utf-8")
@@ -97,11 +96,12 @@ def test_report_shows_saved_scenarios(demo, tmp_path):
 
 
 @pytest.mark.parametrize("name", ["scoring.ipynb", "whatif.ipynb"])
-def test_app_notebooks_run(name):
+def test_app_notebooks_run(name, repo, demo, monkeypatch):
     """The Voilà app notebooks are kept output-free; they must run top to bottom on the demo store."""
-    nb = nbformat.read(REPO / "notebooks" / name, as_version=4)
+    monkeypatch.setenv("CCHC_DB", demo.url)
+    nb = nbformat.read(repo / "notebooks" / name, as_version=4)
     assert all(not cell.get("outputs") for cell in nb.cells if cell.cell_type == "code")
-    NotebookClient(nb, kernel_name="python3", timeout=120, resources={"metadata": {"path": str(REPO / "notebooks")}}).execute()
+    NotebookClient(nb, kernel_name="python3", timeout=120, resources={"metadata": {"path": str(repo / "notebooks")}}).execute()
     outputs = [o for cell in nb.cells if cell.cell_type == "code" for o in cell.outputs]
     assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in outputs)
     assert not [o for o in outputs if o.output_type == "error"]

@@ -3,7 +3,6 @@ import pytest
 from cchc_widgets.core.rules import (
     NA,
     RuleInputError,
-    parse_number,
     rule_from_dict,
     score_declared,
 )
@@ -170,15 +169,6 @@ def test_not_applicable_only_where_allowed():
         score_declared(YESNO, "N/A", 1, allow_na=False)
     with pytest.raises(RuleInputError, match="chưa nhập"):
         score_declared(YESNO, "  ", 1, allow_na=True)
-
-
-def test_parse_number_refuses_nan_and_text():
-    with pytest.raises(RuleInputError):
-        parse_number(float("nan"))
-    with pytest.raises(RuleInputError):
-        parse_number("1.2.3")
-    assert parse_number(" 1 234,5 ") == 1234.5
-    assert parse_number("1.675") == 1.675
 
 
 @pytest.mark.parametrize(

@@ -5,6 +5,7 @@ from cchc_widgets.app.scoring_session import FieldError, ScoringSession
 from cchc_widgets.core import engine
 from cchc_widgets.core.errors import ProblemsError
 from cchc_widgets.files.evidence import MAX_BYTES
+from cchc_widgets.services.results import resolved, score_period
 
 PDF = b"%PDF-1.4 test evidence"
 
@@ -28,7 +29,7 @@ def test_every_rule_type_saves_and_updates_totals(demo):
     assert got["1.3.3"]["na"]
     assert got["1.3.3"]["note"] == "Không phát sinh"
     stored = demo.scores("2017", "so-tu-phap", "self").set_index("code")
-    assert stored.loc["1.1.4", "value"] == {"done": "19", "planned": "20"}
+    assert stored.loc["1.1.4", "value"] == {"done": 19, "planned": 20}
     assert stored.loc["1.1.4", "author"] == "Nguyễn A"
     header = s.header()
     assert header["max"] == pytest.approx(100 - sum(s.cs[c].max_points for c in stored.index[stored["na"]]))
@@ -78,7 +79,7 @@ def test_appraisal_needs_a_reason_when_it_differs(demo):
     other_answer = "không" if own["points"] else "có"
     with pytest.raises(FieldError, match="ghi lý do"):
         s.edit("1.1.2", other_answer, "", "Tổ thẩm định")
-    s.edit("1.1.2", own["value"], "", "Tổ thẩm định")  # agreeing needs no reason
+    s.edit("1.1.2", own["inputs"][0], "", "Tổ thẩm định")  # agreeing needs no reason
     s.edit("1.1.2", other_answer, "Không có tài liệu kiểm chứng", "Tổ thẩm định")
     appraised = _mine(s, "1.1.2")
     assert appraised["note"] == "Không có tài liệu kiểm chứng"
@@ -90,13 +91,13 @@ def test_appraisal_needs_a_reason_when_it_differs(demo):
 
 def test_appraisal_header_uses_final_scores(demo):
     header = ScoringSession(demo, "2016", "so-noi-vu", "appraisal").header()
-    published = demo.score_period("2016").results.set_index("unit").loc["so-noi-vu"]
+    published = score_period(demo, "2016").results.set_index("unit").loc["so-noi-vu"]
     assert header["total"] == pytest.approx(published["total"])
     assert header["survey"] == pytest.approx(published["survey"])
     assert header["survey"] > 0
     own = ScoringSession(demo, "2016", "so-noi-vu", "self").header()
     assert own["survey"] is None  # the unit's self-assessment view carries no survey points
-    self_rows = demo.resolved("2016", "so-noi-vu").query("stage == 'self'")
+    self_rows = resolved(demo, "2016", "so-noi-vu").query("stage == 'self'")
     assert own["total"] == pytest.approx(engine.aggregate(self_rows, demo.criteria_for("2016")).results["total"].iloc[0])
 
 

@@ -9,8 +9,6 @@ from cchc_widgets.core.criteria import check_criteria, load_criteria, load_dict,
 from cchc_widgets.core.errors import ProblemsError
 from cchc_widgets.core.rules import PercentRule
 
-from .conftest import REFERENCE
-
 SEED = Path(__file__).resolve().parent / "data" / "seed_criteria_dien_bien.txt"
 
 
@@ -56,8 +54,8 @@ def test_round_trip_through_dict_is_equal(reference):
     assert again.checksum == reference.checksum
 
 
-def _doc(**over):
-    doc = yaml.safe_load(REFERENCE.read_text(encoding="utf-8"))
+def _doc(reference_path, **over):
+    doc = yaml.safe_load(reference_path.read_text(encoding="utf-8"))
     doc.update(over)
     return doc
 
@@ -68,8 +66,8 @@ def _write(tmp_path, doc, name="set.yaml"):
     return path
 
 
-def test_all_semantic_problems_reported_together(tmp_path):
-    doc = _doc(classes=[{"label": "A", "min": 80}, {"label": "B", "min": 90}, {"label": "A", "min": 10}])
+def test_all_semantic_problems_reported_together(tmp_path, reference_path):
+    doc = _doc(reference_path, classes=[{"label": "A", "min": 80}, {"label": "B", "min": 90}, {"label": "A", "min": 10}])
     domain1 = doc["criteria"][0]
     c11 = domain1["children"][0]
     c11["children"][1]["code"] = "1.1.1"  # duplicate code
@@ -89,8 +87,8 @@ def test_all_semantic_problems_reported_together(tmp_path):
     assert all(str(p).startswith(str(tmp_path / "set.yaml")) for p in problems)
 
 
-def test_schema_problems_name_code_and_field(tmp_path):
-    doc = _doc()
+def test_schema_problems_name_code_and_field(tmp_path, reference_path):
+    doc = _doc(reference_path)
     leaf = doc["criteria"][0]["children"][0]["children"][0]
     leaf["max_points"] = "một"
     leaf["rule"] = {"type": "levels", "levels": [{"label": "x", "point": 1}, {"label": "y", "points": 0}]}
@@ -103,8 +101,8 @@ def test_schema_problems_name_code_and_field(tmp_path):
     assert any("mã 4.1.1: 'type' phải là một trong" in p for p in problems), problems
 
 
-def test_parent_max_must_equal_children_sum_and_total(tmp_path):
-    doc = _doc(total_points=90)
+def test_parent_max_must_equal_children_sum_and_total(tmp_path, reference_path):
+    doc = _doc(reference_path, total_points=90)
     problems = [str(p) for p in check_criteria(_write(tmp_path, doc))]
     assert problems == [f"{tmp_path / 'set.yaml'}: tổng điểm các lĩnh vực là 100, khác tổng khai báo total_points = 90"]
 
@@ -205,11 +203,11 @@ def test_rule_text_parser():
         parse_rule_text("percent: 50=1")
 
 
-def test_survey_block(tmp_path):
-    doc = _doc(survey={"items": [{"code": "S1", "name": "Hài lòng", "max_points": 2, "domain": "3"}]})
+def test_survey_block(tmp_path, reference_path):
+    doc = _doc(reference_path, survey={"items": [{"code": "S1", "name": "Hài lòng", "max_points": 2, "domain": "3"}]})
     cs = load_dict(doc)
     assert cs.survey.answers == {"A": 100, "B": 60, "C": 20, "D": 0}
-    bad = _doc(survey={"items": [{"code": "1.1", "name": "x", "max_points": 1, "domain": "99"}]})
+    bad = _doc(reference_path, survey={"items": [{"code": "1.1", "name": "x", "max_points": 1, "domain": "99"}]})
     with pytest.raises(ProblemsError) as err:
         load_dict(bad)
     text = str(err.value)

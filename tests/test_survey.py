@@ -10,10 +10,11 @@ from cchc_widgets.cli.main import main
 from cchc_widgets.core import engine
 from cchc_widgets.core.criteria import load_dict
 from cchc_widgets.core.errors import ProblemsError
-from cchc_widgets.core.survey import item_points, read_responses
-from cchc_widgets.store.database import with_survey
+from cchc_widgets.core.survey import item_points, with_survey
+from cchc_widgets.files.survey_files import read_responses
+from cchc_widgets.services.results import score_period, survey_points
 
-SMALL = {
+SURVEY_SET = {
     "id": "nho",
     "name": "Bộ nhỏ có khảo sát",
     "version": "1",
@@ -33,7 +34,7 @@ SMALL = {
 
 @pytest.fixture
 def small():
-    return load_dict(SMALL)
+    return load_dict(SURVEY_SET)
 
 
 def responses(rows):
@@ -130,7 +131,7 @@ def test_response_layout_problems(demo, reference, tmp_path):
     book.save(tmp_path / "phieu.xlsx")
     with pytest.raises(ProblemsError, match="sheet 'Phiếu', ô E2: mã KS4: câu trả lời 'F'"):
         read_responses(tmp_path / "phieu.xlsx", reference, "2017", units)
-    papi = load_dict({k: v for k, v in SMALL.items() if k != "survey"})
+    papi = load_dict({k: v for k, v in SURVEY_SET.items() if k != "survey"})
     with pytest.raises(ProblemsError, match="không có phần khảo sát"):
         read_responses(no_answer, papi, "2017", units)
 
@@ -155,10 +156,10 @@ def test_import_stores_logs_and_reimport_changes_only_what_changed(demo, tmp_pat
     assert main(["--db", demo.url, "survey", "import", str(good), "--period", "2017"]) == 0
     assert "0 mới, 1 sửa" in capsys.readouterr().out
     assert demo.change_log("2017")["new_value"].iloc[-1] == "P2: B"
-    points = demo.survey_points("2017").set_index("code")
+    points = survey_points(demo, "2017").set_index("code")
     assert points.loc["KS1", "points"] == pytest.approx(2 * (100 + 60) / 2 / 100)  # A and B of 2 points
     assert points.loc["KS2", "points"] == pytest.approx(1.2)
-    res = demo.score_period("2017").results.set_index("unit")
+    res = score_period(demo, "2017").results.set_index("unit")
     assert res.loc["so-noi-vu", "survey"] == pytest.approx(1.6 + 1.2)
     assert res.loc["so-tu-phap", "survey"] == 0
     assert main(["--db", demo.url, "survey", "points", "--period", "2017"]) == 0
@@ -173,12 +174,12 @@ def test_results_workbook_shows_survey_beside_appraised(demo, tmp_path):
     header = [c.value for c in summary[1]]
     col = {name: i for i, name in enumerate(header)}
     assert col["Điểm thẩm định"] + 1 == col["Điểm khảo sát"]
-    results = demo.score_period("2016").results.set_index("unit")
+    results = score_period(demo, "2016").results.set_index("unit")
     for row in summary.iter_rows(min_row=2, values_only=True):
         unit = row[col["Mã đơn vị"]]
         assert row[col["Điểm khảo sát"]] == pytest.approx(results.loc[unit, "survey"])
         assert row[col["Điểm thẩm định"]] + row[col["Điểm khảo sát"]] == pytest.approx(row[col["Tổng điểm"]])
-    points = demo.survey_points("2016").set_index(["unit", "code"])
+    points = survey_points(demo, "2016").set_index(["unit", "code"])
     sheet = book["Khảo sát"]
     rows = list(sheet.iter_rows(min_row=2, values_only=True))
     assert len(rows) == 19 * 5
@@ -211,6 +212,6 @@ def test_response_template_fill_and_import(demo, tmp_path, capsys):
     ws.append(["so-y-te", "2", "Lãnh đạo UBND cấp xã", "KS3", "D"])
     book.save(path)
     assert main(["--db", demo.url, "survey", "import", str(path), "--period", "2017"]) == 0
-    assert demo.survey_points("2017", "so-y-te").set_index("code").loc["KS3", "points"] == pytest.approx(1.0)
+    assert survey_points(demo, "2017", "so-y-te").set_index("code").loc["KS3", "points"] == pytest.approx(1.0)
     assert main(["--db", demo.url, "survey", "template", "--period", "2017", "--out", str(tmp_path / "x.csv")]) == 1
     assert ".xlsx" in capsys.readouterr().err

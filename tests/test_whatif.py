@@ -1,4 +1,5 @@
 import threading
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -9,10 +10,10 @@ from cchc_widgets.core import engine, sensitivity, whatif
 from cchc_widgets.core.criteria import load_dict
 from cchc_widgets.core.errors import ProblemsError
 from cchc_widgets.core.whatif import Scenario
+from cchc_widgets.services.results import score_period
+from cchc_widgets.services.writes import Writer
 
-from .conftest import REFERENCE, REPO
-
-DEMO = REPO / "data" / "demo_scores.csv"
+DEMO = Path(__file__).resolve().parent.parent / "data" / "demo_scores.csv"
 
 FLAT = load_dict(
     {
@@ -99,11 +100,11 @@ def test_scenario_yaml_and_store_round_trip(store, tmp_path):
     path = tmp_path / "sc.yaml"
     path.write_text(sc.to_yaml(), encoding="utf-8")
     assert whatif.load_scenario(path) == sc
-    store.save_scenario(sc)
-    store.save_scenario(Scenario("Khác", weights={"1": 0.5}))
+    Writer(store).save_scenario(sc)
+    Writer(store).save_scenario(Scenario("Khác", weights={"1": 0.5}))
     assert store.scenarios()["name"].tolist() == ["Khác", "TTHC"]
     assert store.scenario("TTHC") == sc
-    store.save_scenario(Scenario("TTHC", "mới", weights={"3": 2.0}))
+    Writer(store).save_scenario(Scenario("TTHC", "mới", weights={"3": 2.0}))
     assert store.scenario("TTHC").weights == {"3": 2.0}
     store.delete_scenario("Khác")
     assert store.scenarios()["name"].tolist() == ["TTHC"]
@@ -130,7 +131,7 @@ def demo_2016(demo_template):
     from cchc_widgets.store.database import Store
 
     s = Store(f"sqlite:///{demo_template}")
-    scored, cs = s.score_period("2016"), s.criteria_for("2016")
+    scored, cs = score_period(s, "2016"), s.criteria_for("2016")
     s.close()
     return scored, cs
 
@@ -205,7 +206,7 @@ def test_weight_sobol_names_domains(demo_2016):
     assert table["ST"].sum() > 0
 
 
-def test_cli_whatif_and_sensitivity(tmp_path, capsys):
+def test_cli_whatif_and_sensitivity(tmp_path, capsys, reference_path):
     scenario = tmp_path / "s.yaml"
     scenario.write_text(Scenario("TTHC", weights={"3": 1.5, "6": 0.5}).to_yaml(), encoding="utf-8")
     out = tmp_path / "cmp.csv"
@@ -213,7 +214,7 @@ def test_cli_whatif_and_sensitivity(tmp_path, capsys):
         [
             "whatif",
             "--criteria",
-            str(REFERENCE),
+            str(reference_path),
             "--scores",
             str(DEMO),
             "--period",
@@ -235,7 +236,7 @@ def test_cli_whatif_and_sensitivity(tmp_path, capsys):
         [
             "sensitivity",
             "--criteria",
-            str(REFERENCE),
+            str(reference_path),
             "--scores",
             str(DEMO),
             "--period",
@@ -251,14 +252,14 @@ def test_cli_whatif_and_sensitivity(tmp_path, capsys):
     assert code == 0
     table = pd.read_csv(out)
     assert table.columns.tolist() == ["unit", "rank", "median_rank", "q05", "q95", "mean_abs_shift"]
-    assert main(["sensitivity", "--criteria", str(REFERENCE), "--scores", str(DEMO), "--samples", "10"]) == 1
+    assert main(["sensitivity", "--criteria", str(reference_path), "--scores", str(DEMO), "--samples", "10"]) == 1
     assert "nhiều kỳ" in capsys.readouterr().err
     assert (
         main(
             [
                 "sensitivity",
                 "--criteria",
-                str(REFERENCE),
+                str(reference_path),
                 "--scores",
                 str(DEMO),
                 "--period",
@@ -311,7 +312,7 @@ def test_survey_items_can_be_weighed(reference):
 
 @pytest.mark.parametrize("level", [1, 2, 3])
 def test_level_data_partitions_the_total_survey_included(demo, level):
-    scored = demo.score_period("2016")
+    scored = score_period(demo, "2016")
     data = sensitivity.level_data(scored, demo.criteria_for("2016"), level)
     total = scored.results.set_index("unit").loc[data.units, "total"].to_numpy()
     assert data.points.sum(axis=1) == pytest.approx(total)

@@ -4,6 +4,7 @@ import pytest
 import yaml
 
 from cchc_widgets.app.widgets import WhatIfApp
+from cchc_widgets.services.results import resolved
 
 
 @pytest.fixture
@@ -36,8 +37,8 @@ def test_weights_move_ranks_like_the_engine(app, demo):
 
     msg(app, type="weights", weights={"3": 2.0, "6": 0.5})
     cs = demo.criteria_for("2016")
-    resolved = demo.resolved("2016")  # survey points included, as the app scores them
-    expected = whatif.run(resolved, cs, whatif.Scenario("x", weights={"3": 2.0, "6": 0.5})).results.set_index("unit")
+    frame = resolved(demo, "2016")  # survey points included, as the app scores them
+    expected = whatif.run(frame, cs, whatif.Scenario("x", weights={"3": 2.0, "6": 0.5})).results.set_index("unit")
     for unit, row in by_unit(app).items():
         assert row["rank_alt"] == expected.loc[unit, "rank"]
         assert row["index_alt"] == pytest.approx(expected.loc[unit, "index"])

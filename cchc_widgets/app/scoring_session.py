@@ -1,8 +1,9 @@
-"""One person scoring one unit in one period and stage: the logic behind the scoring form.
+"""One person scoring one unit in one period and stage: the view state of the scoring form.
 
 The form widget only renders what this object returns and forwards what a person did. Every
-accepted change is written through the store at once (with the version last read, so two
-tabs cannot silently overwrite each other) and the view state is rebuilt from the store.
+change goes through the one write path (`services.writes.Writer`) with this page's scope
+(its period, unit and stage) and the version of the row the page showed, so a stale tab is
+refused instead of overwriting a colleague; the view is then rebuilt from the store.
 """
 
 from __future__ import annotations
@@ -15,16 +16,19 @@ from typing import Any
 import pandas as pd
 
 from cchc_widgets.core import engine
-from cchc_widgets.core.criteria import CriteriaSet, Node
-from cchc_widgets.core.errors import Problem, ProblemsError
-from cchc_widgets.core.rules import NA, RuleInputError, fmt_number, is_blank, is_na, score_declared
-from cchc_widgets.files.evidence import LIMITS_TEXT, MAX_BYTES, EvidenceError
-from cchc_widgets.store.database import ConflictError, Store, scored_rows, with_survey
+from cchc_widgets.core.criteria import CriteriaSet
+from cchc_widgets.core.errors import CchcError, EvidenceError, Problem, ProblemsError
+from cchc_widgets.core.numbers import format_number
+from cchc_widgets.core.rules import NA, canonical
+from cchc_widgets.core.survey import with_survey
+from cchc_widgets.core.vocabulary import NOT_APPLICABLE, SELF, STAGE_LABELS, STAGES, page_words
+from cchc_widgets.files.evidence import LIMITS_TEXT, MAX_BYTES
+from cchc_widgets.services.results import survey_points
+from cchc_widgets.services.writes import Scope, Writer
+from cchc_widgets.store.database import Store
 
-STAGE_LABELS = {"self": "Tự đánh giá", "appraisal": "Thẩm định"}
 
-
-class FieldError(ValueError):
+class FieldError(CchcError):
     """A change refused at one field; the message is shown beside it and nothing is saved."""
 
     def __init__(self, code: str, message: str) -> None:
@@ -39,17 +43,6 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def show_value(value: Any) -> str:
-    """A declared value as a person reads it."""
-    if value is None:
-        return ""
-    if is_na(value):
-        return "Không áp dụng"
-    if isinstance(value, dict):
-        return f"{value.get('done', '')}/{value.get('planned', '')}"
-    return str(value)
-
-
 @dataclass(frozen=True)
 class Choice:
     id: str
@@ -59,18 +52,20 @@ class Choice:
 class ScoringSession:
     """State and actions of the scoring form for (period, unit, stage)."""
 
-    def __init__(self, store: Store, period: str, unit: str, stage: str = "self") -> None:
-        if stage not in engine.STAGES:
+    def __init__(self, store: Store, period: str, unit: str, stage: str = SELF) -> None:
+        if stage not in STAGES:
             raise ProblemsError([_problem(f"giai đoạn '{stage}' không có; chọn tự đánh giá hoặc thẩm định")])
         periods = store.periods()
         if period not in set(periods["id"]):
             raise ProblemsError([_problem(f"không có kỳ đánh giá '{period}'")])
-        units = store.units(period)
-        if unit not in set(units["id"]):
+        names = store.unit_names(period)
+        if unit not in names:
             raise ProblemsError([_problem(f"đơn vị '{unit}' không tham gia kỳ '{period}'")])
         self.store, self.period, self.unit, self.stage = store, period, unit, stage
+        self.scope = Scope(period, unit, stage)
+        self.writer = Writer(store)
         self.cs: CriteriaSet = store.criteria_for(period)
-        self.unit_name = dict(zip(units["id"], units["name"], strict=True))[unit]
+        self.unit_name = names[unit]
         self.period_name = dict(zip(periods["id"], periods["name"], strict=True))[period]
         self.saved_at: datetime | None = None
         self.reload()
@@ -81,7 +76,7 @@ class ScoringSession:
         """Read this unit's scores and files from the store (both stages)."""
         self.scores = self.store.scores(self.period, self.unit)
         self.files = self.store.evidence(self.period, self.unit)
-        self.survey = self.store.survey_points(self.period, self.unit)
+        self.survey = survey_points(self.store, self.period, self.unit)
         self._by_key = {(r.code, r.stage): r for r in self.scores.itertuples()}
         self._files_by_code: dict[str, list[dict[str, Any]]] = {}
         for f in self.files.itertuples():
@@ -91,11 +86,28 @@ class ScoringSession:
         rec = self._by_key.get((code, stage))
         if rec is None:
             return None
+        node = self.cs[code]
         points = _clean(rec.points)
+        value = None
+        if rec.value is not None and not rec.na:
+            try:
+                value = canonical(node.rule, rec.value, node.allow_na)
+            except CchcError:  # a value stored before its rule changed: shown as it was typed
+                value = None
+        if rec.na:
+            shown, inputs = NOT_APPLICABLE, []
+        elif value is not None and value is not NA:
+            shown, inputs = node.rule.show(value), node.rule.input_values(value)
+        elif points is not None:  # points given directly (a score table)
+            given = node.rule.value_for_points(points)
+            shown, inputs = format_number(points, 4), ([] if given is None else node.rule.input_values(given))
+        else:
+            shown, inputs = ("" if rec.value is None else str(rec.value)), []
         return {
-            "value": rec.value,
-            "shown": show_value(rec.value) if rec.value is not None else ("" if points is None else fmt_number(points)),
+            "shown": shown,
+            "inputs": inputs,
             "points": points,
+            "points_shown": "" if points is None else format_number(points, 4),
             "na": bool(rec.na),
             "note": rec.note,
             "version": int(rec.version),
@@ -104,21 +116,25 @@ class ScoringSession:
         }
 
     def _scored(self, stage_view: str) -> engine.Scored:
-        frame = scored_rows(self.scores)
-        if stage_view == "self":  # the unit's own view: its self-assessment alone
-            return engine.aggregate(frame[frame["stage"] == "self"], self.cs)
+        frame = engine.scored_rows(self.scores)
+        if stage_view == SELF:  # the unit's own view: its self-assessment alone
+            return engine.aggregate(frame[frame["stage"] == SELF], self.cs)
         return engine.aggregate(with_survey(frame, self.survey), self.cs)  # the final result, survey included
 
     def row(self, code: str) -> dict[str, Any]:
         """Everything the form shows for one sub-criterion."""
         node = self.cs[code]
-        other = "appraisal" if self.stage == "self" else "self"
+        other = "appraisal" if self.stage == SELF else SELF
         return {
             "code": code,
             "name": node.name,
             "max": node.max_points,
+            "max_shown": format_number(node.max_points, 4),
             "path": [*reversed(self.cs.ancestors(code))],
-            **_rule_view(node),
+            "how": node.rule.describe(node.max_points),
+            "evidence": node.evidence,
+            "allow_na": node.allow_na,
+            "input": node.rule.input_spec(node.max_points),
             "mine": self._score(code, self.stage),
             "other": self._score(code, other),
             "files": self._files_by_code.get(code, []),
@@ -135,7 +151,7 @@ class ScoringSession:
         applicable = float(res["max"].iloc[0]) if len(res) else self.cs.max_points
         index = float(res["index"].iloc[0]) if len(res) and pd.notna(res["index"].iloc[0]) else None
         klass = res["class"].iloc[0] if len(res) else None
-        with_points = self.stage != "self" and len(self.survey) and len(res)
+        with_points = self.stage != SELF and len(self.survey) and len(res)
         survey = float(res["survey"].iloc[0]) if with_points else None
         done = sum(1 for code in self.cs.leaf_codes if (s := self._score(code, self.stage)) and s["scored"])
         points = dict(zip(scored.nodes["code"], scored.nodes["points"].tolist(), strict=True))
@@ -171,68 +187,59 @@ class ScoringSession:
             "saved": f"Đã lưu lúc {self.saved_at:%H:%M:%S}" if self.saved_at else "Mọi thay đổi được lưu ngay khi nhập",
             "limits": LIMITS_TEXT,
             "max_bytes": MAX_BYTES,
+            "words": page_words(),
+            "explain_missing_evidence": self.cs.explain_missing_evidence,
         }
 
     # ------------------------------------------------------------ changing
 
-    def edit(self, code: str, value: Any, note: str, author: str) -> None:
-        """Save what a person entered for one sub-criterion, or refuse it with `FieldError`."""
+    def edit(self, code: str, value: Any, note: str, author: str, version: int | None = None) -> None:
+        """Save what a person entered for one sub-criterion, or refuse it with `FieldError`.
+
+        `version` is the version of the row the page showed (None: the one this session read);
+        an empty value and note withdraw the score. The same checks as every other path.
+        """
         if code not in self.cs.leaf_codes:
             raise FieldError(code, f"mã '{code}' không phải tiêu chí chấm điểm")
-        author = (author or "").strip()
-        if not author:
+        if not (author or "").strip():
             raise FieldError(code, "Nhập tên người chấm (ô «Người chấm» ở đầu trang) trước khi chấm")
-        note = (note or "").strip()
-        node = self.cs[code]
         current = self._score(code, self.stage)
-        if is_blank(value) or (isinstance(value, dict) and all(is_blank(v) for v in value.values())):
-            if not note:
-                if current is not None:
-                    self.store.clear_scores(self.period, [(self.unit, code, self.stage)], author)
-                    self._saved()
-                return
-            value = None
-        if value is not None:
-            try:
-                points = score_declared(node.rule, value, node.max_points, node.allow_na)
-            except RuleInputError as exc:
-                raise FieldError(code, str(exc)) from None
-            if self.stage == "appraisal" and not note:
-                own = self._score(code, "self")
-                if own is None or not own["scored"]:
-                    raise FieldError(code, "Đơn vị chưa tự chấm tiêu chí này: ghi lý do của điểm thẩm định")
-                if (points is NA) != own["na"] or (points is not NA and abs(points - (own["points"] or 0)) > 1e-9):
-                    raise FieldError(
-                        code,
-                        f"Điểm thẩm định khác điểm tự đánh giá ({own['shown'] or fmt_number(own['points'])}): "
-                        "ghi lý do trước khi lưu",
-                    )
-            value = "N/A" if points is NA else value
-        row = pd.DataFrame([{"unit": self.unit, "code": code, "stage": self.stage, "value": value, "note": note}])
-        expected = {(self.unit, code, self.stage): current["version"] if current else 0}
+        if version is None:
+            version = current["version"] if current else 0
+        empty = value is None or (isinstance(value, str) and not value.strip())
+        empty = empty or (isinstance(value, dict) and all(v is None or not str(v).strip() for v in value.values()))
+        note = (note or "").strip()
+        row = {"unit": self.unit, "code": code, "stage": self.stage, "value": None if empty else value, "note": note}
+        row["clear"] = empty and not note
+        if row["clear"] and current is None and version == 0:
+            return  # nothing there, nothing typed
         try:
-            self.store.save_scores(self.period, row, author=author, action="form", expected_versions=expected)
-        except ConflictError as exc:
-            self.reload()
-            raise FieldError(code, exc.problems[0].message) from None
+            self.writer.save_scores(
+                self.scope,
+                pd.DataFrame([row]),
+                author,
+                "form",
+                file=f"{self.unit_name}, {STAGE_LABELS[self.stage].lower()}",
+                versions={(self.unit, code, self.stage): version},
+            )
         except ProblemsError as exc:
+            self.reload()
             raise FieldError(code, "; ".join(p.message for p in exc.problems)) from None
         self._saved()
 
     def add_evidence(self, code: str, filename: str, data: bytes, author: str) -> None:
-        if not (author or "").strip():
-            raise FieldError(code, "Nhập tên người chấm trước khi tải tài liệu lên")
         try:
-            self.store.add_evidence(self.period, self.unit, code, filename, data, author.strip())
+            self.writer.add_evidence(self.scope, code, filename, data, author)
         except EvidenceError as exc:
             raise FieldError(code, str(exc)) from None
         self._saved()
 
     def remove_evidence(self, evidence_id: int, author: str) -> None:
         code = self._file_code(evidence_id)
-        if not (author or "").strip():
-            raise FieldError(code, "Nhập tên người chấm trước khi gỡ tài liệu")
-        self.store.remove_evidence(evidence_id, author.strip())
+        try:
+            self.writer.remove_evidence(self.scope, evidence_id, author)
+        except EvidenceError as exc:
+            raise FieldError(code, str(exc)) from None
         self._saved()
 
     def read_evidence(self, evidence_id: int) -> tuple[str, str, bytes]:
@@ -252,23 +259,3 @@ class ScoringSession:
 
 def _problem(message: str) -> Problem:
     return Problem("cchc", message)
-
-
-def _rule_view(node: Node) -> dict[str, Any]:
-    """The input a rule needs, as plain data for the form."""
-    rule = node.rule
-    view: dict[str, Any] = {
-        "kind": rule.kind if node.has_rule else "free",
-        "how": rule.describe(node.max_points),
-        "evidence": node.evidence,
-        "allow_na": node.allow_na,
-    }
-    if rule.kind == "levels":
-        view["options"] = [level.label for level in rule.levels]
-    elif rule.kind == "percent":
-        view.update(input=rule.input, done_label=rule.done_label or "Đã thực hiện", planned_label=rule.planned_label or "Tổng số")
-    elif rule.kind == "count":
-        view.update(required=rule.required, unit_label=rule.unit_label)
-    elif rule.kind == "manual":
-        view["step"] = rule.step
-    return view

@@ -13,6 +13,9 @@ import numpy as np
 
 from cchc_widgets.core import engine, sensitivity, whatif
 from cchc_widgets.core.errors import Problem, ProblemsError
+from cchc_widgets.core.text import clean_text
+from cchc_widgets.services.results import resolved
+from cchc_widgets.services.writes import Writer
 from cchc_widgets.store.database import Store
 
 LIVE_SAMPLES = 4000  # uncertainty samples per slider move: ~10 ms for 19 units
@@ -22,12 +25,12 @@ class WhatIfSession:
     def __init__(self, store: Store, period: str | None = None) -> None:
         periods = list(store.periods()["id"])
         if not periods:
-            raise ProblemsError([Problem(store.url, "kho dữ liệu chưa có kỳ đánh giá nào")])
+            raise ProblemsError([Problem(store.where, "kho dữ liệu chưa có kỳ đánh giá nào")])
         if period is not None and period not in periods:
-            raise ProblemsError([Problem(store.url, f"không có kỳ '{period}' (có: {', '.join(periods)})")])
+            raise ProblemsError([Problem(store.where, f"không có kỳ '{period}' (có: {', '.join(periods)})")])
         self.store, self.period = store, period or periods[-1]
         self.cs = store.criteria_for(self.period)
-        self.resolved = store.resolved(self.period)
+        self.resolved = resolved(store, self.period)
         self.base = engine.aggregate(self.resolved, self.cs)
         self.base_max = whatif.apply(self.cs, whatif.Scenario("")).node_max  # a domain's max includes its survey items
         self.names = store.unit_names(self.period)
@@ -116,11 +119,11 @@ class WhatIfSession:
         }
 
     def save(self, name: str, description: str, author: str) -> None:
-        name = (name or "").strip()
-        if not name:
+        name = clean_text(name or "")
+        if not name:  # the name a person typed: never a default one
             raise ProblemsError([Problem("kịch bản", "đặt tên cho kịch bản trước khi lưu")])
-        self.store.save_scenario(self.scenario(name, description.strip(), (author or "").strip()))
-        self.scenario_name, self.description, self.author = name, description.strip(), (author or "").strip()
+        Writer(self.store).save_scenario(self.scenario(name, clean_text(description or ""), clean_text(author or "")))
+        self.scenario_name, self.description, self.author = name, clean_text(description or ""), clean_text(author or "")
 
     def load(self, name: str) -> None:
         sc = self.store.scenario(name)

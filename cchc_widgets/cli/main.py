@@ -16,11 +16,15 @@ import pandas as pd
 
 from cchc_widgets.core import engine
 from cchc_widgets.core.criteria import check_criteria, load_criteria
-from cchc_widgets.core.errors import Problem, ProblemsError
+from cchc_widgets.core.errors import CchcError, Problem, ProblemsError
+from cchc_widgets.core.text import clean_text
 from cchc_widgets.files.score_tables import read_scores
 
 OUT_FORMATS = (".csv", ".xlsx")
 EXIT_MISMATCH = 3
+
+
+TEXT_ARGUMENTS = ("period", "unit", "stage", "author")
 
 
 def _out_path(text: str | None, formats: tuple[str, ...] = OUT_FORMATS) -> Path | None:
@@ -113,11 +117,11 @@ def _store(args: argparse.Namespace):  # noqa: ANN202 - imported lazily: scoring
 def _period(store, wanted: str | None) -> str:  # noqa: ANN001
     known = list(store.periods()["id"])
     if not known:
-        raise ProblemsError([Problem(store.url, "kho dữ liệu chưa có kỳ đánh giá nào (chạy `cchc demo` để nạp dữ liệu mẫu)")])
+        raise ProblemsError([Problem(store.where, "kho dữ liệu chưa có kỳ đánh giá nào (chạy `cchc demo` để nạp dữ liệu mẫu)")])
     if wanted is None:
         return known[-1]
     if wanted not in known:
-        raise ProblemsError([Problem(store.url, f"không có kỳ '{wanted}' (có: {', '.join(known)})")])
+        raise ProblemsError([Problem(store.where, f"không có kỳ '{wanted}' (có: {', '.join(known)})")])
     return wanted
 
 
@@ -128,7 +132,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     written = load_demo(store)
     for period, count in written.items():
         print(f"kỳ {period}: {count} điểm mới hoặc thay đổi")
-    print(f"dữ liệu mẫu (mô phỏng) đã có trong {store.url}")
+    print(f"dữ liệu mẫu (mô phỏng) đã có trong {store.where}")
     return 0
 
 
@@ -147,21 +151,25 @@ def cmd_units(args: argparse.Namespace) -> int:
 
 
 def cmd_ranking(args: argparse.Namespace) -> int:
+    from cchc_widgets.services.results import score_period
+
     out = _out_path(args.out)
     store = _store(args)
     period = _period(store, args.period)
     cs = store.criteria_for(period)
     names = store.unit_names(period)
-    table = _result_table(store.score_period(period), cs.top_codes, names)
+    table = _result_table(score_period(store, period), cs.top_codes, names)
     _write(table, out, title=f"Xếp hạng chỉ số CCHC — kỳ {period} ({cs.name})")
     return 0
 
 
 def cmd_differences(args: argparse.Namespace) -> int:
+    from cchc_widgets.services.results import resolved
+
     out = _out_path(args.out)
     store = _store(args)
     period = _period(store, args.period)
-    diff = engine.differences(store.resolved(period, args.unit))
+    diff = engine.differences(resolved(store, period, args.unit))
     if not args.all:
         diff = diff[diff["changed"]]
     table = diff[["unit", "code", "points_self", "points_appraisal", "diff", "reason"]]
@@ -242,8 +250,10 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
             scenario = whatif.load_scenario(path)
             whatif.apply(cs, scenario, file=path)
             loaded.append(scenario)
+        from cchc_widgets.services.writes import Writer
+
         for scenario in loaded:
-            store.save_scenario(scenario)
+            Writer(store).save_scenario(scenario)
             print(f"đã lưu kịch bản '{scenario.name}'")
         return 0
     for name in args.items:
@@ -256,7 +266,9 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
             Path(args.out).write_text(scenario.to_yaml(), encoding="utf-8")
             print(f"đã ghi {args.out}")
         elif args.action == "delete":
-            store.delete_scenario(name)
+            from cchc_widgets.services.writes import Writer
+
+            Writer(store).delete_scenario(name)
             print(f"đã xóa kịch bản '{name}'")
     return 0
 
@@ -273,31 +285,29 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_template(args: argparse.Namespace) -> int:
-    from cchc_widgets.files.templates import template
+    from cchc_widgets.services.imports import template
 
     out = _out_path(args.out, (".xlsx",))
     store = _store(args)
     period = _period(store, args.period)
     out.write_bytes(template(store, period, args.unit, args.stage))
-    print(f"đã ghi mẫu phiếu của '{args.unit}', kỳ {period}: {out}")
+    print(f"đã ghi mẫu phiếu của {store.unit_names(period).get(args.unit, args.unit)}, kỳ {period}: {out}")
     return 0
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from cchc_widgets.files.templates import import_any
+    from cchc_widgets.services.imports import import_many
 
     store = _store(args)
+    period = _period(store, args.period) if args.period else None
     refused = 0
-    for path in args.files:
-        try:
-            period = _period(store, args.period) if args.period else None
-            result = import_any(store, path, period, stage=args.stage, author=args.author, dry_run=args.dry_run)
-        except ProblemsError as exc:
+    for path, result, problem in import_many(store, args.files, period, args.stage, args.author, args.dry_run):
+        if problem is not None:
             refused += 1
-            _print_refused(path, exc)
+            _print_refused(path, problem)
             continue
         verb = "hợp lệ (chạy thử, chưa lưu)" if args.dry_run else "đã lưu"
-        print(f"{path}: {verb} — đơn vị {result.unit}, kỳ {result.period}, {result.rows} tiêu chí thay đổi")
+        print(f"{path}: {verb} — {result.unit}, kỳ {result.period}, {result.rows} tiêu chí thay đổi")
     return 1 if refused else 0
 
 
@@ -308,12 +318,13 @@ def _print_refused(path: str, exc: ProblemsError) -> None:
 
 
 def cmd_survey(args: argparse.Namespace) -> int:
-    from cchc_widgets.core.survey import import_responses
+    from cchc_widgets.services.imports import import_responses
+    from cchc_widgets.services.results import survey_points
 
     store = _store(args)
     period = _period(store, args.period)
     if args.action == "template":
-        from cchc_widgets.core.survey import response_template
+        from cchc_widgets.files.survey_files import response_template
 
         out = _out_path(args.out, (".xlsx",))
         if out is None:
@@ -322,7 +333,7 @@ def cmd_survey(args: argparse.Namespace) -> int:
         print(f"đã ghi mẫu phiếu khảo sát kỳ {period}: {out}")
         return 0
     if args.action == "points":
-        points = store.survey_points(period, args.unit)
+        points = survey_points(store, period, args.unit)
         if points.empty:
             print(f"kỳ {period}: chưa có phiếu khảo sát nào")
             return 0
@@ -338,9 +349,9 @@ def cmd_survey(args: argparse.Namespace) -> int:
         try:
             author = args.author or f"nhập từ tệp {Path(path).name}"
             responses, report = import_responses(store, path, period, author, dry_run=args.dry_run)
-        except ProblemsError as exc:
+        except CchcError as exc:
             refused += 1
-            _print_refused(path, exc)
+            _print_refused(path, exc if isinstance(exc, ProblemsError) else ProblemsError([Problem(Path(path).name, str(exc))]))
             continue
         counts = f"{responses['unit'].nunique()} đơn vị, {responses[['unit', 'respondent']].drop_duplicates().shape[0]} phiếu"
         if report is None:
@@ -370,7 +381,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     store = _store(args)
     if store.periods().empty:
         load_demo(store)
-        print(f"kho {store.url} trống: đã nạp dữ liệu mẫu (mô phỏng)")
+        print(f"kho {store.where} trống: đã nạp dữ liệu mẫu (mô phỏng)")
     base = f"http://127.0.0.1:{args.port}/voila/render"
     print(f"Ứng dụng chấm điểm: {base}/{SCORING_NOTEBOOK}", flush=True)
     print(f"Thử trọng số:       {base}/{WHATIF_NOTEBOOK}  (Ctrl+C để dừng)", flush=True)
@@ -500,11 +511,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    for name in TEXT_ARGUMENTS:  # what a person typed, in one Unicode form (file paths are left as the system has them)
+        if isinstance(getattr(args, name, None), str):
+            setattr(args, name, clean_text(getattr(args, name)))
     try:
         return args.func(args)
     except ProblemsError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
+        return 1
+    except CchcError as exc:
+        print(exc, file=sys.stderr)
         return 1
     except BrokenPipeError:  # the reader (`| head`) had enough; not an error
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - stays open until exit, like stdout

@@ -21,7 +21,8 @@ import jsonschema
 import yaml
 
 from cchc_widgets.core.errors import Problem, ProblemsError
-from cchc_widgets.core.rules import FREE_POINTS, Rule, fmt_number, rule_from_dict
+from cchc_widgets.core.numbers import show_number
+from cchc_widgets.core.rules import FREE_POINTS, Rule, rule_from_dict
 from cchc_widgets.core.tables import read_table
 from cchc_widgets.resources import SCHEMA_PATH, resource
 
@@ -115,6 +116,12 @@ class CriteriaSet:
     def max_points(self) -> float:
         return sum(self.nodes[c].max_points for c in self.top_codes)
 
+    @property
+    def explain_missing_evidence(self) -> bool:
+        """The set's rule that a self-assessed point on an item expecting evidence needs a file
+        or an explanation (`explain_missing_evidence: true` in the set)."""
+        return bool(self.meta.get("explain_missing_evidence", False))
+
     def ancestors(self, code: str) -> list[str]:
         """Codes above `code`, nearest first."""
         out = []
@@ -194,11 +201,11 @@ def _schema_message(error: jsonschema.ValidationError) -> str:
         kinds = val if isinstance(val, list) else [val]
         return f"{fieldname} phải là {' hoặc '.join(TYPE_WORDS.get(k, k) for k in kinds)}; đang là {error.instance!r}"
     if v == "exclusiveMinimum":
-        return f"{fieldname} phải lớn hơn {fmt_number(val)}; đang là {error.instance!r}"
+        return f"{fieldname} phải lớn hơn {show_number(val)}; đang là {error.instance!r}"
     if v == "minimum":
-        return f"{fieldname} không được nhỏ hơn {fmt_number(val)}; đang là {error.instance!r}"
+        return f"{fieldname} không được nhỏ hơn {show_number(val)}; đang là {error.instance!r}"
     if v == "maximum":
-        return f"{fieldname} không được lớn hơn {fmt_number(val)}; đang là {error.instance!r}"
+        return f"{fieldname} không được lớn hơn {show_number(val)}; đang là {error.instance!r}"
     if v == "enum":
         return f"{fieldname} phải là một trong: {', '.join(map(str, val))}; đang là {error.instance!r}"
     if v == "additionalProperties":
@@ -318,8 +325,8 @@ def _build(raws: list[_Raw], meta: dict[str, Any], file: str) -> CriteriaSet:
         if kids:
             total = sum(by_code[k].max_points for k in kids)
             if not _near(total, raw.max_points):
-                parts = f"{fmt_number(round(total, 6))}: {', '.join(kids)}"
-                add(f"điểm tối đa {fmt_number(raw.max_points)} khác tổng điểm các mục con ({parts})", code, raw.where)
+                parts = f"{show_number(round(total, 6))}: {', '.join(kids)}"
+                add(f"điểm tối đa {show_number(raw.max_points)} khác tổng điểm các mục con ({parts})", code, raw.where)
             if raw.rule:
                 add("mục có mục con không được có quy tắc chấm (chỉ mục lá được chấm)", code, raw.where)
         elif raw.rule is not None:
@@ -330,16 +337,16 @@ def _build(raws: list[_Raw], meta: dict[str, Any], file: str) -> CriteriaSet:
     tops = [r for r in by_code.values() if r.parent is None]
     if declared_total is not None and not _near(sum(r.max_points for r in tops), declared_total):
         add(
-            f"tổng điểm các lĩnh vực là {fmt_number(round(sum(r.max_points for r in tops), 6))}, "
-            f"khác tổng khai báo total_points = {fmt_number(declared_total)}"
+            f"tổng điểm các lĩnh vực là {show_number(round(sum(r.max_points for r in tops), 6))}, "
+            f"khác tổng khai báo total_points = {show_number(declared_total)}"
         )
 
     classes = tuple(ClassBand(str(c["label"]), float(c["min"])) for c in meta.pop("classes", []) or [])
     for prev, nxt in itertools.pairwise(classes):
         if nxt.min >= prev.min:
             add(
-                f"các hạng xếp loại phải theo thứ tự ngưỡng giảm dần: '{nxt.label}' ({fmt_number(nxt.min)} %) "
-                f"đứng sau '{prev.label}' ({fmt_number(prev.min)} %)"
+                f"các hạng xếp loại phải theo thứ tự ngưỡng giảm dần: '{nxt.label}' ({show_number(nxt.min)} %) "
+                f"đứng sau '{prev.label}' ({show_number(prev.min)} %)"
             )
     labels = [c.label for c in classes]
     for label in sorted({lab for lab in labels if labels.count(lab) > 1}):

@@ -16,20 +16,10 @@ import pandas as pd
 
 from cchc_widgets.core.criteria import ClassBand, CriteriaSet
 from cchc_widgets.core.errors import Problem, ProblemsError
-from cchc_widgets.core.rules import NA, RuleInputError, is_blank, score_declared
+from cchc_widgets.core.rules import NA, RuleInputError, canonical, is_blank
+from cchc_widgets.core.vocabulary import STAGES, SURVEY, stage_of
 
-STAGES = ("self", "appraisal")
-SURVEY = "survey"  # the stage of survey points in a resolved frame (code = a survey item's code)
-STAGE_ALIASES = {
-    "self": "self",
-    "tự đánh giá": "self",
-    "tu danh gia": "self",
-    "tđg": "self",
-    "appraisal": "appraisal",
-    "thẩm định": "appraisal",
-    "tham dinh": "appraisal",
-    "tđ": "appraisal",
-}
+NA_VALUE = "N/A"  # the declared value stored for "không áp dụng"
 KEY = ["period", "unit"]
 RESULT_TAIL = ["total", "max", "index", "rank", "class"]
 TOTAL = "total"
@@ -62,7 +52,7 @@ def resolve(scores: pd.DataFrame, cs: CriteriaSet, file: str = "<dữ liệu>") 
     problems: list[Problem] = []
 
     stage_codes, stage_names = pd.factorize(frame["stage"].fillna("self").astype(str))
-    mapped = np.array([STAGE_ALIASES.get(name.strip().lower()) for name in stage_names] + [None], dtype=object)
+    mapped = np.array([stage_of(name) for name in stage_names] + [None], dtype=object)
     stage = pd.Series(mapped[stage_codes], index=frame.index, dtype=object)
     for i in np.flatnonzero(stage.isna().to_numpy()):
         problems.append(
@@ -98,18 +88,21 @@ def resolve(scores: pd.DataFrame, cs: CriteriaSet, file: str = "<dữ liệu>") 
     for i in np.flatnonzero(has_value):
         has_value[i] = not is_blank(frame["value"].iat[i])
     na = frame["na"].to_numpy(dtype=bool).copy()
+    values = frame["value"].to_list()
 
     for i in np.flatnonzero(has_value & known):
         node = cs[frame["code"].iat[i]]
         try:
-            got = score_declared(node.rule, frame["value"].iat[i], node.max_points, node.allow_na)
+            value = canonical(node.rule, frame["value"].iat[i], node.allow_na)
+            if value is not NA:
+                points[i] = node.rule.points(value, node.max_points)
         except RuleInputError as exc:
             problems.append(Problem(file, str(exc), node.code, _where(frame, i)))
             continue
-        if got is NA:
+        if value is NA:
             na[i], points[i] = True, np.nan
-        else:
-            points[i] = got
+            value = NA_VALUE
+        values[i] = value
     for i in np.flatnonzero(bad_points & ~has_value):
         problems.append(
             Problem(file, f"điểm phải là một số; đã nhập '{frame['points'].iat[i]}'", frame["code"].iat[i], _where(frame, i))
@@ -134,6 +127,7 @@ def resolve(scores: pd.DataFrame, cs: CriteriaSet, file: str = "<dữ liệu>") 
         raise ProblemsError(problems)
     frame["points"] = np.where(na, np.nan, points)
     frame["na"] = na
+    frame["value"] = pd.Series(values, index=frame.index, dtype=object)
     scored = ~np.isnan(frame["points"].to_numpy()) | na
     columns = [*KEY, "code", "stage", "value", "points", "na", "note"]
     return frame.loc[scored, columns].reset_index(drop=True)
@@ -147,6 +141,12 @@ def _unreachable(node: Any, values: np.ndarray, rows: np.ndarray) -> np.ndarray:
         near = np.abs(values[:, None] - np.asarray(reach, dtype=float)[None, :]) <= 1e-6
         bad |= ~near.any(axis=1)
     return rows[bad]
+
+
+def scored_rows(scores: pd.DataFrame) -> pd.DataFrame:
+    """Stored rows that carry a score (points or N/A), as the engine's resolved frame: they were
+    checked against the period's criteria set when saved, so they are aggregated as they are."""
+    return scores[scores["points"].notna() | scores["na"]].reset_index(drop=True)
 
 
 def final_scores(resolved: pd.DataFrame) -> pd.DataFrame:

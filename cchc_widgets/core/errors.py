@@ -1,8 +1,17 @@
-"""Problems found in a file a person supplied, reported all at once and in plain words."""
+"""Everything cchc refuses, under one base type, in words the person who supplied it reads.
+
+`CchcError` is what a caller catches to know "the package said no" (as opposed to a bug).
+Problems found in a file or a batch are reported all at once (`ProblemsError`), each with
+where it is: file, place in the file (row, sheet and cell) and criterion code.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+
+class CchcError(ValueError):
+    """Base of every refusal; the message is Vietnamese and safe to show (no secret, no path)."""
 
 
 @dataclass(frozen=True)
@@ -23,9 +32,21 @@ class Problem:
         return ": ".join(parts) + ": " + self.message
 
 
-class ProblemsError(ValueError):
-    """Raised with every problem of a file; nothing from that file was used."""
+class ProblemsError(CchcError):
+    """Raised with every problem of a file or batch; nothing from it was used."""
 
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
         super().__init__("\n".join(str(p) for p in problems))
+
+
+class ConflictError(ProblemsError):
+    """Someone else saved the same score since it was read; nothing was written."""
+
+
+class RuleInputError(CchcError):
+    """What a person declared cannot be scored; the message is shown beside the field."""
+
+
+class EvidenceError(CchcError):
+    """An evidence file was refused; the message says why, in words the uploader understands."""

@@ -13,11 +13,13 @@ import math
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from cchc_widgets.core.errors import RuleInputError
+from cchc_widgets.core.numbers import format_number, parse_decimal, show_number
+from cchc_widgets.core.text import clean_text, folded
+from cchc_widgets.core.vocabulary import NA_WORDS, NO, NOT_APPLICABLE, YES, is_no, is_yes
+
 EPS = 1e-9
-
-
-class RuleInputError(ValueError):
-    """What a person declared cannot be scored; the message is shown to that person."""
+__all__ = ["NA", "RuleInputError", "is_blank", "is_na", "rule_from_dict", "score_declared"]
 
 
 class NotApplicable:
@@ -35,14 +37,13 @@ class NotApplicable:
 
 
 NA = NotApplicable()
-NA_WORDS = {"na", "n/a", "kad", "không áp dụng", "khong ap dung", "not applicable"}
 
 
 def is_na(value: Any) -> bool:
     """True for the N/A marker and for the words people type for it."""
     if value is NA:
         return True
-    return isinstance(value, str) and value.strip().lower() in NA_WORDS
+    return isinstance(value, str) and folded(value) in NA_WORDS
 
 
 def is_blank(value: Any) -> bool:
@@ -54,38 +55,65 @@ def is_blank(value: Any) -> bool:
     return isinstance(value, str) and not value.strip()
 
 
-def parse_number(value: Any, what: str = "giá trị") -> float:
-    """A number from a cell or field; accepts the Vietnamese decimal comma ("1,5")."""
-    if isinstance(value, bool):
-        raise RuleInputError(f"{what} phải là một số, không phải có/không")
-    if isinstance(value, int | float):
-        number = float(value)
-    elif isinstance(value, str):
-        text = value.strip().replace(" ", "")
-        if text.count(",") == 1 and "." not in text:
-            text = text.replace(",", ".")
-        try:
-            number = float(text)
-        except ValueError:
-            raise RuleInputError(f"{what} phải là một số; đã nhập '{value}'") from None
-    else:
-        raise RuleInputError(f"{what} phải là một số; đã nhập '{value}'")
-    if math.isnan(number) or math.isinf(number):
-        raise RuleInputError(f"{what} phải là một số hữu hạn")
-    return number
-
-
-def fmt_number(x: float) -> str:
-    return f"{x:g}".replace(".", ",")
+def _whole(x: float) -> int | float:
+    return int(x) if float(x).is_integer() else x
 
 
 @dataclass(frozen=True)
 class Rule:
-    """Common surface of every rule type; subclasses set `kind`."""
+    """Common surface of every rule type; subclasses set `kind`.
+
+    A rule describes its own input so that no caller switches on its kind: how a declared
+    value is read (`parse`, to one canonical value), scored (`points`), shown (`show`), put
+    into form inputs (`input_spec`, `input_values`) and Excel cells (`cells`, `from_cells`,
+    `excel_validation`), and what a person would type at a given quality (`example`, the demo).
+    """
 
     kind: ClassVar[str] = ""
 
+    def parse(self, declared: Any) -> Any:
+        """The canonical form of what a person declared, or `RuleInputError`."""
+        raise NotImplementedError
+
+    def points(self, value: Any, max_points: float) -> float:
+        """Points of a canonical value (`parse`'s output)."""
+        raise NotImplementedError
+
     def score(self, declared: Any, max_points: float) -> float:
+        return self.points(self.parse(declared), max_points)
+
+    def show(self, value: Any) -> str:
+        """A canonical value as a person reads it."""
+        return format_number(value, decimals=4) if isinstance(value, int | float) else str(value)
+
+    def value_for_points(self, points: float) -> Any:
+        """The declared value that stands for points given directly (a score table), if the
+        rule's input is points; None when points do not tell what was declared."""
+        return None
+
+    def input_spec(self, max_points: float) -> dict[str, Any]:
+        """The control the form draws: `widget` is choice, pair or number, with its labels and bounds."""
+        raise NotImplementedError
+
+    def input_values(self, value: Any) -> list[str]:
+        """The text each input of `input_spec` shows for a canonical value."""
+        return [format_number(value, decimals=4, group=False)]
+
+    def cells(self, value: Any) -> tuple[Any, Any]:
+        """(value cell, planned cell) of the Excel template for a canonical value."""
+        return (_whole(value) if isinstance(value, int | float) else value, None)
+
+    def from_cells(self, value: Any, planned: Any) -> Any:
+        """What the template's cells declare (blank when nothing was entered)."""
+        return value
+
+    def excel_validation(self, max_points: float) -> dict[str, dict[str, Any]]:
+        """Data validation per template column (`value`, `planned`): openpyxl `DataValidation`
+        arguments, or `{"choices": [...]}` for a list kept on the hidden lists sheet."""
+        raise NotImplementedError
+
+    def example(self, u: float, planned: int, max_points: float) -> str:
+        """What a unit of quality `u` (0–1) would type: better as `u` grows (the demo's generator)."""
         raise NotImplementedError
 
     def reachable(self, max_points: float) -> tuple[float, ...] | None:
@@ -98,25 +126,26 @@ class Rule:
         if reach is None:
             return []
         out = [
-            f"quy tắc cho {fmt_number(p)} điểm, vượt điểm tối đa {fmt_number(max_points)}" for p in reach if p > max_points + EPS
+            f"quy tắc cho {show_number(p)} điểm, vượt điểm tối đa {show_number(max_points)}"
+            for p in reach
+            if p > max_points + EPS
         ]
-        out += [f"quy tắc cho điểm âm ({fmt_number(p)})" for p in reach if p < -EPS]
+        out += [f"quy tắc cho điểm âm ({show_number(p)})" for p in reach if p < -EPS]
         if reach and max(reach) < max_points - EPS:
-            out.append(
-                f"mức cao nhất của quy tắc là {fmt_number(max(reach))} điểm, không đạt được điểm tối đa {fmt_number(max_points)}"
-            )
+            highest = show_number(max(reach))
+            out.append(f"mức cao nhất của quy tắc là {highest} điểm, không đạt được điểm tối đa {show_number(max_points)}")
         return out
 
     def check_points(self, points: float, max_points: float) -> None:
         """Refuse points given directly that this rule could never give."""
         if points < -EPS:
-            raise RuleInputError(f"điểm không được âm; đã nhập {fmt_number(points)}")
+            raise RuleInputError(f"điểm không được âm; đã nhập {show_number(points)}")
         if points > max_points + EPS:
-            raise RuleInputError(f"điểm {fmt_number(points)} vượt điểm tối đa {fmt_number(max_points)}")
+            raise RuleInputError(f"điểm {show_number(points)} vượt điểm tối đa {show_number(max_points)}")
         reach = self.reachable(max_points)
         if reach is not None and not any(abs(points - p) <= 1e-6 for p in reach):
-            allowed = ", ".join(fmt_number(p) for p in sorted(set(reach)))
-            raise RuleInputError(f"điểm {fmt_number(points)} không có trong quy tắc chấm (chỉ nhận: {allowed})")
+            allowed = ", ".join(show_number(p) for p in sorted(set(reach)))
+            raise RuleInputError(f"điểm {show_number(points)} không có trong quy tắc chấm (chỉ nhận: {allowed})")
 
     def describe(self, max_points: float) -> str:
         raise NotImplementedError
@@ -124,9 +153,19 @@ class Rule:
     def to_dict(self) -> dict[str, Any]:
         raise NotImplementedError
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Rule:
+        raise NotImplementedError
 
-YES_WORDS = {"có", "co", "yes", "y", "x", "true", "1", "đạt", "dat"}
-NO_WORDS = {"không", "khong", "no", "n", "false", "0", "không đạt", "khong dat"}
+
+def _choice_validation(choices: list[str]) -> dict[str, dict[str, Any]]:
+    return {"value": {"choices": choices}}
+
+
+def _number_validation(kind: str, low: float, high: float | None, error: str) -> dict[str, Any]:
+    if high is None:
+        return {"type": kind, "operator": "greaterThanOrEqual", "formula1": str(low), "error": error}
+    return {"type": kind, "operator": "between", "formula1": str(low), "formula2": str(high), "error": error}
 
 
 @dataclass(frozen=True)
@@ -138,24 +177,35 @@ class YesNoRule(Rule):
     def _yes(self, max_points: float) -> float:
         return max_points if self.yes_points is None else self.yes_points
 
-    def score(self, declared: Any, max_points: float) -> float:
-        if isinstance(declared, bool):
-            answer = declared
-        elif isinstance(declared, int | float) and declared in (0, 1):
-            answer = bool(declared)
-        elif isinstance(declared, str) and declared.strip().lower() in YES_WORDS:
-            answer = True
-        elif isinstance(declared, str) and declared.strip().lower() in NO_WORDS:
-            answer = False
-        else:
-            raise RuleInputError(f"chọn Có hoặc Không; đã nhập '{declared}'")
-        return self._yes(max_points) if answer else self.no_points
+    def parse(self, declared: Any) -> str:
+        if isinstance(declared, bool) or (isinstance(declared, int | float) and declared in (0, 1)):
+            return YES if declared else NO
+        if is_yes(declared):
+            return YES
+        if is_no(declared):
+            return NO
+        raise RuleInputError(f"chọn {YES} hoặc {NO}; đã nhập '{clean_text(declared)}'")
+
+    def points(self, value: Any, max_points: float) -> float:
+        return self._yes(max_points) if value == YES else self.no_points
+
+    def input_spec(self, max_points: float) -> dict[str, Any]:
+        return {"widget": "choice", "choices": [YES, NO], "placeholder": "— chọn —"}
+
+    def input_values(self, value: Any) -> list[str]:
+        return [value]
+
+    def excel_validation(self, max_points: float) -> dict[str, dict[str, Any]]:
+        return _choice_validation([YES, NO])
+
+    def example(self, u: float, planned: int, max_points: float) -> str:
+        return "có" if u > 0.3 else "không"
 
     def reachable(self, max_points: float) -> tuple[float, ...]:
         return (self._yes(max_points), self.no_points)
 
     def describe(self, max_points: float) -> str:
-        return f"Có: {fmt_number(self._yes(max_points))} điểm; Không: {fmt_number(self.no_points)} điểm"
+        return f"{YES}: {show_number(self._yes(max_points))} điểm; {NO}: {show_number(self.no_points)} điểm"
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"type": self.kind}
@@ -164,6 +214,10 @@ class YesNoRule(Rule):
         if self.no_points:
             out["no_points"] = self.no_points
         return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> YesNoRule:
+        return cls(yes_points=data.get("yes_points"), no_points=float(data.get("no_points", 0)))
 
 
 @dataclass(frozen=True)
@@ -177,31 +231,51 @@ class LevelsRule(Rule):
     kind: ClassVar[str] = "levels"
     levels: tuple[Level, ...] = ()
 
-    def score(self, declared: Any, max_points: float) -> float:
-        wanted = str(declared).strip().casefold() if not is_blank(declared) else ""
+    def parse(self, declared: Any) -> str:
+        wanted = folded(str(declared)) if not is_blank(declared) else ""
         for level in self.levels:
-            if level.label.strip().casefold() == wanted:
-                return level.points
+            if folded(level.label) == wanted:
+                return level.label
         options = "; ".join(level.label for level in self.levels)
-        raise RuleInputError(f"'{declared}' không phải một mức của tiêu chí; chọn: {options}")
+        raise RuleInputError(f"'{clean_text(declared)}' không phải một mức của tiêu chí; chọn: {options}")
+
+    def points(self, value: Any, max_points: float) -> float:
+        return next(level.points for level in self.levels if level.label == value)
+
+    def input_spec(self, max_points: float) -> dict[str, Any]:
+        return {"widget": "choice", "choices": [lv.label for lv in self.levels], "placeholder": "— chọn mức —"}
+
+    def input_values(self, value: Any) -> list[str]:
+        return [value]
+
+    def excel_validation(self, max_points: float) -> dict[str, dict[str, Any]]:
+        return _choice_validation([lv.label for lv in self.levels])
+
+    def example(self, u: float, planned: int, max_points: float) -> str:
+        ordered = sorted(self.levels, key=lambda lv: -lv.points)
+        return ordered[min(len(ordered) - 1, int((1 - u) * len(ordered) * 0.9))].label
 
     def reachable(self, max_points: float) -> tuple[float, ...]:
         return tuple(level.points for level in self.levels)
 
     def problems(self, max_points: float) -> list[str]:
-        labels = [level.label.strip().casefold() for level in self.levels]
+        labels = [folded(level.label) for level in self.levels]
         dupes = sorted({lab for lab in labels if labels.count(lab) > 1})
         out = [f"mức '{lab}' bị lặp" for lab in dupes]
         return out + super().problems(max_points)
 
     def describe(self, max_points: float) -> str:
-        return "; ".join(f"{lv.label}: {fmt_number(lv.points)} điểm" for lv in self.levels)
+        return "; ".join(f"{lv.label}: {show_number(lv.points)} điểm" for lv in self.levels)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "type": self.kind,
             "levels": [{"label": lv.label, "points": lv.points} for lv in self.levels],
         }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> LevelsRule:
+        return cls(tuple(Level(clean_text(str(lv["label"])), float(lv["points"])) for lv in data["levels"]))
 
 
 @dataclass(frozen=True)
@@ -214,7 +288,9 @@ class Band:
 @dataclass(frozen=True)
 class PercentRule(Rule):
     """Percentage bands. `closed="left"`: lower ≤ p < upper (the band ending at 100 takes
-    100); `closed="right"`: lower < p ≤ upper (the band starting at 0 takes 0)."""
+    100); `closed="right"`: lower < p ≤ upper (the band starting at 0 takes 0). With
+    `input="pair"` the unit declares done and planned counts; the canonical value is then
+    `{"done": n, "planned": m}`, else the percentage itself."""
 
     kind: ClassVar[str] = "percent"
     bands: tuple[Band, ...] = ()
@@ -223,10 +299,17 @@ class PercentRule(Rule):
     done_label: str = ""
     planned_label: str = ""
 
-    def percentage(self, declared: Any) -> float:
+    @property
+    def pair(self) -> bool:
+        return self.input == "pair"
+
+    def parse(self, declared: Any) -> float | dict[str, int | float]:
+        if isinstance(declared, str) and "/" in declared:
+            done, _, planned = declared.partition("/")
+            declared = {"done": done, "planned": planned}
         if isinstance(declared, dict):
-            done = parse_number(declared.get("done"), "số đã thực hiện")
-            planned = parse_number(declared.get("planned"), "tổng số theo kế hoạch")
+            done = parse_decimal(declared.get("done"), "số đã thực hiện")
+            planned = parse_decimal(declared.get("planned"), "tổng số theo kế hoạch")
             if done < 0 or planned < 0:
                 raise RuleInputError("số đã thực hiện và tổng số không được âm")
             if planned == 0:
@@ -234,18 +317,20 @@ class PercentRule(Rule):
                     "tổng số theo kế hoạch bằng 0: không tính được tỷ lệ (nếu tiêu chí không phát sinh, chọn Không áp dụng)"
                 )
             if done > planned:
-                raise RuleInputError(f"số đã thực hiện ({fmt_number(done)}) lớn hơn tổng số ({fmt_number(planned)})")
-            return 100.0 * done / planned
-        if isinstance(declared, str) and "/" in declared:
-            done, _, planned = declared.partition("/")
-            return self.percentage({"done": done, "planned": planned})
-        text = declared.strip().rstrip("%") if isinstance(declared, str) else declared
-        pct = parse_number(text, "tỷ lệ (%)")
+                raise RuleInputError(f"số đã thực hiện ({show_number(done)}) lớn hơn tổng số ({show_number(planned)})")
+            return {"done": _whole(done), "planned": _whole(planned)}
+        text = clean_text(declared).rstrip("%").strip() if isinstance(declared, str) else declared
+        pct = parse_decimal(text, "tỷ lệ (%)")
         if pct < 0:
-            raise RuleInputError(f"tỷ lệ không được âm; đã nhập {fmt_number(pct)}")
+            raise RuleInputError(f"tỷ lệ không được âm; đã nhập {show_number(pct)}")
         if pct > 100 + EPS:
-            raise RuleInputError(f"tỷ lệ không được vượt 100 %; đã nhập {fmt_number(pct)}")
-        return pct
+            raise RuleInputError(f"tỷ lệ không được vượt 100 %; đã nhập {show_number(pct)}")
+        return _whole(pct)
+
+    def percentage(self, value: Any) -> float:
+        if isinstance(value, dict):
+            return 100.0 * value["done"] / value["planned"]
+        return float(value)
 
     def points_for_percentage(self, pct: float) -> float:
         for i, band in enumerate(self.bands):
@@ -256,10 +341,52 @@ class PercentRule(Rule):
                     return band.points
             elif (pct > band.lower + EPS or (first and pct >= band.lower - EPS)) and pct <= band.upper + EPS:
                 return band.points
-        raise RuleInputError(f"tỷ lệ {fmt_number(pct)} % không thuộc khoảng nào của thang điểm")
+        raise RuleInputError(f"tỷ lệ {show_number(pct)} % không thuộc khoảng nào của thang điểm")
 
-    def score(self, declared: Any, max_points: float) -> float:
-        return self.points_for_percentage(self.percentage(declared))
+    def points(self, value: Any, max_points: float) -> float:
+        return self.points_for_percentage(self.percentage(value))
+
+    def show(self, value: Any) -> str:
+        if isinstance(value, dict):
+            return f"{format_number(value['done'], 4)}/{format_number(value['planned'], 4)}"
+        return f"{format_number(value, 4)} %"
+
+    def input_spec(self, max_points: float) -> dict[str, Any]:
+        if self.pair:
+            labels = [self.done_label or "Đã thực hiện", self.planned_label or "Tổng số"]
+            return {"widget": "pair", "labels": labels, "min": 0}
+        return {"widget": "number", "min": 0, "max": 100, "suffix": "%", "placeholder": "%"}
+
+    def input_values(self, value: Any) -> list[str]:
+        if isinstance(value, dict):
+            return [format_number(value["done"], 4, group=False), format_number(value["planned"], 4, group=False)]
+        if self.pair:  # a percentage declared in a file for a done/planned item: shown as it was given
+            return [format_number(value, 4, group=False), "100"]
+        return [format_number(value, 4, group=False)]
+
+    def cells(self, value: Any) -> tuple[Any, Any]:
+        if isinstance(value, dict):
+            return value["done"], value["planned"]
+        return _whole(value), None
+
+    def from_cells(self, value: Any, planned: Any) -> Any:
+        if self.pair and not (is_blank(value) and is_blank(planned)):
+            if is_blank(value) or is_blank(planned):
+                return f"{'' if is_blank(value) else value}/{'' if is_blank(planned) else planned}"
+            return {"done": value, "planned": planned}
+        return value
+
+    def excel_validation(self, max_points: float) -> dict[str, dict[str, Any]]:
+        if self.pair:
+            whole = _number_validation("whole", 0, None, "Nhập số nguyên không âm")
+            return {"value": whole, "planned": whole}
+        return {"value": _number_validation("decimal", 0, 100, "Nhập tỷ lệ từ 0 đến 100")}
+
+    def example(self, u: float, planned: int, max_points: float) -> str:
+        share = min(1.0, 0.55 + 0.5 * u)
+        if self.pair:
+            return f"{round(planned * share)}/{planned}"
+        return f"{round(100 * share, 1):g}%"
 
     def reachable(self, max_points: float) -> tuple[float, ...]:
         return tuple(band.points for band in self.bands)
@@ -268,19 +395,19 @@ class PercentRule(Rule):
         out: list[str] = []
         bands = sorted(self.bands, key=lambda b: (b.lower, b.upper))
         if bands and abs(bands[0].lower) > EPS:
-            out.append(f"các khoảng tỷ lệ phải bắt đầu từ 0 %, đang bắt đầu từ {fmt_number(bands[0].lower)} %")
+            out.append(f"các khoảng tỷ lệ phải bắt đầu từ 0 %, đang bắt đầu từ {show_number(bands[0].lower)} %")
         if bands and abs(bands[-1].upper - 100) > EPS:
-            out.append(f"các khoảng tỷ lệ phải kết thúc ở 100 %, đang kết thúc ở {fmt_number(bands[-1].upper)} %")
+            out.append(f"các khoảng tỷ lệ phải kết thúc ở 100 %, đang kết thúc ở {show_number(bands[-1].upper)} %")
         for i, band in enumerate(bands):
             edge = (i == len(bands) - 1 and self.closed == "left") or (i == 0 and self.closed == "right")
             if band.upper < band.lower - EPS or (band.upper <= band.lower + EPS and not edge):
-                out.append(f"khoảng {fmt_number(band.lower)}–{fmt_number(band.upper)} % rỗng hoặc ngược")
+                out.append(f"khoảng {show_number(band.lower)}–{show_number(band.upper)} % rỗng hoặc ngược")
         for prev, nxt in itertools.pairwise(bands):
             if nxt.lower > prev.upper + EPS:
-                out.append(f"hở khoảng: không có điểm cho tỷ lệ từ {fmt_number(prev.upper)} đến {fmt_number(nxt.lower)} %")
+                out.append(f"hở khoảng: không có điểm cho tỷ lệ từ {show_number(prev.upper)} đến {show_number(nxt.lower)} %")
             elif nxt.lower < prev.upper - EPS:
-                first = f"{fmt_number(prev.lower)}–{fmt_number(prev.upper)} %"
-                second = f"{fmt_number(nxt.lower)}–{fmt_number(nxt.upper)} %"
+                first = f"{show_number(prev.lower)}–{show_number(prev.upper)} %"
+                second = f"{show_number(nxt.lower)}–{show_number(nxt.upper)} %"
                 out.append(f"chồng khoảng: {first} và {second}")
         return out + super().problems(max_points)
 
@@ -289,15 +416,15 @@ class PercentRule(Rule):
         last = len(self.bands) - 1
         for i, band in enumerate(self.bands):
             if band.lower == band.upper:
-                span = f"{fmt_number(band.lower)} %"
+                span = f"{show_number(band.lower)} %"
             elif self.closed == "left":
                 below = "" if i == last else "dưới "
-                span = f"từ {fmt_number(band.lower)} đến {below}{fmt_number(band.upper)} %"
+                span = f"từ {show_number(band.lower)} đến {below}{show_number(band.upper)} %"
             elif i == 0:
-                span = f"đến {fmt_number(band.upper)} %"
+                span = f"đến {show_number(band.upper)} %"
             else:
-                span = f"trên {fmt_number(band.lower)} đến {fmt_number(band.upper)} %"
-            parts.append(f"{span}: {fmt_number(band.points)} điểm")
+                span = f"trên {show_number(band.lower)} đến {show_number(band.upper)} %"
+            parts.append(f"{span}: {show_number(band.points)} điểm")
         return "; ".join(parts)
 
     def to_dict(self) -> dict[str, Any]:
@@ -313,6 +440,16 @@ class PercentRule(Rule):
         out["bands"] = [{"from": b.lower, "to": b.upper, "points": b.points} for b in self.bands]
         return out
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> PercentRule:
+        return cls(
+            bands=tuple(Band(float(b["from"]), float(b["to"]), float(b["points"])) for b in data["bands"]),
+            closed=data.get("closed", "left"),
+            input=data.get("input", "percent"),
+            done_label=clean_text(data.get("done_label", "")),
+            planned_label=clean_text(data.get("planned_label", "")),
+        )
+
 
 @dataclass(frozen=True)
 class CountRule(Rule):
@@ -324,16 +461,29 @@ class CountRule(Rule):
     mode: str = "proportional"
     unit_label: str = ""
 
-    def score(self, declared: Any, max_points: float) -> float:
-        count = parse_number(declared, "số lượng")
+    def parse(self, declared: Any) -> int:
+        count = parse_decimal(declared, "số lượng")
         if count < 0:
-            raise RuleInputError(f"số lượng không được âm; đã nhập {fmt_number(count)}")
+            raise RuleInputError(f"số lượng không được âm; đã nhập {show_number(count)}")
         if count != int(count):
-            raise RuleInputError(f"số lượng phải là số nguyên; đã nhập {fmt_number(count)}")
-        done = min(int(count), self.required)
+            raise RuleInputError(f"số lượng phải là số nguyên; đã nhập {show_number(count)}")
+        return int(count)
+
+    def points(self, value: Any, max_points: float) -> float:
+        done = min(int(value), self.required)
         if self.mode == "all":
             return max_points if done >= self.required else 0.0
         return max_points * done / self.required
+
+    def input_spec(self, max_points: float) -> dict[str, Any]:
+        what = f"số {self.unit_label} " if self.unit_label else ""
+        return {"widget": "number", "min": 0, "integer": True, "placeholder": f"{what}(yêu cầu {self.required})"}
+
+    def excel_validation(self, max_points: float) -> dict[str, dict[str, Any]]:
+        return {"value": _number_validation("whole", 0, None, "Nhập số nguyên không âm")}
+
+    def example(self, u: float, planned: int, max_points: float) -> str:
+        return str(min(self.required, round(self.required * (0.4 + 0.7 * u))))
 
     def reachable(self, max_points: float) -> tuple[float, ...]:
         if self.mode == "all":
@@ -343,8 +493,8 @@ class CountRule(Rule):
     def describe(self, max_points: float) -> str:
         what = f" {self.unit_label}" if self.unit_label else ""
         if self.mode == "all":
-            return f"Đủ {self.required}{what}: {fmt_number(max_points)} điểm; thiếu: 0 điểm"
-        return f"Yêu cầu {self.required}{what}; điểm theo tỷ lệ số đạt được (tối đa {fmt_number(max_points)})"
+            return f"Đủ {self.required}{what}: {show_number(max_points)} điểm; thiếu: 0 điểm"
+        return f"Yêu cầu {self.required}{what}; điểm theo tỷ lệ số đạt được (tối đa {show_number(max_points)})"
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"type": self.kind, "required": self.required}
@@ -354,6 +504,14 @@ class CountRule(Rule):
             out["unit_label"] = self.unit_label
         return out
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CountRule:
+        return cls(
+            required=int(data["required"]),
+            mode=data.get("mode", "proportional"),
+            unit_label=clean_text(data.get("unit_label", "")),
+        )
+
 
 @dataclass(frozen=True)
 class ManualRule(Rule):
@@ -362,10 +520,27 @@ class ManualRule(Rule):
     kind: ClassVar[str] = "manual"
     step: float | None = None
 
-    def score(self, declared: Any, max_points: float) -> float:
-        points = parse_number(declared, "điểm")
+    def parse(self, declared: Any) -> int | float:
+        return _whole(parse_decimal(declared, "điểm"))
+
+    def points(self, value: Any, max_points: float) -> float:
+        points = float(value)
         self.check_points(points, max_points)
         return points
+
+    def value_for_points(self, points: float) -> Any:
+        return _whole(points)
+
+    def input_spec(self, max_points: float) -> dict[str, Any]:
+        return {"widget": "number", "min": 0, "max": max_points, "step": self.step, "placeholder": "điểm"}
+
+    def excel_validation(self, max_points: float) -> dict[str, dict[str, Any]]:
+        shown = show_number(max_points)
+        return {"value": _number_validation("decimal", 0, max_points, f"Nhập điểm từ 0 đến {shown}")}
+
+    def example(self, u: float, planned: int, max_points: float) -> str:
+        step = self.step or 0.25
+        return f"{math.floor(max_points * min(1.0, 0.3 + 0.8 * u) / step) * step:g}"
 
     def reachable(self, max_points: float) -> tuple[float, ...] | None:
         if self.step is None:
@@ -375,19 +550,24 @@ class ManualRule(Rule):
 
     def problems(self, max_points: float) -> list[str]:
         if self.step is not None and abs(round(max_points / self.step) * self.step - max_points) > 1e-6:
-            return [f"điểm tối đa {fmt_number(max_points)} không chia hết cho bước {fmt_number(self.step)}"]
+            return [f"điểm tối đa {show_number(max_points)} không chia hết cho bước {show_number(self.step)}"]
         return []
 
     def describe(self, max_points: float) -> str:
         if self.step is None:
-            return f"Chấm điểm từ 0 đến {fmt_number(max_points)}"
-        return f"Chấm điểm từ 0 đến {fmt_number(max_points)}, bước {fmt_number(self.step)}"
+            return f"Chấm điểm từ 0 đến {show_number(max_points)}"
+        return f"Chấm điểm từ 0 đến {show_number(max_points)}, bước {show_number(self.step)}"
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"type": self.kind}
         if self.step is not None:
             out["step"] = self.step
         return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ManualRule:
+        step = data.get("step")
+        return cls(step=None if step is None else float(step))
 
 
 FREE_POINTS = ManualRule()
@@ -398,37 +578,21 @@ def rule_from_dict(data: dict[str, Any] | None) -> Rule:
     """Build a rule from its (schema-valid) dict; no rule means free points in [0, max]."""
     if not data:
         return FREE_POINTS
-    kind = data["type"]
-    if kind == "yesno":
-        return YesNoRule(yes_points=data.get("yes_points"), no_points=float(data.get("no_points", 0)))
-    if kind == "levels":
-        return LevelsRule(tuple(Level(str(lv["label"]), float(lv["points"])) for lv in data["levels"]))
-    if kind == "percent":
-        return PercentRule(
-            bands=tuple(Band(float(b["from"]), float(b["to"]), float(b["points"])) for b in data["bands"]),
-            closed=data.get("closed", "left"),
-            input=data.get("input", "percent"),
-            done_label=data.get("done_label", ""),
-            planned_label=data.get("planned_label", ""),
-        )
-    if kind == "count":
-        return CountRule(
-            required=int(data["required"]),
-            mode=data.get("mode", "proportional"),
-            unit_label=data.get("unit_label", ""),
-        )
-    if kind == "manual":
-        step = data.get("step")
-        return ManualRule(step=None if step is None else float(step))
-    raise ValueError(f"unknown rule type {kind!r}")  # the schema rules this out
+    return RULE_TYPES[data["type"]].from_dict(data)
+
+
+def canonical(rule: Rule, declared: Any, allow_na: bool) -> Any:
+    """The one stored form of a declared answer (`NA` for "không áp dụng"), or `RuleInputError`."""
+    if is_na(declared):
+        if not allow_na:
+            raise RuleInputError(f"tiêu chí này không cho phép chọn {NOT_APPLICABLE}")
+        return NA
+    if is_blank(declared) or (isinstance(declared, dict) and all(is_blank(v) for v in declared.values())):
+        raise RuleInputError("chưa nhập giá trị")
+    return rule.parse(clean_text(declared))
 
 
 def score_declared(rule: Rule, declared: Any, max_points: float, allow_na: bool) -> float | NotApplicable:
     """Points for one declared answer, honouring "không áp dụng" where the item allows it."""
-    if is_na(declared):
-        if not allow_na:
-            raise RuleInputError("tiêu chí này không cho phép chọn Không áp dụng")
-        return NA
-    if is_blank(declared):
-        raise RuleInputError("chưa nhập giá trị")
-    return rule.score(declared, max_points)
+    value = canonical(rule, declared, allow_na)
+    return NA if value is NA else rule.points(value, max_points)

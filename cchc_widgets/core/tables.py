@@ -1,4 +1,11 @@
-"""Read a CSV or xlsx table a person supplied, keeping where every cell came from.
+"""Read a CSV or xlsx table a person supplied, keeping where every cell came from, and open
+any workbook someone sent without trusting it.
+
+An xlsx is a zip of XML: a small file can inflate to gigabytes, and its XML can declare
+entities that expand without end. Before openpyxl parses anything the archive's listing is
+checked (file size, number of parts, inflated size of each part and of all), and openpyxl
+parses through defusedxml, which refuses entity declarations. Whatever goes wrong becomes a
+message naming the file, never a traceback or a server path.
 
 Messages about a bad value must name the place a person can find it: a CSV line and column,
 or an Excel sheet and cell (`'Sheet1'!D5`). Numbers are not parsed here; callers decide what
@@ -9,6 +16,8 @@ from __future__ import annotations
 
 import csv
 import io
+import unicodedata
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +27,61 @@ from openpyxl.utils import get_column_letter
 from cchc_widgets.core.errors import Problem, ProblemsError
 
 MAX_TABLE_BYTES = 20 * 1024 * 1024
+MAX_ROWS = 200_000
+MAX_COLUMNS = 500
+MAX_PARTS = 2_000
+MAX_PART_BYTES = 60 * 1024 * 1024
+MAX_INFLATED_BYTES = 120 * 1024 * 1024
+
+
+def _mb(n: float) -> str:
+    return f"{n / 1e6:.1f}".replace(".", ",")
+
+
+def check_archive(path: Path, max_bytes: int = MAX_TABLE_BYTES) -> None:
+    """Refuse, before parsing, a file that is missing, too large, not an xlsx, or inflates too far."""
+    file = path.name
+    if not path.is_file():
+        raise ProblemsError([Problem(file, "không tìm thấy tệp")])
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise ProblemsError([Problem(file, f"tệp quá lớn ({_mb(size)} MB; tối đa {_mb(max_bytes)} MB)")])
+    if path.suffix.lower() != ".xlsx" or not zipfile.is_zipfile(path):
+        raise ProblemsError([Problem(file, "không phải tệp Excel .xlsx (hãy lưu lại bằng Excel dưới dạng .xlsx)")])
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise ProblemsError([Problem(file, "tệp .xlsx bị hỏng: không đọc được nội dung nén")]) from None
+    inflated = sum(p.file_size for p in parts)
+    largest = max((p.file_size for p in parts), default=0)
+    if len(parts) > MAX_PARTS or largest > MAX_PART_BYTES or inflated > MAX_INFLATED_BYTES:
+        raise ProblemsError(
+            [
+                Problem(
+                    file,
+                    f"tệp giải nén ra {_mb(inflated)} MB ({len(parts)} phần), vượt giới hạn {_mb(MAX_INFLATED_BYTES)} MB: "
+                    "không đọc (tệp quá lớn hoặc tệp độc hại)",
+                )
+            ]
+        )
+
+
+def open_workbook(path: str | Path, read_only: bool = False, max_bytes: int = MAX_TABLE_BYTES) -> Any:
+    """An openpyxl workbook of a checked file, or `ProblemsError` with a message for people."""
+    from defusedxml import DefusedXmlException
+    from openpyxl import load_workbook  # openpyxl parses through defusedxml when it is installed
+
+    path = Path(path)
+    check_archive(path, max_bytes)
+    try:
+        return load_workbook(path, read_only=read_only, data_only=False)  # parsed through defusedxml
+    except DefusedXmlException:
+        raise ProblemsError([Problem(path.name, "tệp chứa cấu trúc XML bị cấm (khai báo thực thể): không đọc")]) from None
+    except Exception as exc:  # openpyxl raises many kinds for damaged files; none is the person's to read
+        raise ProblemsError(
+            [Problem(path.name, f"không đọc được tệp Excel: tệp bị hỏng hoặc không đúng định dạng ({type(exc).__name__})")]
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -100,7 +164,7 @@ def _normalise_header(cells: list[Any], file: str, where: str | None) -> tuple[s
 def read_table(path: str | Path, sheet: str | None = None) -> Table:
     """The first sheet (or `sheet`) of an xlsx file, or a CSV file, as a Table."""
     path = Path(path)
-    file = str(path)
+    file = path.name  # never the folder: an upload's temporary path is the server's business
     if not path.exists():
         raise ProblemsError([Problem(file, "không tìm thấy tệp")])
     size = path.stat().st_size
@@ -115,11 +179,14 @@ def read_table(path: str | Path, sheet: str | None = None) -> Table:
 
 
 def _read_csv(path: Path) -> Table:
-    file = str(path)
+    """UTF-8 (with or without BOM), else Windows-1258 — what a Vietnamese Excel saves as "CSV"."""
+    file = path.name  # never the folder: an upload's temporary path is the server's business
+    data = path.read_bytes()
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise ProblemsError([Problem(file, "tệp CSV phải được lưu với bảng mã UTF-8")]) from None
+        text = data.decode("cp1258", errors="replace")
+    text = unicodedata.normalize("NFC", text)
     first = text.split("\n", 1)[0]
     delimiter = max(",;\t", key=first.count)
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
@@ -134,20 +201,17 @@ def _read_csv(path: Path) -> Table:
 
 
 def _read_xlsx(path: Path, sheet: str | None) -> Table:
-    import zipfile
-
-    from openpyxl import load_workbook
-
-    file = str(path)
-    try:
-        book = load_workbook(path, read_only=True, data_only=False)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise ProblemsError([Problem(file, f"không mở được tệp Excel (.xlsx): {exc}")]) from None
+    file = path.name  # never the folder: an upload's temporary path is the server's business
+    book = open_workbook(path, read_only=True)
     try:
         if sheet is not None and sheet not in book.sheetnames:
             raise ProblemsError([Problem(file, f"không có sheet '{sheet}' (có: {', '.join(book.sheetnames)})")])
         ws = book[sheet] if sheet is not None else book.worksheets[0]
-        rows = list(ws.iter_rows(values_only=True))
+        rows = []
+        for row in ws.iter_rows(values_only=True, max_col=MAX_COLUMNS):
+            rows.append(tuple(unicodedata.normalize("NFC", c) if isinstance(c, str) else c for c in row))
+            if len(rows) > MAX_ROWS:
+                raise ProblemsError([Problem(file, f"bảng có hơn {MAX_ROWS:,} dòng: không đọc".replace(",", "."))])
     finally:
         book.close()
     if not rows:

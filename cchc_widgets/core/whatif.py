@@ -21,7 +21,8 @@ from scipy import stats
 from cchc_widgets.core import engine
 from cchc_widgets.core.criteria import CriteriaSet, rule_schema_problems
 from cchc_widgets.core.errors import Problem, ProblemsError
-from cchc_widgets.core.rules import NA, RuleInputError, fmt_number, is_blank, rule_from_dict, score_declared
+from cchc_widgets.core.numbers import show_number
+from cchc_widgets.core.rules import NA, RuleInputError, is_blank, rule_from_dict, score_declared
 
 
 @dataclass(frozen=True)
@@ -115,10 +116,10 @@ def apply(cs: CriteriaSet, sc: Scenario, file: str = "<kịch bản>") -> Applie
         problems.append(Problem(file, "dùng 'max_points' hoặc 'weights' cho một mã, không dùng cả hai", code))
     for code, value in sc.max_points.items():
         if value <= 0:
-            problems.append(Problem(file, f"điểm tối đa mới phải lớn hơn 0; đang là {fmt_number(value)}", code))
+            problems.append(Problem(file, f"điểm tối đa mới phải lớn hơn 0; đang là {show_number(value)}", code))
     for code, value in sc.weights.items():
         if value < 0:
-            problems.append(Problem(file, f"trọng số không được âm; đang là {fmt_number(value)}", code))
+            problems.append(Problem(file, f"trọng số không được âm; đang là {show_number(value)}", code))
     rules = {}
     for code, rule in sc.rules.items():
         if code not in cs.nodes:

@@ -11,6 +11,8 @@ import re
 import unicodedata
 import uuid
 
+from cchc_widgets.core.errors import EvidenceError
+
 MAX_BYTES = 8 * 1024 * 1024
 PDF, ZIP, OLE, PNG, JPEG = b"%PDF", b"PK\x03\x04", b"\xd0\xcf\x11\xe0", b"\x89PNG", b"\xff\xd8\xff"
 ALLOWED: dict[str, tuple[str, bytes]] = {
@@ -26,10 +28,6 @@ ALLOWED: dict[str, tuple[str, bytes]] = {
     ".jpeg": ("image/jpeg", JPEG),
 }
 LIMITS_TEXT = f"tối đa {MAX_BYTES // (1024 * 1024)} MB; nhận {', '.join(sorted(e[1:] for e in ALLOWED))}"
-
-
-class EvidenceError(ValueError):
-    """The file was refused; the message says why, in words the uploader understands."""
 
 
 def display_name(name: str) -> str:

@@ -16,9 +16,11 @@ import pandas as pd
 
 from cchc_widgets.core.criteria import CriteriaSet
 from cchc_widgets.core.engine import TOTAL, resolve
-from cchc_widgets.core.errors import Problem, ProblemsError
-from cchc_widgets.core.rules import RuleInputError, is_na, parse_number
+from cchc_widgets.core.errors import Problem, ProblemsError, RuleInputError
+from cchc_widgets.core.numbers import parse_decimal
+from cchc_widgets.core.rules import is_na
 from cchc_widgets.core.tables import Row, read_table
+from cchc_widgets.core.vocabulary import is_yes
 
 LONG_OPTIONAL = ("period", "stage", "points", "value", "na", "note")
 WIDE_META = ("unit", "period", "stage", "name", "unit_name")
@@ -31,6 +33,7 @@ class ScoresFile:
 
     scores: pd.DataFrame
     given: pd.DataFrame
+    rows: pd.DataFrame  # the leaf rows as read (with `_where`; note None where the file has none): what an import writes
 
 
 def read_scores(path: str | Path, cs: CriteriaSet, period: str | None = None) -> ScoresFile:
@@ -68,7 +71,7 @@ def read_scores(path: str | Path, cs: CriteriaSet, period: str | None = None) ->
         problems.extend(exc.problems)
     if problems:
         raise ProblemsError(problems)
-    return ScoresFile(resolved, given_df.reset_index(drop=True))
+    return ScoresFile(resolved, given_df.reset_index(drop=True), scores_df.reset_index(drop=True))
 
 
 def _long(rows: list[Row], columns: tuple[str, ...], file: str) -> tuple[list, list, list[Problem]]:
@@ -76,12 +79,11 @@ def _long(rows: list[Row], columns: tuple[str, ...], file: str) -> tuple[list, l
         raise ProblemsError([Problem(file, "bảng dạng dọc cần cột 'points' (điểm) hoặc 'value' (giá trị kê khai)")])
     out, problems = [], []
     for row in rows:
-        na_text = row.text("na").lower()
-        na = na_text in {"1", "true", "x", "có", "yes"} or is_na(row.raw("points"))
+        na = is_yes(row.text("na")) or is_na(row.raw("points"))
         points = row.raw("points")
         if points is not None and not na:
             try:
-                points = parse_number(points, "điểm")
+                points = parse_decimal(points, "điểm")
             except RuleInputError as exc:
                 problems.append(Problem(file, str(exc), row.text("code"), row.where("points")))
                 continue
@@ -92,11 +94,11 @@ def _long(rows: list[Row], columns: tuple[str, ...], file: str) -> tuple[list, l
                 row.text("period"),
                 row.text("unit"),
                 row.text("code"),
-                row.text("stage") or "self",
+                row.text("stage") or None,  # none given: the stage the import is for
                 points,
                 row.raw("value"),
                 na,
-                row.text("note"),
+                row.text("note") if "note" in columns else None,  # no note column: the stored note stays
                 row.where("points" if "points" in columns else "value"),
             )
         )
@@ -115,25 +117,25 @@ def _wide(rows: list[Row], columns: tuple[str, ...], cs: CriteriaSet, file: str)
         raise ProblemsError(problems)
     scores, given = [], []
     for row in rows:
-        period, unit, stage = row.text("period"), row.text("unit"), row.text("stage") or "self"
+        period, unit, stage = row.text("period"), row.text("unit"), row.text("stage") or None
         for col in code_cols:
             cell = row.raw(col)
             if cell is None:
                 continue
             leaf = col in cs.nodes and cs[col].is_leaf
             if leaf and is_na(cell):
-                scores.append((period, unit, col, stage, None, None, True, "", row.where(col)))
+                scores.append((period, unit, col, stage, None, None, True, None, row.where(col)))
                 continue
             try:
-                number = parse_number(cell, "điểm")
+                number = parse_decimal(cell, "điểm")
             except RuleInputError as exc:
                 if leaf:  # text in a leaf column is a declared value for its rule
-                    scores.append((period, unit, col, stage, None, cell, False, "", row.where(col)))
+                    scores.append((period, unit, col, stage, None, cell, False, None, row.where(col)))
                 else:
                     problems.append(Problem(file, str(exc), col, row.where(col)))
                 continue
             if leaf:
-                scores.append((period, unit, col, stage, number, None, False, "", row.where(col)))
+                scores.append((period, unit, col, stage, number, None, False, None, row.where(col)))
             else:
                 given.append((period, unit, col, number))
     return scores, given, problems

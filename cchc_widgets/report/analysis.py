@@ -13,7 +13,8 @@ import pandas as pd
 from cchc_widgets.core import engine, whatif
 from cchc_widgets.core.criteria import CriteriaSet
 from cchc_widgets.core.errors import ProblemsError
-from cchc_widgets.core.rules import fmt_number
+from cchc_widgets.core.numbers import show_number
+from cchc_widgets.services.results import resolved as stored_resolved
 from cchc_widgets.store.database import Store
 
 
@@ -39,7 +40,7 @@ def period_view(store: Store, period: str, resolved: pd.DataFrame | None = None)
     cs = store.criteria_for(period)
     periods = store.periods().set_index("id")
     names = store.unit_names(period)
-    resolved = store.resolved(period) if resolved is None else resolved
+    resolved = stored_resolved(store, period) if resolved is None else resolved
     scored = engine.aggregate(resolved, cs)
     results = scored.results.drop(columns="period").sort_values(["rank", "unit"]).reset_index(drop=True)
     results.insert(1, "name", results["unit"].map(names))
@@ -132,7 +133,7 @@ def facts(view: PeriodView, before: PeriodView | None = None, top: int = 3) -> l
         cut = (view.self_appraised["appraised"] - view.self_appraised["self"]).to_numpy()
         order_idx = np.argsort(cut)[:top]
         parts = [
-            f"{view.names.get(view.self_appraised['unit'].iloc[i], '')} ({fmt_number(round(cut[i], 2))} điểm)"
+            f"{view.names.get(view.self_appraised['unit'].iloc[i], '')} ({show_number(round(cut[i], 2))} điểm)"
             for i in order_idx
             if cut[i] < 0
         ]
@@ -146,7 +147,7 @@ def scenario_comparisons(
 ) -> list[tuple[whatif.Scenario, whatif.Comparison]]:
     """Saved what-if scenarios applied to this period (those its criteria set can take)."""
     cs = store.criteria_for(period)
-    resolved = store.resolved(period) if resolved is None else resolved
+    resolved = stored_resolved(store, period) if resolved is None else resolved
     base = engine.aggregate(resolved, cs)
     out = []
     for name in store.scenarios()["name"]:

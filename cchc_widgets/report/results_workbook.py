@@ -19,8 +19,11 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from cchc_widgets.core import engine
-from cchc_widgets.core.survey import group_shares, item_points
-from cchc_widgets.store.database import Store, scored_rows, with_survey
+from cchc_widgets.core.engine import scored_rows
+from cchc_widgets.core.errors import CchcError
+from cchc_widgets.core.survey import group_shares, item_points, with_survey
+from cchc_widgets.core.vocabulary import NOT_APPLICABLE
+from cchc_widgets.store.database import Store
 
 HEADER_FILL = PatternFill("solid", fgColor="1F5F8B")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
@@ -154,7 +157,7 @@ def _unit_sheets(
             bold = BOLD if not node.is_leaf else None
             number = NUMBER if bold else None  # totals formatted; leaf points (0.5, 1.25) read fine as they are
             if node.is_leaf:
-                declared = "Không áp dụng" if mine is not None and mine.na else _shown(mine.value) if mine is not None else None
+                declared = _declared(node, mine)
                 appraised = (appraisal.points if appraisal is not None and not appraisal.na else None) if appraisal else None
             else:
                 declared = None
@@ -303,7 +306,15 @@ def results_download(store: Store, period: str) -> tuple[dict[str, str], list[by
     return {"type": "file", "name": f"ket-qua-cchc-{period}.xlsx", "mime": XLSX_MIME}, [results_workbook(store, period)]
 
 
-def _shown(value: Any) -> str | None:
-    from cchc_widgets.app.scoring_session import show_value
-
-    return show_value(value) or None
+def _declared(node: Any, row: Any) -> str | None:
+    """What a unit declared, as its rule shows it (text as typed for values a rule no longer reads)."""
+    if row is None:
+        return None
+    if row.na:
+        return NOT_APPLICABLE
+    if row.value is None:
+        return None
+    try:
+        return node.rule.show(node.rule.parse(row.value))
+    except CchcError:
+        return str(row.value)

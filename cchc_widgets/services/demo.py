@@ -8,14 +8,15 @@ cchc_widgets.services.demo --write`), and a test regenerates them to prove it.
 from __future__ import annotations
 
 import argparse
-import math
 
 import numpy as np
 import pandas as pd
 
 from cchc_widgets.core.criteria import CriteriaSet, load_criteria
+from cchc_widgets.core.errors import Problem, ProblemsError
 from cchc_widgets.core.rules import CountRule, LevelsRule, ManualRule, PercentRule, Rule, YesNoRule
 from cchc_widgets.resources import REFERENCE_CRITERIA, REPO_DIR, resource
+from cchc_widgets.services.writes import Scope, Writer
 from cchc_widgets.store.database import Store
 
 SEED = 2016
@@ -42,26 +43,6 @@ REASONS: dict[type[Rule], tuple[str, ...]] = {
 }
 
 
-def _declare(rule: Rule, max_points: float, u: float, planned: int) -> str:
-    """A declared value that gets better as `u` (0–1) grows, written as a person would type it."""
-    if isinstance(rule, YesNoRule):
-        return "có" if u > 0.3 else "không"
-    if isinstance(rule, LevelsRule):
-        ordered = sorted(rule.levels, key=lambda lv: -lv.points)
-        return ordered[min(len(ordered) - 1, int((1 - u) * len(ordered) * 0.9))].label
-    if isinstance(rule, PercentRule):
-        share = min(1.0, 0.55 + 0.5 * u)
-        if rule.input == "pair":
-            return f"{round(planned * share)}/{planned}"
-        return f"{round(100 * share, 1):g}%"
-    if isinstance(rule, CountRule):
-        return str(min(rule.required, round(rule.required * (0.4 + 0.7 * u))))
-    if isinstance(rule, ManualRule):
-        step = rule.step or 0.25
-        return f"{math.floor(max_points * min(1.0, 0.3 + 0.8 * u) / step) * step:g}"
-    raise TypeError(type(rule))
-
-
 def generate(cs: CriteriaSet, unit_ids: list[str], seed: int = SEED) -> pd.DataFrame:
     """Long frame: period, unit, code, stage, value, note — self-assessments for every unit,
     appraisals for every unit in 2016 and the first units in 2017, some N/A, some reductions."""
@@ -85,11 +66,11 @@ def generate(cs: CriteriaSet, unit_ids: list[str], seed: int = SEED) -> pd.DataF
                     if appraised:
                         rows.append((period, unit, code, "appraisal", "N/A", ""))
                     continue
-                own = _declare(node.rule, node.max_points, u, planned)
+                own = node.rule.example(u, planned, node.max_points)
                 rows.append((period, unit, code, "self", own, ""))
                 if not appraised:
                     continue
-                lower = _declare(node.rule, node.max_points, max(0.0, u - drop), planned)
+                lower = node.rule.example(max(0.0, u - drop), planned, node.max_points)
                 if cut and node.rule.score(lower, node.max_points) < node.rule.score(own, node.max_points):
                     rows.append((period, unit, code, "appraisal", lower, reason))
                 else:
@@ -129,21 +110,41 @@ def demo_survey() -> pd.DataFrame:
 
 
 def load_demo(store: Store) -> dict[str, int]:
-    """Put the demo into a store; running it again changes nothing. Returns rows written per period."""
+    """Put the demo into a store through the one write path; returns rows written per period.
+
+    It never changes a score: in a store that holds only the demo it adds what is missing
+    (running it again writes nothing); a store where anyone else has written is refused.
+    """
+    others = store.authors() - {AUTHOR}
+    if others:
+        raise ProblemsError(
+            [
+                Problem(
+                    store.where,
+                    f"kho dữ liệu đang được dùng ({len(others)} người đã ghi dữ liệu): "
+                    "dữ liệu mô phỏng chỉ nạp vào kho trống hoặc kho chỉ có dữ liệu mô phỏng",
+                )
+            ]
+        )
     cs = load_criteria(resource(REFERENCE_CRITERIA))
     unit_frame = demo_units()
     frame = demo_scores()
     responses = demo_survey()
+    writer = Writer(store)
     written = {}
     for period, name in PERIODS.items():
         store.add_period(period, name, cs)
         store.add_units(unit_frame, period=period)
+        stored = store.scores(period)
+        have = set(zip(stored["unit"], stored["code"], stored["stage"], strict=True))
         rows = frame[frame["period"] == period].drop(columns="period")
-        report = store.save_scores(period, rows, author=AUTHOR, action="demo")
+        missing = [key not in have for key in zip(rows["unit"], rows["code"], rows["stage"], strict=True)]
+        rows = rows[missing]
+        report = writer.save_scores(Scope(period), rows, AUTHOR, "demo", file=SCORES_FILE) if len(rows) else None
         answers = responses[responses["period"] == period].drop(columns="period")
-        if len(answers):
-            store.save_survey(period, answers, author=AUTHOR, source=SURVEY_FILE)
-        written[period] = report.inserted + report.updated
+        if len(answers) and store.survey_responses(period).empty:
+            writer.save_survey(period, answers, AUTHOR, source=SURVEY_FILE)
+        written[period] = report.inserted + report.updated if report else 0
     return written
 
 

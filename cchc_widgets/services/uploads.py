@@ -1,8 +1,9 @@
-"""Files people upload in the browser: filled self-assessment workbooks and survey responses.
+"""Files people upload in the browser: filled templates, score tables and survey responses.
 
-The same checks as `cchc import` and `cchc survey import` (a file with any problem stores
-nothing); the upload is written to a temporary folder inside the data directory only for
-the time of the check, under the name the person gave it, so messages name their file.
+The same functions as `cchc import` and `cchc survey import` (a file with any problem stores
+nothing), with the page's scope: an upload in a unit's page writes that unit and stage only.
+The upload is written to a temporary folder inside the data directory only for the time of
+the check, under the name the person gave it, so messages name their file (never the folder).
 """
 
 from __future__ import annotations
@@ -12,13 +13,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from cchc_widgets.core.errors import ProblemsError
-from cchc_widgets.core.survey import import_responses
-from cchc_widgets.files.templates import import_any
+from cchc_widgets.core.errors import CchcError, ProblemsError
+from cchc_widgets.core.text import clean_text
+from cchc_widgets.services.imports import import_any, import_responses
+from cchc_widgets.services.writes import Scope
 from cchc_widgets.store.config import data_dir
 from cchc_widgets.store.database import Store
 
 SUFFIXES = (".xlsx", ".csv")
+MAX_LISTED = 200  # problems shown in the page; the rest are counted
 
 
 @dataclass(frozen=True)
@@ -28,18 +31,19 @@ class UploadReport:
     problems: tuple[str, ...] = ()  # every problem, with sheet · cell · code
 
 
-def scores_upload(store: Store, name: str, data: bytes, author: str, period: str) -> UploadReport:
-    """A filled template (any unit; it names its own) or a plain long/wide table of `period`."""
+def scores_upload(store: Store, name: str, data: bytes, author: str, scope: Scope) -> UploadReport:
+    """A filled template or a plain long/wide table, for the page's unit, period and stage only."""
 
     def run(path: Path) -> str:
-        done = import_any(store, path, period, author=author)
-        return f"Đã nhập '{path.name}': đơn vị {done.unit}, kỳ {done.period}, {done.rows} tiêu chí thay đổi."
+        done = import_any(store, path, scope.period, stage=scope.stage, author=author, unit=scope.unit)
+        return f"Đã nhập '{path.name}': {done.unit}, kỳ {done.period}, {done.rows} tiêu chí thay đổi."
 
     return _checked(name, data, author, run)
 
 
-def survey_upload(store: Store, name: str, data: bytes, author: str, period: str) -> UploadReport:
-    """Survey responses (one row per respondent × item) for `period`."""
+def survey_upload(store: Store, name: str, data: bytes, author: str, scope: Scope) -> UploadReport:
+    """Survey responses (one row per respondent × item) for the page's period (every unit)."""
+    period = scope.period
 
     def run(path: Path) -> str:
         responses, done = import_responses(store, path, period, author)
@@ -52,8 +56,9 @@ def survey_upload(store: Store, name: str, data: bytes, author: str, period: str
 
 
 def _checked(name: str, data: bytes, author: str, run: Callable[[Path], str]) -> UploadReport:
-    filename = Path(name or "").name
-    if not author.strip():
+    filename = Path(clean_text(name or "").replace("\\", "/")).name
+    author = clean_text(author or "")
+    if not author:
         return UploadReport(False, "Nhập họ tên người chấm (ô “Người chấm”) trước khi tải tệp lên: tên được ghi vào nhật ký.")
     if Path(filename).suffix.lower() not in SUFFIXES:
         return UploadReport(False, f"Tệp '{filename}' không được nhận: chỉ nhận tệp Excel .xlsx hoặc bảng .csv.")
@@ -65,5 +70,10 @@ def _checked(name: str, data: bytes, author: str, run: Callable[[Path], str]) ->
         try:
             return UploadReport(True, run(path))
         except ProblemsError as exc:
-            lines = tuple(str(p) for p in exc.problems)
-            return UploadReport(False, f"Tệp '{filename}' bị từ chối, không lưu gì ({len(lines)} lỗi):", lines)
+            lines = tuple(str(p) for p in exc.problems[:MAX_LISTED])
+            more = len(exc.problems) - len(lines)
+            if more > 0:
+                lines += (f"… và {more} lỗi nữa",)
+            return UploadReport(False, f"Tệp '{filename}' bị từ chối, không lưu gì ({len(exc.problems)} lỗi):", lines)
+        except CchcError as exc:
+            return UploadReport(False, f"Tệp '{filename}' bị từ chối, không lưu gì:", (str(exc),))

@@ -29,3 +29,13 @@ def database_url(explicit: str | None = None) -> str:
     if env:
         return env
     return f"sqlite:///{data_dir() / 'cchc.sqlite'}"
+
+
+def redacted(url: str) -> str:
+    """The URL as messages, logs and pages may show it: the password replaced by ***."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # not a URL SQLAlchemy can read: show only its scheme
+        return url.split(":", 1)[0] + ":…"

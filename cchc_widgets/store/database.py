@@ -1,11 +1,13 @@
-"""The store: the single source of truth for periods, units, criteria sets and scores.
+"""The store: persistence of periods, units, criteria sets, scores, evidence, survey answers
+and scenarios — and nothing else.
 
 SQLAlchemy Core over any database URL (SQLite by default, in WAL mode so a reader never
 blocks the autosaving form; PostgreSQL with the same code). Each period keeps the exact
-criteria set it was scored with, so an old year rescores the same. Every write is one
-transaction, every changed score bumps its version and leaves an append-only log row.
-Scores are checked by the engine against the period's criteria set before anything is
-written: a bad batch writes nothing.
+criteria set it was scored with, so an old year rescores the same. What may be written is
+decided by `services.writes`; here every write is one transaction, every score change is a
+compare-and-set on the version the writer read (so of N writers holding one version exactly
+one succeeds), bumps that version and leaves an append-only log row. SQLite write
+transactions start with BEGIN IMMEDIATE so two writers queue instead of failing mid-way.
 """
 
 from __future__ import annotations
@@ -21,13 +23,10 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from cchc_widgets.core import engine as eng
-from cchc_widgets.core import survey
 from cchc_widgets.core.criteria import CriteriaSet, load_dict
-from cchc_widgets.core.errors import Problem, ProblemsError
-from cchc_widgets.core.rules import NA, is_blank
-from cchc_widgets.files import evidence as ev
-from cchc_widgets.store.config import data_dir, database_url
+from cchc_widgets.core.errors import EvidenceError, Problem, ProblemsError
+from cchc_widgets.core.vocabulary import SURVEY
+from cchc_widgets.store.config import data_dir, database_url, redacted
 
 metadata = sa.MetaData()
 
@@ -140,6 +139,13 @@ scenarios = sa.Table(
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
 )
 
+settings = sa.Table(
+    "settings",
+    metadata,
+    sa.Column("name", sa.String(100), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)
+
 SCORE_COLUMNS = ["period", "unit", "code", "stage", "value", "points", "na", "note", "author", "updated_at", "version"]
 
 
@@ -148,10 +154,8 @@ def _now() -> datetime:
 
 
 def _dump_value(value: Any) -> str | None:
-    if is_blank(value):
+    if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
-    if value is NA:
-        return json.dumps("N/A")
     if hasattr(value, "item"):  # numpy scalars
         value = value.item()
     return json.dumps(value, ensure_ascii=False)
@@ -161,10 +165,25 @@ def _load_value(text: str | None) -> Any:
     return None if text is None else json.loads(text)
 
 
-def _same_points(a: float | None, b: float | None) -> bool:
-    a = None if a is None or (isinstance(a, float) and math.isnan(a)) else a
-    b = None if b is None or (isinstance(b, float) and math.isnan(b)) else b
-    return a == b if a is None or b is None else abs(a - b) <= 1e-9
+@dataclass(frozen=True)
+class ScoreWrite:
+    """One checked change of one score, as `services.writes` decided it: new content (None to
+    delete the row), the version it was read at (0: not there) and the row as read (for the log)."""
+
+    unit: str
+    code: str
+    stage: str
+    new: dict[str, Any] | None  # value (canonical, JSON-able), points, na, note
+    expected: int
+    old: Any = None
+
+
+class VersionConflict(Exception):
+    """A compare-and-set found another version: someone wrote in between. Rolled back."""
+
+    def __init__(self, unit: str, code: str, stage: str) -> None:
+        super().__init__(f"{unit}/{code}/{stage}")
+        self.key = (unit, code, stage)
 
 
 @dataclass(frozen=True)
@@ -172,10 +191,7 @@ class SaveReport:
     inserted: int
     updated: int
     unchanged: int
-
-
-class ConflictError(ProblemsError):
-    """Someone else saved the same score since it was read; nothing was written."""
+    cleared: int = 0
 
 
 class Store:
@@ -183,6 +199,7 @@ class Store:
 
     def __init__(self, url: str | None = None, evidence_dir: str | Path | None = None) -> None:
         self.url = database_url(url)
+        self.where = redacted(self.url)  # how messages name the store: never with its password
         self.evidence_dir = Path(evidence_dir) if evidence_dir is not None else data_dir() / "evidence"
         self._criteria_cache: dict[str, CriteriaSet] = {}
         self.engine: Engine = _make_engine(self.url)
@@ -190,6 +207,27 @@ class Store:
 
     def close(self) -> None:
         self.engine.dispose()
+
+    def _writing(self) -> Any:
+        """A write transaction (BEGIN IMMEDIATE on SQLite: writers queue for the lock up front)."""
+        return self.engine.execution_options(cchc_write=True).begin()
+
+    def secret(self, name: str) -> str:
+        """A random key kept in the store (made on first use), e.g. to sign templates' metadata.
+        Never shown: only code that signs or checks reads it."""
+        import secrets
+
+        with self.engine.connect() as conn:
+            value = conn.execute(sa.select(settings.c.value).where(settings.c.name == name)).scalar()
+        if value is not None:
+            return value
+        try:
+            with self._writing() as conn:
+                conn.execute(settings.insert().values(name=name, value=secrets.token_hex(32)))
+        except sa.exc.IntegrityError:
+            pass  # made by another process meanwhile: use theirs
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(settings.c.value).where(settings.c.name == name)).scalar()
 
     # ------------------------------------------------------------ criteria sets and periods
 
@@ -208,7 +246,7 @@ class Store:
         """Create a period scored with `cs`, or confirm an existing one. A period that holds
         scores keeps its criteria set: changing it would silently rescore a published year."""
         self._criteria_cache.pop(period, None)
-        with self.engine.begin() as conn:
+        with self._writing() as conn:
             set_row = self._criteria_row(conn, cs)
             current = conn.execute(sa.select(periods).where(periods.c.id == period)).mappings().first()
             if current is None:
@@ -221,7 +259,7 @@ class Store:
                     raise ProblemsError(
                         [
                             Problem(
-                                self.url,
+                                self.where,
                                 f"kỳ '{period}' đã có điểm chấm theo bộ tiêu chí khác; không đổi bộ tiêu chí của kỳ đã chấm",
                             )
                         ]
@@ -241,7 +279,7 @@ class Store:
                 .where(periods.c.id == period)
             ).scalar()
         if document is None:
-            raise ProblemsError([Problem(self.url, f"không có kỳ đánh giá '{period}'")])
+            raise ProblemsError([Problem(self.where, f"không có kỳ đánh giá '{period}'")])
         cs = self._criteria_cache[period] = load_dict(json.loads(document), f"bộ tiêu chí của kỳ {period}")
         return cs
 
@@ -263,7 +301,7 @@ class Store:
 
     def add_units(self, frame: pd.DataFrame, period: str | None = None) -> None:
         """Insert or rename units (columns id, name, optional kind); enrol them in `period`."""
-        with self.engine.begin() as conn:
+        with self._writing() as conn:
             existing = {r.id: r for r in conn.execute(sa.select(units))}
             for rec in frame.to_dict("records"):
                 row = {"id": str(rec["id"]), "name": str(rec["name"]), "kind": str(rec.get("kind") or "")}
@@ -306,134 +344,64 @@ class Store:
         frame["na"] = frame["na"].astype(bool)
         return frame
 
-    def save_scores(
-        self,
-        period: str,
-        rows: pd.DataFrame,
-        author: str,
-        action: str = "save",
-        expected_versions: dict[tuple[str, str, str], int] | None = None,
-    ) -> SaveReport:
-        """Check and write leaf scores of one period in one transaction.
+    def write_scores(self, period: str, writes: list[ScoreWrite], author: str, action: str) -> None:
+        """Apply checked changes in one transaction, each a compare-and-set on its version.
 
-        `rows` is the engine's long frame (unit, code, stage, and points, value or na; note
-        optional). Rows are checked against the period's criteria set and enrolled units;
-        any problem (or, with `expected_versions`, a score changed by someone else since it
-        was read) raises and writes nothing. Unchanged rows are left alone and not logged.
+        Raises `VersionConflict` (and writes nothing) when any row is no longer at the version
+        it was read at; an insert of a row someone else created meanwhile is such a conflict.
         """
-        if not author or not str(author).strip():
-            raise ProblemsError([Problem(self.url, "thiếu tên người chấm (author)")])
-        cs = self.criteria_for(period)
-        frame = rows.copy().reset_index(drop=True)
-        frame["period"] = period
-        note_only = _note_only(frame)
-        resolved = eng.resolve(frame[~note_only], cs, file=f"kỳ {period}")
-        notes = _note_rows(frame[note_only], cs, period, self.url)
-        resolved = pd.concat([resolved, notes], ignore_index=True) if len(notes) else resolved
-        enrolled = set(self.units(period)["id"])
-        unknown = sorted(set(resolved["unit"]) - enrolled)
-        if unknown:
-            raise ProblemsError([Problem(self.url, f"đơn vị '{u}' không tham gia kỳ '{period}'") for u in unknown])
         now = _now()
-        inserted = updated = unchanged = 0
-        with self.engine.begin() as conn:
-            current = {
-                (r.unit, r.code, r.stage): r
-                for r in conn.execute(
-                    sa.select(scores).where(scores.c.period == period).where(scores.c.unit.in_(sorted(set(resolved["unit"]))))
+        with self._writing() as conn:
+            logs = []
+            for w in writes:
+                where = sa.and_(
+                    scores.c.period == period, scores.c.unit == w.unit, scores.c.code == w.code, scores.c.stage == w.stage
                 )
-            }
-            conflicts = []
-            for rec in resolved.to_dict("records"):
-                key = (rec["unit"], rec["code"], rec["stage"])
-                old = current.get(key)
-                new = {
-                    "value": _dump_value(rec["value"]),
-                    "points": None if rec["na"] or pd.isna(rec["points"]) else float(rec["points"]),
-                    "na": bool(rec["na"]),
-                    "note": rec["note"],
-                }
-                if expected_versions is not None and key in expected_versions:
-                    have = 0 if old is None else old.version
-                    if have != expected_versions[key]:
-                        who = old.author if old else "?"
-                        message = f"điểm của đơn vị '{key[0]}' đã được {who} sửa (phiên bản {have}); hãy tải lại"
-                        conflicts.append(Problem(self.url, message, key[1]))
-                        continue
-                if (
-                    old is not None
-                    and (old.value, old.na, old.note) == (new["value"], new["na"], new["note"])
-                    and _same_points(old.points, new["points"])
-                ):
-                    unchanged += 1
-                    continue
-                version = 1 if old is None else old.version + 1
-                values = {**new, "author": author, "updated_at": now, "version": version}
-                if old is None:
-                    conn.execute(scores.insert().values(period=period, unit=key[0], code=key[1], stage=key[2], **values))
-                    inserted += 1
+                version = w.expected + 1
+                if w.new is None:
+                    done = conn.execute(scores.delete().where(where, scores.c.version == w.expected)).rowcount
+                elif w.expected == 0:
+                    values = {**w.new, "value": _dump_value(w.new["value"]), "author": author, "updated_at": now}
+                    try:
+                        with conn.begin_nested():
+                            conn.execute(
+                                scores.insert().values(
+                                    period=period, unit=w.unit, code=w.code, stage=w.stage, version=1, **values
+                                )
+                            )
+                        done = 1
+                    except sa.exc.IntegrityError:
+                        done = 0
                 else:
-                    conn.execute(
-                        scores.update()
-                        .where(scores.c.period == period)
-                        .where(scores.c.unit == key[0])
-                        .where(scores.c.code == key[1])
-                        .where(scores.c.stage == key[2])
-                        .values(**values)
-                    )
-                    updated += 1
-                conn.execute(
-                    score_log.insert().values(
-                        period=period,
-                        unit=key[0],
-                        code=key[1],
-                        stage=key[2],
-                        old_value=old.value if old else None,
-                        new_value=new["value"],
-                        old_points=old.points if old else None,
-                        new_points=new["points"],
-                        old_na=old.na if old else None,
-                        new_na=new["na"],
-                        old_note=old.note if old else None,
-                        new_note=new["note"],
-                        version=version,
-                        author=author,
-                        action=action,
-                        at=now,
-                    )
+                    values = {**w.new, "value": _dump_value(w.new["value"]), "author": author, "updated_at": now}
+                    done = conn.execute(
+                        scores.update().where(where, scores.c.version == w.expected).values(version=version, **values)
+                    ).rowcount
+                if done != 1:
+                    raise VersionConflict(w.unit, w.code, w.stage)  # leaving the block rolls everything back
+                old, new = w.old, w.new or {}
+                logs.append(
+                    {
+                        "period": period,
+                        "unit": w.unit,
+                        "code": w.code,
+                        "stage": w.stage,
+                        "old_value": _dump_value(old.value) if old is not None else None,
+                        "new_value": _dump_value(new.get("value")),
+                        "old_points": old.points if old is not None else None,
+                        "new_points": new.get("points"),
+                        "old_na": old.na if old is not None else None,
+                        "new_na": new.get("na"),
+                        "old_note": old.note if old is not None else None,
+                        "new_note": new.get("note"),
+                        "version": version,
+                        "author": author,
+                        "action": ("clear" if w.new is None else action)[:50],
+                        "at": now,
+                    }
                 )
-            if conflicts:
-                raise ConflictError(conflicts)  # leaving the block rolls the transaction back
-        return SaveReport(inserted, updated, unchanged)
-
-    def clear_scores(self, period: str, keys: list[tuple[str, str, str]], author: str) -> int:
-        """Remove scores (unit, code, stage) a person withdrew; logged like any change."""
-        now, removed = _now(), 0
-        with self.engine.begin() as conn:
-            for unit, code, stage in keys:
-                where = sa.and_(scores.c.period == period, scores.c.unit == unit, scores.c.code == code, scores.c.stage == stage)
-                old = conn.execute(sa.select(scores).where(where)).first()
-                if old is None:
-                    continue
-                conn.execute(scores.delete().where(where))
-                conn.execute(
-                    score_log.insert().values(
-                        period=period,
-                        unit=unit,
-                        code=code,
-                        stage=stage,
-                        old_value=old.value,
-                        old_points=old.points,
-                        old_na=old.na,
-                        old_note=old.note,
-                        version=old.version + 1,
-                        author=author,
-                        action="clear",
-                        at=now,
-                    )
-                )
-                removed += 1
-        return removed
+            if logs:
+                conn.execute(score_log.insert(), logs)
 
     # ------------------------------------------------------------ survey responses
 
@@ -444,15 +412,9 @@ class Store:
         replaces the answers it changes and leaves the others; each change is logged with
         stage `survey` (old and new value "respondent: answer").
         """
-        if not author or not str(author).strip():
-            raise ProblemsError([Problem(self.url, "thiếu tên người nhập (author)")])
-        enrolled = set(self.units(period)["id"])
-        unknown = sorted(set(responses["unit"]) - enrolled)
-        if unknown:
-            raise ProblemsError([Problem(self.url, f"đơn vị '{u}' không tham gia kỳ '{period}'") for u in unknown])
         now = _now()
         inserted, updated, logs = [], [], []
-        with self.engine.begin() as conn:
+        with self._writing() as conn:
             current = {
                 (r.unit, r.respondent, r.item): r
                 for r in conn.execute(sa.select(survey_responses).where(survey_responses.c.period == period))
@@ -469,7 +431,7 @@ class Store:
                         "period": period,
                         "unit": rec["unit"],
                         "code": rec["item"],
-                        "stage": eng.SURVEY,
+                        "stage": SURVEY,
                         "old_value": f"{old.respondent}: {old.answer}" if old is not None else None,
                         "new_value": f"{rec['respondent']}: {rec['answer']}",
                         "version": 1 if old is None else 2,
@@ -501,32 +463,24 @@ class Store:
         with self.engine.connect() as conn:
             return pd.DataFrame(conn.execute(query).mappings().all(), columns=[c.name for c in survey_responses.columns])
 
-    def survey_points(self, period: str, unit: str | None = None) -> pd.DataFrame:
-        """Survey points per unit · item (`survey.item_points`) from the stored responses."""
-        return survey.item_points(self.survey_responses(period, unit), self.criteria_for(period))
-
     # ------------------------------------------------------------ evidence files
 
-    def add_evidence(self, period: str, unit: str, code: str, filename: str, data: bytes, author: str) -> int:
-        """Keep an uploaded file for one sub-criterion; raises `evidence.EvidenceError` when refused."""
-        cs = self.criteria_for(period)
-        if code not in cs.leaf_codes:
-            raise ev.EvidenceError(f"mã '{code}' không phải tiêu chí chấm điểm của kỳ {period}")
-        if unit not in set(self.units(period)["id"]):
-            raise ev.EvidenceError(f"đơn vị '{unit}' không tham gia kỳ '{period}'")
-        clean, content_type = ev.check(filename, data)
-        relative = Path(_safe_part(period)) / _safe_part(unit) / _safe_part(code) / ev.stored_name(clean)
+    def add_evidence(self, period: str, unit: str, code: str, filename: str, content_type: str, data: bytes, author: str) -> int:
+        """Keep a file (already checked by `services.writes`) under a generated name; returns its id."""
+        from cchc_widgets.files.evidence import stored_name
+
+        relative = Path(_safe_part(period)) / _safe_part(unit) / _safe_part(code) / stored_name(filename)
         target = self.evidence_dir / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
         try:
-            with self.engine.begin() as conn:
+            with self._writing() as conn:
                 return conn.execute(
                     evidence.insert().values(
                         period=period,
                         unit=unit,
                         code=code,
-                        filename=clean,
+                        filename=filename,
                         stored=relative.as_posix(),
                         size=len(data),
                         content_type=content_type,
@@ -564,12 +518,23 @@ class Store:
         with self.engine.connect() as conn:
             row = conn.execute(sa.select(evidence).where(evidence.c.id == evidence_id, evidence.c.removed_at.is_(None))).first()
         if row is None:
-            raise ev.EvidenceError("tệp không còn trong kho")
+            raise EvidenceError("tệp không còn trong kho")
         return row.filename, row.content_type, (self.evidence_dir / row.stored).read_bytes()
+
+    def evidence_keys(self, period: str) -> set[tuple[str, str]]:
+        """(unit, code) pairs of the period that have at least one kept file."""
+        query = sa.select(evidence.c.unit, evidence.c.code).where(evidence.c.period == period, evidence.c.removed_at.is_(None))
+        with self.engine.connect() as conn:
+            return {(r.unit, r.code) for r in conn.execute(query.distinct())}
+
+    def evidence_record(self, evidence_id: int) -> Any:
+        """The kept (not removed) file's row (period, unit, code, filename …), or None."""
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(evidence).where(evidence.c.id == evidence_id, evidence.c.removed_at.is_(None))).first()
 
     def remove_evidence(self, evidence_id: int, author: str) -> None:
         """Withdraw a file from the unit's evidence; the file and its record stay for the audit."""
-        with self.engine.begin() as conn:
+        with self._writing() as conn:
             conn.execute(
                 evidence.update()
                 .where(evidence.c.id == evidence_id, evidence.c.removed_at.is_(None))
@@ -586,7 +551,7 @@ class Store:
             "document": json.dumps(scenario.to_dict(), ensure_ascii=False, sort_keys=True),
             "updated_at": _now(),
         }
-        with self.engine.begin() as conn:
+        with self._writing() as conn:
             exists = conn.execute(sa.select(scenarios.c.name).where(scenarios.c.name == scenario.name)).first()
             if exists:
                 conn.execute(scenarios.update().where(scenarios.c.name == scenario.name).values(**values))
@@ -605,13 +570,20 @@ class Store:
         with self.engine.connect() as conn:
             document = conn.execute(sa.select(scenarios.c.document).where(scenarios.c.name == name)).scalar()
         if document is None:
-            raise ProblemsError([Problem(self.url, f"không có kịch bản '{name}'")])
+            raise ProblemsError([Problem(self.where, f"không có kịch bản '{name}'")])
         return scenario_from_dict(json.loads(document), f"kịch bản '{name}'")
 
     def delete_scenario(self, name: str) -> None:
-        with self.engine.begin() as conn:
+        with self._writing() as conn:
             if conn.execute(scenarios.delete().where(scenarios.c.name == name)).rowcount == 0:
-                raise ProblemsError([Problem(self.url, f"không có kịch bản '{name}'")])
+                raise ProblemsError([Problem(self.where, f"không có kịch bản '{name}'")])
+
+    def authors(self) -> set[str]:
+        """Everyone who has written a score, a survey answer or a file (from the change log)."""
+        with self.engine.connect() as conn:
+            found = set(conn.execute(sa.select(score_log.c.author).distinct()).scalars())
+            found |= set(conn.execute(sa.select(evidence.c.author).distinct()).scalars())
+        return found
 
     def change_log(self, period: str | None = None, unit: str | None = None) -> pd.DataFrame:
         query = sa.select(score_log).order_by(score_log.c.id)
@@ -621,72 +593,6 @@ class Store:
             query = query.where(score_log.c.unit == unit)
         with self.engine.connect() as conn:
             return pd.DataFrame(conn.execute(query).mappings().all(), columns=[c.name for c in score_log.columns])
-
-    def resolved(self, period: str, unit: str | None = None) -> pd.DataFrame:
-        """The period's scored rows (points or N/A) as the engine's resolved frame, with the
-        survey points (stage `survey`, one row per unit · item) when there are responses.
-
-        Every stored score was checked by `engine.resolve` against this period's criteria set
-        when it was saved, so it is not re-scored here; note-only rows are left out.
-        """
-        return with_survey(scored_rows(self.scores(period=period, unit=unit)), self.survey_points(period, unit))
-
-    def score_period(self, period: str) -> eng.Scored:
-        """The engine's results for a period, from what is stored, with its own criteria set."""
-        return eng.aggregate(self.resolved(period), self.criteria_for(period))
-
-
-def scored_rows(scores: pd.DataFrame) -> pd.DataFrame:
-    """Stored rows that carry a score (points or N/A), as the engine's resolved frame: they were
-    checked against the period's criteria set when saved, so they are aggregated as they are."""
-    return scores[scores["points"].notna() | scores["na"]].reset_index(drop=True)
-
-
-def with_survey(resolved: pd.DataFrame, points: pd.DataFrame) -> pd.DataFrame:
-    """A resolved frame with survey points (`survey.item_points`) added as stage `survey` rows."""
-    if points.empty:
-        return resolved
-    extra = points[["period", "unit", "code", "points"]].assign(stage=eng.SURVEY, value=None, na=False, note="")
-    return pd.concat([resolved, extra], ignore_index=True)
-
-
-def _note_only(frame: pd.DataFrame) -> pd.Series:
-    """Rows that carry only a note (an explanation typed before any score): kept, not scored."""
-
-    def column(name: str, default: Any) -> pd.Series:
-        return frame[name] if name in frame.columns else pd.Series(default, index=frame.index, dtype=object)
-
-    blank_value = column("value", None).map(is_blank).astype(bool)
-    no_points = pd.to_numeric(column("points", None), errors="coerce").isna()
-    not_na = ~column("na", False).fillna(False).astype(bool)
-    has_note = column("note", "").fillna("").astype(str).str.strip() != ""
-    return blank_value & no_points & not_na & has_note
-
-
-def _note_rows(frame: pd.DataFrame, cs: CriteriaSet, period: str, where: str) -> pd.DataFrame:
-    if frame.empty:  # note-only rows always have a note column; without rows there is nothing to do
-        return frame
-    problems = [
-        Problem(where, f"mã '{code}' không phải tiêu chí chấm điểm của kỳ {period}", code)
-        for code in frame["code"]
-        if code not in cs.leaf_codes
-    ]
-    stages = frame["stage"] if "stage" in frame.columns else pd.Series("self", index=frame.index)
-    problems += [Problem(where, f"giai đoạn '{s}' không có") for s in stages if s not in eng.STAGES]
-    if problems:
-        raise ProblemsError(problems)
-    return pd.DataFrame(
-        {
-            "period": period,
-            "unit": frame["unit"].astype(str),
-            "code": frame["code"].astype(str),
-            "stage": stages,
-            "value": None,
-            "points": float("nan"),
-            "na": False,
-            "note": frame["note"].astype(str),
-        }
-    )
 
 
 def _safe_part(text: str) -> str:
@@ -701,10 +607,15 @@ def _make_engine(url: str) -> Engine:
 
         @sa.event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn: Any, _record: Any) -> None:
+            dbapi_conn.isolation_level = None  # transactions are begun below, not by the driver
             cursor = dbapi_conn.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA busy_timeout=5000")
+            cursor.execute("PRAGMA busy_timeout=15000")
             cursor.close()
+
+        @sa.event.listens_for(engine, "begin")
+        def _begin(conn: sa.Connection) -> None:
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("cchc_write") else "BEGIN")
 
     return engine

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from cchc_widgets.core import engine
+from cchc_widgets.services.results import score_period
 from cchc_widgets.store.database import Store
 
 pytestmark = pytest.mark.e2e
@@ -47,7 +48,7 @@ def test_score_every_rule_type_and_see_the_total(page, server):
     page.select_option(f"{row('1.1.1')} select.cchc-input", "Ban hành chậm")  # levels
     wait_points(page, "1.1.1", "0,5")
     assert number(page.inner_text(".cchc-total")) == pytest.approx(start - 0.5)
-    page.select_option(f"{row('1.1.2')} select.cchc-input", "không")  # yes/no
+    page.select_option(f"{row('1.1.2')} select.cchc-input", "Không")  # yes/no
     wait_points(page, "1.1.2", "0")
     page.fill(f"{row('1.1.4')} .cchc-done", "19")  # percentage from done/planned
     page.fill(f"{row('1.1.4')} .cchc-planned", "20")
@@ -59,7 +60,7 @@ def test_score_every_rule_type_and_see_the_total(page, server):
     page.fill(f"{row('1.2.1')} .cchc-input", "4")  # count against 4 required
     page.press(f"{row('1.2.1')} .cchc-input", "Tab")
     wait_points(page, "1.2.1", "1")
-    page.fill(f"{row('1.5.2')} .cchc-input", "3.5")  # manual points on a 0.5 step
+    page.fill(f"{row('1.5.2')} .cchc-input", "3,5")  # manual points on a 0.5 step, with a decimal comma
     page.press(f"{row('1.5.2')} .cchc-input", "Tab")
     wait_points(page, "1.5.2", "3,5")
     page.check(f"{row('1.3.3')} .cchc-na")  # not applicable
@@ -69,7 +70,8 @@ def test_score_every_rule_type_and_see_the_total(page, server):
     stored = s.scores(PERIOD, UNIT, "self").set_index("code")
     assert stored.loc["1.1.1", "value"] == "Ban hành chậm"
     assert stored.loc["1.1.1", "author"] == "Nguyễn Văn A"
-    assert stored.loc["1.1.4", "value"] == {"done": "19", "planned": "20"}
+    assert stored.loc["1.1.4", "value"] == {"done": 19, "planned": 20}
+    assert stored.loc["1.5.2", "value"] == 3.5
     assert bool(stored.loc["1.3.3", "na"])
     expected = engine.score(s.scores(PERIOD, UNIT, "self"), s.criteria_for(PERIOD)).results.iloc[0]
     assert number(page.inner_text(".cchc-total")) == pytest.approx(expected["total"])
@@ -90,6 +92,44 @@ def test_invalid_input_is_refused_in_vietnamese_and_not_saved(page, server):
     after = s.scores(PERIOD, UNIT).set_index(["code", "stage"]).loc[("7.2.1", "self")]
     assert after["value"] == before["value"]
     assert after["version"] == before["version"]
+    s.close()
+
+
+def test_a_decimal_comma_is_a_decimal_and_an_ambiguous_number_is_refused(page, server):
+    """`9,5` typed in a percentage box is 9.5 % (it was once saved as 95); `1.234` is refused."""
+    open_form(page, server)
+    s = store_of(server)
+    page.fill(f"{row('2.2.2')} .cchc-input", "9,5")
+    page.press(f"{row('2.2.2')} .cchc-input", "Tab")
+    page.wait_for_function("() => document.querySelector('.cchc-saved').textContent.startsWith('Đã lưu')")
+    stored = s.scores(PERIOD, UNIT, "self").set_index("code").loc["2.2.2"]
+    assert stored["value"] == 9.5
+    assert page.input_value(f"{row('2.2.2')} .cchc-input") == "9,5"
+    version = stored["version"]
+    page.fill(f"{row('1.2.1')} .cchc-input", "1.234")
+    page.press(f"{row('1.2.1')} .cchc-input", "Tab")
+    page.wait_for_selector(f"{row('1.2.1')}.cchc-invalid")
+    assert "có thể là 1234 hoặc 1,234" in page.inner_text(f"{row('1.2.1')} .cchc-field-error")
+    assert s.scores(PERIOD, UNIT, "self").set_index("code").loc["2.2.2", "version"] == version
+    s.close()
+
+
+def test_a_stale_tab_cannot_clear_a_colleagues_change(page, server):
+    """Two tabs on one unit: the second changes a row; the first, opened before, empties that
+    row — refused with who changed it, and the colleague's value stays."""
+    s = store_of(server)
+    now = s.scores(PERIOD, UNIT, "self").set_index("code").loc["1.5.2", "points"]
+    new = "2,5" if now != 2.5 else "2"
+    first = open_form(page, server, author="Người thứ nhất")
+    second = open_form(page.context.new_page(), server, author="Người thứ hai")
+    second.fill(f"{row('1.5.2')} .cchc-input", new)
+    second.press(f"{row('1.5.2')} .cchc-input", "Tab")
+    wait_points(second, "1.5.2", new)
+    first.fill(f"{row('1.5.2')} .cchc-input", "")
+    first.press(f"{row('1.5.2')} .cchc-input", "Tab")
+    first.wait_for_selector(f"{row('1.5.2')}.cchc-invalid")
+    assert "đã được Người thứ hai sửa" in first.inner_text(f"{row('1.5.2')} .cchc-field-error")
+    assert s.scores(PERIOD, UNIT, "self").set_index("code").loc["1.5.2", "points"] == float(new.replace(",", "."))
     s.close()
 
 
@@ -125,20 +165,20 @@ def test_reload_and_restart_show_what_was_entered(page, server):
     for _ in range(2):
         page.reload()  # a new page gets a preheated kernel: it must still read the store as it is now
         page.wait_for_selector(".cchc-row-8-5-1 .cchc-input")
-        assert page.input_value(f"{row('8.3.2')} .cchc-input") == "1.5"
+        assert page.input_value(f"{row('8.3.2')} .cchc-input") == "1,5"  # shown the Vietnamese way
         assert page.input_value(f"{row('8.3.2')} .cchc-note") == "Đã trang bị máy lấy số thứ tự"
         assert page.inner_text(".cchc-total") == total
     server.stop()
     server.start()
     open_form(page, server)
-    assert page.input_value(f"{row('8.3.2')} .cchc-input") == "1.5"
+    assert page.input_value(f"{row('8.3.2')} .cchc-input") == "1,5"  # shown the Vietnamese way
     assert page.inner_text(".cchc-total") == total
 
 
 def test_appraise_with_a_reason_and_the_unit_reads_it(page, server):
     s = store_of(server)
     own = s.scores(PERIOD, UNIT, "self").set_index("code").loc["2.2.1", "value"]
-    different = "không" if own == "có" else "có"
+    different = "Không" if str(own).lower() == "có" else "Có"
     open_form(page, server, stage="appraisal", author="Tổ thẩm định Sở Nội vụ")
     assert "Đơn vị tự đánh giá" in page.inner_text(f"{row('2.2.1')} .cchc-other")
     page.select_option(f"{row('2.2.1')} select.cchc-input", different)
@@ -146,7 +186,7 @@ def test_appraise_with_a_reason_and_the_unit_reads_it(page, server):
     assert "ghi lý do" in page.inner_text(f"{row('2.2.1')} .cchc-field-error")
     page.fill(f"{row('2.2.1')} .cchc-note", "Kế hoạch không có trong hồ sơ")
     page.press(f"{row('2.2.1')} .cchc-note", "Tab")
-    wait_points(page, "2.2.1", "0" if different == "không" else "1")
+    wait_points(page, "2.2.1", "0" if different == "Không" else "1")
     appraised = s.scores(PERIOD, UNIT, "appraisal").set_index("code").loc["2.2.1"]
     assert appraised["value"] == different
     assert appraised["note"] == "Kế hoạch không có trong hồ sơ"
@@ -187,25 +227,26 @@ def test_template_downloads_fills_and_imports_back(page, server, tmp_path):
     from openpyxl import load_workbook
 
     from cchc_widgets.files import templates as workbooks
+    from cchc_widgets.services.imports import import_template
 
     open_form(page, server, unit="so-y-te")
     with page.expect_download() as info:
         page.click(".cchc-template")
-    assert info.value.suggested_filename == "phieu-self-so-y-te-2017.xlsx"
+    assert info.value.suggested_filename == "phieu-tu-danh-gia-so-y-te-2017.xlsx"
     path = tmp_path / info.value.suggested_filename
     info.value.save_as(path)
     book = load_workbook(path)
-    assert book[workbooks.SHEET].protection.sheet
+    assert book[workbooks.sheet_name("self")].protection.sheet
     rows = json.loads({r[0].value: r[1].value for r in book[workbooks.META].iter_rows(max_col=2)}["rows"])
     s = store_of(server)
     own = s.scores(PERIOD, "so-y-te", "self").set_index("code")
-    prefilled = book[workbooks.SHEET][f"{workbooks.VALUE}{rows['1.1.2']}"].value
+    prefilled = book[workbooks.sheet_name("self")][f"{workbooks.VALUE}{rows['1.1.2']}"].value
     assert prefilled.casefold() == own.loc["1.1.2", "value"].casefold()  # the list's spelling ("Có")
     flipped = "Không" if prefilled == "Có" else "Có"
-    book[workbooks.SHEET][f"{workbooks.VALUE}{rows['1.1.2']}"] = flipped
-    book[workbooks.SHEET][f"{workbooks.NOTE}{rows['1.1.2']}"] = "Sửa trong Excel"
+    book[workbooks.sheet_name("self")][f"{workbooks.VALUE}{rows['1.1.2']}"] = flipped
+    book[workbooks.sheet_name("self")][f"{workbooks.NOTE}{rows['1.1.2']}"] = "Sửa trong Excel"
     book.save(path)
-    assert workbooks.import_file(s, path).rows == 1
+    assert import_template(s, path).rows == 1
     stored = s.scores(PERIOD, "so-y-te", "self").set_index("code").loc["1.1.2"]
     assert (stored["value"].casefold(), stored["note"]) == (flipped.casefold(), "Sửa trong Excel")
     s.close()
@@ -216,7 +257,7 @@ def test_template_downloads_fills_and_imports_back(page, server, tmp_path):
 
 def test_appraisal_header_shows_survey_points(page, server):
     s = store_of(server)
-    survey = s.score_period("2016").results.set_index("unit").loc[UNIT, "survey"]
+    survey = score_period(s, "2016").results.set_index("unit").loc[UNIT, "survey"]
     s.close()
     open_form(page, server, period="2016", stage="appraisal")
     text = page.inner_text(".cchc-survey")
@@ -239,15 +280,15 @@ def test_upload_filled_template_and_survey_in_the_browser(page, server, tmp_path
     info.value.save_as(path)
     book = load_workbook(path)
     rows = json.loads({r[0].value: r[1].value for r in book[workbooks.META].iter_rows(max_col=2)}["rows"])
-    prefilled = book[workbooks.SHEET][f"{workbooks.VALUE}{rows['1.1.2']}"].value
-    book[workbooks.SHEET][f"{workbooks.VALUE}{rows['1.1.2']}"] = "có lẽ"  # not an answer of a yes/no item
+    prefilled = book[workbooks.sheet_name("self")][f"{workbooks.VALUE}{rows['1.1.2']}"].value
+    book[workbooks.sheet_name("self")][f"{workbooks.VALUE}{rows['1.1.2']}"] = "có lẽ"  # not an answer of a yes/no item
     book.save(path)
     page.set_input_files(".cchc-import-scores-file", str(path))
     page.wait_for_selector(".cchc-report-refused")
     assert "không lưu gì (1 lỗi)" in page.inner_text(".cchc-report-message")
     assert "1.1.2" in page.inner_text(".cchc-report-problems")
-    book[workbooks.SHEET][f"{workbooks.VALUE}{rows['1.1.2']}"] = prefilled
-    book[workbooks.SHEET][f"{workbooks.VALUE}{rows['1.1.1']}"] = "Không ban hành"
+    book[workbooks.sheet_name("self")][f"{workbooks.VALUE}{rows['1.1.2']}"] = prefilled
+    book[workbooks.sheet_name("self")][f"{workbooks.VALUE}{rows['1.1.1']}"] = "Không ban hành"
     book.save(path)
     page.set_input_files(".cchc-import-scores-file", str(path))
     page.wait_for_selector(".cchc-report-ok >> text=tiêu chí thay đổi")

@@ -1,7 +1,7 @@
 // View of ScoringForm: plain DOM, no scoring logic. Every change is sent to the kernel,
-// which validates, saves through the store and sends back the new state.
-const YES = ["có", "co", "yes", "y", "x", "true", "1", "đạt"];
-const NO = ["không", "khong", "no", "n", "false", "0", "không đạt"];
+// which validates, saves through the one write path and sends back the new state. Inputs
+// are text (a person types 9,5 or 9.5; the kernel reads both), drawn from each row's
+// `input` description; words (Có, Không, Không áp dụng) come in the state, not from here.
 
 function h(tag, cls, text) {
   const e = document.createElement(tag);
@@ -195,11 +195,24 @@ function render({ model, el }) {
 
   function control(row) {
     const box = h("div", "cchc-control");
+    const spec = row.input;
     let inputs = [];
-    if (row.kind === "yesno" || row.kind === "levels") {
+    const textInput = (cls, label) => {
+      const inp = h("input", cls);
+      inp.type = "text";
+      inp.inputMode = "decimal";
+      inp.autocomplete = "off";
+      inp.title = label;
+      inp.placeholder = label;
+      inp.setAttribute("aria-label", `${row.code}: ${label}`);
+      inp.addEventListener("input", () => later(row.code));
+      inp.addEventListener("change", () => commit(row.code));
+      return inp;
+    };
+    if (spec.widget === "choice") {
       const sel = h("select", "cchc-input");
-      const options = row.kind === "yesno" ? [["", "— chọn —"], ["có", "Có"], ["không", "Không"]] : [["", "— chọn mức —"], ...row.options.map((o) => [o, o])];
-      for (const [v, label] of options) {
+      sel.setAttribute("aria-label", `${row.code}: ${spec.placeholder}`);
+      for (const [v, label] of [["", spec.placeholder], ...spec.choices.map((c) => [c, c])]) {
         const o = h("option", null, label);
         o.value = v;
         sel.append(o);
@@ -207,34 +220,23 @@ function render({ model, el }) {
       sel.addEventListener("change", () => commit(row.code));
       inputs = [sel];
       box.append(sel);
-    } else if (row.kind === "percent" && row.input === "pair") {
-      const done = h("input", "cchc-input cchc-done");
-      const planned = h("input", "cchc-input cchc-planned");
-      for (const [inp, label] of [[done, row.done_label], [planned, row.planned_label]]) {
-        inp.type = "number"; inp.min = "0"; inp.step = "any"; inp.title = label; inp.placeholder = label;
-        inp.addEventListener("input", () => later(row.code));
-        inp.addEventListener("change", () => commit(row.code));
+    } else if (spec.widget === "pair") {
+      inputs = spec.labels.map((label, k) => {
+        const inp = textInput(`cchc-input ${k === 0 ? "cchc-done" : "cchc-planned"}`, label);
         const lab = h("label", "cchc-pair-label", label);
         lab.append(inp);
         box.append(lab);
-      }
-      inputs = [done, planned];
+        return inp;
+      });
     } else {
-      const inp = h("input", "cchc-input");
-      inp.type = "number";
-      inp.min = "0";
-      if (row.kind === "percent") { inp.max = "100"; inp.step = "any"; inp.placeholder = "%"; }
-      else if (row.kind === "count") { inp.step = "1"; inp.placeholder = row.unit_label ? `số ${row.unit_label} (yêu cầu ${row.required})` : `yêu cầu ${row.required}`; }
-      else { inp.max = String(row.max); inp.step = row.step ? String(row.step) : "any"; inp.placeholder = "điểm"; }
-      inp.addEventListener("input", () => later(row.code));
-      inp.addEventListener("change", () => commit(row.code));
+      const inp = textInput("cchc-input", spec.placeholder || "");
       inputs = [inp];
       box.append(inp);
-      if (row.kind === "percent") box.append(h("span", "cchc-unit", " %"));
+      if (spec.suffix) box.append(h("span", "cchc-unit", ` ${spec.suffix}`));
     }
     let na = null;
     if (row.allow_na) {
-      const lab = h("label", "cchc-na-label", " Không áp dụng");
+      const lab = h("label", "cchc-na-label", ` ${state().words.na}`);
       na = h("input", "cchc-na");
       na.type = "checkbox";
       na.addEventListener("change", () => { inputs.forEach((i) => (i.disabled = na.checked)); commit(row.code); });
@@ -256,7 +258,7 @@ function render({ model, el }) {
     const err = h("div", "cchc-field-error");
     ctl.box.append(err);
     const pts = h("div", "cchc-points");
-    pts.append(h("span", "cchc-row-points", ""), h("span", "cchc-row-max", ` / ${num(row.max)}`));
+    pts.append(h("span", "cchc-row-points", ""), h("span", "cchc-row-max", ` / ${row.max_shown}`));
     main.append(name, ctl.box, pts);
     const extra = h("div", "cchc-row-extra");
     const other = h("div", "cchc-other");
@@ -276,27 +278,13 @@ function render({ model, el }) {
   function setInputs(el, row) {
     const { inputs, na } = el._ctl;
     const mine = row.mine;
-    const value = mine ? (mine.value !== null && mine.value !== undefined ? mine.value : mine.points) : null;
     const isNa = !!(mine && mine.na);
+    el._version = mine ? mine.version : 0; // what the person sees is this version: edits are made against it
     if (na) na.checked = isNa;
     inputs.forEach((i) => (i.disabled = isNa));
     el._note.value = mine ? mine.note : "";
-    if (isNa || value === null) { inputs.forEach((i) => (i.value = "")); return; }
-    if (row.kind === "yesno") {
-      const t = String(value).trim().toLowerCase();
-      inputs[0].value = value === true || YES.includes(t) ? "có" : value === false || NO.includes(t) ? "không" : "";
-    } else if (row.kind === "levels") {
-      const match = row.options.find((o) => o.trim().toLowerCase() === String(value).trim().toLowerCase());
-      inputs[0].value = match || "";
-    } else if (row.kind === "percent" && row.input === "pair") {
-      let done = "", planned = "";
-      if (typeof value === "object") { done = value.done; planned = value.planned; }
-      else if (String(value).includes("/")) [done, planned] = String(value).split("/");
-      inputs[0].value = String(done).trim();
-      inputs[1].value = String(planned).trim();
-    } else {
-      inputs[0].value = String(value).replace("%", "").replace(",", ".").trim();
-    }
+    const texts = mine && !isNa ? mine.inputs : [];
+    inputs.forEach((i, k) => (i.value = texts[k] === undefined ? "" : texts[k]));
   }
 
   function fillRow(el, row, force) {
@@ -306,7 +294,7 @@ function render({ model, el }) {
     const busy = el._dirty || el.contains(document.activeElement);
     if (force || ((!old || !same(old.mine, row.mine)) && !busy)) setInputs(el, row);
     const mine = row.mine;
-    el.querySelector(".cchc-row-points").textContent = mine && mine.na ? "KAD" : mine && mine.points !== null ? num(mine.points) : "chưa chấm";
+    el.querySelector(".cchc-row-points").textContent = mine && mine.na ? "KAD" : mine && mine.points !== null ? mine.points_shown : "chưa chấm";
     el.classList.toggle("cchc-scored", !!(mine && mine.scored));
     const other = el.querySelector(".cchc-other");
     other.replaceChildren();
@@ -314,12 +302,12 @@ function render({ model, el }) {
     if (state().stage === "appraisal") {
       other.append(h("span", "cchc-other-label", "Đơn vị tự đánh giá: "));
       if (o && o.scored) {
-        other.append(h("span", "cchc-self-value", o.na ? "Không áp dụng" : `${o.shown} → ${num(o.points)} điểm`));
+        other.append(h("span", "cchc-self-value", o.na ? state().words.na : `${o.shown} → ${o.points_shown} điểm`));
         if (o.note) other.append(h("span", "cchc-self-note", ` · Ghi chú: ${o.note}`));
       } else other.append(h("span", "cchc-self-value", "chưa chấm"));
     } else if (o && o.scored) {
       other.append(h("span", "cchc-other-label", "Kết quả thẩm định: "));
-      other.append(h("span", "cchc-appraisal-value", o.na ? "Không áp dụng" : `${num(o.points)} điểm`));
+      other.append(h("span", "cchc-appraisal-value", o.na ? state().words.na : `${o.points_shown} điểm`));
       if (o.note) other.append(h("span", "cchc-appraisal-reason", ` · Lý do: ${o.note}`));
       const differs = !mine || (o.na !== mine.na) || (o.points !== mine.points);
       other.classList.toggle("cchc-differs", differs);
@@ -360,14 +348,13 @@ function render({ model, el }) {
     const el = rowEls.get(code);
     const row = shown.get(code);
     const { inputs, na } = el._ctl;
-    if (na && na.checked) return "N/A";
-    if (row.kind === "percent" && row.input === "pair") {
+    if (na && na.checked) return state().words.na;
+    if (row.input.widget === "pair") {
       const [d, p] = inputs.map((i) => i.value.trim());
       if (!d && !p) return "";
       if (!d || !p) return undefined; // half a pair: wait for the other number
       return { done: d, planned: p };
     }
-    if (inputs[0].type === "number" && inputs[0].validity.badInput) return "?";
     return inputs[0].value.trim();
   }
 
@@ -384,14 +371,25 @@ function render({ model, el }) {
 
   function commit(code) {
     clearTimeout(timers.get(code));
+    const el = rowEls.get(code);
+    if (el._waiting) { el._queued = true; return; } // one edit of a row at a time: the next carries the new version
     const value = collect(code);
     if (value === undefined) return;
-    const el = rowEls.get(code);
     el._dirty = false;
-    const payload = { type: "edit", code, value, note: el._note.value, author };
+    const payload = { type: "edit", code, value, note: el._note.value, author, version: el._version };
     if (same(payload, el._sent)) return;
     el._sent = payload;
+    el._waiting = true;
     send(payload);
+  }
+
+  function answered(code, saved) {
+    const el = rowEls.get(code);
+    if (!el) return;
+    const row = shown.get(code);
+    if (saved) el._version = row && row.mine ? row.mine.version : 0; // our own save: the page now holds it
+    el._waiting = false;
+    if (el._queued) { el._queued = false; commit(code); }
   }
 
   function showError(code, message) {
@@ -416,7 +414,10 @@ function render({ model, el }) {
   model.on("msg:custom", (msg, buffers) => {
     if (msg.type === "row") { applyRow(msg.row); return; }
     if (msg.type === "report") { showReport(msg); return; }
-    if (msg.type === "field_error" || msg.type === "saved") inflight = Math.max(0, inflight - 1);
+    if (msg.type === "field_error" || msg.type === "saved") {
+      inflight = Math.max(0, inflight - 1);
+      answered(msg.code, msg.type === "saved");
+    }
     if (msg.type === "field_error") showError(msg.code, msg.message);
     else if (msg.type === "saved") {
       const el = rowEls.get(msg.code);

@@ -8,8 +8,10 @@ the total) is taken by `ScoringSession` here in the kernel.
 
 from __future__ import annotations
 
+import re
 import sys
 import traceback
+import unicodedata
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -17,12 +19,12 @@ from urllib.parse import parse_qs
 import anywidget
 import traitlets
 
-from cchc_widgets.app.scoring_session import STAGE_LABELS, FieldError, ScoringSession
-from cchc_widgets.core.errors import ProblemsError
-from cchc_widgets.core.survey import response_template
-from cchc_widgets.files.evidence import EvidenceError
-from cchc_widgets.files.templates import template
+from cchc_widgets.app.scoring_session import FieldError, ScoringSession
+from cchc_widgets.core.errors import CchcError
+from cchc_widgets.core.vocabulary import STAGE_LABELS
+from cchc_widgets.files.survey_files import response_template
 from cchc_widgets.report.results_workbook import XLSX_MIME, results_download
+from cchc_widgets.services.imports import template
 from cchc_widgets.services.uploads import scores_upload, survey_upload
 from cchc_widgets.store.database import Store
 
@@ -110,7 +112,14 @@ class ScoringForm(anywidget.AnyWidget):
         kind, code = content.get("type"), content.get("code")
         try:
             if kind == "edit":
-                self.session.edit(code, content.get("value"), content.get("note", ""), content.get("author", ""))
+                version = content.get("version")
+                self.session.edit(
+                    code,
+                    content.get("value"),
+                    content.get("note", ""),
+                    content.get("author", ""),
+                    None if version is None else int(version),
+                )
                 self._saved(code)
             elif kind == "upload":
                 data = bytes(buffers[0]) if buffers else b""
@@ -126,7 +135,7 @@ class ScoringForm(anywidget.AnyWidget):
                 self.send(*results_download(self.store, self.session.period))
             elif kind == "template":
                 s = self.session
-                name = f"phieu-{s.stage}-{s.unit}-{s.period}.xlsx"
+                name = f"phieu-{_ascii(STAGE_LABELS[s.stage])}-{_ascii(s.unit_name)}-{s.period}.xlsx"
                 self.send({"type": "file", "name": name, "mime": XLSX_MIME}, [template(self.store, s.period, s.unit, s.stage)])
             elif kind == "survey_template":
                 period = self.session.period
@@ -134,7 +143,8 @@ class ScoringForm(anywidget.AnyWidget):
                 self.send({"type": "file", "name": f"phieu-khao-sat-{period}.xlsx", "mime": XLSX_MIME}, [data])
             elif kind in UPLOADS:
                 data = bytes(buffers[0]) if buffers else b""
-                report = UPLOADS[kind](self.store, content.get("name", ""), data, content.get("author", ""), self.session.period)
+                upload = UPLOADS[kind]
+                report = upload(self.store, content.get("name", ""), data, content.get("author", ""), self.session.scope)
                 if report.ok:
                     self.session.reload()
                     self._push(all_rows=True)
@@ -147,8 +157,15 @@ class ScoringForm(anywidget.AnyWidget):
         except FieldError as exc:
             self._push(code=exc.code if exc.code in self.session.cs.nodes else None)
             self.send({"type": "field_error", "code": exc.code, "message": exc.message})
-        except (EvidenceError, ProblemsError) as exc:
+        except CchcError as exc:
             self.send({"type": "field_error", "code": code, "message": str(exc)})
         except Exception as exc:
             traceback.print_exc(file=sys.stderr)
-            self.alert = f"Lỗi hệ thống, thao tác chưa được lưu: {type(exc).__name__}: {exc}"
+            self.alert = f"Lỗi hệ thống, thao tác chưa được lưu ({type(exc).__name__}); báo cho quản trị viên."
+
+
+def _ascii(text: str) -> str:
+    """A file-name-safe ASCII form of a Vietnamese name: 'Sở Tư pháp' → 'so-tu-phap'."""
+    plain = unicodedata.normalize("NFKD", text.replace("đ", "d").replace("Đ", "D"))
+    plain = "".join(ch for ch in plain if not unicodedata.combining(ch)).lower()
+    return re.sub(r"[^a-z0-9]+", "-", plain).strip("-") or "phieu"

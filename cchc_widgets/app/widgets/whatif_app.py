@@ -16,6 +16,7 @@ import traitlets
 from cchc_widgets.app.whatif_session import WhatIfSession
 from cchc_widgets.core.errors import ProblemsError
 from cchc_widgets.report.results_workbook import results_download
+from cchc_widgets.services.writes import Writer
 from cchc_widgets.store.database import Store
 
 HERE = Path(__file__).resolve().parent
@@ -82,7 +83,7 @@ class WhatIfApp(anywidget.AnyWidget):
                 self._push_setup()
                 self._recompute()
             elif kind == "delete":
-                self.store.delete_scenario(str(content.get("name", "")))
+                Writer(self.store).delete_scenario(str(content.get("name", "")))
                 self._push_setup()
             elif kind == "export":
                 name = (self.session.scenario_name or "kich-ban").replace("/", "_")

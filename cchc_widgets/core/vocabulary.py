@@ -1,0 +1,47 @@
+"""The words of the index, once: yes/no/N-A answers, stage names and labels.
+
+Python checks input against these sets and the page receives them in the widget state, so
+a word accepted in a file is accepted in the form and shown the same everywhere.
+"""
+
+from __future__ import annotations
+
+from cchc_widgets.core.text import folded
+
+YES, NO, NOT_APPLICABLE = "Có", "Không", "Không áp dụng"
+YES_WORDS = frozenset({"có", "co", "yes", "y", "x", "true", "1", "đạt", "dat"})
+NO_WORDS = frozenset({"không", "khong", "no", "n", "false", "0", "không đạt", "khong dat"})
+NA_WORDS = frozenset({"na", "n/a", "kad", "không áp dụng", "khong ap dung", "not applicable"})
+NA_MARK = "x"  # what the template's N/A column takes
+
+SELF, APPRAISAL, SURVEY = "self", "appraisal", "survey"
+STAGES = (SELF, APPRAISAL)
+STAGE_LABELS = {SELF: "Tự đánh giá", APPRAISAL: "Thẩm định"}
+STAGE_ALIASES = {
+    "self": SELF,
+    "tự đánh giá": SELF,
+    "tu danh gia": SELF,
+    "tđg": SELF,
+    "appraisal": APPRAISAL,
+    "thẩm định": APPRAISAL,
+    "tham dinh": APPRAISAL,
+    "tđ": APPRAISAL,
+}
+
+
+def is_yes(text: object) -> bool:
+    return isinstance(text, str) and folded(text) in YES_WORDS
+
+
+def is_no(text: object) -> bool:
+    return isinstance(text, str) and folded(text) in NO_WORDS
+
+
+def stage_of(text: object) -> str | None:
+    """`self` or `appraisal` for any of the names people write, else None."""
+    return STAGE_ALIASES.get(folded(str(text))) if text is not None else None
+
+
+def page_words() -> dict[str, object]:
+    """What the scoring page needs of this vocabulary (sent in the widget state)."""
+    return {"yes": YES, "no": NO, "na": NOT_APPLICABLE, "stages": STAGE_LABELS}

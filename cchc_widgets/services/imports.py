@@ -1,0 +1,179 @@
+"""Files in, through the one write path: filled templates, score tables and survey answers.
+
+Each file is read whole (`files.*`), then written by `services.writes.Writer` with the scope
+it may write: a template writes its own (signed) period, unit and stage, with the versions
+it was filled from; a table writes the period it is imported for (and, uploaded in a unit's
+page, that unit and stage only). The command line and the app's uploads call the same
+functions, so a file gets the same answer on both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from cchc_widgets.core.errors import CchcError, Problem, ProblemsError
+from cchc_widgets.core.tables import check_archive
+from cchc_widgets.core.vocabulary import STAGE_LABELS, stage_of
+from cchc_widgets.files.score_tables import read_scores
+from cchc_widgets.files.survey_files import read_responses
+from cchc_widgets.files.templates import Saved, build_template, is_template, read_template
+from cchc_widgets.services.writes import Scope, Writer
+from cchc_widgets.store.database import SaveReport, Store
+
+TEMPLATE_KEY = "template-signing"
+
+
+@dataclass(frozen=True)
+class Imported:
+    file: str
+    period: str
+    unit: str  # unit name(s) written
+    rows: int  # rows changed (or that would change, in a dry run)
+    stored: bool
+
+
+def template(store: Store, period: str, unit: str, stage: str = "self") -> bytes:
+    """The scoring template of a unit and stage, prefilled with what is stored."""
+    names = store.unit_names(period)
+    if unit not in names:
+        raise ProblemsError([Problem(f"kỳ {period}", f"đơn vị '{unit}' không tham gia kỳ '{period}'")])
+    if stage not in STAGE_LABELS:
+        raise ProblemsError([Problem(f"kỳ {period}", f"giai đoạn '{stage}' không có")])
+    cs = store.criteria_for(period)
+    saved = {
+        r.code: Saved(value=_canonical_or_raw(cs, r.code, r.value, r.na), na=bool(r.na), note=r.note, version=int(r.version))
+        for r in store.scores(period, unit, stage).itertuples()
+    }
+    return build_template(cs, period, unit, names[unit], stage, saved, store.secret(TEMPLATE_KEY))
+
+
+def _canonical_or_raw(cs: object, code: str, value: object, na: bool) -> object:
+    """A stored declared value in its rule's one form (stores written before values were kept
+    canonical hold text like '92.5%')."""
+    from cchc_widgets.core.rules import NA, canonical
+
+    if value is None or na:
+        return value
+    node = cs[code]  # type: ignore[index]
+    try:
+        got = canonical(node.rule, value, node.allow_na)
+    except CchcError:
+        return value
+    return None if got is NA else got
+
+
+def import_template(
+    store: Store,
+    path: str | Path,
+    author: str | None = None,
+    stage: str | None = None,
+    unit: str | None = None,
+    dry_run: bool = False,
+) -> Imported:
+    """A filled template: check whole, then write the rows the person changed, each only if
+    it is still at the version the template was made from. `stage` / `unit`: what the caller
+    expects (the CLI's --stage, the page's unit and stage); a template for another is refused."""
+    tpl = read_template(path, store.secret(TEMPLATE_KEY), store.criteria_for)
+    names = store.unit_names(tpl.period)
+    problems = []
+    if unit is not None and tpl.unit != unit:
+        problems.append(
+            Problem(
+                tpl.file,
+                f"mẫu phiếu này của {names.get(tpl.unit, tpl.unit)}, không phải của {names.get(unit, unit)} đang mở",
+            )
+        )
+    wanted = stage_of(stage) if stage else None
+    if stage and wanted != tpl.stage:
+        problems.append(
+            Problem(
+                tpl.file,
+                f"mẫu phiếu lập cho giai đoạn {STAGE_LABELS[tpl.stage].lower()}, không phải '{stage}'",
+            )
+        )
+    if problems:
+        raise ProblemsError(problems)
+    scope = Scope(tpl.period, tpl.unit, tpl.stage)
+    versions = {(tpl.unit, code, tpl.stage): v for code, v in tpl.versions.items()}
+    done = Writer(store).save_scores(
+        scope, tpl.rows, author or f"nhập từ tệp {tpl.file}", f"import:{tpl.file}", tpl.file, versions, dry_run=dry_run
+    )
+    return Imported(tpl.file, tpl.period, names.get(tpl.unit, tpl.unit), _changed(done), stored=not dry_run)
+
+
+def import_table(
+    store: Store,
+    path: str | Path,
+    period: str | None,
+    stage: str | None = None,
+    author: str | None = None,
+    unit: str | None = None,
+    dry_run: bool = False,
+) -> Imported:
+    """A plain long or wide table (as `cchc score` reads) of one period; `unit` and `stage`
+    restrict what it may write (a table uploaded in a unit's page writes that unit only)."""
+    file = Path(path).name
+    if period is None:
+        raise ProblemsError([Problem(file, "bảng không phải mẫu phiếu: cần --period để biết kỳ đánh giá")])
+    cs = store.criteria_for(period)
+    rows = read_scores(path, cs, period=period).rows
+    wanted = stage_of(stage) if stage else None
+    if stage and wanted is None:
+        raise ProblemsError([Problem(file, f"giai đoạn '{stage}' không có")])
+    scope = Scope(period, unit, wanted)
+    done = Writer(store).save_scores(
+        scope, rows.drop(columns="period"), author or f"nhập từ tệp {file}", f"import:{file}", file, dry_run=dry_run
+    )
+    names = store.unit_names(period)
+    units = ", ".join(names.get(u, u) for u in sorted(set(rows["unit"])))
+    return Imported(file, period, units, _changed(done), stored=not dry_run)
+
+
+def import_any(
+    store: Store,
+    path: str | Path,
+    period: str | None,
+    stage: str | None = None,
+    author: str | None = None,
+    unit: str | None = None,
+    dry_run: bool = False,
+) -> Imported:
+    """A filled template (it knows its period and unit) or else a plain table of `period`."""
+    path = Path(path)
+    if path.suffix.lower() == ".xlsx":
+        check_archive(path)  # a renamed CSV, a damaged file or a zip bomb: refused before anything reads it
+    if is_template(path):
+        return import_template(store, path, author=author, stage=stage, unit=unit, dry_run=dry_run)
+    if path.suffix.lower() in {".csv", ".xlsx"}:
+        return import_table(store, path, period, stage=stage, author=author, unit=unit, dry_run=dry_run)
+    raise ProblemsError([Problem(path.name, "chỉ nhận mẫu phiếu .xlsx hoặc bảng điểm .csv/.xlsx")])
+
+
+def import_many(
+    store: Store, paths: list[str], period: str | None, stage: str | None, author: str | None, dry_run: bool
+) -> Iterator[tuple[str, Imported | None, ProblemsError | None]]:
+    """Each file on its own: a refused file is reported and the batch goes on to the next."""
+    for path in paths:
+        try:
+            yield path, import_any(store, path, period, stage=stage, author=author, dry_run=dry_run), None
+        except CchcError as exc:
+            yield path, None, exc if isinstance(exc, ProblemsError) else ProblemsError([Problem(Path(path).name, str(exc))])
+
+
+def import_responses(
+    store: Store, path: str | Path, period: str, author: str | None, dry_run: bool = False
+) -> tuple[pd.DataFrame, SaveReport | None]:
+    """A survey response file checked whole against the period, then stored in one
+    transaction (not with `dry_run`): what `cchc survey import` and the app's upload do."""
+    responses = read_responses(path, store.criteria_for(period), period, set(store.unit_names(period)))
+    if dry_run:
+        return responses, None
+    return responses, Writer(store).save_survey(period, responses, author, source=Path(path).name)
+
+
+def _changed(report: SaveReport) -> int:
+    return report.inserted + report.updated + report.cleared

@@ -1,0 +1,30 @@
+"""A period's results from what is stored: the one place that turns stored rows into the
+engine's resolved frame (survey points included) and scores it with the period's own set."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from cchc_widgets.core import engine
+from cchc_widgets.core.survey import item_points, with_survey
+from cchc_widgets.store.database import Store
+
+
+def survey_points(store: Store, period: str, unit: str | None = None) -> pd.DataFrame:
+    """Survey points per unit · item (`survey.item_points`) from the stored responses."""
+    return item_points(store.survey_responses(period, unit), store.criteria_for(period))
+
+
+def resolved(store: Store, period: str, unit: str | None = None) -> pd.DataFrame:
+    """The period's scored rows (points or N/A) as the engine's resolved frame, with the
+    survey points (stage `survey`, one row per unit · item) when there are responses.
+
+    Every stored score was checked against this period's criteria set when it was saved
+    (`services.writes`), so it is not re-scored here; note-only rows are left out.
+    """
+    return with_survey(engine.scored_rows(store.scores(period=period, unit=unit)), survey_points(store, period, unit))
+
+
+def score_period(store: Store, period: str) -> engine.Scored:
+    """The engine's results for a period, from what is stored, with its own criteria set."""
+    return engine.aggregate(resolved(store, period), store.criteria_for(period))

@@ -1,0 +1,402 @@
+"""The one door for every write: form edits, templates, score tables, survey files, evidence
+and scenarios all pass the same checks here, in one place, before the store persists them.
+
+For scores the checks are, in order: who writes (an author), what the caller may write
+(`Scope`: the period, and the unit and stage of a page or a template), that the units take
+part in the period, each criterion's rule (`engine.resolve`), the reason an appraisal score
+that differs from the self-assessment needs, the explanation a criterion that expects
+evidence needs when no file is attached (when the criteria set asks for it), and the version
+each row was read at. Any problem refuses the whole batch with every problem listed, and
+nothing is written. The version check is repeated inside the write transaction as a
+compare-and-set (`Store.write_scores`), so two writers holding one version never both win.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from cchc_widgets.core import engine
+from cchc_widgets.core.criteria import CriteriaSet
+from cchc_widgets.core.errors import ConflictError, EvidenceError, Problem, ProblemsError, RuleInputError
+from cchc_widgets.core.numbers import show_number
+from cchc_widgets.core.rules import NA, canonical, is_blank
+from cchc_widgets.core.text import clean_text
+from cchc_widgets.core.vocabulary import APPRAISAL, NOT_APPLICABLE, SELF, STAGE_LABELS, stage_of
+from cchc_widgets.files import evidence as evidence_files
+from cchc_widgets.store.database import SaveReport, ScoreWrite, Store, VersionConflict
+
+Key = tuple[str, str, str]  # unit, code, stage
+EPS = 1e-9
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a caller may write: always one period; a unit's page or a template also fixes the
+    unit and the stage (None: any unit or stage of the period)."""
+
+    period: str
+    unit: str | None = None
+    stage: str | None = None
+
+
+def _author(author: str | None, where: str) -> str:
+    clean = clean_text(author or "")
+    if not clean:
+        raise ProblemsError([Problem(where, "thiếu tên người nhập: tên được ghi vào nhật ký thay đổi")])
+    return clean
+
+
+def _same_points(a: Any, b: Any) -> bool:
+    a = None if a is None or (isinstance(a, float) and math.isnan(a)) else float(a)
+    b = None if b is None or (isinstance(b, float) and math.isnan(b)) else float(b)
+    return a == b if a is None or b is None else abs(a - b) <= EPS
+
+
+class Writer:
+    """Every change to a store goes through one of these methods."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    # ------------------------------------------------------------ shared checks
+
+    def unit_names(self, period: str) -> dict[str, str]:
+        return self.store.unit_names(period)
+
+    def check_units(self, period: str, units: list[tuple[str, str | None]], file: str) -> list[Problem]:
+        """Units (with where each was read) that do not take part in the period."""
+        names = self.unit_names(period)
+        return [
+            Problem(file, f"đơn vị '{unit}' không tham gia kỳ '{period}'", where=where)
+            for unit, where in units
+            if unit not in names
+        ]
+
+    def check_scope(self, scope: Scope, rows: pd.DataFrame, file: str) -> list[Problem]:
+        """Rows outside what the caller may write (another unit, another stage)."""
+        problems = []
+        names = self.unit_names(scope.period)
+        for rec in rows.to_dict("records"):
+            where = rec.get("_where")
+            if scope.unit is not None and rec["unit"] != scope.unit:
+                problems.append(
+                    Problem(
+                        file,
+                        f"chỉ được ghi điểm cho {names.get(scope.unit, scope.unit)}; dòng này ghi cho đơn vị '{rec['unit']}'",
+                        rec["code"],
+                        where,
+                    )
+                )
+            if scope.stage is not None and stage_of(rec["stage"]) not in (None, scope.stage):
+                problems.append(
+                    Problem(
+                        file,
+                        f"chỉ được ghi điểm {STAGE_LABELS[scope.stage].lower()}; dòng này ghi giai đoạn '{rec['stage']}'",
+                        rec["code"],
+                        where,
+                    )
+                )
+        return problems
+
+    # ------------------------------------------------------------ scores
+
+    def save_scores(
+        self,
+        scope: Scope,
+        rows: pd.DataFrame,
+        author: str | None,
+        source: str,
+        file: str | None = None,
+        versions: Mapping[Key, int] | None = None,
+        dry_run: bool = False,
+    ) -> SaveReport:
+        """Check every row, then write the changed ones in one transaction.
+
+        `rows`: unit, code, stage and value (what was declared) or points or na, and note
+        (None or a missing column keeps the stored note); `clear` (optional, True) withdraws a
+        score; `_where` (optional) says where a row was read, for messages. `versions` holds
+        the version each key was read at (a form, a template): a row changed since then is
+        refused, never overwritten. Unchanged rows are not written and not logged. `dry_run`
+        checks everything and reports what would change, writing nothing.
+        """
+        period = scope.period
+        file = file or f"kỳ {period}"
+        author = _author(author, file)
+        cs = self.store.criteria_for(period)
+        frame = _prepared(rows, scope)
+        problems = self.check_scope(scope, frame, file)
+        problems += self.check_units(period, sorted({(u, None) for u in frame["unit"]}), file)
+        if problems:
+            raise ProblemsError(problems)
+        current = {
+            (r.unit, r.code, r.stage): r
+            for r in self.store.scores(
+                period, scope.unit
+            ).itertuples()  # both stages: an appraisal is checked against the self-assessment
+            if r.unit in set(frame["unit"])
+        }
+        changes, problems = self._resolve(frame, cs, current, file)
+        wheres = dict(
+            zip(zip(frame["unit"], frame["code"], frame["stage"].map(stage_of), strict=True), frame["_where"], strict=True)
+        )
+        problems += self._policy(changes, cs, current, period, file, wheres)
+        if problems:
+            raise ProblemsError(problems)
+        writes, unchanged, conflicts = self._writes(changes, cs, current, versions or {}, period, file)
+        if conflicts:
+            raise ConflictError(conflicts)
+        inserted = sum(1 for w in writes if w.new is not None and w.expected == 0)
+        cleared = sum(1 for w in writes if w.new is None)
+        report = SaveReport(inserted, len(writes) - inserted - cleared, unchanged, cleared)
+        if dry_run:
+            return report
+        try:
+            self.store.write_scores(period, writes, author=author, action=source)
+        except VersionConflict as exc:
+            raise ConflictError([self._conflict(period, exc.key, file)]) from None
+        return report
+
+    def _resolve(
+        self, frame: pd.DataFrame, cs: CriteriaSet, current: dict[Key, Any], file: str
+    ) -> tuple[dict[Key, dict[str, Any] | None], list[Problem]]:
+        """Each key's new content (None: withdraw), rules applied; or the problems found."""
+        problems: list[Problem] = []
+        out: dict[Key, dict[str, Any] | None] = {}
+        clear = frame["clear"].astype(bool)
+        has_points = frame["points"].notna()
+        blank = frame["value"].map(lambda v: is_blank(v) or (isinstance(v, dict) and all(is_blank(x) for x in v.values())))
+        note_only = ~clear & blank & ~has_points & ~frame["na"] & frame["note"].fillna("").astype(bool)
+        scored = ~clear & ~note_only & (~blank | has_points | frame["na"])
+        try:
+            resolved = engine.resolve(frame.assign(value=frame["value"].where(~blank, None))[scored], cs, file=file)
+        except ProblemsError as exc:
+            problems += exc.problems
+            resolved = None
+        for rec in frame[clear | note_only].to_dict("records"):
+            code, stage = rec["code"], stage_of(rec["stage"])
+            if code not in cs.leaf_codes:
+                problems.append(Problem(file, f"mã '{code}' không phải tiêu chí chấm điểm của bộ '{cs.id}'", code, rec["_where"]))
+            elif stage is None:
+                problems.append(Problem(file, f"giai đoạn '{rec['stage']}' không có", code, rec["_where"]))
+            elif rec["clear"]:
+                out[(rec["unit"], code, stage)] = None
+            else:
+                out[(rec["unit"], code, stage)] = {"value": None, "points": None, "na": False, "note": rec["note"]}
+        if resolved is not None:
+            notes = dict(
+                zip(zip(frame["unit"], frame["code"], frame["stage"].map(stage_of), strict=True), frame["note"], strict=True)
+            )
+            for rec in resolved.to_dict("records"):
+                key = (rec["unit"], rec["code"], rec["stage"])
+                note = notes.get(key)
+                if note is None or (isinstance(note, float) and math.isnan(note)):  # no note given: keep the stored one
+                    old = current.get(key)
+                    note = old.note if old is not None else ""
+                points = None if rec["na"] or pd.isna(rec["points"]) else float(rec["points"])
+                out[key] = {"value": rec["value"], "points": points, "na": bool(rec["na"]), "note": note}
+        for key, new in out.items():
+            if new is not None and new["note"] is None:
+                old = current.get(key)
+                new["note"] = old.note if old is not None else ""
+        return out, problems
+
+    def _policy(
+        self,
+        changes: dict[Key, dict[str, Any] | None],
+        cs: CriteriaSet,
+        current: dict[Key, Any],
+        period: str,
+        file: str,
+        wheres: Mapping[Key, str | None],
+    ) -> list[Problem]:
+        """The rules that hold across rows: an appraisal that differs from the self-assessment
+        needs a reason; a self-assessed point without evidence needs an explanation (if the
+        criteria set asks for it)."""
+        problems = []
+        with_files = None
+        for (unit, code, stage), new in changes.items():
+            if new is None or (new["points"] is None and not new["na"]):
+                continue
+            if stage == APPRAISAL and not new["note"]:
+                own = changes.get((unit, code, SELF), _stored(current.get((unit, code, SELF))))
+                if own is None or (own["points"] is None and not own["na"]):
+                    problems.append(
+                        Problem(
+                            file,
+                            "đơn vị chưa tự chấm tiêu chí này: ghi lý do của điểm thẩm định",
+                            code,
+                            wheres.get((unit, code, stage)),
+                        )
+                    )
+                elif own["na"] != new["na"] or (not new["na"] and abs(new["points"] - own["points"]) > EPS):
+                    shown = NOT_APPLICABLE if own["na"] else f"{show_number(own['points'])} điểm"
+                    problems.append(
+                        Problem(
+                            file,
+                            f"điểm thẩm định khác điểm tự đánh giá ({shown}): ghi lý do trước khi lưu",
+                            code,
+                            wheres.get((unit, code, stage)),
+                        )
+                    )
+            if (
+                stage == SELF
+                and cs.explain_missing_evidence
+                and cs[code].evidence
+                and not new["na"]
+                and (new["points"] or 0) > 0
+                and not new["note"]
+            ):
+                if with_files is None:
+                    with_files = self.store.evidence_keys(period)
+                if (unit, code) not in with_files:
+                    problems.append(
+                        Problem(
+                            file,
+                            "tiêu chí cần tài liệu kiểm chứng: tải tệp lên hoặc ghi giải trình vì sao chưa có tài liệu",
+                            code,
+                            wheres.get((unit, code, stage)),
+                        )
+                    )
+        return problems
+
+    def _writes(
+        self,
+        changes: dict[Key, dict[str, Any] | None],
+        cs: CriteriaSet,
+        current: dict[Key, Any],
+        versions: Mapping[Key, int],
+        period: str,
+        file: str,
+    ) -> tuple[list[ScoreWrite], int, list[Problem]]:
+        writes, unchanged, conflicts = [], 0, []
+        for key, new in changes.items():
+            old = current.get(key)
+            have = 0 if old is None else int(old.version)
+            if new is None and old is None:
+                continue
+            if new is not None and old is not None and _same(cs, key[1], old, new):
+                unchanged += 1  # already so, whoever wrote it: nothing is overwritten
+                continue
+            if key in versions and versions[key] != have:
+                conflicts.append(self._conflict(period, key, file, old))
+                continue
+            writes.append(ScoreWrite(key[0], key[1], key[2], new, have, old))
+        return writes, unchanged, conflicts
+
+    def _conflict(self, period: str, key: Key, file: str, old: Any = None) -> Problem:
+        if old is None:
+            found = self.store.scores(period, key[0], key[2])
+            found = found[found["code"] == key[1]]
+            old = next(found.itertuples(), None)
+        name = self.unit_names(period).get(key[0], key[0])
+        if old is None:
+            what = "đã được người khác xóa"
+        else:
+            what = f"đã được {old.author} sửa lúc {_local(old.updated_at)} (phiên bản {old.version})"
+        return Problem(
+            file,
+            f"điểm {STAGE_LABELS[key[2]].lower()} của {name} {what} sau khi bạn mở; "
+            "không ghi đè — hãy tải lại để xem giá trị mới",
+            key[1],
+        )
+
+    # ------------------------------------------------------------ survey answers
+
+    def save_survey(self, period: str, responses: pd.DataFrame, author: str | None, source: str) -> SaveReport:
+        """Survey answers checked by `files.survey_files.read_responses`; units checked here."""
+        file = source or f"kỳ {period}"
+        author = _author(author, file)
+        problems = self.check_units(period, sorted({(u, None) for u in responses["unit"]}), file)
+        if problems:
+            raise ProblemsError(problems)
+        return self.store.save_survey(period, responses.map(clean_text), author=author, source=source)
+
+    # ------------------------------------------------------------ evidence
+
+    def add_evidence(self, scope: Scope, code: str, filename: str, data: bytes, author: str | None) -> int:
+        """Keep an uploaded file for one sub-criterion of the scope's unit; `EvidenceError` if refused."""
+        author = clean_text(author or "")
+        if not author:
+            raise EvidenceError("Nhập tên người chấm trước khi tải tài liệu lên")
+        cs = self.store.criteria_for(scope.period)
+        if code not in cs.leaf_codes:
+            raise EvidenceError(f"mã '{code}' không phải tiêu chí chấm điểm của kỳ {scope.period}")
+        if scope.unit not in self.unit_names(scope.period):
+            raise EvidenceError(f"đơn vị '{scope.unit}' không tham gia kỳ '{scope.period}'")
+        clean, content_type = evidence_files.check(filename, data)
+        return self.store.add_evidence(scope.period, scope.unit, code, clean, content_type, data, author)
+
+    def remove_evidence(self, scope: Scope, evidence_id: int, author: str | None) -> None:
+        """Withdraw a file of the scope's unit and period (the file and its record stay for the audit)."""
+        author = clean_text(author or "")
+        if not author:
+            raise EvidenceError("Nhập tên người chấm trước khi gỡ tài liệu")
+        record = self.store.evidence_record(evidence_id)
+        if record is None or (record.period, record.unit) != (scope.period, scope.unit):
+            raise EvidenceError("tệp không thuộc đơn vị và kỳ đang mở")
+        self.store.remove_evidence(evidence_id, author)
+
+    # ------------------------------------------------------------ scenarios
+
+    def save_scenario(self, scenario: Any) -> None:
+        """Keep a what-if scenario under its (NFC, non-empty) name."""
+        name = clean_text(scenario.name or "")
+        if not name:
+            raise ProblemsError([Problem("kịch bản", "đặt tên cho kịch bản trước khi lưu")])
+        self.store.save_scenario(scenario)
+
+    def delete_scenario(self, name: str) -> None:
+        self.store.delete_scenario(clean_text(name))
+
+
+def _local(when: Any) -> str:
+    """A stored time (UTC; SQLite gives it back without a zone) as local hh:mm dd/mm/yyyy."""
+    stamp = pd.Timestamp(when)
+    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp
+    return stamp.to_pydatetime().astimezone().strftime("%H:%M %d/%m/%Y")
+
+
+def _prepared(rows: pd.DataFrame, scope: Scope) -> pd.DataFrame:
+    """Rows with every column the checks read, text in NFC, the scope's stage filled in."""
+    frame = rows.reset_index(drop=True).copy()
+    defaults: dict[str, Any] = {"value": None, "points": None, "na": False, "note": None, "clear": False, "_where": None}
+    for column, default in defaults.items():
+        if column not in frame.columns:
+            frame[column] = default
+    if "stage" not in frame.columns:
+        frame["stage"] = scope.stage or SELF
+    frame["stage"] = frame["stage"].fillna(scope.stage or SELF)
+    for column in ("unit", "code", "stage"):
+        frame[column] = frame[column].map(lambda v: clean_text(str(v)))
+    frame["value"] = pd.Series([clean_text(v) for v in frame["value"]], index=frame.index, dtype=object)
+    frame["note"] = pd.Series([None if v is None else clean_text(str(v)) for v in frame["note"]], index=frame.index, dtype=object)
+    frame["na"] = frame["na"].fillna(False).astype(bool)
+    frame["clear"] = frame["clear"].fillna(False).astype(bool)
+    return frame
+
+
+def _stored(row: Any) -> dict[str, Any] | None:
+    if row is None:
+        return None
+    points = None if row.points is None or (isinstance(row.points, float) and math.isnan(row.points)) else float(row.points)
+    return {"value": row.value, "points": points, "na": bool(row.na), "note": row.note}
+
+
+def _same(cs: CriteriaSet, code: str, old: Any, new: dict[str, Any]) -> bool:
+    """The stored row says the same: equal points, N/A and note, and the same declared answer
+    once both are read by the rule ('có' = 'Có', '17/20' = 17 and 20, '9,5' = 9.5)."""
+    if bool(old.na) != new["na"] or (old.note or "") != (new["note"] or "") or not _same_points(old.points, new["points"]):
+        return False
+    if new["na"] or new["value"] is None:
+        return new["value"] is None or new["na"] or old.value is None
+    node = cs[code]
+    try:
+        before = canonical(node.rule, old.value, node.allow_na) if old.value is not None else None
+    except RuleInputError:
+        return False
+    return before is not NA and before == new["value"]
