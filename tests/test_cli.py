@@ -109,7 +109,7 @@ def test_score_xlsx_input(tmp_path, capsys, reference_path):
     pd.DataFrame({"unit": ["a", "b"], "1.1.2": [1, 0], "1.1.3": ["có", "không"]}).to_excel(scores, index=False, sheet_name="Điểm")
     code, out, _ = _run(capsys, "score", "--criteria", reference_path, "--scores", scores)
     assert code == 0
-    assert out.splitlines()[1].split()[:2] == ["a", "2.00"]
+    assert out.splitlines()[1].split()[:2] == ["a", "2,00"]  # a decimal comma for people
     pd.DataFrame({"unit": ["a"], "1.1.2": [7]}).to_excel(scores, index=False, sheet_name="Điểm")
     code, _, err = _run(capsys, "score", "--criteria", reference_path, "--scores", scores)
     assert code == 1

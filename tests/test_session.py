@@ -8,6 +8,7 @@ from cchc_widgets.files.evidence import MAX_BYTES
 from cchc_widgets.services.results import resolved, score_period
 
 PDF = b"%PDF-1.4 test evidence"
+KEPT = "Hồ sơ lưu tại văn phòng"  # the reference set asks for a file or an explanation of a self-assessed point
 
 
 def _mine(session, code):
@@ -17,12 +18,12 @@ def _mine(session, code):
 def test_every_rule_type_saves_and_updates_totals(demo):
     s = ScoringSession(demo, "2017", "so-tu-phap", "self")
     before = s.header()["total"]
-    s.edit("1.1.2", "không", "", "Nguyễn A")  # yes/no
-    s.edit("1.1.1", "Ban hành chậm", "", "Nguyễn A")  # levels
-    s.edit("1.1.4", {"done": "19", "planned": "20"}, "", "Nguyễn A")  # percentage from a pair
-    s.edit("2.2.2", "85", "", "Nguyễn A")  # percentage
-    s.edit("1.2.1", "3", "", "Nguyễn A")  # count against 4 required
-    s.edit("1.5.2", "2.5", "", "Nguyễn A")  # manual points, step 0.5
+    s.edit("1.1.2", "không", KEPT, "Nguyễn A")  # yes/no
+    s.edit("1.1.1", "Ban hành chậm", KEPT, "Nguyễn A")  # levels
+    s.edit("1.1.4", {"done": "19", "planned": "20"}, KEPT, "Nguyễn A")  # percentage from a pair
+    s.edit("2.2.2", "85", KEPT, "Nguyễn A")  # percentage
+    s.edit("1.2.1", "3", KEPT, "Nguyễn A")  # count against 4 required
+    s.edit("1.5.2", "2.5", KEPT, "Nguyễn A")  # manual points, step 0.5
     s.edit("1.3.3", "N/A", "Không phát sinh", "Nguyễn A")  # not applicable
     got = {code: _mine(s, code) for code in ("1.1.2", "1.1.1", "1.1.4", "2.2.2", "1.2.1", "1.5.2", "1.3.3")}
     assert [got[c]["points"] for c in ("1.1.2", "1.1.1", "1.1.4", "2.2.2", "1.2.1", "1.5.2")] == [0, 0.5, 2, 0.5, 0.75, 2.5]
@@ -37,6 +38,19 @@ def test_every_rule_type_saves_and_updates_totals(demo):
     assert header["total"] == pytest.approx(expected)
     assert header["total"] != before
     assert header["saved"].startswith("Đã lưu lúc")
+
+
+def test_a_self_assessed_point_needs_a_file_or_an_explanation(demo):
+    s = ScoringSession(demo, "2017", "so-tu-phap", "self")
+    before = demo.scores("2017", "so-tu-phap", "self").set_index("code").loc["1.5.2"]
+    with pytest.raises(FieldError, match="tải tệp lên hoặc ghi giải trình"):
+        s.edit("1.5.2", "2,5", "", "Nguyễn A")
+    after = demo.scores("2017", "so-tu-phap", "self").set_index("code").loc["1.5.2"]
+    assert after["version"] == before["version"]
+    s.edit("1.5.2", "0", "", "Nguyễn A")  # nothing claimed, nothing to prove
+    s.add_evidence("1.5.2", "bien-ban.pdf", PDF, "Nguyễn A")
+    s.edit("1.5.2", "2,5", "", "Nguyễn A")  # the file is the proof
+    assert _mine(s, "1.5.2")["points"] == 2.5
 
 
 def engine_total(store):
@@ -122,7 +136,7 @@ def test_two_tabs_cannot_overwrite_each_other(demo):
     with pytest.raises(FieldError, match="hãy tải lại"):
         second.edit("1.1.2", "có", "", "B")
     assert _mine(second, "1.1.2")["points"] == 0  # the refusal reloaded what A saved
-    second.edit("1.1.2", "có", "", "B")
+    second.edit("1.1.2", "có", KEPT, "B")
     assert _mine(second, "1.1.2")["version"] == 3
 
 

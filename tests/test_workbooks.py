@@ -158,7 +158,10 @@ def test_cli_template_and_import(demo, tmp_path, capsys):
 
 def test_plain_tables_import_whole_or_nothing(demo, tmp_path, capsys):
     good = tmp_path / "dai.csv"
-    good.write_text("unit,code,value,note\nso-y-te,1.1.2,không,thiếu dự toán\nso-tu-phap,1.1.2,có,\n", encoding="utf-8")
+    good.write_text(
+        "unit,code,value,note\nso-y-te,1.1.2,không,thiếu dự toán\nso-tu-phap,1.1.2,có,quyết định lưu tại đơn vị\n",
+        encoding="utf-8",
+    )
     bad = tmp_path / "sai.csv"
     bad.write_text("unit,1.1.2,1.2.1\nso-y-te,có,4\nso-khong-co,có,1\n", encoding="utf-8")
     before = demo.scores("2017")
@@ -172,8 +175,6 @@ def test_plain_tables_import_whole_or_nothing(demo, tmp_path, capsys):
     stored = demo.scores("2017", stage="self").set_index(["unit", "code"])
     assert stored.loc[("so-y-te", "1.1.2"), "value"] == "Không"  # the rule's own spelling
     assert stored.loc[("so-y-te", "1.1.2"), "note"] == "thiếu dự toán"
-
-
 
 
 def _fill(path, book, rows, **cells):

@@ -17,6 +17,7 @@ import pandas as pd
 from cchc_widgets.core import engine
 from cchc_widgets.core.criteria import check_criteria, load_criteria
 from cchc_widgets.core.errors import CchcError, Problem, ProblemsError
+from cchc_widgets.core.numbers import format_number, parse_decimal
 from cchc_widgets.core.text import clean_text
 from cchc_widgets.files.score_tables import read_scores
 
@@ -25,6 +26,14 @@ EXIT_MISMATCH = 3
 
 
 TEXT_ARGUMENTS = ("period", "unit", "stage", "author")
+
+
+def _decimal_argument(text: str) -> float:
+    """A number on the command line, read like every other number a person gives (`0,25` or `0.25`)."""
+    try:
+        return parse_decimal(text, "số")
+    except CchcError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _out_path(text: str | None, formats: tuple[str, ...] = OUT_FORMATS) -> Path | None:
@@ -40,11 +49,11 @@ def _out_path(text: str | None, formats: tuple[str, ...] = OUT_FORMATS) -> Path 
 
 
 def _readable(frame: pd.DataFrame) -> str:
-    """Two decimals for numbers, a dash for nothing (no class, no rank)."""
+    """Two decimals with a decimal comma for numbers, a dash for nothing (no class, no rank)."""
     shown = frame.astype(object).copy()
     for column in frame.columns:
         if pd.api.types.is_float_dtype(frame[column]):
-            shown[column] = [f"{x:.2f}" if pd.notna(x) else None for x in frame[column]]
+            shown[column] = [format_number(x, 2, fixed=True) if pd.notna(x) else None for x in frame[column]]
     return shown.where(frame.notna(), "—").to_string(index=False)
 
 
@@ -414,7 +423,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="PATH", help=".csv or .xlsx; a table on stdout without it")
     p.add_argument(
         "--tolerance",
-        type=float,
+        type=_decimal_argument,
         default=0.001,
         help="allowed difference between a published total and the sum of its parts (default 0.001)",
     )
@@ -454,7 +463,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scores", required=True, metavar="PATH")
     p.add_argument("--period", metavar="P")
     p.add_argument("--samples", type=int, default=10_000)
-    p.add_argument("--noise", type=float, default=0.25, help="±share of each weight (default 0.25)")
+    p.add_argument("--noise", type=_decimal_argument, default=0.25, help="±share of each weight (default 0.25)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--method", choices=["uniform", "dirichlet"], default="uniform")
     p.add_argument("--level", type=int, default=1, help="the level whose weights vary (1 = domains)")

@@ -82,17 +82,18 @@ def _parse_text(value: str, what: str) -> float:
     return sign * float((integer or "0") + "." + fraction)
 
 
-def format_number(x: float | int | None, decimals: int = 2, group: bool = True) -> str:
+def format_number(x: float | int | None, decimals: int = 2, group: bool = True, fixed: bool = False) -> str:
     """`x` as a Vietnamese reader expects it: decimal comma, thousands dot (`1.234,5`), at most
-    `decimals` decimals and no trailing zeros; `group=False` for text a person may edit and
-    send back (an input's value), which must read back as the same number."""
+    `decimals` decimals and no trailing zeros (`fixed`: always `decimals`, for columns of a
+    table); `group=False` for text a person may edit and send back (an input's value), which
+    must read back as the same number."""
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return ""
     rounded = round(float(x), decimals)
     if rounded == 0:
         rounded = 0.0  # no "-0"
     text = f"{rounded:,.{decimals}f}" if group else f"{rounded:.{decimals}f}"
-    if "." in text:
+    if "." in text and not fixed:
         text = text.rstrip("0").rstrip(".")
     return text.replace(",", "\0").replace(".", ",").replace("\0", ".")
 

@@ -176,5 +176,3 @@ def _named(columns: tuple[str, ...]) -> dict[str, str]:
         if name is not None:
             out.setdefault(name, header)
     return out
-
-

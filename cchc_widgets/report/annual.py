@@ -13,6 +13,7 @@ import tempfile
 from pathlib import Path
 
 import pandas as pd
+from pandas.io.formats.style import Styler
 
 from cchc_widgets.core.errors import Problem, ProblemsError
 from cchc_widgets.report import chromium
@@ -27,6 +28,12 @@ def title(view: PeriodView) -> str:
         f"# Báo cáo kết quả Chỉ số cải cách hành chính — {view.period_name}\n"
         f"{len(view.results)} đơn vị · bộ tiêu chí: {view.cs.name} (phiên bản {view.cs.version})"
     )
+
+
+def shown(table: pd.DataFrame, decimals: int = 2) -> Styler:
+    """A table as the report prints it: decimal comma, thousands dot, a dash for nothing; the
+    numbers underneath stay numbers (`shown(t).data` is `t`)."""
+    return table.style.set_uuid("cchc").format(precision=decimals, decimal=",", thousands=".", na_rep="—")
 
 
 def results_table(view: PeriodView) -> pd.DataFrame:

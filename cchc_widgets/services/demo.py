@@ -33,6 +33,7 @@ SURVEY_GROUPS = (
 )
 RESPONDENTS_PER_GROUP = 2
 AUTHOR = "dữ liệu mô phỏng"
+EVIDENCE_NOTE = "Tài liệu kiểm chứng lưu tại đơn vị"  # the reference set asks for a file or an explanation
 APPRAISED_2017 = 12  # the 2017 appraisal is still under way: only the first units are done
 REASONS: dict[type[Rule], tuple[str, ...]] = {
     YesNoRule: ("Không có tài liệu kiểm chứng kèm theo", "Tài liệu kiểm chứng chưa chứng minh được nội dung tiêu chí"),
@@ -67,7 +68,7 @@ def generate(cs: CriteriaSet, unit_ids: list[str], seed: int = SEED) -> pd.DataF
                         rows.append((period, unit, code, "appraisal", "N/A", ""))
                     continue
                 own = node.rule.example(u, planned, node.max_points)
-                rows.append((period, unit, code, "self", own, ""))
+                rows.append((period, unit, code, "self", own, EVIDENCE_NOTE))
                 if not appraised:
                     continue
                 lower = node.rule.example(max(0.0, u - drop), planned, node.max_points)

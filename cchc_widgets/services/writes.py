@@ -141,15 +141,18 @@ class Writer:
             if r.unit in set(frame["unit"])
         }
         changes, problems = self._resolve(frame, cs, current, file)
-        wheres = dict(
-            zip(zip(frame["unit"], frame["code"], frame["stage"].map(stage_of), strict=True), frame["_where"], strict=True)
-        )
-        problems += self._policy(changes, cs, current, period, file, wheres)
         if problems:
             raise ProblemsError(problems)
         writes, unchanged, conflicts = self._writes(changes, cs, current, versions or {}, period, file)
-        if conflicts:
+        if conflicts:  # first: a row changed since it was read is the news, whatever else is wrong
             raise ConflictError(conflicts)
+        wheres = dict(
+            zip(zip(frame["unit"], frame["code"], frame["stage"].map(stage_of), strict=True), frame["_where"], strict=True)
+        )
+        written = {(w.unit, w.code, w.stage) for w in writes}
+        problems = self._policy(changes, written, cs, current, period, file, wheres)
+        if problems:
+            raise ProblemsError(problems)
         inserted = sum(1 for w in writes if w.new is not None and w.expected == 0)
         cleared = sum(1 for w in writes if w.new is None)
         report = SaveReport(inserted, len(writes) - inserted - cleared, unchanged, cleared)
@@ -208,6 +211,7 @@ class Writer:
     def _policy(
         self,
         changes: dict[Key, dict[str, Any] | None],
+        written: set[Key],
         cs: CriteriaSet,
         current: dict[Key, Any],
         period: str,
@@ -216,11 +220,12 @@ class Writer:
     ) -> list[Problem]:
         """The rules that hold across rows: an appraisal that differs from the self-assessment
         needs a reason; a self-assessed point without evidence needs an explanation (if the
-        criteria set asks for it)."""
+        criteria set asks for it). Only rows that change are held to them: a row already stored
+        as it is was accepted when it was written."""
         problems = []
         with_files = None
         for (unit, code, stage), new in changes.items():
-            if new is None or (new["points"] is None and not new["na"]):
+            if (unit, code, stage) not in written or new is None or (new["points"] is None and not new["na"]):
                 continue
             if stage == APPRAISAL and not new["note"]:
                 own = changes.get((unit, code, SELF), _stored(current.get((unit, code, SELF))))
