@@ -15,7 +15,7 @@ run: $(BIN)/python
 	$(PIP) install -e ".[app,report]"
 	$(BIN)/cchc serve --port $(PORT)
 
-## test: install the app and test tools (and Debian's chromium), lint, run every test
+## test: install the app and test tools (and Debian's chromium, LibreOffice Calc, PostgreSQL), lint, run every test
 test: $(BIN)/python browser
 	$(PIP) install -e ".[app,report,test]"
 	$(BIN)/ruff check .
@@ -38,9 +38,11 @@ bench: $(BIN)/python browser
 lint: $(BIN)/python
 	$(BIN)/ruff check .
 
-## browser: Debian's chromium for the end-to-end tests (Playwright drives it; it downloads no browser)
-## and LibreOffice Calc (headless) to check that the results workbook opens
+## browser: Debian's chromium for the end-to-end tests (Playwright drives it; it downloads no browser),
+## LibreOffice Calc (headless) to check that the results workbook opens, and PostgreSQL's server
+## binaries (the tests start a throwaway server on a free loopback port; nothing runs as a service)
+DEBIAN_PACKAGES := chromium libreoffice-calc-nogui postgresql
 browser:
-	@command -v chromium >/dev/null 2>&1 && command -v libreoffice >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium libreoffice-calc-nogui >/dev/null; \
-	  else echo "The tests need Debian's chromium and libreoffice-calc-nogui: sudo apt-get install chromium libreoffice-calc-nogui"; exit 1; fi; }
+	@command -v chromium >/dev/null 2>&1 && command -v libreoffice >/dev/null 2>&1 && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEBIAN_PACKAGES) >/dev/null; \
+	  else echo "The tests need Debian's $(DEBIAN_PACKAGES): sudo apt-get install $(DEBIAN_PACKAGES)"; exit 1; fi; }

@@ -1,6 +1,15 @@
-"""cchc — score, rank and stress-test a provincial administrative-reform (PAR) index."""
+"""cchc — score, rank and stress-test a provincial administrative-reform (PAR) index.
+
+The folders, lowest first (each imports only those before it): `core` (rules, criteria sets,
+the engine, survey maths, what-ifs: pure data and numbers), `files` (templates, score tables,
+survey files, evidence checks), `store` (persistence only), `services` (the one write path,
+imports, results from the store, the demo), `report` (analysis, charts, the results workbook,
+the annual report), `app` (the scoring and what-if apps: sessions, widgets, Voilà), `cli`.
+"""
 
 from cchc_widgets.core.criteria import CriteriaSet, load_criteria
-from cchc_widgets.core.errors import Problem, ProblemsError
+from cchc_widgets.core.errors import CchcError, Problem, ProblemsError
+from cchc_widgets.services.writes import Scope, Writer
+from cchc_widgets.store.database import Store
 
-__all__ = ["CriteriaSet", "Problem", "ProblemsError", "load_criteria"]
+__all__ = ["CchcError", "CriteriaSet", "Problem", "ProblemsError", "Scope", "Store", "Writer", "load_criteria"]

@@ -163,6 +163,6 @@ def test_console_script_runs(tmp_path, small_doc):
     import yaml
 
     flat.write_text(yaml.safe_dump(small_doc, allow_unicode=True), encoding="utf-8")
-    done = subprocess.run([sys.executable, "-m", "cchc_widgets.cli.main", "validate", str(flat)], capture_output=True, text=True)
+    done = subprocess.run([sys.executable, "-m", "cchc_widgets.cli", "validate", str(flat)], capture_output=True, text=True)
     assert done.returncode == 0
     assert "hợp lệ" in done.stdout

@@ -30,7 +30,7 @@ class Server:
 
     def start(self) -> None:
         env = {**os.environ, "CCHC_DATA_DIR": str(self.data_dir)}
-        cmd = [sys.executable, "-m", "cchc_widgets.cli.main", "--db", f"sqlite:///{self.db}", "serve", "--port", str(self.port)]
+        cmd = [sys.executable, "-m", "cchc_widgets.cli", "--db", f"sqlite:///{self.db}", "serve", "--port", str(self.port)]
         self.proc = subprocess.Popen(cmd, env=env, stdout=self.log.open("a"), stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
