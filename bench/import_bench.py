@@ -19,6 +19,7 @@ from openpyxl import load_workbook
 from cchc_widgets.core.criteria import load_criteria
 from cchc_widgets.files import templates as workbooks
 from cchc_widgets.resources import REFERENCE_CRITERIA, REPO_DIR, resource
+from cchc_widgets.services.imports import import_template, template
 from cchc_widgets.store.database import Store
 
 WORK = REPO_DIR / "exports" / "bench"
@@ -39,35 +40,27 @@ def main() -> None:
     units = [f"don-vi-{i:03d}" for i in range(args.files)]
     store.add_units(pd.DataFrame({"id": units, "name": units}), period="2016")
     paths = []
-    for i, unit in enumerate(units):  # each unit fills its template: yes/no, levels, pairs, counts, points
+    sheet = workbooks.sheet_name("self")
+    for i, unit in enumerate(units):  # each unit fills its template as a person would, with a note per row
         path = folder / f"{unit}.xlsx"
-        path.write_bytes(workbooks.template(store, "2016", unit))
+        path.write_bytes(template(store, "2016", unit))
         book = load_workbook(path)
-        ws = book[workbooks.SHEET]
+        ws = book[sheet]
         rows = json.loads({r[0].value: r[1].value for r in book[workbooks.META].iter_rows(max_col=2)}["rows"])
         for code in cs.leaf_codes:
-            rule, r = cs[code].rule, rows[code]
-            if rule.kind == "yesno":
-                ws[f"F{r}"] = "Có" if (i + r) % 3 else "Không"
-            elif rule.kind == "levels":
-                ws[f"F{r}"] = rule.levels[(i + r) % len(rule.levels)].label
-            elif rule.kind == "percent" and rule.input == "pair":
-                ws[f"F{r}"], ws[f"G{r}"] = 10 + (i + r) % 10, 20
-            elif rule.kind == "percent":
-                ws[f"F{r}"] = 60 + (i + r) % 40
-            elif rule.kind == "count":
-                ws[f"F{r}"] = (i + r) % (rule.required + 1)
-            else:
-                ws[f"F{r}"] = rule.step * ((i + r) % 3) if rule.step else 0.5
+            node, r = cs[code], rows[code]
+            typed = node.rule.example(((i + r) % 10) / 10, 20, node.max_points)
+            ws[f"F{r}"], ws[f"G{r}"] = node.rule.cells(node.rule.parse(typed))
+            ws[f"I{r}"] = "Hồ sơ lưu tại đơn vị"  # the reference set asks for a file or an explanation
         book.save(path)
         paths.append(path)
 
     start = time.perf_counter()
-    stored = sum(workbooks.import_file(store, path).rows for path in paths)
+    stored = sum(import_template(store, path).rows for path in paths)
     ours = time.perf_counter() - start
     start = time.perf_counter()
     for path in paths:
-        pd.read_excel(path, sheet_name=workbooks.SHEET, header=workbooks.HEADER_ROW - 1)
+        pd.read_excel(path, sheet_name=sheet, header=workbooks.HEADER_ROW - 1)
     plain = time.perf_counter() - start
     print(f"import of {args.files} filled templates × {len(cs.leaf_codes)} sub-criteria ({stored} scores stored)")
     print(f"  cchc import (every cell checked, one transaction per file) : {ours:6.2f} s   (target ≤ 10 s)")

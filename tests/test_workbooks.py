@@ -319,3 +319,41 @@ def test_hostile_workbooks_are_refused_with_a_message_and_the_batch_goes_on(fill
     changed = demo.scores("2017", UNIT, "self").set_index("code").loc["1.1.1", "value"]
     assert changed == "Ban hành chậm"
     assert len(demo.scores("2017")) == len(before)
+
+
+SAME_ANSWER = {
+    # case: (stage, code, value, note, what the refusal says)
+    "the rule": ("self", "1.5.2", "9", "ghi chú", "vượt điểm tối đa"),
+    "an ambiguous number": ("self", "1.2.1", "1.234", "ghi chú", "có thể là 1234 hoặc 1,234"),
+    "an explanation without evidence": ("self", "1.5.2", "2,5", None, "tải tệp lên hoặc ghi giải trình"),
+    "a stale version": ("self", "1.5.2", "0,5", "ghi chú", "đã được Đồng nghiệp sửa"),
+}
+
+
+@pytest.mark.parametrize("case", list(SAME_ANSWER))
+def test_form_and_template_give_the_same_answer(demo, tmp_path, case):
+    from cchc_widgets.app.scoring_session import FieldError, ScoringSession
+    from cchc_widgets.services.writes import Scope, Writer
+
+    stage, code, value, note, expected = SAME_ANSWER[case]
+    unit = "so-tu-phap"
+    path = tmp_path / "phieu.xlsx"
+    path.write_bytes(template(demo, "2017", unit, stage))  # both opened before anything else happens
+    session = ScoringSession(demo, "2017", unit, stage)
+    if case == "a stale version":
+        colleague = pd.DataFrame([{"unit": unit, "code": code, "value": "1,5", "note": "biên bản"}])
+        Writer(demo).save_scores(Scope("2017", unit, stage), colleague, "Đồng nghiệp", "form")
+    before = demo.scores("2017")
+    book = load_workbook(path)
+    rows = json.loads({r[0].value: r[1].value for r in book[workbooks.META].iter_rows(max_col=2)}["rows"])
+    sheet = book[workbooks.sheet_name(stage)]
+    sheet[cell(rows, "F", code)] = value
+    sheet[cell(rows, "I", code)] = note
+    book.save(path)
+    with pytest.raises(ProblemsError) as from_file:
+        import_template(demo, path)
+    with pytest.raises(FieldError) as from_form:
+        session.edit(code, value, note or "", "Người chấm")
+    assert expected in from_form.value.message
+    assert from_form.value.message in str(from_file.value)
+    pd.testing.assert_frame_equal(demo.scores("2017"), before)

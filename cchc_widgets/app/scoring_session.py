@@ -58,14 +58,11 @@ class ScoringSession:
         periods = store.periods()
         if period not in set(periods["id"]):
             raise ProblemsError([_problem(f"không có kỳ đánh giá '{period}'")])
-        names = store.unit_names(period)
-        if unit not in names:
-            raise ProblemsError([_problem(f"đơn vị '{unit}' không tham gia kỳ '{period}'")])
+        self.writer = Writer(store)
+        self.unit_name = self.writer.require_unit(period, unit)
         self.store, self.period, self.unit, self.stage = store, period, unit, stage
         self.scope = Scope(period, unit, stage)
-        self.writer = Writer(store)
         self.cs: CriteriaSet = store.criteria_for(period)
-        self.unit_name = names[unit]
         self.period_name = dict(zip(periods["id"], periods["name"], strict=True))[period]
         self.saved_at: datetime | None = None
         self.reload()

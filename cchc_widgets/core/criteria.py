@@ -24,6 +24,7 @@ from cchc_widgets.core.errors import Problem, ProblemsError
 from cchc_widgets.core.numbers import show_number
 from cchc_widgets.core.rules import FREE_POINTS, Rule, rule_from_dict
 from cchc_widgets.core.tables import read_table
+from cchc_widgets.core.vocabulary import is_no, is_yes
 from cchc_widgets.resources import SCHEMA_PATH, resource
 
 DEFAULT_SURVEY_ANSWERS = {"A": 100.0, "B": 60.0, "C": 20.0, "D": 0.0}
@@ -462,8 +463,6 @@ def check_criteria(path: str | Path) -> list[Problem]:
 
 FLAT_REQUIRED = ("code", "parent", "name", "max_points")
 FLAT_OPTIONAL = ("rule", "evidence", "allow_na")
-TRUE_WORDS = {"true", "1", "x", "có", "co", "yes"}
-FALSE_WORDS = {"", "false", "0", "không", "khong", "no"}
 
 
 def parse_rule_text(text: str) -> dict[str, Any]:
@@ -564,7 +563,7 @@ def _load_flat(path: Path) -> CriteriaSet:
                     problems.append(Problem(file, "quy tắc: " + text, code, row.where("rule")))
                     rule = None
         allow_text = row.text("allow_na").lower() if "allow_na" in table.columns else ""
-        if allow_text not in TRUE_WORDS | FALSE_WORDS:
+        if allow_text and not (is_yes(allow_text) or is_no(allow_text)):
             problems.append(Problem(file, f"allow_na phải là có/không; đang là '{allow_text}'", code, row.where("allow_na")))
         raws.append(
             _Raw(
@@ -574,7 +573,7 @@ def _load_flat(path: Path) -> CriteriaSet:
                 parent=row.text("parent") or None,
                 rule=rule,
                 evidence=row.text("evidence") if "evidence" in table.columns else "",
-                allow_na=allow_text in TRUE_WORDS,
+                allow_na=is_yes(allow_text),
                 where=row.where("code"),
             )
         )

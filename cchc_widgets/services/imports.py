@@ -38,9 +38,7 @@ class Imported:
 
 def template(store: Store, period: str, unit: str, stage: str = "self") -> bytes:
     """The scoring template of a unit and stage, prefilled with what is stored."""
-    names = store.unit_names(period)
-    if unit not in names:
-        raise ProblemsError([Problem(f"kỳ {period}", f"đơn vị '{unit}' không tham gia kỳ '{period}'")])
+    name = Writer(store).require_unit(period, unit)
     if stage not in STAGE_LABELS:
         raise ProblemsError([Problem(f"kỳ {period}", f"giai đoạn '{stage}' không có")])
     cs = store.criteria_for(period)
@@ -48,7 +46,7 @@ def template(store: Store, period: str, unit: str, stage: str = "self") -> bytes
         r.code: Saved(value=_canonical_or_raw(cs, r.code, r.value, r.na), na=bool(r.na), note=r.note, version=int(r.version))
         for r in store.scores(period, unit, stage).itertuples()
     }
-    return build_template(cs, period, unit, names[unit], stage, saved, store.secret(TEMPLATE_KEY))
+    return build_template(cs, period, unit, name, stage, saved, store.secret(TEMPLATE_KEY))
 
 
 def _canonical_or_raw(cs: object, code: str, value: object, na: bool) -> object:

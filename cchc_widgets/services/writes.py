@@ -77,6 +77,13 @@ class Writer:
             if unit not in names
         ]
 
+    def require_unit(self, period: str, unit: str | None, file: str | None = None) -> str:
+        """The unit's name, or `ProblemsError` when it does not take part in the period."""
+        names = self.unit_names(period)
+        if unit not in names:
+            raise ProblemsError([Problem(file or f"kỳ {period}", f"đơn vị '{unit}' không tham gia kỳ '{period}'")])
+        return names[unit]
+
     def check_scope(self, scope: Scope, rows: pd.DataFrame, file: str) -> list[Problem]:
         """Rows outside what the caller may write (another unit, another stage)."""
         problems = []
@@ -331,8 +338,7 @@ class Writer:
         cs = self.store.criteria_for(scope.period)
         if code not in cs.leaf_codes:
             raise EvidenceError(f"mã '{code}' không phải tiêu chí chấm điểm của kỳ {scope.period}")
-        if scope.unit not in self.unit_names(scope.period):
-            raise EvidenceError(f"đơn vị '{scope.unit}' không tham gia kỳ '{scope.period}'")
+        self.require_unit(scope.period, scope.unit)
         clean, content_type = evidence_files.check(filename, data)
         return self.store.add_evidence(scope.period, scope.unit, code, clean, content_type, data, author)
 
