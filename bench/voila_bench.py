@@ -119,7 +119,7 @@ def main() -> None:
             for i in range(args.edits):
                 before = page.inner_text(".cchc-total")
                 start = time.perf_counter()
-                page.select_option(".cchc-row-1-1-2 select.cchc-input", "có" if i % 2 else "không")
+                page.select_option(".cchc-row-1-1-2 select.cchc-input", "Có" if i % 2 else "Không")
                 page.wait_for_function("b => document.querySelector('.cchc-total').textContent !== b", arg=before, polling="raf")
                 times.append(time.perf_counter() - start)
             edits["scoring form"] = times

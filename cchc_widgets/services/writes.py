@@ -140,13 +140,9 @@ class Writer:
         problems += self.check_units(period, sorted({(u, None) for u in frame["unit"]}), file)
         if problems:
             raise ProblemsError(problems)
-        current = {
-            (r.unit, r.code, r.stage): r
-            for r in self.store.scores(
-                period, scope.unit
-            ).itertuples()  # both stages: an appraisal is checked against the self-assessment
-            if r.unit in set(frame["unit"])
-        }
+        units = set(frame["unit"])
+        stored = self.store.scores(period, scope.unit)  # both stages: an appraisal is checked against the self-assessment
+        current = {(r.unit, r.code, r.stage): r for r in stored.itertuples() if r.unit in units}
         changes, problems = self._resolve(frame, cs, current, file)
         if problems:
             raise ProblemsError(problems)
@@ -209,10 +205,6 @@ class Writer:
                     note = old.note if old is not None else ""
                 points = None if rec["na"] or pd.isna(rec["points"]) else float(rec["points"])
                 out[key] = {"value": rec["value"], "points": points, "na": bool(rec["na"]), "note": note}
-        for key, new in out.items():
-            if new is not None and new["note"] is None:
-                old = current.get(key)
-                new["note"] = old.note if old is not None else ""
         return out, problems
 
     def _policy(
