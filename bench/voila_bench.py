@@ -47,8 +47,8 @@ w.VBox([value, total])
 def prepare() -> tuple[Path, Path]:
     shutil.rmtree(WORK, ignore_errors=True)
     (WORK / "notebooks").mkdir(parents=True)
-    shutil.copy(resource("notebooks/scoring.ipynb"), WORK / "notebooks" / "scoring.ipynb")
-    shutil.copy(resource("notebooks/whatif.ipynb"), WORK / "notebooks" / "whatif.ipynb")
+    shutil.copy(resource("notebooks/apps/scoring.ipynb"), WORK / "notebooks" / "scoring.ipynb")
+    shutil.copy(resource("notebooks/apps/whatif.ipynb"), WORK / "notebooks" / "whatif.ipynb")
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.cells = [nbformat.v4.new_code_cell(MINIMAL)]

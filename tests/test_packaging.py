@@ -34,8 +34,8 @@ def test_wheel_holds_the_data_the_commands_need(wheel):
         "cchc_widgets/_resources/data/units.csv",
         "cchc_widgets/_resources/data/demo_scores.csv",
         "cchc_widgets/_resources/data/demo_survey.csv",
-        "cchc_widgets/_resources/notebooks/scoring.ipynb",
-        "cchc_widgets/_resources/notebooks/whatif.ipynb",
+        "cchc_widgets/_resources/notebooks/apps/scoring.ipynb",
+        "cchc_widgets/_resources/notebooks/apps/whatif.ipynb",
         "cchc_widgets/app/widgets/scoring_form.js",
         "cchc_widgets/app/widgets/scoring_form.css",
     ):

@@ -99,9 +99,10 @@ def test_report_shows_saved_scenarios(demo, tmp_path):
 def test_app_notebooks_run(name, repo, demo, monkeypatch):
     """The Voilà app notebooks are kept output-free; they must run top to bottom on the demo store."""
     monkeypatch.setenv("CCHC_DB", demo.url)
-    nb = nbformat.read(repo / "notebooks" / name, as_version=4)
+    nb = nbformat.read(repo / "notebooks" / "apps" / name, as_version=4)
     assert all(not cell.get("outputs") for cell in nb.cells if cell.cell_type == "code")
-    NotebookClient(nb, kernel_name="python3", timeout=120, resources={"metadata": {"path": str(repo / "notebooks")}}).execute()
+    folder = str(repo / "notebooks" / "apps")
+    NotebookClient(nb, kernel_name="python3", timeout=120, resources={"metadata": {"path": folder}}).execute()
     outputs = [o for cell in nb.cells if cell.cell_type == "code" for o in cell.outputs]
     assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in outputs)
     assert not [o for o in outputs if o.output_type == "error"]

@@ -10,14 +10,19 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from cchc_widgets.app.widgets import ScoringForm, WhatIfApp
 from cchc_widgets.resources import resource
 from cchc_widgets.store.database import Store
 
-NOTEBOOKS = "notebooks"
+if TYPE_CHECKING:  # each page imports its own widget only: the scoring kernel stays lean
+    from cchc_widgets.app.widgets.scoring_form import ScoringForm
+    from cchc_widgets.app.widgets.whatif_app import WhatIfApp
+
+NOTEBOOKS = "notebooks/apps"  # only the apps are served: the report and analyst notebooks are not pages
 SCORING_NOTEBOOK = "scoring.ipynb"
 WHATIF_NOTEBOOK = "whatif.ipynb"
+CULL_IDLE_SECONDS = 120
 MAX_MESSAGE_BYTES = 20 * 1024 * 1024  # above the 8 MB evidence limit once base64/JSON framing is added
 
 
@@ -34,6 +39,8 @@ def scoring_page(store: Store | None = None) -> ScoringForm:
     Everything that does not depend on the visitor (imports, the database connection, the
     criteria sets, a first form build) is done before waiting, while the kernel is preheated.
     """
+    from cchc_widgets.app.widgets.scoring_form import ScoringForm
+
     store = store or Store()
     warm_up(store)
     query = request_query()
@@ -42,6 +49,8 @@ def scoring_page(store: Store | None = None) -> ScoringForm:
 
 def warm_up(store: Store) -> None:
     """Read what every visitor needs and build one throwaway form, so the real one is quick."""
+    from cchc_widgets.app.widgets.scoring_form import ScoringForm
+
     periods = store.periods()["id"]
     for period in periods:
         store.criteria_for(period)
@@ -52,6 +61,8 @@ def warm_up(store: Store) -> None:
 def whatif_page(store: Store | None = None) -> WhatIfApp:
     """The what-if app for `?period=…` (default: the latest period)."""
     from urllib.parse import parse_qs
+
+    from cchc_widgets.app.widgets.whatif_app import WhatIfApp
 
     store = store or Store()
     for period in store.periods()["id"]:
@@ -75,7 +86,10 @@ def voila_command(port: int, notebooks: Path | None = None) -> list[str]:
         "--Voila.port_retries=0",
         "--preheat_kernel=True",
         "--pool_size=1",
-        "--MappingKernelManager.cull_interval=60",
-        "--MappingKernelManager.cull_idle_timeout=1800",
+        # a closed page's kernel is shut down by the page itself (see widgets/page.js); a kernel
+        # whose page vanished without a word (a killed browser) is culled after 2 idle minutes
+        "--MappingKernelManager.cull_interval=30",
+        f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_SECONDS}",
+        "--MappingKernelManager.cull_connected=False",
         f"--Voila.tornado_settings={{'websocket_max_message_size': {MAX_MESSAGE_BYTES}}}",
     ]

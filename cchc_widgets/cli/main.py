@@ -62,10 +62,10 @@ def _write(frame: pd.DataFrame, path: Path | None, title: str = "") -> None:
         if title:
             print(title)
         print(_readable(frame))
-    elif path.suffix.lower() == ".xlsx":
-        frame.to_excel(path, index=False)
     else:
-        frame.to_csv(path, index=False)
+        from cchc_widgets.files.tables_out import write_table
+
+        write_table(frame, path)
 
 
 def _result_table(scored: engine.Scored, cs_top: tuple[str, ...], names: dict[str, str] | None = None) -> pd.DataFrame:

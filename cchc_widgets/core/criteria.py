@@ -15,12 +15,14 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jsonschema
 import yaml
 
 from cchc_widgets.core.errors import Problem, ProblemsError
+
+if TYPE_CHECKING:  # jsonschema is imported when a document is checked: it costs seconds to import
+    import jsonschema
 from cchc_widgets.core.numbers import show_number
 from cchc_widgets.core.rules import FREE_POINTS, Rule, rule_from_dict
 from cchc_widgets.core.tables import read_table
@@ -175,6 +177,8 @@ class CriteriaSet:
 
 @cache
 def _schema_validator() -> jsonschema.protocols.Validator:
+    import jsonschema
+
     schema = json.loads(resource(SCHEMA_PATH).read_text(encoding="utf-8"))
     cls = jsonschema.validators.validator_for(schema)
     cls.check_schema(schema)
@@ -415,9 +419,11 @@ def _preorder(by_code: dict[str, _Raw], children: dict[str, list[str]]) -> list[
 # ---------------------------------------------------------------- public loaders
 
 
-def load_dict(doc: Any, file: str = "<dữ liệu>") -> CriteriaSet:
-    """A criteria set from its nested document form (parsed YAML/JSON)."""
-    problems = schema_problems(doc, file)
+def load_dict(doc: Any, file: str = "<dữ liệu>", checked: bool = False) -> CriteriaSet:
+    """A criteria set from its nested document form (parsed YAML/JSON). `checked`: the document
+    is a validated set's own `to_dict()` (as the store keeps it), so the JSON Schema pass is
+    skipped; the set is still rebuilt and checked for consistency."""
+    problems = [] if checked else schema_problems(doc, file)
     if problems:
         raise ProblemsError(problems)
     meta = {k: v for k, v in doc.items() if k != "criteria"}

@@ -22,8 +22,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from openpyxl.utils import get_column_letter
-
 from cchc_widgets.core.errors import Problem, ProblemsError
 
 MAX_TABLE_BYTES = 20 * 1024 * 1024
@@ -120,6 +118,8 @@ class Table:
             return f"dòng {number}" if self.sheet is None else f"sheet '{self.sheet}', dòng {number}"
         if self.sheet is None:
             return f"dòng {number}, cột '{column}'"
+        from openpyxl.utils import get_column_letter
+
         letter = get_column_letter(self.columns.index(column) + 1)
         return f"sheet '{self.sheet}', ô {letter}{number}"
 

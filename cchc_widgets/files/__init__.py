@@ -1,9 +1,21 @@
 """Files people send and get: scoring templates, score tables, survey response files and
 evidence checks. Reading a file gives rows to write; what may be written is decided in
-`services.writes`."""
+`services.writes`. Loaded on first use (openpyxl is not needed to open a scoring page)."""
 
-from cchc_widgets.files.score_tables import read_scores
-from cchc_widgets.files.survey_files import read_responses, response_template
-from cchc_widgets.files.templates import build_template, read_template
+from importlib import import_module
+from typing import Any
 
-__all__ = ["build_template", "read_responses", "read_scores", "read_template", "response_template"]
+_WHERE = {
+    "build_template": "templates",
+    "read_template": "templates",
+    "read_scores": "score_tables",
+    "read_responses": "survey_files",
+    "response_template": "survey_files",
+}
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _WHERE:
+        return getattr(import_module(f"cchc_widgets.files.{_WHERE[name]}"), name)
+    raise AttributeError(name)

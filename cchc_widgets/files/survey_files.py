@@ -147,6 +147,10 @@ def response_template(cs: CriteriaSet, units: pd.DataFrame, period: str, rows: i
     first_unit = guide.max_row + 1
     for unit in units.itertuples():
         guide.append([unit.id, unit.name])
+    for row in guide.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # names and texts stay text, whatever they start with
     for row in guide.iter_rows(min_row=1, max_row=first_unit - 1):
         if row[0].value in {"Đáp án", "Câu hỏi", "Mã đơn vị"} or row[0].row == 1:
             for cell in row:

@@ -1,8 +1,24 @@
 """What the apps and the command line do with a store: the one write path (`writes`), file
-imports and uploads through it, a period's results from what is stored, and the demo."""
+imports and uploads through it, a period's results from what is stored, and the demo.
+Loaded on first use, so a page imports only the services it calls."""
 
-from cchc_widgets.services.imports import import_any, import_responses, template
-from cchc_widgets.services.results import resolved, score_period, survey_points
-from cchc_widgets.services.writes import Scope, Writer
+from importlib import import_module
+from typing import Any
 
-__all__ = ["Scope", "Writer", "import_any", "import_responses", "resolved", "score_period", "survey_points", "template"]
+_WHERE = {
+    "Scope": "writes",
+    "Writer": "writes",
+    "import_any": "imports",
+    "import_responses": "imports",
+    "template": "imports",
+    "resolved": "results",
+    "score_period": "results",
+    "survey_points": "results",
+}
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _WHERE:
+        return getattr(import_module(f"cchc_widgets.services.{_WHERE[name]}"), name)
+    raise AttributeError(name)

@@ -280,7 +280,7 @@ class Store:
             ).scalar()
         if document is None:
             raise ProblemsError([Problem(self.where, f"không có kỳ đánh giá '{period}'")])
-        cs = self._criteria_cache[period] = load_dict(json.loads(document), f"bộ tiêu chí của kỳ {period}")
+        cs = self._criteria_cache[period] = load_dict(json.loads(document), f"bộ tiêu chí của kỳ {period}", checked=True)
         return cs
 
     def periods(self) -> pd.DataFrame:

@@ -1,5 +1,6 @@
 """A real `cchc serve` (Voilà) on a free loopback port and Debian's Chromium driven by Playwright."""
 
+import contextlib
 import os
 import shutil
 import signal
@@ -43,6 +44,24 @@ class Server:
                 time.sleep(0.3)
         raise RuntimeError("cchc serve did not answer within 90 s")
 
+    def kernels(self) -> int:
+        """Kernel processes the server runs now (its preheated pool and one per open page)."""
+        found = subprocess.run(["pgrep", "-P", str(self.proc.pid), "-f", "ipykernel_launcher"], capture_output=True, text=True)
+        return len(found.stdout.split())
+
+    def settled_kernels(self, timeout: float = 90) -> int:
+        """The kernel count once it has stopped changing for a few seconds (pools refill, closed
+        pages' kernels shut down)."""
+        deadline, last, since = time.monotonic() + timeout, -1, time.monotonic()
+        while time.monotonic() < deadline:
+            now = self.kernels()
+            if now != last:
+                last, since = now, time.monotonic()
+            elif time.monotonic() - since > 4:
+                return now
+            time.sleep(0.5)
+        return last
+
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
@@ -81,4 +100,9 @@ def page(browser):
     pg = context.new_page()
     pg.set_default_timeout(30000)
     yield pg
+    from playwright.sync_api import Error as PlaywrightError
+
+    for open_page in context.pages:  # leave as a person leaves: the page shuts its kernel down
+        with contextlib.suppress(PlaywrightError):  # a page the test closed meanwhile
+            open_page.close(run_before_unload=True)
     context.close()

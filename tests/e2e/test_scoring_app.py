@@ -1,6 +1,7 @@
 """The scoring app in a real browser against a real Voilà server and SQLite file."""
 
 import io
+import time
 from pathlib import Path
 
 import pytest
@@ -306,3 +307,41 @@ def test_upload_filled_template_and_survey_in_the_browser(page, server, tmp_path
     page.wait_for_selector(".cchc-report-ok")
     page.wait_for_selector(".cchc-survey")
     assert number(page.inner_text(".cchc-survey").split("gồm ")[1].split(" điểm")[0]) == pytest.approx(1.2)
+
+
+def test_a_closed_or_reloaded_page_leaves_no_kernel_behind(page, server):
+    """A page view holds one kernel while it is open, and none once it is closed; reloading
+    replaces the kernel instead of adding one (each used to stay until the 30-minute cull)."""
+    before = server.settled_kernels()
+    open_form(page, server)
+    during = server.settled_kernels()
+    assert during == before + 1  # the page's kernel (the pool refilled behind it)
+    for _ in range(3):
+        page.reload()
+        page.wait_for_selector(".cchc-row-8-5-1 .cchc-input")
+    assert server.settled_kernels() == during
+    other = page.context.new_page()
+    open_form(other, server)
+    assert server.settled_kernels() == during + 1
+    other.close(run_before_unload=True)
+    page.close(run_before_unload=True)
+    start = time.monotonic()
+    while server.kernels() > before and time.monotonic() - start < 60:
+        time.sleep(0.5)
+    assert server.kernels() == before, "a closed page's kernel must be shut down within 60 s"
+
+
+def test_a_lost_connection_is_said_within_seconds(page, server):
+    """The server dies under an open page: within 5 s (plus one heartbeat) the page says so and
+    how to reload; a change typed afterwards is not reported as saving or saved."""
+    open_form(page, server)
+    try:
+        server.stop()
+        notice = page.wait_for_selector(".cchc-lost", state="visible", timeout=10000)
+        assert "tải lại trang" in notice.inner_text().lower()
+        page.fill(f"{row('1.5.2')} .cchc-input", "1,5")
+        page.press(f"{row('1.5.2')} .cchc-input", "Tab")
+        page.wait_for_timeout(1000)
+        assert page.inner_text(".cchc-saved").startswith("Chưa lưu")
+    finally:
+        server.start()

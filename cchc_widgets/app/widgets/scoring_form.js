@@ -3,6 +3,9 @@
 // are text (a person types 9,5 or 9.5; the kernel reads both), drawn from each row's
 // `input` description; words (Có, Không, Không áp dụng) come in the state, not from here.
 
+const LOST_TEXT = "Mất kết nối với máy chủ: những gì nhập từ lúc này CHƯA được lưu. Hãy tải lại trang (phím F5) rồi nhập lại.";
+const LOST_SHORT = "Chưa lưu: mất kết nối với máy chủ";
+
 function h(tag, cls, text) {
   const e = document.createElement(tag);
   if (cls) e.className = cls;
@@ -14,6 +17,7 @@ const dash = (code) => code.replace(/\./g, "-");
 const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 
 function render({ model, el }) {
+  ensureShutdownToken();
   el.classList.add("cchc-form");
   const top = h("div", "cchc-top");
   const head = h("div", "cchc-head");
@@ -359,6 +363,7 @@ function render({ model, el }) {
   }
 
   function send(payload, buffers) {
+    if (offline) { setSaved(LOST_SHORT, "error"); return; } // nothing typed after the loss is reported as saving
     inflight += 1;
     setSaved("Đang lưu…", "pending");
     model.send(payload, undefined, buffers);
@@ -413,7 +418,9 @@ function render({ model, el }) {
 
   model.on("msg:custom", (msg, buffers) => {
     if (msg.type === "row") { applyRow(msg.row); return; }
-    if (msg.type === "report") { showReport(msg); return; }
+    if (msg.type === "pong") { lastAnswer = Date.now(); return; }
+    lastAnswer = Date.now();
+    if (msg.type === "report") { inflight = Math.max(0, inflight - 1); showReport(msg); return; }
     if (msg.type === "field_error" || msg.type === "saved") {
       inflight = Math.max(0, inflight - 1);
       answered(msg.code, msg.type === "saved");
@@ -468,11 +475,35 @@ function render({ model, el }) {
     }
   }
 
+  // ---------------------------------------------------------------- connection
+  // The kernel answers a ping every 2 s. With no answer for 5 s (30 s while it works on
+  // something this page sent, such as a large upload) the page says that the connection is
+  // lost, that nothing entered from now on is saved, and how to reload. It stays said: a
+  // kernel that went away does not come back to this page.
+  let lastAnswer = Date.now();
+  let offline = false;
+  const lostNotice = h("div", "cchc-lost");
+  lostNotice.setAttribute("role", "alert");
+  lostNotice.style.display = "none";
+  el.prepend(lostNotice);
+  const heartbeat = setInterval(() => {
+    const patience = inflight > 0 ? 30000 : 5000;
+    if (!offline && Date.now() - lastAnswer > patience) {
+      offline = true;
+      lostNotice.textContent = LOST_TEXT;
+      lostNotice.style.display = "block";
+      el.classList.add("cchc-offline");
+      setSaved(LOST_SHORT, "error");
+    }
+    try { model.send({ type: "ping" }); } catch (e) { /* the channel is closed: the notice above says so */ }
+  }, 2000);
+
   model.on("change:state", onState);
   model.on("change:rows", onRows);
   model.on("change:alert", drawAlert);
   drawAlert();
   if (model.get("state") && model.get("state").unit) onState();
+  return () => clearInterval(heartbeat);
 }
 
 export default { render };

@@ -20,22 +20,19 @@ import anywidget
 import traitlets
 
 from cchc_widgets.app.scoring_session import FieldError, ScoringSession
+from cchc_widgets.app.widgets.page import page_module
 from cchc_widgets.core.errors import CchcError
 from cchc_widgets.core.vocabulary import STAGE_LABELS
-from cchc_widgets.files.survey_files import response_template
-from cchc_widgets.report.results_workbook import XLSX_MIME, results_download
-from cchc_widgets.services.imports import template
-from cchc_widgets.services.uploads import scores_upload, survey_upload
 from cchc_widgets.store.database import Store
 
 HERE = Path(__file__).resolve().parent
-UPLOADS = {"import_scores": scores_upload, "import_survey": survey_upload}
+FILE_ACTIONS = ("export", "template", "survey_template", "import_scores", "import_survey")
 
 
 class ScoringForm(anywidget.AnyWidget):
     """Score one unit for one period and stage; selectors in the page switch all three."""
 
-    _esm = HERE / "scoring_form.js"
+    _esm = page_module(HERE / "scoring_form.js")
     _css = HERE / "scoring_form.css"
 
     state = traitlets.Dict().tag(sync=True)  # header, choices, selection; rebuilt after every change
@@ -108,10 +105,37 @@ class ScoringForm(anywidget.AnyWidget):
 
     # ------------------------------------------------------------ what the page sends
 
+    def _file_action(self, kind: str, content: dict[str, Any], buffers: list[bytes]) -> None:
+        """Workbooks in and out. Their modules (openpyxl) load on first use, not with the page."""
+        from cchc_widgets.files.survey_files import response_template
+        from cchc_widgets.report.results_workbook import XLSX_MIME, results_download
+        from cchc_widgets.services.imports import template
+        from cchc_widgets.services.uploads import scores_upload, survey_upload
+
+        s = self.session
+        if kind == "export":
+            self.send(*results_download(self.store, s.period))
+        elif kind == "template":
+            name = f"phieu-{_ascii(STAGE_LABELS[s.stage])}-{_ascii(s.unit_name)}-{s.period}.xlsx"
+            self.send({"type": "file", "name": name, "mime": XLSX_MIME}, [template(self.store, s.period, s.unit, s.stage)])
+        elif kind == "survey_template":
+            data = response_template(s.cs, self.store.units(s.period), s.period)
+            self.send({"type": "file", "name": f"phieu-khao-sat-{s.period}.xlsx", "mime": XLSX_MIME}, [data])
+        else:
+            upload = scores_upload if kind == "import_scores" else survey_upload
+            data = bytes(buffers[0]) if buffers else b""
+            report = upload(self.store, content.get("name", ""), data, content.get("author", ""), s.scope)
+            if report.ok:
+                s.reload()
+                self._push(all_rows=True)
+            self.send({"type": "report", "ok": report.ok, "message": report.message, "problems": list(report.problems)})
+
     def _on_message(self, _widget: Any, content: dict[str, Any], buffers: list[bytes]) -> None:
         kind, code = content.get("type"), content.get("code")
         try:
-            if kind == "edit":
+            if kind == "ping":  # the page's heartbeat: an answer says the kernel is alive
+                self.send({"type": "pong"})
+            elif kind == "edit":
                 version = content.get("version")
                 self.session.edit(
                     code,
@@ -131,24 +155,8 @@ class ScoringForm(anywidget.AnyWidget):
             elif kind == "download":
                 name, mime, data = self.session.read_evidence(int(content["id"]))
                 self.send({"type": "file", "name": name, "mime": mime}, [data])
-            elif kind == "export":
-                self.send(*results_download(self.store, self.session.period))
-            elif kind == "template":
-                s = self.session
-                name = f"phieu-{_ascii(STAGE_LABELS[s.stage])}-{_ascii(s.unit_name)}-{s.period}.xlsx"
-                self.send({"type": "file", "name": name, "mime": XLSX_MIME}, [template(self.store, s.period, s.unit, s.stage)])
-            elif kind == "survey_template":
-                period = self.session.period
-                data = response_template(self.session.cs, self.store.units(period), period)
-                self.send({"type": "file", "name": f"phieu-khao-sat-{period}.xlsx", "mime": XLSX_MIME}, [data])
-            elif kind in UPLOADS:
-                data = bytes(buffers[0]) if buffers else b""
-                upload = UPLOADS[kind]
-                report = upload(self.store, content.get("name", ""), data, content.get("author", ""), self.session.scope)
-                if report.ok:
-                    self.session.reload()
-                    self._push(all_rows=True)
-                self.send({"type": "report", "ok": report.ok, "message": report.message, "problems": list(report.problems)})
+            elif kind in FILE_ACTIONS:
+                self._file_action(kind, content, buffers)
             elif kind == "select":
                 self.select(content.get("period"), content.get("unit"), content.get("stage", "self"))
             elif kind == "refresh":

@@ -16,6 +16,7 @@ const num = (x, d = 2) => (x === null || x === undefined ? "—" : Number(x).toL
 const dash = (code) => String(code).replace(/\./g, "-");
 
 function render({ model, el }) {
+  ensureShutdownToken();
   el.classList.add("cchc-wi");
   const controls = h("div", "cchc-wi-controls");
   const alert = h("div", "cchc-wi-alert");

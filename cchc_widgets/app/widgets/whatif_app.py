@@ -14,6 +14,7 @@ import anywidget
 import traitlets
 
 from cchc_widgets.app.whatif_session import WhatIfSession
+from cchc_widgets.app.widgets.page import page_module
 from cchc_widgets.core.errors import ProblemsError
 from cchc_widgets.report.results_workbook import results_download
 from cchc_widgets.services.writes import Writer
@@ -23,7 +24,7 @@ HERE = Path(__file__).resolve().parent
 
 
 class WhatIfApp(anywidget.AnyWidget):
-    _esm = HERE / "whatif_app.js"
+    _esm = page_module(HERE / "whatif_app.js")
     _css = HERE / "whatif_app.css"
 
     setup = traitlets.Dict().tag(sync=True)  # period, domains, scenarios; changes rarely

@@ -1,0 +1,15 @@
+// Shared by the app widgets (prepended to each widget's module in Python).
+//
+// Voilà shuts a page's kernel down when the page is left: on `beforeunload` it posts
+// `/voila/api/shutdown/<kernel>` with the `_xsrf` cookie's value as the form's `_xsrf`.
+// Voilà's render page never sets that cookie, so a visitor who opened an app directly had
+// every such request refused (403 "'_xsrf' argument missing") and each page view left a
+// kernel behind. The check is tornado's double-submit one (cookie and form field must be
+// equal), so the page sets a random token of its own when the server has not set one.
+function ensureShutdownToken() {
+  if (/(^|;\s*)_xsrf=/.test(document.cookie)) return;
+  const bytes = new Uint8Array(16);
+  crypto.getRandomValues(bytes);
+  const token = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  document.cookie = `_xsrf=${token}; path=/; SameSite=Strict`;
+}

@@ -1,0 +1,48 @@
+"""Tables we write for people to open in Excel or LibreOffice, with every text inert.
+
+A note, reason or name that starts with `=`, `+`, `-`, `@`, a tab or a carriage return is run
+as a formula by spreadsheet programs when it lands in a cell as written (`=HYPERLINK(…)`
+opens a link; `=cmd|…` has run programs). In xlsx every text cell is typed as text; in CSV
+such a field is prefixed with an apostrophe, as OWASP advises for CSV injection.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert_csv(value: Any) -> Any:
+    """A CSV field that no spreadsheet will run: `'=…` for text that would start a formula."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def write_table(frame: pd.DataFrame, path: Path) -> None:
+    """`frame` as .xlsx (text cells typed as text) or .csv (formula-looking text neutralised)."""
+    if path.suffix.lower() == ".xlsx":
+        from openpyxl import Workbook
+
+        book = Workbook()
+        ws = book.active
+        ws.append([str(c) for c in frame.columns])
+        for record in frame.itertuples(index=False):
+            ws.append([None if _missing(v) else (v.item() if hasattr(v, "item") else v) for v in record])
+            for cell in ws[ws.max_row]:
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"  # never a formula, whatever it starts with
+        book.save(path)
+    else:
+        frame.map(inert_csv).to_csv(path, index=False)
+
+
+def _missing(value: Any) -> bool:
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
