@@ -2,8 +2,7 @@
 evidence checks. Reading a file gives rows to write; what may be written is decided in
 `services.writes`. Loaded on first use (openpyxl is not needed to open a scoring page)."""
 
-from importlib import import_module
-from typing import Any
+from cchc_widgets.resources import lazy_face
 
 _WHERE = {
     "build_template": "templates",
@@ -14,8 +13,4 @@ _WHERE = {
 }
 __all__ = sorted(_WHERE)
 
-
-def __getattr__(name: str) -> Any:
-    if name in _WHERE:
-        return getattr(import_module(f"cchc_widgets.files.{_WHERE[name]}"), name)
-    raise AttributeError(name)
+__getattr__ = lazy_face(__name__, _WHERE)

@@ -2,8 +2,7 @@
 imports and uploads through it, a period's results from what is stored, and the demo.
 Loaded on first use, so a page imports only the services it calls."""
 
-from importlib import import_module
-from typing import Any
+from cchc_widgets.resources import lazy_face
 
 _WHERE = {
     "Scope": "writes",
@@ -17,8 +16,4 @@ _WHERE = {
 }
 __all__ = sorted(_WHERE)
 
-
-def __getattr__(name: str) -> Any:
-    if name in _WHERE:
-        return getattr(import_module(f"cchc_widgets.services.{_WHERE[name]}"), name)
-    raise AttributeError(name)
+__getattr__ = lazy_face(__name__, _WHERE)
