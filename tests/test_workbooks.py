@@ -357,3 +357,18 @@ def test_form_and_template_give_the_same_answer(demo, tmp_path, case):
     assert expected in from_form.value.message
     assert from_form.value.message in str(from_file.value)
     pd.testing.assert_frame_equal(demo.scores("2017"), before)
+
+
+def test_a_template_over_5_mb_is_refused_before_it_is_read(filled, demo, tmp_path):
+    import os
+    import zipfile
+
+    path, _book, _rows = filled
+    padded = tmp_path / "phieu-lon.xlsx"
+    with zipfile.ZipFile(path) as zin, zipfile.ZipFile(padded, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            zout.writestr(item, zin.read(item.filename))
+        zout.writestr(zipfile.ZipInfo("xl/media/anh.bin"), os.urandom(6 * 1024 * 1024), zipfile.ZIP_STORED)
+    assert workbooks.MAX_TEMPLATE_BYTES < padded.stat().st_size < MAX_TABLE_BYTES
+    with pytest.raises(ProblemsError, match="tệp quá lớn"):
+        import_template(demo, padded)

@@ -19,7 +19,7 @@ from cchc_widgets.core import engine
 from cchc_widgets.core.criteria import CriteriaSet
 from cchc_widgets.core.errors import CchcError, EvidenceError, Problem, ProblemsError
 from cchc_widgets.core.numbers import format_number
-from cchc_widgets.core.rules import NA, canonical
+from cchc_widgets.core.rules import is_unanswered, stored_answer
 from cchc_widgets.core.survey import with_survey
 from cchc_widgets.core.vocabulary import NOT_APPLICABLE, SELF, STAGE_LABELS, STAGES, page_words
 from cchc_widgets.files.evidence import LIMITS_TEXT, MAX_BYTES
@@ -85,15 +85,10 @@ class ScoringSession:
             return None
         node = self.cs[code]
         points = _clean(rec.points)
-        value = None
-        if rec.value is not None and not rec.na:
-            try:
-                value = canonical(node.rule, rec.value, node.allow_na)
-            except CchcError:  # a value stored before its rule changed: shown as it was typed
-                value = None
+        value = None if rec.na else stored_answer(node.rule, rec.value, node.allow_na)
         if rec.na:
             shown, inputs = NOT_APPLICABLE, []
-        elif value is not None and value is not NA:
+        elif value is not None:
             shown, inputs = node.rule.show(value), node.rule.input_values(value)
         elif points is not None:  # points given directly (a score table)
             given = node.rule.value_for_points(points)
@@ -203,8 +198,7 @@ class ScoringSession:
         current = self._score(code, self.stage)
         if version is None:
             version = current["version"] if current else 0
-        empty = value is None or (isinstance(value, str) and not value.strip())
-        empty = empty or (isinstance(value, dict) and all(v is None or not str(v).strip() for v in value.values()))
+        empty = is_unanswered(value)
         note = (note or "").strip()
         row = {"unit": self.unit, "code": code, "stage": self.stage, "value": None if empty else value, "note": note}
         row["clear"] = empty and not note

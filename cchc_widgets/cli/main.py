@@ -243,6 +243,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
 
 def cmd_scenarios(args: argparse.Namespace) -> int:
     from cchc_widgets.core import whatif
+    from cchc_widgets.services.writes import Writer
 
     store = _store(args)
     if args.action == "list":
@@ -259,8 +260,6 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
             scenario = whatif.load_scenario(path)
             whatif.apply(cs, scenario, file=path)
             loaded.append(scenario)
-        from cchc_widgets.services.writes import Writer
-
         for scenario in loaded:
             Writer(store).save_scenario(scenario)
             print(f"đã lưu kịch bản '{scenario.name}'")
@@ -275,8 +274,6 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
             Path(args.out).write_text(scenario.to_yaml(), encoding="utf-8")
             print(f"đã ghi {args.out}")
         elif args.action == "delete":
-            from cchc_widgets.services.writes import Writer
-
             Writer(store).delete_scenario(name)
             print(f"đã xóa kịch bản '{name}'")
     return 0

@@ -19,7 +19,7 @@ from cchc_widgets.core.text import clean_text, folded
 from cchc_widgets.core.vocabulary import NA_WORDS, NO, NOT_APPLICABLE, YES, is_no, is_yes
 
 EPS = 1e-9
-__all__ = ["NA", "RuleInputError", "is_blank", "is_na", "rule_from_dict", "score_declared"]
+__all__ = ["NA", "RuleInputError", "is_blank", "is_na", "is_unanswered", "rule_from_dict", "score_declared", "stored_answer"]
 
 
 class NotApplicable:
@@ -53,6 +53,11 @@ def is_blank(value: Any) -> bool:
     if isinstance(value, float) and math.isnan(value):
         return True
     return isinstance(value, str) and not value.strip()
+
+
+def is_unanswered(value: Any) -> bool:
+    """Nothing declared: a blank (`is_blank`), or a done/planned pair with both parts blank."""
+    return is_blank(value) or (isinstance(value, dict) and all(is_blank(v) for v in value.values()))
 
 
 def _whole(x: float) -> int | float:
@@ -587,9 +592,22 @@ def canonical(rule: Rule, declared: Any, allow_na: bool) -> Any:
         if not allow_na:
             raise RuleInputError(f"tiêu chí này không cho phép chọn {NOT_APPLICABLE}")
         return NA
-    if is_blank(declared) or (isinstance(declared, dict) and all(is_blank(v) for v in declared.values())):
+    if is_unanswered(declared):
         raise RuleInputError("chưa nhập giá trị")
     return rule.parse(clean_text(declared))
+
+
+def stored_answer(rule: Rule, value: Any, allow_na: bool) -> Any:
+    """A stored declared value read by its rule: its canonical form, or None when there is none
+    to use — nothing stored, "không áp dụng", or text the rule no longer reads (stores written
+    before values were kept canonical hold text like '92.5%')."""
+    if value is None:
+        return None
+    try:
+        got = canonical(rule, value, allow_na)
+    except RuleInputError:
+        return None
+    return None if got is NA else got
 
 
 def score_declared(rule: Rule, declared: Any, max_points: float, allow_na: bool) -> float | NotApplicable:

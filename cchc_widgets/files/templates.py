@@ -49,6 +49,7 @@ COLUMNS = [
 ]
 WIDTHS = [9, 60, 9, 40, 36, 22, 14, 12, 40]
 VALUE, PLANNED, NA_COL, NOTE = "F", "G", "H", "I"
+MAX_TEMPLATE_BYTES = 5 * 1024 * 1024  # a filled template is a few hundred KB; more is not a template
 INPUT_FILL = PatternFill("solid", fgColor="FFF8E1")
 WRAP = Alignment(wrap_text=True, vertical="top")
 INSTRUCTIONS = (
@@ -231,7 +232,7 @@ def read_template(path: str | Path, key: str, criteria_for: Callable[[str], Crit
     """
     path = Path(path)
     file = path.name
-    book = open_workbook(path)
+    book = open_workbook(path, max_bytes=MAX_TEMPLATE_BYTES)
     if META not in book.sheetnames:
         raise ProblemsError([Problem(file, f"thiếu sheet '{META}': đây không phải mẫu phiếu do cchc tạo, hoặc sheet đã bị xóa")])
     meta = {str(row[0].value): row[1].value for row in book[META].iter_rows(max_col=2, max_row=50) if row[0].value}

@@ -20,7 +20,7 @@ from openpyxl.utils import get_column_letter
 
 from cchc_widgets.core import engine
 from cchc_widgets.core.engine import scored_rows
-from cchc_widgets.core.errors import CchcError
+from cchc_widgets.core.rules import stored_answer
 from cchc_widgets.core.survey import group_shares, item_points, with_survey
 from cchc_widgets.core.vocabulary import NOT_APPLICABLE
 from cchc_widgets.store.database import Store
@@ -314,7 +314,5 @@ def _declared(node: Any, row: Any) -> str | None:
         return NOT_APPLICABLE
     if row.value is None:
         return None
-    try:
-        return node.rule.show(node.rule.parse(row.value))
-    except CchcError:
-        return str(row.value)
+    got = stored_answer(node.rule, row.value, node.allow_na)
+    return str(row.value) if got is None else node.rule.show(got)

@@ -12,10 +12,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from cchc_widgets.core.errors import CchcError, Problem, ProblemsError
+from cchc_widgets.core.rules import stored_answer
 from cchc_widgets.core.tables import check_archive
 from cchc_widgets.core.vocabulary import STAGE_LABELS, stage_of
 from cchc_widgets.files.score_tables import read_scores
@@ -43,25 +45,19 @@ def template(store: Store, period: str, unit: str, stage: str = "self") -> bytes
         raise ProblemsError([Problem(f"kỳ {period}", f"giai đoạn '{stage}' không có")])
     cs = store.criteria_for(period)
     saved = {
-        r.code: Saved(value=_canonical_or_raw(cs, r.code, r.value, r.na), na=bool(r.na), note=r.note, version=int(r.version))
+        r.code: Saved(value=_as_stored(cs[r.code], r), na=bool(r.na), note=r.note, version=int(r.version))
         for r in store.scores(period, unit, stage).itertuples()
     }
     return build_template(cs, period, unit, name, stage, saved, store.secret(TEMPLATE_KEY))
 
 
-def _canonical_or_raw(cs: object, code: str, value: object, na: bool) -> object:
-    """A stored declared value in its rule's one form (stores written before values were kept
-    canonical hold text like '92.5%')."""
-    from cchc_widgets.core.rules import NA, canonical
-
-    if value is None or na:
-        return value
-    node = cs[code]  # type: ignore[index]
-    try:
-        got = canonical(node.rule, value, node.allow_na)
-    except CchcError:
-        return value
-    return None if got is NA else got
+def _as_stored(node: Any, row: Any) -> Any:
+    """What a template cell shows for a stored answer: the rule's form, or the text as it was
+    stored when the rule no longer reads it."""
+    if row.na:
+        return row.value
+    got = stored_answer(node.rule, row.value, node.allow_na)
+    return row.value if got is None else got
 
 
 def import_template(

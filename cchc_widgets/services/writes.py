@@ -22,9 +22,9 @@ import pandas as pd
 
 from cchc_widgets.core import engine
 from cchc_widgets.core.criteria import CriteriaSet
-from cchc_widgets.core.errors import ConflictError, EvidenceError, Problem, ProblemsError, RuleInputError
+from cchc_widgets.core.errors import ConflictError, EvidenceError, Problem, ProblemsError
 from cchc_widgets.core.numbers import show_number
-from cchc_widgets.core.rules import NA, canonical, is_blank
+from cchc_widgets.core.rules import is_unanswered, stored_answer
 from cchc_widgets.core.text import clean_text
 from cchc_widgets.core.vocabulary import APPRAISAL, NOT_APPLICABLE, SELF, STAGE_LABELS, stage_of
 from cchc_widgets.files import evidence as evidence_files
@@ -65,29 +65,20 @@ class Writer:
 
     # ------------------------------------------------------------ shared checks
 
-    def unit_names(self, period: str) -> dict[str, str]:
-        return self.store.unit_names(period)
-
-    def check_units(self, period: str, units: list[tuple[str, str | None]], file: str) -> list[Problem]:
-        """Units (with where each was read) that do not take part in the period."""
-        names = self.unit_names(period)
-        return [
-            Problem(file, f"đơn vị '{unit}' không tham gia kỳ '{period}'", where=where)
-            for unit, where in units
-            if unit not in names
-        ]
+    def check_units(self, period: str, units: set[str], file: str, names: Mapping[str, str]) -> list[Problem]:
+        """Units that do not take part in the period (`names`: the period's unit names)."""
+        return [Problem(file, f"đơn vị '{unit}' không tham gia kỳ '{period}'") for unit in sorted(units) if unit not in names]
 
     def require_unit(self, period: str, unit: str | None, file: str | None = None) -> str:
         """The unit's name, or `ProblemsError` when it does not take part in the period."""
-        names = self.unit_names(period)
+        names = self.store.unit_names(period)
         if unit not in names:
             raise ProblemsError([Problem(file or f"kỳ {period}", f"đơn vị '{unit}' không tham gia kỳ '{period}'")])
         return names[unit]
 
-    def check_scope(self, scope: Scope, rows: pd.DataFrame, file: str) -> list[Problem]:
+    def check_scope(self, scope: Scope, rows: pd.DataFrame, file: str, names: Mapping[str, str]) -> list[Problem]:
         """Rows outside what the caller may write (another unit, another stage)."""
         problems = []
-        names = self.unit_names(scope.period)
         for rec in rows.to_dict("records"):
             where = rec.get("_where")
             if scope.unit is not None and rec["unit"] != scope.unit:
@@ -136,22 +127,21 @@ class Writer:
         author = _author(author, file)
         cs = self.store.criteria_for(period)
         frame = _prepared(rows, scope)
-        problems = self.check_scope(scope, frame, file)
-        problems += self.check_units(period, sorted({(u, None) for u in frame["unit"]}), file)
+        names = self.store.unit_names(period)  # read once: scope, enrolment and conflict messages use it
+        units = set(frame["unit"])
+        problems = self.check_scope(scope, frame, file, names) + self.check_units(period, units, file, names)
         if problems:
             raise ProblemsError(problems)
-        units = set(frame["unit"])
         stored = self.store.scores(period, scope.unit)  # both stages: an appraisal is checked against the self-assessment
         current = {(r.unit, r.code, r.stage): r for r in stored.itertuples() if r.unit in units}
-        changes, problems = self._resolve(frame, cs, current, file)
+        keys = list(zip(frame["unit"], frame["code"], frame["stage"].map(stage_of), strict=True))
+        changes, problems = self._resolve(frame, keys, cs, current, file)
         if problems:
             raise ProblemsError(problems)
-        writes, unchanged, conflicts = self._writes(changes, cs, current, versions or {}, period, file)
+        writes, unchanged, conflicts = self._writes(changes, cs, current, versions or {}, names, file)
         if conflicts:  # first: a row changed since it was read is the news, whatever else is wrong
             raise ConflictError(conflicts)
-        wheres = dict(
-            zip(zip(frame["unit"], frame["code"], frame["stage"].map(stage_of), strict=True), frame["_where"], strict=True)
-        )
+        wheres = dict(zip(keys, frame["_where"], strict=True))
         written = {(w.unit, w.code, w.stage) for w in writes}
         problems = self._policy(changes, written, cs, current, period, file, wheres)
         if problems:
@@ -164,18 +154,20 @@ class Writer:
         try:
             self.store.write_scores(period, writes, author=author, action=source)
         except VersionConflict as exc:
-            raise ConflictError([self._conflict(period, exc.key, file)]) from None
+            found = self.store.scores(period, exc.key[0], exc.key[2])
+            old = next(found[found["code"] == exc.key[1]].itertuples(), None)
+            raise ConflictError([self._conflict(exc.key, file, names, old)]) from None
         return report
 
     def _resolve(
-        self, frame: pd.DataFrame, cs: CriteriaSet, current: dict[Key, Any], file: str
+        self, frame: pd.DataFrame, keys: list[Key], cs: CriteriaSet, current: dict[Key, Any], file: str
     ) -> tuple[dict[Key, dict[str, Any] | None], list[Problem]]:
         """Each key's new content (None: withdraw), rules applied; or the problems found."""
         problems: list[Problem] = []
         out: dict[Key, dict[str, Any] | None] = {}
         clear = frame["clear"].astype(bool)
         has_points = frame["points"].notna()
-        blank = frame["value"].map(lambda v: is_blank(v) or (isinstance(v, dict) and all(is_blank(x) for x in v.values())))
+        blank = frame["value"].map(is_unanswered)
         note_only = ~clear & blank & ~has_points & ~frame["na"] & frame["note"].fillna("").astype(bool)
         scored = ~clear & ~note_only & (~blank | has_points | frame["na"])
         try:
@@ -194,9 +186,7 @@ class Writer:
             else:
                 out[(rec["unit"], code, stage)] = {"value": None, "points": None, "na": False, "note": rec["note"]}
         if resolved is not None:
-            notes = dict(
-                zip(zip(frame["unit"], frame["code"], frame["stage"].map(stage_of), strict=True), frame["note"], strict=True)
-            )
+            notes = dict(zip(keys, frame["note"], strict=True))
             for rec in resolved.to_dict("records"):
                 key = (rec["unit"], rec["code"], rec["stage"])
                 note = notes.get(key)
@@ -274,7 +264,7 @@ class Writer:
         cs: CriteriaSet,
         current: dict[Key, Any],
         versions: Mapping[Key, int],
-        period: str,
+        names: Mapping[str, str],
         file: str,
     ) -> tuple[list[ScoreWrite], int, list[Problem]]:
         writes, unchanged, conflicts = [], 0, []
@@ -287,17 +277,15 @@ class Writer:
                 unchanged += 1  # already so, whoever wrote it: nothing is overwritten
                 continue
             if key in versions and versions[key] != have:
-                conflicts.append(self._conflict(period, key, file, old))
+                conflicts.append(self._conflict(key, file, names, old))
                 continue
             writes.append(ScoreWrite(key[0], key[1], key[2], new, have, old))
         return writes, unchanged, conflicts
 
-    def _conflict(self, period: str, key: Key, file: str, old: Any = None) -> Problem:
-        if old is None:
-            found = self.store.scores(period, key[0], key[2])
-            found = found[found["code"] == key[1]]
-            old = next(found.itertuples(), None)
-        name = self.unit_names(period).get(key[0], key[0])
+    def _conflict(self, key: Key, file: str, names: Mapping[str, str], old: Any) -> Problem:
+        """A row no longer at the version the writer read: who changed it and when (`old`: the
+        row as stored now, None when it was withdrawn)."""
+        name = names.get(key[0], key[0])
         if old is None:
             what = "đã được người khác xóa"
         else:
@@ -315,7 +303,7 @@ class Writer:
         """Survey answers checked by `files.survey_files.read_responses`; units checked here."""
         file = source or f"kỳ {period}"
         author = _author(author, file)
-        problems = self.check_units(period, sorted({(u, None) for u in responses["unit"]}), file)
+        problems = self.check_units(period, set(responses["unit"]), file, self.store.unit_names(period))
         if problems:
             raise ProblemsError(problems)
         return self.store.save_survey(period, responses.map(clean_text), author=author, source=source)
@@ -398,8 +386,5 @@ def _same(cs: CriteriaSet, code: str, old: Any, new: dict[str, Any]) -> bool:
     if new["na"] or new["value"] is None:
         return new["value"] is None or new["na"] or old.value is None
     node = cs[code]
-    try:
-        before = canonical(node.rule, old.value, node.allow_na) if old.value is not None else None
-    except RuleInputError:
-        return False
-    return before is not NA and before == new["value"]
+    before = stored_answer(node.rule, old.value, node.allow_na)
+    return before is not None and before == new["value"]

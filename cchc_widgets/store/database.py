@@ -358,10 +358,14 @@ class Store:
                     scores.c.period == period, scores.c.unit == w.unit, scores.c.code == w.code, scores.c.stage == w.stage
                 )
                 version = w.expected + 1
-                if w.new is None:
+                values = (
+                    None
+                    if w.new is None
+                    else {**w.new, "value": _dump_value(w.new["value"]), "author": author, "updated_at": now}
+                )
+                if values is None:
                     done = conn.execute(scores.delete().where(where, scores.c.version == w.expected)).rowcount
                 elif w.expected == 0:
-                    values = {**w.new, "value": _dump_value(w.new["value"]), "author": author, "updated_at": now}
                     try:
                         with conn.begin_nested():
                             conn.execute(
@@ -373,7 +377,6 @@ class Store:
                     except sa.exc.IntegrityError:
                         done = 0
                 else:
-                    values = {**w.new, "value": _dump_value(w.new["value"]), "author": author, "updated_at": now}
                     done = conn.execute(
                         scores.update().where(where, scores.c.version == w.expected).values(version=version, **values)
                     ).rowcount
