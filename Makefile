@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip --quiet --disable-pip-version-check
 PORT ?= 8866
 
-.PHONY: run test e2e bench lint browser
+.PHONY: run test e2e bench lint browser hub-proxy
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -13,17 +13,17 @@ $(BIN)/python:
 ## run: install into .venv and serve the scoring app on http://127.0.0.1:$(PORT) (demo data when the store is empty)
 run: $(BIN)/python
 	$(PIP) install -e ".[app,report]"
-	$(BIN)/cchc serve --port $(PORT)
+	$(BIN)/cchc serve --auth none --port $(PORT)
 
 ## test: install the app and test tools (and Debian's chromium, LibreOffice Calc, PostgreSQL), lint, run every test
-test: $(BIN)/python browser
-	$(PIP) install -e ".[app,report,test]"
+test: $(BIN)/python browser hub-proxy
+	$(PIP) install -e ".[app,report,hub,test]"
 	$(BIN)/ruff check .
 	$(BIN)/pytest
 
 ## e2e: only the browser tests
-e2e: $(BIN)/python browser
-	$(PIP) install -e ".[app,report,test]"
+e2e: $(BIN)/python browser hub-proxy
+	$(PIP) install -e ".[app,report,hub,test]"
 	$(BIN)/pytest -m e2e
 
 ## bench: print speed figures beside their baselines
@@ -46,3 +46,13 @@ browser:
 	@command -v chromium >/dev/null 2>&1 && command -v libreoffice >/dev/null 2>&1 && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEBIAN_PACKAGES) >/dev/null; \
 	  else echo "The tests need Debian's $(DEBIAN_PACKAGES): sudo apt-get install $(DEBIAN_PACKAGES)"; exit 1; fi; }
+
+## hub-proxy: JupyterHub's configurable-http-proxy from npm, in the checkout (.cache/hub-proxy);
+## deploy/jupyterhub_config.py and the JupyterHub test use it (Node comes from Debian if missing)
+HUB_PROXY := .cache/hub-proxy/node_modules/.bin/configurable-http-proxy
+hub-proxy: $(HUB_PROXY)
+$(HUB_PROXY):
+	@command -v npm >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; \
+	  else echo "JupyterHub's proxy needs Node's npm: sudo apt-get install nodejs npm"; exit 1; fi; }
+	npm install --prefix .cache/hub-proxy --no-audit --no-fund --loglevel=error configurable-http-proxy@4

@@ -66,7 +66,7 @@ def test_own_template_with_a_formula_looking_note_stays_text_and_imports(noted, 
 
 
 def test_survey_sheet_names_stay_text(demo, tmp_path):
-    demo.add_units(pd.DataFrame({"id": ["don-vi-x"], "name": ["=HYPERLINK(\"http://example.invalid\")"]}), period="2017")
+    demo.add_units(pd.DataFrame({"id": ["don-vi-x"], "name": ['=HYPERLINK("http://example.invalid")']}), period="2017")
     out = tmp_path / "khao-sat.xlsx"
     assert main(["--db", demo.url, "survey", "template", "--period", "2017", "--out", str(out)]) == 0
     guide = load_workbook(out)["Hướng dẫn"]

@@ -17,24 +17,27 @@ import pandas as pd
 
 from cchc_widgets.core import engine
 from cchc_widgets.core.criteria import CriteriaSet
-from cchc_widgets.core.errors import CchcError, EvidenceError, Problem, ProblemsError
+from cchc_widgets.core.errors import CchcError, ConflictError, EvidenceError, Problem, ProblemsError
 from cchc_widgets.core.numbers import format_number
 from cchc_widgets.core.rules import is_unanswered, stored_answer
 from cchc_widgets.core.survey import with_survey
 from cchc_widgets.core.vocabulary import NOT_APPLICABLE, SELF, STAGE_LABELS, STAGES, page_words
 from cchc_widgets.files.evidence import LIMITS_TEXT, MAX_BYTES
+from cchc_widgets.services.access import ROLES, Actor, Workflow, submit
+from cchc_widgets.services.audit import change_log
 from cchc_widgets.services.results import survey_points
-from cchc_widgets.services.writes import Scope, Writer
+from cchc_widgets.services.writes import Scope, Writer, local_time
 from cchc_widgets.store.database import Store
 
 
 class FieldError(CchcError):
     """A change refused at one field; the message is shown beside it and nothing is saved."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, conflict: bool = False) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        self.conflict = conflict  # someone saved this row since the page showed it: the page offers both values
 
 
 def _clean(value: Any) -> Any:
@@ -52,13 +55,14 @@ class Choice:
 class ScoringSession:
     """State and actions of the scoring form for (period, unit, stage)."""
 
-    def __init__(self, store: Store, period: str, unit: str, stage: str = SELF) -> None:
+    def __init__(self, store: Store, period: str, unit: str, stage: str = SELF, actor: Actor | None = None) -> None:
         if stage not in STAGES:
             raise ProblemsError([_problem(f"giai đoạn '{stage}' không có; chọn tự đánh giá hoặc thẩm định")])
         periods = store.periods()
         if period not in set(periods["id"]):
             raise ProblemsError([_problem(f"không có kỳ đánh giá '{period}'")])
-        self.writer = Writer(store)
+        self.actor = actor  # the signed-in account (None: a laptop, names typed in the page)
+        self.writer = Writer(store, actor)
         self.unit_name = self.writer.require_unit(period, unit)
         self.store, self.period, self.unit, self.stage = store, period, unit, stage
         self.scope = Scope(period, unit, stage)
@@ -71,10 +75,12 @@ class ScoringSession:
 
     def reload(self) -> None:
         """Read this unit's scores and files from the store (both stages)."""
+        self.stamp = self.store.unit_stamp(self.period, self.unit)  # first: a change landing meanwhile is seen next time
         self.scores = self.store.scores(self.period, self.unit)
         self.files = self.store.evidence(self.period, self.unit)
         self.survey = survey_points(self.store, self.period, self.unit)
         self._by_key = {(r.code, r.stage): r for r in self.scores.itertuples()}
+        self.workflow = Workflow.of(self.store, self.period)
         self._files_by_code: dict[str, list[dict[str, Any]]] = {}
         for f in self.files.itertuples():
             self._files_by_code.setdefault(f.code, []).append({"id": int(f.id), "name": f.filename, "size": int(f.size)})
@@ -181,7 +187,53 @@ class ScoringSession:
             "max_bytes": MAX_BYTES,
             "words": page_words(),
             "explain_missing_evidence": self.cs.explain_missing_evidence,
+            **self.access(),
         }
+
+    def access(self) -> dict[str, Any]:
+        """What this person may do here now, and the period's state in words (the header's
+        second line). The page greys out what is refused; the writer refuses it anyway."""
+        actor, workflow, unit = self.actor, self.workflow, self.unit
+        locked = workflow.refusal(actor, unit, self.stage)
+        submitted = workflow.submitted.get(unit)
+        may_submit = (
+            self.stage == SELF
+            and workflow.managed
+            and submitted is None
+            and locked is None
+            and (actor is None or actor.role in ("unit", "admin"))
+        )
+        return {
+            "user": None
+            if actor is None
+            else {"name": actor.name, "login": actor.login, "role": ROLES.get(actor.role, actor.role)},
+            "workflow": workflow.describe(self.stage),
+            "locked": locked,
+            "submitted": None
+            if submitted is None
+            else f"Đã nộp bản tự đánh giá lúc {local_time(submitted['submitted_at'])} ({submitted['submitted_by']})",
+            "can_submit": may_submit,
+            "can_export": actor is None or actor.role != "unit",
+            "can_survey": actor is None or actor.role == "admin",
+            "final": None if workflow.final is None else workflow.final["checksum"],
+        }
+
+    def changed(self) -> bool:
+        """Whether someone (a colleague, an import, the administrator) changed what this page
+        shows since it was read: asked at every heartbeat."""
+        return self.store.unit_stamp(self.period, self.unit) != self.stamp
+
+    def history(self, code: str) -> list[dict[str, str]]:
+        """Every change of one sub-criterion of this unit, both stages, newest first."""
+        if code not in self.cs.leaf_codes:
+            raise FieldError(code, f"mã '{code}' không phải tiêu chí chấm điểm")
+        log = change_log(self.store, self.period, self.unit, code)
+        return log[["at", "author", "stage", "old", "new", "reason"]].iloc[::-1].to_dict("records")
+
+    def submit(self) -> None:
+        """The unit hands in its self-assessment (refused and logged when it may not)."""
+        submit(self.store, self.actor, self.period, self.unit)
+        self.reload()
 
     # ------------------------------------------------------------ changing
 
@@ -193,7 +245,7 @@ class ScoringSession:
         """
         if code not in self.cs.leaf_codes:
             raise FieldError(code, f"mã '{code}' không phải tiêu chí chấm điểm")
-        if not (author or "").strip():
+        if self.actor is None and not (author or "").strip():
             raise FieldError(code, "Nhập tên người chấm (ô «Người chấm» ở đầu trang) trước khi chấm")
         current = self._score(code, self.stage)
         if version is None:
@@ -215,7 +267,7 @@ class ScoringSession:
             )
         except ProblemsError as exc:
             self.reload()
-            raise FieldError(code, "; ".join(p.message for p in exc.problems)) from None
+            raise FieldError(code, "; ".join(p.message for p in exc.problems), isinstance(exc, ConflictError)) from None
         self._saved()
 
     def add_evidence(self, code: str, filename: str, data: bytes, author: str) -> None:

@@ -7,23 +7,25 @@ request has arrived, so the page always shows the store as it is when it opens.
 
 from __future__ import annotations
 
+import html
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from cchc_widgets.core.errors import CchcError
 from cchc_widgets.resources import resource
 from cchc_widgets.store.database import Store
 
 if TYPE_CHECKING:  # each page imports its own widget only: the scoring kernel stays lean
-    from cchc_widgets.app.widgets.scoring_form import ScoringForm
-    from cchc_widgets.app.widgets.whatif_app import WhatIfApp
+    from cchc_widgets.services.access import Actor
 
 NOTEBOOKS = "notebooks/apps"  # only the apps are served: the report and analyst notebooks are not pages
 SCORING_NOTEBOOK = "scoring.ipynb"
 WHATIF_NOTEBOOK = "whatif.ipynb"
 CULL_IDLE_SECONDS = 120
 MAX_MESSAGE_BYTES = 20 * 1024 * 1024  # above the 8 MB evidence limit once base64/JSON framing is added
+TICKET_ENV = "HTTP_X_CCHC_TICKET"  # the X-Cchc-Ticket request header, as Voilà hands it to the kernel
 
 
 def request_query() -> str:
@@ -33,8 +35,42 @@ def request_query() -> str:
     return get_query_string() or os.environ.get("QUERY_STRING", "")
 
 
-def scoring_page(store: Store | None = None) -> ScoringForm:
-    """The scoring app: opened on `?unit=…&period=…&stage=…` from the visitor's URL.
+def visitor(store: Store) -> Actor | None:
+    """Who opened this page: the account named in the ticket the server put in the request
+    (`app.auth`), checked against the store's key; None when the server runs without sign-in
+    (`CCHC_AUTH=none`, a laptop). Call after `request_query()`: the ticket comes with the request."""
+    from cchc_widgets.services.access import read_ticket
+
+    if os.environ.get("CCHC_AUTH", "none") == "none":
+        return None
+    actor = read_ticket(store, os.environ.get(TICKET_ENV))
+    if actor is None:
+        raise NotSignedIn()
+    return actor
+
+
+class NotSignedIn(CchcError):
+    """The page was opened without a valid sign-in: it shows this and nothing else."""
+
+    def __init__(self) -> None:
+        if os.environ.get("CCHC_AUTH") == "hub":  # signed in at the hub, but no account here
+            text = (
+                "Tài khoản của bạn chưa được Sở Nội vụ cấp quyền trong hệ thống chấm điểm: liên hệ Sở Nội vụ, rồi tải lại trang."
+            )
+        else:
+            text = "Chưa đăng nhập hoặc phiên đăng nhập đã hết hạn. Hãy tải lại trang để đăng nhập."
+        super().__init__(text)
+
+
+def _refused(exc: CchcError) -> Any:
+    from IPython.display import HTML
+
+    return HTML(f'<p class="cchc-signed-out" role="alert">{html.escape(str(exc))}</p>')
+
+
+def scoring_page(store: Store | None = None) -> Any:
+    """The scoring app: opened on `?unit=…&period=…&stage=…` from the visitor's URL, for the
+    signed-in account (its units, its stage).
 
     Everything that does not depend on the visitor (imports, the database connection, the
     criteria sets, a first form build) is done before waiting, while the kernel is preheated.
@@ -44,7 +80,11 @@ def scoring_page(store: Store | None = None) -> ScoringForm:
     store = store or Store()
     warm_up(store)
     query = request_query()
-    return ScoringForm.from_query(store, query)
+    try:
+        actor = visitor(store)
+    except NotSignedIn as exc:
+        return _refused(exc)
+    return ScoringForm.from_query(store, query, actor)
 
 
 def warm_up(store: Store) -> None:
@@ -58,8 +98,9 @@ def warm_up(store: Store) -> None:
         ScoringForm(store).close()
 
 
-def whatif_page(store: Store | None = None) -> WhatIfApp:
-    """The what-if app for `?period=…` (default: the latest period)."""
+def whatif_page(store: Store | None = None) -> Any:
+    """The what-if app for `?period=…` (default: the latest period). It shows every unit's
+    results, so a unit's account does not open it; only the administrator saves scenarios."""
     from urllib.parse import parse_qs
 
     from cchc_widgets.app.widgets.whatif_app import WhatIfApp
@@ -68,13 +109,41 @@ def whatif_page(store: Store | None = None) -> WhatIfApp:
     for period in store.periods()["id"]:
         store.criteria_for(period)
     query = request_query()
+    try:
+        actor = visitor(store)
+    except NotSignedIn as exc:
+        return _refused(exc)
+    if actor is not None and actor.role == "unit":
+        return _refused(CchcError("Trang thử trọng số dành cho Sở Nội vụ, thẩm định viên và người xem kết quả."))
     period = parse_qs(query.lstrip("?")).get("period", [None])[0]
     known = set(store.periods()["id"])
-    return WhatIfApp(store, period if period in known else None)
+    return WhatIfApp(store, period if period in known else None, actor)
 
 
-def voila_command(port: int, notebooks: Path | None = None) -> list[str]:
-    """Voilà on 127.0.0.1:port serving the app notebooks, preheated, with idle kernels culled."""
+def voila_command(
+    port: int,
+    notebooks: Path | None = None,
+    auth: str = "none",
+    user_header: str = "X-Forwarded-User",
+    proxies: list[str] | None = None,
+) -> list[str]:
+    """Voilà on 127.0.0.1:port serving the app notebooks, preheated, with idle kernels culled;
+    with `auth` accounts or header, behind the sign-in of `app.auth` (the server process also
+    needs CCHC_AUTH set to the same mode: its kernels read it)."""
+    sign_in = []
+    if auth == "hub":
+        sign_in = [
+            "--Voila.identity_provider_class=cchc_widgets.app.hub.HubSignInProvider",
+            "--VoilaConfiguration.http_header_envs=X-Cchc-Ticket",
+        ]
+    elif auth != "none":
+        sign_in = [
+            "--Voila.identity_provider_class=cchc_widgets.app.auth.SignInProvider",
+            f"--SignInProvider.mode={auth}",
+            f"--SignInProvider.user_header={user_header}",
+            *(f"--SignInProvider.trusted_proxies={address}" for address in proxies or ["127.0.0.1", "::1"]),
+            "--VoilaConfiguration.http_header_envs=X-Cchc-Ticket",
+        ]
     return [
         sys.executable,
         "-m",
@@ -92,4 +161,5 @@ def voila_command(port: int, notebooks: Path | None = None) -> list[str]:
         f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_SECONDS}",
         "--MappingKernelManager.cull_connected=False",
         f"--Voila.tornado_settings={{'websocket_max_message_size': {MAX_MESSAGE_BYTES}}}",
+        *sign_in,
     ]

@@ -14,6 +14,7 @@ import numpy as np
 from cchc_widgets.core import engine, sensitivity, whatif
 from cchc_widgets.core.errors import Problem, ProblemsError
 from cchc_widgets.core.text import clean_text
+from cchc_widgets.services.access import Actor
 from cchc_widgets.services.results import resolved
 from cchc_widgets.services.writes import Writer
 from cchc_widgets.store.database import Store
@@ -22,7 +23,8 @@ LIVE_SAMPLES = 4000  # uncertainty samples per slider move: ~10 ms for 19 units
 
 
 class WhatIfSession:
-    def __init__(self, store: Store, period: str | None = None) -> None:
+    def __init__(self, store: Store, period: str | None = None, actor: Actor | None = None) -> None:
+        self.actor = actor  # who saves scenarios (the administrator, when people sign in)
         periods = list(store.periods()["id"])
         if not periods:
             raise ProblemsError([Problem(store.where, "kho dữ liệu chưa có kỳ đánh giá nào")])
@@ -122,8 +124,9 @@ class WhatIfSession:
         name = clean_text(name or "")
         if not name:  # the name a person typed: never a default one
             raise ProblemsError([Problem("kịch bản", "đặt tên cho kịch bản trước khi lưu")])
-        Writer(self.store).save_scenario(self.scenario(name, clean_text(description or ""), clean_text(author or "")))
-        self.scenario_name, self.description, self.author = name, clean_text(description or ""), clean_text(author or "")
+        author = self.actor.author if self.actor is not None else clean_text(author or "")
+        Writer(self.store, self.actor).save_scenario(self.scenario(name, clean_text(description or ""), author))
+        self.scenario_name, self.description, self.author = name, clean_text(description or ""), author
 
     def load(self, name: str) -> None:
         sc = self.store.scenario(name)

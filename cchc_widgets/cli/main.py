@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from cchc_widgets.cli.people import register as register_people
 from cchc_widgets.core import engine
 from cchc_widgets.core.criteria import check_criteria, load_criteria
 from cchc_widgets.core.errors import CchcError, Problem, ProblemsError
@@ -378,6 +379,30 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_log(args: argparse.Namespace) -> int:
+    from cchc_widgets.services.audit import LOG_COLUMNS, change_log
+
+    out = _out_path(args.out)
+    store = _store(args)
+    period = _period(store, args.period)
+    frame = change_log(store, period, args.unit, args.code).rename(columns=LOG_COLUMNS)
+    if out is None and frame.empty:
+        print(f"kỳ {period}: nhật ký chưa có thay đổi nào")
+        return 0
+    _write(frame, out)
+    if out is not None:
+        print(f"đã ghi nhật ký kỳ {period} ({len(frame)} dòng): {out}")
+    return 0
+
+
+def _with_store(func, needs_period: bool):  # noqa: ANN001, ANN202 - wraps cli.people's commands
+    def call(args: argparse.Namespace) -> int:
+        store = _store(args)
+        return func(args, store, _period(store, args.period)) if needs_period else func(args, store)
+
+    return call
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from cchc_widgets.app.voila import SCORING_NOTEBOOK, WHATIF_NOTEBOOK, voila_command
     from cchc_widgets.services.demo import load_demo
@@ -388,11 +413,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if store.periods().empty:
         load_demo(store)
         print(f"kho {store.where} trống: đã nạp dữ liệu mẫu (mô phỏng)")
+    if args.auth == "accounts" and not (store.accounts()["role"] == "admin").any():
+        print("chưa có tài khoản quản trị: tạo bằng `cchc users add LOGIN --role admin` (mật khẩu từ đầu vào chuẩn)", flush=True)
+    if args.auth == "none":
+        print("chạy không đăng nhập (--auth none): chỉ dùng trên máy của một người", flush=True)
     base = f"http://127.0.0.1:{args.port}/voila/render"
     print(f"Ứng dụng chấm điểm: {base}/{SCORING_NOTEBOOK}", flush=True)
     print(f"Thử trọng số:       {base}/{WHATIF_NOTEBOOK}  (Ctrl+C để dừng)", flush=True)
-    command = voila_command(args.port)
-    os.execve(command[0], command, {**os.environ, "CCHC_DB": store.url})  # one process: one SIGTERM stops it
+    command = voila_command(args.port, auth=args.auth, user_header=args.user_header, proxies=args.proxy)
+    env = {**os.environ, "CCHC_DB": store.url, "CCHC_AUTH": args.auth}  # the kernels read both
+    os.execve(command[0], command, env)  # one process: one SIGTERM stops it
     return 0  # not reached
 
 
@@ -511,7 +541,29 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("serve", parents=[common], help="serve the scoring and what-if apps with Voilà on 127.0.0.1")
     p.add_argument("--port", type=int, default=8866, help="default 8866")
+    p.add_argument(
+        "--auth",
+        choices=["accounts", "header", "none"],
+        default="accounts",
+        help="accounts: sign in with accounts in the store (default); header: a trusted proxy names the user; "
+        "none: one person on a laptop, no sign-in",
+    )
+    p.add_argument("--user-header", default="X-Forwarded-User", help="with --auth header (default X-Forwarded-User)")
+    p.add_argument(
+        "--proxy",
+        action="append",
+        metavar="ADDRESS",
+        help="with --auth header: the proxy's address (repeatable; default loopback)",
+    )
     p.set_defaults(func=cmd_serve)
+
+    register_people(sub, common, _with_store)
+    p = sub.add_parser("log", parents=[common], help="the change log of a period: who changed what, when, and why")
+    p.add_argument("--period", metavar="P", help="default: the latest period")
+    p.add_argument("--unit", metavar="U")
+    p.add_argument("--code", metavar="C")
+    p.add_argument("--out", metavar="PATH", help=".csv or .xlsx; a table on stdout without it")
+    p.set_defaults(func=cmd_log)
     return parser
 
 

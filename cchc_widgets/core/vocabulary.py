@@ -45,3 +45,12 @@ def stage_of(text: object) -> str | None:
 def page_words() -> dict[str, object]:
     """What the scoring page needs of this vocabulary (sent in the widget state)."""
     return {"yes": YES, "no": NO, "na": NOT_APPLICABLE, "stages": STAGE_LABELS}
+
+
+# who does what in a province's year (services.access decides what each may write)
+ROLES = {
+    "admin": "Quản trị (Sở Nội vụ)",
+    "appraiser": "Thẩm định viên",
+    "unit": "Cán bộ đơn vị",
+    "reader": "Người xem kết quả",
+}

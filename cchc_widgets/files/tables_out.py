@@ -8,6 +8,7 @@ such a field is prefixed with an apostrophe, as OWASP advises for CSV injection.
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any
 
@@ -26,19 +27,26 @@ def inert_csv(value: Any) -> Any:
 def write_table(frame: pd.DataFrame, path: Path) -> None:
     """`frame` as .xlsx (text cells typed as text) or .csv (formula-looking text neutralised)."""
     if path.suffix.lower() == ".xlsx":
-        from openpyxl import Workbook
-
-        book = Workbook()
-        ws = book.active
-        ws.append([str(c) for c in frame.columns])
-        for record in frame.itertuples(index=False):
-            ws.append([None if _missing(v) else (v.item() if hasattr(v, "item") else v) for v in record])
-            for cell in ws[ws.max_row]:
-                if isinstance(cell.value, str):
-                    cell.data_type = "s"  # never a formula, whatever it starts with
-        book.save(path)
+        path.write_bytes(xlsx_bytes(frame))
     else:
         frame.map(inert_csv).to_csv(path, index=False)
+
+
+def xlsx_bytes(frame: pd.DataFrame) -> bytes:
+    """`frame` as an .xlsx file's bytes: a header row, then one row per record, text typed as text."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    ws = book.active
+    ws.append([str(c) for c in frame.columns])
+    for record in frame.itertuples(index=False):
+        ws.append([None if _missing(v) else (v.item() if hasattr(v, "item") else v) for v in record])
+        for cell in ws[ws.max_row]:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # never a formula, whatever it starts with
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
 
 
 def _missing(value: Any) -> bool:

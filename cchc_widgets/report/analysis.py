@@ -14,6 +14,7 @@ from cchc_widgets.core import engine, whatif
 from cchc_widgets.core.criteria import CriteriaSet
 from cchc_widgets.core.errors import ProblemsError
 from cchc_widgets.core.numbers import show_number
+from cchc_widgets.services.access import record_line
 from cchc_widgets.services.results import resolved as stored_resolved
 from cchc_widgets.store.database import Store
 
@@ -29,6 +30,7 @@ class PeriodView:
     criteria_pct: pd.DataFrame  # units × second-level criteria, % of applicable max (NaN when all N/A)
     self_appraised: pd.DataFrame  # unit, self, appraised totals, for units with an appraisal
     differences: pd.DataFrame  # every sub-criterion whose appraisal differs, with the reason
+    record: str = ""  # frozen with a checksum, or still open to change (services.access.record_line)
 
     @property
     def domains(self) -> dict[str, str]:
@@ -72,6 +74,7 @@ def period_view(store: Store, period: str, resolved: pd.DataFrame | None = None)
         criteria_pct,
         self_appraised,
         diff[diff["changed"]].reset_index(drop=True),
+        record_line(store, period),
     )
 
 

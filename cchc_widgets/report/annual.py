@@ -26,7 +26,8 @@ REPORT_NOTEBOOK = "notebooks/report.ipynb"
 def title(view: PeriodView) -> str:
     return (
         f"# Báo cáo kết quả Chỉ số cải cách hành chính — {view.period_name}\n"
-        f"{len(view.results)} đơn vị · bộ tiêu chí: {view.cs.name} (phiên bản {view.cs.version})"
+        f"{len(view.results)} đơn vị · bộ tiêu chí: {view.cs.name} (phiên bản {view.cs.version})\n\n"
+        f"{view.record}"
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import datetime
 from typing import Any
 
 import pandas as pd
@@ -23,6 +24,7 @@ from cchc_widgets.core.engine import scored_rows
 from cchc_widgets.core.rules import stored_answer
 from cchc_widgets.core.survey import group_shares, item_points, with_survey
 from cchc_widgets.core.vocabulary import NOT_APPLICABLE
+from cchc_widgets.services.access import PROVINCE_TIME, record_line
 from cchc_widgets.store.database import Store
 
 HEADER_FILL = PatternFill("solid", fgColor="1F5F8B")
@@ -114,6 +116,7 @@ def results_workbook(store: Store, period: str) -> bytes:
         from cchc_widgets.report.analysis import scenario_comparisons
 
         _scenario_sheet(book, scenario_comparisons(store, period, limit=50, resolved=resolved))
+    _record_sheet(book, store, period)
 
     out = io.BytesIO()
     book.save(out)
@@ -199,6 +202,16 @@ def _unit_sheets(
                 ]
             )
         sheet.finish()
+
+
+def _record_sheet(book: Workbook, store: Store, period: str) -> None:
+    """Which period, whether its numbers are final (with the checksum a copy can be checked
+    against), and when this file was made."""
+    sheet = Sheet(book, "Thông tin", ["Mục", "Nội dung"], [22, 110])
+    made = datetime.now(PROVINCE_TIME).strftime("%H:%M %d/%m/%Y")
+    for label, text in (("Kỳ đánh giá", period), ("Tình trạng số liệu", record_line(store, period)), ("Lập lúc", made)):
+        sheet.append([sheet.cell(label), sheet.cell(text, wrap=True)])
+    sheet.finish()
 
 
 def _summary_sheet(book: Workbook, results: pd.DataFrame, cs: Any) -> None:

@@ -5,6 +5,8 @@ Loaded on first use, so a page imports only the services it calls."""
 from cchc_widgets.resources import lazy_face
 
 _WHERE = {
+    "Actor": "access",
+    "Workflow": "access",
     "Scope": "writes",
     "Writer": "writes",
     "import_any": "imports",

@@ -23,6 +23,7 @@ from cchc_widgets.core.vocabulary import STAGE_LABELS, stage_of
 from cchc_widgets.files.score_tables import read_scores
 from cchc_widgets.files.survey_files import read_responses
 from cchc_widgets.files.templates import Saved, build_template, is_template, read_template
+from cchc_widgets.services.access import Actor
 from cchc_widgets.services.writes import Scope, Writer
 from cchc_widgets.store.database import SaveReport, Store
 
@@ -67,6 +68,7 @@ def import_template(
     stage: str | None = None,
     unit: str | None = None,
     dry_run: bool = False,
+    actor: Actor | None = None,
 ) -> Imported:
     """A filled template: check whole, then write the rows the person changed, each only if
     it is still at the version the template was made from. `stage` / `unit`: what the caller
@@ -93,7 +95,7 @@ def import_template(
         raise ProblemsError(problems)
     scope = Scope(tpl.period, tpl.unit, tpl.stage)
     versions = {(tpl.unit, code, tpl.stage): v for code, v in tpl.versions.items()}
-    done = Writer(store).save_scores(
+    done = Writer(store, actor).save_scores(
         scope, tpl.rows, author or f"nhập từ tệp {tpl.file}", f"import:{tpl.file}", tpl.file, versions, dry_run=dry_run
     )
     return Imported(tpl.file, tpl.period, names.get(tpl.unit, tpl.unit), _changed(done), stored=not dry_run)
@@ -107,6 +109,7 @@ def import_table(
     author: str | None = None,
     unit: str | None = None,
     dry_run: bool = False,
+    actor: Actor | None = None,
 ) -> Imported:
     """A plain long or wide table (as `cchc score` reads) of one period; `unit` and `stage`
     restrict what it may write (a table uploaded in a unit's page writes that unit only)."""
@@ -119,7 +122,7 @@ def import_table(
     if stage and wanted is None:
         raise ProblemsError([Problem(file, f"giai đoạn '{stage}' không có")])
     scope = Scope(period, unit, wanted)
-    done = Writer(store).save_scores(
+    done = Writer(store, actor).save_scores(
         scope, rows.drop(columns="period"), author or f"nhập từ tệp {file}", f"import:{file}", file, dry_run=dry_run
     )
     names = store.unit_names(period)
@@ -135,15 +138,16 @@ def import_any(
     author: str | None = None,
     unit: str | None = None,
     dry_run: bool = False,
+    actor: Actor | None = None,
 ) -> Imported:
     """A filled template (it knows its period and unit) or else a plain table of `period`."""
     path = Path(path)
     if path.suffix.lower() == ".xlsx":
         check_archive(path)  # a renamed CSV, a damaged file or a zip bomb: refused before anything reads it
     if is_template(path):
-        return import_template(store, path, author=author, stage=stage, unit=unit, dry_run=dry_run)
+        return import_template(store, path, author=author, stage=stage, unit=unit, dry_run=dry_run, actor=actor)
     if path.suffix.lower() in {".csv", ".xlsx"}:
-        return import_table(store, path, period, stage=stage, author=author, unit=unit, dry_run=dry_run)
+        return import_table(store, path, period, stage=stage, author=author, unit=unit, dry_run=dry_run, actor=actor)
     raise ProblemsError([Problem(path.name, "chỉ nhận mẫu phiếu .xlsx hoặc bảng điểm .csv/.xlsx")])
 
 
@@ -159,14 +163,14 @@ def import_many(
 
 
 def import_responses(
-    store: Store, path: str | Path, period: str, author: str | None, dry_run: bool = False
+    store: Store, path: str | Path, period: str, author: str | None, dry_run: bool = False, actor: Actor | None = None
 ) -> tuple[pd.DataFrame, SaveReport | None]:
     """A survey response file checked whole against the period, then stored in one
     transaction (not with `dry_run`): what `cchc survey import` and the app's upload do."""
     responses = read_responses(path, store.criteria_for(period), period, set(store.unit_names(period)))
     if dry_run:
         return responses, None
-    return responses, Writer(store).save_survey(period, responses, author, source=Path(path).name)
+    return responses, Writer(store, actor).save_survey(period, responses, author, source=Path(path).name)
 
 
 def _changed(report: SaveReport) -> int:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from cchc_widgets.core.errors import CchcError, ProblemsError
 from cchc_widgets.core.text import clean_text
+from cchc_widgets.services.access import Actor
 from cchc_widgets.services.imports import import_any, import_responses
 from cchc_widgets.services.writes import Scope
 from cchc_widgets.store.config import data_dir
@@ -31,34 +32,34 @@ class UploadReport:
     problems: tuple[str, ...] = ()  # every problem, with sheet · cell · code
 
 
-def scores_upload(store: Store, name: str, data: bytes, author: str, scope: Scope) -> UploadReport:
+def scores_upload(store: Store, name: str, data: bytes, author: str, scope: Scope, actor: Actor | None = None) -> UploadReport:
     """A filled template or a plain long/wide table, for the page's unit, period and stage only."""
 
     def run(path: Path) -> str:
-        done = import_any(store, path, scope.period, stage=scope.stage, author=author, unit=scope.unit)
+        done = import_any(store, path, scope.period, stage=scope.stage, author=author, unit=scope.unit, actor=actor)
         return f"Đã nhập '{path.name}': {done.unit}, kỳ {done.period}, {done.rows} tiêu chí thay đổi."
 
-    return _checked(name, data, author, run)
+    return _checked(name, data, author, run, actor)
 
 
-def survey_upload(store: Store, name: str, data: bytes, author: str, scope: Scope) -> UploadReport:
+def survey_upload(store: Store, name: str, data: bytes, author: str, scope: Scope, actor: Actor | None = None) -> UploadReport:
     """Survey responses (one row per respondent × item) for the page's period (every unit)."""
     period = scope.period
 
     def run(path: Path) -> str:
-        responses, done = import_responses(store, path, period, author)
+        responses, done = import_responses(store, path, period, author, actor=actor)
         return (
             f"Đã nhập phiếu khảo sát '{path.name}' cho kỳ {period}: {done.inserted} câu trả lời mới, "
             f"{done.updated} sửa, {done.unchanged} không đổi ({responses['unit'].nunique()} đơn vị)."
         )
 
-    return _checked(name, data, author, run)
+    return _checked(name, data, author, run, actor)
 
 
-def _checked(name: str, data: bytes, author: str, run: Callable[[Path], str]) -> UploadReport:
+def _checked(name: str, data: bytes, author: str, run: Callable[[Path], str], actor: Actor | None) -> UploadReport:
     filename = Path(clean_text(name or "").replace("\\", "/")).name
     author = clean_text(author or "")
-    if not author:
+    if not author and actor is None:
         return UploadReport(False, "Nhập họ tên người chấm (ô “Người chấm”) trước khi tải tệp lên: tên được ghi vào nhật ký.")
     if Path(filename).suffix.lower() not in SUFFIXES:
         return UploadReport(False, f"Tệp '{filename}' không được nhận: chỉ nhận tệp Excel .xlsx hoặc bảng .csv.")

@@ -1,8 +1,11 @@
 """The one door for every write: form edits, templates, score tables, survey files, evidence
 and scenarios all pass the same checks here, in one place, before the store persists them.
 
-For scores the checks are, in order: who writes (an author), what the caller may write
-(`Scope`: the period, and the unit and stage of a page or a template), that the units take
+For scores the checks are, in order: who writes (the signed-in account, or the name typed at
+the console), what the caller may write (`Scope`: the period, and the unit and stage of a
+page or a template), what the account's role and the period's workflow allow now
+(`services.access`: stage open, self-assessment not yet submitted, period not frozen; a
+refusal there is also logged), that the units take
 part in the period, each criterion's rule (`engine.resolve`), the reason an appraisal score
 that differs from the self-assessment needs, the explanation a criterion that expects
 evidence needs when no file is attached (when the criteria set asks for it), and the version
@@ -28,6 +31,7 @@ from cchc_widgets.core.rules import is_unanswered, stored_answer
 from cchc_widgets.core.text import clean_text
 from cchc_widgets.core.vocabulary import APPRAISAL, NOT_APPLICABLE, SELF, STAGE_LABELS, stage_of
 from cchc_widgets.files import evidence as evidence_files
+from cchc_widgets.services.access import Actor, Workflow, actor_of, refuse
 from cchc_widgets.store.database import SaveReport, ScoreWrite, Store, VersionConflict
 
 Key = tuple[str, str, str]  # unit, code, stage
@@ -58,10 +62,48 @@ def _same_points(a: Any, b: Any) -> bool:
 
 
 class Writer:
-    """Every change to a store goes through one of these methods."""
+    """Every change to a store goes through one of these methods, on behalf of `actor` (None:
+    the person at the server's console, who writes under the name they give)."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, actor: Actor | None = None) -> None:
         self.store = store
+        self.actor = actor
+
+    def author(self, typed: str | None, where: str) -> str:
+        """Who the log names: a signed-in account's login (what was typed does not count), or
+        the console's typed name. An account removed or signed out since the page opened
+        writes nothing."""
+        if self.actor is None or not self.actor.signed_in:
+            return _author(self.actor.name if self.actor is not None else typed, where)
+        now = actor_of(self.store, self.actor.login, self.actor.sign_in)
+        if now is None or (self.actor.sign_in and self.store.sign_in_login(self.actor.sign_in) != self.actor.login):
+            raise ProblemsError(
+                [Problem(where, "phiên đăng nhập đã kết thúc hoặc tài khoản đã bị gỡ: tải lại trang để đăng nhập lại")]
+            )
+        self.actor = now  # a role or an assignment changed meanwhile applies at once
+        return now.author
+
+    def check_workflow(self, period: str, pairs: set[tuple[str, str]], where: str) -> None:
+        """Refuse (and log) when the role or the period's workflow does not allow writing
+        these (unit, stage) pairs now."""
+        workflow = Workflow.of(self.store, period)
+        problems = []
+        for unit, stage in sorted(pairs):
+            reason = workflow.refusal(self.actor, unit, stage)
+            if reason is not None:
+                problems.append(Problem(where, reason))
+        if problems:
+            unit, stage = sorted(pairs)[0]
+            refuse(self.store, self.actor, where, problems, period, unit, stage)
+
+    def require_admin(self, where: str, period: str | None = None) -> None:
+        """Survey answers and saved scenarios are the administrator's (and the console's)."""
+        if self.actor is not None and self.actor.role != "admin":
+            problems = [Problem(where, f"tài khoản {self.actor.login} không có quyền này (chỉ quản trị viên)")]
+            refuse(self.store, self.actor, where, problems, period, None, None)
+        if period is not None and self.store.final(period) is not None:
+            problems = [Problem(where, f"kỳ '{period}' đã chốt kết quả: không sửa được nữa")]
+            refuse(self.store, self.actor, where, problems, period, None, None)
 
     # ------------------------------------------------------------ shared checks
 
@@ -124,7 +166,7 @@ class Writer:
         """
         period = scope.period
         file = file or f"kỳ {period}"
-        author = _author(author, file)
+        author = self.author(author, file)
         cs = self.store.criteria_for(period)
         frame = _prepared(rows, scope)
         names = self.store.unit_names(period)  # read once: scope, enrolment and conflict messages use it
@@ -132,6 +174,8 @@ class Writer:
         problems = self.check_scope(scope, frame, file, names) + self.check_units(period, units, file, names)
         if problems:
             raise ProblemsError(problems)
+        pairs = {(u, st) for u, st in zip(frame["unit"], frame["stage"].map(stage_of), strict=True) if st is not None}
+        self.check_workflow(period, pairs, file)
         stored = self.store.scores(period, scope.unit)  # both stages: an appraisal is checked against the self-assessment
         current = {(r.unit, r.code, r.stage): r for r in stored.itertuples() if r.unit in units}
         keys = list(zip(frame["unit"], frame["code"], frame["stage"].map(stage_of), strict=True))
@@ -289,7 +333,7 @@ class Writer:
         if old is None:
             what = "đã được người khác xóa"
         else:
-            what = f"đã được {old.author} sửa lúc {_local(old.updated_at)} (phiên bản {old.version})"
+            what = f"đã được {old.author} sửa lúc {local_time(old.updated_at)} (phiên bản {old.version})"
         return Problem(
             file,
             f"điểm {STAGE_LABELS[key[2]].lower()} của {name} {what} sau khi bạn mở; "
@@ -302,7 +346,8 @@ class Writer:
     def save_survey(self, period: str, responses: pd.DataFrame, author: str | None, source: str) -> SaveReport:
         """Survey answers checked by `files.survey_files.read_responses`; units checked here."""
         file = source or f"kỳ {period}"
-        author = _author(author, file)
+        author = self.author(author, file)
+        self.require_admin(file, period)
         problems = self.check_units(period, set(responses["unit"]), file, self.store.unit_names(period))
         if problems:
             raise ProblemsError(problems)
@@ -312,25 +357,34 @@ class Writer:
 
     def add_evidence(self, scope: Scope, code: str, filename: str, data: bytes, author: str | None) -> int:
         """Keep an uploaded file for one sub-criterion of the scope's unit; `EvidenceError` if refused."""
-        author = clean_text(author or "")
-        if not author:
-            raise EvidenceError("Nhập tên người chấm trước khi tải tài liệu lên")
+        author = self._evidence_author(author, scope, "tải tài liệu lên")
         cs = self.store.criteria_for(scope.period)
         if code not in cs.leaf_codes:
             raise EvidenceError(f"mã '{code}' không phải tiêu chí chấm điểm của kỳ {scope.period}")
-        self.require_unit(scope.period, scope.unit)
         clean, content_type = evidence_files.check(filename, data)
         return self.store.add_evidence(scope.period, scope.unit, code, clean, content_type, data, author)
 
     def remove_evidence(self, scope: Scope, evidence_id: int, author: str | None) -> None:
         """Withdraw a file of the scope's unit and period (the file and its record stay for the audit)."""
-        author = clean_text(author or "")
-        if not author:
-            raise EvidenceError("Nhập tên người chấm trước khi gỡ tài liệu")
+        author = self._evidence_author(author, scope, "gỡ tài liệu")
         record = self.store.evidence_record(evidence_id)
         if record is None or (record.period, record.unit) != (scope.period, scope.unit):
             raise EvidenceError("tệp không thuộc đơn vị và kỳ đang mở")
         self.store.remove_evidence(evidence_id, author)
+
+    def _evidence_author(self, typed: str | None, scope: Scope, doing: str) -> str:
+        """Evidence belongs to the self-assessment: the unit's own people (or the console)
+        change it while the self-assessment is open and not yet submitted."""
+        where = f"kỳ {scope.period}"
+        try:
+            if self.actor is None and not clean_text(typed or ""):
+                raise EvidenceError(f"Nhập tên người chấm trước khi {doing}")
+            author = self.author(typed, where)
+            self.require_unit(scope.period, scope.unit)
+            self.check_workflow(scope.period, {(scope.unit, SELF)}, where)
+        except ProblemsError as exc:
+            raise EvidenceError("; ".join(p.message for p in exc.problems)) from None
+        return author
 
     # ------------------------------------------------------------ scenarios
 
@@ -339,13 +393,15 @@ class Writer:
         name = clean_text(scenario.name or "")
         if not name:
             raise ProblemsError([Problem("kịch bản", "đặt tên cho kịch bản trước khi lưu")])
+        self.require_admin("kịch bản")
         self.store.save_scenario(scenario)
 
     def delete_scenario(self, name: str) -> None:
+        self.require_admin("kịch bản")
         self.store.delete_scenario(clean_text(name))
 
 
-def _local(when: Any) -> str:
+def local_time(when: Any) -> str:
     """A stored time (UTC; SQLite gives it back without a zone) as local hh:mm dd/mm/yyyy."""
     stamp = pd.Timestamp(when)
     stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp

@@ -146,11 +146,81 @@ settings = sa.Table(
     sa.Column("value", sa.Text, nullable=False),
 )
 
+# ------------------------------------------------------------ people and the year's workflow
+accounts = sa.Table(
+    "accounts",
+    metadata,
+    sa.Column("login", sa.String(100), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("role", sa.String(20), nullable=False),
+    sa.Column("password_hash", sa.String(200)),  # NULL: signs in through a proxy or the hub only
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+assignments = sa.Table(  # the units an account works on: a unit officer's unit, an appraiser's units
+    "assignments",
+    metadata,
+    sa.Column("login", sa.String(100), sa.ForeignKey("accounts.login", ondelete="CASCADE"), primary_key=True),
+    sa.Column("unit", sa.String(100), sa.ForeignKey("units.id"), primary_key=True),
+)
+sign_ins = sa.Table(  # open sign-in sessions, by the SHA-256 of the cookie's token (the token is never kept)
+    "sign_ins",
+    metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column("login", sa.String(100), sa.ForeignKey("accounts.login", ondelete="CASCADE"), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+)
+stages = sa.Table(  # a period's stage as the administrator set it (no row at all: a period outside the workflow)
+    "stages",
+    metadata,
+    sa.Column("period", sa.String(50), sa.ForeignKey("periods.id"), primary_key=True),
+    sa.Column("stage", sa.String(20), primary_key=True),
+    sa.Column("state", sa.String(20), nullable=False),  # open | closed
+    sa.Column("until", sa.Date),  # the last day it is open (inclusive, the province's time)
+    sa.Column("changed_by", sa.String(200), nullable=False),
+    sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
+)
+submissions = sa.Table(
+    "submissions",
+    metadata,
+    sa.Column("period", sa.String(50), primary_key=True),
+    sa.Column("unit", sa.String(100), primary_key=True),
+    sa.Column("submitted_by", sa.String(200), nullable=False),
+    sa.Column("submitted_at", sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(["period", "unit"], ["period_units.period", "period_units.unit"]),
+)
+finals = sa.Table(
+    "finals",
+    metadata,
+    sa.Column("period", sa.String(50), sa.ForeignKey("periods.id"), primary_key=True),
+    sa.Column("checksum", sa.String(64), nullable=False),  # SHA-256 of the period's scores when frozen
+    sa.Column("finalised_by", sa.String(200), nullable=False),
+    sa.Column("finalised_at", sa.DateTime(timezone=True), nullable=False),
+)
+events = sa.Table(  # what is not a score change: stages, submissions, finalising, accounts, refusals
+    "events",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("login", sa.String(200), nullable=False),
+    sa.Column("action", sa.String(50), nullable=False),
+    sa.Column("period", sa.String(50)),
+    sa.Column("unit", sa.String(100)),
+    sa.Column("stage", sa.String(20)),
+    sa.Column("detail", sa.Text, nullable=False, server_default=""),
+)
+sa.Index("ix_events_period", events.c.period)
+
 SCORE_COLUMNS = ["period", "unit", "code", "stage", "value", "points", "na", "note", "author", "updated_at", "version"]
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def _aware(when: datetime) -> datetime:
+    """A stored time with its zone (SQLite gives times back without one; they are UTC)."""
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
 
 
 def _dump_value(value: Any) -> str | None:
@@ -587,6 +657,154 @@ class Store:
             found = set(conn.execute(sa.select(score_log.c.author).distinct()).scalars())
             found |= set(conn.execute(sa.select(evidence.c.author).distinct()).scalars())
         return found
+
+    # ------------------------------------------------------------ accounts and sign-ins
+
+    def put_account(self, login: str, name: str, role: str, units: list[str], password_hash: str | None) -> None:
+        """Create or replace an account and its units (`password_hash` None keeps the old one)."""
+        with self._writing() as conn:
+            old = conn.execute(sa.select(accounts).where(accounts.c.login == login)).mappings().first()
+            values = {"name": name, "role": role}
+            if password_hash is not None:
+                values["password_hash"] = password_hash
+            if old is None:
+                conn.execute(accounts.insert().values(login=login, created_at=_now(), **values))
+            else:
+                conn.execute(accounts.update().where(accounts.c.login == login).values(**values))
+            conn.execute(assignments.delete().where(assignments.c.login == login))
+            if units:
+                conn.execute(assignments.insert(), [{"login": login, "unit": unit} for unit in units])
+
+    def remove_account(self, login: str) -> bool:
+        """Delete an account, its units and its sign-ins; False when there was none."""
+        with self._writing() as conn:
+            conn.execute(sign_ins.delete().where(sign_ins.c.login == login))
+            conn.execute(assignments.delete().where(assignments.c.login == login))
+            return conn.execute(accounts.delete().where(accounts.c.login == login)).rowcount == 1
+
+    def account(self, login: str) -> dict[str, Any] | None:
+        """login, name, role, password_hash and units of one account, or None."""
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(accounts).where(accounts.c.login == login)).mappings().first()
+            if row is None:
+                return None
+            units_of = conn.execute(
+                sa.select(assignments.c.unit).where(assignments.c.login == login).order_by(assignments.c.unit)
+            )
+            return {**row, "units": list(units_of.scalars())}
+
+    def accounts(self) -> pd.DataFrame:
+        """Every account (without password hashes) with its units joined by commas."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(accounts.c.login, accounts.c.name, accounts.c.role).order_by(accounts.c.login)).all()
+            pairs = conn.execute(sa.select(assignments).order_by(assignments.c.unit)).all()
+        units_of: dict[str, list[str]] = {}
+        for pair in pairs:
+            units_of.setdefault(pair.login, []).append(pair.unit)
+        records = [{"login": r.login, "name": r.name, "role": r.role, "units": ",".join(units_of.get(r.login, []))} for r in rows]
+        return pd.DataFrame(records, columns=["login", "name", "role", "units"])
+
+    def add_sign_in(self, token_hash: str, login: str, expires_at: datetime) -> None:
+        with self._writing() as conn:
+            conn.execute(sign_ins.delete().where(sign_ins.c.expires_at < _now()))  # expired ones go as new ones come
+            conn.execute(sign_ins.insert().values(token_hash=token_hash, login=login, created_at=_now(), expires_at=expires_at))
+
+    def sign_in_login(self, token_hash: str) -> str | None:
+        """The account of an open, unexpired sign-in."""
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(sign_ins).where(sign_ins.c.token_hash == token_hash)).first()
+        if row is None or _aware(row.expires_at) <= _now():
+            return None
+        return row.login
+
+    def end_sign_in(self, token_hash: str) -> None:
+        with self._writing() as conn:
+            conn.execute(sign_ins.delete().where(sign_ins.c.token_hash == token_hash))
+
+    # ------------------------------------------------------------ stages, submissions, finalising
+
+    def set_stage(self, period: str, stage: str, state: str, until: Any, by: str) -> None:
+        with self._writing() as conn:
+            values = {"state": state, "until": until, "changed_by": by, "changed_at": _now()}
+            where = sa.and_(stages.c.period == period, stages.c.stage == stage)
+            if conn.execute(stages.update().where(where).values(**values)).rowcount == 0:
+                conn.execute(stages.insert().values(period=period, stage=stage, **values))
+
+    def stages(self, period: str) -> dict[str, dict[str, Any]]:
+        """stage → {state, until, changed_by, changed_at} as set for the period (empty: never set)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(stages).where(stages.c.period == period)).mappings().all()
+        return {r["stage"]: dict(r) for r in rows}
+
+    def set_submitted(self, period: str, unit: str, by: str | None) -> bool:
+        """Record (by a login) or withdraw (None) a unit's submission; False when already so."""
+        with self._writing() as conn:
+            where = sa.and_(submissions.c.period == period, submissions.c.unit == unit)
+            if by is None:
+                return conn.execute(submissions.delete().where(where)).rowcount == 1
+            if conn.execute(sa.select(submissions.c.unit).where(where)).first() is not None:
+                return False
+            conn.execute(submissions.insert().values(period=period, unit=unit, submitted_by=by, submitted_at=_now()))
+            return True
+
+    def submissions(self, period: str) -> dict[str, dict[str, Any]]:
+        """unit → {submitted_by, submitted_at} for the units that submitted their self-assessment."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(submissions).where(submissions.c.period == period)).mappings().all()
+        return {r["unit"]: dict(r) for r in rows}
+
+    def set_final(self, period: str, checksum: str | None, by: str) -> None:
+        """Freeze a period with its scores' checksum, or (checksum None) unfreeze it."""
+        with self._writing() as conn:
+            conn.execute(finals.delete().where(finals.c.period == period))
+            if checksum is not None:
+                conn.execute(finals.insert().values(period=period, checksum=checksum, finalised_by=by, finalised_at=_now()))
+
+    def final(self, period: str) -> dict[str, Any] | None:
+        """{checksum, finalised_by, finalised_at} of a frozen period, or None."""
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(finals).where(finals.c.period == period)).mappings().first()
+        return None if row is None else dict(row)
+
+    def log_event(
+        self,
+        login: str,
+        action: str,
+        period: str | None = None,
+        unit: str | None = None,
+        stage: str | None = None,
+        detail: str = "",
+    ) -> None:
+        with self._writing() as conn:
+            conn.execute(
+                events.insert().values(
+                    at=_now(), login=login[:200], action=action[:50], period=period, unit=unit, stage=stage, detail=detail
+                )
+            )
+
+    def events(self, period: str | None = None) -> pd.DataFrame:
+        query = sa.select(events).order_by(events.c.id)
+        if period is not None:
+            query = query.where(events.c.period == period)
+        with self.engine.connect() as conn:
+            return pd.DataFrame(conn.execute(query).mappings().all(), columns=[c.name for c in events.columns])
+
+    def unit_stamp(self, period: str, unit: str) -> tuple[Any, ...]:
+        """Changes whenever anything an open page of the unit shows changes: a score of either
+        stage (its log), an evidence file added or removed, a workflow event of the period.
+        One cheap query, so every open page can ask every few seconds."""
+        query = sa.select(
+            sa.select(sa.func.max(score_log.c.id))
+            .where(score_log.c.period == period, score_log.c.unit == unit)
+            .scalar_subquery(),
+            sa.select(sa.func.max(evidence.c.id)).where(evidence.c.period == period, evidence.c.unit == unit).scalar_subquery(),
+            sa.select(sa.func.count())
+            .where(evidence.c.period == period, evidence.c.unit == unit, evidence.c.removed_at.is_not(None))
+            .scalar_subquery(),
+            sa.select(sa.func.max(events.c.id)).where(events.c.period == period, events.c.action != "refused").scalar_subquery(),
+        )
+        with self.engine.connect() as conn:
+            return tuple(conn.execute(query).one())
 
     def change_log(self, period: str | None = None, unit: str | None = None) -> pd.DataFrame:
         query = sa.select(score_log).order_by(score_log.c.id)

@@ -20,8 +20,9 @@ CHROMIUM = "/usr/bin/chromium"
 class Server:
     """`cchc serve` as a user starts it; stopped with one SIGTERM to the PID we started."""
 
-    def __init__(self, db: Path, data_dir: Path, log: Path):
+    def __init__(self, db: Path, data_dir: Path, log: Path, auth: tuple[str, ...] = ("--auth", "none")):
         self.db, self.data_dir, self.log = db, data_dir, log
+        self.auth = auth  # the laptop mode unless a test signs people in
         self.port = chromium.free_port()
         self.proc = None
 
@@ -31,7 +32,17 @@ class Server:
 
     def start(self) -> None:
         env = {**os.environ, "CCHC_DATA_DIR": str(self.data_dir)}
-        cmd = [sys.executable, "-m", "cchc_widgets.cli", "--db", f"sqlite:///{self.db}", "serve", "--port", str(self.port)]
+        cmd = [
+            sys.executable,
+            "-m",
+            "cchc_widgets.cli",
+            "--db",
+            f"sqlite:///{self.db}",
+            "serve",
+            "--port",
+            str(self.port),
+            *self.auth,
+        ]
         self.proc = subprocess.Popen(cmd, env=env, stdout=self.log.open("a"), stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:

@@ -115,22 +115,45 @@ def test_a_decimal_comma_is_a_decimal_and_an_ambiguous_number_is_refused(page, s
     s.close()
 
 
-def test_a_stale_tab_cannot_clear_a_colleagues_change(page, server):
-    """Two tabs on one unit: the second changes a row; the first, opened before, empties that
-    row — refused with who changed it, and the colleague's value stays."""
+def test_side_by_side_a_colleagues_change_arrives_and_nothing_is_overwritten(page, server):
+    """Two people on one unit. A change by one shows in the other's page within seconds, with
+    who made it; a row the second person is editing that changes underneath them is marked with
+    both values, a save from the stale version is refused, and keeping one's own value is a
+    deliberate choice. The row's history lists both."""
     s = store_of(server)
-    now = s.scores(PERIOD, UNIT, "self").set_index("code").loc["1.5.2", "points"]
-    new = "2,5" if now != 2.5 else "2"
+    stored = s.scores(PERIOD, UNIT, "self").set_index("code")
+    new = "2,5" if stored.loc["1.5.2", "points"] != 2.5 else "2"
+    count = "3" if stored.loc["1.2.1", "value"] != 3 else "2"
     first = open_form(page, server, author="Người thứ nhất")
     second = open_form(page.context.new_page(), server, author="Người thứ hai")
     second.fill(f"{row('1.5.2')} .cchc-input", new)
     second.press(f"{row('1.5.2')} .cchc-input", "Tab")
     wait_points(second, "1.5.2", new)
-    first.fill(f"{row('1.5.2')} .cchc-input", "")
-    first.press(f"{row('1.5.2')} .cchc-input", "Tab")
-    first.wait_for_selector(f"{row('1.5.2')}.cchc-invalid")
-    assert "đã được Người thứ hai sửa" in first.inner_text(f"{row('1.5.2')} .cchc-field-error")
-    assert s.scores(PERIOD, UNIT, "self").set_index("code").loc["1.5.2", "points"] == float(new.replace(",", "."))
+    first.wait_for_function(
+        "([sel, want]) => document.querySelector(sel).value === want", arg=[f"{row('1.5.2')} .cchc-input", new], timeout=10000
+    )
+    assert "Người thứ hai vừa lưu 1.5.2" in first.inner_text(".cchc-notice")
+
+    first.fill(f"{row('1.2.1')} .cchc-note", "Đang ghi giải trình")  # typing, not yet sent
+    second.fill(f"{row('1.2.1')} .cchc-input", count)
+    second.press(f"{row('1.2.1')} .cchc-input", "Tab")
+    first.wait_for_selector(f"{row('1.2.1')} .cchc-keep-mine", timeout=10000)
+    assert "Người thứ hai vừa lưu giá trị khác" in first.inner_text(f"{row('1.2.1')} .cchc-changed")
+    assert first.input_value(f"{row('1.2.1')} .cchc-note") == "Đang ghi giải trình"  # what is typed stays
+    first.press(f"{row('1.2.1')} .cchc-note", "Tab")  # sent from the version the page had: refused
+    first.wait_for_selector(f"{row('1.2.1')}.cchc-invalid")
+    assert "đã được Người thứ hai sửa" in first.inner_text(f"{row('1.2.1')} .cchc-field-error")
+    assert s.scores(PERIOD, UNIT, "self").set_index("code").loc["1.2.1", "author"] == "Người thứ hai"
+    first.click(f"{row('1.2.1')} .cchc-keep-mine")
+    first.wait_for_function("() => document.querySelector('.cchc-saved').textContent.startsWith('Đã lưu')")
+    kept = s.scores(PERIOD, UNIT, "self").set_index("code").loc["1.2.1"]
+    assert (kept["author"], kept["note"]) == ("Người thứ nhất", "Đang ghi giải trình")
+
+    first.click(f"{row('1.2.1')} .cchc-history-button")
+    first.wait_for_selector(f"{row('1.2.1')} .cchc-history-table")
+    history = first.inner_text(f"{row('1.2.1')} .cchc-history-table")
+    assert history.index("Người thứ nhất") < history.index("Người thứ hai")  # newest first
+    assert "Đang ghi giải trình" in history
     s.close()
 
 

@@ -61,5 +61,5 @@ def test_results_workbook_from_the_whatif_app_includes_scenarios(page, server):
     with page.expect_download() as info:
         page.click(".cchc-wi-workbook")
     book = load_workbook(io.BytesIO(Path(info.value.path()).read_bytes()))
-    assert book.sheetnames[-1] == "Kịch bản"
+    assert book.sheetnames[-2:] == ["Kịch bản", "Thông tin"]
     assert "Kịch bản tải về" in [c.value for c in book["Kịch bản"]["A"]]

@@ -24,8 +24,16 @@ function render({ model, el }) {
   const alert = h("div", "cchc-alert");
   const body = h("div", "cchc-body");
   const report = h("div", "cchc-report");
+  const notice = h("div", "cchc-notice");
+  notice.setAttribute("role", "status");
   report.style.display = "none";
-  el.append(top, head, alert, report, body);
+  el.append(top, head, notice, alert, report, body);
+  let noticeTimer = null;
+  function showNotice(text) { // a colleague's change arrived: say who, without touching what is typed
+    notice.textContent = text;
+    clearTimeout(noticeTimer);
+    noticeTimer = setTimeout(() => { notice.textContent = ""; }, 10000);
+  }
   let epoch = -1;
   let shown = new Map(); // code -> row last drawn
   const rowEls = new Map();
@@ -64,24 +72,42 @@ function render({ model, el }) {
     function send_select() {
       model.send({ type: "select", period: period.value, unit: unit.value, stage: stage.value });
     }
-    const who = h("label", "cchc-pick", "Người chấm");
-    const input = h("input", "cchc-author");
-    input.placeholder = "Họ tên, chức vụ";
-    input.value = author;
-    input.addEventListener("input", () => { author = input.value; localStorage.setItem("cchc-author", author); });
-    who.append(input);
-    top.append(who);
-    const download = h("button", "cchc-export", "Tải sổ kết quả (Excel)");
-    download.title = "Sổ kết quả của cả kỳ: bảng tổng hợp, từng đơn vị, các kịch bản";
-    download.addEventListener("click", () => model.send({ type: "export" }));
-    top.append(download);
+    if (st.user) {
+      // signed in: the server knows who this is; the change log takes the account, not a typed name
+      const who = h("div", "cchc-user");
+      who.append(h("span", "cchc-user-name", `${st.user.name} (${st.user.role})`));
+      const out = h("a", "cchc-sign-out", "Đăng xuất");
+      out.href = `${window.location.pathname.split("voila/render")[0]}logout`;
+      who.append(document.createTextNode(" · "), out);
+      top.append(who);
+    } else {
+      const who = h("label", "cchc-pick", "Người chấm");
+      const input = h("input", "cchc-author");
+      input.placeholder = "Họ tên, chức vụ";
+      input.value = author;
+      input.addEventListener("input", () => { author = input.value; localStorage.setItem("cchc-author", author); });
+      who.append(input);
+      top.append(who);
+    }
+    if (st.can_export && st.user) {
+      const log = h("button", "cchc-log", "Tải nhật ký thay đổi");
+      log.title = "Mọi thay đổi của cả kỳ: thời gian, người, đơn vị, mã, giai đoạn, cũ → mới, lý do";
+      log.addEventListener("click", () => model.send({ type: "log" }));
+      top.append(log);
+    }
+    if (st.can_export) {
+      const download = h("button", "cchc-export", "Tải sổ kết quả (Excel)");
+      download.title = "Sổ kết quả của cả kỳ: bảng tổng hợp, từng đơn vị, các kịch bản";
+      download.addEventListener("click", () => model.send({ type: "export" }));
+      top.append(download);
+    }
     const sheet = h("button", "cchc-template", "Tải mẫu phiếu Excel");
     sheet.title = "Phiếu của đơn vị đang mở, đã điền sẵn những gì đã chấm; gửi lại để nhập";
     sheet.addEventListener("click", () => model.send({ type: "template" }));
     top.append(sheet);
     top.append(uploader("cchc-import-scores", "Nhập phiếu Excel đã điền", "import_scores",
       "Phiếu tự đánh giá / thẩm định đã điền (mẫu tải ở trên) hoặc bảng điểm .csv/.xlsx; tệp có lỗi không được lưu"));
-    if (st.stage === "appraisal" && st.has_survey) {
+    if (st.stage === "appraisal" && st.has_survey && st.can_survey) {
       const blank = h("button", "cchc-survey-template", "Tải mẫu phiếu khảo sát");
       blank.title = "Bảng trống có danh sách đơn vị, câu hỏi và đáp án; điền xong thì nhập ở nút bên cạnh";
       blank.addEventListener("click", () => model.send({ type: "survey_template" }));
@@ -146,7 +172,34 @@ function render({ model, el }) {
       saved.textContent = previous.textContent;
       saved.dataset.state = previous.dataset.state;
     }
-    head.append(title, figures, saved, h("div", "cchc-set", st.criteria_set));
+    const flow = h("div", "cchc-workflow");
+    flow.append(h("span", "cchc-stage-state", st.workflow));
+    if (st.submitted) flow.append(h("span", "cchc-submitted", ` · ${st.submitted}`));
+    if (st.can_submit) {
+      const submit = h("button", "cchc-submit", "Nộp bản tự đánh giá");
+      submit.title = "Sau khi nộp, bản tự đánh giá chỉ xem, không sửa được; Sở Nội vụ bắt đầu thẩm định";
+      submit.addEventListener("click", () => {
+        if (window.confirm("Nộp bản tự đánh giá? Sau khi nộp, đơn vị không sửa được nữa.")) model.send({ type: "submit" });
+      });
+      flow.append(submit);
+    }
+    head.append(title, figures, flow, saved, h("div", "cchc-set", st.criteria_set));
+    if (st.locked) head.append(h("div", "cchc-locked", `Chỉ xem: ${st.locked}`));
+    applyLock();
+  }
+
+  // what the person may not change now is shown, and greyed out; the kernel refuses it anyway
+  function applyLock() {
+    const locked = !!state().locked;
+    el.classList.toggle("cchc-readonly", locked);
+    for (const row of rowEls.values()) {
+      const { inputs, na } = row._ctl;
+      const isNa = !!(na && na.checked);
+      inputs.forEach((i) => (i.disabled = locked || isNa));
+      if (na) na.disabled = locked;
+      row._note.disabled = locked;
+      row.querySelectorAll(".cchc-upload, .cchc-file-remove").forEach((b) => (b.disabled = locked));
+    }
   }
 
   function drawAlert() {
@@ -271,7 +324,17 @@ function render({ model, el }) {
     note.placeholder = state().stage === "appraisal" ? "Lý do (bắt buộc khi khác điểm tự đánh giá)" : "Ghi chú / giải trình (bắt buộc nếu thiếu tài liệu kiểm chứng)";
     note.addEventListener("change", () => commit(row.code));
     const files = h("div", "cchc-files");
-    extra.append(other, note, files);
+    const hist = h("button", "cchc-history-button", "Lịch sử");
+    hist.title = "Ai đã sửa, lúc nào, từ giá trị nào sang giá trị nào, vì sao";
+    hist.setAttribute("aria-expanded", "false");
+    hist.addEventListener("click", () => {
+      const box = el.querySelector(".cchc-history");
+      if (box.childElementCount) { box.replaceChildren(); hist.setAttribute("aria-expanded", "false"); return; }
+      model.send({ type: "history", code: row.code });
+    });
+    const changed = h("div", "cchc-changed");
+    changed.setAttribute("role", "alert");
+    extra.append(other, note, files, hist, changed, h("div", "cchc-history"));
     el.append(main, extra);
     el.addEventListener("input", (ev) => { if (!ev.target.classList.contains("cchc-upload")) el._dirty = true; });
     el._ctl = ctl;
@@ -285,7 +348,7 @@ function render({ model, el }) {
     const isNa = !!(mine && mine.na);
     el._version = mine ? mine.version : 0; // what the person sees is this version: edits are made against it
     if (na) na.checked = isNa;
-    inputs.forEach((i) => (i.disabled = isNa));
+    inputs.forEach((i) => (i.disabled = isNa || !!state().locked));
     el._note.value = mine ? mine.note : "";
     const texts = mine && !isNa ? mine.inputs : [];
     inputs.forEach((i, k) => (i.value = texts[k] === undefined ? "" : texts[k]));
@@ -317,6 +380,8 @@ function render({ model, el }) {
       other.classList.toggle("cchc-differs", differs);
     }
     drawFiles(el.querySelector(".cchc-files"), row);
+    const locked = !!state().locked;
+    el.querySelectorAll(".cchc-upload, .cchc-file-remove").forEach((b) => (b.disabled = locked));
   }
 
   function drawFiles(box, row) {
@@ -412,12 +477,59 @@ function render({ model, el }) {
     const i = rows.findIndex((r) => r.code === row.code);
     if (i >= 0) rows[i] = row; // the kernel changed the same entry of its list in place
     const el = rowEls.get(row.code);
-    if (el) fillRow(el, row, false);
+    const old = shown.get(row.code);
+    if (el) fillRow(el, row, false); // compares with the row shown so far: call before recording the new one
     shown.set(row.code, row);
+    if (!el) return;
+    const version = (r) => (r && r.mine ? r.mine.version : 0);
+    if (el._waiting || version(row) === version(old)) return;
+    if (el._dirty) showConflict(el, row); // someone saved this row while the person was changing it
+    else if (el.contains(document.activeElement)) setInputs(el, row); // focused, nothing typed: take the new value
+  }
+
+  // a colleague saved this row while the person was changing it: show both, let them choose
+  function showConflict(el, row) {
+    const box = el.querySelector(".cchc-changed");
+    const mine = row.mine;
+    box.replaceChildren(h("span", null, mine
+      ? `${mine.author} vừa lưu giá trị khác: ${mine.na ? state().words.na : mine.shown} (${mine.points_shown || "—"} điểm)${mine.note ? ` · ${mine.note}` : ""}. `
+      : "Điểm này vừa được người khác xóa. "));
+    const take = h("button", "cchc-take-theirs", "Dùng giá trị mới");
+    take.addEventListener("click", () => { el._dirty = false; setInputs(el, row); box.replaceChildren(); clearError(el); });
+    const keep = h("button", "cchc-keep-mine", "Giữ giá trị của tôi");
+    keep.title = "Lưu giá trị bạn đang nhập đè lên giá trị vừa lưu";
+    keep.addEventListener("click", () => { el._version = mine ? mine.version : 0; el._sent = null; box.replaceChildren(); commit(row.code); });
+    box.append(take, keep);
+    el.classList.add("cchc-conflict");
+  }
+
+  function clearError(el) {
+    el.classList.remove("cchc-invalid", "cchc-conflict");
+    el.querySelector(".cchc-field-error").textContent = "";
+  }
+
+  function drawHistory(code, entries) {
+    const el = rowEls.get(code);
+    if (!el) return;
+    const box = el.querySelector(".cchc-history");
+    el.querySelector(".cchc-history-button").setAttribute("aria-expanded", "true");
+    if (!entries.length) { box.replaceChildren(h("p", null, "Chưa có thay đổi nào.")); return; }
+    const table = h("table", "cchc-history-table");
+    const head = h("tr");
+    for (const t of ["Thời gian", "Người", "Giai đoạn", "Cũ", "Mới", "Lý do / ghi chú"]) head.append(h("th", null, t));
+    table.append(head);
+    for (const e of entries) {
+      const tr = h("tr");
+      for (const k of ["at", "author", "stage", "old", "new", "reason"]) tr.append(h("td", null, e[k]));
+      table.append(tr);
+    }
+    box.replaceChildren(table);
   }
 
   model.on("msg:custom", (msg, buffers) => {
     if (msg.type === "row") { applyRow(msg.row); return; }
+    if (msg.type === "history") { drawHistory(msg.code, msg.entries); return; }
+    if (msg.type === "notice") { showNotice(msg.text); return; }
     if (msg.type === "pong") { lastAnswer = Date.now(); return; }
     lastAnswer = Date.now();
     if (msg.type === "report") { inflight = Math.max(0, inflight - 1); showReport(msg); return; }
@@ -425,10 +537,14 @@ function render({ model, el }) {
       inflight = Math.max(0, inflight - 1);
       answered(msg.code, msg.type === "saved");
     }
-    if (msg.type === "field_error") showError(msg.code, msg.message);
+    if (msg.type === "field_error") {
+      showError(msg.code, msg.message);
+      const el = rowEls.get(msg.code);
+      if (msg.conflict && el) showConflict(el, shown.get(msg.code));
+    }
     else if (msg.type === "saved") {
       const el = rowEls.get(msg.code);
-      if (el) { el.classList.remove("cchc-invalid"); el.querySelector(".cchc-field-error").textContent = ""; }
+      if (el) { clearError(el); el.querySelector(".cchc-changed").replaceChildren(); }
       if (inflight === 0) setSaved(msg.text, "saved");
     } else if (msg.type === "file") {
       const blob = new Blob([buffers[0]], { type: msg.mime });
@@ -452,6 +568,7 @@ function render({ model, el }) {
       drawTop();
       drawHead();
       drawBody();
+      applyLock();
       const q = new URLSearchParams(window.location.search);
       q.set("unit", st.unit); q.set("period", st.period); q.set("stage", st.stage);
       window.history.replaceState(null, "", `${window.location.pathname}?${q}`);

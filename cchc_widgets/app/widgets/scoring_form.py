@@ -22,7 +22,8 @@ import traitlets
 from cchc_widgets.app.scoring_session import FieldError, ScoringSession
 from cchc_widgets.app.widgets.page import page_module
 from cchc_widgets.core.errors import CchcError
-from cchc_widgets.core.vocabulary import STAGE_LABELS
+from cchc_widgets.core.vocabulary import SELF, STAGE_LABELS
+from cchc_widgets.services.access import Actor
 from cchc_widgets.store.database import Store
 
 HERE = Path(__file__).resolve().parent
@@ -40,23 +41,32 @@ class ScoringForm(anywidget.AnyWidget):
     epoch = traitlets.Int(0).tag(sync=True)  # changes when another unit/period/stage is opened
     alert = traitlets.Unicode("").tag(sync=True)  # an error the page must show
 
-    def __init__(self, store: Store, period: str | None = None, unit: str | None = None, stage: str = "self") -> None:
+    def __init__(
+        self,
+        store: Store,
+        period: str | None = None,
+        unit: str | None = None,
+        stage: str | None = None,
+        actor: Actor | None = None,
+    ) -> None:
         super().__init__()
         self.store = store
+        self.actor = actor  # the signed-in account: decides which units the selectors offer
         self.session: ScoringSession | None = None
         self.on_msg(self._on_message)
         self.select(period, unit, stage)
 
     @classmethod
-    def from_query(cls, store: Store, query: str) -> ScoringForm:
+    def from_query(cls, store: Store, query: str, actor: Actor | None = None) -> ScoringForm:
         """Open on `?unit=…&period=…&stage=self|appraisal` (missing parts take defaults)."""
         params = {k: v[0] for k, v in parse_qs(query.lstrip("?")).items()}
-        return cls(store, params.get("period"), params.get("unit"), params.get("stage", "self"))
+        return cls(store, params.get("period"), params.get("unit"), params.get("stage"), actor)
 
     # ------------------------------------------------------------ opening
 
-    def select(self, period: str | None, unit: str | None, stage: str) -> None:
-        """Show (period, unit, stage); unknown parts fall back to defaults with a message."""
+    def select(self, period: str | None, unit: str | None, stage: str | None) -> None:
+        """Show (period, unit, stage); unknown parts, and units the account may not read,
+        fall back to defaults with a message."""
         periods = self.store.periods()
         problems = []
         if period not in set(periods["id"]):
@@ -67,14 +77,22 @@ class ScoringForm(anywidget.AnyWidget):
             self.alert = "Kho dữ liệu chưa có kỳ đánh giá nào (chạy `cchc demo`)."
             return
         units = self.store.units(period)
+        if self.actor is not None:
+            units = units[units["id"].map(self.actor.may_read)]
+            if units.empty:
+                self.alert = f"Tài khoản {self.actor.login} chưa được giao đơn vị nào trong kỳ {period}: liên hệ Sở Nội vụ."
+                return
         if unit not in set(units["id"]):
             if unit:
-                problems.append(f"Đơn vị '{unit}' không tham gia kỳ {period}.")
+                problems.append(f"Đơn vị '{unit}' không có trong những đơn vị bạn được xem ở kỳ {period}.")
             unit = units["id"].iloc[0]
+        writes = self.actor.stages_written() if self.actor is not None else ()
+        if stage is None:
+            stage = writes[0] if len(writes) == 1 else SELF  # an appraiser opens on the appraisal
         if stage not in STAGE_LABELS:
             problems.append(f"Giai đoạn '{stage}' không có.")
-            stage = "self"
-        self.session = ScoringSession(self.store, period, unit, stage)
+            stage = SELF
+        self.session = ScoringSession(self.store, period, unit, stage, self.actor)
         self._choices = {
             "periods": periods[["id", "name"]].values.tolist(),
             "units": units[["id", "name"]].values.tolist(),
@@ -98,6 +116,43 @@ class ScoringForm(anywidget.AnyWidget):
             self.send({"type": "row", "row": row})
         self.state = state
 
+    def _follow(self) -> None:
+        """Working side by side: when someone else changed this unit, send the rows that differ
+        (the page keeps what the person is typing and marks a row changed underneath them) and
+        say who changed what."""
+        session = self.session
+        if session is None or not session.changed():
+            return
+        before = {row["code"]: row for row in self.rows}
+        session.reload()
+        rows = session.rows()
+        news = []
+        for k, row in enumerate(rows):
+            if row == before.get(row["code"]):
+                continue
+            self.rows[k] = row
+            self.send({"type": "row", "row": row})
+            for side in ("mine", "other"):
+                now, was = row[side], before.get(row["code"], {}).get(side)
+                if now is not None and (was is None or now["version"] != was["version"]):
+                    news.append(f"{now['author']} vừa lưu {row['code']}")
+        self._push()
+        if news:
+            self.send(
+                {"type": "notice", "text": "; ".join(news[:5]) + (f" và {len(news) - 5} thay đổi khác" if len(news) > 5 else "")}
+            )
+
+    def _download_log(self) -> None:
+        """The period's change log for the administrator and readers (an .xlsx of `cchc log`)."""
+        from cchc_widgets.files.tables_out import xlsx_bytes
+        from cchc_widgets.report.results_workbook import XLSX_MIME
+        from cchc_widgets.services.audit import LOG_COLUMNS, change_log
+
+        if not self.session.access()["can_export"]:
+            raise CchcError("tài khoản của bạn không tải được nhật ký của cả kỳ")
+        frame = change_log(self.store, self.session.period).rename(columns=LOG_COLUMNS)
+        self.send({"type": "file", "name": f"nhat-ky-{self.session.period}.xlsx", "mime": XLSX_MIME}, [xlsx_bytes(frame)])
+
     def _saved(self, code: str) -> None:
         """New state, then an explicit acknowledgement (the state may not have changed at all)."""
         self._push(code=code)
@@ -113,6 +168,11 @@ class ScoringForm(anywidget.AnyWidget):
         from cchc_widgets.services.uploads import scores_upload, survey_upload
 
         s = self.session
+        allowed = s.access()
+        if (kind in ("survey_template", "import_survey") and not allowed["can_survey"]) or (
+            kind == "export" and not allowed["can_export"]
+        ):
+            raise CchcError("tài khoản của bạn không dùng được chức năng này")
         if kind == "export":
             self.send(*results_download(self.store, s.period))
         elif kind == "template":
@@ -124,7 +184,7 @@ class ScoringForm(anywidget.AnyWidget):
         else:
             upload = scores_upload if kind == "import_scores" else survey_upload
             data = bytes(buffers[0]) if buffers else b""
-            report = upload(self.store, content.get("name", ""), data, content.get("author", ""), s.scope)
+            report = upload(self.store, content.get("name", ""), data, content.get("author", ""), s.scope, self.actor)
             if report.ok:
                 s.reload()
                 self._push(all_rows=True)
@@ -135,6 +195,11 @@ class ScoringForm(anywidget.AnyWidget):
         try:
             if kind == "ping":  # the page's heartbeat: an answer says the kernel is alive
                 self.send({"type": "pong"})
+                self._follow()
+            elif kind == "history":
+                self.send({"type": "history", "code": code, "entries": self.session.history(code)})
+            elif kind == "log":
+                self._download_log()
             elif kind == "edit":
                 version = content.get("version")
                 self.session.edit(
@@ -157,14 +222,25 @@ class ScoringForm(anywidget.AnyWidget):
                 self.send({"type": "file", "name": name, "mime": mime}, [data])
             elif kind in FILE_ACTIONS:
                 self._file_action(kind, content, buffers)
+            elif kind == "submit":
+                self.session.submit()
+                self._push(all_rows=True)
+                self.send(
+                    {
+                        "type": "report",
+                        "ok": True,
+                        "message": "Đã nộp bản tự đánh giá: từ nay chỉ xem, không sửa.",
+                        "problems": [],
+                    }
+                )
             elif kind == "select":
-                self.select(content.get("period"), content.get("unit"), content.get("stage", "self"))
+                self.select(content.get("period"), content.get("unit"), content.get("stage"))
             elif kind == "refresh":
                 self.session.reload()
                 self._push(all_rows=True)
         except FieldError as exc:
             self._push(code=exc.code if exc.code in self.session.cs.nodes else None)
-            self.send({"type": "field_error", "code": exc.code, "message": exc.message})
+            self.send({"type": "field_error", "code": exc.code, "message": exc.message, "conflict": exc.conflict})
         except CchcError as exc:
             self.send({"type": "field_error", "code": code, "message": str(exc)})
         except Exception as exc:

@@ -17,6 +17,7 @@ from cchc_widgets.app.whatif_session import WhatIfSession
 from cchc_widgets.app.widgets.page import page_module
 from cchc_widgets.core.errors import ProblemsError
 from cchc_widgets.report.results_workbook import results_download
+from cchc_widgets.services.access import Actor
 from cchc_widgets.services.writes import Writer
 from cchc_widgets.store.database import Store
 
@@ -32,10 +33,11 @@ class WhatIfApp(anywidget.AnyWidget):
     extra = traitlets.Dict().tag(sync=True)  # children of nodes opened on demand: code -> nodes
     alert = traitlets.Unicode("").tag(sync=True)
 
-    def __init__(self, store: Store, period: str | None = None) -> None:
+    def __init__(self, store: Store, period: str | None = None, actor: Actor | None = None) -> None:
         super().__init__()
         self.store = store
-        self.session = WhatIfSession(store, period)
+        self.actor = actor
+        self.session = WhatIfSession(store, period, actor)
         self.on_msg(self._on_message)
         self._push_setup()
         self._recompute()
@@ -84,7 +86,7 @@ class WhatIfApp(anywidget.AnyWidget):
                 self._push_setup()
                 self._recompute()
             elif kind == "delete":
-                Writer(self.store).delete_scenario(str(content.get("name", "")))
+                Writer(self.store, self.actor).delete_scenario(str(content.get("name", "")))
                 self._push_setup()
             elif kind == "export":
                 name = (self.session.scenario_name or "kich-ban").replace("/", "_")
@@ -92,7 +94,7 @@ class WhatIfApp(anywidget.AnyWidget):
             elif kind == "workbook":
                 self.send(*results_download(self.store, self.session.period))
             elif kind == "period":
-                self.session = WhatIfSession(self.store, str(content.get("period")))
+                self.session = WhatIfSession(self.store, str(content.get("period")), self.actor)
                 self.extra = {}
                 self._push_setup()
                 self._recompute()

@@ -1,0 +1,235 @@
+"""Who is at the browser, decided in the Voilà server (never in the kernel, never by the browser).
+
+`cchc serve --auth accounts|header` runs Voilà with `SignInProvider` as its Jupyter Server
+identity provider (`--auth none` runs it without one). Modes:
+- `accounts` (the default): accounts kept in the store, a Vietnamese sign-in page, an
+  HTTP-only cookie holding a random token whose hash the store keeps for `SIGN_IN_HOURS`;
+- `header`: an authenticating reverse proxy names the user in a header
+  (`X-Forwarded-User` unless configured); the header counts only on connections from the
+  configured proxy addresses (loopback by default), and the user must have an account
+  (which says their role and units);
+- `hub`: each person's own Voilà spawned by JupyterHub (`deploy/jupyterhub_config.py`,
+  `app.hub`); the hub signs people in, its OAuth tells this server who they are
+  (`app.hub.HubSignInProvider`), and the hub's user name must have an account here;
+- `none`: one person on a laptop; no sign-in, names typed in the page as before.
+
+Every page request then carries a ticket naming the signed-in account, signed with a key
+kept in the store (`services.access.make_ticket`), in the `X-Cchc-Ticket` header: the server
+removes whatever the browser sent under that name and writes its own, and Voilà hands that
+header to the page's kernel (`VoilaConfiguration.http_header_envs`). The kernel checks the
+signature before it shows anything.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import os
+import time
+from typing import Any
+from urllib.parse import urlparse
+
+from jupyter_server.auth.decorator import allow_unauthenticated
+from jupyter_server.auth.identity import IdentityProvider, User
+from jupyter_server.base.handlers import JupyterHandler
+from traitlets import List, Unicode, default
+
+from cchc_widgets.services import access
+from cchc_widgets.store.database import Store
+
+TICKET_HEADER = "X-Cchc-Ticket"
+COOKIE = "cchc-sign-in"
+MODES = ("accounts", "header", "none")  # none: no provider at all (see app.voila.voila_command)
+HOME = "voila/render/scoring.ipynb"
+LOCKOUT_FAILURES = 5  # wrong passwords for one login within LOCKOUT_SECONDS before it must wait
+LOCKOUT_SECONDS = 600
+
+
+class SignInProvider(IdentityProvider):
+    """Jupyter Server identity for cchc: accounts in the store, or a trusted proxy's header."""
+
+    mode = Unicode(help="accounts | header").tag(config=True)
+    user_header = Unicode("X-Forwarded-User", help="the header an authenticating proxy names the user in").tag(config=True)
+    trusted_proxies = List(Unicode(), ["127.0.0.1", "::1"], help="addresses whose user header is believed").tag(config=True)
+
+    @default("mode")
+    def _mode_default(self) -> str:
+        return os.environ.get("CCHC_AUTH", "accounts")
+
+    _store: Store | None = None
+    _failures: dict[str, list[float]] = {}  # noqa: RUF012 - per process, by design
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            self._store = Store()
+        return self._store
+
+    @property
+    def auth_enabled(self) -> bool:
+        return True
+
+    @property
+    def login_available(self) -> bool:
+        return True
+
+    def get_handlers(self) -> list[tuple[str, object]]:
+        return [(r"/login", SignInHandler), (r"/logout", SignOutHandler)]
+
+    async def get_user(self, handler: Any) -> User | None:
+        """The signed-in user of this request; also (re)writes the ticket header the kernel reads."""
+        login, sign_in = self._who(handler)
+        actor = with_ticket(self.store, handler, login, sign_in)
+        if actor is None:
+            return None
+        return User(username=actor.login, name=actor.name, display_name=actor.name)
+
+    def _who(self, handler: Any) -> tuple[str | None, str | None]:
+        if self.mode == "header":
+            if handler.request.remote_ip not in self.trusted_proxies:
+                return None, None
+            login = (handler.request.headers.get(self.user_header) or "").strip().lower()
+            return (login or None), None
+        token = handler.get_cookie(COOKIE)
+        if not token:
+            return None, None
+        hashed = access.token_hash(token)
+        return self.store.sign_in_login(hashed), hashed
+
+    # ------------------------------------------------------------ sign-in attempts
+
+    def locked(self, login: str) -> bool:
+        now = time.monotonic()
+        recent = [t for t in self._failures.get(login, []) if now - t < LOCKOUT_SECONDS]
+        self._failures[login] = recent
+        return len(recent) >= LOCKOUT_FAILURES
+
+    def failed(self, login: str) -> None:
+        self._failures.setdefault(login, []).append(time.monotonic())
+
+
+def with_ticket(store: Store, handler: Any, login: str | None, sign_in: str | None) -> Any:
+    """The account behind `login`, with the kernel's ticket written into the request (whatever
+    the browser sent under that header is gone first); None when there is no such account."""
+    if TICKET_HEADER in handler.request.headers:
+        del handler.request.headers[TICKET_HEADER]  # a browser never names itself
+    actor = access.actor_of(store, login, sign_in) if login else None
+    if actor is not None:
+        handler.request.headers[TICKET_HEADER] = access.make_ticket(store, actor.login, sign_in)
+    return actor
+
+
+class SignInHandler(JupyterHandler):
+    """GET: the sign-in form. POST: check the password, open a sign-in, go where the person was going."""
+
+    @property
+    def provider(self) -> SignInProvider:
+        return self.identity_provider
+
+    def _next(self) -> str:
+        """Where to go after signing in: a path on this server only (never another site)."""
+        target = self.get_argument("next", "") or self.base_url + HOME
+        parts = urlparse(target)
+        if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+            return self.base_url + HOME
+        return target
+
+    def _page(self, message: str = "", status: int = 200, login: str = "") -> None:
+        self.set_status(status)
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.set_header("Cache-Control", "no-store")
+        self.finish(
+            sign_in_page(
+                message,
+                self.xsrf_form_html(),
+                html.escape(self._next(), quote=True),
+                html.escape(login, quote=True),
+                self.provider.mode,
+            )
+        )
+
+    @allow_unauthenticated
+    def get(self) -> None:
+        if self.provider.mode == "accounts" and self.current_user is not None:
+            self.redirect(self._next())
+            return
+        self._page()
+
+    @allow_unauthenticated
+    async def post(self) -> None:
+        if self.provider.mode != "accounts":
+            self._page(status=403)
+            return
+        login = self.get_argument("login", "").strip().lower()
+        password = self.get_argument("password", "")
+        store = self.provider.store
+        if self.provider.locked(login):
+            self._page("Đăng nhập sai quá nhiều lần: hãy đợi 10 phút rồi thử lại.", 429, login)
+            return
+        actor = await asyncio.to_thread(access.verify_password, store, login, password)
+        if actor is None:
+            self.provider.failed(login)
+            store.log_event(login[:100] or "?", "sign-in-failed", detail=self.request.remote_ip or "")
+            self._page("Sai tên đăng nhập hoặc mật khẩu.", 401, login)
+            return
+        token = access.open_sign_in(store, actor.login)
+        store.log_event(actor.login, "sign-in", detail=self.request.remote_ip or "")
+        self.set_cookie(
+            COOKIE,
+            token,
+            httponly=True,
+            samesite="Strict",
+            secure=self.request.protocol == "https",
+            path=self.base_url,
+            expires_days=access.SIGN_IN_HOURS / 24,
+        )
+        self.redirect(self._next())
+
+
+class SignOutHandler(JupyterHandler):
+    """End the sign-in in the store (open pages stop saving) and forget the cookie."""
+
+    @allow_unauthenticated
+    def get(self) -> None:
+        token = self.get_cookie(COOKIE)
+        provider: SignInProvider = self.identity_provider
+        if token:
+            provider.store.end_sign_in(access.token_hash(token))
+        self.clear_cookie(COOKIE, path=self.base_url)
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        link = f'<p><a href="{html.escape(self.base_url)}login">Đăng nhập lại</a></p>' if provider.mode == "accounts" else ""
+        self.finish(_frame("Đã đăng xuất", "<h1>Đã đăng xuất</h1><p>Các trang đang mở sẽ không lưu được nữa.</p>" + link))
+
+
+def sign_in_page(message: str, xsrf: str, next_url: str, login: str, mode: str) -> str:
+    """The sign-in page: one self-contained HTML document (no script, no outside resource)."""
+    if mode == "header":
+        body = "<h1>Chưa đăng nhập</h1><p>Hãy đăng nhập qua cổng dịch vụ của tỉnh rồi mở lại trang.</p>"
+        return _frame("Đăng nhập", body)
+    alert = f'<p class="error" role="alert">{html.escape(message)}</p>' if message else ""
+    body = f"""<h1>Chỉ số cải cách hành chính</h1>
+<p>Đăng nhập bằng tài khoản Sở Nội vụ cấp.</p>
+{alert}
+<form method="post" action="?next={next_url}">
+{xsrf}
+<label for="login">Tên đăng nhập</label>
+<input id="login" name="login" autocomplete="username" required value="{login}" autofocus>
+<label for="password">Mật khẩu</label>
+<input id="password" name="password" type="password" autocomplete="current-password" required>
+<button type="submit">Đăng nhập</button>
+</form>"""
+    return _frame("Đăng nhập — Chỉ số CCHC", body)
+
+
+def _frame(title: str, body: str) -> str:
+    return f"""<!doctype html>
+<html lang="vi"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{html.escape(title)}</title>
+<style>
+body{{font-family:system-ui,sans-serif;background:#f4f6f8;color:#1a1a1a;margin:0;display:flex;justify-content:center}}
+main{{background:#fff;margin:8vh 1rem;padding:2rem;max-width:24rem;width:100%;border-radius:8px;box-shadow:0 1px 4px #0002}}
+h1{{font-size:1.3rem;margin-top:0}} label{{display:block;margin-top:1rem;font-weight:600}}
+input{{width:100%;box-sizing:border-box;padding:.6rem;font-size:1rem;border:1px solid #555;border-radius:4px}}
+button{{margin-top:1.5rem;width:100%;padding:.7rem;font-size:1rem;background:#0b5394;color:#fff;border:0;border-radius:4px}}
+:focus-visible{{outline:3px solid #c25100;outline-offset:2px}} .error{{color:#a00000;font-weight:600}}
+</style></head><body><main>{body}</main></body></html>"""

@@ -1,0 +1,357 @@
+"""Who may write what, and when: accounts, roles, sign-ins, and the year's workflow.
+
+A province's year runs in stages. The administrator (Sở Nội vụ) opens the self-assessment
+for a period, with a closing date; each unit scores itself and submits («Nộp»), after which
+its self-assessment is read-only; the appraisal of a unit opens once it has submitted (or the
+self-assessment has closed); finalising freezes the period. A period whose stages were never
+set (a laptop, a trial copy) is open for both stages and needs no submission: the workflow
+starts when the administrator opens a stage.
+
+Roles: `admin` (everything, and the only one who reopens), `appraiser` (the appraisal of the
+units assigned to them), `unit` (the self-assessment and evidence of their own unit), `reader`
+(reads results). `services.writes.Writer` asks `refusal()` before every write, whatever path
+the write came by, so a forged widget message meets the same answer as a click.
+
+Identity reaches a Voilà kernel as a *ticket*: the server (`app.auth`) signs the signed-in
+login with a key kept in the store and puts it in a request header that it overwrites on
+every request, so a browser cannot choose who it is; the kernel checks the signature here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import re
+import secrets
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from cchc_widgets.core.errors import Problem, ProblemsError
+from cchc_widgets.core.text import clean_text
+from cchc_widgets.core.vocabulary import APPRAISAL, ROLES, SELF, STAGE_LABELS
+from cchc_widgets.store.database import Store
+
+PROVINCE_TIME = ZoneInfo("Asia/Ho_Chi_Minh")  # stage dates are days in the province, not UTC
+SIGN_IN_HOURS = 8  # a sign-in lasts a working day
+TICKET_SECONDS = 300  # the time from a page request to its kernel reading who asked
+TICKET_KEY = "kernel-ticket-key"
+LOGIN_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._@-]{0,99}$")
+OPEN, CLOSED = "open", "closed"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is writing. `signed_in` False: the person at the server's console (CLI, Python),
+    trusted as administrator and logged under the name they typed."""
+
+    login: str
+    name: str
+    role: str
+    units: frozenset[str] = field(default_factory=frozenset)
+    signed_in: bool = True
+    sign_in: str | None = None  # the sign-in (token hash) a page was opened with: ends with it
+
+    @classmethod
+    def console(cls, name: str) -> Actor:
+        return cls(login=name, name=name, role="admin", signed_in=False)
+
+    @property
+    def author(self) -> str:
+        """The name the change log keeps: the account's login, never a typed name."""
+        return self.login
+
+    def may_read(self, unit: str) -> bool:
+        return self.role in ("admin", "reader") or unit in self.units
+
+    def readable(self, units: list[str]) -> list[str]:
+        return [u for u in units if self.may_read(u)]
+
+    def stages_written(self) -> tuple[str, ...]:
+        return {"admin": (SELF, APPRAISAL), "appraiser": (APPRAISAL,), "unit": (SELF,)}.get(self.role, ())
+
+
+def actor_of(store: Store, login: str, sign_in: str | None = None) -> Actor | None:
+    """The account as it is in the store now (role and units may have changed), or None."""
+    account = store.account(login)
+    if account is None:
+        return None
+    return Actor(account["login"], account["name"], account["role"], frozenset(account["units"]), True, sign_in)
+
+
+# ------------------------------------------------------------ accounts and passwords
+
+
+def _hasher() -> Any:
+    from argon2 import PasswordHasher  # argon2-cffi: the password hash OWASP recommends first
+
+    return PasswordHasher()
+
+
+def check_login(login: str) -> str:
+    clean = clean_text(login).lower()
+    if not LOGIN_PATTERN.match(clean):
+        raise ProblemsError(
+            [
+                Problem(
+                    "tài khoản", f"tên đăng nhập '{login}' không hợp lệ: chữ thường không dấu, số, dấu . _ @ -; tối đa 100 ký tự"
+                )
+            ]
+        )
+    return clean
+
+
+def add_account(store: Store, login: str, name: str, role: str, units: list[str], password: str | None, by: str) -> None:
+    """Create or change an account. A unit officer has exactly one unit; an appraiser any
+    number; admin and reader none. `password` None keeps the old one (or none: proxy/hub sign-in)."""
+    login = check_login(login)
+    where = f"tài khoản {login}"
+    problems = []
+    if role not in ROLES:
+        problems.append(Problem(where, f"vai trò '{role}' không có; chọn một trong: {', '.join(ROLES)}"))
+    units = [clean_text(u) for u in units if clean_text(u)]
+    known = set(store.units()["id"])
+    problems += [Problem(where, f"đơn vị '{u}' không có trong kho") for u in units if u not in known]
+    if role == "unit" and len(units) != 1:
+        problems.append(Problem(where, "tài khoản đơn vị cần đúng một đơn vị (--unit)"))
+    if role in ("admin", "reader") and units:
+        problems.append(Problem(where, f"vai trò {role} không gắn với đơn vị"))
+    if password is not None and len(password) < 8:
+        problems.append(Problem(where, "mật khẩu cần ít nhất 8 ký tự"))
+    name = clean_text(name or "") or login
+    if len(name) > 200:
+        problems.append(Problem(where, "họ tên dài quá 200 ký tự"))
+    if problems:
+        raise ProblemsError(problems)
+    hashed = None if password is None else _hasher().hash(password)
+    store.put_account(login, name, role, units, hashed)
+    store.log_event(by, "account", detail=f"{login}: {role} {','.join(units)}".strip())
+
+
+def remove_account(store: Store, login: str, by: str) -> None:
+    if not store.remove_account(clean_text(login).lower()):
+        raise ProblemsError([Problem("tài khoản", f"không có tài khoản '{login}'")])
+    store.log_event(by, "account-removed", detail=login)
+
+
+def verify_password(store: Store, login: str, password: str) -> Actor | None:
+    """The account when the password matches; None otherwise (same time for an unknown login)."""
+    from argon2.exceptions import InvalidHashError, VerificationError
+
+    account = store.account(clean_text(login or "").lower())
+    hasher = _hasher()
+    stored = account["password_hash"] if account and account["password_hash"] else _DUMMY_HASH.get(hasher)
+    try:
+        hasher.verify(stored, password or "")
+    except (VerificationError, InvalidHashError):
+        return None
+    if account is None or not account["password_hash"]:
+        return None
+    return Actor(account["login"], account["name"], account["role"], frozenset(account["units"]))
+
+
+class _Dummy:
+    """A hash to verify against when the login is unknown, so timing does not tell logins apart."""
+
+    value: str | None = None
+
+    def get(self, hasher: Any) -> str:
+        if self.value is None:
+            self.value = hasher.hash(secrets.token_hex(16))
+        return self.value
+
+
+_DUMMY_HASH = _Dummy()
+
+
+def open_sign_in(store: Store, login: str) -> str:
+    """Start a sign-in: the token for the browser's cookie (the store keeps only its hash)."""
+    token = secrets.token_urlsafe(32)
+    store.add_sign_in(token_hash(token), login, datetime.now(UTC) + timedelta(hours=SIGN_IN_HOURS))
+    return token
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+# ------------------------------------------------------------ tickets: the server tells a kernel who asked
+
+
+def make_ticket(store: Store, login: str, sign_in: str | None = None) -> str:
+    body = json.dumps(
+        {"login": login, "sign_in": sign_in, "until": int(time.time()) + TICKET_SECONDS, "nonce": secrets.token_hex(8)}
+    )
+    return f"{body.encode().hex()}.{_signature(store, body)}"
+
+
+def read_ticket(store: Store, ticket: str | None) -> Actor | None:
+    """The account a ticket names, if the signature holds, it is fresh and the account (and
+    the sign-in it came with) still exists; None otherwise."""
+    if not ticket or "." not in ticket:
+        return None
+    hexed, signature = ticket.split(".", 1)
+    try:
+        body = bytes.fromhex(hexed).decode()
+        claims = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if not hmac.compare_digest(signature, _signature(store, body)) or claims.get("until", 0) < time.time():
+        return None
+    if claims.get("sign_in") and store.sign_in_login(claims["sign_in"]) != claims["login"]:
+        return None
+    return actor_of(store, claims["login"], claims.get("sign_in"))
+
+
+def _signature(store: Store, body: str) -> str:
+    return hmac.new(store.secret(TICKET_KEY).encode(), body.encode(), hashlib.sha256).hexdigest()
+
+
+# ------------------------------------------------------------ the workflow
+
+
+def today() -> date:
+    return datetime.now(PROVINCE_TIME).date()
+
+
+@dataclass(frozen=True)
+class Workflow:
+    """Where a period stands: the stages as set, the submissions, and whether it is frozen."""
+
+    period: str
+    stages: dict[str, dict[str, Any]]
+    submitted: dict[str, dict[str, Any]]
+    final: dict[str, Any] | None
+
+    @classmethod
+    def of(cls, store: Store, period: str) -> Workflow:
+        return cls(period, store.stages(period), store.submissions(period), store.final(period))
+
+    @property
+    def managed(self) -> bool:
+        return bool(self.stages)
+
+    def stage_open(self, stage: str) -> bool:
+        if not self.managed:
+            return True
+        row = self.stages.get(stage)
+        return row is not None and row["state"] == OPEN and (row["until"] is None or today() <= _day(row["until"]))
+
+    def describe(self, stage: str) -> str:
+        """The stage's state in words, with its date: what the form's header shows."""
+        label = STAGE_LABELS[stage]
+        if self.final is not None:
+            return f"Kỳ đã chốt kết quả ngày {_local_day(self.final['finalised_at'])}: chỉ xem"
+        if not self.managed:
+            return f"{label}: đang mở"
+        row = self.stages.get(stage)
+        if row is None:
+            return f"{label}: chưa mở"
+        until = f" đến hết ngày {_day(row['until']):%d/%m/%Y}" if row["until"] is not None else ""
+        return f"{label}: {'đang mở' + until if self.stage_open(stage) else 'đã đóng'}"
+
+    def refusal(self, actor: Actor | None, unit: str, stage: str) -> str | None:
+        """Why `actor` may not change `unit`'s scores of `stage` now (None: they may)."""
+        if self.final is not None:
+            return f"kỳ '{self.period}' đã chốt kết quả: không sửa được nữa (quản trị viên mở lại kỳ nếu cần, có ghi lý do)"
+        if actor is not None and stage not in actor.stages_written():
+            return (
+                f"tài khoản {actor.login} ({ROLES.get(actor.role, actor.role)}) không được ghi điểm {STAGE_LABELS[stage].lower()}"
+            )
+        if actor is not None and actor.role != "admin" and unit not in actor.units:
+            return f"tài khoản {actor.login} không được giao đơn vị '{unit}'"
+        if not self.stage_open(stage):
+            state = "chưa mở" if stage not in self.stages else "đã đóng"
+            return f"giai đoạn {STAGE_LABELS[stage].lower()} của kỳ '{self.period}' {state}"
+        if stage == SELF and unit in self.submitted:
+            return "đơn vị đã nộp bản tự đánh giá: không sửa được nữa (quản trị viên mở lại nếu cần, có ghi lý do)"
+        if stage == APPRAISAL and self.managed and unit not in self.submitted and self.stage_open(SELF):
+            return "đơn vị chưa nộp bản tự đánh giá: chưa thẩm định được"
+        return None
+
+
+def _day(value: Any) -> date:
+    return value if isinstance(value, date) and not isinstance(value, datetime) else date.fromisoformat(str(value)[:10])
+
+
+def _local_day(when: Any) -> str:
+    stamp = when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+    return f"{stamp.astimezone(PROVINCE_TIME):%d/%m/%Y}"
+
+
+def refuse(
+    store: Store, actor: Actor | None, where: str, problems: list[Problem], period: str, unit: str | None, stage: str | None
+) -> None:
+    """Log a refused write (who tried what) and raise it."""
+    who = actor.author if actor is not None else "?"
+    store.log_event(who, "refused", period, unit, stage, "; ".join(p.message for p in problems)[:2000])
+    raise ProblemsError(problems)
+
+
+def set_stage(store: Store, period: str, stage: str, state: str, until: date | None, by: str) -> None:
+    store.criteria_for(period)  # the period exists
+    if stage not in (SELF, APPRAISAL):
+        raise ProblemsError([Problem(f"kỳ {period}", f"giai đoạn '{stage}' không có; chọn self hoặc appraisal")])
+    store.set_stage(period, stage, state, until, by)
+    store.log_event(by, f"stage-{state}", period, None, stage, "" if until is None else f"đến hết ngày {until:%d/%m/%Y}")
+
+
+def submit(store: Store, actor: Actor | None, period: str, unit: str) -> None:
+    """A unit hands in its self-assessment: from now on it is read-only."""
+    workflow = Workflow.of(store, period)
+    reason = workflow.refusal(actor, unit, SELF)
+    if reason is not None:
+        refuse(store, actor, f"kỳ {period}", [Problem(f"kỳ {period}", reason)], period, unit, SELF)
+    by = actor.author if actor is not None else "?"
+    store.set_submitted(period, unit, by)
+    store.log_event(by, "submit", period, unit, SELF)
+
+
+def reopen(store: Store, period: str, unit: str | None, reason: str, by: str) -> None:
+    """Undo a submission (unit given) or a finalising (no unit), with a reason kept in the log."""
+    reason = clean_text(reason or "")
+    if not reason:
+        raise ProblemsError([Problem(f"kỳ {period}", "mở lại cần lý do (--reason): lý do được ghi vào nhật ký")])
+    if unit is None:
+        if store.final(period) is None:
+            raise ProblemsError([Problem(f"kỳ {period}", f"kỳ '{period}' chưa chốt")])
+        store.set_final(period, None, by)
+    elif not store.set_submitted(period, unit, None):
+        raise ProblemsError([Problem(f"kỳ {period}", f"đơn vị '{unit}' chưa nộp bản tự đánh giá")])
+    store.log_event(by, "reopen", period, unit, SELF if unit else None, reason)
+
+
+def finalise(store: Store, period: str, by: str) -> str:
+    """Freeze the period; returns the checksum of its scores and survey answers, which the
+    results workbook and the report print so a copy can be checked against the record."""
+    if store.final(period) is not None:
+        raise ProblemsError([Problem(f"kỳ {period}", f"kỳ '{period}' đã chốt")])
+    checksum = scores_checksum(store, period)
+    store.set_final(period, checksum, by)
+    store.log_event(by, "finalise", period, detail=checksum)
+    return checksum
+
+
+def record_line(store: Store, period: str) -> str:
+    """Where a period's numbers stand, as the results workbook and the report print it: frozen
+    (with its checksum, checked again against the store now) or still open to change."""
+    final = store.final(period)
+    if final is None:
+        return "Số liệu chưa chốt: kết quả có thể còn thay đổi."
+    holds = scores_checksum(store, period) == final["checksum"]
+    check = "khớp với số liệu trong kho" if holds else "KHÔNG KHỚP với số liệu trong kho: báo ngay cho quản trị viên"
+    return f"Kết quả đã chốt ngày {_local_day(final['finalised_at'])}; mã kiểm tra SHA-256 {final['checksum']} ({check})."
+
+
+def scores_checksum(store: Store, period: str) -> str:
+    frame = store.scores(period)[["unit", "code", "stage", "value", "points", "na", "note"]]
+    survey = store.survey_responses(period)[["unit", "respondent", "item", "group", "answer"]]
+    document = json.dumps(
+        {"scores": frame.astype(object).where(frame.notna(), None).values.tolist(), "survey": survey.values.tolist()},
+        ensure_ascii=False,
+        default=str,
+    )
+    return hashlib.sha256(document.encode()).hexdigest()

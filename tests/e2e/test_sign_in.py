@@ -1,0 +1,171 @@
+"""Sign-in, roles and the workflow in a real browser: a unit officer and an appraiser at once
+on `cchc serve` (accounts in the store), then the same server behind a trusted proxy header."""
+
+import shutil
+
+import pytest
+
+from cchc_widgets.services import access
+from cchc_widgets.store.database import Store
+
+from .conftest import Server
+
+pytestmark = pytest.mark.e2e
+
+PERIOD, UNIT, OTHER = "2017", "so-tu-phap", "so-y-te"
+PASSWORDS = {"tuphap": "mat-khau-tu-phap", "thamdinh": "mat-khau-tham-dinh"}
+
+
+def prepared_store(demo_template, root):
+    """The demo with a unit officer and an appraiser of Sở Tư pháp, both stages open."""
+    db = root / "store.sqlite"
+    shutil.copy(demo_template, db)
+    store = Store(f"sqlite:///{db}", evidence_dir=root / "data" / "evidence")
+    access.add_account(store, "tuphap", "Trần Thị Pháp", "unit", [UNIT], PASSWORDS["tuphap"], "test")
+    access.add_account(store, "thamdinh", "Lê Văn Định", "appraiser", [UNIT], PASSWORDS["thamdinh"], "test")
+    access.set_stage(store, PERIOD, "self", access.OPEN, None, "test")
+    access.set_stage(store, PERIOD, "appraisal", access.OPEN, None, "test")
+    store.close()
+    return db
+
+
+@pytest.fixture(scope="module")
+def signed_server(demo_template, tmp_path_factory):
+    root = tmp_path_factory.mktemp("signed")
+    srv = Server(prepared_store(demo_template, root), root / "data", root / "voila.log", auth=("--auth", "accounts"))
+    srv.start()
+    yield srv
+    srv.stop()
+
+
+def store_of(server) -> Store:
+    return Store(f"sqlite:///{server.db}", evidence_dir=server.data_dir / "evidence")
+
+
+def sign_in(page, server, login, password=None, query=""):
+    page.goto(f"{server.url}{query}")
+    page.wait_for_selector("input[name=login]")  # sent to the sign-in page first
+    page.fill("input[name=login]", login)
+    page.fill("input[name=password]", password or PASSWORDS[login])
+    page.click("button[type=submit]")
+
+
+def units_offered(page):
+    return page.eval_on_selector_all(".cchc-select-unit option", "os => os.map(o => o.value)")
+
+
+def test_two_roles_side_by_side(browser, signed_server):
+    server = signed_server
+    unit_page = browser.new_context().new_page()
+    judge_page = browser.new_context().new_page()  # another person: another browser profile
+    for pg in (unit_page, judge_page):
+        pg.set_default_timeout(30000)
+
+    sign_in(unit_page, server, "tuphap", "sai-mat-khau")
+    unit_page.wait_for_selector(".error")
+    assert "Sai tên đăng nhập hoặc mật khẩu" in unit_page.inner_text(".error")
+    assert unit_page.evaluate("document.documentElement.lang") == "vi"
+
+    sign_in(unit_page, server, "tuphap", query=f"?unit={OTHER}&period={PERIOD}")
+    unit_page.wait_for_selector(".cchc-row-1-1-1 .cchc-input")
+    assert units_offered(unit_page) == [UNIT]  # only its own unit, whatever the URL asked
+    assert "không có trong những đơn vị bạn được xem" in unit_page.inner_text(".cchc-alert")
+    assert "Trần Thị Pháp" in unit_page.inner_text(".cchc-user")
+    assert unit_page.query_selector(".cchc-author") is None  # no typed names when signed in
+    assert unit_page.query_selector(".cchc-export") is None  # other units' results are not a unit's to download
+    assert "Tự đánh giá: đang mở" in unit_page.inner_text(".cchc-workflow")
+    unit_page.select_option(".cchc-row-1-1-1 select.cchc-input", "Ban hành chậm")
+    unit_page.wait_for_function("() => document.querySelector('.cchc-saved').textContent.startsWith('Đã lưu')")
+
+    sign_in(judge_page, server, "thamdinh")
+    judge_page.wait_for_selector(".cchc-row-1-1-1 .cchc-input")
+    assert units_offered(judge_page) == [UNIT]
+    assert judge_page.eval_on_selector(".cchc-select-stage", "s => s.value") == "appraisal"
+    assert "chưa nộp bản tự đánh giá" in judge_page.inner_text(".cchc-locked")
+    assert judge_page.is_disabled(".cchc-row-1-1-1 select.cchc-input")
+
+    unit_page.once("dialog", lambda dialog: dialog.accept())
+    unit_page.click(".cchc-submit")
+    unit_page.wait_for_selector(".cchc-locked")
+    assert "đã nộp" in unit_page.inner_text(".cchc-locked")
+    assert unit_page.is_disabled(".cchc-row-1-1-1 select.cchc-input")
+    # a page that re-enables its controls and sends anyway meets the kernel's refusal
+    unit_page.evaluate("document.querySelector('.cchc-row-1-1-2 select.cchc-input').disabled = false")
+    unit_page.select_option(".cchc-row-1-1-2 select.cchc-input", "Không")
+    unit_page.wait_for_selector(".cchc-row-1-1-2.cchc-invalid")
+    assert "đơn vị đã nộp bản tự đánh giá" in unit_page.inner_text(".cchc-row-1-1-2 .cchc-field-error")
+
+    judge_page.reload()
+    judge_page.wait_for_selector(".cchc-row-2-2-1 .cchc-input")
+    assert judge_page.query_selector(".cchc-locked") is None
+    judge_page.select_option(".cchc-row-2-2-1 select.cchc-input", "Không")
+    judge_page.fill(".cchc-row-2-2-1 .cchc-note", "Không có kế hoạch trong hồ sơ")
+    judge_page.press(".cchc-row-2-2-1 .cchc-note", "Tab")
+    judge_page.wait_for_function("() => document.querySelector('.cchc-saved').textContent.startsWith('Đã lưu')")
+
+    s = store_of(server)
+    self_rows = s.scores(PERIOD, UNIT, "self").set_index("code")
+    assert self_rows.loc["1.1.1", "author"] == "tuphap"
+    assert self_rows.loc["1.1.2", "author"] == "dữ liệu mô phỏng"  # the forged change was not written
+    assert s.scores(PERIOD, UNIT, "appraisal").set_index("code").loc["2.2.1", "author"] == "thamdinh"
+    refused = s.events(PERIOD).query("action == 'refused'")
+    assert "tuphap" in set(refused["login"])
+    assert set(s.submissions(PERIOD)) == {UNIT}
+    s.close()
+
+    # signing out ends the sign-in: a page still open elsewhere saves nothing more
+    other_tab = judge_page.context.new_page()
+    other_tab.goto(f"{server.url.split('voila/')[0]}logout")
+    assert "Đã đăng xuất" in other_tab.inner_text("h1")
+    judge_page.select_option(".cchc-row-2-2-1 select.cchc-input", "Có")
+    judge_page.wait_for_selector(".cchc-row-2-2-1.cchc-invalid")
+    assert "phiên đăng nhập đã kết thúc" in judge_page.inner_text(".cchc-row-2-2-1 .cchc-field-error")
+    judge_page.goto(server.url)
+    judge_page.wait_for_selector("input[name=login]")
+    for pg in (unit_page, judge_page, other_tab):
+        pg.close(run_before_unload=True)
+
+
+def test_a_ticket_sent_by_the_browser_counts_for_nothing(browser, signed_server):
+    """Only the server writes the header that names the user to the kernel: a valid ticket for
+    the appraiser, sent by the unit officer's browser, is replaced by the officer's own."""
+    s = store_of(signed_server)
+    stolen = access.make_ticket(s, "thamdinh")
+    s.close()
+    page = browser.new_context(extra_http_headers={"X-Cchc-Ticket": stolen}).new_page()
+    page.set_default_timeout(30000)
+    page.goto(signed_server.url)
+    page.wait_for_selector("input[name=login]")  # the ticket alone signs nobody in
+    sign_in(page, signed_server, "tuphap")
+    page.wait_for_selector(".cchc-row-1-1-1 .cchc-input")
+    assert "Trần Thị Pháp" in page.inner_text(".cchc-user")
+    assert page.eval_on_selector(".cchc-select-stage", "s => s.value") == "self"
+    page.close(run_before_unload=True)
+
+
+def test_behind_a_trusted_proxy_header(browser, demo_template, tmp_path):
+    db = prepared_store(demo_template, tmp_path)
+    trusted = Server(db, tmp_path / "data", tmp_path / "trusted.log", auth=("--auth", "header"))
+    untrusted = Server(db, tmp_path / "data", tmp_path / "untrusted.log", auth=("--auth", "header", "--proxy", "192.0.2.1"))
+    trusted.start()
+    untrusted.start()
+    try:
+        as_judge = browser.new_context(extra_http_headers={"X-Forwarded-User": "thamdinh"})
+        page = as_judge.new_page()
+        page.set_default_timeout(30000)
+        page.goto(trusted.url)
+        page.wait_for_selector(".cchc-row-1-1-1 .cchc-input")
+        assert "Lê Văn Định" in page.inner_text(".cchc-user")
+        assert units_offered(page) == [UNIT]
+        page.close(run_before_unload=True)
+
+        stranger = browser.new_context(extra_http_headers={"X-Forwarded-User": "khong-co-tai-khoan"}).new_page()
+        stranger.goto(trusted.url)
+        assert "Chưa đăng nhập" in stranger.inner_text("h1")
+
+        page = as_judge.new_page()  # the same header from an address that is not the proxy counts for nothing
+        page.goto(untrusted.url)
+        assert "Chưa đăng nhập" in page.inner_text("h1")
+    finally:
+        trusted.stop()
+        untrusted.stop()

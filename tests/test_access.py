@@ -1,0 +1,268 @@
+"""Roles, the year's workflow and sign-in tickets, held in the write layer on SQLite and
+PostgreSQL: whatever path a write takes, the same account is refused the same way, and the
+refusal is logged."""
+
+import subprocess
+import sys
+import time
+from datetime import timedelta
+
+import pandas as pd
+import pytest
+
+from cchc_widgets.core.criteria import load_dict
+from cchc_widgets.core.errors import EvidenceError, ProblemsError
+from cchc_widgets.services import access
+from cchc_widgets.services.access import actor_of
+from cchc_widgets.services.writes import Scope, Writer
+from cchc_widgets.store.database import Store
+
+UNITS = pd.DataFrame({"id": ["u1", "u2"], "name": ["Sở Một", "Sở Hai"]})
+PNG = b"\x89PNG\r\n\x1a\n" + b"0" * 64
+
+
+@pytest.fixture
+def year(store, small_doc):
+    """The small set, two units in 2020, and one account of each role."""
+    store.add_period("2020", "Năm 2020", load_dict(small_doc))
+    store.add_units(UNITS, period="2020")
+    access.add_account(store, "quantri", "Quản Trị", "admin", [], "mat-khau-quan-tri", "test")
+    access.add_account(store, "donvi1", "Cán Bộ Một", "unit", ["u1"], "mat-khau-don-vi", "test")
+    access.add_account(store, "thamdinh", "Thẩm Định", "appraiser", ["u1"], None, "test")
+    access.add_account(store, "xem", "Người Xem", "reader", [], None, "test")
+    return store
+
+
+def who(store, login):
+    return actor_of(store, login)
+
+
+def write(store, actor, unit="u1", stage="self", value="có", note="", code="L1"):
+    row = {"unit": unit, "code": code, "stage": stage, "value": value, "note": note}
+    return Writer(store, actor).save_scores(Scope("2020"), pd.DataFrame([row]), "tên gõ tay", "test")
+
+
+def refusals(store):
+    events = store.events("2020")
+    return events[events["action"] == "refused"]
+
+
+def test_each_role_writes_only_its_units_and_stage(year):
+    unit, appraiser, reader = who(year, "donvi1"), who(year, "thamdinh"), who(year, "xem")
+    write(year, unit)
+    write(year, appraiser, stage="appraisal", value="không", note="Không có quyết định ban hành")
+    before = year.scores("2020")
+    cases = [
+        (unit, {"unit": "u2"}, "không được giao đơn vị 'u2'"),
+        (unit, {"stage": "appraisal", "note": "x"}, "không được ghi điểm thẩm định"),
+        (appraiser, {"unit": "u2", "stage": "appraisal", "note": "x"}, "không được giao đơn vị 'u2'"),
+        (appraiser, {}, "không được ghi điểm tự đánh giá"),
+        (reader, {}, "không được ghi điểm tự đánh giá"),
+    ]
+    for actor, change, message in cases:
+        with pytest.raises(ProblemsError, match=message):
+            write(year, actor, **change)
+    pd.testing.assert_frame_equal(year.scores("2020"), before)  # nothing written
+    logged = refusals(year)
+    assert logged["login"].tolist() == ["donvi1", "donvi1", "thamdinh", "thamdinh", "xem"]
+    assert "không được giao đơn vị 'u2'" in logged["detail"].iloc[0]
+
+
+def test_the_log_names_the_account_never_the_typed_name(year):
+    write(year, who(year, "donvi1"))
+    assert year.change_log("2020")["author"].tolist() == ["donvi1"]
+
+
+def test_evidence_survey_and_scenarios_follow_the_roles(year):
+    scope = Scope("2020", "u1", "self")
+    Writer(year, who(year, "donvi1")).add_evidence(scope, "L1", "qd.png", PNG, "")
+    with pytest.raises(EvidenceError, match="không được ghi điểm tự đánh giá"):
+        Writer(year, who(year, "thamdinh")).add_evidence(scope, "L1", "qd.png", PNG, "")
+    with pytest.raises(EvidenceError, match="không được giao đơn vị 'u2'"):
+        Writer(year, who(year, "donvi1")).add_evidence(Scope("2020", "u2", "self"), "L1", "qd.png", PNG, "")
+    responses = pd.DataFrame([{"unit": "u1", "respondent": "r1", "item": "S1", "group": "g", "answer": "A"}])
+    with pytest.raises(ProblemsError, match="chỉ quản trị viên"):
+        Writer(year, who(year, "thamdinh")).save_survey("2020", responses, "", "phieu.csv")
+    from cchc_widgets.core.whatif import Scenario
+
+    with pytest.raises(ProblemsError, match="chỉ quản trị viên"):
+        Writer(year, who(year, "xem")).save_scenario(Scenario("thử"))
+    Writer(year, who(year, "quantri")).save_scenario(Scenario("thử"))
+    assert year.scenarios()["name"].tolist() == ["thử"]
+    assert len(year.evidence("2020", "u1")) == 1
+
+
+def test_workflow_submission_deadline_and_freezing(year, monkeypatch):
+    unit, appraiser, admin = who(year, "donvi1"), who(year, "thamdinh"), who(year, "quantri")
+    write(year, unit)  # a period whose stages were never set is open
+    access.set_stage(year, "2020", "self", access.OPEN, access.today() + timedelta(days=7), "quantri")
+    with pytest.raises(ProblemsError, match="giai đoạn thẩm định của kỳ '2020' chưa mở"):
+        write(year, appraiser, stage="appraisal", value="không", note="lý do")
+    access.set_stage(year, "2020", "appraisal", access.OPEN, None, "quantri")
+    with pytest.raises(ProblemsError, match="đơn vị chưa nộp bản tự đánh giá"):
+        write(year, appraiser, stage="appraisal", value="không", note="lý do")
+    write(year, unit, code="L2", value="a")
+    with pytest.raises(ProblemsError, match="không được giao đơn vị 'u2'"):
+        access.submit(year, unit, "2020", "u2")
+    access.submit(year, unit, "2020", "u1")
+    with pytest.raises(ProblemsError, match="đơn vị đã nộp bản tự đánh giá"):
+        write(year, unit, code="L2", value="b")
+    with pytest.raises(EvidenceError, match="đơn vị đã nộp"):
+        Writer(year, unit).add_evidence(Scope("2020", "u1", "self"), "L1", "qd.png", PNG, "")
+    write(year, appraiser, stage="appraisal", value="không", note="Không có quyết định")  # now it may start
+    access.reopen(year, "2020", "u1", "Đơn vị xin sửa lỗi nhập", "quantri")
+    write(year, unit, code="L2", value="b")
+    # the deadline: the last day is still open, the day after is not
+    monkeypatch.setattr(access, "today", lambda: access.date.today() + timedelta(days=8))
+    with pytest.raises(ProblemsError, match="giai đoạn tự đánh giá của kỳ '2020' đã đóng"):
+        write(year, unit, code="L2", value="a")
+    write(year, appraiser, stage="appraisal", value="a", code="L2", note="Đúng như đơn vị")  # self closed: appraisal goes on
+    checksum = access.finalise(year, "2020", "quantri")
+    assert checksum == access.scores_checksum(year, "2020")
+    for actor in (admin, None):
+        with pytest.raises(ProblemsError, match="đã chốt kết quả"):
+            write(year, actor, stage="appraisal", value="có", note="sửa sau khi chốt")
+    with pytest.raises(ProblemsError, match="cần lý do"):
+        access.reopen(year, "2020", None, "  ", "quantri")
+    access.reopen(year, "2020", None, "Quyết định phúc khảo số 12", "quantri")
+    write(year, admin, stage="appraisal", value="có", note="Phúc khảo")
+    actions = year.events("2020")["action"].tolist()
+    for done in ("stage-open", "submit", "reopen", "finalise", "refused"):
+        assert done in actions
+    assert year.events("2020").query("action == 'reopen'")["detail"].tolist() == [
+        "Đơn vị xin sửa lỗi nhập",
+        "Quyết định phúc khảo số 12",
+    ]
+
+
+def test_a_removed_account_or_an_ended_sign_in_writes_nothing(year):
+    token = access.open_sign_in(year, "donvi1")
+    signed = actor_of(year, "donvi1", access.token_hash(token))
+    write(year, signed)
+    year.end_sign_in(access.token_hash(token))
+    with pytest.raises(ProblemsError, match="phiên đăng nhập đã kết thúc"):
+        write(year, signed, value="không")
+    kept = who(year, "donvi1")
+    access.remove_account(year, "donvi1", "quantri")
+    with pytest.raises(ProblemsError, match="tài khoản đã bị gỡ"):
+        write(year, kept, value="không")
+    assert year.scores("2020")["value"].tolist() == ["Có"]
+
+
+def test_tickets_name_an_account_only_when_signed_by_this_store(year, tmp_path, monkeypatch):
+    ticket = access.make_ticket(year, "donvi1")
+    assert access.read_ticket(year, ticket).login == "donvi1"
+    body, signature = ticket.split(".")
+    forged = bytes.fromhex(body).decode().replace("donvi1", "quantri")
+    assert access.read_ticket(year, f"{forged.encode().hex()}.{signature}") is None
+    other = Store(f"sqlite:///{tmp_path / 'other.sqlite'}")
+    access.add_account(other, "donvi1", "", "reader", [], None, "test")
+    assert access.read_ticket(other, ticket) is None  # signed with another store's key
+    assert access.read_ticket(year, "quantri") is None
+    assert access.read_ticket(year, None) is None
+    monkeypatch.setattr(access.time, "time", lambda: time.monotonic() + 10**10)
+    assert access.read_ticket(year, ticket) is None  # stale
+
+
+def test_passwords_are_hashed_with_argon2(year):
+    assert year.account("quantri")["password_hash"].startswith("$argon2")
+    assert access.verify_password(year, "quantri", "mat-khau-quan-tri").role == "admin"
+    assert access.verify_password(year, "QuanTri ", "mat-khau-quan-tri").login == "quantri"
+    assert access.verify_password(year, "quantri", "sai") is None
+    assert access.verify_password(year, "khong-co", "mat-khau-quan-tri") is None
+    assert access.verify_password(year, "thamdinh", "") is None  # no password: signs in through a proxy only
+    with pytest.raises(ProblemsError, match="ít nhất 8 ký tự"):
+        access.add_account(year, "ngan", "", "reader", [], "1234567", "test")
+    with pytest.raises(ProblemsError, match="không hợp lệ"):
+        access.add_account(year, "có dấu", "", "reader", [], None, "test")
+    with pytest.raises(ProblemsError, match="đơn vị 'u9' không có"):
+        access.add_account(year, "x", "", "appraiser", ["u9"], None, "test")
+
+
+def cchc(*args, db, stdin=""):
+    return subprocess.run(
+        [sys.executable, "-m", "cchc_widgets.cli", "--db", db, *args], input=stdin, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_administrator_commands(demo, tmp_path):
+    db = demo.url
+    made = cchc(
+        "users",
+        "add",
+        "tuphap",
+        "--role",
+        "unit",
+        "--unit",
+        "so-tu-phap",
+        "--name",
+        "Cán bộ Tư pháp",
+        db=db,
+        stdin="mat-khau-1\n",
+    )
+    assert made.returncode == 0, made.stderr
+    assert "mat-khau-1" not in made.stdout + made.stderr
+    listed = cchc("users", "list", db=db)
+    assert "tuphap" in listed.stdout
+    assert "Cán bộ đơn vị" in listed.stdout
+    assert "mat-khau" not in listed.stdout
+    assert cchc("stage", "open", "--period", "2017", "--stage", "self", "--until", "2026-02-30", db=db).returncode == 2
+    opened = cchc("stage", "open", "--period", "2017", "--stage", "self", db=db)
+    assert "Tự đánh giá: đang mở" in opened.stdout
+    assert cchc("submit", "--period", "2017", "--unit", "so-tu-phap", db=db).returncode == 0
+    table = tmp_path / "diem.csv"
+    table.write_text("unit,code,stage,value\nso-tu-phap,1.1.1,self,Ban hành chậm\n", encoding="utf-8")
+    before = demo.scores("2017")
+    refused = cchc("import", str(table), "--period", "2017", "--author", "ai đó", db=db)
+    assert refused.returncode == 1
+    assert "đơn vị đã nộp bản tự đánh giá" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    appraisal = tmp_path / "tham-dinh.csv"
+    appraisal.write_text("unit,code,stage,value,note\nso-y-te,1.1.1,appraisal,Ban hành chậm,lý do\n", encoding="utf-8")
+    closed = cchc("import", str(appraisal), "--period", "2017", "--author", "ai đó", db=db)
+    assert closed.returncode == 1
+    assert "giai đoạn thẩm định của kỳ '2017' chưa mở" in closed.stderr
+    pd.testing.assert_frame_equal(demo.scores("2017"), before)
+    final = cchc("finalise", "--period", "2017", db=db)
+    assert final.returncode == 0
+    assert access.scores_checksum(demo, "2017") in final.stdout
+    assert cchc("reopen", "--period", "2017", "--reason", "", db=db).returncode == 1
+    out = tmp_path / "nhat-ky.csv"
+    logged = cchc("log", "--period", "2017", "--unit", "so-tu-phap", "--out", str(out), db=db)
+    assert logged.returncode == 0, logged.stderr
+    log = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert list(log.columns) == ["thời gian", "người", "thao tác", "đơn vị", "mã", "giai đoạn", "cũ", "mới", "lý do"]
+    assert {"submit", "refused"} <= set(log["thao tác"])
+    assert log["đơn vị"].eq("so-tu-phap").all()
+    demo_row = log[(log["mã"] == "1.1.1") & (log["giai đoạn"] == "Tự đánh giá")].iloc[0]
+    assert demo_row["người"] == "dữ liệu mô phỏng"
+    assert "điểm" in demo_row["mới"]
+    assert cchc("users", "remove", "tuphap", db=db).returncode == 0
+    assert "tuphap" not in cchc("users", "list", db=db).stdout
+    again = cchc("users", "remove", "tuphap", db=db)
+    assert again.returncode == 1
+    assert "không có tài khoản 'tuphap'" in again.stderr
+
+
+def test_a_finalised_period_carries_its_checksum_and_a_changed_store_shows(demo, tmp_path):
+    from openpyxl import load_workbook
+
+    from cchc_widgets.report.analysis import period_view
+    from cchc_widgets.report.annual import title
+    from cchc_widgets.report.results_workbook import results_workbook
+
+    def record_of(store):
+        path = tmp_path / "ket-qua.xlsx"
+        path.write_bytes(results_workbook(store, "2017"))
+        sheet = load_workbook(path)["Thông tin"]
+        return {row[0].value: row[1].value for row in sheet.iter_rows(min_row=2)}
+
+    assert record_of(demo)["Tình trạng số liệu"].startswith("Số liệu chưa chốt")
+    checksum = access.finalise(demo, "2017", "quantri")
+    record = record_of(demo)["Tình trạng số liệu"]
+    assert checksum in record
+    assert "(khớp với số liệu trong kho)" in record
+    assert checksum in title(period_view(demo, "2017"))
+    with demo.engine.begin() as conn:  # a change made behind the write path's back, straight in the database
+        conn.exec_driver_sql("UPDATE scores SET points = 0 WHERE code = '1.1.1' AND unit = 'so-tu-phap' AND stage = 'self'")
+    assert "KHÔNG KHỚP" in record_of(demo)["Tình trạng số liệu"]
