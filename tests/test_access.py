@@ -266,3 +266,31 @@ def test_a_finalised_period_carries_its_checksum_and_a_changed_store_shows(demo,
     with demo.engine.begin() as conn:  # a change made behind the write path's back, straight in the database
         conn.exec_driver_sql("UPDATE scores SET points = 0 WHERE code = '1.1.1' AND unit = 'so-tu-phap' AND stage = 'self'")
     assert "KHÔNG KHỚP" in record_of(demo)["Tình trạng số liệu"]
+
+
+def test_a_unit_replies_to_its_appraisal_while_the_window_is_open(year):
+    unit, appraiser = who(year, "donvi1"), who(year, "thamdinh")
+    scope = Scope("2020", "u1", "self")
+    write(year, unit)
+    write(year, appraiser, stage="appraisal", value="không", note="Không có quyết định")
+    with pytest.raises(ProblemsError, match="giai đoạn giải trình của kỳ '2020' chưa mở"):
+        Writer(year, unit).save_reply(scope, "L1", "Quyết định số 5 đã ban hành", "")
+    access.set_stage(year, "2020", "reply", access.OPEN, None, "quantri")
+    with pytest.raises(ProblemsError, match="chưa có điểm thẩm định"):
+        Writer(year, unit).save_reply(scope, "L2", "Giải trình", "")
+    with pytest.raises(ProblemsError, match="không được ghi giải trình"):
+        Writer(year, appraiser).save_reply(scope, "L1", "Giải trình thay đơn vị", "")
+    Writer(year, unit).save_reply(scope, "L1", "  Quyết định số 5 đã ban hành  ", "")
+    Writer(year, unit).save_reply(scope, "L1", "Quyết định số 5 đã ban hành", "")  # unchanged: not logged again
+    assert year.replies("2020")[["unit", "code", "text", "author"]].values.tolist() == [
+        ["u1", "L1", "Quyết định số 5 đã ban hành", "donvi1"]
+    ]
+    from cchc_widgets.services.audit import change_log
+
+    log = change_log(year, "2020", "u1", "L1")
+    replies = log[log["stage"] == "Giải trình"]
+    assert replies[["author", "reason"]].values.tolist() == [["donvi1", "Quyết định số 5 đã ban hành"]]
+    access.set_stage(year, "2020", "reply", access.CLOSED, None, "quantri")
+    with pytest.raises(ProblemsError, match="giai đoạn giải trình của kỳ '2020' đã đóng"):
+        Writer(year, unit).save_reply(scope, "L1", "", "")
+    assert len(year.replies("2020")) == 1

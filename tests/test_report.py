@@ -95,7 +95,7 @@ def test_report_shows_saved_scenarios(demo, tmp_path):
     assert table.loc["TTHC nặng hơn", "Spearman ρ"] == round(comparisons[0][1].spearman, 3)
 
 
-@pytest.mark.parametrize("name", ["scoring.ipynb", "whatif.ipynb"])
+@pytest.mark.parametrize("name", ["scoring.ipynb", "whatif.ipynb", "admin.ipynb"])
 def test_app_notebooks_run(name, repo, demo, monkeypatch):
     """The Voilà app notebooks are kept output-free; they must run top to bottom on the demo store."""
     monkeypatch.setenv("CCHC_DB", demo.url)

@@ -21,7 +21,7 @@ from cchc_widgets.core.errors import CchcError, ConflictError, EvidenceError, Pr
 from cchc_widgets.core.numbers import format_number
 from cchc_widgets.core.rules import is_unanswered, stored_answer
 from cchc_widgets.core.survey import with_survey
-from cchc_widgets.core.vocabulary import NOT_APPLICABLE, SELF, STAGE_LABELS, STAGES, page_words
+from cchc_widgets.core.vocabulary import NOT_APPLICABLE, REPLY, SELF, STAGE_LABELS, STAGES, page_words
 from cchc_widgets.files.evidence import LIMITS_TEXT, MAX_BYTES
 from cchc_widgets.services.access import ROLES, Actor, Workflow, submit
 from cchc_widgets.services.audit import change_log
@@ -81,6 +81,9 @@ class ScoringSession:
         self.survey = survey_points(self.store, self.period, self.unit)
         self._by_key = {(r.code, r.stage): r for r in self.scores.itertuples()}
         self.workflow = Workflow.of(self.store, self.period)
+        self._replies = {
+            r.code: {"text": r.text, "author": r.author} for r in self.store.replies(self.period, self.unit).itertuples()
+        }
         self._files_by_code: dict[str, list[dict[str, Any]]] = {}
         for f in self.files.itertuples():
             self._files_by_code.setdefault(f.code, []).append({"id": int(f.id), "name": f.filename, "size": int(f.size)})
@@ -136,6 +139,7 @@ class ScoringSession:
             "mine": self._score(code, self.stage),
             "other": self._score(code, other),
             "files": self._files_by_code.get(code, []),
+            "reply": self._replies.get(code),
         }
 
     def rows(self) -> list[dict[str, Any]]:
@@ -216,6 +220,8 @@ class ScoringSession:
             "can_export": actor is None or actor.role != "unit",
             "can_survey": actor is None or actor.role == "admin",
             "final": None if workflow.final is None else workflow.final["checksum"],
+            "reply_open": self.stage == SELF and workflow.refusal(actor, unit, REPLY) is None,
+            "reply_window": workflow.describe(REPLY) if REPLY in workflow.stages else None,
         }
 
     def changed(self) -> bool:
@@ -268,6 +274,14 @@ class ScoringSession:
         except ProblemsError as exc:
             self.reload()
             raise FieldError(code, "; ".join(p.message for p in exc.problems), isinstance(exc, ConflictError)) from None
+        self._saved()
+
+    def reply(self, code: str, text: str, author: str) -> None:
+        """The unit's reply (giải trình) to the appraisal of one row, or `FieldError`."""
+        try:
+            self.writer.save_reply(self.scope, code, text, author)
+        except ProblemsError as exc:
+            raise FieldError(code, "; ".join(p.message for p in exc.problems)) from None
         self._saved()
 
     def add_evidence(self, code: str, filename: str, data: bytes, author: str) -> None:

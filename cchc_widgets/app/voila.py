@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # each page imports its own widget only: the scoring kernel s
 NOTEBOOKS = "notebooks/apps"  # only the apps are served: the report and analyst notebooks are not pages
 SCORING_NOTEBOOK = "scoring.ipynb"
 WHATIF_NOTEBOOK = "whatif.ipynb"
+ADMIN_NOTEBOOK = "admin.ipynb"  # opened now and then by one person: not preheated
 CULL_IDLE_SECONDS = 120
 MAX_MESSAGE_BYTES = 20 * 1024 * 1024  # above the 8 MB evidence limit once base64/JSON framing is added
 TICKET_ENV = "HTTP_X_CCHC_TICKET"  # the X-Cchc-Ticket request header, as Voilà hands it to the kernel
@@ -120,6 +121,23 @@ def whatif_page(store: Store | None = None) -> Any:
     return WhatIfApp(store, period if period in known else None, actor)
 
 
+def admin_page(store: Store | None = None) -> Any:
+    """The administrator's page (`?period=…`): accounts, stages and dates, submissions,
+    finalising, the change log. Refused, and logged, for any other account."""
+    from urllib.parse import parse_qs
+
+    from cchc_widgets.app.widgets.admin_app import AdminApp
+
+    store = store or Store()
+    query = request_query()
+    try:
+        actor = visitor(store)
+        period = parse_qs(query.lstrip("?")).get("period", [None])[0]
+        return AdminApp(store, actor, period)
+    except CchcError as exc:
+        return _refused(exc)
+
+
 def voila_command(
     port: int,
     notebooks: Path | None = None,
@@ -155,6 +173,7 @@ def voila_command(
         "--Voila.port_retries=0",
         "--preheat_kernel=True",
         "--pool_size=1",
+        f"--VoilaKernelManager.preheat_denylist={ADMIN_NOTEBOOK}",
         # a closed page's kernel is shut down by the page itself (see widgets/page.js); a kernel
         # whose page vanished without a word (a killed browser) is culled after 2 idle minutes
         "--MappingKernelManager.cull_interval=30",

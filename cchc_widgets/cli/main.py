@@ -404,7 +404,7 @@ def _with_store(func, needs_period: bool):  # noqa: ANN001, ANN202 - wraps cli.p
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from cchc_widgets.app.voila import SCORING_NOTEBOOK, WHATIF_NOTEBOOK, voila_command
+    from cchc_widgets.app.voila import ADMIN_NOTEBOOK, SCORING_NOTEBOOK, WHATIF_NOTEBOOK, voila_command
     from cchc_widgets.services.demo import load_demo
 
     if not 1 <= args.port <= 65535:
@@ -419,7 +419,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print("chạy không đăng nhập (--auth none): chỉ dùng trên máy của một người", flush=True)
     base = f"http://127.0.0.1:{args.port}/voila/render"
     print(f"Ứng dụng chấm điểm: {base}/{SCORING_NOTEBOOK}", flush=True)
-    print(f"Thử trọng số:       {base}/{WHATIF_NOTEBOOK}  (Ctrl+C để dừng)", flush=True)
+    print(f"Thử trọng số:       {base}/{WHATIF_NOTEBOOK}", flush=True)
+    print(f"Quản trị:           {base}/{ADMIN_NOTEBOOK}  (Ctrl+C để dừng)", flush=True)
     command = voila_command(args.port, auth=args.auth, user_header=args.user_header, proxies=args.proxy)
     env = {**os.environ, "CCHC_DB": store.url, "CCHC_AUTH": args.auth}  # the kernels read both
     os.execve(command[0], command, env)  # one process: one SIGTERM stops it

@@ -17,10 +17,10 @@ from typing import Any
 from cchc_widgets.core.errors import Problem, ProblemsError
 from cchc_widgets.core.vocabulary import ROLES
 
-CONSOLE = "quản trị (dòng lệnh)"  # how the log names the server's console when no --author is given
-
 
 def _console(args: argparse.Namespace) -> str:
+    from cchc_widgets.services.access import CONSOLE
+
     return getattr(args, "author", None) or CONSOLE
 
 
@@ -125,7 +125,9 @@ def register(sub: Any, common: argparse.ArgumentParser, run: Any) -> None:
     p = sub.add_parser("stage", parents=[common], help="open or close a stage of a period")
     p.add_argument("action", choices=["open", "close"])
     p.add_argument("--period", metavar="P", help="default: the latest period")
-    p.add_argument("--stage", choices=["self", "appraisal"], required=True)
+    p.add_argument(
+        "--stage", choices=["self", "appraisal", "reply"], required=True, help="reply: the units' replies to their appraisal"
+    )
     p.add_argument("--until", type=_day, metavar="YYYY-MM-DD", help="last day open (inclusive)")
     p.add_argument("--author", help="recorded in the log (default: the console)")
     p.set_defaults(func=run(cmd_stage, True))

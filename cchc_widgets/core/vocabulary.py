@@ -17,6 +17,8 @@ NA_MARK = "x"  # what the template's N/A column takes
 SELF, APPRAISAL, SURVEY = "self", "appraisal", "survey"
 STAGES = (SELF, APPRAISAL)
 STAGE_LABELS = {SELF: "Tự đánh giá", APPRAISAL: "Thẩm định"}
+REPLY = "reply"  # the unit's reply to its published appraisal (giải trình): a window, not a scoring stage
+WINDOW_LABELS = {**STAGE_LABELS, REPLY: "Giải trình"}
 STAGE_ALIASES = {
     "self": SELF,
     "tự đánh giá": SELF,

@@ -24,6 +24,7 @@ from cchc_widgets.core.engine import scored_rows
 from cchc_widgets.core.rules import stored_answer
 from cchc_widgets.core.survey import group_shares, item_points, with_survey
 from cchc_widgets.core.vocabulary import NOT_APPLICABLE
+from cchc_widgets.files.tables_out import XLSX_MIME
 from cchc_widgets.services.access import PROVINCE_TIME, record_line
 from cchc_widgets.store.database import Store
 
@@ -33,7 +34,6 @@ WRAP = Alignment(wrap_text=True, vertical="top")
 BOLD = Font(bold=True)
 CLASS_FILLS = ["C8E6C9", "DCEDC8", "FFF9C4", "FFE0B2", "FFCDD2", "E1BEE7"]
 NUMBER = "0.00"
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class Sheet:

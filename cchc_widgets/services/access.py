@@ -32,7 +32,7 @@ from zoneinfo import ZoneInfo
 
 from cchc_widgets.core.errors import Problem, ProblemsError
 from cchc_widgets.core.text import clean_text
-from cchc_widgets.core.vocabulary import APPRAISAL, ROLES, SELF, STAGE_LABELS
+from cchc_widgets.core.vocabulary import APPRAISAL, REPLY, ROLES, SELF, WINDOW_LABELS
 from cchc_widgets.store.database import Store
 
 PROVINCE_TIME = ZoneInfo("Asia/Ho_Chi_Minh")  # stage dates are days in the province, not UTC
@@ -41,6 +41,7 @@ TICKET_SECONDS = 300  # the time from a page request to its kernel reading who a
 TICKET_KEY = "kernel-ticket-key"
 LOGIN_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._@-]{0,99}$")
 OPEN, CLOSED = "open", "closed"
+CONSOLE = "quản trị (dòng lệnh)"  # how the log names the server's console when no name is given
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,7 @@ class Actor:
         return [u for u in units if self.may_read(u)]
 
     def stages_written(self) -> tuple[str, ...]:
-        return {"admin": (SELF, APPRAISAL), "appraiser": (APPRAISAL,), "unit": (SELF,)}.get(self.role, ())
+        return {"admin": (SELF, APPRAISAL, REPLY), "appraiser": (APPRAISAL,), "unit": (SELF, REPLY)}.get(self.role, ())
 
 
 def actor_of(store: Store, login: str, sign_in: str | None = None) -> Actor | None:
@@ -235,17 +236,17 @@ class Workflow:
         return bool(self.stages)
 
     def stage_open(self, stage: str) -> bool:
-        if not self.managed:
+        if not self.managed and stage != REPLY:  # replies answer a published appraisal: always opened on purpose
             return True
         row = self.stages.get(stage)
         return row is not None and row["state"] == OPEN and (row["until"] is None or today() <= _day(row["until"]))
 
     def describe(self, stage: str) -> str:
         """The stage's state in words, with its date: what the form's header shows."""
-        label = STAGE_LABELS[stage]
+        label = WINDOW_LABELS[stage]
         if self.final is not None:
             return f"Kỳ đã chốt kết quả ngày {_local_day(self.final['finalised_at'])}: chỉ xem"
-        if not self.managed:
+        if not self.managed and stage != REPLY:
             return f"{label}: đang mở"
         row = self.stages.get(stage)
         if row is None:
@@ -258,19 +259,21 @@ class Workflow:
         if self.final is not None:
             return f"kỳ '{self.period}' đã chốt kết quả: không sửa được nữa (quản trị viên mở lại kỳ nếu cần, có ghi lý do)"
         if actor is not None and stage not in actor.stages_written():
-            return (
-                f"tài khoản {actor.login} ({ROLES.get(actor.role, actor.role)}) không được ghi điểm {STAGE_LABELS[stage].lower()}"
-            )
+            return f"tài khoản {actor.login} ({ROLES.get(actor.role, actor.role)}) không được ghi {_written(stage)}"
         if actor is not None and actor.role != "admin" and unit not in actor.units:
             return f"tài khoản {actor.login} không được giao đơn vị '{unit}'"
         if not self.stage_open(stage):
             state = "chưa mở" if stage not in self.stages else "đã đóng"
-            return f"giai đoạn {STAGE_LABELS[stage].lower()} của kỳ '{self.period}' {state}"
+            return f"giai đoạn {WINDOW_LABELS[stage].lower()} của kỳ '{self.period}' {state}"
         if stage == SELF and unit in self.submitted:
             return "đơn vị đã nộp bản tự đánh giá: không sửa được nữa (quản trị viên mở lại nếu cần, có ghi lý do)"
         if stage == APPRAISAL and self.managed and unit not in self.submitted and self.stage_open(SELF):
             return "đơn vị chưa nộp bản tự đánh giá: chưa thẩm định được"
         return None
+
+
+def _written(stage: str) -> str:
+    return "giải trình" if stage == REPLY else f"điểm {WINDOW_LABELS[stage].lower()}"
 
 
 def _day(value: Any) -> date:
@@ -291,10 +294,22 @@ def refuse(
     raise ProblemsError(problems)
 
 
+def require_admin(store: Store, actor: Actor | None, doing: str) -> str:
+    """The login of an administrator as the store has them now (None: the console), or a
+    logged refusal: the admin page's every action asks, not only its opening."""
+    if actor is None or not actor.signed_in:
+        return CONSOLE if actor is None else actor.name
+    now = actor_of(store, actor.login, actor.sign_in)
+    if now is None or now.role != "admin" or (actor.sign_in and store.sign_in_login(actor.sign_in) != actor.login):
+        problems = [Problem("quản trị", f"tài khoản {actor.login} không có quyền {doing} (chỉ quản trị viên)")]
+        refuse(store, actor, "quản trị", problems, None, None, None)
+    return now.author
+
+
 def set_stage(store: Store, period: str, stage: str, state: str, until: date | None, by: str) -> None:
     store.criteria_for(period)  # the period exists
-    if stage not in (SELF, APPRAISAL):
-        raise ProblemsError([Problem(f"kỳ {period}", f"giai đoạn '{stage}' không có; chọn self hoặc appraisal")])
+    if stage not in WINDOW_LABELS:
+        raise ProblemsError([Problem(f"kỳ {period}", f"giai đoạn '{stage}' không có; chọn self, appraisal hoặc reply")])
     store.set_stage(period, stage, state, until, by)
     store.log_event(by, f"stage-{state}", period, None, stage, "" if until is None else f"đến hết ngày {until:%d/%m/%Y}")
 

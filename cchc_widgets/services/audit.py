@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 
 from cchc_widgets.core.numbers import format_number
-from cchc_widgets.core.vocabulary import NOT_APPLICABLE, STAGE_LABELS
+from cchc_widgets.core.vocabulary import NOT_APPLICABLE, WINDOW_LABELS
 from cchc_widgets.services.access import PROVINCE_TIME
 from cchc_widgets.store.database import Store
 
@@ -38,7 +38,7 @@ def change_log(store: Store, period: str, unit: str | None = None, code: str | N
             "action": r.action,
             "unit": r.unit,
             "code": r.code,
-            "stage": STAGE_LABELS.get(r.stage, r.stage),
+            "stage": WINDOW_LABELS.get(r.stage, r.stage),
             "old": shown(r.old_value, r.old_points, r.old_na),
             "new": shown(r.new_value, r.new_points, r.new_na),
             "reason": r.new_note or "",
@@ -55,7 +55,7 @@ def change_log(store: Store, period: str, unit: str | None = None, code: str | N
             "action": e.action,
             "unit": e.unit or "",
             "code": "",
-            "stage": STAGE_LABELS.get(e.stage, e.stage or ""),
+            "stage": WINDOW_LABELS.get(e.stage, e.stage or ""),
             "old": "",
             "new": "",
             "reason": e.detail,

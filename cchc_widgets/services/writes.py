@@ -29,12 +29,13 @@ from cchc_widgets.core.errors import ConflictError, EvidenceError, Problem, Prob
 from cchc_widgets.core.numbers import show_number
 from cchc_widgets.core.rules import is_unanswered, stored_answer
 from cchc_widgets.core.text import clean_text
-from cchc_widgets.core.vocabulary import APPRAISAL, NOT_APPLICABLE, SELF, STAGE_LABELS, stage_of
+from cchc_widgets.core.vocabulary import APPRAISAL, NOT_APPLICABLE, REPLY, SELF, STAGE_LABELS, stage_of
 from cchc_widgets.files import evidence as evidence_files
 from cchc_widgets.services.access import Actor, Workflow, actor_of, refuse
 from cchc_widgets.store.database import SaveReport, ScoreWrite, Store, VersionConflict
 
 Key = tuple[str, str, str]  # unit, code, stage
+MAX_REPLY = 4000  # characters of one reply (giải trình): a page of text
 EPS = 1e-9
 
 
@@ -340,6 +341,26 @@ class Writer:
             "không ghi đè — hãy tải lại để xem giá trị mới",
             key[1],
         )
+
+    # ------------------------------------------------------------ replies (giải trình)
+
+    def save_reply(self, scope: Scope, code: str, text: str, author: str | None) -> None:
+        """The unit's reply to the appraisal of one sub-criterion, while the reply window is
+        open (empty text withdraws it). Only where an appraisal score exists: a reply answers one."""
+        where = f"kỳ {scope.period}"
+        author = self.author(author, where)
+        cs = self.store.criteria_for(scope.period)
+        if code not in cs.leaf_codes:
+            raise ProblemsError([Problem(where, f"mã '{code}' không phải tiêu chí chấm điểm của kỳ {scope.period}", code)])
+        self.require_unit(scope.period, scope.unit)
+        self.check_workflow(scope.period, {(scope.unit, REPLY)}, where)
+        appraised = self.store.scores(scope.period, scope.unit, APPRAISAL)
+        if code not in set(appraised["code"]):
+            raise ProblemsError([Problem(where, "tiêu chí này chưa có điểm thẩm định: chưa có gì để giải trình", code)])
+        text = clean_text(text or "")
+        if len(text) > MAX_REPLY:
+            raise ProblemsError([Problem(where, f"giải trình dài quá {MAX_REPLY} ký tự", code)])
+        self.store.put_reply(scope.period, scope.unit, code, text, author)
 
     # ------------------------------------------------------------ survey answers
 

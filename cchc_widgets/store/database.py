@@ -197,6 +197,17 @@ finals = sa.Table(
     sa.Column("finalised_by", sa.String(200), nullable=False),
     sa.Column("finalised_at", sa.DateTime(timezone=True), nullable=False),
 )
+replies = sa.Table(  # a unit's reply (giải trình) to the appraisal of one sub-criterion
+    "replies",
+    metadata,
+    sa.Column("period", sa.String(50), primary_key=True),
+    sa.Column("unit", sa.String(100), primary_key=True),
+    sa.Column("code", sa.String(100), primary_key=True),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("author", sa.String(200), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(["period", "unit"], ["period_units.period", "period_units.unit"]),
+)
 events = sa.Table(  # what is not a score change: stages, submissions, finalising, accounts, refusals
     "events",
     metadata,
@@ -766,6 +777,33 @@ class Store:
             row = conn.execute(sa.select(finals).where(finals.c.period == period)).mappings().first()
         return None if row is None else dict(row)
 
+    def put_reply(self, period: str, unit: str, code: str, text: str, author: str) -> None:
+        """Keep (or, with empty text, withdraw) a unit's reply to one appraisal; logged like a
+        score change (stage `reply`, the text as the note)."""
+        now = _now()
+        with self._writing() as conn:
+            where = sa.and_(replies.c.period == period, replies.c.unit == unit, replies.c.code == code)
+            old = conn.execute(sa.select(replies.c.text).where(where)).scalar()
+            if (old or "") == text:
+                return
+            if not text:
+                conn.execute(replies.delete().where(where))
+            elif old is None:
+                new = {"period": period, "unit": unit, "code": code, "text": text, "author": author, "updated_at": now}
+                conn.execute(replies.insert().values(**new))
+            else:
+                conn.execute(replies.update().where(where).values(text=text, author=author, updated_at=now))
+            log = {"period": period, "unit": unit, "code": code, "stage": "reply", "old_note": old, "new_note": text or None}
+            action = "clear" if not text else "reply"
+            conn.execute(score_log.insert().values(**log, version=0, author=author, action=action, at=now))
+
+    def replies(self, period: str, unit: str | None = None) -> pd.DataFrame:
+        query = sa.select(replies).where(replies.c.period == period).order_by(replies.c.unit, replies.c.code)
+        if unit is not None:
+            query = query.where(replies.c.unit == unit)
+        with self.engine.connect() as conn:
+            return pd.DataFrame(conn.execute(query).mappings().all(), columns=[c.name for c in replies.columns])
+
     def log_event(
         self,
         login: str,
@@ -783,9 +821,10 @@ class Store:
             )
 
     def events(self, period: str | None = None) -> pd.DataFrame:
+        """Workflow events of a period, with those of no period (accounts, sign-ins) among them."""
         query = sa.select(events).order_by(events.c.id)
         if period is not None:
-            query = query.where(events.c.period == period)
+            query = query.where(sa.or_(events.c.period == period, events.c.period.is_(None)))
         with self.engine.connect() as conn:
             return pd.DataFrame(conn.execute(query).mappings().all(), columns=[c.name for c in events.columns])
 

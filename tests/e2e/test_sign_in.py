@@ -13,7 +13,12 @@ from .conftest import Server
 pytestmark = pytest.mark.e2e
 
 PERIOD, UNIT, OTHER = "2017", "so-tu-phap", "so-y-te"
-PASSWORDS = {"tuphap": "mat-khau-tu-phap", "thamdinh": "mat-khau-tham-dinh"}
+PASSWORDS = {
+    "tuphap": "mat-khau-tu-phap",
+    "thamdinh": "mat-khau-tham-dinh",
+    "quantri": "mat-khau-quan-tri",
+    "moi": "mat-khau-moi-1",
+}
 
 
 def prepared_store(demo_template, root):
@@ -23,6 +28,7 @@ def prepared_store(demo_template, root):
     store = Store(f"sqlite:///{db}", evidence_dir=root / "data" / "evidence")
     access.add_account(store, "tuphap", "Trần Thị Pháp", "unit", [UNIT], PASSWORDS["tuphap"], "test")
     access.add_account(store, "thamdinh", "Lê Văn Định", "appraiser", [UNIT], PASSWORDS["thamdinh"], "test")
+    access.add_account(store, "quantri", "Phạm Quản Trị", "admin", [], PASSWORDS["quantri"], "test")
     access.set_stage(store, PERIOD, "self", access.OPEN, None, "test")
     access.set_stage(store, PERIOD, "appraisal", access.OPEN, None, "test")
     store.close()
@@ -103,7 +109,20 @@ def test_two_roles_side_by_side(browser, signed_server):
     judge_page.press(".cchc-row-2-2-1 .cchc-note", "Tab")
     judge_page.wait_for_function("() => document.querySelector('.cchc-saved').textContent.startsWith('Đã lưu')")
 
+    # the appraisal is published: the unit replies, and the appraiser's open page shows the reply
     s = store_of(server)
+    access.set_stage(s, PERIOD, "reply", access.OPEN, None, "test")
+    unit_page.reload()
+    unit_page.wait_for_selector(".cchc-row-2-2-1 .cchc-reply", state="visible")
+    unit_page.fill(".cchc-row-2-2-1 .cchc-reply", "Kế hoạch ban hành kèm Quyết định số 7")
+    unit_page.press(".cchc-row-2-2-1 .cchc-reply", "Tab")
+    judge_page.wait_for_function(
+        "() => (document.querySelector('.cchc-row-2-2-1 .cchc-reply-text') || {}).textContent?.includes('Quyết định số 7')",
+        timeout=15000,
+    )
+    assert "Đơn vị giải trình (tuphap)" in judge_page.inner_text(".cchc-row-2-2-1 .cchc-reply-text")
+    assert s.replies(PERIOD, UNIT).set_index("code").loc["2.2.1", "author"] == "tuphap"
+
     self_rows = s.scores(PERIOD, UNIT, "self").set_index("code")
     assert self_rows.loc["1.1.1", "author"] == "tuphap"
     assert self_rows.loc["1.1.2", "author"] == "dữ liệu mô phỏng"  # the forged change was not written
@@ -169,3 +188,52 @@ def test_behind_a_trusted_proxy_header(browser, demo_template, tmp_path):
     finally:
         trusted.stop()
         untrusted.stop()
+
+
+def test_the_administrator_page(browser, signed_server):
+    """Accounts, a stage's closing date and the log from the page; nobody else gets in."""
+    admin_url = signed_server.url.replace("scoring.ipynb", "admin.ipynb")
+    page = browser.new_context().new_page()
+    page.set_default_timeout(60000)
+    page.goto(admin_url)
+    page.fill("input[name=login]", "quantri")
+    page.fill("input[name=password]", PASSWORDS["quantri"])
+    page.click("button[type=submit]")
+    page.wait_for_selector(".cchc-ad-accounts")
+    page.fill(".cchc-ad-login", "moi")
+    page.fill(".cchc-ad-name", "Đỗ Văn Mới")
+    page.select_option(".cchc-ad-role", "appraiser")
+    page.select_option(".cchc-ad-units", [OTHER])
+    page.fill(".cchc-ad-password", "ngan")
+    page.click(".cchc-ad-save-account")
+    page.wait_for_selector(".cchc-ad-alert:not(:empty)")
+    assert "ít nhất 8 ký tự" in page.inner_text(".cchc-ad-alert")
+    page.fill(".cchc-ad-password", PASSWORDS["moi"])
+    page.click(".cchc-ad-save-account")
+    page.wait_for_function("() => document.querySelector('.cchc-ad-accounts').textContent.includes('Đỗ Văn Mới')")
+    page.fill(".cchc-ad-until-appraisal", "2030-01-31")
+    page.click(".cchc-ad-open-appraisal")
+    page.wait_for_function("() => document.querySelector('.cchc-ad-stages').textContent.includes('31/01/2030')")
+    page.fill(".cchc-ad-filter-action", "account")
+    page.click(".cchc-ad-filter")
+    page.wait_for_function("() => document.querySelector('.cchc-ad-log-table').textContent.includes('moi: appraiser')")
+    with page.expect_download() as info:
+        page.click(".cchc-ad-download")
+    assert info.value.suggested_filename == f"nhat-ky-{PERIOD}.xlsx"
+    s = store_of(signed_server)
+    assert s.account("moi")["role"] == "appraiser"
+    assert s.account("moi")["units"] == [OTHER]
+    assert str(s.stages(PERIOD)["appraisal"]["until"])[:10] == "2030-01-31"
+    s.close()
+    page.close(run_before_unload=True)
+
+    other = browser.new_context().new_page()  # the new appraiser signs in: the scoring page, not the admin page
+    other.set_default_timeout(60000)
+    sign_in(other, signed_server, "moi")
+    other.wait_for_selector(".cchc-row-1-1-1 .cchc-input")
+    assert units_offered(other) == [OTHER]
+    other.goto(admin_url)
+    other.wait_for_selector(".cchc-signed-out")
+    assert "không có quyền" in other.inner_text(".cchc-signed-out")
+    assert other.query_selector(".cchc-ad-accounts") is None
+    other.close(run_before_unload=True)

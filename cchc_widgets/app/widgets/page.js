@@ -13,3 +13,15 @@ function ensureShutdownToken() {
   const token = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
   document.cookie = `_xsrf=${token}; path=/; SameSite=Strict`;
 }
+
+// A file the kernel sent ({type: "file", name, mime} with its bytes) saved by the browser.
+function saveFile(msg, buffers) {
+  const url = URL.createObjectURL(new Blob([buffers[0]], { type: msg.mime }));
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = msg.name;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60000);
+}

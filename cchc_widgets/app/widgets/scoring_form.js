@@ -175,6 +175,7 @@ function render({ model, el }) {
     const flow = h("div", "cchc-workflow");
     flow.append(h("span", "cchc-stage-state", st.workflow));
     if (st.submitted) flow.append(h("span", "cchc-submitted", ` · ${st.submitted}`));
+    if (st.reply_window) flow.append(h("span", "cchc-reply-window", ` · ${st.reply_window}`));
     if (st.can_submit) {
       const submit = h("button", "cchc-submit", "Nộp bản tự đánh giá");
       submit.title = "Sau khi nộp, bản tự đánh giá chỉ xem, không sửa được; Sở Nội vụ bắt đầu thẩm định";
@@ -334,7 +335,12 @@ function render({ model, el }) {
     });
     const changed = h("div", "cchc-changed");
     changed.setAttribute("role", "alert");
-    extra.append(other, note, files, hist, changed, h("div", "cchc-history"));
+    const reply = h("textarea", "cchc-reply");
+    reply.rows = 2;
+    reply.placeholder = "Giải trình của đơn vị về kết quả thẩm định tiêu chí này";
+    reply.setAttribute("aria-label", `${row.code}: giải trình về kết quả thẩm định`);
+    reply.addEventListener("change", () => send({ type: "reply", code: row.code, text: reply.value, author }));
+    extra.append(other, reply, note, files, hist, changed, h("div", "cchc-history"));
     el.append(main, extra);
     el.addEventListener("input", (ev) => { if (!ev.target.classList.contains("cchc-upload")) el._dirty = true; });
     el._ctl = ctl;
@@ -378,6 +384,16 @@ function render({ model, el }) {
       if (o.note) other.append(h("span", "cchc-appraisal-reason", ` · Lý do: ${o.note}`));
       const differs = !mine || (o.na !== mine.na) || (o.points !== mine.points);
       other.classList.toggle("cchc-differs", differs);
+    }
+    // the unit's reply to its appraisal: written in its own view while the window is open, read by the appraiser
+    const reply = el.querySelector(".cchc-reply");
+    const st = state();
+    const canReply = st.stage !== "appraisal" && st.reply_open && o && o.scored;
+    reply.style.display = canReply ? "" : "none";
+    if (canReply && document.activeElement !== reply) reply.value = row.reply ? row.reply.text : "";
+    if (row.reply && !canReply) {
+      const who = st.stage === "appraisal" ? "Đơn vị giải trình" : "Giải trình đã gửi";
+      other.append(h("div", "cchc-reply-text", `${who} (${row.reply.author}): ${row.reply.text}`));
     }
     drawFiles(el.querySelector(".cchc-files"), row);
     const locked = !!state().locked;
@@ -546,17 +562,7 @@ function render({ model, el }) {
       const el = rowEls.get(msg.code);
       if (el) { clearError(el); el.querySelector(".cchc-changed").replaceChildren(); }
       if (inflight === 0) setSaved(msg.text, "saved");
-    } else if (msg.type === "file") {
-      const blob = new Blob([buffers[0]], { type: msg.mime });
-      const url = URL.createObjectURL(blob);
-      const a = h("a");
-      a.href = url;
-      a.download = msg.name;
-      document.body.append(a);
-      a.click();
-      a.remove();
-      setTimeout(() => URL.revokeObjectURL(url), 60000);
-    }
+    } else if (msg.type === "file") saveFile(msg, buffers);
   });
 
   function onState() {

@@ -144,8 +144,7 @@ class ScoringForm(anywidget.AnyWidget):
 
     def _download_log(self) -> None:
         """The period's change log for the administrator and readers (an .xlsx of `cchc log`)."""
-        from cchc_widgets.files.tables_out import xlsx_bytes
-        from cchc_widgets.report.results_workbook import XLSX_MIME
+        from cchc_widgets.files.tables_out import XLSX_MIME, xlsx_bytes
         from cchc_widgets.services.audit import LOG_COLUMNS, change_log
 
         if not self.session.access()["can_export"]:
@@ -163,7 +162,8 @@ class ScoringForm(anywidget.AnyWidget):
     def _file_action(self, kind: str, content: dict[str, Any], buffers: list[bytes]) -> None:
         """Workbooks in and out. Their modules (openpyxl) load on first use, not with the page."""
         from cchc_widgets.files.survey_files import response_template
-        from cchc_widgets.report.results_workbook import XLSX_MIME, results_download
+        from cchc_widgets.files.tables_out import XLSX_MIME
+        from cchc_widgets.report.results_workbook import results_download
         from cchc_widgets.services.imports import template
         from cchc_widgets.services.uploads import scores_upload, survey_upload
 
@@ -209,6 +209,9 @@ class ScoringForm(anywidget.AnyWidget):
                     content.get("author", ""),
                     None if version is None else int(version),
                 )
+                self._saved(code)
+            elif kind == "reply":
+                self.session.reply(code, content.get("text", ""), content.get("author", ""))
                 self._saved(code)
             elif kind == "upload":
                 data = bytes(buffers[0]) if buffers else b""

@@ -212,11 +212,7 @@ function render({ model, el }) {
 
   model.on("msg:custom", (msg, buffers) => {
     if (msg.type === "notice") { const n = controls.querySelector(".cchc-wi-notice"); if (n) n.textContent = ` ${msg.text}`; }
-    if (msg.type === "file") {
-      const url = URL.createObjectURL(new Blob([buffers[0]], { type: msg.mime }));
-      const a = h("a"); a.href = url; a.download = msg.name; document.body.append(a); a.click(); a.remove();
-      setTimeout(() => URL.revokeObjectURL(url), 60000);
-    }
+    if (msg.type === "file") saveFile(msg, buffers);
   });
   model.on("change:setup", () => { drawControls(); drawExtra(); });
   model.on("change:extra", drawExtra);

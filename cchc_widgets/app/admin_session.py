@@ -1,0 +1,125 @@
+"""The administrator's page (Sở Nội vụ): accounts and their units, a period's stages with
+their dates, submissions, finalising, and the change log with filters.
+
+Every action goes through `services.access` (and is logged there) after `require_admin`
+has checked, at that moment, that the signed-in account is still an administrator: the
+page's buttons are only a way to ask.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pandas as pd
+
+from cchc_widgets.core.errors import Problem, ProblemsError
+from cchc_widgets.core.vocabulary import ROLES, WINDOW_LABELS
+from cchc_widgets.services import access
+from cchc_widgets.services.access import Actor
+from cchc_widgets.services.audit import LOG_COLUMNS, change_log
+from cchc_widgets.services.writes import local_time
+from cchc_widgets.store.database import Store
+
+LOG_SHOWN = 300  # newest rows of the filtered log the page lists; the download has them all
+
+
+class AdminSession:
+    def __init__(self, store: Store, actor: Actor | None, period: str | None = None) -> None:
+        self.store, self.actor = store, actor
+        self.by = access.require_admin(store, actor, "mở trang quản trị")
+        periods = list(store.periods()["id"])
+        if not periods:
+            raise ProblemsError([Problem(store.where, "kho dữ liệu chưa có kỳ đánh giá nào")])
+        self.period = period if period in periods else periods[-1]
+        self.filters: dict[str, str] = {}
+
+    def _admin(self, doing: str) -> str:
+        return access.require_admin(self.store, self.actor, doing)
+
+    # ------------------------------------------------------------ what the page shows
+
+    def state(self) -> dict[str, Any]:
+        store, period = self.store, self.period
+        workflow = access.Workflow.of(store, period)
+        names = store.unit_names(period)
+        accounts = store.accounts()
+        log = self.log()
+        return {
+            "period": period,
+            "periods": store.periods()[["id", "name"]].values.tolist(),
+            "roles": [[k, v] for k, v in ROLES.items()],
+            "units": [[k, v] for k, v in names.items()],
+            "accounts": [
+                {**r, "role_label": ROLES.get(r["role"], r["role"]), "units": [u for u in r["units"].split(",") if u]}
+                for r in accounts.to_dict("records")
+            ],
+            "stages": [
+                {
+                    "stage": stage,
+                    "label": label,
+                    "state": workflow.describe(stage),
+                    "open": workflow.stage_open(stage) and stage in workflow.stages,
+                    "until": _iso(workflow.stages.get(stage, {}).get("until")),
+                }
+                for stage, label in WINDOW_LABELS.items()
+            ],
+            "submitted": [
+                {"unit": u, "name": names.get(u, u), "by": r["submitted_by"], "at": local_time(r["submitted_at"])}
+                for u, r in sorted(workflow.submitted.items())
+            ],
+            "record": access.record_line(store, period),
+            "final": workflow.final is not None,
+            "filters": self.filters,
+            "log": log.head(LOG_SHOWN).to_dict("records"),
+            "log_total": len(log),
+        }
+
+    def log(self) -> pd.DataFrame:
+        """The period's change log, newest first, with the page's filters applied."""
+        f = self.filters
+        frame = change_log(self.store, self.period, f.get("unit") or None, f.get("code") or None)
+        if f.get("author"):
+            frame = frame[frame["author"] == f["author"]]
+        if f.get("action"):
+            frame = frame[frame["action"] == f["action"]]
+        return frame.iloc[::-1].reset_index(drop=True)
+
+    def log_xlsx(self) -> bytes:
+        from cchc_widgets.files.tables_out import xlsx_bytes
+
+        self._admin("tải nhật ký")
+        return xlsx_bytes(self.log().rename(columns=LOG_COLUMNS))
+
+    # ------------------------------------------------------------ what the administrator does
+
+    def save_account(self, login: str, name: str, role: str, units: list[str], password: str) -> None:
+        by = self._admin("quản lý tài khoản")
+        access.add_account(self.store, login, name, role, units, password or None, by)
+
+    def remove_account(self, login: str) -> None:
+        by = self._admin("quản lý tài khoản")
+        if self.actor is not None and login == self.actor.login:
+            raise ProblemsError([Problem("tài khoản", "không tự gỡ tài khoản đang đăng nhập")])
+        access.remove_account(self.store, login, by)
+
+    def set_stage(self, stage: str, open_: bool, until: str) -> None:
+        by = self._admin("mở hoặc đóng giai đoạn")
+        day = None
+        if until:
+            try:
+                day = date.fromisoformat(until)
+            except ValueError:
+                raise ProblemsError([Problem("ngày", f"ngày '{until}' không hợp lệ")]) from None
+        access.set_stage(self.store, self.period, stage, access.OPEN if open_ else access.CLOSED, day, by)
+
+    def reopen(self, unit: str | None, reason: str) -> None:
+        by = self._admin("mở lại")
+        access.reopen(self.store, self.period, unit or None, reason, by)
+
+    def finalise(self) -> str:
+        return access.finalise(self.store, self.period, self._admin("chốt kết quả"))
+
+
+def _iso(day: Any) -> str:
+    return "" if day is None else str(day)[:10]
