@@ -37,9 +37,9 @@ def who(store, login):
     return actor_of(store, login)
 
 
-def write(store, actor, unit="u1", stage="self", value="có", note="", code="L1"):
+def write(store, actor, unit="u1", stage="self", value="có", note="", code="L1", typed="tên gõ tay"):
     row = {"unit": unit, "code": code, "stage": stage, "value": value, "note": note}
-    return Writer(store, actor).save_scores(Scope("2020"), pd.DataFrame([row]), "tên gõ tay", "test")
+    return Writer(store, actor).save_scores(Scope("2020"), pd.DataFrame([row]), typed, "test")
 
 
 def refusals(store):
@@ -294,3 +294,27 @@ def test_a_unit_replies_to_its_appraisal_while_the_window_is_open(year):
     with pytest.raises(ProblemsError, match="giai đoạn giải trình của kỳ '2020' đã đóng"):
         Writer(year, unit).save_reply(scope, "L1", "", "")
     assert len(year.replies("2020")) == 1
+
+
+def test_text_longer_than_the_store_keeps_is_refused_alike_on_every_backend(year):
+    """PostgreSQL would fail mid-write on an over-long author or survey group where SQLite
+    stores it: the write path refuses both the same way, naming what is too long."""
+    from cchc_widgets.core.whatif import Scenario
+
+    before = year.scores("2020")
+    with pytest.raises(ProblemsError, match=r"tên người nhập dài quá 200 ký tự \(270 ký tự\)"):
+        write(year, None, typed="A" * 270)  # the console's typed name
+    responses = pd.DataFrame([{"unit": "u1", "respondent": "r1", "item": "S1", "group": "G" * 250, "answer": "A"}])
+    with pytest.raises(ProblemsError, match="phiếu r1: nhóm người trả lời dài quá 200 ký tự"):
+        Writer(year).save_survey("2020", responses, "quản trị", "phieu.csv")
+    with pytest.raises(ProblemsError, match="tên kịch bản dài quá 200 ký tự"):
+        Writer(year).save_scenario(Scenario("K" * 201))
+    pd.testing.assert_frame_equal(year.scores("2020"), before)
+    assert year.survey_responses("2020").empty
+    assert year.scenarios().empty
+    # a file name is shortened (keeping its kind) rather than refused
+    Writer(year).add_evidence(Scope("2020", "u1", "self"), "L1", "biên bản " * 30 + ".png", PNG, "quản trị")
+    kept = year.evidence("2020", "u1")["filename"].iloc[0]
+    assert len(kept) == 150
+    assert kept.endswith("….png")
+    assert kept.startswith("biên bản biên bản")

@@ -20,8 +20,9 @@ def test_results_workbook_read_back(demo, tmp_path, capsys):
     assert main(["--db", demo.url, "export", "--period", "2017", "--out", str(out)]) == 0
     book = load_workbook(out)
     assert book.sheetnames[0] == "Tổng hợp"
-    assert book.sheetnames[-1] == "Kịch bản"
-    assert len(book.sheetnames) == 2 + 19
+    assert book.sheetnames[-2:] == ["Kịch bản", "Thông tin"]
+    assert len(book.sheetnames) == 3 + 19
+    assert book["Thông tin"]["B3"].value.startswith("Số liệu chưa chốt")
     summary = book["Tổng hợp"]
     assert summary.freeze_panes == "A2"
     header = [c.value for c in summary[1]]

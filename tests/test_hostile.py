@@ -73,3 +73,20 @@ def test_survey_sheet_names_stay_text(demo, tmp_path):
     cells = [c for row in guide.iter_rows() for c in row if isinstance(c.value, str) and c.value.startswith("=")]
     assert cells
     assert all(c.data_type == "s" for c in cells)
+
+
+def test_a_file_with_thousands_of_problems_lists_two_hundred(demo, tmp_path, capsys):
+    """A broken table's every row is wrong: the person reads the first 200 problems and a count,
+    not a wall of text (nothing is stored)."""
+    bad = tmp_path / "bang-loi.csv"
+    rows = [f"{UNIT},1.1.{k},self,không-hợp-lệ" for k in range(1, 11)] * 50  # 500 rows, each refused
+    bad.write_text("unit,code,stage,value\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    before = demo.scores("2017")
+    assert main(["--db", demo.url, "import", str(bad), "--period", "2017", "--author", "thử"]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].endswith("lỗi)")
+    problems = err[1:]
+    assert len(problems) == 201
+    assert problems[-1].strip().startswith("… và ")
+    assert problems[-1].strip().endswith("lỗi nữa")
+    pd.testing.assert_frame_equal(demo.scores("2017"), before)

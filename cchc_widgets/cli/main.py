@@ -320,8 +320,8 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def _print_refused(path: str, exc: ProblemsError) -> None:
     print(f"{path}: TỪ CHỐI — không lưu gì ({len(exc.problems)} lỗi)", file=sys.stderr)
-    for problem in exc.problems:
-        print(f"  {problem}", file=sys.stderr)
+    for line in exc.lines():
+        print(f"  {line}", file=sys.stderr)
 
 
 def cmd_survey(args: argparse.Namespace) -> int:
@@ -576,8 +576,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except ProblemsError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
+        for line in exc.lines():
+            print(line, file=sys.stderr)
         return 1
     except CchcError as exc:
         print(exc, file=sys.stderr)

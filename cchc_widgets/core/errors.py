@@ -32,12 +32,21 @@ class Problem:
         return ": ".join(parts) + ": " + self.message
 
 
+MAX_LISTED = 200  # problems a person is shown; the rest are counted (a broken file can have millions)
+
+
 class ProblemsError(CchcError):
     """Raised with every problem of a file or batch; nothing from it was used."""
 
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
-        super().__init__("\n".join(str(p) for p in problems))
+        super().__init__("\n".join(self.lines()))
+
+    def lines(self) -> list[str]:
+        """The problems as a person reads them: the first MAX_LISTED, then how many more."""
+        shown = [str(p) for p in self.problems[:MAX_LISTED]]
+        more = len(self.problems) - len(shown)
+        return shown + ([f"… và {more} lỗi nữa"] if more > 0 else [])
 
 
 class ConflictError(ProblemsError):

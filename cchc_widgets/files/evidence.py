@@ -14,6 +14,7 @@ import uuid
 from cchc_widgets.core.errors import EvidenceError
 
 MAX_BYTES = 8 * 1024 * 1024
+MAX_NAME = 150  # characters of a file name as shown and kept (the store holds 200)
 PDF, ZIP, OLE, PNG, JPEG = b"%PDF", b"PK\x03\x04", b"\xd0\xcf\x11\xe0", b"\x89PNG", b"\xff\xd8\xff"
 ALLOWED: dict[str, tuple[str, bytes]] = {
     ".pdf": ("application/pdf", PDF),
@@ -34,8 +35,13 @@ def display_name(name: str) -> str:
     """The uploader's file name without any path, control characters or odd marks."""
     base = re.split(r"[\\/]", name.strip())[-1]
     base = unicodedata.normalize("NFC", base)
-    base = "".join(ch for ch in base if unicodedata.category(ch)[0] != "C")
-    return base.strip(" .")[:150]
+    base = "".join(ch for ch in base if unicodedata.category(ch)[0] != "C").strip(" .")
+    if len(base) <= MAX_NAME:
+        return base
+    stem, dot, suffix = base.rpartition(".")
+    if not dot or len(suffix) > 10:
+        return base[:MAX_NAME]
+    return f"{stem[: MAX_NAME - len(suffix) - 2]}….{suffix}"  # shortened, keeping what kind of file it is
 
 
 def check(name: str, data: bytes) -> tuple[str, str]:

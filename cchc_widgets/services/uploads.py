@@ -22,7 +22,6 @@ from cchc_widgets.store.config import data_dir
 from cchc_widgets.store.database import Store
 
 SUFFIXES = (".xlsx", ".csv")
-MAX_LISTED = 200  # problems shown in the page; the rest are counted
 
 
 @dataclass(frozen=True)
@@ -71,10 +70,7 @@ def _checked(name: str, data: bytes, author: str, run: Callable[[Path], str], ac
         try:
             return UploadReport(True, run(path))
         except ProblemsError as exc:
-            lines = tuple(str(p) for p in exc.problems[:MAX_LISTED])
-            more = len(exc.problems) - len(lines)
-            if more > 0:
-                lines += (f"… và {more} lỗi nữa",)
+            lines = tuple(exc.lines())
             return UploadReport(False, f"Tệp '{filename}' bị từ chối, không lưu gì ({len(exc.problems)} lỗi):", lines)
         except CchcError as exc:
             return UploadReport(False, f"Tệp '{filename}' bị từ chối, không lưu gì:", (str(exc),))

@@ -32,7 +32,7 @@ from cchc_widgets.core.text import clean_text
 from cchc_widgets.core.vocabulary import APPRAISAL, NOT_APPLICABLE, REPLY, SELF, STAGE_LABELS, stage_of
 from cchc_widgets.files import evidence as evidence_files
 from cchc_widgets.services.access import Actor, Workflow, actor_of, refuse
-from cchc_widgets.store.database import SaveReport, ScoreWrite, Store, VersionConflict
+from cchc_widgets.store.database import SaveReport, ScoreWrite, Store, VersionConflict, column_length
 
 Key = tuple[str, str, str]  # unit, code, stage
 MAX_REPLY = 4000  # characters of one reply (giải trình): a page of text
@@ -53,7 +53,15 @@ def _author(author: str | None, where: str) -> str:
     clean = clean_text(author or "")
     if not clean:
         raise ProblemsError([Problem(where, "thiếu tên người nhập: tên được ghi vào nhật ký thay đổi")])
+    fits("score_log", "author", clean, "tên người nhập", where)
     return clean
+
+
+def fits(table: str, column: str, text: str, what: str, where: str, code: str | None = None, row: str | None = None) -> None:
+    """Refuse text longer than the store keeps, naming what it is and where it came from."""
+    limit = column_length(table, column)
+    if limit is not None and len(text) > limit:
+        raise ProblemsError([Problem(where, f"{what} dài quá {limit} ký tự ({len(text)} ký tự)", code, row)])
 
 
 def _same_points(a: Any, b: Any) -> bool:
@@ -372,7 +380,12 @@ class Writer:
         problems = self.check_units(period, set(responses["unit"]), file, self.store.unit_names(period))
         if problems:
             raise ProblemsError(problems)
-        return self.store.save_survey(period, responses.map(clean_text), author=author, source=source)
+        responses = responses.map(clean_text)
+        fits("survey_responses", "source", source, "tên tệp", file)
+        for column, what in (("group", "nhóm người trả lời"), ("respondent", "mã phiếu")):
+            for respondent, text in zip(responses["respondent"].astype(str), responses[column].astype(str), strict=True):
+                fits("survey_responses", column, text, what, file, row=f"phiếu {respondent[:40]}")
+        return self.store.save_survey(period, responses, author=author, source=source)
 
     # ------------------------------------------------------------ evidence
 
@@ -415,6 +428,8 @@ class Writer:
         if not name:
             raise ProblemsError([Problem("kịch bản", "đặt tên cho kịch bản trước khi lưu")])
         self.require_admin("kịch bản")
+        fits("scenarios", "name", name, "tên kịch bản", "kịch bản")
+        fits("scenarios", "author", clean_text(scenario.author or ""), "tên người lưu", "kịch bản")
         self.store.save_scenario(scenario)
 
     def delete_scenario(self, name: str) -> None:

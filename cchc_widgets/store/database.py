@@ -229,6 +229,12 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def column_length(table: str, column: str) -> int | None:
+    """The longest text a column holds (None: unbounded): the write path checks against it, so
+    every backend refuses the same text with the same message (PostgreSQL would fail, SQLite not)."""
+    return getattr(metadata.tables[table].c[column].type, "length", None)
+
+
 def _aware(when: datetime) -> datetime:
     """A stored time with its zone (SQLite gives times back without one; they are UTC)."""
     return when if when.tzinfo is not None else when.replace(tzinfo=UTC)

@@ -83,15 +83,28 @@ class Server:
                 self.proc.wait()
 
 
+@contextlib.contextmanager
+def serving(db: Path, root: Path, auth: tuple[str, ...] = ("--auth", "none")):
+    """`cchc serve` on the store file `db`, its evidence and log under `root`; stopped after."""
+    srv = Server(db, root / "data", root / "voila.log", auth=auth)
+    srv.start()
+    try:
+        yield srv
+    finally:
+        srv.stop()
+
+
+def demo_copy(demo_template, root: Path) -> Path:
+    db = root / "store.sqlite"
+    shutil.copy(demo_template, db)
+    return db
+
+
 @pytest.fixture(scope="module")
 def server(demo_template, tmp_path_factory):
     root = tmp_path_factory.mktemp("served")
-    db = root / "store.sqlite"
-    shutil.copy(demo_template, db)
-    srv = Server(db, root / "data", root / "voila.log")
-    srv.start()
-    yield srv
-    srv.stop()
+    with serving(demo_copy(demo_template, root), root) as srv:
+        yield srv
 
 
 @pytest.fixture(scope="module")

@@ -1,14 +1,12 @@
 """Sign-in, roles and the workflow in a real browser: a unit officer and an appraiser at once
 on `cchc serve` (accounts in the store), then the same server behind a trusted proxy header."""
 
-import shutil
-
 import pytest
 
 from cchc_widgets.services import access
 from cchc_widgets.store.database import Store
 
-from .conftest import Server
+from .conftest import Server, demo_copy, serving
 
 pytestmark = pytest.mark.e2e
 
@@ -23,8 +21,7 @@ PASSWORDS = {
 
 def prepared_store(demo_template, root):
     """The demo with a unit officer and an appraiser of Sở Tư pháp, both stages open."""
-    db = root / "store.sqlite"
-    shutil.copy(demo_template, db)
+    db = demo_copy(demo_template, root)
     store = Store(f"sqlite:///{db}", evidence_dir=root / "data" / "evidence")
     access.add_account(store, "tuphap", "Trần Thị Pháp", "unit", [UNIT], PASSWORDS["tuphap"], "test")
     access.add_account(store, "thamdinh", "Lê Văn Định", "appraiser", [UNIT], PASSWORDS["thamdinh"], "test")
@@ -38,10 +35,8 @@ def prepared_store(demo_template, root):
 @pytest.fixture(scope="module")
 def signed_server(demo_template, tmp_path_factory):
     root = tmp_path_factory.mktemp("signed")
-    srv = Server(prepared_store(demo_template, root), root / "data", root / "voila.log", auth=("--auth", "accounts"))
-    srv.start()
-    yield srv
-    srv.stop()
+    with serving(prepared_store(demo_template, root), root, auth=("--auth", "accounts")) as srv:
+        yield srv
 
 
 def store_of(server) -> Store:

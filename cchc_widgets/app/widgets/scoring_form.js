@@ -129,6 +129,7 @@ function render({ model, el }) {
       const file = input.files[0];
       if (!file) return;
       showReport({ ok: true, message: `Đang kiểm tra '${file.name}'…`, problems: [] });
+      heavySince = Date.now();
       model.send({ type, name: file.name, author }, undefined, [await file.arrayBuffer()]);
       input.value = "";
     });
@@ -444,6 +445,7 @@ function render({ model, el }) {
   }
 
   function send(payload, buffers) {
+    if (buffers) heavySince = Date.now(); // an evidence file: the kernel may be busy with it a while
     if (offline) { setSaved(LOST_SHORT, "error"); return; } // nothing typed after the loss is reported as saving
     inflight += 1;
     setSaved("Đang lưu…", "pending");
@@ -599,18 +601,20 @@ function render({ model, el }) {
   }
 
   // ---------------------------------------------------------------- connection
-  // The kernel answers a ping every 2 s. With no answer for 5 s (30 s while it works on
-  // something this page sent, such as a large upload) the page says that the connection is
-  // lost, that nothing entered from now on is saved, and how to reload. It stays said: a
-  // kernel that went away does not come back to this page.
+  // The kernel answers a ping every 2 s. With no answer for 5 s (30 s while it may still be
+  // working on a file this page sent: a large upload or import) the page says that the
+  // connection is lost, that nothing entered from now on is saved, and how to reload. It stays
+  // said: a kernel that went away does not come back to this page. An edit in flight does not
+  // lengthen the wait: a save answers well within 5 s.
   let lastAnswer = Date.now();
+  let heavySince = 0; // when this page last sent a file
   let offline = false;
   const lostNotice = h("div", "cchc-lost");
   lostNotice.setAttribute("role", "alert");
   lostNotice.style.display = "none";
   el.prepend(lostNotice);
   const heartbeat = setInterval(() => {
-    const patience = inflight > 0 ? 30000 : 5000;
+    const patience = inflight > 0 && Date.now() - heavySince < 30000 ? 30000 : 5000;
     if (!offline && Date.now() - lastAnswer > patience) {
       offline = true;
       lostNotice.textContent = LOST_TEXT;
