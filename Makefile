@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip --quiet --disable-pip-version-check
 PORT ?= 8866
 
-.PHONY: run test e2e bench lint browser hub-proxy
+.PHONY: run test e2e bench load lint browser hub-proxy
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,11 @@ bench: $(BIN)/python browser
 	$(BIN)/python bench/excel_bench.py
 	$(BIN)/python bench/import_bench.py
 	$(BIN)/python bench/voila_bench.py
+
+## load: many people at once (bench/load_bench.py; about 10 minutes, so not part of bench)
+load: $(BIN)/python
+	$(PIP) install -e ".[app,report,test]"
+	$(BIN)/python bench/load_bench.py
 
 lint: $(BIN)/python
 	$(BIN)/ruff check .

@@ -244,3 +244,41 @@ def test_of_writers_holding_one_version_exactly_one_wins(filled, rounds):
     log = filled.change_log("2020")
     assert wins_per_round == [1] * rounds
     assert log["version"].tolist() == list(range(1, rounds + 2))  # one log row per accepted write, no version twice
+
+
+def _write_in_process(url, k, version, value, barrier, results):
+    """One writer process: its own interpreter, its own store, the same moment as the others."""
+    store = Store(url)
+    barrier.wait()
+    try:
+        rows = [{"unit": "u1", "code": "L3", "value": value}]
+        save(store, rows, author=f"P{k}", versions={("u1", "L3", "self"): version})
+        results.put("saved")
+    except ConflictError:
+        results.put("conflict")
+    finally:
+        store.close()
+
+
+def test_of_writer_processes_holding_one_version_exactly_one_wins(filled):
+    """The same guarantee across processes (two servers, or a server and `cchc import`)."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    save(filled, [{"unit": "u1", "code": "L3", "value": "0"}])
+    rounds, writers = 3, 2
+    for _ in range(rounds):
+        current = filled.scores("2020").iloc[0]
+        values = [v for v in (0.5, 1.0, 1.5) if v != float(current["points"])]
+        barrier, results = context.Barrier(writers), context.Queue()
+        procs = [
+            context.Process(target=_write_in_process, args=(filled.url, k, int(current["version"]), values[k], barrier, results))
+            for k in range(writers)
+        ]
+        for p in procs:
+            p.start()
+        for p in procs:
+            p.join(timeout=120)
+        outcomes = sorted(results.get(timeout=5) for _ in range(writers))
+        assert outcomes == ["conflict", "saved"]
+    assert filled.change_log("2020")["version"].tolist() == list(range(1, rounds + 2))

@@ -221,6 +221,7 @@ class ScoringSession:
             "can_survey": actor is None or actor.role == "admin",
             "final": None if workflow.final is None else workflow.final["checksum"],
             "reply_open": self.stage == SELF and workflow.refusal(actor, unit, REPLY) is None,
+            "can_evidence": workflow.refusal(actor, unit, SELF) is None,  # evidence belongs to the self-assessment
             "reply_window": workflow.describe(REPLY) if REPLY in workflow.stages else None,
         }
 

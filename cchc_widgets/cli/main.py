@@ -421,7 +421,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     print(f"Ứng dụng chấm điểm: {base}/{SCORING_NOTEBOOK}", flush=True)
     print(f"Thử trọng số:       {base}/{WHATIF_NOTEBOOK}", flush=True)
     print(f"Quản trị:           {base}/{ADMIN_NOTEBOOK}  (Ctrl+C để dừng)", flush=True)
-    command = voila_command(args.port, auth=args.auth, user_header=args.user_header, proxies=args.proxy)
+    if args.pool < 1:
+        raise ProblemsError([Problem("--pool", f"cần ít nhất 1 kernel sẵn sàng; đã nhập {args.pool}")])
+    command = voila_command(args.port, auth=args.auth, user_header=args.user_header, proxies=args.proxy, pool=args.pool)
     env = {**os.environ, "CCHC_DB": store.url, "CCHC_AUTH": args.auth}  # the kernels read both
     os.execve(command[0], command, env)  # one process: one SIGTERM stops it
     return 0  # not reached
@@ -550,6 +552,9 @@ def build_parser() -> argparse.ArgumentParser:
         "none: one person on a laptop, no sign-in",
     )
     p.add_argument("--user-header", default="X-Forwarded-User", help="with --auth header (default X-Forwarded-User)")
+    p.add_argument(
+        "--pool", type=int, default=1, help="scoring kernels kept ready for people opening the page at once (≈170 MB each)"
+    )
     p.add_argument(
         "--proxy",
         action="append",

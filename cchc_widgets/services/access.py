@@ -289,7 +289,7 @@ def refuse(
     store: Store, actor: Actor | None, where: str, problems: list[Problem], period: str, unit: str | None, stage: str | None
 ) -> None:
     """Log a refused write (who tried what) and raise it."""
-    who = actor.author if actor is not None else "?"
+    who = actor.author if actor is not None else CONSOLE
     store.log_event(who, "refused", period, unit, stage, "; ".join(p.message for p in problems)[:2000])
     raise ProblemsError(problems)
 
@@ -320,7 +320,7 @@ def submit(store: Store, actor: Actor | None, period: str, unit: str) -> None:
     reason = workflow.refusal(actor, unit, SELF)
     if reason is not None:
         refuse(store, actor, f"kỳ {period}", [Problem(f"kỳ {period}", reason)], period, unit, SELF)
-    by = actor.author if actor is not None else "?"
+    by = actor.author if actor is not None else CONSOLE
     store.set_submitted(period, unit, by)
     store.log_event(by, "submit", period, unit, SELF)
 

@@ -200,7 +200,7 @@ function render({ model, el }) {
       inputs.forEach((i) => (i.disabled = locked || isNa));
       if (na) na.disabled = locked;
       row._note.disabled = locked;
-      row.querySelectorAll(".cchc-upload, .cchc-file-remove").forEach((b) => (b.disabled = locked));
+      row.querySelectorAll(".cchc-upload, .cchc-file-remove").forEach((b) => (b.disabled = locked || !state().can_evidence));
     }
   }
 
@@ -341,7 +341,7 @@ function render({ model, el }) {
     reply.placeholder = "Giải trình của đơn vị về kết quả thẩm định tiêu chí này";
     reply.setAttribute("aria-label", `${row.code}: giải trình về kết quả thẩm định`);
     reply.addEventListener("change", () => send({ type: "reply", code: row.code, text: reply.value, author }));
-    extra.append(other, reply, note, files, hist, changed, h("div", "cchc-history"));
+    extra.append(other, note, files, reply, hist, changed, h("div", "cchc-history"));
     el.append(main, extra);
     el.addEventListener("input", (ev) => { if (!ev.target.classList.contains("cchc-upload")) el._dirty = true; });
     el._ctl = ctl;
@@ -397,8 +397,8 @@ function render({ model, el }) {
       other.append(h("div", "cchc-reply-text", `${who} (${row.reply.author}): ${row.reply.text}`));
     }
     drawFiles(el.querySelector(".cchc-files"), row);
-    const locked = !!state().locked;
-    el.querySelectorAll(".cchc-upload, .cchc-file-remove").forEach((b) => (b.disabled = locked));
+    const fixed = !!st.locked || !st.can_evidence;
+    el.querySelectorAll(".cchc-upload, .cchc-file-remove").forEach((b) => (b.disabled = fixed));
   }
 
   function drawFiles(box, row) {

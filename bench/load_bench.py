@@ -1,0 +1,300 @@
+"""Many people at once: N sessions open the scoring page at the same moment, then edit for a while.
+
+The clients speak the page's own protocol instead of driving N headless browsers (N Chromium
+pages would eat this machine's 2 cores and measure the browsers, not the server): each signs in
+as its own unit account (`--auth accounts`), GETs the scoring page (Voilà renders it with a
+kernel, preheated or not), connects to that kernel's websocket and sends the widget messages
+the page sends — a heartbeat, then edits of its unit's points row, each waiting for «saved» —
+and finally posts the shutdown request a closed page posts. Figures per N:
+
+- open: time from the request to a usable form (page received, kernel connected, first ping
+  answered): median and max;
+- edits/s over all sessions, save latency p50 / p95, errors (refusals, timeouts);
+- lost: accepted saves missing from the store afterwards (each session's last acknowledged
+  value must be what the store holds);
+- peak resident memory of the server and its kernels, and kernels left `--settle` s after
+  the sessions closed (the preheated pools are the floor: `--pool` scoring kernels + 1 what-if).
+
+Targets (issue 12) at N = 20: 0 errors, 0 lost, median open ≤ 5 s, p95 save ≤ 250 ms, no kernel
+left beyond the preheated pool.
+
+    python bench/load_bench.py [--sizes 10,20,30] [--seconds 60] [--settle 90] [--pool 1] [--db URL]
+
+Writes only under exports/bench/ (and the --db store, when given: demo plus bench units).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pandas as pd
+from tornado.httpclient import AsyncHTTPClient, HTTPRequest
+from tornado.websocket import websocket_connect
+
+from cchc_widgets.report import chromium
+from cchc_widgets.resources import REPO_DIR
+from cchc_widgets.services import access
+from cchc_widgets.services.demo import load_demo
+from cchc_widgets.services.writes import Scope, Writer
+from cchc_widgets.store.database import Store
+
+WORK = REPO_DIR / "exports" / "bench" / "load"
+PERIOD, CODE = "2017", "1.5.2"  # a points row every unit has
+VALUES = ["0,5", "1", "1,5", "2", "2,5", "3"]
+PASSWORD = "mat-khau-tai-thu"
+NOTE = "Tài liệu kiểm chứng lưu tại đơn vị"
+
+
+def prepare(url: str, sessions: int) -> list[str]:
+    """The demo, plus bench units (copies of a demo unit) until there is one unit per session,
+    each with its own unit account."""
+    store = Store(url, evidence_dir=WORK / "evidence")
+    if store.periods().empty:
+        load_demo(store)
+    units = list(store.unit_names(PERIOD))
+    template = store.scores(PERIOD, units[0], "self")
+    extra = [f"don-vi-tai-thu-{k:02d}" for k in range(max(0, sessions - len(units)))]
+    if extra:
+        store.add_units(pd.DataFrame({"id": extra, "name": [f"Đơn vị tải thử {k}" for k in range(len(extra))]}), PERIOD)
+        for unit in extra:
+            rows = template[["code", "stage", "value", "points", "na", "note"]].assign(unit=unit)
+            rows["value"] = rows["value"].where(rows["value"].notna(), None)
+            rows = rows.assign(points=rows["points"].where(rows["value"].isna(), None))
+            Writer(store).save_scores(Scope(PERIOD, unit, "self"), rows, "tải thử", "bench")
+    units = list(store.unit_names(PERIOD))[:sessions]
+    for k, unit in enumerate(units):
+        if store.account(f"tai-thu-{k:02d}") is None:
+            access.add_account(store, f"tai-thu-{k:02d}", f"Tải thử {k}", "unit", [unit], PASSWORD, "bench")
+    store.close()
+    return units
+
+
+class Session:
+    """One person: sign in, open the page, edit, leave."""
+
+    def __init__(self, base: str, login: str, unit: str) -> None:
+        self.base, self.login, self.unit = base, login, unit
+        self.cookies: dict[str, str] = {}
+        self.latencies: list[float] = []
+        self.errors: list[str] = []
+        self.last_saved: str | None = None
+        self.open_seconds: float | None = None
+
+    def _cookie_header(self) -> str:
+        return "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+
+    def _keep(self, response: object) -> None:
+        for header in response.headers.get_list("Set-Cookie"):
+            name, _, rest = header.partition("=")
+            self.cookies[name.strip()] = rest.split(";", 1)[0]
+
+    async def _get(self, client: AsyncHTTPClient, path: str) -> str:
+        request = HTTPRequest(
+            f"{self.base}{path}", headers={"Cookie": self._cookie_header()}, follow_redirects=False, request_timeout=300
+        )
+        response = await client.fetch(request, raise_error=False)
+        self._keep(response)
+        return response.body.decode() if response.body else ""
+
+    async def sign_in(self, client: AsyncHTTPClient) -> None:
+        await self._get(client, "/login")
+        body = urlencode({"login": self.login, "password": PASSWORD, "_xsrf": self.cookies.get("_xsrf", "")})
+        request = HTTPRequest(
+            f"{self.base}/login", method="POST", body=body, headers={"Cookie": self._cookie_header()}, follow_redirects=False
+        )
+        response = await client.fetch(request, raise_error=False)
+        self._keep(response)
+        if "cchc-sign-in" not in self.cookies:
+            raise RuntimeError(f"{self.login}: sign-in refused ({response.code})")
+
+    async def run(self, client: AsyncHTTPClient, start: asyncio.Event, seconds: float) -> None:
+        await start.wait()
+        began = time.perf_counter()
+        html = await self._get(client, f"/voila/render/scoring.ipynb?unit={self.unit}&period={PERIOD}")
+        kernel = re.search(r'"kernelId": "([0-9a-f-]+)"', html)
+        model = re.search(r'model_id": "([0-9a-f]+)"', html)
+        if not kernel or not model:
+            self.errors.append("page without a form")
+            return
+        self.kernel, self.model = kernel.group(1), model.group(1)
+        ws_url = f"{self.base.replace('http', 'ws')}/api/kernels/{self.kernel}/channels?session_id={uuid.uuid4().hex}"
+        self.ws = await websocket_connect(HTTPRequest(ws_url, headers={"Cookie": self._cookie_header()}))
+        if await self.ask({"type": "ping"}, "pong", 60) is None:
+            self.errors.append("no answer to the first ping")
+            return
+        self.open_seconds = time.perf_counter() - began
+        k, until = 0, time.perf_counter() + seconds
+        while time.perf_counter() < until:
+            value = VALUES[k % len(VALUES)]
+            k += 1
+            sent = time.perf_counter()
+            reply = await self.ask({"type": "edit", "code": CODE, "value": value, "note": NOTE, "author": ""}, "saved", 30)
+            if reply is None:
+                self.errors.append("no answer to an edit")
+                continue
+            if reply.get("type") == "field_error":
+                self.errors.append(reply.get("message", "refused"))
+                continue
+            self.latencies.append(time.perf_counter() - sent)
+            self.last_saved = value
+        self.ws.close()
+        xsrf = self.cookies.get("_xsrf", "")
+        request = HTTPRequest(
+            f"{self.base}/voila/api/shutdown/{self.kernel}",
+            method="POST",
+            body=urlencode({"_xsrf": xsrf}),
+            headers={"Cookie": self._cookie_header()},
+        )
+        await client.fetch(request, raise_error=False)
+
+    async def ask(self, content: dict, want: str, timeout: float) -> dict | None:
+        """Send one widget message; wait for the custom reply of type `want` (or a field error)."""
+        msg_id = uuid.uuid4().hex
+        message = {
+            "header": {"msg_id": msg_id, "msg_type": "comm_msg", "username": self.login, "session": msg_id, "version": "5.3"},
+            "parent_header": {},
+            "metadata": {},
+            "content": {"comm_id": self.model, "data": {"method": "custom", "content": content}},
+            "channel": "shell",
+            "buffers": [],
+        }
+        await self.ws.write_message(json.dumps(message))
+        deadline = time.perf_counter() + timeout
+        while time.perf_counter() < deadline:
+            try:
+                raw = await asyncio.wait_for(self.ws.read_message(), deadline - time.perf_counter())
+            except TimeoutError:
+                return None
+            if raw is None:
+                return None
+            if isinstance(raw, bytes):
+                continue
+            msg = json.loads(raw)
+            data = msg.get("content", {}).get("data", {})
+            if msg.get("msg_type") == "comm_msg" and data.get("method") == "custom":
+                got = data.get("content", {})
+                if got.get("type") in (want, "field_error"):
+                    return got
+        return None
+
+
+def tree_rss(pid: int) -> int:
+    """Resident bytes of a process and all its descendants."""
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            status = Path(f"/proc/{p}/status").read_text()
+            total += int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) * 1024
+        except (OSError, AttributeError):
+            continue
+        children = subprocess.run(["pgrep", "-P", str(p)], capture_output=True, text=True).stdout.split()
+        todo += [int(c) for c in children]
+    return total
+
+
+def kernels(pid: int) -> int:
+    found = subprocess.run(["pgrep", "-P", str(pid), "-f", "ipykernel_launcher"], capture_output=True, text=True)
+    return len(found.stdout.split())
+
+
+async def one_size(base: str, pid: int, units: list[str], seconds: float, settle: float, url: str) -> dict:
+    client = AsyncHTTPClient(max_clients=len(units) * 2)
+    sessions = [Session(base, f"tai-thu-{k:02d}", unit) for k, unit in enumerate(units)]
+    for s in sessions:
+        await s.sign_in(client)
+    peak = tree_rss(pid)
+    start = asyncio.Event()
+    tasks = [asyncio.create_task(s.run(client, start, seconds)) for s in sessions]
+    began = time.perf_counter()
+    start.set()
+    while not all(t.done() for t in tasks):
+        peak = max(peak, tree_rss(pid))
+        await asyncio.sleep(0.5)
+    for t in tasks:
+        if t.exception() is not None:
+            raise t.exception()
+    elapsed = time.perf_counter() - began
+    await asyncio.sleep(settle)
+    left = kernels(pid)
+    store = Store(url)
+    stored = store.scores(PERIOD, stage="self").set_index(["unit", "code"])["points"]
+    store.close()
+    lost = sum(
+        1
+        for s in sessions
+        if s.last_saved is not None and stored.get((s.unit, CODE)) != float(s.last_saved.replace(",", "."))
+    )
+    latencies = sorted(x for s in sessions for x in s.latencies)
+    opens = [s.open_seconds for s in sessions if s.open_seconds is not None]
+    return {
+        "N": len(units),
+        "open median s": statistics.median(opens) if opens else float("nan"),
+        "open max s": max(opens) if opens else float("nan"),
+        "edits/s": len(latencies) / elapsed,
+        "save p50 ms": 1000 * latencies[len(latencies) // 2] if latencies else float("nan"),
+        "save p95 ms": 1000 * latencies[int(len(latencies) * 0.95)] if latencies else float("nan"),
+        "errors": sum(len(s.errors) for s in sessions),
+        "lost": lost,
+        "peak MB": peak / 1e6,
+        "kernels left": left,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", default="10,20,30")
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--settle", type=float, default=90)
+    parser.add_argument("--pool", type=int, default=1, help="cchc serve --pool: scoring kernels kept ready")
+    parser.add_argument("--db", help="a store URL (e.g. PostgreSQL); default: a fresh SQLite file under exports/bench/load")
+    args = parser.parse_args()
+    sizes = [int(n) for n in args.sizes.split(",")]
+    WORK.mkdir(parents=True, exist_ok=True)
+    url = args.db or f"sqlite:///{WORK / 'load.sqlite'}"
+    if not args.db:
+        Path(WORK / "load.sqlite").unlink(missing_ok=True)
+    units = prepare(url, max(sizes))
+    port = chromium.free_port()
+    log = (WORK / "voila.log").open("w")
+    env = {**os.environ, "CCHC_DATA_DIR": str(WORK)}
+    command = [sys.executable, "-m", "cchc_widgets.cli", "--db", url, "serve", "--port", str(port), "--auth", "accounts"]
+    command += ["--pool", str(args.pool)]
+    server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60 + 15 * args.pool
+        while time.monotonic() < deadline and kernels(server.pid) < 1 + args.pool:  # the preheated pools are ready
+            time.sleep(0.5)
+        time.sleep(10)  # the last kernels finish running the notebook
+        idle = tree_rss(server.pid)
+        backend = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
+        print(
+            f"load ({backend}, protocol clients, {args.seconds:g} s of edits, pool {args.pool}; "
+            f"idle server {idle / 1e6:.0f} MB)"
+        )
+        rows = [asyncio.run(one_size(base, server.pid, units[:n], args.seconds, args.settle, url)) for n in sizes]
+        table = pd.DataFrame(rows)
+        print(table.to_string(index=False, float_format=lambda x: f"{x:.2f}"))
+        floor = 1 + args.pool
+        print(f"targets at N = 20: errors 0, lost 0, open median ≤ 5 s, save p95 ≤ 250 ms, kernels left {floor} (the pools)")
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=60)
+        log.close()
+
+
+if __name__ == "__main__":
+    main()
