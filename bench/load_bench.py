@@ -233,9 +233,7 @@ async def one_size(base: str, pid: int, units: list[str], seconds: float, settle
     stored = store.scores(PERIOD, stage="self").set_index(["unit", "code"])["points"]
     store.close()
     lost = sum(
-        1
-        for s in sessions
-        if s.last_saved is not None and stored.get((s.unit, CODE)) != float(s.last_saved.replace(",", "."))
+        1 for s in sessions if s.last_saved is not None and stored.get((s.unit, CODE)) != float(s.last_saved.replace(",", "."))
     )
     latencies = sorted(x for s in sessions for x in s.latencies)
     opens = [s.open_seconds for s in sessions if s.open_seconds is not None]
@@ -282,8 +280,7 @@ def main() -> None:
         idle = tree_rss(server.pid)
         backend = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
         print(
-            f"load ({backend}, protocol clients, {args.seconds:g} s of edits, pool {args.pool}; "
-            f"idle server {idle / 1e6:.0f} MB)"
+            f"load ({backend}, protocol clients, {args.seconds:g} s of edits, pool {args.pool}; idle server {idle / 1e6:.0f} MB)"
         )
         rows = [asyncio.run(one_size(base, server.pid, units[:n], args.seconds, args.settle, url)) for n in sizes]
         table = pd.DataFrame(rows)
