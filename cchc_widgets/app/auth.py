@@ -39,7 +39,6 @@ from cchc_widgets.store.database import Store
 
 TICKET_HEADER = "X-Cchc-Ticket"
 COOKIE = "cchc-sign-in"
-MODES = ("accounts", "header", "none")  # none: no provider at all (see app.voila.voila_command)
 HOME = "voila/render/scoring.ipynb"
 LOCKOUT_FAILURES = 5  # wrong passwords for one login within LOCKOUT_SECONDS before it must wait
 LOCKOUT_SECONDS = 600

@@ -68,9 +68,6 @@ class Actor:
     def may_read(self, unit: str) -> bool:
         return self.role in ("admin", "reader") or unit in self.units
 
-    def readable(self, units: list[str]) -> list[str]:
-        return [u for u in units if self.may_read(u)]
-
     def stages_written(self) -> tuple[str, ...]:
         return {"admin": (SELF, APPRAISAL, REPLY), "appraiser": (APPRAISAL,), "unit": (SELF, REPLY)}.get(self.role, ())
 
