@@ -318,3 +318,15 @@ def test_text_longer_than_the_store_keeps_is_refused_alike_on_every_backend(year
     assert len(kept) == 150
     assert kept.endswith("….png")
     assert kept.startswith("biên bản biên bản")
+
+
+def test_an_administrator_demoted_while_a_page_is_open_saves_no_scenario(year):
+    """The role is read again at every admin write, not taken from when the page opened."""
+    from cchc_widgets.core.whatif import Scenario
+
+    writer = Writer(year, who(year, "quantri"))
+    writer.save_scenario(Scenario("trước"))
+    access.add_account(year, "quantri", "Quản Trị", "reader", [], None, "test")
+    with pytest.raises(ProblemsError, match="không có quyền lưu kịch bản"):
+        writer.save_scenario(Scenario("sau"))
+    assert year.scenarios()["name"].tolist() == ["trước"]

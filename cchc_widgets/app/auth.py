@@ -26,6 +26,7 @@ import asyncio
 import html
 import os
 import time
+from functools import cache
 from typing import Any
 from urllib.parse import urlparse
 
@@ -55,14 +56,11 @@ class SignInProvider(IdentityProvider):
     def _mode_default(self) -> str:
         return os.environ.get("CCHC_AUTH", "accounts")
 
-    _store: Store | None = None
     _failures: dict[str, list[float]] = {}  # noqa: RUF012 - per process, by design
 
     @property
     def store(self) -> Store:
-        if self._store is None:
-            self._store = Store()
-        return self._store
+        return server_store()
 
     @property
     def auth_enabled(self) -> bool:
@@ -107,12 +105,18 @@ class SignInProvider(IdentityProvider):
         self._failures.setdefault(login, []).append(time.monotonic())
 
 
+@cache
+def server_store() -> Store:
+    """The store the server process reads accounts and sign-ins from (CCHC_DB), opened once."""
+    return Store()
+
+
 def with_ticket(store: Store, handler: Any, login: str | None, sign_in: str | None) -> Any:
     """The account behind `login`, with the kernel's ticket written into the request (whatever
     the browser sent under that header is gone first); None when there is no such account."""
     if TICKET_HEADER in handler.request.headers:
         del handler.request.headers[TICKET_HEADER]  # a browser never names itself
-    actor = access.actor_of(store, login, sign_in) if login else None
+    actor = access.actor_of(store, login) if login else None  # `sign_in`, if any, was just looked up: it travels in the ticket
     if actor is not None:
         handler.request.headers[TICKET_HEADER] = access.make_ticket(store, actor.login, sign_in)
     return actor

@@ -18,29 +18,17 @@ from urllib.parse import urlparse
 from jupyter_server.auth.identity import User
 from jupyterhub.singleuser.extension import JupyterHubIdentityProvider
 
-from cchc_widgets.app.auth import TICKET_HEADER, with_ticket
-from cchc_widgets.store.database import Store
+from cchc_widgets.app.auth import server_store, with_ticket
 
 
 class HubSignInProvider(JupyterHubIdentityProvider):
     """JupyterHub's identity provider for Jupyter servers, then the account of that name."""
 
-    _store: Store | None = None
-
-    @property
-    def store(self) -> Store:
-        if self._store is None:
-            self._store = Store()
-        return self._store
-
     async def get_user(self, handler: Any) -> User | None:
-        if TICKET_HEADER in handler.request.headers:
-            del handler.request.headers[TICKET_HEADER]  # before anything else looks at the request
         user = await super().get_user(handler)
-        if user is None:
-            return None
-        # without an account of that name no ticket is written: the page then says so (app.voila.visitor)
-        with_ticket(self.store, handler, user.username.lower(), None)
+        # the browser's header is always dropped; without an account of the hub user's name no
+        # ticket is written, and the page then says so (app.voila.visitor)
+        with_ticket(server_store(), handler, user.username.lower() if user is not None else None, None)
         return user
 
     def get_handlers(self) -> list[tuple[Any, ...]]:

@@ -27,6 +27,7 @@ import secrets
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -46,19 +47,14 @@ CONSOLE = "quản trị (dòng lệnh)"  # how the log names the server's consol
 
 @dataclass(frozen=True)
 class Actor:
-    """Who is writing. `signed_in` False: the person at the server's console (CLI, Python),
-    trusted as administrator and logged under the name they typed."""
+    """Who is writing: a signed-in account. The person at the server's console (CLI, Python)
+    is no actor at all (None): trusted as administrator and logged under the name they typed."""
 
     login: str
     name: str
     role: str
     units: frozenset[str] = field(default_factory=frozenset)
-    signed_in: bool = True
     sign_in: str | None = None  # the sign-in (token hash) a page was opened with: ends with it
-
-    @classmethod
-    def console(cls, name: str) -> Actor:
-        return cls(login=name, name=name, role="admin", signed_in=False)
 
     @property
     def author(self) -> str:
@@ -72,12 +68,22 @@ class Actor:
         return {"admin": (SELF, APPRAISAL, REPLY), "appraiser": (APPRAISAL,), "unit": (SELF, REPLY)}.get(self.role, ())
 
 
+def _actor(account: dict[str, Any], sign_in: str | None = None) -> Actor:
+    return Actor(account["login"], account["name"], account["role"], frozenset(account["units"]), sign_in)
+
+
 def actor_of(store: Store, login: str, sign_in: str | None = None) -> Actor | None:
-    """The account as it is in the store now (role and units may have changed), or None."""
-    account = store.account(login)
-    if account is None:
+    """The account as it is in the store now (role and units may have changed), or None when
+    it is gone or, given the sign-in it came with, that sign-in has ended."""
+    if sign_in and store.sign_in_login(sign_in) != login:
         return None
-    return Actor(account["login"], account["name"], account["role"], frozenset(account["units"]), True, sign_in)
+    account = store.account(login)
+    return None if account is None else _actor(account, sign_in)
+
+
+def refreshed(store: Store, actor: Actor) -> Actor | None:
+    """`actor` as the store has them now: what every write and every admin action goes by."""
+    return actor_of(store, actor.login, actor.sign_in)
 
 
 # ------------------------------------------------------------ accounts and passwords
@@ -140,29 +146,20 @@ def verify_password(store: Store, login: str, password: str) -> Actor | None:
     from argon2.exceptions import InvalidHashError, VerificationError
 
     account = store.account(clean_text(login or "").lower())
-    hasher = _hasher()
-    stored = account["password_hash"] if account and account["password_hash"] else _DUMMY_HASH.get(hasher)
+    stored = account["password_hash"] if account and account["password_hash"] else _dummy_hash()
     try:
-        hasher.verify(stored, password or "")
+        _hasher().verify(stored, password or "")
     except (VerificationError, InvalidHashError):
         return None
     if account is None or not account["password_hash"]:
         return None
-    return Actor(account["login"], account["name"], account["role"], frozenset(account["units"]))
+    return _actor(account)
 
 
-class _Dummy:
+@cache
+def _dummy_hash() -> str:
     """A hash to verify against when the login is unknown, so timing does not tell logins apart."""
-
-    value: str | None = None
-
-    def get(self, hasher: Any) -> str:
-        if self.value is None:
-            self.value = hasher.hash(secrets.token_hex(16))
-        return self.value
-
-
-_DUMMY_HASH = _Dummy()
+    return _hasher().hash(secrets.token_hex(16))
 
 
 def open_sign_in(store: Store, login: str) -> str:
@@ -198,8 +195,6 @@ def read_ticket(store: Store, ticket: str | None) -> Actor | None:
     except (ValueError, UnicodeDecodeError):
         return None
     if not hmac.compare_digest(signature, _signature(store, body)) or claims.get("until", 0) < time.time():
-        return None
-    if claims.get("sign_in") and store.sign_in_login(claims["sign_in"]) != claims["login"]:
         return None
     return actor_of(store, claims["login"], claims.get("sign_in"))
 
@@ -291,15 +286,15 @@ def refuse(
     raise ProblemsError(problems)
 
 
-def require_admin(store: Store, actor: Actor | None, doing: str) -> str:
-    """The login of an administrator as the store has them now (None: the console), or a
-    logged refusal: the admin page's every action asks, not only its opening."""
-    if actor is None or not actor.signed_in:
-        return CONSOLE if actor is None else actor.name
-    now = actor_of(store, actor.login, actor.sign_in)
-    if now is None or now.role != "admin" or (actor.sign_in and store.sign_in_login(actor.sign_in) != actor.login):
-        problems = [Problem("quản trị", f"tài khoản {actor.login} không có quyền {doing} (chỉ quản trị viên)")]
-        refuse(store, actor, "quản trị", problems, None, None, None)
+def require_admin(store: Store, actor: Actor | None, doing: str, where: str = "quản trị", period: str | None = None) -> str:
+    """The login of an administrator as the store has them now (the console when None), or a
+    logged refusal: every admin action asks at that moment, not only when a page opened."""
+    if actor is None:
+        return CONSOLE
+    now = refreshed(store, actor)
+    if now is None or now.role != "admin":
+        problems = [Problem(where, f"tài khoản {actor.login} không có quyền {doing} (chỉ quản trị viên)")]
+        refuse(store, actor, where, problems, period, None, None)
     return now.author
 
 

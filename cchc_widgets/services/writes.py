@@ -31,7 +31,7 @@ from cchc_widgets.core.rules import is_unanswered, stored_answer
 from cchc_widgets.core.text import clean_text
 from cchc_widgets.core.vocabulary import APPRAISAL, NOT_APPLICABLE, REPLY, SELF, STAGE_LABELS, stage_of
 from cchc_widgets.files import evidence as evidence_files
-from cchc_widgets.services.access import Actor, Workflow, actor_of, refuse
+from cchc_widgets.services.access import Actor, Workflow, refreshed, refuse, require_admin
 from cchc_widgets.store.database import SaveReport, ScoreWrite, Store, VersionConflict, column_length
 
 Key = tuple[str, str, str]  # unit, code, stage
@@ -82,10 +82,10 @@ class Writer:
         """Who the log names: a signed-in account's login (what was typed does not count), or
         the console's typed name. An account removed or signed out since the page opened
         writes nothing."""
-        if self.actor is None or not self.actor.signed_in:
-            return _author(self.actor.name if self.actor is not None else typed, where)
-        now = actor_of(self.store, self.actor.login, self.actor.sign_in)
-        if now is None or (self.actor.sign_in and self.store.sign_in_login(self.actor.sign_in) != self.actor.login):
+        if self.actor is None:
+            return _author(typed, where)
+        now = refreshed(self.store, self.actor)
+        if now is None:
             raise ProblemsError(
                 [Problem(where, "phiên đăng nhập đã kết thúc hoặc tài khoản đã bị gỡ: tải lại trang để đăng nhập lại")]
             )
@@ -105,11 +105,10 @@ class Writer:
             unit, stage = sorted(pairs)[0]
             refuse(self.store, self.actor, where, problems, period, unit, stage)
 
-    def require_admin(self, where: str, period: str | None = None) -> None:
-        """Survey answers and saved scenarios are the administrator's (and the console's)."""
-        if self.actor is not None and self.actor.role != "admin":
-            problems = [Problem(where, f"tài khoản {self.actor.login} không có quyền này (chỉ quản trị viên)")]
-            refuse(self.store, self.actor, where, problems, period, None, None)
+    def require_admin(self, doing: str, where: str, period: str | None = None) -> None:
+        """Survey answers and saved scenarios are the administrator's (and the console's), and
+        a finalised period takes no survey answers."""
+        require_admin(self.store, self.actor, doing, where, period)
         if period is not None and self.store.final(period) is not None:
             problems = [Problem(where, f"kỳ '{period}' đã chốt kết quả: không sửa được nữa")]
             refuse(self.store, self.actor, where, problems, period, None, None)
@@ -183,11 +182,10 @@ class Writer:
         problems = self.check_scope(scope, frame, file, names) + self.check_units(period, units, file, names)
         if problems:
             raise ProblemsError(problems)
-        pairs = {(u, st) for u, st in zip(frame["unit"], frame["stage"].map(stage_of), strict=True) if st is not None}
-        self.check_workflow(period, pairs, file)
+        keys = list(zip(frame["unit"], frame["code"], frame["stage"].map(stage_of), strict=True))
+        self.check_workflow(period, {(unit, stage) for unit, _, stage in keys if stage is not None}, file)
         stored = self.store.scores(period, scope.unit)  # both stages: an appraisal is checked against the self-assessment
         current = {(r.unit, r.code, r.stage): r for r in stored.itertuples() if r.unit in units}
-        keys = list(zip(frame["unit"], frame["code"], frame["stage"].map(stage_of), strict=True))
         changes, problems = self._resolve(frame, keys, cs, current, file)
         if problems:
             raise ProblemsError(problems)
@@ -376,7 +374,7 @@ class Writer:
         """Survey answers checked by `files.survey_files.read_responses`; units checked here."""
         file = source or f"kỳ {period}"
         author = self.author(author, file)
-        self.require_admin(file, period)
+        self.require_admin("nhập phiếu khảo sát", file, period)
         problems = self.check_units(period, set(responses["unit"]), file, self.store.unit_names(period))
         if problems:
             raise ProblemsError(problems)
@@ -427,13 +425,13 @@ class Writer:
         name = clean_text(scenario.name or "")
         if not name:
             raise ProblemsError([Problem("kịch bản", "đặt tên cho kịch bản trước khi lưu")])
-        self.require_admin("kịch bản")
+        self.require_admin("lưu kịch bản", "kịch bản")
         fits("scenarios", "name", name, "tên kịch bản", "kịch bản")
         fits("scenarios", "author", clean_text(scenario.author or ""), "tên người lưu", "kịch bản")
         self.store.save_scenario(scenario)
 
     def delete_scenario(self, name: str) -> None:
-        self.require_admin("kịch bản")
+        self.require_admin("xóa kịch bản", "kịch bản")
         self.store.delete_scenario(clean_text(name))
 
 
