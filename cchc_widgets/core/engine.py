@@ -22,6 +22,7 @@ from cchc_widgets.core.vocabulary import STAGES, SURVEY, stage_of
 NA_VALUE = "N/A"  # the declared value stored for "không áp dụng"
 KEY = ["period", "unit"]
 RESULT_TAIL = ["total", "max", "index", "rank", "class"]
+LONG_COLUMNS = [*KEY, "code", "stage", "value", "points", "na", "note"]  # the long form of scores, resolved
 TOTAL = "total"
 
 
@@ -84,16 +85,18 @@ def resolve(scores: pd.DataFrame, cs: CriteriaSet, file: str = "<dữ liệu>") 
 
     points = pd.to_numeric(frame["points"], errors="coerce").to_numpy(dtype=float, copy=True)
     bad_points = frame["points"].notna().to_numpy() & np.isnan(points)
+    declared = frame["value"].to_list()  # plain lists in the per-row loops: no Series per cell
+    codes = frame["code"].to_numpy()
     has_value = frame["value"].notna().to_numpy(dtype=bool, copy=True)
     for i in np.flatnonzero(has_value):
-        has_value[i] = not is_blank(frame["value"].iat[i])
+        has_value[i] = not is_blank(declared[i])
     na = frame["na"].to_numpy(dtype=bool).copy()
-    values = frame["value"].to_list()
+    values = list(declared)
 
     for i in np.flatnonzero(has_value & known):
-        node = cs[frame["code"].iat[i]]
+        node = cs[codes[i]]
         try:
-            value = canonical(node.rule, frame["value"].iat[i], node.allow_na)
+            value = canonical(node.rule, declared[i], node.allow_na)
             if value is not NA:
                 points[i] = node.rule.points(value, node.max_points)
         except RuleInputError as exc:
@@ -104,12 +107,9 @@ def resolve(scores: pd.DataFrame, cs: CriteriaSet, file: str = "<dữ liệu>") 
             value = NA_VALUE
         values[i] = value
     for i in np.flatnonzero(bad_points & ~has_value):
-        problems.append(
-            Problem(file, f"điểm phải là một số; đã nhập '{frame['points'].iat[i]}'", frame["code"].iat[i], _where(frame, i))
-        )
+        problems.append(Problem(file, f"điểm phải là một số; đã nhập '{frame['points'].iat[i]}'", codes[i], _where(frame, i)))
 
     given = known & ~has_value & ~na & ~np.isnan(points)
-    codes = frame["code"].to_numpy()
     given_rows = np.flatnonzero(given)
     for code, where in pd.Series(given_rows).groupby(codes[given_rows]).indices.items():
         node = cs[code]
@@ -129,8 +129,7 @@ def resolve(scores: pd.DataFrame, cs: CriteriaSet, file: str = "<dữ liệu>") 
     frame["na"] = na
     frame["value"] = pd.Series(values, index=frame.index, dtype=object)
     scored = ~np.isnan(frame["points"].to_numpy()) | na
-    columns = [*KEY, "code", "stage", "value", "points", "na", "note"]
-    return frame.loc[scored, columns].reset_index(drop=True)
+    return frame.loc[scored, LONG_COLUMNS].reset_index(drop=True)
 
 
 def _unreachable(node: Any, values: np.ndarray, rows: np.ndarray) -> np.ndarray:

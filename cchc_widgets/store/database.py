@@ -12,6 +12,7 @@ transactions start with BEGIN IMMEDIATE so two writers queue instead of failing 
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from cchc_widgets.core.vocabulary import SURVEY
 from cchc_widgets.store.config import data_dir, database_url, redacted
 
 metadata = sa.MetaData()
+MEMORY_URLS = ("sqlite://", "sqlite:///:memory:")  # SQLite in memory: the widget kit's stores
 
 criteria_sets = sa.Table(
     "criteria_sets",
@@ -290,7 +292,10 @@ class Store:
         self.evidence_dir = Path(evidence_dir) if evidence_dir is not None else data_dir() / "evidence"
         self._criteria_cache: dict[str, CriteriaSet] = {}
         self.engine: Engine = _make_engine(self.url)
-        metadata.create_all(self.engine)
+        if self.url in MEMORY_URLS:
+            _copy_schema(self.engine)
+        else:
+            metadata.create_all(self.engine)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -354,6 +359,7 @@ class Store:
                 conn.execute(periods.update().where(periods.c.id == period).values(criteria_set=set_row, name=name))
             elif current["name"] != name:
                 conn.execute(periods.update().where(periods.c.id == period).values(name=name))
+        self._criteria_cache[period] = cs  # what the period is now scored with (same checksum)
 
     def criteria_for(self, period: str) -> CriteriaSet:
         """The criteria set a period is scored with (read once per store: it is immutable)."""
@@ -439,36 +445,29 @@ class Store:
         """
         now = _now()
         with self._writing() as conn:
-            logs = []
+            logs, inserts = [], []
             for w in writes:
-                where = sa.and_(
-                    scores.c.period == period, scores.c.unit == w.unit, scores.c.code == w.code, scores.c.stage == w.stage
-                )
                 version = w.expected + 1
                 values = (
                     None
                     if w.new is None
                     else {**w.new, "value": _dump_value(w.new["value"]), "author": author, "updated_at": now}
                 )
-                if values is None:
-                    done = conn.execute(scores.delete().where(where, scores.c.version == w.expected)).rowcount
-                elif w.expected == 0:
-                    try:
-                        with conn.begin_nested():
-                            conn.execute(
-                                scores.insert().values(
-                                    period=period, unit=w.unit, code=w.code, stage=w.stage, version=1, **values
-                                )
-                            )
-                        done = 1
-                    except sa.exc.IntegrityError:
-                        done = 0
+                if values is not None and w.expected == 0:  # all inserts go in one statement, below
+                    inserts.append(
+                        (w, {"period": period, "unit": w.unit, "code": w.code, "stage": w.stage, "version": 1, **values})
+                    )
                 else:
-                    done = conn.execute(
-                        scores.update().where(where, scores.c.version == w.expected).values(version=version, **values)
-                    ).rowcount
-                if done != 1:
-                    raise VersionConflict(w.unit, w.code, w.stage)  # leaving the block rolls everything back
+                    where = sa.and_(
+                        scores.c.period == period,
+                        scores.c.unit == w.unit,
+                        scores.c.code == w.code,
+                        scores.c.stage == w.stage,
+                        scores.c.version == w.expected,
+                    )
+                    change = scores.delete() if values is None else scores.update().values(version=version, **values)
+                    if conn.execute(change.where(where)).rowcount != 1:
+                        raise VersionConflict(w.unit, w.code, w.stage)  # leaving the block rolls everything back
                 old, new = w.old, w.new or {}
                 logs.append(
                     {
@@ -490,6 +489,8 @@ class Store:
                         "at": now,
                     }
                 )
+            if inserts:
+                _insert_new(conn, inserts)
             if logs:
                 conn.execute(score_log.insert(), logs)
 
@@ -861,14 +862,53 @@ class Store:
             return pd.DataFrame(conn.execute(query).mappings().all(), columns=[c.name for c in score_log.columns])
 
 
+def _insert_new(conn: sa.Connection, inserts: list[tuple[ScoreWrite, dict[str, Any]]]) -> None:
+    """Rows read as absent, inserted in one statement. A row someone created meanwhile breaks
+    the primary key: then one by one, to name it in the `VersionConflict`."""
+    try:
+        with conn.begin_nested():
+            conn.execute(scores.insert(), [row for _, row in inserts])
+        return
+    except sa.exc.IntegrityError:
+        pass
+    for w, row in inserts:
+        try:
+            with conn.begin_nested():
+                conn.execute(scores.insert(), row)
+        except sa.exc.IntegrityError:
+            raise VersionConflict(w.unit, w.code, w.stage) from None
+
+
 def _safe_part(text: str) -> str:
     return "".join(ch if ch.isalnum() or ch in "-._" else "_" for ch in text) or "_"
+
+
+@functools.cache
+def _schema_template() -> tuple[Engine, Any]:
+    """An empty database in memory with every table, made once per process."""
+    engine = _make_engine(MEMORY_URLS[0])
+    metadata.create_all(engine, checkfirst=False)
+    return engine, engine.raw_connection().driver_connection
+
+
+def _copy_schema(engine: Engine) -> None:
+    """Every table into a new database in memory, copied page by page with SQLite's backup
+    (a notebook builds a store per widget: creating twenty tables each time was most of it)."""
+    raw = engine.raw_connection()
+    try:
+        _schema_template()[1].backup(raw.driver_connection)
+    finally:
+        raw.close()
 
 
 def _make_engine(url: str) -> Engine:
     if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    engine = sa.create_engine(url)
+    memory = url in MEMORY_URLS
+    # one database in memory is one connection: shared by every thread (a notebook kernel may
+    # handle widget messages on another thread than the one that built the store)
+    options: dict[str, Any] = {"poolclass": sa.pool.StaticPool, "connect_args": {"check_same_thread": False}} if memory else {}
+    engine = sa.create_engine(url, **options)
     if engine.dialect.name == "sqlite":
 
         @sa.event.listens_for(engine, "connect")
