@@ -5,7 +5,9 @@ BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip --quiet --disable-pip-version-check
 PORT ?= 8866
 
-.PHONY: run test e2e bench load lint browser hub-proxy
+LAB_PORT ?= 8888
+
+.PHONY: run lab test e2e bench load lint browser hub-proxy
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -15,15 +17,22 @@ run: $(BIN)/python
 	$(PIP) install -e ".[app,report]"
 	$(BIN)/cchc serve --auth none --port $(PORT)
 
+## lab: install the widget kit with JupyterLab and open it on http://127.0.0.1:$(LAB_PORT) (the address
+## with its access token is printed); start with notebooks/kit.ipynb
+lab: $(BIN)/python
+	$(PIP) install -e ".[app,report,lab]"
+	$(BIN)/jupyter lab --no-browser --ServerApp.ip=127.0.0.1 --ServerApp.port=$(LAB_PORT) --ServerApp.port_retries=0 \
+	  --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks/kit.ipynb $(if $(filter 0,$(shell id -u)),--allow-root)
+
 ## test: install the app and test tools (and Debian's chromium, LibreOffice Calc, PostgreSQL), lint, run every test
 test: $(BIN)/python browser hub-proxy
-	$(PIP) install -e ".[app,report,hub,test]"
+	$(PIP) install -e ".[app,report,hub,lab,test]"
 	$(BIN)/ruff check .
 	$(BIN)/pytest
 
 ## e2e: only the browser tests
 e2e: $(BIN)/python browser hub-proxy
-	$(PIP) install -e ".[app,report,hub,test]"
+	$(PIP) install -e ".[app,report,hub,lab,test]"
 	$(BIN)/pytest -m e2e
 
 ## bench: print speed figures beside their baselines
@@ -34,6 +43,7 @@ bench: $(BIN)/python browser
 	$(BIN)/python bench/excel_bench.py
 	$(BIN)/python bench/import_bench.py
 	$(BIN)/python bench/voila_bench.py
+	$(BIN)/python bench/kit_bench.py
 
 ## load: many people at once (bench/load_bench.py; about 10 minutes, so not part of bench)
 load: $(BIN)/python

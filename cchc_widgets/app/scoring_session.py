@@ -69,6 +69,9 @@ class ScoringSession:
         self.cs: CriteriaSet = store.criteria_for(period)
         self.period_name = dict(zip(periods["id"], periods["name"], strict=True))[period]
         self.saved_at: datetime | None = None
+        self._names: dict[str, str] | None = None  # the period's units, read for the kit only
+        self._others: pd.DataFrame | None = None
+        self._survey_all: pd.DataFrame | None = None
         self.reload()
 
     # ------------------------------------------------------------ reading
@@ -224,6 +227,38 @@ class ScoringSession:
             "can_evidence": workflow.refusal(actor, unit, SELF) is None,  # evidence belongs to the self-assessment
             "reply_window": workflow.describe(REPLY) if REPLY in workflow.stages else None,
         }
+
+    # ------------------------------------------------------------ the whole period, for the kit
+
+    def period_scores(self) -> pd.DataFrame:
+        """Every unit's scores of the period in the engine's long form, this unit's as just
+        read. Other units are read once (this page writes only its own unit)."""
+        if self._others is None:
+            every = self.store.scores(self.period)
+            self._others = every.loc[every["unit"] != self.unit, engine.LONG_COLUMNS]
+        order = {u: i for i, u in enumerate(self.names())}
+        frame = pd.concat([self._others, self.scores[engine.LONG_COLUMNS]], ignore_index=True)
+        return frame.sort_values("unit", key=lambda u: u.map(order), kind="stable", ignore_index=True)
+
+    def names(self) -> dict[str, str]:
+        """Unit id → name for the period's units."""
+        if self._names is None:
+            self._names = self.store.unit_names(self.period)
+        return self._names
+
+    def period_results(self, scores: pd.DataFrame) -> pd.DataFrame:
+        """One row per unit as the province publishes it (appraisal where there is one, survey
+        points included): unit, name, domain points, total, max, index, rank, class."""
+        if self._survey_all is None:
+            self._survey_all = survey_points(self.store, self.period)
+        results = engine.aggregate(with_survey(engine.scored_rows(scores), self._survey_all), self.cs).results
+        names = self.names()
+        results.insert(2, "name", results["unit"].map(lambda u: names.get(u, u)))
+        return results.sort_values("rank", kind="stable", ignore_index=True)
+
+    def forget_period(self) -> None:
+        """Read the other units and the survey again next time (after an import)."""
+        self._others = self._survey_all = self._names = None
 
     def changed(self) -> bool:
         """Whether someone (a colleague, an import, the administrator) changed what this page

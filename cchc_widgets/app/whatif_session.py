@@ -79,8 +79,9 @@ class WhatIfSession:
         self.weights, self.rules = {}, {}
         self.scenario_name = self.description = self.author = ""
 
-    def result(self) -> dict[str, Any]:
-        """Comparison table, correlations, class changes, new maxima and rank uncertainty."""
+    def result(self) -> tuple[dict[str, Any], whatif.Comparison]:
+        """What the page shows (comparison rows, correlations, class changes, new maxima and
+        rank uncertainty), and the comparison itself."""
         sc = self.scenario()
         applied = whatif.apply(self.cs, sc)
         alt = engine.aggregate(whatif.rescore(self.resolved, self.cs, applied), self.cs, leaf_scale=applied.leaf_scale)
@@ -118,7 +119,7 @@ class WhatIfSession:
             "weights": dict(self.weights),
             "rules": sorted(self.rules),
             "samples": self.samples,
-        }
+        }, cmp
 
     def save(self, name: str, description: str, author: str) -> None:
         name = clean_text(name or "")

@@ -26,7 +26,7 @@ if TYPE_CHECKING:  # jsonschema is imported when a document is checked: it costs
 from cchc_widgets.core.numbers import show_number
 from cchc_widgets.core.rules import FREE_POINTS, Rule, rule_from_dict
 from cchc_widgets.core.tables import read_table
-from cchc_widgets.core.vocabulary import is_no, is_yes
+from cchc_widgets.core.vocabulary import NO, YES, is_no, is_yes
 from cchc_widgets.resources import SCHEMA_PATH, resource
 
 DEFAULT_SURVEY_ANSWERS = {"A": 100.0, "B": 60.0, "C": 20.0, "D": 0.0}
@@ -504,7 +504,15 @@ def parse_rule_text(text: str) -> dict[str, Any]:
         return out
 
     if kind == "yesno":
-        return {"type": "yesno"}
+        rule = {"type": "yesno"}
+        for label, pts in pairs():  # `yesno: có=2; không=0.5` sets the points of each answer
+            if is_yes(label):
+                rule["yes_points"] = pts
+            elif is_no(label):
+                rule["no_points"] = pts
+            else:
+                raise ValueError(f"'{label}' không phải có/không trong quy tắc '{text}'")
+        return rule
     if kind == "levels":
         return {"type": "levels", "levels": [{"label": lab, "points": p} for lab, p in pairs()]}
     if kind == "percent":
@@ -528,6 +536,39 @@ def parse_rule_text(text: str) -> dict[str, Any]:
     if kind == "manual":
         return {"type": "manual", "step": number(body)} if body.strip() else {"type": "manual"}
     raise ValueError(f"loại quy tắc '{kind}' không có; dùng yesno, levels, percent, count hoặc manual")
+
+
+def rule_text(rule: dict[str, Any]) -> str:
+    """A rule document in the compact syntax `parse_rule_text` reads (what a designer edits in
+    one line); JSON where the syntax cannot say it (labels with `;`, count unit labels, the
+    labels of a done/planned pair)."""
+
+    def number(x: float) -> str:
+        return f"{float(x):g}"
+
+    kind = rule.get("type")
+    plain = json.dumps(rule, ensure_ascii=False)
+    if kind == "yesno":
+        points = [(YES, rule["yes_points"])] if "yes_points" in rule else []
+        points += [(NO, rule["no_points"])] if rule.get("no_points") else []
+        return "yesno" + (": " + "; ".join(f"{label}={number(p)}" for label, p in points) if points else "")
+    if kind == "levels":
+        if any(";" in lv["label"] or not lv["label"].strip() for lv in rule["levels"]):
+            return plain
+        return "levels: " + "; ".join(f"{lv['label']}={number(lv['points'])}" for lv in rule["levels"])
+    if kind == "percent":
+        if rule.get("done_label") or rule.get("planned_label"):
+            return plain
+        flags = "".join(
+            f" {flag}" for flag, on in (("right", rule.get("closed") == "right"), ("pair", rule.get("input") == "pair")) if on
+        )
+        bands = "; ".join(f"{number(b['from'])}-{number(b['to'])}={number(b['points'])}" for b in rule["bands"])
+        return f"percent{flags}: {bands}"
+    if kind == "count" and not rule.get("unit_label"):
+        return ("count all" if rule.get("mode") == "all" else "count") + f": {int(rule['required'])}"
+    if kind == "manual":
+        return "manual" + (f": {number(rule['step'])}" if rule.get("step") else "")
+    return plain
 
 
 def _load_flat(path: Path) -> CriteriaSet:

@@ -196,6 +196,25 @@ class Comparison:
     kendall: float
     class_changes: int
 
+    def ranks(self, names: Mapping[str, str] | None = None) -> pd.DataFrame:
+        """The comparison as a designer reads it, largest moves first: unit, name, rank,
+        new_rank, delta_rank, index, new_index, class, new_class."""
+        t = self.table
+        names = names or {}
+        return pd.DataFrame(
+            {
+                "unit": t["unit"],
+                "name": t["unit"].map(lambda u: names.get(u, u)),
+                "rank": t["rank_base"],
+                "new_rank": t["rank_alt"],
+                "delta_rank": t["delta_rank"],
+                "index": t["index_base"],
+                "new_index": t["index_alt"],
+                "class": t["class_base"],
+                "new_class": t["class_alt"],
+            }
+        )
+
 
 def compare(base: engine.Scored, alt: engine.Scored) -> Comparison:
     """Baseline beside scenario, one row per unit, sorted by |Δrank| (largest moves first)."""

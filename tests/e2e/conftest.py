@@ -17,6 +17,33 @@ from cchc_widgets.report import chromium
 CHROMIUM = "/usr/bin/chromium"
 
 
+def wait_answering(proc: subprocess.Popen, url: str, log: Path, what: str, timeout: float = 90) -> None:
+    """Until `url` answers; the log's tail if the process stops first."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{what} stopped: {log.read_text()[-3000:]}")
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{what} did not answer within {timeout:.0f} s") from None
+            time.sleep(0.3)
+
+
+def stop(proc: subprocess.Popen | None, timeout: float = 30) -> None:
+    """One SIGTERM to a process this test started; killed only if it does not stop in time."""
+    if proc is None or proc.poll() is not None:
+        return
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 class Server:
     """`cchc serve` as a user starts it; stopped with one SIGTERM to the PID we started."""
 
@@ -44,16 +71,7 @@ class Server:
             *self.auth,
         ]
         self.proc = subprocess.Popen(cmd, env=env, stdout=self.log.open("a"), stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"cchc serve stopped: {self.log.read_text()[-2000:]}")
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{self.port}/", timeout=2)
-                return
-            except OSError:
-                time.sleep(0.3)
-        raise RuntimeError("cchc serve did not answer within 90 s")
+        wait_answering(self.proc, f"http://127.0.0.1:{self.port}/", self.log, "cchc serve")
 
     def kernels(self) -> int:
         """Kernel processes the server runs now (its preheated pool and one per open page)."""
@@ -74,13 +92,7 @@ class Server:
         return last
 
     def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop(self.proc)
 
 
 @contextlib.contextmanager

@@ -3,11 +3,8 @@ two people sign in at the hub, each gets their own Voilà, and each sees what th
 the store allows."""
 
 import os
-import signal
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -16,6 +13,8 @@ from cchc_widgets.report import chromium
 from cchc_widgets.services import access
 from cchc_widgets.services.demo import load_demo
 from cchc_widgets.store.database import Store
+
+from .conftest import stop, wait_answering
 
 pytestmark = pytest.mark.e2e
 
@@ -48,22 +47,9 @@ def hub(pg_url, tmp_path):
     command = [sys.executable, "-m", "jupyterhub", "-f", str(REPO / "deploy" / "jupyterhub_config.py")]
     proc = subprocess.Popen(command, env=env, cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while True:
-        assert proc.poll() is None, (tmp_path / "hub.log").read_text()[-3000:]
-        try:
-            urllib.request.urlopen(f"{url}/hub/login", timeout=2)
-            break
-        except OSError:
-            assert time.monotonic() < deadline, "JupyterHub did not answer within 90 s"
-            time.sleep(0.5)
+    wait_answering(proc, f"{url}/hub/login", tmp_path / "hub.log", "JupyterHub")
     yield url
-    proc.send_signal(signal.SIGTERM)  # the hub stops the users' servers and the proxy it started
-    try:
-        proc.wait(timeout=60)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+    stop(proc, timeout=60)  # the hub stops the users' servers and the proxy it started
     log.close()
 
 

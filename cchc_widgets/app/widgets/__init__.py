@@ -1,20 +1,10 @@
 """Views: anywidgets that render state objects and forward what a person did.
 
 Imported lazily: the scoring page's kernel loads the scoring form only, not the what-if app
-(SciPy, SALib and the uncertainty maths are for the what-if page)."""
+(SciPy, SALib and the uncertainty maths are for the what-if page) nor the criteria editor."""
 
-from typing import Any
+from cchc_widgets.resources import lazy_face
 
-__all__ = ["ScoringForm", "WhatIfApp"]
+__all__ = ["CriteriaEditor", "ScoringForm", "WhatIfApp"]
 
-
-def __getattr__(name: str) -> Any:
-    if name == "ScoringForm":
-        from cchc_widgets.app.widgets.scoring_form import ScoringForm
-
-        return ScoringForm
-    if name == "WhatIfApp":
-        from cchc_widgets.app.widgets.whatif_app import WhatIfApp
-
-        return WhatIfApp
-    raise AttributeError(name)
+__getattr__ = lazy_face(__name__, {"ScoringForm": "scoring_form", "WhatIfApp": "whatif_app", "CriteriaEditor": "criteria_editor"})

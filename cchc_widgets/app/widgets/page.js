@@ -6,8 +6,10 @@
 // every such request refused (403 "'_xsrf' argument missing") and each page view left a
 // kernel behind. The check is tornado's double-submit one (cookie and form field must be
 // equal), so the page sets a random token of its own when the server has not set one.
+// In JupyterLab (the widget kit) the page is Lab's, not ours: nothing to do there.
+const IN_VOILA = window.location.pathname.includes("/voila/");
 function ensureShutdownToken() {
-  if (/(^|;\s*)_xsrf=/.test(document.cookie)) return;
+  if (!IN_VOILA || /(^|;\s*)_xsrf=/.test(document.cookie)) return;
   const bytes = new Uint8Array(16);
   crypto.getRandomValues(bytes);
   const token = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");

@@ -577,9 +577,11 @@ function render({ model, el }) {
       drawHead();
       drawBody();
       applyLock();
-      const q = new URLSearchParams(window.location.search);
-      q.set("unit", st.unit); q.set("period", st.period); q.set("stage", st.stage);
-      window.history.replaceState(null, "", `${window.location.pathname}?${q}`);
+      if (IN_VOILA) { // the app's address names what is open (not in JupyterLab, whose address it is not)
+        const q = new URLSearchParams(window.location.search);
+        q.set("unit", st.unit); q.set("period", st.period); q.set("stage", st.stage);
+        window.history.replaceState(null, "", `${window.location.pathname}?${q}`);
+      }
       return;
     }
     drawHead();

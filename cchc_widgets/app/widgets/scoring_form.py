@@ -17,11 +17,13 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import anywidget
+import pandas as pd
 import traitlets
 
 from cchc_widgets.app.scoring_session import FieldError, ScoringSession
 from cchc_widgets.app.widgets.page import page_module
-from cchc_widgets.core.errors import CchcError
+from cchc_widgets.core.criteria import CriteriaSet
+from cchc_widgets.core.errors import CchcError, Problem, ProblemsError
 from cchc_widgets.core.vocabulary import SELF, STAGE_LABELS
 from cchc_widgets.services.access import Actor
 from cchc_widgets.store.database import Store
@@ -40,6 +42,9 @@ class ScoringForm(anywidget.AnyWidget):
     rows = traitlets.List().tag(sync=True)  # one dict per sub-criterion, in tree order
     epoch = traitlets.Int(0).tag(sync=True)  # changes when another unit/period/stage is opened
     alert = traitlets.Unicode("").tag(sync=True)  # an error the page must show
+    # not synced, for Python: every unit's scores of the period in the engine's long form,
+    # replaced after each accepted change (observe it with names="scores")
+    scores = traitlets.Instance(pd.DataFrame, allow_none=True)
 
     def __init__(
         self,
@@ -48,13 +53,69 @@ class ScoringForm(anywidget.AnyWidget):
         unit: str | None = None,
         stage: str | None = None,
         actor: Actor | None = None,
+        author: str = "",
     ) -> None:
         super().__init__()
         self.store = store
         self.actor = actor  # the signed-in account: decides which units the selectors offer
+        self.author = author  # who edits when no one signed in and the page's name field is empty
         self.session: ScoringSession | None = None
         self.on_msg(self._on_message)
         self.select(period, unit, stage)
+
+    @classmethod
+    def from_frame(
+        cls,
+        scores: pd.DataFrame,
+        criteria: CriteriaSet | str | Path,
+        unit: str | None = None,
+        stage: str = SELF,
+        period: str | None = None,
+        *,
+        units: pd.DataFrame | None = None,
+        survey: pd.DataFrame | None = None,
+        author: str = "Python",
+    ) -> ScoringForm:
+        """A form over a DataFrame of scores in the engine's long form (unit, code, stage,
+        value | points | na, note; `period` optional), without a database file: the frame
+        goes through the same checks as an imported file into a store in memory.
+        `units` (id, name) names the units; `survey` adds survey responses."""
+        from cchc_widgets.services.frames import frame_store
+
+        made = frame_store(scores, criteria, period, units, survey, author)
+        return cls(made.store, made.period, unit, stage, author=author)
+
+    # ------------------------------------------------------------ for Python: values in, frames out
+
+    def set_value(self, code: str, value: Any, note: str = "", author: str | None = None) -> None:
+        """What a person's edit does, from code: the same checks, the same refusal
+        (`ProblemsError` naming the criterion; nothing saved), the page updated."""
+        try:
+            self.session.edit(code, value, note, author or self.author)
+        except FieldError as exc:
+            self._push(code=code if code in self.session.cs.leaf_codes else None)
+            raise ProblemsError([Problem(self.session.unit_name, exc.message, code)]) from None
+        self._saved(code)
+
+    @property
+    def results(self) -> pd.DataFrame:
+        """One row per unit from `scores` (appraisal where there is one, survey included):
+        unit, name, domain points, total, max, index, rank, class — best first."""
+        return self.session.period_results(self.scores)
+
+    @traitlets.default("scores")
+    def _first_scores(self) -> pd.DataFrame:
+        return self.session.period_scores()  # read when first asked for: a Voilà page never asks
+
+    def _sync_scores(self) -> None:
+        """Replace `scores` when what is stored differs (observers fire once per change), once
+        someone reads or observes them."""
+        read = "scores" in self._trait_values
+        if not read and not self._trait_notifiers.get("scores"):
+            return
+        now = self.session.period_scores()
+        if not read or not now.equals(self.scores):
+            self.scores = now
 
     @classmethod
     def from_query(cls, store: Store, query: str, actor: Actor | None = None) -> ScoringForm:
@@ -101,6 +162,7 @@ class ScoringForm(anywidget.AnyWidget):
         self.alert = " ".join(problems)
         self.epoch += 1
         self._push(all_rows=True)
+        self._sync_scores()
 
     def _push(self, all_rows: bool = False, code: str | None = None) -> None:
         session = self.session
@@ -137,6 +199,7 @@ class ScoringForm(anywidget.AnyWidget):
                 if now is not None and (was is None or now["version"] != was["version"]):
                     news.append(f"{now['author']} vừa lưu {row['code']}")
         self._push()
+        self._sync_scores()
         if news:
             self.send(
                 {"type": "notice", "text": "; ".join(news[:5]) + (f" và {len(news) - 5} thay đổi khác" if len(news) > 5 else "")}
@@ -155,6 +218,7 @@ class ScoringForm(anywidget.AnyWidget):
     def _saved(self, code: str) -> None:
         """New state, then an explicit acknowledgement (the state may not have changed at all)."""
         self._push(code=code)
+        self._sync_scores()
         self.send({"type": "saved", "code": code, "text": self.state["saved"]})
 
     # ------------------------------------------------------------ what the page sends
@@ -187,11 +251,15 @@ class ScoringForm(anywidget.AnyWidget):
             report = upload(self.store, content.get("name", ""), data, content.get("author", ""), s.scope, self.actor)
             if report.ok:
                 s.reload()
+                s.forget_period()
                 self._push(all_rows=True)
+                self._sync_scores()
             self.send({"type": "report", "ok": report.ok, "message": report.message, "problems": list(report.problems)})
 
     def _on_message(self, _widget: Any, content: dict[str, Any], buffers: list[bytes]) -> None:
         kind, code = content.get("type"), content.get("code")
+        if self.author and not content.get("author"):
+            content = {**content, "author": self.author}
         try:
             if kind == "ping":  # the page's heartbeat: an answer says the kernel is alive
                 self.send({"type": "pong"})
@@ -241,6 +309,7 @@ class ScoringForm(anywidget.AnyWidget):
             elif kind == "refresh":
                 self.session.reload()
                 self._push(all_rows=True)
+                self._sync_scores()
         except FieldError as exc:
             self._push(code=exc.code if exc.code in self.session.cs.nodes else None)
             self.send({"type": "field_error", "code": exc.code, "message": exc.message, "conflict": exc.conflict})

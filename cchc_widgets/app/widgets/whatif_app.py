@@ -11,10 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import anywidget
+import pandas as pd
 import traitlets
 
 from cchc_widgets.app.whatif_session import WhatIfSession
 from cchc_widgets.app.widgets.page import page_module
+from cchc_widgets.core import whatif
+from cchc_widgets.core.criteria import CriteriaSet
 from cchc_widgets.core.errors import ProblemsError
 from cchc_widgets.report.results_workbook import results_download
 from cchc_widgets.services.access import Actor
@@ -42,6 +45,54 @@ class WhatIfApp(anywidget.AnyWidget):
         self._push_setup()
         self._recompute()
 
+    @classmethod
+    def from_frame(
+        cls,
+        scores: pd.DataFrame,
+        criteria: CriteriaSet | str | Path,
+        period: str | None = None,
+        *,
+        units: pd.DataFrame | None = None,
+        survey: pd.DataFrame | None = None,
+    ) -> WhatIfApp:
+        """The what-if app over a DataFrame of scores (the engine's long form) and a criteria
+        set, without a database file (see `ScoringForm.from_frame`)."""
+        from cchc_widgets.services.frames import frame_store
+
+        made = frame_store(scores, criteria, period, units, survey)
+        return cls(made.store, made.period)
+
+    # ------------------------------------------------------------ for Python
+
+    @property
+    def weights(self) -> dict[str, float]:
+        """Multipliers by code (1: the set's own max), as the sliders show them."""
+        return dict(self.session.weights)
+
+    @weights.setter
+    def weights(self, weights: dict[str, float]) -> None:
+        """Replace every weight (codes not given go back to 1) and recompute; a bad code or
+        value is refused with `ProblemsError` and nothing changes."""
+        before = self.session.weights
+        self.session.weights = {}
+        try:
+            self.session.set_weights({str(k): float(v) for k, v in weights.items()})
+        except ProblemsError:
+            self.session.weights = before
+            raise
+        self._recompute()
+
+    @property
+    def comparison(self) -> pd.DataFrame:
+        """Each unit under the set as it is and under the current weights, largest moves
+        first: unit, name, rank, new_rank, delta_rank, index, new_index, class, new_class."""
+        return self._comparison.ranks(self.session.names)
+
+    @property
+    def scenario(self) -> whatif.Scenario:
+        """The current weights as the scenario «Tải YAML» writes (`.to_yaml()`)."""
+        return self.session.scenario()
+
     def _push_setup(self) -> None:
         s = self.session
         self.setup = {
@@ -56,7 +107,7 @@ class WhatIfApp(anywidget.AnyWidget):
 
     def _recompute(self) -> None:
         start = time.perf_counter()
-        result = self.session.result()
+        result, self._comparison = self.session.result()
         result["seconds"] = time.perf_counter() - start
         self.result = result
 

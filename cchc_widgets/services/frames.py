@@ -1,0 +1,87 @@
+"""A store built from DataFrames, for the widget kit in JupyterLab: an analyst hands a frame of
+scores and a criteria set to `ScoringForm.from_frame` and gets a form without a database file.
+
+The store is SQLite in memory (its evidence folder a scratch folder in the data directory,
+removed with the store), and the frame enters it through the one write path, so a bad row is
+refused with the same messages as an imported file and nothing of the frame is half-loaded.
+"""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+import weakref
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from cchc_widgets.core.criteria import CriteriaSet, load_criteria
+from cchc_widgets.core.errors import Problem, ProblemsError
+from cchc_widgets.services.writes import Scope, Writer
+from cchc_widgets.store.config import data_dir
+from cchc_widgets.store.database import Store
+
+FRAME = "<DataFrame>"  # how messages name the frame a person passed
+PERIOD = "du-lieu"  # the period of a frame that names none
+PERIOD_NAME = "Dữ liệu từ DataFrame"
+AUTHOR = "Python"  # who wrote the frame's rows, unless the caller says
+
+
+@dataclass(frozen=True)
+class FrameStore:
+    store: Store
+    period: str
+    units: tuple[str, ...]
+
+
+def criteria_of(criteria: CriteriaSet | str | Path) -> CriteriaSet:
+    return criteria if isinstance(criteria, CriteriaSet) else load_criteria(criteria)
+
+
+def _period_of(scores: pd.DataFrame, period: str | None) -> tuple[str, pd.DataFrame]:
+    named = sorted(scores["period"].dropna().astype(str).unique()) if "period" in scores.columns else []
+    if period is None:
+        if len(named) > 1:
+            raise ProblemsError([Problem(FRAME, f"dữ liệu có {len(named)} kỳ ({', '.join(named)}): chọn một kỳ bằng period=…")])
+        period = named[0] if named else PERIOD
+    elif named and period not in named:
+        raise ProblemsError([Problem(FRAME, f"dữ liệu không có kỳ '{period}' (có: {', '.join(named)})")])
+    rows = scores[scores["period"].astype(str) == period] if named else scores
+    return str(period), rows.drop(columns=[c for c in ("period",) if c in rows.columns])
+
+
+def frame_store(
+    scores: pd.DataFrame,
+    criteria: CriteriaSet | str | Path,
+    period: str | None = None,
+    units: pd.DataFrame | None = None,
+    survey: pd.DataFrame | None = None,
+    author: str = AUTHOR,
+) -> FrameStore:
+    """An in-memory store holding one period: the frame's units (named from `units`, columns
+    id, name, when given), its scores in the engine's long form (unit, code, stage, value |
+    points | na, note; a `period` column picks the period) and optional survey responses
+    (unit, respondent, group, item, answer)."""
+    cs = criteria_of(criteria)
+    if "unit" not in scores.columns or "code" not in scores.columns:
+        raise ProblemsError([Problem(FRAME, "bảng điểm cần các cột unit và code (dạng dài: đơn vị · mã · giai đoạn)")])
+    period, rows = _period_of(scores, period)
+    ids = list(dict.fromkeys(rows["unit"].astype(str)))
+    if units is not None:
+        ids += [u for u in units["id"].astype(str) if u not in ids]
+    if not ids:
+        raise ProblemsError([Problem(FRAME, "bảng điểm không có đơn vị nào")])
+    names = dict(zip(units["id"].astype(str), units["name"].astype(str), strict=True)) if units is not None else {}
+    scratch = data_dir() / "scratch" / uuid.uuid4().hex
+    store = Store("sqlite://", evidence_dir=scratch)  # SQLite in memory: no database file
+    weakref.finalize(store, shutil.rmtree, scratch, True)
+    store.add_period(period, PERIOD_NAME if period == PERIOD else f"Kỳ {period}", cs)
+    store.add_units(pd.DataFrame({"id": ids, "name": [names.get(u, u) for u in ids]}), period=period)
+    writer = Writer(store)
+    if len(rows):
+        writer.save_scores(Scope(period), rows, author, "frame", file=FRAME)
+    if survey is not None and len(survey):
+        _, answers = _period_of(survey, period)
+        writer.save_survey(period, answers, author, source=FRAME)
+    return FrameStore(store, period, tuple(ids))
