@@ -29,6 +29,7 @@ def test_widget_kit_example_runs_as_written(tmp_path, monkeypatch, capsys):
     )
     assert (tmp_path / "exports" / "bo-tieu-chi-moi.yaml").read_text(encoding="utf-8").startswith("id: dien-bien-so")
     assert editor.ranks["delta_rank"].abs().sum() > 0
+    assert (form.results["max"] < 100).any()  # «N/A» answers read as answers, leaving the denominator
     assert names["whatif"].comparison["delta_rank"].abs().sum() > 0
     form.set_value("1.1.3", "Không", note="không có phân công")  # the observer the example set prints
     assert re.search(r"^\d+ dòng điểm$", capsys.readouterr().out, re.M)

@@ -195,6 +195,44 @@ def test_flat_table_missing_columns(tmp_path):
     assert "thiếu cột bắt buộc 'parent', 'max_points'" in str(check_criteria(path)[0])
 
 
+def test_flat_csv_classes_line(tmp_path):
+    path = tmp_path / "classes.csv"
+    path.write_text("# classes: Xuất sắc=90; Tốt=80; Khá=67,5; Yếu=0\n" + FLAT, encoding="utf-8")
+    cs = load_criteria(path)
+    assert [(c.label, c.min) for c in cs.classes] == [("Xuất sắc", 90), ("Tốt", 80), ("Khá", 67.5), ("Yếu", 0)]
+    import pandas as pd
+
+    from cchc_widgets.core import engine
+
+    # 1 + 1 + 1.675 = 3.675 of 4.675 = 78.6 %: from 67.5 (Khá) and below 80 (Tốt)
+    points = pd.DataFrame({"unit": ["u"] * 3, "code": ["A.1", "A.2", "B"], "points": [1, 1, 1.675]})
+    assert engine.score(points, cs).results["class"].item() == "Khá"
+    bad = tmp_path / "bad.csv"
+    bad.write_text("# classes: Tốt=80; Xuất sắc=90; Khá\ncode,parent,name,max_points\nA,,A,hai\n", encoding="utf-8")
+    problems = [str(p) for p in check_criteria(bad)]
+    assert any("dòng 3, cột 'max_points'" in p for p in problems), problems  # line numbers count the classes line
+    assert any("Khá" in p and "tên=ngưỡng" in p for p in problems), problems
+    assert any("thứ tự ngưỡng giảm dần" in p for p in problems), problems
+
+
+def test_flat_xlsx_classes_sheet(tmp_path):
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Tiêu chí"
+    for row in (["code", "parent", "name", "max_points"], ["A", None, "A", 2], ["A.1", "A", "A1", 1], ["A.2", "A", "A2", 1]):
+        sheet.append(row)
+    bands = book.create_sheet("classes")
+    for row in (["label", "min"], ["A", 90], ["B", "80"], ["C", "70,5"]):
+        bands.append(row)
+    path = tmp_path / "flat.xlsx"
+    book.save(path)
+    assert [(c.label, c.min) for c in load_criteria(path).classes] == [("A", 90), ("B", 80), ("C", 70.5)]
+    bands.append(["D", "bảy mươi"])
+    book.save(path)
+    problems = [str(p) for p in check_criteria(path)]
+    assert any("sheet 'classes', ô B5" in p for p in problems), problems
+
+
 def test_rule_text_parser():
     assert parse_rule_text("count all: 4") == {"type": "count", "required": 4, "mode": "all"}
     assert parse_rule_text("manual: 0,25") == {"type": "manual", "step": 0.25}

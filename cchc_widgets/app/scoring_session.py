@@ -189,6 +189,7 @@ class ScoringSession:
             "completion": f"{done}/{len(self.cs.leaf_codes)} tiêu chí đã chấm",
             "sections": sections,
             "criteria_set": f"{self.cs.name} (phiên bản {self.cs.version})",
+            "decimals": self.cs.decimals,
             "saved": f"Đã lưu lúc {self.saved_at:%H:%M:%S}" if self.saved_at else "Mọi thay đổi được lưu ngay khi nhập",
             "limits": LIMITS_TEXT,
             "max_bytes": MAX_BYTES,

@@ -18,7 +18,7 @@ from cchc_widgets.cli.people import register as register_people
 from cchc_widgets.core import engine
 from cchc_widgets.core.criteria import check_criteria, load_criteria
 from cchc_widgets.core.errors import CchcError, Problem, ProblemsError
-from cchc_widgets.core.numbers import format_number, parse_decimal
+from cchc_widgets.core.numbers import format_number, parse_decimal, published
 from cchc_widgets.core.text import clean_text
 from cchc_widgets.files.score_tables import read_scores
 
@@ -49,24 +49,28 @@ def _out_path(text: str | None, formats: tuple[str, ...] = OUT_FORMATS) -> Path 
     return path
 
 
-def _readable(frame: pd.DataFrame) -> str:
-    """Two decimals with a decimal comma for numbers, a dash for nothing (no class, no rank)."""
+def _readable(frame: pd.DataFrame, decimals: int | None = None) -> str:
+    """The criteria set's decimals (else two) with a decimal comma for numbers, a dash for
+    nothing (no class, no rank)."""
     shown = frame.astype(object).copy()
+    places = 2 if decimals is None else decimals
     for column in frame.columns:
         if pd.api.types.is_float_dtype(frame[column]):
-            shown[column] = [format_number(x, 2, fixed=True) if pd.notna(x) else None for x in frame[column]]
+            shown[column] = [format_number(x, places, fixed=True) if pd.notna(x) else None for x in frame[column]]
     return shown.where(frame.notna(), "—").to_string(index=False)
 
 
-def _write(frame: pd.DataFrame, path: Path | None, title: str = "") -> None:
+def _write(frame: pd.DataFrame, path: Path | None, title: str = "", decimals: int | None = None) -> None:
+    """A table on stdout for people, or a file: numbers rounded as the criteria set publishes
+    them (`decimals`), else cleared of float noise only."""
     if path is None:
         if title:
             print(title)
-        print(_readable(frame))
+        print(_readable(frame, decimals))
     else:
         from cchc_widgets.files.tables_out import write_table
 
-        write_table(frame, path)
+        write_table(published(frame, decimals), path)
 
 
 def _result_table(scored: engine.Scored, cs_top: tuple[str, ...], names: dict[str, str] | None = None) -> pd.DataFrame:
@@ -109,7 +113,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     cs = load_criteria(args.criteria)
     data = read_scores(args.scores, cs, period=args.period)
     scored = engine.aggregate(data.scores, cs)
-    _write(_result_table(scored, cs.top_codes), out)
+    _write(_result_table(scored, cs.top_codes), out, decimals=cs.decimals)
     mismatches = engine.check_subtotals(data.given, scored.nodes, cs, args.tolerance)
     if mismatches.empty:
         return 0
@@ -169,7 +173,7 @@ def cmd_ranking(args: argparse.Namespace) -> int:
     cs = store.criteria_for(period)
     names = store.unit_names(period)
     table = _result_table(score_period(store, period), cs.top_codes, names)
-    _write(table, out, title=f"Xếp hạng chỉ số CCHC — kỳ {period} ({cs.name})")
+    _write(table, out, title=f"Xếp hạng chỉ số CCHC — kỳ {period} ({cs.name})", decimals=cs.decimals)
     return 0
 
 
@@ -187,25 +191,37 @@ def cmd_differences(args: argparse.Namespace) -> int:
     return 0
 
 
-def _scored_file(args: argparse.Namespace):  # noqa: ANN202 - (criteria set, resolved scores)
+def _scored_input(args: argparse.Namespace):  # noqa: ANN202 - (criteria set, resolved scores, where from)
+    """A period's resolved scores: from the store by default (survey points included, the
+    period's own criteria set: what the apps and `cchc ranking` show), or from files when
+    both --criteria and --scores are given."""
+    if (args.criteria is None) != (args.scores is None):
+        given, missing = ("--criteria", "--scores") if args.scores is None else ("--scores", "--criteria")
+        raise ProblemsError([Problem(missing, f"{given} cần đi cùng {missing}; bỏ cả hai để dùng điểm trong kho")])
+    if args.criteria is None:
+        from cchc_widgets.services.results import resolved
+
+        store = _store(args)
+        period = _period(store, args.period)
+        return store.criteria_for(period), resolved(store, period), f"kỳ {period} trong kho"
     cs = load_criteria(args.criteria)
     data = read_scores(args.scores, cs, period=args.period)
     if data.scores["period"].nunique() > 1:
         periods = ", ".join(sorted(data.scores["period"].unique()))
         raise ProblemsError([Problem(args.scores, f"tệp có nhiều kỳ ({periods}); chọn một kỳ bằng --period")])
-    return cs, data.scores
+    return cs, data.scores, f"tệp {args.scores} (không có điểm khảo sát)"
 
 
 def cmd_whatif(args: argparse.Namespace) -> int:
     from cchc_widgets.core import whatif
 
     out = _out_path(args.out)
-    cs, resolved = _scored_file(args)
+    cs, resolved, source = _scored_input(args)
     scenario = whatif.load_scenario(args.scenario)
     base = engine.aggregate(resolved, cs)
     comparison = whatif.compare(base, whatif.run(resolved, cs, scenario))
     table = comparison.table.drop(columns="period")
-    _write(table, out, title=f"Kịch bản '{scenario.name}' so với hiện trạng")
+    _write(table, out, title=f"Kịch bản '{scenario.name}' so với hiện trạng — {source}", decimals=cs.decimals)
     summary = (
         f"Spearman ρ = {comparison.spearman:.4f} · Kendall τ = {comparison.kendall:.4f} · "
         f"{comparison.class_changes} đơn vị đổi xếp loại"
@@ -222,8 +238,9 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     if not 0 <= args.noise < 1:
         raise ProblemsError([Problem("--noise", "độ nhiễu phải trong [0, 1), ví dụ 0.25 cho ±25 %")])
     out = _out_path(args.out)
-    cs, resolved = _scored_file(args)
+    cs, resolved, source = _scored_input(args)
     scored = engine.aggregate(resolved, cs)
+    spread = f"dao động ±{args.noise:.0%}" if args.method == "uniform" else "lấy mẫu Dirichlet quanh tỷ trọng hiện tại"
     table = uncertainty(
         scored,
         cs,
@@ -237,7 +254,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     _write(
         table.sort_values(["rank", "unit"]).reset_index(drop=True),
         out,
-        title=f"Thứ hạng khi trọng số cấp {args.level} dao động ±{args.noise:.0%} ({args.samples} mẫu, seed {args.seed})",
+        title=f"Thứ hạng khi trọng số cấp {args.level} {spread} ({args.samples} mẫu, seed {args.seed}) — {source}",
     )
     return 0
 
@@ -480,18 +497,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--all", action="store_true", help="also rows where the appraisal agrees")
     p.add_argument("--out", metavar="PATH")
     p.set_defaults(func=cmd_differences)
+    from_files = "with --scores: read this criteria set and score file instead of the store"
     p = sub.add_parser("whatif", parents=[common], help="compare a what-if scenario (YAML) with the baseline")
-    p.add_argument("--criteria", required=True, metavar="PATH")
-    p.add_argument("--scores", required=True, metavar="PATH")
+    p.add_argument("--criteria", metavar="PATH", help=from_files)
+    p.add_argument("--scores", metavar="PATH", help=from_files)
     p.add_argument("--scenario", required=True, metavar="PATH")
-    p.add_argument("--period", metavar="P")
+    p.add_argument("--period", metavar="P", help="default: the store's latest period")
     p.add_argument("--out", metavar="PATH")
     p.set_defaults(func=cmd_whatif)
 
     p = sub.add_parser("sensitivity", parents=[common], help="rank uncertainty under random weights (Monte Carlo)")
-    p.add_argument("--criteria", required=True, metavar="PATH")
-    p.add_argument("--scores", required=True, metavar="PATH")
-    p.add_argument("--period", metavar="P")
+    p.add_argument("--criteria", metavar="PATH", help=from_files)
+    p.add_argument("--scores", metavar="PATH", help=from_files)
+    p.add_argument("--period", metavar="P", help="default: the store's latest period")
     p.add_argument("--samples", type=int, default=10_000)
     p.add_argument("--noise", type=_decimal_argument, default=0.25, help="±share of each weight (default 0.25)")
     p.add_argument("--seed", type=int, default=0)

@@ -23,9 +23,9 @@ from cchc_widgets.core.errors import Problem, ProblemsError
 
 if TYPE_CHECKING:  # jsonschema is imported when a document is checked: it costs seconds to import
     import jsonschema
-from cchc_widgets.core.numbers import show_number
-from cchc_widgets.core.rules import FREE_POINTS, Rule, rule_from_dict
-from cchc_widgets.core.tables import read_table
+from cchc_widgets.core.numbers import parse_decimal, show_number
+from cchc_widgets.core.rules import FREE_POINTS, Rule, RuleInputError, rule_from_dict
+from cchc_widgets.core.tables import open_workbook, read_table
 from cchc_widgets.core.vocabulary import NO, YES, is_no, is_yes
 from cchc_widgets.resources import SCHEMA_PATH, resource
 
@@ -118,6 +118,19 @@ class CriteriaSet:
     @property
     def max_points(self) -> float:
         return sum(self.nodes[c].max_points for c in self.top_codes)
+
+    @property
+    def decimals(self) -> int | None:
+        """Decimal places of published figures (`rounding: {decimals: 2}`), None when the set
+        does not say (outputs then drop only float noise)."""
+        rounding = self.meta.get("rounding")
+        return None if not rounding else int(rounding["decimals"])
+
+    @property
+    def rank_on_rounded(self) -> bool:
+        """Ranks and classes from the index as published (rounded), not the exact one."""
+        rounding = self.meta.get("rounding")
+        return bool(rounding) and rounding.get("rank_on") == "rounded"
 
     @property
     def explain_missing_evidence(self) -> bool:
@@ -571,6 +584,50 @@ def rule_text(rule: dict[str, Any]) -> str:
     return plain
 
 
+CLASSES_SHEET = "classes"
+
+
+def _flat_classes(path: Path, table: Any, problems: list[Problem]) -> list[dict[str, Any]]:
+    """Class bands of a flat set: in a CSV a line before the header,
+    `# classes: Xuất sắc=90; Tốt=80; Khá=70`; in an xlsx a sheet named `classes` with the
+    columns label, min. Highest band first, as in YAML."""
+    file = str(path)
+    bands: list[dict[str, Any]] = []
+    if path.suffix.lower() == ".csv":
+        for line in table.preamble:
+            key, colon, body = line.partition(":")
+            if not colon or key.strip().lower() != CLASSES_SHEET:
+                continue
+            for part in (p.strip() for p in body.split(";") if p.strip()):
+                label, eq, value = part.rpartition("=")
+                try:
+                    if not eq or not label.strip():
+                        raise RuleInputError(f"hạng '{part}' phải có dạng tên=ngưỡng, ví dụ Tốt=80")
+                    bands.append({"label": label.strip(), "min": parse_decimal(value, "ngưỡng xếp loại")})
+                except RuleInputError as exc:
+                    problems.append(Problem(file, str(exc), where="dòng # classes"))
+        return bands
+    book = open_workbook(path, read_only=True)
+    try:
+        has_sheet = CLASSES_SHEET in book.sheetnames
+    finally:
+        book.close()
+    if not has_sheet:
+        return bands
+    sheet = read_table(path, CLASSES_SHEET)
+    if "label" not in sheet.columns or "min" not in sheet.columns:
+        problems.append(Problem(file, "sheet 'classes' cần hai cột label và min", where=f"sheet '{CLASSES_SHEET}'"))
+        return bands
+    for row in sheet.rows():
+        try:
+            if not row.text("label"):
+                raise RuleInputError("thiếu tên hạng")
+            bands.append({"label": row.text("label"), "min": parse_decimal(row.raw("min"), "ngưỡng xếp loại")})
+        except RuleInputError as exc:
+            problems.append(Problem(file, str(exc), where=row.where("min")))
+    return bands
+
+
 def _load_flat(path: Path) -> CriteriaSet:
     file = str(path)
     table = read_table(path)  # raises ProblemsError for unreadable files
@@ -626,7 +683,10 @@ def _load_flat(path: Path) -> CriteriaSet:
         )
     if not raws and not problems:
         problems.append(Problem(file, "bảng không có mục nào"))
-    meta = {"id": path.stem, "name": path.stem, "version": "1"}
+    meta: dict[str, Any] = {"id": path.stem, "name": path.stem, "version": "1"}
+    classes = _flat_classes(path, table, problems)
+    if classes:
+        meta["classes"] = classes
     try:
         cs = _build(raws, meta, file)
     except ProblemsError as exc:

@@ -268,8 +268,9 @@ def aggregate(resolved: pd.DataFrame, cs: CriteriaSet, leaf_scale: np.ndarray | 
     results["max"] = applicable.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         results["index"] = np.where(results["max"] > 0, 100.0 * results["total"] / results["max"], np.nan)
-    results["rank"] = rank_desc(results["index"], results["period"])
-    results["class"] = classify(results["index"], cs.classes)
+    ranked_on = results["index"].round(cs.decimals) if cs.rank_on_rounded else results["index"]
+    results["rank"] = rank_desc(ranked_on, results["period"])
+    results["class"] = classify(ranked_on, cs.classes)
 
     n_keys, n_nodes = node_points.shape
     nodes = pd.DataFrame(

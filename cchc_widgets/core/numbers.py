@@ -14,6 +14,8 @@ import re
 import unicodedata
 from typing import Any
 
+import pandas as pd
+
 from cchc_widgets.core.errors import RuleInputError
 
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2009]+")
@@ -101,3 +103,20 @@ def format_number(x: float | int | None, decimals: int = 2, group: bool = True, 
 def show_number(x: float) -> str:
     """A number in messages and descriptions: up to 4 decimals, so steps like 0,25 stay exact."""
     return format_number(x, decimals=4)
+
+
+NOISE_DECIMALS = 9  # binary float noise (89.96000000000001) sits far below this
+
+
+def rounded(x: float, decimals: int | None = None) -> float:
+    """One published figure: to the criteria set's `decimals`, else cleared of float noise."""
+    return round(float(x), NOISE_DECIMALS if decimals is None else decimals)
+
+
+def published(frame: pd.DataFrame, decimals: int | None = None) -> pd.DataFrame:
+    """A table as it is published: every float column rounded on its own (`rounded`)."""
+    out = frame.copy()
+    for column in out.columns:
+        if pd.api.types.is_float_dtype(out[column]):
+            out[column] = out[column].round(NOISE_DECIMALS if decimals is None else decimals)
+    return out

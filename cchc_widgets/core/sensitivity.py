@@ -19,8 +19,14 @@ import pandas as pd
 
 from cchc_widgets.core.criteria import CriteriaSet
 from cchc_widgets.core.engine import Scored
+from cchc_widgets.core.errors import Problem, ProblemsError
 
 METHODS = ("uniform", "dirichlet")
+WHERE = "phân tích bất định"
+
+
+def _refuse(message: str) -> ProblemsError:
+    return ProblemsError([Problem(WHERE, message)])
 
 
 class Cancelled(RuntimeError):
@@ -42,16 +48,21 @@ def level_data(scored: Scored, cs: CriteriaSet, level: int = 1) -> LevelData:
     """The level's nodes, with leaves above that level (and survey items added above it)
     standing for themselves, so they partition the tree and their weighted sum is the total."""
     if scored.results["period"].nunique() > 1:
-        raise ValueError("uncertainty analysis takes one period at a time")
+        raise _refuse("phân tích từng kỳ một: dữ liệu có nhiều kỳ")
     codes = [n.code for n in cs if n.level == level or (n.is_leaf and n.level < level)]
     if not codes:
-        raise ValueError(f"the criteria set has no level {level}")
+        raise _refuse(f"bộ tiêu chí không có cấp {level}")
     items = cs.survey.items if cs.survey is not None else ()
     codes += [i.code for i in items if i.domain is None or cs[i.domain].level < level]
     nodes = scored.nodes[scored.nodes["code"].isin(codes)]
     points = nodes.pivot(index="unit", columns="code", values="points")
     maxima = nodes.pivot(index="unit", columns="code", values="max")
     units = scored.results["unit"].tolist()
+    # a node no unit can score in (survey items without answers, all N/A) carries no weight:
+    # left in, it gave a Dirichlet share of 0, NaN weights, and every unit ranked first
+    codes = [c for c in codes if (maxima[c] > 0).any()]
+    if not codes:
+        raise _refuse(f"không đơn vị nào có điểm áp dụng ở cấp {level}")
     points, maxima = points.loc[units, codes], maxima.loc[units, codes]
     rank = scored.results.set_index("unit").loc[units, "rank"].to_numpy(dtype=float)
     return LevelData(units, codes, points.to_numpy(float), maxima.to_numpy(float), rank)
@@ -71,6 +82,8 @@ def sample_weights(
         return rng.uniform(1 - noise, 1 + noise, size=(n, k))
     if method == "dirichlet":
         shares = (base if base is not None else np.ones(k)) / (base.sum() if base is not None else k)
+        if not (shares > 0).all():
+            raise _refuse("mỗi trọng số cần một phần dương để lấy mẫu Dirichlet")
         draws = rng.dirichlet(concentration * shares, size=n)
         return draws / shares[None, :]
     raise ValueError(f"method must be one of {METHODS}")
@@ -92,7 +105,10 @@ def min_ranks(index: np.ndarray) -> np.ndarray:
 
 
 def sample_ranks(data: LevelData, weights: np.ndarray) -> np.ndarray:
-    """Ranks of every unit in every sample (samples × units)."""
+    """Ranks of every unit in every sample (samples × units). Refuses weights that are not
+    finite numbers ≥ 0 rather than ranking on NaN."""
+    if not np.isfinite(weights).all() or (weights < 0).any():
+        raise _refuse("trọng số mẫu không hợp lệ (không hữu hạn hoặc âm): kết quả sẽ sai, đã dừng")
     totals = weights @ data.points.T
     maxima = weights @ data.maxima.T
     with np.errstate(invalid="ignore", divide="ignore"):

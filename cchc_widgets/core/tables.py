@@ -109,6 +109,7 @@ class Table:
     columns: tuple[str, ...]
     records: tuple[tuple[int, tuple[Any, ...]], ...]
     sheet: str | None = None
+    preamble: tuple[str, ...] = ()  # a CSV's `# …` lines before its header (settings such as `# classes: …`)
 
     def rows(self) -> list[Row]:
         return [Row(n, dict(zip(self.columns, vals, strict=False)), self) for n, vals in self.records]
@@ -187,17 +188,20 @@ def _read_csv(path: Path) -> Table:
     except UnicodeDecodeError:
         text = data.decode("cp1258", errors="replace")
     text = unicodedata.normalize("NFC", text)
-    first = text.split("\n", 1)[0]
+    first = next((line for line in text.split("\n") if not line.lstrip().startswith("#")), "")  # the header
     delimiter = max(",;\t", key=first.count)
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     lines = [(i, row) for i, row in enumerate(reader, start=1)]
+    preamble = []
+    while lines and lines[0][1] and lines[0][1][0].lstrip().startswith("#"):
+        preamble.append(delimiter.join(lines.pop(0)[1]).lstrip()[1:].strip())
     if not lines:
         raise ProblemsError([Problem(file, "tệp trống")])
-    columns = _normalise_header(lines[0][1], file, "dòng 1")
+    columns = _normalise_header(lines[0][1], file, f"dòng {lines[0][0]}")
     records = tuple(
         (i, tuple(cell if cell.strip() else None for cell in row)) for i, row in lines[1:] if any(cell.strip() for cell in row)
     )
-    return Table(file, columns, records)
+    return Table(file, columns, records, preamble=tuple(preamble))
 
 
 def _read_xlsx(path: Path, sheet: str | None) -> Table:

@@ -16,6 +16,7 @@ import pandas as pd
 from pandas.io.formats.style import Styler
 
 from cchc_widgets.core.errors import Problem, ProblemsError
+from cchc_widgets.core.numbers import published
 from cchc_widgets.report import chromium
 from cchc_widgets.report.analysis import PeriodView, movers
 from cchc_widgets.resources import resource
@@ -31,10 +32,12 @@ def title(view: PeriodView) -> str:
     )
 
 
-def shown(table: pd.DataFrame, decimals: int = 2) -> Styler:
+def shown(table: pd.DataFrame, decimals: int | None = None) -> Styler:
     """A table as the report prints it: decimal comma, thousands dot, a dash for nothing; the
-    numbers underneath stay numbers (`shown(t).data` is `t`)."""
-    return table.style.set_uuid("cchc").format(precision=decimals, decimal=",", thousands=".", na_rep="—")
+    numbers underneath stay numbers (`shown(t).data` is `t`). Decimals: as given, else as the
+    table says (`attrs["decimals"]`: the criteria set's rounding), else two."""
+    places = decimals if decimals is not None else table.attrs.get("decimals", 2)
+    return table.style.set_uuid("cchc").format(precision=places, decimal=",", thousands=".", na_rep="—")
 
 
 def results_table(view: PeriodView) -> pd.DataFrame:
@@ -48,8 +51,11 @@ def results_table(view: PeriodView) -> pd.DataFrame:
         "index": "Chỉ số (%)",
         "class": "Xếp loại",
     }
-    table = view.results[list(cols)].rename(columns=cols)
-    return table.round(2).fillna({"Xếp loại": "—"}).set_index("Hạng")
+    decimals = 2 if view.cs.decimals is None else view.cs.decimals  # each figure rounded on its own
+    table = published(view.results[list(cols)], decimals).rename(columns=cols)
+    table = table.fillna({"Xếp loại": "—"}).set_index("Hạng")
+    table.attrs["decimals"] = decimals
+    return table
 
 
 def domain_table(view: PeriodView) -> pd.DataFrame:

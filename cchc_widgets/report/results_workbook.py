@@ -21,6 +21,7 @@ from openpyxl.utils import get_column_letter
 
 from cchc_widgets.core import engine
 from cchc_widgets.core.engine import scored_rows
+from cchc_widgets.core.numbers import published, rounded
 from cchc_widgets.core.rules import stored_answer
 from cchc_widgets.core.survey import group_shares, item_points, with_survey
 from cchc_widgets.core.vocabulary import NOT_APPLICABLE
@@ -34,6 +35,12 @@ WRAP = Alignment(wrap_text=True, vertical="top")
 BOLD = Font(bold=True)
 CLASS_FILLS = ["C8E6C9", "DCEDC8", "FFF9C4", "FFE0B2", "FFCDD2", "E1BEE7"]
 NUMBER = "0.00"
+
+
+def number_format(decimals: int | None) -> str:
+    """Excel's format for the criteria set's published decimals (two when it says none)."""
+    places = 2 if decimals is None else decimals
+    return "0." + "0" * places if places else "0"
 
 
 class Sheet:
@@ -105,7 +112,7 @@ def results_workbook(store: Store, period: str) -> bytes:
     resolved = with_survey(scored_rows(scores), points)
     scored = engine.aggregate(resolved, cs)
     names = store.unit_names(period)
-    results = scored.results.sort_values(["rank", "unit"]).reset_index(drop=True)
+    results = published(scored.results, cs.decimals).sort_values(["rank", "unit"]).reset_index(drop=True)
     results["name"] = results["unit"].map(names)
     book = Workbook(write_only=True)
     _summary_sheet(book, results, cs)
@@ -152,13 +159,14 @@ def _unit_sheets(
     headers = ["Mã", "Nội dung", "Điểm tối đa", "Giá trị kê khai", "Điểm tự đánh giá", "Điểm thẩm định"]
     headers += ["Điểm khảo sát"] * has_survey + ["Điểm đạt", "Ghi chú của đơn vị", "Lý do thẩm định"]
     widths = [9, 60, 10, 16, 11, 11, *[11] * has_survey, 10, 36, 36]
+    totals = number_format(cs.decimals)
     for unit in units:
         sheet = Sheet(book, unit, headers, widths)
         for node in cs:
             key = (unit, node.code)
             mine, appraisal = by_key.get((unit, node.code, "self")), by_key.get((unit, node.code, "appraisal"))
             bold = BOLD if not node.is_leaf else None
-            number = NUMBER if bold else None  # totals formatted; leaf points (0.5, 1.25) read fine as they are
+            number = totals if bold else None  # totals formatted; leaf points (0.5, 1.25) read fine as they are
             if node.is_leaf:
                 declared = _declared(node, mine)
                 appraised = (appraisal.points if appraisal is not None and not appraisal.na else None) if appraisal else None
@@ -227,19 +235,20 @@ def _summary_sheet(book: Workbook, results: pd.DataFrame, cs: Any) -> None:
         + ["Tổng điểm", "Điểm tối đa", "Chỉ số (%)", "Xếp loại"],
         [7, 16, 38, *[8] * len(domains), *[11, 11] * survey, 10, 10, 10, 12],
     )
+    number = number_format(cs.decimals)
     for row in results.to_dict("records"):
         klass = row["class"]
-        parts = [float(row["total"] - row["survey"]), float(row["survey"])] if survey else []
+        parts = [rounded(row["total"] - row["survey"], cs.decimals), float(row["survey"])] if survey else []
         sheet.append(
             [
                 sheet.cell(None if pd.isna(row["rank"]) else int(row["rank"])),
                 sheet.cell(row["unit"]),
                 sheet.cell(row["name"]),
-                *[sheet.cell(float(row[code]), NUMBER) for code in domains],
-                *[sheet.cell(value, NUMBER) for value in parts],
-                sheet.cell(float(row["total"]), NUMBER),
-                sheet.cell(float(row["max"]), NUMBER),
-                sheet.cell(None if pd.isna(row["index"]) else float(row["index"]), NUMBER),
+                *[sheet.cell(float(row[code]), number) for code in domains],
+                *[sheet.cell(float(value), number) for value in parts],
+                sheet.cell(float(row["total"]), number),
+                sheet.cell(float(row["max"]), number),
+                sheet.cell(None if pd.isna(row["index"]) else float(row["index"]), number),
                 sheet.cell(klass or "—", fill=fills.get(klass)),
             ]
         )

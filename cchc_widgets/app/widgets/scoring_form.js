@@ -12,7 +12,7 @@ function h(tag, cls, text) {
   if (text !== undefined && text !== null) e.textContent = text;
   return e;
 }
-const num = (x) => (x === null || x === undefined ? "—" : Number(x).toLocaleString("vi-VN", { maximumFractionDigits: 3 }));
+const num = (x, d = 3) => (x === null || x === undefined ? "—" : Number(x).toLocaleString("vi-VN", { maximumFractionDigits: d }));
 const dash = (code) => code.replace(/\./g, "-");
 const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 
@@ -160,12 +160,13 @@ function render({ model, el }) {
     const title = h("div", "cchc-title");
     title.append(h("span", "cchc-unit-name", st.unit_name), h("span", "cchc-period", ` · ${st.period_name} · `), h("span", "cchc-stage", st.stage_label));
     const figures = h("div", "cchc-figures");
-    const total = h("span", "cchc-total", num(st.total));
-    figures.append(h("span", null, "Tổng điểm: "), total, h("span", "cchc-max", ` / ${num(st.max)}`));
+    const d = st.decimals ?? 3; // the criteria set's published decimals, when it has them
+    const total = h("span", "cchc-total", num(st.total, d));
+    figures.append(h("span", null, "Tổng điểm: "), total, h("span", "cchc-max", ` / ${num(st.max, d)}`));
     if (st.survey !== null && st.survey !== undefined) {
-      figures.append(h("span", "cchc-survey", ` (gồm ${num(st.survey)} điểm khảo sát)`));
+      figures.append(h("span", "cchc-survey", ` (gồm ${num(st.survey, d)} điểm khảo sát)`));
     }
-    figures.append(h("span", null, " · Chỉ số: "), h("span", "cchc-index", st.index === null ? "—" : `${num(st.index)} %`));
+    figures.append(h("span", null, " · Chỉ số: "), h("span", "cchc-index", st.index === null ? "—" : `${num(st.index, d)} %`));
     figures.append(h("span", null, " · Xếp loại: "), h("span", "cchc-class", st.class || "—"));
     figures.append(h("span", null, " · "), h("span", "cchc-completion", st.completion));
     const saved = h("div", "cchc-saved", st.saved);

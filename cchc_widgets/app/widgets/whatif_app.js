@@ -160,7 +160,7 @@ function render({ model, el }) {
     for (const row of rows) {
       const tr = h("tr", `cchc-wi-row cchc-wi-row-${row.unit}`);
       const delta = row.delta === null ? "—" : row.delta > 0 ? `▼ ${row.delta}` : row.delta < 0 ? `▲ ${-row.delta}` : "0";
-      const cells = [row.rank_alt ?? "—", row.name, `${num(row.index_alt)} %`, row.class_alt || "—", row.rank_base ?? "—", delta, `${row.median} (${row.q05}–${row.q95})`];
+      const cells = [row.rank_alt ?? "—", row.name, `${num(row.index_alt, model.get("setup").decimals ?? 2)} %`, row.class_alt || "—", row.rank_base ?? "—", delta, `${row.median} (${row.q05}–${row.q95})`];
       cells.forEach((c, i) => {
         const td = h("td", i === 5 ? "cchc-wi-delta" : i === 0 ? "cchc-wi-rank" : null, String(c));
         if (i === 5) td.dataset.delta = row.delta ?? 0;

@@ -99,6 +99,7 @@ class WhatIfApp(anywidget.AnyWidget):
             "period": s.period,
             "periods": s.store.periods()["id"].tolist(),
             "criteria_set": f"{s.cs.name} (phiên bản {s.cs.version})",
+            "decimals": s.cs.decimals,
             "domains": s.nodes(),
             "scenarios": s.store.scenarios()[["name", "description", "author"]].values.tolist(),
             "name": s.scenario_name,
