@@ -35,7 +35,7 @@ function render({ model, el }) {
   const body = h("div", "cchc-ce-body");
   const tree = h("div", "cchc-ce-tree");
   const ranks = h("div", "cchc-ce-ranks");
-  body.append(tree, ranks);
+  body.append(ranks, tree);
   el.append(head, alert, status, body);
   const open = new Set(); // codes whose children are shown
   let first = true;
