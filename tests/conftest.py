@@ -86,6 +86,29 @@ SMALL = {
 }
 
 
+def two_manual_items(classes: list[tuple[str, float]], **extra) -> dict:
+    """A set of one domain with two manually scored items of 50 points: a unit's index is
+    its total, so expected ranks and classes can be worked out by hand."""
+    return {
+        "id": "hai-muc",
+        "name": "Bộ thử hai mục",
+        "version": "1",
+        "classes": [{"label": label, "min": low} for label, low in classes],
+        **extra,
+        "criteria": [
+            {
+                "code": "A",
+                "name": "Lĩnh vực A",
+                "max_points": 100,
+                "children": [
+                    {"code": "A1", "name": "Mục 1", "max_points": 50, "rule": {"type": "manual"}},
+                    {"code": "A2", "name": "Mục 2", "max_points": 50, "rule": {"type": "manual"}},
+                ],
+            }
+        ],
+    }
+
+
 @pytest.fixture
 def repo():
     return REPO

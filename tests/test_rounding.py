@@ -15,30 +15,13 @@ from cchc_widgets.core.criteria import load_dict
 from cchc_widgets.core.errors import ProblemsError
 from cchc_widgets.report.results_workbook import results_workbook
 from cchc_widgets.services.writes import Scope, Writer
+from tests.conftest import two_manual_items
 
 
 def two_leaves(rounding=None):
-    """One domain of two manually scored items, 50 points each: the index is the total."""
-    doc = {
-        "id": "tron-so",
-        "name": "Bộ thử làm tròn",
-        "version": "1",
-        "classes": [{"label": "Xuất sắc", "min": 90}, {"label": "Tốt", "min": 0}],
-        "criteria": [
-            {
-                "code": "A",
-                "name": "Lĩnh vực A",
-                "max_points": 100,
-                "children": [
-                    {"code": "A1", "name": "Mục 1", "max_points": 50, "rule": {"type": "manual"}},
-                    {"code": "A2", "name": "Mục 2", "max_points": 50, "rule": {"type": "manual"}},
-                ],
-            }
-        ],
-    }
-    if rounding is not None:
-        doc["rounding"] = rounding
-    return doc
+    """Two manual items of 50 points (the index is the total); classes from 90."""
+    extra = {} if rounding is None else {"rounding": rounding}
+    return two_manual_items([("Xuất sắc", 90), ("Tốt", 0)], **extra)
 
 
 def frame(points: dict[str, tuple[float, float]]) -> pd.DataFrame:

@@ -25,7 +25,7 @@ from cchc_widgets.core.vocabulary import NOT_APPLICABLE, REPLY, SELF, STAGE_LABE
 from cchc_widgets.files.evidence import LIMITS_TEXT, MAX_BYTES
 from cchc_widgets.services.access import ROLES, Actor, Workflow, submit
 from cchc_widgets.services.audit import change_log
-from cchc_widgets.services.results import survey_points
+from cchc_widgets.services.results import ranking_of, survey_points
 from cchc_widgets.services.writes import Scope, Writer, local_time
 from cchc_widgets.store.database import Store
 
@@ -72,6 +72,7 @@ class ScoringSession:
         self._names: dict[str, str] | None = None  # the period's units, read for the kit only
         self._others: pd.DataFrame | None = None
         self._survey_all: pd.DataFrame | None = None
+        self._ranking: pd.DataFrame | None = None
         self.reload()
 
     # ------------------------------------------------------------ reading
@@ -252,14 +253,17 @@ class ScoringSession:
         points included): unit, name, domain points, total, max, index, rank, class."""
         if self._survey_all is None:
             self._survey_all = survey_points(self.store, self.period)
-        results = engine.aggregate(with_survey(engine.scored_rows(scores), self._survey_all), self.cs).results
+        if self._ranking is None:
+            self._ranking = ranking_of(self.store, self.period)
+        frame = with_survey(engine.scored_rows(scores), self._survey_all)
+        results = engine.aggregate(frame, self.cs, units=self._ranking).results
         names = self.names()
         results.insert(2, "name", results["unit"].map(lambda u: names.get(u, u)))
         return results.sort_values("rank", kind="stable", ignore_index=True)
 
     def forget_period(self) -> None:
         """Read the other units and the survey again next time (after an import)."""
-        self._others = self._survey_all = self._names = None
+        self._others = self._survey_all = self._names = self._ranking = None
 
     def changed(self) -> bool:
         """Whether someone (a colleague, an import, the administrator) changed what this page

@@ -15,7 +15,7 @@ from cchc_widgets.core import engine, sensitivity, whatif
 from cchc_widgets.core.errors import Problem, ProblemsError
 from cchc_widgets.core.text import clean_text
 from cchc_widgets.services.access import Actor
-from cchc_widgets.services.results import resolved
+from cchc_widgets.services.results import ranking_of, resolved
 from cchc_widgets.services.writes import Writer
 from cchc_widgets.store.database import Store
 
@@ -33,7 +33,8 @@ class WhatIfSession:
         self.store, self.period = store, period or periods[-1]
         self.cs = store.criteria_for(self.period)
         self.resolved = resolved(store, self.period)
-        self.base = engine.aggregate(self.resolved, self.cs)
+        self.ranking = ranking_of(store, self.period)
+        self.base = engine.aggregate(self.resolved, self.cs, units=self.ranking)
         self.base_max = whatif.apply(self.cs, whatif.Scenario("")).node_max  # a domain's max includes its survey items
         self.names = store.unit_names(self.period)
         self.weights: dict[str, float] = {}
@@ -84,7 +85,9 @@ class WhatIfSession:
         rank uncertainty), and the comparison itself."""
         sc = self.scenario()
         applied = whatif.apply(self.cs, sc)
-        alt = engine.aggregate(whatif.rescore(self.resolved, self.cs, applied), self.cs, leaf_scale=applied.leaf_scale)
+        alt = engine.aggregate(
+            whatif.rescore(self.resolved, self.cs, applied), self.cs, leaf_scale=applied.leaf_scale, units=self.ranking
+        )
         cmp = whatif.compare(self.base, alt)
         unc = sensitivity.uncertainty(alt, self.cs, samples=self.samples, noise=0.25, seed=0).set_index("unit")
         rows = []

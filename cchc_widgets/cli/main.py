@@ -73,10 +73,14 @@ def _write(frame: pd.DataFrame, path: Path | None, title: str = "", decimals: in
         write_table(published(frame, decimals), path)
 
 
+UNITS_HELP = "with files: a units table (id, name, group, ranked): ranks within each group, none for unranked units"
+
+
 def _result_table(scored: engine.Scored, cs_top: tuple[str, ...], names: dict[str, str] | None = None) -> pd.DataFrame:
     res = scored.results.sort_values(["period", "rank", "unit"], na_position="last")
     survey = ["survey"] if "survey" in res.columns and res["survey"].abs().sum() > 0 else []  # hidden before any answers
-    columns = ["unit", *cs_top, *survey, "total", "index", "rank", "class"]
+    grouped = ["group", "group_rank"] if "group" in res.columns else []  # when the units' groups are known
+    columns = ["unit", *grouped[:1], *cs_top, *survey, "total", "index", "rank", *grouped[1:], "class"]
     if res["period"].nunique() > 1:
         columns.insert(0, "period")
     table = res[columns].copy()
@@ -112,7 +116,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     out = _out_path(args.out)
     cs = load_criteria(args.criteria)
     data = read_scores(args.scores, cs, period=args.period)
-    scored = engine.aggregate(data.scores, cs)
+    scored = engine.aggregate(data.scores, cs, units=_units_file(args, set(data.scores["unit"])))
     _write(_result_table(scored, cs.top_codes), out, decimals=cs.decimals)
     mismatches = engine.check_subtotals(data.given, scored.nodes, cs, args.tolerance)
     if mismatches.empty:
@@ -191,7 +195,21 @@ def cmd_differences(args: argparse.Namespace) -> int:
     return 0
 
 
-def _scored_input(args: argparse.Namespace):  # noqa: ANN202 - (criteria set, resolved scores, where from)
+def _units_file(args: argparse.Namespace, scored_units: set[str]) -> pd.DataFrame | None:
+    """`--units FILE` (id, name, group, ranked) as the engine's ranking, or None; every unit
+    scored must be listed."""
+    if getattr(args, "units", None) is None:
+        return None
+    from cchc_widgets.files.unit_tables import ranking, read_units
+
+    units = read_units(args.units)
+    unlisted = sorted(scored_units - set(units["id"]))
+    if unlisted:
+        raise ProblemsError([Problem(args.units, f"thiếu đơn vị có điểm: {', '.join(unlisted)}")])
+    return ranking(units)
+
+
+def _scored_input(args: argparse.Namespace):  # noqa: ANN202 - (criteria set, resolved scores, ranking, where from)
     """A period's resolved scores: from the store by default (survey points included, the
     period's own criteria set: what the apps and `cchc ranking` show), or from files when
     both --criteria and --scores are given."""
@@ -199,27 +217,28 @@ def _scored_input(args: argparse.Namespace):  # noqa: ANN202 - (criteria set, re
         given, missing = ("--criteria", "--scores") if args.scores is None else ("--scores", "--criteria")
         raise ProblemsError([Problem(missing, f"{given} cần đi cùng {missing}; bỏ cả hai để dùng điểm trong kho")])
     if args.criteria is None:
-        from cchc_widgets.services.results import resolved
+        from cchc_widgets.services.results import ranking_of, resolved
 
         store = _store(args)
         period = _period(store, args.period)
-        return store.criteria_for(period), resolved(store, period), f"kỳ {period} trong kho"
+        return store.criteria_for(period), resolved(store, period), ranking_of(store, period), f"kỳ {period} trong kho"
     cs = load_criteria(args.criteria)
     data = read_scores(args.scores, cs, period=args.period)
     if data.scores["period"].nunique() > 1:
         periods = ", ".join(sorted(data.scores["period"].unique()))
         raise ProblemsError([Problem(args.scores, f"tệp có nhiều kỳ ({periods}); chọn một kỳ bằng --period")])
-    return cs, data.scores, f"tệp {args.scores} (không có điểm khảo sát)"
+    units = _units_file(args, set(data.scores["unit"]))
+    return cs, data.scores, units, f"tệp {args.scores} (không có điểm khảo sát)"
 
 
 def cmd_whatif(args: argparse.Namespace) -> int:
     from cchc_widgets.core import whatif
 
     out = _out_path(args.out)
-    cs, resolved, source = _scored_input(args)
+    cs, resolved, units, source = _scored_input(args)
     scenario = whatif.load_scenario(args.scenario)
-    base = engine.aggregate(resolved, cs)
-    comparison = whatif.compare(base, whatif.run(resolved, cs, scenario))
+    base = engine.aggregate(resolved, cs, units=units)
+    comparison = whatif.compare(base, whatif.run(resolved, cs, scenario, units))
     table = comparison.table.drop(columns="period")
     _write(table, out, title=f"Kịch bản '{scenario.name}' so với hiện trạng — {source}", decimals=cs.decimals)
     summary = (
@@ -238,8 +257,8 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     if not 0 <= args.noise < 1:
         raise ProblemsError([Problem("--noise", "độ nhiễu phải trong [0, 1), ví dụ 0.25 cho ±25 %")])
     out = _out_path(args.out)
-    cs, resolved, source = _scored_input(args)
-    scored = engine.aggregate(resolved, cs)
+    cs, resolved, units, source = _scored_input(args)
+    scored = engine.aggregate(resolved, cs, units=units)
     spread = f"dao động ±{args.noise:.0%}" if args.method == "uniform" else "lấy mẫu Dirichlet quanh tỷ trọng hiện tại"
     table = uncertainty(
         scored,
@@ -467,6 +486,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--criteria", required=True, metavar="PATH")
     p.add_argument("--scores", required=True, metavar="PATH")
     p.add_argument("--period", metavar="P")
+    p.add_argument("--units", metavar="PATH", help=UNITS_HELP)
     p.add_argument("--out", metavar="PATH", help=".csv or .xlsx; a table on stdout without it")
     p.add_argument(
         "--tolerance",
@@ -503,6 +523,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scores", metavar="PATH", help=from_files)
     p.add_argument("--scenario", required=True, metavar="PATH")
     p.add_argument("--period", metavar="P", help="default: the store's latest period")
+    p.add_argument("--units", metavar="PATH", help=UNITS_HELP)
     p.add_argument("--out", metavar="PATH")
     p.set_defaults(func=cmd_whatif)
 
@@ -510,6 +531,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--criteria", metavar="PATH", help=from_files)
     p.add_argument("--scores", metavar="PATH", help=from_files)
     p.add_argument("--period", metavar="P", help="default: the store's latest period")
+    p.add_argument("--units", metavar="PATH", help=UNITS_HELP)
     p.add_argument("--samples", type=int, default=10_000)
     p.add_argument("--noise", type=_decimal_argument, default=0.25, help="±share of each weight (default 0.25)")
     p.add_argument("--seed", type=int, default=0)

@@ -109,6 +109,23 @@ def cmd_finalise(args: argparse.Namespace, store: Any, period: str) -> int:
     return 0
 
 
+def cmd_period(args: argparse.Namespace, store: Any) -> int:
+    from cchc_widgets.core.criteria import load_criteria
+    from cchc_widgets.files.unit_tables import read_units
+    from cchc_widgets.services.writes import Writer
+
+    units = read_units(args.units)
+    Writer(store).set_up_period(args.period, args.name or f"Năm {args.period}", load_criteria(args.criteria), units)
+    groups = units["group"].replace("", "(một nhóm)").value_counts()
+    unranked = int((~units["ranked"]).sum())
+    print(
+        f"kỳ {args.period}: {len(units)} đơn vị, nhóm xếp hạng: "
+        + "; ".join(f"{g} ({n})" for g, n in groups.items())
+        + (f"; {unranked} đơn vị không xếp hạng" if unranked else "")
+    )
+    return 0
+
+
 def register(sub: Any, common: argparse.ArgumentParser, run: Any) -> None:
     """Add these commands to the `cchc` parser; `run(func, needs_period)` wraps each."""
     p = sub.add_parser("users", parents=[common], help="accounts: add (password from stdin), list, remove")
@@ -136,6 +153,14 @@ def register(sub: Any, common: argparse.ArgumentParser, run: Any) -> None:
     p.add_argument("--period", metavar="P", help="default: the latest period")
     p.add_argument("--unit", required=True, metavar="U")
     p.set_defaults(func=run(cmd_submit, True))
+
+    p = sub.add_parser("period", parents=[common], help="open a period: its criteria set and units (with ranking groups)")
+    p.add_argument("action", choices=["add"])
+    p.add_argument("period", metavar="P", help="the period's id, e.g. 2025")
+    p.add_argument("--name", help="as pages show it (default: Năm P)")
+    p.add_argument("--criteria", required=True, metavar="PATH", help="the criteria set (YAML, JSON, CSV, xlsx)")
+    p.add_argument("--units", required=True, metavar="PATH", help="id, name[, kind, group, ranked] (CSV or xlsx)")
+    p.set_defaults(func=run(cmd_period, False))
 
     p = sub.add_parser("reopen", parents=[common], help="reopen a unit's submission (--unit) or a finalised period")
     p.add_argument("--period", metavar="P", help="default: the latest period")

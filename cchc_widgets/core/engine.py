@@ -237,13 +237,37 @@ class Scored:
         return wide.reset_index().rename_axis(columns=None)
 
 
-def aggregate(resolved: pd.DataFrame, cs: CriteriaSet, leaf_scale: np.ndarray | None = None) -> Scored:
+def ranking_columns(results: pd.DataFrame, index: pd.Series, units: pd.DataFrame | None) -> None:
+    """`rank` (high to low over the ranked units of each period) and, given `units` (unit,
+    group, ranked), `group` and `group_rank` (within the group). An unranked unit is scored
+    and classed but gets no rank and takes none from the others."""
+    if units is None:
+        results["rank"] = rank_desc(index, results["period"])
+        return
+    info = units.set_index("unit")
+    results["group"] = results["unit"].map(info["group"]).fillna("").astype(str)
+    ranked = results["unit"].map(info["ranked"]).fillna(True).astype(bool)
+    kept = index.where(ranked)
+    results["rank"] = rank_desc(kept, results["period"])
+    results["group_rank"] = rank_desc(kept, results["period"] + "\x1f" + results["group"])
+
+
+def has_groups(results: pd.DataFrame) -> bool:
+    """Whether a period's units are ranked in more than one group (tables then show the group
+    and the rank within it)."""
+    return "group" in results.columns and results["group"].nunique() > 1
+
+
+def aggregate(
+    resolved: pd.DataFrame, cs: CriteriaSet, leaf_scale: np.ndarray | None = None, units: pd.DataFrame | None = None
+) -> Scored:
     """Points of every node, totals, indices, ranks and classes from resolved leaf scores
     (any stages; the final score of each cell is taken as `final_scores` describes).
 
     `leaf_scale` (one factor per scored code, in `cs.scored_codes` order) rescales each one's
     points and max together: how a what-if scenario gives a node a new max. Survey points
-    (stage `SURVEY`) count in their domain and in the total.
+    (stage `SURVEY`) count in their domain and in the total. `units` (unit, group, ranked)
+    ranks within groups and leaves unranked units out (`ranking_columns`).
     """
     codes, member = membership(cs)
     keys, points, na = leaf_matrices(resolved, cs)
@@ -269,7 +293,7 @@ def aggregate(resolved: pd.DataFrame, cs: CriteriaSet, leaf_scale: np.ndarray | 
     with np.errstate(invalid="ignore", divide="ignore"):
         results["index"] = np.where(results["max"] > 0, 100.0 * results["total"] / results["max"], np.nan)
     ranked_on = results["index"].round(cs.decimals) if cs.rank_on_rounded else results["index"]
-    results["rank"] = rank_desc(ranked_on, results["period"])
+    ranking_columns(results, ranked_on, units)
     results["class"] = classify(ranked_on, cs.classes)
 
     n_keys, n_nodes = node_points.shape

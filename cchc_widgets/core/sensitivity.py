@@ -57,14 +57,15 @@ def level_data(scored: Scored, cs: CriteriaSet, level: int = 1) -> LevelData:
     nodes = scored.nodes[scored.nodes["code"].isin(codes)]
     points = nodes.pivot(index="unit", columns="code", values="points")
     maxima = nodes.pivot(index="unit", columns="code", values="max")
-    units = scored.results["unit"].tolist()
+    ranked = scored.results[scored.results["rank"].notna()]  # unranked units take no rank from others
+    units = ranked["unit"].tolist()
     # a node no unit can score in (survey items without answers, all N/A) carries no weight:
     # left in, it gave a Dirichlet share of 0, NaN weights, and every unit ranked first
     codes = [c for c in codes if (maxima[c] > 0).any()]
     if not codes:
         raise _refuse(f"không đơn vị nào có điểm áp dụng ở cấp {level}")
     points, maxima = points.loc[units, codes], maxima.loc[units, codes]
-    rank = scored.results.set_index("unit").loc[units, "rank"].to_numpy(dtype=float)
+    rank = ranked.set_index("unit").loc[units, "rank"].to_numpy(dtype=float)
     return LevelData(units, codes, points.to_numpy(float), maxima.to_numpy(float), rank)
 
 

@@ -183,10 +183,10 @@ def rescore(resolved: pd.DataFrame, cs: CriteriaSet, applied: Applied) -> pd.Dat
     return frame
 
 
-def run(resolved: pd.DataFrame, cs: CriteriaSet, sc: Scenario) -> engine.Scored:
-    """Score resolved leaf scores under a scenario."""
+def run(resolved: pd.DataFrame, cs: CriteriaSet, sc: Scenario, units: pd.DataFrame | None = None) -> engine.Scored:
+    """Score resolved leaf scores under a scenario (`units`: ranking groups, as the engine)."""
     applied = apply(cs, sc)
-    return engine.aggregate(rescore(resolved, cs, applied), cs, leaf_scale=applied.leaf_scale)
+    return engine.aggregate(rescore(resolved, cs, applied), cs, leaf_scale=applied.leaf_scale, units=units)
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
-"""Files people send and get: scoring templates, score tables, survey response files and
-evidence checks. Reading a file gives rows to write; what may be written is decided in
+"""Files people send and get: scoring templates, score tables, unit lists, survey response
+files and evidence checks. Reading a file gives rows to write; what may be written is decided in
 `services.writes`. Loaded on first use (openpyxl is not needed to open a scoring page)."""
 
 from cchc_widgets.resources import lazy_face
@@ -8,6 +8,7 @@ _WHERE = {
     "build_template": "templates",
     "read_template": "templates",
     "read_scores": "score_tables",
+    "read_units": "unit_tables",
     "read_responses": "survey_files",
     "response_template": "survey_files",
 }

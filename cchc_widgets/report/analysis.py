@@ -15,6 +15,7 @@ from cchc_widgets.core.criteria import CriteriaSet
 from cchc_widgets.core.errors import ProblemsError
 from cchc_widgets.core.numbers import show_number
 from cchc_widgets.services.access import record_line
+from cchc_widgets.services.results import ranking_of
 from cchc_widgets.services.results import resolved as stored_resolved
 from cchc_widgets.store.database import Store
 
@@ -43,7 +44,7 @@ def period_view(store: Store, period: str, resolved: pd.DataFrame | None = None)
     periods = store.periods().set_index("id")
     names = store.unit_names(period)
     resolved = stored_resolved(store, period) if resolved is None else resolved
-    scored = engine.aggregate(resolved, cs)
+    scored = engine.aggregate(resolved, cs, units=ranking_of(store, period))
     results = scored.results.drop(columns="period").sort_values(["rank", "unit"]).reset_index(drop=True)
     results.insert(1, "name", results["unit"].map(names))
     components = scored.component_index().drop(columns="period")
@@ -151,12 +152,13 @@ def scenario_comparisons(
     """Saved what-if scenarios applied to this period (those its criteria set can take)."""
     cs = store.criteria_for(period)
     resolved = stored_resolved(store, period) if resolved is None else resolved
-    base = engine.aggregate(resolved, cs)
+    ranking = ranking_of(store, period)
+    base = engine.aggregate(resolved, cs, units=ranking)
     out = []
     for name in store.scenarios()["name"]:
         scenario = store.scenario(name)
         try:
-            out.append((scenario, whatif.compare(base, whatif.run(resolved, cs, scenario))))
+            out.append((scenario, whatif.compare(base, whatif.run(resolved, cs, scenario, ranking))))
         except ProblemsError:
             continue  # written for another criteria set
         if len(out) == limit:

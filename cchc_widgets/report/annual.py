@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 from pandas.io.formats.style import Styler
 
+from cchc_widgets.core import engine
 from cchc_widgets.core.errors import Problem, ProblemsError
 from cchc_widgets.core.numbers import published
 from cchc_widgets.report import chromium
@@ -41,8 +42,10 @@ def shown(table: pd.DataFrame, decimals: int | None = None) -> Styler:
 
 
 def results_table(view: PeriodView) -> pd.DataFrame:
+    grouped = engine.has_groups(view.results)
     cols = {
         "rank": "Hạng",
+        **({"group": "Nhóm", "group_rank": "Hạng trong nhóm"} if grouped else {}),
         "name": "Đơn vị",
         **{c: f"LV {c}" for c in view.domains},
         **({"survey": "Điểm khảo sát"} if "survey" in view.results.columns else {}),
@@ -53,6 +56,9 @@ def results_table(view: PeriodView) -> pd.DataFrame:
     }
     decimals = 2 if view.cs.decimals is None else view.cs.decimals  # each figure rounded on its own
     table = published(view.results[list(cols)], decimals).rename(columns=cols)
+    for rank in ("Hạng", "Hạng trong nhóm"):  # an unranked unit: a dash, not <NA>
+        if rank in table.columns:
+            table[rank] = table[rank].astype(object).where(table[rank].notna(), "—")
     table = table.fillna({"Xếp loại": "—"}).set_index("Hạng")
     table.attrs["decimals"] = decimals
     return table

@@ -27,6 +27,7 @@ from cchc_widgets.core.survey import group_shares, item_points, with_survey
 from cchc_widgets.core.vocabulary import NOT_APPLICABLE
 from cchc_widgets.files.tables_out import XLSX_MIME
 from cchc_widgets.services.access import PROVINCE_TIME, record_line
+from cchc_widgets.services.results import ranking_of
 from cchc_widgets.store.database import Store
 
 HEADER_FILL = PatternFill("solid", fgColor="1F5F8B")
@@ -110,7 +111,7 @@ def results_workbook(store: Store, period: str) -> bytes:
     responses = store.survey_responses(period)  # read once: points and the per-group shares
     points = item_points(responses, cs)
     resolved = with_survey(scored_rows(scores), points)
-    scored = engine.aggregate(resolved, cs)
+    scored = engine.aggregate(resolved, cs, units=ranking_of(store, period))
     names = store.unit_names(period)
     results = published(scored.results, cs.decimals).sort_values(["rank", "unit"]).reset_index(drop=True)
     results["name"] = results["unit"].map(names)
@@ -227,13 +228,14 @@ def _summary_sheet(book: Workbook, results: pd.DataFrame, cs: Any) -> None:
     fills = {band.label: PatternFill("solid", fgColor=CLASS_FILLS[i % len(CLASS_FILLS)]) for i, band in enumerate(cs.classes)}
     domains = list(cs.top_codes)
     survey = "survey" in results.columns
+    grouped = engine.has_groups(results)
     sheet = Sheet(
         book,
         "Tổng hợp",
-        ["Hạng", "Mã đơn vị", "Đơn vị", *[f"LV {c}" for c in domains]]
+        ["Hạng", *["Nhóm", "Hạng trong nhóm"] * grouped, "Mã đơn vị", "Đơn vị", *[f"LV {c}" for c in domains]]
         + ["Điểm thẩm định", "Điểm khảo sát"] * survey
         + ["Tổng điểm", "Điểm tối đa", "Chỉ số (%)", "Xếp loại"],
-        [7, 16, 38, *[8] * len(domains), *[11, 11] * survey, 10, 10, 10, 12],
+        [7, *[20, 9] * grouped, 16, 38, *[8] * len(domains), *[11, 11] * survey, 10, 10, 10, 12],
     )
     number = number_format(cs.decimals)
     for row in results.to_dict("records"):
@@ -241,7 +243,11 @@ def _summary_sheet(book: Workbook, results: pd.DataFrame, cs: Any) -> None:
         parts = [rounded(row["total"] - row["survey"], cs.decimals), float(row["survey"])] if survey else []
         sheet.append(
             [
-                sheet.cell(None if pd.isna(row["rank"]) else int(row["rank"])),
+                sheet.cell("—" if pd.isna(row["rank"]) else int(row["rank"])),
+                *(
+                    [sheet.cell(row["group"]), sheet.cell("—" if pd.isna(row["group_rank"]) else int(row["group_rank"]))]
+                    * grouped
+                ),
                 sheet.cell(row["unit"]),
                 sheet.cell(row["name"]),
                 *[sheet.cell(float(row[code]), number) for code in domains],

@@ -15,6 +15,7 @@ import pandas as pd
 from cchc_widgets.core.criteria import CriteriaSet, load_criteria
 from cchc_widgets.core.errors import Problem, ProblemsError
 from cchc_widgets.core.rules import CountRule, LevelsRule, ManualRule, PercentRule, Rule, YesNoRule
+from cchc_widgets.files.unit_tables import read_units
 from cchc_widgets.resources import REFERENCE_CRITERIA, REPO_DIR, resource
 from cchc_widgets.services.writes import Scope, Writer
 from cchc_widgets.store.database import Store
@@ -99,7 +100,8 @@ def generate_survey(cs: CriteriaSet, unit_ids: list[str], seed: int = SEED) -> p
 
 
 def demo_units() -> pd.DataFrame:
-    return pd.read_csv(resource(UNITS_FILE), dtype=str, keep_default_na=False)
+    """id, name, kind, group, ranked of the demo's units (checked like any units table)."""
+    return read_units(resource(UNITS_FILE))
 
 
 def demo_scores() -> pd.DataFrame:

@@ -7,6 +7,7 @@ import pandas as pd
 
 from cchc_widgets.core import engine
 from cchc_widgets.core.survey import item_points, with_survey
+from cchc_widgets.files.unit_tables import ranking
 from cchc_widgets.store.database import Store
 
 
@@ -25,6 +26,12 @@ def resolved(store: Store, period: str, unit: str | None = None) -> pd.DataFrame
     return with_survey(engine.scored_rows(store.scores(period=period, unit=unit)), survey_points(store, period, unit))
 
 
+def ranking_of(store: Store, period: str) -> pd.DataFrame:
+    """How the period's units are ranked: unit, group, ranked (the engine's `units`)."""
+    return ranking(store.units(period))
+
+
 def score_period(store: Store, period: str) -> engine.Scored:
-    """The engine's results for a period, from what is stored, with its own criteria set."""
-    return engine.aggregate(resolved(store, period), store.criteria_for(period))
+    """The engine's results for a period, from what is stored, with its own criteria set
+    and its units' ranking groups."""
+    return engine.aggregate(resolved(store, period), store.criteria_for(period), units=ranking_of(store, period))

@@ -113,6 +113,24 @@ class Writer:
             problems = [Problem(where, f"kỳ '{period}' đã chốt kết quả: không sửa được nữa")]
             refuse(self.store, self.actor, where, problems, period, None, None)
 
+    def set_up_period(self, period: str, name: str, cs: CriteriaSet, units: pd.DataFrame) -> None:
+        """Open a period (or update one): its criteria set and its units with their ranking
+        groups (`files.unit_tables.read_units`). The administrator's; a period that holds
+        scores keeps its criteria set (the store refuses a change)."""
+        where = f"kỳ {period}"
+        self.require_admin("mở kỳ đánh giá", where)
+        period, name = clean_text(period), clean_text(name)
+        if not period or not name:
+            raise ProblemsError([Problem(where, "kỳ đánh giá cần mã và tên")])
+        fits("periods", "id", period, "mã kỳ", where)
+        fits("periods", "name", name, "tên kỳ", where)
+        for unit in units.itertuples():
+            fits("units", "id", unit.id, "mã đơn vị", where)
+            fits("units", "name", unit.name, "tên đơn vị", where, row=unit.id)
+            fits("period_units", "rank_group", unit.group, "tên nhóm xếp hạng", where, row=unit.id)
+        self.store.add_period(period, name, cs)
+        self.store.add_units(units, period=period)
+
     # ------------------------------------------------------------ shared checks
 
     def check_units(self, period: str, units: set[str], file: str, names: Mapping[str, str]) -> list[Problem]:

@@ -62,6 +62,15 @@ period_units = sa.Table(
     metadata,
     sa.Column("period", sa.String(50), sa.ForeignKey("periods.id"), primary_key=True),
     sa.Column("unit", sa.String(100), sa.ForeignKey("units.id"), primary_key=True),
+    # how the unit is ranked that year: within its group (sở, huyện, xã …; "" = one group),
+    # or not at all (scored and classed, no rank: bodies a decision keeps out of the ranking)
+    sa.Column("rank_group", sa.String(200), nullable=False, server_default=""),
+    sa.Column("ranked", sa.Boolean, nullable=False, server_default=sa.true()),
+)
+# columns added after a store may have been created: (table, column, SQL type and default)
+ADDED_COLUMNS = (
+    ("period_units", "rank_group", "VARCHAR(200) NOT NULL DEFAULT ''"),
+    ("period_units", "ranked", "BOOLEAN NOT NULL DEFAULT TRUE"),
 )
 scores = sa.Table(
     "scores",
@@ -296,6 +305,7 @@ class Store:
             _copy_schema(self.engine)
         else:
             metadata.create_all(self.engine)
+            _add_missing_columns(self.engine)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -393,7 +403,9 @@ class Store:
     # ------------------------------------------------------------ units
 
     def add_units(self, frame: pd.DataFrame, period: str | None = None) -> None:
-        """Insert or rename units (columns id, name, optional kind); enrol them in `period`."""
+        """Insert or rename units (columns id, name, optional kind); enrol them in `period`,
+        with their ranking group and whether they are ranked (optional columns group, ranked:
+        checked by `services`; absent: one group, all ranked)."""
         with self._writing() as conn:
             existing = {r.id: r for r in conn.execute(sa.select(units))}
             for rec in frame.to_dict("records"):
@@ -404,17 +416,39 @@ class Store:
                 elif (old.name, old.kind) != (row["name"], row["kind"]):
                     conn.execute(units.update().where(units.c.id == row["id"]).values(name=row["name"], kind=row["kind"]))
             if period is not None:
-                enrolled = set(conn.execute(sa.select(period_units.c.unit).where(period_units.c.period == period)).scalars())
-                for unit_id in frame["id"].astype(str):
-                    if unit_id not in enrolled:
-                        conn.execute(period_units.insert().values(period=period, unit=unit_id))
+                enrolled = {r.unit: r for r in conn.execute(sa.select(period_units).where(period_units.c.period == period))}
+                for rec in frame.to_dict("records"):
+                    unit_id = str(rec["id"])
+                    ranking = {}
+                    if "group" in rec:
+                        ranking["rank_group"] = str(rec.get("group") or "")
+                    if "ranked" in rec:
+                        ranking["ranked"] = bool(rec["ranked"])
+                    old = enrolled.get(unit_id)
+                    if old is None:
+                        conn.execute(period_units.insert().values(period=period, unit=unit_id, **ranking))
+                    elif any(getattr(old, k) != v for k, v in ranking.items()):
+                        where = (period_units.c.period == period) & (period_units.c.unit == unit_id)
+                        conn.execute(period_units.update().where(where).values(**ranking))
 
     def units(self, period: str | None = None) -> pd.DataFrame:
-        query = sa.select(units.c.id, units.c.name, units.c.kind).order_by(units.c.id)
-        if period is not None:
-            query = query.join(period_units, period_units.c.unit == units.c.id).where(period_units.c.period == period)
+        """id, name, kind; for a period also its ranking group and whether it is ranked."""
+        if period is None:
+            query = sa.select(units.c.id, units.c.name, units.c.kind).order_by(units.c.id)
+            columns = ["id", "name", "kind"]
+        else:
+            query = (
+                sa.select(units.c.id, units.c.name, units.c.kind, period_units.c.rank_group.label("group"), period_units.c.ranked)
+                .join(period_units, period_units.c.unit == units.c.id)
+                .where(period_units.c.period == period)
+                .order_by(units.c.id)
+            )
+            columns = ["id", "name", "kind", "group", "ranked"]
         with self.engine.connect() as conn:
-            return pd.DataFrame(conn.execute(query).mappings().all(), columns=["id", "name", "kind"])
+            frame = pd.DataFrame(conn.execute(query).mappings().all(), columns=columns)
+        if period is not None:
+            frame["ranked"] = frame["ranked"].astype(bool)
+        return frame
 
     def unit_names(self, period: str) -> dict[str, str]:
         """Unit id → name for the units of a period: how every table and sheet labels a unit."""
@@ -881,6 +915,16 @@ def _insert_new(conn: sa.Connection, inserts: list[tuple[ScoreWrite, dict[str, A
 
 def _safe_part(text: str) -> str:
     return "".join(ch if ch.isalnum() or ch in "-._" else "_" for ch in text) or "_"
+
+
+def _add_missing_columns(engine: Engine) -> None:
+    """Bring a store made by an earlier version up to date: the columns added since (with
+    their defaults), so an existing year's file keeps working."""
+    inspector = sa.inspect(engine)
+    for table, column, declaration in ADDED_COLUMNS:
+        if column not in {c["name"] for c in inspector.get_columns(table)}:
+            with engine.begin() as conn:
+                conn.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
 
 
 @functools.cache

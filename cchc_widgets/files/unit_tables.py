@@ -1,0 +1,56 @@
+"""A province's list of units as a table (CSV or xlsx): `id, name` and, optionally, `kind`,
+`group` (units are ranked within their group: sở, huyện, xã …) and `ranked` (có/không: a unit
+the decision keeps out of the ranking is scored and classed, not ranked). Every problem is
+named by row and column; a file with any problem gives nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from cchc_widgets.core.errors import Problem, ProblemsError
+from cchc_widgets.core.tables import read_table
+from cchc_widgets.core.vocabulary import is_no, is_yes
+
+UNIT_COLUMNS = ("id", "name", "kind", "group", "ranked")
+
+
+def read_units(path: str | Path) -> pd.DataFrame:
+    """id, name, kind, group, ranked (bool; blank means ranked) from a units table."""
+    table = read_table(path)
+    missing = [c for c in ("id", "name") if c not in table.columns]
+    if missing:
+        raise ProblemsError([Problem(table.file, "thiếu cột bắt buộc " + ", ".join(f"'{c}'" for c in missing))])
+    problems: list[Problem] = []
+    rows, seen = [], set()
+    for row in table.rows():
+        unit = row.text("id")
+        if not unit:
+            problems.append(Problem(table.file, "thiếu mã đơn vị", where=row.where("id")))
+            continue
+        if unit in seen:
+            problems.append(Problem(table.file, f"đơn vị '{unit}' có hai dòng", where=row.where("id")))
+        seen.add(unit)
+        if not row.text("name"):
+            problems.append(Problem(table.file, f"đơn vị '{unit}' thiếu tên", where=row.where("name")))
+        flag = row.text("ranked")
+        if flag and not (is_yes(flag) or is_no(flag)):
+            problems.append(Problem(table.file, f"cột ranked nhận có/không; đã nhập '{flag}'", where=row.where("ranked")))
+        rows.append(
+            {
+                "id": unit,
+                "name": row.text("name"),
+                "kind": row.text("kind"),
+                "group": row.text("group"),
+                "ranked": not is_no(flag) if flag else True,
+            }
+        )
+    if problems:
+        raise ProblemsError(problems)
+    return pd.DataFrame(rows, columns=list(UNIT_COLUMNS))
+
+
+def ranking(units: pd.DataFrame) -> pd.DataFrame:
+    """The engine's view of a units table: unit, group, ranked."""
+    return units.rename(columns={"id": "unit"})[["unit", "group", "ranked"]]
