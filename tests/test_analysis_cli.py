@@ -89,9 +89,10 @@ def test_readme_analysis_commands_run_as_written(demo, capsys, monkeypatch):
     monkeypatch.setenv("CCHC_DB", demo.url)
     text = (REPO / "README.md").read_text(encoding="utf-8")
     block = text.split("## What you can do", 1)[1].split("```", 2)[1]
-    commands = [line.split("#")[0].strip() for line in block.splitlines() if line.startswith(("cchc whatif", "cchc sensitivity"))]
-    assert len(commands) == 3
+    wanted = ("cchc whatif", "cchc sensitivity", "cchc compare")
+    commands = [line.split("#")[0].strip() for line in block.splitlines() if line.startswith(wanted)]
+    assert len(commands) == 4
     for command in commands:
         code, out, err = run(capsys, *shlex.split(command)[1:])
         assert code == 0, (command, err)
-        assert "Kịch bản" in out or "Thứ hạng" in out
+        assert out.startswith(("Kịch bản", "Thứ hạng", "Kỳ 2016 theo bộ"))

@@ -16,8 +16,8 @@ import yaml
 from cchc_widgets.core import criteria_edits, engine, whatif
 from cchc_widgets.core.criteria import CriteriaSet, load_dict, rule_text
 from cchc_widgets.core.errors import Problem, ProblemsError
-from cchc_widgets.core.numbers import format_number, parse_decimal
-from cchc_widgets.core.rules import RuleInputError, rule_from_dict
+from cchc_widgets.core.numbers import format_number
+from cchc_widgets.core.rules import rule_from_dict
 
 WHERE = criteria_edits.WHERE
 
@@ -120,27 +120,11 @@ class CriteriaDraft:
         if self.criteria is None:
             return None, ["bộ tiêu chí đang sửa còn lỗi: sửa các lỗi để xem thứ hạng mới"]
         try:
-            alt = engine.score(self._carried(), self.criteria, "điểm đã cho")
+            alt = engine.score(whatif.carried(self.scores, self.original, self.criteria), self.criteria, "điểm đã cho")
         except ProblemsError as exc:
             listed = dict.fromkeys(f"{p.code}: {p.message}" if p.code else p.message for p in exc.problems)
             return None, ["điểm đã cho không chấm được theo bộ đang sửa:", *list(listed)[:10]]
         return whatif.compare(self._base, alt).ranks(self.names), []
-
-    def _carried(self) -> pd.DataFrame:
-        """The scores as the draft reads them. A declared level, answer, percentage or count
-        is scored by the draft's rule; points — given directly, or declared under a manual
-        rule — keep their share of the max (double a criterion's max, its points double).
-        Criteria the draft removed are left out; new ones have no score yet."""
-        cs, old = self.criteria, self.original
-        kept = self.scores[self.scores["code"].astype(str).isin(cs.leaf_codes)].copy()
-        codes = kept["code"].astype(str)
-        factor = codes.map(lambda c: cs[c].max_points / old[c].max_points if c in old.nodes else 1.0).to_numpy()
-        if "points" in kept.columns:
-            kept["points"] = pd.to_numeric(kept["points"], errors="coerce") * factor
-        if "value" in kept.columns:
-            manual = codes.map(lambda c: cs[c].rule.kind == "manual").to_numpy()
-            kept["value"] = [_scaled_points(v, f) if m else v for v, f, m in zip(kept["value"], factor, manual, strict=True)]
-        return kept
 
     def to_yaml(self, path: str | Path | None = None) -> str:
         """The draft as YAML (written to `path` when given); refused while it has problems."""
@@ -150,16 +134,6 @@ class CriteriaDraft:
         if path is not None:
             Path(path).write_text(text, encoding="utf-8")
         return text
-
-
-def _scaled_points(value: Any, factor: float) -> Any:
-    """Points declared under a manual rule, times `factor`; anything else (blank, N/A) as is."""
-    if factor == 1.0:
-        return value
-    try:
-        return parse_decimal(value, "điểm") * factor
-    except RuleInputError:
-        return value
 
 
 def _describe(rule: dict[str, Any] | None, max_points: Any) -> str:

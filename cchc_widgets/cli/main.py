@@ -18,7 +18,7 @@ from cchc_widgets.cli.people import register as register_people
 from cchc_widgets.core import engine
 from cchc_widgets.core.criteria import check_criteria, load_criteria
 from cchc_widgets.core.errors import CchcError, Problem, ProblemsError
-from cchc_widgets.core.numbers import format_number, parse_decimal, published
+from cchc_widgets.core.numbers import format_number, parse_decimal, published, show_number
 from cchc_widgets.core.text import clean_text
 from cchc_widgets.files.score_tables import read_scores
 
@@ -102,10 +102,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
             cs = load_criteria(path)
             survey = ""
             if cs.survey is not None:
-                survey = f"; khảo sát {len(cs.survey_codes)} câu, {sum(i.max_points for i in cs.survey.items):g} điểm"
+                where = "trong tổng" if cs.survey.within_total else "cộng thêm"
+                points = show_number(round(sum(i.max_points for i in cs.survey.items), 6))
+                survey = f"; khảo sát {len(cs.survey_codes)} câu, {points} điểm {where}"
             print(
                 f"{path}: hợp lệ — {len(cs.nodes)} mục, {len(cs.leaf_codes)} mục lá, {cs.depth} cấp, "
-                f"tổng {cs.max_points:g} điểm{survey}"
+                f"tổng {show_number(round(cs.max_points, 6))} điểm{survey}"
             )
     return 1 if bad else 0
 
@@ -241,6 +243,25 @@ def cmd_whatif(args: argparse.Namespace) -> int:
     comparison = whatif.compare(base, whatif.run(resolved, cs, scenario, units))
     table = comparison.table.drop(columns="period")
     _write(table, out, title=f"Kịch bản '{scenario.name}' so với hiện trạng — {source}", decimals=cs.decimals)
+    summary = (
+        f"Spearman ρ = {comparison.spearman:.4f} · Kendall τ = {comparison.kendall:.4f} · "
+        f"{comparison.class_changes} đơn vị đổi xếp loại"
+    )
+    print(summary, file=sys.stderr if out is None else sys.stdout)
+    return 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from cchc_widgets.services.results import under_other_set
+
+    out = _out_path(args.out)
+    store = _store(args)
+    period = _period(store, args.period)
+    other = load_criteria(args.criteria)
+    comparison = under_other_set(store, period, other)
+    table = comparison.table.drop(columns="period")
+    title = f"Kỳ {period} theo bộ '{other.name}' so với bộ của kỳ ({store.criteria_for(period).name})"
+    _write(table, out, title=title, decimals=other.decimals)
     summary = (
         f"Spearman ρ = {comparison.spearman:.4f} · Kendall τ = {comparison.kendall:.4f} · "
         f"{comparison.class_changes} đơn vị đổi xếp loại"
@@ -526,6 +547,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--units", metavar="PATH", help=UNITS_HELP)
     p.add_argument("--out", metavar="PATH")
     p.set_defaults(func=cmd_whatif)
+
+    p = sub.add_parser("compare", parents=[common], help="a period's results under another criteria set (same tree)")
+    p.add_argument("--criteria", required=True, metavar="PATH", help="the other set, e.g. the survey inside the 100")
+    p.add_argument("--period", metavar="P", help="default: the store's latest period")
+    p.add_argument("--out", metavar="PATH")
+    p.set_defaults(func=cmd_compare)
 
     p = sub.add_parser("sensitivity", parents=[common], help="rank uncertainty under random weights (Monte Carlo)")
     p.add_argument("--criteria", metavar="PATH", help=from_files)

@@ -65,9 +65,24 @@ class SurveyItem:
 
 
 @dataclass(frozen=True)
+class SurveyGroup:
+    id: str
+    name: str
+    weight: float
+
+
+@dataclass(frozen=True)
 class Survey:
     answers: Mapping[str, float]
     items: tuple[SurveyItem, ...]
+    within_total: bool = False  # each item's max is part of its domain's max (inside the 100)
+    without_answers: str = "rescale"  # an unanswered item: out of the max ("rescale") or 0 points ("zero")
+    groups: tuple[SurveyGroup, ...] = ()  # weighted respondent groups (empty: every respondent counts once)
+
+    def group_of(self, label: str) -> SurveyGroup | None:
+        """The declared group a response names, by id or by name."""
+        wanted = label.strip().casefold()
+        return next((g for g in self.groups if wanted in (g.id.casefold(), g.name.casefold())), None)
 
 
 @dataclass(frozen=True)
@@ -117,7 +132,12 @@ class CriteriaSet:
 
     @property
     def max_points(self) -> float:
-        return sum(self.nodes[c].max_points for c in self.top_codes)
+        """The set's whole: its domains (with the survey inside them when the survey is inside
+        the total, plus items inside it that name no domain)."""
+        loose = 0.0
+        if self.survey is not None and self.survey.within_total:
+            loose = sum(i.max_points for i in self.survey.items if i.domain is None)
+        return sum(self.nodes[c].max_points for c in self.top_codes) + loose
 
     @property
     def decimals(self) -> int | None:
@@ -172,10 +192,15 @@ class CriteriaSet:
         if self.classes:
             doc["classes"] = [{"label": c.label, "min": c.min} for c in self.classes]
         if self.survey is not None:
-            doc["survey"] = {
-                "answers": dict(self.survey.answers),
-                "items": [{k: v for k, v in vars(item).items() if v is not None} for item in self.survey.items],
-            }
+            survey = self.survey
+            doc["survey"] = {"answers": dict(survey.answers)}
+            if survey.within_total:
+                doc["survey"]["within_total"] = True
+            if survey.without_answers != "rescale":
+                doc["survey"]["without_answers"] = survey.without_answers
+            if survey.groups:
+                doc["survey"]["groups"] = [vars(g).copy() for g in survey.groups]
+            doc["survey"]["items"] = [{k: v for k, v in vars(item).items() if v is not None} for item in survey.items]
         doc["criteria"] = [node_dict(self.nodes[c]) for c in self.top_codes]
         return doc
 
@@ -326,6 +351,37 @@ def _build(raws: list[_Raw], meta: dict[str, Any], file: str) -> CriteriaSet:
         else:
             children[raw.parent].append(raw.code)
 
+    survey = None
+    survey_doc = meta.pop("survey", None)
+    if survey_doc:
+        answers = {str(k): float(v) for k, v in (survey_doc.get("answers") or DEFAULT_SURVEY_ANSWERS).items()}
+        items = tuple(
+            SurveyItem(str(i["code"]), str(i["name"]), float(i["max_points"]), i.get("domain")) for i in survey_doc["items"]
+        )
+        seen: set[str] = set()
+        for item in items:
+            if item.code in by_code or item.code in seen:
+                add("mã câu hỏi khảo sát trùng với một mã khác", item.code)
+            seen.add(item.code)
+            if item.domain is not None and item.domain not in by_code:
+                add(f"câu hỏi khảo sát gắn với mục '{item.domain}' không có trong bộ tiêu chí", item.code)
+        groups = tuple(SurveyGroup(str(g["id"]), str(g["name"]), float(g["weight"])) for g in survey_doc.get("groups") or ())
+        names = [g.id.casefold() for g in groups] + [g.name.casefold() for g in groups]
+        for label in sorted({n for n in names if names.count(n) > 1}):
+            add(f"nhóm người trả lời '{label}' bị lặp")
+        survey = Survey(
+            answers,
+            items,
+            within_total=bool(survey_doc.get("within_total", False)),
+            without_answers=str(survey_doc.get("without_answers", "rescale")),
+            groups=groups,
+        )
+    # inside the 100, a survey item's max is part of its node's max (and of the total)
+    inside = {}
+    if survey is not None and survey.within_total:
+        for item in survey.items:
+            inside[item.domain] = inside.get(item.domain, 0.0) + item.max_points
+
     levels: dict[str, int] = {}
     for code, raw in by_code.items():
         chain, parent = {code}, raw.parent
@@ -341,21 +397,25 @@ def _build(raws: list[_Raw], meta: dict[str, Any], file: str) -> CriteriaSet:
     for code, raw in by_code.items():
         kids = children[code]
         if kids:
-            total = sum(by_code[k].max_points for k in kids)
+            total = sum(by_code[k].max_points for k in kids) + inside.get(code, 0.0)
             if not _near(total, raw.max_points):
-                parts = f"{show_number(round(total, 6))}: {', '.join(kids)}"
+                survey_part = f" và khảo sát {show_number(inside[code])} điểm" if code in inside else ""
+                parts = f"{show_number(round(total, 6))}: {', '.join(kids)}{survey_part}"
                 add(f"điểm tối đa {show_number(raw.max_points)} khác tổng điểm các mục con ({parts})", code, raw.where)
             if raw.rule:
                 add("mục có mục con không được có quy tắc chấm (chỉ mục lá được chấm)", code, raw.where)
+        elif code in inside:
+            add("câu hỏi khảo sát tính trong tổng điểm phải gắn với một mục có mục con", code, raw.where)
         elif raw.rule is not None:
             for text in rule_from_dict(raw.rule).problems(raw.max_points):
                 add(text, code, raw.where)
 
     declared_total = meta.get("total_points")
     tops = [r for r in by_code.values() if r.parent is None]
-    if declared_total is not None and not _near(sum(r.max_points for r in tops), declared_total):
+    whole = sum(r.max_points for r in tops) + inside.get(None, 0.0)  # items inside the total with no domain
+    if declared_total is not None and not _near(whole, declared_total):
         add(
-            f"tổng điểm các lĩnh vực là {show_number(round(sum(r.max_points for r in tops), 6))}, "
+            f"tổng điểm các lĩnh vực là {show_number(round(whole, 6))}, "
             f"khác tổng khai báo total_points = {show_number(declared_total)}"
         )
 
@@ -369,22 +429,6 @@ def _build(raws: list[_Raw], meta: dict[str, Any], file: str) -> CriteriaSet:
     labels = [c.label for c in classes]
     for label in sorted({lab for lab in labels if labels.count(lab) > 1}):
         add(f"hạng xếp loại '{label}' bị lặp")
-
-    survey = None
-    survey_doc = meta.pop("survey", None)
-    if survey_doc:
-        answers = {str(k): float(v) for k, v in (survey_doc.get("answers") or DEFAULT_SURVEY_ANSWERS).items()}
-        items = tuple(
-            SurveyItem(str(i["code"]), str(i["name"]), float(i["max_points"]), i.get("domain")) for i in survey_doc["items"]
-        )
-        seen: set[str] = set()
-        for item in items:
-            if item.code in by_code or item.code in seen:
-                add("mã câu hỏi khảo sát trùng với một mã khác", item.code)
-            seen.add(item.code)
-            if item.domain is not None and item.domain not in by_code:
-                add(f"câu hỏi khảo sát gắn với mục '{item.domain}' không có trong bộ tiêu chí", item.code)
-        survey = Survey(answers, items)
 
     if problems:
         raise ProblemsError(problems)

@@ -50,12 +50,19 @@ def _chain(doc: dict[str, Any], code: str) -> list[dict[str, Any]]:
     return found
 
 
-def _resum(chain: list[dict[str, Any]]) -> None:
-    """Each ancestor's max becomes the sum of its children's (nearest first)."""
+def _resum(doc: dict[str, Any], chain: list[dict[str, Any]]) -> None:
+    """Each ancestor's max becomes the sum of its children's (nearest first), with the survey
+    items it holds when the set puts the survey inside the total."""
+    survey = doc.get("survey") or {}
+    inside: dict[str, float] = {}
+    if survey.get("within_total"):
+        for item in survey.get("items") or []:
+            inside[str(item.get("domain"))] = inside.get(str(item.get("domain")), 0.0) + float(item.get("max_points") or 0)
     for node in reversed(chain):
         kids = node.get("children")
         if kids:
-            node["max_points"] = round(sum(float(k.get("max_points") or 0) for k in kids), 9)
+            total = sum(float(k.get("max_points") or 0) for k in kids) + inside.get(str(node.get("code")), 0.0)
+            node["max_points"] = round(total, 9)
 
 
 def scaled_rule(rule: dict[str, Any], factor: float) -> dict[str, Any]:
@@ -83,6 +90,24 @@ def _scale(node: dict[str, Any], factor: float) -> None:
         node["rule"] = scaled_rule(node["rule"], factor)
     for kid in node.get("children") or []:
         _scale(kid, factor)
+
+
+def _scale_survey_inside(doc: dict[str, Any], node: dict[str, Any], factor: float) -> None:
+    """With the survey inside the total, the items a scaled node holds scale with it."""
+    survey = doc.get("survey") or {}
+    if not survey.get("within_total"):
+        return
+    under: set[str] = set()
+
+    def collect(n: dict[str, Any]) -> None:
+        under.add(str(n.get("code")))
+        for kid in n.get("children") or []:
+            collect(kid)
+
+    collect(node)
+    for item in survey.get("items") or []:
+        if str(item.get("domain")) in under:
+            item["max_points"] = round(float(item["max_points"]) * factor, 9)
 
 
 def _number(value: Any, what: str, code: str) -> float:
@@ -115,7 +140,8 @@ def set_field(doc: dict[str, Any], code: str, field: str, value: Any) -> dict[st
                 node["max_points"] = target
         if factor is not None:
             _scale(node, factor)
-        _resum(chain[:-1])
+            _scale_survey_inside(new, node, factor)
+        _resum(new, chain[:-1])
     elif field == "rule":
         if node.get("children"):
             raise _refuse("mục có mục con không được có quy tắc chấm (chỉ mục lá được chấm)", code)
@@ -160,7 +186,7 @@ def add_node(doc: dict[str, Any], parent: str | None, code: str, name: str, max_
         for key in ("rule", "evidence", "allow_na"):
             host.pop(key, None)
         host.setdefault("children", []).append(node)
-        _resum(chain)
+        _resum(new, chain)
     if rule not in (None, ""):
         return set_field(new, code, "rule", rule)
     return new
@@ -175,5 +201,5 @@ def remove_node(doc: dict[str, Any], code: str) -> dict[str, Any]:
     if len(chain) > 1 and not siblings:
         del chain[-2]["children"]  # a group without children is a leaf again, with its max kept
     else:
-        _resum(chain[:-1])
+        _resum(new, chain[:-1])
     return new

@@ -177,7 +177,8 @@ def leaf_matrices(resolved: pd.DataFrame, cs: CriteriaSet) -> tuple[pd.MultiInde
     Stages are written in order, so an appraisal overwrites the self-assessment of the same
     cell: the "final score" rule as array assignment. Unscored leaves are 0 and applicable; a
     survey item without responses for a unit is left out of its max (the survey is optional:
-    without it the unit is indexed on the appraised points alone).
+    without it the unit is indexed on the appraised points alone), or counted as 0 when the
+    set says `without_answers: zero`.
     """
     keys = pd.MultiIndex.from_frame(resolved[KEY].drop_duplicates())
     rows = keys.get_indexer(pd.MultiIndex.from_frame(resolved[KEY]))
@@ -187,7 +188,8 @@ def leaf_matrices(resolved: pd.DataFrame, cs: CriteriaSet) -> tuple[pd.MultiInde
     stages = resolved["stage"].to_numpy()
     points = np.zeros((len(keys), len(cs.scored_codes)))
     na = np.zeros_like(points, dtype=bool)
-    na[:, len(cs.leaf_codes) :] = True
+    if cs.survey is not None and cs.survey.without_answers == "rescale":
+        na[:, len(cs.leaf_codes) :] = True  # "zero": an unanswered item counts as 0 of its max
     for stage in (*STAGES, SURVEY):
         pick = stages == stage
         points[rows[pick], cols[pick]] = values[pick]

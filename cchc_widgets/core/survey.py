@@ -4,8 +4,9 @@ A response file (`files.survey_files`) has one row per respondent × item: the u
 respondent's id (the form number), their group (leaders of HĐND/MTTQ, of other departments,
 of districts…), the item code and the answer (A–D). Each item's points are its max × the
 mean share of the answers given for the unit, with the answer weights of the period's
-criteria set (default A 100 % · B 60 % · C 20 % · D 0 %). Every respondent counts once: the
-groups are kept and reported, not weighted, because no method we know weights them.
+criteria set (default A 100 % · B 60 % · C 20 % · D 0 %). Every respondent counts once —
+unless the set weighs its respondent groups (`survey.groups`): then the share is the
+weighted mean of each group's mean share, over the groups that answered.
 """
 
 from __future__ import annotations
@@ -22,13 +23,17 @@ def item_points(responses: pd.DataFrame, cs: CriteriaSet) -> pd.DataFrame:
     if cs.survey is None or responses.empty:
         return pd.DataFrame(columns=columns)
     item_max = {i.code: i.max_points for i in cs.survey.items}
-    out = (
-        _with_share(responses, cs)
-        .groupby(["period", "unit", "item"], sort=True)
-        .agg(respondents=("respondent", "nunique"), share=("share", "mean"))
-        .reset_index()
-        .rename(columns={"item": "code"})
-    )
+    frame = _with_share(responses, cs)
+    keys = ["period", "unit", "item"]
+    out = frame.groupby(keys, sort=True).agg(respondents=("respondent", "nunique"), share=("share", "mean"))
+    if cs.survey.groups:
+        weight = {g.id: g.weight for g in cs.survey.groups}
+        by_group = frame.groupby([*keys, "group"], sort=True)["share"].mean().reset_index()
+        by_group["w"] = by_group["group"].map(lambda g: weight[cs.survey.group_of(g).id])
+        by_group["ws"] = by_group["w"] * by_group["share"]
+        sums = by_group.groupby(keys, sort=True)[["ws", "w"]].sum()
+        out["share"] = sums["ws"] / sums["w"]
+    out = out.reset_index().rename(columns={"item": "code"})
     out["points"] = out["code"].map(item_max) * out["share"] / 100.0
     return out[columns]
 

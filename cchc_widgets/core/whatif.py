@@ -21,7 +21,7 @@ from scipy import stats
 from cchc_widgets.core import engine
 from cchc_widgets.core.criteria import CriteriaSet, rule_schema_problems
 from cchc_widgets.core.errors import Problem, ProblemsError
-from cchc_widgets.core.numbers import show_number
+from cchc_widgets.core.numbers import parse_decimal, show_number
 from cchc_widgets.core.rules import NA, RuleInputError, is_blank, rule_from_dict, score_declared
 
 
@@ -181,6 +181,33 @@ def rescore(resolved: pd.DataFrame, cs: CriteriaSet, applied: Applied) -> pd.Dat
     if problems:
         raise ProblemsError(problems)
     return frame
+
+
+def carried(scores: pd.DataFrame, old: CriteriaSet, new: CriteriaSet) -> pd.DataFrame:
+    """Scores made under `old` as `new` reads them: another criteria set with the same codes
+    (an edited draft, another layout of the same tree). A declared level, answer, percentage
+    or count is scored by the new rule; points — given directly, or declared under a manual
+    rule — keep their share of the max (double a criterion's max, its points double).
+    Criteria `new` does not have are left out; survey rows are left to be recomputed."""
+    kept = scores[scores["code"].astype(str).isin(new.leaf_codes)].copy()
+    codes = kept["code"].astype(str)
+    factor = codes.map(lambda c: new[c].max_points / old[c].max_points if c in old.nodes else 1.0).to_numpy()
+    if "points" in kept.columns:
+        kept["points"] = pd.to_numeric(kept["points"], errors="coerce") * factor
+    if "value" in kept.columns:
+        manual = codes.map(lambda c: new[c].rule.kind == "manual").to_numpy()
+        kept["value"] = [_scaled_points(v, f) if m else v for v, f, m in zip(kept["value"], factor, manual, strict=True)]
+    return kept
+
+
+def _scaled_points(value: Any, factor: float) -> Any:
+    """Points declared under a manual rule, times `factor`; anything else (blank, N/A) as is."""
+    if factor == 1.0 or is_blank(value):
+        return value
+    try:
+        return parse_decimal(value, "điểm") * factor
+    except RuleInputError:
+        return value
 
 
 def run(resolved: pd.DataFrame, cs: CriteriaSet, sc: Scenario, units: pd.DataFrame | None = None) -> engine.Scored:

@@ -90,6 +90,15 @@ def read_responses(path: str | Path, cs: CriteriaSet, period: str, units: set[st
                 )
             )
         seen.setdefault(key, where("respondent"))
+        if cs.survey.groups:  # the set weighs its groups: every response must name one of them
+            declared = cs.survey.group_of(values["group"] or "")
+            if declared is None:
+                known = "; ".join(f"{g.id} ({g.name})" for g in cs.survey.groups)
+                problems.append(
+                    Problem(file, f"nhóm '{values['group']}' không có trong bộ tiêu chí; dùng: {known}", item, where("group"))
+                )
+            else:
+                values = {**values, "group": declared.id}
         who = (values["unit"], values["respondent"])
         first_group, first_where = groups.setdefault(who, (values["group"], where("group")))
         if first_group != values["group"]:
@@ -111,7 +120,8 @@ def read_responses(path: str | Path, cs: CriteriaSet, period: str, units: set[st
 
 def response_template(cs: CriteriaSet, units: pd.DataFrame, period: str, rows: int = 2000) -> bytes:
     """An empty response sheet (the first sheet, as `read_responses` reads it) with lists for
-    unit, item and answer, and a guide sheet naming every item, answer weight and unit."""
+    unit, item, answer (and group, when the set weighs groups), and a guide sheet naming every
+    item, answer weight, group and unit."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
     from openpyxl.worksheet.datavalidation import DataValidation
@@ -140,6 +150,15 @@ def response_template(cs: CriteriaSet, units: pd.DataFrame, period: str, rows: i
         ["Câu hỏi", "Nội dung (điểm tối đa; lĩnh vực được cộng)"],
         *[[i.code, f"{i.name} ({i.max_points:g} điểm{f'; lĩnh vực {i.domain}' if i.domain else ''})"] for i in cs.survey.items],
         [],
+        *(
+            [
+                ["Nhóm", "Người trả lời (trọng số của nhóm)"],
+                *[[g.id, f"{g.name} (trọng số {g.weight:g})"] for g in cs.survey.groups],
+                [],
+            ]
+            if cs.survey.groups
+            else []
+        ),
         ["Mã đơn vị", "Tên đơn vị"],
     ]
     for line in lines:
@@ -152,7 +171,7 @@ def response_template(cs: CriteriaSet, units: pd.DataFrame, period: str, rows: i
             if isinstance(cell.value, str):
                 cell.data_type = "s"  # names and texts stay text, whatever they start with
     for row in guide.iter_rows(min_row=1, max_row=first_unit - 1):
-        if row[0].value in {"Đáp án", "Câu hỏi", "Mã đơn vị"} or row[0].row == 1:
+        if row[0].value in {"Đáp án", "Câu hỏi", "Nhóm", "Mã đơn vị"} or row[0].row == 1:
             for cell in row:
                 cell.font = Font(bold=True)
 
@@ -163,6 +182,8 @@ def response_template(cs: CriteriaSet, units: pd.DataFrame, period: str, rows: i
         dv.add(f"{column}2:{column}{rows + 1}")
 
     choose("A", f"'Hướng dẫn'!$A${first_unit}:$A${guide.max_row}", "một mã đơn vị")
+    if cs.survey.groups:  # the set weighs its groups: answers must name one
+        choose("C", f'"{",".join(g.id for g in cs.survey.groups)}"', "một mã nhóm")
     choose("D", f'"{",".join(cs.survey_codes)}"', "một mã câu hỏi")
     choose("E", f'"{",".join(cs.survey.answers)}"', "một đáp án")
     out = io.BytesIO()

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from cchc_widgets.core import engine
+from cchc_widgets.core import engine, whatif
+from cchc_widgets.core.criteria import CriteriaSet
+from cchc_widgets.core.errors import Problem, ProblemsError
 from cchc_widgets.core.survey import item_points, with_survey
 from cchc_widgets.files.unit_tables import ranking
 from cchc_widgets.store.database import Store
@@ -35,3 +37,25 @@ def score_period(store: Store, period: str) -> engine.Scored:
     """The engine's results for a period, from what is stored, with its own criteria set
     and its units' ranking groups."""
     return engine.aggregate(resolved(store, period), store.criteria_for(period), units=ranking_of(store, period))
+
+
+def under_other_set(store: Store, period: str, other: CriteriaSet) -> whatif.Comparison:
+    """The period as published beside the same declarations scored with `other`, a layout
+    of the same tree (survey inside the 100 instead of on top, other maxima or rules): the
+    declared values rescored by its rules (`whatif.carried`), the stored survey answers
+    turned into its survey points, the same ranking groups."""
+    cs = store.criteria_for(period)
+    ranking = ranking_of(store, period)
+    base = engine.aggregate(resolved(store, period), cs, units=ranking)
+    scores = whatif.carried(engine.scored_rows(store.scores(period=period)), cs, other)
+    answers = store.survey_responses(period)
+    if other.survey is not None and len(answers):
+        answers = answers[answers["item"].isin(other.survey_codes)]
+        unknown = sorted({g for g in answers["group"] if other.survey.groups and other.survey.group_of(g) is None})
+        if unknown:
+            raise ProblemsError(
+                [Problem(f"bộ tiêu chí {other.id}", f"phiếu khảo sát có nhóm bộ này không cân: {', '.join(unknown)}")]
+            )
+    rescored = engine.resolve(scores, other, f"điểm kỳ {period} theo bộ {other.id}")
+    alt = engine.aggregate(with_survey(rescored, item_points(answers, other)), other, units=ranking)
+    return whatif.compare(base, alt)

@@ -397,6 +397,13 @@ class Writer:
         if problems:
             raise ProblemsError(problems)
         responses = responses.map(clean_text)
+        survey = self.store.criteria_for(period).survey
+        if survey is not None and survey.groups:  # weighted groups: each answer must name one
+            unknown = sorted({g for g in responses["group"] if survey.group_of(g) is None})
+            if unknown:
+                known = "; ".join(f"{g.id} ({g.name})" for g in survey.groups)
+                raise ProblemsError([Problem(file, f"nhóm không có trong bộ tiêu chí: {', '.join(unknown)}; dùng: {known}")])
+            responses = responses.assign(group=responses["group"].map(lambda g: survey.group_of(g).id))
         fits("survey_responses", "source", source, "tên tệp", file)
         for column, what in (("group", "nhóm người trả lời"), ("respondent", "mã phiếu")):
             for respondent, text in zip(responses["respondent"].astype(str), responses[column].astype(str), strict=True):
