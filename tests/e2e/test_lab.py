@@ -5,6 +5,8 @@ import json
 import os
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import nbformat
@@ -30,6 +32,11 @@ def lab(tmp_path_factory):
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
     nbformat.write(nb, root / "kit.ipynb")
+    # every cell in the page: JupyterLab's default windowing detaches cells out of view, so
+    # which ones the DOM holds would depend on the outputs' heights
+    tracker = root / "settings" / "@jupyterlab" / "notebook-extension" / "tracker.jupyterlab-settings"
+    tracker.parent.mkdir(parents=True)
+    tracker.write_text(json.dumps({"windowingMode": "none"}), encoding="utf-8")
     port = chromium.free_port()
     env = {
         **os.environ,
@@ -62,6 +69,18 @@ def lab(tmp_path_factory):
     log.close()
 
 
+def kernel_ready(base: str, timeout: float = 120) -> None:
+    """Until the notebook's kernel is started and idle, asked of the server."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with urllib.request.urlopen(f"{base}/api/sessions?token={TOKEN}", timeout=5) as answer:
+            sessions = json.load(answer)
+        if any(s.get("kernel", {}).get("execution_state") == "idle" for s in sessions):
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"the notebook's kernel was not idle within {timeout:.0f} s")
+
+
 def wait_ran(page, cells: int, timeout=240_000):
     """At least `cells` code cells have run (a number in their prompt) and none is waiting (`*`)."""
     page.wait_for_function(
@@ -82,11 +101,17 @@ def test_tour_runs_in_jupyterlab_and_a_persons_edit_reaches_python(lab, browser)
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.goto(f"{base}/lab/tree/kit.ipynb?token={TOKEN}")
     page.wait_for_selector(".jp-Notebook .jp-CodeCell")
+    kernel_ready(base)  # on a busy machine the page is up long before its kernel
     page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", state="attached")
     page.click(".lm-MenuBar-item:has-text('Run')")
     page.click(".lm-Menu-item[data-command='runmenu:run-all']")
     code_cells = sum(1 for c in nbformat.read(root / "kit.ipynb", as_version=4).cells if c.cell_type == "code")
-    wait_ran(page, code_cells)
+    try:
+        wait_ran(page, code_cells)
+    except Exception:
+        page.screenshot(path=str(root / "not-run.png"))  # kept with the test's files for a look
+        prompts = [p.text_content() for p in page.locator(".jp-CodeCell .jp-InputPrompt").all()]
+        raise AssertionError(f"not every cell ran: {prompts}; screenshot {root / 'not-run.png'}") from None
 
     # the three widgets rendered, each with what its cells made
     form = page.locator(".cchc-form")
