@@ -132,7 +132,9 @@ def test_side_by_side_a_colleagues_change_arrives_and_nothing_is_overwritten(pag
     first.wait_for_function(
         "([sel, want]) => document.querySelector(sel).value === want", arg=[f"{row('1.5.2')} .cchc-input", new], timeout=10000
     )
-    assert "Người thứ hai vừa lưu 1.5.2" in first.inner_text(".cchc-notice")
+    first.wait_for_function(  # the notice is its own message, a moment after the row's
+        "() => document.querySelector('.cchc-notice').textContent.includes('Người thứ hai vừa lưu 1.5.2')", timeout=10000
+    )
 
     first.fill(f"{row('1.2.1')} .cchc-note", "Đang ghi giải trình")  # typing, not yet sent
     second.fill(f"{row('1.2.1')} .cchc-input", count)
