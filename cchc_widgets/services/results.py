@@ -3,14 +3,19 @@ engine's resolved frame (survey points included) and scores it with the period's
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 
-from cchc_widgets.core import engine, whatif
+from cchc_widgets.core import engine
 from cchc_widgets.core.criteria import CriteriaSet
 from cchc_widgets.core.errors import Problem, ProblemsError
 from cchc_widgets.core.survey import item_points, with_survey
 from cchc_widgets.files.unit_tables import ranking
 from cchc_widgets.store.database import Store
+
+if TYPE_CHECKING:
+    from cchc_widgets.core.whatif import Comparison
 
 
 def survey_points(store: Store, period: str, unit: str | None = None) -> pd.DataFrame:
@@ -39,11 +44,13 @@ def score_period(store: Store, period: str) -> engine.Scored:
     return engine.aggregate(resolved(store, period), store.criteria_for(period), units=ranking_of(store, period))
 
 
-def under_other_set(store: Store, period: str, other: CriteriaSet) -> whatif.Comparison:
+def under_other_set(store: Store, period: str, other: CriteriaSet) -> Comparison:
     """The period as published beside the same declarations scored with `other`, a layout
     of the same tree (survey inside the 100 instead of on top, other maxima or rules): the
     declared values rescored by its rules (`whatif.carried`), the stored survey answers
     turned into its survey points, the same ranking groups."""
+    from cchc_widgets.core import whatif  # SciPy: not for the scoring page, which imports this module
+
     cs = store.criteria_for(period)
     ranking = ranking_of(store, period)
     base = engine.aggregate(resolved(store, period), cs, units=ranking)

@@ -137,8 +137,8 @@ def test_a_kernel_killed_mid_burst_loses_nothing_it_acknowledged(browser, fresh_
     # Voilà hands the first visitor after that the dead pool kernel's error page («An exception
     # occurred at the server») while the pool refills: a second reload works (noted in README).
     for attempt in range(2):
-        victim.reload()
-        try:
+        try:  # the server starts the page's kernel and refills its pool at once: on 2 busy cores, slow
+            victim.reload(timeout=60000)
             victim.wait_for_selector(".cchc-row-8-5-1 .cchc-input", timeout=40000)
             break
         except Exception:
