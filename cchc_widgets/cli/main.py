@@ -11,6 +11,7 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -21,6 +22,9 @@ from cchc_widgets.core.errors import CchcError, Problem, ProblemsError
 from cchc_widgets.core.numbers import format_number, parse_decimal, published, show_number
 from cchc_widgets.core.text import clean_text
 from cchc_widgets.files.score_tables import read_scores
+
+if TYPE_CHECKING:  # SciPy comes with what-ifs: imported when a command needs it
+    from cchc_widgets.core import whatif
 
 OUT_FORMATS = (".csv", ".xlsx")
 EXIT_MISMATCH = 3
@@ -233,6 +237,17 @@ def _scored_input(args: argparse.Namespace):  # noqa: ANN202 - (criteria set, re
     return cs, data.scores, units, f"tệp {args.scores} (không có điểm khảo sát)"
 
 
+def _write_comparison(comparison: whatif.Comparison, out: Path | None, title: str, decimals: int | None) -> None:
+    """A what-if's table (one row per unit, baseline beside alternative) and the rank
+    correlations and class changes under it (on stderr when the table went to stdout)."""
+    _write(comparison.table.drop(columns="period"), out, title=title, decimals=decimals)
+    summary = (
+        f"Spearman ρ = {comparison.spearman:.4f} · Kendall τ = {comparison.kendall:.4f} · "
+        f"{comparison.class_changes} đơn vị đổi xếp loại"
+    )
+    print(summary, file=sys.stderr if out is None else sys.stdout)
+
+
 def cmd_whatif(args: argparse.Namespace) -> int:
     from cchc_widgets.core import whatif
 
@@ -241,13 +256,7 @@ def cmd_whatif(args: argparse.Namespace) -> int:
     scenario = whatif.load_scenario(args.scenario)
     base = engine.aggregate(resolved, cs, units=units)
     comparison = whatif.compare(base, whatif.run(resolved, cs, scenario, units))
-    table = comparison.table.drop(columns="period")
-    _write(table, out, title=f"Kịch bản '{scenario.name}' so với hiện trạng — {source}", decimals=cs.decimals)
-    summary = (
-        f"Spearman ρ = {comparison.spearman:.4f} · Kendall τ = {comparison.kendall:.4f} · "
-        f"{comparison.class_changes} đơn vị đổi xếp loại"
-    )
-    print(summary, file=sys.stderr if out is None else sys.stdout)
+    _write_comparison(comparison, out, f"Kịch bản '{scenario.name}' so với hiện trạng — {source}", cs.decimals)
     return 0
 
 
@@ -259,14 +268,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     period = _period(store, args.period)
     other = load_criteria(args.criteria)
     comparison = under_other_set(store, period, other)
-    table = comparison.table.drop(columns="period")
     title = f"Kỳ {period} theo bộ '{other.name}' so với bộ của kỳ ({store.criteria_for(period).name})"
-    _write(table, out, title=title, decimals=other.decimals)
-    summary = (
-        f"Spearman ρ = {comparison.spearman:.4f} · Kendall τ = {comparison.kendall:.4f} · "
-        f"{comparison.class_changes} đơn vị đổi xếp loại"
-    )
-    print(summary, file=sys.stderr if out is None else sys.stdout)
+    _write_comparison(comparison, out, title, other.decimals)
     return 0
 
 
