@@ -16,12 +16,12 @@ from typing import Any
 import pandas as pd
 
 from cchc_widgets.core import engine
-from cchc_widgets.core.criteria import CriteriaSet
+from cchc_widgets.core.criteria import CriteriaSet, how_to_score
 from cchc_widgets.core.errors import CchcError, ConflictError, EvidenceError, Problem, ProblemsError
 from cchc_widgets.core.numbers import format_number
 from cchc_widgets.core.rules import is_unanswered, stored_answer
 from cchc_widgets.core.survey import with_survey
-from cchc_widgets.core.vocabulary import NOT_APPLICABLE, REPLY, SELF, STAGE_LABELS, STAGES, page_words
+from cchc_widgets.core.vocabulary import APPRAISAL, NOT_APPLICABLE, REPLY, SELF, STAGE_LABELS, STAGES, page_words
 from cchc_widgets.files.evidence import LIMITS_TEXT, MAX_BYTES
 from cchc_widgets.services.access import ROLES, Actor, Workflow, submit
 from cchc_widgets.services.audit import change_log
@@ -67,6 +67,7 @@ class ScoringSession:
         self.store, self.period, self.unit, self.stage = store, period, unit, stage
         self.scope = Scope(period, unit, stage)
         self.cs: CriteriaSet = store.criteria_for(period)
+        self.row_codes = list(self.cs.entries)  # the form's rows: the leaves, then bonus and penalty items
         self.period_name = dict(zip(periods["id"], periods["name"], strict=True))[period]
         self.saved_at: datetime | None = None
         self._names: dict[str, str] | None = None  # the period's units, read for the kit only
@@ -96,7 +97,7 @@ class ScoringSession:
         rec = self._by_key.get((code, stage))
         if rec is None:
             return None
-        node = self.cs[code]
+        node = self.cs.entries[code]
         points = _clean(rec.points)
         value = None if rec.na else stored_answer(node.rule, rec.value, node.allow_na)
         if rec.na:
@@ -112,7 +113,7 @@ class ScoringSession:
             "shown": shown,
             "inputs": inputs,
             "points": points,
-            "points_shown": "" if points is None else format_number(points, 4),
+            "points_shown": "" if points is None else _signed(node.kind, format_number(points, 4)),
             "na": bool(rec.na),
             "note": rec.note,
             "version": int(rec.version),
@@ -127,16 +128,19 @@ class ScoringSession:
         return engine.aggregate(with_survey(frame, self.survey), self.cs)  # the final result, survey included
 
     def row(self, code: str) -> dict[str, Any]:
-        """Everything the form shows for one sub-criterion."""
-        node = self.cs[code]
+        """Everything the form shows for one sub-criterion, or one bonus or penalty item (in
+        its own section after the tree; entered at the appraisal, read in the unit's view)."""
+        node = self.cs.entries[code]
         other = "appraisal" if self.stage == SELF else SELF
         return {
             "code": code,
             "name": node.name,
+            "kind": node.kind,
+            "entered": not node.kind or self.stage == APPRAISAL,
             "max": node.max_points,
             "max_shown": format_number(node.max_points, 4),
-            "path": [*reversed(self.cs.ancestors(code))],
-            "how": node.rule.describe(node.max_points),
+            "path": [ADJUSTMENTS] if node.kind else [*reversed(self.cs.ancestors(code))],
+            "how": how_to_score(node),
             "evidence": node.evidence,
             "allow_na": node.allow_na,
             "input": node.rule.input_spec(node.max_points),
@@ -147,7 +151,7 @@ class ScoringSession:
         }
 
     def rows(self) -> list[dict[str, Any]]:
-        return [self.row(code) for code in self.cs.leaf_codes]
+        return [self.row(code) for code in self.row_codes]
 
     def header(self) -> dict[str, Any]:
         """Unit, period, stage, totals of this stage's view, class and completion."""
@@ -172,6 +176,14 @@ class ScoringSession:
             for node in self.cs
             if not node.is_leaf or node.parent is None
         }
+        adjusted = {"bonus": 0.0, "penalty": 0.0}
+        if self.cs.adjustments:
+            if len(res) and "bonus" in res.columns:
+                adjusted = {kind: float(res[kind].iloc[0]) for kind in adjusted}
+            shown = f"+{format_number(adjusted['bonus'], 4)} / −{format_number(adjusted['penalty'], 4)} điểm"
+            if self.stage == SELF:  # the unit's own total has none: they come with the appraisal
+                shown = "do người thẩm định nhập"
+            sections[ADJUSTMENTS] = {"name": "Điểm thưởng, điểm trừ", "title": "Điểm thưởng, điểm trừ", "text": shown, "level": 1}
         return {
             "unit": self.unit,
             "unit_name": self.unit_name,
@@ -183,6 +195,8 @@ class ScoringSession:
             "max": applicable,
             "survey": survey,
             "has_survey": self.cs.survey is not None,
+            "bonus": adjusted["bonus"] if self.stage != SELF or adjusted["bonus"] else None,
+            "penalty": adjusted["penalty"] if self.stage != SELF or adjusted["penalty"] else None,
             "index": index,
             "class": klass,
             "done": done,
@@ -272,7 +286,7 @@ class ScoringSession:
 
     def history(self, code: str) -> list[dict[str, str]]:
         """Every change of one sub-criterion of this unit, both stages, newest first."""
-        if code not in self.cs.leaf_codes:
+        if code not in self.cs.entries:
             raise FieldError(code, f"mã '{code}' không phải tiêu chí chấm điểm")
         log = change_log(self.store, self.period, self.unit, code)
         return log[["at", "author", "stage", "old", "new", "reason"]].iloc[::-1].to_dict("records")
@@ -290,7 +304,7 @@ class ScoringSession:
         `version` is the version of the row the page showed (None: the one this session read);
         an empty value and note withdraw the score. The same checks as every other path.
         """
-        if code not in self.cs.leaf_codes:
+        if code not in self.cs.entries:
             raise FieldError(code, f"mã '{code}' không phải tiêu chí chấm điểm")
         if self.actor is None and not (author or "").strip():
             raise FieldError(code, "Nhập tên người chấm (ô «Người chấm» ở đầu trang) trước khi chấm")
@@ -353,6 +367,16 @@ class ScoringSession:
     def _saved(self) -> None:
         self.saved_at = datetime.now().astimezone()
         self.reload()
+
+
+ADJUSTMENTS = "±"  # the section of bonus and penalty items, after the tree
+
+
+def _signed(kind: str, shown: str) -> str:
+    """Points as a person reads them: a bonus adds (+2), a penalty subtracts (−2)."""
+    if not kind or shown in ("0", ""):
+        return shown
+    return ("+" if kind == "bonus" else "−") + shown
 
 
 def _problem(message: str) -> Problem:

@@ -17,7 +17,7 @@ import pandas as pd
 
 from cchc_widgets.cli.people import register as register_people
 from cchc_widgets.core import engine
-from cchc_widgets.core.criteria import check_criteria, load_criteria
+from cchc_widgets.core.criteria import ADJUSTMENT_KINDS, check_criteria, load_criteria
 from cchc_widgets.core.errors import CchcError, Problem, ProblemsError
 from cchc_widgets.core.numbers import format_number, parse_decimal, published, show_number
 from cchc_widgets.core.text import clean_text
@@ -83,8 +83,9 @@ UNITS_HELP = "with files: a units table (id, name, group, ranked): ranks within 
 def _result_table(scored: engine.Scored, cs_top: tuple[str, ...], names: dict[str, str] | None = None) -> pd.DataFrame:
     res = scored.results.sort_values(["period", "rank", "unit"], na_position="last")
     survey = ["survey"] if "survey" in res.columns and res["survey"].abs().sum() > 0 else []  # hidden before any answers
+    adjusted = ["bonus", "penalty"] if "bonus" in res.columns and res[["bonus", "penalty"]].abs().sum().sum() > 0 else []
     grouped = ["group", "group_rank"] if "group" in res.columns else []  # when the units' groups are known
-    columns = ["unit", *grouped[:1], *cs_top, *survey, "total", "index", "rank", *grouped[1:], "class"]
+    columns = ["unit", *grouped[:1], *cs_top, *survey, *adjusted, "total", "index", "rank", *grouped[1:], "class"]
     if res["period"].nunique() > 1:
         columns.insert(0, "period")
     table = res[columns].copy()
@@ -109,6 +110,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
                 where = "trong tổng" if cs.survey.within_total else "cộng thêm"
                 points = show_number(round(sum(i.max_points for i in cs.survey.items), 6))
                 survey = f"; khảo sát {len(cs.survey_codes)} câu, {points} điểm {where}"
+            for kind, word in ADJUSTMENT_KINDS.items():
+                caps = [a.max_points for a in cs.adjustments if a.kind == kind]
+                if caps:
+                    survey += f"; {word.lower()} {len(caps)} mục, tối đa {show_number(round(sum(caps), 6))}"
             print(
                 f"{path}: hợp lệ — {len(cs.nodes)} mục, {len(cs.leaf_codes)} mục lá, {cs.depth} cấp, "
                 f"tổng {show_number(round(cs.max_points, 6))} điểm{survey}"

@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # jsonschema is imported when a document is checked: it costs
 from cchc_widgets.core.numbers import parse_decimal, show_number
 from cchc_widgets.core.rules import FREE_POINTS, Rule, RuleInputError, rule_from_dict
 from cchc_widgets.core.tables import open_workbook, read_table
+from cchc_widgets.core.text import folded
 from cchc_widgets.core.vocabulary import NO, YES, is_no, is_yes
 from cchc_widgets.resources import SCHEMA_PATH, resource
 
@@ -44,10 +45,47 @@ class Node:
     has_rule: bool = False
     evidence: str = ""
     allow_na: bool = False
+    kind: str = ""  # "" for the tree; "bonus" or "penalty" for an adjustment entered as a row
 
     @property
     def is_leaf(self) -> bool:
         return not self.children
+
+
+ADJUSTMENT_KINDS = {"bonus": "Điểm thưởng", "penalty": "Điểm trừ"}
+ADJUSTMENT_HOW = {
+    "bonus": "Điểm thưởng do người thẩm định nhập: cộng từ 0 đến {cap} điểm vào tổng, ghi lý do",
+    "penalty": "Điểm trừ do người thẩm định nhập: số điểm bị trừ khỏi tổng, từ 0 đến {cap}, ghi lý do",
+}
+
+
+def how_to_score(node: Node) -> str:
+    """What the form and the template say about entering a row: its rule, or for a bonus or
+    penalty item who enters it and what the number means."""
+    if node.kind:
+        return ADJUSTMENT_HOW[node.kind].format(cap=show_number(node.max_points))
+    return node.rule.describe(node.max_points)
+
+
+@dataclass(frozen=True)
+class Adjustment:
+    """A bonus or penalty item outside the tree (điểm thưởng, điểm trừ): the appraiser enters
+    0 to `max_points` with a reason; a bonus adds them to the total, a penalty subtracts them.
+    `in_denominator`: the cap is part of the max the index divides by (default: not)."""
+
+    code: str
+    name: str
+    kind: str
+    max_points: float
+    in_denominator: bool = False
+
+    @property
+    def sign(self) -> float:
+        return 1.0 if self.kind == "bonus" else -1.0
+
+    def node(self) -> Node:
+        """The item as a row to enter: points from 0 to the cap, typed as a number."""
+        return Node(self.code, self.name, self.max_points, None, 0, kind=self.kind)
 
 
 @dataclass(frozen=True)
@@ -96,6 +134,7 @@ class CriteriaSet:
     classes: tuple[ClassBand, ...] = ()
     survey: Survey | None = None
     meta: Mapping[str, Any] = field(default_factory=dict)
+    adjustments: tuple[Adjustment, ...] = ()
 
     def __iter__(self) -> Iterator[Node]:
         return iter(self.nodes.values())
@@ -113,7 +152,25 @@ class CriteriaSet:
 
     @cached_property
     def survey_codes(self) -> tuple[str, ...]:
-        return tuple(item.code for item in self.survey.items) if self.survey is not None else ()
+        return survey_codes_of(self.survey)
+
+    @cached_property
+    def adjustment_codes(self) -> tuple[str, ...]:
+        return tuple(a.code for a in self.adjustments)
+
+    @cached_property
+    def entries(self) -> Mapping[str, Node]:
+        """What a person enters points for, by code: the leaves, then the bonus and penalty
+        items (as nodes outside the tree, `kind` set)."""
+        out = {code: self.nodes[code] for code in self.leaf_codes}
+        out.update((a.code, a.node()) for a in self.adjustments)
+        return out
+
+    @property
+    def index_cap(self) -> float | None:
+        """The highest index (%) a unit reaches with bonus points (`index_cap`, default 100;
+        None: no cap)."""
+        return self.meta.get("index_cap", 100.0)
 
     @cached_property
     def scored_codes(self) -> tuple[str, ...]:
@@ -201,6 +258,8 @@ class CriteriaSet:
             if survey.groups:
                 doc["survey"]["groups"] = [vars(g).copy() for g in survey.groups]
             doc["survey"]["items"] = [{k: v for k, v in vars(item).items() if v is not None} for item in survey.items]
+        if self.adjustments:
+            doc["adjustments"] = [{k: v for k, v in vars(a).items() if k != "in_denominator" or v} for a in self.adjustments]
         doc["criteria"] = [node_dict(self.nodes[c]) for c in self.top_codes]
         return doc
 
@@ -325,6 +384,10 @@ def _flatten(nodes: list[dict[str, Any]], parent: str | None, out: list[_Raw]) -
         _flatten(item.get("children", []), item["code"], out)
 
 
+def survey_codes_of(survey: Survey | None) -> tuple[str, ...]:
+    return tuple(i.code for i in survey.items) if survey is not None else ()
+
+
 def _near(a: float, b: float) -> bool:
     return abs(a - b) <= 1e-6 * max(1.0, abs(a), abs(b))
 
@@ -376,6 +439,15 @@ def _build(raws: list[_Raw], meta: dict[str, Any], file: str) -> CriteriaSet:
             without_answers=str(survey_doc.get("without_answers", "rescale")),
             groups=groups,
         )
+    adjustments = tuple(
+        Adjustment(str(a["code"]), str(a["name"]), str(a["kind"]), float(a["max_points"]), bool(a.get("in_denominator")))
+        for a in meta.pop("adjustments", None) or ()
+    )
+    taken = set(by_code) | set(survey_codes_of(survey))
+    for adjustment in adjustments:
+        if adjustment.code in taken:
+            add("mã điểm thưởng/điểm trừ trùng với một mã khác", adjustment.code)
+        taken.add(adjustment.code)
     # inside the 100, a survey item's max is part of its node's max (and of the total)
     inside = {}
     if survey is not None and survey.within_total:
@@ -456,6 +528,7 @@ def _build(raws: list[_Raw], meta: dict[str, Any], file: str) -> CriteriaSet:
         classes=classes,
         survey=survey,
         meta=meta,
+        adjustments=adjustments,
     )
 
 
@@ -525,7 +598,15 @@ def check_criteria(path: str | Path) -> list[Problem]:
 # ---------------------------------------------------------------- flat tables
 
 FLAT_REQUIRED = ("code", "parent", "name", "max_points")
-FLAT_OPTIONAL = ("rule", "evidence", "allow_na")
+FLAT_OPTIONAL = ("rule", "evidence", "allow_na", "kind", "in_denominator")
+FLAT_KINDS = {
+    "bonus": "bonus",
+    "thưởng": "bonus",
+    "điểm thưởng": "bonus",
+    "penalty": "penalty",
+    "trừ": "penalty",
+    "điểm trừ": "penalty",
+}
 
 
 def parse_rule_text(text: str) -> dict[str, Any]:
@@ -680,6 +761,7 @@ def _load_flat(path: Path) -> CriteriaSet:
         raise ProblemsError([Problem(file, "thiếu cột bắt buộc " + ", ".join(f"'{c}'" for c in missing), where=table.sheet)])
     problems: list[Problem] = []
     raws: list[_Raw] = []
+    adjustments: list[dict[str, Any]] = []
     for row in table.rows():
         code = row.text("code")
         if not code:
@@ -710,6 +792,34 @@ def _load_flat(path: Path) -> CriteriaSet:
                 for text in rule_schema_problems(rule):
                     problems.append(Problem(file, "quy tắc: " + text, code, row.where("rule")))
                     rule = None
+        kind_text = row.text("kind") if "kind" in table.columns else ""
+        if kind_text:
+            kind = FLAT_KINDS.get(folded(kind_text))
+            if kind is None:
+                problems.append(
+                    Problem(
+                        file,
+                        f"kind phải là bonus (điểm thưởng) hoặc penalty (điểm trừ); đang là '{kind_text}'",
+                        code,
+                        row.where("kind"),
+                    )
+                )
+            elif row.text("parent") or rule_text:
+                problems.append(
+                    Problem(file, "điểm thưởng/điểm trừ nằm ngoài cây: để trống parent và rule", code, row.where("kind"))
+                )
+            else:
+                denominator = row.text("in_denominator") if "in_denominator" in table.columns else ""
+                if denominator and not (is_yes(denominator) or is_no(denominator)):
+                    problems.append(
+                        Problem(
+                            file, f"in_denominator phải là có/không; đang là '{denominator}'", code, row.where("in_denominator")
+                        )
+                    )
+                adjustments.append(
+                    {"code": code, "name": name, "kind": kind, "max_points": max_points, "in_denominator": is_yes(denominator)}
+                )
+            continue
         allow_text = row.text("allow_na").lower() if "allow_na" in table.columns else ""
         if allow_text and not (is_yes(allow_text) or is_no(allow_text)):
             problems.append(Problem(file, f"allow_na phải là có/không; đang là '{allow_text}'", code, row.where("allow_na")))
@@ -731,6 +841,8 @@ def _load_flat(path: Path) -> CriteriaSet:
     classes = _flat_classes(path, table, problems)
     if classes:
         meta["classes"] = classes
+    if adjustments:
+        meta["adjustments"] = adjustments
     try:
         cs = _build(raws, meta, file)
     except ProblemsError as exc:

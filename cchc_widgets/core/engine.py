@@ -17,7 +17,7 @@ import pandas as pd
 from cchc_widgets.core.criteria import ClassBand, CriteriaSet
 from cchc_widgets.core.errors import Problem, ProblemsError
 from cchc_widgets.core.rules import NA, RuleInputError, canonical, is_blank
-from cchc_widgets.core.vocabulary import STAGES, SURVEY, stage_of
+from cchc_widgets.core.vocabulary import APPRAISAL, STAGES, SURVEY, stage_of
 
 NA_VALUE = "N/A"  # the declared value stored for "không áp dụng"
 KEY = ["period", "unit"]
@@ -66,11 +66,23 @@ def resolve(scores: pd.DataFrame, cs: CriteriaSet, file: str = "<dữ liệu>") 
         )
     frame["stage"] = stage.fillna("self")
 
-    known = frame["code"].isin(cs.leaf_codes).to_numpy()
+    entries = cs.entries
+    known = frame["code"].isin(entries).to_numpy()
     for i in np.flatnonzero(~known):
         code = frame["code"].iat[i]
         text = "là mục tổng hợp; chỉ chấm điểm các mục lá" if code in cs.nodes else "không có trong bộ tiêu chí"
         problems.append(Problem(file, f"mã '{code}' {text}", code, _where(frame, i)))
+
+    adjusting = frame["code"].isin(cs.adjustment_codes).to_numpy()
+    for i in np.flatnonzero(adjusting & (frame["stage"] != APPRAISAL).to_numpy()):
+        problems.append(
+            Problem(
+                file,
+                "điểm thưởng/điểm trừ do người thẩm định nhập (giai đoạn appraisal), đơn vị không tự chấm",
+                frame["code"].iat[i],
+                _where(frame, i),
+            )
+        )
 
     dupes = frame.duplicated(subset=[*KEY, "code", "stage"], keep="first").to_numpy()
     for i in np.flatnonzero(dupes & known):
@@ -94,7 +106,7 @@ def resolve(scores: pd.DataFrame, cs: CriteriaSet, file: str = "<dữ liệu>") 
     values = list(declared)
 
     for i in np.flatnonzero(has_value & known):
-        node = cs[codes[i]]
+        node = entries[codes[i]]
         try:
             value = canonical(node.rule, declared[i], node.allow_na)
             if value is not NA:
@@ -112,7 +124,7 @@ def resolve(scores: pd.DataFrame, cs: CriteriaSet, file: str = "<dữ liệu>") 
     given = known & ~has_value & ~na & ~np.isnan(points)
     given_rows = np.flatnonzero(given)
     for code, where in pd.Series(given_rows).groupby(codes[given_rows]).indices.items():
-        node = cs[code]
+        node = entries[code]
         rows = given_rows[where]
         for i in _unreachable(node, points[rows], rows):
             try:
@@ -120,7 +132,7 @@ def resolve(scores: pd.DataFrame, cs: CriteriaSet, file: str = "<dữ liệu>") 
             except RuleInputError as exc:
                 problems.append(Problem(file, str(exc), code, _where(frame, i)))
     for i in np.flatnonzero(na & known):
-        if not cs[codes[i]].allow_na:
+        if not entries[codes[i]].allow_na:
             problems.append(Problem(file, "tiêu chí này không cho phép chọn Không áp dụng", codes[i], _where(frame, i)))
 
     if problems:
@@ -181,11 +193,13 @@ def leaf_matrices(resolved: pd.DataFrame, cs: CriteriaSet) -> tuple[pd.MultiInde
     set says `without_answers: zero`.
     """
     keys = pd.MultiIndex.from_frame(resolved[KEY].drop_duplicates())
-    rows = keys.get_indexer(pd.MultiIndex.from_frame(resolved[KEY]))
     cols = pd.Index(cs.scored_codes).get_indexer(resolved["code"])
-    values = np.nan_to_num(resolved["points"].to_numpy(dtype=float))
-    flags = resolved["na"].to_numpy(dtype=bool)
-    stages = resolved["stage"].to_numpy()
+    kept = cols >= 0  # bonus and penalty items sit outside the tree: `adjustment_points`
+    rows = keys.get_indexer(pd.MultiIndex.from_frame(resolved.loc[kept, KEY]))
+    cols = cols[kept]
+    values = np.nan_to_num(resolved["points"].to_numpy(dtype=float)[kept])
+    flags = resolved["na"].to_numpy(dtype=bool)[kept]
+    stages = resolved["stage"].to_numpy()[kept]
     points = np.zeros((len(keys), len(cs.scored_codes)))
     na = np.zeros_like(points, dtype=bool)
     if cs.survey is not None and cs.survey.without_answers == "rescale":
@@ -195,6 +209,22 @@ def leaf_matrices(resolved: pd.DataFrame, cs: CriteriaSet) -> tuple[pd.MultiInde
         points[rows[pick], cols[pick]] = values[pick]
         na[rows[pick], cols[pick]] = flags[pick]
     return keys, points, na
+
+
+def adjustment_points(resolved: pd.DataFrame, cs: CriteriaSet, keys: pd.MultiIndex) -> tuple[np.ndarray, np.ndarray]:
+    """Bonus and penalty points per key (both ≥ 0; the penalty is what is subtracted). Only
+    the appraisal enters them (`resolve` refuses them at any other stage)."""
+    bonus, penalty = np.zeros(len(keys)), np.zeros(len(keys))
+    if not cs.adjustments:
+        return bonus, penalty
+    kinds = {a.code: a.kind for a in cs.adjustments}
+    rows = resolved[resolved["code"].isin(kinds) & (resolved["stage"] == APPRAISAL)]
+    at = keys.get_indexer(pd.MultiIndex.from_frame(rows[KEY]))
+    points = np.nan_to_num(rows["points"].to_numpy(dtype=float))
+    is_bonus = (rows["code"].map(kinds) == "bonus").to_numpy()
+    np.add.at(bonus, at[is_bonus], points[is_bonus])
+    np.add.at(penalty, at[~is_bonus], points[~is_bonus])
+    return bonus, penalty
 
 
 def rank_desc(values: pd.Series, groups: pd.Series | None = None) -> pd.Series:
@@ -268,8 +298,11 @@ def aggregate(
 
     `leaf_scale` (one factor per scored code, in `cs.scored_codes` order) rescales each one's
     points and max together: how a what-if scenario gives a node a new max. Survey points
-    (stage `SURVEY`) count in their domain and in the total. `units` (unit, group, ranked)
-    ranks within groups and leaves unranked units out (`ranking_columns`).
+    (stage `SURVEY`) count in their domain and in the total. Bonus and penalty items (the
+    appraisal's, `adjustment_points`) add to and subtract from the total, never below 0; an
+    item `in_denominator` adds its cap to the max; the index stops at the set's `index_cap`.
+    `units` (unit, group, ranked) ranks within groups and leaves unranked units out
+    (`ranking_columns`).
     """
     codes, member = membership(cs)
     keys, points, na = leaf_matrices(resolved, cs)
@@ -290,10 +323,16 @@ def aggregate(
         results[code] = node_points[:, j]
     if cs.survey is not None:
         results["survey"] = points[:, len(cs.leaf_codes) :].sum(axis=1)
-    results["total"] = points.sum(axis=1)
-    results["max"] = applicable.sum(axis=1)
+    total, whole = points.sum(axis=1), applicable.sum(axis=1)
+    if cs.adjustments:
+        bonus, penalty = adjustment_points(resolved, cs, keys)
+        results["subtotal"], results["bonus"], results["penalty"] = total, bonus, penalty
+        total = np.maximum(total + bonus - penalty, 0.0)  # a penalty never takes the total below 0
+        whole = whole + sum(a.max_points for a in cs.adjustments if a.in_denominator)
+    results["total"], results["max"] = total, whole
     with np.errstate(invalid="ignore", divide="ignore"):
-        results["index"] = np.where(results["max"] > 0, 100.0 * results["total"] / results["max"], np.nan)
+        index = np.where(whole > 0, 100.0 * total / whole, np.nan)
+    results["index"] = index if cs.index_cap is None else np.minimum(index, cs.index_cap)
     ranked_on = results["index"].round(cs.decimals) if cs.rank_on_rounded else results["index"]
     ranking_columns(results, ranked_on, units)
     results["class"] = classify(ranked_on, cs.classes)

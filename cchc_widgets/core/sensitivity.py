@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -42,6 +42,9 @@ class LevelData:
     points: np.ndarray  # units × nodes
     maxima: np.ndarray  # units × nodes
     nominal_rank: np.ndarray  # ranks of the baseline (1 = best; ties share the best)
+    adjusted: np.ndarray | None = None  # per unit: bonus − penalty points (weights do not touch them)
+    extra_max: float = 0.0  # caps of bonus and penalty items counted in the max
+    index_cap: float | None = None
 
 
 def level_data(scored: Scored, cs: CriteriaSet, level: int = 1) -> LevelData:
@@ -66,7 +69,16 @@ def level_data(scored: Scored, cs: CriteriaSet, level: int = 1) -> LevelData:
         raise _refuse(f"không đơn vị nào có điểm áp dụng ở cấp {level}")
     points, maxima = points.loc[units, codes], maxima.loc[units, codes]
     rank = ranked.set_index("unit").loc[units, "rank"].to_numpy(dtype=float)
-    return LevelData(units, codes, points.to_numpy(float), maxima.to_numpy(float), rank)
+    data = LevelData(units, codes, points.to_numpy(float), maxima.to_numpy(float), rank)
+    if not cs.adjustments:
+        return data
+    by_unit = ranked.set_index("unit").loc[units]
+    return replace(
+        data,
+        adjusted=(by_unit["bonus"] - by_unit["penalty"]).to_numpy(float),
+        extra_max=sum(a.max_points for a in cs.adjustments if a.in_denominator),
+        index_cap=cs.index_cap,
+    )
 
 
 def sample_weights(
@@ -112,8 +124,13 @@ def sample_ranks(data: LevelData, weights: np.ndarray) -> np.ndarray:
         raise _refuse("trọng số mẫu không hợp lệ (không hữu hạn hoặc âm): kết quả sẽ sai, đã dừng")
     totals = weights @ data.points.T
     maxima = weights @ data.maxima.T
+    if data.adjusted is not None:  # as the engine: bonus and penalty on top, never below 0, index capped
+        totals = np.maximum(totals + data.adjusted[None, :], 0.0)
+        maxima = maxima + data.extra_max
     with np.errstate(invalid="ignore", divide="ignore"):
         index = np.where(maxima > 0, 100.0 * totals / maxima, -np.inf)
+    if data.index_cap is not None and data.adjusted is not None:
+        index = np.minimum(index, data.index_cap)
     return min_ranks(index)
 
 

@@ -188,14 +188,15 @@ def carried(scores: pd.DataFrame, old: CriteriaSet, new: CriteriaSet) -> pd.Data
     (an edited draft, another layout of the same tree). A declared level, answer, percentage
     or count is scored by the new rule; points — given directly, or declared under a manual
     rule — keep their share of the max (double a criterion's max, its points double).
-    Criteria `new` does not have are left out; survey rows are left to be recomputed."""
-    kept = scores[scores["code"].astype(str).isin(new.leaf_codes)].copy()
+    Bonus and penalty items keep their share of the cap. Codes `new` does not have are left
+    out; survey rows are left to be recomputed."""
+    kept = scores[scores["code"].astype(str).isin(new.entries)].copy()
     codes = kept["code"].astype(str)
-    factor = codes.map(lambda c: new[c].max_points / old[c].max_points if c in old.nodes else 1.0).to_numpy()
+    factor = codes.map(lambda c: new.entries[c].max_points / old.entries[c].max_points if c in old.entries else 1.0).to_numpy()
     if "points" in kept.columns:
         kept["points"] = pd.to_numeric(kept["points"], errors="coerce") * factor
     if "value" in kept.columns:
-        manual = codes.map(lambda c: new[c].rule.kind == "manual").to_numpy()
+        manual = codes.map(lambda c: new.entries[c].rule.kind == "manual").to_numpy()
         kept["value"] = [_scaled_points(v, f) if m else v for v, f, m in zip(kept["value"], factor, manual, strict=True)]
     return kept
 

@@ -109,7 +109,7 @@ def _wide(rows: list[Row], columns: tuple[str, ...], cs: CriteriaSet, file: str)
     problems = []
     code_cols = [c for c in columns if c and c not in WIDE_META]
     for col in code_cols:
-        if col != TOTAL and col not in cs.nodes:
+        if col != TOTAL and col not in cs.nodes and col not in cs.entries:
             problems.append(
                 Problem(file, f"cột '{col}' không phải mã tiêu chí của bộ '{cs.id}'", where=rows[0].where(col) if rows else None)
             )
@@ -122,7 +122,7 @@ def _wide(rows: list[Row], columns: tuple[str, ...], cs: CriteriaSet, file: str)
             cell = row.raw(col)
             if cell is None:
                 continue
-            leaf = col in cs.nodes and cs[col].is_leaf
+            leaf = col in cs.entries  # a leaf, or a bonus or penalty item
             if leaf and is_na(cell):
                 scores.append((period, unit, col, stage, None, None, True, None, row.where(col)))
                 continue

@@ -26,12 +26,12 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from cchc_widgets.core.criteria import CriteriaSet
+from cchc_widgets.core.criteria import CriteriaSet, Node, how_to_score
 from cchc_widgets.core.errors import Problem, ProblemsError
 from cchc_widgets.core.rules import is_blank
 from cchc_widgets.core.tables import open_workbook
 from cchc_widgets.core.text import clean_text, folded
-from cchc_widgets.core.vocabulary import NA_MARK, STAGE_LABELS, STAGES, is_yes
+from cchc_widgets.core.vocabulary import APPRAISAL, NA_MARK, STAGE_LABELS, STAGES, is_yes
 
 META = "_cchc"
 LISTS = "_danh_muc"
@@ -143,8 +143,14 @@ def build_template(
     rows: dict[str, int] = {}
     versions: dict[str, int] = {}
     prefilled: dict[str, str] = {}
-    for offset, node in enumerate(cs):
+    listed: list[Node | None] = list(cs)  # None: the heading of the bonus and penalty rows (appraisal only)
+    if stage == APPRAISAL and cs.adjustments:
+        listed += [None, *(a.node() for a in cs.adjustments)]
+    for offset, node in enumerate(listed):
         r = HEADER_ROW + 1 + offset
+        if node is None:
+            ws.cell(r, 2, "Điểm thưởng, điểm trừ (ghi số điểm cộng hoặc bị trừ và lý do)").font = Font(bold=True)
+            continue
         rows[node.code] = r
         ws.cell(r, 1, node.code)
         ws.cell(r, 2, node.name).alignment = WRAP
@@ -153,7 +159,7 @@ def build_template(
             for c in range(1, 4):
                 ws.cell(r, c).font = Font(bold=True)
             continue
-        ws.cell(r, 4, node.rule.describe(node.max_points)).alignment = WRAP
+        ws.cell(r, 4, how_to_score(node)).alignment = WRAP
         ws.cell(r, 5, node.evidence).alignment = WRAP
         specs = node.rule.excel_validation(node.max_points)
         columns = {"value": VALUE, "planned": PLANNED}
@@ -288,7 +294,7 @@ def read_template(path: str | Path, key: str, criteria_for: Callable[[str], Crit
                 )
             )
             continue
-        if code not in cs.leaf_codes:
+        if code not in cs.entries:
             continue
         cells = {col: ws[f"{col}{r}"] for col in (VALUE, PLANNED, NA_COL, NOTE)}
         formulas = [col for col, cell in cells.items() if cell.data_type == "f"]
@@ -303,7 +309,7 @@ def read_template(path: str | Path, key: str, criteria_for: Callable[[str], Crit
             continue  # as it was given: nothing to write
         value, planned, na_mark, note = (clean_text(v) for v in values)
         na = not is_blank(na_mark) and (folded(str(na_mark)) == NA_MARK or is_yes(str(na_mark)))
-        node = cs[code]
+        node = cs.entries[code]
         declared = "N/A" if na else node.rule.from_cells(value, planned)
         records.append(
             {

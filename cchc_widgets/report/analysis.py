@@ -54,8 +54,9 @@ def period_view(store: Store, period: str, resolved: pd.DataFrame | None = None)
     ]
     own = engine.aggregate(resolved[resolved["stage"] == "self"], cs).results.set_index("unit")["total"]
     appraised_units = resolved.loc[resolved["stage"] == "appraisal", "unit"].unique()
-    final = results.set_index("unit")["total"]
-    if "survey" in results.columns:  # compare like with like: the self-assessment has no survey points
+    # compare like with like: the self-assessment has no survey, bonus or penalty points
+    final = results.set_index("unit")["subtotal" if "subtotal" in results.columns else "total"]
+    if "survey" in results.columns:
         final = final - results.set_index("unit")["survey"]
     self_appraised = pd.DataFrame(
         {

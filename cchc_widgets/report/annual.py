@@ -49,6 +49,7 @@ def results_table(view: PeriodView) -> pd.DataFrame:
         "name": "Đơn vị",
         **{c: f"LV {c}" for c in view.domains},
         **({"survey": "Điểm khảo sát"} if "survey" in view.results.columns else {}),
+        **({"bonus": "Điểm thưởng", "penalty": "Điểm trừ"} if "bonus" in view.results.columns else {}),
         "total": "Tổng điểm",
         "max": "Điểm tối đa",
         "index": "Chỉ số (%)",

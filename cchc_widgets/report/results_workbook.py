@@ -20,6 +20,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from cchc_widgets.core import engine
+from cchc_widgets.core.criteria import ADJUSTMENT_KINDS
 from cchc_widgets.core.engine import scored_rows
 from cchc_widgets.core.numbers import published, rounded
 from cchc_widgets.core.rules import stored_answer
@@ -210,6 +211,23 @@ def _unit_sheets(
                     None,
                 ]
             )
+        for adjustment in cs.adjustments:  # the appraiser's bonus and penalty points, signed as they count
+            entered = by_key.get((unit, adjustment.code, "appraisal"))
+            signed = None if entered is None or pd.isna(entered.points) else adjustment.sign * float(entered.points)
+            sheet.append(
+                [
+                    sheet.cell(adjustment.code),
+                    sheet.cell(f"{ADJUSTMENT_KINDS[adjustment.kind]}: {adjustment.name}", wrap=True),
+                    sheet.cell(adjustment.max_points),
+                    None,
+                    None,
+                    sheet.cell(signed, NUMBER),
+                    *[None] * has_survey,
+                    sheet.cell(signed, NUMBER),
+                    None,
+                    sheet.cell(entered.note if entered is not None else None, wrap=True),
+                ]
+            )
         sheet.finish()
 
 
@@ -228,19 +246,23 @@ def _summary_sheet(book: Workbook, results: pd.DataFrame, cs: Any) -> None:
     fills = {band.label: PatternFill("solid", fgColor=CLASS_FILLS[i % len(CLASS_FILLS)]) for i, band in enumerate(cs.classes)}
     domains = list(cs.top_codes)
     survey = "survey" in results.columns
+    adjusted = "bonus" in results.columns
     grouped = engine.has_groups(results)
     sheet = Sheet(
         book,
         "Tổng hợp",
         ["Hạng", *["Nhóm", "Hạng trong nhóm"] * grouped, "Mã đơn vị", "Đơn vị", *[f"LV {c}" for c in domains]]
         + ["Điểm thẩm định", "Điểm khảo sát"] * survey
+        + ["Điểm thưởng", "Điểm trừ"] * adjusted
         + ["Tổng điểm", "Điểm tối đa", "Chỉ số (%)", "Xếp loại"],
-        [7, *[20, 9] * grouped, 16, 38, *[8] * len(domains), *[11, 11] * survey, 10, 10, 10, 12],
+        [7, *[20, 9] * grouped, 16, 38, *[8] * len(domains), *[11, 11] * survey, *[10, 10] * adjusted, 10, 10, 10, 12],
     )
     number = number_format(cs.decimals)
     for row in results.to_dict("records"):
         klass = row["class"]
-        parts = [rounded(row["total"] - row["survey"], cs.decimals), float(row["survey"])] if survey else []
+        before = row["subtotal"] if adjusted else row["total"]  # what the criteria and survey gave, before ±
+        parts = [rounded(before - row["survey"], cs.decimals), float(row["survey"])] if survey else []
+        parts += [float(row["bonus"]), -float(row["penalty"])] if adjusted else []
         sheet.append(
             [
                 sheet.cell("—" if pd.isna(row["rank"]) else int(row["rank"])),

@@ -46,7 +46,7 @@ def template(store: Store, period: str, unit: str, stage: str = "self") -> bytes
         raise ProblemsError([Problem(f"kỳ {period}", f"giai đoạn '{stage}' không có")])
     cs = store.criteria_for(period)
     saved = {
-        r.code: Saved(value=_as_stored(cs[r.code], r), na=bool(r.na), note=r.note, version=int(r.version))
+        r.code: Saved(value=_as_stored(cs.entries[r.code], r), na=bool(r.na), note=r.note, version=int(r.version))
         for r in store.scores(period, unit, stage).itertuples()
     }
     return build_template(cs, period, unit, name, stage, saved, store.secret(TEMPLATE_KEY))

@@ -7,7 +7,7 @@ page or a template), what the account's role and the period's workflow allow now
 (`services.access`: stage open, self-assessment not yet submitted, period not frozen; a
 refusal there is also logged), that the units take
 part in the period, each criterion's rule (`engine.resolve`), the reason an appraisal score
-that differs from the self-assessment needs, the explanation a criterion that expects
+that differs from the self-assessment needs (and every bonus or penalty), the explanation a criterion that expects
 evidence needs when no file is attached (when the criteria set asks for it), and the version
 each row was read at. Any problem refuses the whole batch with every problem listed, and
 nothing is written. The version check is repeated inside the write transaction as a
@@ -24,7 +24,7 @@ from typing import Any
 import pandas as pd
 
 from cchc_widgets.core import engine
-from cchc_widgets.core.criteria import CriteriaSet
+from cchc_widgets.core.criteria import ADJUSTMENT_KINDS, CriteriaSet
 from cchc_widgets.core.errors import ConflictError, EvidenceError, Problem, ProblemsError
 from cchc_widgets.core.numbers import show_number
 from cchc_widgets.core.rules import is_unanswered, stored_answer
@@ -246,7 +246,7 @@ class Writer:
             resolved = None
         for rec in frame[clear | note_only].to_dict("records"):
             code, stage = rec["code"], stage_of(rec["stage"])
-            if code not in cs.leaf_codes:
+            if code not in cs.entries:
                 problems.append(Problem(file, f"mã '{code}' không phải tiêu chí chấm điểm của bộ '{cs.id}'", code, rec["_where"]))
             elif stage is None:
                 problems.append(Problem(file, f"giai đoạn '{rec['stage']}' không có", code, rec["_where"]))
@@ -278,12 +278,19 @@ class Writer:
     ) -> list[Problem]:
         """The rules that hold across rows: an appraisal that differs from the self-assessment
         needs a reason; a self-assessed point without evidence needs an explanation (if the
-        criteria set asks for it). Only rows that change are held to them: a row already stored
+        criteria set asks for it); a bonus or penalty needs a reason. Only rows that change are held to them: a row already stored
         as it is was accepted when it was written."""
         problems = []
         with_files = None
         for (unit, code, stage), new in changes.items():
             if (unit, code, stage) not in written or new is None or (new["points"] is None and not new["na"]):
+                continue
+            if code in cs.adjustment_codes:
+                if new["points"] and not new["note"]:
+                    word = ADJUSTMENT_KINDS[cs.entries[code].kind].lower()
+                    problems.append(
+                        Problem(file, f"{word} cần ghi lý do (quyết định, sự việc)", code, wheres.get((unit, code, stage)))
+                    )
                 continue
             if stage == APPRAISAL and not new["note"]:
                 own = changes.get((unit, code, SELF), _stored(current.get((unit, code, SELF))))
@@ -374,7 +381,7 @@ class Writer:
         where = f"kỳ {scope.period}"
         author = self.author(author, where)
         cs = self.store.criteria_for(scope.period)
-        if code not in cs.leaf_codes:
+        if code not in cs.entries:  # a penalty can be answered too
             raise ProblemsError([Problem(where, f"mã '{code}' không phải tiêu chí chấm điểm của kỳ {scope.period}", code)])
         self.require_unit(scope.period, scope.unit)
         self.check_workflow(scope.period, {(scope.unit, REPLY)}, where)
@@ -500,6 +507,6 @@ def _same(cs: CriteriaSet, code: str, old: Any, new: dict[str, Any]) -> bool:
         return False
     if new["na"] or new["value"] is None:
         return new["value"] is None or new["na"] or old.value is None
-    node = cs[code]
+    node = cs.entries[code]
     before = stored_answer(node.rule, old.value, node.allow_na)
     return before is not None and before == new["value"]

@@ -166,6 +166,9 @@ function render({ model, el }) {
     if (st.survey !== null && st.survey !== undefined) {
       figures.append(h("span", "cchc-survey", ` (gồm ${num(st.survey, d)} điểm khảo sát)`));
     }
+    if (st.bonus !== null && st.bonus !== undefined) { // the appraiser's bonus and penalty points, in the total
+      figures.append(h("span", "cchc-adjustments", ` (thưởng +${num(st.bonus, d)}, trừ −${num(st.penalty, d)})`));
+    }
     figures.append(h("span", null, " · Chỉ số: "), h("span", "cchc-index", st.index === null ? "—" : `${num(st.index, d)} %`));
     figures.append(h("span", null, " · Xếp loại: "), h("span", "cchc-class", st.class || "—"));
     figures.append(h("span", null, " · "), h("span", "cchc-completion", st.completion));
@@ -198,9 +201,10 @@ function render({ model, el }) {
     for (const row of rowEls.values()) {
       const { inputs, na } = row._ctl;
       const isNa = !!(na && na.checked);
-      inputs.forEach((i) => (i.disabled = locked || isNa));
-      if (na) na.disabled = locked;
-      row._note.disabled = locked;
+      const fixed = locked || !row._entered; // a bonus or penalty is read in the unit's view, entered at the appraisal
+      inputs.forEach((i) => (i.disabled = fixed || isNa));
+      if (na) na.disabled = fixed;
+      row._note.disabled = fixed;
       row.querySelectorAll(".cchc-upload, .cchc-file-remove").forEach((b) => (b.disabled = locked || !state().can_evidence));
     }
   }
@@ -213,6 +217,7 @@ function render({ model, el }) {
   // ---------------------------------------------------------------- body: sections and rows
   function sectionTitle(code) {
     const s = state().sections[code];
+    if (s && s.text) return s.text;
     return s ? `${num(s.points)} / ${num(s.max)} điểm` : "";
   }
 
@@ -230,7 +235,8 @@ function render({ model, el }) {
         section = h("details", `cchc-section cchc-section-${dash(topCode || "items")}`);
         section.open = true;
         const sum = h("summary", "cchc-section-summary");
-        const name = topCode ? `${topCode}. ${state().sections[topCode].name}` : "Các mục chấm điểm";
+        const s = state().sections[topCode];
+        const name = !topCode ? "Các mục chấm điểm" : s.title || `${topCode}. ${s.name}`;
         sum.append(h("span", "cchc-section-title", name), h("span", "cchc-section-points", topCode ? sectionTitle(topCode) : ""));
         sum.dataset.code = topCode;
         section.append(sum);
@@ -307,7 +313,7 @@ function render({ model, el }) {
   }
 
   function drawRow(row) {
-    const el = h("div", `cchc-row cchc-row-${dash(row.code)}`);
+    const el = h("div", `cchc-row cchc-row-${dash(row.code)}${row.kind ? ` cchc-row-${row.kind}` : ""}`);
     el.dataset.code = row.code;
     const main = h("div", "cchc-row-main");
     const name = h("div", "cchc-name");
@@ -324,7 +330,10 @@ function render({ model, el }) {
     const other = h("div", "cchc-other");
     const note = h("textarea", "cchc-note");
     note.rows = 1;
-    note.placeholder = state().stage === "appraisal" ? "Lý do (bắt buộc khi khác điểm tự đánh giá)" : "Ghi chú / giải trình (bắt buộc nếu thiếu tài liệu kiểm chứng)";
+    note.placeholder = row.kind
+      ? "Lý do (bắt buộc): quyết định, sự việc, văn bản"
+      : state().stage === "appraisal" ? "Lý do (bắt buộc khi khác điểm tự đánh giá)" : "Ghi chú / giải trình (bắt buộc nếu thiếu tài liệu kiểm chứng)";
+    note.setAttribute("aria-label", `${row.code}: ${note.placeholder}`);
     note.addEventListener("change", () => commit(row.code));
     const files = h("div", "cchc-files");
     const hist = h("button", "cchc-history-button", "Lịch sử");
@@ -345,8 +354,11 @@ function render({ model, el }) {
     extra.append(other, note, files, reply, hist, changed, h("div", "cchc-history"));
     el.append(main, extra);
     el.addEventListener("input", (ev) => { if (!ev.target.classList.contains("cchc-upload")) el._dirty = true; });
+    if (row.kind) files.style.display = "none"; // evidence belongs to the unit's self-assessment
+    if (!row.entered) { ctl.box.style.display = "none"; note.style.display = "none"; } // the unit reads the appraiser's entry
     el._ctl = ctl;
     el._note = note;
+    el._entered = row.entered;
     return el;
   }
 
@@ -356,7 +368,8 @@ function render({ model, el }) {
     const isNa = !!(mine && mine.na);
     el._version = mine ? mine.version : 0; // what the person sees is this version: edits are made against it
     if (na) na.checked = isNa;
-    inputs.forEach((i) => (i.disabled = isNa || !!state().locked));
+    inputs.forEach((i) => (i.disabled = isNa || !!state().locked || !el._entered));
+    el._note.disabled = !!state().locked || !el._entered;
     el._note.value = mine ? mine.note : "";
     const texts = mine && !isNa ? mine.inputs : [];
     inputs.forEach((i, k) => (i.value = texts[k] === undefined ? "" : texts[k]));
@@ -368,13 +381,19 @@ function render({ model, el }) {
     // row that has no unsent edits and no focus
     const busy = el._dirty || el.contains(document.activeElement);
     if (force || ((!old || !same(old.mine, row.mine)) && !busy)) setInputs(el, row);
-    const mine = row.mine;
-    el.querySelector(".cchc-row-points").textContent = mine && mine.na ? "KAD" : mine && mine.points !== null ? mine.points_shown : "chưa chấm";
+    const mine = row.entered ? row.mine : row.other; // the unit's view of a bonus or penalty: the appraiser's
+    const none = row.kind ? "0" : "chưa chấm"; // no bonus or penalty entered: none given
+    el.querySelector(".cchc-row-points").textContent = mine && mine.na ? "KAD" : mine && mine.points !== null ? mine.points_shown : none;
     el.classList.toggle("cchc-scored", !!(mine && mine.scored));
     const other = el.querySelector(".cchc-other");
     other.replaceChildren();
     const o = row.other;
-    if (state().stage === "appraisal") {
+    if (row.kind) {
+      if (o && o.scored) { // the unit's view of the appraiser's bonus or penalty
+        other.append(h("span", "cchc-other-label", "Kết quả thẩm định: "), h("span", "cchc-appraisal-value", `${o.points_shown} điểm`));
+        if (o.note) other.append(h("span", "cchc-appraisal-reason", ` · Lý do: ${o.note}`));
+      }
+    } else if (state().stage === "appraisal") {
       other.append(h("span", "cchc-other-label", "Đơn vị tự đánh giá: "));
       if (o && o.scored) {
         other.append(h("span", "cchc-self-value", o.na ? state().words.na : `${o.shown} → ${o.points_shown} điểm`));

@@ -93,7 +93,7 @@ class ScoringForm(anywidget.AnyWidget):
         try:
             self.session.edit(code, value, note, author or self.author)
         except FieldError as exc:
-            self._push(code=code if code in self.session.cs.leaf_codes else None)
+            self._push(code=code if code in self.session.cs.entries else None)
             raise ProblemsError([Problem(self.session.unit_name, exc.message, code)]) from None
         self._saved(code)
 
@@ -174,7 +174,7 @@ class ScoringForm(anywidget.AnyWidget):
             # one row changed: send just that row; the synced list is updated in place (no
             # 70-row resync per keystroke) and the page applies the same change to its copy
             row = session.row(code)
-            self.rows[session.cs.leaf_codes.index(code)] = row
+            self.rows[session.row_codes.index(code)] = row
             self.send({"type": "row", "row": row})
         self.state = state
 
