@@ -111,6 +111,28 @@ def test_rank_shift_and_uncertainty():
     assert sorted((s[0][0], s[1][0]) for s in segs) == [(1, 2), (1, 3)]
 
 
+def test_rank_axes_show_whole_ranks():
+    units = [f"u{i}" for i in range(19)]
+    table = pd.DataFrame({"unit": units, "rank_base": range(1, 20), "rank_alt": range(19, 0, -1)})
+    table["delta_rank"] = table["rank_alt"] - table["rank_base"]
+    fig = charts.rank_shift(table)
+    fig.canvas.draw()
+    ticks = [t for t in fig.axes[0].get_xticks() if 1 <= t <= 19]
+    assert ticks
+    assert all(float(t).is_integer() for t in ticks)  # once 17.5, 15.0, 12.5
+
+
+def test_long_domain_names_wrap_and_charts_carry_alt_text():
+    long = {"1": "Cải cách tổ chức bộ máy hành chính nhà nước và nâng cao chất lượng đội ngũ", "2": "Thủ tục hành chính"}
+    fig = charts.ranking_bar(RESULTS, long, CLASSES, NAMES)
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert legend[0].replace("\n", " ") == "1. " + long["1"]  # whole, on two lines
+    assert "\n" in legend[0]
+    data, metadata = fig._repr_mimebundle_()
+    assert data["image/png"].startswith("iVBOR")  # a PNG, base64
+    assert metadata["image/png"]["alt"].startswith("Biểu đồ: Chỉ số CCHC theo đơn vị")
+
+
 def test_large_unit_counts_get_taller_figures():
     many = pd.concat([RESULTS.assign(unit=[f"{u}{i}" for u in "abc"]) for i in range(34)], ignore_index=True)
     many["rank"] = range(1, len(many) + 1)

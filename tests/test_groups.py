@@ -120,10 +120,13 @@ def test_a_store_from_before_groups_gets_the_columns(tmp_path):
     with old.engine.begin() as conn:  # the table as an earlier version made it
         conn.exec_driver_sql("ALTER TABLE period_units DROP COLUMN rank_group")
         conn.exec_driver_sql("ALTER TABLE period_units DROP COLUMN ranked")
+        conn.exec_driver_sql("ALTER TABLE scenarios DROP COLUMN for_report")
     old.close()
     reopened = Store(f"sqlite:///{path}", evidence_dir=tmp_path / "e")
     columns = {c["name"] for c in sa.inspect(reopened.engine).get_columns("period_units")}
     assert {"rank_group", "ranked"} <= columns
+    assert "for_report" in {c["name"] for c in sa.inspect(reopened.engine).get_columns("scenarios")}
+    assert reopened.scenarios(for_report=True).empty  # scenarios saved before: drafts until marked
     units = reopened.units("2024")
     assert units["ranked"].all()
     assert (units["group"] == "").all()

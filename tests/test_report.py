@@ -65,6 +65,11 @@ def test_cchc_report_html_and_pdf(demo, tmp_path, capsys):
     assert "Tăng hạng nhiều nhất so với Năm 2016" in html
     assert html.count("data:image/png;base64") >= 6
     assert "from cchc_widgets" not in html  # code cells are hidden
+    assert '<html lang="vi">' in html
+    images = html.count("<img ")
+    assert images == html.count('alt="Biểu đồ: ')  # every chart has its alt text
+    assert 'alt="Biểu đồ: Chỉ số CCHC theo đơn vị' in html
+    assert "<th>STT</th>" in html or ">STT<" in html  # the differences table is numbered, not pandas' index
     first = tmp_path / "bao-cao-2016.html"
     assert main(["--db", db, "report", "--period", "2016", "--out", str(first)]) == 0
     assert "Chưa có kỳ trước để so sánh" in first.read_text(encoding="utf-8")
@@ -74,7 +79,7 @@ def test_cchc_report_html_and_pdf(demo, tmp_path, capsys):
     assert pdf.stat().st_size > 50_000
     assert main(["--db", db, "report", "--out", str(tmp_path / "x.docx")]) == 1
     assert ".html hoặc .pdf" in capsys.readouterr().err
-    assert "Chưa có kịch bản nào được lưu" in html
+    assert "Chưa có kịch bản nào được đưa vào báo cáo" in html
 
 
 def test_report_shows_saved_scenarios(demo, tmp_path):
@@ -82,12 +87,16 @@ def test_report_shows_saved_scenarios(demo, tmp_path):
 
     Writer(demo).save_scenario(Scenario("TTHC nặng hơn", "tăng lĩnh vực 3", weights={"3": 2.0}))
     Writer(demo).save_scenario(Scenario("Bộ khác", weights={"Z9": 2.0}))  # another criteria set's codes: left out
+    Writer(demo).save_scenario(Scenario("Nháp", "thử nghiệm nội bộ", weights={"5": 3.0}))  # a draft: left out
+    for name in ("TTHC nặng hơn", "Bộ khác"):
+        Writer(demo).mark_scenario(name, True)
     out = tmp_path / "r.html"
     assert main(["--db", demo.url, "report", "--period", "2017", "--out", str(out)]) == 0
     html = out.read_text(encoding="utf-8")
     assert "TTHC nặng hơn" in html
     assert "tăng lĩnh vực 3" in html
     assert "Bộ khác" not in html
+    assert "thử nghiệm nội bộ" not in html
     assert html.count("data:image/png;base64") >= 7
     comparisons = analysis.scenario_comparisons(demo, "2017")
     assert [s.name for s, _ in comparisons] == ["TTHC nặng hơn"]

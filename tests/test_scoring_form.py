@@ -206,3 +206,30 @@ def test_survey_template_download(demo):
     content, buffers = f.sent[-1]
     assert content["name"] == "phieu-khao-sat-2017.xlsx"
     assert load_workbook(io.BytesIO(bytes(buffers[0]))).sheetnames == ["Phiếu khảo sát", "Hướng dẫn"]
+
+
+def test_flags_say_what_is_left(demo):
+    """The counts behind the filters, from the store: unscored rows, rows expecting evidence that
+    has none, rows where self-assessment and appraisal disagree; a count per domain of what is left."""
+    form = ScoringForm.from_query(demo, "?unit=so-tu-phap&period=2016&stage=appraisal")
+    scores = demo.scores("2016", "so-tu-phap")
+    own = scores[scores["stage"] == "self"].set_index("code")
+    appraised = scores[scores["stage"] == "appraisal"].set_index("code")
+    na_differs = own["na"] != appraised.loc[own.index, "na"]
+    points_differ = ~own["na"] & (own["points"] != appraised.loc[own.index, "points"])
+    differ = set(own.index[na_differs | points_differ])
+    cs = demo.criteria_for("2016")
+    expecting = {c for c in cs.leaf_codes if cs[c].evidence and not own.loc[c, "na"]}  # the demo keeps no files
+    assert {r["code"] for r in form.rows if "differs" in r["flags"]} == differ
+    assert {r["code"] for r in form.rows if "no_evidence" in r["flags"]} == expecting
+    assert form.state["counts"] == {"todo": 0, "no_evidence": len(expecting), "differs": len(differ)}
+    assert form.state["bonus"] is None  # the reference set has no bonus or penalty items: none shown
+    code = sorted(differ)[0]
+    form.select("2016", "so-tu-phap", "appraisal")
+    msg(form, type="edit", code=code, value="", note="", author="Lan", version=row(form, code)["mine"]["version"])
+    assert "todo" in row(form, code)["flags"]  # withdrawn: left to do again, counted in its domain
+    assert form.state["counts"]["todo"] == 1
+    assert form.state["sections"][cs.top_of(code)]["left"] == 1
+    assert demo.scores("2017", "so-y-te", "appraisal").empty  # the demo's 2017 appraisal is not done for it
+    unappraised = ScoringForm.from_query(demo, "?unit=so-y-te&period=2017&stage=appraisal")
+    assert unappraised.state["counts"]["todo"] == 70

@@ -104,7 +104,10 @@ def test_scenario_yaml_and_store_round_trip(store, tmp_path):
     Writer(store).save_scenario(Scenario("Khác", weights={"1": 0.5}))
     assert store.scenarios()["name"].tolist() == ["Khác", "TTHC"]
     assert store.scenario("TTHC") == sc
-    Writer(store).save_scenario(Scenario("TTHC", "mới", weights={"3": 2.0}))
+    with pytest.raises(ProblemsError, match="đã có kịch bản 'TTHC'"):
+        Writer(store).save_scenario(Scenario("TTHC", "mới", weights={"3": 2.0}))
+    assert store.scenario("TTHC") == sc
+    Writer(store).save_scenario(Scenario("TTHC", "mới", weights={"3": 2.0}), replace=True)
     assert store.scenario("TTHC").weights == {"3": 2.0}
     store.delete_scenario("Khác")
     assert store.scenarios()["name"].tolist() == ["TTHC"]
@@ -289,7 +292,17 @@ def test_cli_scenarios_import_list_show_export_delete(tmp_path, capsys):
     assert main(["--db", db, "scenarios", "import", str(good)]) == 0
     capsys.readouterr()
     assert main(["--db", db, "scenarios", "list"]) == 0
-    assert capsys.readouterr().out == "TTHC\tthử\n"
+    assert capsys.readouterr().out == "TTHC\tnháp\tthử\n"  # imported: a draft
+    assert main(["--db", db, "scenarios", "import", str(good)]) == 1  # the name is taken
+    assert "đã có kịch bản 'TTHC': thêm --replace" in capsys.readouterr().err
+    assert main(["--db", db, "scenarios", "mark", "TTHC"]) == 0
+    capsys.readouterr()
+    assert main(["--db", db, "scenarios", "list"]) == 0
+    assert capsys.readouterr().out == "TTHC\ttrong báo cáo\tthử\n"
+    assert main(["--db", db, "scenarios", "import", str(good), "--replace"]) == 0
+    capsys.readouterr()
+    assert main(["--db", db, "scenarios", "list"]) == 0
+    assert capsys.readouterr().out == "TTHC\tnháp\tthử\n"  # replaced: a draft again
     out = tmp_path / "back.yaml"
     assert main(["--db", db, "scenarios", "export", "TTHC", "--out", str(out)]) == 0
     assert whatif.load_scenario(out) == whatif.load_scenario(good)

@@ -69,7 +69,7 @@ def test_criteria_on_demand_and_bad_weight(app):
 def test_save_reopen_delete_and_export(app, demo):
     msg(app, type="weights", weights={"3": 1.5})
     msg(app, type="save", name="TTHC 1,5", description="thử", author="Lan")
-    assert app.sent[-1][0]["text"] == "Đã lưu kịch bản 'TTHC 1,5'"
+    assert app.sent[-1][0]["text"] == "Đã lưu kịch bản 'TTHC 1,5' (bản nháp, chưa đưa vào báo cáo)"
     assert [s[0] for s in app.setup["scenarios"]] == ["TTHC 1,5"]
     assert demo.scenario("TTHC 1,5").weights == {"3": 1.5}
     msg(app, type="reset")
@@ -83,6 +83,48 @@ def test_save_reopen_delete_and_export(app, demo):
     assert app.setup["scenarios"] == []
     msg(app, type="save", name=" ", description="", author="")
     assert "đặt tên" in app.alert
+
+
+def test_same_name_is_replaced_only_when_confirmed_and_a_draft_until_marked(app, demo):
+    msg(app, type="weights", weights={"3": 1.5})
+    msg(app, type="save", name="TTHC", description="", author="Lan")
+    msg(app, type="mark", name="TTHC", for_report=True)
+    assert app.setup["scenarios"] == [["TTHC", "", "Lan", True]]
+    assert app.sent[-1][0]["text"] == "Kịch bản 'TTHC' đã đưa vào báo cáo"
+    msg(app, type="weights", weights={"3": 3.0})
+    msg(app, type="save", name="TTHC", description="", author="Lan")  # the page asks first; without its yes
+    assert "đã có kịch bản 'TTHC'" in app.alert
+    assert demo.scenario("TTHC").weights == {"3": 1.5}  # nothing replaced
+    msg(app, type="save", name="TTHC", description="gấp đôi", author="Lan", replace=True)
+    assert demo.scenario("TTHC").weights == {"3": 3.0}
+    assert app.setup["scenarios"] == [["TTHC", "gấp đôi", "Lan", False]]  # replaced: a draft again
+    msg(app, type="mark", name="Không có", for_report=True)
+    assert "không có kịch bản 'Không có'" in app.alert
+
+
+@pytest.mark.parametrize(
+    "steps",
+    [
+        [{"type": "equal"}],  # once failed: numpy floats are not YAML
+        [{"type": "weights", "weights": {"1": 0.5}}, {"type": "equal"}],
+        [{"type": "weights", "weights": {"2": 2}}, {"type": "reset"}],
+        [{"type": "children", "code": "3"}, {"type": "weights", "weights": {"KS2": 1.25}}],
+        [{"type": "equal"}, {"type": "save", "name": "Bằng nhau", "description": "", "author": "Lan"}],
+        [{"type": "equal"}, {"type": "save", "name": "B", "author": "L"}, {"type": "reset"}, {"type": "load", "name": "B"}],
+        [{"type": "equal"}, {"type": "save", "name": "C", "author": "L"}, {"type": "mark", "name": "C", "for_report": True}],
+        [{"type": "period", "period": "2017"}, {"type": "equal"}],
+    ],
+)
+def test_yaml_export_works_after_every_button(app, steps):
+    for step in steps:
+        msg(app, **step)
+        assert app.alert == ""
+    msg(app, type="export")
+    content, buffers = app.sent[-1]
+    assert content["type"] == "file"
+    doc = yaml.safe_load(bytes(buffers[0]).decode("utf-8"))
+    moved = {k: v for k, v in app.result["weights"].items() if abs(v - 1) > 1e-12}  # a weight of 1 is not written
+    assert doc.get("weights", {}) == pytest.approx(moved)
 
 
 def test_survey_item_slider_under_its_domain(app):

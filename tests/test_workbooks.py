@@ -2,6 +2,7 @@
 sheet and cell named, and the store unchanged; signed metadata, versions, and the same answers
 as the form."""
 
+import io
 import json
 
 import pandas as pd
@@ -262,6 +263,39 @@ def test_appraisal_template_needs_reasons_like_the_form(demo, tmp_path):
     import_template(demo, path)
     stored = demo.scores("2017", unit, "appraisal").set_index("code")
     assert stored.loc["1.1.2", "note"] == "Thiếu quyết định giao dự toán"
+
+
+def test_the_appraisal_template_shows_what_the_unit_declared(demo, tmp_path):
+    """Beside the appraiser's inputs, read only: the unit's declared value, points, note and
+    evidence files; a reason column; words that say where the file goes."""
+    from cchc_widgets.services.writes import Scope, Writer
+
+    unit = "so-tu-phap"
+    Writer(demo).add_evidence(Scope("2017", unit, "self"), "1.1.2", "quyet-dinh.pdf", b"%PDF-1.4\n%%EOF\n", "Sở Tư pháp")
+    path = tmp_path / "tham-dinh.xlsx"
+    path.write_bytes(template(demo, "2017", unit, "appraisal"))
+    book = load_workbook(path)
+    rows = json.loads({r[0].value: r[1].value for r in book[workbooks.META].iter_rows(max_col=2)}["rows"])
+    ws = book[workbooks.sheet_name("appraisal")]
+    assert ws.title == "Thẩm định"
+    header = [c.value for c in ws[workbooks.HEADER_ROW]]
+    assert header[8] == workbooks.REASON_TITLE
+    assert header[9:13] == workbooks.OWN_COLUMNS
+    own = demo.scores("2017", unit, "self").set_index("code")
+    r = rows["1.1.2"]
+    assert ws[f"J{r}"].value.lower() == str(own.loc["1.1.2", "value"]).lower()
+    assert ws[f"K{r}"].value == own.loc["1.1.2", "points"]
+    assert ws[f"L{r}"].value == own.loc["1.1.2", "note"]
+    assert ws[f"M{r}"].value == "quyet-dinh.pdf"
+    assert ws[f"J{r}"].protection.locked  # read only
+    na = own.index[own["na"]][0]
+    assert ws[f"J{rows[na]}"].value == "Không áp dụng"
+    assert "trang thẩm định" in ws["A2"].value
+    assert "Gửi lại tệp cho Sở Nội vụ" not in ws["A2"].value
+    self_book = load_workbook(io.BytesIO(template(demo, "2017", unit, "self")))
+    self_ws = self_book[workbooks.sheet_name("self")]
+    assert [c.value for c in self_ws[workbooks.HEADER_ROW]] == workbooks.COLUMNS  # the unit's own sheet: no extra columns
+    assert "trang tự đánh giá" in self_ws["A2"].value
 
 
 def test_plain_table_appraisal_needs_reasons(demo, tmp_path, capsys):

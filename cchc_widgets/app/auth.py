@@ -31,10 +31,11 @@ from typing import Any
 from urllib.parse import urlparse
 
 from jupyter_server.auth.decorator import allow_unauthenticated
-from jupyter_server.auth.identity import IdentityProvider, User
+from jupyter_server.auth.identity import IdentityProvider, PasswordIdentityProvider, User
 from jupyter_server.base.handlers import JupyterHandler
 from traitlets import List, Unicode, default
 
+from cchc_widgets.app.landing import LandingHandler, page
 from cchc_widgets.services import access
 from cchc_widgets.store.database import Store
 
@@ -71,7 +72,7 @@ class SignInProvider(IdentityProvider):
         return True
 
     def get_handlers(self) -> list[tuple[str, object]]:
-        return [(r"/login", SignInHandler), (r"/logout", SignOutHandler)]
+        return [(r"/", LandingHandler), (r"/login", SignInHandler), (r"/logout", SignOutHandler)]
 
     async def get_user(self, handler: Any) -> User | None:
         """The signed-in user of this request; also (re)writes the ticket header the kernel reads."""
@@ -103,6 +104,16 @@ class SignInProvider(IdentityProvider):
 
     def failed(self, login: str) -> None:
         self._failures.setdefault(login, []).append(time.monotonic())
+
+
+class LaptopProvider(PasswordIdentityProvider):
+    """`--auth none`: Voilà's own provider without a token (one person on a laptop), plus the
+    landing page at `/` in place of Voilà's list of notebook files."""
+
+    mode = "none"
+
+    def get_handlers(self) -> list[tuple[str, object]]:
+        return [(r"/", LandingHandler), *super().get_handlers()]
 
 
 @cache
@@ -201,14 +212,15 @@ class SignOutHandler(JupyterHandler):
         self.clear_cookie(COOKIE, path=self.base_url)
         self.set_header("Content-Type", "text/html; charset=utf-8")
         link = f'<p><a href="{html.escape(self.base_url)}login">Đăng nhập lại</a></p>' if provider.mode == "accounts" else ""
-        self.finish(_frame("Đã đăng xuất", "<h1>Đã đăng xuất</h1><p>Các trang đang mở sẽ không lưu được nữa.</p>" + link))
+        body = "<h1>Đã đăng xuất</h1><p>Các trang đang mở sẽ không lưu được nữa.</p>" + link
+        self.finish(page("Đã đăng xuất", body, narrow=True))
 
 
 def sign_in_page(message: str, xsrf: str, next_url: str, login: str, mode: str) -> str:
     """The sign-in page: one self-contained HTML document (no script, no outside resource)."""
     if mode == "header":
         body = "<h1>Chưa đăng nhập</h1><p>Hãy đăng nhập qua cổng dịch vụ của tỉnh rồi mở lại trang.</p>"
-        return _frame("Đăng nhập", body)
+        return page("Đăng nhập", body, narrow=True)
     alert = f'<p class="error" role="alert">{html.escape(message)}</p>' if message else ""
     body = f"""<h1>Chỉ số cải cách hành chính</h1>
 <p>Đăng nhập bằng tài khoản Sở Nội vụ cấp.</p>
@@ -221,18 +233,4 @@ def sign_in_page(message: str, xsrf: str, next_url: str, login: str, mode: str) 
 <input id="password" name="password" type="password" autocomplete="current-password" required>
 <button type="submit">Đăng nhập</button>
 </form>"""
-    return _frame("Đăng nhập — Chỉ số CCHC", body)
-
-
-def _frame(title: str, body: str) -> str:
-    return f"""<!doctype html>
-<html lang="vi"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{html.escape(title)}</title>
-<style>
-body{{font-family:system-ui,sans-serif;background:#f4f6f8;color:#1a1a1a;margin:0;display:flex;justify-content:center}}
-main{{background:#fff;margin:8vh 1rem;padding:2rem;max-width:24rem;width:100%;border-radius:8px;box-shadow:0 1px 4px #0002}}
-h1{{font-size:1.3rem;margin-top:0}} label{{display:block;margin-top:1rem;font-weight:600}}
-input{{width:100%;box-sizing:border-box;padding:.6rem;font-size:1rem;border:1px solid #555;border-radius:4px}}
-button{{margin-top:1.5rem;width:100%;padding:.7rem;font-size:1rem;background:#0b5394;color:#fff;border:0;border-radius:4px}}
-:focus-visible{{outline:3px solid #c25100;outline-offset:2px}} .error{{color:#a00000;font-weight:600}}
-</style></head><body><main>{body}</main></body></html>"""
+    return page("Đăng nhập — Chỉ số CCHC", body, narrow=True)

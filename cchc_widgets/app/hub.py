@@ -19,10 +19,17 @@ from jupyter_server.auth.identity import User
 from jupyterhub.singleuser.extension import JupyterHubIdentityProvider
 
 from cchc_widgets.app.auth import server_store, with_ticket
+from cchc_widgets.app.landing import LandingHandler
 
 
 class HubSignInProvider(JupyterHubIdentityProvider):
     """JupyterHub's identity provider for Jupyter servers, then the account of that name."""
+
+    mode = "hub"
+
+    @property
+    def store(self) -> Any:
+        return server_store()
 
     async def get_user(self, handler: Any) -> User | None:
         user = await super().get_user(handler)
@@ -34,7 +41,7 @@ class HubSignInProvider(JupyterHubIdentityProvider):
     def get_handlers(self) -> list[tuple[Any, ...]]:
         """The hub's OAuth callback and sign-out, under this server's prefix (Voilà adds none)."""
         prefix = os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/").rstrip("/")
-        return [(prefix + path, *rest) for path, *rest in super().get_handlers()]
+        return [(prefix + "/", LandingHandler), *((prefix + path, *rest) for path, *rest in super().get_handlers())]
 
 
 def hub_command(environ: dict[str, str]) -> list[str]:

@@ -148,7 +148,25 @@ class ScoringSession:
             "other": self._score(code, other),
             "files": self._files_by_code.get(code, []),
             "reply": self._replies.get(code),
+            "flags": self.flags(code),
         }
+
+    def flags(self, code: str) -> list[str]:
+        """What is left on a row, for the page's filters: `todo` (not scored at this stage),
+        `no_evidence` (evidence expected, no file, not N/A) and `differs` (the self-assessment
+        and the appraisal disagree). Bonus and penalty rows are never left to do."""
+        if code not in self.cs.leaf_codes:
+            return []
+        other = APPRAISAL if self.stage == SELF else SELF
+        mine, theirs = self._by_key.get((code, self.stage)), self._by_key.get((code, other))
+        own = mine if self.stage == SELF else theirs  # evidence belongs to the self-assessment
+        out = [] if _is_scored(mine) else ["todo"]
+        if self.cs[code].evidence and not self._files_by_code.get(code) and not (own is not None and own.na):
+            out.append("no_evidence")
+        both = _is_scored(mine) and _is_scored(theirs)
+        if both and (bool(mine.na) != bool(theirs.na) or (not mine.na and abs(mine.points - theirs.points) > 1e-9)):
+            out.append("differs")
+        return out
 
     def rows(self) -> list[dict[str, Any]]:
         return [self.row(code) for code in self.row_codes]
@@ -176,6 +194,14 @@ class ScoringSession:
             for node in self.cs
             if not node.is_leaf or node.parent is None
         }
+        counts = {"todo": 0, "no_evidence": 0, "differs": 0}
+        for code in self.cs.leaf_codes:
+            flags = self.flags(code)
+            for flag in flags:
+                counts[flag] += 1
+            if "todo" in flags:  # a count per domain of what is left
+                top = sections[self.cs.top_of(code)]
+                top["left"] = top.get("left", 0) + 1
         adjusted = {"bonus": 0.0, "penalty": 0.0}
         if self.cs.adjustments:
             if len(res) and "bonus" in res.columns:
@@ -195,13 +221,15 @@ class ScoringSession:
             "max": applicable,
             "survey": survey,
             "has_survey": self.cs.survey is not None,
-            "bonus": adjusted["bonus"] if self.stage != SELF or adjusted["bonus"] else None,
-            "penalty": adjusted["penalty"] if self.stage != SELF or adjusted["penalty"] else None,
+            # the appraisal's bonus and penalty points, when the set has them (the unit's own total has none)
+            "bonus": adjusted["bonus"] if self.cs.adjustments and self.stage != SELF else None,
+            "penalty": adjusted["penalty"] if self.cs.adjustments and self.stage != SELF else None,
             "index": index,
             "class": klass,
             "done": done,
             "leaves": len(self.cs.leaf_codes),
             "completion": f"{done}/{len(self.cs.leaf_codes)} tiêu chí đã chấm",
+            "counts": counts,
             "sections": sections,
             "criteria_set": f"{self.cs.name} (phiên bản {self.cs.version})",
             "decimals": self.cs.decimals,
@@ -370,6 +398,10 @@ class ScoringSession:
 
 
 ADJUSTMENTS = "±"  # the section of bonus and penalty items, after the tree
+
+
+def _is_scored(rec: Any) -> bool:
+    return rec is not None and (bool(rec.na) or not pd.isna(rec.points))
 
 
 def _signed(kind: str, shown: str) -> str:

@@ -150,7 +150,7 @@ def voila_command(
     with `auth` accounts or header, behind the sign-in of `app.auth` (the server process also
     needs CCHC_AUTH set to the same mode: its kernels read it). `pool`: scoring kernels kept
     ready, for as many people as may open the page at the same moment."""
-    sign_in = []
+    sign_in = ["--Voila.identity_provider_class=cchc_widgets.app.auth.LaptopProvider"]  # the landing page at /
     if auth == "hub":
         sign_in = [
             "--Voila.identity_provider_class=cchc_widgets.app.hub.HubSignInProvider",

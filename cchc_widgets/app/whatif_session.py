@@ -74,7 +74,7 @@ class WhatIfSession:
     def equal_weights(self) -> None:
         """Every domain the same max (total ÷ number of domains); lower levels as in the set."""
         share = sum(self.base_max[c] for c in self.cs.top_codes) / len(self.cs.top_codes)
-        self.weights = {c: share / self.base_max[c] for c in self.cs.top_codes}
+        self.weights = {c: float(share / self.base_max[c]) for c in self.cs.top_codes}  # plain floats: YAML writes them
 
     def reset(self) -> None:
         self.weights, self.rules = {}, {}
@@ -124,12 +124,12 @@ class WhatIfSession:
             "samples": self.samples,
         }, cmp
 
-    def save(self, name: str, description: str, author: str) -> None:
+    def save(self, name: str, description: str, author: str, replace: bool = False) -> None:
         name = clean_text(name or "")
         if not name:  # the name a person typed: never a default one
             raise ProblemsError([Problem("kịch bản", "đặt tên cho kịch bản trước khi lưu")])
         author = self.actor.author if self.actor is not None else clean_text(author or "")
-        Writer(self.store, self.actor).save_scenario(self.scenario(name, clean_text(description or ""), author))
+        Writer(self.store, self.actor).save_scenario(self.scenario(name, clean_text(description or ""), author), replace)
         self.scenario_name, self.description, self.author = name, clean_text(description or ""), author
 
     def load(self, name: str) -> None:

@@ -314,7 +314,7 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
     store = _store(args)
     if args.action == "list":
         for row in store.scenarios().itertuples():
-            print(f"{row.name}\t{row.description}")
+            print(f"{row.name}\t{'trong báo cáo' if row.for_report else 'nháp'}\t{row.description}")
         return 0
     if not args.items:
         raise ProblemsError([Problem("cchc scenarios", f"'{args.action}' cần tên kịch bản hoặc tệp")])
@@ -326,9 +326,13 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
             scenario = whatif.load_scenario(path)
             whatif.apply(cs, scenario, file=path)
             loaded.append(scenario)
+        taken = sorted({s.name for s in loaded} & set(store.scenarios()["name"])) if not args.replace else []
+        if taken:  # checked for the whole batch: nothing stored when one name is taken
+            names = ", ".join(f"'{n}'" for n in taken)
+            raise ProblemsError([Problem("cchc scenarios import", f"đã có kịch bản {names}: thêm --replace để ghi đè")])
         for scenario in loaded:
-            Writer(store).save_scenario(scenario)
-            print(f"đã lưu kịch bản '{scenario.name}'")
+            Writer(store).save_scenario(scenario, replace=args.replace)
+            print(f"đã lưu kịch bản '{scenario.name}' (bản nháp; `cchc scenarios mark` để đưa vào báo cáo)")
         return 0
     for name in args.items:
         scenario = store.scenario(name)
@@ -342,6 +346,9 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
         elif args.action == "delete":
             Writer(store).delete_scenario(name)
             print(f"đã xóa kịch bản '{name}'")
+        else:
+            Writer(store).mark_scenario(name, args.action == "mark")
+            print(f"kịch bản '{name}': {'đưa vào báo cáo' if args.action == 'mark' else 'bản nháp'}")
     return 0
 
 
@@ -364,6 +371,20 @@ def cmd_template(args: argparse.Namespace) -> int:
     period = _period(store, args.period)
     out.write_bytes(template(store, period, args.unit, args.stage))
     print(f"đã ghi mẫu phiếu của {store.unit_names(period).get(args.unit, args.unit)}, kỳ {period}: {out}")
+    return 0
+
+
+def cmd_sheet(args: argparse.Namespace) -> int:
+    from cchc_widgets.app.scoring_session import ScoringSession
+    from cchc_widgets.app.scoring_sheet import write_sheet
+    from cchc_widgets.core.vocabulary import STAGE_LABELS
+
+    out = _out_path(args.out, (".pdf", ".html"))
+    store = _store(args)
+    period = _period(store, args.period)
+    session = ScoringSession(store, period, args.unit, args.stage)
+    write_sheet(session, out)
+    print(f"đã ghi phiếu {STAGE_LABELS[args.stage].lower()} của {session.unit_name}, kỳ {period}: {out}")
     return 0
 
 
@@ -576,9 +597,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_sensitivity)
 
     p = sub.add_parser("scenarios", parents=[common], help="what-if scenarios kept in the store")
-    p.add_argument("action", choices=["list", "show", "import", "export", "delete"])
+    p.add_argument("action", choices=["list", "show", "import", "export", "delete", "mark", "unmark"])
     p.add_argument("items", nargs="*", metavar="NAME|FILE")
     p.add_argument("--out", metavar="PATH.yaml", help="with export")
+    p.add_argument("--replace", action="store_true", help="with import: replace scenarios of the same name")
     p.add_argument("--period", metavar="P", help="with import: check codes against this period's set (default: latest)")
     p.set_defaults(func=cmd_scenarios)
 
@@ -587,10 +609,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, metavar="PATH.xlsx")
     p.set_defaults(func=cmd_export)
 
-    p = sub.add_parser("template", parents=[common], help="a unit's self-assessment workbook (.xlsx) for a period")
-    p.add_argument("--period", metavar="P", help="default: the latest period")
-    p.add_argument("--unit", required=True, metavar="U")
-    p.add_argument("--stage", choices=["self", "appraisal"], default="self")
+    one_unit = argparse.ArgumentParser(add_help=False)  # a unit's page of a period: its sheet, its template
+    one_unit.add_argument("--period", metavar="P", help="default: the latest period")
+    one_unit.add_argument("--unit", required=True, metavar="U")
+    one_unit.add_argument("--stage", choices=["self", "appraisal"], default="self")
+    p = sub.add_parser("sheet", parents=[common, one_unit], help="a unit's printable scoring sheet, .pdf or .html")
+    p.add_argument("--out", required=True, metavar="PATH.pdf|PATH.html")
+    p.set_defaults(func=cmd_sheet)
+
+    p = sub.add_parser("template", parents=[common, one_unit], help="a unit's scoring workbook (.xlsx) for a period and stage")
     p.add_argument("--out", required=True, metavar="PATH.xlsx")
     p.set_defaults(func=cmd_template)
 

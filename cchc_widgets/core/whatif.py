@@ -36,9 +36,11 @@ class Scenario:
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"name": self.name, "description": self.description, "author": self.author}
-        for key in ("max_points", "weights", "rules"):
+        for key in ("max_points", "weights"):  # plain floats (a numpy float is not YAML)
             if getattr(self, key):
-                out[key] = {str(k): v for k, v in getattr(self, key).items()}
+                out[key] = {str(k): float(v) for k, v in getattr(self, key).items()}
+        if self.rules:
+            out["rules"] = {str(k): v for k, v in self.rules.items()}
         return out
 
     def to_yaml(self) -> str:

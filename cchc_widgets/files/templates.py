@@ -31,7 +31,7 @@ from cchc_widgets.core.errors import Problem, ProblemsError
 from cchc_widgets.core.rules import is_blank
 from cchc_widgets.core.tables import open_workbook
 from cchc_widgets.core.text import clean_text, folded
-from cchc_widgets.core.vocabulary import APPRAISAL, NA_MARK, STAGE_LABELS, STAGES, is_yes
+from cchc_widgets.core.vocabulary import APPRAISAL, NA_MARK, SELF, STAGE_LABELS, STAGES, is_yes
 
 META = "_cchc"
 LISTS = "_danh_muc"
@@ -49,6 +49,10 @@ COLUMNS = [
 ]
 WIDTHS = [9, 60, 9, 40, 36, 22, 14, 12, 40]
 VALUE, PLANNED, NA_COL, NOTE = "F", "G", "H", "I"
+REASON_TITLE = "Lý do thẩm định (bắt buộc khi khác điểm tự đánh giá)"
+OWN_COLUMNS = ["Đơn vị kê khai", "Điểm tự đánh giá", "Ghi chú / giải trình của đơn vị", "Tài liệu kiểm chứng đơn vị đã nộp"]
+OWN_WIDTHS = [20, 11, 40, 34]
+OWN_FILL = PatternFill("solid", fgColor="ECEFF1")  # read only: what the unit declared, beside the appraiser's inputs
 MAX_TEMPLATE_BYTES = 5 * 1024 * 1024  # a filled template is a few hundred KB; more is not a template
 INPUT_FILL = PatternFill("solid", fgColor="FFF8E1")
 WRAP = Alignment(wrap_text=True, vertical="top")
@@ -56,8 +60,26 @@ INSTRUCTIONS = (
     "Nhập vào các ô màu vàng: giá trị kê khai theo cách chấm của từng tiêu chí (chọn trong danh sách "
     "khi có), số đã thực hiện và tổng số với tiêu chí tính tỷ lệ, 'x' nếu không áp dụng, và ghi chú. "
     "Số thập phân viết với dấu phẩy (9,5). Không thêm, xóa hay di chuyển dòng, cột; không dùng công thức; "
-    "không sửa sheet ẩn. Gửi lại tệp cho Sở Nội vụ."
+    "không sửa sheet ẩn."
 )
+WHERE_IT_GOES = {
+    SELF: " Xong thì nhập tệp ở nút «Nhập phiếu Excel đã điền» trên trang tự đánh giá của đơn vị, hoặc gửi tệp cho Sở Nội vụ.",
+    APPRAISAL: " Các cột xám bên phải là kết quả tự đánh giá của đơn vị, chỉ để xem: điểm thẩm định khác "
+    "điểm tự đánh giá phải ghi lý do. Điểm thưởng, điểm trừ (nếu có) ở cuối bảng, luôn kèm lý do. Xong thì "
+    "nhập tệp ở nút «Nhập phiếu Excel đã điền» trên trang thẩm định (hoặc lệnh cchc import).",
+}
+
+
+@dataclass(frozen=True)
+class OwnScore:
+    """What the unit declared for one row, shown (read only) in the appraisal template."""
+
+    shown: str
+    points: float | None
+    note: str
+    files: str
+
+
 SIGNED = ("criteria_set", "version", "checksum", "period", "unit", "stage", "rows", "versions", "prefilled")
 
 
@@ -95,19 +117,30 @@ class Saved:
 
 
 def build_template(
-    cs: CriteriaSet, period: str, unit: str, unit_name: str, stage: str, saved: dict[str, Saved], key: str
+    cs: CriteriaSet,
+    period: str,
+    unit: str,
+    unit_name: str,
+    stage: str,
+    saved: dict[str, Saved],
+    key: str,
+    own: dict[str, OwnScore] | None = None,
 ) -> bytes:
-    """The xlsx a unit (or appraiser) fills for `stage`, prefilled with `saved` (code → score)."""
+    """The xlsx a unit (or appraiser) fills for `stage`, prefilled with `saved` (code → score).
+    `own` (the appraisal's): the unit's self-assessment per code, shown beside the inputs."""
     book = Workbook()
     ws = book.active
     ws.title = sheet_name(stage)
     ws["A1"] = f"Phiếu {STAGE_LABELS[stage].lower()} Chỉ số CCHC — {unit_name} — kỳ {period}"
     ws["A1"].font = Font(bold=True, size=13)
-    ws["A2"] = INSTRUCTIONS
+    ws["A2"] = INSTRUCTIONS + WHERE_IT_GOES[stage]
     ws["A2"].alignment = WRAP
     ws.merge_cells("A2:I2")
-    ws.row_dimensions[2].height = 60
-    for i, (title, width) in enumerate(zip(COLUMNS, WIDTHS, strict=True), start=1):
+    ws.row_dimensions[2].height = 75
+    titles = [*COLUMNS[:-1], REASON_TITLE] if stage == APPRAISAL else COLUMNS
+    beside = stage == APPRAISAL and own is not None
+    titles, widths = (titles + OWN_COLUMNS, WIDTHS + OWN_WIDTHS) if beside else (titles, WIDTHS)
+    for i, (title, width) in enumerate(zip(titles, widths, strict=True), start=1):
         cell = ws.cell(HEADER_ROW, i, title)
         cell.font = Font(bold=True)
         cell.alignment = WRAP
@@ -180,6 +213,14 @@ def build_template(
                     ws[f"{col}{r}"].data_type = "s"  # text stays text, even when it starts with '='
         versions[node.code] = rec.version if rec is not None else 0
         prefilled[node.code] = _fingerprint(cells)
+        mine = own.get(node.code) if beside else None
+        if beside and not node.kind:
+            cells = [mine.shown, mine.points, mine.note, mine.files] if mine else ["chưa chấm", None, None, None]
+            for offset, value in enumerate(cells, start=len(COLUMNS) + 1):
+                cell = ws.cell(r, offset, value)
+                cell.fill, cell.alignment = OWN_FILL, WRAP
+                if isinstance(value, str):
+                    cell.data_type = "s"  # a unit's note starting with '=' stays text
     ws.protection.sheet = True
     ws.protection.formatColumns = False
     meta_sheet = book.create_sheet(META)

@@ -150,13 +150,14 @@ def facts(view: PeriodView, before: PeriodView | None = None, top: int = 3) -> l
 def scenario_comparisons(
     store: Store, period: str, limit: int = 3, resolved: pd.DataFrame | None = None
 ) -> list[tuple[whatif.Scenario, whatif.Comparison]]:
-    """Saved what-if scenarios applied to this period (those its criteria set can take)."""
+    """Scenarios marked for the report applied to this period (those its criteria set can
+    take); drafts are left out."""
     cs = store.criteria_for(period)
     resolved = stored_resolved(store, period) if resolved is None else resolved
     ranking = ranking_of(store, period)
     base = engine.aggregate(resolved, cs, units=ranking)
     out = []
-    for name in store.scenarios()["name"]:
+    for name in store.scenarios(for_report=True)["name"]:
         scenario = store.scenario(name)
         try:
             out.append((scenario, whatif.compare(base, whatif.run(resolved, cs, scenario, ranking))))

@@ -8,7 +8,6 @@ to the same result.
 
 from __future__ import annotations
 
-import subprocess
 import tempfile
 from pathlib import Path
 
@@ -69,7 +68,7 @@ def domain_table(view: PeriodView) -> pd.DataFrame:
     comps = view.components.set_index("unit").loc[view.results["unit"], list(view.domains)].round(1)
     comps.index = comps.index.map(view.names)
     comps.index.name = "Đơn vị"
-    comps.columns = [f"{c}. {view.domains[c][:38]}" for c in comps.columns]
+    comps.columns = [f"{c}. {view.domains[c]}" for c in comps.columns]  # whole names: the header wraps
     mean = comps.mean().round(1).rename("Trung bình")
     return pd.concat([comps, mean.to_frame().T])
 
@@ -100,8 +99,9 @@ def appraisal_table(view: PeriodView, limit: int = 25) -> pd.DataFrame:
             "Chênh lệch": diff["diff"],
             "Lý do": diff["reason"],
         }
-    )
-    return table.round(2).reset_index(drop=True)
+    ).round(2)
+    table.index = pd.RangeIndex(1, len(table) + 1, name="STT")  # a numbered list, not pandas' 0-based index
+    return table
 
 
 def scenario_table(comparisons: list, names: dict[str, str]) -> pd.DataFrame:
@@ -148,19 +148,23 @@ def render(period: str, db: str, out: Path) -> Path:
     suffix = out.suffix.lower()
     if suffix not in {".html", ".pdf"}:
         raise ProblemsError([Problem(str(out), "báo cáo xuất ra .html hoặc .pdf")])
-    browser = chromium.executable()
-    if suffix == ".pdf" and browser is None:
-        raise ProblemsError([Problem(str(out), "xuất PDF cần Chromium (apt-get install chromium); hãy xuất .html rồi in ra PDF")])
+    if suffix == ".pdf":
+        chromium.require(out)  # refused before the report is computed, not after
     with tempfile.TemporaryDirectory() as tmp:
         executed = execute(period, db, Path(tmp) / "report.ipynb")
-        html, _ = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True).from_filename(
-            str(executed)
+        exporter = HTMLExporter(
+            template_name="cchc_report",  # JupyterLab's page with the charts' alt text (templates/cchc_report)
+            extra_template_basedirs=[str(Path(__file__).resolve().parent / "templates")],
+            language_code="vi",
+            exclude_input=True,
+            exclude_input_prompt=True,
+            exclude_output_prompt=True,
         )
+        html, _ = exporter.from_filename(str(executed))
         target = out if suffix == ".html" else Path(tmp) / "report.html"
         target.write_text(html, encoding="utf-8")
         if suffix == ".pdf":
-            pdf_args = [f"--user-data-dir={tmp}/chrome", "--no-pdf-header-footer", f"--print-to-pdf={out}"]
-            subprocess.run([browser, *chromium.ARGS, *pdf_args, target.as_uri()], check=True, capture_output=True, timeout=120)
+            chromium.print_pdf(target, out, Path(tmp))
     return out
 
 

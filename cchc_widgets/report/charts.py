@@ -8,11 +8,16 @@ renders with DejaVu Sans, which matplotlib ships and which covers the diacritics
 
 from __future__ import annotations
 
+import base64
+import io
+import textwrap
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from cchc_widgets.core.criteria import ClassBand
 
@@ -22,10 +27,36 @@ CLASS_COLORS = ["#e8f5e9", "#f1f8e9", "#fffde7", "#fff3e0", "#ffebee", "#f3e5f5"
 UP, DOWN, SAME = "#2e7d32", "#c62828", "#78909c"
 
 
+class Chart(Figure):
+    """A Figure that shows itself in a notebook with alt text: its title and axis labels, in the
+    output's metadata (`image/png` → `alt`), which the report's HTML writes on the image."""
+
+    def alt_text(self) -> str:
+        ax = self.axes[0]
+        parts = [ax.get_title(), ax.get_xlabel(), ax.get_ylabel()]
+        return "Biểu đồ: " + ". ".join(p for p in parts if p)
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> tuple[dict, dict]:
+        buffer = io.BytesIO()
+        self.savefig(buffer, format="png", bbox_inches="tight")
+        data = base64.b64encode(buffer.getvalue()).decode("ascii")
+        return {"image/png": data}, {"image/png": {"alt": self.alt_text()}}
+
+
+def _wrapped(label: str, width: int = 48) -> str:
+    """A long name on several lines (legends and axes), never cut."""
+    return textwrap.fill(label, width)
+
+
+def _whole_ranks(axis: Any) -> None:
+    """Ranks are whole numbers: no 17,5 on a rank axis."""
+    axis.set_major_locator(MaxNLocator(integer=True))
+
+
 def _figure(n_rows: int = 10, width: float = 9.0, min_height: float = 3.5) -> tuple[Figure, object]:
     """A Figure whose height grows with the number of rows, so 19 to 100 units stay readable."""
     height = max(min_height, 0.9 + 0.24 * n_rows)
-    fig = Figure(figsize=(width, height), layout="constrained")
+    fig = Chart(figsize=(width, height), layout="constrained")
     ax = fig.subplots()
     _style(ax)
     return fig, ax
@@ -99,8 +130,7 @@ def ranking_bar(
     ax.set_title(title, fontfamily=FONT)
     ax.tick_params(axis="y", labelsize=_row_font(len(data)))
     handles, labels_ = ax.get_legend_handles_labels()
-    short = [label if len(label) <= 48 else label[:46] + "…" for label in labels_]
-    fig.legend(handles, short, loc="outside lower center", fontsize=7, ncols=2, frameon=False)
+    fig.legend(handles, [_wrapped(label) for label in labels_], loc="outside lower center", fontsize=7, ncols=2, frameon=False)
     return fig
 
 
@@ -118,12 +148,12 @@ def profile(
         y = np.arange(len(codes))
         ax.barh(y + 0.2, mine, height=0.4, color=DOMAIN_COLORS[0], label=label)
         ax.barh(y - 0.2, mean, height=0.4, color="#b0bec5", label="Trung bình các đơn vị")
-        ax.set_yticks(y, [f"{c}. {domains[c][:45]}" for c in codes])
+        ax.set_yticks(y, [_wrapped(f"{c}. {domains[c]}", 45) for c in codes])
         ax.invert_yaxis()
         ax.set_xlim(0, 100)
         ax.set_xlabel("Chỉ số thành phần (%)")
     elif kind == "radar":
-        fig = Figure(figsize=(7, 7), layout="constrained")
+        fig = Chart(figsize=(7, 7), layout="constrained")
         ax = fig.add_subplot(projection="polar")
         angles = np.linspace(0, 2 * np.pi, len(codes), endpoint=False)
         for values, color, name in ((mine, DOMAIN_COLORS[0], label), (mean, "#90a4ae", "Trung bình các đơn vị")):
@@ -143,7 +173,7 @@ def heatmap(
     matrix: pd.DataFrame, names: dict[str, str] | None = None, title: str = "Tỷ lệ điểm đạt theo tiêu chí (% điểm tối đa)"
 ) -> Figure:
     """Units (rows) × criteria (columns) as % of max; N/A cells left blank."""
-    fig = Figure(figsize=(max(7.0, 1.5 + 0.32 * matrix.shape[1]), max(3.5, 1.2 + 0.24 * matrix.shape[0])), layout="constrained")
+    fig = Chart(figsize=(max(7.0, 1.5 + 0.32 * matrix.shape[1]), max(3.5, 1.2 + 0.24 * matrix.shape[0])), layout="constrained")
     ax = fig.subplots()
     image = ax.imshow(matrix.to_numpy(float), aspect="auto", cmap="RdYlGn", vmin=0, vmax=100, interpolation="nearest")
     ax.set_xticks(range(matrix.shape[1]), matrix.columns, rotation=90, fontsize=8)
@@ -221,7 +251,7 @@ def domain_change(before: pd.Series, after: pd.Series, domains: dict[str, str], 
             fontsize=8,
             color=UP if delta > 0 else DOWN if delta < 0 else SAME,
         )
-    ax.set_yticks(y, [f"{c}. {domains[c][:45]}" for c in codes])
+    ax.set_yticks(y, [_wrapped(f"{c}. {domains[c]}", 45) for c in codes])
     ax.invert_yaxis()
     ax.set_xlim(0, 110)
     ax.set_xlabel("Chỉ số thành phần trung bình (%)")
@@ -253,6 +283,7 @@ def rank_shift(table: pd.DataFrame, names: dict[str, str] | None = None, title: 
     ax.scatter(data["rank_alt"], y, c=colors, label="Kịch bản", zorder=3)
     ax.set_yticks(y, [(names or {}).get(u, u) for u in data["unit"]], fontsize=_row_font(len(data)))
     ax.invert_xaxis()
+    _whole_ranks(ax.xaxis)
     ax.set_xlabel("Hạng (1 = cao nhất)")
     ax.set_title(title, fontfamily=FONT)
     ax.legend(fontsize=8, loc="lower left")
@@ -271,6 +302,7 @@ def rank_uncertainty(
     ax.scatter(data["rank"], y, marker="|", s=120, color="#263238", zorder=4, label="Hạng hiện trạng")
     ax.set_yticks(y, [(names or {}).get(u, u) for u in data["unit"]], fontsize=_row_font(len(data)))
     ax.invert_xaxis()
+    _whole_ranks(ax.xaxis)
     ax.set_xlabel("Hạng (1 = cao nhất)")
     ax.set_title(title, fontfamily=FONT)
     ax.legend(fontsize=8, loc="lower left")

@@ -6,6 +6,10 @@ from __future__ import annotations
 
 import shutil
 import socket
+import subprocess
+from pathlib import Path
+
+from cchc_widgets.core.errors import Problem, ProblemsError
 
 ARGS = [
     "--headless",
@@ -21,6 +25,22 @@ ARGS = [
 
 def executable() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def require(out: Path) -> str:
+    """Chromium's path, or a refusal saying how to get a PDF without it."""
+    browser = executable()
+    if browser is None:
+        raise ProblemsError([Problem(str(out), "xuất PDF cần Chromium (apt-get install chromium); hãy xuất .html rồi in ra PDF")])
+    return browser
+
+
+def print_pdf(page: Path, out: Path, scratch: Path) -> None:
+    """Print an HTML file to PDF as Chromium's print dialog would (its own page headers and
+    footers off: a page's CSS says what each page shows). `scratch`: a folder for the profile."""
+    browser = require(out)
+    pdf_args = [f"--user-data-dir={scratch}/chrome", "--no-pdf-header-footer", f"--print-to-pdf={out}"]
+    subprocess.run([browser, *ARGS, *pdf_args, page.as_uri()], check=True, capture_output=True, timeout=120)
 
 
 def free_port() -> int:

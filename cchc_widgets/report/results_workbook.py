@@ -121,7 +121,7 @@ def results_workbook(store: Store, period: str) -> bytes:
     _unit_sheets(book, list(results["unit"]), cs, scores, resolved, scored, points)
     if cs.survey is not None and len(points):
         _survey_sheet(book, cs, points, group_shares(responses, cs), names)
-    if not store.scenarios().empty:  # what-ifs load scipy: only when there is something to compare
+    if not store.scenarios(for_report=True).empty:  # what-ifs load scipy: only when there is something to compare
         from cchc_widgets.report.analysis import scenario_comparisons
 
         _scenario_sheet(book, scenario_comparisons(store, period, limit=50, resolved=resolved))
@@ -314,7 +314,7 @@ def _survey_sheet(book: Workbook, cs: Any, points: pd.DataFrame, shares: pd.Data
 
 
 def _scenario_sheet(book: Workbook, comparisons: list[tuple[Any, Any]]) -> None:
-    """Each saved what-if: what it changes and how far the ranking moves."""
+    """Each what-if marked for the report: what it changes and how far the ranking moves."""
     if comparisons:
         sheet = Sheet(
             book,

@@ -17,12 +17,13 @@ from typing import Any
 import pandas as pd
 
 from cchc_widgets.core.errors import CchcError, Problem, ProblemsError
+from cchc_widgets.core.numbers import format_number
 from cchc_widgets.core.rules import stored_answer
 from cchc_widgets.core.tables import check_archive
-from cchc_widgets.core.vocabulary import STAGE_LABELS, stage_of
+from cchc_widgets.core.vocabulary import APPRAISAL, NOT_APPLICABLE, SELF, STAGE_LABELS, stage_of
 from cchc_widgets.files.score_tables import read_scores
 from cchc_widgets.files.survey_files import read_responses
-from cchc_widgets.files.templates import Saved, build_template, is_template, read_template
+from cchc_widgets.files.templates import OwnScore, Saved, build_template, is_template, read_template
 from cchc_widgets.services.access import Actor
 from cchc_widgets.services.writes import Scope, Writer
 from cchc_widgets.store.database import SaveReport, Store
@@ -49,7 +50,28 @@ def template(store: Store, period: str, unit: str, stage: str = "self") -> bytes
         r.code: Saved(value=_as_stored(cs.entries[r.code], r), na=bool(r.na), note=r.note, version=int(r.version))
         for r in store.scores(period, unit, stage).itertuples()
     }
-    return build_template(cs, period, unit, name, stage, saved, store.secret(TEMPLATE_KEY))
+    own = _own_scores(store, cs, period, unit) if stage == APPRAISAL else None
+    return build_template(cs, period, unit, name, stage, saved, store.secret(TEMPLATE_KEY), own)
+
+
+def _own_scores(store: Store, cs: Any, period: str, unit: str) -> dict[str, OwnScore]:
+    """The unit's self-assessment as the appraisal template shows it beside the inputs: what
+    was declared, its points, the note and the evidence files' names."""
+    files = store.evidence(period, unit)
+    names = {code: "; ".join(group["filename"]) for code, group in files.groupby("code")}
+    out = {code: OwnScore("chưa chấm", None, "", text) for code, text in names.items()}
+    for r in store.scores(period, unit, SELF).itertuples():
+        node = cs.entries[r.code]
+        points = None if r.na or pd.isna(r.points) else float(r.points)
+        answer = None if r.na else stored_answer(node.rule, r.value, node.allow_na)
+        if r.na:
+            shown = NOT_APPLICABLE
+        elif answer is not None:
+            shown = node.rule.show(answer)
+        else:
+            shown = format_number(points, 4) if points is not None else ("" if r.value is None else str(r.value))
+        out[r.code] = OwnScore(shown, points, r.note or "", names.get(r.code, ""))
+    return out
 
 
 def _as_stored(node: Any, row: Any) -> Any:

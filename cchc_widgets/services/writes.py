@@ -452,19 +452,28 @@ class Writer:
 
     # ------------------------------------------------------------ scenarios
 
-    def save_scenario(self, scenario: Any) -> None:
-        """Keep a what-if scenario under its (NFC, non-empty) name."""
+    def save_scenario(self, scenario: Any, replace: bool = False) -> None:
+        """Keep a what-if scenario under its (NFC, non-empty) name, as a draft. A scenario of
+        the same name is replaced only when the caller says so (`replace`: the person confirmed)."""
         name = clean_text(scenario.name or "")
         if not name:
             raise ProblemsError([Problem("kịch bản", "đặt tên cho kịch bản trước khi lưu")])
         self.require_admin("lưu kịch bản", "kịch bản")
         fits("scenarios", "name", name, "tên kịch bản", "kịch bản")
         fits("scenarios", "author", clean_text(scenario.author or ""), "tên người lưu", "kịch bản")
+        if not replace and name in set(self.store.scenarios()["name"]):
+            raise ProblemsError([Problem("kịch bản", f"đã có kịch bản '{name}': đặt tên khác, hoặc xác nhận ghi đè")])
         self.store.save_scenario(scenario)
 
     def delete_scenario(self, name: str) -> None:
         self.require_admin("xóa kịch bản", "kịch bản")
         self.store.delete_scenario(clean_text(name))
+
+    def mark_scenario(self, name: str, for_report: bool) -> None:
+        """Mark a saved scenario for the annual report and the results workbook, or make it a
+        draft again (drafts are never published)."""
+        self.require_admin("chọn kịch bản cho báo cáo", "kịch bản")
+        self.store.mark_scenario(clean_text(name), for_report)
 
 
 def local_time(when: Any) -> str:

@@ -71,6 +71,7 @@ period_units = sa.Table(
 ADDED_COLUMNS = (
     ("period_units", "rank_group", "VARCHAR(200) NOT NULL DEFAULT ''"),
     ("period_units", "ranked", "BOOLEAN NOT NULL DEFAULT TRUE"),
+    ("scenarios", "for_report", "BOOLEAN NOT NULL DEFAULT FALSE"),
 )
 scores = sa.Table(
     "scores",
@@ -148,6 +149,7 @@ scenarios = sa.Table(
     sa.Column("author", sa.String(200), nullable=False, server_default=""),
     sa.Column("document", sa.Text, nullable=False),  # every parameter, as the scenario's YAML/JSON form
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("for_report", sa.Boolean, nullable=False, server_default=sa.false()),  # a draft until marked
 )
 
 settings = sa.Table(
@@ -669,12 +671,14 @@ class Store:
     # ------------------------------------------------------------ what-if scenarios
 
     def save_scenario(self, scenario: Any) -> None:
-        """Keep a what-if scenario (a `whatif.Scenario`) under its name, replacing an older one."""
+        """Keep a what-if scenario (a `whatif.Scenario`) under its name, replacing an older one;
+        saved, it is a draft (not in the report) until marked again."""
         values = {
             "description": scenario.description,
             "author": scenario.author,
             "document": json.dumps(scenario.to_dict(), ensure_ascii=False, sort_keys=True),
             "updated_at": _now(),
+            "for_report": False,
         }
         with self._writing() as conn:
             exists = conn.execute(sa.select(scenarios.c.name).where(scenarios.c.name == scenario.name)).first()
@@ -683,11 +687,22 @@ class Store:
             else:
                 conn.execute(scenarios.insert().values(name=scenario.name, **values))
 
-    def scenarios(self) -> pd.DataFrame:
-        query = sa.select(scenarios.c.name, scenarios.c.description, scenarios.c.author, scenarios.c.updated_at)
+    def scenarios(self, for_report: bool = False) -> pd.DataFrame:
+        """Saved scenarios by name (`for_report`: only those marked for the report)."""
+        columns = ["name", "description", "author", "updated_at", "for_report"]
+        query = sa.select(*(scenarios.c[c] for c in columns))
+        if for_report:
+            query = query.where(scenarios.c.for_report.is_(True))
         with self.engine.connect() as conn:
             rows = conn.execute(query.order_by(scenarios.c.name)).mappings().all()
-        return pd.DataFrame(rows, columns=["name", "description", "author", "updated_at"])
+        return pd.DataFrame(rows, columns=columns).astype({"for_report": bool})
+
+    def mark_scenario(self, name: str, for_report: bool) -> None:
+        """Put a saved scenario in the report, or take it out (back to a draft)."""
+        with self._writing() as conn:
+            found = conn.execute(scenarios.update().where(scenarios.c.name == name).values(for_report=for_report))
+            if found.rowcount == 0:
+                raise ProblemsError([Problem(self.where, f"không có kịch bản '{name}'")])
 
     def scenario(self, name: str) -> Any:
         from cchc_widgets.core.whatif import scenario_from_dict

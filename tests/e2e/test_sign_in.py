@@ -232,3 +232,34 @@ def test_the_administrator_page(browser, signed_server):
     assert "không có quyền" in other.inner_text(".cchc-signed-out")
     assert other.query_selector(".cchc-ad-accounts") is None
     other.close(run_before_unload=True)
+
+
+def test_the_landing_page_offers_what_each_role_may_open(browser, signed_server):
+    """`/` introduces the tool; signed out it offers the sign-in, signed in the apps of the role."""
+    server = signed_server
+    root = f"http://127.0.0.1:{server.port}/"
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(root)
+    assert page.get_attribute("html", "lang") == "vi"
+    assert "Chỉ số cải cách hành chính" in page.inner_text("h1")
+    assert page.eval_on_selector_all(".apps a", "links => links.length") == 0  # nothing before signing in
+    page.click("text=Đăng nhập")
+    page.fill("input[name=login]", "tuphap")
+    page.fill("input[name=password]", PASSWORDS["tuphap"])
+    page.click("button[type=submit]")
+    page.goto(root)
+    links = page.eval_on_selector_all(".apps a", "links => links.map((a) => [a.textContent, a.getAttribute('href')])")
+    assert links == [["Tự đánh giá của đơn vị", f"/voila/render/scoring.ipynb?unit={UNIT}&stage=self"]]
+    page.click(".apps a")
+    page.wait_for_selector(".cchc-row-1-1-1 .cchc-input")
+    assert page.title().startswith("Tự đánh giá: Sở Tư pháp")
+    context.close()
+    admin = browser.new_context().new_page()
+    sign_in(admin, server, "quantri")
+    admin.wait_for_selector(".cchc-row-1-1-1")
+    admin.goto(root)
+    titles = admin.eval_on_selector_all(".apps a", "links => links.map((a) => a.textContent)")
+    assert titles == ["Chấm điểm", "Thử trọng số", "Quản trị kỳ đánh giá"]
+    assert "Phạm Quản Trị" in admin.inner_text("main")
+    admin.context.close()

@@ -58,8 +58,47 @@ def test_results_workbook_from_the_whatif_app_includes_scenarios(page, server):
     page.fill(".cchc-wi-name", "Kịch bản tải về")
     page.click(".cchc-wi-save")
     page.wait_for_selector(".cchc-wi-scenarios option[value='Kịch bản tải về']", state="attached")
+    page.select_option(".cchc-wi-scenarios", "Kịch bản tải về")
+    page.click(".cchc-wi-mark")  # a draft until marked: only marked scenarios are published
+    option = ".cchc-wi-scenarios option[value='Kịch bản tải về']"
+    page.wait_for_function("(sel) => document.querySelector(sel).textContent.includes('trong báo cáo')", arg=option)
     with page.expect_download() as info:
         page.click(".cchc-wi-workbook")
     book = load_workbook(io.BytesIO(Path(info.value.path()).read_bytes()))
     assert book.sheetnames[-2:] == ["Kịch bản", "Thông tin"]
     assert "Kịch bản tải về" in [c.value for c in book["Kịch bản"]["A"]]
+
+
+def test_overwriting_and_deleting_ask_first(page, server):
+    from cchc_widgets.store.database import Store
+
+    store = Store(f"sqlite:///{server.db}", evidence_dir=server.data_dir / "evidence")
+    open_app(page, server)
+    page.fill(".cchc-wi-slider-2", "2")
+    page.fill(".cchc-wi-name", "Hỏi trước")
+    page.click(".cchc-wi-save")
+    page.wait_for_selector(".cchc-wi-scenarios option[value='Hỏi trước']", state="attached")
+    assert store.scenario("Hỏi trước").weights == {"2": 2.0}
+    page.fill(".cchc-wi-slider-2", "3")
+    page.wait_for_function("() => document.querySelector('.cchc-wi-slider-2').value === '3'")
+    asked = []
+    page.once("dialog", lambda d: (asked.append(d.message), d.dismiss()))
+    page.click(".cchc-wi-save")
+    page.wait_for_timeout(500)
+    assert "Ghi đè?" in asked[0]
+    assert store.scenario("Hỏi trước").weights == {"2": 2.0}  # said no: nothing replaced
+    page.evaluate("() => { document.querySelector('.cchc-wi-notice').textContent = ''; }")
+    page.once("dialog", lambda d: d.accept())
+    page.click(".cchc-wi-save")
+    page.wait_for_function("() => document.querySelector('.cchc-wi-notice').textContent.includes('bản nháp')")
+    assert store.scenario("Hỏi trước").weights == {"2": 3.0}
+    page.select_option(".cchc-wi-scenarios", "Hỏi trước")
+    page.once("dialog", lambda d: d.dismiss())
+    page.click(".cchc-wi-delete")
+    page.wait_for_timeout(500)
+    assert "Hỏi trước" in set(store.scenarios()["name"])
+    page.once("dialog", lambda d: d.accept())
+    page.click(".cchc-wi-delete")
+    page.wait_for_selector(".cchc-wi-scenarios option[value='Hỏi trước']", state="detached")
+    assert "Hỏi trước" not in set(store.scenarios()["name"])
+    store.close()

@@ -50,6 +50,7 @@ function table(cls, headers, rows) {
 
 function render({ model, el }) {
   ensureShutdownToken();
+  namePage("Quản trị kỳ đánh giá");
   el.classList.add("cchc-admin");
   const send = (msg) => model.send(msg);
 

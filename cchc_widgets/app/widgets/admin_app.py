@@ -11,7 +11,7 @@ import anywidget
 import traitlets
 
 from cchc_widgets.app.admin_session import AdminSession
-from cchc_widgets.app.widgets.page import page_module
+from cchc_widgets.app.widgets.page import page_module, page_style
 from cchc_widgets.core.errors import CchcError
 from cchc_widgets.files.tables_out import XLSX_MIME
 from cchc_widgets.services.access import Actor
@@ -22,7 +22,7 @@ HERE = Path(__file__).resolve().parent
 
 class AdminApp(anywidget.AnyWidget):
     _esm = page_module(HERE / "admin_app.js")
-    _css = HERE / "admin_app.css"
+    _css = page_style(HERE / "admin_app.css")
 
     state = traitlets.Dict().tag(sync=True)
     alert = traitlets.Unicode("").tag(sync=True)

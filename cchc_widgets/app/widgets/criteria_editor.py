@@ -18,7 +18,7 @@ import pandas as pd
 import traitlets
 
 from cchc_widgets.app.criteria_session import CriteriaDraft
-from cchc_widgets.app.widgets.page import page_module
+from cchc_widgets.app.widgets.page import page_module, page_style
 from cchc_widgets.core.criteria import CriteriaSet, load_criteria
 from cchc_widgets.core.errors import Problem, ProblemsError
 from cchc_widgets.core.numbers import format_number
@@ -31,7 +31,7 @@ class CriteriaEditor(anywidget.AnyWidget):
     """Edit a criteria set: `CriteriaEditor(criteria, scores=None, units=None)`."""
 
     _esm = page_module(HERE / "criteria_editor.js")
-    _css = HERE / "criteria_editor.css"
+    _css = page_style(HERE / "criteria_editor.css")
 
     tree = traitlets.List().tag(sync=True)  # one dict per node, document order
     info = traitlets.Dict().tag(sync=True)  # the set's name, totals, problems, ranks

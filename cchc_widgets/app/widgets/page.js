@@ -27,3 +27,11 @@ function saveFile(msg, buffers) {
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 60000);
 }
+
+// A Voilà page is ours: it speaks Vietnamese and its tab says what is open (Voilà names it
+// after the notebook file). In JupyterLab the page is Lab's and is left alone.
+function namePage(title) {
+  if (!IN_VOILA) return;
+  document.documentElement.lang = "vi";
+  document.title = `${title} · Chỉ số CCHC`;
+}

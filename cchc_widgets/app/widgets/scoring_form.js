@@ -27,7 +27,9 @@ function render({ model, el }) {
   const notice = h("div", "cchc-notice");
   notice.setAttribute("role", "status");
   report.style.display = "none";
-  el.append(top, head, notice, alert, report, body);
+  const empty = h("p", "cchc-filter-empty", "Không còn mục nào trong bộ lọc này.");
+  empty.hidden = true;
+  el.append(top, head, notice, alert, report, body, empty);
   let noticeTimer = null;
   function showNotice(text) { // a colleague's change arrived: say who, without touching what is typed
     notice.textContent = text;
@@ -40,6 +42,7 @@ function render({ model, el }) {
   const timers = new Map();
   let author = localStorage.getItem("cchc-author") || "";
   let inflight = 0; // changes sent and not yet answered
+  let filter = "all"; // which rows show: all, or those the kernel flags todo / no_evidence / differs
 
   const state = () => model.get("state");
   const setSaved = (text, cls) => {
@@ -101,6 +104,10 @@ function render({ model, el }) {
       download.addEventListener("click", () => model.send({ type: "export" }));
       top.append(download);
     }
+    const print = h("button", "cchc-print", "In phiếu chấm điểm (PDF)");
+    print.title = "Phiếu của đơn vị và giai đoạn đang mở: mọi tiêu chí, điểm, ghi chú, tài liệu, lý do, tổng điểm và chỗ ký";
+    print.addEventListener("click", () => model.send({ type: "sheet" }));
+    top.append(print);
     const sheet = h("button", "cchc-template", "Tải mẫu phiếu Excel");
     sheet.title = "Phiếu của đơn vị đang mở, đã điền sẵn những gì đã chấm; gửi lại để nhập";
     sheet.addEventListener("click", () => model.send({ type: "template" }));
@@ -115,16 +122,16 @@ function render({ model, el }) {
       top.append(uploader("cchc-import-survey", "Nhập phiếu khảo sát", "import_survey",
         "Bảng .xlsx/.csv: đơn vị, phiếu, nhóm, câu hỏi, trả lời (A–D) — một dòng cho mỗi người × câu hỏi"));
     }
+    top.append(h("p", "cchc-limits", `Tài liệu kiểm chứng: ${st.limits}.`)); // said once, not on every row
   }
 
   // a button that sends the chosen file to the kernel, which checks it whole and answers with a report
   function uploader(cls, text, type, title) {
     const label = h("label", `cchc-button ${cls}`, text);
     label.title = title;
-    const input = h("input", `${cls}-file`);
+    const input = h("input", `${cls}-file cchc-visually-hidden`); // reached by the keyboard, named by the label
     input.type = "file";
     input.accept = ".xlsx,.csv";
-    input.style.display = "none";
     input.addEventListener("change", async () => {
       const file = input.files[0];
       if (!file) return;
@@ -142,6 +149,7 @@ function render({ model, el }) {
     report.className = `cchc-report ${msg.ok ? "cchc-report-ok" : "cchc-report-refused"}`;
     const close = h("button", "cchc-report-close", "×");
     close.title = "Đóng";
+    close.setAttribute("aria-label", "Đóng thông báo");
     close.addEventListener("click", () => { report.style.display = "none"; });
     report.append(close, h("div", "cchc-report-message", msg.message));
     if (msg.problems.length) {
@@ -189,9 +197,53 @@ function render({ model, el }) {
       });
       flow.append(submit);
     }
-    head.append(title, figures, flow, saved, h("div", "cchc-set", st.criteria_set));
+    head.append(title, figures, flow, saved, h("div", "cchc-set", st.criteria_set), filterBar(st));
     if (st.locked) head.append(h("div", "cchc-locked", `Chỉ xem: ${st.locked}`));
     applyLock();
+  }
+
+  // find the work: show only what is left (the kernel says which rows are; the page only hides)
+  function filterBar(st) {
+    const bar = h("div", "cchc-filters");
+    bar.setAttribute("role", "group");
+    bar.setAttribute("aria-label", "Lọc các mục");
+    bar.append(h("span", "cchc-filters-label", "Hiện: "));
+    const counts = st.counts || {};
+    const choices = [
+      ["all", `Tất cả (${st.leaves})`],
+      ["todo", `Chưa chấm (${counts.todo || 0})`],
+      ["no_evidence", `Thiếu tài liệu (${counts.no_evidence || 0})`],
+      ["differs", `${st.stage === "appraisal" ? "Khác tự đánh giá" : "Khác kết quả thẩm định"} (${counts.differs || 0})`],
+    ];
+    for (const [key, text] of choices) {
+      const b = h("button", `cchc-filter cchc-filter-${key}`, text);
+      b.type = "button";
+      b.setAttribute("aria-pressed", String(filter === key));
+      b.addEventListener("click", () => {
+        filter = key;
+        drawHead();
+        applyFilter();
+        head.querySelector(`.cchc-filter-${key}`).focus(); // the bar was redrawn: keep the keyboard where it was
+      });
+      bar.append(b);
+    }
+    return bar;
+  }
+
+  function applyFilter() {
+    const open = new Set(); // codes of the sections and criteria that keep a visible row
+    let any = false;
+    for (const [code, el] of rowEls) {
+      const row = shown.get(code);
+      const keep = filter === "all" || (row && row.flags.includes(filter)) || el.contains(document.activeElement);
+      el.hidden = !keep;
+      if (keep) { any = true; for (const c of row.path) open.add(c); }
+    }
+    for (const sec of body.querySelectorAll(".cchc-section")) {
+      sec.hidden = !sec.querySelector(".cchc-row:not([hidden])");
+    }
+    for (const sub of body.querySelectorAll(".cchc-criterion")) sub.hidden = !open.has(sub.dataset.code);
+    empty.hidden = any;
   }
 
   // what the person may not change now is shown, and greyed out; the kernel refuses it anyway
@@ -218,7 +270,8 @@ function render({ model, el }) {
   function sectionTitle(code) {
     const s = state().sections[code];
     if (s && s.text) return s.text;
-    return s ? `${num(s.points)} / ${num(s.max)} điểm` : "";
+    if (!s) return "";
+    return `${num(s.points)} / ${num(s.max)} điểm${s.left ? ` · còn ${s.left} mục chưa chấm` : ""}`;
   }
 
   function drawBody() {
@@ -257,6 +310,7 @@ function render({ model, el }) {
       fillRow(el, row, true);
       shown.set(row.code, row);
     }
+    applyFilter();
   }
 
   function control(row) {
@@ -317,7 +371,7 @@ function render({ model, el }) {
     el.dataset.code = row.code;
     const main = h("div", "cchc-row-main");
     const name = h("div", "cchc-name");
-    name.append(h("span", "cchc-code", row.code), h("span", "cchc-name-text", ` ${row.name}`));
+    name.append(h("span", "cchc-code", row.code), h("span", "cchc-name-text", ` ${row.name}`), h("span", "cchc-badge"));
     name.append(h("div", "cchc-how", `Cách chấm: ${row.how}`));
     if (row.evidence) name.append(h("div", "cchc-hint", `Tài liệu kiểm chứng: ${row.evidence}`));
     const ctl = control(row);
@@ -385,6 +439,9 @@ function render({ model, el }) {
     const none = row.kind ? "0" : "chưa chấm"; // no bonus or penalty entered: none given
     el.querySelector(".cchc-row-points").textContent = mine && mine.na ? "KAD" : mine && mine.points !== null ? mine.points_shown : none;
     el.classList.toggle("cchc-scored", !!(mine && mine.scored));
+    const differs = row.flags.includes("differs"); // marked in words, not by colour alone
+    el.classList.toggle("cchc-row-differs", differs);
+    el.querySelector(".cchc-badge").textContent = differs ? (state().stage === "appraisal" ? " Khác tự đánh giá" : " Khác kết quả thẩm định") : "";
     const other = el.querySelector(".cchc-other");
     other.replaceChildren();
     const o = row.other;
@@ -432,12 +489,16 @@ function render({ model, el }) {
       a.addEventListener("click", (ev) => { ev.preventDefault(); model.send({ type: "download", id: f.id, code: row.code }); });
       const rm = h("button", "cchc-file-remove", "×");
       rm.title = "Gỡ tài liệu";
+      rm.setAttribute("aria-label", `Gỡ tài liệu ${f.name}`);
       rm.addEventListener("click", () => send({ type: "remove_file", id: f.id, code: row.code, author }));
       box.append(a, rm, h("span", null, " "));
     }
-    const up = h("input", "cchc-upload");
+    const pick = h("label", "cchc-button cchc-upload-label", "Tải tài liệu lên");
+    pick.title = `Tài liệu kiểm chứng cho ${row.code} (${state().limits})`;
+    const up = h("input", "cchc-upload cchc-visually-hidden"); // focusable, named by its label; no "Choose Files"
     up.type = "file";
     up.multiple = true;
+    pick.append(up);
     up.addEventListener("change", async () => {
       const st = state();
       for (const file of up.files) {
@@ -446,7 +507,7 @@ function render({ model, el }) {
       }
       up.value = "";
     });
-    box.append(up, h("span", "cchc-limits", ` (${state().limits})`));
+    box.append(pick);
   }
 
   // ---------------------------------------------------------------- sending
@@ -519,6 +580,7 @@ function render({ model, el }) {
     if (el) fillRow(el, row, false); // compares with the row shown so far: call before recording the new one
     shown.set(row.code, row);
     if (!el) return;
+    applyFilter();
     const version = (r) => (r && r.mine ? r.mine.version : 0);
     if (el._waiting || version(row) === version(old)) return;
     if (el._dirty) showConflict(el, row); // someone saved this row while the person was changing it
@@ -597,6 +659,7 @@ function render({ model, el }) {
       drawHead();
       drawBody();
       applyLock();
+      namePage(`${st.stage_label}: ${st.unit_name} — ${st.period_name}`);
       if (IN_VOILA) { // the app's address names what is open (not in JupyterLab, whose address it is not)
         const q = new URLSearchParams(window.location.search);
         q.set("unit", st.unit); q.set("period", st.period); q.set("stage", st.stage);
@@ -620,6 +683,7 @@ function render({ model, el }) {
       if (el) fillRow(el, row, false);
       shown.set(row.code, row);
     }
+    applyFilter();
   }
 
   // ---------------------------------------------------------------- connection

@@ -21,7 +21,7 @@ import pandas as pd
 import traitlets
 
 from cchc_widgets.app.scoring_session import FieldError, ScoringSession
-from cchc_widgets.app.widgets.page import page_module
+from cchc_widgets.app.widgets.page import page_module, page_style
 from cchc_widgets.core.criteria import CriteriaSet
 from cchc_widgets.core.errors import CchcError, Problem, ProblemsError
 from cchc_widgets.core.vocabulary import SELF, STAGE_LABELS
@@ -29,14 +29,14 @@ from cchc_widgets.services.access import Actor
 from cchc_widgets.store.database import Store
 
 HERE = Path(__file__).resolve().parent
-FILE_ACTIONS = ("export", "template", "survey_template", "import_scores", "import_survey")
+FILE_ACTIONS = ("export", "template", "survey_template", "import_scores", "import_survey", "sheet")
 
 
 class ScoringForm(anywidget.AnyWidget):
     """Score one unit for one period and stage; selectors in the page switch all three."""
 
     _esm = page_module(HERE / "scoring_form.js")
-    _css = HERE / "scoring_form.css"
+    _css = page_style(HERE / "scoring_form.css")
 
     state = traitlets.Dict().tag(sync=True)  # header, choices, selection; rebuilt after every change
     rows = traitlets.List().tag(sync=True)  # one dict per sub-criterion, in tree order
@@ -223,6 +223,23 @@ class ScoringForm(anywidget.AnyWidget):
 
     # ------------------------------------------------------------ what the page sends
 
+    def _send_sheet(self) -> None:
+        """The printable scoring sheet of what is open: a PDF (Chromium prints it), or the
+        HTML to print from the browser where the server has no Chromium."""
+        import tempfile
+
+        from cchc_widgets.app.scoring_sheet import sheet_html, write_sheet
+        from cchc_widgets.report import chromium
+
+        s = self.session
+        name = f"phieu-{_ascii(STAGE_LABELS[s.stage])}-{_ascii(s.unit_name)}-{s.period}"
+        if chromium.executable() is None:
+            self.send({"type": "file", "name": f"{name}.html", "mime": "text/html"}, [sheet_html(s).encode("utf-8")])
+            return
+        with tempfile.TemporaryDirectory() as tmp:
+            out = write_sheet(s, Path(tmp) / "phieu.pdf")
+            self.send({"type": "file", "name": f"{name}.pdf", "mime": "application/pdf"}, [out.read_bytes()])
+
     def _file_action(self, kind: str, content: dict[str, Any], buffers: list[bytes]) -> None:
         """Workbooks in and out. Their modules (openpyxl) load on first use, not with the page."""
         from cchc_widgets.files.survey_files import response_template
@@ -242,6 +259,8 @@ class ScoringForm(anywidget.AnyWidget):
         elif kind == "template":
             name = f"phieu-{_ascii(STAGE_LABELS[s.stage])}-{_ascii(s.unit_name)}-{s.period}.xlsx"
             self.send({"type": "file", "name": name, "mime": XLSX_MIME}, [template(self.store, s.period, s.unit, s.stage)])
+        elif kind == "sheet":
+            self._send_sheet()
         elif kind == "survey_template":
             data = response_template(s.cs, self.store.units(s.period), s.period)
             self.send({"type": "file", "name": f"phieu-khao-sat-{s.period}.xlsx", "mime": XLSX_MIME}, [data])

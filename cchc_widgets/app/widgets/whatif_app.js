@@ -42,6 +42,7 @@ function render({ model, el }) {
     const label = h("span", "cchc-wi-label", `${node.code}. ${node.name}`);
     const input = h("input", `cchc-wi-slider cchc-wi-slider-${dash(node.code)}`);
     input.type = "range"; input.min = "0"; input.max = "3"; input.step = "0.05"; input.value = "1";
+    input.setAttribute("aria-label", `Trọng số ${node.code}. ${node.name}`);
     const value = h("span", "cchc-wi-value", "×1");
     const maxText = h("span", "cchc-wi-max", "");
     input.addEventListener("input", () => {
@@ -55,6 +56,7 @@ function render({ model, el }) {
     sliders.set(node.code, { input, value, maxText, base: node.max });
     if (!node.leaf) {
       const more = h("button", "cchc-wi-more", "chi tiết");
+      more.setAttribute("aria-label", `chi tiết: các mục con của ${node.code}`);
       const box = h("div", "cchc-wi-children");
       more.addEventListener("click", () => {
         if (box.childElementCount) { box.replaceChildren(); return; }
@@ -72,10 +74,12 @@ function render({ model, el }) {
 
   function drawControls() {
     const st = model.get("setup");
+    namePage(`Thử trọng số — kỳ ${st.period}`);
     controls.replaceChildren();
     sliders.clear();
     const head = h("div", "cchc-wi-head");
     const periodSel = h("select", "cchc-wi-period");
+    periodSel.setAttribute("aria-label", "Kỳ đánh giá");
     for (const p of st.periods) { const o = h("option", null, `Kỳ ${p}`); o.value = p; o.selected = p === st.period; periodSel.append(o); }
     periodSel.addEventListener("change", () => model.send({ type: "period", period: periodSel.value }));
     head.append(h("span", "cchc-wi-title", "Thử trọng số — "), periodSel, h("span", "cchc-wi-set", ` ${st.criteria_set}`));
@@ -93,19 +97,39 @@ function render({ model, el }) {
     const name = h("input", "cchc-wi-name"); name.placeholder = "Tên kịch bản"; name.value = st.name || "";
     const desc = h("input", "cchc-wi-description"); desc.placeholder = "Mô tả"; desc.value = st.description || "";
     const who = h("input", "cchc-wi-author"); who.placeholder = "Người lập"; who.value = author;
+    for (const input of [name, desc, who]) input.setAttribute("aria-label", input.placeholder);
     who.addEventListener("input", () => { author = who.value; localStorage.setItem("cchc-author", author); });
     const saveBtn = h("button", "cchc-wi-save", "Lưu kịch bản");
-    saveBtn.addEventListener("click", () => model.send({ type: "save", name: name.value, description: desc.value, author }));
+    saveBtn.addEventListener("click", () => {
+      const wanted = name.value.trim().normalize("NFC");
+      const exists = st.scenarios.some(([n]) => n === wanted);
+      if (exists && !window.confirm(`Đã có kịch bản «${wanted}». Ghi đè? Kịch bản cũ sẽ mất và kịch bản mới là bản nháp.`)) return;
+      model.send({ type: "save", name: name.value, description: desc.value, author, replace: exists });
+    });
     const saved = h("select", "cchc-wi-scenarios");
-    for (const [n, d] of st.scenarios) { const o = h("option", null, d ? `${n} — ${d}` : n); o.value = n; saved.append(o); }
+    saved.setAttribute("aria-label", "Kịch bản đã lưu");
+    const marks = new Map(st.scenarios.map(([n, , , r]) => [n, r]));
+    for (const [n, d, , r] of st.scenarios) {
+      const o = h("option", null, `${n}${d ? ` — ${d}` : ""} (${r ? "trong báo cáo" : "nháp"})`);
+      o.value = n;
+      saved.append(o);
+    }
     const load = h("button", "cchc-wi-load", "Mở");
     load.addEventListener("click", () => saved.value && model.send({ type: "load", name: saved.value }));
+    const mark = h("button", "cchc-wi-mark", "");
+    const markText = () => { mark.textContent = marks.get(saved.value) ? "Bỏ khỏi báo cáo" : "Đưa vào báo cáo"; };
+    mark.title = "Chỉ kịch bản được đưa vào báo cáo mới xuất hiện trong báo cáo năm và sổ kết quả; kịch bản khác là bản nháp";
+    mark.addEventListener("click", () => saved.value && model.send({ type: "mark", name: saved.value, for_report: !marks.get(saved.value) }));
+    saved.addEventListener("change", markText);
+    markText();
     const del = h("button", "cchc-wi-delete", "Xóa");
-    del.addEventListener("click", () => saved.value && model.send({ type: "delete", name: saved.value }));
+    del.addEventListener("click", () => {
+      if (saved.value && window.confirm(`Xóa kịch bản «${saved.value}»? Không lấy lại được.`)) model.send({ type: "delete", name: saved.value });
+    });
     const exp = h("button", "cchc-wi-export", "Tải YAML");
     exp.addEventListener("click", () => model.send({ type: "export" }));
     const notice = h("span", "cchc-wi-notice", "");
-    save.append(name, desc, who, saveBtn, h("span", null, " Đã lưu: "), saved, load, del, exp, notice);
+    save.append(name, desc, who, saveBtn, h("span", null, " Đã lưu: "), saved, load, mark, del, exp, notice);
     controls.append(head, buttons, list, save);
   }
 

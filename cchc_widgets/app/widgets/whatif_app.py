@@ -15,7 +15,7 @@ import pandas as pd
 import traitlets
 
 from cchc_widgets.app.whatif_session import WhatIfSession
-from cchc_widgets.app.widgets.page import page_module
+from cchc_widgets.app.widgets.page import page_module, page_style
 from cchc_widgets.core import whatif
 from cchc_widgets.core.criteria import CriteriaSet
 from cchc_widgets.core.errors import ProblemsError
@@ -29,7 +29,7 @@ HERE = Path(__file__).resolve().parent
 
 class WhatIfApp(anywidget.AnyWidget):
     _esm = page_module(HERE / "whatif_app.js")
-    _css = HERE / "whatif_app.css"
+    _css = page_style(HERE / "whatif_app.css")
 
     setup = traitlets.Dict().tag(sync=True)  # period, domains, scenarios; changes rarely
     result = traitlets.Dict().tag(sync=True)  # recomputed after every change
@@ -101,7 +101,7 @@ class WhatIfApp(anywidget.AnyWidget):
             "criteria_set": f"{s.cs.name} (phiên bản {s.cs.version})",
             "decimals": s.cs.decimals,
             "domains": s.nodes(),
-            "scenarios": s.store.scenarios()[["name", "description", "author"]].values.tolist(),
+            "scenarios": s.store.scenarios()[["name", "description", "author", "for_report"]].values.tolist(),
             "name": s.scenario_name,
             "description": s.description,
         }
@@ -130,9 +130,15 @@ class WhatIfApp(anywidget.AnyWidget):
                 code = str(content["code"])
                 self.extra = {**self.extra, code: self.session.nodes(code)}
             elif kind == "save":
-                self.session.save(content.get("name", ""), content.get("description", ""), content.get("author", ""))
+                s = self.session
+                s.save(
+                    content.get("name", ""),
+                    content.get("description", ""),
+                    content.get("author", ""),
+                    bool(content.get("replace")),
+                )
                 self._push_setup()
-                self.send({"type": "notice", "text": f"Đã lưu kịch bản '{self.session.scenario_name}'"})
+                self.send({"type": "notice", "text": f"Đã lưu kịch bản '{s.scenario_name}' (bản nháp, chưa đưa vào báo cáo)"})
             elif kind == "load":
                 self.session.load(str(content.get("name", "")))
                 self._push_setup()
@@ -140,6 +146,12 @@ class WhatIfApp(anywidget.AnyWidget):
             elif kind == "delete":
                 Writer(self.store, self.actor).delete_scenario(str(content.get("name", "")))
                 self._push_setup()
+            elif kind == "mark":
+                name, marked = str(content.get("name", "")), bool(content.get("for_report"))
+                Writer(self.store, self.actor).mark_scenario(name, marked)
+                self._push_setup()
+                shown = "đưa vào báo cáo" if marked else "trở lại bản nháp (không in trong báo cáo)"
+                self.send({"type": "notice", "text": f"Kịch bản '{name}' đã {shown}"})
             elif kind == "export":
                 name = (self.session.scenario_name or "kich-ban").replace("/", "_")
                 self.send({"type": "file", "name": f"{name}.yaml", "mime": "application/x-yaml"}, [self.session.export_yaml()])
