@@ -327,7 +327,8 @@ def reopen(store: Store, period: str, unit: str | None, reason: str, by: str) ->
             raise ProblemsError([Problem(f"kỳ {period}", f"kỳ '{period}' chưa chốt")])
         store.set_final(period, None, by)
     elif not store.set_submitted(period, unit, None):
-        raise ProblemsError([Problem(f"kỳ {period}", f"đơn vị '{unit}' chưa nộp bản tự đánh giá")])
+        name = store.unit_names(period).get(unit, f"đơn vị '{unit}'")
+        raise ProblemsError([Problem(f"kỳ {period}", f"{name} chưa nộp bản tự đánh giá")])
     store.log_event(by, "reopen", period, unit, SELF if unit else None, reason)
 
 

@@ -75,3 +75,41 @@ def test_filters_show_what_is_left(page, server):
     assert page.is_visible(".cchc-filter-empty")
     page.click(".cchc-filter-all")
     assert page.eval_on_selector_all(".cchc-row:not([hidden])", "rows => rows.length") == 70
+
+
+@pytest.mark.parametrize("size", [PHONE, LAPTOP], ids=["390x844", "1366x768"])
+def test_the_whatif_page_fits_the_window(browser, server, size):
+    width, _height = size
+    with window(browser, size) as page:
+        page.goto(f"http://127.0.0.1:{server.port}/voila/render/whatif.ipynb")
+        page.wait_for_selector(".cchc-wi-node input")
+        page.wait_for_selector(".cchc-wi-grid")
+        parts = ".cchc-wi-node input, .cchc-wi-value, .cchc-wi-saving button, .cchc-wi-buttons button"
+        parts += ", .cchc-wi-charts svg, .cchc-wi-table"
+        where = "(e) => { const r = e.getBoundingClientRect(); return [e.className.baseVal ?? e.className, r.left, r.right]; }"
+        boxes = page.eval_on_selector_all(parts, f"els => els.map({where})")
+        outside = [(name, left, right) for name, left, right in boxes if left < 0 or right > width + 0.5]
+        assert outside == [], f"cut at {width} px: {outside[:5]}"
+        scroll_width = page.evaluate("() => Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)")
+        assert scroll_width <= width, "the page scrolls sideways"
+
+
+def test_a_refusal_is_said_until_it_is_put_right(page, server):
+    """«Chưa lưu» counts the refused rows: a later save elsewhere does not hide it, putting the
+    refused row right clears it."""
+    open_form(page, server)
+    row = ".cchc-row-7-2-1"
+    page.fill(f"{row} .cchc-planned", "20")
+    page.fill(f"{row} .cchc-done", "30")  # more done than planned: refused
+    page.press(f"{row} .cchc-done", "Tab")
+    page.wait_for_selector(f"{row}.cchc-invalid")
+    page.fill(".cchc-row-1-5-2 .cchc-input", "1")
+    page.press(".cchc-row-1-5-2 .cchc-input", "Tab")
+    page.wait_for_function("() => document.querySelector('.cchc-row-1-5-2 .cchc-row-points').textContent !== ''")
+    page.wait_for_timeout(800)
+    assert page.inner_text(".cchc-saved") == "Chưa lưu: 1 ô bị từ chối"
+    assert page.input_value(f"{row} .cchc-done") == "30"  # what was typed stays, to be put right
+    page.fill(f"{row} .cchc-done", "15")
+    page.press(f"{row} .cchc-done", "Tab")
+    page.wait_for_selector(f"{row}:not(.cchc-invalid)")
+    page.wait_for_function("() => document.querySelector('.cchc-saved').textContent.startsWith('Đã lưu')")

@@ -43,6 +43,8 @@ function render({ model, el }) {
   let author = localStorage.getItem("cchc-author") || "";
   let inflight = 0; // changes sent and not yet answered
   let filter = "all"; // which rows show: all, or those the kernel flags todo / no_evidence / differs
+  const refused = new Set(); // rows whose last change was refused and not yet put right
+  const refusedText = () => `Chưa lưu: ${refused.size} ô bị từ chối`;
 
   const state = () => model.get("state");
   const setSaved = (text, cls) => {
@@ -564,10 +566,11 @@ function render({ model, el }) {
   function showError(code, message) {
     const el = rowEls.get(code);
     if (!el) { alert.textContent = message; alert.style.display = "block"; return; }
-    el.classList.add("cchc-invalid");
+    el.classList.add("cchc-invalid"); // the typed value stays to be put right; the points say they are the saved ones
     el.querySelector(".cchc-field-error").textContent = message;
     el._sent = null;
-    setSaved("Chưa lưu: có ô bị từ chối", "error");
+    refused.add(code);
+    setSaved(refusedText(), "error");
   }
 
   // ---------------------------------------------------------------- receiving
@@ -606,6 +609,7 @@ function render({ model, el }) {
   function clearError(el) {
     el.classList.remove("cchc-invalid", "cchc-conflict");
     el.querySelector(".cchc-field-error").textContent = "";
+    refused.delete(el.dataset.code);
   }
 
   function drawHistory(code, entries) {
@@ -645,7 +649,7 @@ function render({ model, el }) {
     else if (msg.type === "saved") {
       const el = rowEls.get(msg.code);
       if (el) { clearError(el); el.querySelector(".cchc-changed").replaceChildren(); }
-      if (inflight === 0) setSaved(msg.text, "saved");
+      if (inflight === 0) setSaved(refused.size ? refusedText() : msg.text, refused.size ? "error" : "saved");
     } else if (msg.type === "file") saveFile(msg, buffers);
   });
 
@@ -654,6 +658,7 @@ function render({ model, el }) {
     if (model.get("epoch") !== epoch) {
       epoch = model.get("epoch");
       inflight = 0;
+      refused.clear();
       head.replaceChildren(); // another unit, period or stage: no saving state carries over
       drawTop();
       drawHead();
