@@ -181,7 +181,6 @@ class ScoringSession:
         klass = res["class"].iloc[0] if len(res) else None
         with_points = self.stage != SELF and len(self.survey) and len(res)
         survey = float(res["survey"].iloc[0]) if with_points else None
-        done = sum(1 for code in self.cs.leaf_codes if (s := self._score(code, self.stage)) and s["scored"])
         points = dict(zip(scored.nodes["code"], scored.nodes["points"].tolist(), strict=True))
         maxima = dict(zip(scored.nodes["code"], scored.nodes["max"].tolist(), strict=True))
         sections = {
@@ -202,6 +201,7 @@ class ScoringSession:
             if "todo" in flags:  # a count per domain of what is left
                 top = sections[self.cs.top_of(code)]
                 top["left"] = top.get("left", 0) + 1
+        done = len(self.cs.leaf_codes) - counts["todo"]
         adjusted = {"bonus": 0.0, "penalty": 0.0}
         if self.cs.adjustments:
             if len(res) and "bonus" in res.columns:

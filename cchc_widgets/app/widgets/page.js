@@ -35,3 +35,16 @@ function namePage(title) {
   document.documentElement.lang = "vi";
   document.title = `${title} · Chỉ số CCHC`;
 }
+
+// Lumino clips the output area a widget sits in (overflow: hidden/auto), which pins a sticky
+// header inside it and cuts what reflows; the page's own ancestors are marked once instead of
+// a CSS :has() rule, which made the browser recheck them on every redraw (slower edits).
+function unclip(el, tries = 50) {
+  if (!el.isConnected) { // the view is put into the page after it renders
+    if (tries > 0) setTimeout(() => unclip(el, tries - 1), 100);
+    return;
+  }
+  for (let e = el.parentElement; e && e.id !== "rendered_cells"; e = e.parentElement) {
+    if (e.matches(".jp-OutputArea, .jp-OutputArea-child, .jp-OutputArea-output")) e.classList.add("cchc-unclipped");
+  }
+}

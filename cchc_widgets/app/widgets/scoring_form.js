@@ -18,6 +18,7 @@ const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 
 function render({ model, el }) {
   ensureShutdownToken();
+  unclip(el);
   el.classList.add("cchc-form");
   const top = h("div", "cchc-top");
   const head = h("div", "cchc-head");

@@ -17,6 +17,7 @@ const dash = (code) => String(code).replace(/\./g, "-");
 
 function render({ model, el }) {
   ensureShutdownToken();
+  unclip(el);
   el.classList.add("cchc-wi");
   const controls = h("div", "cchc-wi-controls");
   const alert = h("div", "cchc-wi-alert");
