@@ -35,13 +35,13 @@ from jupyter_server.auth.identity import IdentityProvider, PasswordIdentityProvi
 from jupyter_server.base.handlers import JupyterHandler
 from traitlets import List, Unicode, default
 
-from cchc_widgets.app.landing import LandingHandler, page
+from cchc_widgets.app.landing import SCORING, LandingHandler, page
 from cchc_widgets.services import access
 from cchc_widgets.store.database import Store
 
 TICKET_HEADER = "X-Cchc-Ticket"
 COOKIE = "cchc-sign-in"
-HOME = "voila/render/scoring.ipynb"
+HOME = SCORING  # where a sign-in goes when it was not sent from a page
 LOCKOUT_FAILURES = 5  # wrong passwords for one login within LOCKOUT_SECONDS before it must wait
 LOCKOUT_SECONDS = 600
 

@@ -16,9 +16,10 @@ from urllib.parse import urlencode
 from jupyter_server.auth.decorator import allow_unauthenticated
 from jupyter_server.base.handlers import JupyterHandler
 
+from cchc_widgets.app.voila import ADMIN_NOTEBOOK, SCORING_NOTEBOOK, WHATIF_NOTEBOOK
 from cchc_widgets.services import access
 
-SCORING, WHATIF, ADMIN = "voila/render/scoring.ipynb", "voila/render/whatif.ipynb", "voila/render/admin.ipynb"
+SCORING, WHATIF, ADMIN = (f"voila/render/{name}" for name in (SCORING_NOTEBOOK, WHATIF_NOTEBOOK, ADMIN_NOTEBOOK))
 
 
 @dataclass(frozen=True)

@@ -16,12 +16,12 @@ from typing import Any
 import pandas as pd
 
 from cchc_widgets.core import engine
-from cchc_widgets.core.criteria import CriteriaSet, how_to_score
+from cchc_widgets.core.criteria import CriteriaSet, declared_text, how_to_score
 from cchc_widgets.core.errors import CchcError, ConflictError, EvidenceError, Problem, ProblemsError
 from cchc_widgets.core.numbers import format_number
-from cchc_widgets.core.rules import is_unanswered, stored_answer
+from cchc_widgets.core.rules import is_unanswered
 from cchc_widgets.core.survey import with_survey
-from cchc_widgets.core.vocabulary import APPRAISAL, NOT_APPLICABLE, REPLY, SELF, STAGE_LABELS, STAGES, page_words
+from cchc_widgets.core.vocabulary import APPRAISAL, REPLY, SELF, STAGE_LABELS, STAGES, page_words
 from cchc_widgets.files.evidence import LIMITS_TEXT, MAX_BYTES
 from cchc_widgets.services.access import ROLES, Actor, Workflow, submit
 from cchc_widgets.services.audit import change_log
@@ -99,16 +99,10 @@ class ScoringSession:
             return None
         node = self.cs.entries[code]
         points = _clean(rec.points)
-        value = None if rec.na else stored_answer(node.rule, rec.value, node.allow_na)
-        if rec.na:
-            shown, inputs = NOT_APPLICABLE, []
-        elif value is not None:
-            shown, inputs = node.rule.show(value), node.rule.input_values(value)
-        elif points is not None:  # points given directly (a score table)
-            given = node.rule.value_for_points(points)
-            shown, inputs = format_number(points, 4), ([] if given is None else node.rule.input_values(given))
-        else:
-            shown, inputs = ("" if rec.value is None else str(rec.value)), []
+        value, shown = declared_text(node, rec.value, points, bool(rec.na))
+        if value is None and points is not None and not rec.na:  # points given directly: the input the rule has for them
+            value = node.rule.value_for_points(points)
+        inputs = [] if value is None else node.rule.input_values(value)
         return {
             "shown": shown,
             "inputs": inputs,

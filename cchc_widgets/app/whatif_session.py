@@ -74,7 +74,7 @@ class WhatIfSession:
     def equal_weights(self) -> None:
         """Every domain the same max (total ÷ number of domains); lower levels as in the set."""
         share = sum(self.base_max[c] for c in self.cs.top_codes) / len(self.cs.top_codes)
-        self.weights = {c: float(share / self.base_max[c]) for c in self.cs.top_codes}  # plain floats: YAML writes them
+        self.weights = {c: share / self.base_max[c] for c in self.cs.top_codes}
 
     def reset(self) -> None:
         self.weights, self.rules = {}, {}

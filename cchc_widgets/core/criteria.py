@@ -23,11 +23,11 @@ from cchc_widgets.core.errors import Problem, ProblemsError
 
 if TYPE_CHECKING:  # jsonschema is imported when a document is checked: it costs seconds to import
     import jsonschema
-from cchc_widgets.core.numbers import parse_decimal, show_number
-from cchc_widgets.core.rules import FREE_POINTS, Rule, RuleInputError, rule_from_dict
+from cchc_widgets.core.numbers import format_number, parse_decimal, show_number
+from cchc_widgets.core.rules import FREE_POINTS, Rule, RuleInputError, rule_from_dict, stored_answer
 from cchc_widgets.core.tables import open_workbook, read_table
 from cchc_widgets.core.text import folded
-from cchc_widgets.core.vocabulary import NO, YES, is_no, is_yes
+from cchc_widgets.core.vocabulary import NO, NOT_APPLICABLE, YES, is_no, is_yes
 from cchc_widgets.resources import SCHEMA_PATH, resource
 
 DEFAULT_SURVEY_ANSWERS = {"A": 100.0, "B": 60.0, "C": 20.0, "D": 0.0}
@@ -65,6 +65,19 @@ def how_to_score(node: Node) -> str:
     if node.kind:
         return ADJUSTMENT_HOW[node.kind].format(cap=show_number(node.max_points))
     return node.rule.describe(node.max_points)
+
+
+def declared_text(node: Node, stored: Any, points: float | None, na: bool) -> tuple[Any, str]:
+    """What a stored score declared, as a person reads it, beside the rule's canonical value
+    (None when the rule does not read it): the form and the appraisal template say the same."""
+    if na:
+        return None, NOT_APPLICABLE
+    value = stored_answer(node.rule, stored, node.allow_na)
+    if value is not None:
+        return value, node.rule.show(value)
+    if points is not None:  # points given directly (a score table)
+        return None, format_number(points, 4)
+    return None, "" if stored is None else str(stored)
 
 
 @dataclass(frozen=True)
@@ -165,6 +178,11 @@ class CriteriaSet:
         out = {code: self.nodes[code] for code in self.leaf_codes}
         out.update((a.code, a.node()) for a in self.adjustments)
         return out
+
+    @cached_property
+    def adjustment_max(self) -> float:
+        """What bonus and penalty items add to the max: the caps of those `in_denominator`."""
+        return sum(a.max_points for a in self.adjustments if a.in_denominator)
 
     @property
     def index_cap(self) -> float | None:

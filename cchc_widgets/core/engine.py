@@ -227,6 +227,18 @@ def adjustment_points(resolved: pd.DataFrame, cs: CriteriaSet, keys: pd.MultiInd
     return bonus, penalty
 
 
+def adjusted(total: np.ndarray, whole: np.ndarray, net: np.ndarray, cs: CriteriaSet) -> tuple[np.ndarray, np.ndarray]:
+    """Total and max once bonus minus penalty points (`net`) count: never below 0, the
+    in-denominator caps added to the max. One rule for the results and the rank-uncertainty
+    samples (any shape that broadcasts)."""
+    return np.maximum(total + net, 0.0), whole + cs.adjustment_max
+
+
+def capped(index: np.ndarray, cs: CriteriaSet) -> np.ndarray:
+    """The index as far as the set's `index_cap` allows."""
+    return index if cs.index_cap is None else np.minimum(index, cs.index_cap)
+
+
 def rank_desc(values: pd.Series, groups: pd.Series | None = None) -> pd.Series:
     """High to low; ties share the best rank (1, 2, 2, 4). Float noise below 1e-9 is a tie."""
     rounded = values.round(9)
@@ -327,12 +339,11 @@ def aggregate(
     if cs.adjustments:
         bonus, penalty = adjustment_points(resolved, cs, keys)
         results["subtotal"], results["bonus"], results["penalty"] = total, bonus, penalty
-        total = np.maximum(total + bonus - penalty, 0.0)  # a penalty never takes the total below 0
-        whole = whole + sum(a.max_points for a in cs.adjustments if a.in_denominator)
+        total, whole = adjusted(total, whole, bonus - penalty, cs)
     results["total"], results["max"] = total, whole
     with np.errstate(invalid="ignore", divide="ignore"):
         index = np.where(whole > 0, 100.0 * total / whole, np.nan)
-    results["index"] = index if cs.index_cap is None else np.minimum(index, cs.index_cap)
+    results["index"] = capped(index, cs)
     ranked_on = results["index"].round(cs.decimals) if cs.rank_on_rounded else results["index"]
     ranking_columns(results, ranked_on, units)
     results["class"] = classify(ranked_on, cs.classes)

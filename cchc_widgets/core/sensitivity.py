@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from cchc_widgets.core.criteria import CriteriaSet
-from cchc_widgets.core.engine import Scored
+from cchc_widgets.core.engine import Scored, adjusted, capped
 from cchc_widgets.core.errors import Problem, ProblemsError
 
 METHODS = ("uniform", "dirichlet")
@@ -43,8 +43,7 @@ class LevelData:
     maxima: np.ndarray  # units × nodes
     nominal_rank: np.ndarray  # ranks of the baseline (1 = best; ties share the best)
     adjusted: np.ndarray | None = None  # per unit: bonus − penalty points (weights do not touch them)
-    extra_max: float = 0.0  # caps of bonus and penalty items counted in the max
-    index_cap: float | None = None
+    criteria: CriteriaSet | None = None  # with `adjusted`: how the engine counts them (`engine.adjusted`)
 
 
 def level_data(scored: Scored, cs: CriteriaSet, level: int = 1) -> LevelData:
@@ -73,12 +72,7 @@ def level_data(scored: Scored, cs: CriteriaSet, level: int = 1) -> LevelData:
     if not cs.adjustments:
         return data
     by_unit = ranked.set_index("unit").loc[units]
-    return replace(
-        data,
-        adjusted=(by_unit["bonus"] - by_unit["penalty"]).to_numpy(float),
-        extra_max=sum(a.max_points for a in cs.adjustments if a.in_denominator),
-        index_cap=cs.index_cap,
-    )
+    return replace(data, adjusted=(by_unit["bonus"] - by_unit["penalty"]).to_numpy(float), criteria=cs)
 
 
 def sample_weights(
@@ -124,13 +118,12 @@ def sample_ranks(data: LevelData, weights: np.ndarray) -> np.ndarray:
         raise _refuse("trọng số mẫu không hợp lệ (không hữu hạn hoặc âm): kết quả sẽ sai, đã dừng")
     totals = weights @ data.points.T
     maxima = weights @ data.maxima.T
-    if data.adjusted is not None:  # as the engine: bonus and penalty on top, never below 0, index capped
-        totals = np.maximum(totals + data.adjusted[None, :], 0.0)
-        maxima = maxima + data.extra_max
+    if data.criteria is not None:  # bonus and penalty on top, as the engine counts them
+        totals, maxima = adjusted(totals, maxima, data.adjusted[None, :], data.criteria)
     with np.errstate(invalid="ignore", divide="ignore"):
         index = np.where(maxima > 0, 100.0 * totals / maxima, -np.inf)
-    if data.index_cap is not None and data.adjusted is not None:
-        index = np.minimum(index, data.index_cap)
+    if data.criteria is not None:
+        index = capped(index, data.criteria)
     return min_ranks(index)
 
 

@@ -216,8 +216,8 @@ def build_template(
         mine = own.get(node.code) if beside else None
         if beside and not node.kind:
             cells = [mine.shown, mine.points, mine.note, mine.files] if mine else ["chưa chấm", None, None, None]
-            for offset, value in enumerate(cells, start=len(COLUMNS) + 1):
-                cell = ws.cell(r, offset, value)
+            for column, value in enumerate(cells, start=len(COLUMNS) + 1):
+                cell = ws.cell(r, column, value)
                 cell.fill, cell.alignment = OWN_FILL, WRAP
                 if isinstance(value, str):
                     cell.data_type = "s"  # a unit's note starting with '=' stays text

@@ -16,11 +16,11 @@ from typing import Any
 
 import pandas as pd
 
+from cchc_widgets.core.criteria import declared_text
 from cchc_widgets.core.errors import CchcError, Problem, ProblemsError
-from cchc_widgets.core.numbers import format_number
 from cchc_widgets.core.rules import stored_answer
 from cchc_widgets.core.tables import check_archive
-from cchc_widgets.core.vocabulary import APPRAISAL, NOT_APPLICABLE, SELF, STAGE_LABELS, stage_of
+from cchc_widgets.core.vocabulary import APPRAISAL, SELF, STAGE_LABELS, stage_of
 from cchc_widgets.files.score_tables import read_scores
 from cchc_widgets.files.survey_files import read_responses
 from cchc_widgets.files.templates import OwnScore, Saved, build_template, is_template, read_template
@@ -63,13 +63,7 @@ def _own_scores(store: Store, cs: Any, period: str, unit: str) -> dict[str, OwnS
     for r in store.scores(period, unit, SELF).itertuples():
         node = cs.entries[r.code]
         points = None if r.na or pd.isna(r.points) else float(r.points)
-        answer = None if r.na else stored_answer(node.rule, r.value, node.allow_na)
-        if r.na:
-            shown = NOT_APPLICABLE
-        elif answer is not None:
-            shown = node.rule.show(answer)
-        else:
-            shown = format_number(points, 4) if points is not None else ("" if r.value is None else str(r.value))
+        _value, shown = declared_text(node, r.value, points, bool(r.na))
         out[r.code] = OwnScore(shown, points, r.note or "", names.get(r.code, ""))
     return out
 

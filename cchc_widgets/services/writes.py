@@ -7,8 +7,9 @@ page or a template), what the account's role and the period's workflow allow now
 (`services.access`: stage open, self-assessment not yet submitted, period not frozen; a
 refusal there is also logged), that the units take
 part in the period, each criterion's rule (`engine.resolve`), the reason an appraisal score
-that differs from the self-assessment needs (and every bonus or penalty), the explanation a criterion that expects
-evidence needs when no file is attached (when the criteria set asks for it), and the version
+that differs from the self-assessment needs (and every bonus or penalty), the explanation a
+criterion that expects evidence needs when no file is attached (when the criteria set asks
+for it), and the version
 each row was read at. Any problem refuses the whole batch with every problem listed, and
 nothing is written. The version check is repeated inside the write transaction as a
 compare-and-set (`Store.write_scores`), so two writers holding one version never both win.
@@ -278,8 +279,8 @@ class Writer:
     ) -> list[Problem]:
         """The rules that hold across rows: an appraisal that differs from the self-assessment
         needs a reason; a self-assessed point without evidence needs an explanation (if the
-        criteria set asks for it); a bonus or penalty needs a reason. Only rows that change are held to them: a row already stored
-        as it is was accepted when it was written."""
+        criteria set asks for it); a bonus or penalty needs a reason. Only rows that change are
+        held to them: a row already stored as it is was accepted when it was written."""
         problems = []
         with_files = None
         for (unit, code, stage), new in changes.items():

@@ -463,8 +463,7 @@ function render({ model, el }) {
       other.append(h("span", "cchc-other-label", "Kết quả thẩm định: "));
       other.append(h("span", "cchc-appraisal-value", o.na ? state().words.na : `${o.points_shown} điểm`));
       if (o.note) other.append(h("span", "cchc-appraisal-reason", ` · Lý do: ${o.note}`));
-      const differs = !mine || (o.na !== mine.na) || (o.points !== mine.points);
-      other.classList.toggle("cchc-differs", differs);
+      other.classList.toggle("cchc-differs", differs || !(mine && mine.scored)); // the kernel's flag, or nothing of the unit's yet
     }
     // the unit's reply to its appraisal: written in its own view while the window is open, read by the appraiser
     const reply = el.querySelector(".cchc-reply");

@@ -228,17 +228,18 @@ class ScoringForm(anywidget.AnyWidget):
         HTML to print from the browser where the server has no Chromium."""
         import tempfile
 
-        from cchc_widgets.app.scoring_sheet import sheet_html, write_sheet
+        from cchc_widgets.app.scoring_sheet import write_sheet
         from cchc_widgets.report import chromium
 
-        s = self.session
-        name = f"phieu-{_ascii(STAGE_LABELS[s.stage])}-{_ascii(s.unit_name)}-{s.period}"
-        if chromium.executable() is None:
-            self.send({"type": "file", "name": f"{name}.html", "mime": "text/html"}, [sheet_html(s).encode("utf-8")])
-            return
+        suffix, mime = (".pdf", "application/pdf") if chromium.executable() else (".html", "text/html")
         with tempfile.TemporaryDirectory() as tmp:
-            out = write_sheet(s, Path(tmp) / "phieu.pdf")
-            self.send({"type": "file", "name": f"{name}.pdf", "mime": "application/pdf"}, [out.read_bytes()])
+            out = write_sheet(self.session, Path(tmp) / f"phieu{suffix}")
+            self.send({"type": "file", "name": self._sheet_name() + suffix, "mime": mime}, [out.read_bytes()])
+
+    def _sheet_name(self) -> str:
+        """A file name for the open unit and stage, ASCII-safe (the sheet and the template)."""
+        s = self.session
+        return f"phieu-{_ascii(STAGE_LABELS[s.stage])}-{_ascii(s.unit_name)}-{s.period}"
 
     def _file_action(self, kind: str, content: dict[str, Any], buffers: list[bytes]) -> None:
         """Workbooks in and out. Their modules (openpyxl) load on first use, not with the page."""
@@ -257,7 +258,7 @@ class ScoringForm(anywidget.AnyWidget):
         if kind == "export":
             self.send(*results_download(self.store, s.period))
         elif kind == "template":
-            name = f"phieu-{_ascii(STAGE_LABELS[s.stage])}-{_ascii(s.unit_name)}-{s.period}.xlsx"
+            name = self._sheet_name() + ".xlsx"
             self.send({"type": "file", "name": name, "mime": XLSX_MIME}, [template(self.store, s.period, s.unit, s.stage)])
         elif kind == "sheet":
             self._send_sheet()
