@@ -48,7 +48,7 @@ if os.environ.get("CCHC_HUB_SPAWNER", "simple") == "simple":
     c.JupyterHub.spawner_class = "simple"
     c.SimpleLocalProcessSpawner.home_dir_template = str(STATE / "homes" / "{username}")
 c.Spawner.cmd = [sys.executable, "-m", "cchc_widgets.app.hub"]
-c.Spawner.default_url = "/voila/render/scoring.ipynb"
+c.Spawner.default_url = "/"  # the landing page: the apps this person's role may open
 c.Spawner.environment = {
     "CCHC_DB": os.environ["CCHC_DB"],
     "CCHC_DATA_DIR": str(DATA),

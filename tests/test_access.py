@@ -53,9 +53,9 @@ def test_each_role_writes_only_its_units_and_stage(year):
     write(year, appraiser, stage="appraisal", value="không", note="Không có quyết định ban hành")
     before = year.scores("2020")
     cases = [
-        (unit, {"unit": "u2"}, "không được giao đơn vị 'u2'"),
+        (unit, {"unit": "u2"}, "không được giao Sở Hai"),
         (unit, {"stage": "appraisal", "note": "x"}, "không được ghi điểm thẩm định"),
-        (appraiser, {"unit": "u2", "stage": "appraisal", "note": "x"}, "không được giao đơn vị 'u2'"),
+        (appraiser, {"unit": "u2", "stage": "appraisal", "note": "x"}, "không được giao Sở Hai"),
         (appraiser, {}, "không được ghi điểm tự đánh giá"),
         (reader, {}, "không được ghi điểm tự đánh giá"),
     ]
@@ -65,7 +65,7 @@ def test_each_role_writes_only_its_units_and_stage(year):
     pd.testing.assert_frame_equal(year.scores("2020"), before)  # nothing written
     logged = refusals(year)
     assert logged["login"].tolist() == ["donvi1", "donvi1", "thamdinh", "thamdinh", "xem"]
-    assert "không được giao đơn vị 'u2'" in logged["detail"].iloc[0]
+    assert "không được giao Sở Hai" in logged["detail"].iloc[0]
 
 
 def test_the_log_names_the_account_never_the_typed_name(year):
@@ -78,7 +78,7 @@ def test_evidence_survey_and_scenarios_follow_the_roles(year):
     Writer(year, who(year, "donvi1")).add_evidence(scope, "L1", "qd.png", PNG, "")
     with pytest.raises(EvidenceError, match="không được ghi điểm tự đánh giá"):
         Writer(year, who(year, "thamdinh")).add_evidence(scope, "L1", "qd.png", PNG, "")
-    with pytest.raises(EvidenceError, match="không được giao đơn vị 'u2'"):
+    with pytest.raises(EvidenceError, match="không được giao Sở Hai"):
         Writer(year, who(year, "donvi1")).add_evidence(Scope("2020", "u2", "self"), "L1", "qd.png", PNG, "")
     responses = pd.DataFrame([{"unit": "u1", "respondent": "r1", "item": "S1", "group": "g", "answer": "A"}])
     with pytest.raises(ProblemsError, match="chỉ quản trị viên"):
@@ -102,7 +102,7 @@ def test_workflow_submission_deadline_and_freezing(year, monkeypatch):
     with pytest.raises(ProblemsError, match="đơn vị chưa nộp bản tự đánh giá"):
         write(year, appraiser, stage="appraisal", value="không", note="lý do")
     write(year, unit, code="L2", value="a")
-    with pytest.raises(ProblemsError, match="không được giao đơn vị 'u2'"):
+    with pytest.raises(ProblemsError, match="không được giao Sở Hai"):
         access.submit(year, unit, "2020", "u2")
     access.submit(year, unit, "2020", "u1")
     with pytest.raises(ProblemsError, match="đơn vị đã nộp bản tự đánh giá"):

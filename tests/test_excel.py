@@ -60,9 +60,14 @@ def test_results_workbook_read_back(demo, tmp_path, capsys):
 
 
 def test_results_workbook_opens_in_libreoffice(demo, tmp_path):
+    """Opened by an office set to Vietnamese, the figures read the Vietnamese way (decimal comma):
+    the cells are numbers with a format, so the office's locale draws the separator and the
+    figures still sort and sum."""
+    import os
     import shutil
     import subprocess
 
+    from cchc_widgets.core.numbers import format_number
     from cchc_widgets.report.results_workbook import results_workbook
 
     office = shutil.which("libreoffice")
@@ -83,9 +88,16 @@ def test_results_workbook_opens_in_libreoffice(demo, tmp_path):
         capture_output=True,
         text=True,
         timeout=180,
+        env={**os.environ, "LANG": "vi_VN.UTF-8", "LC_ALL": "vi_VN.UTF-8"},
     )
     assert done.returncode == 0, done.stderr
     assert "Error" not in done.stdout + done.stderr
     pdf = tmp_path / "ket-qua.pdf"
-    assert pdf.exists()
     assert pdf.read_bytes().startswith(b"%PDF")
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    totals = score_period(demo, "2016").results["total"]
+    shown = [format_number(t, 2, fixed=True) for t in totals if t != round(t)]
+    assert shown
+    assert all("," in figure for figure in shown)
+    assert all(figure in text for figure in shown), [f for f in shown if f not in text]
+    assert not [f for f in shown if f.replace(",", ".") in text], "a total printed with a decimal point"

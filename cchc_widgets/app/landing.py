@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 from jupyter_server.auth.decorator import allow_unauthenticated
 from jupyter_server.base.handlers import JupyterHandler
 
-from cchc_widgets.app.voila import ADMIN_NOTEBOOK, SCORING_NOTEBOOK, WHATIF_NOTEBOOK
+from cchc_widgets.app.voila import ADMIN_NOTEBOOK, NO_ACCOUNT, SCORING_NOTEBOOK, WHATIF_NOTEBOOK
 from cchc_widgets.services import access
 
 SCORING, WHATIF, ADMIN = (f"voila/render/{name}" for name in (SCORING_NOTEBOOK, WHATIF_NOTEBOOK, ADMIN_NOTEBOOK))
@@ -66,8 +66,8 @@ def landing_page(base_url: str, actor: Any, mode: str) -> str:
         who = f'<p><a class="button" href="{html.escape(base_url)}login">Đăng nhập</a></p>'
     elif mode == "none":
         who = "<p>Dùng trên một máy: không cần đăng nhập, ghi tên người chấm ở đầu trang chấm điểm.</p>"
-    else:
-        who = "<p>Hãy đăng nhập qua cổng dịch vụ của tỉnh rồi mở lại trang.</p>"
+    else:  # signed in at the hub (it redirects those who are not), but no account in the store
+        who = f"<p>{html.escape(NO_ACCOUNT)}</p>"
     apps = f'<ul class="apps">{items}</ul>' if items else ""
     body = f"""<h1>Chỉ số cải cách hành chính</h1>
 <p>Công cụ chấm điểm Chỉ số cải cách hành chính (Chỉ số CCHC) của các sở, ban, ngành: đơn vị tự đánh giá
@@ -108,6 +108,9 @@ class LandingHandler(JupyterHandler):
         provider = self.identity_provider
         mode = getattr(provider, "mode", "none")
         user = self.current_user
+        if mode == "hub" and user is None:  # the hub signs people in: its OAuth brings them back here
+            self.redirect(self.get_login_url())
+            return
         actor = None
         if mode != "none" and user is not None and getattr(user, "username", ""):
             actor = access.actor_of(provider.store, user.username)  # the providers with sign-in hold the store

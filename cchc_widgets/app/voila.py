@@ -50,14 +50,15 @@ def visitor(store: Store) -> Actor | None:
     return actor
 
 
+NO_ACCOUNT = "Tài khoản của bạn chưa được Sở Nội vụ cấp quyền trong hệ thống chấm điểm: liên hệ Sở Nội vụ, rồi tải lại trang."
+
+
 class NotSignedIn(CchcError):
     """The page was opened without a valid sign-in: it shows this and nothing else."""
 
     def __init__(self) -> None:
         if os.environ.get("CCHC_AUTH") == "hub":  # signed in at the hub, but no account here
-            text = (
-                "Tài khoản của bạn chưa được Sở Nội vụ cấp quyền trong hệ thống chấm điểm: liên hệ Sở Nội vụ, rồi tải lại trang."
-            )
+            text = NO_ACCOUNT
         else:
             text = "Chưa đăng nhập hoặc phiên đăng nhập đã hết hạn. Hãy tải lại trang để đăng nhập."
         super().__init__(text)

@@ -21,6 +21,7 @@ from cchc_widgets.core.criteria import ADJUSTMENT_KINDS, check_criteria, load_cr
 from cchc_widgets.core.errors import CchcError, Problem, ProblemsError
 from cchc_widgets.core.numbers import format_number, parse_decimal, published, show_number
 from cchc_widgets.core.text import clean_text
+from cchc_widgets.core.vocabulary import HEADINGS
 from cchc_widgets.files.score_tables import read_scores
 
 if TYPE_CHECKING:  # SciPy comes with what-ifs: imported when a command needs it
@@ -55,13 +56,13 @@ def _out_path(text: str | None, formats: tuple[str, ...] = OUT_FORMATS) -> Path 
 
 def _readable(frame: pd.DataFrame, decimals: int | None = None) -> str:
     """The criteria set's decimals (else two) with a decimal comma for numbers, a dash for
-    nothing (no class, no rank)."""
+    nothing (no class, no rank), Vietnamese column headings."""
     shown = frame.astype(object).copy()
     places = 2 if decimals is None else decimals
     for column in frame.columns:
         if pd.api.types.is_float_dtype(frame[column]):
             shown[column] = [format_number(x, places, fixed=True) if pd.notna(x) else None for x in frame[column]]
-    return shown.where(frame.notna(), "—").to_string(index=False)
+    return shown.where(frame.notna(), "—").rename(columns=HEADINGS).to_string(index=False)
 
 
 def _write(frame: pd.DataFrame, path: Path | None, title: str = "", decimals: int | None = None) -> None:

@@ -56,3 +56,26 @@ ROLES = {
     "unit": "Cán bộ đơn vị",
     "reader": "Người xem kết quả",
 }
+
+# what the columns of result tables are called where people read them (the report, the CLI's
+# tables on screen); files written for other programs keep the column ids
+HEADINGS = {
+    "period": "Kỳ",
+    "unit": "Mã đơn vị",
+    "name": "Đơn vị",
+    "group": "Nhóm",
+    "code": "Mã",
+    "survey": "Điểm khảo sát",
+    "bonus": "Điểm thưởng",
+    "penalty": "Điểm trừ",
+    "total": "Tổng điểm",
+    "max": "Điểm tối đa",
+    "index": "Chỉ số (%)",
+    "rank": "Hạng",
+    "group_rank": "Hạng trong nhóm",
+    "class": "Xếp loại",
+    "points_self": "Tự đánh giá",
+    "points_appraisal": "Thẩm định",
+    "diff": "Chênh lệch",
+    "reason": "Lý do",
+}

@@ -17,6 +17,7 @@ from pandas.io.formats.style import Styler
 from cchc_widgets.core import engine
 from cchc_widgets.core.errors import Problem, ProblemsError
 from cchc_widgets.core.numbers import published
+from cchc_widgets.core.vocabulary import HEADINGS
 from cchc_widgets.report import chromium
 from cchc_widgets.report.analysis import PeriodView, movers
 from cchc_widgets.resources import resource
@@ -42,18 +43,19 @@ def shown(table: pd.DataFrame, decimals: int | None = None) -> Styler:
 
 def results_table(view: PeriodView) -> pd.DataFrame:
     grouped = engine.has_groups(view.results)
-    cols = {
-        "rank": "Hạng",
-        **({"group": "Nhóm", "group_rank": "Hạng trong nhóm"} if grouped else {}),
-        "name": "Đơn vị",
-        **{c: f"LV {c}" for c in view.domains},
-        **({"survey": "Điểm khảo sát"} if "survey" in view.results.columns else {}),
-        **({"bonus": "Điểm thưởng", "penalty": "Điểm trừ"} if "bonus" in view.results.columns else {}),
-        "total": "Tổng điểm",
-        "max": "Điểm tối đa",
-        "index": "Chỉ số (%)",
-        "class": "Xếp loại",
-    }
+    columns = [
+        "rank",
+        *(["group", "group_rank"] if grouped else []),
+        "name",
+        *view.domains,
+        *(["survey"] if "survey" in view.results.columns else []),
+        *(["bonus", "penalty"] if "bonus" in view.results.columns else []),
+        "total",
+        "max",
+        "index",
+        "class",
+    ]
+    cols = {c: HEADINGS.get(c, f"LV {c}") for c in columns}
     decimals = 2 if view.cs.decimals is None else view.cs.decimals  # each figure rounded on its own
     table = published(view.results[list(cols)], decimals).rename(columns=cols)
     for rank in ("Hạng", "Hạng trong nhóm"):  # an unranked unit: a dash, not <NA>

@@ -218,10 +218,11 @@ class Workflow:
     stages: dict[str, dict[str, Any]]
     submitted: dict[str, dict[str, Any]]
     final: dict[str, Any] | None
+    names: dict[str, str]  # unit id → name: refusals name the unit as people know it
 
     @classmethod
     def of(cls, store: Store, period: str) -> Workflow:
-        return cls(period, store.stages(period), store.submissions(period), store.final(period))
+        return cls(period, store.stages(period), store.submissions(period), store.final(period), store.unit_names(period))
 
     @property
     def managed(self) -> bool:
@@ -253,7 +254,7 @@ class Workflow:
         if actor is not None and stage not in actor.stages_written():
             return f"tài khoản {actor.login} ({ROLES.get(actor.role, actor.role)}) không được ghi {_written(stage)}"
         if actor is not None and actor.role != "admin" and unit not in actor.units:
-            return f"tài khoản {actor.login} không được giao đơn vị '{unit}'"
+            return f"tài khoản {actor.login} không được giao {self.names.get(unit, f'đơn vị {unit!r}')}"
         if not self.stage_open(stage):
             state = "chưa mở" if stage not in self.stages else "đã đóng"
             return f"giai đoạn {WINDOW_LABELS[stage].lower()} của kỳ '{self.period}' {state}"

@@ -68,11 +68,21 @@ def units_offered(page):
     return page.eval_on_selector_all(".cchc-select-unit option", "os => os.map(o => o.value)")
 
 
+def landing_links(page):
+    page.wait_for_selector("ul.apps")
+    return page.eval_on_selector_all("ul.apps a", "links => links.map((a) => a.textContent)")
+
+
 def test_two_people_through_jupyterhub(browser, hub, pg_url):
     officer = hub_sign_in(browser, hub, "tuphap")
     judge = hub_sign_in(browser, hub, "thamdinh")
-    officer.goto(f"{hub}/user/tuphap/voila/render/scoring.ipynb")
+    # signing in lands on the person's own landing page, offering what their role opens
+    assert landing_links(officer) == ["Tự đánh giá của đơn vị"]
+    assert "Trần Thị Pháp" in officer.inner_text("main")
+    assert landing_links(judge) == ["Thẩm định", "Thử trọng số"]
+    officer.click("text=Tự đánh giá của đơn vị")
     officer.wait_for_selector(".cchc-row-1-1-1 .cchc-input")
+    assert f"/user/tuphap/voila/render/scoring.ipynb?unit={UNIT}" in officer.url
     judge.goto(f"{hub}/user/thamdinh/voila/render/scoring.ipynb?unit={OTHER}")
     judge.wait_for_selector(".cchc-row-1-1-1 .cchc-input")
     assert "Trần Thị Pháp" in officer.inner_text(".cchc-user")
@@ -91,6 +101,9 @@ def test_two_people_through_jupyterhub(browser, hub, pg_url):
     assert "403" in officer.content() or "not allowed" in officer.content().lower()
     # someone the hub lets in but the province gave no account sees nothing of the apps
     stranger = hub_sign_in(browser, hub, "khach")
+    stranger.wait_for_selector("main")
+    assert "chưa được Sở Nội vụ cấp quyền" in stranger.inner_text("main")
+    assert stranger.query_selector("ul.apps") is None
     stranger.goto(f"{hub}/user/khach/voila/render/scoring.ipynb")
     stranger.wait_for_selector(".cchc-signed-out")
     assert "chưa được Sở Nội vụ cấp quyền" in stranger.inner_text(".cchc-signed-out")

@@ -182,7 +182,9 @@ function render({ model, el }) {
     }
     figures.append(h("span", null, " · Chỉ số: "), h("span", "cchc-index", st.index === null ? "—" : `${num(st.index, d)} %`));
     figures.append(h("span", null, " · Xếp loại: "), h("span", "cchc-class", st.class || "—"));
-    figures.append(h("span", null, " · "), h("span", "cchc-completion", st.completion));
+    const done = h("span", "cchc-head-done"); // on a phone the «Chưa chấm (n)» filter says it instead
+    done.append(h("span", null, " · "), h("span", "cchc-completion", st.completion));
+    figures.append(done);
     const saved = h("div", "cchc-saved", st.saved);
     if (previous && previous.dataset.state && previous.dataset.state !== "saved") {
       saved.textContent = previous.textContent;
