@@ -1,11 +1,17 @@
 """The scoring page's kernel imports only what the form uses: opening a unit, saving an edit
-and reading its row need no SciPy, SALib, matplotlib, papermill, openpyxl or jsonschema
-(each costs memory and start-up time per visitor). Run in a fresh interpreter, as a kernel is."""
+and reading its row need no SciPy, SALib, matplotlib, papermill, openpyxl or jsonschema, and
+waiting for the visitor's request in a preheated kernel needs no jupyter_server or nbconvert
+(each costs memory and start-up time per visitor: Voilà's own helper for that wait imported
+49 MB). Run in a fresh interpreter, as a kernel is."""
 
+import json
 import subprocess
 import sys
+import threading
 
-HEAVY = ("scipy", "SALib", "matplotlib", "papermill", "openpyxl", "jsonschema")
+from websockets.sync.server import serve
+
+HEAVY = ("scipy", "SALib", "matplotlib", "papermill", "openpyxl", "jsonschema", "jupyter_server", "nbconvert")
 
 SCRIPT = """
 import sys
@@ -36,3 +42,51 @@ def test_the_scoring_page_loads_no_heavy_library(demo, tmp_path):
     assert done.stdout.split() == [], f"loaded by the scoring page: {done.stdout}"
     stored = demo.scores("2017", "so-tu-phap", "self").set_index("code")
     assert stored.loc["1.5.2", "points"] == 2  # the edit really went through
+
+
+PREHEATED = """
+import sys
+from cchc_widgets.app import voila
+from cchc_widgets.store.database import Store
+
+form = voila.scoring_page(Store(sys.argv[1], evidence_dir=sys.argv[2]))  # waits for the request
+print(form.session.unit, form.session.stage, *(m for m in %r if m in sys.modules))
+"""
+
+
+def test_a_preheated_kernel_waits_for_its_visitor_without_voilas_server_modules(demo, tmp_path):
+    """As Voilà gives a preheated kernel to a visitor: the kernel connects to
+    `voila/query/<kernel id>` and blocks until the request's variables arrive (here from a
+    websocket server speaking Voilà's side of it; the served apps' tests use Voilà itself)."""
+    asked: list[str] = []
+
+    def voila_side(socket):
+        asked.append(socket.request.path)
+        socket.send(json.dumps({"QUERY_STRING": "unit=so-y-te&period=2017&stage=appraisal"}))
+
+    with serve(voila_side, "127.0.0.1", 0) as server:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        env = {
+            "VOILA_PREHEAT": "True",
+            "VOILA_KERNEL_ID": "k-123",
+            "VOILA_APP_PORT": str(server.socket.getsockname()[1]),
+            "VOILA_SERVER_URL": "/",
+            "CCHC_AUTH": "none",
+        }
+        done = subprocess.run(
+            [sys.executable, "-c", PREHEATED % (HEAVY,), demo.url, str(tmp_path / "evidence")],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**_plain_env(), **env},
+        )
+        server.shutdown()
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert asked == ["/voila/query/k-123"]
+    assert done.stdout.split() == ["so-y-te", "appraisal"], f"opened or loaded: {done.stdout}"
+
+
+def _plain_env() -> dict[str, str]:
+    import os
+
+    return {k: v for k, v in os.environ.items() if not k.startswith(("VOILA_", "QUERY_STRING", "CCHC_"))}

@@ -31,9 +31,26 @@ TICKET_ENV = "HTTP_X_CCHC_TICKET"  # the X-Cchc-Ticket request header, as Voilà
 
 def request_query() -> str:
     """The query string of the page request (waits for it when the kernel was preheated)."""
-    from voila.utils import get_query_string
+    if os.environ.get("VOILA_PREHEAT", "False") != "False":
+        _receive_request()
+    return os.environ.get("QUERY_STRING", "")
 
-    return get_query_string() or os.environ.get("QUERY_STRING", "")
+
+def _receive_request() -> None:
+    """Wait until Voilà gives this preheated kernel to a visitor: it then sends the request's
+    variables (query, headers) over its `voila/query/<kernel id>` websocket. Voilà's own
+    `voila.utils.wait_for_request` does the same, but importing that module costs every kernel
+    49 MB and 700 modules (jupyter_server, nbconvert, jinja2) for these few lines."""
+    import json
+
+    from websockets.sync.client import connect
+
+    env = os.environ
+    base = env.get("VOILA_WS_BASE_URL", env.get("VOILA_SERVER_URL", "/"))
+    where = f"{env.get('VOILA_APP_IP', '127.0.0.1')}:{env.get('VOILA_APP_PORT', '8866')}"
+    url = f"{env.get('VOILA_WS_PROTOCOL', 'ws')}://{where}{base}voila/query/{env.get('VOILA_KERNEL_ID', '')}"
+    with connect(url, open_timeout=5) as socket:  # then it waits, however long, for the visitor
+        env.update(json.loads(socket.recv()))
 
 
 def visitor(store: Store) -> Actor | None:
