@@ -5,7 +5,10 @@ pages would eat this machine's 2 cores and measure the browsers, not the server)
 as its own unit account (`--auth accounts`), GETs the scoring page (Voilà renders it with a
 kernel, preheated or not), connects to that kernel's websocket and sends the widget messages
 the page sends — a heartbeat, then edits of its unit's points row, each waiting for «saved» —
-and finally posts the shutdown request a closed page posts. Figures per N:
+and finally posts the shutdown request a closed page posts. `--pace` sets how often one person
+edits: the default, one edit a second, is the rate issue 12's ten browser pages produced (542
+edits in 60 s); `--pace 0` sends the next edit as soon as the last is saved (the cores' limit,
+not people). Figures per N:
 
 - open: time from the request to a usable form (page received, kernel connected, first ping
   answered): median and max;
@@ -18,7 +21,8 @@ and finally posts the shutdown request a closed page posts. Figures per N:
 Targets (issue 12) at N = 20: 0 errors, 0 lost, median open ≤ 5 s, p95 save ≤ 250 ms, no kernel
 left beyond the preheated pool.
 
-    python bench/load_bench.py [--sizes 10,20,30] [--seconds 60] [--settle 90] [--pool 1] [--db URL]
+    python bench/load_bench.py [--sizes 10,20,30] [--seconds 60] [--settle 90] [--pace 1] [--pool 1]
+                               [--refill-delay 1] [--db URL]
 
 Writes only under exports/bench/ (and the --db store, when given: demo plus bench units).
 """
@@ -119,7 +123,7 @@ class Session:
         if "cchc-sign-in" not in self.cookies:
             raise RuntimeError(f"{self.login}: sign-in refused ({response.code})")
 
-    async def run(self, client: AsyncHTTPClient, start: asyncio.Event, seconds: float) -> None:
+    async def run(self, client: AsyncHTTPClient, start: asyncio.Event, seconds: float, pace: float) -> None:
         await start.wait()
         began = time.perf_counter()
         html = await self._get(client, f"/voila/render/scoring.ipynb?unit={self.unit}&period={PERIOD}")
@@ -149,6 +153,7 @@ class Session:
                 continue
             self.latencies.append(time.perf_counter() - sent)
             self.last_saved = value
+            await asyncio.sleep(max(0.0, sent + pace - time.perf_counter()))  # the person's next edit
         self.ws.close()
         xsrf = self.cookies.get("_xsrf", "")
         request = HTTPRequest(
@@ -210,14 +215,14 @@ def kernels(pid: int) -> int:
     return len(found.stdout.split())
 
 
-async def one_size(base: str, pid: int, units: list[str], seconds: float, settle: float, url: str) -> dict:
+async def one_size(base: str, pid: int, units: list[str], seconds: float, settle: float, url: str, pace: float) -> dict:
     client = AsyncHTTPClient(max_clients=len(units) * 2)
     sessions = [Session(base, f"tai-thu-{k:02d}", unit) for k, unit in enumerate(units)]
     for s in sessions:
         await s.sign_in(client)
     peak = tree_rss(pid)
     start = asyncio.Event()
-    tasks = [asyncio.create_task(s.run(client, start, seconds)) for s in sessions]
+    tasks = [asyncio.create_task(s.run(client, start, seconds, pace)) for s in sessions]
     began = time.perf_counter()
     start.set()
     while not all(t.done() for t in tasks):
@@ -256,7 +261,9 @@ def main() -> None:
     parser.add_argument("--sizes", default="10,20,30")
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--settle", type=float, default=90)
+    parser.add_argument("--pace", type=float, default=1.0, help="seconds between one person's edits (0: no pause)")
     parser.add_argument("--pool", type=int, default=1, help="cchc serve --pool: scoring kernels kept ready")
+    parser.add_argument("--refill-delay", type=float, default=1.0, help="cchc serve --refill-delay")
     parser.add_argument("--db", help="a store URL (e.g. PostgreSQL); default: a fresh SQLite file under exports/bench/load")
     args = parser.parse_args()
     sizes = [int(n) for n in args.sizes.split(",")]
@@ -269,7 +276,7 @@ def main() -> None:
     log = (WORK / "voila.log").open("w")
     env = {**os.environ, "CCHC_DATA_DIR": str(WORK)}
     command = [sys.executable, "-m", "cchc_widgets.cli", "--db", url, "serve", "--port", str(port), "--auth", "accounts"]
-    command += ["--pool", str(args.pool)]
+    command += ["--pool", str(args.pool), "--refill-delay", str(args.refill_delay)]
     server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -280,9 +287,10 @@ def main() -> None:
         idle = tree_rss(server.pid)
         backend = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
         print(
-            f"load ({backend}, protocol clients, {args.seconds:g} s of edits, pool {args.pool}; idle server {idle / 1e6:.0f} MB)"
+            f"load ({backend}, protocol clients, {args.seconds:g} s of edits, one each {args.pace:g} s, pool {args.pool}, "
+            f"refill delay {args.refill_delay:g} s; idle server {idle / 1e6:.0f} MB)"
         )
-        rows = [asyncio.run(one_size(base, server.pid, units[:n], args.seconds, args.settle, url)) for n in sizes]
+        rows = [asyncio.run(one_size(base, server.pid, units[:n], args.seconds, args.settle, url, args.pace)) for n in sizes]
         table = pd.DataFrame(rows)
         print(table.to_string(index=False, float_format=lambda x: f"{x:.2f}"))
         floor = 1 + args.pool

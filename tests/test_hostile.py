@@ -212,3 +212,40 @@ def test_hostile_queries_open_a_known_unit_with_a_word_and_write_nothing(demo, t
     assert form.session.stage in ("self", "appraisal")
     assert form.alert.startswith(said) if said else form.alert == ""
     assert snapshot(demo, tmp_path / "evidence") == before
+
+
+# ---------------------------------------------------------------- score tables a person might send
+
+HEADER = "unit,code,value,note\n"
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "said"),
+    [
+        ("trung.csv", HEADER + "so-y-te,1.1.2,có,a\nso-y-te,1.1.2,không,b\n", "dòng 3, cột 'value': mã 1.1.2: điểm của đơn vị"),
+        ("ma-la.csv", HEADER + "so-y-te,9.9.9,có,b\n", "mã '9.9.9' không có trong bộ tiêu chí"),
+        ("don-vi-la.csv", HEADER + "so-khong-co,1.1.2,có,a\n", "đơn vị 'so-khong-co' không tham gia kỳ '2017'"),
+        ("trong.csv", "", "tệp trống"),
+        ("chi-tieu-de.csv", HEADER, "tệp chỉ có dòng tiêu đề, không có dòng điểm nào"),
+        ("cong-thuc.csv", HEADER + "so-y-te,1.2.1,=1+3,a\n", "mã 1.2.1: số lượng phải là một số; đã nhập '=1+3'"),
+    ],
+)
+def test_hostile_score_tables_are_refused_naming_file_and_row(demo, tmp_path, capsys, name, text, said):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    before = snapshot(demo, tmp_path / "evidence")
+    assert main(["--db", demo.url, "import", str(path), "--period", "2017"]) == 1
+    err = capsys.readouterr().err
+    assert f"{name}: TỪ CHỐI" in err
+    assert f"\n  {name}: " in err  # each problem names the file (not the folder it was read from)
+    assert said in err
+    assert snapshot(demo, tmp_path / "evidence") == before
+
+
+def test_a_latin1_table_is_read_by_its_bytes_not_guessed_as_utf8(demo, tmp_path, capsys):
+    """Not UTF-8: read as Windows-1258 (what a Vietnamese Excel writes), where Latin-1's
+    accented letters sit at the same bytes."""
+    path = tmp_path / "latin1.csv"
+    path.write_bytes((HEADER + "so-y-te,1.1.2,có,Ghi chú café résumé\n").encode("latin-1"))
+    assert main(["--db", demo.url, "import", str(path), "--period", "2017"]) == 0
+    assert demo.scores("2017", "so-y-te", "self").set_index("code").loc["1.1.2", "note"] == "Ghi chú café résumé"

@@ -163,11 +163,14 @@ def voila_command(
     user_header: str = "X-Forwarded-User",
     proxies: list[str] | None = None,
     pool: int = 1,
+    refill_delay: float = 1.0,
 ) -> list[str]:
     """Voilà on 127.0.0.1:port serving the app notebooks, preheated, with idle kernels culled;
     with `auth` accounts or header, behind the sign-in of `app.auth` (the server process also
     needs CCHC_AUTH set to the same mode: its kernels read it). `pool`: scoring kernels kept
-    ready, for as many people as may open the page at the same moment."""
+    ready, for as many people as may open the page at the same moment; `refill_delay`: seconds
+    before a used one is replaced (Voilà starts every replacement at once: after a burst of
+    openings they would take the cores from the pages just opened)."""
     sign_in = ["--Voila.identity_provider_class=cchc_widgets.app.auth.LaptopProvider"]  # the landing page at /
     if auth == "hub":
         sign_in = [
@@ -193,8 +196,9 @@ def voila_command(
         "--Voila.port_retries=0",
         "--preheat_kernel=True",
         "--pool_size=1",
-        # scoring pages opened at the same moment that find a kernel ready (each ≈ 170 MB idle)
+        # scoring pages opened at the same moment that find a kernel ready (each ≈ 120 MB idle)
         f"--VoilaKernelManager.kernel_pools_config={{'{SCORING_NOTEBOOK}': {{'pool_size': {max(pool, 1)}}}}}",
+        f"--VoilaKernelManager.fill_delay={refill_delay:g}",
         f"--VoilaKernelManager.preheat_denylist={ADMIN_NOTEBOOK}",
         # a closed page's kernel is shut down by the page itself (see widgets/page.js); a kernel
         # whose page vanished without a word (a killed browser) is culled after 2 idle minutes

@@ -510,7 +510,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     print(f"Quản trị:           {base}/{ADMIN_NOTEBOOK}  (Ctrl+C để dừng)", flush=True)
     if args.pool < 1:
         raise ProblemsError([Problem("--pool", f"cần ít nhất 1 kernel sẵn sàng; đã nhập {args.pool}")])
-    command = voila_command(args.port, auth=args.auth, user_header=args.user_header, proxies=args.proxy, pool=args.pool)
+    if not 0 <= args.refill_delay <= 3600:
+        raise ProblemsError([Problem("--refill-delay", f"cần từ 0 đến 3600 giây; đã nhập {args.refill_delay:g}")])
+    ready = {"pool": args.pool, "refill_delay": args.refill_delay}
+    command = voila_command(args.port, auth=args.auth, user_header=args.user_header, proxies=args.proxy, **ready)
     env = {**os.environ, "CCHC_DB": store.url, "CCHC_AUTH": args.auth}  # the kernels read both
     os.execve(command[0], command, env)  # one process: one SIGTERM stops it
     return 0  # not reached
@@ -656,7 +659,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--user-header", default="X-Forwarded-User", help="with --auth header (default X-Forwarded-User)")
     p.add_argument(
-        "--pool", type=int, default=1, help="scoring kernels kept ready for people opening the page at once (≈170 MB each)"
+        "--pool", type=int, default=1, help="scoring kernels kept ready for people opening the page at once (≈120 MB each)"
+    )
+    p.add_argument(
+        "--refill-delay",
+        type=float,
+        default=1.0,
+        metavar="SECONDS",
+        help="wait before replacing a used ready kernel (default 1): with a large --pool, a longer wait keeps the "
+        "replacements from competing for the cores with the people who just opened pages",
     )
     p.add_argument(
         "--proxy",

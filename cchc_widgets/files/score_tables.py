@@ -45,6 +45,8 @@ def read_scores(path: str | Path, cs: CriteriaSet, period: str | None = None) ->
     if "unit" not in table.columns:
         raise ProblemsError([Problem(file, "thiếu cột 'unit' (mã đơn vị)", where=table.sheet and f"sheet '{table.sheet}'")])
     rows = table.rows()
+    if not rows:  # a header alone would "save" nothing for no unit: say so instead
+        raise ProblemsError([Problem(file, "tệp chỉ có dòng tiêu đề, không có dòng điểm nào")])
     if "code" in table.columns:
         scores, given, problems = _long(rows, table.columns, file)
     else:
