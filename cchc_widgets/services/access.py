@@ -27,7 +27,7 @@ import secrets
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from functools import cache
+from functools import cache, cached_property
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -218,11 +218,16 @@ class Workflow:
     stages: dict[str, dict[str, Any]]
     submitted: dict[str, dict[str, Any]]
     final: dict[str, Any] | None
-    names: dict[str, str]  # unit id → name: refusals name the unit as people know it
+    store: Store = field(repr=False, compare=False)
 
     @classmethod
     def of(cls, store: Store, period: str) -> Workflow:
-        return cls(period, store.stages(period), store.submissions(period), store.final(period), store.unit_names(period))
+        return cls(period, store.stages(period), store.submissions(period), store.final(period), store)
+
+    @cached_property
+    def names(self) -> dict[str, str]:
+        """Unit id → name, read only when a refusal names a unit (every write asks for a Workflow)."""
+        return self.store.unit_names(self.period)
 
     @property
     def managed(self) -> bool:
