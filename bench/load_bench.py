@@ -210,6 +210,21 @@ def tree_rss(pid: int) -> int:
     return total
 
 
+def tree_cpu(pid: int) -> dict[int, float]:
+    """CPU seconds (user + system) so far of a process and each of its descendants."""
+    tick = os.sysconf("SC_CLK_TCK")
+    found, todo = {}, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        found[p] = (int(fields[11]) + int(fields[12])) / tick
+        todo += [int(c) for c in subprocess.run(["pgrep", "-P", str(p)], capture_output=True, text=True).stdout.split()]
+    return found
+
+
 def kernels(pid: int) -> int:
     found = subprocess.run(["pgrep", "-P", str(pid), "-f", "ipykernel_launcher"], capture_output=True, text=True)
     return len(found.stdout.split())
@@ -221,13 +236,19 @@ async def one_size(base: str, pid: int, units: list[str], seconds: float, settle
     for s in sessions:
         await s.sign_in(client)
     peak = tree_rss(pid)
+    cpu_before = tree_cpu(pid)
+    cpu_seen = dict(cpu_before)  # a closed page's kernel exits: keep the last figure read of each
+    clients_before = time.process_time()
     start = asyncio.Event()
     tasks = [asyncio.create_task(s.run(client, start, seconds, pace)) for s in sessions]
     began = time.perf_counter()
     start.set()
     while not all(t.done() for t in tasks):
         peak = max(peak, tree_rss(pid))
+        cpu_seen.update(tree_cpu(pid))
         await asyncio.sleep(0.5)
+    clients_cpu = time.process_time() - clients_before
+    spent = {p: cpu - cpu_before.get(p, 0.0) for p, cpu in cpu_seen.items()}
     for t in tasks:
         if t.exception() is not None:
             raise t.exception()
@@ -253,6 +274,10 @@ async def one_size(base: str, pid: int, units: list[str], seconds: float, settle
         "lost": lost,
         "peak MB": peak / 1e6,
         "kernels left": left,
+        # where the cores went while the sessions ran: Voilà, the kernels, these clients
+        "CPU s server": spent.get(pid, 0.0),
+        "CPU s kernels": sum(cpu for p, cpu in spent.items() if p != pid),
+        "CPU s clients": clients_cpu,
     }
 
 
