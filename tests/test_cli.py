@@ -166,3 +166,16 @@ def test_console_script_runs(tmp_path, small_doc):
     done = subprocess.run([sys.executable, "-m", "cchc_widgets.cli", "validate", str(flat)], capture_output=True, text=True)
     assert done.returncode == 0
     assert "hợp lệ" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("option", "said"),
+    [
+        (["--pool", "0"], "--pool: cần ít nhất 1 kernel sẵn sàng"),
+        (["--refill-delay", "-5"], "--refill-delay: cần từ 0 đến 3600 giây"),
+    ],
+)
+def test_serve_refuses_pool_settings_it_cannot_honour(demo, capsys, option, said):
+    code, _, err = _run(capsys, "--db", demo.url, "serve", "--port", "1", "--auth", "none", *option)
+    assert code == 1
+    assert said in err
