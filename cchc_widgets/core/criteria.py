@@ -27,7 +27,7 @@ from cchc_widgets.core.numbers import format_number, parse_decimal, show_number
 from cchc_widgets.core.rules import FREE_POINTS, Rule, RuleInputError, rule_from_dict, stored_answer
 from cchc_widgets.core.tables import open_workbook, read_table
 from cchc_widgets.core.text import folded
-from cchc_widgets.core.vocabulary import NO, NOT_APPLICABLE, YES, is_no, is_yes
+from cchc_widgets.core.vocabulary import HEADINGS, NO, NOT_APPLICABLE, YES, is_no, is_yes
 from cchc_widgets.resources import SCHEMA_PATH, resource
 
 DEFAULT_SURVEY_ANSWERS = {"A": 100.0, "B": 60.0, "C": 20.0, "D": 0.0}
@@ -52,7 +52,7 @@ class Node:
         return not self.children
 
 
-ADJUSTMENT_KINDS = {"bonus": "Điểm thưởng", "penalty": "Điểm trừ"}
+ADJUSTMENT_KINDS = {kind: HEADINGS[kind] for kind in ("bonus", "penalty")}
 ADJUSTMENT_HOW = {
     "bonus": "Điểm thưởng do người thẩm định nhập: cộng từ 0 đến {cap} điểm vào tổng, ghi lý do",
     "penalty": "Điểm trừ do người thẩm định nhập: số điểm bị trừ khỏi tổng, từ 0 đến {cap}, ghi lý do",

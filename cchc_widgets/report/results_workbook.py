@@ -20,12 +20,11 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from cchc_widgets.core import engine
-from cchc_widgets.core.criteria import ADJUSTMENT_KINDS
+from cchc_widgets.core.criteria import ADJUSTMENT_KINDS, declared_text
 from cchc_widgets.core.engine import scored_rows
 from cchc_widgets.core.numbers import published, rounded
-from cchc_widgets.core.rules import stored_answer
 from cchc_widgets.core.survey import group_shares, item_points, with_survey
-from cchc_widgets.core.vocabulary import NOT_APPLICABLE
+from cchc_widgets.core.vocabulary import HEADINGS
 from cchc_widgets.files.tables_out import XLSX_MIME
 from cchc_widgets.services.access import PROVINCE_TIME, record_line
 from cchc_widgets.services.results import ranking_of
@@ -241,6 +240,10 @@ def _record_sheet(book: Workbook, store: Store, period: str) -> None:
     sheet.finish()
 
 
+def _headings(*columns: str) -> list[str]:
+    return [HEADINGS[c] for c in columns]
+
+
 def _summary_sheet(book: Workbook, results: pd.DataFrame, cs: Any) -> None:
     """Rank, unit, points per domain, appraised beside survey points, total, index, class."""
     fills = {band.label: PatternFill("solid", fgColor=CLASS_FILLS[i % len(CLASS_FILLS)]) for i, band in enumerate(cs.classes)}
@@ -251,10 +254,11 @@ def _summary_sheet(book: Workbook, results: pd.DataFrame, cs: Any) -> None:
     sheet = Sheet(
         book,
         "Tổng hợp",
-        ["Hạng", *["Nhóm", "Hạng trong nhóm"] * grouped, "Mã đơn vị", "Đơn vị", *[f"LV {c}" for c in domains]]
-        + ["Điểm thẩm định", "Điểm khảo sát"] * survey
-        + ["Điểm thưởng", "Điểm trừ"] * adjusted
-        + ["Tổng điểm", "Điểm tối đa", "Chỉ số (%)", "Xếp loại"],
+        [*_headings("rank"), *_headings("group", "group_rank") * grouped, *_headings("unit", "name")]
+        + [f"LV {c}" for c in domains]
+        + ["Điểm thẩm định", HEADINGS["survey"]] * survey
+        + _headings("bonus", "penalty") * adjusted
+        + _headings("total", "max", "index", "class"),
         [7, *[20, 9] * grouped, 16, 38, *[8] * len(domains), *[11, 11] * survey, *[10, 10] * adjusted, 10, 10, 10, 12],
     )
     number = number_format(cs.decimals)
@@ -357,12 +361,8 @@ def results_download(store: Store, period: str) -> tuple[dict[str, str], list[by
 
 
 def _declared(node: Any, row: Any) -> str | None:
-    """What a unit declared, as its rule shows it (text as typed for values a rule no longer reads)."""
-    if row is None:
+    """What a unit declared, as the form shows it; empty where it gave points only (they have
+    their own column)."""
+    if row is None or (row.value is None and not row.na):
         return None
-    if row.na:
-        return NOT_APPLICABLE
-    if row.value is None:
-        return None
-    got = stored_answer(node.rule, row.value, node.allow_na)
-    return str(row.value) if got is None else node.rule.show(got)
+    return declared_text(node, row.value, None, bool(row.na))[1]

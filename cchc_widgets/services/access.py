@@ -259,7 +259,7 @@ class Workflow:
         if actor is not None and stage not in actor.stages_written():
             return f"tài khoản {actor.login} ({ROLES.get(actor.role, actor.role)}) không được ghi {_written(stage)}"
         if actor is not None and actor.role != "admin" and unit not in actor.units:
-            return f"tài khoản {actor.login} không được giao {self.names.get(unit, f'đơn vị {unit!r}')}"
+            return f"tài khoản {actor.login} không được giao {unit_label(self.names, unit)}"
         if not self.stage_open(stage):
             state = "chưa mở" if stage not in self.stages else "đã đóng"
             return f"giai đoạn {WINDOW_LABELS[stage].lower()} của kỳ '{self.period}' {state}"
@@ -268,6 +268,11 @@ class Workflow:
         if stage == APPRAISAL and self.managed and unit not in self.submitted and self.stage_open(SELF):
             return "đơn vị chưa nộp bản tự đánh giá: chưa thẩm định được"
         return None
+
+
+def unit_label(names: dict[str, str], unit: str) -> str:
+    """How a message names a unit: its name, or its id when the period does not list it."""
+    return names.get(unit, f"đơn vị '{unit}'")
 
 
 def _written(stage: str) -> str:
@@ -333,8 +338,7 @@ def reopen(store: Store, period: str, unit: str | None, reason: str, by: str) ->
             raise ProblemsError([Problem(f"kỳ {period}", f"kỳ '{period}' chưa chốt")])
         store.set_final(period, None, by)
     elif not store.set_submitted(period, unit, None):
-        name = store.unit_names(period).get(unit, f"đơn vị '{unit}'")
-        raise ProblemsError([Problem(f"kỳ {period}", f"{name} chưa nộp bản tự đánh giá")])
+        raise ProblemsError([Problem(f"kỳ {period}", f"{unit_label(store.unit_names(period), unit)} chưa nộp bản tự đánh giá")])
     store.log_event(by, "reopen", period, unit, SELF if unit else None, reason)
 
 
