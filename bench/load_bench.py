@@ -8,7 +8,10 @@ the page sends — a heartbeat, then edits of its unit's points row, each waitin
 and finally posts the shutdown request a closed page posts. `--pace` sets how often one person
 edits: the default, one edit a second, is the rate issue 12's ten browser pages produced (542
 edits in 60 s); `--pace 0` sends the next edit as soon as the last is saved (the cores' limit,
-not people). Figures per N:
+not people). `--arrivals` says when within that rate: `random` (the default) draws each
+person's pauses from an exponential distribution of mean `--pace` (seeded per person: people
+do not type in step), `lockstep` waits exactly `--pace` — having opened together, all N then
+press at the same instant every second, the worst case a burst of N saves at once. Figures per N:
 
 - open: time from the request to a usable form (page received, kernel connected, first ping
   answered): median and max;
@@ -22,7 +25,7 @@ Targets (issue 12) at N = 20: 0 errors, 0 lost, median open ≤ 5 s, p95 save �
 left beyond the preheated pool.
 
     python bench/load_bench.py [--sizes 10,20,30] [--seconds 60] [--settle 90] [--pace 1] [--pool 1]
-                               [--refill-delay 1] [--db URL]
+                               [--arrivals random|lockstep] [--refill-delay 1] [--db URL]
 
 Writes only under exports/bench/ (and the --db store, when given: demo plus bench units).
 """
@@ -33,6 +36,7 @@ import argparse
 import asyncio
 import json
 import os
+import random
 import re
 import signal
 import statistics
@@ -88,8 +92,10 @@ def prepare(url: str, sessions: int) -> list[str]:
 class Session:
     """One person: sign in, open the page, edit, leave."""
 
-    def __init__(self, base: str, login: str, unit: str) -> None:
+    def __init__(self, base: str, login: str, unit: str, lockstep: bool) -> None:
         self.base, self.login, self.unit = base, login, unit
+        self.lockstep = lockstep
+        self.random = random.Random(login)  # the same pauses on every run
         self.cookies: dict[str, str] = {}
         self.latencies: list[float] = []
         self.errors: list[str] = []
@@ -153,7 +159,7 @@ class Session:
                 continue
             self.latencies.append(time.perf_counter() - sent)
             self.last_saved = value
-            await asyncio.sleep(max(0.0, sent + pace - time.perf_counter()))  # the person's next edit
+            await asyncio.sleep(max(0.0, sent + self.pause(pace) - time.perf_counter()))  # the person's next edit
         self.ws.close()
         xsrf = self.cookies.get("_xsrf", "")
         request = HTTPRequest(
@@ -163,6 +169,12 @@ class Session:
             headers={"Cookie": self._cookie_header()},
         )
         await client.fetch(request, raise_error=False)
+
+    def pause(self, pace: float) -> float:
+        """Seconds from one edit to this person's next: exactly `pace`, or drawn around it."""
+        if self.lockstep or pace <= 0:
+            return pace
+        return self.random.expovariate(1 / pace)
 
     async def ask(self, content: dict, want: str, timeout: float) -> dict | None:
         """Send one widget message; wait for the custom reply of type `want` (or a field error)."""
@@ -241,9 +253,11 @@ def kernels(pid: int) -> int:
     return len(found.stdout.split())
 
 
-async def one_size(base: str, pid: int, units: list[str], seconds: float, settle: float, url: str, pace: float) -> dict:
+async def one_size(
+    base: str, pid: int, units: list[str], seconds: float, settle: float, url: str, pace: float, lockstep: bool
+) -> dict:
     client = AsyncHTTPClient(max_clients=len(units) * 2)
-    sessions = [Session(base, f"tai-thu-{k:02d}", unit) for k, unit in enumerate(units)]
+    sessions = [Session(base, f"tai-thu-{k:02d}", unit, lockstep) for k, unit in enumerate(units)]
     for s in sessions:
         await s.sign_in(client)
     pids = family(pid)
@@ -300,6 +314,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--settle", type=float, default=90)
     parser.add_argument("--pace", type=float, default=1.0, help="seconds between one person's edits (0: no pause)")
+    parser.add_argument(
+        "--arrivals", choices=("random", "lockstep"), default="random", help="pauses drawn around --pace, or exactly --pace"
+    )
     parser.add_argument("--pool", type=int, default=1, help="cchc serve --pool: scoring kernels kept ready")
     parser.add_argument("--refill-delay", type=float, default=1.0, help="cchc serve --refill-delay")
     parser.add_argument("--db", help="a store URL (e.g. PostgreSQL); default: a fresh SQLite file under exports/bench/load")
@@ -308,7 +325,8 @@ def main() -> None:
     WORK.mkdir(parents=True, exist_ok=True)
     url = args.db or f"sqlite:///{WORK / 'load.sqlite'}"
     if not args.db:
-        Path(WORK / "load.sqlite").unlink(missing_ok=True)
+        for name in ("load.sqlite", "load.sqlite-wal", "load.sqlite-shm"):  # a stale WAL beside a new file is an I/O error
+            (WORK / name).unlink(missing_ok=True)
     units = prepare(url, max(sizes))
     port = chromium.free_port()
     log = (WORK / "voila.log").open("w")
@@ -325,10 +343,14 @@ def main() -> None:
         idle = rss(family(server.pid))
         backend = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
         print(
-            f"load ({backend}, protocol clients, {args.seconds:g} s of edits, one each {args.pace:g} s, pool {args.pool}, "
+            f"load ({backend}, protocol clients, {args.seconds:g} s of edits, one each {args.pace:g} s ({args.arrivals}), "
+            f"pool {args.pool}, "
             f"refill delay {args.refill_delay:g} s; idle server {idle / 1e6:.0f} MB)"
         )
-        rows = [asyncio.run(one_size(base, server.pid, units[:n], args.seconds, args.settle, url, args.pace)) for n in sizes]
+        lockstep = args.arrivals == "lockstep"
+        rows = [
+            asyncio.run(one_size(base, server.pid, units[:n], args.seconds, args.settle, url, args.pace, lockstep)) for n in sizes
+        ]
         table = pd.DataFrame(rows)
         print(table.to_string(index=False, float_format=lambda x: f"{x:.2f}"))
         floor = 1 + args.pool

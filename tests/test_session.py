@@ -180,3 +180,42 @@ def test_unknown_selection_is_a_clear_error(demo):
         ScoringSession(demo, "1990", "so-tu-phap", "self")
     with pytest.raises(ProblemsError, match="giai đoạn"):
         ScoringSession(demo, "2017", "so-tu-phap", "review")
+
+
+def test_a_page_reads_again_only_what_changed(demo):
+    """A page's reload asks the store what moved (one query) and reads those parts only:
+    nothing when nothing changed, the scores after a colleague's edit, the files after an
+    upload, the workflow after a submission; each change is shown all the same."""
+    import sqlalchemy as sa
+
+    from cchc_widgets.services.access import submit
+
+    page = ScoringSession(demo, "2017", "so-tu-phap", "self")
+    colleague = ScoringSession(demo, "2017", "so-tu-phap", "self")
+    statements: list[str] = []
+
+    def reads(change) -> list[str]:
+        change()
+        statements.clear()
+        page.reload()
+        return [" ".join(sql.split()) for sql in statements if sql.lstrip().startswith("SELECT")]
+
+    sa.event.listen(demo.engine, "before_cursor_execute", lambda _c, _cur, sql, *_a: statements.append(sql))
+    assert len(reads(lambda: None)) == 1  # the stamp
+
+    got = reads(lambda: colleague.edit("1.5.2", "1,5", KEPT, "B"))
+    assert len(got) == 2
+    assert "FROM scores" in got[1]
+    assert _mine(page, "1.5.2")["points"] == 1.5
+    assert _mine(page, "1.5.2")["author"] == "B"
+
+    got = reads(lambda: colleague.add_evidence("1.1.1", "quyet-dinh.pdf", PDF, "B"))
+    assert len(got) == 2
+    assert "FROM evidence" in got[1]
+    assert [f["name"] for f in page.row("1.1.1")["files"]] == ["quyet-dinh.pdf"]
+
+    got = reads(lambda: submit(demo, None, "2017", "so-tu-phap"))
+    assert len(got) > 1
+    assert not any("FROM scores" in sql or "FROM evidence" in sql for sql in got[1:])  # got[0]: the stamp
+    assert page.access()["submitted"] is not None
+    assert page.access()["locked"] is not None  # submitted: the form is read-only now

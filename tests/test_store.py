@@ -98,3 +98,64 @@ def test_the_password_of_a_url_is_kept_out_of_cli_output(capsys, pg_url):
     out = capsys.readouterr()
     assert "s3cr3t-pw" not in out.out + out.err
     assert "***" in out.err
+
+
+def test_each_part_of_a_units_stamp_moves_only_with_its_own_change(filled):
+    """An open page re-reads only what moved: each kind of change moves its own mark of
+    `unit_stamp`, and only the changed unit's (a refused attempt moves nothing)."""
+    from cchc_widgets.services import access
+
+    def moved(change, unit: str = "u1") -> set[str]:
+        before = filled.unit_stamp("2020", unit)
+        change()
+        after = filled.unit_stamp("2020", unit)
+        return {part for part in after if after[part] != before[part]}
+
+    writer = Writer(filled)
+    assert moved(lambda: _save(filled, [{"unit": "u1", "code": "L3", "points": 1}])) == {"self"}
+    assert moved(lambda: _save(filled, [{"unit": "u1", "code": "L3", "stage": "appraisal", "points": 2, "note": "lý do"}])) == {
+        "appraisal"
+    }
+    assert moved(lambda: filled.put_reply("2020", "u1", "L3", "Đơn vị giải trình", "u1")) == {"reply"}
+    survey = pd.DataFrame({"unit": ["u1"], "respondent": ["p1"], "item": ["S1"], "group": ["Người dân"], "answer": ["4"]})
+    assert moved(lambda: filled.save_survey("2020", survey, "admin", "khao-sat.csv")) == {"survey"}
+    added: list[int] = []
+    assert moved(
+        lambda: added.append(filled.add_evidence("2020", "u1", "L3", "a.pdf", "application/pdf", b"%PDF-1.4", "u1"))
+    ) == {"evidence"}
+    assert moved(lambda: filled.remove_evidence(added[0], "u1")) == {"evidence"}
+    assert moved(lambda: None) == set()
+    assert moved(lambda: _save(filled, [{"unit": "u1", "code": "L3", "points": 0.5}]), unit="u2") == set()
+    for unit in ("u1", "u2"):  # a stage opening is the whole period's
+        assert moved(lambda: access.set_stage(filled, "2020", "self", "open", None, "admin"), unit) == {"workflow"}
+
+    def refused():
+        with pytest.raises(ProblemsError, match="chưa mở"):  # the appraisal is not open: refused and logged
+            writer.check_workflow("2020", {("u1", "appraisal")}, "thử")
+
+    assert moved(refused) == set()
+    assert filled.events()["action"].iloc[-1] == "refused"
+
+
+def test_an_older_store_gets_the_indexes_added_since(tmp_path, small_doc):
+    """A year's file made before `ix_score_log_stage` existed gains it when opened (the
+    stamp's look-ups stay index look-ups however long the log grows)."""
+    path = tmp_path / "old.sqlite"
+    made = Store(f"sqlite:///{path}")
+    made.add_period("2020", "Năm 2020", load_dict(small_doc))
+    made.close()
+    con = sqlite3.connect(path)
+    con.execute("DROP INDEX ix_score_log_stage")
+    con.commit()
+    assert "ix_score_log_stage" not in {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    con.close()
+    Store(f"sqlite:///{path}").close()
+    con = sqlite3.connect(path)
+    plan = " ".join(
+        str(r)
+        for r in con.execute(
+            "EXPLAIN QUERY PLAN SELECT max(id) FROM score_log WHERE period='2020' AND unit='u1' AND stage='self'"
+        )
+    )
+    con.close()
+    assert "ix_score_log_stage" in plan

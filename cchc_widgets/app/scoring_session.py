@@ -21,7 +21,7 @@ from cchc_widgets.core.errors import CchcError, ConflictError, EvidenceError, Pr
 from cchc_widgets.core.numbers import format_number
 from cchc_widgets.core.rules import is_unanswered
 from cchc_widgets.core.survey import with_survey
-from cchc_widgets.core.vocabulary import APPRAISAL, REPLY, SELF, STAGE_LABELS, STAGES, page_words
+from cchc_widgets.core.vocabulary import APPRAISAL, REPLY, SELF, STAGE_LABELS, STAGES, SURVEY, page_words
 from cchc_widgets.files.evidence import LIMITS_TEXT, MAX_BYTES
 from cchc_widgets.services.access import ROLES, Actor, Workflow, submit
 from cchc_widgets.services.audit import change_log
@@ -74,24 +74,34 @@ class ScoringSession:
         self._others: pd.DataFrame | None = None
         self._survey_all: pd.DataFrame | None = None
         self._ranking: pd.DataFrame | None = None
+        self.stamp: dict[str, object] = {}  # the store's marks of what this page last read (`reload`)
         self.reload()
 
     # ------------------------------------------------------------ reading
 
-    def reload(self) -> None:
-        """Read this unit's scores and files from the store (both stages)."""
+    def reload(self, everything: bool = False) -> None:
+        """Read again what changed in the store since this page last read it (everything the
+        first time, or when the person asks): each part of `Store.unit_stamp` that moved
+        re-reads its own table only, so after this page's own edit one query of scores
+        follows the stamp."""
+        before = {} if everything else self.stamp
         self.stamp = self.store.unit_stamp(self.period, self.unit)  # first: a change landing meanwhile is seen next time
-        self.scores = self.store.scores(self.period, self.unit)
-        self.files = self.store.evidence(self.period, self.unit)
-        self.survey = survey_points(self.store, self.period, self.unit)
-        self._by_key = {(r.code, r.stage): r for r in self.scores.itertuples()}
-        self.workflow = Workflow.of(self.store, self.period)
-        self._replies = {
-            r.code: {"text": r.text, "author": r.author} for r in self.store.replies(self.period, self.unit).itertuples()
-        }
-        self._files_by_code: dict[str, list[dict[str, Any]]] = {}
-        for f in self.files.itertuples():
-            self._files_by_code.setdefault(f.code, []).append({"id": int(f.id), "name": f.filename, "size": int(f.size)})
+        moved = {part for part, mark in self.stamp.items() if part not in before or before[part] != mark}
+        if moved & {SELF, APPRAISAL}:
+            self.scores = self.store.scores(self.period, self.unit)
+            self._by_key = {(r.code, r.stage): r for r in self.scores.itertuples()}
+        if "evidence" in moved:
+            self.files = self.store.evidence(self.period, self.unit)
+            self._files_by_code: dict[str, list[dict[str, Any]]] = {}
+            for f in self.files.itertuples():
+                self._files_by_code.setdefault(f.code, []).append({"id": int(f.id), "name": f.filename, "size": int(f.size)})
+        if SURVEY in moved:
+            self.survey = survey_points(self.store, self.period, self.unit)
+        if "workflow" in moved:
+            self.workflow = Workflow.of(self.store, self.period)
+        if REPLY in moved:
+            replies = self.store.replies(self.period, self.unit).itertuples()
+            self._replies = {r.code: {"text": r.text, "author": r.author} for r in replies}
 
     def _score(self, code: str, stage: str) -> dict[str, Any] | None:
         rec = self._by_key.get((code, stage))

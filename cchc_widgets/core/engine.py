@@ -183,8 +183,25 @@ def membership(cs: CriteriaSet) -> tuple[list[str], np.ndarray]:
     return codes, matrix
 
 
-def leaf_matrices(resolved: pd.DataFrame, cs: CriteriaSet) -> tuple[pd.MultiIndex, np.ndarray, np.ndarray]:
-    """Key index (period, unit) and the final points and N/A matrices (keys × `cs.scored_codes`).
+def key_rows(resolved: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    """The (period, unit) keys in order of first appearance, and each row's key number.
+
+    Factorised column by column and then as one integer per pair: no index of tuples, which
+    is what a one-unit form pays on every edit and a thousand units pay once.
+    """
+    period_codes, periods = pd.factorize(resolved["period"])
+    unit_codes, units = pd.factorize(resolved["unit"])
+    width = max(len(units), 1)
+    at, pairs = pd.factorize(period_codes.astype(np.int64) * width + unit_codes)
+    keys = pd.DataFrame(
+        {"period": np.asarray(periods, dtype=object)[pairs // width], "unit": np.asarray(units, dtype=object)[pairs % width]}
+    )
+    return keys, at
+
+
+def leaf_matrices(resolved: pd.DataFrame, cs: CriteriaSet, at: np.ndarray, n_keys: int) -> tuple[np.ndarray, np.ndarray]:
+    """The final points and N/A matrices (keys × `cs.scored_codes`); `at`: each row's key
+    number (`key_rows`).
 
     Stages are written in order, so an appraisal overwrites the self-assessment of the same
     cell: the "final score" rule as array assignment. Unscored leaves are 0 and applicable; a
@@ -192,15 +209,13 @@ def leaf_matrices(resolved: pd.DataFrame, cs: CriteriaSet) -> tuple[pd.MultiInde
     without it the unit is indexed on the appraised points alone), or counted as 0 when the
     set says `without_answers: zero`.
     """
-    keys = pd.MultiIndex.from_frame(resolved[KEY].drop_duplicates())
     cols = pd.Index(cs.scored_codes).get_indexer(resolved["code"])
     kept = cols >= 0  # bonus and penalty items sit outside the tree: `adjustment_points`
-    rows = keys.get_indexer(pd.MultiIndex.from_frame(resolved.loc[kept, KEY]))
-    cols = cols[kept]
+    rows, cols = at[kept], cols[kept]
     values = np.nan_to_num(resolved["points"].to_numpy(dtype=float)[kept])
     flags = resolved["na"].to_numpy(dtype=bool)[kept]
     stages = resolved["stage"].to_numpy()[kept]
-    points = np.zeros((len(keys), len(cs.scored_codes)))
+    points = np.zeros((n_keys, len(cs.scored_codes)))
     na = np.zeros_like(points, dtype=bool)
     if cs.survey is not None and cs.survey.without_answers == "rescale":
         na[:, len(cs.leaf_codes) :] = True  # "zero": an unanswered item counts as 0 of its max
@@ -208,22 +223,22 @@ def leaf_matrices(resolved: pd.DataFrame, cs: CriteriaSet) -> tuple[pd.MultiInde
         pick = stages == stage
         points[rows[pick], cols[pick]] = values[pick]
         na[rows[pick], cols[pick]] = flags[pick]
-    return keys, points, na
+    return points, na
 
 
-def adjustment_points(resolved: pd.DataFrame, cs: CriteriaSet, keys: pd.MultiIndex) -> tuple[np.ndarray, np.ndarray]:
+def adjustment_points(resolved: pd.DataFrame, cs: CriteriaSet, at: np.ndarray, n_keys: int) -> tuple[np.ndarray, np.ndarray]:
     """Bonus and penalty points per key (both ≥ 0; the penalty is what is subtracted). Only
     the appraisal enters them (`resolve` refuses them at any other stage)."""
-    bonus, penalty = np.zeros(len(keys)), np.zeros(len(keys))
+    bonus, penalty = np.zeros(n_keys), np.zeros(n_keys)
     if not cs.adjustments:
         return bonus, penalty
     kinds = {a.code: a.kind for a in cs.adjustments}
-    rows = resolved[resolved["code"].isin(kinds) & (resolved["stage"] == APPRAISAL)]
-    at = keys.get_indexer(pd.MultiIndex.from_frame(rows[KEY]))
+    pick = (resolved["code"].isin(kinds) & (resolved["stage"] == APPRAISAL)).to_numpy()
+    rows = resolved[pick]
     points = np.nan_to_num(rows["points"].to_numpy(dtype=float))
     is_bonus = (rows["code"].map(kinds) == "bonus").to_numpy()
-    np.add.at(bonus, at[is_bonus], points[is_bonus])
-    np.add.at(penalty, at[~is_bonus], points[~is_bonus])
+    np.add.at(bonus, at[pick][is_bonus], points[is_bonus])
+    np.add.at(penalty, at[pick][~is_bonus], points[~is_bonus])
     return bonus, penalty
 
 
@@ -317,7 +332,8 @@ def aggregate(
     (`ranking_columns`).
     """
     codes, member = membership(cs)
-    keys, points, na = leaf_matrices(resolved, cs)
+    key_frame, at = key_rows(resolved)
+    points, na = leaf_matrices(resolved, cs, at, len(key_frame))
     leaf_max = np.array(cs.scored_max)
     if leaf_scale is not None:
         points = points * leaf_scale[None, :]
@@ -328,22 +344,23 @@ def aggregate(
     with np.errstate(invalid="ignore", divide="ignore"):
         node_index = np.where(node_max > 0, 100.0 * node_points / node_max, np.nan)
 
-    key_frame = keys.to_frame(index=False)
-    top_cols = [codes.index(c) for c in cs.top_codes]
-    results = key_frame.copy()
-    for code, j in zip(cs.top_codes, top_cols, strict=True):
-        results[code] = node_points[:, j]
+    columns: dict[str, Any] = {
+        "period": key_frame["period"],
+        "unit": key_frame["unit"],
+    }  # built whole: one frame, not a column at a time
+    for code in cs.top_codes:
+        columns[code] = node_points[:, codes.index(code)]
     if cs.survey is not None:
-        results["survey"] = points[:, len(cs.leaf_codes) :].sum(axis=1)
+        columns["survey"] = points[:, len(cs.leaf_codes) :].sum(axis=1)
     total, whole = points.sum(axis=1), applicable.sum(axis=1)
     if cs.adjustments:
-        bonus, penalty = adjustment_points(resolved, cs, keys)
-        results["subtotal"], results["bonus"], results["penalty"] = total, bonus, penalty
+        bonus, penalty = adjustment_points(resolved, cs, at, len(key_frame))
+        columns["subtotal"], columns["bonus"], columns["penalty"] = total, bonus, penalty
         total, whole = adjusted(total, whole, bonus - penalty, cs)
-    results["total"], results["max"] = total, whole
     with np.errstate(invalid="ignore", divide="ignore"):
         index = np.where(whole > 0, 100.0 * total / whole, np.nan)
-    results["index"] = capped(index, cs)
+    columns["total"], columns["max"], columns["index"] = total, whole, capped(index, cs)
+    results = pd.DataFrame(columns)
     ranked_on = results["index"].round(cs.decimals) if cs.rank_on_rounded else results["index"]
     ranking_columns(results, ranked_on, units)
     results["class"] = classify(ranked_on, cs.classes)

@@ -203,7 +203,8 @@ class Writer:
             raise ProblemsError(problems)
         keys = list(zip(frame["unit"], frame["code"], frame["stage"].map(stage_of), strict=True))
         self.check_workflow(period, {(unit, stage) for unit, _, stage in keys if stage is not None}, file)
-        stored = self.store.scores(period, scope.unit)  # both stages: an appraisal is checked against the self-assessment
+        # both stages of the criteria written: an appraisal is checked against the self-assessment
+        stored = self.store.scores(period, scope.unit, codes=set(frame["code"]))
         current = {(r.unit, r.code, r.stage): r for r in stored.itertuples() if r.unit in units}
         changes, problems = self._resolve(frame, keys, cs, current, file)
         if problems:
@@ -232,29 +233,36 @@ class Writer:
     def _resolve(
         self, frame: pd.DataFrame, keys: list[Key], cs: CriteriaSet, current: dict[Key, Any], file: str
     ) -> tuple[dict[Key, dict[str, Any] | None], list[Problem]]:
-        """Each key's new content (None: withdraw), rules applied; or the problems found."""
-        problems: list[Problem] = []
+        """Each key's new content (None: withdraw), rules applied; or the problems found.
+        Rows are sorted in plain Python (a form sends one row: pandas masks cost more than
+        the check); the rules run over the scored rows at once (`engine.resolve`)."""
+        problems, unscored = [], []  # the rules' problems first, then those of withdrawals and notes
         out: dict[Key, dict[str, Any] | None] = {}
-        clear = frame["clear"].astype(bool)
-        has_points = frame["points"].notna()
-        blank = frame["value"].map(is_unanswered)
-        note_only = ~clear & blank & ~has_points & ~frame["na"] & frame["note"].fillna("").astype(bool)
-        scored = ~clear & ~note_only & (~blank | has_points | frame["na"])
+        records = frame.to_dict("records")
+        scored, declared = [], []
+        for i, rec in enumerate(records):
+            blank, has_points, note = is_unanswered(rec["value"]), not pd.isna(rec["points"]), rec["note"]
+            note_only = blank and not has_points and not rec["na"] and not pd.isna(note) and bool(note)
+            if rec["clear"] or note_only:
+                code, stage = rec["code"], stage_of(rec["stage"])
+                if code not in cs.entries:
+                    unscored.append(
+                        Problem(file, f"mã '{code}' không phải tiêu chí chấm điểm của bộ '{cs.id}'", code, rec["_where"])
+                    )
+                elif stage is None:
+                    unscored.append(Problem(file, f"giai đoạn '{rec['stage']}' không có", code, rec["_where"]))
+                else:
+                    out[(rec["unit"], code, stage)] = (
+                        None if rec["clear"] else {"value": None, "points": None, "na": False, "note": note}
+                    )
+            elif not blank or has_points or rec["na"]:
+                scored.append(i)
+                declared.append(None if blank else rec["value"])
         try:
-            resolved = engine.resolve(frame.assign(value=frame["value"].where(~blank, None))[scored], cs, file=file)
+            resolved = engine.resolve(frame.iloc[scored].assign(value=declared), cs, file=file)
         except ProblemsError as exc:
             problems += exc.problems
             resolved = None
-        for rec in frame[clear | note_only].to_dict("records"):
-            code, stage = rec["code"], stage_of(rec["stage"])
-            if code not in cs.entries:
-                problems.append(Problem(file, f"mã '{code}' không phải tiêu chí chấm điểm của bộ '{cs.id}'", code, rec["_where"]))
-            elif stage is None:
-                problems.append(Problem(file, f"giai đoạn '{rec['stage']}' không có", code, rec["_where"]))
-            elif rec["clear"]:
-                out[(rec["unit"], code, stage)] = None
-            else:
-                out[(rec["unit"], code, stage)] = {"value": None, "points": None, "na": False, "note": rec["note"]}
         if resolved is not None:
             notes = dict(zip(keys, frame["note"], strict=True))
             for rec in resolved.to_dict("records"):
@@ -265,7 +273,7 @@ class Writer:
                     note = old.note if old is not None else ""
                 points = None if rec["na"] or pd.isna(rec["points"]) else float(rec["points"])
                 out[key] = {"value": rec["value"], "points": points, "na": bool(rec["na"]), "note": note}
-        return out, problems
+        return out, problems + unscored
 
     def _policy(
         self,

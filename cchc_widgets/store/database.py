@@ -26,7 +26,7 @@ from sqlalchemy.engine import Engine
 
 from cchc_widgets.core.criteria import CriteriaSet, load_dict
 from cchc_widgets.core.errors import EvidenceError, Problem, ProblemsError
-from cchc_widgets.core.vocabulary import SURVEY
+from cchc_widgets.core.vocabulary import APPRAISAL, REPLY, SELF, SURVEY
 from cchc_widgets.store.config import data_dir, database_url, redacted
 
 metadata = sa.MetaData()
@@ -110,7 +110,8 @@ score_log = sa.Table(
     sa.Column("action", sa.String(50), nullable=False),
     sa.Column("at", sa.DateTime(timezone=True), nullable=False),
 )
-sa.Index("ix_score_log_unit", score_log.c.period, score_log.c.unit)
+# a unit's log by stage, newest last: what `UNIT_STAMP` looks up (and a unit's whole log)
+sa.Index("ix_score_log_stage", score_log.c.period, score_log.c.unit, score_log.c.stage, score_log.c.id)
 evidence = sa.Table(
     "evidence",
     metadata,
@@ -235,6 +236,29 @@ events = sa.Table(  # what is not a score change: stages, submissions, finalisin
 )
 sa.Index("ix_events_period", events.c.period)
 
+
+def _stamp_query() -> sa.Select:
+    """`Store.unit_stamp`'s one statement, built once: the newest log entry of each stage
+    (each a look-up in `ix_score_log_stage`), the unit's files, the period's workflow."""
+    period, unit = sa.bindparam("period"), sa.bindparam("unit")
+    last = sa.func.max(score_log.c.id)
+
+    def logged(stage: str) -> Any:
+        where = sa.and_(score_log.c.period == period, score_log.c.unit == unit, score_log.c.stage == stage)
+        return sa.select(last).where(where).scalar_subquery().label(stage)
+
+    files = sa.and_(evidence.c.period == period, evidence.c.unit == unit)
+    workflow = sa.and_(events.c.period == period, events.c.action != "refused")
+    return sa.select(
+        *(logged(stage) for stage in (SELF, APPRAISAL, REPLY, SURVEY)),
+        sa.select(sa.func.max(evidence.c.id)).where(files).scalar_subquery().label("added"),
+        sa.select(sa.func.count()).where(files, evidence.c.removed_at.is_not(None)).scalar_subquery().label("removed"),
+        sa.select(sa.func.max(events.c.id)).where(workflow).scalar_subquery().label("workflow"),
+    )
+
+
+UNIT_STAMP = _stamp_query()
+
 SCORE_COLUMNS = ["period", "unit", "code", "stage", "value", "points", "na", "note", "author", "updated_at", "version"]
 
 
@@ -307,7 +331,7 @@ class Store:
             _copy_schema(self.engine)
         else:
             metadata.create_all(self.engine)
-            _add_missing_columns(self.engine)
+            _upgrade(self.engine)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -439,12 +463,8 @@ class Store:
             query = sa.select(units.c.id, units.c.name, units.c.kind).order_by(units.c.id)
             columns = ["id", "name", "kind"]
         else:
-            query = (
-                sa.select(units.c.id, units.c.name, units.c.kind, period_units.c.rank_group.label("group"), period_units.c.ranked)
-                .join(period_units, period_units.c.unit == units.c.id)
-                .where(period_units.c.period == period)
-                .order_by(units.c.id)
-            )
+            group = period_units.c.rank_group.label("group")
+            query = _enrolled(period, units.c.id, units.c.name, units.c.kind, group, period_units.c.ranked)
             columns = ["id", "name", "kind", "group", "ranked"]
         with self.engine.connect() as conn:
             frame = pd.DataFrame(conn.execute(query).mappings().all(), columns=columns)
@@ -453,18 +473,24 @@ class Store:
         return frame
 
     def unit_names(self, period: str) -> dict[str, str]:
-        """Unit id → name for the units of a period: how every table and sheet labels a unit."""
-        frame = self.units(period)
-        return dict(zip(frame["id"], frame["name"], strict=True))
+        """Unit id → name for the units of a period: how every table and sheet labels a unit.
+        Read straight into a dict: every write asks for it."""
+        with self.engine.connect() as conn:
+            return dict(conn.execute(_enrolled(period, units.c.id, units.c.name)).tuples().all())
 
     # ------------------------------------------------------------ scores
 
-    def scores(self, period: str | None = None, unit: str | None = None, stage: str | None = None) -> pd.DataFrame:
-        """Stored scores as the engine's long frame (plus author, updated_at, version)."""
+    def scores(
+        self, period: str | None = None, unit: str | None = None, stage: str | None = None, codes: set[str] | None = None
+    ) -> pd.DataFrame:
+        """Stored scores as the engine's long frame (plus author, updated_at, version);
+        `codes` keeps those criteria only (a form's edit reads its own row, not the unit's 140)."""
         query = sa.select(scores).order_by(scores.c.period, scores.c.unit, scores.c.stage, scores.c.code)
         for column, wanted in (("period", period), ("unit", unit), ("stage", stage)):
             if wanted is not None:
                 query = query.where(scores.c[column] == wanted)
+        if codes is not None:
+            query = query.where(scores.c.code.in_(sorted(codes)))
         with self.engine.connect() as conn:
             records = [{**row, "value": _load_value(row["value"])} for row in conn.execute(query).mappings()]
         frame = pd.DataFrame(records, columns=SCORE_COLUMNS)
@@ -849,7 +875,7 @@ class Store:
                 conn.execute(replies.insert().values(**new))
             else:
                 conn.execute(replies.update().where(where).values(text=text, author=author, updated_at=now))
-            log = {"period": period, "unit": unit, "code": code, "stage": "reply", "old_note": old, "new_note": text or None}
+            log = {"period": period, "unit": unit, "code": code, "stage": REPLY, "old_note": old, "new_note": text or None}
             action = "clear" if not text else "reply"
             conn.execute(score_log.insert().values(**log, version=0, author=author, action=action, at=now))
 
@@ -884,22 +910,16 @@ class Store:
         with self.engine.connect() as conn:
             return pd.DataFrame(conn.execute(query).mappings().all(), columns=[c.name for c in events.columns])
 
-    def unit_stamp(self, period: str, unit: str) -> tuple[Any, ...]:
-        """Changes whenever anything an open page of the unit shows changes: a score of either
-        stage (its log), an evidence file added or removed, a workflow event of the period.
-        One cheap query, so every open page can ask every few seconds."""
-        query = sa.select(
-            sa.select(sa.func.max(score_log.c.id))
-            .where(score_log.c.period == period, score_log.c.unit == unit)
-            .scalar_subquery(),
-            sa.select(sa.func.max(evidence.c.id)).where(evidence.c.period == period, evidence.c.unit == unit).scalar_subquery(),
-            sa.select(sa.func.count())
-            .where(evidence.c.period == period, evidence.c.unit == unit, evidence.c.removed_at.is_not(None))
-            .scalar_subquery(),
-            sa.select(sa.func.max(events.c.id)).where(events.c.period == period, events.c.action != "refused").scalar_subquery(),
-        )
+    def unit_stamp(self, period: str, unit: str) -> dict[str, Any]:
+        """Marks that change whenever something an open page of the unit shows changes, one per
+        part it reads: the scores of each stage, `reply` and `survey` (all from the change
+        log), `evidence` (a file added or removed) and `workflow` (an event of the period).
+        One query of index look-ups (`UNIT_STAMP`), so every open page can ask every few
+        seconds, however long the unit's log grows, and re-read only the parts that moved."""
         with self.engine.connect() as conn:
-            return tuple(conn.execute(query).one())
+            row = conn.execute(UNIT_STAMP, {"period": period, "unit": unit}).one()._asdict()
+        row["evidence"] = (row.pop("added"), row.pop("removed"))
+        return row
 
     def change_log(self, period: str | None = None, unit: str | None = None) -> pd.DataFrame:
         query = sa.select(score_log).order_by(score_log.c.id)
@@ -909,6 +929,16 @@ class Store:
             query = query.where(score_log.c.unit == unit)
         with self.engine.connect() as conn:
             return pd.DataFrame(conn.execute(query).mappings().all(), columns=[c.name for c in score_log.columns])
+
+
+def _enrolled(period: str, *columns: Any) -> sa.Select:
+    """`columns` of the units that take part in `period`, in id order."""
+    return (
+        sa.select(*columns)
+        .join(period_units, period_units.c.unit == units.c.id)
+        .where(period_units.c.period == period)
+        .order_by(units.c.id)
+    )
 
 
 def _insert_new(conn: sa.Connection, inserts: list[tuple[ScoreWrite, dict[str, Any]]]) -> None:
@@ -932,14 +962,20 @@ def _safe_part(text: str) -> str:
     return "".join(ch if ch.isalnum() or ch in "-._" else "_" for ch in text) or "_"
 
 
-def _add_missing_columns(engine: Engine) -> None:
+def _upgrade(engine: Engine) -> None:
     """Bring a store made by an earlier version up to date: the columns added since (with
-    their defaults), so an existing year's file keeps working."""
+    their defaults) and the indexes added since, so an existing year's file keeps working
+    (and stays fast)."""
     inspector = sa.inspect(engine)
     for table, column, declaration in ADDED_COLUMNS:
         if column not in {c["name"] for c in inspector.get_columns(table)}:
             with engine.begin() as conn:
                 conn.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
+    for table in metadata.sorted_tables:
+        have = {index["name"] for index in inspector.get_indexes(table.name)}
+        for index in table.indexes:
+            if index.name not in have:
+                index.create(engine)
 
 
 @functools.cache

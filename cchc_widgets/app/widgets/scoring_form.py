@@ -327,7 +327,7 @@ class ScoringForm(anywidget.AnyWidget):
             elif kind == "select":
                 self.select(content.get("period"), content.get("unit"), content.get("stage"))
             elif kind == "refresh":
-                self.session.reload()
+                self.session.reload(everything=True)
                 self._push(all_rows=True)
                 self._sync_scores()
         except FieldError as exc:
