@@ -1,5 +1,6 @@
 """The scoring page's kernel imports only what the form uses: opening a unit, saving an edit
-and reading its row need no SciPy, SALib, matplotlib, papermill, openpyxl or jsonschema, and
+and reading its row need no SciPy, SALib, matplotlib, papermill, openpyxl or jsonschema (nor
+does the what-if page's weighting and comparison: its kernel is preheated too), and
 waiting for the visitor's request in a preheated kernel needs no jupyter_server or nbconvert
 (each costs memory and start-up time per visitor: Voilà's own helper for that wait imported
 49 MB). Run in a fresh interpreter, as a kernel is."""
@@ -42,6 +43,34 @@ def test_the_scoring_page_loads_no_heavy_library(demo, tmp_path):
     assert done.stdout.split() == [], f"loaded by the scoring page: {done.stdout}"
     stored = demo.scores("2017", "so-tu-phap", "self").set_index("code")
     assert stored.loc["1.5.2", "points"] == 2  # the edit really went through
+
+
+WHATIF = """
+import sys
+from cchc_widgets.app import voila  # what the what-if notebook imports
+from cchc_widgets.app.widgets.whatif_app import WhatIfApp
+from cchc_widgets.store.database import Store
+
+app = WhatIfApp(Store(sys.argv[1], evidence_dir=sys.argv[2]), "2017")
+app.send = lambda content, buffers=None: None
+app._on_message(app, {"type": "weights", "weights": {app.session.cs.top_codes[0]: 3}}, [])
+assert app.alert == "", app.alert
+moved = int((app.comparison["delta_rank"] != 0).sum())
+print(moved, *(m for m in %r if m in sys.modules))
+"""
+
+
+def test_the_whatif_page_weighs_and_compares_without_a_heavy_library(demo, tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-c", WHATIF % (HEAVY,), demo.url, str(tmp_path / "evidence")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    moved, *loaded = done.stdout.split()
+    assert int(moved) > 0  # the weight moved ranks: the comparison (ρ, τ) was computed
+    assert loaded == [], f"loaded by the what-if page: {loaded}"
 
 
 PREHEATED = """

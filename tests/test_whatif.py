@@ -42,6 +42,22 @@ def test_hand_checked_comparison():
     assert cmp.class_changes == 0
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_rank_correlations_are_scipys(seed):
+    """ρ and τ-b as scipy.stats computes them, ties in either ranking included (ranks with
+    shared places, as the province's tables have)."""
+    from scipy import stats
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(3, 60))
+    a = rng.integers(1, max(2, n // 3), n).astype(float)  # many ties
+    b = np.where(rng.random(n) < 0.5, a, rng.integers(1, n, n)).astype(float)
+    a[:2], b[:2] = (1, 2), (2, 1)  # never one value throughout (the comparison asks for two)
+    rho, tau = whatif.rank_correlations(a, b)
+    assert rho == pytest.approx(stats.spearmanr(a, b).statistic, abs=1e-12)
+    assert tau == pytest.approx(stats.kendalltau(a, b).statistic, abs=1e-12)
+
+
 def test_new_max_scales_subtree_and_ancestors(reference):
     applied = whatif.apply(reference, Scenario("1.1 x2", max_points={"1.1": 10}))
     assert applied.node_max["1.1"] == pytest.approx(10)

@@ -19,7 +19,6 @@ from cchc_widgets.app.widgets.page import page_module, page_style
 from cchc_widgets.core import whatif
 from cchc_widgets.core.criteria import CriteriaSet
 from cchc_widgets.core.errors import ProblemsError
-from cchc_widgets.report.results_workbook import results_download
 from cchc_widgets.services.access import Actor
 from cchc_widgets.services.writes import Writer
 from cchc_widgets.store.database import Store
@@ -156,6 +155,8 @@ class WhatIfApp(anywidget.AnyWidget):
                 name = (self.session.scenario_name or "kich-ban").replace("/", "_")
                 self.send({"type": "file", "name": f"{name}.yaml", "mime": "application/x-yaml"}, [self.session.export_yaml()])
             elif kind == "workbook":
+                from cchc_widgets.report.results_workbook import results_download  # openpyxl: on first export
+
                 self.send(*results_download(self.store, self.session.period))
             elif kind == "period":
                 self.session = WhatIfSession(self.store, str(content.get("period")), self.actor)
