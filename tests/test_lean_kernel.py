@@ -32,15 +32,21 @@ print(" ".join(m for m in %r if m in sys.modules))
 """
 
 
-def test_the_scoring_page_loads_no_heavy_library(demo, tmp_path):
+def _fresh(script: str, demo, tmp_path) -> list[str]:
+    """What `script` prints, run in a fresh interpreter on the demo store (as a kernel runs)."""
     done = subprocess.run(
-        [sys.executable, "-c", SCRIPT % (HEAVY,), demo.url, str(tmp_path / "evidence")],
+        [sys.executable, "-c", script % (HEAVY,), demo.url, str(tmp_path / "evidence")],
         capture_output=True,
         text=True,
         timeout=120,
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.split() == [], f"loaded by the scoring page: {done.stdout}"
+    return done.stdout.split()
+
+
+def test_the_scoring_page_loads_no_heavy_library(demo, tmp_path):
+    loaded = _fresh(SCRIPT, demo, tmp_path)
+    assert loaded == [], f"loaded by the scoring page: {loaded}"
     stored = demo.scores("2017", "so-tu-phap", "self").set_index("code")
     assert stored.loc["1.5.2", "points"] == 2  # the edit really went through
 
@@ -61,14 +67,7 @@ print(moved, *(m for m in %r if m in sys.modules))
 
 
 def test_the_whatif_page_weighs_and_compares_without_a_heavy_library(demo, tmp_path):
-    done = subprocess.run(
-        [sys.executable, "-c", WHATIF % (HEAVY,), demo.url, str(tmp_path / "evidence")],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    moved, *loaded = done.stdout.split()
+    moved, *loaded = _fresh(WHATIF, demo, tmp_path)
     assert int(moved) > 0  # the weight moved ranks: the comparison (ρ, τ) was computed
     assert loaded == [], f"loaded by the what-if page: {loaded}"
 
