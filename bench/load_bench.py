@@ -4,8 +4,9 @@ The clients speak the page's own protocol instead of driving N headless browsers
 pages would eat this machine's 2 cores and measure the browsers, not the server): each signs in
 as its own unit account (`--auth accounts`), GETs the scoring page (Voilà renders it with a
 kernel, preheated or not), connects to that kernel's websocket and sends the widget messages
-the page sends — a heartbeat, then edits of its unit's points row, each waiting for «saved» —
-and finally posts the shutdown request a closed page posts. `--pace` sets how often one person
+the page sends — a first heartbeat, then edits of its unit's points row, each waiting for
+«saved», with the page's heartbeat every 2 s between them — and finally posts the shutdown
+request a closed page posts. `--pace` sets how often one person
 edits: the default, one edit a second, is the rate issue 12's ten browser pages produced (542
 edits in 60 s); `--pace 0` sends the next edit as soon as the last is saved (the cores' limit,
 not people). `--arrivals` says when within that rate: `random` (the default) draws each
@@ -60,6 +61,7 @@ from cchc_widgets.store.database import Store
 
 WORK = REPO_DIR / "exports" / "bench" / "load"
 PERIOD, CODE = "2017", "1.5.2"  # a points row every unit has
+HEARTBEAT = 2.0  # seconds between an open page's pings (widgets/scoring_form.js)
 VALUES = ["0,5", "1", "1,5", "2", "2,5", "3"]
 PASSWORD = "mat-khau-tai-thu"
 NOTE = "Tài liệu kiểm chứng lưu tại đơn vị"
@@ -145,8 +147,12 @@ class Session:
             self.errors.append("no answer to the first ping")
             return
         self.open_seconds = time.perf_counter() - began
-        k, until = 0, time.perf_counter() + seconds
+        k, until, beat = 0, time.perf_counter() + seconds, time.perf_counter()
         while time.perf_counter() < until:
+            if time.perf_counter() - beat >= HEARTBEAT:  # the page's ping: the kernel also looks for colleagues' changes
+                beat = time.perf_counter()
+                if await self.ask({"type": "ping"}, "pong", 30) is None:
+                    self.errors.append("no answer to a heartbeat")
             value = VALUES[k % len(VALUES)]
             k += 1
             sent = time.perf_counter()
