@@ -128,34 +128,44 @@ def test_each_part_of_a_units_stamp_moves_only_with_its_own_change(filled):
     assert moved(lambda: _save(filled, [{"unit": "u1", "code": "L3", "points": 0.5}]), unit="u2") == set()
     for unit in ("u1", "u2"):  # a stage opening is the whole period's
         assert moved(lambda: access.set_stage(filled, "2020", "self", "open", None, "admin"), unit) == {"workflow"}
+    assert moved(lambda: access.submit(filled, None, "2020", "u1")) == {"workflow"}
+    assert moved(lambda: access.reopen(filled, "2020", "u1", "sửa lỗi đánh máy", "admin")) == {"workflow"}
+    assert moved(lambda: access.set_stage(filled, "2020", "self", "closed", None, "admin")) == {"workflow"}
+    assert moved(lambda: access.finalise(filled, "2020", "admin")) == {"workflow"}
+    assert moved(lambda: access.reopen(filled, "2020", None, "công bố lại", "admin")) == {"workflow"}
 
     def refused():
-        with pytest.raises(ProblemsError, match="chưa mở"):  # the appraisal is not open: refused and logged
-            writer.check_workflow("2020", {("u1", "appraisal")}, "thử")
+        for _ in range(3):
+            with pytest.raises(ProblemsError, match="đã đóng"):  # the self-assessment is closed: refused and logged
+                writer.check_workflow("2020", {("u1", "self")}, "thử")
 
     assert moved(refused) == set()
     assert filled.events()["action"].iloc[-1] == "refused"
 
 
 def test_an_older_store_gets_the_indexes_added_since(tmp_path, small_doc):
-    """A year's file made before `ix_score_log_stage` existed gains it when opened (the
-    stamp's look-ups stay index look-ups however long the log grows)."""
+    """A year's file made before `ix_score_log_stage` and `ix_events_action` existed gains
+    them when opened (the stamp's look-ups stay index look-ups however long the log grows)."""
     path = tmp_path / "old.sqlite"
     made = Store(f"sqlite:///{path}")
     made.add_period("2020", "Năm 2020", load_dict(small_doc))
     made.close()
+    added = {"ix_score_log_stage", "ix_events_action"}
     con = sqlite3.connect(path)
-    con.execute("DROP INDEX ix_score_log_stage")
+    for name in added:
+        con.execute(f"DROP INDEX {name}")
     con.commit()
-    assert "ix_score_log_stage" not in {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert not added & {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
     con.close()
     Store(f"sqlite:///{path}").close()
     con = sqlite3.connect(path)
-    plan = " ".join(
-        str(r)
-        for r in con.execute(
-            "EXPLAIN QUERY PLAN SELECT max(id) FROM score_log WHERE period='2020' AND unit='u1' AND stage='self'"
+    plans = [
+        " ".join(str(r) for r in con.execute(f"EXPLAIN QUERY PLAN {query}"))
+        for query in (
+            "SELECT max(id) FROM score_log WHERE period = '2020' AND unit = 'u1' AND stage = 'self'",
+            "SELECT max(id) FROM events WHERE period = '2020' AND action IN ('submit', 'reopen')",
         )
-    )
+    ]
     con.close()
-    assert "ix_score_log_stage" in plan
+    assert "ix_score_log_stage" in plans[0]
+    assert "ix_events_action" in plans[1]

@@ -91,9 +91,8 @@ class ScoringSession:
             self.scores = self.store.scores(self.period, self.unit)
             self._by_key = {(r.code, r.stage): r for r in self.scores.itertuples()}
         if "evidence" in moved:
-            self.files = self.store.evidence(self.period, self.unit)
             self._files_by_code: dict[str, list[dict[str, Any]]] = {}
-            for f in self.files.itertuples():
+            for f in self.store.evidence(self.period, self.unit).itertuples():
                 self._files_by_code.setdefault(f.code, []).append({"id": int(f.id), "name": f.filename, "size": int(f.size)})
         if SURVEY in moved:
             self.survey = survey_points(self.store, self.period, self.unit)

@@ -234,7 +234,7 @@ class Writer:
         self, frame: pd.DataFrame, keys: list[Key], cs: CriteriaSet, current: dict[Key, Any], file: str
     ) -> tuple[dict[Key, dict[str, Any] | None], list[Problem]]:
         """Each key's new content (None: withdraw), rules applied; or the problems found.
-        Rows are sorted in plain Python (a form sends one row: pandas masks cost more than
+        Rows are told apart in plain Python (a form sends one row: pandas masks cost more than
         the check); the rules run over the scored rows at once (`engine.resolve`)."""
         problems, unscored = [], []  # the rules' problems first, then those of withdrawals and notes
         out: dict[Key, dict[str, Any] | None] = {}

@@ -235,6 +235,10 @@ events = sa.Table(  # what is not a score change: stages, submissions, finalisin
     sa.Column("detail", sa.Text, nullable=False, server_default=""),
 )
 sa.Index("ix_events_period", events.c.period)
+sa.Index("ix_events_action", events.c.period, events.c.action, events.c.id)  # a period's workflow events, not its refusals
+# what `services.access` logs when a period's workflow changes: a page's `workflow` mark moves
+# with these only (refusals are logged too, as many as anyone cares to try: never scanned)
+WORKFLOW_ACTIONS = ("stage-open", "stage-closed", "submit", "reopen", "finalise")
 
 
 def _stamp_query() -> sa.Select:
@@ -248,7 +252,7 @@ def _stamp_query() -> sa.Select:
         return sa.select(last).where(where).scalar_subquery().label(stage)
 
     files = sa.and_(evidence.c.period == period, evidence.c.unit == unit)
-    workflow = sa.and_(events.c.period == period, events.c.action != "refused")
+    workflow = sa.and_(events.c.period == period, events.c.action.in_(WORKFLOW_ACTIONS))
     return sa.select(
         *(logged(stage) for stage in (SELF, APPRAISAL, REPLY, SURVEY)),
         sa.select(sa.func.max(evidence.c.id)).where(files).scalar_subquery().label("added"),
