@@ -234,11 +234,11 @@ def adjustment_points(resolved: pd.DataFrame, cs: CriteriaSet, at: np.ndarray, n
         return bonus, penalty
     kinds = {a.code: a.kind for a in cs.adjustments}
     pick = (resolved["code"].isin(kinds) & (resolved["stage"] == APPRAISAL)).to_numpy()
-    rows = resolved[pick]
+    rows, keys = resolved[pick], at[pick]
     points = np.nan_to_num(rows["points"].to_numpy(dtype=float))
     is_bonus = (rows["code"].map(kinds) == "bonus").to_numpy()
-    np.add.at(bonus, at[pick][is_bonus], points[is_bonus])
-    np.add.at(penalty, at[pick][~is_bonus], points[~is_bonus])
+    np.add.at(bonus, keys[is_bonus], points[is_bonus])
+    np.add.at(penalty, keys[~is_bonus], points[~is_bonus])
     return bonus, penalty
 
 
@@ -344,10 +344,9 @@ def aggregate(
     with np.errstate(invalid="ignore", divide="ignore"):
         node_index = np.where(node_max > 0, 100.0 * node_points / node_max, np.nan)
 
-    columns: dict[str, Any] = {
-        "period": key_frame["period"],
-        "unit": key_frame["unit"],
-    }  # built whole: one frame, not a column at a time
+    # the results are built whole, one frame from its columns (adding them one by one to a frame
+    # cost a one-unit form most of its scoring time)
+    columns: dict[str, Any] = {"period": key_frame["period"], "unit": key_frame["unit"]}
     for code in cs.top_codes:
         columns[code] = node_points[:, codes.index(code)]
     if cs.survey is not None:

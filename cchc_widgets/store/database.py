@@ -480,7 +480,7 @@ class Store:
         """Unit id → name for the units of a period: how every table and sheet labels a unit.
         Read straight into a dict: every write asks for it."""
         with self.engine.connect() as conn:
-            return dict(conn.execute(_enrolled(period, units.c.id, units.c.name)).tuples().all())
+            return dict(conn.execute(_enrolled(period, units.c.id, units.c.name)).all())
 
     # ------------------------------------------------------------ scores
 
