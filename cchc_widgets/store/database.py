@@ -978,8 +978,9 @@ def _upgrade(engine: Engine) -> None:
     for table in metadata.sorted_tables:
         have = {index["name"] for index in inspector.get_indexes(table.name)}
         for index in table.indexes:
-            if index.name not in have:
-                index.create(engine)
+            if index.name not in have:  # IF NOT EXISTS: the server's kernels open the store at the same moment
+                with engine.begin() as conn:
+                    conn.execute(sa.schema.CreateIndex(index, if_not_exists=True))
 
 
 @functools.cache
