@@ -7,7 +7,7 @@ from cchc_widgets.core.criteria import load_dict
 from cchc_widgets.core.errors import ProblemsError
 from cchc_widgets.services.results import score_period
 from cchc_widgets.services.writes import Scope, Writer
-from cchc_widgets.store.database import Store
+from cchc_widgets.store.database import WORKFLOW_ACTIONS, Store
 
 UNITS = pd.DataFrame({"id": ["u1", "u2"], "name": ["Sở Một", "Sở Hai"]})
 
@@ -141,6 +141,8 @@ def test_each_part_of_a_units_stamp_moves_only_with_its_own_change(filled):
 
     assert moved(refused) == set()
     assert filled.events()["action"].iloc[-1] == "refused"
+    # every other event of the period that services.access logged above is one the mark looks for
+    assert set(filled.events("2020")["action"]) - {"refused"} == set(WORKFLOW_ACTIONS)
 
 
 def test_an_older_store_gets_the_indexes_added_since(tmp_path, small_doc):
