@@ -5,6 +5,7 @@ Run: `CCHC_DB=postgresql+psycopg://… jupyterhub -f deploy/jupyterhub_config.py
 from the environment so the same file serves a test and a province:
 - CCHC_DB (required): the shared store every user's server writes to;
 - CCHC_DATA_DIR: evidence files and the hub's own state (default: var/ in the checkout);
+- CCHC_TIMEZONE: the province's time zone, passed to every user's server (default Asia/Ho_Chi_Minh);
 - CCHC_HUB_IP / CCHC_HUB_PORT: where people connect (default 127.0.0.1:8000; put HTTPS in front);
 - CCHC_HUB_API_PORT, CCHC_PROXY_API_PORT: the hub's and the proxy's loopback API ports;
 - CCHC_PROXY: the configurable-http-proxy command (npm; `make hub-proxy` installs it in the checkout);
@@ -52,6 +53,8 @@ c.Spawner.default_url = "/"  # the landing page: the apps this person's role may
 c.Spawner.environment = {
     "CCHC_DB": os.environ["CCHC_DB"],
     "CCHC_DATA_DIR": str(DATA),
+    # the one clock (cchc_widgets.core.clock): the province's zone, and a stopped clock for a rehearsal or test
+    **{k: os.environ[k] for k in ("CCHC_TIMEZONE", "CCHC_CLOCK") if os.environ.get(k)},
 }
 c.Spawner.start_timeout = 120
 c.Spawner.http_timeout = 120

@@ -248,3 +248,54 @@ def sqlite_store(tmp_path):
     s = Store(f"sqlite:///{tmp_path / 'test.sqlite'}", evidence_dir=tmp_path / "evidence")
     yield s
     s.close()
+
+
+# ---------------------------------------------------------------- the clock: any hour, any machine zone
+
+# instants around the province's midnight (17:00 UTC) and the machine's (00:00 UTC): at 17:01 and 23:59
+# UTC the province is already on the next day, which a test reading the machine's date gets wrong
+AROUND_MIDNIGHTS = [
+    "2026-12-06T16:59:00+00:00",
+    "2026-12-06T17:01:00+00:00",
+    "2026-12-06T23:59:00+00:00",
+    "2026-12-07T00:01:00+00:00",
+]
+# the machine's own zone must not matter: UTC (behind the province) and UTC+14 (ahead of it)
+MACHINE_ZONES = ["UTC", "Pacific/Kiritimati"]
+
+
+def machine_zone(zone: str | None) -> None:
+    """Set this process's TZ as a machine would have it (None: as it was)."""
+    if zone is None:
+        os.environ.pop("TZ", None)
+    else:
+        os.environ["TZ"] = zone
+    time.tzset()
+
+
+@pytest.fixture
+def stopped_clock():
+    """The one clock, stopped where a test says (`stopped_clock(instant)`), running again after."""
+    from datetime import datetime
+
+    from cchc_widgets.core import clock
+
+    def stop(instant: str | datetime) -> datetime:
+        clock.stop_at(datetime.fromisoformat(instant) if isinstance(instant, str) else instant)
+        return clock.now()
+
+    yield stop
+    clock.run_again()
+
+
+@pytest.fixture(params=[(i, z) for i in AROUND_MIDNIGHTS for z in MACHINE_ZONES], ids=lambda p: f"{p[0][11:16]}Z-{p[1]}")
+def any_hour(request, stopped_clock):
+    """The product's clock stopped at an instant around midnight, the machine's TZ set to a zone:
+    a test using it runs at every such hour and must pass at each."""
+    instant, zone = request.param
+    was = os.environ.get("TZ")
+    machine_zone(zone)
+    try:
+        yield stopped_clock(instant)
+    finally:
+        machine_zone(was)

@@ -4,8 +4,8 @@ refusal is logged."""
 
 import subprocess
 import sys
-import time
-from datetime import timedelta
+from datetime import datetime, timedelta
+from datetime import time as dt_time
 
 import pandas as pd
 import pytest
@@ -92,10 +92,13 @@ def test_evidence_survey_and_scenarios_follow_the_roles(year):
     assert len(year.evidence("2020", "u1")) == 1
 
 
-def test_workflow_submission_deadline_and_freezing(year, monkeypatch):
+def test_workflow_submission_deadline_and_freezing(year, any_hour, stopped_clock):
+    """Run at instants around both midnights with the machine's TZ set two ways: the deadline
+    is the province's day, whatever hour and zone the machine has."""
     unit, appraiser, admin = who(year, "donvi1"), who(year, "thamdinh"), who(year, "quantri")
     write(year, unit)  # a period whose stages were never set is open
-    access.set_stage(year, "2020", "self", access.OPEN, access.today() + timedelta(days=7), "quantri")
+    deadline = any_hour.date() + timedelta(days=7)  # the province's date at this instant, a week on
+    access.set_stage(year, "2020", "self", access.OPEN, deadline, "quantri")
     with pytest.raises(ProblemsError, match="giai đoạn thẩm định của kỳ '2020' chưa mở"):
         write(year, appraiser, stage="appraisal", value="không", note="lý do")
     access.set_stage(year, "2020", "appraisal", access.OPEN, None, "quantri")
@@ -112,8 +115,11 @@ def test_workflow_submission_deadline_and_freezing(year, monkeypatch):
     write(year, appraiser, stage="appraisal", value="không", note="Không có quyết định")  # now it may start
     access.reopen(year, "2020", "u1", "Đơn vị xin sửa lỗi nhập", "quantri")
     write(year, unit, code="L2", value="b")
-    # the deadline: the last day is still open, the day after is not
-    monkeypatch.setattr(access, "today", lambda: access.date.today() + timedelta(days=8))
+    # the deadline: the last second of its day in the province is still open, the next is not
+    last_second = datetime.combine(deadline, dt_time(23, 59, 59), tzinfo=any_hour.tzinfo)
+    stopped_clock(last_second)
+    write(year, unit, code="L2", value="a")
+    stopped_clock(last_second + timedelta(seconds=1))
     with pytest.raises(ProblemsError, match="giai đoạn tự đánh giá của kỳ '2020' đã đóng"):
         write(year, unit, code="L2", value="a")
     write(year, appraiser, stage="appraisal", value="a", code="L2", note="Đúng như đơn vị")  # self closed: appraisal goes on
@@ -149,7 +155,7 @@ def test_a_removed_account_or_an_ended_sign_in_writes_nothing(year):
     assert year.scores("2020")["value"].tolist() == ["Có"]
 
 
-def test_tickets_name_an_account_only_when_signed_by_this_store(year, tmp_path, monkeypatch):
+def test_tickets_name_an_account_only_when_signed_by_this_store(year, tmp_path, any_hour, stopped_clock):
     ticket = access.make_ticket(year, "donvi1")
     assert access.read_ticket(year, ticket).login == "donvi1"
     body, signature = ticket.split(".")
@@ -160,7 +166,9 @@ def test_tickets_name_an_account_only_when_signed_by_this_store(year, tmp_path, 
     assert access.read_ticket(other, ticket) is None  # signed with another store's key
     assert access.read_ticket(year, "quantri") is None
     assert access.read_ticket(year, None) is None
-    monkeypatch.setattr(access.time, "time", lambda: time.monotonic() + 10**10)
+    stopped_clock(any_hour + timedelta(seconds=access.TICKET_SECONDS - 1))
+    assert access.read_ticket(year, ticket).login == "donvi1"  # a page that took its time still opens
+    stopped_clock(any_hour + timedelta(seconds=access.TICKET_SECONDS + 1))
     assert access.read_ticket(year, ticket) is None  # stale
 
 

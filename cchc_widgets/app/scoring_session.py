@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from cchc_widgets.core import engine
+from cchc_widgets.core import clock, engine
 from cchc_widgets.core.criteria import CriteriaSet, declared_text, how_to_score
 from cchc_widgets.core.errors import CchcError, ConflictError, EvidenceError, Problem, ProblemsError
 from cchc_widgets.core.numbers import format_number
@@ -396,7 +396,7 @@ class ScoringSession:
         raise EvidenceError("tệp không thuộc đơn vị và kỳ đang mở")
 
     def _saved(self) -> None:
-        self.saved_at = datetime.now().astimezone()
+        self.saved_at = clock.now()
         self.reload()
 
 

@@ -11,16 +11,16 @@ from __future__ import annotations
 
 import html
 import tempfile
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from cchc_widgets.app.scoring_session import ADJUSTMENTS, ScoringSession
+from cchc_widgets.core import clock
 from cchc_widgets.core.errors import Problem, ProblemsError
 from cchc_widgets.core.numbers import format_number
 from cchc_widgets.core.vocabulary import APPRAISAL, NOT_APPLICABLE
 from cchc_widgets.report import chromium
-from cchc_widgets.services.access import PROVINCE_TIME, record_line
+from cchc_widgets.services.access import record_line
 
 SIGNATURES = {
     "self": ("Người lập phiếu", "Thủ trưởng đơn vị"),
@@ -80,7 +80,7 @@ def sheet_html(session: ScoringSession) -> str:
             1, f"thưởng +{_e(format_number(head['bonus'], decimals))}, trừ −{_e(format_number(head['penalty'], decimals))}"
         )
     left, right = SIGNATURES[session.stage]
-    printed = datetime.now(PROVINCE_TIME).strftime("%H:%M ngày %d/%m/%Y")
+    printed = clock.now().strftime("%H:%M ngày %d/%m/%Y")
     running = f"{head['unit_name']} — {title}, {head['period_name']}"
     header_cells = "".join(f"<th>{_e(c)}</th>" for c in columns)
     widths = [6, 34, 6, 12, 6, *([6, 17] if appraisal else [23]), 13]  # % of the page's width

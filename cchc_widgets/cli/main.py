@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from cchc_widgets.cli.people import register as register_people
-from cchc_widgets.core import engine
+from cchc_widgets.core import clock, engine
 from cchc_widgets.core.criteria import ADJUSTMENT_KINDS, check_criteria, load_criteria
 from cchc_widgets.core.errors import CchcError, Problem, ProblemsError
 from cchc_widgets.core.numbers import format_number, parse_decimal, published, show_number
@@ -496,6 +496,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     if not 1 <= args.port <= 65535:
         raise ProblemsError([Problem("--port", f"cổng phải từ 1 đến 65535; đã nhập {args.port}")])
+    started = clock.now()  # a zone or a stopped clock the settings name wrongly is refused here, not in every kernel
     store = _store(args)
     if store.periods().empty:
         load_demo(store)
@@ -508,6 +509,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     print(f"Ứng dụng chấm điểm: {base}/{SCORING_NOTEBOOK}", flush=True)
     print(f"Thử trọng số:       {base}/{WHATIF_NOTEBOOK}", flush=True)
     print(f"Quản trị:           {base}/{ADMIN_NOTEBOOK}  (Ctrl+C để dừng)", flush=True)
+    print(f"Giờ của tỉnh:       {started:%H:%M %d/%m/%Y} ({clock.zone()}; hạn của giai đoạn tính theo ngày này)", flush=True)
     if args.pool < 1:
         raise ProblemsError([Problem("--pool", f"cần ít nhất 1 kernel sẵn sàng; đã nhập {args.pool}")])
     if not 0 <= args.refill_delay <= 3600:

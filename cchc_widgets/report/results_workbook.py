@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import datetime
 from typing import Any
 
 import pandas as pd
@@ -19,14 +18,14 @@ from openpyxl.cell import Cell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from cchc_widgets.core import engine
+from cchc_widgets.core import clock, engine
 from cchc_widgets.core.criteria import ADJUSTMENT_KINDS, declared_text
 from cchc_widgets.core.engine import scored_rows
 from cchc_widgets.core.numbers import published, rounded
 from cchc_widgets.core.survey import group_shares, item_points, with_survey
 from cchc_widgets.core.vocabulary import HEADINGS
 from cchc_widgets.files.tables_out import XLSX_MIME
-from cchc_widgets.services.access import PROVINCE_TIME, record_line
+from cchc_widgets.services.access import record_line
 from cchc_widgets.services.results import ranking_of
 from cchc_widgets.store.database import Store
 
@@ -234,7 +233,7 @@ def _record_sheet(book: Workbook, store: Store, period: str) -> None:
     """Which period, whether its numbers are final (with the checksum a copy can be checked
     against), and when this file was made."""
     sheet = Sheet(book, "Thông tin", ["Mục", "Nội dung"], [22, 110])
-    made = datetime.now(PROVINCE_TIME).strftime("%H:%M %d/%m/%Y")
+    made = clock.now().strftime("%H:%M %d/%m/%Y")
     for label, text in (("Kỳ đánh giá", period), ("Tình trạng số liệu", record_line(store, period)), ("Lập lúc", made)):
         sheet.append([sheet.cell(label), sheet.cell(text, wrap=True)])
     sheet.finish()

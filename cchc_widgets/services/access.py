@@ -24,19 +24,17 @@ import hmac
 import json
 import re
 import secrets
-import time
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import cache, cached_property
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from cchc_widgets.core import clock
 from cchc_widgets.core.errors import Problem, ProblemsError
 from cchc_widgets.core.text import clean_text
 from cchc_widgets.core.vocabulary import APPRAISAL, REPLY, ROLES, SELF, WINDOW_LABELS
 from cchc_widgets.store.database import Store
 
-PROVINCE_TIME = ZoneInfo("Asia/Ho_Chi_Minh")  # stage dates are days in the province, not UTC
 SIGN_IN_HOURS = 8  # a sign-in lasts a working day
 TICKET_SECONDS = 300  # the time from a page request to its kernel reading who asked
 TICKET_KEY = "kernel-ticket-key"
@@ -165,7 +163,7 @@ def _dummy_hash() -> str:
 def open_sign_in(store: Store, login: str) -> str:
     """Start a sign-in: the token for the browser's cookie (the store keeps only its hash)."""
     token = secrets.token_urlsafe(32)
-    store.add_sign_in(token_hash(token), login, datetime.now(UTC) + timedelta(hours=SIGN_IN_HOURS))
+    store.add_sign_in(token_hash(token), login, clock.now() + timedelta(hours=SIGN_IN_HOURS))
     return token
 
 
@@ -178,7 +176,7 @@ def token_hash(token: str) -> str:
 
 def make_ticket(store: Store, login: str, sign_in: str | None = None) -> str:
     body = json.dumps(
-        {"login": login, "sign_in": sign_in, "until": int(time.time()) + TICKET_SECONDS, "nonce": secrets.token_hex(8)}
+        {"login": login, "sign_in": sign_in, "until": int(clock.timestamp()) + TICKET_SECONDS, "nonce": secrets.token_hex(8)}
     )
     return f"{body.encode().hex()}.{_signature(store, body)}"
 
@@ -194,7 +192,7 @@ def read_ticket(store: Store, ticket: str | None) -> Actor | None:
         claims = json.loads(body)
     except (ValueError, UnicodeDecodeError):
         return None
-    if not hmac.compare_digest(signature, _signature(store, body)) or claims.get("until", 0) < time.time():
+    if not hmac.compare_digest(signature, _signature(store, body)) or claims.get("until", 0) < clock.timestamp():
         return None
     return actor_of(store, claims["login"], claims.get("sign_in"))
 
@@ -207,7 +205,8 @@ def _signature(store: Store, body: str) -> str:
 
 
 def today() -> date:
-    return datetime.now(PROVINCE_TIME).date()
+    """The province's date, by the one clock: what a stage's closing day is compared with."""
+    return clock.today()
 
 
 @dataclass(frozen=True)
@@ -284,8 +283,7 @@ def _day(value: Any) -> date:
 
 
 def _local_day(when: Any) -> str:
-    stamp = when if when.tzinfo is not None else when.replace(tzinfo=UTC)
-    return f"{stamp.astimezone(PROVINCE_TIME):%d/%m/%Y}"
+    return f"{clock.local(when):%d/%m/%Y}"
 
 
 def refuse(

@@ -9,9 +9,9 @@ from typing import Any
 
 import pandas as pd
 
+from cchc_widgets.core import clock
 from cchc_widgets.core.numbers import format_number
 from cchc_widgets.core.vocabulary import NOT_APPLICABLE, WINDOW_LABELS
-from cchc_widgets.services.access import PROVINCE_TIME
 from cchc_widgets.store.database import Store
 
 LOG_COLUMNS = {
@@ -67,7 +67,7 @@ def change_log(store: Store, period: str, unit: str | None = None, code: str | N
         frame = frame[frame["code"] == code]
     frame["at"] = pd.to_datetime(frame["at"], utc=True, format="mixed")
     frame = frame.sort_values("at", kind="stable")
-    frame["at"] = frame["at"].dt.tz_convert(PROVINCE_TIME).dt.strftime("%d/%m/%Y %H:%M:%S")
+    frame["at"] = frame["at"].dt.tz_convert(clock.zone()).dt.strftime("%d/%m/%Y %H:%M:%S")
     return frame.reset_index(drop=True)
 
 

@@ -24,7 +24,7 @@ from typing import Any
 
 import pandas as pd
 
-from cchc_widgets.core import engine
+from cchc_widgets.core import clock, engine
 from cchc_widgets.core.criteria import ADJUSTMENT_KINDS, CriteriaSet
 from cchc_widgets.core.errors import ConflictError, EvidenceError, Problem, ProblemsError
 from cchc_widgets.core.numbers import show_number
@@ -486,10 +486,8 @@ class Writer:
 
 
 def local_time(when: Any) -> str:
-    """A stored time (UTC; SQLite gives it back without a zone) as local hh:mm dd/mm/yyyy."""
-    stamp = pd.Timestamp(when)
-    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp
-    return stamp.to_pydatetime().astimezone().strftime("%H:%M %d/%m/%Y")
+    """A stored time (UTC; SQLite gives it back without a zone) as hh:mm dd/mm/yyyy in the province."""
+    return clock.local(pd.Timestamp(when).to_pydatetime()).strftime("%H:%M %d/%m/%Y")
 
 
 def _prepared(rows: pd.DataFrame, scope: Scope) -> pd.DataFrame:

@@ -24,6 +24,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from cchc_widgets.core import clock
 from cchc_widgets.core.criteria import CriteriaSet, load_dict
 from cchc_widgets.core.errors import EvidenceError, Problem, ProblemsError
 from cchc_widgets.core.vocabulary import APPRAISAL, REPLY, SELF, SURVEY
@@ -267,7 +268,8 @@ SCORE_COLUMNS = ["period", "unit", "code", "stage", "value", "points", "na", "no
 
 
 def _now() -> datetime:
-    return datetime.now(UTC)
+    """The store keeps UTC (SQLite drops the zone): the one clock's instant, converted."""
+    return clock.now().astimezone(UTC)
 
 
 def column_length(table: str, column: str) -> int | None:
@@ -804,6 +806,7 @@ class Store:
     def add_sign_in(self, token_hash: str, login: str, expires_at: datetime) -> None:
         with self._writing() as conn:
             conn.execute(sign_ins.delete().where(sign_ins.c.expires_at < _now()))  # expired ones go as new ones come
+            expires_at = expires_at.astimezone(UTC)  # SQLite keeps the wall time and drops the zone: store UTC
             conn.execute(sign_ins.insert().values(token_hash=token_hash, login=login, created_at=_now(), expires_at=expires_at))
 
     def sign_in_login(self, token_hash: str) -> str | None:
