@@ -1,4 +1,4 @@
-# The two commands of the README's quick start: `make run` and `make test`.
+# The two commands of the README's quick start: `make run` and `make test`; `make check` before every commit.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -7,7 +7,7 @@ PORT ?= 8866
 
 LAB_PORT ?= 8888
 
-.PHONY: run lab test e2e bench load lint browser hub-proxy
+.PHONY: run lab test check e2e bench load lint browser hub-proxy
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,17 @@ test: $(BIN)/python browser hub-proxy
 	$(PIP) install -e ".[app,report,hub,lab,test]"
 	$(BIN)/ruff check .
 	$(BIN)/pytest
+
+## check: the quick answer before a commit (about a minute on 2 cores): ruff, then every test that needs no
+## browser, office suite, server or subprocess (markers e2e, slow, external), on both cores. Installs only
+## when pyproject.toml changed since the last check.
+CHECKED := $(VENV)/.installed-check
+$(CHECKED): pyproject.toml | $(BIN)/python
+	$(PIP) install -e ".[app,report,test]"
+	touch $@
+check: $(CHECKED)
+	$(BIN)/ruff check .
+	$(BIN)/pytest -n 2 -m "not e2e and not slow and not external" tests
 
 ## e2e: only the browser tests
 e2e: $(BIN)/python browser hub-proxy

@@ -2,12 +2,16 @@
 store per test (the demo itself is built once, lazily: see the root conftest), the reference
 criteria set and paths."""
 
+import contextlib
 import glob
+import io
 import os
 import shutil
 import socket
 import subprocess
+import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -299,3 +303,43 @@ def any_hour(request, stopped_clock):
         yield stopped_clock(instant)
     finally:
         machine_zone(was)
+
+
+# ---------------------------------------------------------------- the command line, in this process
+
+
+@dataclass(frozen=True)
+class Ran:
+    """What a `cchc` command left: its exit code and what it printed (as subprocess.run's result)."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def cchc_here(*args: object, db: str | None = None, stdin: str = "") -> Ran:
+    """`cchc [--db DB] ARGS` run by the CLI's own `main` in this process, standard input given:
+    for tests of what a command does and says, not of its process (those start a real one)."""
+    from cchc_widgets.cli.main import main
+
+    argv = [*(["--db", db] if db else []), *map(str, args)]
+    out, err, was = io.StringIO(), io.StringIO(), sys.stdin
+    sys.stdin = io.StringIO(stdin)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main(argv)
+            except SystemExit as stop:  # argparse refuses bad arguments with exit 2
+                code = stop.code if isinstance(stop.code, int) else 1
+    finally:
+        sys.stdin = was
+    return Ran(code, out.getvalue(), err.getvalue())
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A test on the throwaway PostgreSQL server needs a server process: `external` (make check
+    leaves it out; make test runs it)."""
+    for item in items:
+        on_postgresql = "postgresql" in getattr(getattr(item, "callspec", None), "params", {}).values()
+        if on_postgresql or {"pg_server", "pg_url"} & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.external)

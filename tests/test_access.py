@@ -2,8 +2,6 @@
 PostgreSQL: whatever path a write takes, the same account is refused the same way, and the
 refusal is logged."""
 
-import subprocess
-import sys
 from datetime import datetime, timedelta
 from datetime import time as dt_time
 
@@ -16,6 +14,7 @@ from cchc_widgets.services import access
 from cchc_widgets.services.access import actor_of
 from cchc_widgets.services.writes import Scope, Writer
 from cchc_widgets.store.database import Store
+from tests.conftest import cchc_here
 
 UNITS = pd.DataFrame({"id": ["u1", "u2"], "name": ["Sở Một", "Sở Hai"]})
 PNG = b"\x89PNG\r\n\x1a\n" + b"0" * 64
@@ -188,9 +187,7 @@ def test_passwords_are_hashed_with_argon2(year):
 
 
 def cchc(*args, db, stdin=""):
-    return subprocess.run(
-        [sys.executable, "-m", "cchc_widgets.cli", "--db", db, *args], input=stdin, capture_output=True, text=True, timeout=120
-    )
+    return cchc_here(*args, db=db, stdin=stdin)
 
 
 def test_administrator_commands(demo, tmp_path):

@@ -158,6 +158,7 @@ def test_store_commands(tmp_path, capsys):
     assert diff["reason"].str.len().gt(0).all()
 
 
+@pytest.mark.external  # the command as a process
 def test_console_script_runs(tmp_path, small_doc):
     flat = tmp_path / "f.yaml"
     import yaml

@@ -102,6 +102,7 @@ def test_a_sign_in_lasts_its_hours_by_the_one_clock(sqlite_store, any_hour, stop
     assert sqlite_store.sign_in_login(hashed) is None
 
 
+@pytest.mark.external  # a real cchc process
 def test_the_command_line_decides_a_deadline_by_the_provinces_day(demo, tmp_path):
     """A real `cchc` process at 23:30 UTC on a machine set to UTC: the province is on the 7th.
     A stage closing on the 6th is closed for it; one closing on the 7th is open."""

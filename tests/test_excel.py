@@ -59,6 +59,7 @@ def test_results_workbook_read_back(demo, tmp_path, capsys):
     assert ".xlsx" in capsys.readouterr().err
 
 
+@pytest.mark.external  # LibreOffice opens the workbook
 def test_results_workbook_opens_in_libreoffice(demo, tmp_path):
     """Opened by an office set to Vietnamese, the figures read the Vietnamese way (decimal comma):
     the cells are numbers with a format, so the office's locale draws the separator and the

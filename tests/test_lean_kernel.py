@@ -10,7 +10,10 @@ import subprocess
 import sys
 import threading
 
+import pytest
 from websockets.sync.server import serve
+
+pytestmark = pytest.mark.external  # each page's script runs in a fresh interpreter, as a kernel does
 
 HEAVY = ("scipy", "SALib", "matplotlib", "papermill", "openpyxl", "jsonschema", "jupyter_server", "nbconvert")
 

@@ -56,6 +56,7 @@ def test_survey_points_shown_and_kept_out_of_self_vs_appraisal(views):
     assert (pairs["appraised"] <= pairs["self"] + 1e-9).all()  # the demo's appraisals only ever cut
 
 
+@pytest.mark.external  # the report runs in a kernel; the PDF is Chromium's
 def test_cchc_report_html_and_pdf(demo, tmp_path, capsys):
     db = demo.url
     out = tmp_path / "bao-cao-2017.html"
@@ -82,6 +83,7 @@ def test_cchc_report_html_and_pdf(demo, tmp_path, capsys):
     assert "Chưa có kịch bản nào được đưa vào báo cáo" in html
 
 
+@pytest.mark.external  # the report runs in a kernel; the PDF is Chromium's
 def test_report_shows_saved_scenarios(demo, tmp_path):
     from cchc_widgets.core.whatif import Scenario
 
@@ -104,6 +106,7 @@ def test_report_shows_saved_scenarios(demo, tmp_path):
     assert table.loc["TTHC nặng hơn", "Spearman ρ"] == round(comparisons[0][1].spearman, 3)
 
 
+@pytest.mark.external  # each notebook runs in a kernel
 @pytest.mark.parametrize("name", ["scoring.ipynb", "whatif.ipynb", "admin.ipynb"])
 def test_app_notebooks_run(name, repo, demo, monkeypatch):
     """The Voilà app notebooks are kept output-free; they must run top to bottom on the demo store."""

@@ -5,6 +5,7 @@ on each, the totals and the signature block — and the same sheet from the form
 import subprocess
 
 import pandas as pd
+import pytest
 
 from cchc_widgets.app.scoring_session import ScoringSession
 from cchc_widgets.app.scoring_sheet import sheet_html
@@ -24,6 +25,7 @@ def pages_of(pdf) -> list[str]:
     ]
 
 
+@pytest.mark.external  # Chromium prints the PDF
 def test_the_printed_sheet_has_every_criterion_on_numbered_pages(demo, tmp_path):
     out = tmp_path / "phieu.pdf"
     assert (
@@ -62,6 +64,7 @@ def test_the_unit_sheet_as_html_and_refusals(demo, tmp_path, capsys):
     assert "khong-co" in capsys.readouterr().err
 
 
+@pytest.mark.external  # Chromium prints the PDF
 def test_the_forms_button_sends_the_pdf(demo):
     form = ScoringForm.from_query(demo, "?unit=so-tu-phap&period=2017&stage=self")
     sent = []

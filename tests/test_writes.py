@@ -260,6 +260,7 @@ def _write_in_process(url, k, version, value, barrier, results):
         store.close()
 
 
+@pytest.mark.external  # writers in separate processes
 def test_of_writer_processes_holding_one_version_exactly_one_wins(filled):
     """The same guarantee across processes (two servers, or a server and `cchc import`)."""
     import multiprocessing
