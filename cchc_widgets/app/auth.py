@@ -24,11 +24,12 @@ from __future__ import annotations
 
 import asyncio
 import html
+import math
 import os
-import time
+import re
 from functools import cache
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import unquote, urlparse
 
 from jupyter_server.auth.decorator import allow_unauthenticated
 from jupyter_server.auth.identity import IdentityProvider, PasswordIdentityProvider, User
@@ -42,8 +43,7 @@ from cchc_widgets.store.database import Store
 TICKET_HEADER = "X-Cchc-Ticket"
 COOKIE = "cchc-sign-in"
 HOME = SCORING  # where a sign-in goes when it was not sent from a page
-LOCKOUT_FAILURES = 5  # wrong passwords for one login within LOCKOUT_SECONDS before it must wait
-LOCKOUT_SECONDS = 600
+UNSAFE_NEXT = re.compile(r"[\\\x00-\x20\x7f]")  # a backslash, a space or a control character: browsers "repair" them
 
 
 class SignInProvider(IdentityProvider):
@@ -51,13 +51,11 @@ class SignInProvider(IdentityProvider):
 
     mode = Unicode(help="accounts | header").tag(config=True)
     user_header = Unicode("X-Forwarded-User", help="the header an authenticating proxy names the user in").tag(config=True)
-    trusted_proxies = List(Unicode(), ["127.0.0.1", "::1"], help="addresses whose user header is believed").tag(config=True)
+    trusted_proxies = List(Unicode(), [], help="addresses whose user header is believed (none unless named)").tag(config=True)
 
     @default("mode")
     def _mode_default(self) -> str:
         return os.environ.get("CCHC_AUTH", "accounts")
-
-    _failures: dict[str, list[float]] = {}  # noqa: RUF012 - per process, by design
 
     @property
     def store(self) -> Store:
@@ -93,17 +91,6 @@ class SignInProvider(IdentityProvider):
             return None, None
         hashed = access.token_hash(token)
         return self.store.sign_in_login(hashed), hashed
-
-    # ------------------------------------------------------------ sign-in attempts
-
-    def locked(self, login: str) -> bool:
-        now = time.monotonic()
-        recent = [t for t in self._failures.get(login, []) if now - t < LOCKOUT_SECONDS]
-        self._failures[login] = recent
-        return len(recent) >= LOCKOUT_FAILURES
-
-    def failed(self, login: str) -> None:
-        self._failures.setdefault(login, []).append(time.monotonic())
 
 
 class LaptopProvider(PasswordIdentityProvider):
@@ -141,12 +128,7 @@ class SignInHandler(JupyterHandler):
         return self.identity_provider
 
     def _next(self) -> str:
-        """Where to go after signing in: a path on this server only (never another site)."""
-        target = self.get_argument("next", "") or self.base_url + HOME
-        parts = urlparse(target)
-        if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-            return self.base_url + HOME
-        return target
+        return safe_next(self.get_argument("next", ""), self.base_url)
 
     def _page(self, message: str = "", status: int = 200, login: str = "") -> None:
         self.set_status(status)
@@ -176,18 +158,23 @@ class SignInHandler(JupyterHandler):
             return
         login = self.get_argument("login", "").strip().lower()
         password = self.get_argument("password", "")
-        store = self.provider.store
-        if self.provider.locked(login):
-            self._page("Đăng nhập sai quá nhiều lần: hãy đợi 10 phút rồi thử lại.", 429, login)
+        store, address = self.provider.store, self.request.remote_ip or ""
+        wait = access.sign_in_wait(store, login, address)
+        if wait is not None:
+            minutes = max(1, math.ceil(wait.total_seconds() / 60))
+            said = (
+                f"Đăng nhập sai {access.SIGN_IN_TRIES} lần từ máy này: hãy đợi {minutes} phút rồi thử lại, "
+                "hoặc nhờ quản trị viên mở khóa."
+            )
+            self._page(said, 429, login)
             return
         actor = await asyncio.to_thread(access.verify_password, store, login, password)
         if actor is None:
-            self.provider.failed(login)
-            store.log_event(login[:100] or "?", "sign-in-failed", detail=self.request.remote_ip or "")
+            store.log_event(login[:100] or "?", "sign-in-failed", detail=address)
             self._page("Sai tên đăng nhập hoặc mật khẩu.", 401, login)
             return
         token = access.open_sign_in(store, actor.login)
-        store.log_event(actor.login, "sign-in", detail=self.request.remote_ip or "")
+        store.log_event(actor.login, "sign-in", detail=address)
         self.set_cookie(
             COOKIE,
             token,
@@ -198,6 +185,20 @@ class SignInHandler(JupyterHandler):
             expires_days=access.SIGN_IN_HOURS / 24,
         )
         self.redirect(self._next())
+
+
+def safe_next(target: str, base_url: str) -> str:
+    """Where to go after signing in: a path on this server, or its home page. Refused: another
+    scheme or host, `//host`, and anything a browser would turn into one (`/\\host`, tabs and
+    line breaks, which browsers drop from URLs, other control characters and spaces)."""
+    home = base_url + HOME
+    for reading in (target, unquote(target)):  # and once more decoded: no encoded variant gets through either
+        parts = urlparse(reading)
+        if not reading.startswith(base_url) or reading.startswith("//") or UNSAFE_NEXT.search(reading):
+            return home
+        if parts.scheme or parts.netloc:
+            return home
+    return target
 
 
 class SignOutHandler(JupyterHandler):

@@ -27,6 +27,7 @@ ADMIN_NOTEBOOK = "admin.ipynb"  # opened now and then by one person: not preheat
 CULL_IDLE_SECONDS = 120
 MAX_MESSAGE_BYTES = 20 * 1024 * 1024  # above the 8 MB evidence limit once base64/JSON framing is added
 TICKET_ENV = "HTTP_X_CCHC_TICKET"  # the X-Cchc-Ticket request header, as Voilà hands it to the kernel
+KERNEL_PROOF_HEADER = "X-Cchc-Kernel"  # a preheated kernel's proof of who it is, when it asks for its visitor
 
 
 def request_query() -> str:
@@ -43,14 +44,28 @@ def _receive_request() -> None:
     49 MB and 700 modules (jupyter_server, nbconvert, jinja2) for these few lines."""
     import json
 
+    from IPython import get_ipython
     from websockets.sync.client import connect
 
     env = os.environ
     base = env.get("VOILA_WS_BASE_URL", env.get("VOILA_SERVER_URL", "/"))
     where = f"{env.get('VOILA_APP_IP', '127.0.0.1')}:{env.get('VOILA_APP_PORT', '8866')}"
-    url = f"{env.get('VOILA_WS_PROTOCOL', 'ws')}://{where}{base}voila/query/{env.get('VOILA_KERNEL_ID', '')}"
-    with connect(url, open_timeout=5) as socket:  # then it waits, however long, for the visitor
+    kernel_id = env.get("VOILA_KERNEL_ID", "")
+    url = f"{env.get('VOILA_WS_PROTOCOL', 'ws')}://{where}{base}voila/query/{kernel_id}"
+    shell = get_ipython()  # a kernel's shell knows its session key; a plain interpreter (a test) has none
+    key = shell.kernel.session.key if shell is not None and hasattr(shell, "kernel") else b""
+    proof = {KERNEL_PROOF_HEADER: kernel_proof(key, kernel_id)}  # see app.server
+    with connect(url, open_timeout=5, additional_headers=proof) as socket:  # then it waits, however long, for the visitor
         env.update(json.loads(socket.recv()))
+
+
+def kernel_proof(key: bytes, kernel_id: str) -> str:
+    """What a kernel sends the server to prove it is that kernel: HMAC-SHA256 of its id under
+    its session key, which only the kernel and the server that started it hold."""
+    import hashlib
+    import hmac
+
+    return hmac.new(key, kernel_id.encode(), hashlib.sha256).hexdigest()
 
 
 def visitor(store: Store) -> Actor | None:
@@ -182,13 +197,13 @@ def voila_command(
             "--Voila.identity_provider_class=cchc_widgets.app.auth.SignInProvider",
             f"--SignInProvider.mode={auth}",
             f"--SignInProvider.user_header={user_header}",
-            *(f"--SignInProvider.trusted_proxies={address}" for address in proxies or ["127.0.0.1", "::1"]),
+            *(f"--SignInProvider.trusted_proxies={address}" for address in proxies or []),
             "--VoilaConfiguration.http_header_envs=X-Cchc-Ticket",
         ]
     return [
         sys.executable,
         "-m",
-        "voila",
+        "cchc_widgets.app.server",  # Voilà, with each kernel answering only its owner
         str(notebooks or resource(NOTEBOOKS)),
         "--no-browser",
         f"--port={port}",

@@ -496,6 +496,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     if not 1 <= args.port <= 65535:
         raise ProblemsError([Problem("--port", f"cổng phải từ 1 đến 65535; đã nhập {args.port}")])
+    if args.auth == "header" and not args.proxy:
+        said = "hãy nêu địa chỉ của proxy xác thực: --proxy ĐỊA_CHỈ (127.0.0.1 khi nó ở cùng máy); không tin ai khi chưa nêu"
+        raise ProblemsError([Problem("--auth header", said)])
     started = clock.now()  # a zone or a stopped clock the settings name wrongly is refused here, not in every kernel
     store = _store(args)
     if store.periods().empty:
@@ -505,6 +508,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print("chưa có tài khoản quản trị: tạo bằng `cchc users add LOGIN --role admin` (mật khẩu từ đầu vào chuẩn)", flush=True)
     if args.auth == "none":
         print("chạy không đăng nhập (--auth none): chỉ dùng trên máy của một người", flush=True)
+    if args.auth == "header":
+        print(
+            f"--auth header: mọi tiến trình tại {', '.join(args.proxy)} gửi tiêu đề {args.user_header} đều được tin là người "
+            "đã đăng nhập; chỉ để proxy xác thực của tỉnh ở địa chỉ đó",
+            flush=True,
+        )
     base = f"http://127.0.0.1:{args.port}/voila/render"
     print(f"Ứng dụng chấm điểm: {base}/{SCORING_NOTEBOOK}", flush=True)
     print(f"Thử trọng số:       {base}/{WHATIF_NOTEBOOK}", flush=True)
@@ -675,7 +684,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--proxy",
         action="append",
         metavar="ADDRESS",
-        help="with --auth header: the proxy's address (repeatable; default loopback)",
+        help="with --auth header, required: the authenticating proxy's address (repeatable); only it is believed",
     )
     p.set_defaults(func=cmd_serve)
 

@@ -67,6 +67,10 @@ def cmd_users(args: argparse.Namespace, store: Any) -> int:
         access.remove_account(store, args.login, _console(args))
         print(f"đã gỡ tài khoản {args.login}")
         return 0
+    if args.action == "unlock":
+        access.unlock(store, args.login, _console(args))
+        print(f"đã mở khóa đăng nhập của {args.login.lower()}: đăng nhập lại được ngay")
+        return 0
     if args.role is None:
         raise ProblemsError([Problem("cchc users add", "hãy nêu vai trò: --role admin|appraiser|unit|reader")])
     units = ([args.unit] if args.unit else []) + [u for u in (args.units or "").split(",") if u.strip()]
@@ -128,8 +132,8 @@ def cmd_period(args: argparse.Namespace, store: Any) -> int:
 
 def register(sub: Any, common: argparse.ArgumentParser, run: Any) -> None:
     """Add these commands to the `cchc` parser; `run(func, needs_period)` wraps each."""
-    p = sub.add_parser("users", parents=[common], help="accounts: add (password from stdin), list, remove")
-    p.add_argument("action", choices=["add", "list", "remove"])
+    p = sub.add_parser("users", parents=[common], help="accounts: add (password from stdin), list, remove, unlock")
+    p.add_argument("action", choices=["add", "list", "remove", "unlock"], help="unlock: end a sign-in lockout")
     p.add_argument("login", nargs="?", metavar="LOGIN")
     p.add_argument("--role", choices=list(ROLES))
     p.add_argument("--name", help="full name as pages show it (default: the login)")

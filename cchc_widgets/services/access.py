@@ -36,6 +36,8 @@ from cchc_widgets.core.vocabulary import APPRAISAL, REPLY, ROLES, SELF, WINDOW_L
 from cchc_widgets.store.database import Store
 
 SIGN_IN_HOURS = 8  # a sign-in lasts a working day
+SIGN_IN_TRIES = 5  # wrong passwords for one login from one address within SIGN_IN_LOCK before it must wait
+SIGN_IN_LOCK = timedelta(minutes=10)
 TICKET_SECONDS = 300  # the time from a page request to its kernel reading who asked
 TICKET_KEY = "kernel-ticket-key"
 LOGIN_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._@-]{0,99}$")
@@ -165,6 +167,33 @@ def open_sign_in(store: Store, login: str) -> str:
     token = secrets.token_urlsafe(32)
     store.add_sign_in(token_hash(token), login, clock.now() + timedelta(hours=SIGN_IN_HOURS))
     return token
+
+
+def sign_in_wait(store: Store, login: str, address: str) -> timedelta | None:
+    """How long `login` must wait before trying a password again from `address` (None: now).
+
+    Counted per login *and* client address from the store's log: SIGN_IN_TRIES wrong passwords
+    from one address within SIGN_IN_LOCK make that address wait, while the person at their own
+    desk can still sign in (a lockout per login alone let anyone lock the administrator out).
+    A success from that address, or `unlock`, starts the count again. The log is shared by every
+    server process, so `cchc users unlock` on the console ends a lockout at once."""
+    now = clock.now()
+    failures: list[datetime] = []
+    for at, action, detail in store.sign_in_attempts(login, now - SIGN_IN_LOCK):
+        if action == "sign-in-unlocked" or (action == "sign-in" and detail == address):
+            failures = []
+        elif action == "sign-in-failed" and detail == address:
+            failures.append(at)
+    wait = failures[-SIGN_IN_TRIES] + SIGN_IN_LOCK - now if len(failures) >= SIGN_IN_TRIES else None
+    return wait if wait is not None and wait > timedelta(0) else None
+
+
+def unlock(store: Store, login: str, by: str) -> None:
+    """End `login`'s sign-in lockouts, from every address (logged, with who did it)."""
+    login = login.strip().lower()
+    if store.account(login) is None:
+        raise ProblemsError([Problem("cchc users unlock", f"không có tài khoản '{login}'")])
+    store.log_event(login, "sign-in-unlocked", detail=by)
 
 
 def token_hash(token: str) -> str:

@@ -240,6 +240,7 @@ sa.Index("ix_events_action", events.c.period, events.c.action, events.c.id)  # a
 # what `services.access` logs when a period's workflow changes: a page's `workflow` mark moves
 # with these only (refusals are logged too, as many as anyone cares to try: never scanned)
 WORKFLOW_ACTIONS = ("stage-open", "stage-closed", "submit", "reopen", "finalise")
+SIGN_IN_ACTIONS = ("sign-in", "sign-in-failed", "sign-in-unlocked")  # what a sign-in lockout is counted from
 
 
 def _stamp_query() -> sa.Select:
@@ -908,6 +909,18 @@ class Store:
                     at=_now(), login=login[:200], action=action[:50], period=period, unit=unit, stage=stage, detail=detail
                 )
             )
+
+    def sign_in_attempts(self, login: str, since: datetime) -> list[tuple[datetime, str, str]]:
+        """(time, action, detail) of `login`'s sign-ins, failures and unlockings since `since`,
+        oldest first: what a lockout is decided by (events of no period: the action index)."""
+        query = (
+            sa.select(events.c.at, events.c.action, events.c.detail)
+            .where(events.c.period.is_(None), events.c.action.in_(SIGN_IN_ACTIONS), events.c.login == login)
+            .where(events.c.at >= since.astimezone(UTC))
+            .order_by(events.c.id)
+        )
+        with self.engine.connect() as conn:
+            return [(_aware(r.at), r.action, r.detail or "") for r in conn.execute(query)]
 
     def events(self, period: str | None = None) -> pd.DataFrame:
         """Workflow events of a period, with those of no period (accounts, sign-ins) among them."""

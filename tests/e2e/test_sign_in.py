@@ -1,6 +1,14 @@
 """Sign-in, roles and the workflow in a real browser: a unit officer and an appraiser at once
 on `cchc serve` (accounts in the store), then the same server behind a trusted proxy header."""
 
+import http.cookiejar
+import re
+import subprocess
+import sys
+import urllib.error
+import urllib.parse
+import urllib.request
+
 import pytest
 
 from cchc_widgets.services import access
@@ -159,7 +167,7 @@ def test_a_ticket_sent_by_the_browser_counts_for_nothing(browser, signed_server)
 
 def test_behind_a_trusted_proxy_header(browser, demo_template, tmp_path):
     db = prepared_store(demo_template, tmp_path)
-    trusted = Server(db, tmp_path / "data", tmp_path / "trusted.log", auth=("--auth", "header"))
+    trusted = Server(db, tmp_path / "data", tmp_path / "trusted.log", auth=("--auth", "header", "--proxy", "127.0.0.1"))
     untrusted = Server(db, tmp_path / "data", tmp_path / "untrusted.log", auth=("--auth", "header", "--proxy", "192.0.2.1"))
     trusted.start()
     untrusted.start()
@@ -263,3 +271,43 @@ def test_the_landing_page_offers_what_each_role_may_open(browser, signed_server)
     assert titles == ["Chấm điểm", "Thử trọng số", "Quản trị kỳ đánh giá"]
     assert "Phạm Quản Trị" in admin.inner_text("main")
     admin.context.close()
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None  # the answer's Location is what is checked
+
+
+def post_sign_in(server, login, password, next_path):
+    """The sign-in form posted as a browser posts it (its XSRF cookie and field); the answer unfollowed."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), _NoRedirect)
+    base = f"http://127.0.0.1:{server.port}"
+    opener.open(f"{base}/login").read()
+    xsrf = next(c.value for c in jar if c.name == "_xsrf")
+    form = urllib.parse.urlencode({"login": login, "password": password, "_xsrf": xsrf}).encode()
+    try:
+        with opener.open(f"{base}/login?next={next_path}", data=form) as answer:
+            return answer.status, answer.headers, answer.read().decode()
+    except urllib.error.HTTPError as answer:
+        return answer.code, answer.headers, answer.read().decode()
+
+
+def test_a_crafted_next_or_a_guesser_gets_nowhere(signed_server):
+    server = signed_server
+    for crafted in ("/%5Cevil.example/phish", "//evil.example", "/%09/evil.example", "https://evil.example"):
+        status, headers, _ = post_sign_in(server, "quantri", PASSWORDS["quantri"], crafted)
+        assert status == 302
+        assert headers["Location"] == "/voila/render/scoring.ipynb", crafted
+    for _ in range(5):
+        assert post_sign_in(server, "thamdinh", "doan-mo", "/")[0] == 401
+    status, _, page = post_sign_in(server, "thamdinh", PASSWORDS["thamdinh"], "/")
+    assert status == 429
+    assert re.search(r"Đăng nhập sai 5 lần từ máy này: hãy đợi (9|10) phút rồi thử lại", page)
+    unlocked = subprocess.run(
+        [sys.executable, "-m", "cchc_widgets.cli", "--db", f"sqlite:///{server.db}", "users", "unlock", "thamdinh"],
+        capture_output=True,
+        text=True,
+    )
+    assert unlocked.returncode == 0, unlocked.stderr
+    assert post_sign_in(server, "thamdinh", PASSWORDS["thamdinh"], "/")[0] == 302  # at once: the server reads the log
