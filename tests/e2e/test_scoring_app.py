@@ -371,3 +371,65 @@ def test_a_lost_connection_is_said_within_seconds(page, server):
         assert page.inner_text(f"{row('1.5.2')} .cchc-row-points") == points  # nothing pretends to be counted
     finally:
         server.start()
+
+
+def test_a_refused_value_is_saved_when_what_it_asked_for_arrives_or_stays_refused(page, server):
+    """A point without evidence or an explanation is refused; the page keeps the value typed.
+    When a file comes (upload), an explanation is written (note) or the answer changes (N/A),
+    the value is saved and logged — or stays refused — and the header never says «Đã lưu»
+    while a row is refused."""
+    unit = "so-noi-vu"
+    open_form(page, server, unit=unit)
+    s = store_of(server)
+
+    def refuse(code):
+        """Clear the note, score 0 (saved: no evidence needed), then a point with neither: refused."""
+        page.fill(f"{row(code)} .cchc-note", "")
+        page.select_option(f"{row(code)} select.cchc-input", "Không")
+        wait_points(page, code, "0")
+        page.select_option(f"{row(code)} select.cchc-input", "Có")
+        page.wait_for_selector(f"{row(code)}.cchc-invalid")
+        assert "tải tệp lên hoặc ghi giải trình" in page.inner_text(f"{row(code)} .cchc-field-error")
+        assert page.inner_text(".cchc-saved") == "Chưa lưu: 1 ô bị từ chối"
+        assert s.scores(PERIOD, unit, "self").set_index("code").loc[code, "value"] == "Không"
+
+    def saved_as(code, value):
+        page.wait_for_selector(f"{row(code)}:not(.cchc-invalid)")
+        page.wait_for_function("() => document.querySelector('.cchc-saved').textContent.startsWith('Đã lưu')")
+        stored = s.scores(PERIOD, unit, "self").set_index("code").loc[code]
+        assert stored["value"] == value
+        assert page.inner_text(f"{row(code)} .cchc-row-points") == "1"
+        assert s.change_log(PERIOD, unit)["code"].tolist().count(code) >= 2  # the «Không» and the «Có» logged
+
+    # upload: the file the refusal asked for arrives, and the typed «Có» is saved with it
+    refuse("1.1.2")
+    pdf = {"name": "Kế hoạch CCHC.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4\n% ke hoach\n"}
+    page.set_input_files(f"{row('1.1.2')} .cchc-upload", files=[pdf])
+    saved_as("1.1.2", "Có")
+
+    # note: the explanation is written, and the value goes with it
+    refuse("1.1.3")
+    page.fill(f"{row('1.1.3')} .cchc-note", "Kế hoạch lưu tại văn phòng Sở, chưa số hóa")
+    page.press(f"{row('1.1.3')} .cchc-note", "Tab")
+    saved_as("1.1.3", "Có")
+
+    # N/A: the person changes the answer to «Không áp dụng»: that is saved, nothing stays refused
+    page.fill(f"{row('1.3.3')} .cchc-note", "")
+    page.fill(f"{row('1.3.3')} .cchc-done", "7")
+    page.fill(f"{row('1.3.3')} .cchc-planned", "7")
+    page.press(f"{row('1.3.3')} .cchc-planned", "Tab")
+    page.wait_for_selector(f"{row('1.3.3')}.cchc-invalid")
+    page.check(f"{row('1.3.3')} .cchc-na")
+    page.wait_for_selector(f"{row('1.3.3')}:not(.cchc-invalid)")
+    page.wait_for_function("() => document.querySelector('.cchc-saved').textContent.startsWith('Đã lưu')")
+    assert bool(s.scores(PERIOD, unit, "self").set_index("code").loc["1.3.3", "na"])
+
+    # a file that is itself refused brings nothing: the row stays refused, and the header says so
+    refuse("1.1.3")
+    page.set_input_files(f"{row('1.1.3')} .cchc-upload", files=[{"name": "a.exe", "mimeType": "text/plain", "buffer": b"MZ"}])
+    page.wait_for_function(
+        "() => document.querySelector('.cchc-row-1-1-3 .cchc-field-error').textContent.includes('không thuộc loại')"
+    )
+    assert page.inner_text(".cchc-saved") == "Chưa lưu: 1 ô bị từ chối"
+    assert s.scores(PERIOD, unit, "self").set_index("code").loc["1.1.3", "value"] == "Không"
+    s.close()

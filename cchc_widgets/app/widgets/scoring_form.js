@@ -650,7 +650,8 @@ function render({ model, el }) {
     }
     else if (msg.type === "saved") {
       const el = rowEls.get(msg.code);
-      if (el) { clearError(el); el.querySelector(".cchc-changed").replaceChildren(); }
+      if (el && msg.kind !== "edit" && refused.has(msg.code)) commit(msg.code); // a file came: try the refused value again
+      else if (el) { clearError(el); el.querySelector(".cchc-changed").replaceChildren(); }
       if (inflight === 0) setSaved(refused.size ? refusedText() : msg.text, refused.size ? "error" : "saved");
     } else if (msg.type === "file") saveFile(msg, buffers);
   });

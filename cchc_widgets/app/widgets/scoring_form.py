@@ -95,7 +95,7 @@ class ScoringForm(anywidget.AnyWidget):
         except FieldError as exc:
             self._push(code=code if code in self.session.cs.entries else None)
             raise ProblemsError([Problem(self.session.unit_name, exc.message, code)]) from None
-        self._saved(code)
+        self._saved(code, "edit")
 
     @property
     def results(self) -> pd.DataFrame:
@@ -215,11 +215,13 @@ class ScoringForm(anywidget.AnyWidget):
         frame = change_log(self.store, self.session.period).rename(columns=LOG_COLUMNS)
         self.send({"type": "file", "name": f"nhat-ky-{self.session.period}.xlsx", "mime": XLSX_MIME}, [xlsx_bytes(frame)])
 
-    def _saved(self, code: str) -> None:
-        """New state, then an explicit acknowledgement (the state may not have changed at all)."""
+    def _saved(self, code: str, kind: str) -> None:
+        """New state, then an explicit acknowledgement (the state may not have changed at all)
+        saying what was saved: only an `edit` puts a refused score right; after a file or a reply
+        the page sends the refused value again (the file may be what the refusal asked for)."""
         self._push(code=code)
         self._sync_scores()
-        self.send({"type": "saved", "code": code, "text": self.state["saved"]})
+        self.send({"type": "saved", "code": code, "kind": kind, "text": self.state["saved"]})
 
     # ------------------------------------------------------------ what the page sends
 
@@ -297,17 +299,17 @@ class ScoringForm(anywidget.AnyWidget):
                     content.get("author", ""),
                     None if version is None else int(version),
                 )
-                self._saved(code)
+                self._saved(code, "edit")
             elif kind == "reply":
                 self.session.reply(code, content.get("text", ""), content.get("author", ""))
-                self._saved(code)
+                self._saved(code, "reply")
             elif kind == "upload":
                 data = bytes(buffers[0]) if buffers else b""
                 self.session.add_evidence(code, content.get("name", ""), data, content.get("author", ""))
-                self._saved(code)
+                self._saved(code, "upload")
             elif kind == "remove_file":
                 self.session.remove_evidence(int(content["id"]), content.get("author", ""))
-                self._saved(code)
+                self._saved(code, "remove_file")
             elif kind == "download":
                 name, mime, data = self.session.read_evidence(int(content["id"]))
                 self.send({"type": "file", "name": name, "mime": mime}, [data])
