@@ -24,11 +24,12 @@ lab: $(BIN)/python
 	$(BIN)/jupyter lab --no-browser --ServerApp.ip=127.0.0.1 --ServerApp.port=$(LAB_PORT) --ServerApp.port_retries=0 \
 	  --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks/kit.ipynb $(if $(filter 0,$(shell id -u)),--allow-root)
 
-## test: install the app and test tools (and Debian's chromium, LibreOffice Calc, PostgreSQL), lint, run every test
+## test: install the app and test tools (and Debian's chromium, LibreOffice Calc, PostgreSQL), lint, run every test;
+## test files run in parallel on both cores (each file's servers on free ports, in its own data directory)
 test: $(BIN)/python browser hub-proxy
 	$(PIP) install -e ".[app,report,hub,lab,test]"
 	$(BIN)/ruff check .
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist loadfile
 
 ## check: the quick answer before a commit (about a minute on 2 cores): ruff, then every test that needs no
 ## browser, office suite, server or subprocess (markers e2e, slow, external), on both cores. Installs only
