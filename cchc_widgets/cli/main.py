@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from cchc_widgets.cli.people import register as register_people
+from cchc_widgets.cli.terminal import progress_terminal, shown_as_text
 from cchc_widgets.core import clock, engine
 from cchc_widgets.core.criteria import ADJUSTMENT_KINDS, check_criteria, load_criteria
 from cchc_widgets.core.errors import CchcError, Problem, ProblemsError
@@ -31,7 +32,7 @@ OUT_FORMATS = (".csv", ".xlsx")
 EXIT_MISMATCH = 3
 
 
-TEXT_ARGUMENTS = ("period", "unit", "stage", "author")
+TEXT_ARGUMENTS = ("period", "unit", "stage", "author", "code", "name", "reason", "login")
 
 
 def _decimal_argument(text: str) -> float:
@@ -298,7 +299,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
         seed=args.seed,
         method=args.method,
         level=args.level,
-        progress=sys.stderr.isatty(),
+        progress=progress_terminal(),
     )
     _write(
         table.sort_values(["rank", "unit"]).reset_index(drop=True),
@@ -690,6 +691,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; what it prints shows stored text as text (`terminal.shown_as_text`)."""
+    with shown_as_text():
+        return _run(argv)
+
+
+def _run(argv: list[str] | None) -> int:
     args = build_parser().parse_args(argv)
     for name in TEXT_ARGUMENTS:  # what a person typed, in one Unicode form (file paths are left as the system has them)
         if isinstance(getattr(args, name, None), str):

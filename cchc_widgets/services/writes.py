@@ -17,6 +17,7 @@ compare-and-set (`Store.write_scores`), so two writers holding one version never
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -120,7 +121,7 @@ class Writer:
         scores keeps its criteria set (the store refuses a change)."""
         where = f"kỳ {period}"
         self.require_admin("mở kỳ đánh giá", where)
-        period, name = clean_text(period), clean_text(name)
+        period, name, units = clean_text(period), clean_text(name), units.map(clean_text)
         if not period or not name:
             raise ProblemsError([Problem(where, "kỳ đánh giá cần mã và tên")])
         fits("periods", "id", period, "mã kỳ", where)
@@ -406,6 +407,7 @@ class Writer:
 
     def save_survey(self, period: str, responses: pd.DataFrame, author: str | None, source: str) -> SaveReport:
         """Survey answers checked by `files.survey_files.read_responses`; units checked here."""
+        source = clean_text(source or "")
         file = source or f"kỳ {period}"
         author = self.author(author, file)
         self.require_admin("nhập phiếu khảo sát", file, period)
@@ -462,14 +464,18 @@ class Writer:
     # ------------------------------------------------------------ scenarios
 
     def save_scenario(self, scenario: Any, replace: bool = False) -> None:
-        """Keep a what-if scenario under its (NFC, non-empty) name, as a draft. A scenario of
-        the same name is replaced only when the caller says so (`replace`: the person confirmed)."""
-        name = clean_text(scenario.name or "")
+        """Keep a what-if scenario under its (non-empty) name, as a draft, its name, description
+        and author cleaned like every text that enters. A scenario of the same name is replaced
+        only when the caller says so (`replace`: the person confirmed)."""
+        scenario = dataclasses.replace(
+            scenario, **{key: clean_text(getattr(scenario, key) or "") for key in ("name", "description", "author")}
+        )
+        name = scenario.name
         if not name:
             raise ProblemsError([Problem("kịch bản", "đặt tên cho kịch bản trước khi lưu")])
         self.require_admin("lưu kịch bản", "kịch bản")
         fits("scenarios", "name", name, "tên kịch bản", "kịch bản")
-        fits("scenarios", "author", clean_text(scenario.author or ""), "tên người lưu", "kịch bản")
+        fits("scenarios", "author", scenario.author, "tên người lưu", "kịch bản")
         if not replace and name in set(self.store.scenarios()["name"]):
             raise ProblemsError([Problem("kịch bản", f"đã có kịch bản '{name}': đặt tên khác, hoặc xác nhận ghi đè")])
         self.store.save_scenario(scenario)
