@@ -22,7 +22,7 @@ from cchc_widgets.core.criteria import ADJUSTMENT_KINDS, check_criteria, load_cr
 from cchc_widgets.core.errors import CchcError, Problem, ProblemsError
 from cchc_widgets.core.numbers import format_number, parse_decimal, published, show_number
 from cchc_widgets.core.text import clean_text
-from cchc_widgets.core.vocabulary import HEADINGS
+from cchc_widgets.core.vocabulary import DIFFERENCE_STATES, HEADINGS
 from cchc_widgets.files.score_tables import read_scores
 
 if TYPE_CHECKING:  # SciPy comes with what-ifs: imported when a command needs it
@@ -203,7 +203,12 @@ def cmd_differences(args: argparse.Namespace) -> int:
     diff = engine.differences(resolved(store, period, args.unit))
     if not args.all:
         diff = diff[diff["changed"]]
-    table = diff[["unit", "code", "points_self", "points_appraisal", "diff", "reason"]]
+    table = diff[["unit", "code", "points_self", "points_appraisal", "diff", "reason"]].assign(
+        status=[  # «khác, chưa có lý do»: the self-assessment changed after an agreeing appraisal
+            DIFFERENCE_STATES["unreasoned" if unreasoned else "differs" if changed else "agrees"]
+            for unreasoned, changed in zip(diff["unreasoned"], diff["changed"], strict=True)
+        ]
+    )
     _write(table.reset_index(drop=True), out, title=f"Tự đánh giá và thẩm định khác nhau — kỳ {period}")
     return 0
 

@@ -74,6 +74,15 @@ def says_something(text: Any) -> bool:
     return isinstance(text, str) and any(ch.isalnum() for ch in plain(text))
 
 
+def said_nothing(reason: str | None) -> str:
+    """What a refusal adds about a reason that says nothing (`-`, `...`): the text as given
+    and what a reason needs. Nothing when no reason was given at all."""
+    if not reason:
+        return ""
+    shown = reason if len(reason) <= 40 else reason[:40] + "…"
+    return f" (đã ghi «{shown}»: lý do cần có chữ hoặc số)"
+
+
 def folded(text: str) -> str:
     """The key two spellings of one word share: cleaned and case-folded (`Có` = `có`)."""
     return clean_text(text).casefold()

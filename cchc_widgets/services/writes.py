@@ -28,12 +28,11 @@ import pandas as pd
 from cchc_widgets.core import clock, engine
 from cchc_widgets.core.criteria import ADJUSTMENT_KINDS, CriteriaSet
 from cchc_widgets.core.errors import ConflictError, EvidenceError, Problem, ProblemsError
-from cchc_widgets.core.numbers import show_number
 from cchc_widgets.core.rules import is_unanswered, stored_answer
-from cchc_widgets.core.text import clean_text
-from cchc_widgets.core.vocabulary import APPRAISAL, NOT_APPLICABLE, REPLY, SELF, STAGE_LABELS, stage_of
+from cchc_widgets.core.text import clean_text, said_nothing, says_something
+from cchc_widgets.core.vocabulary import APPRAISAL, REPLY, SELF, STAGE_LABELS, stage_of
 from cchc_widgets.files import evidence as evidence_files
-from cchc_widgets.services.access import Actor, Workflow, refreshed, refuse, require_admin
+from cchc_widgets.services.access import Actor, Workflow, points_shown, refreshed, refuse, require_admin
 from cchc_widgets.store.database import SaveReport, ScoreWrite, Store, VersionConflict, column_length
 
 Key = tuple[str, str, str]  # unit, code, stage
@@ -288,60 +287,33 @@ class Writer:
     ) -> list[Problem]:
         """The rules that hold across rows: an appraisal that differs from the self-assessment
         needs a reason; a self-assessed point without evidence needs an explanation (if the
-        criteria set asks for it); a bonus or penalty needs a reason. Only rows that change are
+        criteria set asks for it); a bonus or penalty needs a reason. A reason says something
+        (`text.says_something`): `-` or a zero-width space is none. Only rows that change are
         held to them: a row already stored as it is was accepted when it was written."""
         problems = []
         with_files = None
-        for (unit, code, stage), new in changes.items():
-            if (unit, code, stage) not in written or new is None or (new["points"] is None and not new["na"]):
+        for key, new in changes.items():
+            unit, code, stage = key
+            if key not in written or new is None or (new["points"] is None and not new["na"]) or says_something(new["note"]):
                 continue
+            why = None
             if code in cs.adjustment_codes:
-                if new["points"] and not new["note"]:
-                    word = ADJUSTMENT_KINDS[cs.entries[code].kind].lower()
-                    problems.append(
-                        Problem(file, f"{word} cần ghi lý do (quyết định, sự việc)", code, wheres.get((unit, code, stage)))
-                    )
-                continue
-            if stage == APPRAISAL and not new["note"]:
+                if new["points"]:
+                    why = f"{ADJUSTMENT_KINDS[cs.entries[code].kind].lower()} cần ghi lý do (quyết định, sự việc)"
+            elif stage == APPRAISAL:
                 own = changes.get((unit, code, SELF), _stored(current.get((unit, code, SELF))))
                 if own is None or (own["points"] is None and not own["na"]):
-                    problems.append(
-                        Problem(
-                            file,
-                            "đơn vị chưa tự chấm tiêu chí này: ghi lý do của điểm thẩm định",
-                            code,
-                            wheres.get((unit, code, stage)),
-                        )
-                    )
+                    why = "đơn vị chưa tự chấm tiêu chí này: ghi lý do của điểm thẩm định"
                 elif own["na"] != new["na"] or (not new["na"] and abs(new["points"] - own["points"]) > EPS):
-                    shown = NOT_APPLICABLE if own["na"] else f"{show_number(own['points'])} điểm"
-                    problems.append(
-                        Problem(
-                            file,
-                            f"điểm thẩm định khác điểm tự đánh giá ({shown}): ghi lý do trước khi lưu",
-                            code,
-                            wheres.get((unit, code, stage)),
-                        )
-                    )
-            if (
-                stage == SELF
-                and cs.explain_missing_evidence
-                and cs[code].evidence
-                and not new["na"]
-                and (new["points"] or 0) > 0
-                and not new["note"]
-            ):
+                    shown = points_shown(own["points"], own["na"])
+                    why = f"điểm thẩm định khác điểm tự đánh giá ({shown}): ghi lý do trước khi lưu"
+            elif stage == SELF and cs.explain_missing_evidence and cs[code].evidence and (new["points"] or 0) > 0:
                 if with_files is None:
                     with_files = self.store.evidence_keys(period)
                 if (unit, code) not in with_files:
-                    problems.append(
-                        Problem(
-                            file,
-                            "tiêu chí cần tài liệu kiểm chứng: tải tệp lên hoặc ghi giải trình vì sao chưa có tài liệu",
-                            code,
-                            wheres.get((unit, code, stage)),
-                        )
-                    )
+                    why = "tiêu chí cần tài liệu kiểm chứng: tải tệp lên hoặc ghi giải trình vì sao chưa có tài liệu"
+            if why is not None:
+                problems.append(Problem(file, why + said_nothing(new["note"]), code, wheres.get(key)))
         return problems
 
     def _writes(
