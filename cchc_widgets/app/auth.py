@@ -37,6 +37,7 @@ from jupyter_server.base.handlers import JupyterHandler
 from traitlets import List, Unicode, default
 
 from cchc_widgets.app.landing import SCORING, LandingHandler, page
+from cchc_widgets.core.text import clean_text
 from cchc_widgets.services import access
 from cchc_widgets.store.database import Store
 
@@ -156,7 +157,7 @@ class SignInHandler(JupyterHandler):
         if self.provider.mode != "accounts":
             self._page(status=403)
             return
-        login = self.get_argument("login", "").strip().lower()
+        login = clean_text(self.get_argument("login", "")).lower()  # logged when wrong: never raw control characters
         password = self.get_argument("password", "")
         store, address = self.provider.store, self.request.remote_ip or ""
         wait = access.sign_in_wait(store, login, address)

@@ -18,6 +18,7 @@ from cchc_widgets.core.criteria import CriteriaSet, load_dict, rule_text
 from cchc_widgets.core.errors import Problem, ProblemsError
 from cchc_widgets.core.numbers import format_number
 from cchc_widgets.core.rules import rule_from_dict
+from cchc_widgets.core.text import clean_text
 
 WHERE = criteria_edits.WHERE
 
@@ -66,7 +67,7 @@ class CriteriaDraft:
         """The set's id, name or version."""
         if key not in ("id", "name", "version"):
             raise ProblemsError([Problem(WHERE, f"không sửa được '{key}'; sửa được: id, name, version")])
-        self.doc = {**self.doc, key: str(value).strip()}
+        self.doc = {**self.doc, key: clean_text(str(value))}
         self._check()
 
     # ------------------------------------------------------------ reading

@@ -21,7 +21,8 @@ from cchc_widgets.core.errors import CchcError, ConflictError, EvidenceError, Pr
 from cchc_widgets.core.numbers import format_number
 from cchc_widgets.core.rules import is_unanswered
 from cchc_widgets.core.survey import with_survey
-from cchc_widgets.core.vocabulary import APPRAISAL, REPLY, SELF, STAGE_LABELS, STAGES, SURVEY, page_words
+from cchc_widgets.core.text import clean_text, says_something
+from cchc_widgets.core.vocabulary import APPRAISAL, REPLY, SELF, STAGE_LABELS, STAGES, SURVEY, UNREASONED, page_words
 from cchc_widgets.files.evidence import LIMITS_TEXT, MAX_BYTES
 from cchc_widgets.services.access import ROLES, Actor, Workflow, submit
 from cchc_widgets.services.audit import change_log
@@ -135,6 +136,7 @@ class ScoringSession:
         its own section after the tree; entered at the appraisal, read in the unit's view)."""
         node = self.cs.entries[code]
         other = "appraisal" if self.stage == SELF else SELF
+        flags = self.flags(code)
         return {
             "code": code,
             "name": node.name,
@@ -151,7 +153,8 @@ class ScoringSession:
             "other": self._score(code, other),
             "files": self._files_by_code.get(code, []),
             "reply": self._replies.get(code),
-            "flags": self.flags(code),
+            "flags": flags,
+            "mark": self.mark(code, flags),
         }
 
     def flags(self, code: str) -> list[str]:
@@ -170,6 +173,18 @@ class ScoringSession:
         if both and (bool(mine.na) != bool(theirs.na) or (not mine.na and abs(mine.points - theirs.points) > 1e-9)):
             out.append("differs")
         return out
+
+    def mark(self, code: str, flags: list[str]) -> str:
+        """How a differing row is marked in words (the page adds none of its own). On the
+        appraiser's page a difference whose appraisal gives no reason — the self-assessment
+        changed after an agreeing appraisal — says so: the appraiser has a reason to write."""
+        if "differs" not in flags:
+            return ""
+        if self.stage == SELF:
+            return "Khác kết quả thẩm định"
+        if not says_something(self._by_key[(code, APPRAISAL)].note):
+            return UNREASONED.capitalize()
+        return "Khác tự đánh giá"
 
     def rows(self) -> list[dict[str, Any]]:
         return [self.row(code) for code in self.row_codes]
@@ -337,13 +352,13 @@ class ScoringSession:
         """
         if code not in self.cs.entries:
             raise FieldError(code, f"mã '{code}' không phải tiêu chí chấm điểm")
-        if self.actor is None and not (author or "").strip():
+        if self.actor is None and not clean_text(author or ""):
             raise FieldError(code, "Nhập tên người chấm (ô «Người chấm» ở đầu trang) trước khi chấm")
         current = self._score(code, self.stage)
         if version is None:
             version = current["version"] if current else 0
         empty = is_unanswered(value)
-        note = (note or "").strip()
+        note = clean_text(note or "")
         row = {"unit": self.unit, "code": code, "stage": self.stage, "value": None if empty else value, "note": note}
         row["clear"] = empty and not note
         if row["clear"] and current is None and version == 0:

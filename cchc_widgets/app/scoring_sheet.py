@@ -18,6 +18,7 @@ from cchc_widgets.app.scoring_session import ADJUSTMENTS, ScoringSession
 from cchc_widgets.core import clock
 from cchc_widgets.core.errors import Problem, ProblemsError
 from cchc_widgets.core.numbers import format_number
+from cchc_widgets.core.text import plain
 from cchc_widgets.core.vocabulary import APPRAISAL, NOT_APPLICABLE
 from cchc_widgets.report import chromium
 from cchc_widgets.services.access import record_line
@@ -29,7 +30,9 @@ SIGNATURES = {
 
 
 def _e(value: Any) -> str:
-    return html.escape("" if value is None else str(value))
+    """Text for the page: escaped, without control and invisible characters (a store written
+    before text was cleaned as it entered may hold them)."""
+    return html.escape(plain("" if value is None else str(value)))
 
 
 def _points(score: dict[str, Any] | None) -> str:
@@ -135,8 +138,8 @@ def _leaf_row(row: dict[str, Any], appraisal: bool) -> str:
 
 
 def _css_string(text: str) -> str:
-    """Text inside a CSS string: quotes and backslashes escaped, no line breaks."""
-    return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
+    """Text inside a CSS string: quotes and backslashes escaped, no line breaks, nothing invisible."""
+    return plain(text).replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
 
 
 def write_sheet(session: ScoringSession, out: Path) -> Path:

@@ -16,12 +16,13 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from cchc_widgets.cli.people import register as register_people
+from cchc_widgets.cli.terminal import progress_terminal, shown_as_text
 from cchc_widgets.core import clock, engine
 from cchc_widgets.core.criteria import ADJUSTMENT_KINDS, check_criteria, load_criteria
 from cchc_widgets.core.errors import CchcError, Problem, ProblemsError
 from cchc_widgets.core.numbers import format_number, parse_decimal, published, show_number
 from cchc_widgets.core.text import clean_text
-from cchc_widgets.core.vocabulary import HEADINGS
+from cchc_widgets.core.vocabulary import DIFFERENCE_STATES, HEADINGS
 from cchc_widgets.files.score_tables import read_scores
 
 if TYPE_CHECKING:  # SciPy comes with what-ifs: imported when a command needs it
@@ -31,7 +32,7 @@ OUT_FORMATS = (".csv", ".xlsx")
 EXIT_MISMATCH = 3
 
 
-TEXT_ARGUMENTS = ("period", "unit", "stage", "author")
+TEXT_ARGUMENTS = ("period", "unit", "stage", "author", "code", "name", "reason", "login")
 
 
 def _decimal_argument(text: str) -> float:
@@ -202,7 +203,12 @@ def cmd_differences(args: argparse.Namespace) -> int:
     diff = engine.differences(resolved(store, period, args.unit))
     if not args.all:
         diff = diff[diff["changed"]]
-    table = diff[["unit", "code", "points_self", "points_appraisal", "diff", "reason"]]
+    table = diff[["unit", "code", "points_self", "points_appraisal", "diff", "reason"]].assign(
+        status=[  # «khác, chưa có lý do»: the self-assessment changed after an agreeing appraisal
+            DIFFERENCE_STATES["unreasoned" if unreasoned else "differs" if changed else "agrees"]
+            for unreasoned, changed in zip(diff["unreasoned"], diff["changed"], strict=True)
+        ]
+    )
     _write(table.reset_index(drop=True), out, title=f"Tự đánh giá và thẩm định khác nhau — kỳ {period}")
     return 0
 
@@ -298,7 +304,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
         seed=args.seed,
         method=args.method,
         level=args.level,
-        progress=sys.stderr.isatty(),
+        progress=progress_terminal(),
     )
     _write(
         table.sort_values(["rank", "unit"]).reset_index(drop=True),
@@ -699,6 +705,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; what it prints shows stored text as text (`terminal.shown_as_text`)."""
+    with shown_as_text():
+        return _run(argv)
+
+
+def _run(argv: list[str] | None) -> int:
     args = build_parser().parse_args(argv)
     for name in TEXT_ARGUMENTS:  # what a person typed, in one Unicode form (file paths are left as the system has them)
         if isinstance(getattr(args, name, None), str):

@@ -26,7 +26,7 @@ if TYPE_CHECKING:  # jsonschema is imported when a document is checked: it costs
 from cchc_widgets.core.numbers import format_number, parse_decimal, show_number
 from cchc_widgets.core.rules import FREE_POINTS, Rule, RuleInputError, rule_from_dict, stored_answer
 from cchc_widgets.core.tables import open_workbook, read_table
-from cchc_widgets.core.text import folded
+from cchc_widgets.core.text import each_text, folded, plain
 from cchc_widgets.core.vocabulary import HEADINGS, NO, NOT_APPLICABLE, YES, is_no, is_yes
 from cchc_widgets.resources import SCHEMA_PATH, resource
 
@@ -570,7 +570,10 @@ def _preorder(by_code: dict[str, _Raw], children: dict[str, list[str]]) -> list[
 def load_dict(doc: Any, file: str = "<dữ liệu>", checked: bool = False) -> CriteriaSet:
     """A criteria set from its nested document form (parsed YAML/JSON). `checked`: the document
     is a validated set's own `to_dict()` (as the store keeps it), so the JSON Schema pass is
-    skipped; the set is still rebuilt and checked for consistency."""
+    skipped; the set is still rebuilt and checked for consistency. Its texts lose control and
+    invisible characters (`text.plain`), also those of a set stored before that was done: names,
+    rules and evidence reach every template, workbook and page."""
+    doc = each_text(doc, plain)
     problems = [] if checked else schema_problems(doc, file)
     if problems:
         raise ProblemsError(problems)

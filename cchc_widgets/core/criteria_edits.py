@@ -18,6 +18,7 @@ from cchc_widgets.core.criteria import parse_rule_text
 from cchc_widgets.core.errors import Problem, ProblemsError
 from cchc_widgets.core.numbers import parse_decimal, show_number
 from cchc_widgets.core.rules import RuleInputError
+from cchc_widgets.core.text import clean_text
 
 WHERE = "bộ tiêu chí đang sửa"
 FIELDS = ("name", "max_points", "weight", "rule", "allow_na", "evidence")
@@ -128,7 +129,7 @@ def set_field(doc: dict[str, Any], code: str, field: str, value: Any) -> dict[st
     chain = _chain(new, code)
     node = chain[-1]
     if field == "name":
-        node["name"] = str(value).strip()
+        node["name"] = clean_text(str(value))
     elif field in ("max_points", "weight"):
         old = float(node.get("max_points") or 0)
         if field == "weight":
@@ -158,7 +159,7 @@ def set_field(doc: dict[str, Any], code: str, field: str, value: Any) -> dict[st
         else:
             node.pop("allow_na", None)
     elif field == "evidence":
-        text = str(value or "").strip()
+        text = clean_text(str(value or ""))
         if text:
             node["evidence"] = text
         else:
@@ -172,12 +173,12 @@ def add_node(doc: dict[str, Any], parent: str | None, code: str, name: str, max_
     """A new domain (`parent=None`) or a child of `parent`. A leaf that gets a child becomes a
     group: its rule, evidence and N/A flag go, its max becomes its children's sum."""
     new = copy.deepcopy(doc)
-    code = str(code).strip()
+    code = clean_text(str(code))
     if not code:
         raise _refuse("nhập mã cho mục mới")
     if _walk(new.get("criteria") or [], code, []) is not None:
         raise _refuse("mã bị trùng: mã này đã dùng cho một mục khác", code)
-    node: dict[str, Any] = {"code": code, "name": str(name).strip(), "max_points": _number(max_points, "điểm tối đa", code)}
+    node: dict[str, Any] = {"code": code, "name": clean_text(str(name)), "max_points": _number(max_points, "điểm tối đa", code)}
     if parent is None:
         new.setdefault("criteria", []).append(node)
     else:

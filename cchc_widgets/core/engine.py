@@ -17,6 +17,7 @@ import pandas as pd
 from cchc_widgets.core.criteria import ClassBand, CriteriaSet
 from cchc_widgets.core.errors import Problem, ProblemsError
 from cchc_widgets.core.rules import NA, RuleInputError, canonical, is_blank
+from cchc_widgets.core.text import says_something
 from cchc_widgets.core.vocabulary import APPRAISAL, STAGES, SURVEY, stage_of
 
 NA_VALUE = "N/A"  # the declared value stored for "không áp dụng"
@@ -385,7 +386,9 @@ def score(scores: pd.DataFrame, cs: CriteriaSet, file: str = "<dữ liệu>") ->
 
 
 def differences(resolved: pd.DataFrame) -> pd.DataFrame:
-    """Self-assessment beside appraisal for every leaf that has both; `diff` = appraisal − self."""
+    """Self-assessment beside appraisal for every leaf that has both; `diff` = appraisal − self.
+    `unreasoned`: they differ and the appraisal's reason says nothing — what a self-assessment
+    changed after an agreeing appraisal leaves (a period without stages allows it)."""
     cols = [*KEY, "code", "points", "na", "value", "note"]
     own = resolved.loc[resolved["stage"] == "self", cols]
     appraised = resolved.loc[resolved["stage"] == "appraisal", cols]
@@ -393,6 +396,7 @@ def differences(resolved: pd.DataFrame) -> pd.DataFrame:
     both = both.rename(columns={"note_appraisal": "reason", "note_self": "self_note"})
     both["diff"] = both["points_appraisal"].fillna(0) - both["points_self"].fillna(0)
     both["changed"] = (both["diff"].abs() > 1e-9) | (both["na_self"] != both["na_appraisal"])
+    both["unreasoned"] = both["changed"] & ~both["reason"].map(says_something).astype(bool)
     return both[
         [
             *KEY,
@@ -406,6 +410,7 @@ def differences(resolved: pd.DataFrame) -> pd.DataFrame:
             "na_appraisal",
             "diff",
             "changed",
+            "unreasoned",
             "reason",
         ]
     ]

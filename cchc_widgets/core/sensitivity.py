@@ -13,6 +13,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import TextIO
 
 import numpy as np
 import pandas as pd
@@ -136,7 +137,7 @@ def uncertainty(
     method: str = "uniform",
     level: int = 1,
     chunk: int = 20_000,
-    progress: bool = False,
+    progress: TextIO | None = None,
     cancel: threading.Event | None = None,
     on_chunk: Callable[[int, int], None] | None = None,
 ) -> pd.DataFrame:
@@ -144,6 +145,7 @@ def uncertainty(
 
     Quantiles are the smallest rank whose share of samples reaches 5 %, 50 %, 95 %.
     Seeded: the same arguments give the same table. `cancel` (an Event) stops between chunks.
+    `progress`: a terminal to draw a progress bar on (None: none).
     """
     if samples < 1:
         raise ValueError("samples must be at least 1")
@@ -156,7 +158,7 @@ def uncertainty(
     counts = np.zeros((n_units, n_units + 1), dtype=np.int64)
     shift = np.zeros(n_units)
     done = 0
-    bar = _progress(samples) if progress else None
+    bar = _progress(samples, progress) if progress is not None else None
     try:
         while done < samples:
             if cancel is not None and cancel.is_set():
@@ -191,10 +193,10 @@ def uncertainty(
     )
 
 
-def _progress(total: int):  # noqa: ANN202 - a tqdm bar
+def _progress(total: int, terminal: TextIO):  # noqa: ANN202 - a tqdm bar
     from tqdm.auto import tqdm
 
-    return tqdm(total=total, unit="mẫu", desc="Phân tích bất định")
+    return tqdm(total=total, unit="mẫu", desc="Phân tích bất định", file=terminal)
 
 
 def sobol_indices(

@@ -7,9 +7,10 @@ checked (file size, number of parts, inflated size of each part and of all), and
 parses through defusedxml, which refuses entity declarations. Whatever goes wrong becomes a
 message naming the file, never a traceback or a server path.
 
-Messages about a bad value must name the place a person can find it: a CSV line and column,
-or an Excel sheet and cell (`'Sheet1'!D5`). Numbers are not parsed here; callers decide what
-a cell must hold and say so.
+Every text cell loses control and invisible characters (`text.plain`) as it is read: a
+table is text entering like any other. Messages about a bad value must name the place a
+person can find it: a CSV line and column, or an Excel sheet and cell (`'Sheet1'!D5`).
+Numbers are not parsed here; callers decide what a cell must hold and say so.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from cchc_widgets.core.errors import Problem, ProblemsError
+from cchc_widgets.core.text import plain
 
 MAX_TABLE_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 200_000
@@ -191,7 +193,7 @@ def _read_csv(path: Path) -> Table:
     first = next((line for line in text.split("\n") if not line.lstrip().startswith("#")), "")  # the header
     delimiter = max(",;\t", key=first.count)
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    lines = [(i, row) for i, row in enumerate(reader, start=1)]
+    lines = [(i, [plain(cell) for cell in row]) for i, row in enumerate(reader, start=1)]
     preamble = []
     while lines and lines[0][1] and lines[0][1][0].lstrip().startswith("#"):
         preamble.append(delimiter.join(lines.pop(0)[1]).lstrip()[1:].strip())
@@ -213,7 +215,7 @@ def _read_xlsx(path: Path, sheet: str | None) -> Table:
         ws = book[sheet] if sheet is not None else book.worksheets[0]
         rows = []
         for row in ws.iter_rows(values_only=True, max_col=MAX_COLUMNS):
-            rows.append(tuple(unicodedata.normalize("NFC", c) if isinstance(c, str) else c for c in row))
+            rows.append(tuple(unicodedata.normalize("NFC", plain(c)) if isinstance(c, str) else c for c in row))
             if len(rows) > MAX_ROWS:
                 raise ProblemsError([Problem(file, f"bảng có hơn {MAX_ROWS:,} dòng: không đọc".replace(",", "."))])
     finally:

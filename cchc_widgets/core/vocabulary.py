@@ -49,6 +49,11 @@ def page_words() -> dict[str, object]:
     return {"yes": YES, "no": NO, "na": NOT_APPLICABLE, "stages": STAGE_LABELS}
 
 
+# a sub-criterion whose self-assessment and appraisal differ while the appraisal gives no reason
+# (the self-assessment changed after an agreeing appraisal): `cchc differences` and the appraiser's page
+UNREASONED = "khác, chưa có lý do"
+DIFFERENCE_STATES = {"agrees": "giống", "differs": "khác", "unreasoned": UNREASONED}
+
 # who does what in a province's year (services.access decides what each may write)
 ROLES = {
     "admin": "Quản trị (Sở Nội vụ)",
@@ -78,4 +83,5 @@ HEADINGS = {
     "points_appraisal": "Thẩm định",
     "diff": "Chênh lệch",
     "reason": "Lý do",
+    "status": "Tình trạng",
 }

@@ -22,6 +22,7 @@ from cchc_widgets.core.criteria import CriteriaSet, rule_schema_problems
 from cchc_widgets.core.errors import Problem, ProblemsError
 from cchc_widgets.core.numbers import parse_decimal, show_number
 from cchc_widgets.core.rules import NA, RuleInputError, is_blank, rule_from_dict, score_declared
+from cchc_widgets.core.text import clean_text
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ def scenario_from_dict(doc: Any, file: str = "<kịch bản>") -> Scenario:
     known = {"name", "description", "author", "max_points", "weights", "rules"}
     for key in sorted(set(doc) - known):
         problems.append(Problem(file, f"trường không được biết: '{key}' (dùng {', '.join(sorted(known))})"))
-    name = str(doc.get("name") or "").strip()
+    name = clean_text(str(doc.get("name") or ""))
     if not name:
         problems.append(Problem(file, "kịch bản cần tên ('name')"))
     numbers: dict[str, dict[str, float]] = {}
@@ -77,8 +78,8 @@ def scenario_from_dict(doc: Any, file: str = "<kịch bản>") -> Scenario:
         raise ProblemsError(problems)
     return Scenario(
         name=name,
-        description=str(doc.get("description") or ""),
-        author=str(doc.get("author") or ""),
+        description=clean_text(str(doc.get("description") or "")),
+        author=clean_text(str(doc.get("author") or "")),
         max_points=numbers["max_points"],
         weights=numbers["weights"],
         rules={str(k): v for k, v in rules.items()},

@@ -16,6 +16,7 @@ import pandas as pd
 from cchc_widgets.core.criteria import CriteriaSet
 from cchc_widgets.core.errors import Problem, ProblemsError
 from cchc_widgets.core.tables import Row, read_table
+from cchc_widgets.files.tables_out import inert
 
 COLUMNS = ("unit", "respondent", "group", "item", "answer")
 HEADERS = {
@@ -165,7 +166,7 @@ def response_template(cs: CriteriaSet, units: pd.DataFrame, period: str, rows: i
         guide.append(line)
     first_unit = guide.max_row + 1
     for unit in units.itertuples():
-        guide.append([unit.id, unit.name])
+        guide.append([inert(unit.id), inert(unit.name)])
     for row in guide.iter_rows():
         for cell in row:
             if isinstance(cell.value, str):

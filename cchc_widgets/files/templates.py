@@ -32,6 +32,7 @@ from cchc_widgets.core.rules import is_blank
 from cchc_widgets.core.tables import open_workbook
 from cchc_widgets.core.text import clean_text, folded
 from cchc_widgets.core.vocabulary import APPRAISAL, NA_MARK, SELF, STAGE_LABELS, STAGES, is_yes
+from cchc_widgets.files.tables_out import inert
 
 META = "_cchc"
 LISTS = "_danh_muc"
@@ -131,7 +132,7 @@ def build_template(
     book = Workbook()
     ws = book.active
     ws.title = sheet_name(stage)
-    ws["A1"] = f"Phiếu {STAGE_LABELS[stage].lower()} Chỉ số CCHC — {unit_name} — kỳ {period}"
+    ws["A1"] = inert(f"Phiếu {STAGE_LABELS[stage].lower()} Chỉ số CCHC — {unit_name} — kỳ {period}")
     ws["A1"].font = Font(bold=True, size=13)
     ws["A2"] = INSTRUCTIONS + WHERE_IT_GOES[stage]
     ws["A2"].alignment = WRAP
@@ -205,7 +206,7 @@ def build_template(
         if node.allow_na:
             validation({"type": "list", "formula1": f'"{NA_MARK}"', "error": "Nhập x nếu không áp dụng"}).add(f"{NA_COL}{r}")
         rec = saved.get(node.code)
-        cells = _prefill(node, rec)
+        cells = [inert(c) for c in _prefill(node, rec)]  # what the store holds, without what openpyxl refuses
         for col, value in zip((VALUE, PLANNED, NA_COL, NOTE), cells, strict=True):
             if value is not None:
                 ws[f"{col}{r}"] = value
@@ -217,7 +218,7 @@ def build_template(
         if beside and not node.kind:
             cells = [mine.shown, mine.points, mine.note, mine.files] if mine else ["chưa chấm", None, None, None]
             for column, value in enumerate(cells, start=len(COLUMNS) + 1):
-                cell = ws.cell(r, column, value)
+                cell = ws.cell(r, column, inert(value))
                 cell.fill, cell.alignment = OWN_FILL, WRAP
                 if isinstance(value, str):
                     cell.data_type = "s"  # a unit's note starting with '=' stays text
@@ -229,8 +230,8 @@ def build_template(
         "criteria_set": cs.id,
         "version": cs.version,
         "checksum": cs.checksum,
-        "period": period,
-        "unit": unit,
+        "period": inert(period),
+        "unit": inert(unit),
         "stage": stage,
         "rows": json.dumps(rows),
         "versions": json.dumps(versions),

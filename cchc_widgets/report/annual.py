@@ -17,6 +17,7 @@ from pandas.io.formats.style import Styler
 from cchc_widgets.core import engine
 from cchc_widgets.core.errors import Problem, ProblemsError
 from cchc_widgets.core.numbers import published
+from cchc_widgets.core.text import plain
 from cchc_widgets.core.vocabulary import HEADINGS
 from cchc_widgets.report import chromium
 from cchc_widgets.report.analysis import PeriodView, movers
@@ -164,7 +165,7 @@ def render(period: str, db: str, out: Path) -> Path:
         )
         html, _ = exporter.from_filename(str(executed))
         target = out if suffix == ".html" else Path(tmp) / "report.html"
-        target.write_text(html, encoding="utf-8")
+        target.write_text(plain(html), encoding="utf-8")  # names and reasons stored before text was cleaned as it entered
         if suffix == ".pdf":
             chromium.print_pdf(target, out, Path(tmp))
     return out

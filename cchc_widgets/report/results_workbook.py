@@ -24,7 +24,7 @@ from cchc_widgets.core.engine import scored_rows
 from cchc_widgets.core.numbers import published, rounded
 from cchc_widgets.core.survey import group_shares, item_points, with_survey
 from cchc_widgets.core.vocabulary import HEADINGS
-from cchc_widgets.files.tables_out import XLSX_MIME
+from cchc_widgets.files.tables_out import XLSX_MIME, inert
 from cchc_widgets.services.access import record_line
 from cchc_widgets.services.results import ranking_of
 from cchc_widgets.store.database import Store
@@ -59,9 +59,11 @@ class Sheet:
     def cell(
         self, value: Any, number: str | None = None, font: Font | None = None, fill: PatternFill | None = None, wrap: bool = False
     ) -> Any:
-        """A styled cell, or the bare value when nothing needs styling (much faster to write)."""
+        """A styled cell, or the bare value when nothing needs styling (much faster to write);
+        text `inert` (a store may hold control characters openpyxl refuses)."""
         if isinstance(value, float) and pd.isna(value):
             value = None
+        value = inert(value)
         numeric = isinstance(value, int | float) and not isinstance(value, bool)
         number = number if numeric else None
         formula_like = isinstance(value, str) and value.startswith("=")
@@ -99,7 +101,7 @@ class Sheet:
 
 
 def _sheet_title(text: str) -> str:
-    return re.sub(r"[\[\]:*?/\\]", "_", text)[:31]
+    return re.sub(r"[\[\]:*?/\\]", "_", inert(text))[:31]
 
 
 def results_workbook(store: Store, period: str) -> bytes:

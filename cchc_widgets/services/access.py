@@ -29,10 +29,11 @@ from datetime import date, datetime, timedelta
 from functools import cache, cached_property
 from typing import Any
 
-from cchc_widgets.core import clock
+from cchc_widgets.core import clock, engine
 from cchc_widgets.core.errors import Problem, ProblemsError
-from cchc_widgets.core.text import clean_text
-from cchc_widgets.core.vocabulary import APPRAISAL, REPLY, ROLES, SELF, WINDOW_LABELS
+from cchc_widgets.core.numbers import show_number
+from cchc_widgets.core.text import clean_text, said_nothing, says_something
+from cchc_widgets.core.vocabulary import APPRAISAL, NOT_APPLICABLE, REPLY, ROLES, SELF, UNREASONED, WINDOW_LABELS
 from cchc_widgets.store.database import Store
 
 SIGN_IN_HOURS = 8  # a sign-in lasts a working day
@@ -358,8 +359,9 @@ def submit(store: Store, actor: Actor | None, period: str, unit: str) -> None:
 def reopen(store: Store, period: str, unit: str | None, reason: str, by: str) -> None:
     """Undo a submission (unit given) or a finalising (no unit), with a reason kept in the log."""
     reason = clean_text(reason or "")
-    if not reason:
-        raise ProblemsError([Problem(f"kỳ {period}", "mở lại cần lý do (--reason): lý do được ghi vào nhật ký")])
+    if not says_something(reason):
+        message = "mở lại cần lý do (--reason): lý do được ghi vào nhật ký" + said_nothing(reason)
+        raise ProblemsError([Problem(f"kỳ {period}", message)])
     if unit is None:
         if store.final(period) is None:
             raise ProblemsError([Problem(f"kỳ {period}", f"kỳ '{period}' chưa chốt")])
@@ -371,13 +373,31 @@ def reopen(store: Store, period: str, unit: str | None, reason: str, by: str) ->
 
 def finalise(store: Store, period: str, by: str) -> str:
     """Freeze the period; returns the checksum of its scores and survey answers, which the
-    results workbook and the report print so a copy can be checked against the record."""
+    results workbook and the report print so a copy can be checked against the record.
+    Refused while an appraisal differs from the self-assessment without a reason (the
+    self-assessment changed after an agreeing appraisal): a frozen result would carry it."""
     if store.final(period) is not None:
         raise ProblemsError([Problem(f"kỳ {period}", f"kỳ '{period}' đã chốt")])
+    diff = engine.differences(engine.scored_rows(store.scores(period)))
+    unreasoned = diff[diff["unreasoned"]]
+    if len(unreasoned):
+        names, where = store.unit_names(period), f"kỳ {period}"
+        problems = []
+        for r in unreasoned.itertuples():
+            own, appraised = points_shown(r.points_self, r.na_self), points_shown(r.points_appraisal, r.na_appraisal)
+            said = f"{unit_label(names, r.unit)}: {UNREASONED} (tự đánh giá {own}, thẩm định {appraised})"
+            said += ": ghi lý do thẩm định hoặc sửa điểm trước khi chốt"
+            problems.append(Problem(where, said, r.code))
+        raise ProblemsError(problems)
     checksum = scores_checksum(store, period)
     store.set_final(period, checksum, by)
     store.log_event(by, "finalise", period, detail=checksum)
     return checksum
+
+
+def points_shown(points: float, na: bool) -> str:
+    """A score as refusals name it: '1,5 điểm', or 'Không áp dụng'."""
+    return NOT_APPLICABLE if na else f"{show_number(points)} điểm"
 
 
 def record_line(store: Store, period: str) -> str:

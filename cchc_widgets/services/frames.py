@@ -18,6 +18,7 @@ import pandas as pd
 
 from cchc_widgets.core.criteria import CriteriaSet, load_criteria
 from cchc_widgets.core.errors import Problem, ProblemsError
+from cchc_widgets.core.text import clean_text
 from cchc_widgets.services.writes import Scope, Writer
 from cchc_widgets.store.config import data_dir
 from cchc_widgets.store.database import Store
@@ -67,6 +68,7 @@ def frame_store(
     if "unit" not in scores.columns or "code" not in scores.columns:
         raise ProblemsError([Problem(FRAME, "bảng điểm cần các cột unit và code (dạng dài: đơn vị · mã · giai đoạn)")])
     period, rows = _period_of(scores, period)
+    period = clean_text(period)  # as the store keeps it (the rows' units are cleaned by the write path)
     ids = list(dict.fromkeys(rows["unit"].astype(str)))
     if units is not None:
         ids += [u for u in units["id"].astype(str) if u not in ids]
@@ -76,9 +78,9 @@ def frame_store(
     scratch = data_dir() / "scratch" / uuid.uuid4().hex
     store = Store("sqlite://", evidence_dir=scratch)  # SQLite in memory: no database file
     weakref.finalize(store, shutil.rmtree, scratch, True)
-    store.add_period(period, PERIOD_NAME if period == PERIOD else f"Kỳ {period}", cs)
-    store.add_units(pd.DataFrame({"id": ids, "name": [names.get(u, u) for u in ids]}), period=period)
     writer = Writer(store)
+    units = pd.DataFrame({"id": ids, "name": [names.get(u, u) for u in ids], "group": "", "ranked": True})
+    writer.set_up_period(period, PERIOD_NAME if period == PERIOD else f"Kỳ {period}", cs, units)  # names cleaned as they enter
     if len(rows):
         writer.save_scores(Scope(period), rows, author, "frame", file=FRAME)
     if survey is not None and len(survey):

@@ -17,6 +17,7 @@ compare-and-set (`Store.write_scores`), so two writers holding one version never
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -27,12 +28,11 @@ import pandas as pd
 from cchc_widgets.core import clock, engine
 from cchc_widgets.core.criteria import ADJUSTMENT_KINDS, CriteriaSet
 from cchc_widgets.core.errors import ConflictError, EvidenceError, Problem, ProblemsError
-from cchc_widgets.core.numbers import show_number
 from cchc_widgets.core.rules import is_unanswered, stored_answer
-from cchc_widgets.core.text import clean_text
-from cchc_widgets.core.vocabulary import APPRAISAL, NOT_APPLICABLE, REPLY, SELF, STAGE_LABELS, stage_of
+from cchc_widgets.core.text import clean_text, said_nothing, says_something
+from cchc_widgets.core.vocabulary import APPRAISAL, REPLY, SELF, STAGE_LABELS, stage_of
 from cchc_widgets.files import evidence as evidence_files
-from cchc_widgets.services.access import Actor, Workflow, refreshed, refuse, require_admin
+from cchc_widgets.services.access import Actor, Workflow, points_shown, refreshed, refuse, require_admin
 from cchc_widgets.store.database import SaveReport, ScoreWrite, Store, VersionConflict, column_length
 
 Key = tuple[str, str, str]  # unit, code, stage
@@ -120,7 +120,7 @@ class Writer:
         scores keeps its criteria set (the store refuses a change)."""
         where = f"kỳ {period}"
         self.require_admin("mở kỳ đánh giá", where)
-        period, name = clean_text(period), clean_text(name)
+        period, name, units = clean_text(period), clean_text(name), units.map(clean_text)
         if not period or not name:
             raise ProblemsError([Problem(where, "kỳ đánh giá cần mã và tên")])
         fits("periods", "id", period, "mã kỳ", where)
@@ -287,60 +287,33 @@ class Writer:
     ) -> list[Problem]:
         """The rules that hold across rows: an appraisal that differs from the self-assessment
         needs a reason; a self-assessed point without evidence needs an explanation (if the
-        criteria set asks for it); a bonus or penalty needs a reason. Only rows that change are
+        criteria set asks for it); a bonus or penalty needs a reason. A reason says something
+        (`text.says_something`): `-` or a zero-width space is none. Only rows that change are
         held to them: a row already stored as it is was accepted when it was written."""
         problems = []
         with_files = None
-        for (unit, code, stage), new in changes.items():
-            if (unit, code, stage) not in written or new is None or (new["points"] is None and not new["na"]):
+        for key, new in changes.items():
+            unit, code, stage = key
+            if key not in written or new is None or (new["points"] is None and not new["na"]) or says_something(new["note"]):
                 continue
+            why = None
             if code in cs.adjustment_codes:
-                if new["points"] and not new["note"]:
-                    word = ADJUSTMENT_KINDS[cs.entries[code].kind].lower()
-                    problems.append(
-                        Problem(file, f"{word} cần ghi lý do (quyết định, sự việc)", code, wheres.get((unit, code, stage)))
-                    )
-                continue
-            if stage == APPRAISAL and not new["note"]:
+                if new["points"]:
+                    why = f"{ADJUSTMENT_KINDS[cs.entries[code].kind].lower()} cần ghi lý do (quyết định, sự việc)"
+            elif stage == APPRAISAL:
                 own = changes.get((unit, code, SELF), _stored(current.get((unit, code, SELF))))
                 if own is None or (own["points"] is None and not own["na"]):
-                    problems.append(
-                        Problem(
-                            file,
-                            "đơn vị chưa tự chấm tiêu chí này: ghi lý do của điểm thẩm định",
-                            code,
-                            wheres.get((unit, code, stage)),
-                        )
-                    )
+                    why = "đơn vị chưa tự chấm tiêu chí này: ghi lý do của điểm thẩm định"
                 elif own["na"] != new["na"] or (not new["na"] and abs(new["points"] - own["points"]) > EPS):
-                    shown = NOT_APPLICABLE if own["na"] else f"{show_number(own['points'])} điểm"
-                    problems.append(
-                        Problem(
-                            file,
-                            f"điểm thẩm định khác điểm tự đánh giá ({shown}): ghi lý do trước khi lưu",
-                            code,
-                            wheres.get((unit, code, stage)),
-                        )
-                    )
-            if (
-                stage == SELF
-                and cs.explain_missing_evidence
-                and cs[code].evidence
-                and not new["na"]
-                and (new["points"] or 0) > 0
-                and not new["note"]
-            ):
+                    shown = points_shown(own["points"], own["na"])
+                    why = f"điểm thẩm định khác điểm tự đánh giá ({shown}): ghi lý do trước khi lưu"
+            elif stage == SELF and cs.explain_missing_evidence and cs[code].evidence and (new["points"] or 0) > 0:
                 if with_files is None:
                     with_files = self.store.evidence_keys(period)
                 if (unit, code) not in with_files:
-                    problems.append(
-                        Problem(
-                            file,
-                            "tiêu chí cần tài liệu kiểm chứng: tải tệp lên hoặc ghi giải trình vì sao chưa có tài liệu",
-                            code,
-                            wheres.get((unit, code, stage)),
-                        )
-                    )
+                    why = "tiêu chí cần tài liệu kiểm chứng: tải tệp lên hoặc ghi giải trình vì sao chưa có tài liệu"
+            if why is not None:
+                problems.append(Problem(file, why + said_nothing(new["note"]), code, wheres.get(key)))
         return problems
 
     def _writes(
@@ -406,6 +379,7 @@ class Writer:
 
     def save_survey(self, period: str, responses: pd.DataFrame, author: str | None, source: str) -> SaveReport:
         """Survey answers checked by `files.survey_files.read_responses`; units checked here."""
+        source = clean_text(source or "")
         file = source or f"kỳ {period}"
         author = self.author(author, file)
         self.require_admin("nhập phiếu khảo sát", file, period)
@@ -462,14 +436,18 @@ class Writer:
     # ------------------------------------------------------------ scenarios
 
     def save_scenario(self, scenario: Any, replace: bool = False) -> None:
-        """Keep a what-if scenario under its (NFC, non-empty) name, as a draft. A scenario of
-        the same name is replaced only when the caller says so (`replace`: the person confirmed)."""
-        name = clean_text(scenario.name or "")
+        """Keep a what-if scenario under its (non-empty) name, as a draft, its name, description
+        and author cleaned like every text that enters. A scenario of the same name is replaced
+        only when the caller says so (`replace`: the person confirmed)."""
+        scenario = dataclasses.replace(
+            scenario, **{key: clean_text(getattr(scenario, key) or "") for key in ("name", "description", "author")}
+        )
+        name = scenario.name
         if not name:
             raise ProblemsError([Problem("kịch bản", "đặt tên cho kịch bản trước khi lưu")])
         self.require_admin("lưu kịch bản", "kịch bản")
         fits("scenarios", "name", name, "tên kịch bản", "kịch bản")
-        fits("scenarios", "author", clean_text(scenario.author or ""), "tên người lưu", "kịch bản")
+        fits("scenarios", "author", scenario.author, "tên người lưu", "kịch bản")
         if not replace and name in set(self.store.scenarios()["name"]):
             raise ProblemsError([Problem("kịch bản", f"đã có kịch bản '{name}': đặt tên khác, hoặc xác nhận ghi đè")])
         self.store.save_scenario(scenario)

@@ -687,6 +687,16 @@ class Store:
         with self.engine.connect() as conn:
             return {(r.unit, r.code) for r in conn.execute(query.distinct())}
 
+    def evidence_history(self, period: str, unit: str | None = None) -> pd.DataFrame:
+        """Every file ever kept for the period (removed ones too, with who removed them and
+        when), oldest first: the change log's evidence rows."""
+        columns = ["unit", "code", "filename", "author", "uploaded_at", "removed_by", "removed_at"]
+        query = sa.select(*(evidence.c[c] for c in columns)).where(evidence.c.period == period).order_by(evidence.c.id)
+        if unit is not None:
+            query = query.where(evidence.c.unit == unit)
+        with self.engine.connect() as conn:
+            return pd.DataFrame(conn.execute(query).mappings().all(), columns=columns)
+
     def evidence_record(self, evidence_id: int) -> Any:
         """The kept (not removed) file's row (period, unit, code, filename …), or None."""
         with self.engine.connect() as conn:

@@ -446,7 +446,7 @@ function render({ model, el }) {
     el.classList.toggle("cchc-scored", !!(mine && mine.scored));
     const differs = row.flags.includes("differs"); // marked in words, not by colour alone
     el.classList.toggle("cchc-row-differs", differs);
-    el.querySelector(".cchc-badge").textContent = differs ? (state().stage === "appraisal" ? " Khác tự đánh giá" : " Khác kết quả thẩm định") : "";
+    el.querySelector(".cchc-badge").textContent = row.mark ? ` ${row.mark}` : ""; // the kernel's words
     const other = el.querySelector(".cchc-other");
     other.replaceChildren();
     const o = row.other;
