@@ -32,6 +32,7 @@ class PeriodView:
     self_appraised: pd.DataFrame  # unit, self, appraised totals, for units with an appraisal
     differences: pd.DataFrame  # every sub-criterion whose appraisal differs, with the reason
     record: str = ""  # frozen with a checksum, or still open to change (services.access.record_line)
+    surveyed: frozenset[str] = frozenset()  # units with survey answers: the others have no survey points to print
 
     @property
     def domains(self) -> dict[str, str]:
@@ -77,6 +78,7 @@ def period_view(store: Store, period: str, resolved: pd.DataFrame | None = None)
         self_appraised,
         diff[diff["changed"]].reset_index(drop=True),
         record_line(store, period),
+        frozenset(resolved.loc[resolved["stage"] == engine.SURVEY, "unit"]),
     )
 
 

@@ -8,41 +8,117 @@ to the same result.
 
 from __future__ import annotations
 
+import html
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 from pandas.io.formats.style import Styler
 
-from cchc_widgets.core import engine
+from cchc_widgets.core import clock, engine
+from cchc_widgets.core.documents import OfficialForm, load_official_form
 from cchc_widgets.core.errors import Problem, ProblemsError
 from cchc_widgets.core.numbers import published
 from cchc_widgets.core.text import plain
 from cchc_widgets.core.vocabulary import HEADINGS
 from cchc_widgets.report import chromium
 from cchc_widgets.report.analysis import PeriodView, movers
+from cchc_widgets.report.official import CSS as OFFICIAL_CSS
+from cchc_widgets.report.official import heading_html, signature_html
 from cchc_widgets.resources import resource
 
 REPORT_NOTEBOOK = "notebooks/report.ipynb"
 
 
+def _e(text: str) -> str:
+    return html.escape(plain(text))
+
+
 def title(view: PeriodView) -> str:
-    return (
-        f"# Báo cáo kết quả Chỉ số cải cách hành chính — {view.period_name}\n"
-        f"{len(view.results)} đơn vị · bộ tiêu chí: {view.cs.name} (phiên bản {view.cs.version})\n\n"
-        f"{view.record}"
-    )
+    """What the report covers, under its title (`front`): units, criteria set, whether final."""
+    return f"{len(view.results)} đơn vị · bộ tiêu chí: {view.cs.name} (phiên bản {view.cs.version})\n\n{view.record}"
 
 
-def shown(table: pd.DataFrame, decimals: int | None = None) -> Styler:
-    """A table as the report prints it: decimal comma, thousands dot, a dash for nothing; the
-    numbers underneath stay numbers (`shown(t).data` is `t`). Decimals: as given, else as the
-    table says (`attrs["decimals"]`: the criteria set's rounding), else two."""
+def document_title(period_name: str) -> str:
+    """The PDF's and the page's title (what a reader's file list and tab show)."""
+    return f"Báo cáo kết quả Chỉ số cải cách hành chính — {period_name}"
+
+
+@dataclass(frozen=True)
+class Block:
+    """A piece of the page in HTML, shown as such by Jupyter and kept as one output, so a
+    heading and its table travel together (never a heading alone at a page's end)."""
+
+    html: str
+
+    def _repr_html_(self) -> str:
+        return self.html
+
+
+def front(view: PeriodView, form: OfficialForm) -> Block:
+    """The report's heading as Nghị định 30 draws it, then its title: the province's date."""
+    head = heading_html(form, "bao_cao", clock.today())
+    return Block(f'<style>{OFFICIAL_CSS}</style>{head}<h1 class="cchc-title">{_e(document_title(view.period_name))}</h1>')
+
+
+def closing(form: OfficialForm) -> Block:
+    """The recipients and the signer, as the report's last block."""
+    return Block(signature_html(form))
+
+
+def shown(table: pd.DataFrame, decimals: int | None = None, blank: tuple[str, ...] = ()) -> Styler:
+    """A table as the report prints it: decimal comma, thousands dot and trailing zeros kept to
+    the set's decimals, a dash for nothing, nothing at all in the `blank` columns (survey points
+    where no survey was run); the numbers underneath stay numbers (`shown(t).data` is `t`).
+    Decimals: as given, else as the table says (`attrs["decimals"]`: the criteria set's
+    rounding), else two."""
     places = decimals if decimals is not None else table.attrs.get("decimals", 2)
-    return table.style.set_uuid("cchc").format(precision=places, decimal=",", thousands=".", na_rep="—")
+    styled = table.style.set_uuid("cchc").format(precision=places, decimal=",", thousands=".", na_rep="—")
+    shown_blank = [c for c in blank if c in table.columns]
+    if shown_blank:
+        styled = styled.format(precision=places, decimal=",", thousands=".", na_rep="", subset=shown_blank)
+    return styled.hide(names=True)  # an index's name is a header row of its own, empty but for one word
+
+
+NAME_COLUMNS = ("Đơn vị",)  # wrap, on at most two lines: the column is wide enough (template's CSS)
+TEXT_COLUMNS = ("Lý do", "Mô tả", "Đổi hạng nhiều nhất")  # free text: wraps as it needs
+
+
+def section(
+    heading: str, table: pd.DataFrame, decimals: int | None = None, key: str = "", wide: bool = False, blank: tuple[str, ...] = ()
+) -> Block:
+    """A heading, its table and the table's key as one block; `wide`: printed on an A4
+    landscape page of its own (a table of many columns). The index becomes the first column."""
+    frame = table.reset_index()
+    frame.attrs = table.attrs
+    kinds = {c: "cchc-name" if c in NAME_COLUMNS else "cchc-text" if c in TEXT_COLUMNS else "" for c in frame.columns}
+    classes = pd.DataFrame({c: [kinds[c]] * len(frame) for c in frame.columns}, index=frame.index)
+    styled = shown(frame, decimals, blank).hide(axis="index").set_td_classes(classes).set_table_attributes('class="cchc-table"')
+    legend = f'<p class="cchc-key">{_e(key)}</p>' if key else ""
+    kind = "cchc-section cchc-wide" if wide else "cchc-section"
+    return Block(f'<section class="{kind}"><h2>{_e(heading)}</h2>{styled.to_html()}{legend}</section>')
+
+
+def domain_key(view: PeriodView) -> str:
+    """What each short domain label stands for: «LV 1: …; LV 2: …»."""
+    return "; ".join(f"{_domain(code)}: {name}" for code, name in view.domains.items()) + "."
+
+
+def survey_key(view: PeriodView) -> str:
+    """Why some survey cells are blank, when they are."""
+    if "survey" not in view.results.columns or set(view.results["unit"]) <= view.surveyed:
+        return ""
+    return " Điểm khảo sát để trống: đơn vị chưa có phiếu khảo sát trong kỳ (không phải 0 điểm)."
+
+
+def _domain(code: str) -> str:
+    return f"LV {code}"
 
 
 def results_table(view: PeriodView) -> pd.DataFrame:
+    """The ranking as published: short domain labels (their key: `domain_key`); survey points
+    blank (NaN) for a unit no survey reached, not 0."""
     grouped = engine.has_groups(view.results)
     columns = [
         "rank",
@@ -56,9 +132,12 @@ def results_table(view: PeriodView) -> pd.DataFrame:
         "index",
         "class",
     ]
-    cols = {c: HEADINGS.get(c, f"LV {c}") for c in columns}
+    cols = {c: HEADINGS.get(c, _domain(c)) for c in columns}
     decimals = 2 if view.cs.decimals is None else view.cs.decimals  # each figure rounded on its own
-    table = published(view.results[list(cols)], decimals).rename(columns=cols)
+    table = published(view.results[list(cols)], decimals)
+    if "survey" in table.columns:
+        table["survey"] = table["survey"].where(view.results["unit"].isin(view.surveyed))
+    table = table.rename(columns=cols)
     for rank in ("Hạng", "Hạng trong nhóm"):  # an unranked unit: a dash, not <NA>
         if rank in table.columns:
             table[rank] = table[rank].astype(object).where(table[rank].notna(), "—")
@@ -71,9 +150,9 @@ def domain_table(view: PeriodView) -> pd.DataFrame:
     comps = view.components.set_index("unit").loc[view.results["unit"], list(view.domains)].round(1)
     comps.index = comps.index.map(view.names)
     comps.index.name = "Đơn vị"
-    comps.columns = [f"{c}. {view.domains[c]}" for c in comps.columns]  # whole names: the header wraps
+    comps.columns = [_domain(c) for c in comps.columns]  # short labels: `domain_key` says what each is
     mean = comps.mean().round(1).rename("Trung bình")
-    return pd.concat([comps, mean.to_frame().T])
+    return pd.concat([comps, mean.to_frame().T]).rename_axis("Đơn vị")
 
 
 def movers_table(view: PeriodView, before: PeriodView) -> pd.DataFrame:
@@ -145,16 +224,28 @@ def execute(period: str, db: str, output: Path, notebook: Path | None = None) ->
 
 
 def render(period: str, db: str, out: Path) -> Path:
-    """The report of `period` as HTML without code (images embedded) or, for .pdf, printed by Chromium."""
+    """The report of `period` as HTML without code (images embedded) or, for .pdf, printed by
+    Chromium on A4; the page's and the PDF's title is the report's."""
+    import nbformat
     from nbconvert import HTMLExporter
+
+    from cchc_widgets.store.database import Store
 
     suffix = out.suffix.lower()
     if suffix not in {".html", ".pdf"}:
         raise ProblemsError([Problem(str(out), "báo cáo xuất ra .html hoặc .pdf")])
     if suffix == ".pdf":
         chromium.require(out)  # refused before the report is computed, not after
+    load_official_form()  # a missing or broken settings file is said here, in words, not as a kernel's traceback
+    store = Store(db)
+    try:
+        period_name = str(store.periods().set_index("id").loc[period, "name"])
+    finally:
+        store.close()
     with tempfile.TemporaryDirectory() as tmp:
         executed = execute(period, db, Path(tmp) / "report.ipynb")
+        nb = nbformat.read(executed, as_version=4)
+        nb.metadata["title"] = document_title(period_name)
         exporter = HTMLExporter(
             template_name="cchc_report",  # JupyterLab's page with the charts' alt text (templates/cchc_report)
             extra_template_basedirs=[str(Path(__file__).resolve().parent / "templates")],
@@ -163,9 +254,9 @@ def render(period: str, db: str, out: Path) -> Path:
             exclude_input_prompt=True,
             exclude_output_prompt=True,
         )
-        html, _ = exporter.from_filename(str(executed))
+        page, _ = exporter.from_notebook_node(nb)
         target = out if suffix == ".html" else Path(tmp) / "report.html"
-        target.write_text(plain(html), encoding="utf-8")  # names and reasons stored before text was cleaned as it entered
+        target.write_text(plain(page), encoding="utf-8")  # names and reasons stored before text was cleaned as it entered
         if suffix == ".pdf":
             chromium.print_pdf(target, out, Path(tmp))
     return out

@@ -1,0 +1,126 @@
+"""The annual report as a province publishes it, read back from the PDF Chromium prints: A4
+pages (landscape for the wide tables), the official heading and signer, the ranking table
+whole on its page (every header, every unit's index and class), no word outside the page, no
+heading left alone at a page's end, the document's title; blank survey points where no
+survey was run. Every page is kept as a PNG under exports/test-artefacts/ for a person to look at."""
+
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from cchc_widgets.cli.main import main
+from cchc_widgets.core.numbers import format_number
+from cchc_widgets.report import analysis
+from cchc_widgets.report import annual as report
+
+ARTEFACTS = Path(__file__).resolve().parent.parent / "exports" / "test-artefacts"
+A4 = {(595, 842), (842, 595)}  # points, rounded
+HEADINGS = (
+    "Những điểm chính",
+    "Kết quả xếp hạng",
+    "Chỉ số thành phần theo lĩnh vực (%)",
+    "So với Năm 2016",
+    "Thẩm định so với tự đánh giá",
+    "Các mục thẩm định giảm điểm nhiều nhất",
+)
+
+
+def run(*args: str) -> str:
+    return subprocess.run(list(args), capture_output=True, text=True, check=True).stdout
+
+
+def page_sizes(pdf: Path) -> list[tuple[int, int]]:
+    info = run("pdfinfo", "-f", "1", "-l", "999", str(pdf))
+    return [(round(float(w)), round(float(h))) for w, h in re.findall(r"Page\s+\d+ size:\s+([\d.]+) x ([\d.]+)", info)]
+
+
+def heading_alone(pdf: Path, page: int, heading: str, tmp: Path) -> bool:
+    """True when nothing is printed below `heading` on its page: no text (pdftotext) and no
+    dark pixel of a chart (the page rendered by pdftoppm)."""
+    from PIL import Image
+
+    xml = run("pdftotext", "-bbox", "-f", str(page), "-l", str(page), str(pdf), "-")
+    last = heading.split()[-1]
+    bottoms = [float(y) for y, word in re.findall(r'yMax="([\d.]+)">([^<]*)</word>', xml) if word == last]
+    height = float(re.search(r'<page width="[\d.]+" height="([\d.]+)"', xml).group(1))
+    run("pdftoppm", "-r", "30", "-png", "-singlefile", "-f", str(page), "-l", str(page), str(pdf), str(tmp / "page"))
+    image = Image.open(tmp / "page.png").convert("L")
+    top = int((max(bottoms) + 4) / height * image.height)
+    below = image.crop((0, top, image.width, image.height))
+    return below.getextrema()[0] > 200  # only white-ish below
+
+
+def words_outside(pdf: Path, page: int, size: tuple[int, int], margin: float = 28) -> list[str]:
+    """Words whose box leaves the printable area (the page less `margin` points, ~10 mm)."""
+    xml = run("pdftotext", "-bbox", "-f", str(page), "-l", str(page), str(pdf), "-")
+    out = []
+    for x0, y0, x1, y1, word in re.findall(
+        r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>', xml
+    ):
+        if float(x0) < margin or float(y0) < margin or float(x1) > size[0] - margin or float(y1) > size[1] - margin:
+            out.append(word)
+    return out
+
+
+@pytest.mark.external  # the report runs in a kernel; Chromium prints it; poppler reads it back
+def test_the_pdf_report_is_a_publishable_a4_document(demo, tmp_path):
+    pdf = tmp_path / "bao-cao-2017.pdf"
+    assert main(["--db", demo.url, "report", "--period", "2017", "--out", str(pdf)]) == 0
+    info = run("pdfinfo", str(pdf))
+    assert "Title:           Báo cáo kết quả Chỉ số cải cách hành chính — Năm 2017" in info
+    sizes = page_sizes(pdf)
+    assert sizes
+    assert set(sizes) <= A4, sizes  # never US Letter
+    pages = [run("pdftotext", "-layout", "-f", str(i), "-l", str(i), str(pdf), "-") for i in range(1, len(sizes) + 1)]
+    first = pages[0]
+    for words in (
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        "Độc lập - Tự do - Hạnh phúc",
+        "UBND TỈNH ĐIỆN BIÊN",
+        "SỞ NỘI VỤ",
+        "/BC-SNV",
+        "Điện Biên, ngày",
+    ):
+        assert words in first
+    for words in ("PHÓ GIÁM ĐỐC", "Nguyễn Văn A", "Nơi nhận:"):
+        assert words in pages[-1]
+    for number, (text, size) in enumerate(zip(pages, sizes, strict=True), start=1):
+        assert words_outside(pdf, number, size) == [], f"trang {number}"
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        if lines and lines[-1] in HEADINGS:
+            assert not heading_alone(pdf, number, lines[-1], tmp_path), f"trang {number} kết thúc bằng tiêu đề {lines[-1]}"
+    view = analysis.period_view(demo, "2017")
+    table = report.results_table(view)
+    where = [i for i, text in enumerate(pages) if "Kết quả xếp hạng" in text]
+    assert len(where) == 1
+    ranking = pages[where[0]]
+    assert sizes[where[0]][0] > sizes[where[0]][1]  # the wide table on a landscape page
+    for header in (
+        "Hạng",
+        "Đơn vị",
+        *(f"LV {c}" for c in view.domains),
+        "Điểm khảo sát",
+        "Tổng điểm",
+        "Điểm tối đa",
+        "Chỉ số (%)",
+        "Xếp loại",
+    ):
+        assert header in ranking
+    assert "LV 8: Thực hiện cơ chế một cửa" in ranking  # the short labels' key
+    lines = ranking.splitlines()
+    for unit in view.results.to_dict("records"):
+        start = rf"^\s*{int(unit['rank'])}\s+{re.escape(unit['name'])}\s"  # a name on one line here: the column is wide
+        line = next((text for text in lines if re.match(start, text)), None)
+        assert line is not None, unit["name"]
+        assert re.search(
+            rf"{re.escape(format_number(unit['index'], 2, fixed=True))}\s+{re.escape(unit['class'])}$", line.rstrip()
+        )
+    assert table["Điểm khảo sát"].isna().all()  # 2017: no survey was run — blank, not 0
+    assert "Điểm khảo sát để trống" in ranking
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    for old in ARTEFACTS.glob("bao-cao-2017-*.png"):
+        old.unlink()
+    run("pdftoppm", "-r", "60", "-png", str(pdf), str(ARTEFACTS / "bao-cao-2017"))
+    assert len(list(ARTEFACTS.glob("bao-cao-2017-*.png"))) == len(sizes)
