@@ -28,7 +28,7 @@ from cchc_widgets.core import clock
 from cchc_widgets.core.criteria import CriteriaSet, load_dict
 from cchc_widgets.core.errors import EvidenceError, Problem, ProblemsError
 from cchc_widgets.core.vocabulary import APPRAISAL, REPLY, SELF, SURVEY
-from cchc_widgets.store.config import data_dir, database_url, redacted
+from cchc_widgets.store.config import check_url, data_dir, database_url, opening, redacted
 
 metadata = sa.MetaData()
 MEMORY_URLS = ("sqlite://", "sqlite:///:memory:")  # SQLite in memory: the widget kit's stores
@@ -332,10 +332,13 @@ class Store:
         self.where = redacted(self.url)  # how messages name the store: never with its password
         self.evidence_dir = Path(evidence_dir) if evidence_dir is not None else data_dir() / "evidence"
         self._criteria_cache: dict[str, CriteriaSet] = {}
-        self.engine: Engine = _make_engine(self.url)
         if self.url in MEMORY_URLS:
+            self.engine: Engine = _make_engine(self.url)
             _copy_schema(self.engine)
-        else:
+            return
+        check_url(self.url)
+        with opening(self.url):
+            self.engine = _make_engine(self.url)
             metadata.create_all(self.engine)
             _upgrade(self.engine)
 
@@ -1005,8 +1008,6 @@ def _copy_schema(engine: Engine) -> None:
 
 
 def _make_engine(url: str) -> Engine:
-    if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     memory = url in MEMORY_URLS
     # one database in memory is one connection: shared by every thread (a notebook kernel may
     # handle widget messages on another thread than the one that built the store)
