@@ -22,7 +22,7 @@ ROLE = "vượt giới hạn {} MB của phần này"
 REFUSED = {
     # file: what the refusal says (the limit that was hit)
     "styles": "phần 'xl/styles.xml' (định dạng ô) giải nén ra 57,7 MB, " + ROLE.format("5,2"),
-    "shared-strings": "phần 'xl/sharedStrings.xml' (chuỗi văn bản dùng chung) giải nén ra 57,7 MB, " + ROLE.format("21,0"),
+    "shared-strings": "phần 'xl/sharedStrings.xml' (chuỗi văn bản dùng chung) giải nén ra 57,7 MB, " + ROLE.format("21"),
     "sheet-rows": "phần 'xl/worksheets/sheet1.xml' (dữ liệu sheet) giải nén ra 57,7 MB, " + ROLE.format("31,5"),
     "wide-row": "phần 'xl/worksheets/sheet1.xml' (dữ liệu sheet) giải nén ra 57,7 MB, " + ROLE.format("31,5"),
     "costly-sheet": "đọc tệp cần hơn 2,5 giây xử lý (giới hạn khi đọc một tệp): không đọc — tệp quá lớn hoặc quá "

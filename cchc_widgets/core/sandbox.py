@@ -26,15 +26,13 @@ from pathlib import Path
 from typing import IO, Any
 
 from cchc_widgets.core.errors import Problem, ProblemsError
+from cchc_widgets.core.numbers import megabytes
 
 READ_MEMORY_BYTES = 100_000_000  # what reading one file may add to the reader (≈ 30 MB at rest)
 READ_SECONDS = 2.5  # processor time to read one file (openpyxl reads about 50.000 cells a second here)
 START_SECONDS = 10.0  # a reader that does not answer within this plus 4 × READ_SECONDS is stopped
 READER = Path(__file__).with_name("xlsx_reader.py")
 
-
-def _mb(n: float) -> str:
-    return f"{n / 1e6:.0f}" if n >= 10e6 else f"{n / 1e6:.1f}".replace(".", ",")
 
 
 class Reader:
@@ -129,7 +127,7 @@ def read_xlsx(path: Path, mode: str, sheets: list[str], max_rows: int, max_colum
 def _refusal(outcome: str, detail: Any, sheets: list[str]) -> str:
     if outcome == "memory":
         return (
-            f"đọc tệp cần hơn {_mb(READ_MEMORY_BYTES)} MB bộ nhớ (giới hạn khi đọc một tệp): không đọc — "
+            f"đọc tệp cần hơn {megabytes(READ_MEMORY_BYTES)} MB bộ nhớ (giới hạn khi đọc một tệp): không đọc — "
             "tệp quá phức tạp hoặc được tạo để gây hại"
         )
     if outcome == "time":

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from cchc_widgets.core.errors import Problem, ProblemsError
+from cchc_widgets.core.numbers import megabytes
 
 MAX_TABLE_BYTES = 8 * 1024 * 1024  # as an upload in a page (evidence has the same): a table of 200.000 rows is less
 MAX_ROWS = 200_000
@@ -45,9 +46,6 @@ WORKBOOK_PART = "xl/workbook.xml"
 SHEET_TAG = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}sheet"
 
 
-def _mb(n: float) -> str:
-    return f"{n / 1e6:.1f}".replace(".", ",")
-
 
 def _refused(file: str, message: str) -> ProblemsError:
     return ProblemsError([Problem(file, message)])
@@ -61,7 +59,7 @@ def check_archive(path: Path, max_bytes: int = MAX_TABLE_BYTES) -> None:
         raise _refused(file, "không tìm thấy tệp")
     size = path.stat().st_size
     if size > max_bytes:
-        raise _refused(file, f"tệp quá lớn ({_mb(size)} MB; tối đa {_mb(max_bytes)} MB)")
+        raise _refused(file, f"tệp quá lớn ({megabytes(size)} MB; tối đa {megabytes(max_bytes)} MB)")
     if path.suffix.lower() != ".xlsx" or not zipfile.is_zipfile(path):
         raise _refused(file, "không phải tệp Excel .xlsx (hãy lưu lại bằng Excel dưới dạng .xlsx)")
     try:
@@ -69,31 +67,25 @@ def check_archive(path: Path, max_bytes: int = MAX_TABLE_BYTES) -> None:
             parts = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError):
         raise _refused(file, "tệp .xlsx bị hỏng: không đọc được nội dung nén") from None
-    harmful = "không đọc (tệp quá lớn hoặc tệp độc hại)"
     if len(parts) > MAX_PARTS:
-        raise _refused(file, f"tệp có {_count(len(parts))} phần, vượt giới hạn {_count(MAX_PARTS)} phần: {harmful}")
+        raise _refused(file, f"tệp có {_count(len(parts))} phần, vượt giới hạn {_count(MAX_PARTS)} phần: {HARMFUL}")
     largest = max(parts, key=lambda p: p.file_size, default=None)
     if largest is not None and largest.file_size > MAX_PART_BYTES:
-        raise _refused(
-            file,
-            f"phần '{largest.filename}' giải nén ra {_mb(largest.file_size)} MB, vượt giới hạn {_mb(MAX_PART_BYTES)} MB "
-            f"của một phần: {harmful}",
-        )
+        raise _inflates(file, f"phần '{largest.filename}'", largest.file_size, MAX_PART_BYTES, "của một phần")
     for part in parts:
         for prefix, role, limit in PART_LIMITS:
             if part.filename.startswith(prefix) and part.file_size > limit:
-                raise _refused(
-                    file,
-                    f"phần '{part.filename}' ({role}) giải nén ra {_mb(part.file_size)} MB, vượt giới hạn {_mb(limit)} MB "
-                    f"của phần này: {harmful}",
-                )
+                raise _inflates(file, f"phần '{part.filename}' ({role})", part.file_size, limit, "của phần này")
     inflated = sum(p.file_size for p in parts)
     if inflated > MAX_INFLATED_BYTES:
-        raise _refused(
-            file,
-            f"tệp giải nén ra {_mb(inflated)} MB ({len(parts)} phần), vượt giới hạn {_mb(MAX_INFLATED_BYTES)} MB "
-            f"của cả tệp: {harmful}",
-        )
+        raise _inflates(file, f"tệp ({len(parts)} phần)", inflated, MAX_INFLATED_BYTES, "của cả tệp")
+
+
+HARMFUL = "không đọc (tệp quá lớn hoặc tệp độc hại)"
+
+
+def _inflates(file: str, what: str, size: int, limit: int, whose: str) -> ProblemsError:
+    return _refused(file, f"{what} giải nén ra {megabytes(size)} MB, vượt giới hạn {megabytes(limit)} MB {whose}: {HARMFUL}")
 
 
 def sheet_names(path: Path) -> list[str]:
@@ -107,11 +99,7 @@ def sheet_names(path: Path) -> list[str]:
         with zipfile.ZipFile(path) as archive:
             info = archive.getinfo(WORKBOOK_PART)
             if info.file_size > MAX_WORKBOOK_PART:
-                raise _refused(
-                    path.name,
-                    f"phần '{WORKBOOK_PART}' giải nén ra {_mb(info.file_size)} MB, vượt giới hạn "
-                    f"{_mb(MAX_WORKBOOK_PART)} MB của phần này: không đọc (tệp quá lớn hoặc tệp độc hại)",
-                )
+                raise _inflates(path.name, f"phần '{WORKBOOK_PART}'", info.file_size, MAX_WORKBOOK_PART, "của phần này")
             with archive.open(info) as part:
                 return [el.get("name", "") for _event, el in iterparse(part) if el.tag == SHEET_TAG]
     except KeyError:
@@ -210,7 +198,7 @@ def read_table(path: str | Path, sheet: str | None = None) -> Table:
         raise _refused(file, "không tìm thấy tệp")
     size = path.stat().st_size
     if size > MAX_TABLE_BYTES:
-        raise _refused(file, f"tệp quá lớn ({_mb(size)} MB; tối đa {_mb(MAX_TABLE_BYTES)} MB)")
+        raise _refused(file, f"tệp quá lớn ({megabytes(size)} MB; tối đa {megabytes(MAX_TABLE_BYTES)} MB)")
     suffix = path.suffix.lower()
     if suffix == ".csv":
         return _read_csv(path)
