@@ -27,6 +27,23 @@ def data_dir() -> Path:
     return Path.cwd() / "var"
 
 
+EVIDENCE_QUOTA_MB = 200  # a unit's evidence files for one period, unless CCHC_EVIDENCE_QUOTA_MB says otherwise
+
+
+def evidence_quota() -> int:
+    """Bytes of evidence a unit may keep for one period: `CCHC_EVIDENCE_QUOTA_MB` (default 200)."""
+    configured = os.environ.get("CCHC_EVIDENCE_QUOTA_MB", "").strip()
+    if not configured:
+        return EVIDENCE_QUOTA_MB * 1_000_000
+    try:
+        megabytes = float(configured.replace(",", "."))
+    except ValueError:
+        megabytes = -1
+    if not megabytes > 0:
+        raise CchcError(f"CCHC_EVIDENCE_QUOTA_MB phải là số MB lớn hơn 0; đang là '{configured}'")
+    return int(megabytes * 1_000_000)
+
+
 def database_url(explicit: str | None = None) -> str:
     if explicit:
         return explicit

@@ -308,6 +308,14 @@ class ScoreWrite:
     old: Any = None
 
 
+class EvidenceQuota(Exception):
+    """A unit's evidence for a period would pass its quota; `used`: the bytes it keeps now."""
+
+    def __init__(self, used: int) -> None:
+        super().__init__(used)
+        self.used = used
+
+
 class VersionConflict(Exception):
     """A compare-and-set found another version: someone wrote in between. Rolled back."""
 
@@ -627,16 +635,37 @@ class Store:
 
     # ------------------------------------------------------------ evidence files
 
-    def add_evidence(self, period: str, unit: str, code: str, filename: str, content_type: str, data: bytes, author: str) -> int:
-        """Keep a file (already checked by `services.writes`) under a generated name; returns its id."""
+    def add_evidence(
+        self,
+        period: str,
+        unit: str,
+        code: str,
+        filename: str,
+        content_type: str,
+        data: bytes,
+        author: str,
+        quota: int | None = None,
+    ) -> int:
+        """Keep a file (already checked by `services.writes`) under a generated name; returns its id.
+        With `quota`: the bytes a unit may keep for the period (withdrawn files included: they
+        stay on disk), checked in the same transaction as the insert, so uploads at the same
+        moment cannot pass it together; over it, `EvidenceQuota` and nothing is written."""
         from cchc_widgets.files.evidence import stored_name
 
         relative = Path(_safe_part(period)) / _safe_part(unit) / _safe_part(code) / stored_name(filename)
         target = self.evidence_dir / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
         try:
             with self._writing() as conn:
+                if quota is not None:
+                    mine = (period_units.c.period == period) & (period_units.c.unit == unit)
+                    # on PostgreSQL one upload of a unit at a time (SQLite's BEGIN IMMEDIATE already queues writers)
+                    conn.execute(sa.select(period_units.c.unit).where(mine).with_for_update())
+                    kept = sa.select(sa.func.coalesce(sa.func.sum(evidence.c.size), 0))
+                    used = conn.execute(kept.where(evidence.c.period == period, evidence.c.unit == unit)).scalar()
+                    if used + len(data) > quota:
+                        raise EvidenceQuota(used)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(data)
                 return conn.execute(
                     evidence.insert().values(
                         period=period,
@@ -650,6 +679,8 @@ class Store:
                         uploaded_at=_now(),
                     )
                 ).inserted_primary_key[0]
+        except EvidenceQuota:
+            raise
         except Exception:
             target.unlink(missing_ok=True)
             raise
