@@ -188,7 +188,7 @@ def voila_command(
     return [
         sys.executable,
         "-m",
-        "voila",
+        "cchc_widgets.app.server",  # Voilà, with unknown and bare routes answering 404
         str(notebooks or resource(NOTEBOOKS)),
         "--no-browser",
         f"--port={port}",
