@@ -29,7 +29,8 @@ REFUSED = {
     "phức tạp (hãy chia nhỏ tệp, hoặc lưu dưới dạng .csv), hoặc được tạo để gây hại",
     "deep-xml": "đọc tệp cần hơn 100 MB bộ nhớ (giới hạn khi đọc một tệp)",
     "csv-long-field": "dòng 3: không đọc được — một ô dài hơn 128 KB (giới hạn của một ô)",
-    "csv-wide": "dòng 1 có 1.000.003 cột, vượt giới hạn 500 cột",
+    "csv-wide": "dòng 1 dài hơn 1.000.000 ký tự (giới hạn của một dòng)",
+    "csv-columns": "dòng 1 có 603 cột, vượt giới hạn 500 cột",
     "csv-many-rows": "bảng có hơn 200.000 dòng (giới hạn của một bảng)",
 }
 

@@ -20,6 +20,7 @@ import codecs
 import csv
 import unicodedata
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ MAX_TABLE_BYTES = 8 * 1024 * 1024  # as an upload in a page (evidence has the sa
 MAX_ROWS = 200_000
 MAX_COLUMNS = 500
 MAX_CELLS = 2_000_000  # non-empty cells of a table: 200.000 rows of 10 columns
+MAX_LINE = 1_000_000  # characters of one line of a CSV (a field has at most 131.072: the csv module's limit)
 MAX_PARTS = 2_000
 MAX_PART_BYTES = 60 * 1024 * 1024
 MAX_INFLATED_BYTES = 120 * 1024 * 1024
@@ -222,32 +224,19 @@ def _encoding(path: Path) -> str:
 
 
 def _read_csv(path: Path) -> Table:
-    """A CSV read as a stream within the table's limits: a field over the csv module's 128 KB,
-    a row wider than MAX_COLUMNS, more rows or cells than allowed are refused naming the line."""
+    """A CSV read as a stream, twice: the first pass keeps nothing and refuses, naming the line,
+    a field over the csv module's 128 KB, a row wider than MAX_COLUMNS, more rows or cells than
+    allowed; only a file within the limits is then kept (a refused one leaves no rows behind in
+    a page's kernel)."""
     file = path.name  # never the folder: an upload's temporary path is the server's business
     with path.open(encoding=_encoding(path), errors="replace", newline="") as stream:
         start = stream.read(100_000)
         first = next((line for line in start.splitlines() if not line.lstrip().startswith("#")), "")  # the header
         delimiter = max(",;\t", key=first.count)
         stream.seek(0)
-        reader = csv.reader(stream, delimiter=delimiter)
-        lines: list[tuple[int, tuple[str, ...]]] = []
-        cells = 0
-        try:
-            for number, row in enumerate(reader, start=1):
-                if len(row) > MAX_COLUMNS and any(cell.strip() for cell in row[MAX_COLUMNS:]):
-                    raise _refused(file, f"dòng {number} có {_count(len(row))} cột, vượt giới hạn {MAX_COLUMNS} cột: không đọc")
-                lines.append((number, tuple(_nfc(cell) for cell in row[:MAX_COLUMNS])))
-                cells += sum(map(bool, row))
-                if len(lines) > MAX_ROWS or cells > MAX_CELLS:
-                    what = f"{_count(MAX_ROWS)} dòng" if len(lines) > MAX_ROWS else f"{_count(MAX_CELLS)} ô"
-                    raise _refused(file, f"bảng có hơn {what} (giới hạn của một bảng): không đọc")
-        except csv.Error:
-            raise _refused(
-                file,
-                f"dòng {reader.line_num}: không đọc được — một ô dài hơn {csv.field_size_limit() // 1024} KB "
-                "(giới hạn của một ô) hoặc dấu ngoặc kép không đóng",
-            ) from None
+        _within_limits(csv.reader(_short_lines(stream, file), delimiter=delimiter), file)
+        stream.seek(0)
+        lines = [(n, tuple(_nfc(cell) for cell in row)) for n, row in enumerate(csv.reader(stream, delimiter=delimiter), start=1)]
     preamble = []
     while lines and lines[0][1] and lines[0][1][0].lstrip().startswith("#"):
         preamble.append(delimiter.join(lines.pop(0)[1]).lstrip()[1:].strip())
@@ -258,6 +247,35 @@ def _read_csv(path: Path) -> Table:
         (i, tuple(cell if cell.strip() else None for cell in row)) for i, row in lines[1:] if any(cell.strip() for cell in row)
     )
     return Table(file, columns, records, preamble=tuple(preamble))
+
+
+def _short_lines(stream: Any, file: str) -> Iterator[str]:
+    """The lines of a text stream; one longer than MAX_LINE is refused before the csv module
+    splits it (a line of a million fields is a million strings)."""
+    for number, line in enumerate(stream, start=1):
+        if len(line) > MAX_LINE:
+            raise _refused(file, f"dòng {number} dài hơn {_count(MAX_LINE)} ký tự (giới hạn của một dòng): không đọc")
+        yield line
+
+
+def _within_limits(reader: Any, file: str) -> None:
+    """Read every row once, keeping none: refuse what is over a limit, naming the line."""
+    rows = cells = 0
+    try:
+        for number, row in enumerate(reader, start=1):
+            if len(row) > MAX_COLUMNS and any(cell.strip() for cell in row[MAX_COLUMNS:]):
+                raise _refused(file, f"dòng {number} có {_count(len(row))} cột, vượt giới hạn {MAX_COLUMNS} cột: không đọc")
+            rows += 1
+            cells += sum(map(bool, row))
+            if rows > MAX_ROWS or cells > MAX_CELLS:
+                what = f"{_count(MAX_ROWS)} dòng" if rows > MAX_ROWS else f"{_count(MAX_CELLS)} ô"
+                raise _refused(file, f"bảng có hơn {what} (giới hạn của một bảng): không đọc")
+    except csv.Error:
+        raise _refused(
+            file,
+            f"dòng {reader.line_num}: không đọc được — một ô dài hơn {csv.field_size_limit() // 1024} KB "
+            "(giới hạn của một ô) hoặc dấu ngoặc kép không đóng",
+        ) from None
 
 
 def _nfc(text: str) -> str:
