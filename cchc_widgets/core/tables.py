@@ -28,7 +28,7 @@ from typing import Any
 from cchc_widgets.core.errors import Problem, ProblemsError
 from cchc_widgets.core.numbers import megabytes
 
-MAX_TABLE_BYTES = 8 * 1024 * 1024  # as an upload in a page (evidence has the same): a table of 200.000 rows is less
+MAX_TABLE_BYTES = 8 * 1024 * 1024  # as an upload in a page and an evidence file
 MAX_ROWS = 200_000
 MAX_COLUMNS = 500
 MAX_CELLS = 2_000_000  # non-empty cells of a table: 200.000 rows of 10 columns
@@ -46,7 +46,6 @@ PART_LIMITS = (
 MAX_WORKBOOK_PART = 1024 * 1024  # xl/workbook.xml names the sheets: a few KB, even with hundreds of sheets
 WORKBOOK_PART = "xl/workbook.xml"
 SHEET_TAG = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}sheet"
-
 
 
 def _refused(file: str, message: str) -> ProblemsError:
