@@ -16,6 +16,7 @@ import time
 import pandas as pd
 from openpyxl import load_workbook
 
+from cchc_widgets.core import sandbox
 from cchc_widgets.core.criteria import load_criteria
 from cchc_widgets.files import templates as workbooks
 from cchc_widgets.resources import REFERENCE_CRITERIA, REPO_DIR, resource
@@ -56,7 +57,8 @@ def main() -> None:
         paths.append(path)
 
     start = time.perf_counter()
-    stored = sum(import_template(store, path).rows for path in paths)
+    with sandbox.batch():  # as `cchc import` of many files: one reader process, a fork of it per file
+        stored = sum(import_template(store, path).rows for path in paths)
     ours = time.perf_counter() - start
     start = time.perf_counter()
     for path in paths:

@@ -96,12 +96,13 @@ class SignInProvider(IdentityProvider):
 
 class LaptopProvider(PasswordIdentityProvider):
     """`--auth none`: Voilà's own provider without a token (one person on a laptop), plus the
-    landing page at `/` in place of Voilà's list of notebook files."""
+    landing page at `/` in place of Voilà's list of notebook files. Nobody signs in or out:
+    Jupyter's /login and /logout pages are not served (its logout page failed with 500)."""
 
     mode = "none"
 
     def get_handlers(self) -> list[tuple[str, object]]:
-        return [(r"/", LandingHandler), *super().get_handlers()]
+        return [(r"/", LandingHandler)]
 
 
 @cache

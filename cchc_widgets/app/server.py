@@ -13,6 +13,12 @@ server hold: nobody else can read that request or take the kernel's place.
 
 Without sign-in (`--auth none`: one person on a laptop) there is nobody to tell apart and
 nothing is checked.
+
+Whatever the mode, Voilà's unknown and bare routes answer 404: Voilà 0.5 answered 500 with a
+traceback in its log for `/voila/templates/` (its template-file handler splits the path
+without checking it), for a page path it cannot make a redirect of (`/voila/render/%00`),
+and 403 for any other file (the apps folder holds the app notebooks only). Started in the
+server process only (never in a kernel), so the pages' kernels import none of it.
 """
 
 from __future__ import annotations
@@ -27,6 +33,8 @@ from jupyter_server.utils import ensure_async
 from tornado import web
 from voila.app import Voila
 from voila.request_info_handler import RequestInfoSocketHandler
+from voila.static_file_handler import AllowListFileHandler, TemplateStaticFileHandler
+from voila.tornado.handler import TornadoVoilaHandler
 
 from cchc_widgets.app.voila import KERNEL_PROOF_HEADER, kernel_proof
 
@@ -124,11 +132,43 @@ class KernelsOwnQuery(RequestInfoSocketHandler):
         super().prepare(*args, **kwargs)
 
 
+class TemplateFiles(TemplateStaticFileHandler):
+    """`/voila/templates/<template>/static/<file>` only; anything shorter is not found."""
+
+    def parse_url_path(self, url_path: str) -> str:
+        template, static, name = [*url_path.split("/", 2), "", ""][:3]
+        if not template or static != "static" or not name:
+            raise web.HTTPError(404)
+        return super().parse_url_path(url_path)
+
+
+class AppPages(TornadoVoilaHandler):
+    """`/voila/render/<app>.ipynb`: a path that is no app notebook is not found (Voilà would
+    redirect it to its file handler, which serves nothing from the apps folder)."""
+
+    def redirect_to_file(self, path: str) -> None:
+        raise web.HTTPError(404)
+
+
+class NoFiles(AllowListFileHandler):
+    """`/voila/files/…`: a file not on Voilà's allowlist is not found, rather than forbidden."""
+
+    def get_absolute_path(self, root: str, path: str) -> str:
+        try:
+            return super().get_absolute_path(root, path)
+        except web.HTTPError as refused:
+            raise web.HTTPError(404) from refused
+
+
+NOT_FOUND_INSTEAD = {TemplateStaticFileHandler: TemplateFiles, TornadoVoilaHandler: AppPages, AllowListFileHandler: NoFiles}
+
+
 class CchcVoila(Voila):
-    """Voilà with kernel ownership (see the module's docstring) when people sign in."""
+    """Voilà with unknown routes not found, and kernel ownership (see the module's docstring)
+    when people sign in."""
 
     def init_handlers(self) -> list:
-        handlers = super().init_handlers()
+        handlers = [(route[0], NOT_FOUND_INSTEAD.get(route[1], route[1]), *route[2:]) for route in super().init_handlers()]
         if os.environ.get("CCHC_AUTH", "none") == "none":
             return handlers
         owners = KernelOwners()

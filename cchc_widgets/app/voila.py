@@ -203,7 +203,7 @@ def voila_command(
     return [
         sys.executable,
         "-m",
-        "cchc_widgets.app.server",  # Voilà, with each kernel answering only its owner
+        "cchc_widgets.app.server",  # Voilà: each kernel answers only its owner, unknown routes 404
         str(notebooks or resource(NOTEBOOKS)),
         "--no-browser",
         f"--port={port}",

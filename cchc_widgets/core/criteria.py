@@ -25,7 +25,7 @@ if TYPE_CHECKING:  # jsonschema is imported when a document is checked: it costs
     import jsonschema
 from cchc_widgets.core.numbers import format_number, parse_decimal, show_number
 from cchc_widgets.core.rules import FREE_POINTS, Rule, RuleInputError, rule_from_dict, stored_answer
-from cchc_widgets.core.tables import open_workbook, read_table
+from cchc_widgets.core.tables import read_table, sheet_names
 from cchc_widgets.core.text import each_text, folded, plain
 from cchc_widgets.core.vocabulary import HEADINGS, NO, NOT_APPLICABLE, YES, is_no, is_yes
 from cchc_widgets.resources import SCHEMA_PATH, resource
@@ -753,12 +753,7 @@ def _flat_classes(path: Path, table: Any, problems: list[Problem]) -> list[dict[
                 except RuleInputError as exc:
                     problems.append(Problem(file, str(exc), where="dòng # classes"))
         return bands
-    book = open_workbook(path, read_only=True)
-    try:
-        has_sheet = CLASSES_SHEET in book.sheetnames
-    finally:
-        book.close()
-    if not has_sheet:
+    if CLASSES_SHEET not in sheet_names(path):
         return bands
     sheet = read_table(path, CLASSES_SHEET)
     if "label" not in sheet.columns or "min" not in sheet.columns:

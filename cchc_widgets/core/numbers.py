@@ -100,6 +100,11 @@ def format_number(x: float | int | None, decimals: int = 2, group: bool = True, 
     return text.replace(",", "\0").replace(".", ",").replace("\0", ".")
 
 
+def megabytes(size: float) -> str:
+    """A size in messages: MB of a million bytes, one decimal at most (`57,7`, `100`)."""
+    return format_number(size / 1e6, decimals=1)
+
+
 def show_number(x: float) -> str:
     """A number in messages and descriptions: up to 4 decimals, so steps like 0,25 stay exact."""
     return format_number(x, decimals=4)

@@ -2,86 +2,115 @@
 any workbook someone sent without trusting it.
 
 An xlsx is a zip of XML: a small file can inflate to gigabytes, and its XML can declare
-entities that expand without end. Before openpyxl parses anything the archive's listing is
-checked (file size, number of parts, inflated size of each part and of all), and openpyxl
-parses through defusedxml, which refuses entity declarations. Whatever goes wrong becomes a
-message naming the file, never a traceback or a server path.
+entities that expand without end. Before anything parses it the archive's listing is checked
+(file size, number of parts, inflated size of each part and of all); then a reader process
+of its own parses it with openpyxl through defusedxml (which refuses entity declarations),
+within a memory and a time limit (`core.sandbox`). A CSV is read here as a stream within
+limits of rows, columns, cells and field length. Whatever goes wrong becomes a message naming
+the file and the limit, never a traceback or a server path. Every text cell loses control
+and invisible characters (`text.plain`) as it is read: a table is text entering like any other.
 
-Every text cell loses control and invisible characters (`text.plain`) as it is read: a
-table is text entering like any other. Messages about a bad value must name the place a
-person can find it: a CSV line and column, or an Excel sheet and cell (`'Sheet1'!D5`).
-Numbers are not parsed here; callers decide what a cell must hold and say so.
+Messages about a bad value must name the place a person can find it: a CSV line and column,
+or an Excel sheet and cell (`'Sheet1'!D5`). Numbers are not parsed here; callers decide what
+a cell must hold and say so.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
-import io
 import unicodedata
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from cchc_widgets.core.errors import Problem, ProblemsError
+from cchc_widgets.core.numbers import megabytes
 from cchc_widgets.core.text import plain
 
-MAX_TABLE_BYTES = 20 * 1024 * 1024
+MAX_TABLE_BYTES = 8 * 1024 * 1024  # as an upload in a page and an evidence file
 MAX_ROWS = 200_000
 MAX_COLUMNS = 500
+MAX_CELLS = 2_000_000  # non-empty cells of a table: 200.000 rows of 10 columns
+MAX_LINE = 1_000_000  # characters of one line of a CSV (a field has at most 131.072: the csv module's limit)
 MAX_PARTS = 2_000
 MAX_PART_BYTES = 60 * 1024 * 1024
 MAX_INFLATED_BYTES = 120 * 1024 * 1024
+# parts openpyxl turns into objects, each limited by its role (a part this size still parses within
+# the reader's limits, `core.sandbox`): what a real workbook holds is far less
+PART_LIMITS = (
+    ("xl/styles.xml", "định dạng ô", 5 * 1024 * 1024),
+    ("xl/sharedStrings.xml", "chuỗi văn bản dùng chung", 20 * 1024 * 1024),
+    ("xl/worksheets/", "dữ liệu sheet", 30 * 1024 * 1024),
+)
+MAX_WORKBOOK_PART = 1024 * 1024  # xl/workbook.xml names the sheets: a few KB, even with hundreds of sheets
+WORKBOOK_PART = "xl/workbook.xml"
+SHEET_TAG = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}sheet"
 
 
-def _mb(n: float) -> str:
-    return f"{n / 1e6:.1f}".replace(".", ",")
+def _refused(file: str, message: str) -> ProblemsError:
+    return ProblemsError([Problem(file, message)])
 
 
 def check_archive(path: Path, max_bytes: int = MAX_TABLE_BYTES) -> None:
-    """Refuse, before parsing, a file that is missing, too large, not an xlsx, or inflates too far."""
+    """Refuse, before parsing, a file that is missing, too large, not an xlsx, or inflates too
+    far; the message names the limit that was hit."""
     file = path.name
     if not path.is_file():
-        raise ProblemsError([Problem(file, "không tìm thấy tệp")])
+        raise _refused(file, "không tìm thấy tệp")
     size = path.stat().st_size
     if size > max_bytes:
-        raise ProblemsError([Problem(file, f"tệp quá lớn ({_mb(size)} MB; tối đa {_mb(max_bytes)} MB)")])
+        raise _refused(file, f"tệp quá lớn ({megabytes(size)} MB; tối đa {megabytes(max_bytes)} MB)")
     if path.suffix.lower() != ".xlsx" or not zipfile.is_zipfile(path):
-        raise ProblemsError([Problem(file, "không phải tệp Excel .xlsx (hãy lưu lại bằng Excel dưới dạng .xlsx)")])
+        raise _refused(file, "không phải tệp Excel .xlsx (hãy lưu lại bằng Excel dưới dạng .xlsx)")
     try:
         with zipfile.ZipFile(path) as archive:
             parts = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError):
-        raise ProblemsError([Problem(file, "tệp .xlsx bị hỏng: không đọc được nội dung nén")]) from None
+        raise _refused(file, "tệp .xlsx bị hỏng: không đọc được nội dung nén") from None
+    if len(parts) > MAX_PARTS:
+        raise _refused(file, f"tệp có {_count(len(parts))} phần, vượt giới hạn {_count(MAX_PARTS)} phần: {HARMFUL}")
+    largest = max(parts, key=lambda p: p.file_size, default=None)
+    if largest is not None and largest.file_size > MAX_PART_BYTES:
+        raise _inflates(file, f"phần '{largest.filename}'", largest.file_size, MAX_PART_BYTES, "của một phần")
+    for part in parts:
+        for prefix, role, limit in PART_LIMITS:
+            if part.filename.startswith(prefix) and part.file_size > limit:
+                raise _inflates(file, f"phần '{part.filename}' ({role})", part.file_size, limit, "của phần này")
     inflated = sum(p.file_size for p in parts)
-    largest = max((p.file_size for p in parts), default=0)
-    if len(parts) > MAX_PARTS or largest > MAX_PART_BYTES or inflated > MAX_INFLATED_BYTES:
-        raise ProblemsError(
-            [
-                Problem(
-                    file,
-                    f"tệp giải nén ra {_mb(inflated)} MB ({len(parts)} phần), vượt giới hạn {_mb(MAX_INFLATED_BYTES)} MB: "
-                    "không đọc (tệp quá lớn hoặc tệp độc hại)",
-                )
-            ]
-        )
+    if inflated > MAX_INFLATED_BYTES:
+        raise _inflates(file, f"tệp ({len(parts)} phần)", inflated, MAX_INFLATED_BYTES, "của cả tệp")
 
 
-def open_workbook(path: str | Path, read_only: bool = False, max_bytes: int = MAX_TABLE_BYTES) -> Any:
-    """An openpyxl workbook of a checked file, or `ProblemsError` with a message for people."""
+HARMFUL = "không đọc (tệp quá lớn hoặc tệp độc hại)"
+
+
+def _inflates(file: str, what: str, size: int, limit: int, whose: str) -> ProblemsError:
+    return _refused(file, f"{what} giải nén ra {megabytes(size)} MB, vượt giới hạn {megabytes(limit)} MB {whose}: {HARMFUL}")
+
+
+def sheet_names(path: Path) -> list[str]:
+    """The sheets an xlsx names in its workbook part, read here without openpyxl (a stream
+    over a part of at most 1 MB): enough to tell a template from a table."""
     from defusedxml import DefusedXmlException
-    from openpyxl import load_workbook  # openpyxl parses through defusedxml when it is installed
+    from defusedxml.ElementTree import iterparse
 
-    path = Path(path)
-    check_archive(path, max_bytes)
+    check_archive(path)
     try:
-        return load_workbook(path, read_only=read_only, data_only=False)  # parsed through defusedxml
+        with zipfile.ZipFile(path) as archive:
+            info = archive.getinfo(WORKBOOK_PART)
+            if info.file_size > MAX_WORKBOOK_PART:
+                raise _inflates(path.name, f"phần '{WORKBOOK_PART}'", info.file_size, MAX_WORKBOOK_PART, "của phần này")
+            with archive.open(info) as part:
+                return [el.get("name", "") for _event, el in iterparse(part) if el.tag == SHEET_TAG]
+    except KeyError:
+        return []  # no workbook part where Excel puts it: not a workbook this program made
     except DefusedXmlException:
-        raise ProblemsError([Problem(path.name, "tệp chứa cấu trúc XML bị cấm (khai báo thực thể): không đọc")]) from None
-    except Exception as exc:  # openpyxl raises many kinds for damaged files; none is the person's to read
-        raise ProblemsError(
-            [Problem(path.name, f"không đọc được tệp Excel: tệp bị hỏng hoặc không đúng định dạng ({type(exc).__name__})")]
-        ) from None
+        raise _refused(path.name, "tệp chứa cấu trúc XML bị cấm (khai báo thực thể): không đọc") from None
+    except (zipfile.BadZipFile, OSError, ValueError, SyntaxError):  # ParseError is a SyntaxError
+        raise _refused(path.name, "tệp .xlsx bị hỏng: không đọc được danh sách sheet") from None
 
 
 @dataclass(frozen=True)
@@ -169,63 +198,113 @@ def read_table(path: str | Path, sheet: str | None = None) -> Table:
     path = Path(path)
     file = path.name  # never the folder: an upload's temporary path is the server's business
     if not path.exists():
-        raise ProblemsError([Problem(file, "không tìm thấy tệp")])
+        raise _refused(file, "không tìm thấy tệp")
     size = path.stat().st_size
     if size > MAX_TABLE_BYTES:
-        raise ProblemsError([Problem(file, f"tệp quá lớn ({size / 1e6:.1f} MB; tối đa {MAX_TABLE_BYTES / 1e6:.0f} MB)")])
+        raise _refused(file, f"tệp quá lớn ({megabytes(size)} MB; tối đa {megabytes(MAX_TABLE_BYTES)} MB)")
     suffix = path.suffix.lower()
     if suffix == ".csv":
         return _read_csv(path)
     if suffix == ".xlsx":
         return _read_xlsx(path, sheet)
-    raise ProblemsError([Problem(file, "chỉ đọc được bảng .csv hoặc .xlsx")])
+    raise _refused(file, "chỉ đọc được bảng .csv hoặc .xlsx")
+
+
+def _encoding(path: Path) -> str:
+    """UTF-8 (with or without BOM) when every byte decodes as such, else Windows-1258 — what a
+    Vietnamese Excel saves as "CSV". Decoded chunk by chunk: the file is never held twice."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    with path.open("rb") as stream:
+        try:
+            while chunk := stream.read(1024 * 1024):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return "cp1258"
+    return "utf-8-sig"
 
 
 def _read_csv(path: Path) -> Table:
-    """UTF-8 (with or without BOM), else Windows-1258 — what a Vietnamese Excel saves as "CSV"."""
+    """A CSV read as a stream, twice: the first pass keeps nothing and refuses, naming the line,
+    a field over the csv module's 128 KB, a row wider than MAX_COLUMNS, more rows or cells than
+    allowed; only a file within the limits is then kept (a refused one leaves no rows behind in
+    a page's kernel)."""
     file = path.name  # never the folder: an upload's temporary path is the server's business
-    data = path.read_bytes()
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("cp1258", errors="replace")
-    text = unicodedata.normalize("NFC", text)
-    first = next((line for line in text.split("\n") if not line.lstrip().startswith("#")), "")  # the header
-    delimiter = max(",;\t", key=first.count)
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    lines = [(i, [plain(cell) for cell in row]) for i, row in enumerate(reader, start=1)]
+    with path.open(encoding=_encoding(path), errors="replace", newline="") as stream:
+        start = stream.read(100_000)
+        first = next((line for line in start.splitlines() if not line.lstrip().startswith("#")), "")  # the header
+        delimiter = max(",;\t", key=first.count)
+        stream.seek(0)
+        _within_limits(csv.reader(_short_lines(stream, file), delimiter=delimiter), file)
+        stream.seek(0)
+        lines = [(n, tuple(_nfc(cell) for cell in row)) for n, row in enumerate(csv.reader(stream, delimiter=delimiter), start=1)]
     preamble = []
     while lines and lines[0][1] and lines[0][1][0].lstrip().startswith("#"):
         preamble.append(delimiter.join(lines.pop(0)[1]).lstrip()[1:].strip())
     if not lines:
-        raise ProblemsError([Problem(file, "tệp trống")])
-    columns = _normalise_header(lines[0][1], file, f"dòng {lines[0][0]}")
+        raise _refused(file, "tệp trống")
+    columns = _normalise_header(list(lines[0][1]), file, f"dòng {lines[0][0]}")
     records = tuple(
         (i, tuple(cell if cell.strip() else None for cell in row)) for i, row in lines[1:] if any(cell.strip() for cell in row)
     )
     return Table(file, columns, records, preamble=tuple(preamble))
 
 
-def _read_xlsx(path: Path, sheet: str | None) -> Table:
-    file = path.name  # never the folder: an upload's temporary path is the server's business
-    book = open_workbook(path, read_only=True)
+def _short_lines(stream: Any, file: str) -> Iterator[str]:
+    """The lines of a text stream; one longer than MAX_LINE is refused before the csv module
+    splits it (a line of a million fields is a million strings)."""
+    for number, line in enumerate(stream, start=1):
+        if len(line) > MAX_LINE:
+            raise _refused(file, f"dòng {number} dài hơn {_count(MAX_LINE)} ký tự (giới hạn của một dòng): không đọc")
+        yield line
+
+
+def _within_limits(reader: Any, file: str) -> None:
+    """Read every row once, keeping none: refuse what is over a limit, naming the line."""
+    rows = cells = 0
     try:
-        if sheet is not None and sheet not in book.sheetnames:
-            raise ProblemsError([Problem(file, f"không có sheet '{sheet}' (có: {', '.join(book.sheetnames)})")])
-        ws = book[sheet] if sheet is not None else book.worksheets[0]
-        rows = []
-        for row in ws.iter_rows(values_only=True, max_col=MAX_COLUMNS):
-            rows.append(tuple(unicodedata.normalize("NFC", plain(c)) if isinstance(c, str) else c for c in row))
-            if len(rows) > MAX_ROWS:
-                raise ProblemsError([Problem(file, f"bảng có hơn {MAX_ROWS:,} dòng: không đọc".replace(",", "."))])
-    finally:
-        book.close()
+        for number, row in enumerate(reader, start=1):
+            if len(row) > MAX_COLUMNS and any(cell.strip() for cell in row[MAX_COLUMNS:]):
+                raise _refused(file, f"dòng {number} có {_count(len(row))} cột, vượt giới hạn {MAX_COLUMNS} cột: không đọc")
+            rows += 1
+            cells += sum(map(bool, row))
+            if rows > MAX_ROWS or cells > MAX_CELLS:
+                what = f"{_count(MAX_ROWS)} dòng" if rows > MAX_ROWS else f"{_count(MAX_CELLS)} ô"
+                raise _refused(file, f"bảng có hơn {what} (giới hạn của một bảng): không đọc")
+    except csv.Error:
+        raise _refused(
+            file,
+            f"dòng {reader.line_num}: không đọc được — một ô dài hơn {csv.field_size_limit() // 1024} KB "
+            "(giới hạn của một ô) hoặc dấu ngoặc kép không đóng",
+        ) from None
+
+
+def _nfc(text: str) -> str:
+    """A text cell as it enters: without control and invisible characters (`text.plain`), in NFC."""
+    text = plain(text)
+    return text if text.isascii() else unicodedata.normalize("NFC", text)
+
+
+def _count(n: int) -> str:
+    """A count as Vietnamese write it: 200.000."""
+    return f"{n:,}".replace(",", ".")
+
+
+def _read_xlsx(path: Path, sheet: str | None) -> Table:
+    """A sheet read by a reader process within the limits of `core.sandbox`."""
+    from cchc_widgets.core.sandbox import read_xlsx
+
+    file = path.name  # never the folder: an upload's temporary path is the server's business
+    check_archive(path)
+    read = read_xlsx(path, "table", [] if sheet is None else [sheet], MAX_ROWS, MAX_COLUMNS, MAX_CELLS)
+    title = read["title"]
+    rows = [tuple(_nfc(c) if isinstance(c, str) else c for c in row) for row in read["rows"]]
     if not rows:
-        raise ProblemsError([Problem(file, "sheet trống", where=f"sheet '{ws.title}'")])
-    columns = _normalise_header(list(rows[0]), file, f"sheet '{ws.title}', dòng 1")
+        raise ProblemsError([Problem(file, "sheet trống", where=f"sheet '{title}'")])
+    columns = _normalise_header(list(rows[0]), file, f"sheet '{title}', dòng 1")
     records = tuple(
         (i, tuple(None if (isinstance(c, str) and not c.strip()) else c for c in row[: len(columns)]))
         for i, row in enumerate(rows[1:], start=2)
         if any(c is not None and str(c).strip() for c in row)
     )
-    return Table(file, columns, records, sheet=ws.title)
+    return Table(file, columns, records, sheet=title)

@@ -22,14 +22,14 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from cchc_widgets.core.criteria import CriteriaSet, Node, how_to_score
 from cchc_widgets.core.errors import Problem, ProblemsError
 from cchc_widgets.core.rules import is_blank
-from cchc_widgets.core.tables import open_workbook
+from cchc_widgets.core.tables import check_archive, sheet_names
 from cchc_widgets.core.text import clean_text, folded
 from cchc_widgets.core.vocabulary import APPRAISAL, NA_MARK, SELF, STAGE_LABELS, STAGES, is_yes
 from cchc_widgets.files.tables_out import inert
@@ -55,6 +55,8 @@ OWN_COLUMNS = ["Đơn vị kê khai", "Điểm tự đánh giá", "Ghi chú / gi
 OWN_WIDTHS = [20, 11, 40, 34]
 OWN_FILL = PatternFill("solid", fgColor="ECEFF1")  # read only: what the unit declared, beside the appraiser's inputs
 MAX_TEMPLATE_BYTES = 5 * 1024 * 1024  # a filled template is a few hundred KB; more is not a template
+MAX_TEMPLATE_ROWS = 5_000  # a template has a row per criterion (a few hundred)
+MAX_TEMPLATE_CELLS = 100_000
 INPUT_FILL = PatternFill("solid", fgColor="FFF8E1")
 WRAP = Alignment(wrap_text=True, vertical="top")
 INSTRUCTIONS = (
@@ -278,13 +280,18 @@ def read_template(path: str | Path, key: str, criteria_for: Callable[[str], Crit
     Rows left as they were prefilled are not returned: a template never writes back what
     it was given, so it cannot overwrite a colleague's newer value it never touched.
     """
+    from cchc_widgets.core.sandbox import read_xlsx
+
     path = Path(path)
     file = path.name
-    book = open_workbook(path, max_bytes=MAX_TEMPLATE_BYTES)
-    if META not in book.sheetnames:
+    check_archive(path, MAX_TEMPLATE_BYTES)
+    stages = [sheet_name(s) for s in STAGES]
+    read = read_xlsx(path, "template", [META, *stages], MAX_TEMPLATE_ROWS, len(COLUMNS) + len(OWN_COLUMNS), MAX_TEMPLATE_CELLS)
+    if META not in read["sheets"]:
         raise ProblemsError([Problem(file, f"thiếu sheet '{META}': đây không phải mẫu phiếu do cchc tạo, hoặc sheet đã bị xóa")])
-    meta = {str(row[0].value): row[1].value for row in book[META].iter_rows(max_col=2, max_row=50) if row[0].value}
-    meta = {k: ("" if v is None else str(v)) for k, v in meta.items()}
+    hidden = read["read"][META]["cells"]
+    pairs = ((hidden.get(f"A{r}", (None,))[0], hidden.get(f"B{r}", (None,))[0]) for r in range(1, 51))
+    meta = {str(name): ("" if value is None else str(value)) for name, value in pairs if name}
     where_meta = f"sheet '{META}'"
     if not hmac.compare_digest(meta.get("signature", ""), _signature(meta, key)):
         raise ProblemsError(
@@ -313,19 +320,19 @@ def read_template(path: str | Path, key: str, criteria_for: Callable[[str], Crit
     if stage not in STAGES:
         raise ProblemsError([Problem(file, f"giai đoạn '{stage}' không có", where=where_meta)])
     sheet = sheet_name(stage)
-    if sheet not in book.sheetnames:
+    if sheet not in read["sheets"]:
         raise ProblemsError([Problem(file, f"thiếu sheet '{sheet}': sheet đã bị xóa hoặc đổi tên")])
-    ws = book[sheet]
+    cells: dict[str, tuple[Any, bool]] = read["read"][sheet]["cells"]
     rows_map: dict[str, int] = json.loads(meta["rows"])
     versions: dict[str, int] = json.loads(meta["versions"])
     prefilled: dict[str, str] = json.loads(meta["prefilled"])
     problems: list[Problem] = []
-    for merged in ws.merged_cells.ranges:
-        if merged.min_row > HEADER_ROW:
-            problems.append(Problem(file, f"ô bị gộp {merged.coord}: không gộp ô trong bảng chấm điểm", where=f"sheet '{sheet}'"))
+    for coord, min_row in read["read"][sheet]["merged"]:
+        if min_row > HEADER_ROW:
+            problems.append(Problem(file, f"ô bị gộp {coord}: không gộp ô trong bảng chấm điểm", where=f"sheet '{sheet}'"))
     records = []
     for code, r in rows_map.items():
-        found = ws[f"A{r}"].value
+        found = cells.get(f"A{r}", (None,))[0]
         if clean_text(str(found)) != code:
             problems.append(
                 Problem(
@@ -338,15 +345,15 @@ def read_template(path: str | Path, key: str, criteria_for: Callable[[str], Crit
             continue
         if code not in cs.entries:
             continue
-        cells = {col: ws[f"{col}{r}"] for col in (VALUE, PLANNED, NA_COL, NOTE)}
-        formulas = [col for col, cell in cells.items() if cell.data_type == "f"]
+        row = {col: cells.get(f"{col}{r}", (None, False)) for col in (VALUE, PLANNED, NA_COL, NOTE)}
+        formulas = [col for col, (_value, formula) in row.items() if formula]
         for col in formulas:
             problems.append(
-                Problem(file, f"ô chứa công thức ({cells[col].value}); chỉ nhập giá trị", code, f"sheet '{sheet}', ô {col}{r}")
+                Problem(file, f"ô chứa công thức ({row[col][0]}); chỉ nhập giá trị", code, f"sheet '{sheet}', ô {col}{r}")
             )
         if formulas:
             continue
-        values = [cells[c].value for c in (VALUE, PLANNED, NA_COL, NOTE)]
+        values = [row[c][0] for c in (VALUE, PLANNED, NA_COL, NOTE)]
         if _fingerprint(values) == prefilled.get(code):
             continue  # as it was given: nothing to write
         value, planned, na_mark, note = (clean_text(v) for v in values)
@@ -371,15 +378,12 @@ def read_template(path: str | Path, key: str, criteria_for: Callable[[str], Crit
 
 
 def is_template(path: str | Path) -> bool:
-    """An xlsx made by `build_template` (it carries the hidden metadata sheet)."""
+    """An xlsx made by `build_template` (it carries the hidden metadata sheet); the sheets are
+    named in a small part read without parsing the workbook (see `core.tables.sheet_names`)."""
     path = Path(path)
     if path.suffix.lower() != ".xlsx" or not zipfile.is_zipfile(path):
         return False
     try:
-        book = load_workbook(path, read_only=True)
-    except Exception:  # unreadable: the full read will say why
+        return META in sheet_names(path)
+    except ProblemsError:  # unreadable: the full read will say why
         return False
-    try:
-        return META in book.sheetnames
-    finally:
-        book.close()

@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from cchc_widgets.core import sandbox
 from cchc_widgets.core.criteria import declared_text
 from cchc_widgets.core.errors import CchcError, Problem, ProblemsError
 from cchc_widgets.core.rules import stored_answer
@@ -170,12 +171,14 @@ def import_any(
 def import_many(
     store: Store, paths: list[str], period: str | None, stage: str | None, author: str | None, dry_run: bool
 ) -> Iterator[tuple[str, Imported | None, ProblemsError | None]]:
-    """Each file on its own: a refused file is reported and the batch goes on to the next."""
-    for path in paths:
-        try:
-            yield path, import_any(store, path, period, stage=stage, author=author, dry_run=dry_run), None
-        except CchcError as exc:
-            yield path, None, exc if isinstance(exc, ProblemsError) else ProblemsError([Problem(Path(path).name, str(exc))])
+    """Each file on its own: a refused file is reported and the batch goes on to the next. One
+    reader process opens every xlsx of the batch (a fresh fork of it for each file)."""
+    with sandbox.batch():
+        for path in paths:
+            try:
+                yield path, import_any(store, path, period, stage=stage, author=author, dry_run=dry_run), None
+            except CchcError as exc:
+                yield path, None, exc if isinstance(exc, ProblemsError) else ProblemsError([Problem(Path(path).name, str(exc))])
 
 
 def import_responses(

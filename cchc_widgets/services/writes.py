@@ -28,12 +28,14 @@ import pandas as pd
 from cchc_widgets.core import clock, engine
 from cchc_widgets.core.criteria import ADJUSTMENT_KINDS, CriteriaSet
 from cchc_widgets.core.errors import ConflictError, EvidenceError, Problem, ProblemsError
+from cchc_widgets.core.numbers import megabytes
 from cchc_widgets.core.rules import is_unanswered, stored_answer
 from cchc_widgets.core.text import clean_text, said_nothing, says_something
 from cchc_widgets.core.vocabulary import APPRAISAL, REPLY, SELF, STAGE_LABELS, stage_of
 from cchc_widgets.files import evidence as evidence_files
 from cchc_widgets.services.access import Actor, Workflow, points_shown, refreshed, refuse, require_admin
-from cchc_widgets.store.database import SaveReport, ScoreWrite, Store, VersionConflict, column_length
+from cchc_widgets.store.config import evidence_quota
+from cchc_widgets.store.database import EvidenceQuota, SaveReport, ScoreWrite, Store, VersionConflict, column_length
 
 Key = tuple[str, str, str]  # unit, code, stage
 MAX_REPLY = 4000  # characters of one reply (giải trình): a page of text
@@ -409,7 +411,16 @@ class Writer:
         if code not in cs.leaf_codes:
             raise EvidenceError(f"mã '{code}' không phải tiêu chí chấm điểm của kỳ {scope.period}")
         clean, content_type = evidence_files.check(filename, data)
-        return self.store.add_evidence(scope.period, scope.unit, code, clean, content_type, data, author)
+        quota = evidence_quota()
+        try:
+            return self.store.add_evidence(scope.period, scope.unit, code, clean, content_type, data, author, quota=quota)
+        except EvidenceQuota as full:
+            name = self.store.unit_names(scope.period).get(scope.unit, scope.unit)
+            raise EvidenceError(
+                f"Tệp '{clean}' không được lưu: tài liệu kiểm chứng của {name} trong kỳ {scope.period} đã dùng "
+                f"{megabytes(full.used)} MB của hạn mức {megabytes(quota)} MB (kể cả tệp đã gỡ, "
+                f"được giữ để đối chiếu); thêm {megabytes(len(data))} MB sẽ vượt hạn mức. Liên hệ Sở Nội vụ nếu cần thêm."
+            ) from None
 
     def remove_evidence(self, scope: Scope, evidence_id: int, author: str | None) -> None:
         """Withdraw a file of the scope's unit and period (the file and its record stay for the audit)."""

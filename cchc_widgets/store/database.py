@@ -28,7 +28,7 @@ from cchc_widgets.core import clock
 from cchc_widgets.core.criteria import CriteriaSet, load_dict
 from cchc_widgets.core.errors import EvidenceError, Problem, ProblemsError
 from cchc_widgets.core.vocabulary import APPRAISAL, REPLY, SELF, SURVEY
-from cchc_widgets.store.config import data_dir, database_url, redacted
+from cchc_widgets.store.config import check_url, data_dir, database_url, opening, redacted
 
 metadata = sa.MetaData()
 MEMORY_URLS = ("sqlite://", "sqlite:///:memory:")  # SQLite in memory: the widget kit's stores
@@ -309,6 +309,14 @@ class ScoreWrite:
     old: Any = None
 
 
+class EvidenceQuota(Exception):
+    """A unit's evidence for a period would pass its quota; `used`: the bytes it keeps now."""
+
+    def __init__(self, used: int) -> None:
+        super().__init__(used)
+        self.used = used
+
+
 class VersionConflict(Exception):
     """A compare-and-set found another version: someone wrote in between. Rolled back."""
 
@@ -333,10 +341,13 @@ class Store:
         self.where = redacted(self.url)  # how messages name the store: never with its password
         self.evidence_dir = Path(evidence_dir) if evidence_dir is not None else data_dir() / "evidence"
         self._criteria_cache: dict[str, CriteriaSet] = {}
-        self.engine: Engine = _make_engine(self.url)
         if self.url in MEMORY_URLS:
+            self.engine: Engine = _make_engine(self.url)
             _copy_schema(self.engine)
-        else:
+            return
+        check_url(self.url)
+        with opening(self.url):
+            self.engine = _make_engine(self.url)
             metadata.create_all(self.engine)
             _upgrade(self.engine)
 
@@ -625,16 +636,37 @@ class Store:
 
     # ------------------------------------------------------------ evidence files
 
-    def add_evidence(self, period: str, unit: str, code: str, filename: str, content_type: str, data: bytes, author: str) -> int:
-        """Keep a file (already checked by `services.writes`) under a generated name; returns its id."""
+    def add_evidence(
+        self,
+        period: str,
+        unit: str,
+        code: str,
+        filename: str,
+        content_type: str,
+        data: bytes,
+        author: str,
+        quota: int | None = None,
+    ) -> int:
+        """Keep a file (already checked by `services.writes`) under a generated name; returns its id.
+        With `quota`: the bytes a unit may keep for the period (withdrawn files included: they
+        stay on disk), checked in the same transaction as the insert, so uploads at the same
+        moment cannot pass it together; over it, `EvidenceQuota` and nothing is written."""
         from cchc_widgets.files.evidence import stored_name
 
         relative = Path(_safe_part(period)) / _safe_part(unit) / _safe_part(code) / stored_name(filename)
         target = self.evidence_dir / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
         try:
             with self._writing() as conn:
+                if quota is not None:
+                    mine = (period_units.c.period == period) & (period_units.c.unit == unit)
+                    # on PostgreSQL one upload of a unit at a time (SQLite's BEGIN IMMEDIATE already queues writers)
+                    conn.execute(sa.select(period_units.c.unit).where(mine).with_for_update())
+                    kept = sa.select(sa.func.coalesce(sa.func.sum(evidence.c.size), 0))
+                    used = conn.execute(kept.where(evidence.c.period == period, evidence.c.unit == unit)).scalar()
+                    if used + len(data) > quota:
+                        raise EvidenceQuota(used)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(data)
                 return conn.execute(
                     evidence.insert().values(
                         period=period,
@@ -648,6 +680,8 @@ class Store:
                         uploaded_at=_now(),
                     )
                 ).inserted_primary_key[0]
+        except EvidenceQuota:
+            raise
         except Exception:
             target.unlink(missing_ok=True)
             raise
@@ -1028,8 +1062,6 @@ def _copy_schema(engine: Engine) -> None:
 
 
 def _make_engine(url: str) -> Engine:
-    if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     memory = url in MEMORY_URLS
     # one database in memory is one connection: shared by every thread (a notebook kernel may
     # handle widget messages on another thread than the one that built the store)

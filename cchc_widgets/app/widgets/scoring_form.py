@@ -8,6 +8,7 @@ the total) is taken by `ScoringSession` here in the kernel.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import sys
 import traceback
@@ -277,6 +278,7 @@ class ScoringForm(anywidget.AnyWidget):
                 self._push(all_rows=True)
                 self._sync_scores()
             self.send({"type": "report", "ok": report.ok, "message": report.message, "problems": list(report.problems)})
+            _give_back_memory_soon()
 
     def _on_message(self, _widget: Any, content: dict[str, Any], buffers: list[bytes]) -> None:
         kind, code = content.get("type"), content.get("code")
@@ -347,3 +349,20 @@ def _ascii(text: str) -> str:
     plain = unicodedata.normalize("NFKD", text.replace("đ", "d").replace("Đ", "D"))
     plain = "".join(ch for ch in plain if not unicodedata.combining(ch)).lower()
     return re.sub(r"[^a-z0-9]+", "-", plain).strip("-") or "phieu"
+
+
+def _give_back_memory_soon() -> None:
+    """An upload's megabytes (the message, its copies) are freed once its message is done with,
+    but glibc keeps freed memory for reuse, and a page's kernel lives for hours: once the kernel
+    is done with the message, hand what is free back to the system (glibc's malloc_trim)."""
+    import asyncio
+    import ctypes
+
+    def trim() -> None:
+        with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to do
+            ctypes.CDLL(None).malloc_trim(0)
+
+    try:
+        asyncio.get_running_loop().call_soon(trim)
+    except RuntimeError:  # no event loop (a notebook's kit or a test): now
+        trim()
