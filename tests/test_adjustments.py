@@ -200,12 +200,12 @@ def test_the_workbook_the_report_and_the_cli_show_them(period, tmp_path, capsys)
     Writer(period).save_scores(Scope("2025"), frame()[lambda f: f["stage"] == "appraisal"], "Tổ thẩm định", "test")
     book = load_workbook(io.BytesIO(results_workbook(period, "2025")))
     summary = list(book["Tổng hợp"].values)
-    header = list(summary[0])
+    header = list(summary[1])  # row 1 is the sheet's title
     assert {"Điểm thưởng", "Điểm trừ"} <= set(header)
-    u4 = next(r for r in summary[1:] if r[header.index("Mã đơn vị")] == "u4")
+    u4 = next(r for r in summary[2:] if r[header.index("Mã đơn vị")] == "u4")
     assert (u4[header.index("Điểm thưởng")], u4[header.index("Điểm trừ")], u4[header.index("Tổng điểm")]) == (1, -2, 89)
-    sheet = list(book["u4"].values)
-    heads = list(sheet[0])
+    sheet = list(book["Sở Bốn"].values)
+    heads = list(sheet[1])
     penalty = next(r for r in sheet if r[0] == "P1")
     assert penalty[1] == "Điểm trừ: Chậm báo cáo"
     assert penalty[heads.index("Điểm đạt")] == -2

@@ -21,29 +21,31 @@ def test_results_workbook_read_back(demo, tmp_path, capsys):
     out = tmp_path / "ket-qua.xlsx"
     assert main(["--db", demo.url, "export", "--period", "2017", "--out", str(out)]) == 0
     book = load_workbook(out)
-    assert book.sheetnames[0] == "Tổng hợp"
+    assert book.sheetnames[:2] == ["Bìa", "Tổng hợp"]
     assert book.sheetnames[-2:] == ["Kịch bản", "Thông tin"]
-    assert len(book.sheetnames) == 3 + 19
-    assert book["Thông tin"]["B3"].value.startswith("Số liệu chưa chốt")
+    assert len(book.sheetnames) == 4 + 19
+    assert book["Thông tin"]["B4"].value.startswith("Số liệu chưa chốt")  # row 1 is the sheet's title
     summary = book["Tổng hợp"]
-    assert summary.freeze_panes == "A2"
-    header = [c.value for c in summary[1]]
-    assert summary.auto_filter.ref == f"A1:{summary.cell(1, len(header)).column_letter}20"
+    assert summary["A1"].value == "Tổng hợp kết quả Chỉ số CCHC — Năm 2017"
+    assert summary.freeze_panes == "A3"
+    header = [c.value for c in summary[2]]
+    assert summary.auto_filter.ref == f"A2:{summary.cell(2, len(header)).column_letter}21"
     assert header[:3] == ["Hạng", "Mã đơn vị", "Đơn vị"]
     assert header[-1] == "Xếp loại"
     col = {name: i for i, name in enumerate(header)}
     results = score_period(demo, "2017").results.set_index("unit")
-    for row in summary.iter_rows(min_row=2, values_only=True):
+    for row in summary.iter_rows(min_row=3, values_only=True):
         unit = row[col["Mã đơn vị"]]
         assert row[col["Hạng"]] == results.loc[unit, "rank"]
-        assert row[col["Tổng điểm"]] == pytest.approx(results.loc[unit, "total"])
-        assert row[col["Chỉ số (%)"]] == pytest.approx(results.loc[unit, "index"])
-        assert row[col["Điểm khảo sát"]] == 0  # the 2017 survey has not come back: nothing counted
-    assert summary.cell(2, col["Chỉ số (%)"] + 1).number_format == "0.00"
-    assert summary.cell(2, col["Xếp loại"] + 1).fill.fgColor.rgb.endswith(("C8E6C9", "DCEDC8", "FFF9C4", "FFE0B2", "FFCDD2"))
-    unit = book["so-tu-phap"]
-    col = {name: i for i, name in enumerate(c.value for c in unit[1])}
-    rows = {r[0]: r for r in unit.iter_rows(min_row=2, values_only=True)}
+        # published to the set's two places (the default): the cell holds the rounded figure
+        assert row[col["Tổng điểm"]] == round(results.loc[unit, "total"], 2)
+        assert row[col["Chỉ số (%)"]] == round(results.loc[unit, "index"], 2)
+        assert row[col["Điểm khảo sát"]] is None  # the 2017 survey has not come back: blank, not 0
+    assert summary.cell(3, col["Chỉ số (%)"] + 1).number_format == "0.00"
+    assert summary.cell(3, col["Xếp loại"] + 1).fill.fgColor.rgb.endswith(("C8E6C9", "DCEDC8", "FFF9C4", "FFE0B2", "FFCDD2"))
+    unit = book["Sở Tư pháp"]  # a unit's sheet carries its name
+    col = {name: i for i, name in enumerate(c.value for c in unit[2])}
+    rows = {r[0]: r for r in unit.iter_rows(min_row=3, values_only=True)}
     assert rows["1.1.2"][col["Giá trị kê khai"]] == "Có"
     assert rows["1.1.2"][col["Ghi chú của đơn vị"]] == '=HYPERLINK("http://x")'
     line = next(c.row for c in unit["A"] if c.value == "1.1.2")
@@ -54,7 +56,7 @@ def test_results_workbook_read_back(demo, tmp_path, capsys):
     assert rows["1"][col["Điểm đạt"]] == pytest.approx(
         score_period(demo, "2017").nodes.set_index(["unit", "code"]).loc[("so-tu-phap", "1"), "points"]
     )
-    assert [r[0] for r in book["Kịch bản"].iter_rows(min_row=2, values_only=True)] == ["TTHC"]
+    assert [r[0] for r in book["Kịch bản"].iter_rows(min_row=3, values_only=True)] == ["TTHC"]
     assert main(["--db", demo.url, "export", "--out", str(tmp_path / "x.csv")]) == 1
     assert ".xlsx" in capsys.readouterr().err
 
@@ -102,3 +104,19 @@ def test_results_workbook_opens_in_libreoffice(demo, tmp_path):
     assert all("," in figure for figure in shown)
     assert all(figure in text for figure in shown), [f for f in shown if f not in text]
     assert not [f for f in shown if f.replace(",", ".") in text], "a total printed with a decimal point"
+    # the print set-up: every page A4 landscape; a unit's sheet, longer than a page, repeats its
+    # header row on each page; the cover carries the national heading
+    from tests.test_report_print import ARTEFACTS, page_sizes
+
+    assert set(page_sizes(pdf)) == {(842, 595)}
+    pages = text.split("\f")
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in pages[0]
+    unit_pages = [i for i, page in enumerate(pages) if "Kết quả chấm điểm của Sở Tư pháp" in page]
+    assert unit_pages
+    follow = pages[unit_pages[0] + 1]
+    assert "Lý do thẩm định" in follow, "the header row is not repeated on the sheet's next page"
+    assert "Kết quả chấm điểm của Sở Tư pháp" not in follow
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    for name, page in (("bia", 1), ("don-vi", unit_pages[0] + 2)):
+        args = ["pdftoppm", "-r", "60", "-png", "-singlefile", "-f", str(page), "-l", str(page)]
+        subprocess.run([*args, str(pdf), str(ARTEFACTS / f"so-ket-qua-2016-{name}")], check=True)

@@ -82,9 +82,9 @@ def test_the_store_keeps_groups_and_every_output_shows_them(grouped, tmp_path, c
     assert table.loc["u3", "group"] == "Huyện"
     book = load_workbook(io.BytesIO(results_workbook(grouped, "2024")))
     rows = list(book["Tổng hợp"].values)
-    header = list(rows[0])
+    header = list(rows[1])  # row 1 is the sheet's title
     assert header[:3] == ["Hạng", "Nhóm", "Hạng trong nhóm"]
-    by_unit = {r[header.index("Mã đơn vị")]: r for r in rows[1:]}
+    by_unit = {r[header.index("Mã đơn vị")]: r for r in rows[2:]}
     assert by_unit["u2"][0] == "—"
     assert by_unit["u5"][:3] == (4, "Huyện", 2)
 

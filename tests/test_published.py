@@ -103,8 +103,8 @@ def test_cli_2016_default_tolerance_passes_and_writes_file(tmp_path, capsys):
     table = pd.read_excel(out)
     assert table.columns.tolist() == ["unit", "D1", "D2", "D3", "D4", "D5", "D6", "total", "index", "rank", "class"]
     published = _published_totals(2016)
-    for row in table.itertuples():
-        assert row.total == pytest.approx(published[row.unit], abs=1e-5)
+    for row in table.itertuples():  # the file holds totals to the set's two places (the default)
+        assert row.total == round(published[row.unit], 2)
 
 
 def test_decimal_check_of_the_published_note():

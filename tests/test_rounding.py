@@ -54,7 +54,8 @@ def test_a_bad_rounding_is_refused_by_validation():
 def test_files_carry_no_float_noise_and_the_sets_decimals(tmp_path, capsys):
     scores = tmp_path / "scores.csv"
     frame({"u1": (0.1, 0.2), "u2": (33.3333, 33.3336)}).to_csv(scores, index=False)
-    for rounding, total_u1, total_u2 in ((None, "0.3", "66.6669"), ({"decimals": 3}, "0.3", "66.667")):
+    # a set without `rounding` publishes two places; every figure keeps its places as text
+    for rounding, total_u1, total_u2 in ((None, "0.30", "66.67"), ({"decimals": 3}, "0.300", "66.667")):
         criteria = tmp_path / "set.yaml"
         criteria.write_text(yaml.safe_dump(two_leaves(rounding), allow_unicode=True), encoding="utf-8")
         out = tmp_path / "r.csv"
@@ -79,7 +80,7 @@ def test_stdout_and_workbook_use_the_sets_decimals(tmp_path, capsys, store):
     assert "66,667" in out  # three decimals, a decimal comma
     book = load_workbook(io.BytesIO(results_workbook(store, "2024")))
     sheet = book["Tổng hợp"]
-    header = [c.value for c in sheet[1]]
-    total = sheet.cell(2, header.index("Tổng điểm") + 1)
+    header = [c.value for c in sheet[2]]  # row 1 is the sheet's title
+    total = sheet.cell(3, header.index("Tổng điểm") + 1)
     assert total.value == pytest.approx(66.667)
     assert total.number_format == "0.000"

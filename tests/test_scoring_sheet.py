@@ -2,16 +2,21 @@
 pdftotext page by page — the full tree over several pages, the unit's name and «Trang x / y»
 on each, the totals and the signature block — and the same sheet from the form's button."""
 
+import re
 import subprocess
+from datetime import UTC, datetime
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from cchc_widgets.app.scoring_session import ScoringSession
-from cchc_widgets.app.scoring_sheet import sheet_html
+from cchc_widgets.app.scoring_sheet import sheet_html, write_sheet
 from cchc_widgets.app.widgets import ScoringForm
 from cchc_widgets.cli.main import main
+from cchc_widgets.core import clock
 from cchc_widgets.core.numbers import format_number
+from cchc_widgets.services.writes import Scope, Writer
 
 
 def pages_of(pdf) -> list[str]:
@@ -42,7 +47,7 @@ def test_the_printed_sheet_has_every_criterion_on_numbered_pages(demo, tmp_path)
     missing = [code for code in session.cs.leaf_codes if f"{code} " not in whole]
     assert missing == []
     head = session.header()
-    assert f"Tổng điểm: {format_number(head['total'], 2)} / {format_number(head['max'], 2)}" in whole
+    assert f"Tổng điểm: {format_number(head['total'], 2, fixed=True)} / {format_number(head['max'], 2, fixed=True)}" in whole
     assert "Người thẩm định" in pages[-1]
     assert "Đại diện Sở Nội vụ" in pages[-1]
     reasons = demo.scores("2016", "so-tu-phap", "appraisal")
@@ -83,3 +88,61 @@ def test_text_in_the_sheet_is_escaped(demo):
     text = sheet_html(ScoringSession(demo, "2017", "so-tu-phap", "self"))
     assert "<script>x()</script>" not in text
     assert "&lt;script&gt;x()&lt;/script&gt;" in text
+
+
+ARTEFACTS = Path(__file__).resolve().parent.parent / "exports" / "test-artefacts"
+LEAF_LINE = re.compile(r"^\s*\d+\.\d+\.\d+\s+\S", re.MULTILINE)  # a sub-criterion's row: «8.5.1  Kết quả…»
+
+
+@pytest.fixture
+def at_23_30_utc():
+    """23:30 UTC on 31 January 2027: in the province it is already 06:30 on 1 February."""
+    clock.stop_at(datetime(2027, 1, 31, 23, 30, tzinfo=UTC))
+    yield
+    clock.run_again()
+
+
+@pytest.mark.external  # Chromium prints the PDF
+def test_the_printed_sheet_carries_the_official_form_in_the_provinces_time(demo, tmp_path, at_23_30_utc):
+    out = tmp_path / "phieu.pdf"
+    write_sheet(ScoringSession(demo, "2016", "so-cong-thuong", "appraisal"), out)
+    sizes = subprocess.run(["pdfinfo", "-l", "99", str(out)], capture_output=True, text=True, check=True).stdout
+    assert set(re.findall(r"size:\s+([\d.]+ x [\d.]+)", sizes)) == {"841.92 x 594.96"}  # A4 landscape
+    pages = pages_of(out)
+    first = pages[0]
+    for words in ("UBND TỈNH ĐIỆN BIÊN", "SỞ NỘI VỤ", "/PCĐ-SNV", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"):
+        assert words in first
+    assert "Độc lập - Tự do - Hạnh phúc" in first
+    assert "Điện Biên, ngày 01 tháng 02 năm 2027" in first  # the province's date, not UTC's 31/01
+    assert "In lúc 06:30 ngày 01/02/2027" in first
+    assert first.index("CỘNG HÒA") < first.index("PHIẾU THẨM ĐỊNH") < first.index("Đơn vị: Sở Công Thương")
+    last = pages[-1]
+    for words in ("Người thẩm định", "Đại diện Sở Nội vụ", "KT. GIÁM ĐỐC", "PHÓ GIÁM ĐỐC", "Nguyễn Văn A", "Tổng điểm: 88,35"):
+        assert words in last
+    assert "Chỉ số: 84,55 %" in last  # the set's two places
+    assert "8.3.1" not in first
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    for name, page in (("dau", 1), ("cuoi", len(pages))):
+        args = ["pdftoppm", "-r", "60", "-png", "-singlefile", "-f", str(page), "-l", str(page), str(out)]
+        subprocess.run([*args, str(ARTEFACTS / f"phieu-tham-dinh-{name}")], check=True)
+
+
+@pytest.mark.external  # Chromium prints the PDF
+def test_totals_and_signatures_never_stand_alone_on_the_last_page(demo, tmp_path):
+    """The last page holds table rows above the totals and the signatures: a longer and longer
+    reason on the first sub-criterion moves where the table ends down through most of a page,
+    so at some lengths the closing block would fall alone onto a page of its own."""
+    writer = Writer(demo)
+    alone = []
+    for sentences in range(0, 29, 4):
+        reason = " ".join(["Đã đối chiếu hồ sơ lưu tại đơn vị, đúng quy định."] * sentences) or "Đúng"
+        row = {"unit": "so-cong-thuong", "code": "1.1.1", "value": "Ban hành đúng thời hạn", "stage": "appraisal", "note": reason}
+        writer.save_scores(Scope("2016"), pd.DataFrame([row]), "Tổ thẩm định", "test")
+        out = tmp_path / f"phieu-{sentences}.pdf"
+        write_sheet(ScoringSession(demo, "2016", "so-cong-thuong", "appraisal"), out)
+        last = pages_of(out)[-1]
+        assert "Tổng điểm" in last
+        assert "Nguyễn Văn A" in last
+        if not LEAF_LINE.search(last.split("Tổng điểm")[0]):
+            alone.append(sentences)
+    assert alone == []

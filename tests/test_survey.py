@@ -171,24 +171,24 @@ def test_results_workbook_shows_survey_beside_appraised(demo, tmp_path):
     assert main(["--db", demo.url, "export", "--period", "2016", "--out", str(out)]) == 0
     book = load_workbook(out)
     summary = book["Tổng hợp"]
-    header = [c.value for c in summary[1]]
+    header = [c.value for c in summary[2]]  # row 1 is the sheet's title
     col = {name: i for i, name in enumerate(header)}
     assert col["Điểm thẩm định"] + 1 == col["Điểm khảo sát"]
     results = score_period(demo, "2016").results.set_index("unit")
-    for row in summary.iter_rows(min_row=2, values_only=True):
+    for row in summary.iter_rows(min_row=3, values_only=True):
         unit = row[col["Mã đơn vị"]]
         assert row[col["Điểm khảo sát"]] == pytest.approx(results.loc[unit, "survey"])
         assert row[col["Điểm thẩm định"]] + row[col["Điểm khảo sát"]] == pytest.approx(row[col["Tổng điểm"]])
     points = survey_points(demo, "2016").set_index(["unit", "code"])
     sheet = book["Khảo sát"]
-    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    rows = list(sheet.iter_rows(min_row=3, values_only=True))
     assert len(rows) == 19 * 5
     for row in rows:
         assert row[7] == pytest.approx(points.loc[(row[0], row[2]), "points"])
         assert row[5] == 8
-    unit = book["so-noi-vu"]
-    ucol = {c.value: i for i, c in enumerate(unit[1])}
-    by_code = {r[0]: r for r in unit.iter_rows(min_row=2, values_only=True)}
+    unit = book["Sở Nội vụ"]
+    ucol = {c.value: i for i, c in enumerate(unit[2])}
+    by_code = {r[0]: r for r in unit.iter_rows(min_row=3, values_only=True)}
     assert by_code["KS2"][ucol["Điểm khảo sát"]] == pytest.approx(points.loc[("so-noi-vu", "KS2"), "points"])
     assert by_code["3"][ucol["Điểm khảo sát"]] == pytest.approx(points.loc[("so-noi-vu", "KS2"), "points"])
     assert by_code["1"][ucol["Điểm khảo sát"]] is None  # no survey item belongs to domain 1

@@ -117,13 +117,19 @@ class ScoringSession:
             "shown": shown,
             "inputs": inputs,
             "points": points,
-            "points_shown": "" if points is None else _signed(node.kind, format_number(points, 4)),
+            "points_shown": self._points_shown(node.kind, points, bool(rec.na)),
             "na": bool(rec.na),
             "note": rec.note,
             "version": int(rec.version),
             "scored": points is not None or bool(rec.na),
             "author": rec.author,
         }
+
+    def _points_shown(self, kind: str | None, points: float | None, na: bool) -> str:
+        """Points as the row shows them; an item that does not apply shows the set's word."""
+        if na:
+            return self.cs.na_label
+        return "" if points is None else _signed(kind, format_number(points, 4))
 
     def _scored(self, stage_view: str) -> engine.Scored:
         frame = engine.scored_rows(self.scores)
@@ -207,6 +213,8 @@ class ScoringSession:
                 "points": points.get(node.code, 0.0),
                 "max": maxima.get(node.code, node.max_points),
                 "level": node.level,
+                # every item under it does not apply: the set's word, not «0 / 0»
+                "na": node.max_points > 0 and maxima.get(node.code, node.max_points) == 0,
             }
             for node in self.cs
             if not node.is_leaf or node.parent is None
@@ -251,6 +259,7 @@ class ScoringSession:
             "sections": sections,
             "criteria_set": f"{self.cs.name} (phiên bản {self.cs.version})",
             "decimals": self.cs.decimals,
+            "na_label": self.cs.na_label,
             "saved": f"Đã lưu lúc {self.saved_at:%H:%M:%S}" if self.saved_at else "Mọi thay đổi được lưu ngay khi nhập",
             "limits": LIMITS_TEXT,
             "max_bytes": MAX_BYTES,

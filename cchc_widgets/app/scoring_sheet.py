@@ -1,10 +1,14 @@
 """The printable scoring sheet (phiếu chấm điểm) a unit signs and files: every criterion of one
 unit and stage with what was declared, the points, notes, evidence file names and appraisal
-reasons, the totals, the period's state and a signature block.
+reasons, the totals, the period's state and the signatures.
 
 It is drawn from the same `ScoringSession` the form shows, so the paper and the screen cannot
-disagree. HTML with print CSS (A4; the unit and sheet named at the top of every page, «Trang
-x/y» at the bottom, header rows repeated), printed to PDF by headless Chromium when asked.
+disagree. It carries Nghị định 30/2020/NĐ-CP's form from the document settings (issuing body
+and its superior, number, Quốc hiệu and tiêu ngữ, place and the province's date; the signer
+as the settings name them under the stage's signing labels). HTML with print CSS (A4
+landscape; the unit and sheet named at the top of every page, «Trang x/y» at the bottom,
+header rows repeated; the table's last rows, the totals and the signatures kept on one page),
+printed to PDF by headless Chromium when asked.
 """
 
 from __future__ import annotations
@@ -16,17 +20,21 @@ from typing import Any
 
 from cchc_widgets.app.scoring_session import ADJUSTMENTS, ScoringSession
 from cchc_widgets.core import clock
+from cchc_widgets.core.documents import OfficialForm, load_official_form
 from cchc_widgets.core.errors import Problem, ProblemsError
 from cchc_widgets.core.numbers import format_number
 from cchc_widgets.core.text import plain
 from cchc_widgets.core.vocabulary import APPRAISAL, NOT_APPLICABLE
 from cchc_widgets.report import chromium
+from cchc_widgets.report.official import CSS as OFFICIAL_CSS
+from cchc_widgets.report.official import heading_html
 from cchc_widgets.services.access import record_line
 
 SIGNATURES = {
     "self": ("Người lập phiếu", "Thủ trưởng đơn vị"),
     APPRAISAL: ("Người thẩm định", "Đại diện Sở Nội vụ"),
 }
+KEPT_ROWS = 2  # the table's last rows that go with the totals and signatures onto their page
 
 
 def _e(value: Any) -> str:
@@ -35,10 +43,14 @@ def _e(value: Any) -> str:
     return html.escape(plain("" if value is None else str(value)))
 
 
-def _points(score: dict[str, Any] | None) -> str:
+def _points(score: dict[str, Any] | None, decimals: int) -> str:
+    """Points with the set's places; an item that does not apply, the set's word."""
     if not score or not score["scored"]:
         return ""
-    return "KAD" if score["na"] else score["points_shown"]
+    if score["na"] or score["points"] is None:
+        return score["points_shown"]  # the set's word (`na_label`)
+    shown = format_number(abs(score["points"]), decimals, fixed=True)
+    return score["points_shown"][0] + shown if score["points_shown"][:1] in ("+", "−") else shown
 
 
 def _declared(score: dict[str, Any] | None) -> str:
@@ -47,11 +59,13 @@ def _declared(score: dict[str, Any] | None) -> str:
     return NOT_APPLICABLE if score["na"] else score["shown"]
 
 
-def sheet_html(session: ScoringSession) -> str:
-    """The sheet of the session's unit and stage as one self-contained HTML document."""
+def sheet_html(session: ScoringSession, form: OfficialForm | None = None) -> str:
+    """The sheet of the session's unit and stage as one self-contained HTML document, in the
+    form of the document settings (`form`, else the settings file in use)."""
+    form = form or load_official_form()
     head = session.header()
     appraisal = session.stage == APPRAISAL
-    decimals = head["decimals"] if head["decimals"] is not None else 2
+    decimals, na = head["decimals"], head["na_label"]
     title = f"Phiếu {head['stage_label'].lower()} Chỉ số cải cách hành chính"
     columns = ["Mã", "Nội dung", "Điểm tối đa", "Giá trị kê khai", "Điểm"]
     columns += ["Tự đánh giá", "Lý do thẩm định"] if appraisal else ["Ghi chú / giải trình"]
@@ -61,35 +75,45 @@ def sheet_html(session: ScoringSession) -> str:
     for node in session.cs:
         if not node.is_leaf:
             section = head["sections"][node.code]
-            cells = [node.code, node.name, format_number(section["max"], 4), "", format_number(section["points"], 4)]
+            fixed = [format_number(section[k], decimals, fixed=True) for k in ("max", "points")]
+            shown = [na, na] if section["na"] else fixed  # nothing under it applies: the set's word
+            cells = [node.code, node.name, shown[0], "", shown[1]]
             cells += [""] * (len(columns) - len(cells))
             body.append(f'<tr class="group level-{node.level}">' + "".join(f"<td>{_e(c)}</td>" for c in cells) + "</tr>")
             continue
-        body.append(_leaf_row(rows_by_code[node.code], appraisal))
+        body.append(_leaf_row(rows_by_code[node.code], appraisal, decimals))
     adjustments = [row for code, row in rows_by_code.items() if row["path"] == [ADJUSTMENTS]]
     if adjustments and appraisal:
         body.append(f'<tr class="group"><td></td><td colspan="{len(columns) - 1}">Điểm thưởng, điểm trừ</td></tr>')
-        body += [_leaf_row(row, appraisal) for row in adjustments]
+        body += [_leaf_row(row, appraisal, decimals) for row in adjustments]
+
+    def fig(key: str) -> str:
+        return _e(format_number(head[key], decimals, fixed=True))
+
     totals = [
-        f"Tổng điểm: <strong>{_e(format_number(head['total'], decimals))}</strong> / {_e(format_number(head['max'], decimals))}",
-        f"Chỉ số: <strong>{_e(format_number(head['index'], decimals))} %</strong>" if head["index"] is not None else "Chỉ số: —",
+        f"Tổng điểm: <strong>{fig('total')}</strong> / {fig('max')}",
+        f"Chỉ số: <strong>{fig('index')} %</strong>" if head["index"] is not None else "Chỉ số: —",
         f"Xếp loại: <strong>{_e(head['class'] or '—')}</strong>",
         _e(head["completion"]),
     ]
     if head["survey"] is not None:
-        totals.insert(1, f"gồm {_e(format_number(head['survey'], decimals))} điểm khảo sát")
+        totals.insert(1, f"gồm {fig('survey')} điểm khảo sát")
     if head.get("bonus") is not None:
-        totals.insert(
-            1, f"thưởng +{_e(format_number(head['bonus'], decimals))}, trừ −{_e(format_number(head['penalty'], decimals))}"
-        )
-    left, right = SIGNATURES[session.stage]
-    printed = clock.now().strftime("%H:%M ngày %d/%m/%Y")
+        totals.insert(1, f"thưởng +{fig('bonus')}, trừ −{fig('penalty')}")
+    printed = clock.now().strftime("%H:%M ngày %d/%m/%Y")  # the province's time
     running = f"{head['unit_name']} — {title}, {head['period_name']}"
     header_cells = "".join(f"<th>{_e(c)}</th>" for c in columns)
     widths = [6, 34, 6, 12, 6, *([6, 17] if appraisal else [23]), 13]  # % of the page's width
     colgroup = "<colgroup>" + "".join(f'<col style="width:{w}%">' for w in widths) + "</colgroup>"
     state = _e(head["workflow"]) + (" · " + _e(head["submitted"]) if head["submitted"] else "")
     state += ". " + _e(record_line(session.store, session.period))
+    kept = min(KEPT_ROWS, len(body) - 1)
+    # the last rows, the totals and the signatures in one box a page break cannot split, in a row
+    # of the table: where it moves to a new page, the table's header is repeated above it
+    last = f"""<table class="sheet end">{colgroup}<tbody>{"".join(body[len(body) - kept :])}</tbody></table>"""
+    closing = f'''<tr class="closing"><td colspan="{len(columns)}"><div class="closing">{last}
+<p class="totals">{" · ".join(totals)}</p>
+{_signatures(form, session.stage, head["unit_name"])}</div></td></tr>'''
     return f"""<!doctype html>
 <html lang="vi"><head><meta charset="utf-8"><title>{_e(running)}</title>
 <style>
@@ -97,18 +121,25 @@ def sheet_html(session: ScoringSession) -> str:
   @top-center {{ content: "{_css_string(running)}"; font: 9pt system-ui, sans-serif; color: #333; }}
   @bottom-right {{ content: "Trang " counter(page) " / " counter(pages); font: 9pt system-ui, sans-serif; }} }}
 body {{ font: 10pt system-ui, "Segoe UI", Roboto, sans-serif; color: #111; margin: 0; }}
+{OFFICIAL_CSS}
+table.official-head {{ margin-bottom: 4mm; }}
 h1 {{ font-size: 14pt; margin: 0 0 2mm; text-align: center; }}
 .meta {{ margin: 0 0 3mm; }} .meta p {{ margin: 0.5mm 0; }}
-table {{ border-collapse: collapse; width: 100%; }}
-table {{ table-layout: fixed; }}
-th, td {{ border: 1px solid #555; padding: 1mm 1.5mm; vertical-align: top; text-align: left; overflow-wrap: break-word; }}
-thead {{ display: table-header-group; }} th {{ background: #e8edf2; }}
-tr {{ break-inside: avoid; }} tr.group td {{ font-weight: 700; background: #f3f5f7; }}
-td:nth-child(3), td:nth-child(5), td:nth-child(6) {{ text-align: right; white-space: nowrap; }}
+table.sheet {{ border-collapse: collapse; width: 100%; table-layout: fixed; }}
+.sheet th, .sheet td {{ border: 1px solid #555; padding: 1mm 1.5mm; vertical-align: top; text-align: left;
+  overflow-wrap: break-word; }}
+.sheet thead {{ display: table-header-group; }} .sheet th {{ background: #e8edf2; }}
+.sheet tr {{ break-inside: avoid; }} .sheet tr.group td {{ font-weight: 700; background: #f3f5f7; }}
+.sheet tr.closing > td {{ border: none; padding: 0; }}
+div.closing {{ display: inline-block; width: 100%; vertical-align: top; }} /* atomic: a page break never splits it */
+table.end tr:first-child td {{ border-top: none; }}
+.sheet > tbody > tr > td:nth-child(3), .sheet > tbody > tr > td:nth-child(5), .sheet > tbody > tr > td:nth-child(6) {{
+  text-align: right; white-space: nowrap; }}
 .totals {{ margin: 3mm 0; font-size: 11pt; }}
-.signatures {{ display: flex; justify-content: space-around; margin-top: 6mm; break-inside: avoid; text-align: center; }}
-.signatures div {{ width: 40%; min-height: 30mm; }} .signatures em {{ display: block; font-size: 9pt; }}
+table.official-sign td.signing {{ text-align: center !important; }}
+.official-sign .label {{ display: block; font-weight: 700; }} .official-sign em {{ display: block; font-size: 10pt; }}
 </style></head><body>
+{heading_html(form, "phieu", clock.today())}
 <h1>{_e(title.upper())}</h1>
 <div class="meta">
 <p>Đơn vị: <strong>{_e(head["unit_name"])}</strong> · Kỳ đánh giá: <strong>{_e(head["period_name"])}</strong></p>
@@ -116,21 +147,43 @@ td:nth-child(3), td:nth-child(5), td:nth-child(6) {{ text-align: right; white-sp
 <p>Tình trạng: {state}</p>
 <p>In lúc {_e(printed)}</p>
 </div>
-<table>{colgroup}<thead><tr>{header_cells}</tr></thead><tbody>
-{"".join(body)}
+<table class="sheet">{colgroup}<thead><tr>{header_cells}</tr></thead><tbody>
+{"".join(body[: len(body) - kept])}
+{closing}
 </tbody></table>
-<p class="totals">{" · ".join(totals)}</p>
-<div class="signatures"><div><strong>{_e(left)}</strong><em>(ký, ghi rõ họ tên)</em></div>
-<div><strong>{_e(right)}</strong><em>(ký, ghi rõ họ tên, đóng dấu)</em></div></div>
 </body></html>"""
 
 
-def _leaf_row(row: dict[str, Any], appraisal: bool) -> str:
+def _signatures(form: OfficialForm, stage: str, unit_name: str) -> str:
+    """Who signs: on the left the person who filled the sheet (ký, ghi rõ họ tên); on the right
+    the stage's approver — the unit's head for a self-assessment, and for an appraisal the
+    issuing body's signer as the document settings name them (authority, title, room for the
+    signature and seal, name)."""
+    left, right = SIGNATURES[stage]
+    if stage == APPRAISAL:
+        signer = form.signer
+        authority = f"<strong>{_e(signer.authority)}</strong>" if signer.authority else ""
+        name = f'<strong class="name">{_e(signer.name)}</strong>'
+        by_settings = f'{authority}<strong>{_e(signer.title)}</strong><div class="space"></div>{name}'
+    else:
+        by_settings = f'<strong>{_e(unit_name)}</strong><em>(ký, ghi rõ họ tên, đóng dấu)</em><div class="space"></div>'
+    return f"""<table class="official official-sign"><tr>
+<td class="signing"><span class="label">{_e(left)}</span><em>(ký, ghi rõ họ tên)</em><div class="space"></div></td>
+<td class="signer"><span class="label">{_e(right)}</span>{by_settings}</td></tr></table>"""
+
+
+def _leaf_row(row: dict[str, Any], appraisal: bool, decimals: int) -> str:
     mine = row["mine"] if row["entered"] else row["other"]
-    cells = [row["code"], row["name"], row["max_shown"], _declared(mine) if not row["kind"] else "", _points(mine)]
+    cells = [
+        row["code"],
+        row["name"],
+        format_number(row["max"], decimals, fixed=True),
+        _declared(mine) if not row["kind"] else "",
+        _points(mine, decimals),
+    ]
     if appraisal:
         own = row["other"] if not row["kind"] else None
-        cells += [_points(own), mine["note"] if mine else ""]
+        cells += [_points(own, decimals), mine["note"] if mine else ""]
     else:
         cells += [mine["note"] if mine else ""]
     cells += ["; ".join(f["name"] for f in row["files"])]

@@ -20,10 +20,11 @@ from cchc_widgets.cli.terminal import progress_terminal, shown_as_text
 from cchc_widgets.core import clock, engine
 from cchc_widgets.core.criteria import ADJUSTMENT_KINDS, check_criteria, load_criteria
 from cchc_widgets.core.errors import CchcError, Problem, ProblemsError
-from cchc_widgets.core.numbers import format_number, parse_decimal, published, show_number
+from cchc_widgets.core.numbers import parse_decimal, show_number
 from cchc_widgets.core.text import clean_text
-from cchc_widgets.core.vocabulary import DIFFERENCE_STATES, HEADINGS
+from cchc_widgets.core.vocabulary import DIFFERENCE_STATES
 from cchc_widgets.files.score_tables import read_scores
+from cchc_widgets.files.tables_out import na_as_word, readable, write_table
 
 if TYPE_CHECKING:  # SciPy comes with what-ifs: imported when a command needs it
     from cchc_widgets.core import whatif
@@ -55,28 +56,16 @@ def _out_path(text: str | None, formats: tuple[str, ...] = OUT_FORMATS) -> Path 
     return path
 
 
-def _readable(frame: pd.DataFrame, decimals: int | None = None) -> str:
-    """The criteria set's decimals (else two) with a decimal comma for numbers, a dash for
-    nothing (no class, no rank), Vietnamese column headings."""
-    shown = frame.astype(object).copy()
-    places = 2 if decimals is None else decimals
-    for column in frame.columns:
-        if pd.api.types.is_float_dtype(frame[column]):
-            shown[column] = [format_number(x, places, fixed=True) if pd.notna(x) else None for x in frame[column]]
-    return shown.where(frame.notna(), "—").rename(columns=HEADINGS).to_string(index=False)
-
-
 def _write(frame: pd.DataFrame, path: Path | None, title: str = "", decimals: int | None = None) -> None:
-    """A table on stdout for people, or a file: numbers rounded as the criteria set publishes
-    them (`decimals`), else cleared of float noise only."""
+    """A table on stdout for people, or a file: figures with the places the criteria set
+    publishes (`decimals`: `92.50` in a CSV, format `0.00` in an xlsx), else cleared of float
+    noise only (tables that are not published figures)."""
     if path is None:
         if title:
             print(title)
-        print(_readable(frame, decimals))
+        print(readable(frame, decimals))
     else:
-        from cchc_widgets.files.tables_out import write_table
-
-        write_table(published(frame, decimals), path)
+        write_table(frame, path, decimals)
 
 
 UNITS_HELP = "with files: a units table (id, name, group, ranked): ranks within each group, none for unranked units"
@@ -209,7 +198,14 @@ def cmd_differences(args: argparse.Namespace) -> int:
             for unreasoned, changed in zip(diff["unreasoned"], diff["changed"], strict=True)
         ]
     )
-    _write(table.reset_index(drop=True), out, title=f"Tự đánh giá và thẩm định khác nhau — kỳ {period}")
+    cs = store.criteria_for(period)
+    na_self, na_appraisal = diff["na_self"].astype(bool), diff["na_appraisal"].astype(bool)
+    for stage, na in (("self", na_self), ("appraisal", na_appraisal)):
+        table[f"points_{stage}"] = na_as_word(table[f"points_{stage}"], na, cs.na_label)
+    # no difference of points where an item applies on one side only: the status says they differ
+    table["diff"] = na_as_word(table["diff"].where(~(na_self ^ na_appraisal)), na_self & na_appraisal, cs.na_label)
+    title = f"Tự đánh giá và thẩm định khác nhau — kỳ {period}"
+    _write(table.reset_index(drop=True), out, title=title, decimals=cs.decimals)
     return 0
 
 

@@ -31,6 +31,8 @@ from cchc_widgets.core.vocabulary import HEADINGS, NO, NOT_APPLICABLE, YES, is_n
 from cchc_widgets.resources import SCHEMA_PATH, resource
 
 DEFAULT_SURVEY_ANSWERS = {"A": 100.0, "B": 60.0, "C": 20.0, "D": 0.0}
+DEFAULT_DECIMALS = 2  # published figures when the set has no `rounding`
+DEFAULT_NA_LABEL = "KAD"  # không áp dụng, as provincial tables write it
 
 
 @dataclass(frozen=True)
@@ -215,11 +217,19 @@ class CriteriaSet:
         return sum(self.nodes[c].max_points for c in self.top_codes) + loose
 
     @property
-    def decimals(self) -> int | None:
-        """Decimal places of published figures (`rounding: {decimals: 2}`), None when the set
-        does not say (outputs then drop only float noise)."""
+    def decimals(self) -> int:
+        """Decimal places of published figures (`rounding: {decimals: 3}`); two when the set
+        does not say, as provinces publish (92,50 and 51,00: a figure's places never depend on
+        its value, so columns line up and a reader never wonders whether 92,5 was cut)."""
         rounding = self.meta.get("rounding")
-        return None if not rounding else int(rounding["decimals"])
+        return DEFAULT_DECIMALS if not rounding else int(rounding["decimals"])
+
+    @property
+    def na_label(self) -> str:
+        """The word published for an item that does not apply to a unit (`na_label`, default
+        «KAD», không áp dụng): written where its points would be, never 0, which would read as
+        an item scored nothing."""
+        return str(self.meta.get("na_label") or DEFAULT_NA_LABEL)
 
     @property
     def rank_on_rounded(self) -> bool:

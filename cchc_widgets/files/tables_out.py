@@ -14,12 +14,15 @@ we write — these tables, the results workbook, templates, the survey sheet —
 from __future__ import annotations
 
 import io
+import math
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from cchc_widgets.core.numbers import NOISE_DECIMALS, format_number
 from cchc_widgets.core.text import plain
+from cchc_widgets.core.vocabulary import HEADINGS
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -39,29 +42,73 @@ def inert_csv(value: Any) -> Any:
     return value
 
 
-def write_table(frame: pd.DataFrame, path: Path) -> None:
-    """`frame` as .xlsx (text cells typed as text) or .csv (formula-looking text neutralised)."""
+def number_format(decimals: int | None) -> str:
+    """Excel's format for `decimals` places (`0.00`; two when none is given): the cell keeps
+    the number, so it still sorts and sums, and Excel draws it in the reader's locale."""
+    places = 2 if decimals is None else decimals
+    return "0." + "0" * places if places else "0"
+
+
+def figure_text(value: float, decimals: int | None) -> str:
+    """A published figure in a CSV: exactly `decimals` places with a point (`92.50`, `51.00`),
+    so every program reads the same number and a reader sees the precision published; with no
+    decimals given (tables that are not published figures) only float noise is cleared."""
+    if decimals is None:
+        return repr(round(value, NOISE_DECIMALS))
+    fixed = round(value, decimals) or 0.0  # no "-0.00"
+    return f"{fixed:.{decimals}f}"
+
+
+def readable(frame: pd.DataFrame, decimals: int | None = None) -> str:
+    """A table for the terminal: the criteria set's decimals (else two) with a decimal comma,
+    a dash for nothing (no class, no rank), Vietnamese column headings; words in a column of
+    figures (an item's «KAD») stay words."""
+    places = 2 if decimals is None else decimals
+    shown = frame.astype(object).map(lambda x: format_number(x, places, fixed=True) if isinstance(x, float) else x)
+    return shown.where(frame.notna(), "—").rename(columns=HEADINGS).to_string(index=False)
+
+
+def na_as_word(points: pd.Series, na: pd.Series, label: str) -> pd.Series:
+    """Points with the criteria set's word (`na_label`) where the item does not apply: never
+    0, which reads as an item scored nothing, nor blank, which reads as not scored."""
+    return points.astype(object).where(~na.fillna(False).astype(bool), label)
+
+
+def write_table(frame: pd.DataFrame, path: Path, decimals: int | None = None) -> None:
+    """`frame` as .xlsx (text cells typed as text, numbers with `decimals` places as their
+    format) or .csv (figures as text with `decimals` places, formula-looking text
+    neutralised). A column may mix numbers and words (an item's «KAD» beside its points)."""
     if path.suffix.lower() == ".xlsx":
-        path.write_bytes(xlsx_bytes(frame))
+        path.write_bytes(xlsx_bytes(frame, decimals))
     else:
-        frame.map(inert_csv).to_csv(path, index=False)
+        frame.map(lambda v: figure_text(v, decimals) if _figure(v) else inert_csv(v)).to_csv(path, index=False)
 
 
-def xlsx_bytes(frame: pd.DataFrame) -> bytes:
-    """`frame` as an .xlsx file's bytes: a header row, then one row per record, text typed as text."""
+def xlsx_bytes(frame: pd.DataFrame, decimals: int | None = None) -> bytes:
+    """`frame` as an .xlsx file's bytes: a header row, then one row per record, text typed as
+    text, each figure (a float) rounded to `decimals` with the matching number format."""
     from openpyxl import Workbook
 
     book = Workbook()
     ws = book.active
     ws.append([inert(str(c)) for c in frame.columns])
+    fmt = None if decimals is None else number_format(decimals)  # a log's points keep Excel's own
     for record in frame.itertuples(index=False):
-        ws.append([None if _missing(v) else inert(v.item() if hasattr(v, "item") else v) for v in record])
+        values = [None if _missing(v) else inert(v.item() if hasattr(v, "item") else v) for v in record]
+        ws.append([round(v, NOISE_DECIMALS if decimals is None else decimals) if _figure(v) else v for v in values])
         for cell in ws[ws.max_row]:
             if isinstance(cell.value, str):
                 cell.data_type = "s"  # never a formula, whatever it starts with
+            elif fmt and _figure(cell.value):
+                cell.number_format = fmt
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _figure(value: Any) -> bool:
+    """A float that is a number (published figures are floats; counts and ranks are ints)."""
+    return isinstance(value, float) and not math.isnan(value)
 
 
 def _missing(value: Any) -> bool:

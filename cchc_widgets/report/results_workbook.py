@@ -1,112 +1,43 @@
 """The results workbook that goes into the province's decision.
 
-openpyxl in write-only mode (streamed, fast for 100 units × 70 sub-criteria), Vietnamese
-headers, number formats, frozen header rows, filters and class colours. Text a person typed
-(names, notes, reasons, declared values) is always written as text: a leading = + - @ never
-becomes a formula.
+A cover with the official heading, a summary, one sheet per unit named by the unit's name, the
+survey, the scenarios and the record of the numbers; Vietnamese headers, every figure a
+number with the set's places as its format, an item that does not apply written with the
+set's word (never 0), survey cells blank where no survey reached the unit. The pages'
+layout (titles, print set-up, names, cover) is `workbook_sheets`.
 """
 
 from __future__ import annotations
 
 import io
-import re
 from typing import Any
 
 import pandas as pd
 from openpyxl import Workbook
-from openpyxl.cell import Cell
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
+from openpyxl.styles import PatternFill
 
 from cchc_widgets.core import clock, engine
 from cchc_widgets.core.criteria import ADJUSTMENT_KINDS, declared_text
+from cchc_widgets.core.documents import load_official_form
 from cchc_widgets.core.engine import scored_rows
 from cchc_widgets.core.numbers import published, rounded
 from cchc_widgets.core.survey import group_shares, item_points, with_survey
 from cchc_widgets.core.vocabulary import HEADINGS
-from cchc_widgets.files.tables_out import XLSX_MIME, inert
+from cchc_widgets.files.tables_out import XLSX_MIME, number_format
+from cchc_widgets.report.workbook_sheets import BOLD, Sheet, cover_sheet, sheet_names
 from cchc_widgets.services.access import record_line
 from cchc_widgets.services.results import ranking_of
 from cchc_widgets.store.database import Store
 
-HEADER_FILL = PatternFill("solid", fgColor="1F5F8B")
-HEADER_FONT = Font(bold=True, color="FFFFFF")
-WRAP = Alignment(wrap_text=True, vertical="top")
-BOLD = Font(bold=True)
 CLASS_FILLS = ["C8E6C9", "DCEDC8", "FFF9C4", "FFE0B2", "FFCDD2", "E1BEE7"]
-NUMBER = "0.00"
-
-
-def number_format(decimals: int | None) -> str:
-    """Excel's format for the criteria set's published decimals (two when it says none)."""
-    places = 2 if decimals is None else decimals
-    return "0." + "0" * places if places else "0"
-
-
-class Sheet:
-    """A write-only sheet with the house style: header row, widths, frozen header, filter."""
-
-    def __init__(self, book: Workbook, title: str, headers: list[str], widths: list[float]) -> None:
-        self.ws = book.create_sheet(title=_sheet_title(title))
-        for i, width in enumerate(widths, start=1):
-            self.ws.column_dimensions[get_column_letter(i)].width = width
-        self.ws.freeze_panes = "A2"
-        self.last_column = get_column_letter(len(headers))
-        self._styles: dict[tuple[Any, ...], Any] = {}
-        self.ws.append([self.cell(h, font=HEADER_FONT, fill=HEADER_FILL, wrap=True) for h in headers])
-        self.rows = 1
-
-    def cell(
-        self, value: Any, number: str | None = None, font: Font | None = None, fill: PatternFill | None = None, wrap: bool = False
-    ) -> Any:
-        """A styled cell, or the bare value when nothing needs styling (much faster to write);
-        text `inert` (a store may hold control characters openpyxl refuses)."""
-        if isinstance(value, float) and pd.isna(value):
-            value = None
-        value = inert(value)
-        numeric = isinstance(value, int | float) and not isinstance(value, bool)
-        number = number if numeric else None
-        formula_like = isinstance(value, str) and value.startswith("=")
-        if not (formula_like or font or fill or wrap or number):
-            return value  # openpyxl writes other text as text
-        cell = Cell(self.ws, row=1, column=1, value=value, style_array=self._style(number, font, fill, wrap))
-        if isinstance(value, str):
-            cell.data_type = "s"  # typed text stays text, whatever it starts with
-        return cell
-
-    def _style(self, number: str | None, font: Font | None, fill: PatternFill | None, wrap: bool) -> Any:
-        """The style array of one combination, made once: setting font, fill and format on
-        every cell hashes the style objects each time, which was half the export's time."""
-        key = (number, id(font), id(fill), wrap)
-        if key not in self._styles:
-            proto = Cell(self.ws, row=1, column=1)
-            if number:
-                proto.number_format = number
-            if font is not None:
-                proto.font = font
-            if fill is not None:
-                proto.fill = fill
-            if wrap:
-                proto.alignment = WRAP
-            self._styles[key] = proto._style  # openpyxl's own per-cell style ids (copied per cell)
-        return self._styles[key]
-
-    def append(self, cells: list[Any]) -> None:
-        self.ws.append(cells)
-        self.rows += 1
-
-    def finish(self) -> None:
-        """The filter covers the rows written (a write-only sheet knows them only at the end)."""
-        self.ws.auto_filter.ref = f"A1:{self.last_column}{max(self.rows, 2)}"
-
-
-def _sheet_title(text: str) -> str:
-    return re.sub(r"[\[\]:*?/\\]", "_", inert(text))[:31]
+SHARE = "0.00"  # survey shares in %, whatever the set's places
+FIXED_SHEETS = ("Bìa", "Tổng hợp", "Khảo sát", "Kịch bản", "Thông tin")
 
 
 def results_workbook(store: Store, period: str) -> bytes:
-    """The whole period: a summary sheet, one sheet per unit with its tree, the survey and the
-    scenarios when there are any."""
+    """The whole period: a cover, a summary sheet, one sheet per unit with its tree, the survey
+    and the scenarios when there are any, and the record of the numbers."""
+    form = load_official_form()  # a missing or broken settings file is refused before any work
     scores = store.scores(period)
     cs = store.criteria_for(period)
     responses = store.survey_responses(period)  # read once: points and the per-group shares
@@ -114,18 +45,34 @@ def results_workbook(store: Store, period: str) -> bytes:
     resolved = with_survey(scored_rows(scores), points)
     scored = engine.aggregate(resolved, cs, units=ranking_of(store, period))
     names = store.unit_names(period)
+    periods = store.periods().set_index("id")["name"]
+    period_name = str(periods.get(period) or f"Kỳ {period}")
     results = published(scored.results, cs.decimals).sort_values(["rank", "unit"]).reset_index(drop=True)
     results["name"] = results["unit"].map(names)
+    surveyed = set(points["unit"]) if len(points) else set()
     book = Workbook(write_only=True)
-    _summary_sheet(book, results, cs)
-    _unit_sheets(book, list(results["unit"]), cs, scores, resolved, scored, points)
+    _summary_sheet(book, results, cs, surveyed, f"Tổng hợp kết quả Chỉ số CCHC — {period_name}")
+    units = list(results["unit"])
+    titles = sheet_names({u: names.get(u) or u for u in units}, set(FIXED_SHEETS))
+    pages = {u: (titles[u], f"Kết quả chấm điểm của {names.get(u) or u} — {period_name}") for u in units}
+    _unit_sheets(book, pages, cs, scores, resolved, scored, points)
     if cs.survey is not None and len(points):
-        _survey_sheet(book, cs, points, group_shares(responses, cs), names)
+        _survey_sheet(book, cs, points, group_shares(responses, cs), names, f"Điều tra xã hội học — {period_name}")
     if not store.scenarios(for_report=True).empty:  # what-ifs load scipy: only when there is something to compare
         from cchc_widgets.report.analysis import scenario_comparisons
 
-        _scenario_sheet(book, scenario_comparisons(store, period, limit=50, resolved=resolved))
-    _record_sheet(book, store, period)
+        comparisons = scenario_comparisons(store, period, limit=50, resolved=resolved)
+        _scenario_sheet(book, comparisons, f"Kịch bản thay đổi trọng số — {period_name}")
+    record = record_line(store, period)
+    _record_sheet(book, period, period_name, record)
+    lines = [
+        ("Kỳ đánh giá", period_name),
+        ("Bộ tiêu chí", f"{cs.name} (phiên bản {cs.version})"),
+        ("Số đơn vị", str(len(units))),
+        ("Tình trạng số liệu", record),
+        ("Lập lúc", clock.now().strftime("%H:%M ngày %d/%m/%Y")),
+    ]
+    cover_sheet(book, form, f"Sổ kết quả Chỉ số cải cách hành chính — {period_name}", lines, book.sheetnames)
 
     out = io.BytesIO()
     book.save(out)
@@ -134,21 +81,24 @@ def results_workbook(store: Store, period: str) -> bytes:
 
 def _unit_sheets(
     book: Workbook,
-    units: list[str],
+    pages: dict[str, tuple[str, str]],
     cs: Any,
     scores: pd.DataFrame,
     resolved: pd.DataFrame,
     scored: engine.Scored,
     points: pd.DataFrame,
 ) -> None:
-    """One sheet per unit: the whole tree with self-assessed, appraised, survey and final
-    points, notes and reasons, then the survey items. Lookups are dicts built once: a
-    pandas lookup per cell would cost more than writing the cell."""
+    """One sheet per unit (`pages`: unit -> sheet name, title): the whole tree with
+    self-assessed, appraised, survey and final points, notes and reasons, then the survey
+    items. An item that does not apply, or a criterion none of whose items apply, shows the
+    set's word where its points would be. Lookups are dicts built once: a pandas lookup per
+    cell would cost more than writing the cell."""
 
     def by_unit_code(frame: pd.DataFrame, column: str) -> dict[tuple[str, str], Any]:
         return dict(zip(zip(frame["unit"], frame["code"], strict=True), frame[column].tolist(), strict=True))
 
-    own = by_unit_code(engine.aggregate(resolved[resolved["stage"] == "self"], cs).nodes, "points")
+    own_nodes = engine.aggregate(resolved[resolved["stage"] == "self"], cs).nodes
+    own, own_max = by_unit_code(own_nodes, "points"), by_unit_code(own_nodes, "max")
     surveyed = resolved[resolved["stage"] == engine.SURVEY]
     survey_points = by_unit_code(engine.aggregate(surveyed, cs).nodes, "points") if len(surveyed) else {}
     respondents = by_unit_code(points, "respondents")
@@ -160,34 +110,35 @@ def _unit_sheets(
     with_items = {c for i in (cs.survey.items if has_survey else ()) if i.domain for c in (i.domain, *cs.ancestors(i.domain))}
     headers = ["Mã", "Nội dung", "Điểm tối đa", "Giá trị kê khai", "Điểm tự đánh giá", "Điểm thẩm định"]
     headers += ["Điểm khảo sát"] * has_survey + ["Điểm đạt", "Ghi chú của đơn vị", "Lý do thẩm định"]
-    widths = [9, 60, 10, 16, 11, 11, *[11] * has_survey, 10, 36, 36]
-    totals = number_format(cs.decimals)
-    for unit in units:
-        sheet = Sheet(book, unit, headers, widths)
+    widths = [8, 52, 9, 16, 10, 10, *[10] * has_survey, 9, 28, 28]  # fitted to A4's width, the text wrapped
+    number, na = number_format(cs.decimals), cs.na_label
+    for unit, (name, title) in pages.items():
+        sheet = Sheet(book, name, title, headers, widths)
         for node in cs:
             key = (unit, node.code)
             mine, appraisal = by_key.get((unit, node.code, "self")), by_key.get((unit, node.code, "appraisal"))
             bold = BOLD if not node.is_leaf else None
-            number = totals if bold else None  # totals formatted; leaf points (0.5, 1.25) read fine as they are
+            applies = node.max_points == 0 or final_max[key] > 0
             if node.is_leaf:
                 declared = _declared(node, mine)
-                appraised = (appraisal.points if appraisal is not None and not appraisal.na else None) if appraisal else None
+                self_points = na if mine is not None and mine.na else float(own.get(key, 0.0))
+                appraised = None if appraisal is None else na if appraisal.na else appraisal.points
             else:
                 declared = None
+                self_points = float(own.get(key, 0.0)) if own_max.get(key, 1) > 0 or node.max_points == 0 else na
                 appraised = final_points[key] - survey_points.get(key, 0.0) if unit in appraised_units else None
-            survey_cell = [
-                sheet.cell(survey_points.get(key) if node.code in with_items else None, number, font=bold)
-            ] * has_survey
+                appraised = na if appraised is not None and not applies else appraised
+            survey_cell = [sheet.cell(survey_points.get(key) if node.code in with_items else None, number, font=bold)]
             sheet.append(
                 [
                     sheet.cell(node.code, font=bold),
                     sheet.cell(node.name, font=bold, wrap=True),
-                    sheet.cell(final_max[key], number, font=bold),
+                    sheet.cell(final_max[key] if applies else na, number, font=bold),
                     sheet.cell(declared),
-                    sheet.cell(float(own.get(key, 0.0)), number, font=bold),
+                    sheet.cell(self_points, number, font=bold),
                     sheet.cell(appraised, number, font=bold),
-                    *survey_cell,
-                    sheet.cell(final_points[key], number, font=bold),
+                    *survey_cell * has_survey,
+                    sheet.cell(final_points[key] if applies else na, number, font=bold),
                     sheet.cell(mine.note if mine is not None else None, wrap=True),
                     sheet.cell(appraisal.note if appraisal is not None else None, wrap=True),
                 ]
@@ -201,12 +152,12 @@ def _unit_sheets(
                 [
                     sheet.cell(item.code),
                     sheet.cell(f"Khảo sát{where}: {item.name}", wrap=True),
-                    sheet.cell(item.max_points),
+                    sheet.cell(item.max_points, number),
                     sheet.cell(f"{count} phiếu" if count else "chưa có phiếu"),
                     None,
                     None,
-                    sheet.cell(got, NUMBER),
-                    sheet.cell(got, NUMBER),
+                    sheet.cell(got, number),
+                    sheet.cell(got, number),
                     None,
                     None,
                 ]
@@ -218,12 +169,12 @@ def _unit_sheets(
                 [
                     sheet.cell(adjustment.code),
                     sheet.cell(f"{ADJUSTMENT_KINDS[adjustment.kind]}: {adjustment.name}", wrap=True),
-                    sheet.cell(adjustment.max_points),
+                    sheet.cell(adjustment.max_points, number),
                     None,
                     None,
-                    sheet.cell(signed, NUMBER),
+                    sheet.cell(signed, number),
                     *[None] * has_survey,
-                    sheet.cell(signed, NUMBER),
+                    sheet.cell(signed, number),
                     None,
                     sheet.cell(entered.note if entered is not None else None, wrap=True),
                 ]
@@ -231,12 +182,12 @@ def _unit_sheets(
         sheet.finish()
 
 
-def _record_sheet(book: Workbook, store: Store, period: str) -> None:
+def _record_sheet(book: Workbook, period: str, period_name: str, record: str) -> None:
     """Which period, whether its numbers are final (with the checksum a copy can be checked
-    against), and when this file was made."""
-    sheet = Sheet(book, "Thông tin", ["Mục", "Nội dung"], [22, 110])
+    against), and when this file was made (the province's time)."""
+    sheet = Sheet(book, "Thông tin", f"Thông tin về số liệu — {period_name}", ["Mục", "Nội dung"], [22, 110])
     made = clock.now().strftime("%H:%M %d/%m/%Y")
-    for label, text in (("Kỳ đánh giá", period), ("Tình trạng số liệu", record_line(store, period)), ("Lập lúc", made)):
+    for label, text in (("Kỳ đánh giá", period), ("Tình trạng số liệu", record), ("Lập lúc", made)):
         sheet.append([sheet.cell(label), sheet.cell(text, wrap=True)])
     sheet.finish()
 
@@ -245,8 +196,9 @@ def _headings(*columns: str) -> list[str]:
     return [HEADINGS[c] for c in columns]
 
 
-def _summary_sheet(book: Workbook, results: pd.DataFrame, cs: Any) -> None:
-    """Rank, unit, points per domain, appraised beside survey points, total, index, class."""
+def _summary_sheet(book: Workbook, results: pd.DataFrame, cs: Any, surveyed: set[str], title: str) -> None:
+    """Rank, unit, points per domain, appraised beside survey points (blank for a unit no
+    survey reached: it has none, not 0), total, index, class."""
     fills = {band.label: PatternFill("solid", fgColor=CLASS_FILLS[i % len(CLASS_FILLS)]) for i, band in enumerate(cs.classes)}
     domains = list(cs.top_codes)
     survey = "survey" in results.columns
@@ -255,6 +207,7 @@ def _summary_sheet(book: Workbook, results: pd.DataFrame, cs: Any) -> None:
     sheet = Sheet(
         book,
         "Tổng hợp",
+        title,
         [*_headings("rank"), *_headings("group", "group_rank") * grouped, *_headings("unit", "name")]
         + [f"LV {c}" for c in domains]
         + ["Điểm thẩm định", HEADINGS["survey"]] * survey
@@ -266,7 +219,8 @@ def _summary_sheet(book: Workbook, results: pd.DataFrame, cs: Any) -> None:
     for row in results.to_dict("records"):
         klass = row["class"]
         before = row["subtotal"] if adjusted else row["total"]  # what the criteria and survey gave, before ±
-        parts = [rounded(before - row["survey"], cs.decimals), float(row["survey"])] if survey else []
+        asked = row["unit"] in surveyed
+        parts = [rounded(before - row["survey"], cs.decimals), float(row["survey"]) if asked else None] if survey else []
         parts += [float(row["bonus"]), -float(row["penalty"])] if adjusted else []
         sheet.append(
             [
@@ -278,7 +232,7 @@ def _summary_sheet(book: Workbook, results: pd.DataFrame, cs: Any) -> None:
                 sheet.cell(row["unit"]),
                 sheet.cell(row["name"]),
                 *[sheet.cell(float(row[code]), number) for code in domains],
-                *[sheet.cell(float(value), number) for value in parts],
+                *[sheet.cell(value, number) for value in parts],
                 sheet.cell(float(row["total"]), number),
                 sheet.cell(float(row["max"]), number),
                 sheet.cell(None if pd.isna(row["index"]) else float(row["index"]), number),
@@ -288,18 +242,20 @@ def _summary_sheet(book: Workbook, results: pd.DataFrame, cs: Any) -> None:
     sheet.finish()
 
 
-def _survey_sheet(book: Workbook, cs: Any, points: pd.DataFrame, shares: pd.DataFrame, names: dict[str, str]) -> None:
+def _survey_sheet(book: Workbook, cs: Any, points: pd.DataFrame, shares: pd.DataFrame, names: dict[str, str], title: str) -> None:
     """Every unit · item: respondents, mean share, points, and the share each group gave."""
     groups = list(shares.columns)
     items = {item.code: item for item in cs.survey.items}
     sheet = Sheet(
         book,
         "Khảo sát",
+        title,
         ["Mã đơn vị", "Đơn vị", "Câu", "Nội dung câu hỏi", "Điểm tối đa", "Số phiếu", "Tỷ lệ đạt (%)", "Điểm"]
         + [f"Tỷ lệ (%) — {g}" for g in groups],
         [16, 30, 7, 50, 10, 9, 10, 9, *[14] * len(groups)],
     )
     share_rows = dict(zip(shares.index, shares.to_numpy().tolist(), strict=True))
+    number = number_format(cs.decimals)
     for row in points.to_dict("records"):
         by_group = share_rows[(row["unit"], row["code"])]
         sheet.append(
@@ -308,22 +264,23 @@ def _survey_sheet(book: Workbook, cs: Any, points: pd.DataFrame, shares: pd.Data
                 sheet.cell(names.get(row["unit"], "")),
                 sheet.cell(row["code"]),
                 sheet.cell(items[row["code"]].name, wrap=True),
-                sheet.cell(items[row["code"]].max_points),
+                sheet.cell(items[row["code"]].max_points, number),
                 sheet.cell(int(row["respondents"])),
-                sheet.cell(float(row["share"]), NUMBER),
-                sheet.cell(float(row["points"]), NUMBER),
-                *[sheet.cell(share, NUMBER) for share in by_group],
+                sheet.cell(float(row["share"]), SHARE),
+                sheet.cell(float(row["points"]), number),
+                *[sheet.cell(share, SHARE) for share in by_group],
             ]
         )
     sheet.finish()
 
 
-def _scenario_sheet(book: Workbook, comparisons: list[tuple[Any, Any]]) -> None:
+def _scenario_sheet(book: Workbook, comparisons: list[tuple[Any, Any]], title: str) -> None:
     """Each what-if marked for the report: what it changes and how far the ranking moves."""
     if comparisons:
         sheet = Sheet(
             book,
             "Kịch bản",
+            title,
             [
                 "Kịch bản",
                 "Mô tả",

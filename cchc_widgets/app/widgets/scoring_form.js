@@ -12,7 +12,8 @@ function h(tag, cls, text) {
   if (text !== undefined && text !== null) e.textContent = text;
   return e;
 }
-const num = (x, d = 3) => (x === null || x === undefined ? "—" : Number(x).toLocaleString("vi-VN", { maximumFractionDigits: d }));
+// a published figure: exactly the set's decimals (92,50 and 51,00), as the printed sheet and the workbook
+const fig = (x, d) => (x === null || x === undefined ? "—" : Number(x).toLocaleString("vi-VN", { minimumFractionDigits: d, maximumFractionDigits: d }));
 const dash = (code) => code.replace(/\./g, "-");
 const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 
@@ -171,16 +172,16 @@ function render({ model, el }) {
     const title = h("div", "cchc-title");
     title.append(h("span", "cchc-unit-name", st.unit_name), h("span", "cchc-period", ` · ${st.period_name} · `), h("span", "cchc-stage", st.stage_label));
     const figures = h("div", "cchc-figures");
-    const d = st.decimals ?? 3; // the criteria set's published decimals, when it has them
-    const total = h("span", "cchc-total", num(st.total, d));
-    figures.append(h("span", null, "Tổng điểm: "), total, h("span", "cchc-max", ` / ${num(st.max, d)}`));
+    const d = st.decimals; // the criteria set's published decimals
+    const total = h("span", "cchc-total", fig(st.total, d));
+    figures.append(h("span", null, "Tổng điểm: "), total, h("span", "cchc-max", ` / ${fig(st.max, d)}`));
     if (st.survey !== null && st.survey !== undefined) {
-      figures.append(h("span", "cchc-survey", ` (gồm ${num(st.survey, d)} điểm khảo sát)`));
+      figures.append(h("span", "cchc-survey", ` (gồm ${fig(st.survey, d)} điểm khảo sát)`));
     }
     if (st.bonus !== null && st.bonus !== undefined) { // the appraiser's bonus and penalty points, in the total
-      figures.append(h("span", "cchc-adjustments", ` (thưởng +${num(st.bonus, d)}, trừ −${num(st.penalty, d)})`));
+      figures.append(h("span", "cchc-adjustments", ` (thưởng +${fig(st.bonus, d)}, trừ −${fig(st.penalty, d)})`));
     }
-    figures.append(h("span", null, " · Chỉ số: "), h("span", "cchc-index", st.index === null ? "—" : `${num(st.index, d)} %`));
+    figures.append(h("span", null, " · Chỉ số: "), h("span", "cchc-index", st.index === null ? "—" : `${fig(st.index, d)} %`));
     figures.append(h("span", null, " · Xếp loại: "), h("span", "cchc-class", st.class || "—"));
     const done = h("span", "cchc-head-done"); // on a phone the «Chưa chấm (n)» filter says it instead
     done.append(h("span", null, " · "), h("span", "cchc-completion", st.completion));
@@ -276,7 +277,10 @@ function render({ model, el }) {
     const s = state().sections[code];
     if (s && s.text) return s.text;
     if (!s) return "";
-    return `${num(s.points)} / ${num(s.max)} điểm${s.left ? ` · còn ${s.left} mục chưa chấm` : ""}`;
+    const left = s.left ? ` · còn ${s.left} mục chưa chấm` : "";
+    if (s.na) return `${state().na_label}${left}`; // nothing under it applies: the set's word, not «0 / 0»
+    const d = state().decimals;
+    return `${fig(s.points, d)} / ${fig(s.max, d)} điểm${left}`;
   }
 
   function drawBody() {
@@ -442,7 +446,7 @@ function render({ model, el }) {
     if (force || ((!old || !same(old.mine, row.mine)) && !busy)) setInputs(el, row);
     const mine = row.entered ? row.mine : row.other; // the unit's view of a bonus or penalty: the appraiser's
     const none = row.kind ? "0" : "chưa chấm"; // no bonus or penalty entered: none given
-    el.querySelector(".cchc-row-points").textContent = mine && mine.na ? "KAD" : mine && mine.points !== null ? mine.points_shown : none;
+    el.querySelector(".cchc-row-points").textContent = mine && mine.scored ? mine.points_shown : none; // N/A: the set's word
     el.classList.toggle("cchc-scored", !!(mine && mine.scored));
     const differs = row.flags.includes("differs"); // marked in words, not by colour alone
     el.classList.toggle("cchc-row-differs", differs);
@@ -597,7 +601,7 @@ function render({ model, el }) {
     const box = el.querySelector(".cchc-changed");
     const mine = row.mine;
     box.replaceChildren(h("span", null, mine
-      ? `${mine.author} vừa lưu giá trị khác: ${mine.na ? state().words.na : mine.shown} (${mine.points_shown || "—"} điểm)${mine.note ? ` · ${mine.note}` : ""}. `
+      ? `${mine.author} vừa lưu giá trị khác: ${mine.na ? state().words.na : `${mine.shown} (${mine.points_shown || "—"} điểm)`}${mine.note ? ` · ${mine.note}` : ""}. `
       : "Điểm này vừa được người khác xóa. "));
     const take = h("button", "cchc-take-theirs", "Dùng giá trị mới");
     take.addEventListener("click", () => { el._dirty = false; setInputs(el, row); box.replaceChildren(); clearError(el); });

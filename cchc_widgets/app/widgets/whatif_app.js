@@ -13,6 +13,8 @@ function s(tag, attrs, text) {
   return e;
 }
 const num = (x, d = 2) => (x === null || x === undefined ? "—" : Number(x).toLocaleString("vi-VN", { maximumFractionDigits: d }));
+// a published figure: exactly the set's decimals (84,50 %), as every other output writes it
+const fig = (x, d) => (x === null || x === undefined ? "—" : Number(x).toLocaleString("vi-VN", { minimumFractionDigits: d, maximumFractionDigits: d }));
 const dash = (code) => String(code).replace(/\./g, "-");
 
 function render({ model, el }) {
@@ -185,7 +187,7 @@ function render({ model, el }) {
     for (const row of rows) {
       const tr = h("tr", `cchc-wi-row cchc-wi-row-${row.unit}`);
       const delta = row.delta === null ? "—" : row.delta > 0 ? `▼ ${row.delta}` : row.delta < 0 ? `▲ ${-row.delta}` : "0";
-      const cells = [row.rank_alt ?? "—", row.name, `${num(row.index_alt, model.get("setup").decimals ?? 2)} %`, row.class_alt || "—", row.rank_base ?? "—", delta, `${row.median} (${row.q05}–${row.q95})`];
+      const cells = [row.rank_alt ?? "—", row.name, `${fig(row.index_alt, model.get("setup").decimals)} %`, row.class_alt || "—", row.rank_base ?? "—", delta, `${row.median} (${row.q05}–${row.q95})`];
       cells.forEach((c, i) => {
         const td = h("td", i === 5 ? "cchc-wi-delta" : i === 0 ? "cchc-wi-rank" : null, String(c));
         if (i === 5) td.dataset.delta = row.delta ?? 0;

@@ -1,0 +1,123 @@
+"""The results workbook as a province prints and files it: a cover with the official heading
+from the document settings, every sheet titled and set up for A4 landscape with its header
+row repeated, unit sheets named by the units' names as Excel allows, figures as numbers with
+the set's places, N/A as the set's word, survey cells blank where no survey came back."""
+
+import io
+import re
+
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+from cchc_widgets.core import clock
+from cchc_widgets.core.criteria import load_dict
+from cchc_widgets.report.results_workbook import results_workbook
+from cchc_widgets.report.workbook_sheets import sheet_names
+from cchc_widgets.services.writes import Scope, Writer
+from tests.conftest import two_manual_items
+
+FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+
+
+@pytest.fixture
+def at_23_30_utc():
+    """23:30 UTC on 31 January: already 1 February in the province."""
+    clock.stop_at(pd.Timestamp("2027-01-31T23:30:00Z").to_pydatetime())
+    yield
+    clock.run_again()
+
+
+def test_demo_book_has_a_cover_titles_and_print_setup(demo, at_23_30_utc):
+    book = load_workbook(io.BytesIO(results_workbook(demo, "2017")))
+    cover = book["Bìa"]
+    assert book.sheetnames[0] == "Bìa"
+    cells = [[c.value for c in row] for row in cover.iter_rows()]
+    assert cells[0] == ["UBND TỈNH ĐIỆN BIÊN", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"]
+    assert cells[1] == ["SỞ NỘI VỤ", "Độc lập - Tự do - Hạnh phúc"]
+    assert cells[2][0].replace("\u00a0", " ").strip() == "Số:       /QĐ-UBND".strip()
+    assert cells[2][1] == "Điện Biên, ngày 01 tháng 02 năm 2027"  # the province's date, not UTC's 31/01
+    flat = [v for row in cells for v in row if v]
+    assert "SỔ KẾT QUẢ CHỈ SỐ CẢI CÁCH HÀNH CHÍNH — NĂM 2017" in flat
+    assert "06:30 ngày 01/02/2027" in flat
+    assert flat[-4:] == ["KT. GIÁM ĐỐC", "PHÓ GIÁM ĐỐC", "(ký, ghi rõ họ tên, đóng dấu)", "Nguyễn Văn A"]
+    for ws in book.worksheets:
+        assert int(ws.page_setup.paperSize) == 9, ws.title  # A4
+        assert ws.page_setup.orientation == "landscape", ws.title
+        assert ws.page_setup.fitToWidth == 1, ws.title
+        assert ws.page_setup.fitToHeight == 0, ws.title
+        assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
+        assert len(ws.title) <= 31
+        assert not FORBIDDEN.search(ws.title)
+        if ws.title != "Bìa":
+            assert ws.print_title_rows == "$2:$2", ws.title  # the header row on every page
+            assert ws.freeze_panes == "A3", ws.title
+            assert ws["A1"].value.endswith("— Năm 2017"), ws.title
+            assert ws["A1"].font.b
+    assert "Sở Nông nghiệp và Phát triển…" in book.sheetnames  # a name past 31 characters, cut at a word
+    assert len({t.casefold() for t in book.sheetnames}) == len(book.sheetnames)
+    unit = book["Sở Tư pháp"]
+    assert unit["A1"].value == "Kết quả chấm điểm của Sở Tư pháp — Năm 2017"
+    assert [c.value for c in unit[2]][:3] == ["Mã", "Nội dung", "Điểm tối đa"]
+
+
+def test_demo_book_writes_na_as_kad_and_no_survey_as_blank(demo):
+    book = load_workbook(io.BytesIO(results_workbook(demo, "2017")))
+    scores = demo.scores("2017")
+    na = scores[scores["na"].astype(bool) & (scores["stage"] == "appraisal")].iloc[0]
+    name = demo.unit_names("2017")[na["unit"]]
+    sheet = book[name]
+    header = [c.value for c in sheet[2]]
+    row = next(r for r in sheet.iter_rows(min_row=3) if r[0].value == na["code"])
+    assert row[header.index("Điểm thẩm định")].value == "KAD"
+    assert row[header.index("Điểm đạt")].value == "KAD"
+    assert row[header.index("Điểm tối đa")].value == "KAD"
+    for r in sheet.iter_rows(min_row=3):  # 2017 has no survey answers: every survey cell blank
+        assert r[header.index("Điểm khảo sát")].value is None
+    leaf = next(r for r in sheet.iter_rows(min_row=3) if r[0].value == "1.1.1")
+    assert leaf[header.index("Điểm đạt")].number_format == "0.00"
+    summary = book["Tổng hợp"]
+    sheader = [c.value for c in summary[2]]
+    assert all(r[sheader.index("Điểm khảo sát")].value is None for r in summary.iter_rows(min_row=3))
+
+
+@pytest.mark.parametrize("store", ["sqlite"], indirect=True)
+def test_a_set_with_three_places_and_its_own_na_word(store):
+    doc = two_manual_items([("Tốt", 80), ("Khá", 0)], rounding={"decimals": 3}, na_label="K.A.D")
+    doc["criteria"][0]["children"][1]["allow_na"] = True
+    store.add_period("2024", "Năm 2024", load_dict(doc))
+    names = ["Sở Lao động - Thương binh và Xã hội tỉnh", "Sở Lao động - Thương binh và Xã hội", "Tổng hợp"]
+    store.add_units(pd.DataFrame({"id": ["u1", "u2", "u3"], "name": names}), period="2024")
+    rows = pd.DataFrame(
+        [
+            {"unit": "u1", "code": "A1", "points": 46.25, "stage": "self"},
+            {"unit": "u1", "code": "A2", "value": "N/A", "na": True, "stage": "self"},
+            {"unit": "u2", "code": "A1", "points": 25.5, "stage": "self"},
+            {"unit": "u2", "code": "A2", "points": 25.5, "stage": "self"},
+            {"unit": "u3", "code": "A1", "points": 1, "stage": "self"},
+        ]
+    )
+    Writer(store).save_scores(Scope("2024"), rows, "Người thử", "test")
+    book = load_workbook(io.BytesIO(results_workbook(store, "2024")))
+    assert book.sheetnames[2:5] == ["Sở Lao động - Thương binh và…", "Sở Lao động - Thương binh… (2)", "Tổng hợp (2)"]
+    summary = book["Tổng hợp"]
+    header = [c.value for c in summary[2]]
+    first = [c for c in summary[3]]
+    assert first[header.index("Chỉ số (%)")].value == 92.5
+    assert first[header.index("Chỉ số (%)")].number_format == "0.000"
+    u1 = book["Sở Lao động - Thương binh và…"]
+    by_code = {r[0].value: r for r in u1.iter_rows(min_row=3)}
+    assert [c.value for c in by_code["A2"][2:6]] == ["K.A.D", "Không áp dụng", "K.A.D", None]
+    assert by_code["A1"][4].value == 46.25
+    assert by_code["A1"][4].number_format == "0.000"
+
+
+def test_sheet_names_follow_excels_rules():
+    wanted = {"a": "Phòng [Kế hoạch]: tài chính/ngân sách?", "b": "'Ban'", "c": "history", "d": "x" * 40, "e": "X" * 40}
+    names = sheet_names(wanted, {"Bìa"})
+    assert names["a"] == "Phòng _Kế hoạch__ tài…"  # cut after a whole word
+    assert names["b"] == "Ban"  # an apostrophe may not open or close a sheet's name
+    assert names["c"] == "history (2)"  # Excel keeps «History» for itself
+    assert names["d"] == "x" * 30 + "…"
+    assert names["e"] == "X" * 26 + "… (2)"  # Excel compares names without case
+    assert all(len(n) <= 31 for n in names.values())
