@@ -63,9 +63,16 @@ def test_decomposed_text_in_a_file_matches(demo, tmp_path, capsys):
     assert demo.scores("2017", UNIT, "self").set_index("code").loc["1.1.1", "value"] == LEVEL
 
 
+def test_a_thousands_dot_in_a_semicolon_file_is_a_thousands_dot(demo, tmp_path, capsys):
+    path = tmp_path / "bao-cao.csv"
+    path.write_text(_table([f"{UNIT};1.2.1;1.234;x"]), encoding="utf-8")  # a Vietnamese Excel's 1.234 reports
+    assert main(["--db", demo.url, "import", str(path), "--period", "2017"]) == 0, capsys.readouterr().err
+    assert demo.scores("2017", UNIT, "self").set_index("code").loc["1.2.1", "value"] == 1234
+
+
 def test_an_ambiguous_number_in_a_file_is_refused_with_its_cell(demo, tmp_path, capsys):
-    path = tmp_path / "mo-ho.csv"
-    path.write_text(_table([f"{UNIT};1.2.1;1.234;x"]), encoding="utf-8")
+    path = tmp_path / "mo-ho.csv"  # comma-separated, the number quoted: the file does not say which mark is decimal
+    path.write_text('unit,code,value,note\r\nso-y-te,1.2.1,"1,234",x\r\n', encoding="utf-8")
     before = demo.scores("2017")
     assert main(["--db", demo.url, "import", str(path), "--period", "2017"]) == 1
     err = capsys.readouterr().err

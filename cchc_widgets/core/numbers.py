@@ -5,6 +5,13 @@ who learnt on English software type `9.5`. Both must mean 9.5, and a number whos
 depends on which habit the writer had (`1.234`: 1234 or 1,234?) is refused with what was
 read, never guessed. Every number a person supplies (form, Excel text cells, CSV, CLI)
 passes `parse_decimal`; every number a person reads passes `format_number`.
+
+A file is not a person typing: it carries its own convention. In a comma-separated CSV an
+unquoted comma cannot be a decimal mark, so `1.907` there is one point nine; a `;`-separated
+CSV is what a Vietnamese Excel saves, with decimal commas; a column that holds `1.5` shows
+which mark its writer used; and a reading above the item's maximum is impossible.
+`decide_column` applies these, in the order the evidence is strong (the column itself, the
+maximum, the file's form), and leaves only what stays ambiguous to be refused.
 """
 
 from __future__ import annotations
@@ -12,11 +19,18 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import pandas as pd
 
 from cchc_widgets.core.errors import RuleInputError
+
+
+class AmbiguousNumber(RuleInputError):
+    """A number with two readings (`1.234`: 1234 or 1,234) that nothing decided: never text a
+    rule could read otherwise, so a score table refuses it where it is instead of passing it on."""
+
 
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2009]+")
 _SHAPE = re.compile(r"^[+-]?(\d|[.,](?=\d))[\d.,]*$")
@@ -75,13 +89,105 @@ def _parse_text(value: str, what: str) -> float:
             raise RuleInputError(f"{what}: không đọc được số '{shown}' (viết như 1234,5 hoặc 1.234,5)")
         return sign * float(body.replace(mark, ""))
     integer, _, fraction = body.partition(mark)
-    if len(fraction) == 3 and integer and integer.lstrip("0") and len(integer) <= 3:
-        as_group = int(integer + fraction)
-        as_decimal = format_number(float(integer + "." + fraction), decimals=3, group=False)
-        raise RuleInputError(
-            f"{what}: '{shown}' có thể là {as_group} hoặc {as_decimal}; hãy viết {as_group} hoặc {as_decimal} cho rõ"
-        )
+    if _two_readings_shape(integer, fraction):
+        raise _ambiguous(shown, what, (sign * int(integer + fraction), sign * float(integer + "." + fraction)))
     return sign * float((integer or "0") + "." + fraction)
+
+
+def _two_readings_shape(integer: str, fraction: str) -> bool:
+    """One mark with exactly three digits after a non-zero integer part of 1–3 digits: a
+    thousands group to some writers, a decimal to others."""
+    return len(fraction) == 3 and bool(integer) and bool(integer.lstrip("0")) and len(integer) <= 3
+
+
+def _ambiguous(shown: str, what: str, readings: tuple[float, ...], why: str = "") -> AmbiguousNumber:
+    said = [format_number(r, decimals=3, group=False) for r in readings]
+    return AmbiguousNumber(f"{what}: '{shown}' có thể là {' hoặc '.join(said)}{why}; hãy viết {' hoặc '.join(said)} cho rõ")
+
+
+def two_readings(value: Any) -> tuple[str, float, float] | None:
+    """For text with two readings (`1.907`, `12,500`): its mark, the value read as a thousands
+    group (1907) and as a decimal (1.907); None for anything else (numbers, plain text,
+    numbers with one reading)."""
+    if not isinstance(value, str):
+        return None
+    text = _SPACES.sub("", unicodedata.normalize("NFC", value))
+    body = text.lstrip("+-")
+    if not _SHAPE.match(text) or (body.count(",") + body.count(".")) != 1:
+        return None
+    mark = "," if "," in body else "."
+    integer, _, fraction = body.partition(mark)
+    if not (integer.isdigit() and fraction.isdigit() and _two_readings_shape(integer, fraction)):
+        return None
+    sign = -1 if text.startswith("-") else 1
+    return mark, sign * float(integer + fraction), sign * float(integer + "." + fraction)
+
+
+def decimal_shown(value: Any) -> str | None:
+    """The decimal mark a number written as text proves its writer used: `1.5` → `.`,
+    `1,25` → `,`, `1.234,5` → `,`, `1.234.567` → `,` (the dot groups thousands); None when
+    the text proves nothing (`2`, `1.907`, a word, a number cell)."""
+    if not isinstance(value, str) or two_readings(value) is not None:
+        return None
+    try:
+        parse_decimal(value)
+    except RuleInputError:
+        return None
+    body = _SPACES.sub("", value)
+    commas, dots = body.count(","), body.count(".")
+    if commas and dots:
+        return "," if body.rfind(",") > body.rfind(".") else "."
+    if commas + dots == 0:
+        return None
+    mark = "," if commas else "."
+    if body.count(mark) == 1:
+        return mark
+    return "." if mark == "," else ","
+
+
+def column_decimal(values: Iterable[Any]) -> str | None:
+    """The decimal mark a column's numbers show (`decimal_shown`), when they agree; None when
+    none shows one, or when they contradict each other."""
+    marks = {mark for value in values if (mark := decimal_shown(value)) is not None}
+    return marks.pop() if len(marks) == 1 else None
+
+
+def decide_column(
+    cells: Sequence[Any],
+    what: str,
+    file_marks: Sequence[str | None] | None = None,
+    maxima: Sequence[float | None] | None = None,
+) -> tuple[list[Any], dict[int, str]]:
+    """A column of a file (or a DataFrame) with every number of two readings decided, and the
+    message for each one nothing decides, by position.
+
+    A cell's reading is decided by, in turn: the column's own unambiguous numbers
+    (`column_decimal`); its maximum (`maxima`, per cell: a reading above it is impossible);
+    the decimal mark the file's form fixes for it (`file_marks`, per cell: `.` for an unquoted
+    cell of a comma-separated CSV, `,` in a `;`-separated one). Decided cells become floats;
+    every other cell is returned as it was, for its reader to parse (`parse_decimal`).
+    """
+    column = column_decimal(cells)
+    out, refused = list(cells), {}
+    for i, cell in enumerate(cells):
+        readings = two_readings(cell)
+        if readings is None:
+            continue
+        mark, as_group, as_decimal = readings
+        maximum = maxima[i] if maxima is not None else None
+        possible = [r for r in (as_group, as_decimal) if maximum is None or abs(r) <= maximum + 1e-9]
+        file_mark = file_marks[i] if file_marks is not None else None
+        if column is not None:
+            out[i] = as_decimal if column == mark else as_group
+        elif len(possible) == 1:
+            out[i] = possible[0]
+        elif file_mark is not None:
+            out[i] = as_decimal if file_mark == mark else as_group
+        else:
+            shown = unicodedata.normalize("NFC", cell).strip()
+            why = " (tệp và cột không cho biết dấu nào là dấu thập phân)"
+            refused[i] = str(_ambiguous(shown, what, tuple(possible or (as_group, as_decimal)), why))
+    return out, refused
 
 
 def format_number(x: float | int | None, decimals: int = 2, group: bool = True, fixed: bool = False) -> str:

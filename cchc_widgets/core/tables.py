@@ -133,6 +133,9 @@ class Row:
     def where(self, column: str) -> str:
         return self.table.where(self.number, column)
 
+    def decimal_mark(self, column: str) -> str | None:
+        return self.table.decimal_mark(self.number, column)
+
 
 @dataclass(frozen=True)
 class Table:
@@ -141,6 +144,18 @@ class Table:
     records: tuple[tuple[int, tuple[Any, ...]], ...]
     sheet: str | None = None
     preamble: tuple[str, ...] = ()  # a CSV's `# …` lines before its header (settings such as `# classes: …`)
+    delimiter: str | None = None  # a CSV's field separator
+    quoted: frozenset[tuple[int, int]] = frozenset()  # (line, column position) of a CSV's quoted fields
+
+    def decimal_mark(self, number: int, column: str) -> str | None:
+        """The decimal mark the file's form fixes for a cell, or None when it fixes none: in a
+        comma-separated CSV an unquoted field cannot hold a comma, so its decimal mark is the
+        point (a quoted one may hold either); a `;`-separated CSV is what a Vietnamese Excel
+        saves, with decimal commas; a tab-separated CSV or an xlsx text cell says nothing."""
+        if self.delimiter == ",":
+            quoted = column in self.columns and (number, self.columns.index(column)) in self.quoted
+            return None if quoted else "."
+        return "," if self.delimiter == ";" else None
 
     def rows(self) -> list[Row]:
         return [Row(n, dict(zip(self.columns, vals, strict=False)), self) for n, vals in self.records]
@@ -237,7 +252,13 @@ def _read_csv(path: Path) -> Table:
         stream.seek(0)
         _within_limits(csv.reader(_short_lines(stream, file), delimiter=delimiter), file)
         stream.seek(0)
-        lines = [(n, tuple(_nfc(cell) for cell in row)) for n, row in enumerate(csv.reader(stream, delimiter=delimiter), start=1)]
+        raw: list[str] = []  # the text of the record being read: where its quoted fields are seen
+        lines, quoted = [], set()
+        for n, row in enumerate(csv.reader(_kept(stream, raw), delimiter=delimiter), start=1):
+            lines.append((n, tuple(_nfc(cell) for cell in row)))
+            if '"' in (text := "".join(raw)):
+                quoted.update((n, i) for i in _quoted_fields(text, delimiter))
+            raw.clear()
     preamble = []
     while lines and lines[0][1] and lines[0][1][0].lstrip().startswith("#"):
         preamble.append(delimiter.join(lines.pop(0)[1]).lstrip()[1:].strip())
@@ -247,7 +268,34 @@ def _read_csv(path: Path) -> Table:
     records = tuple(
         (i, tuple(cell if cell.strip() else None for cell in row)) for i, row in lines[1:] if any(cell.strip() for cell in row)
     )
-    return Table(file, columns, records, preamble=tuple(preamble))
+    return Table(file, columns, records, preamble=tuple(preamble), delimiter=delimiter, quoted=frozenset(quoted))
+
+
+def _kept(stream: Any, raw: list[str]) -> Iterator[str]:
+    """The lines of a stream, each also appended to `raw` (the csv reader asks for a line only
+    when it needs one, so `raw` holds exactly the current record's lines)."""
+    for line in stream:
+        raw.append(line)
+        yield line
+
+
+def _quoted_fields(text: str, delimiter: str) -> list[int]:
+    """Positions of the fields of one CSV record that were written in quotes (as the csv
+    module reads them: a quote opens a field only as its first character)."""
+    out, field, pos = [], 0, 0
+    while True:
+        if text.startswith('"', pos):
+            out.append(field)
+            pos += 1
+            while (end := text.find('"', pos)) >= 0 and text.startswith('"', end + 1):
+                pos = end + 2  # a doubled quote inside the field
+            if end < 0:
+                return out
+            pos = end + 1
+        pos = text.find(delimiter, pos)
+        if pos < 0:
+            return out
+        pos, field = pos + 1, field + 1
 
 
 def _short_lines(stream: Any, file: str) -> Iterator[str]:

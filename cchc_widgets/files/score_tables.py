@@ -5,6 +5,10 @@ In the wide form a number is points, a word for N/A marks the item not applicabl
 other text is what the unit declared (a level's label, "có"/"không", "85%", "17/20") and is
 scored by the item's rule. Columns for non-leaf codes and a `total` column are published
 subtotals: they are not scored, they are checked (`engine.check_subtotals`).
+
+Numbers are read by the file's own convention (`numbers.decide_column`): a column's
+unambiguous numbers, the item's maximum and the CSV's separator and quoting decide a number
+with two readings; only one that stays ambiguous is refused, where it is.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import pandas as pd
 from cchc_widgets.core.criteria import CriteriaSet
 from cchc_widgets.core.engine import TOTAL, resolve
 from cchc_widgets.core.errors import Problem, ProblemsError, RuleInputError
-from cchc_widgets.core.numbers import parse_decimal
+from cchc_widgets.core.numbers import decide_column, parse_decimal
 from cchc_widgets.core.rules import is_na
 from cchc_widgets.core.tables import Row, read_table
 from cchc_widgets.core.vocabulary import is_yes
@@ -48,7 +52,7 @@ def read_scores(path: str | Path, cs: CriteriaSet, period: str | None = None) ->
     if not rows:  # a header alone would "save" nothing for no unit: say so instead
         raise ProblemsError([Problem(file, "tệp chỉ có dòng tiêu đề, không có dòng điểm nào")])
     if "code" in table.columns:
-        scores, given, problems = _long(rows, table.columns, file)
+        scores, given, problems = _long(rows, table.columns, cs, file)
     else:
         scores, given, problems = _wide(rows, table.columns, cs, file)
     for row in rows:
@@ -76,13 +80,30 @@ def read_scores(path: str | Path, cs: CriteriaSet, period: str | None = None) ->
     return ScoresFile(resolved, given_df.reset_index(drop=True), scores_df.reset_index(drop=True))
 
 
-def _long(rows: list[Row], columns: tuple[str, ...], file: str) -> tuple[list, list, list[Problem]]:
+def decided(
+    rows: list[Row], column: str, what: str, maxima: list[float | None] | None, file: str, code: str | None = None
+) -> tuple[list, dict[int, Problem]]:
+    """A column's cells with numbers of two readings decided by the file's convention
+    (`numbers.decide_column`), and a problem, where it is, for each row whose cell stays
+    ambiguous (`code`: the column's criterion, else the row's)."""
+    cells = [row.raw(column) for row in rows]
+    marks = [row.decimal_mark(column) for row in rows]
+    out, refused = decide_column(cells, what, marks, maxima)
+    return out, {i: Problem(file, message, code or rows[i].text("code"), rows[i].where(column)) for i, message in refused.items()}
+
+
+def _long(rows: list[Row], columns: tuple[str, ...], cs: CriteriaSet, file: str) -> tuple[list, list, list[Problem]]:
     if "points" not in columns and "value" not in columns and "na" not in columns:
         raise ProblemsError([Problem(file, "bảng dạng dọc cần cột 'points' (điểm) hoặc 'value' (giá trị kê khai)")])
-    out, problems = [], []
-    for row in rows:
-        na = is_yes(row.text("na")) or is_na(row.raw("points"))
-        points = row.raw("points")
+    maxima = [cs.entries[code].max_points if (code := row.text("code")) in cs.entries else None for row in rows]
+    points_read, ambiguous = decided(rows, "points", "điểm", maxima, file)
+    values_read, ambiguous_values = decided(rows, "value", "giá trị", None, file)
+    problems = [*ambiguous.values(), *ambiguous_values.values()]
+    out = []
+    for i, (row, points, value) in enumerate(zip(rows, points_read, values_read, strict=True)):
+        if i in ambiguous or i in ambiguous_values:
+            continue
+        na = is_yes(row.text("na")) or is_na(points)
         if points is not None and not na:
             try:
                 points = parse_decimal(points, "điểm")
@@ -98,7 +119,7 @@ def _long(rows: list[Row], columns: tuple[str, ...], file: str) -> tuple[list, l
                 row.text("code"),
                 row.text("stage") or None,  # none given: the stage the import is for
                 points,
-                row.raw("value"),
+                value,
                 na,
                 row.text("note") if "note" in columns else None,  # no note column: the stored note stays
                 row.where("points" if "points" in columns else "value"),
@@ -118,11 +139,15 @@ def _wide(rows: list[Row], columns: tuple[str, ...], cs: CriteriaSet, file: str)
     if problems:
         raise ProblemsError(problems)
     scores, given = [], []
-    for row in rows:
+    columns_read, ambiguous = {}, {}
+    for col in code_cols:
+        columns_read[col], ambiguous[col] = decided(rows, col, "điểm", [_maximum(cs, col)] * len(rows), file, col)
+        problems.extend(ambiguous[col].values())
+    for i, row in enumerate(rows):
         period, unit, stage = row.text("period"), row.text("unit"), row.text("stage") or None
         for col in code_cols:
-            cell = row.raw(col)
-            if cell is None:
+            cell = columns_read[col][i]
+            if cell is None or i in ambiguous[col]:
                 continue
             leaf = col in cs.entries  # a leaf, or a bonus or penalty item
             if leaf and is_na(cell):
@@ -141,3 +166,11 @@ def _wide(rows: list[Row], columns: tuple[str, ...], cs: CriteriaSet, file: str)
             else:
                 given.append((period, unit, col, number))
     return scores, given, problems
+
+
+def _maximum(cs: CriteriaSet, column: str) -> float:
+    """The most a wide table's column can hold: an item's or a subtotal's max; for the total,
+    the set's whole and every bonus cap."""
+    if column == TOTAL:
+        return cs.max_points + sum(a.max_points for a in cs.adjustments if a.kind == "bonus")
+    return (cs.entries[column] if column in cs.entries else cs.nodes[column]).max_points

@@ -4,6 +4,9 @@ scores and a criteria set to `ScoringForm.from_frame` and gets a form without a 
 The store is SQLite in memory (its evidence folder a scratch folder in the data directory,
 removed with the store), and the frame enters it through the one write path, so a bad row is
 refused with the same messages as an imported file and nothing of the frame is half-loaded.
+Text in its `points` and `value` columns (what pandas leaves as text: `1,5`, `1.907` beside
+`1.5`) is read as a file's numbers are (`numbers.decide_column`), without a separator to go
+by: the column's unambiguous numbers and the item's maximum decide.
 """
 
 from __future__ import annotations
@@ -17,7 +20,9 @@ from pathlib import Path
 import pandas as pd
 
 from cchc_widgets.core.criteria import CriteriaSet, load_criteria
-from cchc_widgets.core.errors import Problem, ProblemsError
+from cchc_widgets.core.errors import Problem, ProblemsError, RuleInputError
+from cchc_widgets.core.numbers import AmbiguousNumber, decide_column, parse_decimal
+from cchc_widgets.core.rules import is_blank, is_na
 from cchc_widgets.core.text import clean_text
 from cchc_widgets.services.writes import Scope, Writer
 from cchc_widgets.store.config import data_dir
@@ -52,6 +57,36 @@ def _period_of(scores: pd.DataFrame, period: str | None) -> tuple[str, pd.DataFr
     return str(period), rows.drop(columns=[c for c in ("period",) if c in rows.columns])
 
 
+def numbers_read(rows: pd.DataFrame, cs: CriteriaSet) -> pd.DataFrame:
+    """The frame with the text of its `points` column read as numbers and the numbers of two
+    readings in its `value` column decided (`numbers.decide_column`: the column's own numbers,
+    the item's maximum); refuses, naming row and column, what stays ambiguous or is no number."""
+    out = rows.reset_index(drop=True).copy()
+    codes = out["code"].astype(str).tolist()
+    problems = []
+    for column, what in (("points", "điểm"), ("value", "giá trị")):
+        if column not in out.columns or pd.api.types.is_numeric_dtype(out[column]):
+            continue  # numbers pandas read are numbers
+        maxima = [cs.entries[c].max_points if c in cs.entries else None for c in codes] if column == "points" else None
+        cells, refused = decide_column(out[column].tolist(), what, maxima=maxima)
+        for i, message in refused.items():
+            problems.append(Problem(FRAME, message, codes[i], f"dòng {i + 1}, cột '{column}'"))
+        if column == "points":
+            for i, cell in enumerate(cells):
+                if i in refused or not isinstance(cell, str) or is_na(cell) or is_blank(cell):  # as before: the write path says
+                    continue
+                try:
+                    cells[i] = parse_decimal(cell, what)
+                except AmbiguousNumber:
+                    continue
+                except RuleInputError as exc:
+                    problems.append(Problem(FRAME, str(exc), codes[i], f"dòng {i + 1}, cột '{column}'"))
+        out[column] = pd.Series(cells, dtype=object)
+    if problems:
+        raise ProblemsError(problems)
+    return out
+
+
 def frame_store(
     scores: pd.DataFrame,
     criteria: CriteriaSet | str | Path,
@@ -82,7 +117,7 @@ def frame_store(
     units = pd.DataFrame({"id": ids, "name": [names.get(u, u) for u in ids], "group": "", "ranked": True})
     writer.set_up_period(period, PERIOD_NAME if period == PERIOD else f"Kỳ {period}", cs, units)  # names cleaned as they enter
     if len(rows):
-        writer.save_scores(Scope(period), rows, author, "frame", file=FRAME)
+        writer.save_scores(Scope(period), numbers_read(rows, cs), author, "frame", file=FRAME)
     if survey is not None and len(survey):
         _, answers = _period_of(survey, period)
         writer.save_survey(period, answers, author, source=FRAME)
