@@ -7,6 +7,7 @@ leave ambiguous is refused, with the file, row, column and both readings.
 """
 
 import io
+import re
 
 import pandas as pd
 import pytest
@@ -179,3 +180,39 @@ def test_decide_column_refuses_only_what_nothing_decides():
         0: "điểm: '1.234' có thể là 1234 hoặc 1,234 (tệp và cột không cho biết dấu nào là dấu thập phân); "
         "hãy viết 1234 hoặc 1,234 cho rõ"
     }
+
+
+# ------------------------------------------------------------ printed results: checked, not refused
+
+LAI_CHAU_CLASSES = "# classes: Xuất sắc=90; Tốt=80; Khá=70; Trung bình=50\n" + LAI_CHAU
+# as published: points, total, then the index to two places, the rank and the class
+LAI_CHAU_RANKED = """unit,ci1,ci2,ci3,ci4,ci5,ci6,ci7,ci8,ci9,total,Chỉ số,Vị thứ,Xếp loại
+Sở Tài chính,2,2,2,2,1,1.5,1.907,2,1.34,15.747,87.48,2,Tốt
+Sở Nội vụ,2,2,1.875,2,1.5,2,1.5,2,1.25,16.125,89.58,{rank},{klass}
+Sở Tư pháp,2,1.75,2,2,1,1.5,1.625,2,1.5,15.375,85.42,3,Tốt
+"""
+
+
+def _score_ranked(tmp_path, capsys, rank: str, klass: str):
+    criteria = _write(tmp_path, "lai-chau.csv", LAI_CHAU_CLASSES)
+    scores = _write(tmp_path, "lai-chau-2023.csv", LAI_CHAU_RANKED.format(rank=rank, klass=klass))
+    code = main(["score", "--criteria", str(criteria), "--scores", str(scores)])
+    return code, capsys.readouterr()
+
+
+def test_printed_index_rank_and_class_that_agree_say_so(tmp_path, capsys):
+    code, out = _score_ranked(tmp_path, capsys, "1", "Tốt")
+    assert code == 0
+    assert out.err == "Cột in sẵn khớp với kết quả tính: chỉ số (%) (3 đơn vị), hạng (3 đơn vị), xếp loại (3 đơn vị)\n"
+    assert "Sở Nội vụ" in out.out.splitlines()[1]  # ranked first, as printed
+
+
+def test_printed_rank_and_class_that_differ_are_reported_like_totals(tmp_path, capsys):
+    code, out = _score_ranked(tmp_path, capsys, "2", "Xuất sắc")  # 89,58 % is Tốt, and first
+    assert code == 3
+    lines = out.err.splitlines()
+    assert lines[0] == "Cột in sẵn khớp với kết quả tính: chỉ số (%) (3 đơn vị), hạng (2 đơn vị), xếp loại (2 đơn vị)"
+    assert lines[1] == "2 giá trị in sẵn khác kết quả tính:"
+    assert re.search(r"Sở Nội vụ\s+rank\s+2\s+1$", lines[3])
+    assert re.search(r"Sở Nội vụ\s+class\s+Xuất sắc\s+Tốt$", lines[4])
+    assert len(lines) == 5

@@ -2,7 +2,7 @@
 
 Exit codes: 0 done; 1 a file or argument was refused (every problem printed to stderr);
 2 wrong command-line usage; 3 scored, but published totals differ from their components by
-more than the tolerance.
+more than the tolerance, or a printed index, rank or class differs from the computed one.
 """
 
 from __future__ import annotations
@@ -121,8 +121,14 @@ def cmd_score(args: argparse.Namespace) -> int:
     scored = engine.aggregate(data.scores, cs, units=_units_file(args, set(data.scores["unit"])))
     _write(_result_table(scored, cs.top_codes), out, decimals=cs.decimals)
     mismatches = engine.check_subtotals(data.given, scored.nodes, cs, args.tolerance)
+    printed = engine.compare_printed(data.printed, scored.results, args.tolerance)
+    agree, differ = engine.printed_report(printed)
+    if agree:
+        print(agree, file=sys.stderr)
+    if differ:
+        print(f"{(~printed['same'].astype(bool)).sum()} giá trị in sẵn khác kết quả tính:\n{differ}", file=sys.stderr)
     if mismatches.empty:
-        return 0
+        return EXIT_MISMATCH if differ else 0
     print(f"{len(mismatches)} tổng được công bố khác tổng các thành phần quá sai số {args.tolerance:g}:", file=sys.stderr)
     print(mismatches.to_string(index=False, float_format=lambda x: f"{x:.6g}"), file=sys.stderr)
     return EXIT_MISMATCH

@@ -9,6 +9,7 @@ thousand units fast; rule checks run per criterion code over arrays, not per row
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -16,9 +17,10 @@ import pandas as pd
 
 from cchc_widgets.core.criteria import ClassBand, CriteriaSet
 from cchc_widgets.core.errors import Problem, ProblemsError
+from cchc_widgets.core.numbers import parse_decimal
 from cchc_widgets.core.rules import NA, RuleInputError, canonical, is_blank
-from cchc_widgets.core.text import says_something
-from cchc_widgets.core.vocabulary import APPRAISAL, STAGES, SURVEY, stage_of
+from cchc_widgets.core.text import folded, says_something
+from cchc_widgets.core.vocabulary import APPRAISAL, HEADINGS, STAGES, SURVEY, stage_of
 
 NA_VALUE = "N/A"  # the declared value stored for "không áp dụng"
 KEY = ["period", "unit"]
@@ -439,3 +441,55 @@ def check_subtotals(given: pd.DataFrame, nodes: pd.DataFrame, cs: CriteriaSet, t
         if abs(diff) > tolerance + 1e-9:
             rows.append({"period": period, "unit": unit, "code": code, "given": value, "computed": total, "diff": diff})
     return pd.DataFrame(rows, columns=[*KEY, "code", "given", "computed", "diff"])
+
+
+PRINTED_COLUMNS = [*KEY, "code", "given", "computed", "same"]
+
+
+def compare_printed(printed: pd.DataFrame, results: pd.DataFrame, tolerance: float) -> pd.DataFrame:
+    """What a published table prints beside the points (`printed`: period, unit, code — one of
+    `vocabulary.PRINTED` — and value as printed) next to what the engine computed (`results`).
+
+    An index agrees within `tolerance`, or when the computed one rounded to the places it was
+    printed with gives it (97,685 printed to three places); ranks agree as whole numbers;
+    classes as words, case and spacing aside. A unit the engine gives no such result (unranked,
+    no class bands, no groups) agrees with nothing. Returns period, unit, code, given, computed, same.
+    """
+    computed = results.set_index(KEY)
+    rows = []
+    for period, unit, code, given in printed.itertuples(index=False):
+        known = (period, unit) in computed.index and code in computed.columns
+        value = computed.at[(period, unit), code] if known else None
+        same = value is not None and not pd.isna(value) and _agrees(code, given, value, tolerance)
+        rows.append({"period": period, "unit": unit, "code": code, "given": given, "computed": value, "same": same})
+    return pd.DataFrame(rows, columns=PRINTED_COLUMNS)
+
+
+def _agrees(code: str, given: Any, value: Any, tolerance: float) -> bool:
+    if code == "class":
+        return folded(str(given)) == folded(str(value))
+    try:
+        number = parse_decimal(given)
+    except RuleInputError:
+        return False
+    if code != "index":
+        return abs(number - float(value)) < 1e-9
+    exponent = Decimal(repr(number)).as_tuple().exponent
+    places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+    return abs(number - value) <= tolerance + 1e-9 or abs(round(float(value), places) - number) <= 1e-9
+
+
+def printed_report(compared: pd.DataFrame) -> tuple[str, str]:
+    """What `compare_printed` found, for people: a line naming the printed columns that agree
+    (and for how many units), and the table of those that differ (unit, what, given, computed);
+    each empty when there is none."""
+    same = compared["same"].astype(bool)
+    agreed = compared.loc[same].groupby("code", sort=False).size()
+    agree = ", ".join(f"{HEADINGS[code].lower()} ({n} đơn vị)" for code, n in agreed.items())
+    differ = compared.loc[~same, [*KEY, "code", "given", "computed"]]
+    shown = ["—" if v is None or pd.isna(v) else f"{v:.6g}" if isinstance(v, float) else str(v) for v in differ["computed"]]
+    table = differ.assign(given=differ["given"].astype(str), computed=shown)
+    return (
+        f"Cột in sẵn khớp với kết quả tính: {agree}" if agree else "",
+        table.to_string(index=False) if len(table) else "",
+    )

@@ -85,3 +85,21 @@ HEADINGS = {
     "reason": "Lý do",
     "status": "Tình trạng",
 }
+
+# the columns a published table prints beside the points (the engine's results): a score table
+# may carry them, and they are compared with what the engine computes, never scored
+PRINTED = ("index", "rank", "group_rank", "class")
+PRINTED_HEADERS = {
+    **{column: column for column in PRINTED},
+    **{folded(HEADINGS[column]): column for column in PRINTED},
+    "chỉ số": "index",
+    "thứ hạng": "rank",
+    "vị thứ": "rank",
+    "xếp hạng": "rank",
+}
+
+
+def printed_column(header: str) -> str | None:
+    """The result a published table's column prints (`index`, `rank`, `group_rank`, `class`),
+    by its English id or Vietnamese heading (`Hạng`, `vị thứ`, `Xếp loại`, `Chỉ số (%)`)."""
+    return PRINTED_HEADERS.get(folded(header))

@@ -4,7 +4,9 @@ and one column per criterion code), in CSV or xlsx.
 In the wide form a number is points, a word for N/A marks the item not applicable, and
 other text is what the unit declared (a level's label, "có"/"không", "85%", "17/20") and is
 scored by the item's rule. Columns for non-leaf codes and a `total` column are published
-subtotals: they are not scored, they are checked (`engine.check_subtotals`).
+subtotals: they are not scored, they are checked (`engine.check_subtotals`); so are the
+results a published table prints beside them — index, rank, rank in the group, class, under
+their English ids or Vietnamese headings (`engine.compare_printed`).
 
 Numbers are read by the file's own convention (`numbers.decide_column`): a column's
 unambiguous numbers, the item's maximum and the CSV's separator and quoting decide a number
@@ -24,7 +26,7 @@ from cchc_widgets.core.errors import Problem, ProblemsError, RuleInputError
 from cchc_widgets.core.numbers import decide_column, parse_decimal
 from cchc_widgets.core.rules import is_na
 from cchc_widgets.core.tables import Row, read_table
-from cchc_widgets.core.vocabulary import is_yes
+from cchc_widgets.core.vocabulary import is_yes, printed_column
 
 LONG_OPTIONAL = ("period", "stage", "points", "value", "na", "note")
 WIDE_META = ("unit", "period", "stage", "name", "unit_name")
@@ -32,12 +34,14 @@ WIDE_META = ("unit", "period", "stage", "name", "unit_name")
 
 @dataclass(frozen=True)
 class ScoresFile:
-    """Leaf scores checked by the engine (`engine.resolve` output) and published subtotals
-    (period, unit, code, value)."""
+    """Leaf scores checked by the engine (`engine.resolve` output), published subtotals
+    (period, unit, code, value) and printed results (period, unit, code: one of
+    `vocabulary.PRINTED`, value as printed)."""
 
     scores: pd.DataFrame
     given: pd.DataFrame
     rows: pd.DataFrame  # the leaf rows as read (with `_where`; note None where the file has none): what an import writes
+    printed: pd.DataFrame
 
 
 def read_scores(path: str | Path, cs: CriteriaSet, period: str | None = None) -> ScoresFile:
@@ -53,31 +57,37 @@ def read_scores(path: str | Path, cs: CriteriaSet, period: str | None = None) ->
         raise ProblemsError([Problem(file, "tệp chỉ có dòng tiêu đề, không có dòng điểm nào")])
     if "code" in table.columns:
         scores, given, problems = _long(rows, table.columns, cs, file)
+        printed = []
     else:
-        scores, given, problems = _wide(rows, table.columns, cs, file)
+        scores, given, printed, problems = _wide(rows, table.columns, cs, file)
     for row in rows:
         if not row.text("unit"):
             problems.append(Problem(file, "thiếu mã đơn vị", where=row.where("unit")))
     scores = [s for s in scores if s[1]]
     scores_df = pd.DataFrame(scores, columns=["period", "unit", "code", "stage", "points", "value", "na", "note", "_where"])
     given_df = pd.DataFrame(given, columns=["period", "unit", "code", "value"])
+    printed_df = pd.DataFrame(printed, columns=["period", "unit", "code", "value"])
     if period is not None:
         has_period = scores_df["period"].astype(bool).any()
         if has_period:
             scores_df = scores_df[scores_df["period"] == period]
             given_df = given_df[given_df["period"] == period]
+            printed_df = printed_df[printed_df["period"] == period]
             if scores_df.empty and not problems:
                 raise ProblemsError([Problem(file, f"không có dòng nào của kỳ '{period}'")])
         else:
             scores_df["period"] = period
             given_df["period"] = period
+            printed_df["period"] = period
     try:
         resolved = resolve(scores_df, cs, file)
     except ProblemsError as exc:
         problems.extend(exc.problems)
     if problems:
         raise ProblemsError(problems)
-    return ScoresFile(resolved, given_df.reset_index(drop=True), scores_df.reset_index(drop=True))
+    return ScoresFile(
+        resolved, given_df.reset_index(drop=True), scores_df.reset_index(drop=True), printed_df.reset_index(drop=True)
+    )
 
 
 def decided(
@@ -128,9 +138,10 @@ def _long(rows: list[Row], columns: tuple[str, ...], cs: CriteriaSet, file: str)
     return out, [], problems
 
 
-def _wide(rows: list[Row], columns: tuple[str, ...], cs: CriteriaSet, file: str) -> tuple[list, list, list[Problem]]:
+def _wide(rows: list[Row], columns: tuple[str, ...], cs: CriteriaSet, file: str) -> tuple[list, list, list, list[Problem]]:
     problems = []
-    code_cols = [c for c in columns if c and c not in WIDE_META]
+    printed_cols = {c: printed for c in columns if c and (printed := printed_column(c))}
+    code_cols = [c for c in columns if c and c not in WIDE_META and c not in printed_cols]
     for col in code_cols:
         if col != TOTAL and col not in cs.nodes and col not in cs.entries:
             problems.append(
@@ -143,6 +154,13 @@ def _wide(rows: list[Row], columns: tuple[str, ...], cs: CriteriaSet, file: str)
     for col in code_cols:
         columns_read[col], ambiguous[col] = decided(rows, col, "điểm", [_maximum(cs, col)] * len(rows), file, col)
         problems.extend(ambiguous[col].values())
+    printed = []
+    for col, what in printed_cols.items():  # checked, not refused: what stays ambiguous is compared as printed
+        limit = len(rows) if "rank" in what else cs.index_cap
+        cells = [row.raw(col) for row in rows] if what == "class" else decided(rows, col, what, [limit] * len(rows), file)[0]
+        printed += [
+            (row.text("period"), row.text("unit"), what, cell) for row, cell in zip(rows, cells, strict=True) if cell is not None
+        ]
     for i, row in enumerate(rows):
         period, unit, stage = row.text("period"), row.text("unit"), row.text("stage") or None
         for col in code_cols:
@@ -165,7 +183,7 @@ def _wide(rows: list[Row], columns: tuple[str, ...], cs: CriteriaSet, file: str)
                 scores.append((period, unit, col, stage, number, None, False, None, row.where(col)))
             else:
                 given.append((period, unit, col, number))
-    return scores, given, problems
+    return scores, given, printed, problems
 
 
 def _maximum(cs: CriteriaSet, column: str) -> float:
