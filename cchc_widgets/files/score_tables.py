@@ -90,7 +90,7 @@ def read_scores(path: str | Path, cs: CriteriaSet, period: str | None = None) ->
     )
 
 
-def decided(
+def _decided(
     rows: list[Row], column: str, what: str, maxima: list[float | None] | None, file: str, code: str | None = None
 ) -> tuple[list, dict[int, Problem]]:
     """A column's cells with numbers of two readings decided by the file's convention
@@ -106,8 +106,8 @@ def _long(rows: list[Row], columns: tuple[str, ...], cs: CriteriaSet, file: str)
     if "points" not in columns and "value" not in columns and "na" not in columns:
         raise ProblemsError([Problem(file, "bảng dạng dọc cần cột 'points' (điểm) hoặc 'value' (giá trị kê khai)")])
     maxima = [cs.entries[code].max_points if (code := row.text("code")) in cs.entries else None for row in rows]
-    points_read, ambiguous = decided(rows, "points", "điểm", maxima, file)
-    values_read, ambiguous_values = decided(rows, "value", "giá trị", None, file)
+    points_read, ambiguous = _decided(rows, "points", "điểm", maxima, file)
+    values_read, ambiguous_values = _decided(rows, "value", "giá trị", None, file)
     problems = [*ambiguous.values(), *ambiguous_values.values()]
     out = []
     for i, (row, points, value) in enumerate(zip(rows, points_read, values_read, strict=True)):
@@ -152,12 +152,12 @@ def _wide(rows: list[Row], columns: tuple[str, ...], cs: CriteriaSet, file: str)
     scores, given = [], []
     columns_read, ambiguous = {}, {}
     for col in code_cols:
-        columns_read[col], ambiguous[col] = decided(rows, col, "điểm", [_maximum(cs, col)] * len(rows), file, col)
+        columns_read[col], ambiguous[col] = _decided(rows, col, "điểm", [_maximum(cs, col)] * len(rows), file, col)
         problems.extend(ambiguous[col].values())
     printed = []
     for col, what in printed_cols.items():  # checked, not refused: what stays ambiguous is compared as printed
         limit = len(rows) if "rank" in what else cs.index_cap
-        cells = [row.raw(col) for row in rows] if what == "class" else decided(rows, col, what, [limit] * len(rows), file)[0]
+        cells = [row.raw(col) for row in rows] if what == "class" else _decided(rows, col, what, [limit] * len(rows), file)[0]
         printed += [
             (row.text("period"), row.text("unit"), what, cell) for row, cell in zip(rows, cells, strict=True) if cell is not None
         ]
