@@ -23,13 +23,15 @@ signature before it shows anything.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import html
 import math
 import os
 import re
+from collections.abc import AsyncIterator
 from functools import cache
 from typing import Any
-from urllib.parse import unquote, urlparse
+from urllib.parse import quote, unquote, urlparse
 
 from jupyter_server.auth.decorator import allow_unauthenticated
 from jupyter_server.auth.identity import IdentityProvider, PasswordIdentityProvider, User
@@ -122,6 +124,31 @@ def with_ticket(store: Store, handler: Any, login: str | None, sign_in: str | No
     return actor
 
 
+class _Turns:
+    """One sign-in attempt at a time per (login, address) in this process: a burst of guesses
+    sent at once would otherwise each pass the count before any failure is recorded. A key's
+    lock lives only while someone holds or waits for it."""
+
+    def __init__(self) -> None:
+        self._locks: dict[tuple[str, str], asyncio.Lock] = {}
+        self._users: dict[tuple[str, str], int] = {}
+
+    @contextlib.asynccontextmanager
+    async def turn(self, key: tuple[str, str]) -> AsyncIterator[None]:
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        self._users[key] = self._users.get(key, 0) + 1
+        try:
+            async with lock:
+                yield
+        finally:
+            self._users[key] -= 1
+            if not self._users[key]:
+                del self._users[key], self._locks[key]
+
+
+_attempts = _Turns()
+
+
 class SignInHandler(JupyterHandler):
     """GET: the sign-in form. POST: check the password, open a sign-in, go where the person was going."""
 
@@ -140,7 +167,7 @@ class SignInHandler(JupyterHandler):
             sign_in_page(
                 message,
                 self.xsrf_form_html(),
-                html.escape(self._next(), quote=True),
+                html.escape(quote(self._next(), safe="/"), quote=True),
                 html.escape(login, quote=True),
                 self.provider.mode,
             )
@@ -153,14 +180,31 @@ class SignInHandler(JupyterHandler):
             return
         self._page()
 
+    def _client(self) -> tuple[str, bool]:
+        """The person's address and whether they came over HTTPS. Behind a reverse proxy named
+        with `--proxy` every connection comes from the proxy: then the address it appended to
+        `X-Forwarded-For` and its `X-Forwarded-Proto` count (from anyone else, never), so a
+        lockout holds the guesser's address, not everyone's, and the cookie is `Secure`."""
+        request = self.request
+        if request.remote_ip in self.provider.trusted_proxies:
+            forwarded = [a.strip() for a in request.headers.get("X-Forwarded-For", "").split(",") if a.strip()]
+            https = request.headers.get("X-Forwarded-Proto", request.protocol).strip().lower() == "https"
+            return (forwarded[-1] if forwarded else request.remote_ip or ""), https
+        return request.remote_ip or "", request.protocol == "https"
+
     @allow_unauthenticated
     async def post(self) -> None:
         if self.provider.mode != "accounts":
             self._page(status=403)
             return
         login = clean_text(self.get_argument("login", "")).lower()  # logged when wrong: never raw control characters
+        address, https = self._client()
+        async with _attempts.turn((login, address)):
+            await self._attempt(login, address, https)
+
+    async def _attempt(self, login: str, address: str, https: bool) -> None:
         password = self.get_argument("password", "")
-        store, address = self.provider.store, self.request.remote_ip or ""
+        store = self.provider.store
         wait = access.sign_in_wait(store, login, address)
         if wait is not None:
             minutes = max(1, math.ceil(wait.total_seconds() / 60))
@@ -182,7 +226,7 @@ class SignInHandler(JupyterHandler):
             token,
             httponly=True,
             samesite="Strict",
-            secure=self.request.protocol == "https",
+            secure=https,
             path=self.base_url,
             expires_days=access.SIGN_IN_HOURS / 24,
         )

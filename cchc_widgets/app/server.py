@@ -105,14 +105,24 @@ def _owned(base: type, owners: KernelOwners) -> type:
         """A route that reaches a kernel: for its owner only (403 before anything reaches it)."""
 
         async def prepare(self, *args: Any, **kwargs: Any) -> None:
-            await ensure_async(super().prepare(*args, **kwargs))
+            try:
+                await ensure_async(super().prepare(*args, **kwargs))
+            except web.HTTPError as refused:  # nobody signed in: Jupyter Server refuses the websocket
+                self._refuse(refused.status_code)
+                return
             if self._finished:  # the parent already answered (a redirect to sign in, a refusal)
                 return
             kernel_id = self.path_kwargs.get("kernel_id") or (self.path_args[0] if self.path_args else "")
             login = _login(self)
             if not owners.owns(login, kernel_id):
                 self.log.warning("cchc: %s refused kernel %s (%s)", login or "no sign-in", kernel_id, self.request.path)
-                raise web.HTTPError(403)
+                self._refuse(403)
+
+        def _refuse(self, status: int) -> None:
+            """Answered here, in one log line: Voilà has no error page to render, and its error
+            path would log a traceback for every refused request anyone cares to send."""
+            self.set_status(status)
+            self.finish(f"{status}: {self._reason}")
 
     return OwnedKernelRoute
 
@@ -133,13 +143,21 @@ class KernelsOwnQuery(RequestInfoSocketHandler):
 
 
 class TemplateFiles(TemplateStaticFileHandler):
-    """`/voila/templates/<template>/static/<file>` only; anything shorter is not found."""
+    """`/voila/templates/<template>/static/<file>` only; anything shorter, or that climbs out
+    with `..`, is not found."""
 
     def parse_url_path(self, url_path: str) -> str:
         template, static, name = [*url_path.split("/", 2), "", ""][:3]
         if not template or static != "static" or not name:
             raise web.HTTPError(404)
         return super().parse_url_path(url_path)
+
+    @classmethod
+    def get_absolute_path(cls, root: str, path: str) -> str:
+        parts = os.path.normpath(path).split(os.path.sep, 2)
+        if len(parts) != 3 or parts[1] != "static" or ".." in parts:
+            raise web.HTTPError(404)
+        return super().get_absolute_path(root, path)
 
 
 class AppPages(TornadoVoilaHandler):

@@ -220,6 +220,9 @@ def voila_command(
         "--MappingKernelManager.cull_interval=30",
         f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_SECONDS}",
         "--MappingKernelManager.cull_connected=False",
-        f"--Voila.tornado_settings={{'websocket_max_message_size': {MAX_MESSAGE_BYTES}}}",
+        # without sign-in (a laptop) a request must name this machine as its Host: a web page whose
+        # name was made to point at 127.0.0.1 (DNS rebinding) would otherwise drive the app
+        f"--Voila.tornado_settings={{'websocket_max_message_size': {MAX_MESSAGE_BYTES}, "
+        f"'allow_remote_access': {auth != 'none'}}}",
         *sign_in,
     ]

@@ -504,6 +504,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     if not 1 <= args.port <= 65535:
         raise ProblemsError([Problem("--port", f"cổng phải từ 1 đến 65535; đã nhập {args.port}")])
+    args.proxy = [address.strip() for address in args.proxy or [] if address.strip()]
     if args.auth == "header" and not args.proxy:
         said = "hãy nêu địa chỉ của proxy xác thực: --proxy ĐỊA_CHỈ (127.0.0.1 khi nó ở cùng máy); không tin ai khi chưa nêu"
         raise ProblemsError([Problem("--auth header", said)])
@@ -692,7 +693,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--proxy",
         action="append",
         metavar="ADDRESS",
-        help="with --auth header, required: the authenticating proxy's address (repeatable); only it is believed",
+        help="the reverse proxy's address (repeatable): with --auth header required, only its user header is believed; "
+        "with accounts, its X-Forwarded-For and X-Forwarded-Proto are (each person's own address, HTTPS)",
     )
     p.set_defaults(func=cmd_serve)
 

@@ -152,6 +152,9 @@ def test_nobody_but_the_owner_reaches_a_kernel(browser, owned_server):
         kernels["tuphap"] = kernel_of(unit_page)
         intruder, intruder_xsrf = credentials(people["yte"][0])
         assert set(attempts(server.port, kernels["tuphap"], intruder, intruder_xsrf).values()) == {403}
+        log = server.log.read_text(errors="replace")
+        assert "refused kernel" in log
+        assert "Uncaught exception" not in log  # a refusal is one line, not a traceback anyone can repeat
     finally:
         for context, page in people.values():
             with contextlib.suppress(Exception):

@@ -18,6 +18,8 @@ NOT_FOUND = [
     "/voila/templates/lab/static/",
     "/voila/templates/lab/nostatic/x",
     "/voila/templates/x/y",
+    "/voila/templates/lab/static/%2e%2e/conf.json",  # climbing out: Voilà normalised it and answered 500
+    "/voila/templates/lab/static/%2e%2e/%2e%2e/x/y/z",
     "/voila/static/",
     "/voila/render/",
     "/voila/render/nope.ipynb",
@@ -34,9 +36,10 @@ NOT_FOUND = [
 SERVED = ["/", "/voila/render/scoring.ipynb", "/voila/templates/lab/static/voila.js", "/voila/static/voila.js"]
 
 
-def status(url: str) -> int:
+def status(url: str, host: str | None = None) -> int:
+    request = urllib.request.Request(url, headers={"Host": host} if host else {})
     try:
-        with urllib.request.urlopen(url, timeout=60) as answer:
+        with urllib.request.urlopen(request, timeout=60) as answer:
             return answer.status
     except urllib.error.HTTPError as refused:
         return refused.code
@@ -51,3 +54,13 @@ def test_unknown_and_bare_routes_answer_404_and_the_apps_are_served(demo_templat
     assert [answers[path] for path in SERVED] == [200] * len(SERVED)
     assert "Traceback" not in log
     assert " 500 " not in log
+
+
+def test_without_sign_in_only_this_machine_may_name_the_host(demo_template, tmp_path):
+    """A laptop's server answers pages asked for by this machine's name only: a web page whose
+    name was pointed at 127.0.0.1 (DNS rebinding) gets nothing, not even a kernel."""
+    with serving(demo_copy(demo_template, tmp_path), tmp_path) as server:
+        page = f"http://127.0.0.1:{server.port}/voila/render/scoring.ipynb"
+        assert status(page, host=f"evil.example:{server.port}") == 403
+        assert status(page, host=f"localhost:{server.port}") == 200
+        assert status(page) == 200

@@ -1,6 +1,8 @@
 """Sign-in, roles and the workflow in a real browser: a unit officer and an appraiser at once
 on `cchc serve` (accounts in the store), then the same server behind a trusted proxy header."""
 
+import concurrent.futures
+import html
 import http.cookiejar
 import re
 import subprocess
@@ -43,7 +45,8 @@ def prepared_store(demo_template, root):
 @pytest.fixture(scope="module")
 def signed_server(demo_template, tmp_path_factory):
     root = tmp_path_factory.mktemp("signed")
-    with serving(prepared_store(demo_template, root), root, auth=("--auth", "accounts")) as srv:
+    # as deployed: behind an HTTPS reverse proxy on this machine, whose forwarded address and scheme count
+    with serving(prepared_store(demo_template, root), root, auth=("--auth", "accounts", "--proxy", "127.0.0.1")) as srv:
         yield srv
 
 
@@ -278,16 +281,18 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None  # the answer's Location is what is checked
 
 
-def post_sign_in(server, login, password, next_path):
-    """The sign-in form posted as a browser posts it (its XSRF cookie and field); the answer unfollowed."""
+def post_sign_in(server, login, password, next_path, forwarded=None):
+    """The sign-in form posted as a browser posts it (its XSRF cookie and field); the answer
+    unfollowed. `forwarded`: the headers the reverse proxy adds (the person's address, https)."""
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), _NoRedirect)
     base = f"http://127.0.0.1:{server.port}"
     opener.open(f"{base}/login").read()
     xsrf = next(c.value for c in jar if c.name == "_xsrf")
     form = urllib.parse.urlencode({"login": login, "password": password, "_xsrf": xsrf}).encode()
+    request = urllib.request.Request(f"{base}/login?next={next_path}", data=form, headers=forwarded or {})
     try:
-        with opener.open(f"{base}/login?next={next_path}", data=form) as answer:
+        with opener.open(request) as answer:
             return answer.status, answer.headers, answer.read().decode()
     except urllib.error.HTTPError as answer:
         return answer.code, answer.headers, answer.read().decode()
@@ -311,3 +316,33 @@ def test_a_crafted_next_or_a_guesser_gets_nowhere(signed_server):
     )
     assert unlocked.returncode == 0, unlocked.stderr
     assert post_sign_in(server, "thamdinh", PASSWORDS["thamdinh"], "/")[0] == 302  # at once: the server reads the log
+
+
+def test_a_burst_of_guesses_gets_five_and_a_proxy_forwards_each_persons_address(signed_server):
+    server = signed_server
+    guesser = {"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https"}
+    with concurrent.futures.ThreadPoolExecutor(12) as pool:
+        answers = list(pool.map(lambda _: post_sign_in(server, "quantri", "doan-mo", "/", guesser)[0], range(12)))
+    assert sorted(answers) == [401] * 5 + [429] * 7  # sent at once, still five tries
+    assert post_sign_in(server, "quantri", PASSWORDS["quantri"], "/", guesser)[0] == 429
+    colleague = {"X-Forwarded-For": "198.51.100.7", "X-Forwarded-Proto": "https"}  # the administrator at her desk
+    status, headers, _ = post_sign_in(server, "quantri", PASSWORDS["quantri"], "/", colleague)
+    assert status == 302
+    cookie = headers["Set-Cookie"]
+    assert "HttpOnly" in cookie
+    assert "Secure" in cookie  # the proxy said https
+    store = store_of(server)
+    failed = store.events().query("action == 'sign-in-failed' and login == 'quantri'")
+    assert set(failed["detail"]) == {"203.0.113.9"}
+    store.close()
+
+
+def test_a_deep_link_keeps_its_whole_address_through_sign_in(signed_server):
+    server = signed_server
+    wanted = f"/voila/render/scoring.ipynb?unit={OTHER}&period=2016&stage=appraisal"
+    with urllib.request.urlopen(f"http://127.0.0.1:{server.port}/login?next={urllib.parse.quote(wanted, safe='/')}") as page:
+        form = page.read().decode()
+    action = re.search(r'action="\?next=([^"]+)"', form).group(1)
+    status, headers, _ = post_sign_in(server, "thamdinh", PASSWORDS["thamdinh"], html.unescape(action))
+    assert status == 302
+    assert headers["Location"] == wanted
