@@ -163,3 +163,25 @@ def test_a_page_kernel_gives_back_what_a_hostile_upload_took(demo, files, tmp_pa
     grown = json.loads(done.stdout.strip().splitlines()[-1])
     assert [ok for ok, _ in grown.values()] == [False] * len(REFUSED) + [True]
     assert {name: mb for name, (_, mb) in grown.items() if mb > 20} == {}
+
+
+def test_a_stale_dimension_tag_drops_no_row(tmp_path):
+    """Writers forget to update a sheet's <dimension>: every row there is is read all the same."""
+    import zipfile
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    for row in (["unit", "code", "points"], ["u1", "A1", 1], ["u2", "A1", 2], ["u3", "A1", 3]):
+        book.active.append(row)
+    whole = tmp_path / "whole.xlsx"
+    book.save(whole)
+    stale = tmp_path / "stale.xlsx"
+    with zipfile.ZipFile(whole) as source, zipfile.ZipFile(stale, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b'<dimension ref="A1:C4"/>', b'<dimension ref="A1:C2"/>')
+                assert b'<dimension ref="A1:C2"/>' in data
+            target.writestr(item, data)
+    assert [row.text("unit") for row in read_table(stale).rows()] == ["u1", "u2", "u3"]

@@ -96,3 +96,18 @@ def test_cchc_serve_on_an_unreachable_postgresql_says_one_line_and_exits_1():
     assert done.returncode == 1
     assert _one_line(done).startswith(f"Không mở được kho dữ liệu postgresql+psycopg://cchc:***@127.0.0.1:{port}/cchc: ")
     assert done.stdout == ""
+
+
+@pytest.mark.parametrize(
+    ("url", "secret"),
+    [
+        ("postgresql+psycopg://u:s3cr3t@127.0.0.1:1/x", "s3cr3t"),
+        ("postgresql://127.0.0.1:1/x?password=s3cr3t", "s3cr3t"),  # libpq takes it in the query too
+        ("postgresql://u:s3c@r3t@127.0.0.1:1/x", "r3t"),  # an unencoded @: a naive reading shows half of it
+    ],
+)
+def test_no_part_of_a_password_is_shown_whatever_the_url_looks_like(url, secret):
+    ran = cchc_here("ranking", db=url)
+    assert ran.returncode == 1
+    assert secret not in ran.stdout + ran.stderr
+    assert "s3c" not in ran.stdout + ran.stderr

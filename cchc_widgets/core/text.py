@@ -51,6 +51,12 @@ def clean_text(value: Any) -> Any:
     return each_text(value, clean_text)
 
 
+def one_line(value: str) -> str:
+    """A name (a unit's, a period's, a person's) as kept: `clean_text`, and on one line — a line
+    break pasted into a name (Word's Shift+Enter) would split every table row that shows it."""
+    return " ".join(clean_text(value).split())
+
+
 def each_text(value: Any, clean: Any) -> Any:
     """`value` with `clean` applied to every text inside dicts, lists and tuples (keys kept)."""
     if isinstance(value, str):

@@ -73,6 +73,7 @@ def _table(request: dict[str, Any]) -> dict[str, Any]:
     if wanted is not None and wanted not in book.sheetnames:
         raise Stop("missing-sheet", book.sheetnames)
     ws = book[wanted] if wanted is not None else book.worksheets[0]
+    ws.reset_dimensions()  # a sheet's <dimension> tag may be stale (writers forget it): read every row there is
     rows: list[tuple[Any, ...]] = []
     cells = 0
     for row in ws.iter_rows(values_only=True, max_col=request["max_columns"]):

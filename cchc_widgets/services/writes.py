@@ -30,7 +30,7 @@ from cchc_widgets.core.criteria import ADJUSTMENT_KINDS, CriteriaSet
 from cchc_widgets.core.errors import ConflictError, EvidenceError, Problem, ProblemsError
 from cchc_widgets.core.numbers import megabytes
 from cchc_widgets.core.rules import is_unanswered, stored_answer
-from cchc_widgets.core.text import clean_text, said_nothing, says_something
+from cchc_widgets.core.text import clean_text, one_line, said_nothing, says_something
 from cchc_widgets.core.vocabulary import APPRAISAL, REPLY, SELF, STAGE_LABELS, stage_of
 from cchc_widgets.files import evidence as evidence_files
 from cchc_widgets.services.access import Actor, Workflow, points_shown, refreshed, refuse, require_admin
@@ -53,7 +53,7 @@ class Scope:
 
 
 def _author(author: str | None, where: str) -> str:
-    clean = clean_text(author or "")
+    clean = one_line(author or "")
     if not clean:
         raise ProblemsError([Problem(where, "thiếu tên người nhập: tên được ghi vào nhật ký thay đổi")])
     fits("score_log", "author", clean, "tên người nhập", where)
@@ -122,7 +122,9 @@ class Writer:
         scores keeps its criteria set (the store refuses a change)."""
         where = f"kỳ {period}"
         self.require_admin("mở kỳ đánh giá", where)
-        period, name, units = clean_text(period), clean_text(name), units.map(clean_text)
+        period, name, units = clean_text(period), one_line(name), units.map(clean_text)
+        if "name" in units.columns:
+            units["name"] = units["name"].map(one_line)
         if not period or not name:
             raise ProblemsError([Problem(where, "kỳ đánh giá cần mã và tên")])
         fits("periods", "id", period, "mã kỳ", where)

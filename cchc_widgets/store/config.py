@@ -57,10 +57,15 @@ def redacted(url: str) -> str:
     """The URL as messages, logs and pages may show it: the password replaced by ***."""
     from sqlalchemy.engine import make_url
 
+    scheme = url.split(":", 1)[0] + ":…"
+    if url.split("://", 1)[-1].split("/", 1)[0].count("@") > 1:  # an unencoded @ in the password: it would show in part
+        return scheme
     try:
-        return make_url(url).render_as_string(hide_password=True)
+        parsed = make_url(url)
     except Exception:  # not a URL SQLAlchemy can read: show only its scheme
-        return url.split(":", 1)[0] + ":…"
+        return scheme
+    query = {k: ("***" if "password" in k.lower() else v) for k, v in parsed.query.items()}  # ?password=… too
+    return parsed.set(query=query).render_as_string(hide_password=True)
 
 
 BACKENDS = ("sqlite", "postgresql")

@@ -141,6 +141,7 @@ function render({ model, el }) {
       if (!file) return;
       showReport({ ok: true, message: `Đang kiểm tra '${file.name}'…`, problems: [] });
       heavySince = Date.now();
+      inflight += 1; // answered by a report: until then the kernel may be busy with the file (30 s of patience)
       model.send({ type, name: file.name, author }, undefined, [await file.arrayBuffer()]);
       input.value = "";
     });
