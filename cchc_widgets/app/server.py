@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import hmac
 import os
-import re
 import sys
 from typing import Any
 
@@ -33,14 +32,13 @@ from jupyter_server.utils import ensure_async
 from tornado import web
 from voila.app import Voila
 from voila.request_info_handler import RequestInfoSocketHandler
+from voila.shutdown_kernel_handler import VoilaShutdownKernelHandler  # its route names the id only by position
 from voila.static_file_handler import AllowListFileHandler, TemplateStaticFileHandler
 from voila.tornado.handler import TornadoVoilaHandler
 
 from cchc_widgets.app.voila import KERNEL_PROOF_HEADER, kernel_proof
 
 KERNEL_ROUTE = "(?P<kernel_id>"  # how Jupyter Server's and Voilà's kernel routes name the id
-SHUTDOWN_ROUTE = re.compile(r"/voila/api/shutdown/\(\.\*\)$")  # Voilà's, whose id is unnamed
-RENDER_ROUTE = re.compile(r"/voila/render/\(\.\*\)$")
 
 
 class KernelOwners:
@@ -144,20 +142,15 @@ class KernelsOwnQuery(RequestInfoSocketHandler):
 
 class TemplateFiles(TemplateStaticFileHandler):
     """`/voila/templates/<template>/static/<file>` only; anything shorter, or that climbs out
-    with `..`, is not found."""
+    with `..`, is not found. Voilà splits the path as given and again once normalised (where a
+    `..` has climbed), without checking either: both readings are checked here, once."""
 
     def parse_url_path(self, url_path: str) -> str:
-        template, static, name = [*url_path.split("/", 2), "", ""][:3]
-        if not template or static != "static" or not name:
-            raise web.HTTPError(404)
+        for reading in (url_path, os.path.normpath(url_path)):
+            template, static, name = [*reading.split("/", 2), "", ""][:3]
+            if template in ("", "..") or static != "static" or not name:
+                raise web.HTTPError(404)
         return super().parse_url_path(url_path)
-
-    @classmethod
-    def get_absolute_path(cls, root: str, path: str) -> str:
-        parts = os.path.normpath(path).split(os.path.sep, 2)
-        if len(parts) != 3 or parts[1] != "static" or ".." in parts:
-            raise web.HTTPError(404)
-        return super().get_absolute_path(root, path)
 
 
 class AppPages(TornadoVoilaHandler):
@@ -194,9 +187,9 @@ class CchcVoila(Voila):
         for pattern, handler, *rest in handlers:
             if handler is RequestInfoSocketHandler:
                 handler = KernelsOwnQuery
-            elif KERNEL_ROUTE in pattern or SHUTDOWN_ROUTE.search(pattern):
+            elif KERNEL_ROUTE in pattern or handler is VoilaShutdownKernelHandler:
                 handler = _owned(handler, owners)
-            elif RENDER_ROUTE.search(pattern):
+            elif handler is AppPages:  # the page handler: the kernel it hands out gets its owner
                 handler = _rendering(handler, owners)
             guarded.append((pattern, handler, *rest))
         return guarded
