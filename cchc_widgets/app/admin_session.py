@@ -94,31 +94,33 @@ class AdminSession:
     # ------------------------------------------------------------ what the administrator does
 
     def save_account(self, login: str, name: str, role: str, units: list[str], password: str) -> None:
-        by = self._admin("quản lý tài khoản")
-        access.add_account(self.store, login, name, role, units, password or None, by)
+        access.add_account(self.store, login, name, role, units, password or None, self._who())
 
     def remove_account(self, login: str) -> None:
-        by = self._admin("quản lý tài khoản")
+        self._admin("quản lý tài khoản")  # first: a refusal is the news, not what was asked
         if self.actor is not None and login == self.actor.login:
             raise ProblemsError([Problem("tài khoản", "không tự gỡ tài khoản đang đăng nhập")])
-        access.remove_account(self.store, login, by)
+        access.remove_account(self.store, login, self._who())
 
     def set_stage(self, stage: str, open_: bool, until: str) -> None:
-        by = self._admin("mở hoặc đóng giai đoạn")
+        self._admin("mở hoặc đóng giai đoạn")  # first: a refusal is the news, not a bad date
         day = None
         if until:
             try:
                 day = date.fromisoformat(until)
             except ValueError:
                 raise ProblemsError([Problem("ngày", f"ngày '{until}' không hợp lệ")]) from None
-        access.set_stage(self.store, self.period, stage, access.OPEN if open_ else access.CLOSED, day, by)
+        access.set_stage(self.store, self.period, stage, access.OPEN if open_ else access.CLOSED, day, self._who())
 
     def reopen(self, unit: str | None, reason: str) -> None:
-        by = self._admin("mở lại")
-        access.reopen(self.store, self.period, unit or None, reason, by)
+        access.reopen(self.store, self.period, unit or None, reason, self._who())
 
     def finalise(self) -> str:
-        return access.finalise(self.store, self.period, self._admin("chốt kết quả"))
+        return access.finalise(self.store, self.period, self._who())
+
+    def _who(self) -> Actor | str:
+        """Who the verbs act as: the signed-in account (asked again by each verb), or the console."""
+        return self.actor if self.actor is not None else self.by
 
 
 def _iso(day: Any) -> str:

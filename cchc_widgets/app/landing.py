@@ -17,7 +17,9 @@ from jupyter_server.auth.decorator import allow_unauthenticated
 from jupyter_server.base.handlers import JupyterHandler
 
 from cchc_widgets.app.voila import ADMIN_NOTEBOOK, NO_ACCOUNT, SCORING_NOTEBOOK, WHATIF_NOTEBOOK
+from cchc_widgets.core.vocabulary import APPRAISAL, SELF
 from cchc_widgets.services import access
+from cchc_widgets.services.permissions import allowed
 
 SCORING, WHATIF, ADMIN = (f"voila/render/{name}" for name in (SCORING_NOTEBOOK, WHATIF_NOTEBOOK, ADMIN_NOTEBOOK))
 
@@ -39,13 +41,15 @@ def links_for(actor: Any, signed_in: bool) -> list[Link]:
         return [score, whatif, admin]
     if actor is None:
         return []
-    if actor.role == "unit":
+    if allowed(actor, "administer"):
+        return [score, whatif, admin]
+    if allowed(actor, f"write-{APPRAISAL}"):
+        return [Link(f"{SCORING}?stage=appraisal", "Thẩm định", "Chấm thẩm định các đơn vị được giao, ghi lý do."), whatif]
+    if allowed(actor, f"write-{SELF}"):
         own = min(actor.units) if actor.units else ""
         query = urlencode({"unit": own, "stage": "self"}) if own else "stage=self"
         return [Link(f"{SCORING}?{query}", "Tự đánh giá của đơn vị", score.text)]
-    if actor.role == "appraiser":
-        return [Link(f"{SCORING}?stage=appraisal", "Thẩm định", "Chấm thẩm định các đơn vị được giao, ghi lý do."), whatif]
-    if actor.role == "reader":
+    if allowed(actor, "whatif"):
         return [Link(SCORING, "Xem kết quả chấm", "Điểm tự đánh giá, thẩm định và lý do của từng đơn vị."), whatif]
     return [score, whatif, admin]
 

@@ -26,6 +26,7 @@ from cchc_widgets.core.vocabulary import APPRAISAL, REPLY, SELF, STAGE_LABELS, S
 from cchc_widgets.files.evidence import LIMITS_TEXT, MAX_BYTES
 from cchc_widgets.services.access import ROLES, Actor, Workflow, submit
 from cchc_widgets.services.audit import change_log
+from cchc_widgets.services.permissions import allowed
 from cchc_widgets.services.results import ranking_of, survey_points
 from cchc_widgets.services.writes import Scope, Writer, local_time
 from cchc_widgets.store.database import Store
@@ -85,7 +86,10 @@ class ScoringSession:
         first time, or when the person asks): each part of `Store.unit_stamp` that moved
         re-reads its own table only, so after this page's own edit one query of scores
         follows the stamp."""
-        before = {} if everything else self.stamp
+        with self.store.transaction():  # the stamp and the parts it says moved: one snapshot, one transaction
+            self._reload({} if everything else self.stamp)
+
+    def _reload(self, before: dict[str, object]) -> None:
         self.stamp = self.store.unit_stamp(self.period, self.unit)  # first: a change landing meanwhile is seen next time
         moved = {part for part, mark in self.stamp.items() if part not in before or before[part] != mark}
         if moved & {SELF, APPRAISAL}:
@@ -275,11 +279,7 @@ class ScoringSession:
         locked = workflow.refusal(actor, unit, self.stage)
         submitted = workflow.submitted.get(unit)
         may_submit = (
-            self.stage == SELF
-            and workflow.managed
-            and submitted is None
-            and locked is None
-            and (actor is None or actor.role in ("unit", "admin"))
+            self.stage == SELF and workflow.managed and submitted is None and locked is None and allowed(actor, "submit", unit)
         )
         return {
             "user": None
@@ -291,8 +291,8 @@ class ScoringSession:
             if submitted is None
             else f"Đã nộp bản tự đánh giá lúc {local_time(submitted['submitted_at'])} ({submitted['submitted_by']})",
             "can_submit": may_submit,
-            "can_export": actor is None or actor.role != "unit",
-            "can_survey": actor is None or actor.role == "admin",
+            "can_export": allowed(actor, "export"),
+            "can_survey": allowed(actor, "survey"),
             "final": None if workflow.final is None else workflow.final["checksum"],
             "reply_open": self.stage == SELF and workflow.refusal(actor, unit, REPLY) is None,
             "can_evidence": workflow.refusal(actor, unit, SELF) is None,  # evidence belongs to the self-assessment
@@ -375,7 +375,7 @@ class ScoringSession:
         try:
             self.writer.save_scores(
                 self.scope,
-                pd.DataFrame([row]),
+                [row],  # one typed row: no frame to cross into the write door
                 author,
                 "form",
                 file=f"{self.unit_name}, {STAGE_LABELS[self.stage].lower()}",

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from cchc_widgets.core.errors import CchcError
 from cchc_widgets.resources import resource
+from cchc_widgets.services.permissions import allowed
 from cchc_widgets.store.database import Store
 
 if TYPE_CHECKING:  # each page imports its own widget only: the scoring kernel stays lean
@@ -147,7 +148,7 @@ def whatif_page(store: Store | None = None) -> Any:
         actor = visitor(store)
     except NotSignedIn as exc:
         return _refused(exc)
-    if actor is not None and actor.role == "unit":
+    if not allowed(actor, "whatif"):
         return _refused(CchcError("Trang thử trọng số dành cho Sở Nội vụ, thẩm định viên và người xem kết quả."))
     period = parse_qs(query.lstrip("?")).get("period", [None])[0]
     known = set(store.periods()["id"])

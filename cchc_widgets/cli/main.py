@@ -501,6 +501,7 @@ def _with_store(func, needs_period: bool):  # noqa: ANN001, ANN202 - wraps cli.p
 def cmd_serve(args: argparse.Namespace) -> int:
     from cchc_widgets.app.voila import ADMIN_NOTEBOOK, SCORING_NOTEBOOK, WHATIF_NOTEBOOK, voila_command
     from cchc_widgets.services.demo import load_demo
+    from cchc_widgets.services.permissions import Actor, allowed
 
     if not 1 <= args.port <= 65535:
         raise ProblemsError([Problem("--port", f"cổng phải từ 1 đến 65535; đã nhập {args.port}")])
@@ -513,7 +514,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if store.periods().empty:
         load_demo(store)
         print(f"kho {store.where} trống: đã nạp dữ liệu mẫu (mô phỏng)")
-    if args.auth == "accounts" and not (store.accounts()["role"] == "admin").any():
+    if args.auth == "accounts" and not any(allowed(Actor("", "", role), "administer") for role in store.accounts()["role"]):
         print("chưa có tài khoản quản trị: tạo bằng `cchc users add LOGIN --role admin` (mật khẩu từ đầu vào chuẩn)", flush=True)
     if args.auth == "none":
         print("chạy không đăng nhập (--auth none): chỉ dùng trên máy của một người", flush=True)

@@ -34,6 +34,7 @@ from cchc_widgets.core.errors import Problem, ProblemsError
 from cchc_widgets.core.numbers import show_number
 from cchc_widgets.core.text import clean_text, said_nothing, says_something
 from cchc_widgets.core.vocabulary import APPRAISAL, NOT_APPLICABLE, REPLY, ROLES, SELF, UNREASONED, WINDOW_LABELS
+from cchc_widgets.services.permissions import ROLE_UNITS, Actor, allowed, is_system
 from cchc_widgets.store.database import Store
 
 SIGN_IN_HOURS = 8  # a sign-in lasts a working day
@@ -44,29 +45,6 @@ TICKET_KEY = "kernel-ticket-key"
 LOGIN_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._@-]{0,99}$")
 OPEN, CLOSED = "open", "closed"
 CONSOLE = "quản trị (dòng lệnh)"  # how the log names the server's console when no name is given
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who is writing: a signed-in account. The person at the server's console (CLI, Python)
-    is no actor at all (None): trusted as administrator and logged under the name they typed."""
-
-    login: str
-    name: str
-    role: str
-    units: frozenset[str] = field(default_factory=frozenset)
-    sign_in: str | None = None  # the sign-in (token hash) a page was opened with: ends with it
-
-    @property
-    def author(self) -> str:
-        """The name the change log keeps: the account's login, never a typed name."""
-        return self.login
-
-    def may_read(self, unit: str) -> bool:
-        return self.role in ("admin", "reader") or unit in self.units
-
-    def stages_written(self) -> tuple[str, ...]:
-        return {"admin": (SELF, APPRAISAL, REPLY), "appraiser": (APPRAISAL,), "unit": (SELF, REPLY)}.get(self.role, ())
 
 
 def _actor(account: dict[str, Any], sign_in: str | None = None) -> Actor:
@@ -83,8 +61,9 @@ def actor_of(store: Store, login: str, sign_in: str | None = None) -> Actor | No
 
 
 def refreshed(store: Store, actor: Actor) -> Actor | None:
-    """`actor` as the store has them now: what every write and every admin action goes by."""
-    return actor_of(store, actor.login, actor.sign_in)
+    """`actor` as the store has them now: what every write and every admin action goes by
+    (`permissions.SYSTEM` has no account: it is as it was)."""
+    return actor if is_system(actor) else actor_of(store, actor.login, actor.sign_in)
 
 
 # ------------------------------------------------------------ accounts and passwords
@@ -109,9 +88,12 @@ def check_login(login: str) -> str:
     return clean
 
 
-def add_account(store: Store, login: str, name: str, role: str, units: list[str], password: str | None, by: str) -> None:
+def add_account(
+    store: Store, login: str, name: str, role: str, units: list[str], password: str | None, by: Actor | str | None
+) -> None:
     """Create or change an account. A unit officer has exactly one unit; an appraiser any
     number; admin and reader none. `password` None keeps the old one (or none: proxy/hub sign-in)."""
+    by = administrator(store, by, "quản lý tài khoản")
     login = check_login(login)
     where = f"tài khoản {login}"
     problems = []
@@ -120,9 +102,9 @@ def add_account(store: Store, login: str, name: str, role: str, units: list[str]
     units = [clean_text(u) for u in units if clean_text(u)]
     known = set(store.units()["id"])
     problems += [Problem(where, f"đơn vị '{u}' không có trong kho") for u in units if u not in known]
-    if role == "unit" and len(units) != 1:
+    if ROLE_UNITS.get(role) == 1 and len(units) != 1:
         problems.append(Problem(where, "tài khoản đơn vị cần đúng một đơn vị (--unit)"))
-    if role in ("admin", "reader") and units:
+    if ROLE_UNITS.get(role) == 0 and units:
         problems.append(Problem(where, f"vai trò {role} không gắn với đơn vị"))
     if password is not None and len(password) < 8:
         problems.append(Problem(where, "mật khẩu cần ít nhất 8 ký tự"))
@@ -136,7 +118,8 @@ def add_account(store: Store, login: str, name: str, role: str, units: list[str]
     store.log_event(by, "account", detail=f"{login}: {role} {','.join(units)}".strip())
 
 
-def remove_account(store: Store, login: str, by: str) -> None:
+def remove_account(store: Store, login: str, by: Actor | str | None) -> None:
+    by = administrator(store, by, "quản lý tài khoản")
     if not store.remove_account(clean_text(login).lower()):
         raise ProblemsError([Problem("tài khoản", f"không có tài khoản '{login}'")])
     store.log_event(by, "account-removed", detail=login)
@@ -285,9 +268,9 @@ class Workflow:
         """Why `actor` may not change `unit`'s scores of `stage` now (None: they may)."""
         if self.final is not None:
             return f"kỳ '{self.period}' đã chốt kết quả: không sửa được nữa (quản trị viên mở lại kỳ nếu cần, có ghi lý do)"
-        if actor is not None and stage not in actor.stages_written():
+        if not allowed(actor, f"write-{stage}"):
             return f"tài khoản {actor.login} ({ROLES.get(actor.role, actor.role)}) không được ghi {_written(stage)}"
-        if actor is not None and actor.role != "admin" and unit not in actor.units:
+        if not allowed(actor, f"write-{stage}", unit):
             return f"tài khoản {actor.login} không được giao {unit_label(self.names, unit)}"
         if not self.stage_open(stage):
             state = "chưa mở" if stage not in self.stages else "đã đóng"
@@ -328,16 +311,25 @@ def refuse(
 def require_admin(store: Store, actor: Actor | None, doing: str, where: str = "quản trị", period: str | None = None) -> str:
     """The login of an administrator as the store has them now (the console when None), or a
     logged refusal: every admin action asks at that moment, not only when a page opened."""
-    if actor is None:
+    if is_system(actor):
         return CONSOLE
     now = refreshed(store, actor)
-    if now is None or now.role != "admin":
+    if now is None or not allowed(now, "administer"):
         problems = [Problem(where, f"tài khoản {actor.login} không có quyền {doing} (chỉ quản trị viên)")]
         refuse(store, actor, where, problems, period, None, None)
     return now.author
 
 
-def set_stage(store: Store, period: str, stage: str, state: str, until: date | None, by: str) -> None:
+def administrator(store: Store, by: Actor | str | None, doing: str) -> str:
+    """Who an administrator verb logs: an account (or `SYSTEM`) asked `allowed` now, with a
+    logged refusal otherwise; the console's typed name (or `CONSOLE`) as given."""
+    if isinstance(by, Actor):
+        return require_admin(store, by, doing)
+    return by or CONSOLE
+
+
+def set_stage(store: Store, period: str, stage: str, state: str, until: date | None, by: Actor | str | None) -> None:
+    by = administrator(store, by, "mở hoặc đóng giai đoạn")
     store.criteria_for(period)  # the period exists
     if stage not in WINDOW_LABELS:
         raise ProblemsError([Problem(f"kỳ {period}", f"giai đoạn '{stage}' không có; chọn self, appraisal hoặc reply")])
@@ -356,8 +348,9 @@ def submit(store: Store, actor: Actor | None, period: str, unit: str) -> None:
     store.log_event(by, "submit", period, unit, SELF)
 
 
-def reopen(store: Store, period: str, unit: str | None, reason: str, by: str) -> None:
+def reopen(store: Store, period: str, unit: str | None, reason: str, by: Actor | str | None) -> None:
     """Undo a submission (unit given) or a finalising (no unit), with a reason kept in the log."""
+    by = administrator(store, by, "mở lại")
     reason = clean_text(reason or "")
     if not says_something(reason):
         message = "mở lại cần lý do (--reason): lý do được ghi vào nhật ký" + said_nothing(reason)
@@ -371,11 +364,12 @@ def reopen(store: Store, period: str, unit: str | None, reason: str, by: str) ->
     store.log_event(by, "reopen", period, unit, SELF if unit else None, reason)
 
 
-def finalise(store: Store, period: str, by: str) -> str:
+def finalise(store: Store, period: str, by: Actor | str | None) -> str:
     """Freeze the period; returns the checksum of its scores and survey answers, which the
     results workbook and the report print so a copy can be checked against the record.
     Refused while an appraisal differs from the self-assessment without a reason (the
     self-assessment changed after an agreeing appraisal): a frozen result would carry it."""
+    by = administrator(store, by, "chốt kết quả")
     if store.final(period) is not None:
         raise ProblemsError([Problem(f"kỳ {period}", f"kỳ '{period}' đã chốt")])
     diff = engine.differences(engine.scored_rows(store.scores(period)))

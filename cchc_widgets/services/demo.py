@@ -17,6 +17,7 @@ from cchc_widgets.core.errors import Problem, ProblemsError
 from cchc_widgets.core.rules import CountRule, LevelsRule, ManualRule, PercentRule, Rule, YesNoRule
 from cchc_widgets.files.unit_tables import read_units
 from cchc_widgets.resources import REFERENCE_CRITERIA, REPO_DIR, resource
+from cchc_widgets.services.permissions import SYSTEM
 from cchc_widgets.services.writes import Scope, Writer
 from cchc_widgets.store.database import Store
 
@@ -133,7 +134,7 @@ def load_demo(store: Store) -> dict[str, int]:
     unit_frame = demo_units()
     frame = demo_scores()
     responses = demo_survey()
-    writer = Writer(store)
+    writer = Writer(store, SYSTEM)
     written = {}
     for period, name in PERIODS.items():
         store.add_period(period, name, cs)

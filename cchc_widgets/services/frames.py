@@ -24,6 +24,7 @@ from cchc_widgets.core.errors import Problem, ProblemsError, RuleInputError
 from cchc_widgets.core.numbers import AmbiguousNumber, decide_column, parse_decimal
 from cchc_widgets.core.rules import is_blank, is_na
 from cchc_widgets.core.text import clean_text
+from cchc_widgets.services.permissions import SYSTEM
 from cchc_widgets.services.writes import Scope, Writer
 from cchc_widgets.store.config import data_dir
 from cchc_widgets.store.database import Store
@@ -113,7 +114,7 @@ def frame_store(
     scratch = data_dir() / "scratch" / uuid.uuid4().hex
     store = Store("sqlite://", evidence_dir=scratch)  # SQLite in memory: no database file
     weakref.finalize(store, shutil.rmtree, scratch, True)
-    writer = Writer(store)
+    writer = Writer(store, SYSTEM)
     units = pd.DataFrame({"id": ids, "name": [names.get(u, u) for u in ids], "group": "", "ranked": True})
     writer.set_up_period(period, PERIOD_NAME if period == PERIOD else f"Kỳ {period}", cs, units)  # names cleaned as they enter
     if len(rows):

@@ -17,54 +17,42 @@ compare-and-set (`Store.write_scores`), so two writers holding one version never
 
 from __future__ import annotations
 
-import dataclasses
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
 import pandas as pd
 
 from cchc_widgets.core import clock, engine
 from cchc_widgets.core.criteria import ADJUSTMENT_KINDS, CriteriaSet
-from cchc_widgets.core.errors import ConflictError, EvidenceError, Problem, ProblemsError
-from cchc_widgets.core.numbers import megabytes
+from cchc_widgets.core.errors import ConflictError, Problem, ProblemsError
 from cchc_widgets.core.rules import is_unanswered, stored_answer
 from cchc_widgets.core.text import clean_text, one_line, said_nothing, says_something
-from cchc_widgets.core.vocabulary import APPRAISAL, REPLY, SELF, STAGE_LABELS, stage_of
-from cchc_widgets.files import evidence as evidence_files
+from cchc_widgets.core.vocabulary import APPRAISAL, SELF, STAGE_LABELS, stage_of
 from cchc_widgets.services.access import Actor, Workflow, points_shown, refreshed, refuse, require_admin
-from cchc_widgets.store.config import evidence_quota
-from cchc_widgets.store.database import EvidenceQuota, SaveReport, ScoreWrite, Store, VersionConflict, column_length
+from cchc_widgets.services.permissions import is_system
+from cchc_widgets.services.writes_more import OtherWrites, Scope, _author, fits
+from cchc_widgets.store.database import SaveReport, ScoreWrite, Store, VersionConflict
 
 Key = tuple[str, str, str]  # unit, code, stage
-MAX_REPLY = 4000  # characters of one reply (giải trình): a page of text
+# what the rules made of a batch: withdrawals and notes alone, the scored rows resolved, the notes given, problems
+Rows = pd.DataFrame | Sequence[Mapping[str, Any]]  # a frame (files, Python) or typed rows (a form's edit)
+DEFAULT_COLUMNS = ("unit", "code", "stage", "value", "points", "na", "note", "clear", "_where")
+Ruled = tuple[dict[Key, dict[str, Any] | None], pd.DataFrame | None, dict[Key, Any], list[Problem]]
 EPS = 1e-9
 
 
 @dataclass(frozen=True)
-class Scope:
-    """What a caller may write: always one period; a unit's page or a template also fixes the
-    unit and the stage (None: any unit or stage of the period)."""
+class Prepared:
+    """Rows ready for the checks: one dict per row, and the columns a frame of them has."""
 
-    period: str
-    unit: str | None = None
-    stage: str | None = None
+    records: list[dict[str, Any]]
+    columns: list[str]
 
-
-def _author(author: str | None, where: str) -> str:
-    clean = one_line(author or "")
-    if not clean:
-        raise ProblemsError([Problem(where, "thiếu tên người nhập: tên được ghi vào nhật ký thay đổi")])
-    fits("score_log", "author", clean, "tên người nhập", where)
-    return clean
-
-
-def fits(table: str, column: str, text: str, what: str, where: str, code: str | None = None, row: str | None = None) -> None:
-    """Refuse text longer than the store keeps, naming what it is and where it came from."""
-    limit = column_length(table, column)
-    if limit is not None and len(text) > limit:
-        raise ProblemsError([Problem(where, f"{what} dài quá {limit} ký tự ({len(text)} ký tự)", code, row)])
+    def column(self, name: str) -> list[Any]:
+        return [rec[name] for rec in self.records]
 
 
 def _same_points(a: Any, b: Any) -> bool:
@@ -73,7 +61,7 @@ def _same_points(a: Any, b: Any) -> bool:
     return a == b if a is None or b is None else abs(a - b) <= EPS
 
 
-class Writer:
+class Writer(OtherWrites):
     """Every change to a store goes through one of these methods, on behalf of `actor` (None:
     the person at the server's console, who writes under the name they give)."""
 
@@ -85,7 +73,7 @@ class Writer:
         """Who the log names: a signed-in account's login (what was typed does not count), or
         the console's typed name. An account removed or signed out since the page opened
         writes nothing."""
-        if self.actor is None:
+        if is_system(self.actor):  # the console, the demo, a frame store: the name they give
             return _author(typed, where)
         now = refreshed(self.store, self.actor)
         if now is None:
@@ -149,10 +137,10 @@ class Writer:
             raise ProblemsError([Problem(file or f"kỳ {period}", f"đơn vị '{unit}' không tham gia kỳ '{period}'")])
         return names[unit]
 
-    def check_scope(self, scope: Scope, rows: pd.DataFrame, file: str, names: Mapping[str, str]) -> list[Problem]:
+    def check_scope(self, scope: Scope, rows: Rows, file: str, names: Mapping[str, str]) -> list[Problem]:
         """Rows outside what the caller may write (another unit, another stage)."""
         problems = []
-        for rec in rows.to_dict("records"):
+        for rec in rows.to_dict("records") if isinstance(rows, pd.DataFrame) else rows:
             where = rec.get("_where")
             if scope.unit is not None and rec["unit"] != scope.unit:
                 problems.append(
@@ -179,7 +167,7 @@ class Writer:
     def save_scores(
         self,
         scope: Scope,
-        rows: pd.DataFrame,
+        rows: Rows,
         author: str | None,
         source: str,
         file: str | None = None,
@@ -197,52 +185,74 @@ class Writer:
         """
         period = scope.period
         file = file or f"kỳ {period}"
+        frame = _prepared(rows, scope)
+        keys = [(rec["unit"], rec["code"], stage_of(rec["stage"])) for rec in frame.records]
+        try:  # the rules need only the criteria set: read before the transaction, said in their turn
+            ruled = self._rules(frame, keys, self.store.criteria_for(period), file)
+        except ProblemsError:  # no such period: said below, after who writes, as always
+            ruled = None
+        try:
+            with self.store.transaction(write=not dry_run):  # every read below and the write: one transaction
+                report, writes, author = self._checked(scope, frame, keys, ruled, author, file, versions or {})
+                if not dry_run and writes:
+                    self.store.write_scores(period, writes, author=author, action=source)
+        except VersionConflict as exc:  # rolled back: say who changed it meanwhile
+            found = self.store.scores(period, exc.key[0], exc.key[2])
+            old = next(found[found["code"] == exc.key[1]].itertuples(), None)
+            raise ConflictError([self._conflict(exc.key, file, self.store.unit_names(period), old)]) from None
+        return report
+
+    def _checked(
+        self,
+        scope: Scope,
+        frame: Prepared,
+        keys: list[Key],
+        ruled: Ruled | None,
+        author: str | None,
+        file: str,
+        versions: Mapping[Key, int],
+    ) -> tuple[SaveReport, list[ScoreWrite], str]:
+        """Every check of `save_scores` in its order, over what the store holds now (read in
+        the caller's transaction): the report, the writes and the author, or `ProblemsError`
+        at the first kind of problem found."""
+        period = scope.period
         author = self.author(author, file)
         cs = self.store.criteria_for(period)
-        frame = _prepared(rows, scope)
+        if ruled is None:
+            ruled = self._rules(frame, keys, cs, file)
         names = self.store.unit_names(period)  # read once: scope, enrolment and conflict messages use it
-        units = set(frame["unit"])
-        problems = self.check_scope(scope, frame, file, names) + self.check_units(period, units, file, names)
+        units = set(frame.column("unit"))
+        problems = self.check_scope(scope, frame.records, file, names) + self.check_units(period, units, file, names)
         if problems:
             raise ProblemsError(problems)
-        keys = list(zip(frame["unit"], frame["code"], frame["stage"].map(stage_of), strict=True))
         self.check_workflow(period, {(unit, stage) for unit, _, stage in keys if stage is not None}, file)
         # both stages of the criteria written: an appraisal is checked against the self-assessment
-        stored = self.store.scores(period, scope.unit, codes=set(frame["code"]))
-        current = {(r.unit, r.code, r.stage): r for r in stored.itertuples() if r.unit in units}
-        changes, problems = self._resolve(frame, keys, cs, current, file)
+        stored = self.store.score_records(period, scope.unit, codes=set(frame.column("code")))
+        current = {(r["unit"], r["code"], r["stage"]): SimpleNamespace(**r) for r in stored if r["unit"] in units}
+        changes, problems = _resolve(ruled, current)
         if problems:
             raise ProblemsError(problems)
-        writes, unchanged, conflicts = self._writes(changes, cs, current, versions or {}, names, file)
+        writes, unchanged, conflicts = self._writes(changes, cs, current, versions, names, file)
         if conflicts:  # first: a row changed since it was read is the news, whatever else is wrong
             raise ConflictError(conflicts)
-        wheres = dict(zip(keys, frame["_where"], strict=True))
+        wheres = dict(zip(keys, frame.column("_where"), strict=True))
         written = {(w.unit, w.code, w.stage) for w in writes}
         problems = self._policy(changes, written, cs, current, period, file, wheres)
         if problems:
             raise ProblemsError(problems)
         inserted = sum(1 for w in writes if w.new is not None and w.expected == 0)
         cleared = sum(1 for w in writes if w.new is None)
-        report = SaveReport(inserted, len(writes) - inserted - cleared, unchanged, cleared)
-        if dry_run:
-            return report
-        try:
-            self.store.write_scores(period, writes, author=author, action=source)
-        except VersionConflict as exc:
-            found = self.store.scores(period, exc.key[0], exc.key[2])
-            old = next(found[found["code"] == exc.key[1]].itertuples(), None)
-            raise ConflictError([self._conflict(exc.key, file, names, old)]) from None
-        return report
+        return SaveReport(inserted, len(writes) - inserted - cleared, unchanged, cleared), writes, author
 
-    def _resolve(
-        self, frame: pd.DataFrame, keys: list[Key], cs: CriteriaSet, current: dict[Key, Any], file: str
-    ) -> tuple[dict[Key, dict[str, Any] | None], list[Problem]]:
-        """Each key's new content (None: withdraw), rules applied; or the problems found.
-        Rows are told apart in plain Python (a form sends one row: pandas masks cost more than
-        the check); the rules run over the scored rows at once (`engine.resolve`)."""
-        problems, unscored = [], []  # the rules' problems first, then those of withdrawals and notes
+    def _rules(self, frame: Prepared, keys: list[Key], cs: CriteriaSet, file: str) -> Ruled:
+        """Each row read by its criterion's rule: withdrawals and notes alone as they are, the
+        scored rows through `engine.resolve` at once; the rules' problems first, then those of
+        withdrawals and notes. Needs only the criteria set, so it runs before the save's
+        transaction. Rows are told apart in plain Python (a form sends one row: pandas masks
+        cost more than the check)."""
+        problems, unscored = [], []
         out: dict[Key, dict[str, Any] | None] = {}
-        records = frame.to_dict("records")
+        records = frame.records
         scored, declared = [], []
         for i, rec in enumerate(records):
             blank, has_points, note = is_unanswered(rec["value"]), not pd.isna(rec["points"]), rec["note"]
@@ -263,21 +273,13 @@ class Writer:
                 scored.append(i)
                 declared.append(None if blank else rec["value"])
         try:
-            resolved = engine.resolve(frame.iloc[scored].assign(value=declared), cs, file=file)
+            chosen = [{**records[i], "value": value} for i, value in zip(scored, declared, strict=True)]
+            resolved = engine.resolve(pd.DataFrame(chosen, columns=frame.columns), cs, file=file)
         except ProblemsError as exc:
             problems += exc.problems
             resolved = None
-        if resolved is not None:
-            notes = dict(zip(keys, frame["note"], strict=True))
-            for rec in resolved.to_dict("records"):
-                key = (rec["unit"], rec["code"], rec["stage"])
-                note = notes.get(key)
-                if note is None or (isinstance(note, float) and math.isnan(note)):  # no note given: keep the stored one
-                    old = current.get(key)
-                    note = old.note if old is not None else ""
-                points = None if rec["na"] or pd.isna(rec["points"]) else float(rec["points"])
-                out[key] = {"value": rec["value"], "points": points, "na": bool(rec["na"]), "note": note}
-        return out, problems + unscored
+        notes = dict(zip(keys, frame.column("note"), strict=True))
+        return out, resolved, notes, problems + unscored
 
     def _policy(
         self,
@@ -359,145 +361,54 @@ class Writer:
             key[1],
         )
 
-    # ------------------------------------------------------------ replies (giải trình)
-
-    def save_reply(self, scope: Scope, code: str, text: str, author: str | None) -> None:
-        """The unit's reply to the appraisal of one sub-criterion, while the reply window is
-        open (empty text withdraws it). Only where an appraisal score exists: a reply answers one."""
-        where = f"kỳ {scope.period}"
-        author = self.author(author, where)
-        cs = self.store.criteria_for(scope.period)
-        if code not in cs.entries:  # a penalty can be answered too
-            raise ProblemsError([Problem(where, f"mã '{code}' không phải tiêu chí chấm điểm của kỳ {scope.period}", code)])
-        self.require_unit(scope.period, scope.unit)
-        self.check_workflow(scope.period, {(scope.unit, REPLY)}, where)
-        appraised = self.store.scores(scope.period, scope.unit, APPRAISAL)
-        if code not in set(appraised["code"]):
-            raise ProblemsError([Problem(where, "tiêu chí này chưa có điểm thẩm định: chưa có gì để giải trình", code)])
-        text = clean_text(text or "")
-        if len(text) > MAX_REPLY:
-            raise ProblemsError([Problem(where, f"giải trình dài quá {MAX_REPLY} ký tự", code)])
-        self.store.put_reply(scope.period, scope.unit, code, text, author)
-
-    # ------------------------------------------------------------ survey answers
-
-    def save_survey(self, period: str, responses: pd.DataFrame, author: str | None, source: str) -> SaveReport:
-        """Survey answers checked by `files.survey_files.read_responses`; units checked here."""
-        source = clean_text(source or "")
-        file = source or f"kỳ {period}"
-        author = self.author(author, file)
-        self.require_admin("nhập phiếu khảo sát", file, period)
-        problems = self.check_units(period, set(responses["unit"]), file, self.store.unit_names(period))
-        if problems:
-            raise ProblemsError(problems)
-        responses = responses.map(clean_text)
-        survey = self.store.criteria_for(period).survey
-        if survey is not None and survey.groups:  # weighted groups: each answer must name one
-            unknown = sorted({g for g in responses["group"] if survey.group_of(g) is None})
-            if unknown:
-                known = "; ".join(f"{g.id} ({g.name})" for g in survey.groups)
-                raise ProblemsError([Problem(file, f"nhóm không có trong bộ tiêu chí: {', '.join(unknown)}; dùng: {known}")])
-            responses = responses.assign(group=responses["group"].map(lambda g: survey.group_of(g).id))
-        fits("survey_responses", "source", source, "tên tệp", file)
-        for column, what in (("group", "nhóm người trả lời"), ("respondent", "mã phiếu")):
-            for respondent, text in zip(responses["respondent"].astype(str), responses[column].astype(str), strict=True):
-                fits("survey_responses", column, text, what, file, row=f"phiếu {respondent[:40]}")
-        return self.store.save_survey(period, responses, author=author, source=source)
-
-    # ------------------------------------------------------------ evidence
-
-    def add_evidence(self, scope: Scope, code: str, filename: str, data: bytes, author: str | None) -> int:
-        """Keep an uploaded file for one sub-criterion of the scope's unit; `EvidenceError` if refused."""
-        author = self._evidence_author(author, scope, "tải tài liệu lên")
-        cs = self.store.criteria_for(scope.period)
-        if code not in cs.leaf_codes:
-            raise EvidenceError(f"mã '{code}' không phải tiêu chí chấm điểm của kỳ {scope.period}")
-        clean, content_type = evidence_files.check(filename, data)
-        quota = evidence_quota()
-        try:
-            return self.store.add_evidence(scope.period, scope.unit, code, clean, content_type, data, author, quota=quota)
-        except EvidenceQuota as full:
-            name = self.store.unit_names(scope.period).get(scope.unit, scope.unit)
-            raise EvidenceError(
-                f"Tệp '{clean}' không được lưu: tài liệu kiểm chứng của {name} trong kỳ {scope.period} đã dùng "
-                f"{megabytes(full.used)} MB của hạn mức {megabytes(quota)} MB (kể cả tệp đã gỡ, "
-                f"được giữ để đối chiếu); thêm {megabytes(len(data))} MB sẽ vượt hạn mức. Liên hệ Sở Nội vụ nếu cần thêm."
-            ) from None
-
-    def remove_evidence(self, scope: Scope, evidence_id: int, author: str | None) -> None:
-        """Withdraw a file of the scope's unit and period (the file and its record stay for the audit)."""
-        author = self._evidence_author(author, scope, "gỡ tài liệu")
-        record = self.store.evidence_record(evidence_id)
-        if record is None or (record.period, record.unit) != (scope.period, scope.unit):
-            raise EvidenceError("tệp không thuộc đơn vị và kỳ đang mở")
-        self.store.remove_evidence(evidence_id, author)
-
-    def _evidence_author(self, typed: str | None, scope: Scope, doing: str) -> str:
-        """Evidence belongs to the self-assessment: the unit's own people (or the console)
-        change it while the self-assessment is open and not yet submitted."""
-        where = f"kỳ {scope.period}"
-        try:
-            if self.actor is None and not clean_text(typed or ""):
-                raise EvidenceError(f"Nhập tên người chấm trước khi {doing}")
-            author = self.author(typed, where)
-            self.require_unit(scope.period, scope.unit)
-            self.check_workflow(scope.period, {(scope.unit, SELF)}, where)
-        except ProblemsError as exc:
-            raise EvidenceError("; ".join(p.message for p in exc.problems)) from None
-        return author
-
-    # ------------------------------------------------------------ scenarios
-
-    def save_scenario(self, scenario: Any, replace: bool = False) -> None:
-        """Keep a what-if scenario under its (non-empty) name, as a draft, its name, description
-        and author cleaned like every text that enters. A scenario of the same name is replaced
-        only when the caller says so (`replace`: the person confirmed)."""
-        scenario = dataclasses.replace(
-            scenario, **{key: clean_text(getattr(scenario, key) or "") for key in ("name", "description", "author")}
-        )
-        name = scenario.name
-        if not name:
-            raise ProblemsError([Problem("kịch bản", "đặt tên cho kịch bản trước khi lưu")])
-        self.require_admin("lưu kịch bản", "kịch bản")
-        fits("scenarios", "name", name, "tên kịch bản", "kịch bản")
-        fits("scenarios", "author", scenario.author, "tên người lưu", "kịch bản")
-        if not replace and name in set(self.store.scenarios()["name"]):
-            raise ProblemsError([Problem("kịch bản", f"đã có kịch bản '{name}': đặt tên khác, hoặc xác nhận ghi đè")])
-        self.store.save_scenario(scenario)
-
-    def delete_scenario(self, name: str) -> None:
-        self.require_admin("xóa kịch bản", "kịch bản")
-        self.store.delete_scenario(clean_text(name))
-
-    def mark_scenario(self, name: str, for_report: bool) -> None:
-        """Mark a saved scenario for the annual report and the results workbook, or make it a
-        draft again (drafts are never published)."""
-        self.require_admin("chọn kịch bản cho báo cáo", "kịch bản")
-        self.store.mark_scenario(clean_text(name), for_report)
-
 
 def local_time(when: Any) -> str:
     """A stored time (UTC; SQLite gives it back without a zone) as hh:mm dd/mm/yyyy in the province."""
     return clock.local(pd.Timestamp(when).to_pydatetime()).strftime("%H:%M %d/%m/%Y")
 
 
-def _prepared(rows: pd.DataFrame, scope: Scope) -> pd.DataFrame:
-    """Rows with every column the checks read, text in NFC, the scope's stage filled in."""
-    frame = rows.reset_index(drop=True).copy()
-    defaults: dict[str, Any] = {"value": None, "points": None, "na": False, "note": None, "clear": False, "_where": None}
-    for column, default in defaults.items():
-        if column not in frame.columns:
-            frame[column] = default
-    if "stage" not in frame.columns:
-        frame["stage"] = scope.stage or SELF
-    frame["stage"] = frame["stage"].fillna(scope.stage or SELF)
-    for column in ("unit", "code", "stage"):
-        frame[column] = frame[column].map(lambda v: clean_text(str(v)))
-    frame["value"] = pd.Series([clean_text(v) for v in frame["value"]], index=frame.index, dtype=object)
-    frame["note"] = pd.Series([None if v is None else clean_text(str(v)) for v in frame["note"]], index=frame.index, dtype=object)
-    frame["na"] = frame["na"].fillna(False).astype(bool)
-    frame["clear"] = frame["clear"].fillna(False).astype(bool)
-    return frame
+def _prepared(rows: Rows, scope: Scope) -> Prepared:
+    """Typed rows with every field the checks read, text in NFC, the scope's stage filled in,
+    and the columns a frame of them has (the rules read the scored ones as a frame). A frame
+    is read once into records: a form's one edit never builds one."""
+    records = rows.to_dict("records") if isinstance(rows, pd.DataFrame) else [dict(row) for row in rows]
+    given = list(rows.columns) if isinstance(rows, pd.DataFrame) else list(dict.fromkeys(k for row in records for k in row))
+    default_stage = scope.stage or SELF
+    for rec in records:
+        rec["stage"] = default_stage if _missing(rec.get("stage")) else rec["stage"]
+        for column in ("unit", "code", "stage"):
+            rec[column] = clean_text(str(rec[column]))
+        rec["value"] = clean_text(rec.get("value"))
+        note = rec.get("note")
+        rec["note"] = None if note is None else clean_text(str(note))
+        rec["points"] = rec.get("points")
+        rec["na"] = not _missing(rec.get("na")) and bool(rec["na"])
+        rec["clear"] = not _missing(rec.get("clear")) and bool(rec["clear"])
+        rec["_where"] = rec.get("_where")
+    columns = list(dict.fromkeys([*given, *DEFAULT_COLUMNS]))
+    return Prepared(records, columns)
+
+
+def _missing(value: Any) -> bool:
+    """None or NaN (an empty cell of a frame), as pandas' `fillna` sees a scalar."""
+    return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA
+
+
+def _resolve(ruled: Ruled, current: dict[Key, Any]) -> tuple[dict[Key, dict[str, Any] | None], list[Problem]]:
+    """Each key's new content (None: withdraw) from the rules' reading, or the problems found;
+    a scored row that gives no note keeps the stored one."""
+    unscored, resolved, notes, problems = ruled
+    out = dict(unscored)
+    if resolved is not None:
+        for rec in resolved.to_dict("records"):
+            key = (rec["unit"], rec["code"], rec["stage"])
+            note = notes.get(key)
+            if note is None or (isinstance(note, float) and math.isnan(note)):  # no note given: keep the stored one
+                old = current.get(key)
+                note = old.note if old is not None else ""
+            points = None if rec["na"] or pd.isna(rec["points"]) else float(rec["points"])
+            out[key] = {"value": rec["value"], "points": points, "na": bool(rec["na"]), "note": note}
+    return out, problems
 
 
 def _stored(row: Any) -> dict[str, Any] | None:

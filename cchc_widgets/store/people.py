@@ -1,0 +1,162 @@
+"""Accounts, sign-ins and the year's workflow as the administrator set it: stages,
+submissions, finalising, and the events log of what is not a score change."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+
+from cchc_widgets.store.base import StoreBase, _aware, _now
+from cchc_widgets.store.schema import SIGN_IN_ACTIONS, accounts, assignments, events, finals, sign_ins, stages, submissions
+
+
+class People(StoreBase):
+    """Accounts, sign-ins, stages, submissions, finals and the events log."""
+
+    # ------------------------------------------------------------ accounts and sign-ins
+
+    def put_account(self, login: str, name: str, role: str, units: list[str], password_hash: str | None) -> None:
+        """Create or replace an account and its units (`password_hash` None keeps the old one)."""
+        with self._writing() as conn:
+            old = conn.execute(sa.select(accounts).where(accounts.c.login == login)).mappings().first()
+            values = {"name": name, "role": role}
+            if password_hash is not None:
+                values["password_hash"] = password_hash
+            if old is None:
+                conn.execute(accounts.insert().values(login=login, created_at=_now(), **values))
+            else:
+                conn.execute(accounts.update().where(accounts.c.login == login).values(**values))
+            conn.execute(assignments.delete().where(assignments.c.login == login))
+            if units:
+                conn.execute(assignments.insert(), [{"login": login, "unit": unit} for unit in units])
+
+    def remove_account(self, login: str) -> bool:
+        """Delete an account, its units and its sign-ins; False when there was none."""
+        with self._writing() as conn:
+            conn.execute(sign_ins.delete().where(sign_ins.c.login == login))
+            conn.execute(assignments.delete().where(assignments.c.login == login))
+            return conn.execute(accounts.delete().where(accounts.c.login == login)).rowcount == 1
+
+    def account(self, login: str) -> dict[str, Any] | None:
+        """login, name, role, password_hash and units of one account, or None."""
+        with self._reading() as conn:
+            row = conn.execute(sa.select(accounts).where(accounts.c.login == login)).mappings().first()
+            if row is None:
+                return None
+            units_of = conn.execute(
+                sa.select(assignments.c.unit).where(assignments.c.login == login).order_by(assignments.c.unit)
+            )
+            return {**row, "units": list(units_of.scalars())}
+
+    def accounts(self) -> pd.DataFrame:
+        """Every account (without password hashes) with its units joined by commas."""
+        with self._reading() as conn:
+            rows = conn.execute(sa.select(accounts.c.login, accounts.c.name, accounts.c.role).order_by(accounts.c.login)).all()
+            pairs = conn.execute(sa.select(assignments).order_by(assignments.c.unit)).all()
+        units_of: dict[str, list[str]] = {}
+        for pair in pairs:
+            units_of.setdefault(pair.login, []).append(pair.unit)
+        records = [{"login": r.login, "name": r.name, "role": r.role, "units": ",".join(units_of.get(r.login, []))} for r in rows]
+        return pd.DataFrame(records, columns=["login", "name", "role", "units"])
+
+    def add_sign_in(self, token_hash: str, login: str, expires_at: datetime) -> None:
+        with self._writing() as conn:
+            conn.execute(sign_ins.delete().where(sign_ins.c.expires_at < _now()))  # expired ones go as new ones come
+            expires_at = expires_at.astimezone(UTC)  # SQLite keeps the wall time and drops the zone: store UTC
+            conn.execute(sign_ins.insert().values(token_hash=token_hash, login=login, created_at=_now(), expires_at=expires_at))
+
+    def sign_in_login(self, token_hash: str) -> str | None:
+        """The account of an open, unexpired sign-in."""
+        with self._reading() as conn:
+            row = conn.execute(sa.select(sign_ins).where(sign_ins.c.token_hash == token_hash)).first()
+        if row is None or _aware(row.expires_at) <= _now():
+            return None
+        return row.login
+
+    def end_sign_in(self, token_hash: str) -> None:
+        with self._writing() as conn:
+            conn.execute(sign_ins.delete().where(sign_ins.c.token_hash == token_hash))
+
+    # ------------------------------------------------------------ stages, submissions, finalising
+
+    def set_stage(self, period: str, stage: str, state: str, until: Any, by: str) -> None:
+        with self._writing() as conn:
+            values = {"state": state, "until": until, "changed_by": by, "changed_at": _now()}
+            where = sa.and_(stages.c.period == period, stages.c.stage == stage)
+            if conn.execute(stages.update().where(where).values(**values)).rowcount == 0:
+                conn.execute(stages.insert().values(period=period, stage=stage, **values))
+
+    def stages(self, period: str) -> dict[str, dict[str, Any]]:
+        """stage → {state, until, changed_by, changed_at} as set for the period (empty: never set)."""
+        with self._reading() as conn:
+            rows = conn.execute(sa.select(stages).where(stages.c.period == period)).mappings().all()
+        return {r["stage"]: dict(r) for r in rows}
+
+    def set_submitted(self, period: str, unit: str, by: str | None) -> bool:
+        """Record (by a login) or withdraw (None) a unit's submission; False when already so."""
+        with self._writing() as conn:
+            where = sa.and_(submissions.c.period == period, submissions.c.unit == unit)
+            if by is None:
+                return conn.execute(submissions.delete().where(where)).rowcount == 1
+            if conn.execute(sa.select(submissions.c.unit).where(where)).first() is not None:
+                return False
+            conn.execute(submissions.insert().values(period=period, unit=unit, submitted_by=by, submitted_at=_now()))
+            return True
+
+    def submissions(self, period: str) -> dict[str, dict[str, Any]]:
+        """unit → {submitted_by, submitted_at} for the units that submitted their self-assessment."""
+        with self._reading() as conn:
+            rows = conn.execute(sa.select(submissions).where(submissions.c.period == period)).mappings().all()
+        return {r["unit"]: dict(r) for r in rows}
+
+    def set_final(self, period: str, checksum: str | None, by: str) -> None:
+        """Freeze a period with its scores' checksum, or (checksum None) unfreeze it."""
+        with self._writing() as conn:
+            conn.execute(finals.delete().where(finals.c.period == period))
+            if checksum is not None:
+                conn.execute(finals.insert().values(period=period, checksum=checksum, finalised_by=by, finalised_at=_now()))
+
+    def final(self, period: str) -> dict[str, Any] | None:
+        """{checksum, finalised_by, finalised_at} of a frozen period, or None."""
+        with self._reading() as conn:
+            row = conn.execute(sa.select(finals).where(finals.c.period == period)).mappings().first()
+        return None if row is None else dict(row)
+
+    def log_event(
+        self,
+        login: str,
+        action: str,
+        period: str | None = None,
+        unit: str | None = None,
+        stage: str | None = None,
+        detail: str = "",
+    ) -> None:
+        with self._writing() as conn:
+            conn.execute(
+                events.insert().values(
+                    at=_now(), login=login[:200], action=action[:50], period=period, unit=unit, stage=stage, detail=detail
+                )
+            )
+
+    def sign_in_attempts(self, login: str, since: datetime) -> list[tuple[datetime, str, str]]:
+        """(time, action, detail) of `login`'s sign-ins, failures and unlockings since `since`,
+        oldest first: what a lockout is decided by (events of no period: the action index)."""
+        query = (
+            sa.select(events.c.at, events.c.action, events.c.detail)
+            .where(events.c.period.is_(None), events.c.action.in_(SIGN_IN_ACTIONS), events.c.login == login)
+            .where(events.c.at >= since.astimezone(UTC))
+            .order_by(events.c.id)
+        )
+        with self._reading() as conn:
+            return [(_aware(r.at), r.action, r.detail or "") for r in conn.execute(query)]
+
+    def events(self, period: str | None = None) -> pd.DataFrame:
+        """Workflow events of a period, with those of no period (accounts, sign-ins) among them."""
+        query = sa.select(events).order_by(events.c.id)
+        if period is not None:
+            query = query.where(sa.or_(events.c.period == period, events.c.period.is_(None)))
+        with self._reading() as conn:
+            return pd.DataFrame(conn.execute(query).mappings().all(), columns=[c.name for c in events.columns])

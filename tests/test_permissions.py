@@ -1,0 +1,74 @@
+"""One permission function over declared actions: what each role may do, the units an
+account is held to, and no role compared anywhere else in the package."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from cchc_widgets.services import access
+from cchc_widgets.services.permissions import ACTIONS, SYSTEM, Actor, allowed
+
+PACKAGE = Path(__file__).resolve().parents[1] / "cchc_widgets"
+# a role compared as a string: `.role == "admin"`, `role in ("unit", …)`, `"reader" != role` …
+ROLE_COMPARED = re.compile(
+    r"""role\s*(==|!=|\bin\b|\bnot\s+in\b)\s*[("'\[]|["'](admin|appraiser|unit|reader)["']\s*(==|!=)\s*\w*role"""
+)
+
+
+def test_no_module_but_permissions_compares_a_role():
+    found = [
+        f"{path.relative_to(PACKAGE)}:{number}: {line.strip()}"
+        for path in PACKAGE.rglob("*.py")
+        if path.name != "permissions.py"
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if ROLE_COMPARED.search(line)
+    ]
+    assert found == []
+
+
+def test_the_pattern_finds_what_it_is_for():  # the grep above can fail: it sees the comparisons it bans
+    for line in ('if actor.role == "admin":', 'x = role in ("unit", "admin")', "ok = role != 'reader'"):
+        assert ROLE_COMPARED.search(line), line
+
+
+@pytest.mark.parametrize(
+    ("role", "granted"),
+    [
+        ("admin", {"read-unit", "write-self", "write-appraisal", "write-reply", "submit", "export", "whatif", "survey", "administer"}),
+        ("appraiser", {"read-unit", "write-appraisal", "export", "whatif"}),
+        ("unit", {"read-unit", "write-self", "write-reply", "submit"}),
+        ("reader", {"read-unit", "export", "whatif"}),
+        ("someone", set()),  # a role the list does not know is allowed nothing
+    ],
+)
+def test_each_role_is_allowed_its_declared_actions_only(role, granted):
+    actor = Actor("x", "X", role, frozenset({"u1"}))
+    assert {action for action in ACTIONS if allowed(actor, action)} == granted
+
+
+def test_an_action_about_a_unit_holds_an_account_to_its_units():
+    unit = Actor("don-vi", "Đơn vị", "unit", frozenset({"u1"}))
+    appraiser = Actor("tham-dinh", "Thẩm định", "appraiser", frozenset({"u1"}))
+    reader = Actor("xem", "Xem", "reader")
+    assert allowed(unit, "write-self", "u1") and not allowed(unit, "write-self", "u2")
+    assert allowed(appraiser, "write-appraisal", "u1") and not allowed(appraiser, "write-appraisal", "u2")
+    assert allowed(reader, "read-unit", "u2") and not allowed(reader, "write-self", "u2")
+    admin = Actor("qt", "Quản trị", "admin")
+    assert allowed(admin, "write-appraisal", "u9")
+    assert all(allowed(None, action, "u9") for action in ACTIONS)  # the console
+    assert all(allowed(SYSTEM, action, "u9") for action in ACTIONS)  # the demo, a frame store
+    with pytest.raises(KeyError):
+        allowed(admin, "drop-everything")  # an undeclared action is a programming error
+
+
+def test_an_administrator_verb_given_an_account_asks_it_and_logs_the_refusal(demo):
+    access.add_account(demo, "xem", "Người Xem", "reader", [], None, "test")
+    reader = access.actor_of(demo, "xem")
+    with pytest.raises(access.ProblemsError, match="không có quyền mở hoặc đóng giai đoạn"):
+        access.set_stage(demo, "2017", "self", access.OPEN, None, reader)
+    assert demo.stages("2017") == {}
+    assert demo.events("2017")["action"].iloc[-1] == "refused"
+    access.add_account(demo, "qt", "Quản Trị", "admin", [], None, "test")
+    access.set_stage(demo, "2017", "self", access.OPEN, None, access.actor_of(demo, "qt"))
+    assert demo.stages("2017")["self"]["changed_by"] == "qt"
