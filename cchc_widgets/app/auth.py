@@ -216,11 +216,11 @@ class SignInHandler(JupyterHandler):
             return
         actor = await asyncio.to_thread(access.verify_password, store, login, password)
         if actor is None:
-            store.log_event(login[:100] or "?", "sign-in-failed", detail=address)
+            access.log_sign_in(store, login, False, address)
             self._page("Sai tên đăng nhập hoặc mật khẩu.", 401, login)
             return
         token = access.open_sign_in(store, actor.login)
-        store.log_event(actor.login, "sign-in", detail=address)
+        access.log_sign_in(store, actor.login, True, address)
         self.set_cookie(
             COOKIE,
             token,
@@ -255,7 +255,7 @@ class SignOutHandler(JupyterHandler):
         token = self.get_cookie(COOKIE)
         provider: SignInProvider = self.identity_provider
         if token:
-            provider.store.end_sign_in(access.token_hash(token))
+            access.end_sign_in(provider.store, token)
         self.clear_cookie(COOKIE, path=self.base_url)
         self.set_header("Content-Type", "text/html; charset=utf-8")
         link = f'<p><a href="{html.escape(self.base_url)}login">Đăng nhập lại</a></p>' if provider.mode == "accounts" else ""

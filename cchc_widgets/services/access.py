@@ -34,7 +34,7 @@ from cchc_widgets.core.errors import Problem, ProblemsError
 from cchc_widgets.core.numbers import show_number
 from cchc_widgets.core.text import clean_text, said_nothing, says_something
 from cchc_widgets.core.vocabulary import APPRAISAL, NOT_APPLICABLE, REPLY, ROLES, SELF, UNREASONED, WINDOW_LABELS
-from cchc_widgets.services.permissions import ROLE_UNITS, Actor, allowed, is_system
+from cchc_widgets.services.permissions import ROLE_UNITS, SYSTEM, Actor, allowed, is_system
 from cchc_widgets.store.database import Store
 
 SIGN_IN_HOURS = 8  # a sign-in lasts a working day
@@ -146,11 +146,30 @@ def _dummy_hash() -> str:
     return _hasher().hash(secrets.token_hex(16))
 
 
-def open_sign_in(store: Store, login: str) -> str:
-    """Start a sign-in: the token for the browser's cookie (the store keeps only its hash)."""
+def open_sign_in(store: Store, login: str, actor: Actor = SYSTEM) -> str:
+    """Start a sign-in: the token for the browser's cookie (the store keeps only its hash).
+    The server's bookkeeping, done as `SYSTEM` through the one permission check."""
+    _bookkeeping(actor)
     token = secrets.token_urlsafe(32)
     store.add_sign_in(token_hash(token), login, clock.now() + timedelta(hours=SIGN_IN_HOURS))
     return token
+
+
+def end_sign_in(store: Store, token: str, actor: Actor = SYSTEM) -> None:
+    """End a sign-in (signing out): its open pages stop saving."""
+    _bookkeeping(actor)
+    store.end_sign_in(token_hash(token))
+
+
+def log_sign_in(store: Store, login: str, succeeded: bool, address: str, actor: Actor = SYSTEM) -> None:
+    """Log a sign-in or a failed one, from `address`: what a lockout is counted from."""
+    _bookkeeping(actor)
+    store.log_event(login[:100] or "?", "sign-in" if succeeded else "sign-in-failed", detail=address)
+
+
+def _bookkeeping(actor: Actor) -> None:
+    if not allowed(actor, "sign-in"):
+        raise PermissionError(f"{actor.login} không ghi được phiên đăng nhập")  # a programming error: only the server does
 
 
 def sign_in_wait(store: Store, login: str, address: str) -> timedelta | None:

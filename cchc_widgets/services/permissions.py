@@ -48,6 +48,7 @@ ACTIONS = {
         _action("whatif", ADMIN, APPRAISER, READER),  # the what-if page: every unit's results
         _action("survey", ADMIN),  # survey answers
         _action("administer", ADMIN),  # periods, stages, reopening, finalising, accounts, scenarios
+        _action("sign-in"),  # the server's sign-in bookkeeping: SYSTEM only
     )
 }
 # how many units an account of each role is assigned: exactly one, any number (None), or none
