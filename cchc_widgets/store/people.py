@@ -41,15 +41,20 @@ class People(StoreBase):
             return conn.execute(accounts.delete().where(accounts.c.login == login)).rowcount == 1
 
     def account(self, login: str) -> dict[str, Any] | None:
-        """login, name, role, password_hash and units of one account, or None."""
+        """login, name, role, password_hash and units of one account, or None: one query
+        (every write asks it, to go by the account as it is now)."""
+        query = (
+            sa.select(accounts, assignments.c.unit)
+            .outerjoin(assignments, assignments.c.login == accounts.c.login)
+            .where(accounts.c.login == login)
+            .order_by(assignments.c.unit)
+        )
         with self._reading() as conn:
-            row = conn.execute(sa.select(accounts).where(accounts.c.login == login)).mappings().first()
-            if row is None:
-                return None
-            units_of = conn.execute(
-                sa.select(assignments.c.unit).where(assignments.c.login == login).order_by(assignments.c.unit)
-            )
-            return {**row, "units": list(units_of.scalars())}
+            rows = conn.execute(query).mappings().all()
+        if not rows:
+            return None
+        found = {column.name: rows[0][column.name] for column in accounts.columns}
+        return {**found, "units": [r["unit"] for r in rows if r["unit"] is not None]}
 
     def accounts(self) -> pd.DataFrame:
         """Every account (without password hashes) with its units joined by commas."""
