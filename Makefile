@@ -56,6 +56,7 @@ bench: $(BIN)/python browser
 	$(BIN)/python bench/import_bench.py
 	$(BIN)/python bench/voila_bench.py
 	$(BIN)/python bench/kit_bench.py
+	$(BIN)/python bench/save_bench.py
 	$(BIN)/python bench/hostile_bench.py --baseline
 
 ## load: many people at once (bench/load_bench.py; about 12 minutes, so not part of bench):
