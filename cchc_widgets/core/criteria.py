@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from cchc_widgets.core.errors import Problem, ProblemsError
+from cchc_widgets.core.flat_settings import SETTINGS_SHEETS, preamble_settings, read_settings
 
 if TYPE_CHECKING:  # jsonschema is imported when a document is checked: it costs seconds to import
     import jsonschema
@@ -238,6 +239,12 @@ class CriteriaSet:
         return bool(rounding) and rounding.get("rank_on") == "rounded"
 
     @property
+    def overall_rank(self) -> bool:
+        """Whether a rank across ranking groups is published beside each group's ranks
+        (`overall_rank: true`); without it, a set ranked in groups prints group ranks only."""
+        return bool(self.meta.get("overall_rank", False))
+
+    @property
     def explain_missing_evidence(self) -> bool:
         """The set's rule that a self-assessed point on an item expecting evidence needs a file
         or an explanation (`explain_missing_evidence: true` in the set)."""
@@ -367,6 +374,21 @@ def _code_at(doc: Any, path: list[Any]) -> str | None:
 def _rule_validator() -> jsonschema.protocols.Validator:
     root = _schema_validator().schema
     return _schema_validator().evolve(schema={"$schema": root["$schema"], "$defs": root["$defs"], "$ref": "#/$defs/rule"})
+
+
+@cache
+def _property_validator(key: str) -> jsonschema.protocols.Validator:
+    root = _schema_validator().schema
+    schema = {"$schema": root["$schema"], "$defs": root["$defs"], "properties": root["properties"]}
+    return _schema_validator().evolve(schema={**schema, "$ref": f"#/properties/{key}"})
+
+
+def property_problems(key: str, value: Any) -> list[str]:
+    """What is wrong with one key of a set's document given on its own (a flat table's setting)."""
+    return [
+        f"'{key}': {_schema_message(e)}" if e.absolute_path else _schema_message(e).replace("tài liệu", f"'{key}'", 1)
+        for e in _property_validator(key).iter_errors(value)
+    ]
 
 
 def rule_schema_problems(rule: Any) -> list[str]:
@@ -637,6 +659,9 @@ FLAT_KINDS = {
     "penalty": "penalty",
     "trừ": "penalty",
     "điểm trừ": "penalty",
+    "survey": "survey",
+    "khảo sát": "survey",
+    "câu hỏi khảo sát": "survey",
 }
 
 
@@ -743,28 +768,33 @@ def rule_text(rule: dict[str, Any]) -> str:
 CLASSES_SHEET = "classes"
 
 
-def _flat_classes(path: Path, table: Any, problems: list[Problem]) -> list[dict[str, Any]]:
-    """Class bands of a flat set: in a CSV a line before the header,
-    `# classes: Xuất sắc=90; Tốt=80; Khá=70`; in an xlsx a sheet named `classes` with the
-    columns label, min. Highest band first, as in YAML."""
+def _flat_settings(path: Path, table: Any, problems: list[Problem]) -> tuple[dict[str, Any], dict[str, str]]:
+    """The YAML keys a flat set's settings give (`flat_settings`): in a CSV the `# key: value`
+    lines above the header; in an xlsx a sheet `settings` (key, value) and, as before, a
+    sheet `classes` (label, min). Returns them with where each was said."""
+    file = str(path)
+    if path.suffix.lower() == ".csv":
+        lines = preamble_settings(table.preamble)
+    else:
+        names = sheet_names(path)
+        sheet = next((n for n in names if folded(n) in SETTINGS_SHEETS), None)
+        lines = []
+        if sheet is not None:
+            settings = read_table(path, sheet)
+            key, value = ((*settings.columns, "", ""))[:2]
+            lines = [(row.text(key), row.text(value), row.where(key)) for row in settings.rows() if row.text(key)]
+    meta, wheres, found = read_settings(lines, file)
+    problems.extend(found)
+    if path.suffix.lower() == ".xlsx" and CLASSES_SHEET in sheet_names(path) and "classes" not in meta:
+        meta["classes"] = _classes_sheet(path, problems)
+    return meta, wheres
+
+
+def _classes_sheet(path: Path, problems: list[Problem]) -> list[dict[str, Any]]:
+    """Class bands of a flat xlsx: a sheet named `classes` with the columns label, min.
+    Highest band first, as in YAML."""
     file = str(path)
     bands: list[dict[str, Any]] = []
-    if path.suffix.lower() == ".csv":
-        for line in table.preamble:
-            key, colon, body = line.partition(":")
-            if not colon or key.strip().lower() != CLASSES_SHEET:
-                continue
-            for part in (p.strip() for p in body.split(";") if p.strip()):
-                label, eq, value = part.rpartition("=")
-                try:
-                    if not eq or not label.strip():
-                        raise RuleInputError(f"hạng '{part}' phải có dạng tên=ngưỡng, ví dụ Tốt=80")
-                    bands.append({"label": label.strip(), "min": parse_decimal(value, "ngưỡng xếp loại")})
-                except RuleInputError as exc:
-                    problems.append(Problem(file, str(exc), where="dòng # classes"))
-        return bands
-    if CLASSES_SHEET not in sheet_names(path):
-        return bands
     sheet = read_table(path, CLASSES_SHEET)
     if "label" not in sheet.columns or "min" not in sheet.columns:
         problems.append(Problem(file, "sheet 'classes' cần hai cột label và min", where=f"sheet '{CLASSES_SHEET}'"))
@@ -779,6 +809,42 @@ def _flat_classes(path: Path, table: Any, problems: list[Problem]) -> list[dict[
     return bands
 
 
+def _flat_outside(
+    row: Any,
+    table: Any,
+    code: str,
+    name: str,
+    max_points: float,
+    kind_text: str,
+    file: str,
+    adjustments: list[dict[str, Any]],
+    survey_items: list[dict[str, Any]],
+    problems: list[Problem],
+) -> None:
+    """A flat row with a `kind`: a bonus or penalty item (outside the tree: no parent, no
+    rule) or a survey item (its `parent`, if any, the domain its points are added to)."""
+    kind = FLAT_KINDS.get(folded(kind_text))
+    rule_given = "rule" in table.columns and row.text("rule")
+    if kind is None:
+        said = f"kind phải là bonus (điểm thưởng), penalty (điểm trừ) hoặc survey (khảo sát); đang là '{kind_text}'"
+        problems.append(Problem(file, said, code, row.where("kind")))
+    elif kind == "survey":
+        if rule_given:
+            problems.append(Problem(file, "câu hỏi khảo sát được chấm theo đáp án: để trống rule", code, row.where("rule")))
+        item = {"code": code, "name": name, "max_points": max_points}
+        survey_items.append({**item, "domain": row.text("parent")} if row.text("parent") else item)
+    elif row.text("parent") or rule_given:
+        problems.append(Problem(file, "điểm thưởng/điểm trừ nằm ngoài cây: để trống parent và rule", code, row.where("kind")))
+    else:
+        denominator = row.text("in_denominator") if "in_denominator" in table.columns else ""
+        if denominator and not (is_yes(denominator) or is_no(denominator)):
+            said = f"in_denominator phải là có/không; đang là '{denominator}'"
+            problems.append(Problem(file, said, code, row.where("in_denominator")))
+        adjustments.append(
+            {"code": code, "name": name, "kind": kind, "max_points": max_points, "in_denominator": is_yes(denominator)}
+        )
+
+
 def _load_flat(path: Path) -> CriteriaSet:
     file = str(path)
     table = read_table(path)  # raises ProblemsError for unreadable files
@@ -788,6 +854,7 @@ def _load_flat(path: Path) -> CriteriaSet:
     problems: list[Problem] = []
     raws: list[_Raw] = []
     adjustments: list[dict[str, Any]] = []
+    survey_items: list[dict[str, Any]] = []
     for row in table.rows():
         code = row.text("code")
         if not code:
@@ -820,31 +887,7 @@ def _load_flat(path: Path) -> CriteriaSet:
                     rule = None
         kind_text = row.text("kind") if "kind" in table.columns else ""
         if kind_text:
-            kind = FLAT_KINDS.get(folded(kind_text))
-            if kind is None:
-                problems.append(
-                    Problem(
-                        file,
-                        f"kind phải là bonus (điểm thưởng) hoặc penalty (điểm trừ); đang là '{kind_text}'",
-                        code,
-                        row.where("kind"),
-                    )
-                )
-            elif row.text("parent") or rule_text:
-                problems.append(
-                    Problem(file, "điểm thưởng/điểm trừ nằm ngoài cây: để trống parent và rule", code, row.where("kind"))
-                )
-            else:
-                denominator = row.text("in_denominator") if "in_denominator" in table.columns else ""
-                if denominator and not (is_yes(denominator) or is_no(denominator)):
-                    problems.append(
-                        Problem(
-                            file, f"in_denominator phải là có/không; đang là '{denominator}'", code, row.where("in_denominator")
-                        )
-                    )
-                adjustments.append(
-                    {"code": code, "name": name, "kind": kind, "max_points": max_points, "in_denominator": is_yes(denominator)}
-                )
+            _flat_outside(row, table, code, name, max_points, kind_text, file, adjustments, survey_items, problems)
             continue
         allow_text = row.text("allow_na").lower() if "allow_na" in table.columns else ""
         if allow_text and not (is_yes(allow_text) or is_no(allow_text)):
@@ -863,10 +906,16 @@ def _load_flat(path: Path) -> CriteriaSet:
         )
     if not raws and not problems:
         problems.append(Problem(file, "bảng không có mục nào"))
-    meta: dict[str, Any] = {"id": path.stem, "name": path.stem, "version": "1"}
-    classes = _flat_classes(path, table, problems)
-    if classes:
-        meta["classes"] = classes
+    settings, wheres = _flat_settings(path, table, problems)
+    meta: dict[str, Any] = {"id": path.stem, "name": path.stem, "version": "1", **settings}
+    if survey_items:
+        meta["survey"] = {**meta.get("survey", {}), "items": survey_items}
+    elif "survey" in meta:
+        message = "có cài đặt khảo sát nhưng bảng không có câu hỏi khảo sát (dòng có kind = khảo sát)"
+        problems.append(Problem(file, message, where=wheres["survey"]))
+        del meta["survey"]
+    for key in (k for k in settings if k in meta):
+        problems.extend(Problem(file, text, where=wheres.get(key)) for text in property_problems(key, meta.get(key)))
     if adjustments:
         meta["adjustments"] = adjustments
     try:
