@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from cchc_widgets.core.criteria_model import DEFAULT_DECIMALS  # what `rank_on` alone rounds to
 from cchc_widgets.core.errors import Problem, RuleInputError
 from cchc_widgets.core.numbers import parse_decimal
 from cchc_widgets.core.text import folded
@@ -22,7 +23,6 @@ from cchc_widgets.core.vocabulary import is_no, is_yes
 
 SETTINGS_SHEET = "settings"
 SETTINGS_SHEETS = (SETTINGS_SHEET, "cài đặt")
-DEFAULT_DECIMALS = 2  # what `rank_on` alone rounds to: the places a set without `rounding` publishes
 
 
 def _text(value: str) -> str:
