@@ -131,11 +131,27 @@ def cmd_validate(args: argparse.Namespace) -> int:
                 caps = [a.max_points for a in cs.adjustments if a.kind == kind]
                 if caps:
                     survey += f"; {word.lower()} {len(caps)} mục, tối đa {show_number(round(sum(caps), 6))}"
+            survey += _settings_said(cs)
             print(
                 f"{path}: hợp lệ — {len(cs.nodes)} mục, {len(cs.leaf_codes)} mục lá, {cs.depth} cấp, "
                 f"tổng {show_number(round(cs.max_points, 6))} điểm{survey}"
             )
     return 1 if bad else 0
+
+
+def _settings_said(cs: CriteriaSet) -> str:
+    """What a set says beside its tree, as `cchc validate` confirms it was read: the places,
+    the classes, the index cap and the overall rank, each only when the set says it."""
+    said = ""
+    if cs.meta.get("rounding"):
+        said += f"; làm tròn {cs.decimals} chữ số" + (", xếp hạng theo chỉ số đã làm tròn" if cs.rank_on_rounded else "")
+    if cs.classes:
+        said += f"; xếp loại {len(cs.classes)} hạng (từ {show_number(cs.classes[0].min)} %)"
+    if "index_cap" in cs.meta:
+        said += "; chỉ số không giới hạn" if cs.index_cap is None else f"; trần chỉ số {show_number(cs.index_cap)} %"
+    if cs.overall_rank:
+        said += "; có xếp hạng chung giữa các nhóm"
+    return said
 
 
 def cmd_score(args: argparse.Namespace) -> int:
