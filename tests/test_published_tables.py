@@ -180,6 +180,7 @@ def test_a_published_appraisal_imported_through_the_one_door(tmp_path, files, ca
     assert code == 0, err
     assert out.endswith(": đã lưu — Sở Tư pháp, Sở Xây dựng, Sở Y tế, Văn phòng UBND tỉnh, kỳ 2024, 28 tiêu chí thay đổi\n"), out
     stored = store.scores("2024", stage="appraisal").set_index(["unit", "code"])
+    assert stored.loc[("so-tu-phap", "LV1"), "note"] == ""  # no reason column for it: no reason asked, none made up
     assert stored.loc[("so-tu-phap", "T1"), ["points", "note"]].tolist() == [1, "Bằng khen sáng kiến số 12"]
     assert stored.loc[("so-y-te", "P1"), ["points", "note"]].tolist() == [1.5, "Chậm 2 báo cáo quý"]
     # the period's list of 17: `cchc ranking` names the 13 without scores and shows them, unranked
@@ -193,6 +194,13 @@ def test_a_published_appraisal_imported_through_the_one_door(tmp_path, files, ca
     assert len(ranking) == 17
     assert ranking.loc["so-tu-phap", ["total", "rank"]].tolist() == ["90.375", "2"]
     assert ranking.loc["thanh-tra", ["total", "rank"]].tolist() == ["chưa có điểm", ""]
+
+
+def test_a_reason_column_without_its_points_is_refused(tmp_path, files, capsys):
+    table = _write(tmp_path / "ly-do.csv", "Mã đơn vị;LV1;lý do T1\nso-y-te;17;Bằng khen\n")
+    code, _, err = run(capsys, "score", "--criteria", files[0], "--scores", table, "--stage", "appraisal")
+    said = "cột 'lý do T1' là lý do của mã T1, nhưng bảng không có cột 'T1'"
+    assert (code, err) == (1, f"ly-do.csv: dòng 2, cột 'lý do T1': mã T1: {said}\n")
 
 
 def test_what_cchc_writes_cchc_reads(tmp_path, files, capsys):

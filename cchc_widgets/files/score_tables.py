@@ -73,6 +73,7 @@ def read_scores(path: str | Path, cs: CriteriaSet, period: str | None = None, st
     scores_df = pd.DataFrame(scores, columns=["period", "unit", "code", "stage", "points", "value", "na", "note", "_where"])
     if stage is not None:
         scores_df["stage"] = scores_df["stage"].fillna(stage)
+    scores_df["note"] = scores_df["note"].astype(object).where(scores_df["note"].notna(), None)  # no note: None, never NaN
     given_df = pd.DataFrame(given, columns=["period", "unit", "code", "value"])
     printed_df = pd.DataFrame(printed, columns=["period", "unit", "code", "value"])
     if period is not None:
@@ -219,6 +220,10 @@ def _wide(rows: list[Row], columns: tuple[str, ...], cs: CriteriaSet, file: str)
             code_cols.append(items[0])
             columns_read[items[0]] = [_abs(v) for v in _decided(rows, kind, "điểm", [None] * len(rows), file)[0]]
             ambiguous[items[0]], source[items[0]] = {}, kind
+    for code, col in reasons.items():  # a reason for points the table does not give is a mistake, not a note to drop
+        if code not in code_cols:
+            said = f"cột '{col}' là lý do của mã {code}, nhưng bảng không có cột '{code}'"
+            problems.append(Problem(file, said, code, rows[0].where(col)))
     for i, row in enumerate(rows):
         period, unit, stage = row.text("period"), row.text("unit"), row.text("stage") or None
         for col in code_cols:
