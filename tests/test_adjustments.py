@@ -122,7 +122,8 @@ def test_the_set_declares_its_items_in_yaml_and_in_flat_files(tmp_path):
         load_criteria(flat)
     text = str(caught.value)
     assert "dòng 4, cột 'kind': mã T1: điểm thưởng/điểm trừ nằm ngoài cây: để trống parent và rule" in text
-    assert "dòng 5, cột 'kind': mã P1: kind phải là bonus (điểm thưởng) hoặc penalty (điểm trừ); đang là 'phạt'" in text
+    said = "kind phải là bonus (điểm thưởng), penalty (điểm trừ) hoặc survey (khảo sát); đang là 'phạt'"
+    assert f"dòng 5, cột 'kind': mã P1: {said}" in text
 
 
 def test_the_example_set_is_the_reference_set_with_items_added():

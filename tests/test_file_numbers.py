@@ -159,7 +159,8 @@ def test_a_frame_value_with_nothing_to_decide_it_is_refused(tmp_path):
         # decided cells become numbers; the others stay as they are, for parse_decimal
         (["1.907", "1.5"], None, None, [1.907, "1.5"]),  # the column shows a decimal point
         (["1.907", "1,25"], None, None, [1907.0, "1,25"]),  # ... or a decimal comma
-        (["1.907", "1,25"], [".", "."], [2, 2], [1907.0, "1,25"]),  # the column outranks the maximum and the file
+        (["1.907", "1,25"], [".", "."], None, [1907.0, "1,25"]),  # the column outranks the file
+        (["1.907", "1,25"], [","], [2, 2], [1.907, "1,25"]),  # 1907 is impossible, whatever the column says
         (["1.907"], None, [2], [1.907]),  # 1907 is above the maximum
         (["1.907"], [","], [2], [1.907]),  # ... whatever a `;` file would say
         (["1.907"], ["."], None, [1.907]),  # an unquoted cell of a comma-separated file

@@ -3,6 +3,7 @@ a decision keeps out of the ranking is scored and classed but takes no rank from
 Expected ranks are worked out by hand from the indices below."""
 
 import io
+import itertools
 
 import pandas as pd
 import pytest
@@ -76,6 +77,14 @@ def test_the_store_keeps_groups_and_every_output_shows_them(grouped, tmp_path, c
     assert ranks(results, "group_rank") == IN_GROUP
     out = tmp_path / "xep-hang.csv"
     assert main(["--db", grouped.url, "ranking", "--period", "2024", "--out", str(out)]) == 0
+    table = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert "rank" not in table.columns  # no decision publishes a rank across groups unless asked
+    blocks = [group for group, _ in itertools.groupby(table["group"])]
+    assert len(blocks) == table["group"].nunique() == 2  # each group's units together, by their rank in it
+    for _group, block in table.groupby("group", sort=False):
+        shown = [int(r) if r else 99 for r in block["group_rank"]]  # an unranked unit last
+        assert shown == sorted(shown)
+    assert main(["--db", grouped.url, "ranking", "--period", "2024", "--out", str(out), "--overall-rank"]) == 0
     table = pd.read_csv(out, dtype=str, keep_default_na=False).set_index("unit")
     assert table.loc["u2", "rank"] == ""
     assert table.loc["u5", "group_rank"] == "2"
@@ -101,6 +110,7 @@ def test_units_table_for_files(tmp_path, capsys):
     frame.to_csv(units, index=False)
     out = tmp_path / "r.csv"
     args = ["score", "--criteria", str(criteria), "--scores", str(score_file), "--units", str(units), "--out", str(out)]
+    args.append("--overall-rank")
     assert main(args) == 0
     got = pd.read_csv(out).set_index("unit")
     assert {u: (None if pd.isna(r) else int(r)) for u, r in got["rank"].items()} == OVERALL

@@ -281,3 +281,19 @@ def test_names_are_the_seed_names_with_listed_corrections(reference):
         for wrong, right in CORRECTIONS:
             name = name.replace(wrong, right)
         assert name == node.name, code
+
+
+def test_every_name_imported_from_the_criteria_face_is_there():
+    """`core.criteria` is the public face of the model, schema, builder, flat loader and rule
+    syntax modules: whatever the package, its tests and notebooks import from it exists."""
+    from cchc_widgets.core import criteria
+    from tests.conftest import REPO
+
+    wanted = set()
+    for path in [*REPO.glob("cchc_widgets/**/*.py"), *REPO.glob("tests/**/*.py"), *REPO.glob("notebooks/**/*.ipynb")]:
+        text = path.read_text(encoding="utf-8")
+        for grouped, one_line in re.findall(r"from cchc_widgets\.core\.criteria import (?:\(([^)]*)\)|([\w ,]+))", text):
+            wanted |= {n.strip() for n in (grouped or one_line).replace("\n", ",").split(",") if n.strip()}
+    assert {"CriteriaSet", "load_criteria", "ClassBand", "parse_rule_text", "rule_text"} <= wanted
+    assert sorted(n for n in wanted if not hasattr(criteria, n)) == []
+    assert set(criteria.__all__) >= wanted

@@ -18,13 +18,14 @@ import pandas as pd
 from cchc_widgets.cli.people import register as register_people
 from cchc_widgets.cli.terminal import progress_terminal, shown_as_text
 from cchc_widgets.core import clock, engine
-from cchc_widgets.core.criteria import ADJUSTMENT_KINDS, check_criteria, load_criteria
+from cchc_widgets.core.criteria import ADJUSTMENT_KINDS, CriteriaSet, check_criteria, load_criteria
 from cchc_widgets.core.errors import CchcError, Problem, ProblemsError
 from cchc_widgets.core.numbers import parse_decimal, show_number
 from cchc_widgets.core.text import clean_text
-from cchc_widgets.core.vocabulary import DIFFERENCE_STATES
+from cchc_widgets.core.vocabulary import DIFFERENCE_STATES, UNSCORED
 from cchc_widgets.files.score_tables import read_scores
 from cchc_widgets.files.tables_out import na_as_word, readable, write_table
+from cchc_widgets.files.unit_tables import ranking, read_units
 
 if TYPE_CHECKING:  # SciPy comes with what-ifs: imported when a command needs it
     from cchc_widgets.core import whatif
@@ -68,21 +69,46 @@ def _write(frame: pd.DataFrame, path: Path | None, title: str = "", decimals: in
         write_table(frame, path, decimals)
 
 
+OVERALL_HELP = "with ranking groups, also a rank across all groups (the criteria set's overall_rank: true does the same)"
 UNITS_HELP = "with files: a units table (id, name, group, ranked): ranks within each group, none for unranked units"
 
 
-def _result_table(scored: engine.Scored, cs_top: tuple[str, ...], names: dict[str, str] | None = None) -> pd.DataFrame:
-    res = scored.results.sort_values(["period", "rank", "unit"], na_position="last")
+def _result_table(
+    results: pd.DataFrame, cs: CriteriaSet, names: dict[str, str] | None = None, overall: bool = False
+) -> pd.DataFrame:
+    """The results as a table: with ranking groups, the rank within each group, and a rank
+    across groups only when the set (`overall_rank`) or `overall` asks for it — no decision
+    publishes one otherwise. A listed unit without scores (`engine.with_unscored`) is shown
+    «chưa có điểm» where its total would be, unranked."""
+    res = results
+    grouped = ["group", "group_rank"] if "group" in res.columns else []  # when the units' groups are known
+    overall = overall or cs.overall_rank or not engine.has_groups(res)
+    res = res.assign(_tie=res["unit"].where(res["total"].notna(), "\uffff"))  # the unscored last, as listed
+    if overall:
+        res = res.sort_values(["period", "rank", "_tie"], na_position="last", kind="stable")
+    else:  # groups in the order they first appear, each by its ranks
+        first = {group: i for i, group in enumerate(dict.fromkeys(res["group"]))}
+        keys = ["period", "_group", "group_rank", "_tie"]
+        res = res.assign(_group=res["group"].map(first)).sort_values(keys, na_position="last", kind="stable")
     survey = ["survey"] if "survey" in res.columns and res["survey"].abs().sum() > 0 else []  # hidden before any answers
     adjusted = ["bonus", "penalty"] if "bonus" in res.columns and res[["bonus", "penalty"]].abs().sum().sum() > 0 else []
-    grouped = ["group", "group_rank"] if "group" in res.columns else []  # when the units' groups are known
-    columns = ["unit", *grouped[:1], *cs_top, *survey, *adjusted, "total", "index", "rank", *grouped[1:], "class"]
+    ranks = ["rank"] * overall + grouped[1:]
+    columns = ["unit", *grouped[:1], *cs.top_codes, *survey, *adjusted, "total", "index", *ranks, "class"]
     if res["period"].nunique() > 1:
         columns.insert(0, "period")
     table = res[columns].copy()
+    table["total"] = table["total"].astype(object).where(table["total"].notna(), UNSCORED)
     if names:
         table.insert(columns.index("unit") + 1, "name", table["unit"].map(names).fillna(""))
     return table.reset_index(drop=True)
+
+
+def _unscored_warning(missing: pd.DataFrame, names: dict[str, str]) -> None:
+    """Name on stderr every listed unit that has no scores (shown «chưa có điểm», unranked)."""
+    if missing.empty:
+        return
+    said = ", ".join(names.get(u) or u for u in dict.fromkeys(missing["unit"]))
+    print(f"{missing['unit'].nunique()} đơn vị trong danh sách {UNSCORED}, không xếp hạng: {said}", file=sys.stderr)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -105,6 +131,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
                 caps = [a.max_points for a in cs.adjustments if a.kind == kind]
                 if caps:
                     survey += f"; {word.lower()} {len(caps)} mục, tối đa {show_number(round(sum(caps), 6))}"
+            survey += _settings_said(cs)
             print(
                 f"{path}: hợp lệ — {len(cs.nodes)} mục, {len(cs.leaf_codes)} mục lá, {cs.depth} cấp, "
                 f"tổng {show_number(round(cs.max_points, 6))} điểm{survey}"
@@ -112,16 +139,50 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 1 if bad else 0
 
 
+def _settings_said(cs: CriteriaSet) -> str:
+    """What a set says beside its tree, as `cchc validate` confirms it was read: the places,
+    the classes, the index cap and the overall rank, each only when the set says it."""
+    said = ""
+    if cs.meta.get("rounding"):
+        said += f"; làm tròn {cs.decimals} chữ số" + (", xếp hạng theo chỉ số đã làm tròn" if cs.rank_on_rounded else "")
+    if cs.classes:
+        said += f"; xếp loại {len(cs.classes)} hạng (từ {show_number(cs.classes[0].min)} %)"
+    if "index_cap" in cs.meta:
+        said += "; chỉ số không giới hạn" if cs.index_cap is None else f"; trần chỉ số {show_number(cs.index_cap)} %"
+    if cs.overall_rank:
+        said += "; có xếp hạng chung giữa các nhóm"
+    return said
+
+
 def cmd_score(args: argparse.Namespace) -> int:
     if args.tolerance < 0:
         raise ProblemsError([Problem("--tolerance", "sai số cho phép không được âm")])
     out = _out_path(args.out)
     cs = load_criteria(args.criteria)
-    data = read_scores(args.scores, cs, period=args.period)
-    scored = engine.aggregate(data.scores, cs, units=_units_file(args, set(data.scores["unit"])))
-    _write(_result_table(scored, cs.top_codes), out, decimals=cs.decimals)
-    mismatches = engine.check_subtotals(data.given, scored.nodes, cs, args.tolerance)
-    printed = engine.compare_printed(data.printed, scored.results, args.tolerance)
+    data = read_scores(args.scores, cs, period=args.period, stage=args.stage)
+    units = _units_file(args, set(data.scores["unit"]))
+    if units is not None:
+        listed = ranking(units)
+    else:  # the table's own units (and groups, when it has a `group`/`Nhóm` column): its rows without scores too
+        listed = pd.DataFrame({"unit": data.units, "group": [(data.groups or {}).get(u, "") for u in data.units], "ranked": True})
+    scored = engine.aggregate(data.scores, cs, units=None if units is None and data.groups is None else listed)
+    results, missing = engine.with_unscored(scored.results, listed)
+    overall = args.overall_rank or cs.overall_rank or not engine.has_groups(results)
+    names = dict(zip(units["id"], units["name"], strict=True)) if units is not None else {}
+    _write(_result_table(results, cs, overall=overall), out, decimals=cs.decimals)
+    _unscored_warning(missing, names)
+    mismatches = engine.check_subtotals(data.given, scored.nodes, cs, args.tolerance, scored.results)
+    printed = data.printed
+    if not overall and "group_rank" not in set(printed["code"]):  # a group's table: its «Hạng» is the rank in the group
+        printed = printed.replace({"code": {"rank": "group_rank"}})
+    printed = engine.compare_printed(printed, results, args.tolerance, missing)
+    if not missing.empty and printed["code"].isin(["rank", "group_rank"]).any():
+        listed = len(results) // max(results["period"].nunique(), 1)
+        print(
+            f"Hạng in sẵn là hạng trong {listed} đơn vị của danh sách, bảng có điểm của {listed - len(missing)}: mỗi hạng "
+            "được so với khoảng nó có thể có và với thứ tự các đơn vị trong bảng",
+            file=sys.stderr,
+        )
     agree, differ = engine.printed_report(printed)
     if agree:
         print(agree, file=sys.stderr)
@@ -177,15 +238,18 @@ def cmd_units(args: argparse.Namespace) -> int:
 
 
 def cmd_ranking(args: argparse.Namespace) -> int:
-    from cchc_widgets.services.results import score_period
+    from cchc_widgets.services.results import ranking_of, score_period
 
     out = _out_path(args.out)
     store = _store(args)
     period = _period(store, args.period)
     cs = store.criteria_for(period)
     names = store.unit_names(period)
-    table = _result_table(score_period(store, period), cs.top_codes, names)
+    results, missing = engine.with_unscored(score_period(store, period).results, ranking_of(store, period))
+    results["period"] = period  # a period nobody scored yet: every listed unit, none ranked
+    table = _result_table(results, cs, names, overall=args.overall_rank)
     _write(table, out, title=f"Xếp hạng chỉ số CCHC — kỳ {period} ({cs.name})", decimals=cs.decimals)
+    _unscored_warning(missing, names)
     return 0
 
 
@@ -216,17 +280,15 @@ def cmd_differences(args: argparse.Namespace) -> int:
 
 
 def _units_file(args: argparse.Namespace, scored_units: set[str]) -> pd.DataFrame | None:
-    """`--units FILE` (id, name, group, ranked) as the engine's ranking, or None; every unit
-    scored must be listed."""
+    """`--units FILE` (id, name, kind, group, ranked), or None; every unit scored must be
+    listed (`unit_tables.ranking` gives the engine's view of it)."""
     if getattr(args, "units", None) is None:
         return None
-    from cchc_widgets.files.unit_tables import ranking, read_units
-
     units = read_units(args.units)
     unlisted = sorted(scored_units - set(units["id"]))
     if unlisted:
         raise ProblemsError([Problem(args.units, f"thiếu đơn vị có điểm: {', '.join(unlisted)}")])
-    return ranking(units)
+    return units
 
 
 def _scored_input(args: argparse.Namespace):  # noqa: ANN202 - (criteria set, resolved scores, ranking, where from)
@@ -248,7 +310,7 @@ def _scored_input(args: argparse.Namespace):  # noqa: ANN202 - (criteria set, re
         periods = ", ".join(sorted(data.scores["period"].unique()))
         raise ProblemsError([Problem(args.scores, f"tệp có nhiều kỳ ({periods}); chọn một kỳ bằng --period")])
     units = _units_file(args, set(data.scores["unit"]))
-    return cs, data.scores, units, f"tệp {args.scores} (không có điểm khảo sát)"
+    return cs, data.scores, None if units is None else ranking(units), f"tệp {args.scores} (không có điểm khảo sát)"
 
 
 def _write_comparison(comparison: whatif.Comparison, out: Path | None, title: str, decimals: int | None) -> None:
@@ -562,6 +624,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scores", required=True, metavar="PATH")
     p.add_argument("--period", metavar="P")
     p.add_argument("--units", metavar="PATH", help=UNITS_HELP)
+    p.add_argument(
+        "--stage",
+        choices=["self", "appraisal"],
+        help="the stage of rows that name none (a wide table's): appraisal for an appraisal or a published result, "
+        "whose bonus and penalty columns then count (default self)",
+    )
     p.add_argument("--out", metavar="PATH", help=".csv or .xlsx; a table on stdout without it")
     p.add_argument(
         "--tolerance",
@@ -569,6 +637,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=0.001,
         help="allowed difference between a published total and the sum of its parts (default 0.001)",
     )
+    p.add_argument("--overall-rank", action="store_true", help=OVERALL_HELP)
     p.set_defaults(func=cmd_score)
 
     p = sub.add_parser("demo", parents=[common], help="load the synthetic demo into the store (idempotent)")
@@ -584,6 +653,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ranking", parents=[common], help="results of a period from the store")
     p.add_argument("--period", metavar="P", help="default: the latest period")
     p.add_argument("--out", metavar="PATH")
+    p.add_argument("--overall-rank", action="store_true", help=OVERALL_HELP)
     p.set_defaults(func=cmd_ranking)
 
     p = sub.add_parser("differences", parents=[common], help="self-assessment vs appraisal of a period")

@@ -10,8 +10,8 @@ A file is not a person typing: it carries its own convention. In a comma-separat
 unquoted comma cannot be a decimal mark, so `1.907` there is one point nine; a `;`-separated
 CSV is what a Vietnamese Excel saves, with decimal commas; a column that holds `1.5` shows
 which mark its writer used; and a reading above the item's maximum is impossible.
-`decide_column` applies these, in the order the evidence is strong (the column itself, the
-maximum, the file's form), and leaves only what stays ambiguous to be refused.
+`decide_column` applies these, in the order the evidence is strong (the maximum, the column
+itself, the file's form), and leaves only what stays ambiguous to be refused.
 """
 
 from __future__ import annotations
@@ -161,8 +161,8 @@ def decide_column(
     """A column of a file (or a DataFrame) with every number of two readings decided, and the
     message for each one nothing decides, by position.
 
-    A cell's reading is decided by, in turn: the column's own unambiguous numbers
-    (`column_decimal`); its maximum (`maxima`, per cell: a reading above it is impossible);
+    A cell's reading is decided by, in turn: its maximum (`maxima`, per cell: a reading above
+    it is impossible, so never taken); the column's own unambiguous numbers (`column_decimal`);
     the decimal mark the file's form fixes for it (`file_marks`, per cell: `.` for an unquoted
     cell of a comma-separated CSV, `,` in a `;`-separated one). Decided cells become floats;
     every other cell is returned as it was, for its reader to parse (`parse_decimal`).
@@ -177,10 +177,10 @@ def decide_column(
         maximum = maxima[i] if maxima is not None else None
         possible = [r for r in (as_group, as_decimal) if maximum is None or abs(r) <= maximum + 1e-9]
         file_mark = file_marks[i] if file_marks is not None else None
-        if column is not None:
-            out[i] = as_decimal if column == mark else as_group
-        elif len(possible) == 1:
+        if len(possible) == 1:  # a reading above the maximum is impossible, whatever else speaks
             out[i] = possible[0]
+        elif column is not None:
+            out[i] = as_decimal if column == mark else as_group
         elif file_mark is not None:
             out[i] = as_decimal if file_mark == mark else as_group
         else:

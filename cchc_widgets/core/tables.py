@@ -22,7 +22,7 @@ import csv
 import unicodedata
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -146,6 +146,12 @@ class Table:
     preamble: tuple[str, ...] = ()  # a CSV's `# …` lines before its header (settings such as `# classes: …`)
     delimiter: str | None = None  # a CSV's field separator
     quoted: frozenset[tuple[int, int]] = frozenset()  # (line, column position) of a CSV's quoted fields
+    headings: tuple[str, ...] = ()  # the header as the file writes it, when `columns` are ids given by `renamed`
+
+    def renamed(self, ids: dict[str, str]) -> Table:
+        """The table with its columns named by id (`Tổng điểm` → total) where `ids` says so;
+        messages still name each column as the file heads it."""
+        return replace(self, columns=tuple(ids.get(c, c) for c in self.columns), headings=self.headings or self.columns)
 
     def decimal_mark(self, number: int, column: str) -> str | None:
         """The decimal mark the file's form fixes for a cell, or None when it fixes none: in a
@@ -164,7 +170,7 @@ class Table:
         if column not in self.columns:
             return f"dòng {number}" if self.sheet is None else f"sheet '{self.sheet}', dòng {number}"
         if self.sheet is None:
-            return f"dòng {number}, cột '{column}'"
+            return f"dòng {number}, cột '{(self.headings or self.columns)[self.columns.index(column)]}'"
         from openpyxl.utils import get_column_letter
 
         letter = get_column_letter(self.columns.index(column) + 1)

@@ -53,6 +53,7 @@ def page_words() -> dict[str, object]:
 # (the self-assessment changed after an agreeing appraisal): `cchc differences` and the appraiser's page
 UNREASONED = "khác, chưa có lý do"
 DIFFERENCE_STATES = {"agrees": "giống", "differs": "khác", "unreasoned": UNREASONED}
+UNSCORED = "chưa có điểm"  # a listed unit no score was given for: shown, never dropped, never ranked
 
 # who does what in a province's year (services.access decides what each may write)
 ROLES = {
@@ -88,7 +89,7 @@ HEADINGS = {
 
 # the columns a published table prints beside the points (the engine's results): a score table
 # may carry them, and they are compared with what the engine computes, never scored
-PRINTED = ("index", "rank", "group_rank", "class")
+PRINTED = ("index", "rank", "group_rank", "class", "max", "survey", "bonus", "penalty")
 PRINTED_HEADERS = {
     **{column: column for column in PRINTED},
     **{folded(HEADINGS[column]): column for column in PRINTED},
@@ -97,6 +98,33 @@ PRINTED_HEADERS = {
     "vị thứ": "rank",
     "xếp hạng": "rank",
 }
+
+
+# the other headings a score table may carry, as our own tables write them (`HEADINGS`) and as
+# provinces print them: what cchc writes, cchc reads
+INPUT_HEADERS = {
+    **{folded(HEADINGS[column]): column for column in ("period", "unit", "name", "group", "code", "total")},
+    "tên đơn vị": "name",
+    "cơ quan, đơn vị": "name",
+    "tổng": "total",
+    "tổng cộng": "total",
+    "giai đoạn": "stage",
+    "điểm": "points",
+    "giá trị": "value",
+    "giá trị kê khai": "value",
+    "ghi chú": "note",
+    "lý do": "note",
+    "stt": "row_number",
+    "tt": "row_number",
+    "số tt": "row_number",
+    "số thứ tự": "row_number",
+}
+
+
+def input_column(header: str) -> str | None:
+    """The id of a score table's column given under a heading (`Tổng điểm` → total, `Mã đơn
+    vị` → unit, `Hạng` → rank, `STT` → row_number), None for any other (a criterion's code)."""
+    return printed_column(header) or INPUT_HEADERS.get(folded(header))
 
 
 def printed_column(header: str) -> str | None:

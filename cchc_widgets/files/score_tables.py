@@ -25,11 +25,13 @@ from cchc_widgets.core.engine import TOTAL, resolve
 from cchc_widgets.core.errors import Problem, ProblemsError, RuleInputError
 from cchc_widgets.core.numbers import decide_column, parse_decimal
 from cchc_widgets.core.rules import is_na
-from cchc_widgets.core.tables import Row, read_table
-from cchc_widgets.core.vocabulary import is_yes, printed_column
+from cchc_widgets.core.tables import Row, Table, read_table
+from cchc_widgets.core.text import folded
+from cchc_widgets.core.vocabulary import PRINTED, UNSCORED, input_column, is_yes
 
 LONG_OPTIONAL = ("period", "stage", "points", "value", "na", "note")
-WIDE_META = ("unit", "period", "stage", "name", "unit_name")
+NOTE_WORDS = frozenset({"lý do", "ghi chú", "note", "reason"})
+WIDE_META = ("unit", "period", "stage", "name", "unit_name", "group", "row_number")
 
 
 @dataclass(frozen=True)
@@ -42,13 +44,17 @@ class ScoresFile:
     given: pd.DataFrame
     rows: pd.DataFrame  # the leaf rows as read (with `_where`; note None where the file has none): what an import writes
     printed: pd.DataFrame
+    units: tuple[str, ...] = ()  # every unit the file names, in its order: a row with no score names one too
+    groups: dict[str, str] | None = None  # each unit's ranking group, when the file has a `group`/`Nhóm` column
 
 
-def read_scores(path: str | Path, cs: CriteriaSet, period: str | None = None) -> ScoresFile:
+def read_scores(path: str | Path, cs: CriteriaSet, period: str | None = None, stage: str | None = None) -> ScoresFile:
     """Read a long or wide score file and check every score against the criteria set;
-    `period` fills a missing period column or filters by it. Raises with every problem of
-    the file (layout, cells and rules) at once."""
-    table = read_table(path)
+    `period` fills a missing period column or filters by it; `stage` (self or appraisal) is
+    the stage of rows that name none — a wide table has no stage column, and an appraisal's
+    or a published result's bonus and penalty columns are the appraiser's. Raises with every
+    problem of the file (layout, cells and rules) at once."""
+    table = _with_ids(read_table(path))
     file = table.file
     if "unit" not in table.columns:
         raise ProblemsError([Problem(file, "thiếu cột 'unit' (mã đơn vị)", where=table.sheet and f"sheet '{table.sheet}'")])
@@ -65,6 +71,9 @@ def read_scores(path: str | Path, cs: CriteriaSet, period: str | None = None) ->
             problems.append(Problem(file, "thiếu mã đơn vị", where=row.where("unit")))
     scores = [s for s in scores if s[1]]
     scores_df = pd.DataFrame(scores, columns=["period", "unit", "code", "stage", "points", "value", "na", "note", "_where"])
+    if stage is not None:
+        scores_df["stage"] = scores_df["stage"].fillna(stage)
+    scores_df["note"] = scores_df["note"].astype(object).where(scores_df["note"].notna(), None)  # no note: None, never NaN
     given_df = pd.DataFrame(given, columns=["period", "unit", "code", "value"])
     printed_df = pd.DataFrame(printed, columns=["period", "unit", "code", "value"])
     if period is not None:
@@ -85,9 +94,38 @@ def read_scores(path: str | Path, cs: CriteriaSet, period: str | None = None) ->
         problems.extend(exc.problems)
     if problems:
         raise ProblemsError(problems)
+    kept = [row for row in rows if period is None or not row.text("period") or row.text("period") == period]
+    named = tuple(dict.fromkeys(row.text("unit") for row in kept if row.text("unit")))
+    groups = {row.text("unit"): row.text("group") for row in kept} if "group" in table.columns else None
     return ScoresFile(
-        resolved, given_df.reset_index(drop=True), scores_df.reset_index(drop=True), printed_df.reset_index(drop=True)
+        resolved,
+        given_df.reset_index(drop=True),
+        scores_df.reset_index(drop=True),
+        printed_df.reset_index(drop=True),
+        named,
+        groups,
     )
+
+
+def _with_ids(table: Table) -> Table:
+    """The table with its headings read as column ids (`vocabulary.input_column`): `Mã đơn
+    vị`, `Tổng điểm`, `Hạng` as our own tables write them, `STT` as provinces print them. A
+    table whose units are named only by `Đơn vị` (the name) is keyed by that column. Two
+    columns that mean the same are refused, both named."""
+    ids = {c: found for c in table.columns if c and (found := input_column(c)) is not None}
+    if "unit" not in ids.values() and "unit" not in table.columns:
+        ids.update((c, "unit") for c, found in list(ids.items()) if found == "name")
+    seen: dict[str, str] = {}
+    problems = []
+    for column in table.columns:
+        key = ids.get(column, column)
+        if key in seen:
+            said = f"cột '{seen[key]}' và cột '{column}' cùng là '{key}': hãy giữ một"
+            problems.append(Problem(table.file, said, where=table.sheet and f"sheet '{table.sheet}'"))
+        seen[key] = column
+    if problems:
+        raise ProblemsError(problems)
+    return table.renamed(ids) if any(ids.get(c, c) != c for c in table.columns) else table
 
 
 def _decided(
@@ -138,10 +176,22 @@ def _long(rows: list[Row], columns: tuple[str, ...], cs: CriteriaSet, file: str)
     return out, [], problems
 
 
+def reason_of(column: str, cs: CriteriaSet) -> str | None:
+    """The criterion whose reason (note) a wide table's column holds: `lý do T1`, `T1 lý do`,
+    `T1 (lý do)`, `ghi chú 1.1.2`, `note T1`, `reason P1`; None for any other column."""
+    words = column.replace("(", " ").replace(")", " ").split()
+    for size in (2, 1):
+        for head, code in ((words[:size], words[size:]), (words[-size:], words[:-size])):
+            if len(code) == 1 and folded(" ".join(head)) in NOTE_WORDS and code[0] in cs.entries:
+                return code[0]
+    return None
+
+
 def _wide(rows: list[Row], columns: tuple[str, ...], cs: CriteriaSet, file: str) -> tuple[list, list, list, list[Problem]]:
     problems = []
-    printed_cols = {c: printed for c in columns if c and (printed := printed_column(c))}
-    code_cols = [c for c in columns if c and c not in WIDE_META and c not in printed_cols]
+    printed_cols = {c: c for c in columns if c in PRINTED}
+    reasons = {code: c for c in columns if c and (code := reason_of(c, cs))}
+    code_cols = [c for c in columns if c and c not in WIDE_META and c not in printed_cols and c not in reasons.values()]
     for col in code_cols:
         if col != TOTAL and col not in cs.nodes and col not in cs.entries:
             problems.append(
@@ -156,34 +206,56 @@ def _wide(rows: list[Row], columns: tuple[str, ...], cs: CriteriaSet, file: str)
         problems.extend(ambiguous[col].values())
     printed = []
     for col, what in printed_cols.items():  # checked, not refused: what stays ambiguous is compared as printed
-        limit = len(rows) if "rank" in what else cs.index_cap
+        limit = len(rows) if "rank" in what else cs.index_cap if what == "index" else _maximum(cs, TOTAL)
         cells = [row.raw(col) for row in rows] if what == "class" else _decided(rows, col, what, [limit] * len(rows), file)[0]
         printed += [
-            (row.text("period"), row.text("unit"), what, cell) for row, cell in zip(rows, cells, strict=True) if cell is not None
+            (row.text("period"), row.text("unit"), what, cell)
+            for row, cell in zip(rows, cells, strict=True)
+            if cell is not None and not (isinstance(cell, str) and folded(cell) == UNSCORED)
         ]
+    source: dict[str, str] = {}  # the column a code's points are read from, when it is not the code's own
+    for kind in ("bonus", "penalty"):  # a results table's `bonus` is its item's points when the set has one such item
+        items = [a.code for a in cs.adjustments if a.kind == kind]
+        if kind in printed_cols and len(items) == 1 and items[0] not in code_cols:
+            code_cols.append(items[0])
+            columns_read[items[0]] = [_abs(v) for v in _decided(rows, kind, "điểm", [None] * len(rows), file)[0]]
+            ambiguous[items[0]], source[items[0]] = {}, kind
+    for code, col in reasons.items():  # a reason for points the table does not give is a mistake, not a note to drop
+        if code not in code_cols:
+            said = f"cột '{col}' là lý do của mã {code}, nhưng bảng không có cột '{code}'"
+            problems.append(Problem(file, said, code, rows[0].where(col)))
     for i, row in enumerate(rows):
         period, unit, stage = row.text("period"), row.text("unit"), row.text("stage") or None
         for col in code_cols:
             cell = columns_read[col][i]
-            if cell is None or i in ambiguous[col]:
-                continue
+            if cell is None or i in ambiguous[col] or (isinstance(cell, str) and folded(cell) == UNSCORED):
+                continue  # «chưa có điểm»: a listed unit without scores, as our own tables write it
             leaf = col in cs.entries  # a leaf, or a bonus or penalty item
+            note = row.text(reasons[col]) or None if col in reasons else None  # none given: the stored note stays
             if leaf and is_na(cell):
-                scores.append((period, unit, col, stage, None, None, True, None, row.where(col)))
+                scores.append((period, unit, col, stage, None, None, True, note, row.where(source.get(col, col))))
                 continue
             try:
                 number = parse_decimal(cell, "điểm")
             except RuleInputError as exc:
                 if leaf:  # text in a leaf column is a declared value for its rule
-                    scores.append((period, unit, col, stage, None, cell, False, None, row.where(col)))
+                    scores.append((period, unit, col, stage, None, cell, False, note, row.where(source.get(col, col))))
                 else:
-                    problems.append(Problem(file, str(exc), col, row.where(col)))
+                    problems.append(Problem(file, str(exc), col, row.where(source.get(col, col))))
                 continue
             if leaf:
-                scores.append((period, unit, col, stage, number, None, False, None, row.where(col)))
+                scores.append((period, unit, col, stage, number, None, False, note, row.where(source.get(col, col))))
             else:
                 given.append((period, unit, col, number))
     return scores, given, printed, problems
+
+
+def _abs(cell: object) -> object:
+    """A penalty as its points: printed as −1,5 by some tables (our results workbook too)."""
+    try:
+        return cell if cell is None or is_na(cell) else abs(parse_decimal(cell))
+    except RuleInputError:
+        return cell  # not a number: the rule's check says so, where it is
 
 
 def _maximum(cs: CriteriaSet, column: str) -> float:

@@ -6,7 +6,7 @@ removed with the store), and the frame enters it through the one write path, so 
 refused with the same messages as an imported file and nothing of the frame is half-loaded.
 Text in its `points` and `value` columns (what pandas leaves as text: `1,5`, `1.907` beside
 `1.5`) is read as a file's numbers are (`numbers.decide_column`), without a separator to go
-by: the column's unambiguous numbers and the item's maximum decide.
+by: the item's maximum and the column's unambiguous numbers decide.
 """
 
 from __future__ import annotations
@@ -60,8 +60,8 @@ def _period_of(scores: pd.DataFrame, period: str | None) -> tuple[str, pd.DataFr
 
 def numbers_read(rows: pd.DataFrame, cs: CriteriaSet) -> pd.DataFrame:
     """The frame with the text of its `points` column read as numbers and the numbers of two
-    readings in its `value` column decided (`numbers.decide_column`: the column's own numbers,
-    the item's maximum); refuses, naming row and column, what stays ambiguous or is no number."""
+    readings in its `value` column decided (`numbers.decide_column`: the item's maximum, the
+    column's own numbers); refuses, naming row and column, what stays ambiguous or is no number."""
     out = rows.reset_index(drop=True).copy()
     codes = out["code"].astype(str).tolist()
     problems = []

@@ -134,10 +134,10 @@ def import_table(
     if period is None:
         raise ProblemsError([Problem(file, "bảng không phải mẫu phiếu: cần --period để biết kỳ đánh giá")])
     cs = store.criteria_for(period)
-    rows = read_scores(path, cs, period=period).rows
     wanted = stage_of(stage) if stage else None
     if stage and wanted is None:
         raise ProblemsError([Problem(file, f"giai đoạn '{stage}' không có")])
+    rows = read_scores(path, cs, period=period, stage=wanted).rows
     scope = Scope(period, unit, wanted)
     done = Writer(store, actor).save_scores(
         scope, rows.drop(columns="period"), author or f"nhập từ tệp {file}", f"import:{file}", file, dry_run=dry_run
