@@ -27,7 +27,7 @@ from cchc_widgets.core.text import plain
 from cchc_widgets.core.vocabulary import APPRAISAL, NOT_APPLICABLE
 from cchc_widgets.report import chromium
 from cchc_widgets.report.official import CSS as OFFICIAL_CSS
-from cchc_widgets.report.official import heading_html
+from cchc_widgets.report.official import SERIF, heading_html
 from cchc_widgets.services.access import record_line
 
 SIGNATURES = {
@@ -35,6 +35,7 @@ SIGNATURES = {
     APPRAISAL: ("Người thẩm định", "Đại diện Sở Nội vụ"),
 }
 KEPT_ROWS = 2  # the table's last rows that go with the totals and signatures onto their page
+LEAD_ROWS = 2  # the rows under a domain's or criterion's heading that a page break never separates from it
 
 
 def _e(value: Any) -> str:
@@ -76,8 +77,9 @@ def sheet_html(session: ScoringSession, form: OfficialForm | None = None) -> str
         if not node.is_leaf:
             section = head["sections"][node.code]
             fixed = [format_number(section[k], decimals, fixed=True) for k in ("max", "points")]
-            shown = [na, na] if section["na"] else fixed  # nothing under it applies: the set's word
-            cells = [node.code, node.name, shown[0], "", shown[1]]
+            if section["na"]:  # nothing under it applies: its maximum as the set has it, the set's word for points
+                fixed = [format_number(node.max_points, decimals, fixed=True), na]
+            cells = [node.code, node.name, fixed[0], "", fixed[1]]
             cells += [""] * (len(columns) - len(cells))
             body.append(f'<tr class="group level-{node.level}">' + "".join(f"<td>{_e(c)}</td>" for c in cells) + "</tr>")
             continue
@@ -120,7 +122,7 @@ def sheet_html(session: ScoringSession, form: OfficialForm | None = None) -> str
 @page {{ size: A4 landscape; margin: 16mm 10mm 14mm;
   @top-center {{ content: "{_css_string(running)}"; font: 9pt system-ui, sans-serif; color: #333; }}
   @bottom-right {{ content: "Trang " counter(page) " / " counter(pages); font: 9pt system-ui, sans-serif; }} }}
-body {{ font: 10pt system-ui, "Segoe UI", Roboto, sans-serif; color: #111; margin: 0; }}
+body {{ font: 10pt {SERIF}; color: #111; margin: 0; }}
 {OFFICIAL_CSS}
 table.official-head {{ margin-bottom: 4mm; }}
 h1 {{ font-size: 14pt; margin: 0 0 2mm; text-align: center; }}
@@ -129,7 +131,8 @@ table.sheet {{ border-collapse: collapse; width: 100%; table-layout: fixed; }}
 .sheet th, .sheet td {{ border: 1px solid #555; padding: 1mm 1.5mm; vertical-align: top; text-align: left;
   overflow-wrap: break-word; }}
 .sheet thead {{ display: table-header-group; }} .sheet th {{ background: #e8edf2; }}
-.sheet tr {{ break-inside: avoid; }} .sheet tr.group td {{ font-weight: 700; background: #f3f5f7; }}
+.sheet tr, .sheet tbody.keep {{ break-inside: avoid; }}
+.sheet tr.group td {{ font-weight: 700; background: #f3f5f7; }}
 .sheet tr.closing > td {{ border: none; padding: 0; }}
 div.closing {{ display: inline-block; width: 100%; vertical-align: top; }} /* atomic: a page break never splits it */
 table.end tr:first-child td {{ border-top: none; }}
@@ -147,11 +150,41 @@ table.official-sign td.signing {{ text-align: center !important; }}
 <p>Tình trạng: {state}</p>
 <p>In lúc {_e(printed)}</p>
 </div>
-<table class="sheet">{colgroup}<thead><tr>{header_cells}</tr></thead><tbody>
-{"".join(body[: len(body) - kept])}
-{closing}
-</tbody></table>
+<table class="sheet">{colgroup}<thead><tr>{header_cells}</tr></thead>
+{_kept_with_headings(body[: len(body) - kept])}
+<tbody>{closing}</tbody></table>
 </body></html>"""
+
+
+def _kept_with_headings(rows: list[str]) -> str:
+    """The table's rows in row groups: each run of heading rows (a domain, then its first
+    criterion) with the `LEAD_ROWS` rows under it in a group a page break cannot split
+    (Chromium honours `break-inside: avoid` on a row group), the other rows in plain groups;
+    so no heading stands alone at a page's foot."""
+    out: list[str] = []
+    run: list[str] = []
+    lead = -1  # below 0: `run` holds plain rows; else how many rows follow its headings so far
+    for row in rows:
+        if row.startswith('<tr class="group'):
+            if lead != 0:  # plain rows, or headings that have their rows: that group is complete
+                out.append(_row_group(run, keep=lead > 0))
+                run, lead = [], 0
+            run.append(row)
+            continue
+        run.append(row)
+        if lead >= 0:
+            lead += 1
+            if lead == LEAD_ROWS:
+                out.append(_row_group(run, keep=True))
+                run, lead = [], -1
+    out.append(_row_group(run, keep=lead >= 0))
+    return "".join(out)
+
+
+def _row_group(rows: list[str], keep: bool) -> str:
+    if not rows:
+        return ""
+    return f'<tbody class="{"keep" if keep else "rows"}">' + "".join(rows) + "</tbody>"
 
 
 def _signatures(form: OfficialForm, stage: str, unit_name: str) -> str:

@@ -1,0 +1,43 @@
+"""Which units a published result ranks: those the Sở Nội vụ has appraised.
+
+The province publishes appraised results (par-methodology.md, the yearly workflow: units
+score themselves, an appraisal team re-scores every sub-criterion, then the province
+publishes totals, indices, ranks and classes). A unit whose appraisal has not been entered
+has only its own claim: printing it with a rank and a class would present a self-assessment
+as the province's verdict. So every printed result (report, results workbook) keeps such a
+unit in its tables with its self-assessed points, marked «chưa thẩm định», and gives it no
+rank and no class; it takes no place from the appraised units.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from cchc_widgets.core.vocabulary import APPRAISAL
+
+UNAPPRAISED = "Chưa thẩm định"
+UNAPPRAISED_KEY = (
+    "«Chưa thẩm định»: đơn vị chưa được thẩm định, điểm in là điểm tự đánh giá của đơn vị; "
+    "không xếp hạng, không xếp loại cho đến khi có kết quả thẩm định."
+)
+
+
+def appraised_units(resolved: pd.DataFrame) -> frozenset[str]:
+    """Units with at least one appraisal score in the period's resolved frame."""
+    return frozenset(resolved.loc[resolved["stage"] == APPRAISAL, "unit"])
+
+
+def published_ranking(units: pd.DataFrame, resolved: pd.DataFrame) -> pd.DataFrame:
+    """The engine's `units` (unit, group, ranked) with every unit that has no appraisal left
+    out of the ranking (scored, not ranked)."""
+    done = appraised_units(resolved)
+    return units.assign(ranked=units["ranked"].astype(bool) & units["unit"].isin(done))
+
+
+def without_verdict(results: pd.DataFrame, resolved: pd.DataFrame) -> pd.DataFrame:
+    """The engine's results with no class for a unit that has no appraisal (its rank is
+    already empty when it was scored with `published_ranking`)."""
+    done = appraised_units(resolved)
+    out = results.copy()
+    out["class"] = out["class"].astype(object).where(out["unit"].isin(done), None)
+    return out
