@@ -167,6 +167,15 @@ def test_no_heading_row_stands_alone_at_a_pages_foot(demo, tmp_path, unit, stage
         codes = [code for code in CODE_LINE.findall(text) if code in session.cs.nodes]
         assert codes, f"trang {number}"
         assert session.cs[codes[-1]].is_leaf, f"trang {number} kết thúc bằng tiêu đề {codes[-1]}"
+    if stage == "self":  # a note is text: it starts at its column's left edge, as its header does, and wraps
+        xml = subprocess.run(["pdftotext", "-bbox", "-f", "2", "-l", "2", str(out), "-"], capture_output=True, text=True).stdout
+        starts = {
+            w: [float(x) for x, word in re.findall(r'<word xMin="([\d.]+)"[^>]*>([^<]*)</word>', xml) if word == w]
+            for w in ("Ghi", "Tài")
+        }
+        notes = [x for x in starts["Tài"] if x < starts["Ghi"][0] + 150]  # «Tài liệu kiểm chứng lưu…», not the next header
+        assert notes
+        assert all(abs(x - starts["Ghi"][0]) < 3 for x in notes), starts
     fonts = subprocess.run(["pdffonts", "-f", "2", "-l", "2", str(out)], capture_output=True, text=True, check=True).stdout
     assert "LiberationSerif" in fonts  # page 2 holds only the table: its text is the body's font
     ARTEFACTS.mkdir(parents=True, exist_ok=True)

@@ -35,6 +35,7 @@ SIGNATURES = {
     APPRAISAL: ("Người thẩm định", "Đại diện Sở Nội vụ"),
 }
 KEPT_ROWS = 2  # the table's last rows that go with the totals and signatures onto their page
+NUMBERS = (2, 4)  # the columns of figures (maximum, points), and in an appraisal the unit's own points (5)
 LEAD_ROWS = 2  # the rows under a domain's or criterion's heading that a page break never separates from it
 
 
@@ -81,7 +82,7 @@ def sheet_html(session: ScoringSession, form: OfficialForm | None = None) -> str
                 fixed = [format_number(node.max_points, decimals, fixed=True), na]
             cells = [node.code, node.name, fixed[0], "", fixed[1]]
             cells += [""] * (len(columns) - len(cells))
-            body.append(f'<tr class="group level-{node.level}">' + "".join(f"<td>{_e(c)}</td>" for c in cells) + "</tr>")
+            body.append(f'<tr class="group level-{node.level}">' + _cells(cells, NUMBERS) + "</tr>")
             continue
         body.append(_leaf_row(rows_by_code[node.code], appraisal, decimals))
     adjustments = [row for code, row in rows_by_code.items() if row["path"] == [ADJUSTMENTS]]
@@ -136,8 +137,7 @@ table.sheet {{ border-collapse: collapse; width: 100%; table-layout: fixed; }}
 .sheet tr.closing > td {{ border: none; padding: 0; }}
 div.closing {{ display: inline-block; width: 100%; vertical-align: top; }} /* atomic: a page break never splits it */
 table.end tr:first-child td {{ border-top: none; }}
-.sheet > tbody > tr > td:nth-child(3), .sheet > tbody > tr > td:nth-child(5), .sheet > tbody > tr > td:nth-child(6) {{
-  text-align: right; white-space: nowrap; }}
+.sheet td.num {{ text-align: right; white-space: nowrap; }}
 .totals {{ margin: 3mm 0; font-size: 11pt; }}
 table.official-sign td.signing {{ text-align: center !important; }}
 .official-sign .label {{ display: block; font-weight: 700; }} .official-sign em {{ display: block; font-size: 10pt; }}
@@ -220,7 +220,12 @@ def _leaf_row(row: dict[str, Any], appraisal: bool, decimals: int) -> str:
     else:
         cells += [mine["note"] if mine else ""]
     cells += ["; ".join(f["name"] for f in row["files"])]
-    return "<tr>" + "".join(f"<td>{_e(c)}</td>" for c in cells) + "</tr>"
+    return "<tr>" + _cells(cells, (*NUMBERS, 5) if appraisal else NUMBERS) + "</tr>"
+
+
+def _cells(cells: list[Any], numbers: tuple[int, ...]) -> str:
+    """A row's cells, the figures (`numbers`: their positions) right-aligned on one line."""
+    return "".join(f'<td class="num">{_e(c)}</td>' if i in numbers else f"<td>{_e(c)}</td>" for i, c in enumerate(cells))
 
 
 def _css_string(text: str) -> str:
