@@ -105,6 +105,9 @@ def test_a_set_with_three_places_and_its_own_na_word(store):
     first = [c for c in summary[3]]
     assert first[header.index("Chỉ số (%)")].value == 92.5
     assert first[header.index("Chỉ số (%)")].number_format == "0.000"
+    # nobody appraised yet: the self-assessments ranked among themselves, every row marked, no class
+    assert [first[header.index(h)].value for h in ("Hạng", "Tình trạng", "Xếp loại")] == [1, "Chưa thẩm định", "Chưa thẩm định"]
+    assert any(str(r[0].value).startswith("«Chưa thẩm định»: chưa đơn vị nào") for r in summary.iter_rows(min_row=3))
     u1 = book["Sở Lao động - Thương binh và…"]
     by_code = {r[0].value: r for r in u1.iter_rows(min_row=3)}
     assert [c.value for c in by_code["A2"][2:6]] == [50, "Không áp dụng", "K.A.D", None]  # its maximum; N/A as the set says

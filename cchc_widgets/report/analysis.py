@@ -135,7 +135,9 @@ def facts(view: PeriodView, before: PeriodView | None = None, top: int = 3) -> l
     order = [c.label for c in view.cs.classes] + ["chưa xếp loại"]
     out.append("Xếp loại: " + ", ".join(f"{int(counts[c])} {c}" for c in order if c in counts) + f" (trên {len(res)} đơn vị).")
     waiting = view.unappraised
-    if waiting:
+    if waiting and not view.appraised:
+        out.append("Chưa đơn vị nào được thẩm định: hạng theo điểm tự đánh giá, chưa xếp loại.")
+    elif waiting:
         listed = ", ".join(view.names.get(u, u) for u in waiting)
         out.append(
             f"{len(waiting)} đơn vị {UNAPPRAISED.lower()} ({listed}): in điểm tự đánh giá, không xếp hạng, không xếp loại."

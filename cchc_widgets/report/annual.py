@@ -26,7 +26,8 @@ from cchc_widgets.report import chromium
 from cchc_widgets.report.analysis import PeriodView, movers
 from cchc_widgets.report.official import CSS as OFFICIAL_CSS
 from cchc_widgets.report.official import heading_html, signature_html
-from cchc_widgets.report.published import UNAPPRAISED, UNAPPRAISED_KEY
+from cchc_widgets.report.published import UNAPPRAISED
+from cchc_widgets.report.published import unappraised_key as key_of
 from cchc_widgets.resources import resource
 
 REPORT_NOTEBOOK = "notebooks/report.ipynb"
@@ -108,7 +109,8 @@ def domain_key(view: PeriodView) -> str:
 
 def unappraised_key(view: PeriodView) -> str:
     """What «Chưa thẩm định» in a table means, when a unit has no appraisal."""
-    return " " + UNAPPRAISED_KEY if view.unappraised else ""
+    key = key_of(set(view.results["unit"]), view.appraised)
+    return " " + key if key else ""
 
 
 def survey_key(view: PeriodView) -> str:

@@ -24,7 +24,7 @@ from cchc_widgets.core.numbers import published, rounded
 from cchc_widgets.core.survey import group_shares, item_points, with_survey
 from cchc_widgets.core.vocabulary import HEADINGS
 from cchc_widgets.files.tables_out import XLSX_MIME, number_format
-from cchc_widgets.report.published import UNAPPRAISED, UNAPPRAISED_KEY, appraised_units, published_ranking, without_verdict
+from cchc_widgets.report.published import UNAPPRAISED, appraised_units, published_ranking, unappraised_key, without_verdict
 from cchc_widgets.report.workbook_sheets import BOLD, Sheet, cover_sheet, sheet_names
 from cchc_widgets.services.access import record_line
 from cchc_widgets.services.results import ranking_of
@@ -222,7 +222,7 @@ def _summary_sheet(
         title,
         [*_headings("rank"), *_headings("group", "group_rank") * grouped, *_headings("unit", "name"), "Tình trạng"]
         + [f"LV {c}" for c in domains]
-        + ["Điểm thẩm định", "Điểm tự đánh giá", HEADINGS["survey"]] * survey
+        + ["Điểm tự đánh giá", "Điểm thẩm định", HEADINGS["survey"]] * survey
         + _headings("bonus", "penalty") * adjusted
         + _headings("total", "max", "index", "class"),
         [7, *[20, 9] * grouped, 16, 38, 15, *[8] * len(domains), *[11, 11, 11] * survey, *[10, 10] * adjusted, 10, 10, 10, 15],
@@ -234,7 +234,7 @@ def _summary_sheet(
         asked, done = row["unit"] in surveyed, row["unit"] in appraised
         criteria = rounded(before - row["survey"], cs.decimals) if survey else None
         parts = (
-            [criteria if done else None, None if done else criteria, float(row["survey"]) if asked else None] if survey else []
+            [None if done else criteria, criteria if done else None, float(row["survey"]) if asked else None] if survey else []
         )
         parts += [float(row["bonus"]), -float(row["penalty"])] if adjusted else []
         sheet.append(
@@ -256,9 +256,10 @@ def _summary_sheet(
             ]
         )
     sheet.finish()
-    if set(results["unit"]) - appraised:
+    key = unappraised_key(set(results["unit"]), appraised)
+    if key:  # below the table, after a blank row: what the marked rows' figures are
         sheet.ws.append([])
-        sheet.ws.append([UNAPPRAISED_KEY])
+        sheet.ws.append([key])
 
 
 def _survey_sheet(book: Workbook, cs: Any, points: pd.DataFrame, shares: pd.DataFrame, names: dict[str, str], title: str) -> None:
