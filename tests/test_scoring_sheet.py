@@ -182,3 +182,21 @@ def test_no_heading_row_stands_alone_at_a_pages_foot(demo, tmp_path, unit, stage
     for old in ARTEFACTS.glob(f"phieu-{unit}-{stage}-*.png"):
         old.unlink()
     subprocess.run(["pdftoppm", "-r", "60", "-png", str(out), str(ARTEFACTS / f"phieu-{unit}-{stage}")], check=True)
+
+
+@pytest.mark.parametrize("store", ["sqlite"], indirect=True)
+def test_a_criterion_nothing_under_which_applies_shows_its_maximum(store):
+    """«Điểm tối đa» of a domain whose every item is N/A is its maximum, its points the set's word."""
+    from cchc_widgets.core.criteria import load_dict
+    from tests.conftest import two_manual_items
+
+    doc = two_manual_items([("Tốt", 80), ("Khá", 0)], rounding={"decimals": 3}, na_label="K.A.D")
+    for item in doc["criteria"][0]["children"]:
+        item["allow_na"] = True
+    store.add_period("2024", "Năm 2024", load_dict(doc))
+    store.add_units(pd.DataFrame({"id": ["u1"], "name": ["Sở Thử"]}), period="2024")
+    rows = [{"unit": "u1", "code": c, "value": "N/A", "na": True, "stage": "self"} for c in ("A1", "A2")]
+    Writer(store).save_scores(Scope("2024"), pd.DataFrame(rows), "Người thử", "test")
+    text = sheet_html(ScoringSession(store, "2024", "u1", "self"))
+    row = re.search(r'<tr class="group level-1">(.*?)</tr>', text).group(1)
+    assert re.findall(r"<td[^>]*>([^<]*)</td>", row)[:5] == ["A", "Lĩnh vực A", "100,000", "", "K.A.D"]
