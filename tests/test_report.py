@@ -126,3 +126,12 @@ def test_app_notebooks_run(name, repo, demo, monkeypatch):
     outputs = [o for cell in nb.cells if cell.cell_type == "code" for o in cell.outputs]
     assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in outputs)
     assert not [o for o in outputs if o.output_type == "error"]
+
+
+def test_the_distribution_counts_appraised_indices_only(views):
+    """While the 2017 appraisal is under way, the published distribution is the 12 appraised
+    units' indices; a period with every unit appraised counts them all."""
+    now, before = views
+    assert set(now.judged()["unit"]) == now.appraised
+    assert len(now.judged()) == 12
+    assert len(before.judged()) == len(before.results) == 19

@@ -42,6 +42,11 @@ class PeriodView:
         an appraisal, so its self-assessed figures are never read as appraised."""
         return {u: f"{n} ({UNAPPRAISED.lower()})" if u not in self.appraised else n for u, n in self.names.items()}
 
+    def judged(self) -> pd.DataFrame:
+        """The results a distribution of published indices counts: the appraised units', or
+        every unit's while none is appraised yet (their self-assessments, marked elsewhere)."""
+        return self.results[self.results["unit"].isin(self.appraised)] if self.appraised else self.results
+
     @property
     def unappraised(self) -> list[str]:
         """Units printed with their self-assessment, no rank and no class, in the results' order."""
