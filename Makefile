@@ -71,11 +71,12 @@ lint: $(BIN)/python
 ## browser: Debian's chromium for the end-to-end tests (Playwright drives it; it downloads no browser),
 ## LibreOffice Calc (headless) to check that the results workbook opens, and PostgreSQL's server
 ## binaries (the tests start a throwaway server on a free loopback port; nothing runs as a service),
-## and poppler's pdftotext (the printed scoring sheet's text is read back page by page)
-DEBIAN_PACKAGES := chromium libreoffice-calc-nogui postgresql poppler-utils
+## poppler's pdftotext (the printed scoring sheet's text is read back page by page), and Liberation
+## Serif, Times New Roman's metrics, the font Nghị định 30 asks of the report and the printed sheet
+DEBIAN_PACKAGES := chromium libreoffice-calc-nogui postgresql poppler-utils fonts-liberation
 browser:
 	@command -v chromium >/dev/null 2>&1 && command -v libreoffice >/dev/null 2>&1 && command -v pdftotext >/dev/null 2>&1 \
-	  && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+	  && fc-list | grep -q "Liberation Serif" && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEBIAN_PACKAGES) >/dev/null; \
 	  else echo "The tests need Debian's $(DEBIAN_PACKAGES): sudo apt-get install $(DEBIAN_PACKAGES)"; exit 1; fi; }
 

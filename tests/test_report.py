@@ -21,7 +21,9 @@ def test_facts_name_the_right_units(views):
     top = now.results.iloc[0]
     assert facts[0].startswith(f"Dẫn đầu Năm 2017: {top['name']}")
     counts = [int(n) for n in re.findall(r"(\d+) [^\d,(]+", facts[2].split("(")[0])]
-    assert sum(counts) == len(now.results)
+    assert sum(counts) == now.results["rank"].notna().sum() == len(now.appraised) == 12  # classes of appraised units only
+    assert facts[3].startswith("7 đơn vị chưa thẩm định (")  # the demo's 2017 appraisal is under way
+    assert all(now.names[u] in facts[3] for u in now.unappraised)
     moves = analysis.movers(now, before)
     best = moves.iloc[0]
     assert f"{best['name']} (+{int(best['rank_gain'])} bậc" in " ".join(facts)
@@ -33,14 +35,20 @@ def test_facts_name_the_right_units(views):
 def test_tables(views):
     now, before = views
     table = report.results_table(now)
-    assert table.index.tolist() == sorted(table.index.tolist())
+    ranks = [r for r in table.index if r != "—"]
+    assert ranks == list(range(1, len(now.appraised) + 1))  # only appraised units are ranked
+    unranked = table[table.index == "—"]
+    assert len(unranked) == len(now.unappraised) == 7
+    assert (unranked["Xếp loại"] == "Chưa thẩm định").all()
+    assert "Chưa thẩm định" not in set(table.loc[ranks, "Xếp loại"])
+    assert "điểm in là điểm tự đánh giá" in report.unappraised_key(now)
     assert table.columns[:2].tolist() == ["Đơn vị", "LV 1"]
     assert "Chỉ số (%)" in table.columns
     domains = report.domain_table(now)
     assert domains.index[-1] == "Trung bình"
     assert len(domains) == len(now.results) + 1
     movers = report.movers_table(now, before)
-    assert movers["Tăng hạng"].is_monotonic_decreasing
+    assert movers["Tăng hạng"].dropna().is_monotonic_decreasing  # units ranked in both periods; the others unranked
     cuts = report.appraisal_table(now)
     assert (cuts["Chênh lệch"] < 0).all()
     assert cuts["Lý do"].str.len().gt(0).all()
@@ -118,3 +126,12 @@ def test_app_notebooks_run(name, repo, demo, monkeypatch):
     outputs = [o for cell in nb.cells if cell.cell_type == "code" for o in cell.outputs]
     assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in outputs)
     assert not [o for o in outputs if o.output_type == "error"]
+
+
+def test_the_distribution_counts_appraised_indices_only(views):
+    """While the 2017 appraisal is under way, the published distribution is the 12 appraised
+    units' indices; a period with every unit appraised counts them all."""
+    now, before = views
+    assert set(now.judged()["unit"]) == now.appraised
+    assert len(now.judged()) == 12
+    assert len(before.judged()) == len(before.results) == 19

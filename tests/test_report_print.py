@@ -24,7 +24,9 @@ HEADINGS = (
     "So với Năm 2016",
     "Thẩm định so với tự đánh giá",
     "Các mục thẩm định giảm điểm nhiều nhất",
+    "Kịch bản trọng số đưa vào báo cáo",
 )
+FILLED = 0.4  # a page's printing reaches at least this far down it: no almost-empty page
 
 
 def run(*args: str) -> str:
@@ -50,6 +52,30 @@ def heading_alone(pdf: Path, page: int, heading: str, tmp: Path) -> bool:
     top = int((max(bottoms) + 4) / height * image.height)
     below = image.crop((0, top, image.width, image.height))
     return below.getextrema()[0] > 200  # only white-ish below
+
+
+def filled(pdf: Path, page: int, tmp: Path) -> float:
+    """How far down the page its lowest printed pixel is (0 top, 1 bottom), from pdftoppm."""
+    from PIL import Image
+
+    run("pdftoppm", "-r", "30", "-png", "-singlefile", "-f", str(page), "-l", str(page), str(pdf), str(tmp / "ink"))
+    image = Image.open(tmp / "ink.png").convert("L")
+    inked = [y for y in range(image.height) if image.crop((0, y, image.width, y + 1)).getextrema()[0] < 200]
+    return (max(inked) + 1) / image.height if inked else 0.0
+
+
+def page_number(pdf: Path, page: int, size: tuple[int, int]) -> list[str]:
+    """Words in the top margin (above 20 mm), centred on the page: where Nghị định 30 puts
+    the page's number."""
+    xml = run("pdftotext", "-bbox", "-f", str(page), "-l", str(page), str(pdf), "-")
+    out = []
+    for x0, _y0, x1, y1, word in re.findall(
+        r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>', xml
+    ):
+        centre = (float(x0) + float(x1)) / 2
+        if float(y1) < 57 and 0.4 * size[0] < centre < 0.6 * size[0]:
+            out.append(word)
+    return out
 
 
 def words_outside(pdf: Path, page: int, size: tuple[int, int], margin: float = 28) -> list[str]:
@@ -86,8 +112,13 @@ def test_the_pdf_report_is_a_publishable_a4_document(demo, tmp_path):
         assert words in first
     for words in ("PHÓ GIÁM ĐỐC", "Nguyễn Văn A", "Nơi nhận:"):
         assert words in pages[-1]
+    assert "- Lưu: VT, CCHC." in pages[-1]  # the law's last line of «Nơi nhận»
+    closing = pages[-1].split("Nơi nhận:")[0]
+    assert re.search(r"^\s*\d+\s+Sở|^\s*Chưa có kịch bản", closing, re.MULTILINE), "the signature alone on the last page"
     for number, (text, size) in enumerate(zip(pages, sizes, strict=True), start=1):
         assert words_outside(pdf, number, size) == [], f"trang {number}"
+        assert page_number(pdf, number, size) == ([] if number == 1 else [str(number)]), f"trang {number}"
+        assert filled(pdf, number, tmp_path) >= FILLED, f"trang {number} gần như trống"
         lines = [line.strip() for line in text.splitlines() if line.strip()]
         if lines and lines[-1] in HEADINGS:
             assert not heading_alone(pdf, number, lines[-1], tmp_path), f"trang {number} kết thúc bằng tiêu đề {lines[-1]}"
@@ -110,13 +141,16 @@ def test_the_pdf_report_is_a_publishable_a4_document(demo, tmp_path):
         assert header in ranking
     assert "LV 8: Thực hiện cơ chế một cửa" in ranking  # the short labels' key
     lines = ranking.splitlines()
+    assert len(view.unappraised) == 7  # the demo's 2017 appraisal is under way
     for unit in view.results.to_dict("records"):
-        start = rf"^\s*{int(unit['rank'])}\s+{re.escape(unit['name'])}\s"  # a name on one line here: the column is wide
+        waiting = unit["unit"] not in view.appraised
+        rank = "—" if waiting else str(int(unit["rank"]))  # a unit without an appraisal is not ranked…
+        start = rf"^\s*{rank}\s+{re.escape(unit['name'])}\s"  # a name on one line here: the column is wide
         line = next((text for text in lines if re.match(start, text)), None)
         assert line is not None, unit["name"]
-        assert re.search(
-            rf"{re.escape(format_number(unit['index'], 2, fixed=True))}\s+{re.escape(unit['class'])}$", line.rstrip()
-        )
+        klass = "Chưa thẩm định" if waiting else unit["class"]  # …nor classed: marked, its own points printed
+        assert re.search(rf"{re.escape(format_number(unit['index'], 2, fixed=True))}\s+{re.escape(klass)}$", line.rstrip())
+    assert "«Chưa thẩm định»: đơn vị chưa được thẩm định, điểm in là điểm tự đánh giá" in re.sub(r"\s+", " ", ranking)
     assert table["Điểm khảo sát"].isna().all()  # 2017: no survey was run — blank, not 0
     assert "Điểm khảo sát để trống" in ranking
     ARTEFACTS.mkdir(parents=True, exist_ok=True)

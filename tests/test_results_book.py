@@ -35,7 +35,7 @@ def test_demo_book_has_a_cover_titles_and_print_setup(demo, at_23_30_utc):
     cells = [[c.value for c in row] for row in cover.iter_rows()]
     assert cells[0] == ["UBND TỈNH ĐIỆN BIÊN", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"]
     assert cells[1] == ["SỞ NỘI VỤ", "Độc lập - Tự do - Hạnh phúc"]
-    assert cells[2][0].replace("\u00a0", " ").strip() == "Số:       /QĐ-UBND".strip()
+    assert cells[2][0].replace("\u00a0", " ").strip() == "Số:       /BC-SNV".strip()  # the Sở's own number under the Sở
     assert cells[2][1] == "Điện Biên, ngày 01 tháng 02 năm 2027"  # the province's date, not UTC's 31/01
     flat = [v for row in cells for v in row if v]
     assert "SỔ KẾT QUẢ CHỈ SỐ CẢI CÁCH HÀNH CHÍNH — NĂM 2017" in flat
@@ -52,7 +52,7 @@ def test_demo_book_has_a_cover_titles_and_print_setup(demo, at_23_30_utc):
         if ws.title != "Bìa":
             assert ws.print_title_rows == "$2:$2", ws.title  # the header row on every page
             assert ws.freeze_panes == "A3", ws.title
-            assert ws["A1"].value.endswith("— Năm 2017"), ws.title
+            assert "— Năm 2017" in ws["A1"].value, ws.title
             assert ws["A1"].font.b
     assert "Sở Nông nghiệp và Phát triển…" in book.sheetnames  # a name past 31 characters, cut at a word
     assert len({t.casefold() for t in book.sheetnames}) == len(book.sheetnames)
@@ -71,7 +71,7 @@ def test_demo_book_writes_na_as_kad_and_no_survey_as_blank(demo):
     row = next(r for r in sheet.iter_rows(min_row=3) if r[0].value == na["code"])
     assert row[header.index("Điểm thẩm định")].value == "KAD"
     assert row[header.index("Điểm đạt")].value == "KAD"
-    assert row[header.index("Điểm tối đa")].value == "KAD"
+    assert row[header.index("Điểm tối đa")].value == demo.criteria_for("2017")[na["code"]].max_points  # its maximum, not KAD
     for r in sheet.iter_rows(min_row=3):  # 2017 has no survey answers: every survey cell blank
         assert r[header.index("Điểm khảo sát")].value is None
     leaf = next(r for r in sheet.iter_rows(min_row=3) if r[0].value == "1.1.1")
@@ -105,11 +105,54 @@ def test_a_set_with_three_places_and_its_own_na_word(store):
     first = [c for c in summary[3]]
     assert first[header.index("Chỉ số (%)")].value == 92.5
     assert first[header.index("Chỉ số (%)")].number_format == "0.000"
+    # nobody appraised yet: the self-assessments ranked among themselves, every row marked, no class
+    assert [first[header.index(h)].value for h in ("Hạng", "Tình trạng", "Xếp loại")] == [1, "Chưa thẩm định", "Chưa thẩm định"]
+    assert any(str(r[0].value).startswith("«Chưa thẩm định»: chưa đơn vị nào") for r in summary.iter_rows(min_row=3))
     u1 = book["Sở Lao động - Thương binh và…"]
     by_code = {r[0].value: r for r in u1.iter_rows(min_row=3)}
-    assert [c.value for c in by_code["A2"][2:6]] == ["K.A.D", "Không áp dụng", "K.A.D", None]
+    assert [c.value for c in by_code["A2"][2:6]] == [50, "Không áp dụng", "K.A.D", None]  # its maximum; N/A as the set says
     assert by_code["A1"][4].value == 46.25
     assert by_code["A1"][4].number_format == "0.000"
+
+
+def test_units_without_an_appraisal_are_marked_and_not_ranked(demo):
+    """2017's appraisal is under way (12 of 19 units): the other seven are printed with their
+    self-assessment, marked «Chưa thẩm định», without a rank or a class, after the ranked ones;
+    the cover says how many are appraised and counts as numbers."""
+    book = load_workbook(io.BytesIO(results_workbook(demo, "2017")))
+    appraised = set(demo.scores("2017").query("stage == 'appraisal'")["unit"])
+    summary = book["Tổng hợp"]
+    header = [c.value for c in summary[2]]
+    rows = [[c.value for c in r] for r in summary.iter_rows(min_row=3) if r[header.index("Mã đơn vị")].value]
+    assert len(rows) == 19
+    assert len(appraised) == 12
+    col = {
+        name: header.index(name) for name in ("Hạng", "Mã đơn vị", "Tình trạng", "Điểm thẩm định", "Điểm tự đánh giá", "Xếp loại")
+    }
+    for i, row in enumerate(rows):
+        if row[col["Mã đơn vị"]] in appraised:
+            assert i < 12
+            assert row[col["Hạng"]] == i + 1
+            assert row[col["Tình trạng"]] == "Đã thẩm định"
+            assert isinstance(row[col["Điểm thẩm định"]], int | float)
+            assert row[col["Điểm tự đánh giá"]] is None
+            assert row[col["Xếp loại"]] not in ("Chưa thẩm định", "—", None)
+        else:
+            assert i >= 12
+            assert row[col["Hạng"]] == "—"
+            assert row[col["Tình trạng"]] == row[col["Xếp loại"]] == "Chưa thẩm định"
+            assert row[col["Điểm thẩm định"]] is None
+            assert isinstance(row[col["Điểm tự đánh giá"]], int | float)
+    notes = [r[0].value for r in summary.iter_rows(min_row=3) if r[0].value and str(r[0].value).startswith("«Chưa")]
+    assert notes
+    assert "điểm in là điểm tự đánh giá" in notes[0]
+    waiting = next(u for u in demo.unit_names("2017") if u not in appraised)
+    sheet = book[demo.unit_names("2017")[waiting]]
+    assert "(chưa thẩm định: điểm đạt là điểm tự đánh giá)" in sheet["A1"].value
+    cover = {r[0].value: r[1] for r in book["Bìa"].iter_rows() if r[0].value}
+    assert cover["Số đơn vị"].value == 19
+    assert cover["Số đơn vị"].data_type == "n"  # a number, not text
+    assert cover["Đã thẩm định"].value == 12
 
 
 def test_sheet_names_follow_excels_rules():

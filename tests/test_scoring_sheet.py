@@ -146,3 +146,57 @@ def test_totals_and_signatures_never_stand_alone_on_the_last_page(demo, tmp_path
         if not LEAF_LINE.search(last.split("Tổng điểm")[0]):
             alone.append(sentences)
     assert alone == []
+
+
+CODE_LINE = re.compile(r"^\s*(\d+(?:\.\d+)*)\s+\S", re.MULTILINE)  # a row of the table: its code first
+
+
+@pytest.mark.external  # Chromium prints the PDF
+@pytest.mark.parametrize(("unit", "stage"), [("so-tu-phap", "appraisal"), ("so-cong-thuong", "self")])
+def test_no_heading_row_stands_alone_at_a_pages_foot(demo, tmp_path, unit, stage):
+    """A domain's or criterion's heading row goes onto its page with its first rows: read back
+    page by page, the last row printed on every page is a sub-criterion, never a heading (the
+    clerk found headings alone at the foot of pages 1 and 3–7). The body is printed in Times
+    New Roman's metrics (Liberation Serif), as Nghị định 30 asks, not DejaVu Sans."""
+    out = tmp_path / "phieu.pdf"
+    session = ScoringSession(demo, "2016", unit, stage)
+    write_sheet(session, out)
+    pages = pages_of(out)
+    assert len(pages) > 4
+    for number, text in enumerate(pages[:-1], start=1):
+        codes = [code for code in CODE_LINE.findall(text) if code in session.cs.nodes]
+        assert codes, f"trang {number}"
+        assert session.cs[codes[-1]].is_leaf, f"trang {number} kết thúc bằng tiêu đề {codes[-1]}"
+    if stage == "self":  # a note is text: it starts at its column's left edge, as its header does, and wraps
+        xml = subprocess.run(["pdftotext", "-bbox", "-f", "2", "-l", "2", str(out), "-"], capture_output=True, text=True).stdout
+        starts = {
+            w: [float(x) for x, word in re.findall(r'<word xMin="([\d.]+)"[^>]*>([^<]*)</word>', xml) if word == w]
+            for w in ("Ghi", "Tài")
+        }
+        notes = [x for x in starts["Tài"] if x < starts["Ghi"][0] + 150]  # «Tài liệu kiểm chứng lưu…», not the next header
+        assert notes
+        assert all(abs(x - starts["Ghi"][0]) < 3 for x in notes), starts
+    fonts = subprocess.run(["pdffonts", "-f", "2", "-l", "2", str(out)], capture_output=True, text=True, check=True).stdout
+    assert "LiberationSerif" in fonts  # page 2 holds only the table: its text is the body's font
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    for old in ARTEFACTS.glob(f"phieu-{unit}-{stage}-*.png"):
+        old.unlink()
+    subprocess.run(["pdftoppm", "-r", "60", "-png", str(out), str(ARTEFACTS / f"phieu-{unit}-{stage}")], check=True)
+
+
+@pytest.mark.parametrize("store", ["sqlite"], indirect=True)
+def test_a_criterion_nothing_under_which_applies_shows_its_maximum(store):
+    """«Điểm tối đa» of a domain whose every item is N/A is its maximum, its points the set's word."""
+    from cchc_widgets.core.criteria import load_dict
+    from tests.conftest import two_manual_items
+
+    doc = two_manual_items([("Tốt", 80), ("Khá", 0)], rounding={"decimals": 3}, na_label="K.A.D")
+    for item in doc["criteria"][0]["children"]:
+        item["allow_na"] = True
+    store.add_period("2024", "Năm 2024", load_dict(doc))
+    store.add_units(pd.DataFrame({"id": ["u1"], "name": ["Sở Thử"]}), period="2024")
+    rows = [{"unit": "u1", "code": c, "value": "N/A", "na": True, "stage": "self"} for c in ("A1", "A2")]
+    Writer(store).save_scores(Scope("2024"), pd.DataFrame(rows), "Người thử", "test")
+    text = sheet_html(ScoringSession(store, "2024", "u1", "self"))
+    row = re.search(r'<tr class="group level-1">(.*?)</tr>', text).group(1)
+    assert re.findall(r"<td[^>]*>([^<]*)</td>", row)[:5] == ["A", "Lĩnh vực A", "100,000", "", "K.A.D"]

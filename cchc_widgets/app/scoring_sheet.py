@@ -27,7 +27,7 @@ from cchc_widgets.core.text import plain
 from cchc_widgets.core.vocabulary import APPRAISAL, NOT_APPLICABLE
 from cchc_widgets.report import chromium
 from cchc_widgets.report.official import CSS as OFFICIAL_CSS
-from cchc_widgets.report.official import heading_html
+from cchc_widgets.report.official import SERIF, heading_html
 from cchc_widgets.services.access import record_line
 
 SIGNATURES = {
@@ -35,6 +35,8 @@ SIGNATURES = {
     APPRAISAL: ("Người thẩm định", "Đại diện Sở Nội vụ"),
 }
 KEPT_ROWS = 2  # the table's last rows that go with the totals and signatures onto their page
+NUMBERS = (2, 4)  # the columns of figures (maximum, points), and in an appraisal the unit's own points (5)
+LEAD_ROWS = 2  # the rows under a domain's or criterion's heading that a page break never separates from it
 
 
 def _e(value: Any) -> str:
@@ -76,10 +78,11 @@ def sheet_html(session: ScoringSession, form: OfficialForm | None = None) -> str
         if not node.is_leaf:
             section = head["sections"][node.code]
             fixed = [format_number(section[k], decimals, fixed=True) for k in ("max", "points")]
-            shown = [na, na] if section["na"] else fixed  # nothing under it applies: the set's word
-            cells = [node.code, node.name, shown[0], "", shown[1]]
+            if section["na"]:  # nothing under it applies: its maximum as the set has it, the set's word for points
+                fixed = [format_number(node.max_points, decimals, fixed=True), na]
+            cells = [node.code, node.name, fixed[0], "", fixed[1]]
             cells += [""] * (len(columns) - len(cells))
-            body.append(f'<tr class="group level-{node.level}">' + "".join(f"<td>{_e(c)}</td>" for c in cells) + "</tr>")
+            body.append(f'<tr class="group level-{node.level}">' + _cells(cells, NUMBERS) + "</tr>")
             continue
         body.append(_leaf_row(rows_by_code[node.code], appraisal, decimals))
     adjustments = [row for code, row in rows_by_code.items() if row["path"] == [ADJUSTMENTS]]
@@ -120,7 +123,7 @@ def sheet_html(session: ScoringSession, form: OfficialForm | None = None) -> str
 @page {{ size: A4 landscape; margin: 16mm 10mm 14mm;
   @top-center {{ content: "{_css_string(running)}"; font: 9pt system-ui, sans-serif; color: #333; }}
   @bottom-right {{ content: "Trang " counter(page) " / " counter(pages); font: 9pt system-ui, sans-serif; }} }}
-body {{ font: 10pt system-ui, "Segoe UI", Roboto, sans-serif; color: #111; margin: 0; }}
+body {{ font: 10pt {SERIF}; color: #111; margin: 0; }}
 {OFFICIAL_CSS}
 table.official-head {{ margin-bottom: 4mm; }}
 h1 {{ font-size: 14pt; margin: 0 0 2mm; text-align: center; }}
@@ -129,12 +132,12 @@ table.sheet {{ border-collapse: collapse; width: 100%; table-layout: fixed; }}
 .sheet th, .sheet td {{ border: 1px solid #555; padding: 1mm 1.5mm; vertical-align: top; text-align: left;
   overflow-wrap: break-word; }}
 .sheet thead {{ display: table-header-group; }} .sheet th {{ background: #e8edf2; }}
-.sheet tr {{ break-inside: avoid; }} .sheet tr.group td {{ font-weight: 700; background: #f3f5f7; }}
+.sheet tr, .sheet tbody.keep {{ break-inside: avoid; }}
+.sheet tr.group td {{ font-weight: 700; background: #f3f5f7; }}
 .sheet tr.closing > td {{ border: none; padding: 0; }}
 div.closing {{ display: inline-block; width: 100%; vertical-align: top; }} /* atomic: a page break never splits it */
 table.end tr:first-child td {{ border-top: none; }}
-.sheet > tbody > tr > td:nth-child(3), .sheet > tbody > tr > td:nth-child(5), .sheet > tbody > tr > td:nth-child(6) {{
-  text-align: right; white-space: nowrap; }}
+.sheet td.num {{ text-align: right; white-space: nowrap; }}
 .totals {{ margin: 3mm 0; font-size: 11pt; }}
 table.official-sign td.signing {{ text-align: center !important; }}
 .official-sign .label {{ display: block; font-weight: 700; }} .official-sign em {{ display: block; font-size: 10pt; }}
@@ -147,11 +150,41 @@ table.official-sign td.signing {{ text-align: center !important; }}
 <p>Tình trạng: {state}</p>
 <p>In lúc {_e(printed)}</p>
 </div>
-<table class="sheet">{colgroup}<thead><tr>{header_cells}</tr></thead><tbody>
-{"".join(body[: len(body) - kept])}
-{closing}
-</tbody></table>
+<table class="sheet">{colgroup}<thead><tr>{header_cells}</tr></thead>
+{_kept_with_headings(body[: len(body) - kept])}
+<tbody>{closing}</tbody></table>
 </body></html>"""
+
+
+def _kept_with_headings(rows: list[str]) -> str:
+    """The table's rows in row groups: each run of heading rows (a domain, then its first
+    criterion) with the `LEAD_ROWS` rows under it in a group a page break cannot split
+    (Chromium honours `break-inside: avoid` on a row group), the other rows in plain groups;
+    so no heading stands alone at a page's foot."""
+    out: list[str] = []
+    run: list[str] = []
+    lead = -1  # below 0: `run` holds plain rows; else how many rows follow its headings so far
+    for row in rows:
+        if row.startswith('<tr class="group'):
+            if lead != 0:  # plain rows, or headings that have their rows: that group is complete
+                out.append(_row_group(run, keep=lead > 0))
+                run, lead = [], 0
+            run.append(row)
+            continue
+        run.append(row)
+        if lead >= 0:
+            lead += 1
+            if lead == LEAD_ROWS:
+                out.append(_row_group(run, keep=True))
+                run, lead = [], -1
+    out.append(_row_group(run, keep=lead >= 0))
+    return "".join(out)
+
+
+def _row_group(rows: list[str], keep: bool) -> str:
+    if not rows:
+        return ""
+    return f'<tbody class="{"keep" if keep else "rows"}">' + "".join(rows) + "</tbody>"
 
 
 def _signatures(form: OfficialForm, stage: str, unit_name: str) -> str:
@@ -187,7 +220,12 @@ def _leaf_row(row: dict[str, Any], appraisal: bool, decimals: int) -> str:
     else:
         cells += [mine["note"] if mine else ""]
     cells += ["; ".join(f["name"] for f in row["files"])]
-    return "<tr>" + "".join(f"<td>{_e(c)}</td>" for c in cells) + "</tr>"
+    return "<tr>" + _cells(cells, (*NUMBERS, 5) if appraisal else NUMBERS) + "</tr>"
+
+
+def _cells(cells: list[Any], numbers: tuple[int, ...]) -> str:
+    """A row's cells, the figures (`numbers`: their positions) right-aligned on one line."""
+    return "".join(f'<td class="num">{_e(c)}</td>' if i in numbers else f"<td>{_e(c)}</td>" for i, c in enumerate(cells))
 
 
 def _css_string(text: str) -> str:

@@ -14,6 +14,8 @@ from cchc_widgets.core import engine, whatif
 from cchc_widgets.core.criteria import CriteriaSet
 from cchc_widgets.core.errors import ProblemsError
 from cchc_widgets.core.numbers import show_number
+from cchc_widgets.report.published import UNAPPRAISED, published_ranking, without_verdict
+from cchc_widgets.report.published import appraised_units as appraised_of
 from cchc_widgets.services.access import record_line
 from cchc_widgets.services.results import ranking_of
 from cchc_widgets.services.results import resolved as stored_resolved
@@ -33,6 +35,22 @@ class PeriodView:
     differences: pd.DataFrame  # every sub-criterion whose appraisal differs, with the reason
     record: str = ""  # frozen with a checksum, or still open to change (services.access.record_line)
     surveyed: frozenset[str] = frozenset()  # units with survey answers: the others have no survey points to print
+    appraised: frozenset[str] = frozenset()  # units with an appraisal: the others are printed unranked (`published`)
+
+    def marked_names(self) -> dict[str, str]:
+        """Names as printed beside results: «Sở Xây dựng (chưa thẩm định)» for a unit without
+        an appraisal, so its self-assessed figures are never read as appraised."""
+        return {u: f"{n} ({UNAPPRAISED.lower()})" if u not in self.appraised else n for u, n in self.names.items()}
+
+    def judged(self) -> pd.DataFrame:
+        """The results a distribution of published indices counts: the appraised units', or
+        every unit's while none is appraised yet (their self-assessments, marked elsewhere)."""
+        return self.results[self.results["unit"].isin(self.appraised)] if self.appraised else self.results
+
+    @property
+    def unappraised(self) -> list[str]:
+        """Units printed with their self-assessment, no rank and no class, in the results' order."""
+        return [u for u in self.results["unit"] if u not in self.appraised]
 
     @property
     def domains(self) -> dict[str, str]:
@@ -45,8 +63,9 @@ def period_view(store: Store, period: str, resolved: pd.DataFrame | None = None)
     periods = store.periods().set_index("id")
     names = store.unit_names(period)
     resolved = stored_resolved(store, period) if resolved is None else resolved
-    scored = engine.aggregate(resolved, cs, units=ranking_of(store, period))
-    results = scored.results.drop(columns="period").sort_values(["rank", "unit"]).reset_index(drop=True)
+    scored = engine.aggregate(resolved, cs, units=published_ranking(ranking_of(store, period), resolved))
+    results = without_verdict(scored.results, resolved).drop(columns="period")
+    results = results.sort_values(["rank", "unit"]).reset_index(drop=True)
     results.insert(1, "name", results["unit"].map(names))
     components = scored.component_index().drop(columns="period")
     level2 = scored.nodes[scored.nodes["level"] == min(2, cs.depth)]
@@ -79,6 +98,7 @@ def period_view(store: Store, period: str, resolved: pd.DataFrame | None = None)
         diff[diff["changed"]].reset_index(drop=True),
         record_line(store, period),
         frozenset(resolved.loc[resolved["stage"] == engine.SURVEY, "unit"]),
+        appraised_of(resolved),
     )
 
 
@@ -107,6 +127,8 @@ def facts(view: PeriodView, before: PeriodView | None = None, top: int = 3) -> l
     """Plain sentences for the report and the decision: leaders, domains, movers, appraisal cuts."""
     res = view.results.dropna(subset=["rank"])
     out = []
+    if res.empty:
+        return [f"Chưa có đơn vị nào được thẩm định trong {view.period_name}: chưa xếp hạng, chưa xếp loại."]
     first, last = res.iloc[0], res.iloc[-1]
     out.append(
         f"Dẫn đầu {view.period_name}: {first['name']} (chỉ số {_pct(first['index'])}, xếp loại {first['class'] or '—'}); "
@@ -117,14 +139,22 @@ def facts(view: PeriodView, before: PeriodView | None = None, top: int = 3) -> l
     counts = res["class"].fillna("chưa xếp loại").value_counts()
     order = [c.label for c in view.cs.classes] + ["chưa xếp loại"]
     out.append("Xếp loại: " + ", ".join(f"{int(counts[c])} {c}" for c in order if c in counts) + f" (trên {len(res)} đơn vị).")
+    waiting = view.unappraised
+    if waiting and not view.appraised:
+        out.append("Chưa đơn vị nào được thẩm định: hạng theo điểm tự đánh giá, chưa xếp loại.")
+    elif waiting:
+        listed = ", ".join(view.names.get(u, u) for u in waiting)
+        out.append(
+            f"{len(waiting)} đơn vị {UNAPPRAISED.lower()} ({listed}): in điểm tự đánh giá, không xếp hạng, không xếp loại."
+        )
     means = view.components[list(view.domains)].mean()
     strong, weak = means.idxmax(), means.idxmin()
     out.append(
         f"Lĩnh vực mạnh nhất: {strong}. {view.domains[strong]} (chỉ số trung bình {_pct(means[strong])}); "
         f"yếu nhất: {weak}. {view.domains[weak]} ({_pct(means[weak])})."
     )
-    if before is not None:
-        moves = movers(view, before)
+    moves = movers(view, before).dropna(subset=["rank_gain"]) if before is not None else None  # ranked in both
+    if before is not None and len(moves):
         up, down = moves.iloc[0], moves.iloc[-1]
         if up["rank_gain"] > 0:
             out.append(
@@ -156,7 +186,7 @@ def scenario_comparisons(
     take); drafts are left out."""
     cs = store.criteria_for(period)
     resolved = stored_resolved(store, period) if resolved is None else resolved
-    ranking = ranking_of(store, period)
+    ranking = published_ranking(ranking_of(store, period), resolved)
     base = engine.aggregate(resolved, cs, units=ranking)
     out = []
     for name in store.scenarios(for_report=True)["name"]:

@@ -26,6 +26,8 @@ from cchc_widgets.report import chromium
 from cchc_widgets.report.analysis import PeriodView, movers
 from cchc_widgets.report.official import CSS as OFFICIAL_CSS
 from cchc_widgets.report.official import heading_html, signature_html
+from cchc_widgets.report.published import UNAPPRAISED
+from cchc_widgets.report.published import unappraised_key as key_of
 from cchc_widgets.resources import resource
 
 REPORT_NOTEBOOK = "notebooks/report.ipynb"
@@ -64,7 +66,7 @@ def front(view: PeriodView, form: OfficialForm) -> Block:
 
 def closing(form: OfficialForm) -> Block:
     """The recipients and the signer, as the report's last block."""
-    return Block(signature_html(form))
+    return Block(f'<div class="cchc-closing">{signature_html(form)}</div>')
 
 
 def shown(table: pd.DataFrame, decimals: int | None = None, blank: tuple[str, ...] = ()) -> Styler:
@@ -105,6 +107,12 @@ def domain_key(view: PeriodView) -> str:
     return "; ".join(f"{_domain(code)}: {name}" for code, name in view.domains.items()) + "."
 
 
+def unappraised_key(view: PeriodView) -> str:
+    """What «Chưa thẩm định» in a table means, when a unit has no appraisal."""
+    key = key_of(set(view.results["unit"]), view.appraised)
+    return " " + key if key else ""
+
+
 def survey_key(view: PeriodView) -> str:
     """Why some survey cells are blank, when they are."""
     if "survey" not in view.results.columns or set(view.results["unit"]) <= view.surveyed:
@@ -141,6 +149,8 @@ def results_table(view: PeriodView) -> pd.DataFrame:
     for rank in ("Hạng", "Hạng trong nhóm"):  # an unranked unit: a dash, not <NA>
         if rank in table.columns:
             table[rank] = table[rank].astype(object).where(table[rank].notna(), "—")
+    waiting = ~view.results["unit"].isin(view.appraised)  # printed with its self-assessment, marked, unranked
+    table["Xếp loại"] = table["Xếp loại"].astype(object).where(~waiting, UNAPPRAISED)
     table = table.fillna({"Xếp loại": "—"}).set_index("Hạng")
     table.attrs["decimals"] = decimals
     return table
@@ -148,7 +158,7 @@ def results_table(view: PeriodView) -> pd.DataFrame:
 
 def domain_table(view: PeriodView) -> pd.DataFrame:
     comps = view.components.set_index("unit").loc[view.results["unit"], list(view.domains)].round(1)
-    comps.index = comps.index.map(view.names)
+    comps.index = comps.index.map(view.marked_names())
     comps.index.name = "Đơn vị"
     comps.columns = [_domain(c) for c in comps.columns]  # short labels: `domain_key` says what each is
     mean = comps.mean().round(1).rename("Trung bình")
@@ -156,7 +166,9 @@ def domain_table(view: PeriodView) -> pd.DataFrame:
 
 
 def movers_table(view: PeriodView, before: PeriodView) -> pd.DataFrame:
-    table = movers(view, before)[["name", "rank_before", "rank_now", "rank_gain", "index_before", "index_now", "index_change"]]
+    moved = movers(view, before)
+    moved["name"] = moved["unit"].map(view.marked_names())
+    table = moved[["name", "rank_before", "rank_now", "rank_gain", "index_before", "index_now", "index_change"]]
     table.columns = [
         "Đơn vị",
         f"Hạng {before.period}",

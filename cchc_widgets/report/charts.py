@@ -222,16 +222,47 @@ def slope(
     """Each unit's index in two periods (Series indexed by unit), rising lines green, falling red."""
     units = before.index.intersection(after.index)
     fig, ax = _figure(len(units), width=7)
+    ends = after[units].astype(float)
+    low, high = float(min(before[units].min(), ends.min())), float(max(before[units].max(), ends.max()))
+    font = _row_font(len(units))
+    places = _spread(ends, low, high, font, fig.get_figheight())
     for unit in units:
         a, b = float(before[unit]), float(after[unit])
         color = UP if b > a + 1e-9 else DOWN if b < a - 1e-9 else SAME
         ax.plot([0, 1], [a, b], color=color, marker="o", linewidth=1.4)
-        ax.text(1.03, b, (names or {}).get(unit, unit), va="center", fontsize=_row_font(len(units)), color=color)
+        ax.annotate(  # the label, moved apart from the others where lines end close together, tied to its line
+            (names or {}).get(unit, unit),
+            xy=(1.0, b),
+            xytext=(1.05, places[unit]),
+            va="center",
+            fontsize=font,
+            color=color,
+            arrowprops={"arrowstyle": "-", "color": color, "linewidth": 0.5, "shrinkA": 0, "shrinkB": 2},
+        )
     ax.set_xticks([0, 1], labels)
-    ax.set_xlim(-0.1, 1.6)
+    ax.set_xlim(-0.1, 1.75)
+    ax.set_ylim(min(low, min(places.values(), default=low)) - 1, max(high, max(places.values(), default=high)) + 1)
     ax.set_ylabel("Chỉ số (%)")
     ax.set_title(title, fontfamily=FONT)
     return fig
+
+
+def _spread(values: pd.Series, low: float, high: float, font: float, fig_height: float) -> dict[str, float]:
+    """Heights for the labels at the lines' ends, each at least one text line from the next:
+    units whose indices end close together (84,2 and 84,5) would print their names on top of
+    each other. A label stays at its value when there is room, and moves as little as it can."""
+    span = max(high - low, 1.0)
+    axis_points = 0.8 * fig_height * 72  # the axes' height in points, about (constrained layout)
+    gap = span * font * 1.3 / axis_points
+    order = values.sort_values(kind="stable")
+    places = order.to_numpy(float).copy()
+    for i in range(1, len(places)):  # upwards: each at least `gap` above the one below
+        places[i] = max(places[i], places[i - 1] + gap)
+    shift = max(0.0, places[-1] - max(high, float(order.iloc[-1]))) if len(places) else 0.0
+    places -= shift / 2  # the stack centred on the values it labels, not all pushed above
+    for i in range(len(places) - 2, -1, -1):
+        places[i] = min(places[i], places[i + 1] - gap)
+    return dict(zip(order.index, places.tolist(), strict=True))
 
 
 def domain_change(before: pd.Series, after: pd.Series, domains: dict[str, str], labels: tuple[str, str]) -> Figure:

@@ -7,6 +7,7 @@ workbook's cover use the same `OfficialForm`, so one edit of the settings file c
 from __future__ import annotations
 
 import html
+import re
 from datetime import date
 
 from cchc_widgets.core.documents import OfficialForm
@@ -50,6 +51,19 @@ def heading_html(form: OfficialForm, kind: str, day: date, so: str | int | None 
 <div class="dated">{_e(form.dated(day))}</div></td></tr></table>"""
 
 
+KEPT_COPY = re.compile(r"^lưu\b\s*:?\s*", re.IGNORECASE)
+
+
+def recipient_lines(recipients: tuple[str, ...]) -> list[str]:
+    """«Nơi nhận» as Nghị định 30 writes it: each line «- …;», the last «- Lưu: VT, …» closed
+    by a full stop (a «Lưu VT» line written without its colon is given one; none at all: the
+    office's own copy «Lưu: VT.» is added)."""
+    lines = [r.rstrip(" ;.") for r in recipients if r.strip(" ;.")]
+    kept = [KEPT_COPY.sub("Lưu: ", line) for line in lines if KEPT_COPY.match(line)]
+    others = [line for line in lines if not KEPT_COPY.match(line)]
+    return [f"- {line};" for line in others] + [f"- {(kept or ['Lưu: VT'])[-1]}."]
+
+
 def signature_html(form: OfficialForm, recipients: bool = True) -> str:
     """The closing block: the recipients on the left (a report has them), the signer's authority,
     title, room for the signature and seal, and name on the right."""
@@ -57,7 +71,7 @@ def signature_html(form: OfficialForm, recipients: bool = True) -> str:
     if recipients and form.recipients:
         left = (
             '<div class="recipients"><strong>Nơi nhận:</strong>'
-            + "".join(f"<p>- {_e(r)};</p>" for r in form.recipients)
+            + "".join(f"<p>{_e(line)}</p>" for line in recipient_lines(form.recipients))
             + "</div>"
         )
     signer = form.signer

@@ -24,6 +24,7 @@ from cchc_widgets.core.numbers import published, rounded
 from cchc_widgets.core.survey import group_shares, item_points, with_survey
 from cchc_widgets.core.vocabulary import HEADINGS
 from cchc_widgets.files.tables_out import XLSX_MIME, number_format
+from cchc_widgets.report.published import UNAPPRAISED, appraised_units, published_ranking, unappraised_key, without_verdict
 from cchc_widgets.report.workbook_sheets import BOLD, Sheet, cover_sheet, sheet_names
 from cchc_widgets.services.access import record_line
 from cchc_widgets.services.results import ranking_of
@@ -43,18 +44,24 @@ def results_workbook(store: Store, period: str) -> bytes:
     responses = store.survey_responses(period)  # read once: points and the per-group shares
     points = item_points(responses, cs)
     resolved = with_survey(scored_rows(scores), points)
-    scored = engine.aggregate(resolved, cs, units=ranking_of(store, period))
+    scored = engine.aggregate(resolved, cs, units=published_ranking(ranking_of(store, period), resolved))
     names = store.unit_names(period)
     periods = store.periods().set_index("id")["name"]
     period_name = str(periods.get(period) or f"Kỳ {period}")
-    results = published(scored.results, cs.decimals).sort_values(["rank", "unit"]).reset_index(drop=True)
+    results = published(without_verdict(scored.results, resolved), cs.decimals)
+    results = results.sort_values(["rank", "unit"]).reset_index(drop=True)
     results["name"] = results["unit"].map(names)
     surveyed = set(points["unit"]) if len(points) else set()
     book = Workbook(write_only=True)
-    _summary_sheet(book, results, cs, surveyed, f"Tổng hợp kết quả Chỉ số CCHC — {period_name}")
+    appraised = appraised_units(resolved)
+    _summary_sheet(book, results, cs, surveyed, appraised, f"Tổng hợp kết quả Chỉ số CCHC — {period_name}")
     units = list(results["unit"])
     titles = sheet_names({u: names.get(u) or u for u in units}, set(FIXED_SHEETS))
-    pages = {u: (titles[u], f"Kết quả chấm điểm của {names.get(u) or u} — {period_name}") for u in units}
+    waiting = f" ({UNAPPRAISED.lower()}: điểm đạt là điểm tự đánh giá)"
+    pages = {
+        u: (titles[u], f"Kết quả chấm điểm của {names.get(u) or u} — {period_name}" + ("" if u in appraised else waiting))
+        for u in units
+    }
     _unit_sheets(book, pages, cs, scores, resolved, scored, points)
     if cs.survey is not None and len(points):
         _survey_sheet(book, cs, points, group_shares(responses, cs), names, f"Điều tra xã hội học — {period_name}")
@@ -68,7 +75,8 @@ def results_workbook(store: Store, period: str) -> bytes:
     lines = [
         ("Kỳ đánh giá", period_name),
         ("Bộ tiêu chí", f"{cs.name} (phiên bản {cs.version})"),
-        ("Số đơn vị", str(len(units))),
+        ("Số đơn vị", len(units)),
+        ("Đã thẩm định", len(appraised & set(units))),
         ("Tình trạng số liệu", record),
         ("Lập lúc", clock.now().strftime("%H:%M ngày %d/%m/%Y")),
     ]
@@ -133,7 +141,7 @@ def _unit_sheets(
                 [
                     sheet.cell(node.code, font=bold),
                     sheet.cell(node.name, font=bold, wrap=True),
-                    sheet.cell(final_max[key] if applies else na, number, font=bold),
+                    sheet.cell(final_max[key] if applies else node.max_points, number, font=bold),
                     sheet.cell(declared),
                     sheet.cell(self_points, number, font=bold),
                     sheet.cell(appraised, number, font=bold),
@@ -196,9 +204,13 @@ def _headings(*columns: str) -> list[str]:
     return [HEADINGS[c] for c in columns]
 
 
-def _summary_sheet(book: Workbook, results: pd.DataFrame, cs: Any, surveyed: set[str], title: str) -> None:
-    """Rank, unit, points per domain, appraised beside survey points (blank for a unit no
-    survey reached: it has none, not 0), total, index, class."""
+def _summary_sheet(
+    book: Workbook, results: pd.DataFrame, cs: Any, surveyed: set[str], appraised: frozenset[str], title: str
+) -> None:
+    """Rank, unit, whether appraised, points per domain, appraised beside survey points (blank
+    for a unit no survey reached: it has none, not 0), total, index, class. A unit without an
+    appraisal (`published`): its own points under «Điểm tự đánh giá», «Chưa thẩm định» where
+    the class would be, no rank; the key under the table says so."""
     fills = {band.label: PatternFill("solid", fgColor=CLASS_FILLS[i % len(CLASS_FILLS)]) for i, band in enumerate(cs.classes)}
     domains = list(cs.top_codes)
     survey = "survey" in results.columns
@@ -208,19 +220,22 @@ def _summary_sheet(book: Workbook, results: pd.DataFrame, cs: Any, surveyed: set
         book,
         "Tổng hợp",
         title,
-        [*_headings("rank"), *_headings("group", "group_rank") * grouped, *_headings("unit", "name")]
+        [*_headings("rank"), *_headings("group", "group_rank") * grouped, *_headings("unit", "name"), "Tình trạng"]
         + [f"LV {c}" for c in domains]
-        + ["Điểm thẩm định", HEADINGS["survey"]] * survey
+        + ["Điểm tự đánh giá", "Điểm thẩm định", HEADINGS["survey"]] * survey
         + _headings("bonus", "penalty") * adjusted
         + _headings("total", "max", "index", "class"),
-        [7, *[20, 9] * grouped, 16, 38, *[8] * len(domains), *[11, 11] * survey, *[10, 10] * adjusted, 10, 10, 10, 12],
+        [7, *[20, 9] * grouped, 16, 38, 15, *[8] * len(domains), *[11, 11, 11] * survey, *[10, 10] * adjusted, 10, 10, 10, 15],
     )
     number = number_format(cs.decimals)
     for row in results.to_dict("records"):
         klass = row["class"]
         before = row["subtotal"] if adjusted else row["total"]  # what the criteria and survey gave, before ±
-        asked = row["unit"] in surveyed
-        parts = [rounded(before - row["survey"], cs.decimals), float(row["survey"]) if asked else None] if survey else []
+        asked, done = row["unit"] in surveyed, row["unit"] in appraised
+        criteria = rounded(before - row["survey"], cs.decimals) if survey else None
+        parts = (
+            [None if done else criteria, criteria if done else None, float(row["survey"]) if asked else None] if survey else []
+        )
         parts += [float(row["bonus"]), -float(row["penalty"])] if adjusted else []
         sheet.append(
             [
@@ -231,15 +246,20 @@ def _summary_sheet(book: Workbook, results: pd.DataFrame, cs: Any, surveyed: set
                 ),
                 sheet.cell(row["unit"]),
                 sheet.cell(row["name"]),
+                sheet.cell("Đã thẩm định" if done else UNAPPRAISED),
                 *[sheet.cell(float(row[code]), number) for code in domains],
                 *[sheet.cell(value, number) for value in parts],
                 sheet.cell(float(row["total"]), number),
                 sheet.cell(float(row["max"]), number),
                 sheet.cell(None if pd.isna(row["index"]) else float(row["index"]), number),
-                sheet.cell(klass or "—", fill=fills.get(klass)),
+                sheet.cell(klass or ("—" if done else UNAPPRAISED), fill=fills.get(klass)),
             ]
         )
     sheet.finish()
+    key = unappraised_key(set(results["unit"]), appraised)
+    if key:  # below the table, after a blank row: what the marked rows' figures are
+        sheet.ws.append([])
+        sheet.ws.append([key])
 
 
 def _survey_sheet(book: Workbook, cs: Any, points: pd.DataFrame, shares: pd.DataFrame, names: dict[str, str], title: str) -> None:

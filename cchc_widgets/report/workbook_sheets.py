@@ -195,8 +195,12 @@ def cover_sheet(book: Workbook, form: OfficialForm, title: str, lines: list[tupl
             cells.append(cell)
         ws.append(cells)
 
-    put(form.superior.upper(), form.national_name.upper(), BOLD)
-    put(form.agency.upper(), form.motto, BOLD)
+    if form.superior:  # the superior above the issuing body; a body with none (the UBND tỉnh) stands alone
+        put(form.superior.upper(), form.national_name.upper(), BOLD)
+        put(form.agency.upper(), form.motto, BOLD)
+    else:
+        put(form.agency.upper(), form.national_name.upper(), BOLD)
+        put(None, form.motto, BOLD)
     put(form.number("so_ket_qua"), form.dated(clock.today()), Font(italic=True))
     put()
     put(title.upper(), None, TITLE_FONT, Alignment(horizontal="left", vertical="top"))

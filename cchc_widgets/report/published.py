@@ -1,0 +1,58 @@
+"""Which units a published result ranks: those the Sở Nội vụ has appraised.
+
+The province publishes appraised results (par-methodology.md, the yearly workflow: units
+score themselves, an appraisal team re-scores every sub-criterion, then the province
+publishes totals, indices, ranks and classes). A unit whose appraisal has not been entered
+has only its own claim: printing it with a rank and a class would present a self-assessment
+as the province's verdict. So every printed result (report, results workbook) keeps such a
+unit in its tables with its self-assessed points, marked «Chưa thẩm định», and gives it no
+class; a ranking compares like with like, so while some units are appraised the others take
+no rank and no place from them, and a period where no unit is appraised yet is ranked on
+the self-assessments alone, every row marked.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from cchc_widgets.core.vocabulary import APPRAISAL
+
+UNAPPRAISED = "Chưa thẩm định"
+UNAPPRAISED_KEY = (
+    "«Chưa thẩm định»: đơn vị chưa được thẩm định, điểm in là điểm tự đánh giá của đơn vị; "
+    "không xếp hạng, không xếp loại cho đến khi có kết quả thẩm định."
+)
+NONE_APPRAISED_KEY = (
+    "«Chưa thẩm định»: chưa đơn vị nào được thẩm định, điểm in là điểm tự đánh giá; hạng là hạng theo "
+    "điểm tự đánh giá, chưa xếp loại cho đến khi có kết quả thẩm định."
+)
+
+
+def unappraised_key(units: set[str] | frozenset[str], appraised: frozenset[str]) -> str:
+    """What «Chưa thẩm định» in a table means: nothing when every unit is appraised."""
+    if not set(units) - appraised:
+        return ""
+    return UNAPPRAISED_KEY if appraised else NONE_APPRAISED_KEY
+
+
+def appraised_units(resolved: pd.DataFrame) -> frozenset[str]:
+    """Units with at least one appraisal score in the period's resolved frame."""
+    return frozenset(resolved.loc[resolved["stage"] == APPRAISAL, "unit"])
+
+
+def published_ranking(units: pd.DataFrame, resolved: pd.DataFrame) -> pd.DataFrame:
+    """The engine's `units` (unit, group, ranked) with every unit that has no appraisal left
+    out of the ranking (scored, not ranked), once any unit of the period is appraised."""
+    done = appraised_units(resolved)
+    if not done:
+        return units  # nobody appraised yet: the self-assessments ranked among themselves, marked
+    return units.assign(ranked=units["ranked"].astype(bool) & units["unit"].isin(done))
+
+
+def without_verdict(results: pd.DataFrame, resolved: pd.DataFrame) -> pd.DataFrame:
+    """The engine's results with no class for a unit that has no appraisal (its rank is
+    already empty when it was scored with `published_ranking`)."""
+    done = appraised_units(resolved)
+    out = results.copy()
+    out["class"] = out["class"].astype(object).where(out["unit"].isin(done), None)
+    return out
