@@ -48,6 +48,8 @@ class Node:
     evidence: str = ""
     allow_na: bool = False
     kind: str = ""  # "" for the tree; "bonus" or "penalty" for an adjustment entered as a row
+    # the unit may submit with this item unscored or without its evidence (`submit_incomplete: true`)
+    submit_incomplete: bool = False
 
     @property
     def is_leaf(self) -> bool:
@@ -270,6 +272,8 @@ class CriteriaSet:
                     out["evidence"] = node.evidence
                 if node.allow_na:
                     out["allow_na"] = True
+                if node.submit_incomplete:
+                    out["submit_incomplete"] = True
             return out
 
         doc: dict[str, Any] = {"id": self.id, "name": self.name, "version": self.version}
@@ -394,6 +398,7 @@ class _Raw:
     evidence: str = ""
     allow_na: bool = False
     where: str | None = None
+    submit_incomplete: bool = False
 
 
 def _flatten(nodes: list[dict[str, Any]], parent: str | None, out: list[_Raw]) -> None:
@@ -407,6 +412,7 @@ def _flatten(nodes: list[dict[str, Any]], parent: str | None, out: list[_Raw]) -
                 rule=item.get("rule"),
                 evidence=item.get("evidence", ""),
                 allow_na=bool(item.get("allow_na", False)),
+                submit_incomplete=bool(item.get("submit_incomplete", False)),
             )
         )
         _flatten(item.get("children", []), item["code"], out)
@@ -545,6 +551,7 @@ def _build(raws: list[_Raw], meta: dict[str, Any], file: str) -> CriteriaSet:
             has_rule=bool(raw.rule) and not children[raw.code],
             evidence=raw.evidence,
             allow_na=raw.allow_na,
+            submit_incomplete=raw.submit_incomplete and not children[raw.code],
         )
         for raw in _preorder(by_code, children)
     }
