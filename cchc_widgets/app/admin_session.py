@@ -15,7 +15,7 @@ import pandas as pd
 
 from cchc_widgets.core.errors import Problem, ProblemsError
 from cchc_widgets.core.vocabulary import ROLES, WINDOW_LABELS
-from cchc_widgets.services import access
+from cchc_widgets.services import access, confirmations
 from cchc_widgets.services.access import Actor
 from cchc_widgets.services.audit import LOG_COLUMNS, change_log
 from cchc_widgets.services.writes import local_time
@@ -119,6 +119,11 @@ class AdminSession:
 
     def finalise(self) -> str:
         return access.finalise(self.store, self.period, self._admin("chốt kết quả"))
+
+    def confirmation(self, kind: str, target: str | None = None) -> dict[str, Any]:
+        """What a wide or irreversible action will change, counted now (`confirmations.what`)."""
+        self._admin("quản trị kỳ đánh giá")
+        return confirmations.what(self.store, self.period, kind, target)
 
 
 def _iso(day: Any) -> str:

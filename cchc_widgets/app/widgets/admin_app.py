@@ -68,6 +68,10 @@ class AdminApp(anywidget.AnyWidget):
                 self.notice = f"Đã chốt kết quả; mã kiểm tra {s.finalise()}."
             elif kind == "filters":
                 s.filters = {k: str(v) for k, v in content.get("filters", {}).items() if v}
+            elif kind == "ask":  # a wide action: what it will change, counted now, before it is done
+                what = s.confirmation(str(content.get("kind", "")), content.get("target") or None)
+                self.send({"type": "confirm", **what})
+                return
             elif kind == "download":
                 self.send({"type": "file", "name": f"nhat-ky-{s.period}.xlsx", "mime": XLSX_MIME}, [s.log_xlsx()])
                 return
