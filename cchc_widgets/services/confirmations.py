@@ -61,7 +61,7 @@ def what(store: Store, period: str, kind: str, target: str | None = None) -> dic
         if row.empty:
             raise ProblemsError([Problem(f"kỳ {period}", f"đơn vị '{target}' không tham gia kỳ '{period}'")])
         r = row.iloc[0]
-        said = "chưa nộp" if r["submitted_at"] is None else f"nộp lúc {r['submitted_at']:%H:%M %d/%m/%Y} ({r['submitted_by']})"
+        said = "chưa nộp" if pd.isna(r["submitted_at"]) else f"nộp lúc {r['submitted_at']:%H:%M %d/%m/%Y} ({r['submitted_by']})"
         lines = [
             f"{r['name']} ({said}) sửa được bản tự đánh giá trở lại và phải nộp lại.",
             f"Đơn vị đã tự chấm {r['scored']}/{r['leaves']} mục; đã thẩm định {r['appraised']}/{r['leaves']} mục.",
