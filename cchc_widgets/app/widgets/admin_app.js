@@ -118,6 +118,7 @@ function render({ model, el }) {
   function draw() {
     const st = model.get("state");
     const before = (model.get("notice") || "").startsWith("Đã lưu tài khoản") ? {} : typed();
+    const focused = document.activeElement && el.contains(document.activeElement) ? document.activeElement.className : null;
     el.replaceChildren();
     const alert = h("div", "cchc-ad-alert", model.get("alert"));
     alert.setAttribute("role", "alert");
@@ -218,6 +219,7 @@ function render({ model, el }) {
       st.log.map((r) => [r.at, r.author, r.action, names[r.unit] || r.unit, r.code, r.stage, r.old, r.new, r.reason])));
     el.append(log);
     restore(before);
+    if (focused) el.querySelector(`.${focused.split(" ")[0]}`)?.focus(); // a live redraw keeps the keyboard where it was
   }
 
   model.on("msg:custom", (msg, buffers) => {
@@ -228,7 +230,10 @@ function render({ model, el }) {
   model.on("change:alert", draw);
   model.on("change:notice", draw);
   draw();
-  return () => dialog.remove();
+  // follow the period like the scoring form: the kernel answers each ping and sends the state
+  // again when something moved (a unit submitted, a score changed)
+  const heartbeat = setInterval(() => { try { send({ type: "ping" }); } catch (e) { /* closed */ } }, 2000);
+  return () => { clearInterval(heartbeat); dialog.remove(); };
 }
 
 export default { render };

@@ -39,8 +39,10 @@ class AdminApp(anywidget.AnyWidget):
         s = self.session
         try:
             self.alert = ""
-            if kind == "ping":
+            if kind == "ping":  # the page's heartbeat: a submission or a change elsewhere shows here too
                 self.send({"type": "pong"})
+                if s.changed():
+                    self.state = s.state()
                 return
             if kind == "period":
                 s.period = str(content.get("period"))
