@@ -38,12 +38,12 @@ class AdminApp(anywidget.AnyWidget):
         kind = content.get("type")
         s = self.session
         try:
-            self.alert = ""
             if kind == "ping":  # the page's heartbeat: a submission or a change elsewhere shows here too
-                self.send({"type": "pong"})
+                self.send({"type": "pong"})  # (what the page says — a refusal, a notice — stays said)
                 if s.changed():
                     self.state = s.state()
                 return
+            self.alert = ""
             if kind == "period":
                 s.period = str(content.get("period"))
                 s.filters = {}

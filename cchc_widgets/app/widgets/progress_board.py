@@ -101,11 +101,11 @@ class ProgressBoard(anywidget.AnyWidget):
     def _on_message(self, _widget: Any, content: dict[str, Any], _buffers: list[bytes]) -> None:
         kind = content.get("type")
         try:
-            self.alert = ""
-            if kind == "ping":
+            if kind == "ping":  # what the page says stays said
                 self.send({"type": "pong"})
                 self._follow()
             elif kind == "download":
+                self.alert = ""
                 self.send(*self.download("csv" if content.get("format") == "csv" else "xlsx"))
         except CchcError as exc:
             self.alert = str(exc)
