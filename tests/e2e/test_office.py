@@ -15,17 +15,12 @@ from cchc_widgets.store.database import Store
 from tests.test_progress import three_of_seventy
 
 from .conftest import demo_copy, serving
+from .test_sign_in import PASSWORDS as SIGNED_IN
 
 pytestmark = pytest.mark.e2e
 
 PERIOD, UNIT, LATE = "2017", "so-tu-phap", "so-y-te"
-PASSWORDS = {
-    "tuphap": "mat-khau-tu-phap",
-    "yte": "mat-khau-y-te-1",
-    "thamdinh": "mat-khau-tham-dinh",
-    "quantri": "mat-khau-quan-tri",
-    "moi": "mat-khau-moi-1",
-}
+PASSWORDS = {**SIGNED_IN, "yte": "mat-khau-y-te-1"}
 PHONE, LAPTOP = {"width": 390, "height": 844}, {"width": 1366, "height": 768}
 
 
