@@ -82,7 +82,6 @@ def test_a_unit_with_3_of_70_on_a_phone_cannot_submit(browser, office):
     assert page.is_visible(".cchc-progress-text")
     assert within_width(page, ".cchc-progress", PHONE["width"])  # readable on the phone, not cut
     assert page.locator(".cchc-head .cchc-submit").count() == 0  # «Nộp» is not in the sticky header
-    page.click(".cchc-to-submit")
     page.click(".cchc-submit-box .cchc-submit")
     page.wait_for_selector(".cchc-submit-dialog[open]")
     summary = page.inner_text(".cchc-checklist-summary")

@@ -207,7 +207,7 @@ function render({ model, el }) {
       const go = h("a", "cchc-to-submit", "Xem danh sách và nộp ↓");
       go.href = "#cchc-submit-box";
       go.addEventListener("click", (e) => { e.preventDefault(); footer.scrollIntoView({ block: "center" }); footer.querySelector("button")?.focus(); });
-      progress.append(document.createTextNode(" · "), go);
+      progress.append(h("span", "cchc-to-submit-sep", " · "), go);
     }
     head.append(title, figures, progress, flow, saved, h("div", "cchc-set", st.criteria_set), filterBar(st));
     drawFooter(st);
