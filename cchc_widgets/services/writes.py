@@ -217,7 +217,7 @@ class Writer:
             raise ConflictError(conflicts)
         wheres = dict(zip(keys, frame["_where"], strict=True))
         written = {(w.unit, w.code, w.stage) for w in writes}
-        problems = self._policy(changes, written, cs, current, period, file, wheres)
+        problems = self._policy(changes, written, cs, current, file, wheres)
         if problems:
             raise ProblemsError(problems)
         inserted = sum(1 for w in writes if w.new is not None and w.expected == 0)
@@ -284,7 +284,6 @@ class Writer:
         written: set[Key],
         cs: CriteriaSet,
         current: dict[Key, Any],
-        period: str,
         file: str,
         wheres: Mapping[Key, str | None],
     ) -> list[Problem]:
