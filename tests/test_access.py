@@ -106,6 +106,10 @@ def test_workflow_submission_deadline_and_freezing(year, any_hour, stopped_clock
     write(year, unit, code="L2", value="a")
     with pytest.raises(ProblemsError, match="không được giao Sở Hai"):
         access.submit(year, unit, "2020", "u2")
+    with pytest.raises(ProblemsError, match="Sở Một chưa nộp được: 2 mục chưa chấm"):
+        access.submit(year, unit, "2020", "u1")  # L3 and L4 not scored yet
+    write(year, unit, code="L3", value="0")
+    write(year, unit, code="L4", value="50")
     access.submit(year, unit, "2020", "u1")
     with pytest.raises(ProblemsError, match="đơn vị đã nộp bản tự đánh giá"):
         write(year, unit, code="L2", value="b")

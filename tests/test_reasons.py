@@ -63,11 +63,16 @@ def test_a_reason_that_says_nothing_is_refused_on_every_path(demo, tmp_path, rea
         assert refused.returncode == 1, path
         assert "mã 1.1.2: điểm thẩm định khác điểm tự đánh giá (1 điểm): ghi lý do trước khi lưu" in refused.stderr
 
-    explanation = {"unit": UNIT, "code": "1.5.2", "stage": "self", "value": "1", "note": reason}  # evidence expected, none kept
-    with pytest.raises(ProblemsError, match=re.escape("mã 1.5.2: tiêu chí cần tài liệu kiểm chứng")):
-        Writer(demo).save_scores(Scope("2017", UNIT, "self"), pd.DataFrame([explanation]), "Đơn vị", "python")
     assert written(demo) == before  # nothing written anywhere
 
+    # an explanation that says nothing is saved (score now, attach later) and the submission refused
+    explanation = {"unit": UNIT, "code": "1.5.2", "stage": "self", "value": "1", "note": reason}  # evidence expected, none kept
+    Writer(demo).save_scores(Scope("2017", UNIT, "self"), pd.DataFrame([explanation]), "Đơn vị", "python")
+    with pytest.raises(ProblemsError, match=re.escape("mã 1.5.2: thiếu tài liệu kiểm chứng")):
+        access.submit(demo, None, "2017", UNIT)
+    assert UNIT not in demo.submissions("2017")
+    explanation["note"] = "Hồ sơ lưu tại văn phòng"
+    Writer(demo).save_scores(Scope("2017", UNIT, "self"), pd.DataFrame([explanation]), "Đơn vị", "python")
     access.submit(demo, None, "2017", UNIT)
     reopened = cchc_here("reopen", "--period", "2017", "--unit", UNIT, "--reason", reason, db=demo.url)
     assert reopened.returncode == 1

@@ -3,6 +3,7 @@
 import pytest
 
 from cchc_widgets.app.widgets import ScoringForm
+from cchc_widgets.core.text import says_something
 
 
 @pytest.fixture
@@ -219,7 +220,9 @@ def test_flags_say_what_is_left(demo):
     points_differ = ~own["na"] & (own["points"] != appraised.loc[own.index, "points"])
     differ = set(own.index[na_differs | points_differ])
     cs = demo.criteria_for("2016")
-    expecting = {c for c in cs.leaf_codes if cs[c].evidence and not own.loc[c, "na"]}  # the demo keeps no files
+    # the demo keeps no files: an item lacks evidence where it earns points with no explanation
+    claims = own["points"].gt(0) & ~own["note"].map(says_something)
+    expecting = {c for c in cs.leaf_codes if cs[c].evidence and claims[c]}
     assert {r["code"] for r in form.rows if "differs" in r["flags"]} == differ
     assert {r["code"] for r in form.rows if "no_evidence" in r["flags"]} == expecting
     assert form.state["counts"] == {"todo": 0, "no_evidence": len(expecting), "differs": len(differ)}

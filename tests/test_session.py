@@ -40,17 +40,21 @@ def test_every_rule_type_saves_and_updates_totals(demo):
     assert header["saved"].startswith("Đã lưu lúc")
 
 
-def test_a_self_assessed_point_needs_a_file_or_an_explanation(demo):
+def test_a_score_is_saved_as_typed_and_marked_until_its_evidence_comes(demo):
+    """Score now, attach later: a point without a file or an explanation is saved, the row is
+    marked «thiếu tài liệu kiểm chứng» and counted, and the mark goes when the file comes."""
     s = ScoringSession(demo, "2017", "so-tu-phap", "self")
-    before = demo.scores("2017", "so-tu-phap", "self").set_index("code").loc["1.5.2"]
-    with pytest.raises(FieldError, match="tải tệp lên hoặc ghi giải trình"):
-        s.edit("1.5.2", "2,5", "", "Nguyễn A")
-    after = demo.scores("2017", "so-tu-phap", "self").set_index("code").loc["1.5.2"]
-    assert after["version"] == before["version"]
-    s.edit("1.5.2", "0", "", "Nguyễn A")  # nothing claimed, nothing to prove
-    s.add_evidence("1.5.2", "bien-ban.pdf", PDF, "Nguyễn A")
-    s.edit("1.5.2", "2,5", "", "Nguyễn A")  # the file is the proof
+    s.edit("1.5.2", "2,5", "", "Nguyễn A")
     assert _mine(s, "1.5.2")["points"] == 2.5
+    assert "no_evidence" in s.flags("1.5.2")
+    assert s.row("1.5.2")["lacking"] == "Thiếu tài liệu kiểm chứng"
+    assert s.header()["counts"]["no_evidence"] == 1
+    s.edit("1.5.2", "0", "", "Nguyễn A")  # nothing claimed, nothing to prove
+    assert "no_evidence" not in s.flags("1.5.2")
+    s.edit("1.5.2", "2,5", "", "Nguyễn A")
+    s.add_evidence("1.5.2", "bien-ban.pdf", PDF, "Nguyễn A")  # the file is the proof
+    assert s.row("1.5.2")["lacking"] == ""
+    assert s.header()["counts"]["no_evidence"] == 0
 
 
 def engine_total(store):

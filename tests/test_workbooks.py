@@ -359,7 +359,6 @@ SAME_ANSWER = {
     # case: (stage, code, value, note, what the refusal says)
     "the rule": ("self", "1.5.2", "9", "ghi chú", "vượt điểm tối đa"),
     "an ambiguous number": ("self", "1.2.1", "1.234", "ghi chú", "có thể là 1234 hoặc 1,234"),
-    "an explanation without evidence": ("self", "1.5.2", "2,5", None, "tải tệp lên hoặc ghi giải trình"),
     "a stale version": ("self", "1.5.2", "0,5", "ghi chú", "đã được Đồng nghiệp sửa"),
 }
 
@@ -391,6 +390,26 @@ def test_form_and_template_give_the_same_answer(demo, tmp_path, case):
     assert expected in from_form.value.message
     assert from_form.value.message in str(from_file.value)
     pd.testing.assert_frame_equal(demo.scores("2017"), before)
+
+
+def test_form_and_template_both_save_a_score_before_its_evidence(demo, tmp_path):
+    """Score now, attach later, on both paths: a point on an item that names evidence, with no
+    file and no explanation, is saved from the form and from the filled template alike."""
+    from cchc_widgets.app.scoring_session import ScoringSession
+    from cchc_widgets.services.progress import checklist
+
+    unit, code = "so-tu-phap", "1.5.2"
+    ScoringSession(demo, "2017", unit, "self").edit(code, "2,5", "", "Người chấm")
+    assert demo.scores("2017", unit, "self").set_index("code").loc[code, "points"] == 2.5
+    path = tmp_path / "phieu.xlsx"
+    path.write_bytes(template(demo, "2017", unit, "self"))
+    book = load_workbook(path)
+    rows = json.loads({r[0].value: r[1].value for r in book[workbooks.META].iter_rows(max_col=2)}["rows"])
+    book[workbooks.sheet_name("self")][cell(rows, "F", code)] = "2"
+    book.save(path)
+    import_template(demo, path)
+    assert demo.scores("2017", unit, "self").set_index("code").loc[code, "points"] == 2.0
+    assert [c for c, _ in checklist(demo, "2017", unit).lacking] == [code]  # counted until a file or a note comes
 
 
 def test_a_template_over_5_mb_is_refused_before_it_is_read(filled, demo, tmp_path):

@@ -9,6 +9,7 @@ import pytest
 
 from cchc_widgets.core.criteria import load_dict
 from cchc_widgets.core.errors import ConflictError, ProblemsError
+from cchc_widgets.services import access, progress
 from cchc_widgets.services.writes import Scope, Writer
 from cchc_widgets.store.database import Store
 
@@ -137,19 +138,42 @@ def test_a_file_without_a_note_column_keeps_the_stored_reason(filled):
     assert filled.scores("2020", stage="appraisal")["note"].tolist() == ["Thiếu tài liệu"]
 
 
-def test_explanation_needed_where_evidence_is_expected_and_missing(store, small_doc):
+def test_evidence_is_asked_when_the_unit_submits_not_when_it_saves(store, small_doc):
+    """A score is saved as typed on every path; the submission is what the evidence rule refuses
+    (a file, or an explanation where the set accepts one), naming the criterion."""
     small_doc["explain_missing_evidence"] = True
     small_doc["criteria"][0]["children"][1]["children"][0]["evidence"] = "Quyết định giao điểm"
     store.add_period("2020", "Năm 2020", load_dict(small_doc))
     store.add_units(UNITS, period="2020")
-    with pytest.raises(ProblemsError, match="tải tệp lên hoặc ghi giải trình"):
-        save(store, [{"unit": "u1", "code": "L3", "value": "1,5"}])
-    save(store, [{"unit": "u1", "code": "L3", "value": "0"}])  # no points claimed: nothing to prove
-    save(store, [{"unit": "u1", "code": "L3", "value": "1,5", "note": "Hồ sơ lưu tại văn phòng"}])
-    Writer(store).add_evidence(Scope("2020", "u2", "self"), "L3", "quyet-dinh.png", PNG, "A")
-    save(store, [{"unit": "u2", "code": "L3", "value": "2"}])  # the file is the proof
-    save(store, [{"unit": "u1", "code": "L2", "value": "a"}])  # L2 names no evidence
-    assert sorted(store.scores("2020")["points"].tolist()) == [1.5, 2.0, 3.0]
+    for unit in ("u1", "u2"):
+        save(store, [{"unit": unit, "code": c, "value": v} for c, v in (("L1", "có"), ("L2", "a"), ("L3", "1,5"), ("L4", "50"))])
+    assert len(store.scores("2020")) == 8  # nothing refused for evidence
+    with pytest.raises(ProblemsError, match="mã L3: thiếu tài liệu kiểm chứng") as refused:
+        access.submit(store, None, "2020", "u1")
+    assert "Sở Một chưa nộp được: 0 mục chưa chấm, 1 mục thiếu tài liệu kiểm chứng" in str(refused.value)
+    assert store.submissions("2020") == {}
+    save(store, [{"unit": "u1", "code": "L3", "value": "1,5", "note": "Hồ sơ lưu tại văn phòng"}])  # an explanation
+    access.submit(store, None, "2020", "u1")
+    Writer(store).add_evidence(Scope("2020", "u2", "self"), "L3", "quyet-dinh.png", PNG, "A")  # the file is the proof
+    access.submit(store, None, "2020", "u2")
+    assert set(store.submissions("2020")) == {"u1", "u2"}
+
+
+def test_an_item_the_set_allows_may_be_handed_in_unfinished(store, small_doc):
+    small_doc["explain_missing_evidence"] = True
+    leaf = small_doc["criteria"][0]["children"][1]["children"][0]
+    leaf.update(evidence="Quyết định giao điểm", submit_incomplete=True)
+    cs = load_dict(small_doc)
+    assert cs["L3"].submit_incomplete
+    assert load_dict(cs.to_dict())["L3"].submit_incomplete
+    store.add_period("2020", "Năm 2020", cs)
+    store.add_units(UNITS, period="2020")
+    save(store, [{"unit": "u1", "code": c, "value": v} for c, v in (("L1", "có"), ("L2", "a"), ("L4", "50"))])
+    found = progress.checklist(store, "2020", "u1")
+    assert found.ok
+    assert found.allowed == [("L3", "Chấm tay", "chưa chấm")]
+    access.submit(store, None, "2020", "u1")
+    assert set(store.submissions("2020")) == {"u1"}
 
 
 def test_scope_keeps_a_page_or_file_to_its_unit_and_stage(filled):

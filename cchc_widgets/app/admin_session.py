@@ -15,7 +15,7 @@ import pandas as pd
 
 from cchc_widgets.core.errors import Problem, ProblemsError
 from cchc_widgets.core.vocabulary import ROLES, WINDOW_LABELS
-from cchc_widgets.services import access
+from cchc_widgets.services import access, confirmations, progress
 from cchc_widgets.services.access import Actor
 from cchc_widgets.services.audit import LOG_COLUMNS, change_log
 from cchc_widgets.services.writes import local_time
@@ -33,6 +33,12 @@ class AdminSession:
             raise ProblemsError([Problem(store.where, "kho dữ liệu chưa có kỳ đánh giá nào")])
         self.period = period if period in periods else periods[-1]
         self.filters: dict[str, str] = {}
+        self.stamp: tuple[Any, ...] | None = None  # the period's mark when the page last read it
+
+    def changed(self) -> bool:
+        """Whether the period moved since the page last read it (a submission, a score, a file):
+        asked at the page's heartbeat, as the scoring form asks for its unit."""
+        return progress.period_stamp(self.store, self.period) != self.stamp
 
     def _admin(self, doing: str) -> str:
         return access.require_admin(self.store, self.actor, doing)
@@ -41,6 +47,7 @@ class AdminSession:
 
     def state(self) -> dict[str, Any]:
         store, period = self.store, self.period
+        self.stamp = progress.period_stamp(store, period)  # first: a change landing meanwhile is seen next time
         workflow = access.Workflow.of(store, period)
         names = store.unit_names(period)
         accounts = store.accounts()
@@ -121,6 +128,11 @@ class AdminSession:
     def _who(self) -> Actor | str:
         """Who the verbs act as: the signed-in account (asked again by each verb), or the console."""
         return self.actor if self.actor is not None else self.by
+
+    def confirmation(self, kind: str, target: str | None = None) -> dict[str, Any]:
+        """What a wide or irreversible action will change, counted now (`confirmations.what`)."""
+        self._admin("quản trị kỳ đánh giá")
+        return confirmations.what(self.store, self.period, kind, target)
 
 
 def _iso(day: Any) -> str:

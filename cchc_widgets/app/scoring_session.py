@@ -27,6 +27,7 @@ from cchc_widgets.files.evidence import LIMITS_TEXT, MAX_BYTES
 from cchc_widgets.services.access import ROLES, Actor, Workflow, submit
 from cchc_widgets.services.audit import change_log
 from cchc_widgets.services.permissions import allowed
+from cchc_widgets.services.progress import LACKING, checklist_of, lacks_evidence
 from cchc_widgets.services.results import ranking_of, survey_points
 from cchc_widgets.services.writes import Scope, Writer, local_time
 from cchc_widgets.store.database import Store
@@ -165,11 +166,13 @@ class ScoringSession:
             "reply": self._replies.get(code),
             "flags": flags,
             "mark": self.mark(code, flags),
+            "lacking": LACKING.capitalize() if "no_evidence" in flags else "",
         }
 
     def flags(self, code: str) -> list[str]:
         """What is left on a row, for the page's filters: `todo` (not scored at this stage),
-        `no_evidence` (evidence expected, no file, not N/A) and `differs` (the self-assessment
+        `no_evidence` (the self-assessment earns points the item's evidence should prove, and no
+        file or accepted explanation does: `progress.lacks_evidence`) and `differs` (the self-assessment
         and the appraisal disagree). Bonus and penalty rows are never left to do."""
         if code not in self.cs.leaf_codes:
             return []
@@ -177,7 +180,7 @@ class ScoringSession:
         mine, theirs = self._by_key.get((code, self.stage)), self._by_key.get((code, other))
         own = mine if self.stage == SELF else theirs  # evidence belongs to the self-assessment
         out = [] if _is_scored(mine) else ["todo"]
-        if self.cs[code].evidence and not self._files_by_code.get(code) and not (own is not None and own.na):
+        if lacks_evidence(self.cs, code, own, bool(self._files_by_code.get(code))):
             out.append("no_evidence")
         both = _is_scored(mine) and _is_scored(theirs)
         if both and (bool(mine.na) != bool(theirs.na) or (not mine.na and abs(mine.points - theirs.points) > 1e-9)):
@@ -259,6 +262,7 @@ class ScoringSession:
             "done": done,
             "leaves": len(self.cs.leaf_codes),
             "completion": f"{done}/{len(self.cs.leaf_codes)} tiêu chí đã chấm",
+            "progress": self.progress_line(done if self.stage == SELF else self._self_done(), counts["no_evidence"]),
             "counts": counts,
             "sections": sections,
             "criteria_set": f"{self.cs.name} (phiên bản {self.cs.version})",
@@ -281,6 +285,7 @@ class ScoringSession:
         may_submit = (
             self.stage == SELF and workflow.managed and submitted is None and locked is None and allowed(actor, "submit", unit)
         )
+        checklist = self.checklist() if may_submit else None
         return {
             "user": None
             if actor is None
@@ -291,6 +296,7 @@ class ScoringSession:
             if submitted is None
             else f"Đã nộp bản tự đánh giá lúc {local_time(submitted['submitted_at'])} ({submitted['submitted_by']})",
             "can_submit": may_submit,
+            "checklist": checklist,
             "can_export": allowed(actor, "export"),
             "can_survey": allowed(actor, "survey"),
             "final": None if workflow.final is None else workflow.final["checksum"],
@@ -345,6 +351,31 @@ class ScoringSession:
             raise FieldError(code, f"mã '{code}' không phải tiêu chí chấm điểm")
         log = change_log(self.store, self.period, self.unit, code)
         return log[["at", "author", "stage", "old", "new", "reason"]].iloc[::-1].to_dict("records")
+
+    def checklist(self) -> dict[str, Any]:
+        """What the unit would hand in unfinished (`progress.checklist_of`, from what this page
+        read): what the confirmation lists before «Nộp»; the submission asks the store again."""
+        own = {code: rec for (code, stage), rec in self._by_key.items() if stage == SELF}
+        files = {code for code, kept in self._files_by_code.items() if kept}
+        return checklist_of(self.cs, self.unit, self.unit_name, own, files).as_dict()
+
+    def progress_line(self, done: int, lacking: int) -> str:
+        """The unit's progress in one line, shown on every screen (a phone too): scored, lacking
+        evidence, submitted or the deadline of the stage it is in."""
+        leaves, workflow = len(self.cs.leaf_codes), self.workflow
+        parts = [f"Đã chấm {done}/{leaves}"]
+        if lacking:
+            parts.append(f"{lacking} mục {LACKING}")
+        submitted = workflow.submitted.get(self.unit)
+        if submitted is not None:
+            parts.append(f"đã nộp lúc {local_time(submitted['submitted_at'])}")
+        elif workflow.managed:
+            until = workflow.stages.get(SELF, {}).get("until")
+            parts.append("chưa nộp" + ("" if until is None else f", hạn {pd.Timestamp(until):%d/%m/%Y}"))
+        return " · ".join(parts)
+
+    def _self_done(self) -> int:
+        return sum(_is_scored(self._by_key.get((code, SELF))) for code in self.cs.leaf_codes)
 
     def submit(self) -> None:
         """The unit hands in its self-assessment (refused and logged when it may not)."""

@@ -119,7 +119,22 @@ def scoring_page(store: Store | None = None) -> Any:
         actor = visitor(store)
     except NotSignedIn as exc:
         return _refused(exc)
-    return ScoringForm.from_query(store, query, actor)
+    form = ScoringForm.from_query(store, query, actor)
+    if actor is not None and allowed(actor, "progress-home") and form.session is not None:
+        _progress_above(form, store, actor, form.session.period)  # an appraiser's home: their units at a glance
+    return form
+
+
+def _progress_above(app: Any, store: Store, actor: Actor | None, period: str) -> None:
+    """Show the progress of the period's units (those `actor` works on) above `app`, following
+    the period `app` shows (its `state["period"]`)."""
+    from IPython.display import display
+
+    from cchc_widgets.app.widgets.progress_board import ProgressBoard
+
+    board = ProgressBoard(store, actor, period)
+    app.observe(lambda change: board.show(change["new"].get("period") or board.period), names="state")
+    display(board)
 
 
 def warm_up(store: Store) -> None:
@@ -167,7 +182,9 @@ def admin_page(store: Store | None = None) -> Any:
     try:
         actor = visitor(store)
         period = parse_qs(query.lstrip("?")).get("period", [None])[0]
-        return AdminApp(store, actor, period)
+        app = AdminApp(store, actor, period)
+        _progress_above(app, store, actor, app.session.period)
+        return app
     except CchcError as exc:
         return _refused(exc)
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from cchc_widgets.cli.people import register as register_people
+from cchc_widgets.cli.progress import register as register_progress
 from cchc_widgets.cli.terminal import progress_terminal, shown_as_text
 from cchc_widgets.core import clock, engine
 from cchc_widgets.core.criteria import ADJUSTMENT_KINDS, CriteriaSet, check_criteria, load_criteria
@@ -770,6 +771,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_serve)
 
     register_people(sub, common, _with_store)
+    register_progress(sub, common, _with_store)
     p = sub.add_parser("log", parents=[common], help="the change log of a period: who changed what, when, and why")
     p.add_argument("--period", metavar="P", help="default: the latest period")
     p.add_argument("--unit", metavar="U")

@@ -39,6 +39,7 @@ class RawNode:
     rule: dict[str, Any] | None = None
     evidence: str = ""
     allow_na: bool = False
+    submit_incomplete: bool = False
     where: str | None = None
 
 
@@ -53,6 +54,7 @@ def _flatten(nodes: list[dict[str, Any]], parent: str | None, out: list[RawNode]
                 rule=item.get("rule"),
                 evidence=item.get("evidence", ""),
                 allow_na=bool(item.get("allow_na", False)),
+                submit_incomplete=bool(item.get("submit_incomplete", False)),
             )
         )
         _flatten(item.get("children", []), item["code"], out)
@@ -187,6 +189,7 @@ def build_set(raws: list[RawNode], meta: dict[str, Any], file: str) -> CriteriaS
             has_rule=bool(raw.rule) and not children[raw.code],
             evidence=raw.evidence,
             allow_na=raw.allow_na,
+            submit_incomplete=raw.submit_incomplete and not children[raw.code],
         )
         for raw in _preorder(by_code, children)
     }

@@ -22,7 +22,7 @@ from cchc_widgets.core.text import folded
 from cchc_widgets.core.vocabulary import is_no, is_yes
 
 FLAT_REQUIRED = ("code", "parent", "name", "max_points")
-FLAT_OPTIONAL = ("rule", "evidence", "allow_na", "kind", "in_denominator")
+FLAT_OPTIONAL = ("rule", "evidence", "allow_na", "submit_incomplete", "kind", "in_denominator")
 FLAT_KINDS = {
     "bonus": "bonus",
     "thưởng": "bonus",
@@ -162,9 +162,12 @@ def load_flat(path: Path) -> CriteriaSet:
         if kind_text:
             _flat_outside(row, table, code, name, max_points, kind_text, file, adjustments, survey_items, problems)
             continue
-        allow_text = row.text("allow_na").lower() if "allow_na" in table.columns else ""
-        if allow_text and not (is_yes(allow_text) or is_no(allow_text)):
-            problems.append(Problem(file, f"allow_na phải là có/không; đang là '{allow_text}'", code, row.where("allow_na")))
+        yes_no = {}
+        for column in ("allow_na", "submit_incomplete"):
+            text = row.text(column).lower() if column in table.columns else ""
+            if text and not (is_yes(text) or is_no(text)):
+                problems.append(Problem(file, f"{column} phải là có/không; đang là '{text}'", code, row.where(column)))
+            yes_no[column] = is_yes(text)
         raws.append(
             RawNode(
                 code=code,
@@ -173,7 +176,8 @@ def load_flat(path: Path) -> CriteriaSet:
                 parent=row.text("parent") or None,
                 rule=rule,
                 evidence=row.text("evidence") if "evidence" in table.columns else "",
-                allow_na=is_yes(allow_text),
+                allow_na=yes_no["allow_na"],
+                submit_incomplete=yes_no["submit_incomplete"],
                 where=row.where("code"),
             )
         )

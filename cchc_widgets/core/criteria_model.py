@@ -36,6 +36,8 @@ class Node:
     evidence: str = ""
     allow_na: bool = False
     kind: str = ""  # "" for the tree; "bonus" or "penalty" for an adjustment entered as a row
+    # the unit may submit with this item unscored or without its evidence (`submit_incomplete: true`)
+    submit_incomplete: bool = False
 
     @property
     def is_leaf(self) -> bool:
@@ -264,6 +266,8 @@ class CriteriaSet:
                     out["evidence"] = node.evidence
                 if node.allow_na:
                     out["allow_na"] = True
+                if node.submit_incomplete:
+                    out["submit_incomplete"] = True
             return out
 
         doc: dict[str, Any] = {"id": self.id, "name": self.name, "version": self.version}

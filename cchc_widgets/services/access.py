@@ -35,6 +35,7 @@ from cchc_widgets.core.numbers import show_number
 from cchc_widgets.core.text import clean_text, said_nothing, says_something
 from cchc_widgets.core.vocabulary import APPRAISAL, NOT_APPLICABLE, REPLY, ROLES, SELF, UNREASONED, WINDOW_LABELS
 from cchc_widgets.services.permissions import ROLE_UNITS, SYSTEM, Actor, allowed, is_system
+from cchc_widgets.services.progress import check_submission
 from cchc_widgets.store.database import Store
 
 SIGN_IN_HOURS = 8  # a sign-in lasts a working day
@@ -357,11 +358,16 @@ def set_stage(store: Store, period: str, stage: str, state: str, until: date | N
 
 
 def submit(store: Store, actor: Actor | None, period: str, unit: str) -> None:
-    """A unit hands in its self-assessment: from now on it is read-only."""
+    """A unit hands in its self-assessment: from now on it is read-only. Refused (and logged)
+    while items are unscored or lack their evidence (`progress.check_submission`), on every path."""
     workflow = Workflow.of(store, period)
     reason = workflow.refusal(actor, unit, SELF)
     if reason is not None:
         refuse(store, actor, f"kỳ {period}", [Problem(f"kỳ {period}", reason)], period, unit, SELF)
+    try:
+        check_submission(store, period, unit)
+    except ProblemsError as exc:
+        refuse(store, actor, f"kỳ {period}", exc.problems, period, unit, SELF)
     by = actor.author if actor is not None else CONSOLE
     store.set_submitted(period, unit, by)
     store.log_event(by, "submit", period, unit, SELF)

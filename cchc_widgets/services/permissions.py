@@ -45,6 +45,7 @@ ACTIONS = {
         _action(f"write-{REPLY}", ADMIN, UNIT, about_a_unit=True),  # a unit's reply (giải trình)
         _action("submit", ADMIN, UNIT, about_a_unit=True),  # hand in a self-assessment
         _action("export", ADMIN, APPRAISER, READER),  # the period's workbook and change log
+        _action("progress-home", APPRAISER),  # the progress of one's units above the scoring page
         _action("whatif", ADMIN, APPRAISER, READER),  # the what-if page: every unit's results
         _action("survey", ADMIN),  # survey answers
         _action("administer", ADMIN),  # periods, stages, reopening, finalising, accounts, scenarios
@@ -74,6 +75,10 @@ class Actor:
 
     def may_read(self, unit: str) -> bool:
         return allowed(self, "read-unit", unit)
+
+    def units_read(self) -> frozenset[str] | None:
+        """The units this account may read: None for every unit (administrator, reader)."""
+        return None if self.role in ACTIONS["read-unit"].every_unit else self.units
 
     def stages_written(self) -> tuple[str, ...]:
         return tuple(stage for stage in (SELF, APPRAISAL, REPLY) if allowed(self, f"write-{stage}"))

@@ -7,11 +7,10 @@ page or a template), what the account's role and the period's workflow allow now
 (`services.access`: stage open, self-assessment not yet submitted, period not frozen; a
 refusal there is also logged), that the units take
 part in the period, each criterion's rule (`engine.resolve`), the reason an appraisal score
-that differs from the self-assessment needs (and every bonus or penalty), the explanation a
-criterion that expects evidence needs when no file is attached (when the criteria set asks
-for it), and the version
-each row was read at. Any problem refuses the whole batch with every problem listed, and
-nothing is written. The version check is repeated inside the write transaction as a
+that differs from the self-assessment needs (and every bonus or penalty), and the version
+each row was read at. Evidence is checked when a unit submits (`services.progress`), not at
+each save: a unit scores first and attaches later. Any problem refuses the whole batch with
+every problem listed, and nothing is written. The version check is repeated inside the write transaction as a
 compare-and-set (`Store.write_scores`), so two writers holding one version never both win.
 """
 
@@ -237,7 +236,7 @@ class Writer(OtherWrites):
             raise ConflictError(conflicts)
         wheres = dict(zip(keys, frame.column("_where"), strict=True))
         written = {(w.unit, w.code, w.stage) for w in writes}
-        problems = self._policy(changes, written, cs, current, period, file, wheres)
+        problems = self._policy(changes, written, cs, current, file, wheres)
         if problems:
             raise ProblemsError(problems)
         inserted = sum(1 for w in writes if w.new is not None and w.expected == 0)
@@ -287,17 +286,16 @@ class Writer(OtherWrites):
         written: set[Key],
         cs: CriteriaSet,
         current: dict[Key, Any],
-        period: str,
         file: str,
         wheres: Mapping[Key, str | None],
     ) -> list[Problem]:
         """The rules that hold across rows: an appraisal that differs from the self-assessment
-        needs a reason; a self-assessed point without evidence needs an explanation (if the
-        criteria set asks for it); a bonus or penalty needs a reason. A reason says something
+        needs a reason; a bonus or penalty needs a reason. Evidence is not asked here: a score is
+        saved as typed and the evidence rule is checked when the unit submits
+        (`services.progress.check_submission`). A reason says something
         (`text.says_something`): `-` or a zero-width space is none. Only rows that change are
         held to them: a row already stored as it is was accepted when it was written."""
         problems = []
-        with_files = None
         for key, new in changes.items():
             unit, code, stage = key
             if key not in written or new is None or (new["points"] is None and not new["na"]) or says_something(new["note"]):
@@ -313,11 +311,6 @@ class Writer(OtherWrites):
                 elif own["na"] != new["na"] or (not new["na"] and abs(new["points"] - own["points"]) > EPS):
                     shown = points_shown(own["points"], own["na"])
                     why = f"điểm thẩm định khác điểm tự đánh giá ({shown}): ghi lý do trước khi lưu"
-            elif stage == SELF and cs.explain_missing_evidence and cs[code].evidence and (new["points"] or 0) > 0:
-                if with_files is None:
-                    with_files = self.store.evidence_keys(period)
-                if (unit, code) not in with_files:
-                    why = "tiêu chí cần tài liệu kiểm chứng: tải tệp lên hoặc ghi giải trình vì sao chưa có tài liệu"
             if why is not None:
                 problems.append(Problem(file, why + said_nothing(new["note"]), code, wheres.get(key)))
         return problems

@@ -373,63 +373,59 @@ def test_a_lost_connection_is_said_within_seconds(page, server):
         server.start()
 
 
-def test_a_refused_value_is_saved_when_what_it_asked_for_arrives_or_stays_refused(page, server):
-    """A point without evidence or an explanation is refused; the page keeps the value typed.
-    When a file comes (upload), an explanation is written (note) or the answer changes (N/A),
-    the value is saved and logged — or stays refused — and the header never says «Đã lưu»
-    while a row is refused."""
+def test_a_point_is_saved_as_typed_and_marked_until_its_evidence_comes(page, server):
+    """Score now, attach later: a point without evidence or an explanation is saved at once,
+    the row says «Thiếu tài liệu kiểm chứng» and the header counts it; a file (upload), an
+    explanation (note) or «Không áp dụng» lifts the mark. A file that is itself refused does not."""
     unit = "so-noi-vu"
     open_form(page, server, unit=unit)
     s = store_of(server)
 
-    def refuse(code):
-        """Clear the note, score 0 (saved: no evidence needed), then a point with neither: refused."""
+    def lacking(code):
+        """Clear the note and score a point: saved, and marked."""
         page.fill(f"{row(code)} .cchc-note", "")
-        page.select_option(f"{row(code)} select.cchc-input", "Không")
-        wait_points(page, code, "0")
+        page.press(f"{row(code)} .cchc-note", "Tab")
         page.select_option(f"{row(code)} select.cchc-input", "Có")
-        page.wait_for_selector(f"{row(code)}.cchc-invalid")
-        assert "tải tệp lên hoặc ghi giải trình" in page.inner_text(f"{row(code)} .cchc-field-error")
-        assert page.inner_text(".cchc-saved") == "Chưa lưu: 1 ô bị từ chối"
-        assert s.scores(PERIOD, unit, "self").set_index("code").loc[code, "value"] == "Không"
-
-    def saved_as(code, value):
-        page.wait_for_selector(f"{row(code)}:not(.cchc-invalid)")
-        page.wait_for_function("() => document.querySelector('.cchc-saved').textContent.startsWith('Đã lưu')")
+        page.wait_for_function(
+            f"() => document.querySelector('{row(code)} .cchc-badge').textContent.includes('Thiếu tài liệu kiểm chứng')"
+        )
+        assert not page.locator(f"{row(code)}.cchc-invalid").count()
         stored = s.scores(PERIOD, unit, "self").set_index("code").loc[code]
-        assert stored["value"] == value
-        assert page.inner_text(f"{row(code)} .cchc-row-points") == "1"
-        assert s.change_log(PERIOD, unit)["code"].tolist().count(code) >= 2  # the «Không» and the «Có» logged
+        assert (stored["value"], stored["note"]) == ("Có", "")
 
-    # upload: the file the refusal asked for arrives, and the typed «Có» is saved with it
-    refuse("1.1.2")
+    def proved(code):
+        page.wait_for_function(
+            f"() => !document.querySelector('{row(code)} .cchc-badge').textContent.includes('Thiếu tài liệu kiểm chứng')"
+        )
+
+    lacking("1.1.2")
+    assert "Đã chấm 70/70 · 1 mục thiếu tài liệu kiểm chứng" in page.inner_text(".cchc-progress-text")
     pdf = {"name": "Kế hoạch CCHC.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4\n% ke hoach\n"}
     page.set_input_files(f"{row('1.1.2')} .cchc-upload", files=[pdf])
-    saved_as("1.1.2", "Có")
+    proved("1.1.2")
 
-    # note: the explanation is written, and the value goes with it
-    refuse("1.1.3")
+    lacking("1.1.3")
     page.fill(f"{row('1.1.3')} .cchc-note", "Kế hoạch lưu tại văn phòng Sở, chưa số hóa")
     page.press(f"{row('1.1.3')} .cchc-note", "Tab")
-    saved_as("1.1.3", "Có")
+    proved("1.1.3")
 
-    # N/A: the person changes the answer to «Không áp dụng»: that is saved, nothing stays refused
+    # a pair of numbers (done / planned), then «Không áp dụng»: nothing left to prove
     page.fill(f"{row('1.3.3')} .cchc-note", "")
     page.fill(f"{row('1.3.3')} .cchc-done", "7")
     page.fill(f"{row('1.3.3')} .cchc-planned", "7")
     page.press(f"{row('1.3.3')} .cchc-planned", "Tab")
-    page.wait_for_selector(f"{row('1.3.3')}.cchc-invalid")
+    page.wait_for_function(
+        "() => document.querySelector('.cchc-row-1-3-3 .cchc-badge').textContent.includes('Thiếu tài liệu kiểm chứng')"
+    )
     page.check(f"{row('1.3.3')} .cchc-na")
-    page.wait_for_selector(f"{row('1.3.3')}:not(.cchc-invalid)")
-    page.wait_for_function("() => document.querySelector('.cchc-saved').textContent.startsWith('Đã lưu')")
+    proved("1.3.3")
     assert bool(s.scores(PERIOD, unit, "self").set_index("code").loc["1.3.3", "na"])
 
-    # a file that is itself refused brings nothing: the row stays refused, and the header says so
-    refuse("1.1.3")
+    # a file that is itself refused brings nothing: the row stays marked
+    lacking("1.1.3")
     page.set_input_files(f"{row('1.1.3')} .cchc-upload", files=[{"name": "a.exe", "mimeType": "text/plain", "buffer": b"MZ"}])
     page.wait_for_function(
         "() => document.querySelector('.cchc-row-1-1-3 .cchc-field-error').textContent.includes('không thuộc loại')"
     )
-    assert page.inner_text(".cchc-saved") == "Chưa lưu: 1 ô bị từ chối"
-    assert s.scores(PERIOD, unit, "self").set_index("code").loc["1.1.3", "value"] == "Không"
+    assert "Thiếu tài liệu kiểm chứng" in page.inner_text(f"{row('1.1.3')} .cchc-badge")
     s.close()

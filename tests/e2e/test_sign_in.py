@@ -96,8 +96,8 @@ def test_two_roles_side_by_side(browser, signed_server):
     assert "chưa nộp bản tự đánh giá" in judge_page.inner_text(".cchc-locked")
     assert judge_page.is_disabled(".cchc-row-1-1-1 select.cchc-input")
 
-    unit_page.once("dialog", lambda dialog: dialog.accept())
-    unit_page.click(".cchc-submit")
+    unit_page.click(".cchc-submit-box .cchc-submit")  # at the end of the form, with its checklist
+    unit_page.click(".cchc-submit-dialog[open] .cchc-submit-confirm")
     unit_page.wait_for_selector(".cchc-locked")
     assert "đã nộp" in unit_page.inner_text(".cchc-locked")
     assert unit_page.is_disabled(".cchc-row-1-1-1 select.cchc-input")

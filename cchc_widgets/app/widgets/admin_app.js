@@ -54,9 +54,50 @@ function render({ model, el }) {
   el.classList.add("cchc-admin");
   const send = (msg) => model.send(msg);
 
-  // what is typed in the account form and the reason survives a redraw (a refusal must not
+  // a wide or irreversible action asks first: the kernel says what it will change, counted now
+  // (services.confirmations); the confirmation has its own reason field where one is needed,
+  // fresh each time, and is emptied once used or dismissed
+  const dialog = h("dialog", "cchc-admin cchc-ad-confirm");
+  dialog.setAttribute("aria-labelledby", "cchc-ad-confirm-title");
+  document.body.append(dialog); // outside the view, which is redrawn whenever the state changes
+  let pendingAction = null; // what the confirmation does: a message to the kernel
+  const ask = (kind, target, action) => { pendingAction = action; send({ type: "ask", kind, target }); };
+  function confirmAction(what) {
+    const action = pendingAction;
+    pendingAction = null;
+    if (!action) return;
+    dialog.replaceChildren();
+    const title = h("h3", null, what.title);
+    title.id = "cchc-ad-confirm-title";
+    dialog.append(title);
+    for (const line of what.lines) dialog.append(h("p", "cchc-ad-confirm-line", line));
+    let reason = null;
+    const go = h("button", `cchc-ad-confirm-go cchc-ad-confirm-${what.kind}`, what.button);
+    go.type = "button";
+    if (what.reason) {
+      reason = input("cchc-ad-confirm-reason");
+      reason.placeholder = "Lý do (ghi vào nhật ký)";
+      reason.required = true;
+      dialog.append(labelled("Lý do", reason));
+      go.disabled = true;
+      reason.addEventListener("input", () => { go.disabled = !reason.value.trim(); });
+    }
+    const cancel = h("button", "cchc-ad-confirm-cancel", "Thôi");
+    cancel.type = "button";
+    const done = () => { dialog.close(); dialog.replaceChildren(); }; // nothing typed outlives the action
+    go.addEventListener("click", () => { send(reason ? { ...action, reason: reason.value } : action); done(); });
+    cancel.addEventListener("click", done);
+    dialog.addEventListener("cancel", () => dialog.replaceChildren(), { once: true });
+    const buttons = h("div", "cchc-ad-confirm-buttons");
+    buttons.append(go, cancel);
+    dialog.append(buttons);
+    dialog.showModal();
+    (reason || cancel).focus();
+  }
+
+  // what is typed in the account form survives a redraw (a refusal must not
   // wipe the form); a saved account clears its form
-  const KEPT = [".cchc-ad-login", ".cchc-ad-name", ".cchc-ad-role", ".cchc-ad-units", ".cchc-ad-password", ".cchc-ad-reason"];
+  const KEPT = [".cchc-ad-login", ".cchc-ad-name", ".cchc-ad-role", ".cchc-ad-units", ".cchc-ad-password"];
   function typed() {
     const out = {};
     for (const sel of KEPT) {
@@ -77,6 +118,7 @@ function render({ model, el }) {
   function draw() {
     const st = model.get("state");
     const before = (model.get("notice") || "").startsWith("Đã lưu tài khoản") ? {} : typed();
+    const focused = document.activeElement && el.contains(document.activeElement) ? document.activeElement.className : null;
     el.replaceChildren();
     const alert = h("div", "cchc-ad-alert", model.get("alert"));
     alert.setAttribute("role", "alert");
@@ -101,7 +143,7 @@ function render({ model, el }) {
       buttons.append(open);
       if (s.open) {
         const close = h("button", `cchc-ad-close-${s.stage}`, "Đóng");
-        close.addEventListener("click", () => send({ type: "stage", stage: s.stage, open: false, until: until.value }));
+        close.addEventListener("click", () => ask("close_stage", s.stage, { type: "stage", stage: s.stage, open: false, until: until.value }));
         buttons.append(close);
       }
       return [s.label, s.state, until, buttons];
@@ -111,22 +153,19 @@ function render({ model, el }) {
     // submissions, reopening, finalising
     const subs = h("section", "cchc-ad-submitted");
     subs.append(h("h3", null, `Đơn vị đã nộp bản tự đánh giá (${st.submitted.length})`));
-    const reason = input("cchc-ad-reason");
-    reason.placeholder = "Lý do mở lại (ghi vào nhật ký)";
-    subs.append(labelled("Lý do mở lại", reason));
     subs.append(table("cchc-ad-table", ["Đơn vị", "Người nộp", "Lúc", ""], st.submitted.map((s) => {
       const b = h("button", "cchc-ad-reopen-unit", "Mở lại");
-      b.addEventListener("click", () => send({ type: "reopen", unit: s.unit, reason: reason.value }));
+      b.addEventListener("click", () => ask("reopen_unit", s.unit, { type: "reopen", unit: s.unit }));
       return [s.name, s.by, s.at, b];
     })));
     if (st.final) {
       const b = h("button", "cchc-ad-reopen-period", "Mở lại kỳ đã chốt");
-      b.addEventListener("click", () => send({ type: "reopen", unit: null, reason: reason.value }));
+      b.addEventListener("click", () => ask("reopen_period", null, { type: "reopen", unit: null }));
       subs.append(b);
     } else {
       const b = h("button", "cchc-ad-finalise", "Chốt kết quả kỳ");
       b.title = "Sau khi chốt, mọi thay đổi bị từ chối cho đến khi mở lại (có lý do)";
-      b.addEventListener("click", () => { if (window.confirm("Chốt kết quả kỳ này? Mọi thay đổi sau đó sẽ bị từ chối.")) send({ type: "finalise" }); });
+      b.addEventListener("click", () => ask("finalise", null, { type: "finalise" }));
       subs.append(b);
     }
     el.append(subs);
@@ -137,7 +176,7 @@ function render({ model, el }) {
     const names = Object.fromEntries(st.units);
     acc.append(table("cchc-ad-table", ["Tên đăng nhập", "Họ tên", "Vai trò", "Đơn vị", ""], st.accounts.map((a) => {
       const rm = h("button", "cchc-ad-remove", "Gỡ");
-      rm.addEventListener("click", () => { if (window.confirm(`Gỡ tài khoản ${a.login}?`)) send({ type: "remove", login: a.login }); });
+      rm.addEventListener("click", () => ask("remove_account", a.login, { type: "remove", login: a.login }));
       return [a.login, a.name, a.role_label, a.units.map((u) => names[u] || u).join(", "), rm];
     })));
     const form = h("div", "cchc-ad-account-form");
@@ -180,13 +219,21 @@ function render({ model, el }) {
       st.log.map((r) => [r.at, r.author, r.action, names[r.unit] || r.unit, r.code, r.stage, r.old, r.new, r.reason])));
     el.append(log);
     restore(before);
+    if (focused) el.querySelector(`.${focused.split(" ")[0]}`)?.focus(); // a live redraw keeps the keyboard where it was
   }
 
-  model.on("msg:custom", (msg, buffers) => { if (msg.type === "file") saveFile(msg, buffers); });
+  model.on("msg:custom", (msg, buffers) => {
+    if (msg.type === "file") saveFile(msg, buffers);
+    else if (msg.type === "confirm") confirmAction(msg);
+  });
   model.on("change:state", draw);
   model.on("change:alert", draw);
   model.on("change:notice", draw);
   draw();
+  // follow the period like the scoring form: the kernel answers each ping and sends the state
+  // again when something moved (a unit submitted, a score changed)
+  const heartbeat = setInterval(() => { try { send({ type: "ping" }); } catch (e) { /* closed */ } }, 2000);
+  return () => { clearInterval(heartbeat); dialog.remove(); };
 }
 
 export default { render };

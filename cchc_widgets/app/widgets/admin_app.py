@@ -38,10 +38,12 @@ class AdminApp(anywidget.AnyWidget):
         kind = content.get("type")
         s = self.session
         try:
-            self.alert = ""
-            if kind == "ping":
-                self.send({"type": "pong"})
+            if kind == "ping":  # the page's heartbeat: a submission or a change elsewhere shows here too
+                self.send({"type": "pong"})  # (what the page says — a refusal, a notice — stays said)
+                if s.changed():
+                    self.state = s.state()
                 return
+            self.alert = ""
             if kind == "period":
                 s.period = str(content.get("period"))
                 s.filters = {}
@@ -68,6 +70,10 @@ class AdminApp(anywidget.AnyWidget):
                 self.notice = f"Đã chốt kết quả; mã kiểm tra {s.finalise()}."
             elif kind == "filters":
                 s.filters = {k: str(v) for k, v in content.get("filters", {}).items() if v}
+            elif kind == "ask":  # a wide action: what it will change, counted now, before it is done
+                what = s.confirmation(str(content.get("kind", "")), content.get("target") or None)
+                self.send({"type": "confirm", **what})
+                return
             elif kind == "download":
                 self.send({"type": "file", "name": f"nhat-ky-{s.period}.xlsx", "mime": XLSX_MIME}, [s.log_xlsx()])
                 return

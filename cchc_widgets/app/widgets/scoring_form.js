@@ -31,7 +31,12 @@ function render({ model, el }) {
   report.style.display = "none";
   const empty = h("p", "cchc-filter-empty", "Không còn mục nào trong bộ lọc này.");
   empty.hidden = true;
-  el.append(top, head, notice, alert, report, body, empty);
+  const footer = h("section", "cchc-submit-box"); // the end of the form: what is left, and «Nộp»
+  footer.id = "cchc-submit-box";
+  footer.hidden = true;
+  const dialog = h("dialog", "cchc-submit-dialog"); // the checklist before «Nộp» (not a native confirm)
+  dialog.setAttribute("aria-labelledby", "cchc-submit-title");
+  el.append(top, head, notice, alert, report, body, empty, footer, dialog);
   let noticeTimer = null;
   function showNotice(text) { // a colleague's change arrived: say who, without touching what is typed
     notice.textContent = text;
@@ -196,17 +201,101 @@ function render({ model, el }) {
     flow.append(h("span", "cchc-stage-state", st.workflow));
     if (st.submitted) flow.append(h("span", "cchc-submitted", ` · ${st.submitted}`));
     if (st.reply_window) flow.append(h("span", "cchc-reply-window", ` · ${st.reply_window}`));
-    if (st.can_submit) {
-      const submit = h("button", "cchc-submit", "Nộp bản tự đánh giá");
-      submit.title = "Sau khi nộp, bản tự đánh giá chỉ xem, không sửa được; Sở Nội vụ bắt đầu thẩm định";
-      submit.addEventListener("click", () => {
-        if (window.confirm("Nộp bản tự đánh giá? Sau khi nộp, đơn vị không sửa được nữa.")) model.send({ type: "submit" });
-      });
-      flow.append(submit);
+    const progress = h("div", "cchc-progress"); // the unit's progress, on every screen (a phone too)
+    progress.append(h("span", "cchc-progress-text", st.progress));
+    if (st.can_submit) { // «Nộp» lives at the end of the form: the header only leads there
+      const go = h("a", "cchc-to-submit", "Xem danh sách và nộp ↓");
+      go.href = "#cchc-submit-box";
+      go.addEventListener("click", (e) => { e.preventDefault(); footer.scrollIntoView({ block: "center" }); footer.querySelector("button")?.focus(); });
+      progress.append(h("span", "cchc-to-submit-sep", " · "), go);
     }
-    head.append(title, figures, flow, saved, h("div", "cchc-set", st.criteria_set), filterBar(st));
+    head.append(title, figures, progress, flow, saved, h("div", "cchc-set", st.criteria_set), filterBar(st));
+    drawFooter(st);
     if (st.locked) head.append(h("div", "cchc-locked", `Chỉ xem: ${st.locked}`));
     applyLock();
+  }
+
+  // ---------------------------------------------------------------- submitting, with a checklist
+  function checklistText(list) {
+    const parts = [];
+    if (list.unscored.length) parts.push(`${list.unscored.length} mục chưa chấm`);
+    if (list.lacking.length) parts.push(`${list.lacking.length} mục thiếu tài liệu kiểm chứng`);
+    return parts.join(", ");
+  }
+
+  function drawFooter(st) {
+    footer.replaceChildren();
+    footer.hidden = !st.can_submit;
+    if (!st.can_submit) { if (dialog.open) dialog.close(); return; }
+    const list = st.checklist;
+    footer.append(h("h3", null, "Nộp bản tự đánh giá"), h("p", "cchc-submit-state", list.ok
+      ? "Mọi mục đã chấm và có tài liệu kiểm chứng hoặc giải trình: có thể nộp."
+      : `Chưa nộp được: còn ${checklistText(list)}.`));
+    const open = h("button", "cchc-submit", "Nộp bản tự đánh giá…");
+    open.type = "button";
+    open.addEventListener("click", () => { drawDialog(); dialog.showModal(); });
+    footer.append(open);
+    if (dialog.open) drawDialog(); // a colleague's change arrives while it is open: the list follows
+  }
+
+  // one item of the checklist: a link that shows the form's filter and the row
+  function itemLink(item, key) {
+    const li = h("li");
+    const a = h("a", "cchc-checklist-item", `${item.code}. ${item.name}`);
+    a.href = `#cchc-row-${item.code}`;
+    a.dataset.code = item.code;
+    a.addEventListener("click", (e) => {
+      e.preventDefault();
+      dialog.close();
+      filter = key;
+      drawHead();
+      applyFilter();
+      const row = rowEls.get(item.code);
+      if (row) { row.scrollIntoView({ block: "center" }); (row.querySelector("input, select, textarea") || row).focus(); }
+    });
+    li.append(a);
+    return li;
+  }
+
+  function drawDialog() {
+    const list = state().checklist;
+    dialog.replaceChildren();
+    if (!list) return;
+    const title = h("h3", null, "Nộp bản tự đánh giá");
+    title.id = "cchc-submit-title";
+    dialog.append(title);
+    dialog.append(h("p", "cchc-checklist-summary", list.ok
+      ? `Sau khi nộp, ${state().unit_name} không sửa được bản tự đánh giá nữa (Sở Nội vụ mở lại nếu cần, có ghi lý do); Sở Nội vụ bắt đầu thẩm định.`
+      : `Chưa nộp được: còn ${checklistText(list)}. Chọn một mục để đến chỗ cần sửa.`));
+    const group = (cls, heading, items, key) => {
+      if (!items.length) return;
+      const box = h("div", cls);
+      box.append(h("h4", null, `${heading} (${items.length})`));
+      const ul = h("ul");
+      for (const item of items) ul.append(itemLink(item, key));
+      box.append(ul);
+      dialog.append(box);
+    };
+    group("cchc-checklist-unscored", "Chưa chấm", list.unscored, "todo");
+    group("cchc-checklist-lacking", "Thiếu tài liệu kiểm chứng (tải tệp lên hoặc ghi giải trình)", list.lacking, "no_evidence");
+    if (list.allowed.length) {
+      const box = h("div", "cchc-checklist-allowed");
+      box.append(h("h4", null, `Bộ tiêu chí cho phép nộp khi còn thiếu (${list.allowed.length})`));
+      const ul = h("ul");
+      for (const item of list.allowed) ul.append(h("li", null, `${item.code}. ${item.name}: ${item.missing}`));
+      box.append(ul);
+      dialog.append(box);
+    }
+    const buttons = h("div", "cchc-dialog-buttons");
+    const go = h("button", "cchc-submit-confirm", "Nộp");
+    go.type = "button";
+    go.disabled = !list.ok;
+    go.addEventListener("click", () => { dialog.close(); inflight += 1; model.send({ type: "submit" }); });
+    const cancel = h("button", "cchc-submit-cancel", "Để sau");
+    cancel.type = "button";
+    cancel.addEventListener("click", () => dialog.close());
+    buttons.append(go, cancel);
+    dialog.append(buttons);
   }
 
   // find the work: show only what is left (the kernel says which rows are; the page only hides)
@@ -451,7 +540,7 @@ function render({ model, el }) {
     el.classList.toggle("cchc-scored", !!(mine && mine.scored));
     const differs = row.flags.includes("differs"); // marked in words, not by colour alone
     el.classList.toggle("cchc-row-differs", differs);
-    el.querySelector(".cchc-badge").textContent = row.mark ? ` ${row.mark}` : ""; // the kernel's words
+    el.querySelector(".cchc-badge").textContent = [row.mark, row.lacking].filter(Boolean).map((w) => ` ${w}`).join(" ·"); // the kernel's words
     const other = el.querySelector(".cchc-other");
     other.replaceChildren();
     const o = row.other;

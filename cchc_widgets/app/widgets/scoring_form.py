@@ -216,6 +216,21 @@ class ScoringForm(anywidget.AnyWidget):
         frame = change_log(self.store, self.session.period).rename(columns=LOG_COLUMNS)
         self.send({"type": "file", "name": f"nhat-ky-{self.session.period}.xlsx", "mime": XLSX_MIME}, [xlsx_bytes(frame)])
 
+    def _submit(self) -> None:
+        """Hand in the self-assessment; a refusal (items unscored or without evidence, the
+        stage closed) comes back as a report listing every item, and the page is redrawn."""
+        try:
+            self.session.submit()
+        except ProblemsError as exc:
+            self.session.reload()
+            self._push(all_rows=True)
+            lines = [f"{p.code}: {p.message}" if p.code else p.message for p in exc.problems]
+            self.send({"type": "report", "ok": False, "message": lines[0], "problems": lines[1:]})
+            return
+        self._push(all_rows=True)
+        message = "Đã nộp bản tự đánh giá: từ nay chỉ xem, không sửa."
+        self.send({"type": "report", "ok": True, "message": message, "problems": []})
+
     def _saved(self, code: str, kind: str) -> None:
         """New state, then an explicit acknowledgement (the state may not have changed at all)
         saying what was saved: only an `edit` puts a refused score right; after a file or a reply
@@ -318,16 +333,7 @@ class ScoringForm(anywidget.AnyWidget):
             elif kind in FILE_ACTIONS:
                 self._file_action(kind, content, buffers)
             elif kind == "submit":
-                self.session.submit()
-                self._push(all_rows=True)
-                self.send(
-                    {
-                        "type": "report",
-                        "ok": True,
-                        "message": "Đã nộp bản tự đánh giá: từ nay chỉ xem, không sửa.",
-                        "problems": [],
-                    }
-                )
+                self._submit()
             elif kind == "select":
                 self.select(content.get("period"), content.get("unit"), content.get("stage"))
             elif kind == "refresh":

@@ -1,0 +1,65 @@
+"""`cchc progress`: where every unit of a period stands (`services.progress`), the same table
+as the administrator's page — on the terminal, or as .csv/.xlsx for the office."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from cchc_widgets.core.errors import Problem, ProblemsError
+
+
+def cmd_progress(args: argparse.Namespace, store: Any, period: str) -> int:
+    from cchc_widgets.files.sheets import csv_text, sheet_bytes
+    from cchc_widgets.services import progress
+
+    table = progress.progress(store, period)
+    if args.group:
+        table = table[table["group"] == args.group]
+        if table.empty:
+            groups = ", ".join(sorted(set(progress.progress(store, period)["group"]) - {""})) or "không có nhóm nào"
+            raise ProblemsError([Problem(f"kỳ {period}", f"không có nhóm '{args.group}' (có: {groups})")])
+    shown = progress.readable_table(table)
+    if args.out is None:
+        s = progress.summary(table)
+        print(
+            f"Kỳ {period}: đã nộp {s['submitted']}/{s['units']} · thẩm định xong {s['appraised']}/{s['units']} · "
+            f"{s['unreasoned']} dòng khác nhau chưa có lý do"
+        )
+        print(_terminal(shown).to_string(index=False))
+        return 0
+    path = Path(args.out)
+    if path.suffix.lower() not in (".csv", ".xlsx") or not path.parent.exists():
+        raise ProblemsError([Problem(args.out, "--out phải là tệp .csv hoặc .xlsx trong một thư mục có sẵn")])
+    if path.suffix.lower() == ".csv":
+        path.write_text(csv_text(shown), encoding="utf-8")
+    else:
+        path.write_bytes(sheet_bytes(shown, "Tiến độ"))
+    print(f"đã ghi {path}")
+    return 0
+
+
+def _terminal(frame: Any) -> Any:
+    """Dates as people write them, a dash where nothing happened yet."""
+
+    def cell(value: Any) -> Any:
+        if value is None or value == "":
+            return "—"
+        if hasattr(value, "hour"):
+            return f"{value:%H:%M %d/%m/%Y}"
+        if hasattr(value, "day"):
+            return f"{value:%d/%m/%Y}"
+        return value
+
+    return frame.map(cell)
+
+
+def register(sub: Any, common: argparse.ArgumentParser, with_store: Any) -> None:
+    p = sub.add_parser(
+        "progress", parents=[common], help="tiến độ các đơn vị của một kỳ: đã chấm, thiếu tài liệu, đã nộp, đã thẩm định"
+    )
+    p.add_argument("--period", metavar="P", help="mặc định: kỳ mới nhất")
+    p.add_argument("--group", metavar="NHÓM", help="chỉ các đơn vị của nhóm xếp hạng này")
+    p.add_argument("--out", metavar="PATH", help="tệp .csv hoặc .xlsx; không có: in bảng ra màn hình")
+    p.set_defaults(func=with_store(cmd_progress, True))
