@@ -40,7 +40,7 @@ def test_the_pattern_finds_what_it_is_for():  # the grep above can fail: it sees
             {"read-unit", "write-self", "write-appraisal", "write-reply", "submit", "export", "whatif", "survey"}
             | {"administer"},
         ),
-        ("appraiser", {"read-unit", "write-appraisal", "export", "whatif"}),
+        ("appraiser", {"read-unit", "write-appraisal", "export", "whatif", "progress-home"}),
         ("unit", {"read-unit", "write-self", "write-reply", "submit"}),
         ("reader", {"read-unit", "export", "whatif"}),
         ("someone", set()),  # a role the list does not know is allowed nothing
