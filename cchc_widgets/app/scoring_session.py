@@ -344,7 +344,8 @@ class ScoringSession:
         if code not in self.cs.entries:
             raise FieldError(code, f"mã '{code}' không phải tiêu chí chấm điểm")
         log = change_log(self.store, self.period, self.unit, code)
-        return log[["at", "author", "stage", "old", "new", "reason"]].iloc[::-1].to_dict("records")
+        shown = log[["at", "name", "stage", "old", "new", "reason"]].rename(columns={"name": "author"})  # a person by name
+        return shown.iloc[::-1].to_dict("records")
 
     def submit(self) -> None:
         """The unit hands in its self-assessment (refused and logged when it may not)."""

@@ -475,16 +475,20 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_log(args: argparse.Namespace) -> int:
-    from cchc_widgets.services.audit import LOG_COLUMNS, change_log
+    from cchc_widgets.services.audit import change_log, log_table, log_xlsx
 
     out = _out_path(args.out)
     store = _store(args)
     period = _period(store, args.period)
-    frame = change_log(store, period, args.unit, args.code).rename(columns=LOG_COLUMNS)
+    log = change_log(store, period, args.unit, args.code)
+    frame = log_table(log)
     if out is None and frame.empty:
         print(f"kỳ {period}: nhật ký chưa có thay đổi nào")
         return 0
-    _write(frame, out)
+    if out is not None and out.suffix.lower() == ".xlsx":
+        out.write_bytes(log_xlsx(log))
+    else:
+        _write(frame, out)
     if out is not None:
         print(f"đã ghi nhật ký kỳ {period} ({len(frame)} dòng): {out}")
     return 0

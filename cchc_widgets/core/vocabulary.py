@@ -62,6 +62,43 @@ ROLES = {
     "reader": "Người xem kết quả",
 }
 
+# what the change log calls each thing done, by the code the store keeps: the one table every
+# log (command line, pages, downloads) names actions by, and the words a person filters it by.
+# A code «import:file.xlsx» or «survey:file.csv» is named by its head, the file kept beside it.
+ACTION_NAMES = {
+    "form": "Chấm trên trang",
+    "import": "Nhập từ tệp",
+    "frame": "Nhập từ bảng dữ liệu (Python)",
+    "demo": "Nạp dữ liệu mẫu",
+    "clear": "Xoá",
+    "reply": "Giải trình",
+    "survey": "Nhập phiếu khảo sát",
+    "evidence": "Tải tài liệu kiểm chứng lên",
+    "evidence-removed": "Gỡ tài liệu kiểm chứng",
+    "sign-in": "Đăng nhập",
+    "sign-in-failed": "Đăng nhập không thành công",
+    "sign-in-unlocked": "Mở khoá đăng nhập",
+    "account": "Lưu tài khoản",
+    "account-removed": "Gỡ tài khoản",
+    "refused": "Bị từ chối",
+    "stage-open": "Mở giai đoạn",
+    "stage-closed": "Đóng giai đoạn",
+    "submit": "Nộp tự đánh giá",
+    "reopen": "Mở lại",
+    "finalise": "Chốt kết quả",
+}
+
+
+def action_name(code: str) -> str:
+    """What a person reads for a logged action code: «Nhập từ tệp (bang.xlsx)» for
+    «import:bang.xlsx»; a code this table does not know is shown as it is, never hidden."""
+    head, _, detail = code.partition(":")
+    name = ACTION_NAMES.get(head)
+    if name is None:
+        return code
+    return f"{name} ({detail})" if detail else name
+
+
 # what the columns of result tables are called where people read them (the report, the CLI's
 # tables on screen); files written for other programs keep the column ids
 HEADINGS = {

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 import math
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -84,13 +85,25 @@ def write_table(frame: pd.DataFrame, path: Path, decimals: int | None = None) ->
         frame.map(lambda v: figure_text(v, decimals) if _figure(v) else inert_csv(v)).to_csv(path, index=False)
 
 
-def xlsx_bytes(frame: pd.DataFrame, decimals: int | None = None) -> bytes:
+def xlsx_bytes(
+    frame: pd.DataFrame, decimals: int | None = None, sheet: str | None = None, widths: dict[str, int] | None = None
+) -> bytes:
     """`frame` as an .xlsx file's bytes: a header row, then one row per record, text typed as
-    text, each figure (a float) rounded to `decimals` with the matching number format."""
+    text, each figure (a float) rounded to `decimals` with the matching number format, each
+    date and time (naive, already in the province's time) a real date Excel sorts and filters.
+    With `sheet`: a workbook to work in, not just read: the sheet named, the header frozen and
+    filtered, each column as wide as `widths` says (by heading; else as its heading)."""
     from openpyxl import Workbook
+    from openpyxl.utils import get_column_letter
 
     book = Workbook()
     ws = book.active
+    if sheet is not None:
+        ws.title = sheet
+        ws.freeze_panes = "A2"
+        ws.auto_filter.ref = f"A1:{get_column_letter(max(len(frame.columns), 1))}{len(frame) + 1}"
+        for i, column in enumerate(frame.columns, start=1):
+            ws.column_dimensions[get_column_letter(i)].width = (widths or {}).get(str(column), max(10, len(str(column)) + 4))
     ws.append([inert(str(c)) for c in frame.columns])
     fmt = None if decimals is None else number_format(decimals)  # a log's points keep Excel's own
     for record in frame.itertuples(index=False):
@@ -99,6 +112,8 @@ def xlsx_bytes(frame: pd.DataFrame, decimals: int | None = None) -> bytes:
         for cell in ws[ws.max_row]:
             if isinstance(cell.value, str):
                 cell.data_type = "s"  # never a formula, whatever it starts with
+            elif isinstance(cell.value, datetime):
+                cell.number_format = "dd/mm/yyyy hh:mm:ss"
             elif fmt and _figure(cell.value):
                 cell.number_format = fmt
     out = io.BytesIO()
