@@ -121,7 +121,25 @@ HEADINGS = {
     "diff": "Chênh lệch",
     "reason": "Lý do",
     "status": "Tình trạng",
+    # a what-if beside the baseline (`cchc whatif`, `cchc compare`)
+    "total_base": "Tổng điểm gốc",
+    "index_base": "Chỉ số gốc",
+    "rank_base": "Hạng gốc",
+    "class_base": "Xếp loại gốc",
+    "total_alt": "Tổng điểm mới",
+    "index_alt": "Chỉ số mới",
+    "rank_alt": "Hạng mới",
+    "class_alt": "Xếp loại mới",
+    "delta_rank": "Đổi hạng",
+    "class_changed": "Đổi xếp loại",
+    # ranks under random weights (`cchc sensitivity`)
+    "median_rank": "Hạng trung vị",
+    "q05": "Hạng tốt (5%)",
+    "q95": "Hạng kém (95%)",
+    "mean_abs_shift": "Lệch hạng TB",
 }
+# the shorter headings a terminal table takes where the long ones would not fit 120 columns
+SHORT_HEADINGS = {"survey": "Khảo sát", "group_rank": "Hạng nhóm", "index": "Chỉ số", "total": "Tổng"}
 
 # the columns a published table prints beside the points (the engine's results): a score table
 # may carry them, and they are compared with what the engine computes, never scored

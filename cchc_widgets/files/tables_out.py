@@ -19,6 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from cchc_widgets.core.numbers import NOISE_DECIMALS, format_number
@@ -60,13 +61,20 @@ def figure_text(value: float, decimals: int | None) -> str:
     return f"{fixed:.{decimals}f}"
 
 
-def readable(frame: pd.DataFrame, decimals: int | None = None) -> str:
+def readable(frame: pd.DataFrame, decimals: int | None = None, headings: dict[str, str] | None = None) -> str:
     """A table for the terminal: the criteria set's decimals (else two) with a decimal comma,
-    a dash for nothing (no class, no rank), Vietnamese column headings; words in a column of
-    figures (an item's «KAD») stay words."""
+    a dash for nothing (no class, no rank), «có»/«không» for yes and no, Vietnamese column
+    headings (`headings` first, then `HEADINGS`); words in a column of figures (an item's
+    «KAD») stay words."""
     places = 2 if decimals is None else decimals
-    shown = frame.astype(object).map(lambda x: format_number(x, places, fixed=True) if isinstance(x, float) else x)
-    return shown.where(frame.notna(), "—").rename(columns=HEADINGS).to_string(index=False)
+
+    def cell(x: Any) -> Any:
+        if isinstance(x, bool | np.bool_):
+            return "có" if x else "không"
+        return format_number(x, places, fixed=True) if isinstance(x, float) else x
+
+    shown = frame.astype(object).map(cell)
+    return shown.where(frame.notna(), "—").rename(columns={**HEADINGS, **(headings or {})}).to_string(index=False)
 
 
 def na_as_word(points: pd.Series, na: pd.Series, label: str) -> pd.Series:
