@@ -26,6 +26,9 @@ function render({ model, el }) {
   const stats = h("div", "cchc-wi-stats");
   const charts = h("div", "cchc-wi-charts");
   const table = h("div", "cchc-wi-table");
+  table.tabIndex = 0; // a box that scrolls sideways on a phone: the keyboard can scroll it too
+  table.setAttribute("role", "region");
+  table.setAttribute("aria-label", "Bảng so sánh thứ hạng");
   el.append(controls, alert, stats, charts, table);
   let timer = null;
   let pending = {};
