@@ -11,7 +11,7 @@ from cchc_widgets.services import access
 from cchc_widgets.store.database import Store
 
 from .conftest import serving
-from .test_sign_in import PASSWORDS, PERIOD, UNIT, prepared_store
+from .test_sign_in import PASSWORDS, PERIOD, UNIT, prepared_store, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -26,10 +26,7 @@ def _row(code: str) -> str:
 def _signed_in(browser, server, login, password):
     page = browser.new_context().new_page()
     page.set_default_timeout(30000)
-    page.goto(f"{server.url}?unit={UNIT}&period={PERIOD}&stage=self")
-    page.fill("input[name=login]", login)
-    page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
+    sign_in(page, server, login, password, f"?unit={UNIT}&period={PERIOD}&stage=self")
     page.wait_for_selector(f"{_row('8.5.1')} .cchc-input")
     return page
 

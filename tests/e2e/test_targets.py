@@ -59,21 +59,18 @@ def test_the_scoring_page(browser, server, size, tmp_path):
 
 
 @pytest.mark.parametrize("size", SIZES, ids=list(SIZES))
-def test_the_admin_and_whatif_pages(browser, server, size, tmp_path):
+@pytest.mark.parametrize(
+    ("notebook", "ready", "root"),
+    [("admin", ".cchc-ad-log-table", ".cchc-admin"), ("whatif", ".cchc-wi-node input", ".cchc-wi")],
+    ids=["quan-tri", "thu-trong-so"],
+)
+def test_the_admin_and_whatif_pages(browser, server, size, notebook, ready, root, tmp_path):
     (width, height), least = SIZES[size]
-    render = server.url.rsplit("/", 1)[0]
     with window(browser, (width, height)) as page:
-        page.goto(f"{render}/admin.ipynb?period=2016")
-        page.wait_for_selector(".cchc-ad-log-table")
-        page.screenshot(path=str(tmp_path / f"quan-tri-{size}.png"), full_page=True)
-        count, small = _small(page, ".cchc-admin", least)
-        assert count > 10
-        assert small == [], f"{len(small)} of {count} controls under {least} px: {small[:8]}"
-        assert violations(page) == []
-        page.goto(f"{render}/whatif.ipynb?period=2016")
-        page.wait_for_selector(".cchc-wi-node input")
-        page.screenshot(path=str(tmp_path / f"thu-trong-so-{size}.png"), full_page=True)
-        count, small = _small(page, ".cchc-wi", least)
+        page.goto(server.url.replace("scoring.ipynb", f"{notebook}.ipynb") + "?period=2016")
+        page.wait_for_selector(ready)
+        page.screenshot(path=str(tmp_path / f"{notebook}-{size}.png"), full_page=True)
+        count, small = _small(page, root, least)
         assert count > 10
         assert small == [], f"{len(small)} of {count} controls under {least} px: {small[:8]}"
         assert violations(page) == []
