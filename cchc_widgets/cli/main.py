@@ -319,7 +319,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     period = _period(store, args.period)
     other = load_criteria(args.criteria)
     comparison = under_other_set(store, period, other)
-    title = f"Kỳ {period} theo bộ '{other.name}' so với bộ của kỳ ({store.criteria_for(period).name})"
+    title = f"{_period_name(store, period)} theo bộ '{other.name}' so với bộ của kỳ ({store.criteria_for(period).name})"
     _write_comparison(comparison, out, title, other.decimals)
     return 0
 
