@@ -240,9 +240,9 @@ def test_administrator_commands(demo, tmp_path):
     logged = cchc("log", "--period", "2017", "--unit", "so-tu-phap", "--out", str(out), db=db)
     assert logged.returncode == 0, logged.stderr
     log = pd.read_csv(out, dtype=str, keep_default_na=False)
-    assert list(log.columns) == ["thời gian", "người", "thao tác", "đơn vị", "mã", "giai đoạn", "cũ", "mới", "lý do"]
-    assert {"submit", "refused"} <= set(log["thao tác"])
-    assert log["đơn vị"].eq("so-tu-phap").all()
+    assert list(log.columns) == ["thời gian", "người", "tài khoản", "thao tác", "đơn vị", "mã", "giai đoạn", "cũ", "mới", "lý do"]
+    assert {"Nộp tự đánh giá", "Bị từ chối"} <= set(log["thao tác"])
+    assert log["đơn vị"].eq("Sở Tư pháp").all()
     demo_row = log[(log["mã"] == "1.1.1") & (log["giai đoạn"] == "Tự đánh giá")].iloc[0]
     assert demo_row["người"] == "dữ liệu mô phỏng"
     assert "điểm" in demo_row["mới"]

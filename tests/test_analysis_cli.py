@@ -95,4 +95,4 @@ def test_readme_analysis_commands_run_as_written(demo, capsys, monkeypatch):
     for command in commands:
         code, out, err = run(capsys, *shlex.split(command)[1:])
         assert code == 0, (command, err)
-        assert out.startswith(("Kịch bản", "Thứ hạng", "Kỳ 2016 theo bộ"))
+        assert out.startswith(("Kịch bản", "Thứ hạng", "Năm 2016 theo bộ"))

@@ -140,7 +140,7 @@ def test_store_commands(tmp_path, capsys):
     code, out, _ = _run(capsys, "ranking", "--db", db, "--period", "2016")
     lines = out.splitlines()
     assert code == 0
-    assert "kỳ 2016" in lines[0]
+    assert "Năm 2016" in lines[0]
     assert len(lines) == 21
     out_file = tmp_path / "rank.csv"
     _run(capsys, "ranking", "--db", db, "--out", out_file)

@@ -77,7 +77,7 @@ def test_log_times_and_stamps_are_the_provinces(demo, any_hour):
     access.set_stage(demo, "2017", "appraisal", access.OPEN, any_hour.date(), "quantri")
     stored = demo.scores("2017", "so-tu-phap", "self").set_index("code").loc["1.1.2", "updated_at"]
     assert clock.local(pd.Timestamp(stored).to_pydatetime()) == any_hour  # the store keeps the instant
-    log = change_log(demo, "2017", "so-tu-phap", "1.1.2").query("author == 'Nguyễn A'")
+    log = change_log(demo, "2017", "so-tu-phap", "1.1.2").query("name == 'Nguyễn A'")  # a typed name: no login beside it
     assert log["at"].tolist() == [f"{any_hour:%d/%m/%Y %H:%M:%S}"]
     events = change_log(demo, "2017").query("action == 'stage-open'")
     assert events["at"].tolist() == [f"{any_hour:%d/%m/%Y %H:%M:%S}"]
@@ -121,7 +121,7 @@ def test_the_command_line_decides_a_deadline_by_the_provinces_day(demo, tmp_path
     assert cchc("stage", "open", "--period", "2017", "--stage", "self", "--until", "2026-12-07").returncode == 0
     assert cchc("submit", "--period", "2017", "--unit", "so-tu-phap").returncode == 0
     log = cchc("log", "--period", "2017", "--unit", "so-tu-phap")
-    submitted = [line for line in log.stdout.splitlines() if " submit " in line]
+    submitted = [line for line in log.stdout.splitlines() if " Nộp tự đánh giá " in line]
     assert len(submitted) == 1
     assert submitted[0].startswith("07/12/2026 06:30:00")  # the province's time, not the machine's 23:30 of the 6th
 

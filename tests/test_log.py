@@ -38,10 +38,10 @@ def test_the_demos_2016_log_with_its_survey_answers_reads_everywhere(demo, tmp_p
     out = tmp_path / "nhat-ky.xlsx"
     assert cchc_here("log", "--period", "2016", "--out", out, db=demo.url).returncode == 0
     rows = list(load_workbook(out).active.iter_rows(values_only=True))
-    assert rows[0] == ("thời gian", "người", "thao tác", "đơn vị", "mã", "giai đoạn", "cũ", "mới", "lý do")
+    assert rows[0] == ("thời gian", "người", "tài khoản", "thao tác", "đơn vị", "mã", "giai đoạn", "cũ", "mới", "lý do")
     assert len(rows) - 1 == len(change_log(demo, "2016"))
-    answers = [r for r in rows if r[5] == "Khảo sát"]
-    assert {r[7].split(": ")[1] for r in answers} <= set("ABCD")
+    answers = [r for r in rows if r[6] == "Khảo sát"]
+    assert {r[8].split(": ")[1] for r in answers} <= set("ABCD")
 
     page = AdminSession(demo, None, "2016")
     state = page.state()
@@ -72,9 +72,9 @@ def test_every_kind_of_row_after_a_survey_import(demo, tmp_path):
         ["KS2", "", "P1: C"],
         ["KS1", "P1: A", "P1: B"],
     ]
-    assert found["evidence"][["action", "author", "code", "old", "new"]].values.tolist() == [
-        ["evidence", "Văn thư", "1.5.2", "", "quyet-dinh.pdf"],
-        ["evidence-removed", "Văn thư", "1.5.2", "quyet-dinh.pdf", ""],
+    assert found["evidence"][["action", "name", "code", "old", "new"]].values.tolist() == [
+        ["evidence", "Văn thư", "1.5.2", "", "quyet-dinh.pdf (73 B)"],
+        ["evidence-removed", "Văn thư", "1.5.2", "quyet-dinh.pdf (73 B)", ""],
     ]
     assert found["workflow"]["action"].tolist() == ["submit"]  # a unit's log: the period's stage is no one unit's
     assert len(found["score"]) > 0
@@ -87,10 +87,10 @@ def test_every_kind_of_row_after_a_survey_import(demo, tmp_path):
     assert "P1: A" in shown.stdout
     assert "quyet-dinh.pdf" in shown.stdout
     page = AdminSession(demo, None, "2017")
-    page.filters = {"unit": UNIT, "action": "evidence-removed"}
-    assert [r["old"] for r in page.state()["log"]] == ["quyet-dinh.pdf"]
+    page.filters = {"unit": UNIT, "action": "gỡ tài liệu"}
+    assert [r["old"] for r in page.state()["log"]] == ["quyet-dinh.pdf (73 B)"]
     rows = list(load_workbook(_saved(tmp_path, page.log_xlsx())).active.iter_rows(values_only=True))
-    assert rows[1][2] == "evidence-removed"
+    assert rows[1][3] == "Gỡ tài liệu kiểm chứng"
 
 
 def _saved(tmp_path, data: bytes):

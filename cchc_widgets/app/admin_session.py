@@ -14,10 +14,10 @@ from typing import Any
 import pandas as pd
 
 from cchc_widgets.core.errors import Problem, ProblemsError
-from cchc_widgets.core.vocabulary import ROLES, WINDOW_LABELS
+from cchc_widgets.core.vocabulary import ACTION_NAMES, ROLES, WINDOW_LABELS
 from cchc_widgets.services import access, confirmations, progress
 from cchc_widgets.services.access import Actor
-from cchc_widgets.services.audit import LOG_COLUMNS, change_log
+from cchc_widgets.services.audit import change_log, filtered, log_xlsx
 from cchc_widgets.services.writes import local_time
 from cchc_widgets.store.database import Store
 
@@ -78,25 +78,22 @@ class AdminSession:
             "record": access.record_line(store, period),
             "final": workflow.final is not None,
             "filters": self.filters,
-            "log": log.head(LOG_SHOWN).to_dict("records"),
+            "action_names": list(ACTION_NAMES.values()),
+            "log": log.head(LOG_SHOWN).drop(columns="when").to_dict("records"),
             "log_total": len(log),
         }
 
     def log(self) -> pd.DataFrame:
-        """The period's change log, newest first, with the page's filters applied."""
+        """The period's change log, newest first, with the page's filters applied: the person
+        and the action as people type them (part of a name or login, part of an action's name)."""
         f = self.filters
         frame = change_log(self.store, self.period, f.get("unit") or None, f.get("code") or None)
-        if f.get("author"):
-            frame = frame[frame["author"] == f["author"]]
-        if f.get("action"):
-            frame = frame[frame["action"] == f["action"]]
+        frame = filtered(frame, f.get("action", ""), f.get("author", ""))
         return frame.iloc[::-1].reset_index(drop=True)
 
     def log_xlsx(self) -> bytes:
-        from cchc_widgets.files.tables_out import xlsx_bytes
-
         self._admin("tải nhật ký")
-        return xlsx_bytes(self.log().rename(columns=LOG_COLUMNS))
+        return log_xlsx(self.log())
 
     # ------------------------------------------------------------ what the administrator does
 

@@ -31,14 +31,14 @@ import re
 from collections.abc import AsyncIterator
 from functools import cache
 from typing import Any
-from urllib.parse import quote, unquote, urlparse
+from urllib.parse import quote, unquote, urlencode, urlparse
 
 from jupyter_server.auth.decorator import allow_unauthenticated
 from jupyter_server.auth.identity import IdentityProvider, PasswordIdentityProvider, User
 from jupyter_server.base.handlers import JupyterHandler
 from traitlets import List, Unicode, default
 
-from cchc_widgets.app.landing import SCORING, LandingHandler, page
+from cchc_widgets.app.landing import ADMIN, SCORING, LandingHandler, page
 from cchc_widgets.core.text import clean_text
 from cchc_widgets.services import access
 from cchc_widgets.store.database import Store
@@ -167,7 +167,8 @@ class SignInHandler(JupyterHandler):
             sign_in_page(
                 message,
                 self.xsrf_form_html(),
-                html.escape(quote(self._next(), safe="/"), quote=True),
+                # no page asked: none named, so the sign-in lands where the account's work is (`work_of`)
+                html.escape(quote(self._next(), safe="/"), quote=True) if self.get_argument("next", "") else "",
                 html.escape(login, quote=True),
                 self.provider.mode,
             )
@@ -230,7 +231,20 @@ class SignInHandler(JupyterHandler):
             path=self.base_url,
             expires_days=access.SIGN_IN_HOURS / 24,
         )
-        self.redirect(self._next())
+        self.redirect(self._next() if self.get_argument("next", "") else self.base_url + work_of(actor))
+
+
+def work_of(actor: access.Actor) -> str:
+    """Where a sign-in sent from no page lands: where the account's work is. The administrator
+    on the administrator's page, an appraiser on the appraisal, a unit officer on the unit's
+    self-assessment, anyone else (a reader) on the scoring page."""
+    if actor.role == "admin":
+        return ADMIN
+    if actor.role == "appraiser":
+        return f"{SCORING}?stage=appraisal"
+    if actor.role == "unit" and actor.units:
+        return f"{SCORING}?{urlencode({'unit': sorted(actor.units)[0], 'stage': 'self'})}"
+    return HOME
 
 
 def safe_next(target: str, base_url: str) -> str:
@@ -272,7 +286,7 @@ def sign_in_page(message: str, xsrf: str, next_url: str, login: str, mode: str) 
     body = f"""<h1>Chỉ số cải cách hành chính</h1>
 <p>Đăng nhập bằng tài khoản Sở Nội vụ cấp.</p>
 {alert}
-<form method="post" action="?next={next_url}">
+<form method="post"{f' action="?next={next_url}"' if next_url else ""}>
 {xsrf}
 <label for="login">Tên đăng nhập</label>
 <input id="login" name="login" autocomplete="username" required value="{login}" autofocus>

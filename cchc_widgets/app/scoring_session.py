@@ -74,6 +74,7 @@ class ScoringSession:
         self.period_name = dict(zip(periods["id"], periods["name"], strict=True))[period]
         self.saved_at: datetime | None = None
         self._names: dict[str, str] | None = None  # the period's units, read for the kit only
+        self._people: dict[str, str] | None = None  # account login → full name, read when a row first needs it
         self._others: pd.DataFrame | None = None
         self._survey_all: pd.DataFrame | None = None
         self._ranking: pd.DataFrame | None = None
@@ -106,7 +107,14 @@ class ScoringSession:
             self.workflow = Workflow.of(self.store, self.period)
         if REPLY in moved:
             replies = self.store.replies(self.period, self.unit).itertuples()
-            self._replies = {r.code: {"text": r.text, "author": r.author} for r in replies}
+            self._replies = {r.code: {"text": r.text, "author": self.person(r.author)} for r in replies}
+
+    def person(self, login: str) -> str:
+        """Who wrote something, as the page names a person: the account's full name (a name
+        typed where no one signed in is already a name). Accounts are read once a page."""
+        if self._people is None:
+            self._people = dict(self.store.accounts()[["login", "name"]].values.tolist())
+        return self._people.get(login, login)
 
     def _score(self, code: str, stage: str) -> dict[str, Any] | None:
         rec = self._by_key.get((code, stage))
@@ -127,7 +135,7 @@ class ScoringSession:
             "note": rec.note,
             "version": int(rec.version),
             "scored": points is not None or bool(rec.na),
-            "author": rec.author,
+            "author": self.person(rec.author),
         }
 
     def _points_shown(self, kind: str | None, points: float | None, na: bool) -> str:
@@ -350,7 +358,8 @@ class ScoringSession:
         if code not in self.cs.entries:
             raise FieldError(code, f"mã '{code}' không phải tiêu chí chấm điểm")
         log = change_log(self.store, self.period, self.unit, code)
-        return log[["at", "author", "stage", "old", "new", "reason"]].iloc[::-1].to_dict("records")
+        shown = log[["at", "name", "stage", "old", "new", "reason"]].rename(columns={"name": "author"})  # a person by name
+        return shown.iloc[::-1].to_dict("records")
 
     def checklist(self) -> dict[str, Any]:
         """What the unit would hand in unfinished (`progress.checklist_of`, from what this page

@@ -18,12 +18,13 @@ import pandas as pd
 from cchc_widgets.cli.people import register as register_people
 from cchc_widgets.cli.progress import register as register_progress
 from cchc_widgets.cli.terminal import progress_terminal, shown_as_text
+from cchc_widgets.cli.words import Parser
 from cchc_widgets.core import clock, engine
 from cchc_widgets.core.criteria import ADJUSTMENT_KINDS, CriteriaSet, check_criteria, load_criteria
 from cchc_widgets.core.errors import CchcError, Problem, ProblemsError
 from cchc_widgets.core.numbers import parse_decimal, show_number
 from cchc_widgets.core.text import clean_text
-from cchc_widgets.core.vocabulary import DIFFERENCE_STATES, UNSCORED
+from cchc_widgets.core.vocabulary import DIFFERENCE_STATES, SHORT_HEADINGS, UNSCORED
 from cchc_widgets.files.score_tables import read_scores
 from cchc_widgets.files.tables_out import na_as_word, readable, write_table
 from cchc_widgets.files.unit_tables import ranking, read_units
@@ -58,20 +59,43 @@ def _out_path(text: str | None, formats: tuple[str, ...] = OUT_FORMATS) -> Path 
     return path
 
 
-def _write(frame: pd.DataFrame, path: Path | None, title: str = "", decimals: int | None = None) -> None:
+def _write(
+    frame: pd.DataFrame, path: Path | None, title: str = "", decimals: int | None = None, empty: str = "không có dòng nào"
+) -> None:
     """A table on stdout for people, or a file: figures with the places the criteria set
     publishes (`decimals`: `92.50` in a CSV, format `0.00` in an xlsx), else cleared of float
-    noise only (tables that are not published figures)."""
+    noise only (tables that are not published figures). No rows on stdout: `empty`, in words."""
     if path is None:
         if title:
             print(title)
-        print(readable(frame, decimals))
+        print(empty if frame.empty else readable(frame, decimals))
     else:
         write_table(frame, path, decimals)
 
 
-OVERALL_HELP = "with ranking groups, also a rank across all groups (the criteria set's overall_rank: true does the same)"
-UNITS_HELP = "with files: a units table (id, name, group, ranked): ranks within each group, none for unranked units"
+OVERALL_HELP = "khi có nhóm xếp hạng: xếp thêm một hạng chung cho mọi nhóm (bộ tiêu chí ghi overall_rank: true cũng vậy)"
+WIDTH = 120  # the terminal a printed ranking fits
+NAME_WIDTH = 30  # a unit's name in a printed ranking, cut with «…» beyond it
+
+
+def _fitted_ranking(table: pd.DataFrame, domains: tuple[str, ...], decimals: int | None) -> tuple[str, str]:
+    """A ranking as the terminal prints it within `WIDTH` columns, and a note of what it left
+    out: names (cut at `NAME_WIDTH`) without ids, the group and its rank only when there is
+    more than one group, shorter headings; and if still too wide, the domains' points (the
+    file written with --out keeps every column)."""
+    shown = table.drop(columns=["unit"]) if "name" in table.columns else table.copy()
+    if "name" in shown.columns:
+        shown["name"] = [n if len(n) <= NAME_WIDTH else n[: NAME_WIDTH - 1] + "…" for n in shown["name"]]
+    if "group" in shown.columns and shown["group"].nunique() <= 1:
+        shown = shown.drop(columns=["group", "group_rank"], errors="ignore")
+    text = readable(shown, decimals, SHORT_HEADINGS)
+    if max(map(len, text.splitlines())) <= WIDTH:
+        return text, ""
+    text = readable(shown.drop(columns=list(domains)), decimals, SHORT_HEADINGS)
+    return text, "(điểm từng lĩnh vực: ghi bảng đầy đủ bằng --out TỆP.xlsx)"
+
+
+UNITS_HELP = "khi đọc từ tệp: bảng đơn vị (id, name, group, ranked): xếp hạng trong từng nhóm, không xếp hạng đơn vị ngoài hạng"
 
 
 def _result_table(
@@ -249,9 +273,20 @@ def cmd_ranking(args: argparse.Namespace) -> int:
     results, missing = engine.with_unscored(score_period(store, period).results, ranking_of(store, period))
     results["period"] = period  # a period nobody scored yet: every listed unit, none ranked
     table = _result_table(results, cs, names, overall=args.overall_rank)
-    _write(table, out, title=f"Xếp hạng chỉ số CCHC — kỳ {period} ({cs.name})", decimals=cs.decimals)
+    title = f"Xếp hạng chỉ số CCHC — {_period_name(store, period)} ({cs.name})"
+    if out is not None:
+        _write(table, out, decimals=cs.decimals)
+    else:
+        text, note = _fitted_ranking(table, cs.top_codes, cs.decimals)
+        print(title, text, *([note] if note else []), sep="\n")
     _unscored_warning(missing, names)
     return 0
+
+
+def _period_name(store, period: str) -> str:  # noqa: ANN001
+    """A period as pages name it («Năm 2016»), not by its id."""
+    names = dict(store.periods()[["id", "name"]].values.tolist())
+    return names.get(period) or f"Năm {period}"
 
 
 def cmd_differences(args: argparse.Namespace) -> int:
@@ -275,8 +310,9 @@ def cmd_differences(args: argparse.Namespace) -> int:
         table[f"points_{stage}"] = na_as_word(table[f"points_{stage}"], na, cs.na_label)
     # no difference of points where an item applies on one side only: the status says they differ
     table["diff"] = na_as_word(table["diff"].where(~(na_self ^ na_appraisal)), na_self & na_appraisal, cs.na_label)
-    title = f"Tự đánh giá và thẩm định khác nhau — kỳ {period}"
-    _write(table.reset_index(drop=True), out, title=title, decimals=cs.decimals)
+    title = f"Tự đánh giá và thẩm định khác nhau — {_period_name(store, period)}"
+    none = "không có tiêu chí nào" + ("" if args.all else " có tự đánh giá và thẩm định khác nhau")
+    _write(table.reset_index(drop=True), out, title=title, decimals=cs.decimals, empty=none)
     return 0
 
 
@@ -304,7 +340,8 @@ def _scored_input(args: argparse.Namespace):  # noqa: ANN202 - (criteria set, re
 
         store = _store(args)
         period = _period(store, args.period)
-        return store.criteria_for(period), resolved(store, period), ranking_of(store, period), f"kỳ {period} trong kho"
+        source = f"{_period_name(store, period)} trong kho"
+        return store.criteria_for(period), resolved(store, period), ranking_of(store, period), source
     cs = load_criteria(args.criteria)
     data = read_scores(args.scores, cs, period=args.period)
     if data.scores["period"].nunique() > 1:
@@ -345,7 +382,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     period = _period(store, args.period)
     other = load_criteria(args.criteria)
     comparison = under_other_set(store, period, other)
-    title = f"Kỳ {period} theo bộ '{other.name}' so với bộ của kỳ ({store.criteria_for(period).name})"
+    title = f"{_period_name(store, period)} theo bộ '{other.name}' so với bộ của kỳ ({store.criteria_for(period).name})"
     _write_comparison(comparison, out, title, other.decimals)
     return 0
 
@@ -538,16 +575,20 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_log(args: argparse.Namespace) -> int:
-    from cchc_widgets.services.audit import LOG_COLUMNS, change_log
+    from cchc_widgets.services.audit import change_log, log_table, log_xlsx
 
     out = _out_path(args.out)
     store = _store(args)
     period = _period(store, args.period)
-    frame = change_log(store, period, args.unit, args.code).rename(columns=LOG_COLUMNS)
+    log = change_log(store, period, args.unit, args.code)
+    frame = log_table(log)
     if out is None and frame.empty:
         print(f"kỳ {period}: nhật ký chưa có thay đổi nào")
         return 0
-    _write(frame, out)
+    if out is not None and out.suffix.lower() == ".xlsx":
+        out.write_bytes(log_xlsx(log))
+    else:
+        _write(frame, out)
     if out is not None:
         print(f"đã ghi nhật ký kỳ {period} ({len(frame)} dòng): {out}")
     return 0
@@ -604,179 +645,185 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
+    common = Parser(add_help=False)
     common.add_argument(
         "--db",
         default=argparse.SUPPRESS,
         metavar="URL",
-        help="SQLAlchemy database URL (default: CCHC_DB, else an SQLite file in the data directory)",
+        help="URL cơ sở dữ liệu SQLAlchemy (mặc định: CCHC_DB, nếu không có thì tệp SQLite trong thư mục dữ liệu)",
     )
-    parser = argparse.ArgumentParser(
-        prog="cchc", parents=[common], description="Chỉ số CCHC: validate criteria sets, score units, rank them."
+    parser = Parser(
+        prog="cchc", parents=[common], description="Chỉ số CCHC: kiểm tra bộ tiêu chí, chấm điểm, xếp hạng các đơn vị."
     )
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("validate", parents=[common], help="check criteria files (YAML, CSV, xlsx)")
-    p.add_argument("paths", nargs="+", metavar="PATH")
+    p = sub.add_parser("validate", parents=[common], help="kiểm tra tệp bộ tiêu chí (YAML, CSV, xlsx)")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="tệp bộ tiêu chí")
     p.set_defaults(func=cmd_validate)
 
-    p = sub.add_parser("score", parents=[common], help="score units from a CSV/xlsx file")
-    p.add_argument("--criteria", required=True, metavar="PATH")
-    p.add_argument("--scores", required=True, metavar="PATH")
-    p.add_argument("--period", metavar="P")
+    p = sub.add_parser("score", parents=[common], help="tính điểm các đơn vị từ tệp CSV/xlsx")
+    p.add_argument("--criteria", required=True, metavar="PATH", help="tệp bộ tiêu chí")
+    p.add_argument("--scores", required=True, metavar="PATH", help="tệp điểm (CSV/xlsx)")
+    p.add_argument("--period", metavar="P", help="mã kỳ")
     p.add_argument("--units", metavar="PATH", help=UNITS_HELP)
     p.add_argument(
         "--stage",
         choices=["self", "appraisal"],
-        help="the stage of rows that name none (a wide table's): appraisal for an appraisal or a published result, "
-        "whose bonus and penalty columns then count (default self)",
+        help="giai đoạn của các dòng không ghi giai đoạn (bảng ngang): appraisal cho bảng thẩm định hoặc kết quả công bố, "
+        "khi đó cột điểm thưởng, điểm trừ được tính (mặc định self)",
     )
-    p.add_argument("--out", metavar="PATH", help=".csv or .xlsx; a table on stdout without it")
+    p.add_argument("--out", metavar="PATH", help="tệp .csv hoặc .xlsx; không có thì in bảng ra màn hình")
     p.add_argument(
         "--tolerance",
         type=_decimal_argument,
         default=0.001,
-        help="allowed difference between a published total and the sum of its parts (default 0.001)",
+        help="chênh lệch cho phép giữa tổng công bố và tổng các thành phần (mặc định 0,001)",
     )
     p.add_argument("--overall-rank", action="store_true", help=OVERALL_HELP)
     p.set_defaults(func=cmd_score)
 
-    p = sub.add_parser("demo", parents=[common], help="load the synthetic demo into the store (idempotent)")
+    p = sub.add_parser("demo", parents=[common], help="nạp dữ liệu mẫu (mô phỏng) vào kho (chạy lại không nhân đôi)")
     p.set_defaults(func=cmd_demo)
 
-    p = sub.add_parser("periods", parents=[common], help="list periods: id<TAB>name")
+    p = sub.add_parser("periods", parents=[common], help="danh sách kỳ: mã<TAB>tên")
     p.set_defaults(func=cmd_periods)
 
-    p = sub.add_parser("units", parents=[common], help="list units: id<TAB>name")
-    p.add_argument("--period", metavar="P")
+    p = sub.add_parser("units", parents=[common], help="danh sách đơn vị: mã<TAB>tên")
+    p.add_argument("--period", metavar="P", help="mã kỳ")
     p.set_defaults(func=cmd_units)
 
-    p = sub.add_parser("ranking", parents=[common], help="results of a period from the store")
-    p.add_argument("--period", metavar="P", help="default: the latest period")
-    p.add_argument("--out", metavar="PATH")
+    p = sub.add_parser("ranking", parents=[common], help="kết quả, xếp hạng của một kỳ trong kho")
+    p.add_argument("--period", metavar="P", help="mặc định: kỳ mới nhất")
+    p.add_argument("--out", metavar="PATH", help="tệp .csv hoặc .xlsx; không có thì in bảng ra màn hình")
     p.add_argument("--overall-rank", action="store_true", help=OVERALL_HELP)
     p.set_defaults(func=cmd_ranking)
 
-    p = sub.add_parser("differences", parents=[common], help="self-assessment vs appraisal of a period")
-    p.add_argument("--period", metavar="P", help="default: the latest period")
-    p.add_argument("--unit", metavar="U")
-    p.add_argument("--all", action="store_true", help="also rows where the appraisal agrees")
-    p.add_argument("--out", metavar="PATH")
+    p = sub.add_parser("differences", parents=[common], help="so sánh tự đánh giá với thẩm định của một kỳ")
+    p.add_argument("--period", metavar="P", help="mặc định: kỳ mới nhất")
+    p.add_argument("--unit", metavar="U", help="mã đơn vị (xem `cchc units`)")
+    p.add_argument("--all", action="store_true", help="cả các dòng thẩm định giống tự đánh giá")
+    p.add_argument("--out", metavar="PATH", help="tệp .csv hoặc .xlsx; không có thì in bảng ra màn hình")
     p.set_defaults(func=cmd_differences)
-    from_files = "with --scores: read this criteria set and score file instead of the store"
-    p = sub.add_parser("whatif", parents=[common], help="compare a what-if scenario (YAML) with the baseline")
+    from_files = "cùng --scores: đọc bộ tiêu chí và tệp điểm này thay cho kho"
+    p = sub.add_parser("whatif", parents=[common], help="so sánh một kịch bản thử trọng số (YAML) với kết quả gốc")
     p.add_argument("--criteria", metavar="PATH", help=from_files)
     p.add_argument("--scores", metavar="PATH", help=from_files)
-    p.add_argument("--scenario", required=True, metavar="PATH")
-    p.add_argument("--period", metavar="P", help="default: the store's latest period")
+    p.add_argument("--scenario", required=True, metavar="PATH", help="tệp kịch bản (YAML)")
+    p.add_argument("--period", metavar="P", help="mặc định: kỳ mới nhất trong kho")
     p.add_argument("--units", metavar="PATH", help=UNITS_HELP)
-    p.add_argument("--out", metavar="PATH")
+    p.add_argument("--out", metavar="PATH", help="tệp .csv hoặc .xlsx; không có thì in bảng ra màn hình")
     p.set_defaults(func=cmd_whatif)
 
-    p = sub.add_parser("compare", parents=[common], help="a period's results under another criteria set (same tree)")
-    p.add_argument("--criteria", required=True, metavar="PATH", help="the other set, e.g. the survey inside the 100")
-    p.add_argument("--period", metavar="P", help="default: the store's latest period")
-    p.add_argument("--out", metavar="PATH")
+    p = sub.add_parser("compare", parents=[common], help="kết quả của kỳ theo một bộ tiêu chí khác (cùng cây tiêu chí)")
+    p.add_argument("--criteria", required=True, metavar="PATH", help="bộ tiêu chí kia, ví dụ khảo sát nằm trong 100 điểm")
+    p.add_argument("--period", metavar="P", help="mặc định: kỳ mới nhất trong kho")
+    p.add_argument("--out", metavar="PATH", help="tệp .csv hoặc .xlsx; không có thì in bảng ra màn hình")
     p.set_defaults(func=cmd_compare)
 
-    p = sub.add_parser("sensitivity", parents=[common], help="rank uncertainty under random weights (Monte Carlo)")
+    p = sub.add_parser(
+        "sensitivity", parents=[common], help="độ bất định của thứ hạng khi trọng số dao động ngẫu nhiên (Monte Carlo)"
+    )
     p.add_argument("--criteria", metavar="PATH", help=from_files)
     p.add_argument("--scores", metavar="PATH", help=from_files)
-    p.add_argument("--period", metavar="P", help="default: the store's latest period")
+    p.add_argument("--period", metavar="P", help="mặc định: kỳ mới nhất trong kho")
     p.add_argument("--units", metavar="PATH", help=UNITS_HELP)
-    p.add_argument("--samples", type=int, default=10_000)
-    p.add_argument("--noise", type=_decimal_argument, default=0.25, help="±share of each weight (default 0.25)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--method", choices=["uniform", "dirichlet"], default="uniform")
-    p.add_argument("--level", type=int, default=1, help="the level whose weights vary (1 = domains)")
-    p.add_argument("--out", metavar="PATH")
+    p.add_argument("--samples", type=int, default=10_000, help="số lần lấy mẫu (mặc định 10000)")
+    p.add_argument("--noise", type=_decimal_argument, default=0.25, help="± tỷ lệ dao động của mỗi trọng số (mặc định 0,25)")
+    p.add_argument("--seed", type=int, default=0, help="hạt giống ngẫu nhiên: cùng hạt giống, cùng kết quả")
+    p.add_argument("--method", choices=["uniform", "dirichlet"], default="uniform", help="cách cho trọng số dao động")
+    p.add_argument("--level", type=int, default=1, help="cấp có trọng số thay đổi (1 = lĩnh vực)")
+    p.add_argument("--out", metavar="PATH", help="tệp .csv hoặc .xlsx; không có thì in bảng ra màn hình")
     p.set_defaults(func=cmd_sensitivity)
 
-    p = sub.add_parser("scenarios", parents=[common], help="what-if scenarios kept in the store")
-    p.add_argument("action", choices=["list", "show", "import", "export", "delete", "mark", "unmark"])
-    p.add_argument("items", nargs="*", metavar="NAME|FILE")
-    p.add_argument("--out", metavar="PATH.yaml", help="with export")
-    p.add_argument("--replace", action="store_true", help="with import: replace scenarios of the same name")
-    p.add_argument("--period", metavar="P", help="with import: check codes against this period's set (default: latest)")
+    p = sub.add_parser("scenarios", parents=[common], help="kịch bản thử trọng số lưu trong kho")
+    p.add_argument("action", choices=["list", "show", "import", "export", "delete", "mark", "unmark"], help="việc cần làm")
+    p.add_argument("items", nargs="*", metavar="NAME|FILE", help="tên kịch bản, hoặc tệp với import")
+    p.add_argument("--out", metavar="PATH.yaml", help="với export")
+    p.add_argument("--replace", action="store_true", help="với import: thay kịch bản cùng tên")
+    p.add_argument("--period", metavar="P", help="với import: đối chiếu mã với bộ tiêu chí của kỳ này (mặc định: kỳ mới nhất)")
     p.set_defaults(func=cmd_scenarios)
 
-    p = sub.add_parser("export", parents=[common], help="the results workbook of a period (.xlsx)")
-    p.add_argument("--period", metavar="P", help="default: the latest period")
-    p.add_argument("--out", required=True, metavar="PATH.xlsx")
+    p = sub.add_parser("export", parents=[common], help="sổ kết quả của một kỳ (.xlsx)")
+    p.add_argument("--period", metavar="P", help="mặc định: kỳ mới nhất")
+    p.add_argument("--out", required=True, metavar="PATH.xlsx", help="tệp .xlsx sẽ ghi")
     p.set_defaults(func=cmd_export)
 
-    one_unit = argparse.ArgumentParser(add_help=False)  # a unit's page of a period: its sheet, its template
-    one_unit.add_argument("--period", metavar="P", help="default: the latest period")
-    one_unit.add_argument("--unit", required=True, metavar="U")
-    one_unit.add_argument("--stage", choices=["self", "appraisal"], default="self")
-    p = sub.add_parser("sheet", parents=[common, one_unit], help="a unit's printable scoring sheet, .pdf or .html")
-    p.add_argument("--out", required=True, metavar="PATH.pdf|PATH.html")
+    one_unit = Parser(add_help=False)  # a unit's page of a period: its sheet, its template
+    one_unit.add_argument("--period", metavar="P", help="mặc định: kỳ mới nhất")
+    one_unit.add_argument("--unit", required=True, metavar="U", help="mã đơn vị (xem `cchc units`)")
+    one_unit.add_argument(
+        "--stage", choices=["self", "appraisal"], default="self", help="self: tự đánh giá (mặc định); appraisal: thẩm định"
+    )
+    p = sub.add_parser("sheet", parents=[common, one_unit], help="phiếu chấm để in của một đơn vị, .pdf hoặc .html")
+    p.add_argument("--out", required=True, metavar="PATH.pdf|PATH.html", help="tệp .pdf hoặc .html sẽ ghi")
     p.set_defaults(func=cmd_sheet)
 
-    p = sub.add_parser("template", parents=[common, one_unit], help="a unit's scoring workbook (.xlsx) for a period and stage")
-    p.add_argument("--out", required=True, metavar="PATH.xlsx")
+    p = sub.add_parser(
+        "template", parents=[common, one_unit], help="mẫu phiếu chấm (.xlsx) của một đơn vị cho một kỳ và giai đoạn"
+    )
+    p.add_argument("--out", required=True, metavar="PATH.xlsx", help="tệp .xlsx sẽ ghi")
     p.set_defaults(func=cmd_template)
 
-    p = sub.add_parser("import", parents=[common], help="store filled templates; a file with any problem stores nothing")
-    p.add_argument("files", nargs="+", metavar="FILE")
-    p.add_argument("--stage", choices=["self", "appraisal"], help="default: the template's own stage")
-    p.add_argument("--author", help="recorded in the change log (default: the file name)")
-    p.add_argument("--dry-run", action="store_true", help="check only; store nothing")
-    p.add_argument("--period", metavar="P", help="for plain tables (templates know their period)")
+    p = sub.add_parser("import", parents=[common], help="lưu các mẫu phiếu đã điền; tệp có lỗi thì không lưu gì")
+    p.add_argument("files", nargs="+", metavar="FILE", help="mẫu phiếu đã điền hoặc bảng điểm (.xlsx, .csv)")
+    p.add_argument("--stage", choices=["self", "appraisal"], help="mặc định: giai đoạn ghi trong mẫu phiếu")
+    p.add_argument("--author", help="ghi vào nhật ký (mặc định: tên tệp)")
+    p.add_argument("--dry-run", action="store_true", help="chỉ kiểm tra, không lưu gì")
+    p.add_argument("--period", metavar="P", help="với bảng thường (mẫu phiếu tự biết kỳ)")
     p.set_defaults(func=cmd_import)
 
-    p = sub.add_parser("survey", parents=[common], help="survey responses: import files (A–D answers) or show the points")
-    p.add_argument("action", choices=["import", "points", "template"])
-    p.add_argument("files", nargs="*", metavar="FILE", help="with import: .csv/.xlsx, one row per respondent × item")
-    p.add_argument("--period", metavar="P", help="default: the latest period")
-    p.add_argument("--unit", metavar="U", help="with points: one unit only")
-    p.add_argument("--author", help="recorded with the responses (default: the file name)")
-    p.add_argument("--dry-run", action="store_true", help="check only; store nothing")
-    p.add_argument("--out", metavar="PATH.xlsx", help="with template: where to write the empty response sheet")
+    p = sub.add_parser("survey", parents=[common], help="phiếu khảo sát: nhập tệp (câu trả lời A–D) hoặc xem điểm")
+    p.add_argument("action", choices=["import", "points", "template"], help="việc cần làm")
+    p.add_argument("files", nargs="*", metavar="FILE", help="với import: tệp .csv/.xlsx, mỗi dòng một người trả lời × một câu")
+    p.add_argument("--period", metavar="P", help="mặc định: kỳ mới nhất")
+    p.add_argument("--unit", metavar="U", help="với points: chỉ một đơn vị")
+    p.add_argument("--author", help="ghi cùng câu trả lời (mặc định: tên tệp)")
+    p.add_argument("--dry-run", action="store_true", help="chỉ kiểm tra, không lưu gì")
+    p.add_argument("--out", metavar="PATH.xlsx", help="với template: nơi ghi phiếu khảo sát trống")
     p.set_defaults(func=cmd_survey)
 
-    p = sub.add_parser("report", parents=[common], help="the annual report of a period as HTML (or PDF)")
-    p.add_argument("--period", metavar="P", help="default: the latest period")
-    p.add_argument("--out", required=True, metavar="PATH.html|PATH.pdf")
+    p = sub.add_parser("report", parents=[common], help="báo cáo năm của một kỳ, dạng HTML (hoặc PDF)")
+    p.add_argument("--period", metavar="P", help="mặc định: kỳ mới nhất")
+    p.add_argument("--out", required=True, metavar="PATH.html|PATH.pdf", help="tệp .html hoặc .pdf sẽ ghi")
     p.set_defaults(func=cmd_report)
 
-    p = sub.add_parser("serve", parents=[common], help="serve the scoring and what-if apps with Voilà on 127.0.0.1")
-    p.add_argument("--port", type=int, default=8866, help="default 8866")
+    p = sub.add_parser("serve", parents=[common], help="chạy các trang chấm điểm, thử trọng số, quản trị (Voilà, 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8866, help="mặc định 8866")
     p.add_argument(
         "--auth",
         choices=["accounts", "header", "none"],
         default="accounts",
-        help="accounts: sign in with accounts in the store (default); header: a trusted proxy names the user; "
-        "none: one person on a laptop, no sign-in",
+        help="accounts: đăng nhập bằng tài khoản trong kho (mặc định); header: proxy tin cậy cho biết người dùng; "
+        "none: một người trên máy riêng, không đăng nhập",
     )
-    p.add_argument("--user-header", default="X-Forwarded-User", help="with --auth header (default X-Forwarded-User)")
+    p.add_argument("--user-header", default="X-Forwarded-User", help="với --auth header (mặc định X-Forwarded-User)")
     p.add_argument(
-        "--pool", type=int, default=1, help="scoring kernels kept ready for people opening the page at once (≈120 MB each)"
+        "--pool", type=int, default=1, help="số kernel chấm điểm để sẵn cho người mở trang cùng lúc (≈120 MB mỗi kernel)"
     )
     p.add_argument(
         "--refill-delay",
         type=float,
         default=1.0,
         metavar="SECONDS",
-        help="wait before replacing a used ready kernel (default 1): with a large --pool, a longer wait keeps the "
-        "replacements from competing for the cores with the people who just opened pages",
+        help="chờ trước khi thay một kernel sẵn sàng đã dùng (mặc định 1): với --pool lớn, chờ lâu hơn để "
+        "việc thay kernel không tranh CPU với người vừa mở trang",
     )
     p.add_argument(
         "--proxy",
         action="append",
         metavar="ADDRESS",
-        help="the reverse proxy's address (repeatable): with --auth header required, only its user header is believed; "
-        "with accounts, its X-Forwarded-For and X-Forwarded-Proto are (each person's own address, HTTPS)",
+        help="địa chỉ của reverse proxy (lặp lại được): bắt buộc với --auth header, chỉ tin tiêu đề người dùng của nó; "
+        "với accounts, tin X-Forwarded-For và X-Forwarded-Proto của nó (địa chỉ của từng người, HTTPS)",
     )
     p.set_defaults(func=cmd_serve)
 
     register_people(sub, common, _with_store)
     register_progress(sub, common, _with_store)
-    p = sub.add_parser("log", parents=[common], help="the change log of a period: who changed what, when, and why")
-    p.add_argument("--period", metavar="P", help="default: the latest period")
-    p.add_argument("--unit", metavar="U")
-    p.add_argument("--code", metavar="C")
-    p.add_argument("--out", metavar="PATH", help=".csv or .xlsx; a table on stdout without it")
+    p = sub.add_parser("log", parents=[common], help="nhật ký thay đổi của một kỳ: ai đổi gì, lúc nào, vì sao")
+    p.add_argument("--period", metavar="P", help="mặc định: kỳ mới nhất")
+    p.add_argument("--unit", metavar="U", help="mã đơn vị (xem `cchc units`)")
+    p.add_argument("--code", metavar="C", help="mã tiêu chí, ví dụ 1.1.1")
+    p.add_argument("--out", metavar="PATH", help="tệp .csv hoặc .xlsx; không có thì in bảng ra màn hình")
     p.set_defaults(func=cmd_log)
     return parser
 

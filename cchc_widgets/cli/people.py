@@ -14,6 +14,7 @@ import sys
 from datetime import date
 from typing import Any
 
+from cchc_widgets.core import clock
 from cchc_widgets.core.errors import Problem, ProblemsError
 from cchc_widgets.core.vocabulary import ROLES
 
@@ -85,6 +86,13 @@ def cmd_stage(args: argparse.Namespace, store: Any, period: str) -> int:
     state = access.OPEN if args.action == "open" else access.CLOSED
     access.set_stage(store, period, args.stage, state, args.until, _console(args))
     print(f"kỳ {period}: {access.Workflow.of(store, period).describe(args.stage)}")
+    today = clock.today()
+    if state == access.OPEN and args.until is not None and args.until < today:  # saved as asked, but said
+        print(
+            f"cảnh báo: ngày cuối {args.until:%d/%m/%Y} đã qua (hôm nay {today:%d/%m/%Y} theo giờ của tỉnh): "
+            "giai đoạn đã hết hạn, không ai ghi được; sửa bằng --until với ngày sau hôm nay",
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -132,48 +140,48 @@ def cmd_period(args: argparse.Namespace, store: Any) -> int:
 
 def register(sub: Any, common: argparse.ArgumentParser, run: Any) -> None:
     """Add these commands to the `cchc` parser; `run(func, needs_period)` wraps each."""
-    p = sub.add_parser("users", parents=[common], help="accounts: add (password from stdin), list, remove, unlock")
-    p.add_argument("action", choices=["add", "list", "remove", "unlock"], help="unlock: end a sign-in lockout")
-    p.add_argument("login", nargs="?", metavar="LOGIN")
-    p.add_argument("--role", choices=list(ROLES))
-    p.add_argument("--name", help="full name as pages show it (default: the login)")
-    p.add_argument("--unit", metavar="ID", help="a unit officer's unit")
-    p.add_argument("--units", metavar="ID,…", help="an appraiser's units")
-    p.add_argument("--no-password", action="store_true", help="signs in through the proxy or the hub only")
-    p.add_argument("--author", help="recorded in the log (default: the console)")
+    p = sub.add_parser("users", parents=[common], help="tài khoản: add (mật khẩu từ stdin), list, remove, unlock")
+    p.add_argument("action", choices=["add", "list", "remove", "unlock"], help="unlock: mở khoá tài khoản bị khoá đăng nhập")
+    p.add_argument("login", nargs="?", metavar="LOGIN", help="tên đăng nhập")
+    p.add_argument("--role", choices=list(ROLES), help="vai trò: " + "; ".join(f"{k}: {v}" for k, v in ROLES.items()))
+    p.add_argument("--name", help="họ tên như trang hiển thị (mặc định: tên đăng nhập)")
+    p.add_argument("--unit", metavar="ID", help="đơn vị của cán bộ đơn vị")
+    p.add_argument("--units", metavar="ID,…", help="các đơn vị của thẩm định viên")
+    p.add_argument("--no-password", action="store_true", help="chỉ đăng nhập qua proxy hoặc hub")
+    p.add_argument("--author", help="ghi vào nhật ký (mặc định: máy trạm dòng lệnh)")
     p.set_defaults(func=run(cmd_users, False))
 
-    p = sub.add_parser("stage", parents=[common], help="open or close a stage of a period")
-    p.add_argument("action", choices=["open", "close"])
-    p.add_argument("--period", metavar="P", help="default: the latest period")
+    p = sub.add_parser("stage", parents=[common], help="mở hoặc đóng một giai đoạn của kỳ")
+    p.add_argument("action", choices=["open", "close"], help="mở hoặc đóng")
+    p.add_argument("--period", metavar="P", help="mặc định: kỳ mới nhất")
     p.add_argument(
-        "--stage", choices=["self", "appraisal", "reply"], required=True, help="reply: the units' replies to their appraisal"
+        "--stage", choices=["self", "appraisal", "reply"], required=True, help="reply: giải trình của đơn vị về kết quả thẩm định"
     )
-    p.add_argument("--until", type=_day, metavar="YYYY-MM-DD", help="last day open (inclusive)")
-    p.add_argument("--author", help="recorded in the log (default: the console)")
+    p.add_argument("--until", type=_day, metavar="YYYY-MM-DD", help="ngày cuối còn mở (tính cả ngày đó, theo giờ của tỉnh)")
+    p.add_argument("--author", help="ghi vào nhật ký (mặc định: máy trạm dòng lệnh)")
     p.set_defaults(func=run(cmd_stage, True))
 
-    p = sub.add_parser("submit", parents=[common], help="submit a unit's self-assessment for it")
-    p.add_argument("--period", metavar="P", help="default: the latest period")
-    p.add_argument("--unit", required=True, metavar="U")
+    p = sub.add_parser("submit", parents=[common], help="nộp bản tự đánh giá thay cho đơn vị")
+    p.add_argument("--period", metavar="P", help="mặc định: kỳ mới nhất")
+    p.add_argument("--unit", required=True, metavar="U", help="mã đơn vị (xem `cchc units`)")
     p.set_defaults(func=run(cmd_submit, True))
 
-    p = sub.add_parser("period", parents=[common], help="open a period: its criteria set and units (with ranking groups)")
-    p.add_argument("action", choices=["add"])
-    p.add_argument("period", metavar="P", help="the period's id, e.g. 2025")
-    p.add_argument("--name", help="as pages show it (default: Năm P)")
-    p.add_argument("--criteria", required=True, metavar="PATH", help="the criteria set (YAML, JSON, CSV, xlsx)")
-    p.add_argument("--units", required=True, metavar="PATH", help="id, name[, kind, group, ranked] (CSV or xlsx)")
+    p = sub.add_parser("period", parents=[common], help="mở kỳ mới: bộ tiêu chí và các đơn vị (kèm nhóm xếp hạng)")
+    p.add_argument("action", choices=["add"], help="thêm kỳ")
+    p.add_argument("period", metavar="P", help="mã kỳ, ví dụ 2025")
+    p.add_argument("--name", help="tên hiển thị trên trang (mặc định: Năm P)")
+    p.add_argument("--criteria", required=True, metavar="PATH", help="bộ tiêu chí (YAML, JSON, CSV, xlsx)")
+    p.add_argument("--units", required=True, metavar="PATH", help="id, name[, kind, group, ranked] (CSV hoặc xlsx)")
     p.set_defaults(func=run(cmd_period, False))
 
-    p = sub.add_parser("reopen", parents=[common], help="reopen a unit's submission (--unit) or a finalised period")
-    p.add_argument("--period", metavar="P", help="default: the latest period")
-    p.add_argument("--unit", metavar="U")
-    p.add_argument("--reason", required=True, help="kept in the log")
-    p.add_argument("--author", help="recorded in the log (default: the console)")
+    p = sub.add_parser("reopen", parents=[common], help="mở lại bản đã nộp của một đơn vị (--unit) hoặc kỳ đã chốt")
+    p.add_argument("--period", metavar="P", help="mặc định: kỳ mới nhất")
+    p.add_argument("--unit", metavar="U", help="mã đơn vị (xem `cchc units`)")
+    p.add_argument("--reason", required=True, help="ghi vào nhật ký")
+    p.add_argument("--author", help="ghi vào nhật ký (mặc định: máy trạm dòng lệnh)")
     p.set_defaults(func=run(cmd_reopen, True))
 
-    p = sub.add_parser("finalise", parents=[common], help="freeze a period's results (every later write is refused)")
-    p.add_argument("--period", metavar="P", help="default: the latest period")
-    p.add_argument("--author", help="recorded in the log (default: the console)")
+    p = sub.add_parser("finalise", parents=[common], help="chốt kết quả của kỳ (mọi thay đổi sau đó bị từ chối)")
+    p.add_argument("--period", metavar="P", help="mặc định: kỳ mới nhất")
+    p.add_argument("--author", help="ghi vào nhật ký (mặc định: máy trạm dòng lệnh)")
     p.set_defaults(func=run(cmd_finalise, True))

@@ -63,6 +63,43 @@ ROLES = {
     "reader": "Người xem kết quả",
 }
 
+# what the change log calls each thing done, by the code the store keeps: the one table every
+# log (command line, pages, downloads) names actions by, and the words a person filters it by.
+# A code «import:file.xlsx» or «survey:file.csv» is named by its head, the file kept beside it.
+ACTION_NAMES = {
+    "form": "Chấm trên trang",
+    "import": "Nhập từ tệp",
+    "frame": "Nhập từ bảng dữ liệu (Python)",
+    "demo": "Nạp dữ liệu mẫu",
+    "clear": "Xoá",
+    "reply": "Giải trình",
+    "survey": "Nhập phiếu khảo sát",
+    "evidence": "Tải tài liệu kiểm chứng lên",
+    "evidence-removed": "Gỡ tài liệu kiểm chứng",
+    "sign-in": "Đăng nhập",
+    "sign-in-failed": "Đăng nhập không thành công",
+    "sign-in-unlocked": "Mở khoá đăng nhập",
+    "account": "Lưu tài khoản",
+    "account-removed": "Gỡ tài khoản",
+    "refused": "Bị từ chối",
+    "stage-open": "Mở giai đoạn",
+    "stage-closed": "Đóng giai đoạn",
+    "submit": "Nộp tự đánh giá",
+    "reopen": "Mở lại",
+    "finalise": "Chốt kết quả",
+}
+
+
+def action_name(code: str) -> str:
+    """What a person reads for a logged action code: «Nhập từ tệp (bang.xlsx)» for
+    «import:bang.xlsx»; a code this table does not know is shown as it is, never hidden."""
+    head, _, detail = code.partition(":")
+    name = ACTION_NAMES.get(head)
+    if name is None:
+        return code
+    return f"{name} ({detail})" if detail else name
+
+
 # what the columns of result tables are called where people read them (the report, the CLI's
 # tables on screen); files written for other programs keep the column ids
 HEADINGS = {
@@ -85,7 +122,25 @@ HEADINGS = {
     "diff": "Chênh lệch",
     "reason": "Lý do",
     "status": "Tình trạng",
+    # a what-if beside the baseline (`cchc whatif`, `cchc compare`)
+    "total_base": "Tổng điểm gốc",
+    "index_base": "Chỉ số gốc",
+    "rank_base": "Hạng gốc",
+    "class_base": "Xếp loại gốc",
+    "total_alt": "Tổng điểm mới",
+    "index_alt": "Chỉ số mới",
+    "rank_alt": "Hạng mới",
+    "class_alt": "Xếp loại mới",
+    "delta_rank": "Đổi hạng",
+    "class_changed": "Đổi xếp loại",
+    # ranks under random weights (`cchc sensitivity`)
+    "median_rank": "Hạng trung vị",
+    "q05": "Hạng tốt (5%)",
+    "q95": "Hạng kém (95%)",
+    "mean_abs_shift": "Lệch hạng TB",
 }
+# the shorter headings a terminal table takes where the long ones would not fit 120 columns
+SHORT_HEADINGS = {"survey": "Khảo sát", "group_rank": "Hạng nhóm", "index": "Chỉ số", "total": "Tổng"}
 
 # the columns a published table prints beside the points (the engine's results): a score table
 # may carry them, and they are compared with what the engine computes, never scored

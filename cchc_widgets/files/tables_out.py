@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import io
 import math
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from cchc_widgets.core.numbers import NOISE_DECIMALS, format_number
@@ -59,13 +61,20 @@ def figure_text(value: float, decimals: int | None) -> str:
     return f"{fixed:.{decimals}f}"
 
 
-def readable(frame: pd.DataFrame, decimals: int | None = None) -> str:
+def readable(frame: pd.DataFrame, decimals: int | None = None, headings: dict[str, str] | None = None) -> str:
     """A table for the terminal: the criteria set's decimals (else two) with a decimal comma,
-    a dash for nothing (no class, no rank), Vietnamese column headings; words in a column of
-    figures (an item's «KAD») stay words."""
+    a dash for nothing (no class, no rank), «có»/«không» for yes and no, Vietnamese column
+    headings (`headings` first, then `HEADINGS`); words in a column of figures (an item's
+    «KAD») stay words."""
     places = 2 if decimals is None else decimals
-    shown = frame.astype(object).map(lambda x: format_number(x, places, fixed=True) if isinstance(x, float) else x)
-    return shown.where(frame.notna(), "—").rename(columns=HEADINGS).to_string(index=False)
+
+    def cell(x: Any) -> Any:
+        if isinstance(x, bool | np.bool_):
+            return "có" if x else "không"
+        return format_number(x, places, fixed=True) if isinstance(x, float) else x
+
+    shown = frame.astype(object).map(cell)
+    return shown.where(frame.notna(), "—").rename(columns={**HEADINGS, **(headings or {})}).to_string(index=False)
 
 
 def na_as_word(points: pd.Series, na: pd.Series, label: str) -> pd.Series:
@@ -84,13 +93,25 @@ def write_table(frame: pd.DataFrame, path: Path, decimals: int | None = None) ->
         frame.map(lambda v: figure_text(v, decimals) if _figure(v) else inert_csv(v)).to_csv(path, index=False)
 
 
-def xlsx_bytes(frame: pd.DataFrame, decimals: int | None = None) -> bytes:
+def xlsx_bytes(
+    frame: pd.DataFrame, decimals: int | None = None, sheet: str | None = None, widths: dict[str, int] | None = None
+) -> bytes:
     """`frame` as an .xlsx file's bytes: a header row, then one row per record, text typed as
-    text, each figure (a float) rounded to `decimals` with the matching number format."""
+    text, each figure (a float) rounded to `decimals` with the matching number format, each
+    date and time (naive, already in the province's time) a real date Excel sorts and filters.
+    With `sheet`: a workbook to work in, not just read: the sheet named, the header frozen and
+    filtered, each column as wide as `widths` says (by heading; else as its heading)."""
     from openpyxl import Workbook
+    from openpyxl.utils import get_column_letter
 
     book = Workbook()
     ws = book.active
+    if sheet is not None:
+        ws.title = sheet
+        ws.freeze_panes = "A2"
+        ws.auto_filter.ref = f"A1:{get_column_letter(max(len(frame.columns), 1))}{len(frame) + 1}"
+        for i, column in enumerate(frame.columns, start=1):
+            ws.column_dimensions[get_column_letter(i)].width = (widths or {}).get(str(column), max(10, len(str(column)) + 4))
     ws.append([inert(str(c)) for c in frame.columns])
     fmt = None if decimals is None else number_format(decimals)  # a log's points keep Excel's own
     for record in frame.itertuples(index=False):
@@ -99,6 +120,8 @@ def xlsx_bytes(frame: pd.DataFrame, decimals: int | None = None) -> bytes:
         for cell in ws[ws.max_row]:
             if isinstance(cell.value, str):
                 cell.data_type = "s"  # never a formula, whatever it starts with
+            elif isinstance(cell.value, datetime):
+                cell.number_format = "dd/mm/yyyy hh:mm:ss"
             elif fmt and _figure(cell.value):
                 cell.number_format = fmt
     out = io.BytesIO()

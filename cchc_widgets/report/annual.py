@@ -222,16 +222,25 @@ def scenario_table(comparisons: list, names: dict[str, str]) -> pd.DataFrame:
 
 
 def execute(period: str, db: str, output: Path, notebook: Path | None = None) -> Path:
-    """Run the report notebook for `period` on the store `db` (papermill injects the parameters)."""
-    import papermill
+    """Run the report notebook for `period` on the store `db` (papermill injects the parameters).
 
-    papermill.execute_notebook(
-        str(notebook or resource(REPORT_NOTEBOOK)),
-        str(output),
-        parameters={"period": period, "db": db},
-        progress_bar=False,
-        kernel_name="python3",
-    )
+    The kernel talks to us over IPC (Unix sockets in Jupyter's private runtime folder), not
+    over unencrypted TCP on the loopback: nothing else on the machine can connect to it, and
+    ipykernel has no reason to warn «Kernel is running over TCP without encryption». The
+    sockets live in a folder of this run's own (the default is the current folder, shared by
+    reports made at the same moment)."""
+    import papermill
+    from traitlets.config import Config
+
+    with tempfile.TemporaryDirectory(prefix="cchc-kernel-") as sockets:
+        papermill.execute_notebook(
+            str(notebook or resource(REPORT_NOTEBOOK)),
+            str(output),
+            parameters={"period": period, "db": db},
+            progress_bar=False,
+            kernel_name="python3",
+            config=Config({"KernelManager": {"transport": "ipc", "ip": str(Path(sockets) / "kernel")}}),
+        )
     return output
 
 

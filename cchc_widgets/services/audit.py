@@ -1,6 +1,10 @@
 """The change log as people read it: every score change, survey answer, evidence file and
 workflow or account event of a period (who, when, what, old → new, why), for `cchc log`, the
-row history in the form and the administrator's page and download."""
+row history in the form and the administrator's page and download.
+
+People read names, not codes: an action by its Vietnamese name (`vocabulary.ACTION_NAMES`),
+a person by the account's full name beside the login, a unit by its name, a time in the
+province's zone, and a blank where the store holds nothing (never «nan»)."""
 
 from __future__ import annotations
 
@@ -11,36 +15,47 @@ import pandas as pd
 
 from cchc_widgets.core import clock
 from cchc_widgets.core.numbers import format_number
-from cchc_widgets.core.vocabulary import NOT_APPLICABLE, SELF, SURVEY, WINDOW_LABELS
+from cchc_widgets.core.text import folded
+from cchc_widgets.core.vocabulary import NOT_APPLICABLE, SELF, SURVEY, WINDOW_LABELS, action_name
 from cchc_widgets.store.database import Store
 
+# the columns a person reads (terminal, downloads), in order, with their headings
 LOG_COLUMNS = {
     "at": "thời gian",
-    "author": "người",
-    "action": "thao tác",
-    "unit": "đơn vị",
+    "name": "người",
+    "author": "tài khoản",
+    "action_name": "thao tác",
+    "unit_name": "đơn vị",
     "code": "mã",
     "stage": "giai đoạn",
     "old": "cũ",
     "new": "mới",
     "reason": "lý do",
 }
-
+# every column `change_log` returns: the read ones, plus the codes filters and pages work by
+# (`action`, `unit`) and `when`, the instant itself (a date in a workbook, not text)
+FRAME_COLUMNS = [
+    *("at", "when", "author", "name", "action", "action_name", "unit", "unit_name"),
+    *("code", "stage", "old", "new", "reason"),
+]
+LOG_SHEET = "Nhật ký"
+LOG_WIDTHS = {"thời gian": 20, "người": 24, "tài khoản": 14, "thao tác": 28, "đơn vị": 30, "lý do": 40}
 
 LOGGED_STAGES = {**WINDOW_LABELS, SURVEY: "Khảo sát"}
 
 
 def change_log(store: Store, period: str, unit: str | None = None, code: str | None = None) -> pd.DataFrame:
     """Every kind of change of a period in time order: scores and replies, survey answers,
-    evidence files added and removed, workflow and account events. Time, user, action, unit,
-    code, stage, old → new, reason (the note, or the reason given to reopen)."""
+    evidence files added and removed (name and size), workflow and account events. Time,
+    person (login and full name), action (code and name), unit (id and name), code, stage,
+    old → new, reason (the note, or the reason given to reopen)."""
     rows = [_logged(r) for r in store.change_log(period, unit).itertuples()]
     files = store.evidence_history(period, unit)
-    rows += [_file_row(f.uploaded_at, f.author, "evidence", f, "", f.filename) for f in files.itertuples()]
+    rows += [_file_row(f.uploaded_at, f.author, "evidence", f, "", _file(f)) for f in files.itertuples()]
     rows += [
-        _file_row(f.removed_at, f.removed_by, "evidence-removed", f, f.filename, "")
+        _file_row(f.removed_at, f.removed_by, "evidence-removed", f, _file(f), "")
         for f in files.itertuples()
-        if f.removed_by is not None and not pd.isna(f.removed_at)
+        if _text(f.removed_by) and not pd.isna(f.removed_at)
     ]
     events = store.events(period)
     if unit is not None:
@@ -50,22 +65,59 @@ def change_log(store: Store, period: str, unit: str | None = None, code: str | N
             "at": e.at,
             "author": e.login,
             "action": e.action,
-            "unit": e.unit or "",
+            "unit": _text(e.unit),
             "code": "",
-            "stage": LOGGED_STAGES.get(e.stage, e.stage or ""),
+            "stage": LOGGED_STAGES.get(_text(e.stage), _text(e.stage)),
             "old": "",
             "new": "",
-            "reason": e.detail,
+            "reason": _text(e.detail),
         }
         for e in events.itertuples()
     ]
-    frame = pd.DataFrame(rows, columns=list(LOG_COLUMNS))
+    frame = pd.DataFrame(rows, columns=[c for c in FRAME_COLUMNS if c not in ("when", "name", "action_name", "unit_name")])
     if code is not None:
         frame = frame[frame["code"] == code]
-    frame["at"] = pd.to_datetime(frame["at"], utc=True, format="mixed")
-    frame = frame.sort_values("at", kind="stable")
-    frame["at"] = frame["at"].dt.tz_convert(clock.zone()).dt.strftime("%d/%m/%Y %H:%M:%S")
-    return frame.reset_index(drop=True)
+    frame["when"] = pd.to_datetime(frame["at"], utc=True, format="mixed").dt.tz_convert(clock.zone())
+    frame = frame.sort_values("when", kind="stable")
+    frame["at"] = frame["when"].dt.strftime("%d/%m/%Y %H:%M:%S")
+    names = dict(store.accounts()[["login", "name"]].values.tolist())
+    units = store.unit_names(period)
+    for column in ("author", "action", "unit", "code", "stage", "old", "new", "reason"):
+        frame[column] = frame[column].map(_text)
+    # a person by the account's name beside its login; a name typed where no one signed in
+    # (a laptop's «Người chấm», a file's author) is the person, with no login beside it
+    frame["name"] = frame["author"].map(lambda a: names.get(a, a))
+    frame["author"] = frame["author"].where(frame["author"].isin(names.keys()), "")
+    frame["action_name"] = frame["action"].map(action_name)
+    frame["unit_name"] = frame["unit"].map(lambda u: units.get(u, u))
+    return frame[FRAME_COLUMNS].reset_index(drop=True)
+
+
+def filtered(frame: pd.DataFrame, action: str = "", person: str = "") -> pd.DataFrame:
+    """Rows whose action name holds `action` and whose person (full name or login) holds
+    `person`, as people type them (any case): «nộp» finds «Nộp tự đánh giá»."""
+    keep = pd.Series(True, index=frame.index)
+    if folded(action):
+        keep &= frame["action_name"].map(folded).str.contains(folded(action), regex=False)
+    if folded(person):
+        who = frame["name"].map(folded) + "\n" + frame["author"].map(folded)
+        keep &= who.str.contains(folded(person), regex=False)
+    return frame[keep]
+
+
+def log_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """The log as people read it: the read columns under their Vietnamese headings."""
+    return frame[list(LOG_COLUMNS)].rename(columns=LOG_COLUMNS)
+
+
+def log_xlsx(frame: pd.DataFrame) -> bytes:
+    """The log as a workbook an office works in: real dates (the province's time) that sort
+    and filter, unit names, a named sheet, readable widths, the header frozen and filtered."""
+    from cchc_widgets.files.tables_out import xlsx_bytes
+
+    table = log_table(frame)
+    table[LOG_COLUMNS["at"]] = [when.to_pydatetime().replace(tzinfo=None) for when in frame["when"]]
+    return xlsx_bytes(table, sheet=LOG_SHEET, widths=LOG_WIDTHS)
 
 
 def _logged(r: Any) -> dict[str, Any]:
@@ -88,6 +140,20 @@ def _logged(r: Any) -> dict[str, Any]:
     }
 
 
+def _file(f: Any) -> str:
+    """An evidence file as the log names it: its name and size («quyet-dinh.pdf (12,5 KB)»)."""
+    try:
+        size = float(f.size)
+    except (TypeError, ValueError):
+        return f.filename
+    if pd.isna(size):
+        return f.filename
+    if size < 1024:
+        return f"{f.filename} ({int(size)} B)"
+    scaled, unit = (size / 1024, "KB") if size < 1024**2 else (size / 1024**2, "MB")
+    return f"{f.filename} ({format_number(scaled, 1)} {unit})"
+
+
 def _text(value: Any) -> str:
     """Logged text, or "" where the log holds none (NULL reads back as None or NaN)."""
     return value if isinstance(value, str) else ""
@@ -97,7 +163,7 @@ def _file_row(at: Any, author: str, action: str, f: Any, old: str, new: str) -> 
     """An evidence file added or removed: it belongs to the unit's self-assessment."""
     return {
         "at": at,
-        "author": author,
+        "author": _text(author),
         "action": action,
         "unit": f.unit,
         "code": f.code,

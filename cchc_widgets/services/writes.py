@@ -346,7 +346,9 @@ class Writer(OtherWrites):
         if old is None:
             what = "đã được người khác xóa"
         else:
-            what = f"đã được {old.author} sửa lúc {local_time(old.updated_at)} (phiên bản {old.version})"
+            account = self.store.account(old.author)  # a person by the account's name, not the login
+            who = account["name"] if account else old.author
+            what = f"đã được {who} sửa lúc {local_time(old.updated_at)} (phiên bản {old.version})"
         return Problem(
             file,
             f"điểm {STAGE_LABELS[key[2]].lower()} của {name} {what} sau khi bạn mở; "

@@ -120,7 +120,7 @@ class Files(StoreBase):
     def evidence_history(self, period: str, unit: str | None = None) -> pd.DataFrame:
         """Every file ever kept for the period (removed ones too, with who removed them and
         when), oldest first: the change log's evidence rows."""
-        columns = ["unit", "code", "filename", "author", "uploaded_at", "removed_by", "removed_at"]
+        columns = ["unit", "code", "filename", "size", "author", "uploaded_at", "removed_by", "removed_at"]
         query = sa.select(*(evidence.c[c] for c in columns)).where(evidence.c.period == period).order_by(evidence.c.id)
         if unit is not None:
             query = query.where(evidence.c.unit == unit)

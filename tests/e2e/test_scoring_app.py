@@ -65,7 +65,7 @@ def test_score_every_rule_type_and_see_the_total(page, server):
     page.press(f"{row('1.5.2')} .cchc-input", "Tab")
     wait_points(page, "1.5.2", "3,5")
     page.check(f"{row('1.3.3')} .cchc-na")  # not applicable
-    wait_points(page, "1.3.3", "KAD")
+    wait_points(page, "1.3.3", "Không áp dụng")  # written out, not the set's «KAD»
 
     s = store_of(server)
     stored = s.scores(PERIOD, UNIT, "self").set_index("code")

@@ -126,7 +126,7 @@ def test_two_roles_side_by_side(browser, signed_server):
         "() => (document.querySelector('.cchc-row-2-2-1 .cchc-reply-text') || {}).textContent?.includes('Quyết định số 7')",
         timeout=15000,
     )
-    assert "Đơn vị giải trình (tuphap)" in judge_page.inner_text(".cchc-row-2-2-1 .cchc-reply-text")
+    assert "Đơn vị giải trình (Trần Thị Pháp)" in judge_page.inner_text(".cchc-row-2-2-1 .cchc-reply-text")
     assert s.replies(PERIOD, UNIT).set_index("code").loc["2.2.1", "author"] == "tuphap"
 
     self_rows = s.scores(PERIOD, UNIT, "self").set_index("code")

@@ -206,17 +206,22 @@ function render({ model, el }) {
     fCode.value = f.code || "";
     const fAuthor = input("cchc-ad-filter-author");
     fAuthor.value = f.author || "";
+    fAuthor.placeholder = "họ tên hoặc tên đăng nhập";
     const fAction = input("cchc-ad-filter-action");
     fAction.value = f.action || "";
-    fAction.placeholder = "form, submit, refused, …";
+    fAction.placeholder = "Nộp, Đăng nhập, …";
+    const actionWords = h("datalist");
+    actionWords.id = "cchc-ad-action-names";
+    actionWords.append(...(st.action_names || []).map((name) => { const o = h("option"); o.value = name; return o; }));
+    fAction.setAttribute("list", actionWords.id);
     const apply = h("button", "cchc-ad-filter", "Lọc");
     apply.addEventListener("click", () => send({ type: "filters", filters: { unit: fUnit.value, code: fCode.value, author: fAuthor.value, action: fAction.value } }));
     const down = h("button", "cchc-ad-download", "Tải nhật ký (Excel)");
     down.addEventListener("click", () => send({ type: "download" }));
-    log.append(labelled("Đơn vị", fUnit), labelled("Mã tiêu chí", fCode), labelled("Người", fAuthor), labelled("Thao tác", fAction), apply, down);
+    log.append(labelled("Đơn vị", fUnit), labelled("Mã tiêu chí", fCode), labelled("Người", fAuthor), labelled("Thao tác", fAction), actionWords, apply, down);
     log.append(h("p", "cchc-ad-log-count", `${st.log_total} dòng${st.log_total > st.log.length ? `, hiện ${st.log.length} dòng mới nhất` : ""}`));
     log.append(table("cchc-ad-table cchc-ad-log-table", ["Thời gian", "Người", "Thao tác", "Đơn vị", "Mã", "Giai đoạn", "Cũ", "Mới", "Lý do"],
-      st.log.map((r) => [r.at, r.author, r.action, names[r.unit] || r.unit, r.code, r.stage, r.old, r.new, r.reason])));
+      st.log.map((r) => [r.at, r.author ? `${r.name} (${r.author})` : r.name, r.action_name, r.unit_name, r.code, r.stage, r.old, r.new, r.reason])));
     el.append(log);
     restore(before);
     if (focused) el.querySelector(`.${focused.split(" ")[0]}`)?.focus(); // a live redraw keeps the keyboard where it was

@@ -49,7 +49,11 @@ function render({ model, el }) {
   const timers = new Map();
   let author = localStorage.getItem("cchc-author") || "";
   let inflight = 0; // changes sent and not yet answered
-  let filter = "all"; // which rows show: all, or those the kernel flags todo / no_evidence / differs
+  const FILTERS = ["all", "todo", "no_evidence", "differs"];
+  // which rows show: all, or those the kernel flags todo / no_evidence / differs; a link's
+  // `?filter=` opens on it (kept through sign-in with the rest of the address)
+  const linked = IN_VOILA ? new URLSearchParams(window.location.search).get("filter") : null;
+  let filter = FILTERS.includes(linked) ? linked : "all";
   const refused = new Set(); // rows whose last change was refused and not yet put right
   const refusedText = () => `Chưa lưu: ${refused.size} ô bị từ chối`;
 
@@ -317,6 +321,7 @@ function render({ model, el }) {
       b.setAttribute("aria-pressed", String(filter === key));
       b.addEventListener("click", () => {
         filter = key;
+        showAddress();
         drawHead();
         applyFilter();
         head.querySelector(`.cchc-filter-${key}`).focus(); // the bar was redrawn: keep the keyboard where it was
@@ -324,6 +329,15 @@ function render({ model, el }) {
       bar.append(b);
     }
     return bar;
+  }
+
+  function showAddress() { // the app's address names what is open (not in JupyterLab, whose address it is not)
+    if (!IN_VOILA) return;
+    const st = state();
+    const q = new URLSearchParams(window.location.search);
+    q.set("unit", st.unit); q.set("period", st.period); q.set("stage", st.stage);
+    if (filter === "all") q.delete("filter"); else q.set("filter", filter);
+    window.history.replaceState(null, "", `${window.location.pathname}?${q}`);
   }
 
   function applyFilter() {
@@ -368,7 +382,7 @@ function render({ model, el }) {
     if (s && s.text) return s.text;
     if (!s) return "";
     const left = s.left ? ` · còn ${s.left} mục chưa chấm` : "";
-    if (s.na) return `${state().na_label}${left}`; // nothing under it applies: the set's word, not «0 / 0»
+    if (s.na) return `${state().words.na}${left}`; // nothing under it applies: «Không áp dụng» written out, not «0 / 0» or «KAD»
     const d = state().decimals;
     return `${fig(s.points, d)} / ${fig(s.max, d)} điểm${left}`;
   }
@@ -536,7 +550,7 @@ function render({ model, el }) {
     if (force || ((!old || !same(old.mine, row.mine)) && !busy)) setInputs(el, row);
     const mine = row.entered ? row.mine : row.other; // the unit's view of a bonus or penalty: the appraiser's
     const none = row.kind ? "0" : "chưa chấm"; // no bonus or penalty entered: none given
-    el.querySelector(".cchc-row-points").textContent = mine && mine.scored ? mine.points_shown : none; // N/A: the set's word
+    el.querySelector(".cchc-row-points").textContent = mine && mine.scored ? (mine.na ? state().words.na : mine.points_shown) : none; // N/A: in words
     el.classList.toggle("cchc-scored", !!(mine && mine.scored));
     const differs = row.flags.includes("differs"); // marked in words, not by colour alone
     el.classList.toggle("cchc-row-differs", differs);
@@ -753,6 +767,7 @@ function render({ model, el }) {
   function onState() {
     const st = state();
     if (model.get("epoch") !== epoch) {
+      if (epoch !== -1) filter = "all"; // another unit, period or stage: a filter chosen for the last one would hide rows here
       epoch = model.get("epoch");
       inflight = 0;
       refused.clear();
@@ -762,11 +777,7 @@ function render({ model, el }) {
       drawBody();
       applyLock();
       namePage(`${st.stage_label}: ${st.unit_name} — ${st.period_name}`);
-      if (IN_VOILA) { // the app's address names what is open (not in JupyterLab, whose address it is not)
-        const q = new URLSearchParams(window.location.search);
-        q.set("unit", st.unit); q.set("period", st.period); q.set("stage", st.stage);
-        window.history.replaceState(null, "", `${window.location.pathname}?${q}`);
-      }
+      showAddress();
       return;
     }
     drawHead();

@@ -208,13 +208,13 @@ class ScoringForm(anywidget.AnyWidget):
 
     def _download_log(self) -> None:
         """The period's change log for the administrator and readers (an .xlsx of `cchc log`)."""
-        from cchc_widgets.files.tables_out import XLSX_MIME, xlsx_bytes
-        from cchc_widgets.services.audit import LOG_COLUMNS, change_log
+        from cchc_widgets.files.tables_out import XLSX_MIME
+        from cchc_widgets.services.audit import change_log, log_xlsx
 
         if not self.session.access()["can_export"]:
             raise CchcError("tài khoản của bạn không tải được nhật ký của cả kỳ")
-        frame = change_log(self.store, self.session.period).rename(columns=LOG_COLUMNS)
-        self.send({"type": "file", "name": f"nhat-ky-{self.session.period}.xlsx", "mime": XLSX_MIME}, [xlsx_bytes(frame)])
+        data = log_xlsx(change_log(self.store, self.session.period))
+        self.send({"type": "file", "name": f"nhat-ky-{self.session.period}.xlsx", "mime": XLSX_MIME}, [data])
 
     def _submit(self) -> None:
         """Hand in the self-assessment; a refusal (items unscored or without evidence, the

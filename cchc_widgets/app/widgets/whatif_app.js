@@ -26,6 +26,9 @@ function render({ model, el }) {
   const stats = h("div", "cchc-wi-stats");
   const charts = h("div", "cchc-wi-charts");
   const table = h("div", "cchc-wi-table");
+  table.tabIndex = 0; // a box that scrolls sideways on a phone: the keyboard can scroll it too
+  table.setAttribute("role", "region");
+  table.setAttribute("aria-label", "Bảng so sánh thứ hạng");
   el.append(controls, alert, stats, charts, table);
   let timer = null;
   let pending = {};
@@ -83,7 +86,7 @@ function render({ model, el }) {
     const head = h("div", "cchc-wi-head");
     const periodSel = h("select", "cchc-wi-period");
     periodSel.setAttribute("aria-label", "Kỳ đánh giá");
-    for (const p of st.periods) { const o = h("option", null, `Kỳ ${p}`); o.value = p; o.selected = p === st.period; periodSel.append(o); }
+    for (const p of st.periods) { const o = h("option", null, (st.period_names || {})[p] || `Năm ${p}`); o.value = p; o.selected = p === st.period; periodSel.append(o); }
     periodSel.addEventListener("change", () => model.send({ type: "period", period: periodSel.value }));
     head.append(h("span", "cchc-wi-title", "Thử trọng số — "), periodSel, h("span", "cchc-wi-set", ` ${st.criteria_set}`));
     const buttons = h("div", "cchc-wi-buttons");

@@ -97,6 +97,7 @@ class WhatIfApp(anywidget.AnyWidget):
         self.setup = {
             "period": s.period,
             "periods": s.store.periods()["id"].tolist(),
+            "period_names": dict(s.store.periods()[["id", "name"]].values.tolist()),  # «Năm 2016», as the form says
             "criteria_set": f"{s.cs.name} (phiên bản {s.cs.version})",
             "decimals": s.cs.decimals,
             "domains": s.nodes(),

@@ -1,0 +1,95 @@
+"""Every control a person presses is big enough to hit (issue 27): ≥ 44 px tall on a phone
+(390×844), ≥ 24 px on a laptop (1366×768, WCAG 2.2's minimum), measured box by box on the
+scoring, administrator and what-if pages in real Chromium; a pressed filter chip stays
+readable under the pointer; the first criterion is on a phone's first screen; the form says
+«Không áp dụng», not an unexplained «KAD»; axe finds nothing serious at either size. Each
+page's screenshot is kept with the test's files (its tmp_path) for a look."""
+
+import pytest
+
+from tests.e2e.test_accessibility import violations
+from tests.e2e.test_any_screen import LAPTOP, PHONE, window
+from tests.e2e.test_scoring_app import open_form
+
+pytestmark = pytest.mark.e2e
+
+SIZES = {"390x844": (PHONE, 44), "1366x768": (LAPTOP, 24)}
+
+# every visible control's box in the app: a checkbox is pressed through its label, a file
+# input through the label drawn as its button; hidden ones (a closed section, a visually
+# hidden file input) are not targets
+MEASURE = """(root) => {
+  const shown = (e) => { const s = getComputedStyle(e); const r = e.getBoundingClientRect();
+    return r.width > 0 && r.height > 0 && s.visibility !== 'hidden' && s.opacity !== '0'; };
+  const controls = document.querySelectorAll(`${root} :is(button, select, textarea, summary, a[href], input:not([type=hidden]))`);
+  const out = [];
+  for (const c of controls) {
+    let target = c;
+    if (c.matches('input[type=checkbox], input[type=radio], input[type=file]') && c.closest('label')) target = c.closest('label');
+    if (!shown(target)) continue;
+    const r = target.getBoundingClientRect();
+    const name = (c.getAttribute('aria-label') || c.textContent || c.name || '').trim().slice(0, 30);
+    out.push([c.className || c.tagName.toLowerCase(), name, Math.round(r.height * 10) / 10]);
+  }
+  return out;
+}"""
+
+
+def _small(page, root: str, least: float) -> tuple[int, list]:
+    boxes = page.evaluate(MEASURE, root)
+    return len(boxes), [b for b in boxes if b[2] < least - 0.01]
+
+
+@pytest.mark.parametrize("size", SIZES, ids=list(SIZES))
+def test_the_scoring_page(browser, server, size, tmp_path):
+    (width, height), least = SIZES[size]
+    with window(browser, (width, height)) as page:
+        open_form(page, server, period="2016", stage="self")
+        page.screenshot(path=str(tmp_path / f"cham-diem-{size}.png"))
+        first = page.evaluate("() => document.querySelector('.cchc-row .cchc-input').getBoundingClientRect().bottom")
+        assert first <= height, f"the first criterion's input ends at {first:.0f} px, below the first screen"
+        count, small = _small(page, ".cchc-form", least)
+        assert count > 200
+        assert small == [], f"{len(small)} of {count} controls under {least} px: {small[:8]}"
+        assert violations(page) == []
+        na = page.inner_text(".cchc-row .cchc-na-label")
+        assert "Không áp dụng" in na
+        shown = page.inner_text(".cchc-form")
+        assert "KAD" not in shown
+
+
+@pytest.mark.parametrize("size", SIZES, ids=list(SIZES))
+@pytest.mark.parametrize(
+    ("notebook", "ready", "root"),
+    [("admin", ".cchc-ad-log-table", ".cchc-admin"), ("whatif", ".cchc-wi-node input", ".cchc-wi")],
+    ids=["quan-tri", "thu-trong-so"],
+)
+def test_the_admin_and_whatif_pages(browser, server, size, notebook, ready, root, tmp_path):
+    (width, height), least = SIZES[size]
+    with window(browser, (width, height)) as page:
+        page.goto(server.url.replace("scoring.ipynb", f"{notebook}.ipynb") + "?period=2016")
+        page.wait_for_selector(ready)
+        page.screenshot(path=str(tmp_path / f"{notebook}-{size}.png"), full_page=True)
+        count, small = _small(page, root, least)
+        assert count > 10
+        assert small == [], f"{len(small)} of {count} controls under {least} px: {small[:8]}"
+        assert violations(page) == []
+
+
+CONTRAST = """(sel) => {
+  const rgb = (t) => t.match(/[\\d.]+/g).slice(0, 3).map(Number);
+  const lum = ([r, g, b]) => { const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b); };
+  const s = getComputedStyle(document.querySelector(sel));
+  const [a, b] = [lum(rgb(s.color)), lum(rgb(s.backgroundColor))].sort((x, y) => y - x);
+  return (a + 0.05) / (b + 0.05);
+}"""
+
+
+def test_a_pressed_chip_stays_readable_under_the_pointer(browser, server):
+    with window(browser, PHONE) as page:
+        open_form(page, server, period="2016", stage="appraisal")
+        page.click(".cchc-filter-differs")  # the pointer stays on it, as a finger's tap leaves a hover
+        assert page.get_attribute(".cchc-filter-differs", "aria-pressed") == "true"
+        page.hover(".cchc-filter-differs")
+        assert page.evaluate(CONTRAST, ".cchc-filter-differs") >= 4.5
