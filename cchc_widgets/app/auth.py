@@ -41,6 +41,7 @@ from traitlets import List, Unicode, default
 from cchc_widgets.app.landing import ADMIN, SCORING, LandingHandler, page
 from cchc_widgets.core.text import clean_text
 from cchc_widgets.services import access
+from cchc_widgets.services.permissions import allowed
 from cchc_widgets.store.database import Store
 
 TICKET_HEADER = "X-Cchc-Ticket"
@@ -238,11 +239,11 @@ def work_of(actor: access.Actor) -> str:
     """Where a sign-in sent from no page lands: where the account's work is. The administrator
     on the administrator's page, an appraiser on the appraisal, a unit officer on the unit's
     self-assessment, anyone else (a reader) on the scoring page."""
-    if actor.role == "admin":
+    if allowed(actor, "administer"):
         return ADMIN
-    if actor.role == "appraiser":
+    if allowed(actor, "write-appraisal"):
         return f"{SCORING}?stage=appraisal"
-    if actor.role == "unit" and actor.units:
+    if allowed(actor, "write-self") and actor.units:
         return f"{SCORING}?{urlencode({'unit': sorted(actor.units)[0], 'stage': 'self'})}"
     return HOME
 

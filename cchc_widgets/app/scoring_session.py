@@ -403,9 +403,9 @@ class ScoringSession:
             raise FieldError(code, f"mã '{code}' không phải tiêu chí chấm điểm")
         if self.actor is None and not clean_text(author or ""):
             raise FieldError(code, "Nhập tên người chấm (ô «Người chấm» ở đầu trang) trước khi chấm")
-        current = self._score(code, self.stage)
+        current = self._by_key.get((code, self.stage))  # the stored row this page read (None: never scored)
         if version is None:
-            version = current["version"] if current else 0
+            version = int(current.version) if current is not None else 0
         empty = is_unanswered(value)
         note = clean_text(note or "")
         row = {"unit": self.unit, "code": code, "stage": self.stage, "value": None if empty else value, "note": note}
