@@ -27,6 +27,7 @@ ADMIN_NOTEBOOK = "admin.ipynb"  # opened now and then by one person: not preheat
 CULL_IDLE_SECONDS = 120
 MAX_MESSAGE_BYTES = 20 * 1024 * 1024  # above the 8 MB evidence limit once base64/JSON framing is added
 TICKET_ENV = "HTTP_X_CCHC_TICKET"  # the X-Cchc-Ticket request header, as Voilà hands it to the kernel
+FORKING_SPECS = "cchc_widgets.app.forking.ForkingKernelSpecs"  # the apps' kernels forked from a warm parent
 KERNEL_PROOF_HEADER = "X-Cchc-Kernel"  # a preheated kernel's proof of who it is, when it asks for its visitor
 
 
@@ -179,13 +180,15 @@ def voila_command(
     proxies: list[str] | None = None,
     pool: int = 1,
     refill_delay: float = 1.0,
+    forked: bool = True,
 ) -> list[str]:
     """Voilà on 127.0.0.1:port serving the app notebooks, preheated, with idle kernels culled;
     with `auth` accounts or header, behind the sign-in of `app.auth` (the server process also
     needs CCHC_AUTH set to the same mode: its kernels read it). `pool`: scoring kernels kept
     ready, for as many people as may open the page at the same moment; `refill_delay`: seconds
     before a used one is replaced (Voilà starts every replacement at once: after a burst of
-    openings they would take the cores from the pages just opened)."""
+    openings they would take the cores from the pages just opened). `forked`: each kernel is a
+    fork of a warm parent (`app.forking`) rather than a new interpreter."""
     sign_in = ["--Voila.identity_provider_class=cchc_widgets.app.auth.LaptopProvider"]  # the landing page at /
     if auth == "hub":
         sign_in = [
@@ -225,4 +228,5 @@ def voila_command(
         f"--Voila.tornado_settings={{'websocket_max_message_size': {MAX_MESSAGE_BYTES}, "
         f"'allow_remote_access': {auth != 'none'}}}",
         *sign_in,
+        *([f"--VoilaConfiguration.kernel_spec_manager_class={FORKING_SPECS}"] if forked else []),
     ]

@@ -532,7 +532,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         raise ProblemsError([Problem("--pool", f"cần ít nhất 1 kernel sẵn sàng; đã nhập {args.pool}")])
     if not 0 <= args.refill_delay <= 3600:
         raise ProblemsError([Problem("--refill-delay", f"cần từ 0 đến 3600 giây; đã nhập {args.refill_delay:g}")])
-    ready = {"pool": args.pool, "refill_delay": args.refill_delay}
+    ready = {"pool": args.pool, "refill_delay": args.refill_delay, "forked": args.kernels == "fork"}
     command = voila_command(args.port, auth=args.auth, user_header=args.user_header, proxies=args.proxy, **ready)
     env = {**os.environ, "CCHC_DB": store.url, "CCHC_AUTH": args.auth}  # the kernels read both
     os.execve(command[0], command, env)  # one process: one SIGTERM stops it
@@ -688,6 +688,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="wait before replacing a used ready kernel (default 1): with a large --pool, a longer wait keeps the "
         "replacements from competing for the cores with the people who just opened pages",
+    )
+    p.add_argument(
+        "--kernels",
+        choices=["fork", "popen"],
+        default="fork",
+        help="fork: each page's kernel is forked from one warm parent that imported the libraries once (default; "
+        "a few ms and MB each); popen: a new interpreter per kernel, as Jupyter starts them (1–2 s of CPU, ≈ 120 MB each)",
     )
     p.add_argument(
         "--proxy",
