@@ -378,10 +378,10 @@ def main() -> None:
 
 def serve_and_load(args: argparse.Namespace, way: str, url: str, units: list[str], sizes: list[int]) -> None:
     """One `cchc serve` with `--kernels way`, loaded with each size in turn."""
-    from cchc_widgets.cli.main import build_parser
+    from cchc_widgets.cli.main import build_parser, default_pool
 
-    defaults = build_parser().parse_args(["serve"])
-    pool = defaults.pool if args.pool is None else args.pool
+    defaults = build_parser().parse_args(["serve", "--kernels", way])
+    pool = default_pool(way) if args.pool is None else args.pool
     refill = defaults.refill_delay if args.refill_delay is None else args.refill_delay
     port = chromium.free_port()
     log = (WORK / f"voila-{way}.log").open("w")

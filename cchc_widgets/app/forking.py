@@ -47,9 +47,9 @@ STEADY_SECONDS = 10.0
 
 
 class WarmParent:
-    """The one warm parent of this server process: started with the first kernel, started again
-    when it dies. The listening socket is this process's (handed to each parent), so a request sent while a new parent
-    starts waits in its queue instead of failing."""
+    """The one warm parent of this server process: started with the server (or the first
+    kernel), started again when it dies. The listening socket is this process's, handed to each
+    parent, so a request sent while a new parent starts waits in its queue instead of failing."""
 
     _instance: WarmParent | None = None
 
@@ -105,7 +105,10 @@ class WarmParent:
         server's event loop."""
         self._unwatch()
         assert self.proc is not None
-        self._loop = asyncio.get_running_loop()
+        try:
+            self._loop = asyncio.get_running_loop()
+        except RuntimeError:  # started before the server's loop runs: watched from the first kernel's request on
+            return
         self._watched = os.pidfd_open(self.proc.pid)
         self._loop.add_reader(self._watched, self._ended)
 
@@ -232,7 +235,13 @@ class ForkProvisioner(LocalProvisioner):
 
 class ForkingKernelSpecs(KernelSpecManager):
     """The kernelspecs Voilà sees: the one that runs ipykernel in this interpreter (the apps')
-    gets its kernels from the warm parent."""
+    gets its kernels from the warm parent, which starts importing as soon as the server starts,
+    so that the first visitor does not wait for it."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if _registered():
+            WarmParent.instance().ensure()
 
     def get_kernel_spec(self, kernel_name: str) -> KernelSpec:
         spec = super().get_kernel_spec(kernel_name)

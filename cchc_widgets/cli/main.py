@@ -498,6 +498,13 @@ def _with_store(func, needs_period: bool):  # noqa: ANN001, ANN202 - wraps cli.p
     return call
 
 
+def default_pool(kernels: str) -> int:
+    """Scoring kernels kept ready by default: none when they are forked (a kernel is ready in
+    ≈ 0,1 s of CPU, and a kept one costs memory while idle and helps only the first of a crowd:
+    bench/load_bench.py, README «Sizing»); one when each is a new interpreter."""
+    return 0 if kernels == "fork" else 1
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from cchc_widgets.app.voila import ADMIN_NOTEBOOK, SCORING_NOTEBOOK, WHATIF_NOTEBOOK, voila_command
     from cchc_widgets.services.demo import load_demo
@@ -528,8 +535,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     print(f"Thử trọng số:       {base}/{WHATIF_NOTEBOOK}", flush=True)
     print(f"Quản trị:           {base}/{ADMIN_NOTEBOOK}  (Ctrl+C để dừng)", flush=True)
     print(f"Giờ của tỉnh:       {started:%H:%M %d/%m/%Y} ({clock.zone()}; hạn của giai đoạn tính theo ngày này)", flush=True)
-    if args.pool < 1:
-        raise ProblemsError([Problem("--pool", f"cần ít nhất 1 kernel sẵn sàng; đã nhập {args.pool}")])
+    if args.pool is None:
+        args.pool = default_pool(args.kernels)
+    if args.pool < 0:
+        raise ProblemsError([Problem("--pool", f"số kernel sẵn sàng không thể âm; đã nhập {args.pool}")])
     if not 0 <= args.refill_delay <= 3600:
         raise ProblemsError([Problem("--refill-delay", f"cần từ 0 đến 3600 giây; đã nhập {args.refill_delay:g}")])
     ready = {"pool": args.pool, "refill_delay": args.refill_delay, "forked": args.kernels == "fork"}
@@ -679,7 +688,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--user-header", default="X-Forwarded-User", help="with --auth header (default X-Forwarded-User)")
     p.add_argument(
-        "--pool", type=int, default=1, help="scoring kernels kept ready for people opening the page at once (≈120 MB each)"
+        "--pool",
+        type=int,
+        help="scoring kernels kept ready for people opening the page at once (default 0 with --kernels fork: a forked "
+        "kernel starts in milliseconds; 1 with --kernels popen, ≈ 120 MB each)",
     )
     p.add_argument(
         "--refill-delay",

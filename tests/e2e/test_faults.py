@@ -224,7 +224,7 @@ def test_the_server_killed_ends_its_kernels_and_their_parent(browser, fresh_serv
     page = open_unit(context, fresh_server, PAGES[0][0])
     family = [fresh_server.fork_parent(), *fresh_server.kernel_pids()]
     assert None not in family
-    assert len(family) >= 3
+    assert len(family) >= 2  # the parent and the page's kernel (and any kept ready)
     kill(fresh_server.proc.pid)
     fresh_server.proc.wait()
     page.wait_for_selector(".cchc-lost", state="visible", timeout=10000)
