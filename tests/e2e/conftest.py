@@ -71,7 +71,11 @@ class Server:
             *self.auth,
         ]
         self.proc = subprocess.Popen(cmd, env=env, stdout=self.log.open("a"), stderr=subprocess.STDOUT)
-        wait_answering(self.proc, f"http://127.0.0.1:{self.port}/", self.log, "cchc serve")
+        try:
+            wait_answering(self.proc, f"http://127.0.0.1:{self.port}/", self.log, "cchc serve")
+        except RuntimeError:  # too slow to answer: stopped here, not left running after the test
+            stop(self.proc)
+            raise
 
     def fork_parent(self) -> int | None:
         """The warm parent the server forks its kernels from (app.forking), if it runs one now."""
