@@ -57,13 +57,14 @@ bench: $(BIN)/python browser
 	$(BIN)/python bench/voila_bench.py
 	$(BIN)/python bench/kit_bench.py
 	$(BIN)/python bench/save_bench.py
+	$(BIN)/python bench/kernel_bench.py
 	$(BIN)/python bench/hostile_bench.py --baseline
 
 ## load: many people at once (bench/load_bench.py; about 12 minutes, so not part of bench):
 ## N = 10, 20, 30, each on a fresh server with N kernels ready and their replacements held back
 load: $(BIN)/python
 	$(PIP) install -e ".[app,report,test]"
-	for n in 10 20 30; do $(BIN)/python bench/load_bench.py --sizes $$n --pool $$n --refill-delay 120 || exit 1; done
+	$(BIN)/python bench/load_bench.py --sizes 10,20,30 --kernels fork,popen
 
 lint: $(BIN)/python
 	$(BIN)/ruff check .

@@ -20,13 +20,22 @@ press at the same instant every second, the worst case a burst of N saves at onc
 - lost: accepted saves missing from the store afterwards (each session's last acknowledged
   value must be what the store holds);
 - peak resident memory of the server and its kernels, and kernels left `--settle` s after
-  the sessions closed (the preheated pools are the floor: `--pool` scoring kernels + 1 what-if).
+  the sessions closed (the preheated pools are the floor: `--pool` scoring kernels + 1 what-if);
+- memory as the machine pays it: PSS (proportional set size, /proc/PID/smaps_rollup: a page
+  shared by k processes counts 1/k in each, so the sum is real) of the server, its warm parent
+  and its kernels, idle and once all N pages are open; per page = (open − idle) / N.
+
+`--kernels fork,popen` runs each way with its own server, one after the other in the same run:
+kernels forked from the warm parent (`cchc serve`'s default) beside new interpreters (`--kernels
+popen`, Jupyter's way). The machine may be shared: the load average and the busiest processes
+are printed before each way.
 
 Targets (issue 12) at N = 20: 0 errors, 0 lost, median open ≤ 5 s, p95 save ≤ 250 ms, no kernel
-left beyond the preheated pool.
+left beyond the preheated pool. Issue 25, with `cchc serve`'s defaults: N = 30 opening at once,
+median ≤ 2 s, max ≤ 4 s; ≤ 40 MB PSS per open scoring page, ≤ 300 MB idle for the whole server.
 
-    python bench/load_bench.py [--sizes 10,20,30] [--seconds 60] [--settle 90] [--pace 1] [--pool 1]
-                               [--arrivals random|lockstep] [--refill-delay 1] [--db URL]
+    python bench/load_bench.py [--sizes 10,20,30] [--seconds 60] [--settle 90] [--pace 1] [--pool N]
+                               [--arrivals random|lockstep] [--refill-delay S] [--db URL] [--kernels fork,popen]
 
 Writes only under exports/bench/ (and the --db store, when given: demo plus bench units).
 """
@@ -254,9 +263,30 @@ def cpu(pids: list[int]) -> dict[int, float]:
     return found
 
 
+def pss(pids: list[int]) -> int:
+    """Proportional set size in bytes of these processes (/proc/PID/smaps_rollup)."""
+    total = 0
+    for p in pids:
+        try:
+            total += int(re.search(r"^Pss:\s+(\d+)", Path(f"/proc/{p}/smaps_rollup").read_text(), re.M).group(1)) * 1024
+        except (OSError, AttributeError):
+            continue
+    return total
+
+
 def kernels(pid: int) -> int:
+    """Kernel processes of the server: its own (new interpreters) and its warm parent's (forks)."""
     found = subprocess.run(["pgrep", "-P", str(pid), "-f", "ipykernel_launcher"], capture_output=True, text=True)
-    return len(found.stdout.split())
+    parent = subprocess.run(["pgrep", "-P", str(pid), "-f", "cchc_widgets.app.fork_parent"], capture_output=True, text=True)
+    forked = [subprocess.run(["pgrep", "-P", p], capture_output=True, text=True).stdout for p in parent.stdout.split()]
+    return len(found.stdout.split()) + sum(len(f.split()) for f in forked)
+
+
+def others() -> str:
+    """What else used the machine meanwhile (it may be shared): load average and the busiest processes."""
+    top = subprocess.run(["ps", "-eo", "pcpu,rss,comm", "--sort=-pcpu"], capture_output=True, text=True).stdout.splitlines()
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    return f"load average {load}; busiest processes (%CPU, RSS kB, name): " + "; ".join(" ".join(t.split()) for t in top[1:7])
 
 
 async def one_size(
@@ -268,6 +298,8 @@ async def one_size(
         await s.sign_in(client)
     pids = family(pid)
     peak = rss(pids)
+    idle_pss = pss(pids)
+    open_pss = None
     cpu_before = cpu(pids)
     cpu_seen = dict(cpu_before)  # a closed page's kernel exits: keep the last figure read of each
     clients_before = time.process_time()
@@ -278,6 +310,8 @@ async def one_size(
     while not all(t.done() for t in tasks):
         pids = family(pid)
         peak = max(peak, rss(pids))
+        if open_pss is None and all(s.open_seconds is not None or s.errors for s in sessions):
+            open_pss = pss(pids)  # every page is open (the pool refilling, if it does, counts too)
         cpu_seen.update(cpu(pids))
         await asyncio.sleep(0.5)
     clients_cpu = time.process_time() - clients_before
@@ -306,6 +340,9 @@ async def one_size(
         "errors": sum(len(s.errors) for s in sessions),
         "lost": lost,
         "peak MB": peak / 1e6,
+        "PSS idle MB": idle_pss / 1e6,
+        "PSS open MB": (open_pss or 0) / 1e6,
+        "PSS/page MB": ((open_pss or 0) - idle_pss) / 1e6 / len(units),
         "kernels left": left,
         # where the cores went while the sessions ran: Voilà, the kernels, these clients
         "CPU s server": spent.get(pid, 0.0),
@@ -323,8 +360,9 @@ def main() -> None:
     parser.add_argument(
         "--arrivals", choices=("random", "lockstep"), default="random", help="pauses drawn around --pace, or exactly --pace"
     )
-    parser.add_argument("--pool", type=int, default=1, help="cchc serve --pool: scoring kernels kept ready")
-    parser.add_argument("--refill-delay", type=float, default=1.0, help="cchc serve --refill-delay")
+    parser.add_argument("--pool", type=int, help="cchc serve --pool: scoring kernels kept ready (default: cchc serve's)")
+    parser.add_argument("--refill-delay", type=float, help="cchc serve --refill-delay (default: cchc serve's)")
+    parser.add_argument("--kernels", default="fork", help="cchc serve --kernels, one server each in turn: fork, popen or both")
     parser.add_argument("--db", help="a store URL (e.g. PostgreSQL); default: a fresh SQLite file under exports/bench/load")
     args = parser.parse_args()
     sizes = [int(n) for n in args.sizes.split(",")]
@@ -334,24 +372,38 @@ def main() -> None:
         for name in ("load.sqlite", "load.sqlite-wal", "load.sqlite-shm"):  # a stale WAL beside a new file is an I/O error
             (WORK / name).unlink(missing_ok=True)
     units = prepare(url, max(sizes))
+    for way in args.kernels.split(","):
+        serve_and_load(args, way, url, units, sizes)
+
+
+def serve_and_load(args: argparse.Namespace, way: str, url: str, units: list[str], sizes: list[int]) -> None:
+    """One `cchc serve` with `--kernels way`, loaded with each size in turn."""
+    from cchc_widgets.cli.main import build_parser, default_pool
+
+    defaults = build_parser().parse_args(["serve", "--kernels", way])
+    pool = default_pool(way) if args.pool is None else args.pool
+    refill = defaults.refill_delay if args.refill_delay is None else args.refill_delay
     port = chromium.free_port()
-    log = (WORK / "voila.log").open("w")
+    log = (WORK / f"voila-{way}.log").open("w")
     env = {**os.environ, "CCHC_DATA_DIR": str(WORK)}
     command = [sys.executable, "-m", "cchc_widgets.cli", "--db", url, "serve", "--port", str(port), "--auth", "accounts"]
-    command += ["--pool", str(args.pool), "--refill-delay", str(args.refill_delay)]
+    command += ["--kernels", way]
+    command += [*(["--pool", str(args.pool)] if args.pool is not None else [])]
+    command += [*(["--refill-delay", str(args.refill_delay)] if args.refill_delay is not None else [])]
+    print(f"machine before ({way}): {others()}", flush=True)
     server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60 + 15 * args.pool
-        while time.monotonic() < deadline and kernels(server.pid) < 1 + args.pool:  # the preheated pools are ready
+        deadline = time.monotonic() + 60 + 15 * pool
+        while time.monotonic() < deadline and kernels(server.pid) < 1 + pool:  # the preheated pools are ready
             time.sleep(0.5)
         time.sleep(10)  # the last kernels finish running the notebook
-        idle = rss(family(server.pid))
+        idle = family(server.pid)
         backend = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
         print(
-            f"load ({backend}, protocol clients, {args.seconds:g} s of edits, one each {args.pace:g} s ({args.arrivals}), "
-            f"pool {args.pool}, "
-            f"refill delay {args.refill_delay:g} s; idle server {idle / 1e6:.0f} MB)"
+            f"load ({backend}, kernels {way}, protocol clients, {args.seconds:g} s of edits, one each {args.pace:g} s "
+            f"({args.arrivals}), pool {pool}, refill delay {refill:g} s; idle server RSS {rss(idle) / 1e6:.0f} MB, "
+            f"PSS {pss(idle) / 1e6:.0f} MB)"
         )
         lockstep = args.arrivals == "lockstep"
         rows = [
@@ -359,8 +411,10 @@ def main() -> None:
         ]
         table = pd.DataFrame(rows)
         print(table.to_string(index=False, float_format=lambda x: f"{x:.2f}"))
-        floor = 1 + args.pool
+        floor = 1 + pool
         print(f"targets at N = 20: errors 0, lost 0, open median ≤ 5 s, save p95 ≤ 250 ms, kernels left {floor} (the pools)")
+        print("targets at N = 30 (issue 25): open median ≤ 2 s, max ≤ 4 s; PSS/page ≤ 40 MB; idle PSS ≤ 300 MB")
+        print(f"machine after ({way}): {others()}", flush=True)
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=60)

@@ -172,7 +172,7 @@ def test_console_script_runs(tmp_path, small_doc):
 @pytest.mark.parametrize(
     ("option", "said"),
     [
-        (["--pool", "0"], "--pool: cần ít nhất 1 kernel sẵn sàng"),
+        (["--pool", "-1"], "--pool: số kernel sẵn sàng không thể âm"),
         (["--refill-delay", "-5"], "--refill-delay: cần từ 0 đến 3600 giây"),
     ],
 )

@@ -49,7 +49,10 @@ def hub_command(environ: dict[str, str]) -> list[str]:
     from cchc_widgets.app.voila import voila_command
 
     where = urlparse(environ["JUPYTERHUB_SERVICE_URL"])
-    command = voila_command(where.port or 80, auth="hub")
+    # one person's server opens a page or two: it keeps no kernel ready while idle, and starts
+    # each as a new interpreter (a warm parent, shared by nobody else, would cost more idle
+    # memory than it saves: README «Sizing»)
+    command = voila_command(where.port or 80, auth="hub", pool=0, forked=False)
     command = [arg for arg in command if not arg.startswith("--Voila.ip=")]
     return [*command, f"--Voila.ip={where.hostname}", f"--Voila.base_url={where.path.rstrip('/')}/"]
 

@@ -28,12 +28,18 @@ ADMIN_NOTEBOOK = "admin.ipynb"  # opened now and then by one person: not preheat
 CULL_IDLE_SECONDS = 120
 MAX_MESSAGE_BYTES = 20 * 1024 * 1024  # above the 8 MB evidence limit once base64/JSON framing is added
 TICKET_ENV = "HTTP_X_CCHC_TICKET"  # the X-Cchc-Ticket request header, as Voilà hands it to the kernel
+FORKING_SPECS = "cchc_widgets.app.forking.ForkingKernelSpecs"  # the apps' kernels forked from a warm parent
 KERNEL_PROOF_HEADER = "X-Cchc-Kernel"  # a preheated kernel's proof of who it is, when it asks for its visitor
+
+
+def preheated() -> bool:
+    """This kernel was started before anyone asked for the page (Voilà's pool)."""
+    return os.environ.get("VOILA_PREHEAT", "False") != "False"
 
 
 def request_query() -> str:
     """The query string of the page request (waits for it when the kernel was preheated)."""
-    if os.environ.get("VOILA_PREHEAT", "False") != "False":
+    if preheated():
         _receive_request()
     return os.environ.get("QUERY_STRING", "")
 
@@ -113,7 +119,8 @@ def scoring_page(store: Store | None = None) -> Any:
     from cchc_widgets.app.widgets.scoring_form import ScoringForm
 
     store = store or Store()
-    warm_up(store)
+    if preheated():  # a kernel started for the request has nobody to get ahead of
+        warm_up(store)
     query = request_query()
     try:
         actor = visitor(store)
@@ -189,6 +196,22 @@ def admin_page(store: Store | None = None) -> Any:
         return _refused(exc)
 
 
+def _preheated(pool: int, refill_delay: float) -> list[str]:
+    """Voilà's options for `pool` scoring kernels kept ready (and one what-if kernel); none at all
+    for 0: a forked kernel starts in a few milliseconds, and one kept ready costs memory while
+    the server is idle and helps only the first of several people opening at once."""
+    if pool == 0:
+        return ["--preheat_kernel=False"]
+    return [
+        "--preheat_kernel=True",
+        "--pool_size=1",
+        # scoring pages opened at the same moment that find a kernel ready
+        f"--VoilaKernelManager.kernel_pools_config={{'{SCORING_NOTEBOOK}': {{'pool_size': {pool}}}}}",
+        f"--VoilaKernelManager.fill_delay={refill_delay:g}",
+        f"--VoilaKernelManager.preheat_denylist={ADMIN_NOTEBOOK}",
+    ]
+
+
 def voila_command(
     port: int,
     notebooks: Path | None = None,
@@ -197,13 +220,15 @@ def voila_command(
     proxies: list[str] | None = None,
     pool: int = 1,
     refill_delay: float = 1.0,
+    forked: bool = True,
 ) -> list[str]:
-    """Voilà on 127.0.0.1:port serving the app notebooks, preheated, with idle kernels culled;
+    """Voilà on 127.0.0.1:port serving the app notebooks, with idle kernels culled;
     with `auth` accounts or header, behind the sign-in of `app.auth` (the server process also
     needs CCHC_AUTH set to the same mode: its kernels read it). `pool`: scoring kernels kept
-    ready, for as many people as may open the page at the same moment; `refill_delay`: seconds
+    ready (0: none, nor a what-if one), for as many people as may open the page at the same moment; `refill_delay`: seconds
     before a used one is replaced (Voilà starts every replacement at once: after a burst of
-    openings they would take the cores from the pages just opened)."""
+    openings they would take the cores from the pages just opened). `forked`: each kernel is a
+    fork of a warm parent (`app.forking`) rather than a new interpreter."""
     sign_in = ["--Voila.identity_provider_class=cchc_widgets.app.auth.LaptopProvider"]  # the landing page at /
     if auth == "hub":
         sign_in = [
@@ -227,12 +252,7 @@ def voila_command(
         f"--port={port}",
         "--Voila.ip=127.0.0.1",
         "--Voila.port_retries=0",
-        "--preheat_kernel=True",
-        "--pool_size=1",
-        # scoring pages opened at the same moment that find a kernel ready (each ≈ 120 MB idle)
-        f"--VoilaKernelManager.kernel_pools_config={{'{SCORING_NOTEBOOK}': {{'pool_size': {max(pool, 1)}}}}}",
-        f"--VoilaKernelManager.fill_delay={refill_delay:g}",
-        f"--VoilaKernelManager.preheat_denylist={ADMIN_NOTEBOOK}",
+        *_preheated(pool, refill_delay),
         # a closed page's kernel is shut down by the page itself (see widgets/page.js); a kernel
         # whose page vanished without a word (a killed browser) is culled after 2 idle minutes
         "--MappingKernelManager.cull_interval=30",
@@ -243,4 +263,5 @@ def voila_command(
         f"--Voila.tornado_settings={{'websocket_max_message_size': {MAX_MESSAGE_BYTES}, "
         f"'allow_remote_access': {auth != 'none'}}}",
         *sign_in,
+        *([f"--VoilaConfiguration.kernel_spec_manager_class={FORKING_SPECS}"] if forked else []),
     ]

@@ -602,6 +602,13 @@ def _with_store(func, needs_period: bool):  # noqa: ANN001, ANN202 - wraps cli.p
     return call
 
 
+def default_pool(kernels: str) -> int:
+    """Scoring kernels kept ready by default: none when they are forked (a kernel is ready in
+    ≈ 0,1 s of CPU, and a kept one costs memory while idle and helps only the first of a crowd:
+    bench/load_bench.py, README «Sizing»); one when each is a new interpreter."""
+    return 0 if kernels == "fork" else 1
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from cchc_widgets.app.voila import ADMIN_NOTEBOOK, SCORING_NOTEBOOK, WHATIF_NOTEBOOK, voila_command
     from cchc_widgets.services.demo import load_demo
@@ -633,11 +640,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     print(f"Thử trọng số:       {base}/{WHATIF_NOTEBOOK}", flush=True)
     print(f"Quản trị:           {base}/{ADMIN_NOTEBOOK}  (Ctrl+C để dừng)", flush=True)
     print(f"Giờ của tỉnh:       {started:%H:%M %d/%m/%Y} ({clock.zone()}; hạn của giai đoạn tính theo ngày này)", flush=True)
-    if args.pool < 1:
-        raise ProblemsError([Problem("--pool", f"cần ít nhất 1 kernel sẵn sàng; đã nhập {args.pool}")])
+    if args.pool is None:
+        args.pool = default_pool(args.kernels)
+    if args.pool < 0:
+        raise ProblemsError([Problem("--pool", f"số kernel sẵn sàng không thể âm; đã nhập {args.pool}")])
     if not 0 <= args.refill_delay <= 3600:
         raise ProblemsError([Problem("--refill-delay", f"cần từ 0 đến 3600 giây; đã nhập {args.refill_delay:g}")])
-    ready = {"pool": args.pool, "refill_delay": args.refill_delay}
+    ready = {"pool": args.pool, "refill_delay": args.refill_delay, "forked": args.kernels == "fork"}
     command = voila_command(args.port, auth=args.auth, user_header=args.user_header, proxies=args.proxy, **ready)
     env = {**os.environ, "CCHC_DB": store.url, "CCHC_AUTH": args.auth}  # the kernels read both
     os.execve(command[0], command, env)  # one process: one SIGTERM stops it
@@ -798,7 +807,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--user-header", default="X-Forwarded-User", help="với --auth header (mặc định X-Forwarded-User)")
     p.add_argument(
-        "--pool", type=int, default=1, help="số kernel chấm điểm để sẵn cho người mở trang cùng lúc (≈120 MB mỗi kernel)"
+        "--pool",
+        type=int,
+        help="số kernel trang chấm điểm để sẵn cho người mở trang cùng lúc (mặc định 0 với --kernels fork: kernel tách "
+        "từ tiến trình mẹ khởi động trong vài mili giây; 1 với --kernels popen, ≈ 120 MB mỗi kernel)",
     )
     p.add_argument(
         "--refill-delay",
@@ -807,6 +819,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="chờ trước khi thay một kernel sẵn sàng đã dùng (mặc định 1): với --pool lớn, chờ lâu hơn để "
         "việc thay kernel không tranh CPU với người vừa mở trang",
+    )
+    p.add_argument(
+        "--kernels",
+        choices=["fork", "popen"],
+        default="fork",
+        help="fork: kernel của mỗi trang được tách (fork) từ một tiến trình mẹ đã nạp sẵn thư viện (mặc định; vài mili giây "
+        "và vài MB mỗi kernel); popen: mỗi kernel một trình thông dịch mới như Jupyter vẫn làm (1–2 s CPU, ≈ 120 MB mỗi kernel)",
     )
     p.add_argument(
         "--proxy",

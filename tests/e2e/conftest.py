@@ -71,12 +71,25 @@ class Server:
             *self.auth,
         ]
         self.proc = subprocess.Popen(cmd, env=env, stdout=self.log.open("a"), stderr=subprocess.STDOUT)
-        wait_answering(self.proc, f"http://127.0.0.1:{self.port}/", self.log, "cchc serve")
+        try:
+            wait_answering(self.proc, f"http://127.0.0.1:{self.port}/", self.log, "cchc serve")
+        except RuntimeError:  # too slow to answer: stopped here, not left running after the test
+            stop(self.proc)
+            raise
+
+    def fork_parent(self) -> int | None:
+        """The warm parent the server forks its kernels from (app.forking), if it runs one now."""
+        found = _children(self.proc.pid, "cchc_widgets.app.fork_parent")
+        return found[0] if found else None
+
+    def kernel_pids(self) -> list[int]:
+        """Kernel processes the server runs now (its preheated pool and one per open page):
+        forked from its warm parent, or started by Jupyter as new interpreters."""
+        parent = self.fork_parent()
+        return _children(self.proc.pid, "ipykernel_launcher") + (_children(parent) if parent else [])
 
     def kernels(self) -> int:
-        """Kernel processes the server runs now (its preheated pool and one per open page)."""
-        found = subprocess.run(["pgrep", "-P", str(self.proc.pid), "-f", "ipykernel_launcher"], capture_output=True, text=True)
-        return len(found.stdout.split())
+        return len(self.kernel_pids())
 
     def settled_kernels(self, timeout: float = 90) -> int:
         """The kernel count once it has stopped changing for a few seconds (pools refill, closed
@@ -93,6 +106,20 @@ class Server:
 
     def stop(self) -> None:
         stop(self.proc)
+
+
+def _children(pid: int, command: str | None = None) -> list[int]:
+    """Live children of `pid` (those whose command line holds `command`, when given)."""
+    found = subprocess.run(["pgrep", "-P", str(pid), *(["-f", command] if command else [])], capture_output=True, text=True)
+    pids = [int(p) for p in found.stdout.split()]
+    return [p for p in pids if Path(f"/proc/{p}/stat").exists() and _state(p) != "Z"]
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "Z"
 
 
 @contextlib.contextmanager

@@ -1,13 +1,18 @@
-"""Faults under load: the server, or a page's kernel, is killed (SIGKILL, no goodbye) in the
-middle of a burst of edits from two pages. Every edit a page showed as saved is in the store
-afterwards, the SQLite file is intact, and the change log agrees with the scores."""
+"""Faults under load: the server, a page's kernel, or the warm parent the kernels are forked
+from is killed (SIGKILL, no goodbye) in the middle of a burst of edits from two pages. Every
+edit a page showed as saved is in the store afterwards, the SQLite file is intact, and the
+change log agrees with the scores. A kernel's death touches neither the parent nor the other
+kernels; the parent's death touches no kernel, and the server starts another parent."""
 
 import contextlib
+import glob
+import json
 import os
 import signal
 import sqlite3
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -73,8 +78,7 @@ def kill(pid: int) -> None:
 
 
 def kernel_pids(server) -> list[int]:
-    found = subprocess.run(["pgrep", "-P", str(server.proc.pid), "-f", "ipykernel_launcher"], capture_output=True, text=True)
-    return [int(p) for p in found.stdout.split()]
+    return server.kernel_pids()
 
 
 def check_store(db, saved, in_flight):
@@ -148,11 +152,92 @@ def test_a_kernel_killed_mid_burst_loses_nothing_it_acknowledged(browser, fresh_
     context.close()
 
 
+def kernel_of(page) -> int:
+    """The pid of the kernel serving `page`: the process listening on its connection file's shell port."""
+    config = page.evaluate("() => document.getElementById('jupyter-config-data').textContent")
+    kernel_id = json.loads(config)["kernelId"]
+    (connection,) = glob.glob(f"/tmp/**/kernel-{kernel_id}.json", recursive=True)
+    with open(connection) as f:
+        port = json.load(f)["shell_port"]
+    listening = subprocess.run(["ss", "-Hltnp", f"sport = :{port}"], capture_output=True, text=True).stdout
+    return int(listening.split("pid=")[1].split(",")[0])
+
+
+def alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_one_kernel_killed_touches_neither_the_parent_nor_the_other_pages(browser, fresh_server):
+    context = browser.new_context()
+    pages = [(open_unit(context, fresh_server, unit), (unit, code)) for unit, code in PAGES]
+    saved = burst(pages, 2)
+    parent = fresh_server.fork_parent()
+    assert parent is not None, "the server forks its kernels from a warm parent"
+    (victim, (_unit, _code)), survivor = pages
+    others = [pid for pid in fresh_server.kernel_pids() if pid != kernel_of(victim)]
+    kill(kernel_of(victim))
+    victim.wait_for_selector(".cchc-lost", state="visible", timeout=10000)
+    assert fresh_server.fork_parent() == parent
+    assert alive(parent)
+    assert all(alive(pid) for pid in others), "killing one kernel ended another"
+    saved.update(burst([survivor], 3))  # the other page saves on
+    assert survivor[1][0] in saved
+    assert survivor[0].locator(".cchc-lost").is_hidden()
+    check_store(fresh_server.db, saved, {})
+    context.close()
+
+
+def test_the_fork_parent_killed_mid_burst_loses_nothing_and_is_started_again(browser, fresh_server):
+    context = browser.new_context()
+    pages = [(open_unit(context, fresh_server, unit), (unit, code)) for unit, code in PAGES]
+    saved = burst(pages, 2)
+    parent = fresh_server.fork_parent()
+    kernels = fresh_server.kernel_pids()
+    for page, (_unit, code) in pages:  # in flight when the parent dies: the pages' kernels are not its to lose
+        edit(page, code, "0")
+    kill(parent)
+    after = burst(pages, 3)  # both pages go on saving: their kernels live
+    assert set(after) == {unit for unit, _ in PAGES}
+    saved.update(after)
+    assert all(alive(pid) for pid in kernels), "the parent's death ended a kernel"
+    for page, _ in pages:
+        assert page.locator(".cchc-lost").is_hidden()
+    deadline = time.monotonic() + 60
+    while fresh_server.fork_parent() in (None, parent) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert fresh_server.fork_parent() not in (None, parent), "the server did not start a new warm parent"
+    fresh = open_unit(context, fresh_server, "so-noi-vu")  # a kernel from the new parent (or the pool it refilled)
+    edit(fresh, "1.5.2", "1,5")
+    assert acknowledged(fresh, "1.5.2", "1,5")
+    check_store(fresh_server.db, {**saved, "so-noi-vu": "1,5"}, {})
+    context.close()
+
+
+def test_the_server_killed_ends_its_kernels_and_their_parent(browser, fresh_server):
+    """Nothing of a killed server lingers: its kernels and its warm parent end with it (they
+    watch it), so a restarted server on the same file is the only one writing to it."""
+    context = browser.new_context()
+    page = open_unit(context, fresh_server, PAGES[0][0])
+    family = [fresh_server.fork_parent(), *fresh_server.kernel_pids()]
+    assert None not in family
+    assert len(family) >= 2  # the parent and the page's kernel (and any kept ready)
+    kill(fresh_server.proc.pid)
+    fresh_server.proc.wait()
+    page.wait_for_selector(".cchc-lost", state="visible", timeout=10000)
+    deadline = time.monotonic() + 10
+    while any(alive(pid) for pid in family) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(alive(pid) for pid in family), "a kernel or the warm parent outlived its server"
+    context.close()
+
+
 def test_a_killed_import_leaves_each_file_whole_or_absent(demo, tmp_path):
     """`cchc import` of one file per unit, killed once the first file is in: every unit's
     file is stored entirely or not at all, and the database is intact."""
-    import time
-
     cs = demo.criteria_for(PERIOD)
     units = list(demo.unit_names(PERIOD))
     files = []

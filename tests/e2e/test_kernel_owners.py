@@ -44,7 +44,10 @@ def owned_server(demo_template, tmp_path_factory):
     for login, (role, units) in PEOPLE.items():
         access.add_account(store, login, login.title(), role, units, password(login), "test")
     store.close()
-    with serving(db, root, auth=("--auth", "accounts")) as srv:
+    # kernels kept ready (forked too), so that a page is also handed a kernel started before its
+    # request, which then proves who it is on /voila/query; the proxy test below runs the
+    # default (a kernel forked for each request, and no such route at all)
+    with serving(db, root, auth=("--auth", "accounts", "--pool", "1")) as srv:
         yield srv
 
 
@@ -179,3 +182,5 @@ def test_behind_a_proxy_header_a_kernel_is_its_users_too(demo_template, tmp_path
         assert websocket_status(ws, {"X-Forwarded-User": "yte"}) == 403
         assert websocket_status(ws, {}) == 403
         assert websocket_status(ws, {"X-Forwarded-User": "tuphap"}) == 101
+        query = f"ws://127.0.0.1:{server.port}/voila/query/{kernel}"  # nothing preheated: nothing to ask for there
+        assert websocket_status(query, {"X-Forwarded-User": "tuphap"}) == 404

@@ -1,0 +1,177 @@
+"""The warm parent of the pages' kernels: `python -m cchc_widgets.app.fork_parent`, started
+by the server (`app.forking`) with the number of the listening Unix socket it hands over and
+its own pid.
+
+A page's kernel imported Python, pandas, SQLAlchemy, ipykernel, ipywidgets and the package
+from scratch: 1–2 s of CPU and ≈ 80 MB of private memory each. This process imports them
+once; each kernel is then a `fork()` of it that becomes an ipykernel on the connection file
+Jupyter wrote for it (a few milliseconds), and the imported modules' pages stay shared,
+copy-on-write, between the parent and every kernel.
+
+What a fork copies must be safe to copy: before the first fork this process holds no thread
+(OpenBLAS and the other maths libraries are told to use one, before numpy is imported, by
+the environment the server gives this process), no zmq context, no event loop and no
+database connection — each kernel makes its own after the fork. Its garbage is frozen
+(`gc.freeze`) so that no collection in a kernel writes to the shared pages.
+
+A kernel belongs to the server, not to this process: it runs in its own session, watches
+the server (not this process) and exits when the server is gone, and its end is reaped by
+the system (SIGCHLD ignored here). So this process dying, or a kernel dying, touches nothing
+else; the server starts a new parent when this one dies.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+import select
+import signal
+import socket
+import sys
+import threading
+from typing import Any
+
+FORK_SAFE = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")
+# what every page's kernel imports (app.voila and the three pages' widgets), and what ipykernel
+# imports while it starts: read once here, shared by every kernel
+WARM = (
+    "numpy",
+    "pandas",
+    "sqlalchemy",
+    "sqlite3",
+    "ipykernel.kernelapp",
+    "ipykernel.ipkernel",
+    "ipykernel.zmqshell",
+    "ipykernel.comm",
+    "ipykernel.debugger",  # with debugpy: the kernel's start imports it
+    "IPython.core.debugger",
+    "IPython.core.completerlib",
+    "IPython.extensions.storemagic",
+    "tornado.platform.asyncio",
+    "tornado.queues",
+    "psutil",
+    "sqlalchemy.dialects.sqlite",
+    "ipywidgets",
+    "anywidget",
+    "websockets.sync.client",
+    "cchc_widgets.app.voila",
+    "cchc_widgets.app.widgets.scoring_form",
+    "cchc_widgets.app.widgets.whatif_app",
+    "cchc_widgets.app.widgets.admin_app",
+)
+KERNEL_MODULE = "ipykernel_launcher"  # a kernelspec's argv that this process can stand in for
+
+
+def warm() -> None:
+    """Import what the kernels use, and check that nothing a fork cannot copy was made."""
+    import importlib
+
+    unsafe = [name for name in FORK_SAFE if os.environ.get(name) != "1"]
+    if unsafe:
+        raise SystemExit(f"fork_parent: {', '.join(unsafe)} must be 1 before numpy is imported (app.forking sets them)")
+    for name in WARM:
+        importlib.import_module(name)
+    if os.environ.get("CCHC_DB", "").startswith("postgresql"):
+        importlib.import_module("psycopg")
+        importlib.import_module("sqlalchemy.dialects.postgresql")
+    threads = os.listdir("/proc/self/task")
+    if len(threads) != 1:
+        raise SystemExit(f"fork_parent: {len(threads)} threads after the imports; a fork would copy them half-done")
+    gc.collect()
+    gc.freeze()  # the imported objects leave the collector's lists: a kernel's collections leave their pages shared
+
+
+def serve(listener: socket.socket, server_pid: int) -> None:
+    """Fork a kernel for each request until the server is gone."""
+    server = os.pidfd_open(server_pid)  # readable once the server has exited (a pidfd never names another process)
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the system reaps the kernels; the server watches them by pidfd
+    while True:
+        ready, _, _ = select.select([listener, server], [], [])
+        if server in ready:
+            return
+        conn, _ = listener.accept()
+        with conn:
+            try:
+                request = _read_request(conn)
+            except (OSError, ValueError):
+                continue  # the asker went away or spoke nonsense: it gets nothing
+            pid = os.fork()
+            if pid == 0:
+                _become_kernel(request, server, [listener, conn])
+            child = os.pidfd_open(pid)
+            try:
+                socket.send_fds(conn, [f"{pid}\n".encode()], [child])
+            except OSError:  # the server gave up on this request: nobody will ever use the kernel
+                signal.pidfd_send_signal(child, signal.SIGKILL)
+            finally:
+                os.close(child)
+
+
+def _read_request(conn: socket.socket) -> dict[str, Any]:
+    data = b""
+    while not data.endswith(b"\n"):
+        chunk = conn.recv(65536)
+        if not chunk:
+            raise ValueError("no request")
+        data += chunk
+    request = json.loads(data)
+    if not isinstance(request, dict) or not isinstance(request.get("argv"), list) or not isinstance(request.get("env"), dict):
+        raise ValueError("not a kernel request")
+    return request
+
+
+def _become_kernel(request: dict[str, Any], server: int, sockets: list[socket.socket]) -> None:
+    """In the child: leave the parent's sockets and signals, take the kernel's environment and
+    folder, and run ipykernel on the connection file Jupyter gave; never return."""
+    status = 1
+    try:
+        for sock in sockets:
+            sock.close()
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # the kernel's own subprocesses are waited for as usual
+        os.setsid()  # its own process group, as Jupyter starts kernels: an interrupt reaches it and its children only
+        os.environ.clear()
+        os.environ.update(request["env"])
+        os.chdir(request.get("cwd") or os.getcwd())
+        gc.enable()
+        _exit_with_server(server)
+        argv = [str(arg) for arg in request["argv"]]
+        kernel_args = argv[argv.index(KERNEL_MODULE) + 1 :]
+        sys.argv = [KERNEL_MODULE, *kernel_args]
+        from ipykernel.kernelapp import IPKernelApp
+
+        IPKernelApp.launch_instance(argv=kernel_args)
+        status = 0
+    except SystemExit as stop:
+        status = stop.code if isinstance(stop.code, int) else 1
+    except BaseException:  # a kernel that cannot start says why, in the server's log, and ends
+        import traceback
+
+        traceback.print_exc()
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(status)  # never back into the parent's loop
+
+
+def _exit_with_server(server: int) -> None:
+    """A kernel ends when the server that owns it ends (as ipykernel's parent poller does for a
+    kernel the server started itself: here the server is not the parent)."""
+
+    def watch() -> None:
+        select.select([server], [], [])
+        os._exit(1)
+
+    threading.Thread(target=watch, name="cchc-server-watch", daemon=True).start()
+
+
+def main() -> None:
+    listener = socket.socket(fileno=int(sys.argv[1]))  # the server's: it outlives this process
+    server_pid = int(sys.argv[2])
+    gc.disable()  # nothing to collect while importing; frozen after
+    warm()
+    serve(listener, server_pid)
+
+
+if __name__ == "__main__":
+    main()
