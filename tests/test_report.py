@@ -26,7 +26,14 @@ def test_facts_name_the_right_units(views):
     assert all(now.names[u] in facts[3] for u in now.unappraised)
     moves = analysis.movers(now, before)
     best = moves.iloc[0]
-    assert f"{best['name']} (+{int(best['rank_gain'])} bậc" in " ".join(facts)
+    assert f"{best['name']} (+{int(best['rank_gain'])} bậc, hạng trong 12 đơn vị được xếp hạng cả hai năm" in " ".join(facts)
+    # 19 ranked in 2016, 12 in 2017: a move is counted among the 12 ranked in both, never 18th of 19 → 12th of 12 as "up 6"
+    assert moves.attrs["among"] == 12
+    ranked = moves.dropna(subset=["rank_gain"])
+    assert sorted(ranked["common_now"]) == sorted(ranked["rank_now"]) == list(range(1, 13))
+    assert ranked["common_before"].max() == 12 < ranked["rank_before"].max()
+    assert (ranked["rank_gain"] == ranked["common_before"] - ranked["common_now"]).all()
+    assert ranked.loc[ranked["common_now"] == 12, "rank_gain"].iloc[0] <= 0
     cut = now.self_appraised["appraised"] - now.self_appraised["self"]
     worst = now.names[now.self_appraised["unit"].iloc[int(cut.to_numpy().argmin())]]
     assert worst in facts[-1]
@@ -48,7 +55,8 @@ def test_tables(views):
     assert domains.index[-1] == "Trung bình"
     assert len(domains) == len(now.results) + 1
     movers = report.movers_table(now, before)
-    assert movers["Tăng hạng"].dropna().is_monotonic_decreasing  # units ranked in both periods; the others unranked
+    gain = "Tăng hạng (so trong 12 đơn vị xếp hạng cả hai năm)"  # the years rank different units: said in the heading
+    assert movers[gain].dropna().is_monotonic_decreasing  # units ranked in both periods; the others unranked
     cuts = report.appraisal_table(now)
     assert (cuts["Chênh lệch"] < 0).all()
     assert cuts["Lý do"].str.len().gt(0).all()

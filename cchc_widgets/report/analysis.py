@@ -109,14 +109,26 @@ def previous_period(store: Store, period: str) -> str | None:
 
 
 def movers(view: PeriodView, before: PeriodView) -> pd.DataFrame:
-    """Units in both periods: rank and index before and now, rank change (positive = up)."""
+    """Units in both periods: rank and index before and now, rank change (positive = up).
+
+    A rank change compares like with like: when the periods rank different sets of units (19
+    appraised one year, 12 the next), 15th of 19 and 7th of 12 say nothing about a move, so the
+    change is counted on the ranks among the units ranked in both periods (`common_before`,
+    `common_now`), and `attrs["among"]` says how many they are (None when the sets are the same).
+    """
     a = before.results.set_index("unit")[["rank", "index"]]
     b = view.results.set_index("unit")[["rank", "index"]]
     both = a.merge(b, left_index=True, right_index=True, suffixes=("_before", "_now"))
-    both["rank_gain"] = (both["rank_before"] - both["rank_now"]).astype("Int64")
+    ranked = both["rank_before"].notna() & both["rank_now"].notna()
+    both["common_before"] = both["rank_before"].where(ranked).rank(method="min").astype("Int64")
+    both["common_now"] = both["rank_now"].where(ranked).rank(method="min").astype("Int64")
+    both["rank_gain"] = (both["common_before"] - both["common_now"]).astype("Int64")
     both["index_change"] = both["index_now"] - both["index_before"]
     both.insert(0, "name", both.index.map(view.names))
-    return both.sort_values(["rank_gain", "index_change"], ascending=False).reset_index()
+    out = both.sort_values(["rank_gain", "index_change"], ascending=False).reset_index()
+    same = int(ranked.sum()) == before.results["rank"].notna().sum() == view.results["rank"].notna().sum()
+    out.attrs["among"] = None if same else int(ranked.sum())
+    return out
 
 
 def _pct(x: float) -> str:
@@ -153,18 +165,21 @@ def facts(view: PeriodView, before: PeriodView | None = None, top: int = 3) -> l
         f"Lĩnh vực mạnh nhất: {strong}. {view.domains[strong]} (chỉ số trung bình {_pct(means[strong])}); "
         f"yếu nhất: {weak}. {view.domains[weak]} ({_pct(means[weak])})."
     )
-    moves = movers(view, before).dropna(subset=["rank_gain"]) if before is not None else None  # ranked in both
+    moved = movers(view, before) if before is not None else None
+    moves = moved.dropna(subset=["rank_gain"]) if moved is not None else None  # ranked in both
     if before is not None and len(moves):
+        among = moved.attrs["among"]
+        within = f" trong {among} đơn vị được xếp hạng cả hai năm" if among else ""
         up, down = moves.iloc[0], moves.iloc[-1]
         if up["rank_gain"] > 0:
             out.append(
                 f"Tăng hạng nhiều nhất so với {before.period_name}: {up['name']} "
-                f"(+{int(up['rank_gain'])} bậc, hạng {int(up['rank_before'])} → {int(up['rank_now'])})."
+                f"(+{int(up['rank_gain'])} bậc, hạng{within} {int(up['common_before'])} → {int(up['common_now'])})."
             )
         if down["rank_gain"] < 0:
             out.append(
                 f"Giảm hạng nhiều nhất: {down['name']} ({int(down['rank_gain'])} bậc, "
-                f"hạng {int(down['rank_before'])} → {int(down['rank_now'])})."
+                f"hạng{within} {int(down['common_before'])} → {int(down['common_now'])})."
             )
     if len(view.self_appraised):
         cut = (view.self_appraised["appraised"] - view.self_appraised["self"]).to_numpy()

@@ -167,13 +167,14 @@ def domain_table(view: PeriodView) -> pd.DataFrame:
 
 def movers_table(view: PeriodView, before: PeriodView) -> pd.DataFrame:
     moved = movers(view, before)
+    among = moved.attrs["among"]  # the periods rank different units: the change is among those ranked in both
     moved["name"] = moved["unit"].map(view.marked_names())
     table = moved[["name", "rank_before", "rank_now", "rank_gain", "index_before", "index_now", "index_change"]]
     table.columns = [
         "Đơn vị",
         f"Hạng {before.period}",
         f"Hạng {view.period}",
-        "Tăng hạng",
+        "Tăng hạng" if among is None else f"Tăng hạng (so trong {among} đơn vị xếp hạng cả hai năm)",
         f"Chỉ số {before.period}",
         f"Chỉ số {view.period}",
         "Thay đổi chỉ số",
