@@ -80,7 +80,7 @@ def test_every_kind_of_row_after_a_survey_import(demo, tmp_path):
     assert len(found["score"]) > 0
     everything = kinds(change_log(demo, "2017"))
     assert everything["workflow"]["action"].tolist() == ["stage-open", "submit"]
-    assert everything["account"]["reason"].tolist() == ["tuphap: unit so-tu-phap"]
+    assert everything["account"]["reason"].tolist() == ["Trần Thị Pháp (tuphap): Cán bộ đơn vị; đơn vị: Sở Tư pháp"]
 
     shown = cchc_here("log", "--period", "2017", "--unit", UNIT, db=demo.url)
     assert shown.returncode == 0, shown.stderr

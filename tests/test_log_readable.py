@@ -39,7 +39,8 @@ def test_the_page_names_actions_people_and_units_and_never_says_nan(demo, stoppe
     rows = page.state()["log"]
     assert all("nan" not in str(v).lower().split() for r in rows for v in r.values())
     assert {r["action_name"].split(" (")[0] for r in rows} <= set(ACTION_NAMES.values())  # no English code left
-    account = next(r for r in rows if r["action"] == "account" and r["reason"].startswith("tuphap"))
+    account = next(r for r in rows if r["action"] == "account" and "(tuphap)" in r["reason"])
+    assert account["reason"] == "Trần Thị Pháp (tuphap): Cán bộ đơn vị; đơn vị: Sở Tư pháp"  # names and roles, no codes
     assert (account["name"], account["author"], account["unit_name"], account["stage"]) == ("Nguyễn Văn Quản", "quantri", "", "")
     assert account["at"].startswith("07/12/2030 06:30")
 
@@ -92,3 +93,17 @@ def test_the_command_line_log_reads_the_same(demo, tmp_path):
     book = load_workbook(out)
     assert book.sheetnames == ["Nhật ký"]
     assert isinstance(book["Nhật ký"]["A2"].value, datetime)
+
+
+def test_reopening_a_unit_and_reopening_the_period_read_apart(demo):
+    _a_day_of_work(demo)
+    access.reopen(demo, "2017", UNIT, "nộp nhầm bản cũ", "quantri")
+    access.finalise(demo, "2017", "quantri")
+    access.reopen(demo, "2017", None, "sai sót khi chốt", "quantri")
+    page = AdminSession(demo, actor_of(demo, "quantri"), "2017")
+    page.filters = {"action": "mở lại"}
+    shown = [(r["action_name"], r["unit_name"], r["reason"]) for r in page.state()["log"]]
+    assert sorted(shown) == [
+        ("Mở lại bản tự đánh giá đã nộp", "Sở Tư pháp", "nộp nhầm bản cũ"),
+        ("Mở lại kỳ đã chốt", "", "sai sót khi chốt"),
+    ]

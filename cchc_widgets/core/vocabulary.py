@@ -85,7 +85,8 @@ ACTION_NAMES = {
     "stage-open": "Mở giai đoạn",
     "stage-closed": "Đóng giai đoạn",
     "submit": "Nộp tự đánh giá",
-    "reopen": "Mở lại",
+    "reopen": "Mở lại bản tự đánh giá đã nộp",
+    "reopen-period": "Mở lại kỳ đã chốt",  # shown for a «reopen» row without a unit (`services.audit`)
     "finalise": "Chốt kết quả",
 }
 

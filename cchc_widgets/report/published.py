@@ -15,7 +15,10 @@ from __future__ import annotations
 
 import pandas as pd
 
+from cchc_widgets.core import engine
 from cchc_widgets.core.vocabulary import APPRAISAL
+from cchc_widgets.services.results import ranking_of, resolved
+from cchc_widgets.store.database import Store
 
 UNAPPRAISED = "Chưa thẩm định"
 UNAPPRAISED_KEY = (
@@ -56,3 +59,12 @@ def without_verdict(results: pd.DataFrame, resolved: pd.DataFrame) -> pd.DataFra
     out = results.copy()
     out["class"] = out["class"].astype(object).where(out["unit"].isin(done), None)
     return out
+
+
+def published_results(store: Store, period: str) -> tuple[pd.DataFrame, frozenset[str]]:
+    """A period's results as the province publishes them (`published_ranking`, `without_verdict`)
+    and the units appraised: what `cchc ranking` prints, like the report and the workbook."""
+    scores = resolved(store, period)
+    units = published_ranking(ranking_of(store, period), scores)
+    scored = engine.aggregate(scores, store.criteria_for(period), units=units)
+    return without_verdict(scored.results, scores), appraised_units(scores)

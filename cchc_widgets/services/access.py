@@ -101,7 +101,7 @@ def add_account(
     if role not in ROLES:
         problems.append(Problem(where, f"vai trò '{role}' không có; chọn một trong: {', '.join(ROLES)}"))
     units = [clean_text(u) for u in units if clean_text(u)]
-    known = set(store.units()["id"])
+    known = dict(zip(*(store.units()[c] for c in ("id", "name")), strict=True))  # id → name
     problems += [Problem(where, f"đơn vị '{u}' không có trong kho") for u in units if u not in known]
     if ROLE_UNITS.get(role) == 1 and len(units) != 1:
         problems.append(Problem(where, "tài khoản đơn vị cần đúng một đơn vị (--unit)"))
@@ -116,7 +116,8 @@ def add_account(
         raise ProblemsError(problems)
     hashed = None if password is None else _hasher().hash(password)
     store.put_account(login, name, role, units, hashed)
-    store.log_event(by, "account", detail=f"{login}: {role} {','.join(units)}".strip())
+    said = "; đơn vị: " + ", ".join(known[u] for u in units) if units else ""
+    store.log_event(by, "account", detail=f"{name} ({login}): {ROLES[role]}{said}")  # as people read the log
 
 
 def remove_account(store: Store, login: str, by: Actor | str | None) -> None:

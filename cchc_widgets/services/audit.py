@@ -88,7 +88,9 @@ def change_log(store: Store, period: str, unit: str | None = None, code: str | N
     # (a laptop's «Người chấm», a file's author) is the person, with no login beside it
     frame["name"] = frame["author"].map(lambda a: names.get(a, a))
     frame["author"] = frame["author"].where(frame["author"].isin(names.keys()), "")
-    frame["action_name"] = frame["action"].map(action_name)
+    # a reopening without a unit is of the finalised period: the same code, told apart for people
+    period_wide = (frame["action"] == "reopen") & (frame["unit"] == "")
+    frame["action_name"] = frame["action"].where(~period_wide, "reopen-period").map(action_name)
     frame["unit_name"] = frame["unit"].map(lambda u: units.get(u, u))
     return frame[FRAME_COLUMNS].reset_index(drop=True)
 
