@@ -61,7 +61,8 @@ bench: $(BIN)/python browser
 	$(BIN)/python bench/hostile_bench.py --baseline
 
 ## load: many people at once (bench/load_bench.py; about 12 minutes, so not part of bench):
-## N = 10, 20, 30, each on a fresh server with N kernels ready and their replacements held back
+## N = 10, 20, 30 people one after the other on `cchc serve`'s defaults (kernels forked from the warm
+## parent, none kept ready), beside kernels started as new interpreters: one fresh server each way
 load: $(BIN)/python
 	$(PIP) install -e ".[app,report,test]"
 	$(BIN)/python bench/load_bench.py --sizes 10,20,30 --kernels fork,popen
@@ -73,11 +74,14 @@ lint: $(BIN)/python
 ## LibreOffice Calc (headless) to check that the results workbook opens, and PostgreSQL's server
 ## binaries (the tests start a throwaway server on a free loopback port; nothing runs as a service),
 ## poppler's pdftotext (the printed scoring sheet's text is read back page by page), and Liberation
-## Serif, Times New Roman's metrics, the font Nghị định 30 asks of the report and the printed sheet
-DEBIAN_PACKAGES := chromium libreoffice-calc-nogui postgresql poppler-utils fonts-liberation
+## Serif, Times New Roman's metrics, the font Nghị định 30 asks of the report and the printed sheet;
+## and nginx, the reverse proxy in front of several `cchc serve` (deploy/nginx.conf; tests/e2e/test_proxy.py
+## runs two servers behind it, as the user running the tests, with no service started)
+DEBIAN_PACKAGES := chromium libreoffice-calc-nogui postgresql poppler-utils fonts-liberation nginx
 browser:
 	@command -v chromium >/dev/null 2>&1 && command -v libreoffice >/dev/null 2>&1 && command -v pdftotext >/dev/null 2>&1 \
-	  && fc-list | grep -q "Liberation Serif" && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+	  && fc-list | grep -q "Liberation Serif" && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
+	  && test -x /usr/sbin/nginx || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEBIAN_PACKAGES) >/dev/null; \
 	  else echo "The tests need Debian's $(DEBIAN_PACKAGES): sudo apt-get install $(DEBIAN_PACKAGES)"; exit 1; fi; }
 

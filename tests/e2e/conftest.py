@@ -47,8 +47,8 @@ def stop(proc: subprocess.Popen | None, timeout: float = 30) -> None:
 class Server:
     """`cchc serve` as a user starts it; stopped with one SIGTERM to the PID we started."""
 
-    def __init__(self, db: Path, data_dir: Path, log: Path, auth: tuple[str, ...] = ("--auth", "none")):
-        self.db, self.data_dir, self.log = db, data_dir, log
+    def __init__(self, db: Path | str, data_dir: Path, log: Path, auth: tuple[str, ...] = ("--auth", "none")):
+        self.db, self.data_dir, self.log = db, data_dir, log  # a SQLite file, or a database URL (PostgreSQL)
         self.auth = auth  # the laptop mode unless a test signs people in
         self.port = chromium.free_port()
         self.proc = None
@@ -64,7 +64,7 @@ class Server:
             "-m",
             "cchc_widgets.cli",
             "--db",
-            f"sqlite:///{self.db}",
+            self.db if isinstance(self.db, str) else f"sqlite:///{self.db}",
             "serve",
             "--port",
             str(self.port),
@@ -113,6 +113,11 @@ def _children(pid: int, command: str | None = None) -> list[int]:
     found = subprocess.run(["pgrep", "-P", str(pid), *(["-f", command] if command else [])], capture_output=True, text=True)
     pids = [int(p) for p in found.stdout.split()]
     return [p for p in pids if Path(f"/proc/{p}/stat").exists() and _state(p) != "Z"]
+
+
+def alive(pid: int) -> bool:
+    """The process runs (neither gone nor a zombie waiting for its parent)."""
+    return _state(pid) != "Z"
 
 
 def _state(pid: int) -> str:
