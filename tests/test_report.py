@@ -1,6 +1,7 @@
 import re
 
 import nbformat
+import pandas as pd
 import pytest
 from nbclient import NotebookClient
 
@@ -143,3 +144,22 @@ def test_the_distribution_counts_appraised_indices_only(views):
     assert set(now.judged()["unit"]) == now.appraised
     assert len(now.judged()) == 12
     assert len(before.judged()) == len(before.results) == 19
+
+
+def test_a_unit_is_appraised_only_when_its_appraisal_covers_its_items(demo):
+    """An appraiser who has re-scored 2 of 70 items leaves the unit's own points standing for the
+    other 68: the unit is printed «Chưa thẩm định», unranked and unclassed, until the end."""
+    from cchc_widgets.services.writes import Scope
+
+    before = analysis.period_view(demo, "2017")
+    assert "ban-dan-toc" in before.unappraised
+    rows = demo.scores("2017", "ban-dan-toc", "self").head(2)[["unit", "code", "value"]]
+    rows = rows.assign(stage="appraisal", note="đã đối chiếu hồ sơ")
+    Writer(demo, None).save_scores(Scope("2017", "ban-dan-toc", "appraisal"), rows, "Thẩm định viên", "test")
+    after = analysis.period_view(demo, "2017")
+    assert "ban-dan-toc" in after.unappraised
+    assert "ban-dan-toc" not in after.appraised
+    shown = after.results.set_index("unit").loc["ban-dan-toc"]
+    assert pd.isna(shown["rank"])
+    assert shown["class"] is None
+    assert after.appraised == before.appraised  # the 12 appraised in full are untouched

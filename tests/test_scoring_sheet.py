@@ -200,3 +200,25 @@ def test_a_criterion_nothing_under_which_applies_shows_its_maximum(store):
     text = sheet_html(ScoringSession(store, "2024", "u1", "self"))
     row = re.search(r'<tr class="group level-1">(.*?)</tr>', text).group(1)
     assert re.findall(r"<td[^>]*>([^<]*)</td>", row)[:5] == ["A", "Lĩnh vực A", "100,000", "", "K.A.D"]
+
+
+def test_an_appraisal_under_way_is_printed_as_provisional_with_no_class(demo):
+    """2017's appraisal is under way: Ban Dân tộc has none yet, Sở Tư pháp has one. A sheet
+    headed for the appraiser's signature must not print the unit's own points as the verdict."""
+    waiting = ScoringSession(demo, "2017", "ban-dan-toc", "appraisal")
+    head = waiting.header()
+    assert head["provisional"]
+    assert head["done"] < head["leaves"]
+    assert head["class"] is None
+    html = sheet_html(waiting)
+    assert f"Chưa thẩm định xong</strong>: {head['done']}/{head['leaves']} tiêu chí đã thẩm định" in html
+    assert "chưa xếp loại" in html
+    assert "Xếp loại: <strong>" not in html
+    done = ScoringSession(demo, "2016", "so-tu-phap", "appraisal")  # appraised in full
+    head = done.header()
+    assert not head["provisional"]
+    assert head["class"]
+    assert f"Xếp loại: <strong>{head['class']}</strong>" in sheet_html(done)
+    own = ScoringSession(demo, "2017", "ban-dan-toc", "self")  # the unit's own sheet keeps its class
+    assert not own.header()["provisional"]
+    assert own.header()["class"]

@@ -243,6 +243,11 @@ class ScoringSession:
                 top = sections[self.cs.top_of(code)]
                 top["left"] = top.get("left", 0) + 1
         done = len(self.cs.leaf_codes) - counts["todo"]
+        # an appraisal under way: its total takes the unit's own points where nothing is appraised
+        # yet, so it is provisional and gives no class (a class is the appraisal's verdict)
+        provisional = self.stage == APPRAISAL and done < len(self.cs.leaf_codes)
+        if provisional:
+            klass = None
         adjusted = {"bonus": 0.0, "penalty": 0.0}
         if self.cs.adjustments:
             if len(res) and "bonus" in res.columns:
@@ -267,6 +272,7 @@ class ScoringSession:
             "penalty": adjusted["penalty"] if self.cs.adjustments and self.stage != SELF else None,
             "index": index,
             "class": klass,
+            "provisional": provisional,
             "done": done,
             "leaves": len(self.cs.leaf_codes),
             "completion": f"{done}/{len(self.cs.leaf_codes)} tiêu chí đã chấm",

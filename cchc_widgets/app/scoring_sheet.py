@@ -99,6 +99,12 @@ def sheet_html(session: ScoringSession, form: OfficialForm | None = None) -> str
         f"Xếp loại: <strong>{_e(head['class'] or '—')}</strong>",
         _e(head["completion"]),
     ]
+    if head["provisional"]:  # nothing here may read as the appraisal's verdict, ready to sign
+        totals = [
+            f"<strong>Chưa thẩm định xong</strong>: {head['done']}/{head['leaves']} tiêu chí đã thẩm định",
+            f"tổng tạm tính {fig('total')} / {fig('max')} (mục chưa thẩm định lấy điểm tự đánh giá)",
+            "chưa có chỉ số chính thức, chưa xếp loại",
+        ]
     if head["survey"] is not None:
         totals.insert(1, f"gồm {fig('survey')} điểm khảo sát")
     if head.get("bonus") is not None:

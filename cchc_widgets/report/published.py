@@ -16,7 +16,7 @@ from __future__ import annotations
 import pandas as pd
 
 from cchc_widgets.core import engine
-from cchc_widgets.core.vocabulary import APPRAISAL
+from cchc_widgets.core.vocabulary import APPRAISAL, SELF
 from cchc_widgets.services.results import ranking_of, resolved
 from cchc_widgets.store.database import Store
 
@@ -39,8 +39,15 @@ def unappraised_key(units: set[str] | frozenset[str], appraised: frozenset[str])
 
 
 def appraised_units(resolved: pd.DataFrame) -> frozenset[str]:
-    """Units with at least one appraisal score in the period's resolved frame."""
-    return frozenset(resolved.loc[resolved["stage"] == APPRAISAL, "unit"])
+    """Units whose appraisal covers every item they scored themselves, in the period's resolved
+    frame: an appraisal under way (2 of 70 items re-scored) leaves the unit's own points standing
+    for the other 68, which is not yet the province's verdict."""
+    codes = resolved.groupby(["unit", "stage"])["code"].agg(frozenset).to_dict()
+    return frozenset(
+        unit
+        for unit in resolved["unit"].unique()
+        if codes.get((unit, APPRAISAL)) and codes.get((unit, SELF), frozenset()) <= codes[(unit, APPRAISAL)]
+    )
 
 
 def published_ranking(units: pd.DataFrame, resolved: pd.DataFrame) -> pd.DataFrame:

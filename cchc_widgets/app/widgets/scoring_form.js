@@ -184,7 +184,8 @@ function render({ model, el }) {
     const figures = h("div", "cchc-figures");
     const d = st.decimals; // the criteria set's published decimals
     const total = h("span", "cchc-total", fig(st.total, d));
-    figures.append(h("span", null, "Tổng điểm: "), total, h("span", "cchc-max", ` / ${fig(st.max, d)}`));
+    // an appraisal under way: unappraised items count with the unit's own points, so no verdict yet
+    figures.append(h("span", null, st.provisional ? "Tổng điểm tạm tính: " : "Tổng điểm: "), total, h("span", "cchc-max", ` / ${fig(st.max, d)}`));
     if (st.survey !== null && st.survey !== undefined) {
       figures.append(h("span", "cchc-survey", ` (gồm ${fig(st.survey, d)} điểm khảo sát)`));
     }
@@ -192,7 +193,7 @@ function render({ model, el }) {
       figures.append(h("span", "cchc-adjustments", ` (thưởng +${fig(st.bonus, d)}, trừ −${fig(st.penalty, d)})`));
     }
     figures.append(h("span", null, " · Chỉ số: "), h("span", "cchc-index", st.index === null ? "—" : `${fig(st.index, d)} %`));
-    figures.append(h("span", null, " · Xếp loại: "), h("span", "cchc-class", st.class || "—"));
+    figures.append(h("span", null, " · Xếp loại: "), h("span", "cchc-class", st.class || (st.provisional ? "chưa có (chưa thẩm định xong)" : "—")));
     const done = h("span", "cchc-head-done"); // on a phone the «Chưa chấm (n)» filter says it instead
     done.append(h("span", null, " · "), h("span", "cchc-completion", st.completion));
     figures.append(done);
