@@ -141,7 +141,9 @@ def test_a_file_without_a_note_column_keeps_the_stored_reason(filled):
 def test_a_frame_s_blank_note_stays_blank_and_is_no_reason(filled):
     """A Python caller's frame where some rows have a note: pandas fills the others with NaN,
     which is no note — not the text «nan», and not a reason for an appraisal that differs."""
-    save(filled, [{"unit": "u1", "code": "L1", "value": "có", "note": "Có quyết định"}, {"unit": "u1", "code": "L2", "value": "a"}])
+    save(
+        filled, [{"unit": "u1", "code": "L1", "value": "có", "note": "Có quyết định"}, {"unit": "u1", "code": "L2", "value": "a"}]
+    )
     got = filled.scores("2020").set_index("code")["note"]
     assert got["L1"] == "Có quyết định"
     assert got["L2"] in ("", None)

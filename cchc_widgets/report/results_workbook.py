@@ -49,7 +49,7 @@ def results_workbook(store: Store, period: str) -> bytes:
     periods = store.periods().set_index("id")["name"]
     period_name = str(periods.get(period) or f"Kỳ {period}")
     results = published(without_verdict(scored.results, resolved), cs.decimals)
-    results = results.sort_values(["rank", "unit"]).reset_index(drop=True)
+    results = _in_order(results, cs)
     results["name"] = results["unit"].map(names)
     surveyed = set(points["unit"]) if len(points) else set()
     book = Workbook(write_only=True)
@@ -85,6 +85,24 @@ def results_workbook(store: Store, period: str) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _in_order(results: pd.DataFrame, cs: Any) -> pd.DataFrame:
+    """The summary's order: by rank; with ranking groups and no rank across them
+    (`overall_rank`), each group's units together by their rank in it, groups in the order the
+    units are listed (as `cchc ranking` prints them); an unranked unit last in its block."""
+    if _overall(results, cs):
+        return results.sort_values(["rank", "unit"], na_position="last").reset_index(drop=True)
+    first = {group: i for i, group in enumerate(dict.fromkeys(results["group"]))}
+    ordered = results.assign(_group=results["group"].map(first))
+    ordered = ordered.sort_values(["_group", "group_rank", "unit"], na_position="last")
+    return ordered.drop(columns="_group").reset_index(drop=True)
+
+
+def _overall(results: pd.DataFrame, cs: Any) -> bool:
+    """Whether the summary prints a rank across all units: without groups, or when the set
+    asks for one (`overall_rank: true`) — no decision publishes one across groups otherwise."""
+    return cs.overall_rank or not engine.has_groups(results)
 
 
 def _unit_sheets(
@@ -207,25 +225,39 @@ def _headings(*columns: str) -> list[str]:
 def _summary_sheet(
     book: Workbook, results: pd.DataFrame, cs: Any, surveyed: set[str], appraised: frozenset[str], title: str
 ) -> None:
-    """Rank, unit, whether appraised, points per domain, appraised beside survey points (blank
-    for a unit no survey reached: it has none, not 0), total, index, class. A unit without an
+    """Rank (with ranking groups: the group and the rank in it, and the rank across groups only
+    as `_overall` says), unit, whether appraised, points per domain, appraised beside survey
+    points (blank for a unit no survey reached: it has none, not 0), total, index, class. A unit without an
     appraisal (`published`): its own points under «Điểm tự đánh giá», «Chưa thẩm định» where
     the class would be, no rank; the key under the table says so."""
     fills = {band.label: PatternFill("solid", fgColor=CLASS_FILLS[i % len(CLASS_FILLS)]) for i, band in enumerate(cs.classes)}
     domains = list(cs.top_codes)
     survey = "survey" in results.columns
     adjusted = "bonus" in results.columns
-    grouped = engine.has_groups(results)
+    grouped, overall = engine.has_groups(results), _overall(results, cs)
     sheet = Sheet(
         book,
         "Tổng hợp",
         title,
-        [*_headings("rank"), *_headings("group", "group_rank") * grouped, *_headings("unit", "name"), "Tình trạng"]
+        [*_headings("rank") * overall, *_headings("group", "group_rank") * grouped, *_headings("unit", "name"), "Tình trạng"]
         + [f"LV {c}" for c in domains]
         + ["Điểm tự đánh giá", "Điểm thẩm định", HEADINGS["survey"]] * survey
         + _headings("bonus", "penalty") * adjusted
         + _headings("total", "max", "index", "class"),
-        [7, *[20, 9] * grouped, 16, 38, 15, *[8] * len(domains), *[11, 11, 11] * survey, *[10, 10] * adjusted, 10, 10, 10, 15],
+        [
+            *[7] * overall,
+            *[20, 9] * grouped,
+            16,
+            38,
+            15,
+            *[8] * len(domains),
+            *[11, 11, 11] * survey,
+            *[10, 10] * adjusted,
+            10,
+            10,
+            10,
+            15,
+        ],
     )
     number = number_format(cs.decimals)
     for row in results.to_dict("records"):
@@ -239,7 +271,7 @@ def _summary_sheet(
         parts += [float(row["bonus"]), -float(row["penalty"])] if adjusted else []
         sheet.append(
             [
-                sheet.cell("—" if pd.isna(row["rank"]) else int(row["rank"])),
+                *[sheet.cell("—" if pd.isna(row["rank"]) else int(row["rank"]))] * overall,
                 *(
                     [sheet.cell(row["group"]), sheet.cell("—" if pd.isna(row["group_rank"]) else int(row["group_rank"]))]
                     * grouped
