@@ -9,12 +9,9 @@ layout (titles, print set-up, names, cover) is `workbook_sheets`.
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.styles import PatternFill
 
 from cchc_widgets.core import clock, engine
 from cchc_widgets.core.criteria import ADJUSTMENT_KINDS, declared_text
@@ -25,7 +22,7 @@ from cchc_widgets.core.survey import group_shares, item_points, with_survey
 from cchc_widgets.core.vocabulary import HEADINGS
 from cchc_widgets.files.tables_out import XLSX_MIME, number_format
 from cchc_widgets.report.published import UNAPPRAISED, appraised_units, published_ranking, unappraised_key, without_verdict
-from cchc_widgets.report.workbook_sheets import BOLD, Sheet, cover_sheet, sheet_names
+from cchc_widgets.report.workbook_sheets import BOLD, Book, Sheet, cover_sheet, fill, sheet_names
 from cchc_widgets.services.access import record_line
 from cchc_widgets.services.results import ranking_of
 from cchc_widgets.store.database import Store
@@ -52,7 +49,7 @@ def results_workbook(store: Store, period: str) -> bytes:
     results = _in_order(results, cs)
     results["name"] = results["unit"].map(names)
     surveyed = set(points["unit"]) if len(points) else set()
-    book = Workbook(write_only=True)
+    book = Book()
     appraised = appraised_units(resolved)
     _summary_sheet(book, results, cs, surveyed, appraised, f"Tổng hợp kết quả Chỉ số CCHC — {period_name}")
     units = list(results["unit"])
@@ -80,11 +77,8 @@ def results_workbook(store: Store, period: str) -> bytes:
         ("Tình trạng số liệu", record),
         ("Lập lúc", clock.now().strftime("%H:%M ngày %d/%m/%Y")),
     ]
-    cover_sheet(book, form, f"Sổ kết quả Chỉ số cải cách hành chính — {period_name}", lines, book.sheetnames)
-
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    cover_sheet(book, form, f"Sổ kết quả Chỉ số cải cách hành chính — {period_name}", lines, book.sheetnames[1:])
+    return book.save()
 
 
 def _in_order(results: pd.DataFrame, cs: Any) -> pd.DataFrame:
@@ -106,7 +100,7 @@ def _overall(results: pd.DataFrame, cs: Any) -> bool:
 
 
 def _unit_sheets(
-    book: Workbook,
+    book: Book,
     pages: dict[str, tuple[str, str]],
     cs: Any,
     scores: pd.DataFrame,
@@ -208,7 +202,7 @@ def _unit_sheets(
         sheet.finish()
 
 
-def _record_sheet(book: Workbook, period: str, period_name: str, record: str) -> None:
+def _record_sheet(book: Book, period: str, period_name: str, record: str) -> None:
     """Which period, whether its numbers are final (with the checksum a copy can be checked
     against), and when this file was made (the province's time)."""
     sheet = Sheet(book, "Thông tin", f"Thông tin về số liệu — {period_name}", ["Mục", "Nội dung"], [22, 110])
@@ -222,15 +216,13 @@ def _headings(*columns: str) -> list[str]:
     return [HEADINGS[c] for c in columns]
 
 
-def _summary_sheet(
-    book: Workbook, results: pd.DataFrame, cs: Any, surveyed: set[str], appraised: frozenset[str], title: str
-) -> None:
+def _summary_sheet(book: Book, results: pd.DataFrame, cs: Any, surveyed: set[str], appraised: frozenset[str], title: str) -> None:
     """Rank (with ranking groups: the group and the rank in it, and the rank across groups only
     as `_overall` says), unit, whether appraised, points per domain, appraised beside survey
     points (blank for a unit no survey reached: it has none, not 0), total, index, class. A unit without an
     appraisal (`published`): its own points under «Điểm tự đánh giá», «Chưa thẩm định» where
     the class would be, no rank; the key under the table says so."""
-    fills = {band.label: PatternFill("solid", fgColor=CLASS_FILLS[i % len(CLASS_FILLS)]) for i, band in enumerate(cs.classes)}
+    fills = {band.label: fill(CLASS_FILLS[i % len(CLASS_FILLS)]) for i, band in enumerate(cs.classes)}
     domains = list(cs.top_codes)
     survey = "survey" in results.columns
     adjusted = "bonus" in results.columns
@@ -290,11 +282,11 @@ def _summary_sheet(
     sheet.finish()
     key = unappraised_key(set(results["unit"]), appraised)
     if key:  # below the table, after a blank row: what the marked rows' figures are
-        sheet.ws.append([])
-        sheet.ws.append([key])
+        sheet.append([None])
+        sheet.append([key])
 
 
-def _survey_sheet(book: Workbook, cs: Any, points: pd.DataFrame, shares: pd.DataFrame, names: dict[str, str], title: str) -> None:
+def _survey_sheet(book: Book, cs: Any, points: pd.DataFrame, shares: pd.DataFrame, names: dict[str, str], title: str) -> None:
     """Every unit · item: respondents, mean share, points, and the share each group gave."""
     groups = list(shares.columns)
     items = {item.code: item for item in cs.survey.items}
@@ -326,7 +318,7 @@ def _survey_sheet(book: Workbook, cs: Any, points: pd.DataFrame, shares: pd.Data
     sheet.finish()
 
 
-def _scenario_sheet(book: Workbook, comparisons: list[tuple[Any, Any]], title: str) -> None:
+def _scenario_sheet(book: Book, comparisons: list[tuple[Any, Any]], title: str) -> None:
     """Each what-if marked for the report: what it changes and how far the ranking moves."""
     if comparisons:
         sheet = Sheet(
