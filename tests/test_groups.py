@@ -89,13 +89,34 @@ def test_the_store_keeps_groups_and_every_output_shows_them(grouped, tmp_path, c
     assert table.loc["u2", "rank"] == ""
     assert table.loc["u5", "group_rank"] == "2"
     assert table.loc["u3", "group"] == "Huyện"
-    book = load_workbook(io.BytesIO(results_workbook(grouped, "2024")))
-    rows = list(book["Tổng hợp"].values)
+
+
+def summary_of(store: Store, period: str) -> tuple[list, list[tuple]]:
+    """The results workbook's summary sheet read back: its header and its units' rows."""
+    rows = list(load_workbook(io.BytesIO(results_workbook(store, period)))["Tổng hợp"].values)
     header = list(rows[1])  # row 1 is the sheet's title
+    return header, [r for r in rows[2:] if len(r) > 1 and r[header.index("Mã đơn vị")] in INDEX]
+
+
+def test_the_results_workbook_prints_ranks_within_groups_and_an_overall_one_only_when_asked(grouped):
+    header, rows = summary_of(grouped, "2024")
+    assert header[:2] == ["Nhóm", "Hạng trong nhóm"]
+    assert "Hạng" not in header  # no decision publishes a rank across groups unless its set says so
+    assert [r[0] for r in rows] == ["Sở", "Sở", "Sở", "Huyện", "Huyện"]  # each group together, as the units list them
+    by_unit = {r[header.index("Mã đơn vị")]: r for r in rows}
+    assert [r[header.index("Mã đơn vị")] for r in rows][2] == "u2"  # unranked: last in its group
+    assert {u: r[1] for u, r in by_unit.items()} == {u: "—" if rank is None else rank for u, rank in IN_GROUP.items()}
+    overall = grouped
+    classes = [("Xuất sắc", 90), ("Tốt", 80), ("Khá", 0)]
+    overall.add_period("2025", "Năm 2025", load_dict(two_manual_items(classes, overall_rank=True)))
+    overall.add_units(UNITS, period="2025")
+    Writer(overall).save_scores(Scope("2025"), scores(), "Người thử", "test")
+    header, rows = summary_of(overall, "2025")
     assert header[:3] == ["Hạng", "Nhóm", "Hạng trong nhóm"]
-    by_unit = {r[header.index("Mã đơn vị")]: r for r in rows[2:]}
+    by_unit = {r[header.index("Mã đơn vị")]: r for r in rows}
     assert by_unit["u2"][0] == "—"
     assert by_unit["u5"][:3] == (4, "Huyện", 2)
+    assert [r[0] for r in rows] == [1, 2, 2, 4, "—"]  # by the rank across groups
 
 
 def test_units_table_for_files(tmp_path, capsys):

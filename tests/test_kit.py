@@ -298,3 +298,19 @@ def test_a_frame_form_answers_on_another_thread(one_unit, reference):
     worker.join()
     assert failed == []
     assert form.scores.set_index("code").loc["1.1.2", "value"] == "Không"
+
+
+def test_frame_forms_share_compiled_statements_and_keep_their_data_apart(one_unit, reference):
+    """Every store in memory compiles its statements once per process (a second form compiles
+    nothing: its engine counts no new entry in the cache it uses), and each keeps its own data:
+    an edit on one form is not seen on another built from the same frame."""
+    first = ScoringForm.from_frame(one_unit, reference)
+    cache = first.store.engine.get_execution_options()["compiled_cache"]
+    known = len(cache)
+    second = ScoringForm.from_frame(one_unit, reference)
+    assert second.store.engine.get_execution_options()["compiled_cache"] is cache
+    assert len(cache) == known
+    first.set_value("1.1.2", "không", note="chưa có kế hoạch")
+    assert first.scores.set_index("code").loc["1.1.2", "value"] == "Không"
+    assert second.scores.set_index("code").loc["1.1.2", "value"] != "Không"
+    assert second.store.scores(second.session.period).set_index("code").loc["1.1.2", "note"] != "chưa có kế hoạch"

@@ -44,7 +44,7 @@ def test_demo_book_has_a_cover_titles_and_print_setup(demo, at_23_30_utc):
     for ws in book.worksheets:
         assert int(ws.page_setup.paperSize) == 9, ws.title  # A4
         assert ws.page_setup.orientation == "landscape", ws.title
-        assert ws.page_setup.fitToWidth == 1, ws.title
+        assert (ws.page_setup.fitToWidth or 1) == 1, ws.title  # absent is 1 page wide (ECMA-376's default)
         assert ws.page_setup.fitToHeight == 0, ws.title
         assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
         assert len(ws.title) <= 31

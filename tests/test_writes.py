@@ -138,6 +138,21 @@ def test_a_file_without_a_note_column_keeps_the_stored_reason(filled):
     assert filled.scores("2020", stage="appraisal")["note"].tolist() == ["Thiếu tài liệu"]
 
 
+def test_a_frame_s_blank_note_stays_blank_and_is_no_reason(filled):
+    """A Python caller's frame where some rows have a note: pandas fills the others with NaN,
+    which is no note — not the text «nan», and not a reason for an appraisal that differs."""
+    save(
+        filled, [{"unit": "u1", "code": "L1", "value": "có", "note": "Có quyết định"}, {"unit": "u1", "code": "L2", "value": "a"}]
+    )
+    got = filled.scores("2020").set_index("code")["note"]
+    assert got["L1"] == "Có quyết định"
+    assert got["L2"] in ("", None)
+    rows = [{"unit": "u1", "code": "L1", "value": "có", "note": "Đủ"}, {"unit": "u1", "code": "L2", "value": "b"}]
+    with pytest.raises(ProblemsError, match=r"L2.*ghi lý do|ghi lý do"):
+        save(filled, rows, scope=Scope("2020", stage="appraisal"))
+    assert filled.scores("2020", stage="appraisal").empty
+
+
 def test_evidence_is_asked_when_the_unit_submits_not_when_it_saves(store, small_doc):
     """A score is saved as typed on every path; the submission is what the evidence rule refuses
     (a file, or an explanation where the set accepts one), naming the criterion."""

@@ -9,12 +9,9 @@ layout (titles, print set-up, names, cover) is `workbook_sheets`.
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.styles import PatternFill
 
 from cchc_widgets.core import clock, engine
 from cchc_widgets.core.criteria import ADJUSTMENT_KINDS, declared_text
@@ -25,7 +22,7 @@ from cchc_widgets.core.survey import group_shares, item_points, with_survey
 from cchc_widgets.core.vocabulary import HEADINGS
 from cchc_widgets.files.tables_out import XLSX_MIME, number_format
 from cchc_widgets.report.published import UNAPPRAISED, appraised_units, published_ranking, unappraised_key, without_verdict
-from cchc_widgets.report.workbook_sheets import BOLD, Sheet, cover_sheet, sheet_names
+from cchc_widgets.report.workbook_sheets import BOLD, Book, Sheet, cover_sheet, fill, sheet_names
 from cchc_widgets.services.access import record_line
 from cchc_widgets.services.results import ranking_of
 from cchc_widgets.store.database import Store
@@ -49,10 +46,10 @@ def results_workbook(store: Store, period: str) -> bytes:
     periods = store.periods().set_index("id")["name"]
     period_name = str(periods.get(period) or f"Kỳ {period}")
     results = published(without_verdict(scored.results, resolved), cs.decimals)
-    results = results.sort_values(["rank", "unit"]).reset_index(drop=True)
+    results = _in_order(results, cs)
     results["name"] = results["unit"].map(names)
     surveyed = set(points["unit"]) if len(points) else set()
-    book = Workbook(write_only=True)
+    book = Book()
     appraised = appraised_units(resolved)
     _summary_sheet(book, results, cs, surveyed, appraised, f"Tổng hợp kết quả Chỉ số CCHC — {period_name}")
     units = list(results["unit"])
@@ -80,15 +77,30 @@ def results_workbook(store: Store, period: str) -> bytes:
         ("Tình trạng số liệu", record),
         ("Lập lúc", clock.now().strftime("%H:%M ngày %d/%m/%Y")),
     ]
-    cover_sheet(book, form, f"Sổ kết quả Chỉ số cải cách hành chính — {period_name}", lines, book.sheetnames)
+    cover_sheet(book, form, f"Sổ kết quả Chỉ số cải cách hành chính — {period_name}", lines, book.sheetnames[1:])
+    return book.save()
 
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+
+def _in_order(results: pd.DataFrame, cs: Any) -> pd.DataFrame:
+    """The summary's order: by rank; with ranking groups and no rank across them
+    (`overall_rank`), each group's units together by their rank in it, groups in the order the
+    units are listed (as `cchc ranking` prints them); an unranked unit last in its block."""
+    if _overall(results, cs):
+        return results.sort_values(["rank", "unit"], na_position="last").reset_index(drop=True)
+    first = {group: i for i, group in enumerate(dict.fromkeys(results["group"]))}
+    ordered = results.assign(_group=results["group"].map(first))
+    ordered = ordered.sort_values(["_group", "group_rank", "unit"], na_position="last")
+    return ordered.drop(columns="_group").reset_index(drop=True)
+
+
+def _overall(results: pd.DataFrame, cs: Any) -> bool:
+    """Whether the summary prints a rank across all units: without groups, or when the set
+    asks for one (`overall_rank: true`) — no decision publishes one across groups otherwise."""
+    return cs.overall_rank or not engine.has_groups(results)
 
 
 def _unit_sheets(
-    book: Workbook,
+    book: Book,
     pages: dict[str, tuple[str, str]],
     cs: Any,
     scores: pd.DataFrame,
@@ -190,7 +202,7 @@ def _unit_sheets(
         sheet.finish()
 
 
-def _record_sheet(book: Workbook, period: str, period_name: str, record: str) -> None:
+def _record_sheet(book: Book, period: str, period_name: str, record: str) -> None:
     """Which period, whether its numbers are final (with the checksum a copy can be checked
     against), and when this file was made (the province's time)."""
     sheet = Sheet(book, "Thông tin", f"Thông tin về số liệu — {period_name}", ["Mục", "Nội dung"], [22, 110])
@@ -204,28 +216,40 @@ def _headings(*columns: str) -> list[str]:
     return [HEADINGS[c] for c in columns]
 
 
-def _summary_sheet(
-    book: Workbook, results: pd.DataFrame, cs: Any, surveyed: set[str], appraised: frozenset[str], title: str
-) -> None:
-    """Rank, unit, whether appraised, points per domain, appraised beside survey points (blank
-    for a unit no survey reached: it has none, not 0), total, index, class. A unit without an
+def _summary_sheet(book: Book, results: pd.DataFrame, cs: Any, surveyed: set[str], appraised: frozenset[str], title: str) -> None:
+    """Rank (with ranking groups: the group and the rank in it, and the rank across groups only
+    as `_overall` says), unit, whether appraised, points per domain, appraised beside survey
+    points (blank for a unit no survey reached: it has none, not 0), total, index, class. A unit without an
     appraisal (`published`): its own points under «Điểm tự đánh giá», «Chưa thẩm định» where
     the class would be, no rank; the key under the table says so."""
-    fills = {band.label: PatternFill("solid", fgColor=CLASS_FILLS[i % len(CLASS_FILLS)]) for i, band in enumerate(cs.classes)}
+    fills = {band.label: fill(CLASS_FILLS[i % len(CLASS_FILLS)]) for i, band in enumerate(cs.classes)}
     domains = list(cs.top_codes)
     survey = "survey" in results.columns
     adjusted = "bonus" in results.columns
-    grouped = engine.has_groups(results)
+    grouped, overall = engine.has_groups(results), _overall(results, cs)
     sheet = Sheet(
         book,
         "Tổng hợp",
         title,
-        [*_headings("rank"), *_headings("group", "group_rank") * grouped, *_headings("unit", "name"), "Tình trạng"]
+        [*_headings("rank") * overall, *_headings("group", "group_rank") * grouped, *_headings("unit", "name"), "Tình trạng"]
         + [f"LV {c}" for c in domains]
         + ["Điểm tự đánh giá", "Điểm thẩm định", HEADINGS["survey"]] * survey
         + _headings("bonus", "penalty") * adjusted
         + _headings("total", "max", "index", "class"),
-        [7, *[20, 9] * grouped, 16, 38, 15, *[8] * len(domains), *[11, 11, 11] * survey, *[10, 10] * adjusted, 10, 10, 10, 15],
+        [
+            *[7] * overall,
+            *[20, 9] * grouped,
+            16,
+            38,
+            15,
+            *[8] * len(domains),
+            *[11, 11, 11] * survey,
+            *[10, 10] * adjusted,
+            10,
+            10,
+            10,
+            15,
+        ],
     )
     number = number_format(cs.decimals)
     for row in results.to_dict("records"):
@@ -239,7 +263,7 @@ def _summary_sheet(
         parts += [float(row["bonus"]), -float(row["penalty"])] if adjusted else []
         sheet.append(
             [
-                sheet.cell("—" if pd.isna(row["rank"]) else int(row["rank"])),
+                *[sheet.cell("—" if pd.isna(row["rank"]) else int(row["rank"]))] * overall,
                 *(
                     [sheet.cell(row["group"]), sheet.cell("—" if pd.isna(row["group_rank"]) else int(row["group_rank"]))]
                     * grouped
@@ -258,11 +282,11 @@ def _summary_sheet(
     sheet.finish()
     key = unappraised_key(set(results["unit"]), appraised)
     if key:  # below the table, after a blank row: what the marked rows' figures are
-        sheet.ws.append([])
-        sheet.ws.append([key])
+        sheet.append([None])
+        sheet.append([key])
 
 
-def _survey_sheet(book: Workbook, cs: Any, points: pd.DataFrame, shares: pd.DataFrame, names: dict[str, str], title: str) -> None:
+def _survey_sheet(book: Book, cs: Any, points: pd.DataFrame, shares: pd.DataFrame, names: dict[str, str], title: str) -> None:
     """Every unit · item: respondents, mean share, points, and the share each group gave."""
     groups = list(shares.columns)
     items = {item.code: item for item in cs.survey.items}
@@ -294,7 +318,7 @@ def _survey_sheet(book: Workbook, cs: Any, points: pd.DataFrame, shares: pd.Data
     sheet.finish()
 
 
-def _scenario_sheet(book: Workbook, comparisons: list[tuple[Any, Any]], title: str) -> None:
+def _scenario_sheet(book: Book, comparisons: list[tuple[Any, Any]], title: str) -> None:
     """Each what-if marked for the report: what it changes and how far the ranking moves."""
     if comparisons:
         sheet = Sheet(

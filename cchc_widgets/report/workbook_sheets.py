@@ -3,132 +3,171 @@ so a reader finds a unit by its name, a title row saying what the sheet is and f
 period, the header row repeated on every printed page, A4 landscape fitted to the width, and
 a cover with Nghị định 30/2020/NĐ-CP's heading from the document settings.
 
-openpyxl in write-only mode (streamed, fast for 100 units × 70 sub-criteria). Text a person
-typed is always written as text: a leading = + - @ never becomes a formula.
+Written with XlsxWriter: the book is only written, never read back here, and XlsxWriter
+writes a cell several times faster than openpyxl (whose write-only mode made the book twice
+a plain `to_excel`). Text is always written as text (`write_string`): a leading = + - @ a
+person typed never becomes a formula.
 """
 
 from __future__ import annotations
 
+import io
 import math
 import re
 from typing import Any
 
-import pandas as pd
-from openpyxl import Workbook
-from openpyxl.cell import Cell, WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
+import xlsxwriter
 
 from cchc_widgets.core import clock
 from cchc_widgets.core.documents import OfficialForm
 from cchc_widgets.files.tables_out import inert
 
-HEADER_FILL = PatternFill("solid", fgColor="1F5F8B")
-HEADER_FONT = Font(bold=True, color="FFFFFF")
-TITLE_FONT = Font(bold=True, size=13)
-WRAP = Alignment(wrap_text=True, vertical="top")
-BOLD = Font(bold=True)
-CENTRE = Alignment(horizontal="center", vertical="top", wrap_text=True)
-A4 = "9"  # Excel's paper size code for A4
+# styles as XlsxWriter's format properties; a sheet makes each combination's format once
+HEADER_FILL = {"pattern": 1, "bg_color": "#1F5F8B"}
+HEADER_FONT = {"bold": True, "font_color": "#FFFFFF"}
+TITLE_FONT = {"bold": True, "font_size": 13}
+BOLD = {"bold": True}
+ITALIC = {"italic": True}
+WRAP = {"text_wrap": True, "valign": "top"}
+CENTRE = {"align": "center", "valign": "top", "text_wrap": True}
+LEFT = {"align": "left", "valign": "top"}
+LEFT_WRAP = {**LEFT, "text_wrap": True}
+A4 = 9  # Excel's paper size code for A4
 LINE_HEIGHT = 15  # points: one line of 11-point text
 MAX_TITLE = 31  # Excel's limit on a sheet's name
+COVER = "Bìa"
 COVER_WIDTHS = (48, 80)  # the cover's two columns: who issues it; the nation, the place and date
 FORBIDDEN = re.compile(r"[\[\]:*?/\\]")  # characters Excel refuses in a sheet's name
 
 
-def print_setup(ws: Any, title_rows: str | None = None) -> None:
+def fill(colour: str) -> dict[str, Any]:
+    """A solid background of `colour` (hex RGB, as `C8E6C9`)."""
+    return {"pattern": 1, "bg_color": f"#{colour}"}
+
+
+class Book:
+    """A workbook written in memory; its first sheet is the cover (`cover_sheet`), kept first
+    though it is written last, when the pages it lists are known."""
+
+    def __init__(self) -> None:
+        self._out = io.BytesIO()
+        options = {"in_memory": True, "strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False}
+        self.wb = xlsxwriter.Workbook(self._out, options)
+        self.cover = self.wb.add_worksheet(COVER)
+        self._formats: dict[tuple[Any, ...], Any] = {}
+
+    @property
+    def sheetnames(self) -> list[str]:
+        return [ws.get_name() for ws in self.wb.worksheets()]
+
+    def format(self, *parts: dict[str, Any] | None, number: str | None = None) -> Any:
+        """The format of these properties, made once per book (`parts` are module constants or
+        the caller's own dicts, alive while the book is written)."""
+        key = (number, *(id(part) for part in parts))
+        if key not in self._formats:
+            props: dict[str, Any] = {"num_format": number} if number else {}
+            for part in parts:
+                props.update(part or {})
+            self._formats[key] = (self.wb.add_format(props), parts)
+        return self._formats[key][0]
+
+    def save(self) -> bytes:
+        self.wb.close()
+        return self._out.getvalue()
+
+
+class Styled:
+    """A value with its format (a plain value is written unstyled)."""
+
+    __slots__ = ("fill", "font", "number", "value", "wrap")
+
+    def __init__(self, value: Any, number: str | None, font: Any, fill: Any, wrap: bool) -> None:
+        self.value, self.number, self.font, self.fill, self.wrap = value, number, font, fill, wrap
+
+
+def print_setup(ws: Any, title_row: int | None = None) -> None:
     """A4 landscape, every column on the page's width (as many pages down as it takes) and the
     header row on every printed page: a table a clerk prints as it is."""
-    ws.page_setup.paperSize = A4
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_options.horizontalCentered = True
-    if title_rows:
-        ws.print_title_rows = title_rows
+    ws.set_paper(A4)
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    ws.center_horizontally()
+    if title_row is not None:
+        ws.repeat_rows(title_row)
+
+
+def put(ws: Any, row: int, column: int, value: Any, style: Any = None) -> None:
+    """One cell by its type: text as text (never a formula), numbers as numbers."""
+    if value is None:
+        if style is not None:
+            ws.write_blank(row, column, None, style)
+    elif isinstance(value, str):
+        ws.write_string(row, column, value, style)
+    elif isinstance(value, bool):
+        ws.write_boolean(row, column, value, style)
+    elif isinstance(value, int | float):
+        ws.write_number(row, column, value, style)
+    else:
+        ws.write_string(row, column, str(value), style)
 
 
 class Sheet:
-    """A write-only sheet with the house style: a title row (what it is, which period), the
-    header row (frozen, filtered, repeated on every printed page), widths, A4 landscape."""
+    """A sheet with the house style: a title row (what it is, which period), the header row
+    (frozen, filtered, repeated on every printed page), widths, A4 landscape."""
 
-    def __init__(self, book: Workbook, name: str, title: str, headers: list[str], widths: list[float]) -> None:
-        self.ws = book.create_sheet(title=name)
+    def __init__(self, book: Book, name: str, title: str, headers: list[str], widths: list[float]) -> None:
+        self.book = book
+        self.ws = book.wb.add_worksheet(name)
         self.widths = widths
-        for i, width in enumerate(widths, start=1):
-            self.ws.column_dimensions[get_column_letter(i)].width = width
-        self.ws.freeze_panes = "A3"
-        self.last_column = get_column_letter(len(headers))
-        print_setup(self.ws, "2:2")
-        self._styles: dict[tuple[Any, ...], Any] = {}
-        self.ws.append([self.cell(title, font=TITLE_FONT)])
-        self.rows = 1
+        for i, width in enumerate(widths):
+            self.ws.set_column(i, i, width)
+        self.ws.freeze_panes(2, 0)
+        self.last_column = len(headers) - 1
+        print_setup(self.ws, 1)
+        self.rows = 0
+        self.append([self.cell(title, font=TITLE_FONT)])
         self.append([self.cell(h, font=HEADER_FONT, fill=HEADER_FILL, wrap=True) for h in headers])
 
     def cell(
-        self, value: Any, number: str | None = None, font: Font | None = None, fill: PatternFill | None = None, wrap: bool = False
+        self, value: Any, number: str | None = None, font: dict | None = None, fill: dict | None = None, wrap: bool = False
     ) -> Any:
-        """A styled cell, or the bare value when nothing needs styling (much faster to write);
-        text `inert` (a store may hold control characters openpyxl refuses)."""
-        if isinstance(value, float) and pd.isna(value):
+        """A styled cell, or the bare value when nothing needs styling; text `inert` (a store
+        may hold control characters a workbook may not)."""
+        if isinstance(value, float) and math.isnan(value):
             value = None
         value = inert(value)
         numeric = isinstance(value, int | float) and not isinstance(value, bool)
         number = number if numeric else None
-        formula_like = isinstance(value, str) and value.startswith("=")
-        if not (formula_like or font or fill or wrap or number):
-            return value  # openpyxl writes other text as text
-        cell = Cell(self.ws, row=1, column=1, value=value, style_array=self._style(number, font, fill, wrap))
-        if isinstance(value, str):
-            cell.data_type = "s"  # typed text stays text, whatever it starts with
-        return cell
-
-    def _style(self, number: str | None, font: Font | None, fill: PatternFill | None, wrap: bool) -> Any:
-        """The style array of one combination, made once: setting font, fill and format on
-        every cell hashes the style objects each time, which was half the export's time."""
-        key = (number, id(font), id(fill), wrap)
-        if key not in self._styles:
-            proto = Cell(self.ws, row=1, column=1)
-            if number:
-                proto.number_format = number
-            if font is not None:
-                proto.font = font
-            if fill is not None:
-                proto.fill = fill
-            if wrap:
-                proto.alignment = WRAP
-            self._styles[key] = proto._style  # openpyxl's own per-cell style ids (copied per cell)
-        return self._styles[key]
+        if not (font or fill or wrap or number):
+            return value
+        return Styled(value, number, font, fill, wrap)
 
     def append(self, cells: list[Any]) -> None:
         """A row, as tall as its longest wrapped text needs: Excel and LibreOffice do not fit a
-        row's height to wrapped text they open, so printed lines would overlap."""
-        wrapped = [
-            (cell.value, width)
-            for cell, width in zip(cells, self.widths, strict=False)
-            if isinstance(cell, Cell) and cell.alignment.wrap_text and isinstance(cell.value, str)
-        ]
-        lines = max((text_lines(text, width) for text, width in wrapped), default=1)
-        if lines > 1:  # a tall row: every cell at its top, beside the first line of the text
-            self.ws.row_dimensions[self.rows + 1].height = LINE_HEIGHT * lines
-            cells = [self._top(cell) for cell in cells]
-        self.ws.append(cells)
+        row's height to wrapped text they open, so printed lines would overlap. In a tall row
+        every cell sits at its top, beside the first line of the text."""
+        lines = max(
+            (
+                text_lines(cell.value, width)
+                for cell, width in zip(cells, self.widths, strict=False)
+                if isinstance(cell, Styled) and cell.wrap and isinstance(cell.value, str)
+            ),
+            default=1,
+        )
+        row, ws, book = self.rows, self.ws, self.book
+        if lines > 1:
+            ws.set_row(row, LINE_HEIGHT * lines)
+        for column, cell in enumerate(cells):
+            if isinstance(cell, Styled):
+                style = book.format(cell.font, cell.fill, WRAP if cell.wrap or lines > 1 else None, number=cell.number)
+                put(ws, row, column, cell.value, style)
+            elif cell is not None:
+                put(ws, row, column, cell, book.format(WRAP) if lines > 1 else None)
         self.rows += 1
 
-    def _top(self, cell: Any) -> Any:
-        """A cell of a tall row aligned to the top (its number format, font and fill kept)."""
-        if cell is None:
-            return None
-        if not isinstance(cell, Cell):
-            return self.cell(cell, wrap=True)  # wrapping aligns to the top; short values do not wrap
-        if not cell.alignment.wrap_text:
-            cell.alignment = WRAP
-        return cell
-
     def finish(self) -> None:
-        """The filter covers the rows written (a write-only sheet knows them only at the end)."""
-        self.ws.auto_filter.ref = f"A2:{self.last_column}{max(self.rows, 3)}"
+        """The filter covers the rows written."""
+        self.ws.autofilter(1, 0, max(self.rows - 1, 2), self.last_column)
 
 
 def text_lines(text: str, width: float) -> int:
@@ -168,51 +207,45 @@ def _shortened(text: str, room: int) -> str:
     return cut.rstrip(" ,-–") + "…"
 
 
-def cover_sheet(book: Workbook, form: OfficialForm, title: str, lines: list[tuple[str, str]], contents: list[str]) -> None:
+def cover_sheet(book: Book, form: OfficialForm, title: str, lines: list[tuple[str, Any]], contents: list[str]) -> None:
     """The first page: Nghị định 30's heading (issuing body and its superior, the number; Quốc
     hiệu, tiêu ngữ, place and the province's date), the book's title, what it holds, and the
     signer as the document settings name them."""
-    ws = book.create_sheet(title="Bìa", index=0)
-    ws.column_dimensions["A"].width, ws.column_dimensions["B"].width = COVER_WIDTHS
-    put_rows: list[Any] = []
+    ws = book.cover
+    ws.set_column(0, 0, COVER_WIDTHS[0])
+    ws.set_column(1, 1, COVER_WIDTHS[1])
     print_setup(ws)
-    ws.print_options.gridLines = False
+    row = 0
 
-    def put(left: Any = None, right: Any = None, font: Font | None = None, align: Alignment = CENTRE) -> None:
+    def put_row(left: Any = None, right: Any = None, font: dict | None = None, align: dict = CENTRE) -> None:
+        nonlocal row
         pairs = ((left, COVER_WIDTHS[0]), (right, COVER_WIDTHS[1]))
-        lines = max((text_lines(str(v), w) for v, w in pairs if v and align.wrap_text), default=1)
-        if lines > 1:
-            ws.row_dimensions[len(put_rows) + 1].height = LINE_HEIGHT * lines
-        put_rows.append(left)
-        cells = []
-        for value in (left, right):
-            cell = WriteOnlyCell(ws, value=inert(value))
-            if isinstance(cell.value, str):
-                cell.data_type = "s"
-            cell.alignment = align
-            if font is not None:
-                cell.font = font
-            cells.append(cell)
-        ws.append(cells)
+        tall = max((text_lines(str(v), w) for v, w in pairs if v and align.get("text_wrap")), default=1)
+        if tall > 1:
+            ws.set_row(row, LINE_HEIGHT * tall)
+        style = book.format(align, font)
+        put(ws, row, 0, inert(left), style)
+        put(ws, row, 1, inert(right), style)
+        row += 1
 
     if form.superior:  # the superior above the issuing body; a body with none (the UBND tỉnh) stands alone
-        put(form.superior.upper(), form.national_name.upper(), BOLD)
-        put(form.agency.upper(), form.motto, BOLD)
+        put_row(form.superior.upper(), form.national_name.upper(), BOLD)
+        put_row(form.agency.upper(), form.motto, BOLD)
     else:
-        put(form.agency.upper(), form.national_name.upper(), BOLD)
-        put(None, form.motto, BOLD)
-    put(form.number("so_ket_qua"), form.dated(clock.today()), Font(italic=True))
-    put()
-    put(title.upper(), None, TITLE_FONT, Alignment(horizontal="left", vertical="top"))
+        put_row(form.agency.upper(), form.national_name.upper(), BOLD)
+        put_row(None, form.motto, BOLD)
+    put_row(form.number("so_ket_qua"), form.dated(clock.today()), ITALIC)
+    put_row()
+    put_row(title.upper(), None, TITLE_FONT, LEFT)
     for label, text in lines:
-        put(label, text, None, Alignment(horizontal="left", vertical="top", wrap_text=True))
-    put()
-    put("Các trang của sổ", "; ".join(contents), None, Alignment(horizontal="left", vertical="top", wrap_text=True))
-    put()
+        put_row(label, text, None, LEFT_WRAP)
+    put_row()
+    put_row("Các trang của sổ", "; ".join(contents), None, LEFT_WRAP)
+    put_row()
     signer = form.signer
-    for text, font in ((signer.authority, BOLD), (signer.title, BOLD), ("(ký, ghi rõ họ tên, đóng dấu)", Font(italic=True))):
+    for text, font in ((signer.authority, BOLD), (signer.title, BOLD), ("(ký, ghi rõ họ tên, đóng dấu)", ITALIC)):
         if text:
-            put(None, text.upper() if font is BOLD else text, font)
+            put_row(None, text.upper() if font is BOLD else text, font)
     for _ in range(4):  # room for the signature and the seal
-        put()
-    put(None, signer.name, BOLD)
+        put_row()
+    put_row(None, signer.name, BOLD)

@@ -375,7 +375,7 @@ def _prepared(rows: Rows, scope: Scope) -> Prepared:
             rec[column] = clean_text(str(rec[column]))
         rec["value"] = clean_text(rec.get("value"))
         note = rec.get("note")
-        rec["note"] = None if note is None else clean_text(str(note))
+        rec["note"] = None if _missing(note) else clean_text(str(note))  # a frame's blank cell: no note, never "nan"
         rec["points"] = rec.get("points")
         rec["na"] = not _missing(rec.get("na")) and bool(rec["na"])
         rec["clear"] = not _missing(rec.get("clear")) and bool(rec["clear"])

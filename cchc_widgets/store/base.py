@@ -44,6 +44,7 @@ class StoreBase:
         self._held = threading.local()  # the transaction `transaction()` opened on this thread
         if self.url in MEMORY_URLS:
             self.engine: Engine = _make_engine(self.url)
+            _share_compiled(self.engine)
             _copy_schema(self.engine)
             return
         check_url(self.url)
@@ -137,12 +138,26 @@ def _upgrade(engine: Engine) -> None:
                     conn.execute(sa.schema.CreateIndex(index, if_not_exists=True))
 
 
+_MEMORY_COMPILED = sa.util.LRUCache(500)  # SQLAlchemy's own default size for an engine's cache
+
+
 @functools.cache
 def _schema_template() -> tuple[Engine, Any]:
     """An empty database in memory with every table, made once per process."""
     engine = _make_engine(MEMORY_URLS[0])
     metadata.create_all(engine, checkfirst=False)
     return engine, engine.raw_connection().driver_connection
+
+
+def _share_compiled(engine: Engine) -> None:
+    """Statements compiled once for every store in memory of the process. SQLAlchemy caches a
+    compiled statement per engine, keyed by the engine's dialect: a new store in memory (one per
+    `ScoringForm.from_frame`) compiled all its statements again, most of a form's building. Its
+    engine takes the template's dialect (the same SQLite driver and settings, already
+    initialised) and one shared cache; its data stays in its own connection."""
+    template = _schema_template()[0]
+    engine.dialect = template.dialect
+    engine.update_execution_options(compiled_cache=_MEMORY_COMPILED)
 
 
 def _copy_schema(engine: Engine) -> None:
