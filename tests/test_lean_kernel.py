@@ -15,7 +15,7 @@ from websockets.sync.server import serve
 
 pytestmark = pytest.mark.external  # each page's script runs in a fresh interpreter, as a kernel does
 
-HEAVY = ("scipy", "SALib", "matplotlib", "papermill", "openpyxl", "jsonschema", "jupyter_server", "nbconvert")
+HEAVY = ("scipy", "SALib", "matplotlib", "papermill", "openpyxl", "xlsxwriter", "jsonschema", "jupyter_server", "nbconvert")
 
 SCRIPT = """
 import sys
