@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
+from cchc_widgets.app.scoring_session import ScoringSession
 from cchc_widgets.core import clock
 from cchc_widgets.core.criteria import load_dict
 from cchc_widgets.report.results_workbook import results_workbook
@@ -135,7 +136,8 @@ def test_units_without_an_appraisal_are_marked_and_not_ranked(demo):
             assert row[col["Hạng"]] == i + 1
             assert row[col["Tình trạng"]] == "Đã thẩm định"
             assert isinstance(row[col["Điểm thẩm định"]], int | float)
-            assert row[col["Điểm tự đánh giá"]] is None
+            own = ScoringSession(demo, "2017", row[col["Mã đơn vị"]], "self").header()["total"]  # as the unit's form says
+            assert row[col["Điểm tự đánh giá"]] == pytest.approx(own)  # its claim beside the appraisal
             assert row[col["Xếp loại"]] not in ("Chưa thẩm định", "—", None)
         else:
             assert i >= 12

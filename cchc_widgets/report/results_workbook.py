@@ -19,7 +19,7 @@ from cchc_widgets.core.documents import load_official_form
 from cchc_widgets.core.engine import scored_rows
 from cchc_widgets.core.numbers import published, rounded
 from cchc_widgets.core.survey import group_shares, item_points, with_survey
-from cchc_widgets.core.vocabulary import HEADINGS
+from cchc_widgets.core.vocabulary import HEADINGS, SELF
 from cchc_widgets.files.tables_out import XLSX_MIME, number_format
 from cchc_widgets.report.published import UNAPPRAISED, appraised_units, published_ranking, unappraised_key, without_verdict
 from cchc_widgets.report.workbook_sheets import BOLD, Book, Sheet, cover_sheet, fill, sheet_names
@@ -51,7 +51,10 @@ def results_workbook(store: Store, period: str) -> bytes:
     surveyed = set(points["unit"]) if len(points) else set()
     book = Book()
     appraised = appraised_units(resolved)
-    _summary_sheet(book, results, cs, surveyed, appraised, f"Tổng hợp kết quả Chỉ số CCHC — {period_name}")
+    # every unit's own claim beside the appraisal: the self-assessment has no survey, bonus or penalty points
+    own = engine.aggregate(resolved[resolved["stage"] == SELF], cs).results.set_index("unit")["total"]
+    title = f"Tổng hợp kết quả Chỉ số CCHC — {period_name}"
+    _summary_sheet(book, results, cs, surveyed, appraised, own.to_dict(), title)
     units = list(results["unit"])
     titles = sheet_names({u: names.get(u) or u for u in units}, set(FIXED_SHEETS))
     waiting = f" ({UNAPPRAISED.lower()}: điểm đạt là điểm tự đánh giá)"
@@ -216,12 +219,15 @@ def _headings(*columns: str) -> list[str]:
     return [HEADINGS[c] for c in columns]
 
 
-def _summary_sheet(book: Book, results: pd.DataFrame, cs: Any, surveyed: set[str], appraised: frozenset[str], title: str) -> None:
+def _summary_sheet(
+    book: Book, results: pd.DataFrame, cs: Any, surveyed: set[str], appraised: frozenset[str], own: dict[str, float], title: str
+) -> None:
     """Rank (with ranking groups: the group and the rank in it, and the rank across groups only
     as `_overall` says), unit, whether appraised, points per domain, appraised beside survey
-    points (blank for a unit no survey reached: it has none, not 0), total, index, class. A unit without an
-    appraisal (`published`): its own points under «Điểm tự đánh giá», «Chưa thẩm định» where
-    the class would be, no rank; the key under the table says so."""
+    points (blank for a unit no survey reached: it has none, not 0), total, index, class. Every
+    unit's own points (`own`) stand under «Điểm tự đánh giá»; a unit without an appraisal
+    (`published`) has none under «Điểm thẩm định», «Chưa thẩm định» where the class would be,
+    no rank; the key under the table says so."""
     fills = {band.label: fill(CLASS_FILLS[i % len(CLASS_FILLS)]) for i, band in enumerate(cs.classes)}
     domains = list(cs.top_codes)
     survey = "survey" in results.columns
@@ -258,7 +264,7 @@ def _summary_sheet(book: Book, results: pd.DataFrame, cs: Any, surveyed: set[str
         asked, done = row["unit"] in surveyed, row["unit"] in appraised
         criteria = rounded(before - row["survey"], cs.decimals) if survey else None
         parts = (
-            [None if done else criteria, criteria if done else None, float(row["survey"]) if asked else None] if survey else []
+            [own.get(row["unit"]), criteria if done else None, float(row["survey"]) if asked else None] if survey else []
         )
         parts += [float(row["bonus"]), -float(row["penalty"])] if adjusted else []
         sheet.append(
