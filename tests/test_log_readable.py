@@ -3,7 +3,7 @@ name beside the login, blanks rather than «nan», evidence files with name, siz
 filters by the words people type, and a download an office can work in (real dates in the
 province's time at 23:30 UTC, unit names, a named sheet, widths, frozen header, filter)."""
 
-from datetime import datetime
+from datetime import date, datetime
 
 from openpyxl import load_workbook
 
@@ -11,6 +11,7 @@ from cchc_widgets.app.admin_session import AdminSession
 from cchc_widgets.core.vocabulary import ACTION_NAMES
 from cchc_widgets.services import access
 from cchc_widgets.services.access import actor_of
+from cchc_widgets.services.audit import change_log
 from cchc_widgets.services.writes import Scope, Writer
 from tests.conftest import cchc_here
 
@@ -107,3 +108,13 @@ def test_reopening_a_unit_and_reopening_the_period_read_apart(demo):
         ("Mở lại bản tự đánh giá đã nộp", "Sở Tư pháp", "nộp nhầm bản cũ"),
         ("Mở lại kỳ đã chốt", "", "sai sót khi chốt"),
     ]
+
+
+def test_a_stage_closed_early_is_logged_with_the_day_it_closed(demo, stopped_clock):
+    stopped_clock("2030-12-06T23:30:00+00:00")  # already 07/12 in the province
+    access.set_stage(demo, "2017", "self", access.OPEN, date(2031, 1, 31), "quantri")
+    access.set_stage(demo, "2017", "self", access.CLOSED, date(2031, 1, 31), "quantri")
+    log = change_log(demo, "2017")
+    assert log.loc[log["action"] == "stage-open", "reason"].tolist() == ["đến hết ngày 31/01/2031"]
+    closed = log.loc[log["action"] == "stage-closed", "reason"].tolist()
+    assert closed == ["đóng ngày 07/12/2030 (hạn đã đặt: đến hết ngày 31/01/2031)"]

@@ -355,7 +355,10 @@ def set_stage(store: Store, period: str, stage: str, state: str, until: date | N
     if stage not in WINDOW_LABELS:
         raise ProblemsError([Problem(f"kỳ {period}", f"giai đoạn '{stage}' không có; chọn self, appraisal hoặc reply")])
     store.set_stage(period, stage, state, until, by)
-    store.log_event(by, f"stage-{state}", period, None, stage, "" if until is None else f"đến hết ngày {until:%d/%m/%Y}")
+    deadline = "" if until is None else f"đến hết ngày {until:%d/%m/%Y}"
+    if state == CLOSED:  # the log says when it closed; a deadline it had is what was cut short
+        deadline = f"đóng ngày {clock.now():%d/%m/%Y}" + ("" if until is None else f" (hạn đã đặt: {deadline})")
+    store.log_event(by, f"stage-{state}", period, None, stage, deadline)
 
 
 def submit(store: Store, actor: Actor | None, period: str, unit: str) -> None:
