@@ -119,6 +119,7 @@ def test_percent_pair_and_text_forms():
         ({"done": 11, "planned": 10}, "lớn hơn tổng số"),
         ({"done": 0, "planned": 0}, "bằng 0"),
         ({"done": -1, "planned": 4}, "âm"),
+        ({"done": "9,5", "planned": 10}, "số đếm, phải là số nguyên; đã nhập 9,5/10"),  # half a product is no count
         (True, "không phải có/không"),
     ],
 )

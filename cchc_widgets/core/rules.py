@@ -317,6 +317,9 @@ class PercentRule(Rule):
             planned = parse_decimal(declared.get("planned"), "tổng số theo kế hoạch")
             if done < 0 or planned < 0:
                 raise RuleInputError("số đã thực hiện và tổng số không được âm")
+            if done != int(done) or planned != int(planned):  # counts of documents, tasks, products
+                given = f"{show_number(done)}/{show_number(planned)}"
+                raise RuleInputError(f"số đã thực hiện và tổng số là số đếm, phải là số nguyên; đã nhập {given}")
             if planned == 0:
                 raise RuleInputError(
                     "tổng số theo kế hoạch bằng 0: không tính được tỷ lệ (nếu tiêu chí không phát sinh, chọn Không áp dụng)"
