@@ -116,3 +116,25 @@ def test_a_refusal_is_said_until_it_is_put_right(page, server):
     page.press(f"{row} .cchc-done", "Tab")
     page.wait_for_selector(f"{row}:not(.cchc-invalid)")
     page.wait_for_function("() => document.querySelector('.cchc-saved').textContent.startsWith('Đã lưu')")
+
+
+def test_half_a_pair_is_said_unsaved_not_shown_as_saved(page, server):
+    """Done without planned (or planned without done) cannot be saved: leaving the pair says so
+    on the row and in the header; the second number saves both."""
+    open_form(page, server)
+    row = ".cchc-row-7-2-1"
+    page.fill(f"{row} .cchc-done", "")
+    page.fill(f"{row} .cchc-planned", "")
+    page.press(f"{row} .cchc-planned", "Tab")  # both empty: the score is withdrawn, a save like any other
+    page.wait_for_function("() => document.querySelector('.cchc-saved').textContent.startsWith('Đã lưu')")
+    page.fill(f"{row} .cchc-done", "5")
+    page.press(f"{row} .cchc-done", "Tab")  # to the planned box: still inside the pair, nothing said yet
+    assert "Chưa lưu" not in page.inner_text(f"{row} .cchc-field-error")
+    page.press(f"{row} .cchc-planned", "Tab")  # out of the pair with one number
+    page.wait_for_selector(f"{row}.cchc-invalid")
+    assert page.inner_text(f"{row} .cchc-field-error").startswith("Chưa lưu: nhập cả «")
+    assert page.text_content(".cchc-saved") == "Chưa lưu: 1 ô bị từ chối"
+    page.fill(f"{row} .cchc-planned", "10")
+    page.press(f"{row} .cchc-planned", "Tab")
+    page.wait_for_selector(f"{row}:not(.cchc-invalid)")
+    page.wait_for_function("() => document.querySelector('.cchc-saved').textContent.startsWith('Đã lưu')")

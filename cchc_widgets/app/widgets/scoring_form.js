@@ -462,6 +462,12 @@ function render({ model, el }) {
         box.append(lab);
         return inp;
       });
+      for (const inp of inputs) { // leaving the pair with one number: nothing is saved, and the row says so
+        inp.addEventListener("blur", (ev) => {
+          if (inputs.includes(ev.relatedTarget) || collect(row.code) !== undefined) return;
+          showError(row.code, `Chưa lưu: nhập cả «${spec.labels[0]}» và «${spec.labels[1]}»`);
+        });
+      }
     } else {
       const inp = textInput("cchc-input", spec.placeholder || "");
       inputs = [inp];
