@@ -12,8 +12,9 @@ import argparse
 import getpass
 import sys
 from datetime import date
-from typing import Any
 
+from cchc_widgets.cli.shared import LATEST_HELP, OUT_HELP, UNIT_HELP, out_path, show_or_write
+from cchc_widgets.cli.table import Command, Request, option
 from cchc_widgets.core import clock
 from cchc_widgets.core.errors import Problem, ProblemsError
 from cchc_widgets.core.vocabulary import ROLES
@@ -47,9 +48,10 @@ def _password(args: argparse.Namespace) -> str | None:
     return line
 
 
-def cmd_users(args: argparse.Namespace, store: Any) -> int:
+def cmd_users(req: Request) -> int:
     from cchc_widgets.services import access
 
+    args, store = req.args, req.store
     if args.action == "list":
         table = store.accounts()
         if table.empty:
@@ -80,9 +82,10 @@ def cmd_users(args: argparse.Namespace, store: Any) -> int:
     return 0
 
 
-def cmd_stage(args: argparse.Namespace, store: Any, period: str) -> int:
+def cmd_stage(req: Request) -> int:
     from cchc_widgets.services import access
 
+    args, store, period = req.args, req.store, req.period
     state = access.OPEN if args.action == "open" else access.CLOSED
     access.set_stage(store, period, args.stage, state, args.until, _console(args))
     print(f"kỳ {period}: {access.Workflow.of(store, period).describe(args.stage)}")
@@ -96,36 +99,40 @@ def cmd_stage(args: argparse.Namespace, store: Any, period: str) -> int:
     return 0
 
 
-def cmd_submit(args: argparse.Namespace, store: Any, period: str) -> int:
+def cmd_submit(req: Request) -> int:
     from cchc_widgets.services import access
 
+    args, store, period = req.args, req.store, req.period
     access.submit(store, None, period, args.unit)
     print(f"kỳ {period}: {store.unit_names(period).get(args.unit, args.unit)} đã nộp bản tự đánh giá")
     return 0
 
 
-def cmd_reopen(args: argparse.Namespace, store: Any, period: str) -> int:
+def cmd_reopen(req: Request) -> int:
     from cchc_widgets.services import access
 
+    args, store, period = req.args, req.store, req.period
     access.reopen(store, period, args.unit, args.reason, _console(args))
     what = f"bản tự đánh giá của {store.unit_names(period).get(args.unit, args.unit)}" if args.unit else "kỳ đã chốt"
     print(f"kỳ {period}: đã mở lại {what}")
     return 0
 
 
-def cmd_finalise(args: argparse.Namespace, store: Any, period: str) -> int:
+def cmd_finalise(req: Request) -> int:
     from cchc_widgets.services import access
 
+    args, store, period = req.args, req.store, req.period
     checksum = access.finalise(store, period, _console(args))
     print(f"kỳ {period}: đã chốt kết quả; mã kiểm tra (SHA-256) của điểm: {checksum}")
     return 0
 
 
-def cmd_period(args: argparse.Namespace, store: Any) -> int:
+def cmd_period(req: Request) -> int:
     from cchc_widgets.core.criteria import load_criteria
     from cchc_widgets.files.unit_tables import read_units
     from cchc_widgets.services.writes import Writer
 
+    args, store = req.args, req.store
     units = read_units(args.units)
     Writer(store).set_up_period(args.period, args.name or f"Năm {args.period}", load_criteria(args.criteria), units)
     groups = units["group"].replace("", "(một nhóm)").value_counts()
@@ -138,50 +145,103 @@ def cmd_period(args: argparse.Namespace, store: Any) -> int:
     return 0
 
 
-def register(sub: Any, common: argparse.ArgumentParser, run: Any) -> None:
-    """Add these commands to the `cchc` parser; `run(func, needs_period)` wraps each."""
-    p = sub.add_parser("users", parents=[common], help="tài khoản: add (mật khẩu từ stdin), list, remove, unlock")
-    p.add_argument("action", choices=["add", "list", "remove", "unlock"], help="unlock: mở khoá tài khoản bị khoá đăng nhập")
-    p.add_argument("login", nargs="?", metavar="LOGIN", help="tên đăng nhập")
-    p.add_argument("--role", choices=list(ROLES), help="vai trò: " + "; ".join(f"{k}: {v}" for k, v in ROLES.items()))
-    p.add_argument("--name", help="họ tên như trang hiển thị (mặc định: tên đăng nhập)")
-    p.add_argument("--unit", metavar="ID", help="đơn vị của cán bộ đơn vị")
-    p.add_argument("--units", metavar="ID,…", help="các đơn vị của thẩm định viên")
-    p.add_argument("--no-password", action="store_true", help="chỉ đăng nhập qua proxy hoặc hub")
-    p.add_argument("--author", help="ghi vào nhật ký (mặc định: máy trạm dòng lệnh)")
-    p.set_defaults(func=run(cmd_users, False))
+def cmd_log(req: Request) -> int:
+    from cchc_widgets.services.audit import change_log, log_table, log_xlsx
 
-    p = sub.add_parser("stage", parents=[common], help="mở hoặc đóng một giai đoạn của kỳ")
-    p.add_argument("action", choices=["open", "close"], help="mở hoặc đóng")
-    p.add_argument("--period", metavar="P", help="mặc định: kỳ mới nhất")
-    p.add_argument(
-        "--stage", choices=["self", "appraisal", "reply"], required=True, help="reply: giải trình của đơn vị về kết quả thẩm định"
-    )
-    p.add_argument("--until", type=_day, metavar="YYYY-MM-DD", help="ngày cuối còn mở (tính cả ngày đó, theo giờ của tỉnh)")
-    p.add_argument("--author", help="ghi vào nhật ký (mặc định: máy trạm dòng lệnh)")
-    p.set_defaults(func=run(cmd_stage, True))
+    args = req.args
+    out = out_path(args.out)
+    store = req.store
+    period = req.period
+    log = change_log(store, period, args.unit, args.code)
+    frame = log_table(log)
+    if out is None and frame.empty:
+        print(f"kỳ {period}: nhật ký chưa có thay đổi nào")
+        return 0
+    if out is not None and out.suffix.lower() == ".xlsx":
+        out.write_bytes(log_xlsx(log))
+    else:
+        show_or_write(frame, out)
+    if out is not None:
+        print(f"đã ghi nhật ký kỳ {period} ({len(frame)} dòng): {out}")
+    return 0
 
-    p = sub.add_parser("submit", parents=[common], help="nộp bản tự đánh giá thay cho đơn vị")
-    p.add_argument("--period", metavar="P", help="mặc định: kỳ mới nhất")
-    p.add_argument("--unit", required=True, metavar="U", help="mã đơn vị (xem `cchc units`)")
-    p.set_defaults(func=run(cmd_submit, True))
 
-    p = sub.add_parser("period", parents=[common], help="mở kỳ mới: bộ tiêu chí và các đơn vị (kèm nhóm xếp hạng)")
-    p.add_argument("action", choices=["add"], help="thêm kỳ")
-    p.add_argument("period", metavar="P", help="mã kỳ, ví dụ 2025")
-    p.add_argument("--name", help="tên hiển thị trên trang (mặc định: Năm P)")
-    p.add_argument("--criteria", required=True, metavar="PATH", help="bộ tiêu chí (YAML, JSON, CSV, xlsx)")
-    p.add_argument("--units", required=True, metavar="PATH", help="id, name[, kind, group, ranked] (CSV hoặc xlsx)")
-    p.set_defaults(func=run(cmd_period, False))
+PERIOD = option("--period", metavar="P", help=LATEST_HELP)
+AUTHOR = option("--author", help="ghi vào nhật ký (mặc định: máy trạm dòng lệnh)")
 
-    p = sub.add_parser("reopen", parents=[common], help="mở lại bản đã nộp của một đơn vị (--unit) hoặc kỳ đã chốt")
-    p.add_argument("--period", metavar="P", help="mặc định: kỳ mới nhất")
-    p.add_argument("--unit", metavar="U", help="mã đơn vị (xem `cchc units`)")
-    p.add_argument("--reason", required=True, help="ghi vào nhật ký")
-    p.add_argument("--author", help="ghi vào nhật ký (mặc định: máy trạm dòng lệnh)")
-    p.set_defaults(func=run(cmd_reopen, True))
+COMMANDS = (
+    Command(
+        "users",
+        "tài khoản: add (mật khẩu từ stdin), list, remove, unlock",
+        cmd_users,
+        (
+            option("action", choices=["add", "list", "remove", "unlock"], help="unlock: mở khoá tài khoản bị khoá đăng nhập"),
+            option("login", nargs="?", metavar="LOGIN", help="tên đăng nhập"),
+            option("--role", choices=list(ROLES), help="vai trò: " + "; ".join(f"{k}: {v}" for k, v in ROLES.items())),
+            option("--name", help="họ tên như trang hiển thị (mặc định: tên đăng nhập)"),
+            option("--unit", metavar="ID", help="đơn vị của cán bộ đơn vị"),
+            option("--units", metavar="ID,…", help="các đơn vị của thẩm định viên"),
+            option("--no-password", action="store_true", help="chỉ đăng nhập qua proxy hoặc hub"),
+            AUTHOR,
+        ),
+    ),
+    Command(
+        "stage",
+        "mở hoặc đóng một giai đoạn của kỳ",
+        cmd_stage,
+        (
+            option("action", choices=["open", "close"], help="mở hoặc đóng"),
+            PERIOD,
+            option(
+                "--stage",
+                choices=["self", "appraisal", "reply"],
+                required=True,
+                help="reply: giải trình của đơn vị về kết quả thẩm định",
+            ),
+            option("--until", type=_day, metavar="YYYY-MM-DD", help="ngày cuối còn mở (tính cả ngày đó, theo giờ của tỉnh)"),
+            AUTHOR,
+        ),
+    ),
+    Command(
+        "submit",
+        "nộp bản tự đánh giá thay cho đơn vị",
+        cmd_submit,
+        (PERIOD, option("--unit", required=True, metavar="U", help=UNIT_HELP)),
+    ),
+    Command(
+        "period",
+        "mở kỳ mới: bộ tiêu chí và các đơn vị (kèm nhóm xếp hạng)",
+        cmd_period,
+        (
+            option("action", choices=["add"], help="thêm kỳ"),
+            option("period", metavar="P", help="mã kỳ, ví dụ 2025"),
+            option("--name", help="tên hiển thị trên trang (mặc định: Năm P)"),
+            option("--criteria", required=True, metavar="PATH", help="bộ tiêu chí (YAML, JSON, CSV, xlsx)"),
+            option("--units", required=True, metavar="PATH", help="id, name[, kind, group, ranked] (CSV hoặc xlsx)"),
+        ),
+    ),
+    Command(
+        "reopen",
+        "mở lại bản đã nộp của một đơn vị (--unit) hoặc kỳ đã chốt",
+        cmd_reopen,
+        (
+            PERIOD,
+            option("--unit", metavar="U", help=UNIT_HELP),
+            option("--reason", required=True, help="ghi vào nhật ký"),
+            AUTHOR,
+        ),
+    ),
+    Command("finalise", "chốt kết quả của kỳ (mọi thay đổi sau đó bị từ chối)", cmd_finalise, (PERIOD, AUTHOR)),
+)
 
-    p = sub.add_parser("finalise", parents=[common], help="chốt kết quả của kỳ (mọi thay đổi sau đó bị từ chối)")
-    p.add_argument("--period", metavar="P", help="mặc định: kỳ mới nhất")
-    p.add_argument("--author", help="ghi vào nhật ký (mặc định: máy trạm dòng lệnh)")
-    p.set_defaults(func=run(cmd_finalise, True))
+LOG = Command(  # after `cchc progress` in the list of commands, as it has always been
+    "log",
+    "nhật ký thay đổi của một kỳ: ai đổi gì, lúc nào, vì sao",
+    cmd_log,
+    (
+        PERIOD,
+        option("--unit", metavar="U", help=UNIT_HELP),
+        option("--code", metavar="C", help="mã tiêu chí, ví dụ 1.1.1"),
+        option("--out", metavar="PATH", help=OUT_HELP),
+    ),
+)

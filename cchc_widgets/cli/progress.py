@@ -3,17 +3,18 @@ as the administrator's page — on the terminal, or as .csv/.xlsx for the office
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 from typing import Any
 
+from cchc_widgets.cli.table import Command, Request, option
 from cchc_widgets.core.errors import Problem, ProblemsError
 
 
-def cmd_progress(args: argparse.Namespace, store: Any, period: str) -> int:
+def cmd_progress(req: Request) -> int:
     from cchc_widgets.files.sheets import csv_text, sheet_bytes
     from cchc_widgets.services import progress
 
+    args, store, period = req.args, req.store, req.period
     table = progress.progress(store, period)
     if args.group:
         table = table[table["group"] == args.group]
@@ -55,11 +56,15 @@ def _terminal(frame: Any) -> Any:
     return frame.map(cell)
 
 
-def register(sub: Any, common: argparse.ArgumentParser, with_store: Any) -> None:
-    p = sub.add_parser(
-        "progress", parents=[common], help="tiến độ các đơn vị của một kỳ: đã chấm, thiếu tài liệu, đã nộp, đã thẩm định"
-    )
-    p.add_argument("--period", metavar="P", help="mặc định: kỳ mới nhất")
-    p.add_argument("--group", metavar="NHÓM", help="chỉ các đơn vị của nhóm xếp hạng này")
-    p.add_argument("--out", metavar="PATH", help="tệp .csv hoặc .xlsx; không có: in bảng ra màn hình")
-    p.set_defaults(func=with_store(cmd_progress, True))
+COMMANDS = (
+    Command(
+        "progress",
+        "tiến độ các đơn vị của một kỳ: đã chấm, thiếu tài liệu, đã nộp, đã thẩm định",
+        cmd_progress,
+        (
+            option("--period", metavar="P", help="mặc định: kỳ mới nhất"),
+            option("--group", metavar="NHÓM", help="chỉ các đơn vị của nhóm xếp hạng này"),
+            option("--out", metavar="PATH", help="tệp .csv hoặc .xlsx; không có: in bảng ra màn hình"),
+        ),
+    ),
+)

@@ -1,0 +1,227 @@
+"""`cchc whatif|compare|sensitivity|scenarios`: the period's results under other weights,
+another criteria set or random weights, and the what-if scenarios kept in the store."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from cchc_widgets.cli.shared import (
+    OUT_HELP,
+    UNITS_HELP,
+    decimal_argument,
+    out_path,
+    period_name,
+    show_or_write,
+    units_file,
+)
+from cchc_widgets.cli.table import Command, Request, option
+from cchc_widgets.cli.terminal import progress_terminal
+from cchc_widgets.core import engine
+from cchc_widgets.core.criteria import load_criteria
+from cchc_widgets.core.errors import Problem, ProblemsError
+from cchc_widgets.files.score_tables import read_scores
+from cchc_widgets.files.unit_tables import ranking
+
+if TYPE_CHECKING:  # SciPy comes with what-ifs: imported when a command needs it
+    from cchc_widgets.core import whatif
+
+
+def _scored_input(req: Request):  # noqa: ANN202 - (criteria set, resolved scores, ranking, where from)
+    """A period's resolved scores: from the store by default (survey points included, the
+    period's own criteria set: what the apps and `cchc ranking` show), or from files when
+    both --criteria and --scores are given."""
+    args = req.args
+    if (args.criteria is None) != (args.scores is None):
+        given, missing = ("--criteria", "--scores") if args.scores is None else ("--scores", "--criteria")
+        raise ProblemsError([Problem(missing, f"{given} cần đi cùng {missing}; bỏ cả hai để dùng điểm trong kho")])
+    if args.criteria is None:
+        from cchc_widgets.services.results import ranking_of, resolved
+
+        store = req.store
+        period = req.period
+        source = f"{period_name(store, period)} trong kho"
+        return store.criteria_for(period), resolved(store, period), ranking_of(store, period), source
+    cs = load_criteria(args.criteria)
+    data = read_scores(args.scores, cs, period=args.period)
+    if data.scores["period"].nunique() > 1:
+        periods = ", ".join(sorted(data.scores["period"].unique()))
+        raise ProblemsError([Problem(args.scores, f"tệp có nhiều kỳ ({periods}); chọn một kỳ bằng --period")])
+    units = units_file(args, set(data.scores["unit"]))
+    return cs, data.scores, None if units is None else ranking(units), f"tệp {args.scores} (không có điểm khảo sát)"
+
+
+def _write_comparison(comparison: whatif.Comparison, out: Path | None, title: str, decimals: int | None) -> None:
+    """A what-if's table (one row per unit, baseline beside alternative) and the rank
+    correlations and class changes under it (on stderr when the table went to stdout)."""
+    show_or_write(comparison.table.drop(columns="period"), out, title=title, decimals=decimals)
+    summary = (
+        f"Spearman ρ = {comparison.spearman:.4f} · Kendall τ = {comparison.kendall:.4f} · "
+        f"{comparison.class_changes} đơn vị đổi xếp loại"
+    )
+    print(summary, file=sys.stderr if out is None else sys.stdout)
+
+
+def cmd_whatif(req: Request) -> int:
+    from cchc_widgets.core import whatif
+
+    out = out_path(req.args.out)
+    cs, resolved, units, source = _scored_input(req)
+    scenario = whatif.load_scenario(req.args.scenario)
+    base = engine.aggregate(resolved, cs, units=units)
+    comparison = whatif.compare(base, whatif.run(resolved, cs, scenario, units))
+    _write_comparison(comparison, out, f"Kịch bản '{scenario.name}' so với hiện trạng — {source}", cs.decimals)
+    return 0
+
+
+def cmd_compare(req: Request) -> int:
+    from cchc_widgets.services.results import under_other_set
+
+    out = out_path(req.args.out)
+    store = req.store
+    period = req.period
+    other = load_criteria(req.args.criteria)
+    comparison = under_other_set(store, period, other)
+    title = f"{period_name(store, period)} theo bộ '{other.name}' so với bộ của kỳ ({store.criteria_for(period).name})"
+    _write_comparison(comparison, out, title, other.decimals)
+    return 0
+
+
+def cmd_sensitivity(req: Request) -> int:
+    from cchc_widgets.core.sensitivity import uncertainty
+
+    args = req.args
+    if args.samples < 1:
+        raise ProblemsError([Problem("--samples", "số mẫu phải từ 1 trở lên")])
+    if not 0 <= args.noise < 1:
+        raise ProblemsError([Problem("--noise", "độ nhiễu phải trong [0, 1), ví dụ 0.25 cho ±25 %")])
+    out = out_path(args.out)
+    cs, resolved, units, source = _scored_input(req)
+    scored = engine.aggregate(resolved, cs, units=units)
+    spread = f"dao động ±{args.noise:.0%}" if args.method == "uniform" else "lấy mẫu Dirichlet quanh tỷ trọng hiện tại"
+    table = uncertainty(
+        scored,
+        cs,
+        samples=args.samples,
+        noise=args.noise,
+        seed=args.seed,
+        method=args.method,
+        level=args.level,
+        progress=progress_terminal(),
+    )
+    show_or_write(
+        table.sort_values(["rank", "unit"]).reset_index(drop=True),
+        out,
+        title=f"Thứ hạng khi trọng số cấp {args.level} {spread} ({args.samples} mẫu, seed {args.seed}) — {source}",
+    )
+    return 0
+
+
+def cmd_scenarios(req: Request) -> int:
+    from cchc_widgets.core import whatif
+    from cchc_widgets.services.writes import Writer
+
+    args = req.args
+    store = req.store
+    if args.action == "list":
+        for row in store.scenarios().itertuples():
+            print(f"{row.name}\t{'trong báo cáo' if row.for_report else 'nháp'}\t{row.description}")
+        return 0
+    if not args.items:
+        raise ProblemsError([Problem("cchc scenarios", f"'{args.action}' cần tên kịch bản hoặc tệp")])
+    if args.action == "import":
+        period = req.period
+        cs = store.criteria_for(period)
+        loaded = []
+        for path in args.items:  # check every file before storing any
+            scenario = whatif.load_scenario(path)
+            whatif.apply(cs, scenario, file=path)
+            loaded.append(scenario)
+        taken = sorted({s.name for s in loaded} & set(store.scenarios()["name"])) if not args.replace else []
+        if taken:  # checked for the whole batch: nothing stored when one name is taken
+            names = ", ".join(f"'{n}'" for n in taken)
+            raise ProblemsError([Problem("cchc scenarios import", f"đã có kịch bản {names}: thêm --replace để ghi đè")])
+        for scenario in loaded:
+            Writer(store).save_scenario(scenario, replace=args.replace)
+            print(f"đã lưu kịch bản '{scenario.name}' (bản nháp; `cchc scenarios mark` để đưa vào báo cáo)")
+        return 0
+    for name in args.items:
+        scenario = store.scenario(name)
+        if args.action == "show":
+            print(scenario.to_yaml(), end="")
+        elif args.action == "export":
+            if args.out is None:
+                raise ProblemsError([Problem("--out", "export cần --out PATH.yaml")])
+            Path(args.out).write_text(scenario.to_yaml(), encoding="utf-8")
+            print(f"đã ghi {args.out}")
+        elif args.action == "delete":
+            Writer(store).delete_scenario(name)
+            print(f"đã xóa kịch bản '{name}'")
+        else:
+            Writer(store).mark_scenario(name, args.action == "mark")
+            print(f"kịch bản '{name}': {'đưa vào báo cáo' if args.action == 'mark' else 'bản nháp'}")
+    return 0
+
+
+FROM_FILES = "cùng --scores: đọc bộ tiêu chí và tệp điểm này thay cho kho"
+LATEST_STORED = "mặc định: kỳ mới nhất trong kho"
+
+COMMANDS = (
+    Command(
+        "whatif",
+        "so sánh một kịch bản thử trọng số (YAML) với kết quả gốc",
+        cmd_whatif,
+        (
+            option("--criteria", metavar="PATH", help=FROM_FILES),
+            option("--scores", metavar="PATH", help=FROM_FILES),
+            option("--scenario", required=True, metavar="PATH", help="tệp kịch bản (YAML)"),
+            option("--period", metavar="P", help=LATEST_STORED),
+            option("--units", metavar="PATH", help=UNITS_HELP),
+            option("--out", metavar="PATH", help=OUT_HELP),
+        ),
+    ),
+    Command(
+        "compare",
+        "kết quả của kỳ theo một bộ tiêu chí khác (cùng cây tiêu chí)",
+        cmd_compare,
+        (
+            option("--criteria", required=True, metavar="PATH", help="bộ tiêu chí kia, ví dụ khảo sát nằm trong 100 điểm"),
+            option("--period", metavar="P", help=LATEST_STORED),
+            option("--out", metavar="PATH", help=OUT_HELP),
+        ),
+    ),
+    Command(
+        "sensitivity",
+        "độ bất định của thứ hạng khi trọng số dao động ngẫu nhiên (Monte Carlo)",
+        cmd_sensitivity,
+        (
+            option("--criteria", metavar="PATH", help=FROM_FILES),
+            option("--scores", metavar="PATH", help=FROM_FILES),
+            option("--period", metavar="P", help=LATEST_STORED),
+            option("--units", metavar="PATH", help=UNITS_HELP),
+            option("--samples", type=int, default=10_000, help="số lần lấy mẫu (mặc định 10000)"),
+            option("--noise", type=decimal_argument, default=0.25, help="± tỷ lệ dao động của mỗi trọng số (mặc định 0,25)"),
+            option("--seed", type=int, default=0, help="hạt giống ngẫu nhiên: cùng hạt giống, cùng kết quả"),
+            option("--method", choices=["uniform", "dirichlet"], default="uniform", help="cách cho trọng số dao động"),
+            option("--level", type=int, default=1, help="cấp có trọng số thay đổi (1 = lĩnh vực)"),
+            option("--out", metavar="PATH", help=OUT_HELP),
+        ),
+    ),
+    Command(
+        "scenarios",
+        "kịch bản thử trọng số lưu trong kho",
+        cmd_scenarios,
+        (
+            option("action", choices=["list", "show", "import", "export", "delete", "mark", "unmark"], help="việc cần làm"),
+            option("items", nargs="*", metavar="NAME|FILE", help="tên kịch bản, hoặc tệp với import"),
+            option("--out", metavar="PATH.yaml", help="với export"),
+            option("--replace", action="store_true", help="với import: thay kịch bản cùng tên"),
+            option(
+                "--period",
+                metavar="P",
+                help="với import: đối chiếu mã với bộ tiêu chí của kỳ này (mặc định: kỳ mới nhất)",
+            ),
+        ),
+    ),
+)

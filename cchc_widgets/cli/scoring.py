@@ -1,0 +1,154 @@
+"""`cchc validate|score`: criteria sets and score files read from disk, no store needed.
+
+`score` exits 3 when published totals differ from their components by more than the
+tolerance, or a printed index, rank or class differs from the computed one.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import pandas as pd
+
+from cchc_widgets.cli.shared import (
+    OUT_HELP,
+    OVERALL_HELP,
+    UNITS_HELP,
+    decimal_argument,
+    out_path,
+    result_table,
+    show_or_write,
+    units_file,
+    unscored_warning,
+)
+from cchc_widgets.cli.table import Command, Request, option
+from cchc_widgets.core import engine
+from cchc_widgets.core.criteria import ADJUSTMENT_KINDS, CriteriaSet, check_criteria, load_criteria
+from cchc_widgets.core.errors import Problem, ProblemsError
+from cchc_widgets.core.numbers import show_number
+from cchc_widgets.files.score_tables import read_scores
+from cchc_widgets.files.unit_tables import ranking
+
+EXIT_MISMATCH = 3
+
+
+def cmd_validate(req: Request) -> int:
+    bad = 0
+    for path in req.args.paths:
+        problems = check_criteria(path)
+        if problems:
+            bad += 1
+            print(f"{path}: {len(problems)} lỗi", file=sys.stderr)
+            for problem in problems:
+                print(f"  {problem}", file=sys.stderr)
+        else:
+            cs = load_criteria(path)
+            survey = ""
+            if cs.survey is not None:
+                where = "trong tổng" if cs.survey.within_total else "cộng thêm"
+                points = show_number(round(sum(i.max_points for i in cs.survey.items), 6))
+                survey = f"; khảo sát {len(cs.survey_codes)} câu, {points} điểm {where}"
+            for kind, word in ADJUSTMENT_KINDS.items():
+                caps = [a.max_points for a in cs.adjustments if a.kind == kind]
+                if caps:
+                    survey += f"; {word.lower()} {len(caps)} mục, tối đa {show_number(round(sum(caps), 6))}"
+            survey += _settings_said(cs)
+            print(
+                f"{path}: hợp lệ — {len(cs.nodes)} mục, {len(cs.leaf_codes)} mục lá, {cs.depth} cấp, "
+                f"tổng {show_number(round(cs.max_points, 6))} điểm{survey}"
+            )
+    return 1 if bad else 0
+
+
+def _settings_said(cs: CriteriaSet) -> str:
+    """What a set says beside its tree, as `cchc validate` confirms it was read: the places,
+    the classes, the index cap and the overall rank, each only when the set says it."""
+    said = ""
+    if cs.meta.get("rounding"):
+        said += f"; làm tròn {cs.decimals} chữ số" + (", xếp hạng theo chỉ số đã làm tròn" if cs.rank_on_rounded else "")
+    if cs.classes:
+        said += f"; xếp loại {len(cs.classes)} hạng (từ {show_number(cs.classes[0].min)} %)"
+    if "index_cap" in cs.meta:
+        said += "; chỉ số không giới hạn" if cs.index_cap is None else f"; trần chỉ số {show_number(cs.index_cap)} %"
+    if cs.overall_rank:
+        said += "; có xếp hạng chung giữa các nhóm"
+    return said
+
+
+def cmd_score(req: Request) -> int:
+    args = req.args
+    if args.tolerance < 0:
+        raise ProblemsError([Problem("--tolerance", "sai số cho phép không được âm")])
+    out = out_path(args.out)
+    cs = load_criteria(args.criteria)
+    data = read_scores(args.scores, cs, period=args.period, stage=args.stage)
+    units = units_file(args, set(data.scores["unit"]))
+    if units is not None:
+        listed = ranking(units)
+    else:  # the table's own units (and groups, when it has a `group`/`Nhóm` column): its rows without scores too
+        listed = pd.DataFrame({"unit": data.units, "group": [(data.groups or {}).get(u, "") for u in data.units], "ranked": True})
+    scored = engine.aggregate(data.scores, cs, units=None if units is None and data.groups is None else listed)
+    results, missing = engine.with_unscored(scored.results, listed)
+    overall = args.overall_rank or cs.overall_rank or not engine.has_groups(results)
+    names = dict(zip(units["id"], units["name"], strict=True)) if units is not None else {}
+    show_or_write(result_table(results, cs, overall=overall), out, decimals=cs.decimals)
+    unscored_warning(missing, names)
+    mismatches = engine.check_subtotals(data.given, scored.nodes, cs, args.tolerance, scored.results)
+    printed = data.printed
+    if not overall and "group_rank" not in set(printed["code"]):  # a group's table: its «Hạng» is the rank in the group
+        printed = printed.replace({"code": {"rank": "group_rank"}})
+    printed = engine.compare_printed(printed, results, args.tolerance, missing)
+    if not missing.empty and printed["code"].isin(["rank", "group_rank"]).any():
+        listed = len(results) // max(results["period"].nunique(), 1)
+        print(
+            f"Hạng in sẵn là hạng trong {listed} đơn vị của danh sách, bảng có điểm của {listed - len(missing)}: mỗi hạng "
+            "được so với khoảng nó có thể có và với thứ tự các đơn vị trong bảng",
+            file=sys.stderr,
+        )
+    agree, differ = engine.printed_report(printed)
+    if agree:
+        print(agree, file=sys.stderr)
+    if differ:
+        print(f"{(~printed['same'].astype(bool)).sum()} giá trị in sẵn khác kết quả tính:\n{differ}", file=sys.stderr)
+    if mismatches.empty:
+        return EXIT_MISMATCH if differ else 0
+    print(f"{len(mismatches)} tổng được công bố khác tổng các thành phần quá sai số {args.tolerance:g}:", file=sys.stderr)
+    print(mismatches.to_string(index=False, float_format=lambda x: f"{x:.6g}"), file=sys.stderr)
+    return EXIT_MISMATCH
+
+
+CRITERIA_FILE = "tệp bộ tiêu chí"
+
+COMMANDS = (
+    Command(
+        "validate",
+        "kiểm tra tệp bộ tiêu chí (YAML, CSV, xlsx)",
+        cmd_validate,
+        (option("paths", nargs="+", metavar="PATH", help=CRITERIA_FILE),),
+    ),
+    Command(
+        "score",
+        "tính điểm các đơn vị từ tệp CSV/xlsx",
+        cmd_score,
+        (
+            option("--criteria", required=True, metavar="PATH", help=CRITERIA_FILE),
+            option("--scores", required=True, metavar="PATH", help="tệp điểm (CSV/xlsx)"),
+            option("--period", metavar="P", help="mã kỳ"),
+            option("--units", metavar="PATH", help=UNITS_HELP),
+            option(
+                "--stage",
+                choices=["self", "appraisal"],
+                help="giai đoạn của các dòng không ghi giai đoạn (bảng ngang): appraisal cho bảng thẩm định hoặc kết quả "
+                "công bố, khi đó cột điểm thưởng, điểm trừ được tính (mặc định self)",
+            ),
+            option("--out", metavar="PATH", help=OUT_HELP),
+            option(
+                "--tolerance",
+                type=decimal_argument,
+                default=0.001,
+                help="chênh lệch cho phép giữa tổng công bố và tổng các thành phần (mặc định 0,001)",
+            ),
+            option("--overall-rank", action="store_true", help=OVERALL_HELP),
+        ),
+    ),
+)

@@ -1,0 +1,147 @@
+"""What the `cchc` command groups share: reading a number or an --out path as a person typed
+it, opening the store and choosing its period, and printing a table or writing it to a file."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from cchc_widgets.core import engine
+from cchc_widgets.core.criteria import CriteriaSet
+from cchc_widgets.core.errors import CchcError, Problem, ProblemsError
+from cchc_widgets.core.numbers import parse_decimal
+from cchc_widgets.core.vocabulary import UNSCORED
+from cchc_widgets.files.tables_out import readable, write_table
+from cchc_widgets.files.unit_tables import read_units
+
+if TYPE_CHECKING:
+    from cchc_widgets.store.database import Store
+
+OUT_FORMATS = (".csv", ".xlsx")
+OUT_HELP = "tệp .csv hoặc .xlsx; không có thì in bảng ra màn hình"
+LATEST_HELP = "mặc định: kỳ mới nhất"
+UNIT_HELP = "mã đơn vị (xem `cchc units`)"
+
+
+def decimal_argument(text: str) -> float:
+    """A number on the command line, read like every other number a person gives (`0,25` or `0.25`)."""
+    try:
+        return parse_decimal(text, "số")
+    except CchcError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def out_path(text: str | None, formats: tuple[str, ...] = OUT_FORMATS) -> Path | None:
+    """Refuse an unusable --out (wrong kind of file, missing folder) before any work is done."""
+    if text is None:
+        return None
+    path = Path(text)
+    if path.suffix.lower() not in formats:
+        raise ProblemsError([Problem(text, f"--out phải là tệp {' hoặc '.join(formats)}")])
+    if not path.parent.exists():
+        raise ProblemsError([Problem(text, f"thư mục '{path.parent}' không tồn tại")])
+    return path
+
+
+def show_or_write(
+    frame: pd.DataFrame, path: Path | None, title: str = "", decimals: int | None = None, empty: str = "không có dòng nào"
+) -> None:
+    """A table on stdout for people, or a file: figures with the places the criteria set
+    publishes (`decimals`: `92.50` in a CSV, format `0.00` in an xlsx), else cleared of float
+    noise only (tables that are not published figures). No rows on stdout: `empty`, in words."""
+    if path is None:
+        if title:
+            print(title)
+        print(empty if frame.empty else readable(frame, decimals))
+    else:
+        write_table(frame, path, decimals)
+
+
+OVERALL_HELP = "khi có nhóm xếp hạng: xếp thêm một hạng chung cho mọi nhóm (bộ tiêu chí ghi overall_rank: true cũng vậy)"
+
+
+UNITS_HELP = "khi đọc từ tệp: bảng đơn vị (id, name, group, ranked): xếp hạng trong từng nhóm, không xếp hạng đơn vị ngoài hạng"
+
+
+def result_table(
+    results: pd.DataFrame, cs: CriteriaSet, names: dict[str, str] | None = None, overall: bool = False
+) -> pd.DataFrame:
+    """The results as a table: with ranking groups, the rank within each group, and a rank
+    across groups only when the set (`overall_rank`) or `overall` asks for it — no decision
+    publishes one otherwise. A listed unit without scores (`engine.with_unscored`) is shown
+    «chưa có điểm» where its total would be, unranked."""
+    res = results
+    grouped = ["group", "group_rank"] if "group" in res.columns else []  # when the units' groups are known
+    overall = overall or cs.overall_rank or not engine.has_groups(res)
+    res = res.assign(_tie=res["unit"].where(res["total"].notna(), "\uffff"))  # the unscored last, as listed
+    if overall:
+        res = res.sort_values(["period", "rank", "_tie"], na_position="last", kind="stable")
+    else:  # groups in the order they first appear, each by its ranks
+        first = {group: i for i, group in enumerate(dict.fromkeys(res["group"]))}
+        keys = ["period", "_group", "group_rank", "_tie"]
+        res = res.assign(_group=res["group"].map(first)).sort_values(keys, na_position="last", kind="stable")
+    survey = ["survey"] if "survey" in res.columns and res["survey"].abs().sum() > 0 else []  # hidden before any answers
+    adjusted = ["bonus", "penalty"] if "bonus" in res.columns and res[["bonus", "penalty"]].abs().sum().sum() > 0 else []
+    ranks = ["rank"] * overall + grouped[1:]
+    columns = ["unit", *grouped[:1], *cs.top_codes, *survey, *adjusted, "total", "index", *ranks, "class"]
+    if res["period"].nunique() > 1:
+        columns.insert(0, "period")
+    table = res[columns].copy()
+    table["total"] = table["total"].astype(object).where(table["total"].notna(), UNSCORED)
+    if names:
+        table.insert(columns.index("unit") + 1, "name", table["unit"].map(names).fillna(""))
+    return table.reset_index(drop=True)
+
+
+def unscored_warning(missing: pd.DataFrame, names: dict[str, str]) -> None:
+    """Name on stderr every listed unit that has no scores (shown «chưa có điểm», unranked)."""
+    if missing.empty:
+        return
+    said = ", ".join(names.get(u) or u for u in dict.fromkeys(missing["unit"]))
+    print(f"{missing['unit'].nunique()} đơn vị trong danh sách {UNSCORED}, không xếp hạng: {said}", file=sys.stderr)
+
+
+def open_store(args: argparse.Namespace) -> Store:
+    """The store --db names (imported lazily: scoring files needs no database)."""
+    from cchc_widgets.store.database import Store
+
+    return Store(getattr(args, "db", None))
+
+
+def period_of(store, wanted: str | None) -> str:  # noqa: ANN001
+    known = list(store.periods()["id"])
+    if not known:
+        raise ProblemsError([Problem(store.where, "kho dữ liệu chưa có kỳ đánh giá nào (chạy `cchc demo` để nạp dữ liệu mẫu)")])
+    if wanted is None:
+        return known[-1]
+    if wanted not in known:
+        raise ProblemsError([Problem(store.where, f"không có kỳ '{wanted}' (có: {', '.join(known)})")])
+    return wanted
+
+
+def period_name(store, period: str) -> str:  # noqa: ANN001
+    """A period as pages name it («Năm 2016»), not by its id."""
+    names = dict(store.periods()[["id", "name"]].values.tolist())
+    return names.get(period) or f"Năm {period}"
+
+
+def units_file(args: argparse.Namespace, scored_units: set[str]) -> pd.DataFrame | None:
+    """`--units FILE` (id, name, kind, group, ranked), or None; every unit scored must be
+    listed (`unit_tables.ranking` gives the engine's view of it)."""
+    if getattr(args, "units", None) is None:
+        return None
+    units = read_units(args.units)
+    unlisted = sorted(scored_units - set(units["id"]))
+    if unlisted:
+        raise ProblemsError([Problem(args.units, f"thiếu đơn vị có điểm: {', '.join(unlisted)}")])
+    return units
+
+
+def print_refused(path: str, exc: ProblemsError) -> None:
+    print(f"{path}: TỪ CHỐI — không lưu gì ({len(exc.problems)} lỗi)", file=sys.stderr)
+    for line in exc.lines():
+        print(f"  {line}", file=sys.stderr)

@@ -1,0 +1,146 @@
+"""`cchc demo|periods|units|ranking|differences`: what the store holds, read back as lists and tables."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from cchc_widgets.cli.shared import (
+    LATEST_HELP,
+    OUT_HELP,
+    OVERALL_HELP,
+    UNIT_HELP,
+    out_path,
+    period_name,
+    result_table,
+    show_or_write,
+    unscored_warning,
+)
+from cchc_widgets.cli.table import Command, Request, option
+from cchc_widgets.core import engine
+from cchc_widgets.core.vocabulary import DIFFERENCE_STATES, SHORT_HEADINGS
+from cchc_widgets.files.tables_out import na_as_word, readable
+
+
+def cmd_demo(req: Request) -> int:
+    from cchc_widgets.services.demo import load_demo
+
+    store = req.store
+    written = load_demo(store)
+    for period, count in written.items():
+        print(f"kỳ {period}: {count} điểm mới hoặc thay đổi")
+    print(f"dữ liệu mẫu (mô phỏng) đã có trong {store.where}")
+    return 0
+
+
+def cmd_periods(req: Request) -> int:
+    for row in req.store.periods().itertuples():
+        print(f"{row.id}\t{row.name}")
+    return 0
+
+
+def cmd_units(req: Request) -> int:
+    store = req.store
+    period = req.period if req.args.period is not None else None
+    for row in store.units(period).itertuples():
+        print(f"{row.id}\t{row.name}")
+    return 0
+
+
+WIDTH = 120  # the terminal a printed ranking fits
+
+
+NAME_WIDTH = 30  # a unit's name in a printed ranking, cut with «…» beyond it
+
+
+def _fitted_ranking(table: pd.DataFrame, domains: tuple[str, ...], decimals: int | None) -> tuple[str, str]:
+    """A ranking as the terminal prints it within `WIDTH` columns, and a note of what it left
+    out: names (cut at `NAME_WIDTH`) without ids, the group and its rank only when there is
+    more than one group, shorter headings; and if still too wide, the domains' points (the
+    file written with --out keeps every column)."""
+    shown = table.drop(columns=["unit"]) if "name" in table.columns else table.copy()
+    if "name" in shown.columns:
+        shown["name"] = [n if len(n) <= NAME_WIDTH else n[: NAME_WIDTH - 1] + "…" for n in shown["name"]]
+    if "group" in shown.columns and shown["group"].nunique() <= 1:
+        shown = shown.drop(columns=["group", "group_rank"], errors="ignore")
+    text = readable(shown, decimals, SHORT_HEADINGS)
+    if max(map(len, text.splitlines())) <= WIDTH:
+        return text, ""
+    text = readable(shown.drop(columns=list(domains)), decimals, SHORT_HEADINGS)
+    return text, "(điểm từng lĩnh vực: ghi bảng đầy đủ bằng --out TỆP.xlsx)"
+
+
+def cmd_ranking(req: Request) -> int:
+    from cchc_widgets.services.results import ranking_of, score_period
+
+    out = out_path(req.args.out)
+    store = req.store
+    period = req.period
+    cs = store.criteria_for(period)
+    names = store.unit_names(period)
+    results, missing = engine.with_unscored(score_period(store, period).results, ranking_of(store, period))
+    results["period"] = period  # a period nobody scored yet: every listed unit, none ranked
+    table = result_table(results, cs, names, overall=req.args.overall_rank)
+    title = f"Xếp hạng chỉ số CCHC — {period_name(store, period)} ({cs.name})"
+    if out is not None:
+        show_or_write(table, out, decimals=cs.decimals)
+    else:
+        text, note = _fitted_ranking(table, cs.top_codes, cs.decimals)
+        print(title, text, *([note] if note else []), sep="\n")
+    unscored_warning(missing, names)
+    return 0
+
+
+def cmd_differences(req: Request) -> int:
+    from cchc_widgets.services.results import resolved
+
+    args = req.args
+    out = out_path(args.out)
+    store = req.store
+    period = req.period
+    diff = engine.differences(resolved(store, period, args.unit))
+    if not args.all:
+        diff = diff[diff["changed"]]
+    table = diff[["unit", "code", "points_self", "points_appraisal", "diff", "reason"]].assign(
+        status=[  # «khác, chưa có lý do»: the self-assessment changed after an agreeing appraisal
+            DIFFERENCE_STATES["unreasoned" if unreasoned else "differs" if changed else "agrees"]
+            for unreasoned, changed in zip(diff["unreasoned"], diff["changed"], strict=True)
+        ]
+    )
+    cs = store.criteria_for(period)
+    na_self, na_appraisal = diff["na_self"].astype(bool), diff["na_appraisal"].astype(bool)
+    for stage, na in (("self", na_self), ("appraisal", na_appraisal)):
+        table[f"points_{stage}"] = na_as_word(table[f"points_{stage}"], na, cs.na_label)
+    # no difference of points where an item applies on one side only: the status says they differ
+    table["diff"] = na_as_word(table["diff"].where(~(na_self ^ na_appraisal)), na_self & na_appraisal, cs.na_label)
+    title = f"Tự đánh giá và thẩm định khác nhau — {period_name(store, period)}"
+    none = "không có tiêu chí nào" + ("" if args.all else " có tự đánh giá và thẩm định khác nhau")
+    show_or_write(table.reset_index(drop=True), out, title=title, decimals=cs.decimals, empty=none)
+    return 0
+
+
+COMMANDS = (
+    Command("demo", "nạp dữ liệu mẫu (mô phỏng) vào kho (chạy lại không nhân đôi)", cmd_demo),
+    Command("periods", "danh sách kỳ: mã<TAB>tên", cmd_periods),
+    Command("units", "danh sách đơn vị: mã<TAB>tên", cmd_units, (option("--period", metavar="P", help="mã kỳ"),)),
+    Command(
+        "ranking",
+        "kết quả, xếp hạng của một kỳ trong kho",
+        cmd_ranking,
+        (
+            option("--period", metavar="P", help=LATEST_HELP),
+            option("--out", metavar="PATH", help=OUT_HELP),
+            option("--overall-rank", action="store_true", help=OVERALL_HELP),
+        ),
+    ),
+    Command(
+        "differences",
+        "so sánh tự đánh giá với thẩm định của một kỳ",
+        cmd_differences,
+        (
+            option("--period", metavar="P", help=LATEST_HELP),
+            option("--unit", metavar="U", help=UNIT_HELP),
+            option("--all", action="store_true", help="cả các dòng thẩm định giống tự đánh giá"),
+            option("--out", metavar="PATH", help=OUT_HELP),
+        ),
+    ),
+)
