@@ -180,3 +180,22 @@ def test_serve_refuses_pool_settings_it_cannot_honour(demo, capsys, option, said
     code, _, err = _run(capsys, "--db", demo.url, "serve", "--port", "1", "--auth", "none", *option)
     assert code == 1
     assert said in err
+
+
+def test_ranking_publishes_like_the_report_the_unappraised_kept_unranked(demo, tmp_path):
+    """2017's appraisal is under way (12 of 19 units appraised): `cchc ranking` ranks the 12 and
+    prints the other seven with their own points, «Chưa thẩm định», like the report and workbook."""
+    from tests.conftest import cchc_here
+
+    out = tmp_path / "xep-hang.csv"
+    shown = cchc_here("ranking", "--period", "2017", "--out", str(out), db=demo.url)
+    assert shown.returncode == 0, shown.stderr
+    table = pd.read_csv(out, dtype=str, keep_default_na=False)
+    waiting = table[table["class"] == "Chưa thẩm định"]
+    assert len(waiting) == 7
+    assert (waiting["rank"] == "").all()
+    ranked = table[table["class"] != "Chưa thẩm định"]
+    assert sorted(int(r) for r in ranked["rank"]) == list(range(1, 13))
+    printed = cchc_here("ranking", "--period", "2017", db=demo.url)
+    assert "«Chưa thẩm định»: đơn vị chưa được thẩm định" in printed.stdout
+    assert max(map(len, printed.stdout.splitlines()[1:])) <= 120  # the table and its key fit a terminal

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import textwrap
+
 import pandas as pd
 
 from cchc_widgets.cli.shared import (
@@ -70,22 +72,29 @@ def _fitted_ranking(table: pd.DataFrame, domains: tuple[str, ...], decimals: int
 
 
 def cmd_ranking(req: Request) -> int:
-    from cchc_widgets.services.results import ranking_of, score_period
+    """The period's results as the report and the workbook publish them (`report.published`):
+    a unit whose appraisal is not complete keeps its own points, marked, with no rank or class."""
+    from cchc_widgets.report.published import UNAPPRAISED, published_results, unappraised_key
+    from cchc_widgets.services.results import ranking_of
 
     out = out_path(req.args.out)
     store = req.store
     period = req.period
     cs = store.criteria_for(period)
     names = store.unit_names(period)
-    results, missing = engine.with_unscored(score_period(store, period).results, ranking_of(store, period))
+    published, appraised = published_results(store, period)
+    results, missing = engine.with_unscored(published, ranking_of(store, period))
     results["period"] = period  # a period nobody scored yet: every listed unit, none ranked
+    waiting = results["unit"].isin(set(published["unit"]) - appraised)
+    results["class"] = results["class"].astype(object).where(~waiting, UNAPPRAISED)  # where its class would be
     table = result_table(results, cs, names, overall=req.args.overall_rank)
     title = f"Xếp hạng chỉ số CCHC — {period_name(store, period)} ({cs.name})"
+    key = unappraised_key(set(published["unit"]), appraised)
     if out is not None:
         show_or_write(table, out, decimals=cs.decimals)
     else:
         text, note = _fitted_ranking(table, cs.top_codes, cs.decimals)
-        print(title, text, *([note] if note else []), sep="\n")
+        print(title, text, *([note] if note else []), *textwrap.wrap(key, WIDTH), sep="\n")
     unscored_warning(missing, names)
     return 0
 
