@@ -16,7 +16,7 @@ from openpyxl import Workbook
 from cchc_widgets import ProblemsError, ScoringForm
 from cchc_widgets.cli.main import main
 from cchc_widgets.core.criteria import load_criteria
-from cchc_widgets.core.numbers import decide_column
+from cchc_widgets.core.numbers import decide_column, parse_decimal
 from cchc_widgets.files.score_tables import read_scores
 
 # Lai Châu's department index as a flat set: nine items of 2 points (the published table's columns)
@@ -179,8 +179,10 @@ def test_decide_column_refuses_only_what_nothing_decides():
     assert out == ["1.234", "x", "2"]
     assert refused == {
         0: "điểm: '1.234' có thể là 1234 hoặc 1,234 (tệp và cột không cho biết dấu nào là dấu thập phân); "
-        "hãy viết 1234 hoặc 1,234 cho rõ"
+        "hãy viết 1234 hoặc 1,2340 cho rõ"
     }
+    # each spelling offered reads one way only
+    assert [parse_decimal(text) for text in ("1234", "1,2340", "1.2340")] == [1234, 1.234, 1.234]
 
 
 # ------------------------------------------------------------ printed results: checked, not refused

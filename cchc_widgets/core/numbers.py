@@ -101,8 +101,15 @@ def _two_readings_shape(integer: str, fraction: str) -> bool:
 
 
 def _ambiguous(shown: str, what: str, readings: tuple[float, ...], why: str = "") -> AmbiguousNumber:
+    """The refusal of a number with two readings, offering a spelling of each that has only one:
+    a whole number without a separator (1234), a decimal with four places (1,2340), which no
+    thousands group can be."""
     said = [format_number(r, decimals=3, group=False) for r in readings]
-    return AmbiguousNumber(f"{what}: '{shown}' có thể là {' hoặc '.join(said)}{why}; hãy viết {' hoặc '.join(said)} cho rõ")
+    plain = [
+        format_number(r, decimals=0, group=False) if float(r).is_integer() else format_number(r, 4, group=False, fixed=True)
+        for r in readings
+    ]
+    return AmbiguousNumber(f"{what}: '{shown}' có thể là {' hoặc '.join(said)}{why}; hãy viết {' hoặc '.join(plain)} cho rõ")
 
 
 def two_readings(value: Any) -> tuple[str, float, float] | None:
