@@ -284,6 +284,10 @@ def test_an_unknown_settings_line_is_refused_with_the_keys_known(tmp_path, capsy
     problems = [str(p) for p in check_criteria(path)]
     assert f"{path}: dòng 1: 'rounding': 'decimals' không được lớn hơn 6; đang là 9" in problems
     assert f"{path}: dòng 2: 'index_cap' phải lớn hơn 0; đang là -5.0" in problems
+    path.write_text(FLAT_TREE + "# làm tròn: 3\n", encoding="utf-8")  # below the rows: not taken for a criterion «# …»
+    lines = len(FLAT_TREE.splitlines()) + 1
+    problems = [str(p) for p in check_criteria(path)]
+    assert problems == [f"bo.csv: dòng {lines}: dòng «# …» (cài đặt, ghi chú) phải đặt ở đầu tệp, trước dòng tiêu đề"]
 
 
 def test_an_xlsx_set_has_a_settings_sheet(tmp_path):

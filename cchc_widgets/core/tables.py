@@ -271,6 +271,9 @@ def _read_csv(path: Path) -> Table:
     if not lines:
         raise _refused(file, "tệp trống")
     columns = _normalise_header(list(lines[0][1]), file, f"dòng {lines[0][0]}")
+    late = next((n for n, row in lines[1:] if row and row[0].lstrip().startswith("#")), None)
+    if late is not None:  # read as a row it would be a unit or a criterion named «# …»
+        raise _refused(file, f"dòng {late}: dòng «# …» (cài đặt, ghi chú) phải đặt ở đầu tệp, trước dòng tiêu đề")
     records = tuple(
         (i, tuple(cell if cell.strip() else None for cell in row)) for i, row in lines[1:] if any(cell.strip() for cell in row)
     )
