@@ -164,6 +164,8 @@ def test_cchc_progress_prints_the_table(demo, tmp_path):
     assert "Kỳ 2017: đã nộp 0/19 · thẩm định xong 12/19" in ran.stdout
     line = next(x for x in ran.stdout.splitlines() if "Sở Y tế" in x)
     assert "3/70" in line
+    assert max(map(len, ran.stdout.splitlines())) <= 120  # a terminal's width: short headings, explained below
+    assert "Thiếu TLKC: mục có điểm nhưng thiếu tài liệu kiểm chứng" in ran.stdout
     out = tmp_path / "tien-do.xlsx"
     assert cchc_here("progress", "--out", out, db=demo.url).returncode == 0
     assert load_workbook(out).sheetnames == ["Tiến độ"]

@@ -29,6 +29,7 @@ def cmd_progress(req: Request) -> int:
             f"{s['unreasoned']} dòng khác nhau chưa có lý do"
         )
         print(_terminal(shown).to_string(index=False))
+        print(TERMINAL_KEY)
         return 0
     path = Path(args.out)
     if path.suffix.lower() not in (".csv", ".xlsx") or not path.parent.exists():
@@ -41,8 +42,25 @@ def cmd_progress(req: Request) -> int:
     return 0
 
 
+WIDTH, NAME_WIDTH = 120, 30  # a terminal's columns; a unit's or person's name cut with «…» beyond it
+# the terminal's shorter headings (the files keep the page's), explained under the table
+SHORT = {"lacking": "Thiếu TLKC", "unreasoned": "Chưa lý do", "scored": "Tự chấm"}
+TERMINAL_KEY = (
+    "Thiếu TLKC: mục có điểm nhưng thiếu tài liệu kiểm chứng; Chưa lý do: dòng thẩm định khác tự đánh giá chưa có lý do"
+)
+
+
 def _terminal(frame: Any) -> Any:
-    """Dates as people write them, a dash where nothing happened yet."""
+    """Dates as people write them, a dash where nothing happened yet, within `WIDTH` columns:
+    shorter headings, long names cut, the group left out when there is only one."""
+    from cchc_widgets.services.progress import COLUMNS
+
+    frame = frame.rename(columns={COLUMNS[key]: short for key, short in SHORT.items()})
+    if frame[COLUMNS["group"]].nunique() <= 1:
+        frame = frame.drop(columns=COLUMNS["group"])
+    for column in (COLUMNS["name"], COLUMNS["submitted_by"]):
+        cut = NAME_WIDTH - 1
+        frame[column] = [n if not isinstance(n, str) or len(n) <= NAME_WIDTH else n[:cut] + "…" for n in frame[column]]
 
     def cell(value: Any) -> Any:
         if value is None or value == "":
