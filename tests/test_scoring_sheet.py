@@ -222,3 +222,17 @@ def test_an_appraisal_under_way_is_printed_as_provisional_with_no_class(demo):
     own = ScoringSession(demo, "2017", "ban-dan-toc", "self")  # the unit's own sheet keeps its class
     assert not own.header()["provisional"]
     assert own.header()["class"]
+
+
+
+def test_the_units_own_sheet_is_headed_by_the_unit(demo):
+    """A self-assessment is the unit's document, signed by its head: under the province's
+    committee it names the unit, not Sở Nội vụ, and its number's symbol is left to the unit."""
+    own = sheet_html(ScoringSession(demo, "2016", "so-tu-phap", "self"))
+    head = own[own.index('<table class="official official-head">') : own.index("</table>")]
+    assert "UBND TỈNH ĐIỆN BIÊN" in head
+    assert "SỞ TƯ PHÁP" in head
+    assert "SỞ NỘI VỤ" not in head
+    assert "SNV" not in head
+    appraised = sheet_html(ScoringSession(demo, "2016", "so-tu-phap", "appraisal"))
+    assert "/PCĐ-SNV" in appraised  # the appraisal is Sở Nội vụ's

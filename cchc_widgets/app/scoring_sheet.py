@@ -13,6 +13,7 @@ printed to PDF by headless Chromium when asked.
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import tempfile
 from pathlib import Path
@@ -66,6 +67,8 @@ def sheet_html(session: ScoringSession, form: OfficialForm | None = None) -> str
     form of the document settings (`form`, else the settings file in use)."""
     form = form or load_official_form()
     head = session.header()
+    if session.stage != APPRAISAL:  # the unit's own sheet, signed by its head: headed by the unit, its symbol by hand
+        form = dataclasses.replace(form, agency=head["unit_name"].upper(), numbers={"phieu": "{so}/"})
     appraisal = session.stage == APPRAISAL
     decimals, na = head["decimals"], head["na_label"]
     title = f"Phiếu {head['stage_label'].lower()} Chỉ số cải cách hành chính"
