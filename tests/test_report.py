@@ -81,6 +81,8 @@ def test_cchc_report_html_and_pdf(demo, tmp_path, capsys):
     html = out.read_text(encoding="utf-8")
     assert "Báo cáo kết quả Chỉ số cải cách hành chính — Năm 2017" in html
     assert "Tăng hạng nhiều nhất so với Năm 2016" in html
+    assert re.findall(r'<script[^>]+src="([^"]+)"', html) == []  # nothing fetched from another server (was require.js, MathJax)
+    assert "cdnjs" not in html
     assert html.count("data:image/png;base64") >= 6
     assert "from cchc_widgets" not in html  # code cells are hidden
     assert '<html lang="vi">' in html
