@@ -220,9 +220,9 @@ def test_the_administrator_page(browser, signed_server):
     page.fill(".cchc-ad-until-appraisal", "2030-01-31")
     page.click(".cchc-ad-open-appraisal")
     page.wait_for_function("() => document.querySelector('.cchc-ad-stages').textContent.includes('31/01/2030')")
-    page.fill(".cchc-ad-filter-action", "account")
+    page.fill(".cchc-ad-filter-action", "tài khoản")  # the action as people read it
     page.click(".cchc-ad-filter")
-    page.wait_for_function("() => document.querySelector('.cchc-ad-log-table').textContent.includes('moi: appraiser')")
+    page.wait_for_function("() => document.querySelector('.cchc-ad-log-table').textContent.includes('Đỗ Văn Mới (moi): Thẩm định viên')")
     with page.expect_download() as info:
         page.click(".cchc-ad-download")
     assert info.value.suggested_filename == f"nhat-ky-{PERIOD}.xlsx"
