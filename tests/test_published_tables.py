@@ -336,3 +336,15 @@ def test_group_ranks_without_an_overall_rank_unless_asked(tmp_path, files, capsy
     assert re.search(r"Hạng\s+Hạng trong nhóm", out.splitlines()[0])
     (tmp_path / "chung.csv").write_text("# xếp hạng chung: có\n" + SET, encoding="utf-8")
     assert "overall_rank" in load_criteria(tmp_path / "chung.csv").meta
+
+
+def test_the_flat_form_says_which_items_may_be_handed_in_unfinished(tmp_path):
+    """`submit_incomplete`, as the YAML has it (an item a unit may submit unscored or without
+    its evidence), is a yes/no column of the flat form too."""
+    path = tmp_path / "bo.csv"
+    path.write_text("code,parent,name,max_points,submit_incomplete\nA,,Mục A,50,có\nB,,Mục B,50,\n", encoding="utf-8")
+    cs = load_criteria(path)
+    assert (cs.entries["A"].submit_incomplete, cs.entries["B"].submit_incomplete) == (True, False)
+    path.write_text("code,parent,name,max_points,submit_incomplete\nA,,Mục A,50,hay\nB,,Mục B,50,\n", encoding="utf-8")
+    said = "mã A: submit_incomplete phải là có/không; đang là 'hay'"
+    assert [str(p) for p in check_criteria(path)] == [f"{path}: dòng 2, cột 'submit_incomplete': {said}"]

@@ -222,7 +222,8 @@ def test_the_administrator_page(browser, signed_server):
     page.wait_for_function("() => document.querySelector('.cchc-ad-stages').textContent.includes('31/01/2030')")
     page.fill(".cchc-ad-filter-action", "tài khoản")  # the action as people read it
     page.click(".cchc-ad-filter")
-    page.wait_for_function("() => document.querySelector('.cchc-ad-log-table').textContent.includes('Đỗ Văn Mới (moi): Thẩm định viên')")
+    saved = "Đỗ Văn Mới (moi): Thẩm định viên"
+    page.wait_for_function("(s) => document.querySelector('.cchc-ad-log-table').textContent.includes(s)", arg=saved)
     with page.expect_download() as info:
         page.click(".cchc-ad-download")
     assert info.value.suggested_filename == f"nhat-ky-{PERIOD}.xlsx"
