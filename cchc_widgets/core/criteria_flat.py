@@ -108,12 +108,15 @@ def _flat_outside(
         problems.append(Problem(file, "điểm thưởng/điểm trừ nằm ngoài cây: để trống parent và rule", code, row.where("kind")))
     else:
         denominator = row.text("in_denominator") if "in_denominator" in table.columns else ""
-        if denominator and not (is_yes(denominator) or is_no(denominator)):
-            said = f"in_denominator phải là có/không; đang là '{denominator}'"
-            problems.append(Problem(file, said, code, row.where("in_denominator")))
-        adjustments.append(
-            {"code": code, "name": name, "kind": kind, "max_points": max_points, "in_denominator": is_yes(denominator)}
-        )
+        counted = _yes_no(denominator, "in_denominator", code, row.where("in_denominator"), file, problems)
+        adjustments.append({"code": code, "name": name, "kind": kind, "max_points": max_points, "in_denominator": counted})
+
+
+def _yes_no(text: str, column: str, code: str, where: str, file: str, problems: list[Problem]) -> bool:
+    """A yes/no cell: True for yes, a problem named by row and column for anything but yes or no."""
+    if text and not (is_yes(text) or is_no(text)):
+        problems.append(Problem(file, f"{column} phải là có/không; đang là '{text}'", code, where))
+    return is_yes(text)
 
 
 def load_flat(path: Path) -> CriteriaSet:
@@ -162,12 +165,12 @@ def load_flat(path: Path) -> CriteriaSet:
         if kind_text:
             _flat_outside(row, table, code, name, max_points, kind_text, file, adjustments, survey_items, problems)
             continue
-        yes_no = {}
-        for column in ("allow_na", "submit_incomplete"):
-            text = row.text(column).lower() if column in table.columns else ""
-            if text and not (is_yes(text) or is_no(text)):
-                problems.append(Problem(file, f"{column} phải là có/không; đang là '{text}'", code, row.where(column)))
-            yes_no[column] = is_yes(text)
+        yes_no = {
+            column: _yes_no(row.text(column).lower(), column, code, row.where(column), file, problems)
+            if column in table.columns
+            else False
+            for column in ("allow_na", "submit_incomplete")
+        }
         raws.append(
             RawNode(
                 code=code,
