@@ -14,8 +14,7 @@ from cchc_widgets.core import engine, whatif
 from cchc_widgets.core.criteria import CriteriaSet
 from cchc_widgets.core.errors import ProblemsError
 from cchc_widgets.core.numbers import show_number
-from cchc_widgets.report.published import UNAPPRAISED, published_ranking, without_verdict
-from cchc_widgets.report.published import appraised_units as appraised_of
+from cchc_widgets.report.published import UNAPPRAISED, appraised_units, published_ranking, published_scoring
 from cchc_widgets.services.access import record_line
 from cchc_widgets.services.results import ranking_of
 from cchc_widgets.services.results import resolved as stored_resolved
@@ -63,8 +62,8 @@ def period_view(store: Store, period: str, resolved: pd.DataFrame | None = None)
     periods = store.periods().set_index("id")
     names = store.unit_names(period)
     resolved = stored_resolved(store, period) if resolved is None else resolved
-    scored = engine.aggregate(resolved, cs, units=published_ranking(ranking_of(store, period), resolved))
-    results = without_verdict(scored.results, resolved).drop(columns="period")
+    scored, results, appraised = published_scoring(resolved, cs, ranking_of(store, period))
+    results = results.drop(columns="period")
     results = results.sort_values(["rank", "unit"]).reset_index(drop=True)
     results.insert(1, "name", results["unit"].map(names))
     components = scored.component_index().drop(columns="period")
@@ -98,7 +97,7 @@ def period_view(store: Store, period: str, resolved: pd.DataFrame | None = None)
         diff[diff["changed"]].reset_index(drop=True),
         record_line(store, period),
         frozenset(resolved.loc[resolved["stage"] == engine.SURVEY, "unit"]),
-        appraised_of(resolved),
+        appraised,
     )
 
 
@@ -201,7 +200,7 @@ def scenario_comparisons(
     take); drafts are left out."""
     cs = store.criteria_for(period)
     resolved = stored_resolved(store, period) if resolved is None else resolved
-    ranking = published_ranking(ranking_of(store, period), resolved)
+    ranking = published_ranking(ranking_of(store, period), appraised_units(resolved))
     base = engine.aggregate(resolved, cs, units=ranking)
     out = []
     for name in store.scenarios(for_report=True)["name"]:

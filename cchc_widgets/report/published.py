@@ -16,6 +16,7 @@ from __future__ import annotations
 import pandas as pd
 
 from cchc_widgets.core import engine
+from cchc_widgets.core.criteria import CriteriaSet
 from cchc_widgets.core.vocabulary import APPRAISAL, SELF
 from cchc_widgets.services.results import ranking_of, resolved
 from cchc_widgets.store.database import Store
@@ -50,28 +51,34 @@ def appraised_units(resolved: pd.DataFrame) -> frozenset[str]:
     )
 
 
-def published_ranking(units: pd.DataFrame, resolved: pd.DataFrame) -> pd.DataFrame:
-    """The engine's `units` (unit, group, ranked) with every unit that has no appraisal left
-    out of the ranking (scored, not ranked), once any unit of the period is appraised."""
-    done = appraised_units(resolved)
+def published_ranking(units: pd.DataFrame, done: frozenset[str]) -> pd.DataFrame:
+    """The engine's `units` (unit, group, ranked) with every unit not appraised (`done`:
+    `appraised_units`) left out of the ranking (scored, not ranked), once any unit is appraised."""
     if not done:
         return units  # nobody appraised yet: the self-assessments ranked among themselves, marked
     return units.assign(ranked=units["ranked"].astype(bool) & units["unit"].isin(done))
 
 
-def without_verdict(results: pd.DataFrame, resolved: pd.DataFrame) -> pd.DataFrame:
-    """The engine's results with no class for a unit that has no appraisal (its rank is
-    already empty when it was scored with `published_ranking`)."""
-    done = appraised_units(resolved)
+def without_verdict(results: pd.DataFrame, done: frozenset[str]) -> pd.DataFrame:
+    """The engine's results with no class for a unit not appraised (its rank is already empty
+    when it was scored with `published_ranking`)."""
     out = results.copy()
     out["class"] = out["class"].astype(object).where(out["unit"].isin(done), None)
     return out
 
 
+def published_scoring(
+    scores: pd.DataFrame, cs: CriteriaSet, ranking: pd.DataFrame
+) -> tuple[engine.Scored, pd.DataFrame, frozenset[str]]:
+    """A period scored as the province publishes it: the engine's scoring with the ranking of
+    appraised units only, its results without a class for the others, and the units appraised
+    (found once) — what the report, the workbook and `cchc ranking` all print."""
+    done = appraised_units(scores)
+    scored = engine.aggregate(scores, cs, units=published_ranking(ranking, done))
+    return scored, without_verdict(scored.results, done), done
+
+
 def published_results(store: Store, period: str) -> tuple[pd.DataFrame, frozenset[str]]:
-    """A period's results as the province publishes them (`published_ranking`, `without_verdict`)
-    and the units appraised: what `cchc ranking` prints, like the report and the workbook."""
-    scores = resolved(store, period)
-    units = published_ranking(ranking_of(store, period), scores)
-    scored = engine.aggregate(scores, store.criteria_for(period), units=units)
-    return without_verdict(scored.results, scores), appraised_units(scores)
+    """A period's published results (`published_scoring`) from what is stored, and the units appraised."""
+    _, results, done = published_scoring(resolved(store, period), store.criteria_for(period), ranking_of(store, period))
+    return results, done

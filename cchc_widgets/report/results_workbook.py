@@ -21,7 +21,7 @@ from cchc_widgets.core.numbers import published, rounded
 from cchc_widgets.core.survey import group_shares, item_points, with_survey
 from cchc_widgets.core.vocabulary import HEADINGS, SELF
 from cchc_widgets.files.tables_out import XLSX_MIME, number_format
-from cchc_widgets.report.published import UNAPPRAISED, appraised_units, published_ranking, unappraised_key, without_verdict
+from cchc_widgets.report.published import UNAPPRAISED, published_scoring, unappraised_key
 from cchc_widgets.report.workbook_sheets import BOLD, Book, Sheet, cover_sheet, fill, sheet_names
 from cchc_widgets.services.access import record_line
 from cchc_widgets.services.results import ranking_of
@@ -41,16 +41,15 @@ def results_workbook(store: Store, period: str) -> bytes:
     responses = store.survey_responses(period)  # read once: points and the per-group shares
     points = item_points(responses, cs)
     resolved = with_survey(scored_rows(scores), points)
-    scored = engine.aggregate(resolved, cs, units=published_ranking(ranking_of(store, period), resolved))
+    scored, unverdicted, appraised = published_scoring(resolved, cs, ranking_of(store, period))
     names = store.unit_names(period)
     periods = store.periods().set_index("id")["name"]
     period_name = str(periods.get(period) or f"Kỳ {period}")
-    results = published(without_verdict(scored.results, resolved), cs.decimals)
+    results = published(unverdicted, cs.decimals)
     results = _in_order(results, cs)
     results["name"] = results["unit"].map(names)
     surveyed = set(points["unit"]) if len(points) else set()
     book = Book()
-    appraised = appraised_units(resolved)
     # every unit's own claim beside the appraisal: the self-assessment has no survey, bonus or penalty points
     own = engine.aggregate(resolved[resolved["stage"] == SELF], cs).results.set_index("unit")["total"]
     title = f"Tổng hợp kết quả Chỉ số CCHC — {period_name}"
