@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from cchc_widgets.cli.shared import cut_name
 from cchc_widgets.cli.table import Command, Request, option
 from cchc_widgets.core.errors import Problem, ProblemsError
 
@@ -42,7 +43,6 @@ def cmd_progress(req: Request) -> int:
     return 0
 
 
-WIDTH, NAME_WIDTH = 120, 30  # a terminal's columns; a unit's or person's name cut with «…» beyond it
 # the terminal's shorter headings (the files keep the page's), explained under the table
 SHORT = {"lacking": "Thiếu TLKC", "unreasoned": "Chưa lý do", "scored": "Tự chấm"}
 TERMINAL_KEY = (
@@ -51,7 +51,7 @@ TERMINAL_KEY = (
 
 
 def _terminal(frame: Any) -> Any:
-    """Dates as people write them, a dash where nothing happened yet, within `WIDTH` columns:
+    """Dates as people write them, a dash where nothing happened yet, within 120 columns:
     shorter headings, long names cut, the group left out when there is only one."""
     from cchc_widgets.services.progress import COLUMNS
 
@@ -59,8 +59,7 @@ def _terminal(frame: Any) -> Any:
     if frame[COLUMNS["group"]].nunique() <= 1:
         frame = frame.drop(columns=COLUMNS["group"])
     for column in (COLUMNS["name"], COLUMNS["submitted_by"]):
-        cut = NAME_WIDTH - 1
-        frame[column] = [n if not isinstance(n, str) or len(n) <= NAME_WIDTH else n[:cut] + "…" for n in frame[column]]
+        frame[column] = frame[column].map(cut_name)
 
     def cell(value: Any) -> Any:
         if value is None or value == "":

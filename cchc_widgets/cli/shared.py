@@ -27,6 +27,16 @@ LATEST_HELP = "mặc định: kỳ mới nhất"
 UNIT_HELP = "mã đơn vị (xem `cchc units`)"
 
 
+WIDTH = 120  # the terminal a printed table fits
+NAME_WIDTH = 30  # a unit's or person's name in a printed table, cut with «…» beyond it
+
+
+def cut_name(name: object) -> object:
+    """A name as a terminal's table shows it: at most `NAME_WIDTH` characters (anything not
+    text, such as a blank, as it is)."""
+    return name if not isinstance(name, str) or len(name) <= NAME_WIDTH else name[: NAME_WIDTH - 1] + "…"
+
+
 def decimal_argument(text: str) -> float:
     """A number on the command line, read like every other number a person gives (`0,25` or `0.25`)."""
     try:

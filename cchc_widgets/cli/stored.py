@@ -11,6 +11,8 @@ from cchc_widgets.cli.shared import (
     OUT_HELP,
     OVERALL_HELP,
     UNIT_HELP,
+    WIDTH,
+    cut_name,
     out_path,
     period_name,
     result_table,
@@ -48,12 +50,6 @@ def cmd_units(req: Request) -> int:
     return 0
 
 
-WIDTH = 120  # the terminal a printed ranking fits
-
-
-NAME_WIDTH = 30  # a unit's name in a printed ranking, cut with «…» beyond it
-
-
 def _fitted_ranking(table: pd.DataFrame, domains: tuple[str, ...], decimals: int | None) -> tuple[str, str]:
     """A ranking as the terminal prints it within `WIDTH` columns, and a note of what it left
     out: names (cut at `NAME_WIDTH`) without ids, the group and its rank only when there is
@@ -61,7 +57,7 @@ def _fitted_ranking(table: pd.DataFrame, domains: tuple[str, ...], decimals: int
     file written with --out keeps every column)."""
     shown = table.drop(columns=["unit"]) if "name" in table.columns else table.copy()
     if "name" in shown.columns:
-        shown["name"] = [n if len(n) <= NAME_WIDTH else n[: NAME_WIDTH - 1] + "…" for n in shown["name"]]
+        shown["name"] = shown["name"].map(cut_name)
     if "group" in shown.columns and shown["group"].nunique() <= 1:
         shown = shown.drop(columns=["group", "group_rank"], errors="ignore")
     text = readable(shown, decimals, SHORT_HEADINGS)
