@@ -113,7 +113,7 @@ class ScoringSession:
         """Who wrote something, as the page names a person: the account's full name (a name
         typed where no one signed in is already a name). Accounts are read once a page."""
         if self._people is None:
-            self._people = dict(self.store.accounts()[["login", "name"]].values.tolist())
+            self._people = self.store.account_names()
         return self._people.get(login, login)
 
     def _score(self, code: str, stage: str) -> dict[str, Any] | None:

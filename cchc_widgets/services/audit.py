@@ -80,7 +80,7 @@ def change_log(store: Store, period: str, unit: str | None = None, code: str | N
     frame["when"] = pd.to_datetime(frame["at"], utc=True, format="mixed").dt.tz_convert(clock.zone())
     frame = frame.sort_values("when", kind="stable")
     frame["at"] = frame["when"].dt.strftime("%d/%m/%Y %H:%M:%S")
-    names = dict(store.accounts()[["login", "name"]].values.tolist())
+    names = store.account_names()
     units = store.unit_names(period)
     for column in ("author", "action", "unit", "code", "stage", "old", "new", "reason"):
         frame[column] = frame[column].map(_text)

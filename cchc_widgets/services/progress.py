@@ -144,7 +144,7 @@ def progress(store: Store, period: str, units: set[str] | None = None) -> pd.Dat
     with_files = store.evidence_keys(period)
     submitted = store.submissions(period)
     stages = store.stages(period)
-    people = dict(zip(*(store.accounts()[c] for c in ("login", "name")), strict=True))
+    people = store.account_names()
     diff = engine.differences(engine.scored_rows(scores)) if len(scores) else pd.DataFrame(columns=["unit", "unreasoned"])
     unreasoned = diff[diff["unreasoned"].astype(bool)].groupby("unit").size() if len(diff) else pd.Series(dtype=int)
     done = scores[scores["na"].astype(bool) | scores["points"].notna()]

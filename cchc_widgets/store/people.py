@@ -67,6 +67,11 @@ class People(StoreBase):
         records = [{"login": r.login, "name": r.name, "role": r.role, "units": ",".join(units_of.get(r.login, []))} for r in rows]
         return pd.DataFrame(records, columns=["login", "name", "role", "units"])
 
+    def account_names(self) -> dict[str, str]:
+        """login → the account's full name: how pages, the log and progress name a person."""
+        with self._reading() as conn:
+            return {row.login: row.name for row in conn.execute(sa.select(accounts.c.login, accounts.c.name))}
+
     def add_sign_in(self, token_hash: str, login: str, expires_at: datetime) -> None:
         with self._writing() as conn:
             conn.execute(sign_ins.delete().where(sign_ins.c.expires_at < _now()))  # expired ones go as new ones come
