@@ -14,7 +14,7 @@ from cchc_widgets.core import engine, whatif
 from cchc_widgets.core.criteria import CriteriaSet
 from cchc_widgets.core.errors import ProblemsError
 from cchc_widgets.core.numbers import show_number
-from cchc_widgets.report.published import UNAPPRAISED, appraised_units, published_ranking, published_scoring
+from cchc_widgets.report.published import UNAPPRAISED, appraised_units, own_totals, published_ranking, published_scoring
 from cchc_widgets.services.access import record_line
 from cchc_widgets.services.results import ranking_of
 from cchc_widgets.services.results import resolved as stored_resolved
@@ -71,7 +71,7 @@ def period_view(store: Store, period: str, resolved: pd.DataFrame | None = None)
     criteria_pct = level2.pivot(index="unit", columns="code", values="index").loc[
         results["unit"], list(dict.fromkeys(level2["code"]))
     ]
-    own = engine.aggregate(resolved[resolved["stage"] == "self"], cs).results.set_index("unit")["total"]
+    own = own_totals(resolved, cs)
     appraised_units = resolved.loc[resolved["stage"] == "appraisal", "unit"].unique()
     # compare like with like: the self-assessment has no survey, bonus or penalty points
     final = results.set_index("unit")["subtotal" if "subtotal" in results.columns else "total"]

@@ -51,6 +51,12 @@ def appraised_units(resolved: pd.DataFrame) -> frozenset[str]:
     )
 
 
+def own_totals(scores: pd.DataFrame, cs: CriteriaSet) -> pd.Series:
+    """Each unit's total on its own self-assessment (no survey, bonus or penalty points: those
+    come with the appraisal), indexed by unit: the claim printed beside the appraisal."""
+    return engine.aggregate(scores[scores["stage"] == SELF], cs).results.set_index("unit")["total"]
+
+
 def published_ranking(units: pd.DataFrame, done: frozenset[str]) -> pd.DataFrame:
     """The engine's `units` (unit, group, ranked) with every unit not appraised (`done`:
     `appraised_units`) left out of the ranking (scored, not ranked), once any unit is appraised."""

@@ -19,9 +19,9 @@ from cchc_widgets.core.documents import load_official_form
 from cchc_widgets.core.engine import scored_rows
 from cchc_widgets.core.numbers import published, rounded
 from cchc_widgets.core.survey import group_shares, item_points, with_survey
-from cchc_widgets.core.vocabulary import HEADINGS, SELF
+from cchc_widgets.core.vocabulary import HEADINGS
 from cchc_widgets.files.tables_out import XLSX_MIME, number_format
-from cchc_widgets.report.published import UNAPPRAISED, published_scoring, unappraised_key
+from cchc_widgets.report.published import UNAPPRAISED, own_totals, published_scoring, unappraised_key
 from cchc_widgets.report.workbook_sheets import BOLD, Book, Sheet, cover_sheet, fill, sheet_names
 from cchc_widgets.services.access import record_line
 from cchc_widgets.services.results import ranking_of
@@ -50,8 +50,7 @@ def results_workbook(store: Store, period: str) -> bytes:
     results["name"] = results["unit"].map(names)
     surveyed = set(points["unit"]) if len(points) else set()
     book = Book()
-    # every unit's own claim beside the appraisal: the self-assessment has no survey, bonus or penalty points
-    own = engine.aggregate(resolved[resolved["stage"] == SELF], cs).results.set_index("unit")["total"]
+    own = own_totals(resolved, cs)  # every unit's own claim, beside the appraisal
     title = f"Tổng hợp kết quả Chỉ số CCHC — {period_name}"
     _summary_sheet(book, results, cs, surveyed, appraised, own.to_dict(), title)
     units = list(results["unit"])
