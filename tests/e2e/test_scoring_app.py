@@ -428,4 +428,14 @@ def test_a_point_is_saved_as_typed_and_marked_until_its_evidence_comes(page, ser
         "() => document.querySelector('.cchc-row-1-1-3 .cchc-field-error').textContent.includes('không thuộc loại')"
     )
     assert "Thiếu tài liệu kiểm chứng" in page.inner_text(f"{row('1.1.3')} .cchc-badge")
+    # the refused file is the row's news until the next file: a value saved meanwhile does not wipe it,
+    # and the header does not count a refused file as a value left unsaved
+    assert "ô bị từ chối" not in page.inner_text(".cchc-saved")
+    page.select_option(f"{row('1.1.3')} select.cchc-input", "Không")
+    page.wait_for_function(
+        "() => !document.querySelector('.cchc-row-1-1-3 .cchc-badge').textContent.includes('Thiếu tài liệu kiểm chứng')"
+    )
+    page.wait_for_function("() => document.querySelector('.cchc-saved').textContent.includes('Đã lưu')")
+    assert "không thuộc loại" in page.inner_text(f"{row('1.1.3')} .cchc-field-error")
+    assert s.scores(PERIOD, unit, "self").set_index("code").loc["1.1.3", "value"] == "Không"
     s.close()

@@ -1,12 +1,5 @@
 // View of AdminApp: forms that ask the kernel; every check is made there (services.access).
 
-function h(tag, cls, text) {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  if (text !== undefined && text !== null) e.textContent = text;
-  return e;
-}
-
 function labelled(text, control) {
   const l = h("label", "cchc-ad-field", text);
   l.append(control);

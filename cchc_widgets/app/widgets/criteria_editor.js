@@ -3,12 +3,6 @@
 // kernel, which validates the whole set and sends the tree, its problems and the ranks back.
 
 /** @param {string} tag @param {string | null} [cls] @param {any} [text] */
-function h(tag, cls, text) {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  if (text !== undefined && text !== null) e.textContent = String(text);
-  return e;
-}
 /** @param {number | null} x @param {number} [d] */
 const num = (x, d = 2) => (x === null || x === undefined ? "—" : Number(x).toLocaleString("vi-VN", { maximumFractionDigits: d }));
 

@@ -8,6 +8,14 @@
 // equal), so the page sets a random token of its own when the server has not set one.
 // In JupyterLab (the widget kit) the page is Lab's, not ours: nothing to do there.
 const IN_VOILA = window.location.pathname.includes("/voila/");
+
+// An element with its class and text: how every widget builds its DOM.
+function h(tag, cls, text) {
+  const e = document.createElement(tag);
+  if (cls) e.className = cls;
+  if (text !== undefined && text !== null) e.textContent = text;
+  return e;
+}
 function ensureShutdownToken() {
   if (!IN_VOILA || /(^|;\s*)_xsrf=/.test(document.cookie)) return;
   const bytes = new Uint8Array(16);

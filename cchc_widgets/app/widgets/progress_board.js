@@ -1,13 +1,6 @@
 // View of ProgressBoard: the period's units as the kernel computed them (services.progress);
 // the page only sorts, filters by group and links each unit to its form.
 
-function h(tag, cls, text) {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  if (text !== undefined && text !== null) e.textContent = text;
-  return e;
-}
-
 const day = (iso) => (iso ? iso.slice(0, 10).split("-").reverse().join("/") : "");
 const instant = (iso) => (iso ? `${iso.slice(11, 16)} ${day(iso)}` : "");
 

@@ -6,12 +6,6 @@
 const LOST_TEXT = "Mất kết nối với máy chủ: những gì nhập từ lúc này CHƯA được lưu. Hãy tải lại trang (phím F5) rồi nhập lại.";
 const LOST_SHORT = "Chưa lưu: mất kết nối với máy chủ";
 
-function h(tag, cls, text) {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  if (text !== undefined && text !== null) e.textContent = text;
-  return e;
-}
 // a published figure: exactly the set's decimals (92,50 and 51,00), as the printed sheet and the workbook
 const fig = (x, d) => (x === null || x === undefined ? "—" : Number(x).toLocaleString("vi-VN", { minimumFractionDigits: d, maximumFractionDigits: d }));
 const dash = (code) => code.replace(/\./g, "-");
@@ -621,7 +615,7 @@ function render({ model, el }) {
     up.addEventListener("change", async () => {
       const st = state();
       for (const file of up.files) {
-        if (file.size > st.max_bytes) { showError(row.code, `Tệp '${file.name}' quá lớn (${st.limits})`); continue; }
+        if (file.size > st.max_bytes) { showError(row.code, `Tệp '${file.name}' quá lớn (${st.limits})`, "upload"); continue; }
         send({ type: "upload", code: row.code, name: file.name, author }, [await file.arrayBuffer()]);
       }
       up.value = "";
@@ -676,15 +670,19 @@ function render({ model, el }) {
     if (!el) return;
     const row = shown.get(code);
     if (saved) el._version = row && row.mine ? row.mine.version : 0; // our own save: the page now holds it
+    if (saved && el._sent) el._sent = { ...el._sent, version: el._version }; // the same value again is no new edit
     el._waiting = false;
     if (el._queued) { el._queued = false; commit(code); }
   }
 
-  function showError(code, message) {
+  // a refused value ("edit") stays to be put right, counted in the header; a refused file leaves the saved value
+  function showError(code, message, kind = "edit") {
     const el = rowEls.get(code);
     if (!el) { alert.textContent = message; alert.style.display = "block"; return; }
     el.classList.add("cchc-invalid"); // the typed value stays to be put right; the points say they are the saved ones
     el.querySelector(".cchc-field-error").textContent = message;
+    el._errorKind = kind;
+    if (kind !== "edit") { setSaved(`Không nhận (mục ${code}): xem thông báo ở dòng đó`, "error"); return; }
     el._sent = null;
     refused.add(code);
     setSaved(refusedText(), "error");
@@ -724,8 +722,10 @@ function render({ model, el }) {
   }
 
   function clearError(el) {
+    el.querySelector(".cchc-changed").replaceChildren();
     el.classList.remove("cchc-invalid", "cchc-conflict");
     el.querySelector(".cchc-field-error").textContent = "";
+    el._errorKind = null;
     refused.delete(el.dataset.code);
   }
 
@@ -756,17 +756,17 @@ function render({ model, el }) {
     if (msg.type === "report") { inflight = Math.max(0, inflight - 1); showReport(msg); return; }
     if (msg.type === "field_error" || msg.type === "saved") {
       inflight = Math.max(0, inflight - 1);
-      answered(msg.code, msg.type === "saved");
+      if (msg.kind === "edit") answered(msg.code, msg.type === "saved"); // a file's answer says nothing of a value on its way
     }
     if (msg.type === "field_error") {
-      showError(msg.code, msg.message);
+      showError(msg.code, msg.message, msg.kind);
       const el = rowEls.get(msg.code);
       if (msg.conflict && el) showConflict(el, shown.get(msg.code));
     }
     else if (msg.type === "saved") {
       const el = rowEls.get(msg.code);
       if (el && msg.kind !== "edit" && refused.has(msg.code)) commit(msg.code); // a file came: try the refused value again
-      else if (el) { clearError(el); el.querySelector(".cchc-changed").replaceChildren(); }
+      else if (el && !(msg.kind === "edit" && el._errorKind && el._errorKind !== "edit")) clearError(el); // a refused file's message stays
       if (inflight === 0) setSaved(refused.size ? refusedText() : msg.text, refused.size ? "error" : "saved");
     } else if (msg.type === "file") saveFile(msg, buffers);
   });

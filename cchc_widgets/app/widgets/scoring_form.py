@@ -342,9 +342,9 @@ class ScoringForm(anywidget.AnyWidget):
                 self._sync_scores()
         except FieldError as exc:
             self._push(code=exc.code if exc.code in self.session.cs.nodes else None)
-            self.send({"type": "field_error", "code": exc.code, "message": exc.message, "conflict": exc.conflict})
+            self.send({"type": "field_error", "code": exc.code, "message": exc.message, "conflict": exc.conflict, "kind": kind})
         except CchcError as exc:
-            self.send({"type": "field_error", "code": code, "message": str(exc)})
+            self.send({"type": "field_error", "code": code, "message": str(exc), "kind": kind})
         except Exception as exc:
             traceback.print_exc(file=sys.stderr)
             self.alert = f"Lỗi hệ thống, thao tác chưa được lưu ({type(exc).__name__}); báo cho quản trị viên."

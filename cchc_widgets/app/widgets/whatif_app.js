@@ -1,10 +1,4 @@
 // View of WhatIfApp: sliders, table and SVG charts drawn from the kernel's results.
-function h(tag, cls, text) {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  if (text !== undefined && text !== null) e.textContent = text;
-  return e;
-}
 const SVG = "http://www.w3.org/2000/svg";
 function s(tag, attrs, text) {
   const e = document.createElementNS(SVG, tag);
