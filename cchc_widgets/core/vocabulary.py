@@ -101,6 +101,23 @@ def action_name(code: str) -> str:
     return f"{name} ({detail})" if detail else name
 
 
+# the blocks of units a province assesses, each on its own criteria set and ranked within itself
+# (a units table's `block`/`khối` column); any other block is shown as given
+BLOCK_LABELS = {"so": "Sở, ban, ngành", "huyen": "UBND cấp huyện", "xa": "UBND cấp xã"}
+
+
+def block_label(block: str) -> str:
+    """How a page or a table names a block: its Vietnamese label, or the block as given."""
+    return BLOCK_LABELS.get(block, block)
+
+
+def block_order(block: str) -> tuple[int, str]:
+    """Where a block comes in a period's list: the known blocks first in the decision's order
+    (departments, districts, communes), then the others by name; "" (no block) first of all."""
+    known = ("", *BLOCK_LABELS)
+    return (known.index(block), "") if block in known else (len(known), block)
+
+
 # what the columns of result tables are called where people read them (the report, the CLI's
 # tables on screen); files written for other programs keep the column ids
 HEADINGS = {
@@ -108,6 +125,7 @@ HEADINGS = {
     "unit": "Mã đơn vị",
     "name": "Đơn vị",
     "group": "Nhóm",
+    "block": "Khối",
     "code": "Mã",
     "survey": "Điểm khảo sát",
     "bonus": "Điểm thưởng",
