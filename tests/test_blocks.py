@@ -170,3 +170,31 @@ def test_a_units_table_names_blocks_in_a_khoi_column(tmp_path):
     path = tmp_path / "units.csv"
     path.write_text("id,name,Khối\ns1,Sở Một,so\nh1,Huyện Một,huyen\nx1,Không khối,\n", encoding="utf-8")
     assert read_units(path).set_index("id")["block"].to_dict() == {"s1": "so", "h1": "huyen", "x1": ""}
+
+
+def test_the_console_opens_a_period_with_a_set_per_block_and_ranks_each_block(tmp_path, capsys):
+    import yaml
+
+    from cchc_widgets.cli.main import main
+
+    db = f"sqlite:///{tmp_path / 'tinh.sqlite'}"
+    so, huyen, units = tmp_path / "so.yaml", tmp_path / "huyen.yaml", tmp_path / "don-vi.csv"
+    so.write_text(yaml.safe_dump(two_manual_items([("Tốt", 80), ("Khá", 0)]), allow_unicode=True), encoding="utf-8")
+    huyen.write_text(yaml.safe_dump({**SMALL, "id": "huyen-thu", "block": "huyen"}, allow_unicode=True), encoding="utf-8")
+    UNITS.rename(columns={"block": "khối"}).to_csv(units, index=False)
+    wrong = ["--db", db, "period", "add", PERIOD, "--criteria", f"so={huyen}", "--criteria", f"huyen={so}", "--units", str(units)]
+    assert main(wrong) != 0
+    assert "dành cho khối 'UBND cấp huyện', không dùng cho khối 'Sở, ban, ngành'" in capsys.readouterr().err
+    args = ["--db", db, "period", "add", PERIOD, "--criteria", f"so={so}", "--criteria", f"huyen={huyen}", "--units", str(units)]
+    assert main(args) == 0
+    assert "khối UBND cấp huyện: bộ 'huyen-thu'" in capsys.readouterr().out
+    store = Store(db)
+    save(store, SCORES)
+    store.close()
+    assert main(["--db", db, "ranking", "--period", PERIOD]) == 0
+    printed = capsys.readouterr().out
+    assert "Năm 2020 — khối Sở, ban, ngành (Bộ thử hai mục)" in printed
+    assert "Năm 2020 — khối UBND cấp huyện (Bộ nhỏ)" in printed
+    assert main(["--db", db, "ranking", "--period", PERIOD, "--out", str(tmp_path / "r.csv")]) == 0
+    written = pd.read_csv(tmp_path / "r.csv")
+    assert written.iloc[:, 0].tolist() == ["Sở, ban, ngành"] * 2 + ["UBND cấp huyện"] * 2
