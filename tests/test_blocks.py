@@ -198,3 +198,16 @@ def test_the_console_opens_a_period_with_a_set_per_block_and_ranks_each_block(tm
     assert main(["--db", db, "ranking", "--period", PERIOD, "--out", str(tmp_path / "r.csv")]) == 0
     written = pd.read_csv(tmp_path / "r.csv")
     assert written.iloc[:, 0].tolist() == ["Sở, ban, ngành"] * 2 + ["UBND cấp huyện"] * 2
+
+
+def test_a_flat_set_declares_its_block_and_the_validator_says_it(tmp_path, capsys):
+    from cchc_widgets.cli.main import main
+    from cchc_widgets.core.criteria import load_criteria
+
+    flat = tmp_path / "huyen.csv"
+    flat.write_text(
+        "# khối: huyen\ncode,parent,name,max_points,rule\nA,,Lĩnh vực,10,\nA1,A,Mục,10,manual\n", encoding="utf-8"
+    )
+    assert load_criteria(flat).meta["block"] == "huyen"
+    assert main(["validate", str(flat)]) == 0
+    assert "dành cho khối UBND cấp huyện" in capsys.readouterr().out
