@@ -85,10 +85,11 @@ class Periods(StoreBase):
         """The criteria set a period scores a unit with: its block's own set (`blocks`), or the
         period's set when the block has none (a period of one set: every unit, every block).
         No unit and no block: the period's set. Read once per store: a period's sets are immutable."""
-        if unit is not None:
+        own = self._block_sets(period)
+        if unit is not None and own:  # a period of one set asks nothing about the unit: a save reads no more
             block = self.unit_block(unit)
-        if block is not None and (own := self._block_sets(period).get(block)) is not None:
-            return own
+        if block is not None and block in own:
+            return own[block]
         if period in self._criteria_cache:
             return self._criteria_cache[period]
         with self._reading() as conn:
