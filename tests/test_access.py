@@ -52,11 +52,11 @@ def test_each_role_writes_only_its_units_and_stage(year):
     write(year, appraiser, stage="appraisal", value="không", note="Không có quyết định ban hành")
     before = year.scores("2020")
     cases = [
-        (unit, {"unit": "u2"}, "không được giao Sở Hai"),
+        (unit, {"unit": "u2"}, r"tài khoản Cán Bộ Một \(donvi1\) không được giao Sở Hai"),
         (unit, {"stage": "appraisal", "note": "x"}, "không được ghi điểm thẩm định"),
         (appraiser, {"unit": "u2", "stage": "appraisal", "note": "x"}, "không được giao Sở Hai"),
         (appraiser, {}, "không được ghi điểm tự đánh giá"),
-        (reader, {}, "không được ghi điểm tự đánh giá"),
+        (reader, {}, "tài khoản Người Xem \\(xem, Người xem kết quả\\) không được ghi điểm tự đánh giá"),
     ]
     for actor, change, message in cases:
         with pytest.raises(ProblemsError, match=message):

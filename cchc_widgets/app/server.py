@@ -24,19 +24,21 @@ server process only (never in a kernel), so the pages' kernels import none of it
 from __future__ import annotations
 
 import hmac
+import logging
 import os
 import sys
 from typing import Any
 
 from jupyter_server.utils import ensure_async
 from tornado import web
+from traitlets import Bool
 from voila.app import Voila
 from voila.request_info_handler import RequestInfoSocketHandler
 from voila.shutdown_kernel_handler import VoilaShutdownKernelHandler  # its route names the id only by position
 from voila.static_file_handler import AllowListFileHandler, TemplateStaticFileHandler
 from voila.tornado.handler import TornadoVoilaHandler
 
-from cchc_widgets.app.voila import KERNEL_PROOF_HEADER, kernel_proof
+from cchc_widgets.app.voila import KERNEL_PROOF_HEADER, MAX_MESSAGE_BYTES, kernel_proof
 
 KERNEL_ROUTE = "(?P<kernel_id>"  # how Jupyter Server's and Voilà's kernel routes name the id
 
@@ -174,9 +176,39 @@ class NoFiles(AllowListFileHandler):
 NOT_FOUND_INSTEAD = {TemplateStaticFileHandler: TemplateFiles, TornadoVoilaHandler: AppPages, AllowListFileHandler: NoFiles}
 
 
+class _OwnNotebooks(logging.Filter):
+    """The app notebooks are the package's own, never a visitor's: Jupyter's «Notebook … is not
+    trusted» (about showing their saved outputs, which they have none of) says nothing to an
+    administrator but an English warning at every page opened."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.msg != "Notebook %s is not trusted"
+
+
 class CchcVoila(Voila):
     """Voilà with unknown routes not found, and kernel ownership (see the module's docstring)
     when people sign in."""
+
+    remote_access = Bool(
+        False,
+        config=True,
+        help="behind the sign-in a request may name this server by any host name; without it (a laptop) a "
+        "request must name this machine, or a web page whose name was made to point at 127.0.0.1 would drive the app",
+    )
+
+    def initialize(self, argv: Any = None) -> None:
+        super().initialize(argv)
+        self.log.addFilter(_OwnNotebooks())
+
+    def start(self) -> None:
+        # set here, not as `--Voila.tornado_settings={…}` (a dict on the command line: traitlets
+        # prints a deprecation warning, and its key=value form would make `False` a true string)
+        self.tornado_settings = {
+            **self.tornado_settings,
+            "websocket_max_message_size": MAX_MESSAGE_BYTES,
+            "allow_remote_access": self.remote_access,
+        }
+        super().start()
 
     def init_handlers(self) -> list:
         handlers = [(route[0], NOT_FOUND_INSTEAD.get(route[1], route[1]), *route[2:]) for route in super().init_handlers()]

@@ -260,8 +260,10 @@ def voila_command(
         "--MappingKernelManager.cull_connected=False",
         # without sign-in (a laptop) a request must name this machine as its Host: a web page whose
         # name was made to point at 127.0.0.1 (DNS rebinding) would otherwise drive the app
-        f"--Voila.tornado_settings={{'websocket_max_message_size': {MAX_MESSAGE_BYTES}, "
-        f"'allow_remote_access': {auth != 'none'}}}",
+        f"--CchcVoila.remote_access={auth != 'none'}",
+        # the kernels listen on Unix sockets in Voilà's private folder, not on loopback TCP ports that
+        # anyone on the machine may reach (the messages are signed, not encrypted)
+        "--KernelManager.transport=ipc",
         *sign_in,
         *([f"--VoilaConfiguration.kernel_spec_manager_class={FORKING_SPECS}"] if forked else []),
     ]

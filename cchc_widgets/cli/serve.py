@@ -57,6 +57,9 @@ def cmd_serve(req: Request) -> int:
     ready = {"pool": args.pool, "refill_delay": args.refill_delay, "forked": args.kernels == "fork"}
     command = voila_command(args.port, auth=args.auth, user_header=args.user_header, proxies=args.proxy, **ready)
     env = {**os.environ, "CCHC_DB": store.url, "CCHC_AUTH": args.auth}  # the kernels read both
+    # ipykernel imports debugpy, which prints four English lines about frozen modules to the
+    # administrator's terminal; nobody debugs the app's kernels through it
+    env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
     os.execve(command[0], command, env)  # one process: one SIGTERM stops it
     return 0  # not reached
 

@@ -290,9 +290,10 @@ class Workflow:
         if self.final is not None:
             return f"kỳ '{self.period}' đã chốt kết quả: không sửa được nữa (quản trị viên mở lại kỳ nếu cần, có ghi lý do)"
         if not allowed(actor, f"write-{stage}"):
-            return f"tài khoản {actor.login} ({ROLES.get(actor.role, actor.role)}) không được ghi {_written(stage)}"
+            role = ROLES.get(actor.role, actor.role)
+            return f"tài khoản {actor.name or actor.login} ({actor.login}, {role}) không được ghi {_written(stage)}"
         if not allowed(actor, f"write-{stage}", unit):
-            return f"tài khoản {actor.login} không được giao {unit_label(self.names, unit)}"
+            return f"tài khoản {actor.named} không được giao {unit_label(self.names, unit)}"
         if not self.stage_open(stage):
             state = "chưa mở" if stage not in self.stages else "đã đóng"
             return f"giai đoạn {WINDOW_LABELS[stage].lower()} của kỳ '{self.period}' {state}"
@@ -336,7 +337,7 @@ def require_admin(store: Store, actor: Actor | None, doing: str, where: str = "q
         return CONSOLE
     now = refreshed(store, actor)
     if now is None or not allowed(now, "administer"):
-        problems = [Problem(where, f"tài khoản {actor.login} không có quyền {doing} (chỉ quản trị viên)")]
+        problems = [Problem(where, f"tài khoản {actor.named} không có quyền {doing} (chỉ quản trị viên)")]
         refuse(store, actor, where, problems, period, None, None)
     return now.author
 

@@ -69,6 +69,11 @@ class Actor:
     sign_in: str | None = None  # the sign-in (token hash) a page was opened with: ends with it
 
     @property
+    def named(self) -> str:
+        """How a message names the account to a person: its full name, with the login that signs in."""
+        return self.login if not self.name or self.name == self.login else f"{self.name} ({self.login})"
+
+    @property
     def author(self) -> str:
         """The name the change log keeps: the account's login, never a typed name."""
         return self.login

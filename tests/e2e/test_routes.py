@@ -54,6 +54,9 @@ def test_unknown_and_bare_routes_answer_404_and_the_apps_are_served(demo_templat
     assert [answers[path] for path in SERVED] == [200] * len(SERVED)
     assert "Traceback" not in log
     assert " 500 " not in log
+    # what the administrator's terminal shows: no library's English warnings about itself
+    noise = ["DeprecationWarning", "is not trusted", "without encryption", "frozen modules"]
+    assert [line for line in log.splitlines() if any(word in line for word in noise)] == []
 
 
 def test_without_sign_in_only_this_machine_may_name_the_host(demo_template, tmp_path):

@@ -142,7 +142,7 @@ class ScoringForm(anywidget.AnyWidget):
         if self.actor is not None:
             units = units[units["id"].map(self.actor.may_read)]
             if units.empty:
-                self.alert = f"Tài khoản {self.actor.login} chưa được giao đơn vị nào trong kỳ {period}: liên hệ Sở Nội vụ."
+                self.alert = f"Tài khoản {self.actor.named} chưa được giao đơn vị nào trong kỳ {period}: liên hệ Sở Nội vụ."
                 return
         if unit not in set(units["id"]):
             if unit:
