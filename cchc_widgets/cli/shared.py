@@ -171,7 +171,7 @@ def criteria_sets(given: list[str], units: pd.DataFrame | None = None) -> tuple[
         wanted = "cần một bộ tiêu chí chung (--criteria PATH) hoặc mỗi khối một bộ (--criteria so=PATH)"
         raise ProblemsError([Problem("--criteria", wanted)])
     if units is not None and blocks and not plain:
-        missing = sorted(set(units["block"]) - set(blocks))
+        missing = sorted(set(units.get("block", pd.Series("", index=units.index))) - set(blocks))
         if missing:
             named = ", ".join(f"'{b}'" if b else "(không ghi khối)" for b in missing)
             lacking = f"đơn vị thuộc khối {named} chưa có bộ tiêu chí: thêm --criteria KHỐI=PATH"

@@ -96,7 +96,8 @@ def cmd_ranking(req: Request) -> int:
         label = f" — khối {block.label}" if len(tables) > 1 else ""
         text, note = _fitted_ranking(table, cs.top_codes, cs.decimals)
         title = f"Xếp hạng chỉ số CCHC — {period_name(store, period)}{label} ({cs.name})"
-        print(title, text, *([note] if note else []), *(textwrap.wrap(key, WIDTH) if last else ()), sep="\n")
+        footer = [*([note] if note else []), *(textwrap.wrap(key, WIDTH) if last else ())]
+        print(*([""] if i else []), *textwrap.wrap(title, WIDTH), text, *footer, sep="\n")  # a blank line between blocks
     for _, _, missing in tables:
         unscored_warning(missing, names)
     return 0

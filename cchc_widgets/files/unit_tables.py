@@ -19,7 +19,9 @@ UNIT_COLUMNS = ("id", "name", "kind", "block", "group", "ranked")
 
 
 def read_units(path: str | Path) -> pd.DataFrame:
-    """id, name, kind, block, group, ranked (bool; blank means ranked) from a units table."""
+    """id, name, kind, block, group, ranked (bool; blank means ranked) from a units table; no
+    `block` column when the table has none, so a period set up again from a list of names keeps
+    each unit's block (the store refuses to move a unit that holds scores)."""
     table = read_table(path)
     table = table.renamed({c: "block" for c in table.columns if c.lower() in ("khối", "block")})
     missing = [c for c in ("id", "name") if c not in table.columns]
@@ -52,7 +54,8 @@ def read_units(path: str | Path) -> pd.DataFrame:
         )
     if problems:
         raise ProblemsError(problems)
-    return pd.DataFrame(rows, columns=list(UNIT_COLUMNS))
+    frame = pd.DataFrame(rows, columns=list(UNIT_COLUMNS))
+    return frame if "block" in table.columns else frame.drop(columns="block")
 
 
 def ranking(units: pd.DataFrame) -> pd.DataFrame:

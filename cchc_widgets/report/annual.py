@@ -37,9 +37,28 @@ def _e(text: str) -> str:
     return html.escape(plain(text))
 
 
-def title(view: PeriodView) -> str:
-    """What the report covers, under its title (`front`): units, criteria set, whether final."""
-    return f"{len(view.results)} đơn vị · bộ tiêu chí: {view.cs.name} (phiên bản {view.cs.version})\n\n{view.record}"
+def title(views: list[PeriodView]) -> str:
+    """What the report covers, under its title (`front`): units, criteria set (each block's
+    when the period has several), whether final."""
+    if len(views) == 1:
+        view = views[0]
+        return f"{len(view.results)} đơn vị · bộ tiêu chí: {view.cs.name} (phiên bản {view.cs.version})\n\n{view.record}"
+    each = [f"- khối {v.label}: {len(v.results)} đơn vị · bộ tiêu chí: {v.cs.name} (phiên bản {v.cs.version})" for v in views]
+    total = sum(len(v.results) for v in views)
+    return f"{total} đơn vị, {len(views)} khối, mỗi khối một phụ lục:\n\n" + "\n".join(each) + f"\n\n{views[0].record}"
+
+
+ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X")
+
+
+def annex(view: PeriodView, number: int) -> Block:
+    """The heading of a block's part of the report, as a decision's annex: «Phụ lục I. Khối …»."""
+    return Block(f'<h1 class="cchc-annex">{_e(f"Phụ lục {ROMAN[number - 1]}. Kết quả khối {view.label}")}</h1>')
+
+
+def named(heading: str, view: PeriodView, many: bool) -> str:
+    """A section's heading, with its block's label when the period has several blocks."""
+    return f"{heading} — khối {view.label}" if many else heading
 
 
 def document_title(period_name: str) -> str:

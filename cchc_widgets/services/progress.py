@@ -229,6 +229,8 @@ def readable_table(table: pd.DataFrame) -> pd.DataFrame:
     )
     if "block" in table.columns and table["block"].nunique() > 1:  # a period of several blocks: each unit's
         out.insert(1, COLUMNS["block"], table["block"].map(block_label).to_numpy())
+        if (table.groupby("block")["group"].nunique() < 2).all():  # one group per block: the block says it all
+            out = out.drop(columns=COLUMNS["group"])
     return out.astype(object).where(out.notna(), None)
 
 

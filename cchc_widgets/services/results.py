@@ -88,11 +88,28 @@ def each_block(store: Store, period: str) -> list[tuple[Block, pd.DataFrame]]:
     return [(blocks[0], rows)] if len(blocks) == 1 else [(b, b.rows(rows)) for b in blocks]
 
 
-def score_period(store: Store, period: str) -> engine.Scored:
+def one_block(
+    store: Store, period: str, block: str | None = None, rows: pd.DataFrame | None = None
+) -> tuple[Block, pd.DataFrame]:
+    """One block of the period — the named one, else the first (the departments before the
+    districts) — with its units' resolved rows (`rows`: the period's, if read already); a
+    period of one set: every row, as before blocks. A block the period does not assess is
+    refused naming the ones it does: a what-if or a report never mixes two sets."""
+    blocks = blocks_of(store, period)
+    chosen = next((b for b in blocks if block is None or b.block == block), None)
+    if chosen is None:
+        known = ", ".join(f"'{b.block}' ({b.label})" for b in blocks)
+        raise ProblemsError([Problem(f"kỳ {period}", f"kỳ không đánh giá khối '{block}'; các khối của kỳ: {known}")])
+    rows = resolved(store, period) if rows is None else rows
+    return chosen, rows if len(blocks) == 1 else chosen.rows(rows)
+
+
+def score_period(store: Store, period: str, block: str | None = None) -> engine.Scored:
     """The engine's results for a period, from what is stored: each block with its own
-    criteria set and its units' ranking groups (ranked within the block); `results` carry the
-    `block`."""
-    scored = [(b, engine.aggregate(rows, b.cs, units=b.ranking)) for b, rows in each_block(store, period)]
+    criteria set and its units' ranking groups (ranked within the block), or only `block`'s
+    (what an analysis of weights takes: one set); `results` carry the `block`."""
+    parts = each_block(store, period) if block is None else [one_block(store, period, block)]
+    scored = [(b, engine.aggregate(rows, b.cs, units=b.ranking)) for b, rows in parts]
     nodes = [s.nodes for _, s in scored]
     return engine.Scored(
         results=by_block([(b, s.results) for b, s in scored]),
@@ -100,18 +117,19 @@ def score_period(store: Store, period: str) -> engine.Scored:
     )
 
 
-def under_other_set(store: Store, period: str, other: CriteriaSet) -> Comparison:
-    """The period as published beside the same declarations scored with `other`, a layout
-    of the same tree (survey inside the 100 instead of on top, other maxima or rules): the
-    declared values rescored by its rules (`whatif.carried`), the stored survey answers
-    turned into its survey points, the same ranking groups."""
+def under_other_set(store: Store, period: str, other: CriteriaSet, block: str | None = None) -> Comparison:
+    """One block of the period (the first when not named) as published beside the same
+    declarations scored with `other`, a layout of the same tree (survey inside the 100 instead
+    of on top, other maxima or rules): the declared values rescored by its rules
+    (`whatif.carried`), the stored survey answers turned into its survey points, the same
+    ranking groups."""
     from cchc_widgets.core import whatif  # SciPy: not for the scoring page, which imports this module
 
-    cs = store.criteria_for(period)
-    ranking = ranking_of(store, period)
-    base = engine.aggregate(resolved(store, period), cs, units=ranking)
-    scores = whatif.carried(engine.scored_rows(store.scores(period=period)), cs, other)
-    answers = store.survey_responses(period)
+    chosen, rows = one_block(store, period, block)
+    cs, ranking = chosen.cs, chosen.ranking
+    base = engine.aggregate(rows, cs, units=ranking)
+    scores = whatif.carried(engine.scored_rows(chosen.rows(store.scores(period=period))), cs, other)
+    answers = chosen.rows(store.survey_responses(period))
     if other.survey is not None and len(answers):
         answers = answers[answers["item"].isin(other.survey_codes)]
         unknown = sorted({g for g in answers["group"] if other.survey.groups and other.survey.group_of(g) is None})

@@ -98,6 +98,8 @@ class WhatIfApp(anywidget.AnyWidget):
             "period": s.period,
             "periods": s.store.periods()["id"].tolist(),
             "period_names": dict(s.store.periods()[["id", "name"]].values.tolist()),  # «Năm 2016», as the form says
+            "block": s.block,
+            "blocks": s.blocks if len(s.blocks) > 1 else {},  # a choice only where the period has several
             "criteria_set": f"{s.cs.name} (phiên bản {s.cs.version})",
             "decimals": s.cs.decimals,
             "domains": s.nodes(),
@@ -159,8 +161,9 @@ class WhatIfApp(anywidget.AnyWidget):
                 from cchc_widgets.report.results_workbook import results_download  # openpyxl: on first export
 
                 self.send(*results_download(self.store, self.session.period))
-            elif kind == "period":
-                self.session = WhatIfSession(self.store, str(content.get("period")), self.actor)
+            elif kind in ("period", "block"):  # another period starts on its first block
+                block = str(content["block"]) if kind == "block" else None
+                self.session = WhatIfSession(self.store, str(content.get("period") or self.session.period), self.actor, block)
                 self.extra = {}
                 self._push_setup()
                 self._recompute()
