@@ -1,6 +1,8 @@
 """A real `cchc serve` (Voilà) on a free loopback port and Debian's Chromium driven by Playwright."""
 
 import contextlib
+import glob
+import json
 import os
 import shutil
 import signal
@@ -113,6 +115,17 @@ def _children(pid: int, command: str | None = None) -> list[int]:
     found = subprocess.run(["pgrep", "-P", str(pid), *(["-f", command] if command else [])], capture_output=True, text=True)
     pids = [int(p) for p in found.stdout.split()]
     return [p for p in pids if Path(f"/proc/{p}/stat").exists() and _state(p) != "Z"]
+
+
+def kernel_of(page) -> int:
+    """The pid of the kernel serving `page`: the process listening on its connection file's shell port."""
+    config = page.evaluate("() => document.getElementById('jupyter-config-data').textContent")
+    kernel_id = json.loads(config)["kernelId"]
+    (connection,) = glob.glob(f"/tmp/**/kernel-{kernel_id}.json", recursive=True)
+    with open(connection) as f:
+        port = json.load(f)["shell_port"]
+    listening = subprocess.run(["ss", "-Hltnp", f"sport = :{port}"], capture_output=True, text=True).stdout
+    return int(listening.split("pid=")[1].split(",")[0])
 
 
 def alive(pid: int) -> bool:
