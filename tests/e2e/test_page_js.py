@@ -46,15 +46,16 @@ def test_numbers_read_as_format_number_writes_them(blank):
         "—", "—", "92,50", "0,5", ""]  # fmt: skip
 
 
-RENDER = """async ([esm, state, answer]) => {
+RENDER = """async ([esm, state]) => {
   const listeners = {};
   window.sent = [];
-  const model = {  // a kernel that answers a ping with a pong, or no longer answers at all
+  window.answering = true; // the kernel answers a ping with a pong, or says nothing (gone, or busy)
+  const model = {
     get: (key) => state[key],
     on: (event, f) => (listeners[event] ||= []).push(f),
     send: (msg) => {
       window.sent.push(msg.type);
-      if (answer && msg.type === "ping") for (const f of listeners["msg:custom"] || []) f({ type: "pong" }, []);
+      if (window.answering && msg.type === "ping") for (const f of listeners["msg:custom"] || []) f({ type: "pong" }, []);
     },
   };
   const url = URL.createObjectURL(new Blob([esm], { type: "text/javascript" }));
@@ -64,18 +65,26 @@ RENDER = """async ([esm, state, answer]) => {
 }"""
 
 
-@pytest.mark.parametrize("answer", [True, False])
-def test_the_criteria_editor_says_when_its_kernel_stops_answering(blank, answer):
+@pytest.fixture
+def editor(blank):
     """The criteria editor lives in JupyterLab, where no server of ours can be killed under it:
-    its real module with the real state of a `CriteriaEditor`, and a kernel that answers the
-    heartbeat or not. Answered, nothing is said after 7 s; unanswered, the notice comes."""
+    its real module with the real state of a `CriteriaEditor`, and a kernel played by the page."""
     state = CriteriaEditor.reference().get_state()
-    blank.evaluate(RENDER, [state["_esm"], state, answer])
+    blank.evaluate(RENDER, [state["_esm"], state])
     blank.wait_for_selector(".cchc-ce-tree > *")
-    if answer:
-        blank.wait_for_timeout(7000)  # longer than the 5 s of patience
-        assert blank.locator(".cchc-ce > .cchc-lost").is_hidden()
-    else:
-        notice = blank.wait_for_selector(".cchc-ce > .cchc-lost", state="visible", timeout=10000)
-        assert "tải lại trang" in notice.inner_text().lower()
-    assert "ping" in blank.evaluate("window.sent")
+    return blank
+
+
+def test_an_answered_heartbeat_says_nothing(editor):
+    editor.wait_for_timeout(7000)  # longer than the 5 s of patience
+    assert editor.locator(".cchc-ce > .cchc-lost").is_hidden()
+    assert "ping" in editor.evaluate("window.sent")
+
+
+def test_a_silent_kernel_is_said_and_in_jupyterlab_one_that_speaks_again_is_back(editor):
+    editor.evaluate("window.answering = false")
+    notice = editor.wait_for_selector(".cchc-ce > .cchc-lost", state="visible", timeout=10000)
+    assert "tải lại trang" in notice.inner_text().lower()
+    editor.evaluate("window.answering = true")  # a long cell ended: the kernel was busy, not gone
+    editor.wait_for_selector(".cchc-ce > .cchc-lost", state="hidden", timeout=10000)
+    assert not editor.locator(".cchc-ce.cchc-offline").count()

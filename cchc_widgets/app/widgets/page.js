@@ -88,8 +88,10 @@ const num = (x, d = 2, fixed = false) => (x === null || x === undefined ? "—" 
 // The connection to the kernel, said when it is lost. The kernel answers a ping every 2 s
 // (each widget's `ping` → `pong`); with no word from it for 5 s — or what `patience()` says,
 // longer while it may still be working on a file the page sent — the widget shows the notice
-// at its top, marks itself `cchc-offline` and calls `onLost` once. It stays said: a kernel
-// that went away does not come back to this page. `link.offline` tells the app's senders;
+// at its top, marks itself `cchc-offline` and calls `onLost`. In Voilà it stays said: a
+// kernel that went away does not come back to the page. In JupyterLab the kernel also runs
+// the person's cells, and one that takes longer than the patience is busy, not gone: the
+// notice lifts when the kernel speaks again. `link.offline` tells the app's senders;
 // `link.stop()` ends the heartbeat when the view goes.
 const LOST_TEXT = "Mất kết nối với máy chủ: những gì nhập từ lúc này CHƯA được lưu. Hãy tải lại trang (phím F5) rồi nhập lại.";
 function watchConnection(model, el, { patience = () => 5000, onLost = () => {} } = {}) {
@@ -99,7 +101,14 @@ function watchConnection(model, el, { patience = () => 5000, onLost = () => {} }
   notice.setAttribute("role", "alert");
   notice.hidden = true;
   el.prepend(notice);
-  model.on("msg:custom", () => { lastAnswer = Date.now(); }); // any word from the kernel says it is there
+  model.on("msg:custom", () => { // any word from the kernel says it is there
+    lastAnswer = Date.now();
+    if (link.offline && !IN_VOILA) {
+      link.offline = false;
+      notice.hidden = true;
+      el.classList.remove("cchc-offline");
+    }
+  });
   const heartbeat = setInterval(() => {
     if (!link.offline && Date.now() - lastAnswer > patience()) {
       link.offline = true;
