@@ -127,6 +127,9 @@ class CriteriaEditor(anywidget.AnyWidget):
 
     def _on_message(self, _widget: Any, content: dict[str, Any], _buffers: list[bytes]) -> None:
         kind = content.get("type")
+        if kind == "ping":  # the page's heartbeat (watchConnection in page.js): an answer says the kernel is alive
+            self.send({"type": "pong"})
+            return
         try:
             self.alert = ""
             if kind == "set":

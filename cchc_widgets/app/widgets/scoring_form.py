@@ -36,7 +36,7 @@ FILE_ACTIONS = ("export", "template", "survey_template", "import_scores", "impor
 class ScoringForm(anywidget.AnyWidget):
     """Score one unit for one period and stage; selectors in the page switch all three."""
 
-    _esm = page_module(HERE / "scoring_form.js")
+    _esm = page_module(*(HERE / f"scoring_{part}.js" for part in ("top", "head", "submit", "rows", "sending", "form")))
     _css = page_style(HERE / "scoring_form.css")
 
     state = traitlets.Dict().tag(sync=True)  # header, choices, selection; rebuilt after every change
