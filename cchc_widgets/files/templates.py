@@ -1,7 +1,7 @@
 """Scoring templates (xlsx): made from the period's criteria set, read back cell by cell.
 
 A template holds the full tree, max points, how each row is scored, the evidence expected,
-input cells limited by Excel data validation (each rule says its own, `Rule.excel_validation`),
+input cells limited by Excel data validation (each rule kind its own, `files.rule_cells`),
 the sheet protected so that only the inputs are editable, and a hidden sheet with the
 criteria set's checksum, period, unit, stage, the row of every code, the version of every
 score it was filled from and a fingerprint of each prefilled row — all signed (HMAC with a
@@ -32,6 +32,7 @@ from cchc_widgets.core.rules import is_blank
 from cchc_widgets.core.tables import check_archive, sheet_names
 from cchc_widgets.core.text import clean_text, folded
 from cchc_widgets.core.vocabulary import APPRAISAL, NA_MARK, SELF, STAGE_LABELS, STAGES, is_yes
+from cchc_widgets.files import rule_cells
 from cchc_widgets.files.tables_out import inert
 
 META = "_cchc"
@@ -197,7 +198,7 @@ def build_template(
             continue
         ws.cell(r, 4, how_to_score(node)).alignment = WRAP
         ws.cell(r, 5, node.evidence).alignment = WRAP
-        specs = node.rule.excel_validation(node.max_points)
+        specs = rule_cells.excel_validation(node.rule, node.max_points)
         columns = {"value": VALUE, "planned": PLANNED}
         inputs = [VALUE, NOTE] + [columns[c] for c in specs if c != "value"] + ([NA_COL] if node.allow_na else [])
         for col in inputs:
@@ -257,7 +258,7 @@ def _prefill(node: Any, rec: Saved | None) -> list[Any]:
         return [None, None, NA_MARK, note]
     if rec.value is None:
         return [None, None, None, note]
-    value, planned = node.rule.cells(rec.value)
+    value, planned = rule_cells.cells(node.rule, rec.value)
     return [value, planned, None, note]
 
 
@@ -359,7 +360,7 @@ def read_template(path: str | Path, key: str, criteria_for: Callable[[str], Crit
         value, planned, na_mark, note = (clean_text(v) for v in values)
         na = not is_blank(na_mark) and (folded(str(na_mark)) == NA_MARK or is_yes(str(na_mark)))
         node = cs.entries[code]
-        declared = "N/A" if na else node.rule.from_cells(value, planned)
+        declared = "N/A" if na else rule_cells.from_cells(node.rule, value, planned)
         records.append(
             {
                 "unit": unit,
