@@ -150,33 +150,7 @@ def build_template(
         cell.alignment = WRAP
         ws.column_dimensions[cell.column_letter].width = width
     ws.freeze_panes = f"C{HEADER_ROW + 1}"
-    lists = book.create_sheet(LISTS)
-    lists.sheet_state = "hidden"
-    validations: dict[str, DataValidation] = {}
-    list_columns: dict[tuple[str, ...], str] = {}
-
-    def validation(spec: dict[str, Any]) -> DataValidation:
-        if "choices" in spec:
-            choices = tuple(spec["choices"])
-            if choices not in list_columns:
-                letter = ws.cell(1, len(list_columns) + 1).column_letter
-                for i, option in enumerate(choices, start=1):
-                    lists[f"{letter}{i}"] = option
-                list_columns[choices] = letter
-            letter = list_columns[choices]
-            spec = {
-                "type": "list",
-                "formula1": f"'{LISTS}'!${letter}$1:${letter}${len(choices)}",
-                "error": "Chọn một giá trị trong danh sách",
-            }
-        signature = json.dumps(spec, sort_keys=True)
-        if signature not in validations:
-            validations[signature] = DataValidation(
-                allow_blank=True, showErrorMessage=True, errorTitle="Giá trị không hợp lệ", **spec
-            )
-            ws.add_data_validation(validations[signature])
-        return validations[signature]
-
+    validation = _validations(ws, book)
     rows: dict[str, int] = {}
     versions: dict[str, int] = {}
     prefilled: dict[str, str] = {}
@@ -217,14 +191,8 @@ def build_template(
                     ws[f"{col}{r}"].data_type = "s"  # text stays text, even when it starts with '='
         versions[node.code] = rec.version if rec is not None else 0
         prefilled[node.code] = _fingerprint(cells)
-        mine = own.get(node.code) if beside else None
         if beside and not node.kind:
-            cells = [mine.shown, mine.points, mine.note, mine.files] if mine else ["chưa chấm", None, None, None]
-            for column, value in enumerate(cells, start=len(COLUMNS) + 1):
-                cell = ws.cell(r, column, inert(value))
-                cell.fill, cell.alignment = OWN_FILL, WRAP
-                if isinstance(value, str):
-                    cell.data_type = "s"  # a unit's note starting with '=' stays text
+            _own_cells(ws, r, own.get(node.code))
     ws.protection.sheet = True
     ws.protection.formatColumns = False
     meta_sheet = book.create_sheet(META)
@@ -247,6 +215,49 @@ def build_template(
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _validations(ws: Any, book: Workbook) -> Callable[[dict[str, Any]], DataValidation]:
+    """The sheet's validation for a rule's spec (`rule_cells.excel_validation`), one per distinct
+    spec; a list of choices is kept on the hidden lists sheet, a column per distinct list."""
+    lists = book.create_sheet(LISTS)
+    lists.sheet_state = "hidden"
+    validations: dict[str, DataValidation] = {}
+    list_columns: dict[tuple[str, ...], str] = {}
+
+    def validation(spec: dict[str, Any]) -> DataValidation:
+        if "choices" in spec:
+            choices = tuple(spec["choices"])
+            if choices not in list_columns:
+                letter = ws.cell(1, len(list_columns) + 1).column_letter
+                for i, option in enumerate(choices, start=1):
+                    lists[f"{letter}{i}"] = option
+                list_columns[choices] = letter
+            letter = list_columns[choices]
+            spec = {
+                "type": "list",
+                "formula1": f"'{LISTS}'!${letter}$1:${letter}${len(choices)}",
+                "error": "Chọn một giá trị trong danh sách",
+            }
+        signature = json.dumps(spec, sort_keys=True)
+        if signature not in validations:
+            validations[signature] = DataValidation(
+                allow_blank=True, showErrorMessage=True, errorTitle="Giá trị không hợp lệ", **spec
+            )
+            ws.add_data_validation(validations[signature])
+        return validations[signature]
+
+    return validation
+
+
+def _own_cells(ws: Any, r: int, mine: OwnScore | None) -> None:
+    """Row `r`'s read-only cells beside the appraiser's inputs: what the unit declared."""
+    cells = [mine.shown, mine.points, mine.note, mine.files] if mine else ["chưa chấm", None, None, None]
+    for column, value in enumerate(cells, start=len(COLUMNS) + 1):
+        cell = ws.cell(r, column, inert(value))
+        cell.fill, cell.alignment = OWN_FILL, WRAP
+        if isinstance(value, str):
+            cell.data_type = "s"  # a unit's note starting with '=' stays text
 
 
 def _prefill(node: Any, rec: Saved | None) -> list[Any]:
