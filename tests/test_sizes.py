@@ -27,8 +27,6 @@ CEILINGS = {
     "module lines app/widgets/scoring_form.js": 842,
     "class lines app/scoring_session.py::ScoringSession": 413,
     "class methods app/scoring_session.py::ScoringSession": 30,
-    "class lines app/widgets/scoring_form.py::ScoringForm": 315,
-    "complexity app/widgets/scoring_form.py::_on_message": 17,
     "complexity core/engine.py::resolve": 20,
 }
 

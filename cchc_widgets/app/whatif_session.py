@@ -132,6 +132,14 @@ class WhatIfSession:
         Writer(self.store, self.actor).save_scenario(self.scenario(name, clean_text(description or ""), author), replace)
         self.scenario_name, self.description, self.author = name, clean_text(description or ""), author
 
+    def delete(self, name: str) -> None:
+        """Delete a saved scenario (the administrator's, when people sign in: `Writer` decides)."""
+        Writer(self.store, self.actor).delete_scenario(name)
+
+    def mark(self, name: str, for_report: bool) -> None:
+        """Put a saved scenario in the report, or back among the drafts."""
+        Writer(self.store, self.actor).mark_scenario(name, for_report)
+
     def load(self, name: str) -> None:
         sc = self.store.scenario(name)
         whatif.apply(self.cs, sc)  # refuse a scenario this period's criteria set cannot take
