@@ -90,6 +90,7 @@ def test_an_administrator_verb_given_an_account_asks_it_and_logs_the_refusal(dem
         lambda store, by: access.set_stage(store, "2017", "self", access.OPEN, None, by),
         lambda store, by: access.reopen(store, "2017", None, "phúc khảo", by),
         lambda store, by: access.finalise(store, "2017", by),
+        lambda store, by: access.unlock(store, "xem", by),
     ],
 )
 def test_an_administrator_verb_takes_an_actor_not_a_name(demo, verb):

@@ -193,8 +193,9 @@ def sign_in_wait(store: Store, login: str, address: str) -> timedelta | None:
     return wait if wait is not None and wait > timedelta(0) else None
 
 
-def unlock(store: Store, login: str, by: str) -> None:
+def unlock(store: Store, login: str, by: Actor) -> None:
     """End `login`'s sign-in lockouts, from every address (logged, with who did it)."""
+    by = administrator(store, by, "mở khóa đăng nhập")
     login = login.strip().lower()
     if store.account(login) is None:
         raise ProblemsError([Problem("cchc users unlock", f"không có tài khoản '{login}'")])
