@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import sys
 import traceback
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import anywidget
 import pandas as pd
@@ -29,11 +30,27 @@ HERE = Path(__file__).resolve().parent
 SHEET = "Tiến độ"
 
 
+Handler = Callable[[Any, dict[str, Any]], None]  # (the board, the page's message)
+
+
+def _ping(board: ProgressBoard, content: dict[str, Any]) -> None:
+    """The page's heartbeat: the table follows the store; what the page says stays said."""
+    board.send({"type": "pong"})
+    board._follow()
+
+
+def _download(board: ProgressBoard, content: dict[str, Any]) -> None:
+    board.alert = ""
+    board.send(*board.download("csv" if content.get("format") == "csv" else "xlsx"))
+
+
 class ProgressBoard(anywidget.AnyWidget):
     """The table of one period; `show(period)` switches it (the admin page's period selector)."""
 
     _esm = page_module(HERE / "progress_board.js")
     _css = page_style(HERE / "progress_board.css")
+    # every kind of message the page sends, and what answers it (tests/test_widget_messages.py reads the JavaScript)
+    MESSAGES: ClassVar[dict[str, Handler]] = {"ping": _ping, "download": _download}
 
     state = traitlets.Dict().tag(sync=True)
     alert = traitlets.Unicode("").tag(sync=True)
@@ -100,14 +117,12 @@ class ProgressBoard(anywidget.AnyWidget):
         return {"type": "file", "name": f"{name}.xlsx", "mime": XLSX_MIME}, [sheet_bytes(frame, SHEET)]
 
     def _on_message(self, _widget: Any, content: dict[str, Any], _buffers: list[bytes]) -> None:
-        kind = content.get("type")
+        """A page's message to its handler (`MESSAGES`); a refusal becomes the page's alert."""
+        handler = self.MESSAGES.get(content.get("type"))
+        if handler is None:
+            return
         try:
-            if kind == "ping":  # what the page says stays said
-                self.send({"type": "pong"})
-                self._follow()
-            elif kind == "download":
-                self.alert = ""
-                self.send(*self.download("csv" if content.get("format") == "csv" else "xlsx"))
+            handler(self, content)
         except CchcError as exc:
             self.alert = str(exc)
         except Exception as exc:
