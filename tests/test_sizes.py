@@ -23,10 +23,8 @@ COMPLEXITY = 15
 
 # what exceeded a limit on 2026-12-07, at that day's figure (a ceiling: lower it as you split)
 CEILINGS = {
-    "module lines core/engine.py": 576,
     "class lines app/scoring_session.py::ScoringSession": 413,
     "class methods app/scoring_session.py::ScoringSession": 30,
-    "complexity core/engine.py::resolve": 20,
 }
 
 

@@ -4,9 +4,9 @@ and one column per criterion code), in CSV or xlsx.
 In the wide form a number is points, a word for N/A marks the item not applicable, and
 other text is what the unit declared (a level's label, "có"/"không", "85%", "17/20") and is
 scored by the item's rule. Columns for non-leaf codes and a `total` column are published
-subtotals: they are not scored, they are checked (`engine.check_subtotals`); so are the
+subtotals: they are not scored, they are checked (`table_checks.check_subtotals`); so are the
 results a published table prints beside them — index, rank, rank in the group, class, under
-their English ids or Vietnamese headings (`engine.compare_printed`).
+their English ids or Vietnamese headings (`table_checks.compare_printed`).
 
 Numbers are read by the file's own convention (`numbers.decide_column`): a column's
 unambiguous numbers, the item's maximum and the CSV's separator and quoting decide a number
