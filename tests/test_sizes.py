@@ -22,10 +22,7 @@ CLASS_METHODS = 25
 COMPLEXITY = 15
 
 # what exceeded a limit on 2026-12-07, at that day's figure (a ceiling: lower it as you split)
-CEILINGS = {
-    "class lines app/scoring_session.py::ScoringSession": 413,
-    "class methods app/scoring_session.py::ScoringSession": 30,
-}
+CEILINGS: dict[str, int] = {}  # all split by 2026-12-08: nothing may join
 
 
 def module_sizes(root: Path) -> dict[str, int]:
