@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
@@ -12,12 +10,14 @@ import anywidget
 import traitlets
 
 from cchc_widgets.app.admin_session import AdminSession
+from cchc_widgets.app.widgets.dispatch import dispatch
 from cchc_widgets.app.widgets.page import page_module, page_style
 from cchc_widgets.core.errors import CchcError
 from cchc_widgets.files.tables_out import XLSX_MIME
 from cchc_widgets.services.access import Actor
 from cchc_widgets.store.database import Store
 
+FAILURE = "Lỗi hệ thống, thao tác chưa được lưu ({name}); báo cho người quản lý hệ thống."  # anything but a refusal (`dispatch`)
 HERE = Path(__file__).resolve().parent
 
 
@@ -115,20 +115,11 @@ class AdminApp(anywidget.AnyWidget):
         self.state = self.session.state()
 
     def _on_message(self, _widget: Any, content: dict[str, Any], _buffers: list[bytes]) -> None:
-        """A page's message to its handler (`MESSAGES`); a refusal becomes the page's alert.
-        Anything but the heartbeat clears what the page said before."""
-        kind = content.get("type")
-        handler = self.MESSAGES.get(kind)
-        if handler is None:
-            return
-        try:
-            if kind != "ping":  # a submission or a change elsewhere shows, and what the page says stays said
-                self.alert = ""
-            handler(self, content)
-        except CchcError as exc:
-            self.notice = ""
-            self.alert = str(exc)
-            self.state = self.session.state()
-        except Exception as exc:
-            traceback.print_exc(file=sys.stderr)
-            self.alert = f"Lỗi hệ thống, thao tác chưa được lưu ({type(exc).__name__}); báo cho người quản lý hệ thống."
+        """A page's message to its handler (`MESSAGES`); a refusal becomes the page's alert, and
+        the page is redrawn from the store. Anything but the heartbeat clears what the page said before."""
+        dispatch(self, content, refused=self._refused, failure=FAILURE)
+
+    def _refused(self, exc: CchcError) -> None:
+        self.notice = ""
+        self.alert = str(exc)
+        self.state = self.session.state()

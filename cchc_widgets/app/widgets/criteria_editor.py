@@ -8,8 +8,6 @@ its rank under the set as it was. The same edits are methods for code in a noteb
 
 from __future__ import annotations
 
-import sys
-import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
@@ -19,6 +17,7 @@ import pandas as pd
 import traitlets
 
 from cchc_widgets.app.criteria_session import CriteriaDraft
+from cchc_widgets.app.widgets.dispatch import dispatch
 from cchc_widgets.app.widgets.page import page_module, page_style
 from cchc_widgets.core.criteria import CriteriaSet, load_criteria
 from cchc_widgets.core.errors import Problem, ProblemsError
@@ -159,20 +158,11 @@ class CriteriaEditor(anywidget.AnyWidget):
 
     def _on_message(self, _widget: Any, content: dict[str, Any], _buffers: list[bytes]) -> None:
         """A page's message to its handler (`MESSAGES`); a refused edit becomes the page's alert."""
-        kind = content.get("type")
-        handler = self.MESSAGES.get(kind)
-        if handler is None:
-            return
-        try:
-            if kind != "ping":  # the heartbeat: what the page says stays said
-                self.alert = ""
-            handler(self, content)
-        except ProblemsError as exc:
-            self.alert = "\n".join(p.message if not p.code else f"{p.code}: {p.message}" for p in exc.problems)
-            self._push()  # the page shows the draft as it still is
-        except Exception as exc:
-            traceback.print_exc(file=sys.stderr)
-            self.alert = f"Lỗi hệ thống: {type(exc).__name__}"
+        dispatch(self, content, refused=self._refused, failure="Lỗi hệ thống: {name}", refusal=ProblemsError)
+
+    def _refused(self, exc: ProblemsError) -> None:
+        self.alert = "\n".join(p.message if not p.code else f"{p.code}: {p.message}" for p in exc.problems)
+        self._push()  # the page shows the draft as it still is
 
 
 def _rank_rows(ranks: pd.DataFrame) -> list[dict[str, Any]]:

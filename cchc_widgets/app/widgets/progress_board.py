@@ -8,8 +8,6 @@ hands out the table as CSV or xlsx.
 
 from __future__ import annotations
 
-import sys
-import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
@@ -18,6 +16,7 @@ import anywidget
 import pandas as pd
 import traitlets
 
+from cchc_widgets.app.widgets.dispatch import dispatch
 from cchc_widgets.app.widgets.page import page_module, page_style
 from cchc_widgets.core.errors import CchcError
 from cchc_widgets.files.sheets import csv_text, sheet_bytes
@@ -26,6 +25,7 @@ from cchc_widgets.services import progress
 from cchc_widgets.services.access import Actor, refreshed
 from cchc_widgets.store.database import Store
 
+FAILURE = "Lỗi hệ thống ({name}); báo cho quản trị viên."  # anything but a refusal (`dispatch`)
 HERE = Path(__file__).resolve().parent
 SHEET = "Tiến độ"
 
@@ -118,13 +118,4 @@ class ProgressBoard(anywidget.AnyWidget):
 
     def _on_message(self, _widget: Any, content: dict[str, Any], _buffers: list[bytes]) -> None:
         """A page's message to its handler (`MESSAGES`); a refusal becomes the page's alert."""
-        handler = self.MESSAGES.get(content.get("type"))
-        if handler is None:
-            return
-        try:
-            handler(self, content)
-        except CchcError as exc:
-            self.alert = str(exc)
-        except Exception as exc:
-            traceback.print_exc(file=sys.stderr)
-            self.alert = f"Lỗi hệ thống ({type(exc).__name__}); báo cho quản trị viên."
+        dispatch(self, content, refused=lambda exc: setattr(self, "alert", str(exc)), failure=FAILURE, clears_alert=False)

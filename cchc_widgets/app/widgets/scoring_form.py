@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import re
-import sys
-import traceback
 import unicodedata
 from collections.abc import Callable
 from pathlib import Path
@@ -23,6 +21,7 @@ import pandas as pd
 import traitlets
 
 from cchc_widgets.app.scoring_session import FieldError, ScoringSession
+from cchc_widgets.app.widgets.dispatch import dispatch
 from cchc_widgets.app.widgets.page import page_module, page_style
 from cchc_widgets.core.criteria import CriteriaSet
 from cchc_widgets.core.errors import CchcError, Problem, ProblemsError
@@ -30,6 +29,7 @@ from cchc_widgets.core.vocabulary import SELF, STAGE_LABELS
 from cchc_widgets.services.access import Actor
 from cchc_widgets.store.database import Store
 
+FAILURE = "Lỗi hệ thống, thao tác chưa được lưu ({name}); báo cho quản trị viên."  # anything but a refusal (`dispatch`)
 HERE = Path(__file__).resolve().parent
 Handler = Callable[[Any, dict[str, Any], list[bytes]], None]  # (form, the page's message, its buffers)
 
@@ -380,22 +380,19 @@ class ScoringForm(anywidget.AnyWidget):
     def _on_message(self, _widget: Any, content: dict[str, Any], buffers: list[bytes]) -> None:
         """A page's message to its handler (`MESSAGES`); what is refused comes back beside the
         field or as the page's alert, and nothing is saved."""
-        kind, code = content.get("type"), content.get("code")
-        handler = self.MESSAGES.get(kind)
-        if handler is None:
-            return
         if self.author and not content.get("author"):
             content = {**content, "author": self.author}
-        try:
-            handler(self, content, buffers)
-        except FieldError as exc:
+        dispatch(self, content, buffers, refused=lambda exc: self._refused(exc, content), failure=FAILURE, clears_alert=False)
+
+    def _refused(self, exc: CchcError, content: dict[str, Any]) -> None:
+        """A refusal beside its field: a `FieldError` redraws its row (and says whether a colleague's
+        save is the reason); any other names the message's code."""
+        kind = content.get("type")
+        if isinstance(exc, FieldError):
             self._push(code=exc.code if exc.code in self.session.cs.nodes else None)
             self.send({"type": "field_error", "code": exc.code, "message": exc.message, "conflict": exc.conflict, "kind": kind})
-        except CchcError as exc:
-            self.send({"type": "field_error", "code": code, "message": str(exc), "kind": kind})
-        except Exception as exc:
-            traceback.print_exc(file=sys.stderr)
-            self.alert = f"Lỗi hệ thống, thao tác chưa được lưu ({type(exc).__name__}); báo cho quản trị viên."
+        else:
+            self.send({"type": "field_error", "code": content.get("code"), "message": str(exc), "kind": kind})
 
 
 def _ascii(text: str) -> str:

@@ -4,9 +4,7 @@ the browser debounces slider moves, the kernel recomputes."""
 
 from __future__ import annotations
 
-import sys
 import time
-import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
@@ -16,6 +14,7 @@ import pandas as pd
 import traitlets
 
 from cchc_widgets.app.whatif_session import WhatIfSession
+from cchc_widgets.app.widgets.dispatch import dispatch
 from cchc_widgets.app.widgets.page import page_module, page_style
 from cchc_widgets.core import whatif
 from cchc_widgets.core.criteria import CriteriaSet
@@ -200,16 +199,7 @@ class WhatIfApp(anywidget.AnyWidget):
 
     def _on_message(self, _widget: Any, content: dict[str, Any], _buffers: list[bytes]) -> None:
         """A page's message to its handler (`MESSAGES`); a refusal becomes the page's alert."""
-        kind = content.get("type")
-        handler = self.MESSAGES.get(kind)
-        if handler is None:
-            return
-        try:
-            if kind != "ping":  # the heartbeat: what the page says stays said
-                self.alert = ""
-            handler(self, content)
-        except ProblemsError as exc:
-            self.alert = "\n".join(p.message for p in exc.problems)
-        except Exception as exc:
-            traceback.print_exc(file=sys.stderr)
-            self.alert = f"Lỗi hệ thống: {type(exc).__name__}: {exc}"
+        dispatch(self, content, refused=self._refused, failure="Lỗi hệ thống: {name}: {exc}", refusal=ProblemsError)
+
+    def _refused(self, exc: ProblemsError) -> None:
+        self.alert = "\n".join(p.message for p in exc.problems)
