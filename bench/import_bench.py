@@ -18,6 +18,7 @@ from openpyxl import load_workbook
 
 from cchc_widgets.core import sandbox
 from cchc_widgets.core.criteria import load_criteria
+from cchc_widgets.files import rule_cells
 from cchc_widgets.files import templates as workbooks
 from cchc_widgets.resources import REFERENCE_CRITERIA, REPO_DIR, resource
 from cchc_widgets.services.imports import import_template, template
@@ -51,7 +52,7 @@ def main() -> None:
         for code in cs.leaf_codes:
             node, r = cs[code], rows[code]
             typed = node.rule.example(((i + r) % 10) / 10, 20, node.max_points)
-            ws[f"F{r}"], ws[f"G{r}"] = node.rule.cells(node.rule.parse(typed))
+            ws[f"F{r}"], ws[f"G{r}"] = rule_cells.cells(node.rule, node.rule.parse(typed))
             ws[f"I{r}"] = "Hồ sơ lưu tại đơn vị"  # the reference set asks for a file or an explanation
         book.save(path)
         paths.append(path)

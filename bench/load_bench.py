@@ -65,6 +65,7 @@ from cchc_widgets.report import chromium
 from cchc_widgets.resources import REPO_DIR
 from cchc_widgets.services import access
 from cchc_widgets.services.demo import load_demo
+from cchc_widgets.services.permissions import console
 from cchc_widgets.services.writes import Scope, Writer
 from cchc_widgets.store.database import Store
 
@@ -95,7 +96,7 @@ def prepare(url: str, sessions: int) -> list[str]:
     units = list(store.unit_names(PERIOD))[:sessions]
     for k, unit in enumerate(units):
         if store.account(f"tai-thu-{k:02d}") is None:
-            access.add_account(store, f"tai-thu-{k:02d}", f"Tải thử {k}", "unit", [unit], PASSWORD, "bench")
+            access.add_account(store, f"tai-thu-{k:02d}", f"Tải thử {k}", "unit", [unit], PASSWORD, console("bench"))
     store.close()
     return units
 

@@ -29,6 +29,7 @@ import sqlalchemy as sa
 from cchc_widgets.app.widgets.scoring_form import ScoringForm
 from cchc_widgets.services.access import actor_of, add_account, open_sign_in, token_hash
 from cchc_widgets.services.demo import load_demo
+from cchc_widgets.services.permissions import console
 from cchc_widgets.store.database import Store, score_log, scores
 
 UNIT, CODE, VALUES = "so-tu-phap", "1.5.2", ("1", "1,5", "2", "0,5")
@@ -48,7 +49,7 @@ def counted(engine: sa.Engine) -> dict[str, int]:
 
 def form_saves(store: Store, edits: int) -> tuple[float, dict[str, float]]:
     """CPU ms per save through the page, signed in as the unit's officer; and per-edit counts."""
-    add_account(store, "bench", "Bench", "unit", [UNIT], "mat-khau-bench", "bench")
+    add_account(store, "bench", "Bench", "unit", [UNIT], "mat-khau-bench", console("bench"))
     actor = actor_of(store, "bench", token_hash(open_sign_in(store, "bench")))
     form = ScoringForm(store, "2017", UNIT, "self", actor=actor)
     seen = counted(store.engine)

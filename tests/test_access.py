@@ -12,6 +12,7 @@ from cchc_widgets.core.criteria import load_dict
 from cchc_widgets.core.errors import EvidenceError, ProblemsError
 from cchc_widgets.services import access
 from cchc_widgets.services.access import actor_of
+from cchc_widgets.services.permissions import console
 from cchc_widgets.services.writes import Scope, Writer
 from cchc_widgets.store.database import Store
 from tests.conftest import cchc_here
@@ -25,10 +26,10 @@ def year(store, small_doc):
     """The small set, two units in 2020, and one account of each role."""
     store.add_period("2020", "Năm 2020", load_dict(small_doc))
     store.add_units(UNITS, period="2020")
-    access.add_account(store, "quantri", "Quản Trị", "admin", [], "mat-khau-quan-tri", "test")
-    access.add_account(store, "donvi1", "Cán Bộ Một", "unit", ["u1"], "mat-khau-don-vi", "test")
-    access.add_account(store, "thamdinh", "Thẩm Định", "appraiser", ["u1"], None, "test")
-    access.add_account(store, "xem", "Người Xem", "reader", [], None, "test")
+    access.add_account(store, "quantri", "Quản Trị", "admin", [], "mat-khau-quan-tri", console("test"))
+    access.add_account(store, "donvi1", "Cán Bộ Một", "unit", ["u1"], "mat-khau-don-vi", console("test"))
+    access.add_account(store, "thamdinh", "Thẩm Định", "appraiser", ["u1"], None, console("test"))
+    access.add_account(store, "xem", "Người Xem", "reader", [], None, console("test"))
     return store
 
 
@@ -97,10 +98,10 @@ def test_workflow_submission_deadline_and_freezing(year, any_hour, stopped_clock
     unit, appraiser, admin = who(year, "donvi1"), who(year, "thamdinh"), who(year, "quantri")
     write(year, unit)  # a period whose stages were never set is open
     deadline = any_hour.date() + timedelta(days=7)  # the province's date at this instant, a week on
-    access.set_stage(year, "2020", "self", access.OPEN, deadline, "quantri")
+    access.set_stage(year, "2020", "self", access.OPEN, deadline, console("quantri"))
     with pytest.raises(ProblemsError, match="giai đoạn thẩm định của kỳ '2020' chưa mở"):
         write(year, appraiser, stage="appraisal", value="không", note="lý do")
-    access.set_stage(year, "2020", "appraisal", access.OPEN, None, "quantri")
+    access.set_stage(year, "2020", "appraisal", access.OPEN, None, console("quantri"))
     with pytest.raises(ProblemsError, match="đơn vị chưa nộp bản tự đánh giá"):
         write(year, appraiser, stage="appraisal", value="không", note="lý do")
     write(year, unit, code="L2", value="a")
@@ -116,7 +117,7 @@ def test_workflow_submission_deadline_and_freezing(year, any_hour, stopped_clock
     with pytest.raises(EvidenceError, match="đơn vị đã nộp"):
         Writer(year, unit).add_evidence(Scope("2020", "u1", "self"), "L1", "qd.png", PNG, "")
     write(year, appraiser, stage="appraisal", value="không", note="Không có quyết định")  # now it may start
-    access.reopen(year, "2020", "u1", "Đơn vị xin sửa lỗi nhập", "quantri")
+    access.reopen(year, "2020", "u1", "Đơn vị xin sửa lỗi nhập", console("quantri"))
     write(year, unit, code="L2", value="b")
     # the deadline: the last second of its day in the province is still open, the next is not
     last_second = datetime.combine(deadline, dt_time(23, 59, 59), tzinfo=any_hour.tzinfo)
@@ -126,14 +127,14 @@ def test_workflow_submission_deadline_and_freezing(year, any_hour, stopped_clock
     with pytest.raises(ProblemsError, match="giai đoạn tự đánh giá của kỳ '2020' đã đóng"):
         write(year, unit, code="L2", value="a")
     write(year, appraiser, stage="appraisal", value="a", code="L2", note="Đúng như đơn vị")  # self closed: appraisal goes on
-    checksum = access.finalise(year, "2020", "quantri")
+    checksum = access.finalise(year, "2020", console("quantri"))
     assert checksum == access.scores_checksum(year, "2020")
     for actor in (admin, None):
         with pytest.raises(ProblemsError, match="đã chốt kết quả"):
             write(year, actor, stage="appraisal", value="có", note="sửa sau khi chốt")
     with pytest.raises(ProblemsError, match="cần lý do"):
-        access.reopen(year, "2020", None, "  ", "quantri")
-    access.reopen(year, "2020", None, "Quyết định phúc khảo số 12", "quantri")
+        access.reopen(year, "2020", None, "  ", console("quantri"))
+    access.reopen(year, "2020", None, "Quyết định phúc khảo số 12", console("quantri"))
     write(year, admin, stage="appraisal", value="có", note="Phúc khảo")
     actions = year.events("2020")["action"].tolist()
     for done in ("stage-open", "submit", "reopen", "finalise", "refused"):
@@ -152,7 +153,7 @@ def test_a_removed_account_or_an_ended_sign_in_writes_nothing(year):
     with pytest.raises(ProblemsError, match="phiên đăng nhập đã kết thúc"):
         write(year, signed, value="không")
     kept = who(year, "donvi1")
-    access.remove_account(year, "donvi1", "quantri")
+    access.remove_account(year, "donvi1", console("quantri"))
     with pytest.raises(ProblemsError, match="tài khoản đã bị gỡ"):
         write(year, kept, value="không")
     assert year.scores("2020")["value"].tolist() == ["Có"]
@@ -165,7 +166,7 @@ def test_tickets_name_an_account_only_when_signed_by_this_store(year, tmp_path, 
     forged = bytes.fromhex(body).decode().replace("donvi1", "quantri")
     assert access.read_ticket(year, f"{forged.encode().hex()}.{signature}") is None
     other = Store(f"sqlite:///{tmp_path / 'other.sqlite'}")
-    access.add_account(other, "donvi1", "", "reader", [], None, "test")
+    access.add_account(other, "donvi1", "", "reader", [], None, console("test"))
     assert access.read_ticket(other, ticket) is None  # signed with another store's key
     assert access.read_ticket(year, "quantri") is None
     assert access.read_ticket(year, None) is None
@@ -183,11 +184,11 @@ def test_passwords_are_hashed_with_argon2(year):
     assert access.verify_password(year, "khong-co", "mat-khau-quan-tri") is None
     assert access.verify_password(year, "thamdinh", "") is None  # no password: signs in through a proxy only
     with pytest.raises(ProblemsError, match="ít nhất 8 ký tự"):
-        access.add_account(year, "ngan", "", "reader", [], "1234567", "test")
+        access.add_account(year, "ngan", "", "reader", [], "1234567", console("test"))
     with pytest.raises(ProblemsError, match="không hợp lệ"):
-        access.add_account(year, "có dấu", "", "reader", [], None, "test")
+        access.add_account(year, "có dấu", "", "reader", [], None, console("test"))
     with pytest.raises(ProblemsError, match="đơn vị 'u9' không có"):
-        access.add_account(year, "x", "", "appraiser", ["u9"], None, "test")
+        access.add_account(year, "x", "", "appraiser", ["u9"], None, console("test"))
 
 
 def cchc(*args, db, stdin=""):
@@ -267,7 +268,7 @@ def test_a_finalised_period_carries_its_checksum_and_a_changed_store_shows(demo,
         return {row[0].value: row[1].value for row in sheet.iter_rows(min_row=2)}
 
     assert record_of(demo)["Tình trạng số liệu"].startswith("Số liệu chưa chốt")
-    checksum = access.finalise(demo, "2017", "quantri")
+    checksum = access.finalise(demo, "2017", console("quantri"))
     record = record_of(demo)["Tình trạng số liệu"]
     assert checksum in record
     assert "(khớp với số liệu trong kho)" in record
@@ -284,7 +285,7 @@ def test_a_unit_replies_to_its_appraisal_while_the_window_is_open(year):
     write(year, appraiser, stage="appraisal", value="không", note="Không có quyết định")
     with pytest.raises(ProblemsError, match="giai đoạn giải trình của kỳ '2020' chưa mở"):
         Writer(year, unit).save_reply(scope, "L1", "Quyết định số 5 đã ban hành", "")
-    access.set_stage(year, "2020", "reply", access.OPEN, None, "quantri")
+    access.set_stage(year, "2020", "reply", access.OPEN, None, console("quantri"))
     with pytest.raises(ProblemsError, match="chưa có điểm thẩm định"):
         Writer(year, unit).save_reply(scope, "L2", "Giải trình", "")
     with pytest.raises(ProblemsError, match="không được ghi giải trình"):
@@ -299,7 +300,7 @@ def test_a_unit_replies_to_its_appraisal_while_the_window_is_open(year):
     log = change_log(year, "2020", "u1", "L1")
     replies = log[log["stage"] == "Giải trình"]
     assert replies[["author", "reason"]].values.tolist() == [["donvi1", "Quyết định số 5 đã ban hành"]]
-    access.set_stage(year, "2020", "reply", access.CLOSED, None, "quantri")
+    access.set_stage(year, "2020", "reply", access.CLOSED, None, console("quantri"))
     with pytest.raises(ProblemsError, match="giai đoạn giải trình của kỳ '2020' đã đóng"):
         Writer(year, unit).save_reply(scope, "L1", "", "")
     assert len(year.replies("2020")) == 1
@@ -335,7 +336,7 @@ def test_an_administrator_demoted_while_a_page_is_open_saves_no_scenario(year):
 
     writer = Writer(year, who(year, "quantri"))
     writer.save_scenario(Scenario("trước"))
-    access.add_account(year, "quantri", "Quản Trị", "reader", [], None, "test")
+    access.add_account(year, "quantri", "Quản Trị", "reader", [], None, console("test"))
     with pytest.raises(ProblemsError, match="không có quyền lưu kịch bản"):
         writer.save_scenario(Scenario("sau"))
     assert year.scenarios()["name"].tolist() == ["trước"]

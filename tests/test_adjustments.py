@@ -19,6 +19,7 @@ from cchc_widgets.report.analysis import period_view
 from cchc_widgets.report.annual import results_table
 from cchc_widgets.report.results_workbook import results_workbook
 from cchc_widgets.services import access, imports
+from cchc_widgets.services.permissions import console
 from cchc_widgets.services.results import score_period
 from cchc_widgets.services.writes import Scope, Writer
 from tests.conftest import REFERENCE, REPO, two_manual_items
@@ -152,7 +153,7 @@ def test_every_write_path_needs_the_appraiser_and_a_reason(period, tmp_path):
         writer.save_scores(Scope("2025", "u2", "self"), rows(("u2", "P1", "self", 3, "Tự trừ")), "Đơn vị", "form")
     assert period.scores("2025", stage="appraisal").empty
     # a unit's account cannot enter one at the appraisal either
-    access.add_account(period, "somot", "Cán bộ Sở Một", "unit", ["u1"], None, "test")
+    access.add_account(period, "somot", "Cán bộ Sở Một", "unit", ["u1"], None, console("test"))
     unit = access.actor_of(period, "somot", None)
     with pytest.raises(ProblemsError, match="thẩm định"):
         Writer(period, unit).save_scores(Scope("2025", "u1", "appraisal"), rows(("u1", "T1", "appraisal", 2, "x")), None, "form")

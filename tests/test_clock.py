@@ -23,6 +23,7 @@ from cchc_widgets.core import clock
 from cchc_widgets.core.errors import CchcError
 from cchc_widgets.services import access
 from cchc_widgets.services.audit import change_log
+from cchc_widgets.services.permissions import console
 from cchc_widgets.services.writes import Scope, Writer
 from tests.conftest import machine_zone
 
@@ -74,7 +75,7 @@ def test_log_times_and_stamps_are_the_provinces(demo, any_hour):
     writer = Writer(demo, None)
     row = {"unit": "so-tu-phap", "code": "1.1.2", "stage": "self", "value": "không", "note": KEPT}
     writer.save_scores(Scope("2017"), pd.DataFrame([row]), "Nguyễn A", "test")
-    access.set_stage(demo, "2017", "appraisal", access.OPEN, any_hour.date(), "quantri")
+    access.set_stage(demo, "2017", "appraisal", access.OPEN, any_hour.date(), console("quantri"))
     stored = demo.scores("2017", "so-tu-phap", "self").set_index("code").loc["1.1.2", "updated_at"]
     assert clock.local(pd.Timestamp(stored).to_pydatetime()) == any_hour  # the store keeps the instant
     log = change_log(demo, "2017", "so-tu-phap", "1.1.2").query("name == 'Nguyễn A'")  # a typed name: no login beside it
@@ -94,7 +95,7 @@ def test_the_page_says_saved_and_conflicts_in_the_provinces_time(demo, any_hour)
 
 
 def test_a_sign_in_lasts_its_hours_by_the_one_clock(sqlite_store, any_hour, stopped_clock):
-    access.add_account(sqlite_store, "donvi1", "Cán Bộ Một", "reader", [], "mat-khau-don-vi", "test")
+    access.add_account(sqlite_store, "donvi1", "Cán Bộ Một", "reader", [], "mat-khau-don-vi", console("test"))
     hashed = access.token_hash(access.open_sign_in(sqlite_store, "donvi1"))
     stopped_clock(any_hour + timedelta(hours=access.SIGN_IN_HOURS) - timedelta(seconds=1))
     assert sqlite_store.sign_in_login(hashed) == "donvi1"

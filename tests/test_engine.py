@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cchc_widgets.core import engine
+from cchc_widgets.core import engine, table_checks
 from cchc_widgets.core.criteria import load_dict
 from cchc_widgets.core.errors import ProblemsError
 
@@ -170,8 +170,8 @@ def test_check_subtotals_level_by_level(small):
         ],
         columns=["period", "unit", "code", "value"],
     )
-    report = engine.check_subtotals(given, scored.nodes, small, tolerance=0.001)
+    report = table_checks.check_subtotals(given, scored.nodes, small, tolerance=0.001)
     assert report[["unit", "code"]].values.tolist() == [["u1", "total"]]
     assert report.iloc[0]["computed"] == pytest.approx(4.5)
     assert report.iloc[0]["diff"] == pytest.approx(0.1)
-    assert engine.check_subtotals(given, scored.nodes, small, tolerance=0.1).empty
+    assert table_checks.check_subtotals(given, scored.nodes, small, tolerance=0.1).empty

@@ -14,6 +14,7 @@ from cchc_widgets.cli.main import main
 from cchc_widgets.core import engine, sensitivity, whatif
 from cchc_widgets.core.criteria import load_dict
 from cchc_widgets.report.results_workbook import results_workbook
+from cchc_widgets.services.permissions import console
 from cchc_widgets.services.results import score_period
 from cchc_widgets.services.writes import Scope, Writer
 from cchc_widgets.store.database import Store
@@ -180,7 +181,7 @@ def test_an_administrator_opens_a_period_with_groups(tmp_path, capsys):
     assert store.periods()["name"].tolist() == ["Năm 2025"]
     Writer(store).save_scores(Scope("2025"), scores(), "Người thử", "test")
     assert ranks(score_period(store, "2025").results, "group_rank") == IN_GROUP
-    access.add_account(store, "thamdinh", "Thẩm định viên", "appraiser", ["u1"], None, "test")
+    access.add_account(store, "thamdinh", "Thẩm định viên", "appraiser", ["u1"], None, console("test"))
     appraiser = access.actor_of(store, "thamdinh", None)
     with pytest.raises(ProblemsError):
         Writer(store, appraiser).set_up_period("2026", "Năm 2026", load_dict(DOC), UNITS)

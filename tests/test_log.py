@@ -8,6 +8,7 @@ from openpyxl import load_workbook
 from cchc_widgets.app.admin_session import AdminSession
 from cchc_widgets.services import access
 from cchc_widgets.services.audit import change_log
+from cchc_widgets.services.permissions import console
 from cchc_widgets.services.writes import Scope, Writer
 from tests.conftest import cchc_here
 
@@ -61,8 +62,8 @@ def test_every_kind_of_row_after_a_survey_import(demo, tmp_path):
     scope = Scope("2017", UNIT, "self")
     kept = Writer(demo).add_evidence(scope, "1.5.2", "quyet-dinh.pdf", PDF, "Văn thư")
     Writer(demo).remove_evidence(scope, kept, "Văn thư")
-    access.add_account(demo, "tuphap", "Trần Thị Pháp", "unit", [UNIT], None, "quantri")
-    access.set_stage(demo, "2017", "self", access.OPEN, None, "quantri")
+    access.add_account(demo, "tuphap", "Trần Thị Pháp", "unit", [UNIT], None, console("quantri"))
+    access.set_stage(demo, "2017", "self", access.OPEN, None, console("quantri"))
     access.submit(demo, None, "2017", UNIT)
 
     log = change_log(demo, "2017", UNIT)

@@ -12,6 +12,7 @@ from cchc_widgets.core.vocabulary import ACTION_NAMES
 from cchc_widgets.services import access
 from cchc_widgets.services.access import actor_of
 from cchc_widgets.services.audit import change_log
+from cchc_widgets.services.permissions import console
 from cchc_widgets.services.writes import Scope, Writer
 from tests.conftest import cchc_here
 
@@ -22,13 +23,13 @@ PDF = b"%PDF-1.4\n" + b"0" * 3000
 def _a_day_of_work(demo) -> None:
     """An administrator, a unit officer with a name, a file added and withdrawn, a submission,
     a period reopened: every kind of event, some with no unit and no stage."""
-    access.add_account(demo, "quantri", "Nguyễn Văn Quản", "admin", [], None, "cài đặt")
-    access.add_account(demo, "tuphap", "Trần Thị Pháp", "unit", [UNIT], None, "quantri")
+    access.add_account(demo, "quantri", "Nguyễn Văn Quản", "admin", [], None, console("cài đặt"))
+    access.add_account(demo, "tuphap", "Trần Thị Pháp", "unit", [UNIT], None, console("quantri"))
     officer = actor_of(demo, "tuphap")
     scope = Scope("2017", UNIT, "self")
     kept = Writer(demo, officer).add_evidence(scope, "1.5.2", "quyet-dinh.pdf", PDF, None)
     Writer(demo, officer).remove_evidence(scope, kept, None)
-    access.set_stage(demo, "2017", "self", access.OPEN, None, "quantri")
+    access.set_stage(demo, "2017", "self", access.OPEN, None, console("quantri"))
     access.submit(demo, officer, "2017", UNIT)
 
 
@@ -98,9 +99,9 @@ def test_the_command_line_log_reads_the_same(demo, tmp_path):
 
 def test_reopening_a_unit_and_reopening_the_period_read_apart(demo):
     _a_day_of_work(demo)
-    access.reopen(demo, "2017", UNIT, "nộp nhầm bản cũ", "quantri")
-    access.finalise(demo, "2017", "quantri")
-    access.reopen(demo, "2017", None, "sai sót khi chốt", "quantri")
+    access.reopen(demo, "2017", UNIT, "nộp nhầm bản cũ", console("quantri"))
+    access.finalise(demo, "2017", console("quantri"))
+    access.reopen(demo, "2017", None, "sai sót khi chốt", console("quantri"))
     page = AdminSession(demo, actor_of(demo, "quantri"), "2017")
     page.filters = {"action": "mở lại"}
     shown = [(r["action_name"], r["unit_name"], r["reason"]) for r in page.state()["log"]]
@@ -112,8 +113,8 @@ def test_reopening_a_unit_and_reopening_the_period_read_apart(demo):
 
 def test_a_stage_closed_early_is_logged_with_the_day_it_closed(demo, stopped_clock):
     stopped_clock("2030-12-06T23:30:00+00:00")  # already 07/12 in the province
-    access.set_stage(demo, "2017", "self", access.OPEN, date(2031, 1, 31), "quantri")
-    access.set_stage(demo, "2017", "self", access.CLOSED, date(2031, 1, 31), "quantri")
+    access.set_stage(demo, "2017", "self", access.OPEN, date(2031, 1, 31), console("quantri"))
+    access.set_stage(demo, "2017", "self", access.CLOSED, date(2031, 1, 31), console("quantri"))
     log = change_log(demo, "2017")
     assert log.loc[log["action"] == "stage-open", "reason"].tolist() == ["đến hết ngày 31/01/2031"]
     closed = log.loc[log["action"] == "stage-closed", "reason"].tolist()

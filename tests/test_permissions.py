@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from cchc_widgets.services import access
-from cchc_widgets.services.permissions import ACTIONS, SYSTEM, Actor, allowed
+from cchc_widgets.services.permissions import ACTIONS, SYSTEM, Actor, allowed, console
 
 PACKAGE = Path(__file__).resolve().parents[1] / "cchc_widgets"
 # a role compared as a string: `.role == "admin"`, `role in ("unit", …)`, `"reader" != role` …
@@ -71,12 +71,35 @@ def test_an_action_about_a_unit_holds_an_account_to_its_units():
 
 
 def test_an_administrator_verb_given_an_account_asks_it_and_logs_the_refusal(demo):
-    access.add_account(demo, "xem", "Người Xem", "reader", [], None, "test")
+    access.add_account(demo, "xem", "Người Xem", "reader", [], None, console("test"))
     reader = access.actor_of(demo, "xem")
     with pytest.raises(access.ProblemsError, match="không có quyền mở hoặc đóng giai đoạn"):
         access.set_stage(demo, "2017", "self", access.OPEN, None, reader)
     assert demo.stages("2017") == {}
     assert demo.events("2017")["action"].iloc[-1] == "refused"
-    access.add_account(demo, "qt", "Quản Trị", "admin", [], None, "test")
+    access.add_account(demo, "qt", "Quản Trị", "admin", [], None, console("test"))
     access.set_stage(demo, "2017", "self", access.OPEN, None, access.actor_of(demo, "qt"))
     assert demo.stages("2017")["self"]["changed_by"] == "qt"
+
+
+@pytest.mark.parametrize(
+    "verb",
+    [
+        lambda store, by: access.add_account(store, "xem", "Người Xem", "reader", [], None, by),
+        lambda store, by: access.remove_account(store, "xem", by),
+        lambda store, by: access.set_stage(store, "2017", "self", access.OPEN, None, by),
+        lambda store, by: access.reopen(store, "2017", None, "phúc khảo", by),
+        lambda store, by: access.finalise(store, "2017", by),
+        lambda store, by: access.unlock(store, "xem", by),
+    ],
+)
+def test_an_administrator_verb_takes_an_actor_not_a_name(demo, verb):
+    """A name typed as `by` used to be trusted as the console; now the console is an actor too
+    (`console(name)`), logged under that name, and a bare name is a caller's mistake."""
+    events = len(demo.events("2017"))
+    with pytest.raises(TypeError, match="cần một Actor"):
+        verb(demo, "quantri")
+    assert len(demo.events("2017")) == events  # nothing done, nothing logged
+    assert demo.stages("2017") == {}
+    access.set_stage(demo, "2017", "self", access.OPEN, None, console("Nguyễn Văn Quản"))
+    assert demo.stages("2017")["self"]["changed_by"] == "Nguyễn Văn Quản"

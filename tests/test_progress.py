@@ -16,6 +16,7 @@ from cchc_widgets.app.widgets.progress_board import ProgressBoard
 from cchc_widgets.core.errors import ProblemsError
 from cchc_widgets.services import access, confirmations, progress
 from cchc_widgets.services.access import actor_of
+from cchc_widgets.services.permissions import console
 from cchc_widgets.services.writes import Scope, Writer
 from tests.conftest import REFERENCE, cchc_here
 
@@ -39,8 +40,8 @@ def three_of_seventy(store, unit=LATE):
 def test_progress_counts_every_unit_from_the_store(demo, stopped_clock):
     stopped_clock("2026-12-07T03:00:00+00:00")
     lacking = three_of_seventy(demo)[:2]
-    access.add_account(demo, "tuphap", "Trần Thị Pháp", "unit", [UNIT], None, "test")
-    access.set_stage(demo, PERIOD, "self", access.OPEN, date(2026, 12, 31), "test")
+    access.add_account(demo, "tuphap", "Trần Thị Pháp", "unit", [UNIT], None, console("test"))
+    access.set_stage(demo, PERIOD, "self", access.OPEN, date(2026, 12, 31), console("test"))
     access.submit(demo, actor_of(demo, "tuphap"), PERIOD, UNIT)
     table = progress.progress(demo, PERIOD).set_index("unit")
     assert len(table) == 19 + 10  # the demo's departments and districts
@@ -62,8 +63,8 @@ def test_progress_counts_every_unit_from_the_store(demo, stopped_clock):
 
 def test_a_unit_with_3_of_70_cannot_submit_on_any_path(demo):
     three_of_seventy(demo)
-    access.add_account(demo, "yte", "Hoàng Y Tế", "unit", [LATE], None, "test")
-    access.set_stage(demo, PERIOD, "self", access.OPEN, None, "test")
+    access.add_account(demo, "yte", "Hoàng Y Tế", "unit", [LATE], None, console("test"))
+    access.set_stage(demo, PERIOD, "self", access.OPEN, None, console("test"))
     with pytest.raises(ProblemsError, match="Sở Y tế chưa nộp được: 67 mục chưa chấm, 2 mục thiếu tài liệu kiểm chứng"):
         access.submit(demo, actor_of(demo, "yte"), PERIOD, LATE)
     ran = cchc_here("submit", "--period", PERIOD, "--unit", LATE, db=demo.url)
@@ -110,7 +111,7 @@ def test_the_stamp_moves_with_whatever_the_table_shows(demo):
         lambda: writer.save_scores(scope, pd.DataFrame([{"unit": LATE, "code": "1.1.2", "value": "Không"}]), "A", "python"),
         lambda: kept.append(writer.add_evidence(scope, "1.5.2", "bien-ban.pdf", PDF, "A")),
         lambda: writer.remove_evidence(scope, kept[0], "A"),
-        lambda: access.set_stage(demo, PERIOD, "self", access.OPEN, None, "test"),
+        lambda: access.set_stage(demo, PERIOD, "self", access.OPEN, None, console("test")),
         lambda: access.submit(demo, None, PERIOD, UNIT),
     ]
     for change in changes:  # each kind of change moves the mark
@@ -122,7 +123,7 @@ def test_the_stamp_moves_with_whatever_the_table_shows(demo):
 
 def test_the_download_is_a_named_sheet_with_dates(demo, stopped_clock):
     stopped_clock("2026-12-07T03:00:00+00:00")
-    access.set_stage(demo, PERIOD, "self", access.OPEN, date(2026, 12, 31), "test")
+    access.set_stage(demo, PERIOD, "self", access.OPEN, date(2026, 12, 31), console("test"))
     access.submit(demo, None, PERIOD, UNIT)
     board = ProgressBoard(demo, None, PERIOD)
     content, buffers = board.download("xlsx")
@@ -149,7 +150,7 @@ def test_the_download_is_a_named_sheet_with_dates(demo, stopped_clock):
 
 
 def test_an_appraiser_sees_the_units_given_to_them(demo):
-    access.add_account(demo, "thamdinh", "Lê Văn Định", "appraiser", [UNIT, LATE], None, "test")
+    access.add_account(demo, "thamdinh", "Lê Văn Định", "appraiser", [UNIT, LATE], None, console("test"))
     board = ProgressBoard(demo, actor_of(demo, "thamdinh"), PERIOD)
     assert [r["unit"] for r in board.state["rows"]] == [UNIT, LATE]
     before = board.state
@@ -186,9 +187,9 @@ def test_finalising_with_nothing_submitted_says_so(store, small_doc):
 
 
 def test_each_wide_action_says_what_it_changes(demo):
-    access.add_account(demo, "quantri", "Phạm Quản Trị", "admin", [], None, "test")
-    access.add_account(demo, "thamdinh", "Lê Văn Định", "appraiser", [UNIT], None, "test")
-    access.set_stage(demo, PERIOD, "self", access.OPEN, date(2030, 1, 31), "test")
+    access.add_account(demo, "quantri", "Phạm Quản Trị", "admin", [], None, console("test"))
+    access.add_account(demo, "thamdinh", "Lê Văn Định", "appraiser", [UNIT], None, console("test"))
+    access.set_stage(demo, PERIOD, "self", access.OPEN, date(2030, 1, 31), console("test"))
     access.submit(demo, None, PERIOD, UNIT)
     admin = AdminSession(demo, actor_of(demo, "quantri"), PERIOD)
     finalise = admin.confirmation("finalise")
@@ -204,6 +205,6 @@ def test_each_wide_action_says_what_it_changes(demo):
         == "Đóng giai đoạn tự đánh giá (hạn đến hết ngày 31/01/2030): từ lúc này không ai ghi được vào giai đoạn này."
     )
     assert close["lines"][1] == "28/29 đơn vị chưa nộp sẽ không sửa được bản tự đánh giá nữa."
-    access.add_account(demo, "quantri", "Phạm Quản Trị", "reader", [], None, "test")  # no longer an administrator
+    access.add_account(demo, "quantri", "Phạm Quản Trị", "reader", [], None, console("test"))  # no longer an administrator
     with pytest.raises(ProblemsError, match="chỉ quản trị viên"):
         admin.confirmation("finalise")

@@ -16,6 +16,7 @@ from cchc_widgets.core.errors import ProblemsError
 from cchc_widgets.files import templates
 from cchc_widgets.services import access
 from cchc_widgets.services.imports import template
+from cchc_widgets.services.permissions import console
 from cchc_widgets.services.writes import Scope, Writer
 from tests.conftest import cchc_here
 
@@ -146,4 +147,4 @@ def test_an_old_reason_of_punctuation_is_no_reason(demo):
         conn.exec_driver_sql(f"UPDATE scores SET note = '-' WHERE unit = '{UNIT}' AND code = '1.1.2' AND stage = 'appraisal'")
     assert ScoringSession(demo, "2017", UNIT, "appraisal").row("1.1.2")["mark"] == "Khác, chưa có lý do"
     with pytest.raises(ProblemsError, match=re.escape("mã 1.1.2: Sở Tư pháp: khác, chưa có lý do")):
-        access.finalise(demo, "2017", "quantri")
+        access.finalise(demo, "2017", console("quantri"))

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from cchc_widgets.app.scoring_session import FieldError, ScoringSession
 from cchc_widgets.core.criteria import load_dict
 from cchc_widgets.services.access import actor_of, add_account, open_sign_in, token_hash
+from cchc_widgets.services.permissions import console
 
 # one edit, as measured when the save became one transaction (before: 17 statements in 8 transactions)
 TRANSACTIONS = 2
@@ -44,7 +45,7 @@ def page(store, small_doc):
     """A unit officer's scoring page, signed in, on each backend."""
     store.add_period("2020", "Năm 2020", load_dict(small_doc))
     store.add_units(pd.DataFrame({"id": ["u1", "u2"], "name": ["Sở Một", "Sở Hai"]}), period="2020")
-    add_account(store, "mot", "Người Một", "unit", ["u1"], "mat-khau-dai", "test")
+    add_account(store, "mot", "Người Một", "unit", ["u1"], "mat-khau-dai", console("test"))
     token = open_sign_in(store, "mot")
     return ScoringSession(store, "2020", "u1", "self", actor_of(store, "mot", token_hash(token)))
 

@@ -109,7 +109,7 @@ def test_selectors_switch_unit_period_and_stage(form):
 def test_callback_errors_reach_the_page(form, demo):
     with demo.engine.begin() as conn:
         conn.exec_driver_sql("DROP TABLE evidence")  # a real database failure inside a callback
-    msg(form, type="refresh")
+    msg(form, type="select", period=form.state["period"], unit=form.state["unit"], stage=form.state["stage"])  # read again
     assert "OperationalError" in form.alert  # the kind of failure; the SQL itself stays in the server's log
     assert "chưa được lưu" in form.alert
     assert "DROP" not in form.alert

@@ -9,6 +9,7 @@ import pytest
 
 from cchc_widgets.app.auth import HOME, safe_next
 from cchc_widgets.services import access
+from cchc_widgets.services.permissions import console
 from tests.conftest import cchc_here
 
 # known ways to send a browser elsewhere through a "local" redirect (as tornado hands them over,
@@ -51,7 +52,7 @@ def test_a_path_on_this_server_is_kept(target):
 
 @pytest.fixture
 def accounts(sqlite_store, stopped_clock):
-    access.add_account(sqlite_store, "quantri", "Quản Trị", "admin", [], "mat-khau-quan-tri", "test")
+    access.add_account(sqlite_store, "quantri", "Quản Trị", "admin", [], "mat-khau-quan-tri", console("test"))
     stopped_clock("2026-12-06T23:30:00+00:00")
     return sqlite_store
 

@@ -22,23 +22,7 @@ CLASS_METHODS = 25
 COMPLEXITY = 15
 
 # what exceeded a limit on 2026-12-07, at that day's figure (a ceiling: lower it as you split)
-CEILINGS = {
-    "module lines core/engine.py": 576,
-    "module lines core/rules.py": 619,
-    "module lines app/widgets/scoring_form.js": 842,
-    "class lines app/scoring_session.py::ScoringSession": 413,
-    "class methods app/scoring_session.py::ScoringSession": 30,
-    "class lines app/widgets/scoring_form.py::ScoringForm": 315,
-    "complexity app/widgets/scoring_form.py::_on_message": 17,
-    "complexity core/criteria_build.py::build_set": 31,
-    "complexity core/criteria_flat.py::load_flat": 22,
-    "complexity core/engine.py::resolve": 20,
-    "complexity core/rule_text.py::parse_rule_text": 22,
-    "complexity core/whatif.py::apply": 19,
-    "complexity files/score_tables.py::_wide": 17,
-    "complexity files/survey_files.py::read_responses": 17,
-    "complexity files/templates.py::build_template": 22,
-}
+CEILINGS: dict[str, int] = {}  # all split by 2026-12-08: nothing may join
 
 
 def module_sizes(root: Path) -> dict[str, int]:

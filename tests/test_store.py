@@ -5,6 +5,7 @@ import pytest
 
 from cchc_widgets.core.criteria import load_dict
 from cchc_widgets.core.errors import ProblemsError
+from cchc_widgets.services.permissions import console
 from cchc_widgets.services.results import score_period
 from cchc_widgets.services.writes import Scope, Writer
 from cchc_widgets.store.database import WORKFLOW_ACTIONS, Store
@@ -127,13 +128,13 @@ def test_each_part_of_a_units_stamp_moves_only_with_its_own_change(filled):
     assert moved(lambda: None) == set()
     assert moved(lambda: _save(filled, [{"unit": "u1", "code": "L3", "points": 0.5}]), unit="u2") == set()
     for unit in ("u1", "u2"):  # a stage opening is the whole period's
-        assert moved(lambda: access.set_stage(filled, "2020", "self", "open", None, "admin"), unit) == {"workflow"}
+        assert moved(lambda: access.set_stage(filled, "2020", "self", "open", None, console("admin")), unit) == {"workflow"}
     _save(filled, [{"unit": "u1", "code": c, "value": v} for c, v in (("L1", "có"), ("L2", "a"), ("L4", "50"))])  # complete
     assert moved(lambda: access.submit(filled, None, "2020", "u1")) == {"workflow"}
-    assert moved(lambda: access.reopen(filled, "2020", "u1", "sửa lỗi đánh máy", "admin")) == {"workflow"}
-    assert moved(lambda: access.set_stage(filled, "2020", "self", "closed", None, "admin")) == {"workflow"}
-    assert moved(lambda: access.finalise(filled, "2020", "admin")) == {"workflow"}
-    assert moved(lambda: access.reopen(filled, "2020", None, "công bố lại", "admin")) == {"workflow"}
+    assert moved(lambda: access.reopen(filled, "2020", "u1", "sửa lỗi đánh máy", console("admin"))) == {"workflow"}
+    assert moved(lambda: access.set_stage(filled, "2020", "self", "closed", None, console("admin"))) == {"workflow"}
+    assert moved(lambda: access.finalise(filled, "2020", console("admin"))) == {"workflow"}
+    assert moved(lambda: access.reopen(filled, "2020", None, "công bố lại", console("admin"))) == {"workflow"}
 
     def refused():
         for _ in range(3):

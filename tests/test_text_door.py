@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 
 from cchc_widgets.app.scoring_session import ScoringSession
 from cchc_widgets.services import access
+from cchc_widgets.services.permissions import console
 from cchc_widgets.services.writes import Scope, Writer
 from cchc_widgets.store.database import metadata
 from tests.conftest import REFERENCE, cchc_here
@@ -63,7 +64,7 @@ def pasted_through_every_door(store, tmp_path) -> None:
     assert renamed.returncode == 0, renamed.stderr
     added = cchc_here("users", "add", "thu\u200bky", "--role", "reader", "--name", PASTED, "--no-password", db=store.url)
     assert added.returncode == 0, added.stderr
-    access.set_stage(store, "2017", "self", access.OPEN, None, "quantri")
+    access.set_stage(store, "2017", "self", access.OPEN, None, console("quantri"))
     access.submit(store, None, "2017", UNIT)
     reopened = cchc_here("reopen", "--period", "2017", "--unit", UNIT, "--reason", PASTED, "--author", PASTED, db=store.url)
     assert reopened.returncode == 0, reopened.stderr

@@ -164,3 +164,30 @@ def test_survey_item_slider_under_its_domain(app):
     msg(app, type="weights", weights={"KS2": 2.0})
     assert app.result["node_max"]["3"] == pytest.approx(18)
     assert app.result["total_max"] == pytest.approx(112)
+
+
+def test_a_scenario_with_a_new_rule_ranks_on_the_page_as_cchc_whatif_ranks_it(app, demo):
+    """The page scores a scenario with `whatif.run`, as `cchc whatif` does: weights and a changed
+    rule give the same totals, indices and ranks, to the last digit."""
+    from cchc_widgets.core import engine, whatif
+    from cchc_widgets.services.results import ranking_of
+    from cchc_widgets.services.writes import Writer
+
+    cs = demo.criteria_for("2016")
+    frame, units = resolved(demo, "2016"), ranking_of(demo, "2016")
+    code = next(c for c in cs.leaf_codes if cs[c].rule.kind == "yesno")
+    rule = {"type": "yesno", "no_points": cs[code].max_points / 2}  # «không» earns half
+    scenario = whatif.Scenario("Nửa điểm", weights={"3": 2.0}, rules={code: rule})
+    Writer(demo).save_scenario(scenario)
+    msg(app, type="load", name="Nửa điểm")
+    assert app.alert == ""
+    cli = whatif.compare(engine.aggregate(frame, cs, units=units), whatif.run(frame, cs, scenario, units)).table
+    page = by_unit(app)
+    for rec in cli.itertuples():
+        assert (page[rec.unit]["total_alt"], page[rec.unit]["index_alt"], page[rec.unit]["rank_alt"]) == (
+            rec.total_alt,
+            rec.index_alt,
+            rec.rank_alt,
+        )
+    no_rule = whatif.run(frame, cs, whatif.Scenario("x", weights={"3": 2.0}), units).results.set_index("unit")["total"]
+    assert any(page[u]["total_alt"] != no_rule[u] for u in page)  # the rule did rescore someone

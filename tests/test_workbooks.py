@@ -425,3 +425,12 @@ def test_a_template_over_5_mb_is_refused_before_it_is_read(filled, demo, tmp_pat
     assert workbooks.MAX_TEMPLATE_BYTES < padded.stat().st_size < MAX_TABLE_BYTES
     with pytest.raises(ProblemsError, match="tệp quá lớn"):
         import_template(demo, padded)
+
+
+def test_every_rule_kind_limits_its_template_cells():
+    """The template's validation is kept by rule kind in `files.rule_cells`, away from the rules:
+    a kind added to `RULE_TYPES` without its entry there would make a template without limits."""
+    from cchc_widgets.core.rules import RULE_TYPES
+    from cchc_widgets.files.rule_cells import VALIDATIONS
+
+    assert set(VALIDATIONS) == set(RULE_TYPES)

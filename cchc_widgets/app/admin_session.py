@@ -18,6 +18,7 @@ from cchc_widgets.core.vocabulary import ACTION_NAMES, ROLES, WINDOW_LABELS
 from cchc_widgets.services import access, confirmations, progress
 from cchc_widgets.services.access import Actor
 from cchc_widgets.services.audit import change_log, filtered, log_xlsx
+from cchc_widgets.services.permissions import console
 from cchc_widgets.services.writes import local_time
 from cchc_widgets.store.database import Store
 
@@ -122,9 +123,9 @@ class AdminSession:
     def finalise(self) -> str:
         return access.finalise(self.store, self.period, self._who())
 
-    def _who(self) -> Actor | str:
+    def _who(self) -> Actor:
         """Who the verbs act as: the signed-in account (asked again by each verb), or the console."""
-        return self.actor if self.actor is not None else self.by
+        return self.actor if self.actor is not None else console(self.by)
 
     def confirmation(self, kind: str, target: str | None = None) -> dict[str, Any]:
         """What a wide or irreversible action will change, counted now (`confirmations.what`)."""

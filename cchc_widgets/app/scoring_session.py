@@ -8,22 +8,21 @@ refused instead of overwriting a colleague; the view is then rebuilt from the st
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import pandas as pd
 
+from cchc_widgets.app.scoring_view import ADJUSTMENTS, header, is_scored, shown_score
 from cchc_widgets.core import clock, engine
-from cchc_widgets.core.criteria import CriteriaSet, declared_text, how_to_score
+from cchc_widgets.core.criteria import CriteriaSet, how_to_score
 from cchc_widgets.core.errors import CchcError, ConflictError, EvidenceError, Problem, ProblemsError
 from cchc_widgets.core.numbers import format_number
 from cchc_widgets.core.rules import is_unanswered
 from cchc_widgets.core.survey import with_survey
 from cchc_widgets.core.text import clean_text, says_something
-from cchc_widgets.core.vocabulary import APPRAISAL, REPLY, SELF, STAGE_LABELS, STAGES, SURVEY, UNREASONED, page_words
-from cchc_widgets.files.evidence import LIMITS_TEXT, MAX_BYTES
+from cchc_widgets.core.vocabulary import APPRAISAL, REPLY, SELF, STAGE_LABELS, STAGES, SURVEY, UNREASONED
 from cchc_widgets.services.access import ROLES, Actor, Workflow, submit
 from cchc_widgets.services.audit import change_log
 from cchc_widgets.services.permissions import allowed
@@ -41,12 +40,6 @@ class FieldError(CchcError):
         self.code = code
         self.message = message
         self.conflict = conflict  # someone saved this row since the page showed it: the page offers both values
-
-
-def _clean(value: Any) -> Any:
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    return value
 
 
 @dataclass(frozen=True)
@@ -96,7 +89,7 @@ class ScoringSession:
         moved = {part for part, mark in self.stamp.items() if part not in before or before[part] != mark}
         if moved & {SELF, APPRAISAL}:
             self.scores = self.store.scores(self.period, self.unit)
-            self._by_key = {(r.code, r.stage): r for r in self.scores.itertuples()}
+            self.by_key = {(r.code, r.stage): r for r in self.scores.itertuples()}
         if "evidence" in moved:
             self._files_by_code: dict[str, list[dict[str, Any]]] = {}
             for f in self.store.evidence(self.period, self.unit).itertuples():
@@ -116,40 +109,6 @@ class ScoringSession:
             self._people = self.store.account_names()
         return self._people.get(login, login)
 
-    def _score(self, code: str, stage: str) -> dict[str, Any] | None:
-        rec = self._by_key.get((code, stage))
-        if rec is None:
-            return None
-        node = self.cs.entries[code]
-        points = _clean(rec.points)
-        value, shown = declared_text(node, rec.value, points, bool(rec.na))
-        if value is None and points is not None and not rec.na:  # points given directly: the input the rule has for them
-            value = node.rule.value_for_points(points)
-        inputs = [] if value is None else node.rule.input_values(value)
-        return {
-            "shown": shown,
-            "inputs": inputs,
-            "points": points,
-            "points_shown": self._points_shown(node.kind, points, bool(rec.na)),
-            "na": bool(rec.na),
-            "note": rec.note,
-            "version": int(rec.version),
-            "scored": points is not None or bool(rec.na),
-            "author": self.person(rec.author),
-        }
-
-    def _points_shown(self, kind: str | None, points: float | None, na: bool) -> str:
-        """Points as the row shows them; an item that does not apply shows the set's word."""
-        if na:
-            return self.cs.na_label
-        return "" if points is None else _signed(kind, format_number(points, 4))
-
-    def _scored(self, stage_view: str) -> engine.Scored:
-        frame = engine.scored_rows(self.scores)
-        if stage_view == SELF:  # the unit's own view: its self-assessment alone
-            return engine.aggregate(frame[frame["stage"] == SELF], self.cs)
-        return engine.aggregate(with_survey(frame, self.survey), self.cs)  # the final result, survey included
-
     def row(self, code: str) -> dict[str, Any]:
         """Everything the form shows for one sub-criterion, or one bonus or penalty item (in
         its own section after the tree; entered at the appraisal, read in the unit's view)."""
@@ -168,8 +127,8 @@ class ScoringSession:
             "evidence": node.evidence,
             "allow_na": node.allow_na,
             "input": node.rule.input_spec(node.max_points),
-            "mine": self._score(code, self.stage),
-            "other": self._score(code, other),
+            "mine": shown_score(self, code, self.stage),
+            "other": shown_score(self, code, other),
             "files": self._files_by_code.get(code, []),
             "reply": self._replies.get(code),
             "flags": flags,
@@ -185,12 +144,12 @@ class ScoringSession:
         if code not in self.cs.leaf_codes:
             return []
         other = APPRAISAL if self.stage == SELF else SELF
-        mine, theirs = self._by_key.get((code, self.stage)), self._by_key.get((code, other))
+        mine, theirs = self.by_key.get((code, self.stage)), self.by_key.get((code, other))
         own = mine if self.stage == SELF else theirs  # evidence belongs to the self-assessment
-        out = [] if _is_scored(mine) else ["todo"]
+        out = [] if is_scored(mine) else ["todo"]
         if lacks_evidence(self.cs, code, own, bool(self._files_by_code.get(code))):
             out.append("no_evidence")
-        both = _is_scored(mine) and _is_scored(theirs)
+        both = is_scored(mine) and is_scored(theirs)
         if both and (bool(mine.na) != bool(theirs.na) or (not mine.na and abs(mine.points - theirs.points) > 1e-9)):
             out.append("differs")
         return out
@@ -203,7 +162,7 @@ class ScoringSession:
             return ""
         if self.stage == SELF:
             return "Khác kết quả thẩm định"
-        if not says_something(self._by_key[(code, APPRAISAL)].note):
+        if not says_something(self.by_key[(code, APPRAISAL)].note):
             return UNREASONED.capitalize()
         return "Khác tự đánh giá"
 
@@ -211,84 +170,8 @@ class ScoringSession:
         return [self.row(code) for code in self.row_codes]
 
     def header(self) -> dict[str, Any]:
-        """Unit, period, stage, totals of this stage's view, class and completion."""
-        scored = self._scored(self.stage)
-        res = scored.results
-        total = float(res["total"].iloc[0]) if len(res) else 0.0
-        applicable = float(res["max"].iloc[0]) if len(res) else self.cs.max_points
-        index = float(res["index"].iloc[0]) if len(res) and pd.notna(res["index"].iloc[0]) else None
-        klass = res["class"].iloc[0] if len(res) else None
-        with_points = self.stage != SELF and len(self.survey) and len(res)
-        survey = float(res["survey"].iloc[0]) if with_points else None
-        points = dict(zip(scored.nodes["code"], scored.nodes["points"].tolist(), strict=True))
-        maxima = dict(zip(scored.nodes["code"], scored.nodes["max"].tolist(), strict=True))
-        sections = {
-            node.code: {
-                "name": node.name,
-                "points": points.get(node.code, 0.0),
-                "max": maxima.get(node.code, node.max_points),
-                "level": node.level,
-                # every item under it does not apply: the set's word, not «0 / 0»
-                "na": node.max_points > 0 and maxima.get(node.code, node.max_points) == 0,
-            }
-            for node in self.cs
-            if not node.is_leaf or node.parent is None
-        }
-        counts = {"todo": 0, "no_evidence": 0, "differs": 0}
-        for code in self.cs.leaf_codes:
-            flags = self.flags(code)
-            for flag in flags:
-                counts[flag] += 1
-            if "todo" in flags:  # a count per domain of what is left
-                top = sections[self.cs.top_of(code)]
-                top["left"] = top.get("left", 0) + 1
-        done = len(self.cs.leaf_codes) - counts["todo"]
-        # an appraisal under way: its total takes the unit's own points where nothing is appraised
-        # yet, so it is provisional and gives no class (a class is the appraisal's verdict)
-        provisional = self.stage == APPRAISAL and done < len(self.cs.leaf_codes)
-        if provisional:
-            klass = None
-        adjusted = {"bonus": 0.0, "penalty": 0.0}
-        if self.cs.adjustments:
-            if len(res) and "bonus" in res.columns:
-                adjusted = {kind: float(res[kind].iloc[0]) for kind in adjusted}
-            shown = f"+{format_number(adjusted['bonus'], 4)} / −{format_number(adjusted['penalty'], 4)} điểm"
-            if self.stage == SELF:  # the unit's own total has none: they come with the appraisal
-                shown = "do người thẩm định nhập"
-            sections[ADJUSTMENTS] = {"name": "Điểm thưởng, điểm trừ", "title": "Điểm thưởng, điểm trừ", "text": shown, "level": 1}
-        return {
-            "unit": self.unit,
-            "unit_name": self.unit_name,
-            "period": self.period,
-            "period_name": self.period_name,
-            "stage": self.stage,
-            "stage_label": STAGE_LABELS[self.stage],
-            "total": total,
-            "max": applicable,
-            "survey": survey,
-            "has_survey": self.cs.survey is not None,
-            # the appraisal's bonus and penalty points, when the set has them (the unit's own total has none)
-            "bonus": adjusted["bonus"] if self.cs.adjustments and self.stage != SELF else None,
-            "penalty": adjusted["penalty"] if self.cs.adjustments and self.stage != SELF else None,
-            "index": index,
-            "class": klass,
-            "provisional": provisional,
-            "done": done,
-            "leaves": len(self.cs.leaf_codes),
-            "completion": f"{done}/{len(self.cs.leaf_codes)} tiêu chí đã chấm",
-            "progress": self.progress_line(done if self.stage == SELF else self._self_done(), counts["no_evidence"]),
-            "counts": counts,
-            "sections": sections,
-            "criteria_set": f"{self.cs.name} (phiên bản {self.cs.version})",
-            "decimals": self.cs.decimals,
-            "na_label": self.cs.na_label,
-            "saved": f"Đã lưu lúc {self.saved_at:%H:%M:%S}" if self.saved_at else "Mọi thay đổi được lưu ngay khi nhập",
-            "limits": LIMITS_TEXT,
-            "max_bytes": MAX_BYTES,
-            "words": page_words(),
-            "explain_missing_evidence": self.cs.explain_missing_evidence,
-            **self.access(),
-        }
+        """Unit, period, stage, totals of this stage's view, class and completion (`scoring_view.header`)."""
+        return header(self)
 
     def access(self) -> dict[str, Any]:
         """What this person may do here now, and the period's state in words (the header's
@@ -370,27 +253,9 @@ class ScoringSession:
     def checklist(self) -> dict[str, Any]:
         """What the unit would hand in unfinished (`progress.checklist_of`, from what this page
         read): what the confirmation lists before «Nộp»; the submission asks the store again."""
-        own = {code: rec for (code, stage), rec in self._by_key.items() if stage == SELF}
+        own = {code: rec for (code, stage), rec in self.by_key.items() if stage == SELF}
         files = {code for code, kept in self._files_by_code.items() if kept}
         return checklist_of(self.cs, self.unit, self.unit_name, own, files).as_dict()
-
-    def progress_line(self, done: int, lacking: int) -> str:
-        """The unit's progress in one line, shown on every screen (a phone too): scored, lacking
-        evidence, submitted or the deadline of the stage it is in."""
-        leaves, workflow = len(self.cs.leaf_codes), self.workflow
-        parts = [f"Đã chấm {done}/{leaves}"]
-        if lacking:
-            parts.append(f"{lacking} mục {LACKING}")
-        submitted = workflow.submitted.get(self.unit)
-        if submitted is not None:
-            parts.append(f"đã nộp lúc {local_time(submitted['submitted_at'])}")
-        elif workflow.managed:
-            until = workflow.stages.get(SELF, {}).get("until")
-            parts.append("chưa nộp" + ("" if until is None else f", hạn {pd.Timestamp(until):%d/%m/%Y}"))
-        return " · ".join(parts)
-
-    def _self_done(self) -> int:
-        return sum(_is_scored(self._by_key.get((code, SELF))) for code in self.cs.leaf_codes)
 
     def submit(self) -> None:
         """The unit hands in its self-assessment (refused and logged when it may not)."""
@@ -409,7 +274,7 @@ class ScoringSession:
             raise FieldError(code, f"mã '{code}' không phải tiêu chí chấm điểm")
         if self.actor is None and not clean_text(author or ""):
             raise FieldError(code, "Nhập tên người chấm (ô «Người chấm» ở đầu trang) trước khi chấm")
-        current = self._by_key.get((code, self.stage))  # the stored row this page read (None: never scored)
+        current = self.by_key.get((code, self.stage))  # the stored row this page read (None: never scored)
         if version is None:
             version = int(current.version) if current is not None else 0
         empty = is_unanswered(value)
@@ -468,20 +333,6 @@ class ScoringSession:
     def _saved(self) -> None:
         self.saved_at = clock.now()
         self.reload()
-
-
-ADJUSTMENTS = "±"  # the section of bonus and penalty items, after the tree
-
-
-def _is_scored(rec: Any) -> bool:
-    return rec is not None and (bool(rec.na) or not pd.isna(rec.points))
-
-
-def _signed(kind: str, shown: str) -> str:
-    """Points as a person reads them: a bonus adds (+2), a penalty subtracts (−2)."""
-    if not kind or shown in ("0", ""):
-        return shown
-    return ("+" if kind == "bonus" else "−") + shown
 
 
 def _problem(message: str) -> Problem:

@@ -87,10 +87,8 @@ class WhatIfSession:
         """What the page shows (comparison rows, correlations, class changes, new maxima and
         rank uncertainty), and the comparison itself."""
         sc = self.scenario()
-        applied = whatif.apply(self.cs, sc)
-        alt = engine.aggregate(
-            whatif.rescore(self.resolved, self.cs, applied), self.cs, leaf_scale=applied.leaf_scale, units=self.ranking
-        )
+        applied = whatif.apply(self.cs, sc)  # the new maxima the page shows (well under a millisecond)
+        alt = whatif.run(self.resolved, self.cs, sc, self.ranking)  # scored as `cchc whatif` scores it
         cmp = whatif.compare(self.base, alt)
         unc = sensitivity.uncertainty(alt, self.cs, samples=self.samples, noise=0.25, seed=0).set_index("unit")
         rows = []
@@ -134,6 +132,14 @@ class WhatIfSession:
         author = self.actor.author if self.actor is not None else clean_text(author or "")
         Writer(self.store, self.actor).save_scenario(self.scenario(name, clean_text(description or ""), author), replace)
         self.scenario_name, self.description, self.author = name, clean_text(description or ""), author
+
+    def delete(self, name: str) -> None:
+        """Delete a saved scenario (the administrator's, when people sign in: `Writer` decides)."""
+        Writer(self.store, self.actor).delete_scenario(name)
+
+    def mark(self, name: str, for_report: bool) -> None:
+        """Put a saved scenario in the report, or back among the drafts."""
+        Writer(self.store, self.actor).mark_scenario(name, for_report)
 
     def load(self, name: str) -> None:
         sc = self.store.scenario(name)

@@ -12,6 +12,7 @@ import argparse
 import getpass
 import sys
 from datetime import date
+from typing import TYPE_CHECKING
 
 from cchc_widgets.cli.shared import LATEST_HELP, OUT_HELP, UNIT_HELP, out_path, show_or_write
 from cchc_widgets.cli.table import Command, Request, option
@@ -19,11 +20,16 @@ from cchc_widgets.core import clock
 from cchc_widgets.core.errors import Problem, ProblemsError
 from cchc_widgets.core.vocabulary import ROLES
 
+if TYPE_CHECKING:
+    from cchc_widgets.services.permissions import Actor
 
-def _console(args: argparse.Namespace) -> str:
+
+def _console(args: argparse.Namespace) -> Actor:
+    """The person at the console, as the administrator verbs take them: by the name given (--author)."""
     from cchc_widgets.services.access import CONSOLE
+    from cchc_widgets.services.permissions import console
 
-    return getattr(args, "author", None) or CONSOLE
+    return console(getattr(args, "author", None) or CONSOLE)
 
 
 def _day(text: str) -> date:

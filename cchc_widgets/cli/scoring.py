@@ -22,7 +22,7 @@ from cchc_widgets.cli.shared import (
     unscored_warning,
 )
 from cchc_widgets.cli.table import Command, Request, option
-from cchc_widgets.core import engine
+from cchc_widgets.core import engine, table_checks
 from cchc_widgets.core.criteria import ADJUSTMENT_KINDS, CriteriaSet, check_criteria, load_criteria
 from cchc_widgets.core.errors import Problem, ProblemsError
 from cchc_widgets.core.numbers import show_number
@@ -96,11 +96,11 @@ def cmd_score(req: Request) -> int:
     names = dict(zip(units["id"], units["name"], strict=True)) if units is not None else {}
     show_or_write(result_table(results, cs, overall=overall), out, decimals=cs.decimals)
     unscored_warning(missing, names)
-    mismatches = engine.check_subtotals(data.given, scored.nodes, cs, args.tolerance, scored.results)
+    mismatches = table_checks.check_subtotals(data.given, scored.nodes, cs, args.tolerance, scored.results)
     printed = data.printed
     if not overall and "group_rank" not in set(printed["code"]):  # a group's table: its «Hạng» is the rank in the group
         printed = printed.replace({"code": {"rank": "group_rank"}})
-    printed = engine.compare_printed(printed, results, args.tolerance, missing)
+    printed = table_checks.compare_printed(printed, results, args.tolerance, missing)
     if not missing.empty and printed["code"].isin(["rank", "group_rank"]).any():
         listed = len(results) // max(results["period"].nunique(), 1)
         print(
@@ -108,7 +108,7 @@ def cmd_score(req: Request) -> int:
             "được so với khoảng nó có thể có và với thứ tự các đơn vị trong bảng",
             file=sys.stderr,
         )
-    agree, differ = engine.printed_report(printed)
+    agree, differ = table_checks.printed_report(printed)
     if agree:
         print(agree, file=sys.stderr)
     if differ:

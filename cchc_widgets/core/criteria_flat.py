@@ -140,27 +140,8 @@ def load_flat(path: Path) -> CriteriaSet:
         name = row.text("name")
         if not name:
             problems.append(Problem(file, "thiếu tên", code, row.where("name")))
-        max_text = row.text("max_points")
-        try:
-            max_points = float(max_text.replace(",", "."))
-            if not max_points > 0:
-                raise ValueError
-        except ValueError:
-            problems.append(
-                Problem(file, f"điểm tối đa phải là số lớn hơn 0; đang là '{max_text}'", code, row.where("max_points"))
-            )
-            max_points = 0.0
-        rule = None
-        rule_text = row.text("rule") if "rule" in table.columns else ""
-        if rule_text:
-            try:
-                rule = parse_rule_text(rule_text)
-            except ValueError as exc:
-                problems.append(Problem(file, str(exc), code, row.where("rule")))
-            else:
-                for text in rule_schema_problems(rule):
-                    problems.append(Problem(file, "quy tắc: " + text, code, row.where("rule")))
-                    rule = None
+        max_points = _max_points(row, code, file, problems)
+        rule = _row_rule(row.text("rule") if "rule" in table.columns else "", row.where("rule"), code, file, problems)
         kind_text = row.text("kind") if "kind" in table.columns else ""
         if kind_text:
             _flat_outside(row, table, code, name, max_points, kind_text, file, adjustments, survey_items, problems)
@@ -186,6 +167,49 @@ def load_flat(path: Path) -> CriteriaSet:
         )
     if not raws and not problems:
         problems.append(Problem(file, "bảng không có mục nào"))
+    meta = _meta(path, table, survey_items, adjustments, problems)
+    try:
+        cs = build_set(raws, meta, file)
+    except ProblemsError as exc:
+        problems.extend(exc.problems)
+    if problems:
+        raise ProblemsError(problems)
+    return cs
+
+
+def _max_points(row: Any, code: str, file: str, problems: list[Problem]) -> float:
+    """A row's max points: a number over 0, else a problem named by its cell (and 0, so reading goes on)."""
+    max_text = row.text("max_points")
+    try:
+        max_points = float(max_text.replace(",", "."))
+        if not max_points > 0:
+            raise ValueError
+    except ValueError:
+        problems.append(Problem(file, f"điểm tối đa phải là số lớn hơn 0; đang là '{max_text}'", code, row.where("max_points")))
+        return 0.0
+    return max_points
+
+
+def _row_rule(text: str, where: str, code: str, file: str, problems: list[Problem]) -> dict[str, Any] | None:
+    """A row's rule written as text (`rule_text`), checked against the rule schema; None when
+    there is none or it is refused (the problems say why)."""
+    if not text:
+        return None
+    try:
+        rule = parse_rule_text(text)
+    except ValueError as exc:
+        problems.append(Problem(file, str(exc), code, where))
+        return None
+    refused = rule_schema_problems(rule)
+    problems.extend(Problem(file, "quy tắc: " + said, code, where) for said in refused)
+    return None if refused else rule
+
+
+def _meta(
+    path: Path, table: Any, survey_items: list[dict[str, Any]], adjustments: list[dict[str, Any]], problems: list[Problem]
+) -> dict[str, Any]:
+    """The set's settings (`flat_settings`) with the survey questions and bonus/penalty items the rows gave."""
+    file = str(path)
     settings, wheres = _flat_settings(path, table, problems)
     meta: dict[str, Any] = {"id": path.stem, "name": path.stem, "version": "1", **settings}
     if survey_items:
@@ -198,10 +222,4 @@ def load_flat(path: Path) -> CriteriaSet:
         problems.extend(Problem(file, text, where=wheres.get(key)) for text in property_problems(key, meta.get(key)))
     if adjustments:
         meta["adjustments"] = adjustments
-    try:
-        cs = build_set(raws, meta, file)
-    except ProblemsError as exc:
-        problems.extend(exc.problems)
-    if problems:
-        raise ProblemsError(problems)
-    return cs
+    return meta

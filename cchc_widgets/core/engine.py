@@ -9,7 +9,6 @@ thousand units fast; rule checks run per criterion code over arrays, not per row
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -17,10 +16,9 @@ import pandas as pd
 
 from cchc_widgets.core.criteria import ClassBand, CriteriaSet
 from cchc_widgets.core.errors import Problem, ProblemsError
-from cchc_widgets.core.numbers import parse_decimal
 from cchc_widgets.core.rules import NA, RuleInputError, canonical, is_blank
-from cchc_widgets.core.text import folded, says_something
-from cchc_widgets.core.vocabulary import APPRAISAL, HEADINGS, STAGES, SURVEY, stage_of
+from cchc_widgets.core.text import says_something
+from cchc_widgets.core.vocabulary import APPRAISAL, STAGES, SURVEY, stage_of
 
 NA_VALUE = "N/A"  # the declared value stored for "không áp dụng"
 KEY = ["period", "unit"]
@@ -41,6 +39,22 @@ def resolve(scores: pd.DataFrame, cs: CriteriaSet, file: str = "<dữ liệu>") 
     Returns columns period, unit, code, stage, value, points (NaN when N/A), na, note.
     Raises `ProblemsError` naming every bad row; nothing is half-resolved.
     """
+    frame = _with_defaults(scores)
+    problems: list[Problem] = []
+    _stages(frame, file, problems)
+    known = _known_rows(frame, cs, file, problems)
+    points, na, values = _points(frame, cs, known, file, problems)
+    if problems:
+        raise ProblemsError(problems)
+    frame["points"] = np.where(na, np.nan, points)
+    frame["na"] = na
+    frame["value"] = pd.Series(values, index=frame.index, dtype=object)
+    scored = ~np.isnan(frame["points"].to_numpy()) | na
+    return frame.loc[scored, LONG_COLUMNS].reset_index(drop=True)
+
+
+def _with_defaults(scores: pd.DataFrame) -> pd.DataFrame:
+    """A copy of `scores` with every column `resolve` reads, of the type it reads it as."""
     frame = scores.reset_index(drop=True).copy()
     for column, default in (("period", ""), ("stage", "self"), ("note", ""), ("value", None), ("na", False)):
         if column not in frame.columns:
@@ -53,8 +67,11 @@ def resolve(scores: pd.DataFrame, cs: CriteriaSet, file: str = "<dữ liệu>") 
     frame["note"] = frame["note"].fillna("").astype(str)
     frame["na"] = frame["na"].fillna(False).astype(bool)
     frame["value"] = frame["value"].astype(object)
-    problems: list[Problem] = []
+    return frame
 
+
+def _stages(frame: pd.DataFrame, file: str, problems: list[Problem]) -> None:
+    """Each row's stage by its canonical id, in place (an unknown one is a problem, and `self` meanwhile)."""
     stage_codes, stage_names = pd.factorize(frame["stage"].fillna("self").astype(str))
     mapped = np.array([stage_of(name) for name in stage_names] + [None], dtype=object)
     stage = pd.Series(mapped[stage_codes], index=frame.index, dtype=object)
@@ -69,8 +86,11 @@ def resolve(scores: pd.DataFrame, cs: CriteriaSet, file: str = "<dữ liệu>") 
         )
     frame["stage"] = stage.fillna("self")
 
-    entries = cs.entries
-    known = frame["code"].isin(entries).to_numpy()
+
+def _known_rows(frame: pd.DataFrame, cs: CriteriaSet, file: str, problems: list[Problem]) -> np.ndarray:
+    """Which rows name an item one scores (the problems of those that do not, of a bonus or
+    penalty outside the appraisal, and of a cell given twice)."""
+    known = frame["code"].isin(cs.entries).to_numpy()
     for i in np.flatnonzero(~known):
         code = frame["code"].iat[i]
         text = "là mục tổng hợp; chỉ chấm điểm các mục lá" if code in cs.nodes else "không có trong bộ tiêu chí"
@@ -98,7 +118,15 @@ def resolve(scores: pd.DataFrame, cs: CriteriaSet, file: str = "<dữ liệu>") 
                 _where(frame, i),
             )
         )
+    return known
 
+
+def _points(
+    frame: pd.DataFrame, cs: CriteriaSet, known: np.ndarray, file: str, problems: list[Problem]
+) -> tuple[np.ndarray, np.ndarray, list[Any]]:
+    """Each row's points, N/A flag and declared value in its canonical form: a declared value
+    scored by its item's rule, points given directly checked against what the rule can give."""
+    entries = cs.entries
     points = pd.to_numeric(frame["points"], errors="coerce").to_numpy(dtype=float, copy=True)
     bad_points = frame["points"].notna().to_numpy() & np.isnan(points)
     declared = frame["value"].to_list()  # plain lists in the per-row loops: no Series per cell
@@ -138,14 +166,7 @@ def resolve(scores: pd.DataFrame, cs: CriteriaSet, file: str = "<dữ liệu>") 
     for i in np.flatnonzero(na & known):
         if not entries[codes[i]].allow_na:
             problems.append(Problem(file, "tiêu chí này không cho phép chọn Không áp dụng", codes[i], _where(frame, i)))
-
-    if problems:
-        raise ProblemsError(problems)
-    frame["points"] = np.where(na, np.nan, points)
-    frame["na"] = na
-    frame["value"] = pd.Series(values, index=frame.index, dtype=object)
-    scored = ~np.isnan(frame["points"].to_numpy()) | na
-    return frame.loc[scored, LONG_COLUMNS].reset_index(drop=True)
+    return points, na, values
 
 
 def _unreachable(node: Any, values: np.ndarray, rows: np.ndarray) -> np.ndarray:
@@ -259,7 +280,13 @@ def capped(index: np.ndarray, cs: CriteriaSet) -> np.ndarray:
 
 
 def rank_desc(values: pd.Series, groups: pd.Series | None = None) -> pd.Series:
-    """High to low; ties share the best rank (1, 2, 2, 4). Float noise below 1e-9 is a tie."""
+    """High to low; ties share the best rank (1, 2, 2, 4). Float noise below 1e-9 is a tie.
+
+    One value (a form's header aggregates its own unit on every edit) is first of its group, or
+    unranked without an index: said without pandas' group-by, which cost that edit a fifth of its
+    scoring."""
+    if len(values) == 1 and (groups is None or pd.notna(groups.iat[0])):
+        return pd.Series([pd.NA if pd.isna(values.iat[0]) else 1], index=values.index, dtype="Int64")
     rounded = values.round(9)
     ranked = (
         rounded.groupby(groups).rank(method="min", ascending=False)
@@ -439,138 +466,3 @@ def differences(resolved: pd.DataFrame) -> pd.DataFrame:
             "reason",
         ]
     ]
-
-
-def check_subtotals(
-    given: pd.DataFrame, nodes: pd.DataFrame, cs: CriteriaSet, tolerance: float, results: pd.DataFrame | None = None
-) -> pd.DataFrame:
-    """Published subtotals that differ from the sum of their components by more than `tolerance`.
-
-    `given` has period, unit, code (a node code or "total") and value. A component is
-    taken as given where the file gives it, else as computed, so each level is checked
-    against the level just below it (how a reader of a published table checks it). With
-    `results` (the engine's, of a set with bonus and penalty items) a total is the domains'
-    sum plus the bonus and minus the penalty, never below 0, as `adjusted` makes it.
-    Returns period, unit, code, given, computed, diff.
-    """
-    if given.empty:
-        return pd.DataFrame(columns=[*KEY, "code", "given", "computed", "diff"])
-    computed = nodes.set_index([*KEY, "code"])["points"]
-    stated = given.set_index([*KEY, "code"])["value"]
-    net = (
-        (results["bonus"] - results["penalty"]).set_axis(pd.MultiIndex.from_frame(results[KEY]))
-        if results is not None and "bonus" in results.columns
-        else None
-    )
-    rows = []
-    for (period, unit, code), value in stated.items():
-        parts = cs.top_codes if code == TOTAL else cs[code].children
-        total = 0.0
-        for part in parts:
-            key = (period, unit, part)
-            total += stated[key] if key in stated.index else computed.get(key, 0.0)
-        if code == TOTAL and net is not None:
-            total = max(total + net.get((period, unit), 0.0), 0.0)
-        diff = value - total
-        if abs(diff) > tolerance + 1e-9:
-            rows.append({"period": period, "unit": unit, "code": code, "given": value, "computed": total, "diff": diff})
-    return pd.DataFrame(rows, columns=[*KEY, "code", "given", "computed", "diff"])
-
-
-PRINTED_COLUMNS = [*KEY, "code", "given", "computed", "same"]
-
-
-def compare_printed(
-    printed: pd.DataFrame, results: pd.DataFrame, tolerance: float, unscored: pd.DataFrame | None = None
-) -> pd.DataFrame:
-    """What a published table prints beside the points (`printed`: period, unit, code — one of
-    `vocabulary.PRINTED` — and value as printed) next to what the engine computed (`results`).
-
-    A figure (index, max, survey, bonus, penalty — a penalty printed as −2 or 2) agrees within
-    `tolerance`, or when the computed one rounded to the places it was printed with gives it
-    (97,685 printed to three places); ranks agree as whole numbers; classes as words, case and
-    spacing aside. A unit the engine gives no such result (unranked, no class bands, no groups)
-    agrees with nothing. When listed units have no scores (`unscored`: period, unit, group,
-    ranked — `with_unscored`), a printed rank is one among all listed: it is checked as far as
-    the table can (`_partial_ranks`). Returns period, unit, code, given, computed, same.
-    """
-    computed = results.set_index(KEY)
-    rows = []
-    for period, unit, code, given in printed.itertuples(index=False):
-        known = (period, unit) in computed.index and code in computed.columns
-        value = computed.at[(period, unit), code] if known else None
-        same = value is not None and not pd.isna(value) and _agrees(code, given, value, tolerance)
-        rows.append({"period": period, "unit": unit, "code": code, "given": given, "computed": value, "same": same})
-    out = pd.DataFrame(rows, columns=PRINTED_COLUMNS).astype({"computed": object, "same": bool})
-    if unscored is not None and not unscored.empty:
-        _partial_ranks(out, results, unscored)
-    return out
-
-
-def _partial_ranks(compared: pd.DataFrame, results: pd.DataFrame, unscored: pd.DataFrame) -> None:
-    """Printed ranks of a table of part of the listed units, checked in place: a unit ranked
-    r-th among those scored, with k listed units unscored in its period (or group), is ranked
-    r to r + k among all; and the printed ranks must put the scored units in the engine's
-    order (the printed rank's place among the table's printed ranks is r). `computed` then
-    shows the span (`2–15`)."""
-    groups = results.set_index(KEY)["group"] if "group" in results.columns else None
-    ranked = unscored[unscored["ranked"]]
-    for code in ("rank", "group_rank"):
-        pick = (compared["code"] == code) & compared["computed"].notna()
-        if not pick.any():
-            continue
-        rows = compared[pick]
-        scope = rows["period"].astype(str)
-        missing = ranked["period"].astype(str)
-        if code == "group_rank" and groups is not None:
-            scope = scope + "\x1f" + [groups.get((p, u), "") for p, u in zip(rows["period"], rows["unit"], strict=True)]
-            missing = missing + "\x1f" + ranked["group"].astype(str)
-        k = missing.value_counts()
-        given = pd.Series([_whole(v) for v in rows["given"]], index=rows.index, dtype=float)
-        place = given.groupby(scope).rank(method="min")
-        for i in rows.index:
-            r, spare = int(rows.at[i, "computed"]), int(k.get(scope[i], 0))
-            if spare == 0:
-                continue
-            compared.at[i, "same"] = bool(place[i] == r and r <= given[i] <= r + spare)
-            compared.at[i, "computed"] = f"{r}–{r + spare}"
-
-
-def _whole(value: Any) -> float:
-    """A printed rank as a number (NaN when it is not one: it then agrees with nothing)."""
-    try:
-        return parse_decimal(value)
-    except RuleInputError:
-        return float("nan")
-
-
-def _agrees(code: str, given: Any, value: Any, tolerance: float) -> bool:
-    if code == "class":
-        return folded(str(given)) == folded(str(value))
-    try:
-        number = parse_decimal(given)
-    except RuleInputError:
-        return False
-    if code in ("rank", "group_rank"):
-        return abs(number - float(value)) < 1e-9
-    if code == "penalty":
-        number = abs(number)  # what is subtracted, printed as −2 by some tables (our workbook too)
-    exponent = Decimal(repr(number)).as_tuple().exponent
-    places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
-    return abs(number - value) <= tolerance + 1e-9 or abs(round(float(value), places) - number) <= 1e-9
-
-
-def printed_report(compared: pd.DataFrame) -> tuple[str, str]:
-    """What `compare_printed` found, for people: a line naming the printed columns that agree
-    (and for how many units), and the table of those that differ (unit, what, given, computed);
-    each empty when there is none."""
-    same = compared["same"].astype(bool)
-    agreed = compared.loc[same].groupby("code", sort=False).size()
-    agree = ", ".join(f"{HEADINGS[code].lower()} ({n} đơn vị)" for code, n in agreed.items())
-    differ = compared.loc[~same, [*KEY, "code", "given", "computed"]]
-    shown = ["—" if v is None or pd.isna(v) else f"{v:.6g}" if isinstance(v, float) else str(v) for v in differ["computed"]]
-    table = differ.assign(given=differ["given"].astype(str), computed=shown)
-    return (
-        f"Cột in sẵn khớp với kết quả tính: {agree}" if agree else "",
-        table.to_string(index=False) if len(table) else "",
-    )

@@ -213,6 +213,11 @@ def format_number(x: float | int | None, decimals: int = 2, group: bool = True, 
     return text.replace(",", "\0").replace(".", ",").replace("\0", ".")
 
 
+def whole(x: float) -> int | float:
+    """A number without a useless `.0` (`4.0` → `4`), as a person typed it and a cell shows it."""
+    return int(x) if float(x).is_integer() else x
+
+
 def megabytes(size: float) -> str:
     """A size in messages: MB of a million bytes, one decimal at most (`57,7`, `100`)."""
     return format_number(size / 1e6, decimals=1)

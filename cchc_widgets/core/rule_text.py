@@ -5,6 +5,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from cchc_widgets.core.vocabulary import NO, YES, is_no, is_yes
@@ -24,57 +26,80 @@ def parse_rule_text(text: str) -> dict[str, Any]:
     words = head.strip().lower().split()
     if not words:
         raise ValueError("quy tắc trống")
-    kind, flags = words[0], set(words[1:])
-    parts = [p.strip() for p in body.split(";") if p.strip()]
+    kind = words[0]
+    if kind not in READERS:
+        raise ValueError(f"loại quy tắc '{kind}' không có; dùng yesno, levels, percent, count hoặc manual")
+    return READERS[kind](_Line(text, set(words[1:]), body))
 
-    def number(s: str) -> float:
+
+@dataclass(frozen=True)
+class _Line:
+    """One rule line as written: `kind flags: body`, its whole text kept for messages."""
+
+    text: str
+    flags: set[str]
+    body: str
+
+    def number(self, s: str) -> float:
         try:
             return float(s.strip().replace(",", "."))
         except ValueError:
-            raise ValueError(f"'{s.strip()}' không phải là số trong quy tắc '{text}'") from None
+            raise ValueError(f"'{s.strip()}' không phải là số trong quy tắc '{self.text}'") from None
 
-    def pairs() -> list[tuple[str, float]]:
+    def pairs(self) -> list[tuple[str, float]]:
+        """The body's `label=points` parts, in order."""
         out = []
-        for part in parts:
+        for part in (p.strip() for p in self.body.split(";")):
+            if not part:
+                continue
             label, eq, pts = part.rpartition("=")
             if not eq:
-                raise ValueError(f"thiếu '=điểm' ở '{part}' trong quy tắc '{text}'")
-            out.append((label.strip(), number(pts)))
+                raise ValueError(f"thiếu '=điểm' ở '{part}' trong quy tắc '{self.text}'")
+            out.append((label.strip(), self.number(pts)))
         return out
 
-    if kind == "yesno":
-        rule = {"type": "yesno"}
-        for label, pts in pairs():  # `yesno: có=2; không=0.5` sets the points of each answer
-            if is_yes(label):
-                rule["yes_points"] = pts
-            elif is_no(label):
-                rule["no_points"] = pts
-            else:
-                raise ValueError(f"'{label}' không phải có/không trong quy tắc '{text}'")
-        return rule
-    if kind == "levels":
-        return {"type": "levels", "levels": [{"label": lab, "points": p} for lab, p in pairs()]}
-    if kind == "percent":
-        bands = []
-        for span, pts in pairs():
-            lo, dash, hi = span.partition("-")
-            if not dash:
-                raise ValueError(f"khoảng '{span}' phải có dạng từ-đến, ví dụ 70-90")
-            bands.append({"from": number(lo), "to": number(hi), "points": pts})
-        rule: dict[str, Any] = {"type": "percent", "bands": bands}
-        if "right" in flags:
-            rule["closed"] = "right"
-        if "pair" in flags:
-            rule["input"] = "pair"
-        return rule
-    if kind == "count":
-        rule = {"type": "count", "required": int(number(body))}
-        if "all" in flags:
-            rule["mode"] = "all"
-        return rule
-    if kind == "manual":
-        return {"type": "manual", "step": number(body)} if body.strip() else {"type": "manual"}
-    raise ValueError(f"loại quy tắc '{kind}' không có; dùng yesno, levels, percent, count hoặc manual")
+
+def _yesno(line: _Line) -> dict[str, Any]:
+    rule: dict[str, Any] = {"type": "yesno"}
+    for label, pts in line.pairs():  # `yesno: có=2; không=0.5` sets the points of each answer
+        if is_yes(label):
+            rule["yes_points"] = pts
+        elif is_no(label):
+            rule["no_points"] = pts
+        else:
+            raise ValueError(f"'{label}' không phải có/không trong quy tắc '{line.text}'")
+    return rule
+
+
+def _percent(line: _Line) -> dict[str, Any]:
+    bands = []
+    for span, pts in line.pairs():
+        lo, dash, hi = span.partition("-")
+        if not dash:
+            raise ValueError(f"khoảng '{span}' phải có dạng từ-đến, ví dụ 70-90")
+        bands.append({"from": line.number(lo), "to": line.number(hi), "points": pts})
+    rule: dict[str, Any] = {"type": "percent", "bands": bands}
+    if "right" in line.flags:
+        rule["closed"] = "right"
+    if "pair" in line.flags:
+        rule["input"] = "pair"
+    return rule
+
+
+def _count(line: _Line) -> dict[str, Any]:
+    rule: dict[str, Any] = {"type": "count", "required": int(line.number(line.body))}
+    if "all" in line.flags:
+        rule["mode"] = "all"
+    return rule
+
+
+READERS: dict[str, Callable[[_Line], dict[str, Any]]] = {
+    "yesno": _yesno,
+    "levels": lambda line: {"type": "levels", "levels": [{"label": lab, "points": p} for lab, p in line.pairs()]},
+    "percent": _percent,
+    "count": _count,
+    "manual": lambda line: {"type": "manual", "step": line.number(line.body)} if line.body.strip() else {"type": "manual"},
+}
 
 
 def rule_text(rule: dict[str, Any]) -> str:

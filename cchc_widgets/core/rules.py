@@ -1,5 +1,8 @@
 """Scoring rules: pure functions from what a unit declares to the points it earns.
 
+Each rule kind is here; what they all share (the `Rule` surface, "không áp dụng", a blank
+answer, the canonical form) is in `core.rule_base` and read from here as before.
+
 A rule is data (it comes from the criteria file), so each rule is a frozen dataclass built
 from a plain dict. Scoring never guesses: input a person could not mean (text in a number,
 a negative count, more than 100 %, points above the maximum) raises `RuleInputError` with a
@@ -14,163 +17,36 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from cchc_widgets.core.errors import RuleInputError
-from cchc_widgets.core.numbers import format_number, parse_decimal, show_number
+from cchc_widgets.core.numbers import format_number, parse_decimal, show_number, whole
+from cchc_widgets.core.rule_base import (
+    EPS,
+    NA,
+    NotApplicable,
+    Rule,
+    canonical,
+    is_blank,
+    is_na,
+    is_unanswered,
+    score_declared,
+    stored_answer,
+)
 from cchc_widgets.core.text import clean_text, folded
-from cchc_widgets.core.vocabulary import NA_WORDS, NO, NOT_APPLICABLE, YES, is_no, is_yes
+from cchc_widgets.core.vocabulary import NO, YES, is_no, is_yes
 
-EPS = 1e-9
-__all__ = ["NA", "RuleInputError", "is_blank", "is_na", "is_unanswered", "rule_from_dict", "score_declared", "stored_answer"]
-
-
-class NotApplicable:
-    """The declared answer "không áp dụng": the item leaves the unit's denominator."""
-
-    _instance: NotApplicable | None = None
-
-    def __new__(cls) -> NotApplicable:
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
-
-    def __repr__(self) -> str:
-        return "NA"
-
-
-NA = NotApplicable()
-
-
-def is_na(value: Any) -> bool:
-    """True for the N/A marker and for the words people type for it."""
-    if value is NA:
-        return True
-    return isinstance(value, str) and folded(value) in NA_WORDS
-
-
-def is_blank(value: Any) -> bool:
-    """Nothing declared: None, NaN or an empty cell."""
-    if value is None:
-        return True
-    if isinstance(value, float) and math.isnan(value):
-        return True
-    return isinstance(value, str) and not value.strip()
-
-
-def is_unanswered(value: Any) -> bool:
-    """Nothing declared: a blank (`is_blank`), or a done/planned pair with both parts blank."""
-    return is_blank(value) or (isinstance(value, dict) and all(is_blank(v) for v in value.values()))
-
-
-def _whole(x: float) -> int | float:
-    return int(x) if float(x).is_integer() else x
-
-
-@dataclass(frozen=True)
-class Rule:
-    """Common surface of every rule type; subclasses set `kind`.
-
-    A rule describes its own input so that no caller switches on its kind: how a declared
-    value is read (`parse`, to one canonical value), scored (`points`), shown (`show`), put
-    into form inputs (`input_spec`, `input_values`) and Excel cells (`cells`, `from_cells`,
-    `excel_validation`), and what a person would type at a given quality (`example`, the demo).
-    """
-
-    kind: ClassVar[str] = ""
-
-    def parse(self, declared: Any) -> Any:
-        """The canonical form of what a person declared, or `RuleInputError`."""
-        raise NotImplementedError
-
-    def points(self, value: Any, max_points: float) -> float:
-        """Points of a canonical value (`parse`'s output)."""
-        raise NotImplementedError
-
-    def score(self, declared: Any, max_points: float) -> float:
-        return self.points(self.parse(declared), max_points)
-
-    def show(self, value: Any) -> str:
-        """A canonical value as a person reads it."""
-        return format_number(value, decimals=4) if isinstance(value, int | float) else str(value)
-
-    def value_for_points(self, points: float) -> Any:
-        """The declared value that stands for points given directly (a score table), if the
-        rule's input is points; None when points do not tell what was declared."""
-        return None
-
-    def input_spec(self, max_points: float) -> dict[str, Any]:
-        """The control the form draws: `widget` is choice, pair or number, with its labels and bounds."""
-        raise NotImplementedError
-
-    def input_values(self, value: Any) -> list[str]:
-        """The text each input of `input_spec` shows for a canonical value."""
-        return [format_number(value, decimals=4, group=False)]
-
-    def cells(self, value: Any) -> tuple[Any, Any]:
-        """(value cell, planned cell) of the Excel template for a canonical value."""
-        return (_whole(value) if isinstance(value, int | float) else value, None)
-
-    def from_cells(self, value: Any, planned: Any) -> Any:
-        """What the template's cells declare (blank when nothing was entered)."""
-        return value
-
-    def excel_validation(self, max_points: float) -> dict[str, dict[str, Any]]:
-        """Data validation per template column (`value`, `planned`): openpyxl `DataValidation`
-        arguments, or `{"choices": [...]}` for a list kept on the hidden lists sheet."""
-        raise NotImplementedError
-
-    def example(self, u: float, planned: int, max_points: float) -> str:
-        """What a unit of quality `u` (0–1) would type: better as `u` grows (the demo's generator)."""
-        raise NotImplementedError
-
-    def reachable(self, max_points: float) -> tuple[float, ...] | None:
-        """The points this rule can give, or None when any value in [0, max] can occur."""
-        raise NotImplementedError
-
-    def problems(self, max_points: float) -> list[str]:
-        """What in the rule's parameters does not fit the item's maximum."""
-        reach = self.reachable(max_points)
-        if reach is None:
-            return []
-        out = [
-            f"quy tắc cho {show_number(p)} điểm, vượt điểm tối đa {show_number(max_points)}"
-            for p in reach
-            if p > max_points + EPS
-        ]
-        out += [f"quy tắc cho điểm âm ({show_number(p)})" for p in reach if p < -EPS]
-        if reach and max(reach) < max_points - EPS:
-            highest = show_number(max(reach))
-            out.append(f"mức cao nhất của quy tắc là {highest} điểm, không đạt được điểm tối đa {show_number(max_points)}")
-        return out
-
-    def check_points(self, points: float, max_points: float) -> None:
-        """Refuse points given directly that this rule could never give."""
-        if points < -EPS:
-            raise RuleInputError(f"điểm không được âm; đã nhập {show_number(points)}")
-        if points > max_points + EPS:
-            raise RuleInputError(f"điểm {show_number(points)} vượt điểm tối đa {show_number(max_points)}")
-        reach = self.reachable(max_points)
-        if reach is not None and not any(abs(points - p) <= 1e-6 for p in reach):
-            allowed = ", ".join(show_number(p) for p in sorted(set(reach)))
-            raise RuleInputError(f"điểm {show_number(points)} không có trong quy tắc chấm (chỉ nhận: {allowed})")
-
-    def describe(self, max_points: float) -> str:
-        raise NotImplementedError
-
-    def to_dict(self) -> dict[str, Any]:
-        raise NotImplementedError
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Rule:
-        raise NotImplementedError
-
-
-def _choice_validation(choices: list[str]) -> dict[str, dict[str, Any]]:
-    return {"value": {"choices": choices}}
-
-
-def _number_validation(kind: str, low: float, high: float | None, error: str) -> dict[str, Any]:
-    if high is None:
-        return {"type": kind, "operator": "greaterThanOrEqual", "formula1": str(low), "error": error}
-    return {"type": kind, "operator": "between", "formula1": str(low), "formula2": str(high), "error": error}
+__all__ = [
+    "EPS",
+    "NA",
+    "NotApplicable",
+    "Rule",
+    "RuleInputError",
+    "canonical",
+    "is_blank",
+    "is_na",
+    "is_unanswered",
+    "rule_from_dict",
+    "score_declared",
+    "stored_answer",
+]
 
 
 @dataclass(frozen=True)
@@ -199,9 +75,6 @@ class YesNoRule(Rule):
 
     def input_values(self, value: Any) -> list[str]:
         return [value]
-
-    def excel_validation(self, max_points: float) -> dict[str, dict[str, Any]]:
-        return _choice_validation([YES, NO])
 
     def example(self, u: float, planned: int, max_points: float) -> str:
         return "có" if u > 0.3 else "không"
@@ -252,9 +125,6 @@ class LevelsRule(Rule):
 
     def input_values(self, value: Any) -> list[str]:
         return [value]
-
-    def excel_validation(self, max_points: float) -> dict[str, dict[str, Any]]:
-        return _choice_validation([lv.label for lv in self.levels])
 
     def example(self, u: float, planned: int, max_points: float) -> str:
         ordered = sorted(self.levels, key=lambda lv: -lv.points)
@@ -326,14 +196,14 @@ class PercentRule(Rule):
                 )
             if done > planned:
                 raise RuleInputError(f"số đã thực hiện ({show_number(done)}) lớn hơn tổng số ({show_number(planned)})")
-            return {"done": _whole(done), "planned": _whole(planned)}
+            return {"done": whole(done), "planned": whole(planned)}
         text = clean_text(declared).rstrip("%").strip() if isinstance(declared, str) else declared
         pct = parse_decimal(text, "tỷ lệ (%)")
         if pct < 0:
             raise RuleInputError(f"tỷ lệ không được âm; đã nhập {show_number(pct)}")
         if pct > 100 + EPS:
             raise RuleInputError(f"tỷ lệ không được vượt 100 %; đã nhập {show_number(pct)}")
-        return _whole(pct)
+        return whole(pct)
 
     def percentage(self, value: Any) -> float:
         if isinstance(value, dict):
@@ -371,24 +241,6 @@ class PercentRule(Rule):
         if self.pair:  # a percentage declared in a file for a done/planned item: shown as it was given
             return [format_number(value, 4, group=False), "100"]
         return [format_number(value, 4, group=False)]
-
-    def cells(self, value: Any) -> tuple[Any, Any]:
-        if isinstance(value, dict):
-            return value["done"], value["planned"]
-        return _whole(value), None
-
-    def from_cells(self, value: Any, planned: Any) -> Any:
-        if self.pair and not (is_blank(value) and is_blank(planned)):
-            if is_blank(value) or is_blank(planned):
-                return f"{'' if is_blank(value) else value}/{'' if is_blank(planned) else planned}"
-            return {"done": value, "planned": planned}
-        return value
-
-    def excel_validation(self, max_points: float) -> dict[str, dict[str, Any]]:
-        if self.pair:
-            whole = _number_validation("whole", 0, None, "Nhập số nguyên không âm")
-            return {"value": whole, "planned": whole}
-        return {"value": _number_validation("decimal", 0, 100, "Nhập tỷ lệ từ 0 đến 100")}
 
     def example(self, u: float, planned: int, max_points: float) -> str:
         share = min(1.0, 0.55 + 0.5 * u)
@@ -487,9 +339,6 @@ class CountRule(Rule):
         what = f"số {self.unit_label} " if self.unit_label else ""
         return {"widget": "number", "min": 0, "integer": True, "placeholder": f"{what}(yêu cầu {self.required})"}
 
-    def excel_validation(self, max_points: float) -> dict[str, dict[str, Any]]:
-        return {"value": _number_validation("whole", 0, None, "Nhập số nguyên không âm")}
-
     def example(self, u: float, planned: int, max_points: float) -> str:
         return str(min(self.required, round(self.required * (0.4 + 0.7 * u))))
 
@@ -529,7 +378,7 @@ class ManualRule(Rule):
     step: float | None = None
 
     def parse(self, declared: Any) -> int | float:
-        return _whole(parse_decimal(declared, "điểm"))
+        return whole(parse_decimal(declared, "điểm"))
 
     def points(self, value: Any, max_points: float) -> float:
         points = float(value)
@@ -537,14 +386,10 @@ class ManualRule(Rule):
         return points
 
     def value_for_points(self, points: float) -> Any:
-        return _whole(points)
+        return whole(points)
 
     def input_spec(self, max_points: float) -> dict[str, Any]:
         return {"widget": "number", "min": 0, "max": max_points, "step": self.step, "placeholder": "điểm"}
-
-    def excel_validation(self, max_points: float) -> dict[str, dict[str, Any]]:
-        shown = show_number(max_points)
-        return {"value": _number_validation("decimal", 0, max_points, f"Nhập điểm từ 0 đến {shown}")}
 
     def example(self, u: float, planned: int, max_points: float) -> str:
         step = self.step or 0.25
@@ -587,33 +432,3 @@ def rule_from_dict(data: dict[str, Any] | None) -> Rule:
     if not data:
         return FREE_POINTS
     return RULE_TYPES[data["type"]].from_dict(data)
-
-
-def canonical(rule: Rule, declared: Any, allow_na: bool) -> Any:
-    """The one stored form of a declared answer (`NA` for "không áp dụng"), or `RuleInputError`."""
-    if is_na(declared):
-        if not allow_na:
-            raise RuleInputError(f"tiêu chí này không cho phép chọn {NOT_APPLICABLE}")
-        return NA
-    if is_unanswered(declared):
-        raise RuleInputError("chưa nhập giá trị")
-    return rule.parse(clean_text(declared))
-
-
-def stored_answer(rule: Rule, value: Any, allow_na: bool) -> Any:
-    """A stored declared value read by its rule: its canonical form, or None when there is none
-    to use — nothing stored, "không áp dụng", or text the rule no longer reads (stores written
-    before values were kept canonical hold text like '92.5%')."""
-    if value is None:
-        return None
-    try:
-        got = canonical(rule, value, allow_na)
-    except RuleInputError:
-        return None
-    return None if got is NA else got
-
-
-def score_declared(rule: Rule, declared: Any, max_points: float, allow_na: bool) -> float | NotApplicable:
-    """Points for one declared answer, honouring "không áp dụng" where the item allows it."""
-    value = canonical(rule, declared, allow_na)
-    return NA if value is NA else rule.points(value, max_points)

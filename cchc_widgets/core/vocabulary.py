@@ -111,6 +111,12 @@ def block_label(block: str) -> str:
     return BLOCK_LABELS.get(block, block)
 
 
+def annex_number(number: int) -> str:
+    """A decision's annex number as it is written, «I», «II» …: each block of units is one
+    annex of the report and of the results workbook."""
+    return ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X")[number - 1]
+
+
 def block_order(block: str) -> tuple[int, str]:
     """Where a block comes in a period's list: the known blocks first in the decision's order
     (departments, districts, communes), then the others by name; "" (no block) first of all."""

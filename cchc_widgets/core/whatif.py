@@ -108,6 +108,18 @@ class Applied:
 
 def apply(cs: CriteriaSet, sc: Scenario, file: str = "<kịch bản>") -> Applied:
     """Check the scenario against `cs` (every problem at once) and work out the new maxima."""
+    problems = _code_problems(cs, sc, file)
+    rules = _new_rules(cs, sc, file, problems)
+    if problems:
+        raise ProblemsError(problems)
+    scale, node_max = _new_maxima(cs, sc, file, problems)
+    if problems:
+        raise ProblemsError(problems)
+    return Applied(scale, node_max, rules)
+
+
+def _code_problems(cs: CriteriaSet, sc: Scenario, file: str) -> list[Problem]:
+    """Codes the set does not have, a code given both a max and a weight, a max not over 0, a weight below 0."""
     problems: list[Problem] = []
     for key in ("max_points", "weights", "rules"):
         known = cs.nodes if key == "rules" else {*cs.nodes, *cs.survey_codes}  # a survey item can be weighed too
@@ -122,6 +134,11 @@ def apply(cs: CriteriaSet, sc: Scenario, file: str = "<kịch bản>") -> Applie
     for code, value in sc.weights.items():
         if value < 0:
             problems.append(Problem(file, f"trọng số không được âm; đang là {show_number(value)}", code))
+    return problems
+
+
+def _new_rules(cs: CriteriaSet, sc: Scenario, file: str, problems: list[Problem]) -> dict[str, Any]:
+    """The scenario's rules by leaf code, each checked against the schema and its leaf's max."""
     rules = {}
     for code, rule in sc.rules.items():
         if code not in cs.nodes:
@@ -134,9 +151,11 @@ def apply(cs: CriteriaSet, sc: Scenario, file: str = "<kịch bản>") -> Applie
         if not errors:
             rules[code] = rule_from_dict(rule)
             problems += [Problem(file, text, code) for text in rules[code].problems(cs[code].max_points)]
-    if problems:
-        raise ProblemsError(problems)
+    return rules
 
+
+def _new_maxima(cs: CriteriaSet, sc: Scenario, file: str, problems: list[Problem]) -> tuple[np.ndarray, dict[str, float]]:
+    """Each leaf's scale factor and every node's new max, the deepest changes first."""
     codes, member = engine.membership(cs)
     leaf_max = np.array(cs.scored_max)
     scale = np.ones(len(cs.scored_codes))
@@ -154,9 +173,7 @@ def apply(cs: CriteriaSet, sc: Scenario, file: str = "<kịch bản>") -> Applie
     node_max = dict(zip(codes, (leaf_max * scale) @ member, strict=True))
     if sum(node_max[c] for c in cs.top_codes) <= 0:
         problems.append(Problem(file, "tổng trọng số bằng 0: không còn mục nào được tính điểm"))
-    if problems:
-        raise ProblemsError(problems)
-    return Applied(scale, node_max, rules)
+    return scale, node_max
 
 
 def rescore(resolved: pd.DataFrame, cs: CriteriaSet, applied: Applied) -> pd.DataFrame:

@@ -4,9 +4,9 @@ and one column per criterion code), in CSV or xlsx.
 In the wide form a number is points, a word for N/A marks the item not applicable, and
 other text is what the unit declared (a level's label, "có"/"không", "85%", "17/20") and is
 scored by the item's rule. Columns for non-leaf codes and a `total` column are published
-subtotals: they are not scored, they are checked (`engine.check_subtotals`); so are the
+subtotals: they are not scored, they are checked (`table_checks.check_subtotals`); so are the
 results a published table prints beside them — index, rank, rank in the group, class, under
-their English ids or Vietnamese headings (`engine.compare_printed`).
+their English ids or Vietnamese headings (`table_checks.compare_printed`).
 
 Numbers are read by the file's own convention (`numbers.decide_column`): a column's
 unambiguous numbers, the item's maximum and the CSV's separator and quoting decide a number
@@ -187,6 +187,30 @@ def reason_of(column: str, cs: CriteriaSet) -> str | None:
     return None
 
 
+def _printed(rows: list[Row], printed_cols: dict[str, str], cs: CriteriaSet, file: str) -> list[tuple]:
+    """(period, unit, what, cell) of the published figures a table prints (total, rank, class …):
+    checked, not refused — what stays ambiguous is compared as printed."""
+    printed = []
+    for col, what in printed_cols.items():
+        limit = len(rows) if "rank" in what else cs.index_cap if what == "index" else _maximum(cs, TOTAL)
+        cells = [row.raw(col) for row in rows] if what == "class" else _decided(rows, col, what, [limit] * len(rows), file)[0]
+        printed += [
+            (row.text("period"), row.text("unit"), what, cell)
+            for row, cell in zip(rows, cells, strict=True)
+            if cell is not None and not (isinstance(cell, str) and folded(cell) == UNSCORED)
+        ]
+    return printed
+
+
+def _reasons_without_points(reasons: dict[str, str], code_cols: list[str], rows: list[Row], file: str) -> list[Problem]:
+    """A reason column for points the table does not give: a mistake, not a note to drop."""
+    return [
+        Problem(file, f"cột '{col}' là lý do của mã {code}, nhưng bảng không có cột '{code}'", code, rows[0].where(col))
+        for code, col in reasons.items()
+        if code not in code_cols
+    ]
+
+
 def _wide(rows: list[Row], columns: tuple[str, ...], cs: CriteriaSet, file: str) -> tuple[list, list, list, list[Problem]]:
     problems = []
     printed_cols = {c: c for c in columns if c in PRINTED}
@@ -204,15 +228,7 @@ def _wide(rows: list[Row], columns: tuple[str, ...], cs: CriteriaSet, file: str)
     for col in code_cols:
         columns_read[col], ambiguous[col] = _decided(rows, col, "điểm", [_maximum(cs, col)] * len(rows), file, col)
         problems.extend(ambiguous[col].values())
-    printed = []
-    for col, what in printed_cols.items():  # checked, not refused: what stays ambiguous is compared as printed
-        limit = len(rows) if "rank" in what else cs.index_cap if what == "index" else _maximum(cs, TOTAL)
-        cells = [row.raw(col) for row in rows] if what == "class" else _decided(rows, col, what, [limit] * len(rows), file)[0]
-        printed += [
-            (row.text("period"), row.text("unit"), what, cell)
-            for row, cell in zip(rows, cells, strict=True)
-            if cell is not None and not (isinstance(cell, str) and folded(cell) == UNSCORED)
-        ]
+    printed = _printed(rows, printed_cols, cs, file)
     source: dict[str, str] = {}  # the column a code's points are read from, when it is not the code's own
     for kind in ("bonus", "penalty"):  # a results table's `bonus` is its item's points when the set has one such item
         items = [a.code for a in cs.adjustments if a.kind == kind]
@@ -220,10 +236,7 @@ def _wide(rows: list[Row], columns: tuple[str, ...], cs: CriteriaSet, file: str)
             code_cols.append(items[0])
             columns_read[items[0]] = [_abs(v) for v in _decided(rows, kind, "điểm", [None] * len(rows), file)[0]]
             ambiguous[items[0]], source[items[0]] = {}, kind
-    for code, col in reasons.items():  # a reason for points the table does not give is a mistake, not a note to drop
-        if code not in code_cols:
-            said = f"cột '{col}' là lý do của mã {code}, nhưng bảng không có cột '{code}'"
-            problems.append(Problem(file, said, code, rows[0].where(col)))
+    problems += _reasons_without_points(reasons, code_cols, rows, file)
     for i, row in enumerate(rows):
         period, unit, stage = row.text("period"), row.text("unit"), row.text("stage") or None
         for col in code_cols:

@@ -91,32 +91,39 @@ def read_responses(path: str | Path, cs: CriteriaSet, period: str, units: set[st
                 )
             )
         seen.setdefault(key, where("respondent"))
-        if cs.survey.groups:  # the set weighs its groups: every response must name one of them
-            declared = cs.survey.group_of(values["group"] or "")
-            if declared is None:
-                known = "; ".join(f"{g.id} ({g.name})" for g in cs.survey.groups)
-                problems.append(
-                    Problem(file, f"nhóm '{values['group']}' không có trong bộ tiêu chí; dùng: {known}", item, where("group"))
-                )
-            else:
-                values = {**values, "group": declared.id}
-        who = (values["unit"], values["respondent"])
-        first_group, first_where = groups.setdefault(who, (values["group"], where("group")))
-        if first_group != values["group"]:
-            problems.append(
-                Problem(
-                    file,
-                    f"phiếu '{values['respondent']}' ghi nhóm '{values['group']}' nhưng ở {first_where} là '{first_group}'",
-                    item,
-                    where("group"),
-                )
-            )
+        values = _grouped(values, where("group"), cs, groups, file, problems)
         records.append({**values, "answer": answer})
     if problems:
         raise ProblemsError(problems)
     if not records:
         raise ProblemsError([Problem(file, "tệp không có câu trả lời nào", where=sheet)])
     return pd.DataFrame(records, columns=list(COLUMNS))
+
+
+def _grouped(
+    values: dict[str, str],
+    where: str,
+    cs: CriteriaSet,
+    groups: dict[tuple[str, str], tuple[str, str]],
+    file: str,
+    problems: list[Problem],
+) -> dict[str, str]:
+    """A row with its group as the set names it (its id, when the set weighs groups: every
+    response must name one of them); a respondent's rows all name the same group (`groups`
+    keeps the first one met, and where)."""
+    item = values["item"]
+    if cs.survey is not None and cs.survey.groups:
+        declared = cs.survey.group_of(values["group"] or "")
+        if declared is None:
+            known = "; ".join(f"{g.id} ({g.name})" for g in cs.survey.groups)
+            problems.append(Problem(file, f"nhóm '{values['group']}' không có trong bộ tiêu chí; dùng: {known}", item, where))
+        else:
+            values = {**values, "group": declared.id}
+    first_group, first_where = groups.setdefault((values["unit"], values["respondent"]), (values["group"], where))
+    if first_group != values["group"]:
+        said = f"phiếu '{values['respondent']}' ghi nhóm '{values['group']}' nhưng ở {first_where} là '{first_group}'"
+        problems.append(Problem(file, said, item, where))
+    return values
 
 
 def response_template(cs: CriteriaSet, units: pd.DataFrame, period: str, rows: int = 2000) -> bytes:

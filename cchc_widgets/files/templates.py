@@ -1,7 +1,7 @@
 """Scoring templates (xlsx): made from the period's criteria set, read back cell by cell.
 
 A template holds the full tree, max points, how each row is scored, the evidence expected,
-input cells limited by Excel data validation (each rule says its own, `Rule.excel_validation`),
+input cells limited by Excel data validation (each rule kind its own, `files.rule_cells`),
 the sheet protected so that only the inputs are editable, and a hidden sheet with the
 criteria set's checksum, period, unit, stage, the row of every code, the version of every
 score it was filled from and a fingerprint of each prefilled row — all signed (HMAC with a
@@ -32,6 +32,7 @@ from cchc_widgets.core.rules import is_blank
 from cchc_widgets.core.tables import check_archive, sheet_names
 from cchc_widgets.core.text import clean_text, folded
 from cchc_widgets.core.vocabulary import APPRAISAL, NA_MARK, SELF, STAGE_LABELS, STAGES, is_yes
+from cchc_widgets.files import rule_cells
 from cchc_widgets.files.tables_out import inert
 
 META = "_cchc"
@@ -149,6 +150,76 @@ def build_template(
         cell.alignment = WRAP
         ws.column_dimensions[cell.column_letter].width = width
     ws.freeze_panes = f"C{HEADER_ROW + 1}"
+    validation = _validations(ws, book)
+    rows: dict[str, int] = {}
+    versions: dict[str, int] = {}
+    prefilled: dict[str, str] = {}
+    listed: list[Node | None] = list(cs)  # None: the heading of the bonus and penalty rows (appraisal only)
+    if stage == APPRAISAL and cs.adjustments:
+        listed += [None, *(a.node() for a in cs.adjustments)]
+    for offset, node in enumerate(listed):
+        r = HEADER_ROW + 1 + offset
+        if node is None:
+            ws.cell(r, 2, "Điểm thưởng, điểm trừ (ghi số điểm cộng hoặc bị trừ và lý do)").font = Font(bold=True)
+            continue
+        rows[node.code] = r
+        ws.cell(r, 1, node.code)
+        ws.cell(r, 2, node.name).alignment = WRAP
+        ws.cell(r, 3, node.max_points)
+        if not node.is_leaf:
+            for c in range(1, 4):
+                ws.cell(r, c).font = Font(bold=True)
+            continue
+        ws.cell(r, 4, how_to_score(node)).alignment = WRAP
+        ws.cell(r, 5, node.evidence).alignment = WRAP
+        specs = rule_cells.excel_validation(node.rule, node.max_points)
+        columns = {"value": VALUE, "planned": PLANNED}
+        inputs = [VALUE, NOTE] + [columns[c] for c in specs if c != "value"] + ([NA_COL] if node.allow_na else [])
+        for col in inputs:
+            ws[f"{col}{r}"].protection = Protection(locked=False)
+            ws[f"{col}{r}"].fill = INPUT_FILL
+        for column, spec in specs.items():
+            validation(spec).add(f"{columns[column]}{r}")
+        if node.allow_na:
+            validation({"type": "list", "formula1": f'"{NA_MARK}"', "error": "Nhập x nếu không áp dụng"}).add(f"{NA_COL}{r}")
+        rec = saved.get(node.code)
+        cells = [inert(c) for c in _prefill(node, rec)]  # what the store holds, without what openpyxl refuses
+        for col, value in zip((VALUE, PLANNED, NA_COL, NOTE), cells, strict=True):
+            if value is not None:
+                ws[f"{col}{r}"] = value
+                if isinstance(value, str):
+                    ws[f"{col}{r}"].data_type = "s"  # text stays text, even when it starts with '='
+        versions[node.code] = rec.version if rec is not None else 0
+        prefilled[node.code] = _fingerprint(cells)
+        if beside and not node.kind:
+            _own_cells(ws, r, own.get(node.code))
+    ws.protection.sheet = True
+    ws.protection.formatColumns = False
+    meta_sheet = book.create_sheet(META)
+    meta_sheet.sheet_state = "hidden"
+    meta = {
+        "criteria_set": cs.id,
+        "version": cs.version,
+        "checksum": cs.checksum,
+        "period": inert(period),
+        "unit": inert(unit),
+        "stage": stage,
+        "rows": json.dumps(rows),
+        "versions": json.dumps(versions),
+        "prefilled": json.dumps(prefilled),
+    }
+    meta["signature"] = _signature(meta, key)
+    for name, value in meta.items():
+        meta_sheet.append([name, value])
+    meta_sheet.protection.sheet = True
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _validations(ws: Any, book: Workbook) -> Callable[[dict[str, Any]], DataValidation]:
+    """The sheet's validation for a rule's spec (`rule_cells.excel_validation`), one per distinct
+    spec; a list of choices is kept on the hidden lists sheet, a column per distinct list."""
     lists = book.create_sheet(LISTS)
     lists.sheet_state = "hidden"
     validations: dict[str, DataValidation] = {}
@@ -176,76 +247,17 @@ def build_template(
             ws.add_data_validation(validations[signature])
         return validations[signature]
 
-    rows: dict[str, int] = {}
-    versions: dict[str, int] = {}
-    prefilled: dict[str, str] = {}
-    listed: list[Node | None] = list(cs)  # None: the heading of the bonus and penalty rows (appraisal only)
-    if stage == APPRAISAL and cs.adjustments:
-        listed += [None, *(a.node() for a in cs.adjustments)]
-    for offset, node in enumerate(listed):
-        r = HEADER_ROW + 1 + offset
-        if node is None:
-            ws.cell(r, 2, "Điểm thưởng, điểm trừ (ghi số điểm cộng hoặc bị trừ và lý do)").font = Font(bold=True)
-            continue
-        rows[node.code] = r
-        ws.cell(r, 1, node.code)
-        ws.cell(r, 2, node.name).alignment = WRAP
-        ws.cell(r, 3, node.max_points)
-        if not node.is_leaf:
-            for c in range(1, 4):
-                ws.cell(r, c).font = Font(bold=True)
-            continue
-        ws.cell(r, 4, how_to_score(node)).alignment = WRAP
-        ws.cell(r, 5, node.evidence).alignment = WRAP
-        specs = node.rule.excel_validation(node.max_points)
-        columns = {"value": VALUE, "planned": PLANNED}
-        inputs = [VALUE, NOTE] + [columns[c] for c in specs if c != "value"] + ([NA_COL] if node.allow_na else [])
-        for col in inputs:
-            ws[f"{col}{r}"].protection = Protection(locked=False)
-            ws[f"{col}{r}"].fill = INPUT_FILL
-        for column, spec in specs.items():
-            validation(spec).add(f"{columns[column]}{r}")
-        if node.allow_na:
-            validation({"type": "list", "formula1": f'"{NA_MARK}"', "error": "Nhập x nếu không áp dụng"}).add(f"{NA_COL}{r}")
-        rec = saved.get(node.code)
-        cells = [inert(c) for c in _prefill(node, rec)]  # what the store holds, without what openpyxl refuses
-        for col, value in zip((VALUE, PLANNED, NA_COL, NOTE), cells, strict=True):
-            if value is not None:
-                ws[f"{col}{r}"] = value
-                if isinstance(value, str):
-                    ws[f"{col}{r}"].data_type = "s"  # text stays text, even when it starts with '='
-        versions[node.code] = rec.version if rec is not None else 0
-        prefilled[node.code] = _fingerprint(cells)
-        mine = own.get(node.code) if beside else None
-        if beside and not node.kind:
-            cells = [mine.shown, mine.points, mine.note, mine.files] if mine else ["chưa chấm", None, None, None]
-            for column, value in enumerate(cells, start=len(COLUMNS) + 1):
-                cell = ws.cell(r, column, inert(value))
-                cell.fill, cell.alignment = OWN_FILL, WRAP
-                if isinstance(value, str):
-                    cell.data_type = "s"  # a unit's note starting with '=' stays text
-    ws.protection.sheet = True
-    ws.protection.formatColumns = False
-    meta_sheet = book.create_sheet(META)
-    meta_sheet.sheet_state = "hidden"
-    meta = {
-        "criteria_set": cs.id,
-        "version": cs.version,
-        "checksum": cs.checksum,
-        "period": inert(period),
-        "unit": inert(unit),
-        "stage": stage,
-        "rows": json.dumps(rows),
-        "versions": json.dumps(versions),
-        "prefilled": json.dumps(prefilled),
-    }
-    meta["signature"] = _signature(meta, key)
-    for name, value in meta.items():
-        meta_sheet.append([name, value])
-    meta_sheet.protection.sheet = True
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return validation
+
+
+def _own_cells(ws: Any, r: int, mine: OwnScore | None) -> None:
+    """Row `r`'s read-only cells beside the appraiser's inputs: what the unit declared."""
+    cells = [mine.shown, mine.points, mine.note, mine.files] if mine else ["chưa chấm", None, None, None]
+    for column, value in enumerate(cells, start=len(COLUMNS) + 1):
+        cell = ws.cell(r, column, inert(value))
+        cell.fill, cell.alignment = OWN_FILL, WRAP
+        if isinstance(value, str):
+            cell.data_type = "s"  # a unit's note starting with '=' stays text
 
 
 def _prefill(node: Any, rec: Saved | None) -> list[Any]:
@@ -257,7 +269,7 @@ def _prefill(node: Any, rec: Saved | None) -> list[Any]:
         return [None, None, NA_MARK, note]
     if rec.value is None:
         return [None, None, None, note]
-    value, planned = node.rule.cells(rec.value)
+    value, planned = rule_cells.cells(node.rule, rec.value)
     return [value, planned, None, note]
 
 
@@ -359,7 +371,7 @@ def read_template(path: str | Path, key: str, criteria_for: Callable[[str, str],
         value, planned, na_mark, note = (clean_text(v) for v in values)
         na = not is_blank(na_mark) and (folded(str(na_mark)) == NA_MARK or is_yes(str(na_mark)))
         node = cs.entries[code]
-        declared = "N/A" if na else node.rule.from_cells(value, planned)
+        declared = "N/A" if na else rule_cells.from_cells(node.rule, value, planned)
         records.append(
             {
                 "unit": unit,

@@ -21,7 +21,7 @@ from cchc_widgets.core.documents import OfficialForm, load_official_form
 from cchc_widgets.core.errors import Problem, ProblemsError
 from cchc_widgets.core.numbers import published
 from cchc_widgets.core.text import plain
-from cchc_widgets.core.vocabulary import HEADINGS
+from cchc_widgets.core.vocabulary import HEADINGS, annex_number
 from cchc_widgets.report import chromium
 from cchc_widgets.report.analysis import PeriodView, movers
 from cchc_widgets.report.official import CSS as OFFICIAL_CSS
@@ -48,12 +48,9 @@ def title(views: list[PeriodView]) -> str:
     return f"{total} đơn vị, {len(views)} khối, mỗi khối một phụ lục:\n\n" + "\n".join(each) + f"\n\n{views[0].record}"
 
 
-ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X")
-
-
 def annex(view: PeriodView, number: int) -> Block:
     """The heading of a block's part of the report, as a decision's annex: «Phụ lục I. Khối …»."""
-    return Block(f'<h1 class="cchc-annex">{_e(f"Phụ lục {ROMAN[number - 1]}. Kết quả khối {view.label}")}</h1>')
+    return Block(f'<h1 class="cchc-annex">{_e(f"Phụ lục {annex_number(number)}. Kết quả khối {view.label}")}</h1>')
 
 
 def named(heading: str, view: PeriodView, many: bool) -> str:

@@ -20,7 +20,7 @@ from cchc_widgets.core.documents import load_official_form
 from cchc_widgets.core.engine import scored_rows
 from cchc_widgets.core.numbers import published, rounded
 from cchc_widgets.core.survey import group_shares, item_points, with_survey
-from cchc_widgets.core.vocabulary import HEADINGS
+from cchc_widgets.core.vocabulary import HEADINGS, annex_number
 from cchc_widgets.files.tables_out import XLSX_MIME, number_format
 from cchc_widgets.report.published import UNAPPRAISED, own_totals, published_scoring, unappraised_key
 from cchc_widgets.report.workbook_sheets import BOLD, Book, Sheet, cover_sheet, fill, sheet_names
@@ -52,7 +52,7 @@ def results_workbook(store: Store, period: str) -> bytes:
     for number, block in enumerate(blocks, 1):
         mine = block.rows(scores) if many else scores
         answers = block.rows(responses) if many else responses
-        annex = Annex(block, ROMAN[number - 1] if many else "", period_name)
+        annex = Annex(block, annex_number(number) if many else "", period_name)
         units, appraised, resolved = _block_sheets(book, annex, mine, answers, names, taken)
         shown.append((block, units, appraised))
         resolved_all.append(resolved)
@@ -80,9 +80,6 @@ def results_workbook(store: Store, period: str) -> bytes:
     ]
     cover_sheet(book, form, f"Sổ kết quả Chỉ số cải cách hành chính — {period_name}", lines, book.sheetnames[1:])
     return book.save()
-
-
-ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X")
 
 
 @dataclass(frozen=True)

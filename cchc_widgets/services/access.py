@@ -90,7 +90,7 @@ def check_login(login: str) -> str:
 
 
 def add_account(
-    store: Store, login: str, name: str, role: str, units: list[str], password: str | None, by: Actor | str | None
+    store: Store, login: str, name: str, role: str, units: list[str], password: str | None, by: Actor
 ) -> None:
     """Create or change an account. A unit officer has exactly one unit; an appraiser any
     number; admin and reader none. `password` None keeps the old one (or none: proxy/hub sign-in)."""
@@ -120,7 +120,7 @@ def add_account(
     store.log_event(by, "account", detail=f"{name} ({login}): {ROLES[role]}{said}")  # as people read the log
 
 
-def remove_account(store: Store, login: str, by: Actor | str | None) -> None:
+def remove_account(store: Store, login: str, by: Actor) -> None:
     by = administrator(store, by, "quản lý tài khoản")
     if not store.remove_account(clean_text(login).lower()):
         raise ProblemsError([Problem("tài khoản", f"không có tài khoản '{login}'")])
@@ -193,8 +193,9 @@ def sign_in_wait(store: Store, login: str, address: str) -> timedelta | None:
     return wait if wait is not None and wait > timedelta(0) else None
 
 
-def unlock(store: Store, login: str, by: str) -> None:
+def unlock(store: Store, login: str, by: Actor) -> None:
     """End `login`'s sign-in lockouts, from every address (logged, with who did it)."""
+    by = administrator(store, by, "mở khóa đăng nhập")
     login = login.strip().lower()
     if store.account(login) is None:
         raise ProblemsError([Problem("cchc users unlock", f"không có tài khoản '{login}'")])
@@ -342,15 +343,16 @@ def require_admin(store: Store, actor: Actor | None, doing: str, where: str = "q
     return now.author
 
 
-def administrator(store: Store, by: Actor | str | None, doing: str) -> str:
-    """Who an administrator verb logs: an account (or `SYSTEM`) asked `allowed` now, with a
-    logged refusal otherwise; the console's typed name (or `CONSOLE`) as given."""
-    if isinstance(by, Actor):
-        return require_admin(store, by, doing)
-    return by or CONSOLE
+def administrator(store: Store, by: Actor, doing: str) -> str:
+    """Who an administrator verb logs: an account asked `allowed` now, with a logged refusal
+    otherwise; the console (`permissions.console`) by the name it typed, or `SYSTEM`. A bare
+    name is a caller's mistake, not someone to trust."""
+    if not isinstance(by, Actor):
+        raise TypeError(f"{doing}: cần một Actor (tài khoản, permissions.console(tên) hoặc SYSTEM), không phải {by!r}")
+    return by.author if is_system(by) else require_admin(store, by, doing)
 
 
-def set_stage(store: Store, period: str, stage: str, state: str, until: date | None, by: Actor | str | None) -> None:
+def set_stage(store: Store, period: str, stage: str, state: str, until: date | None, by: Actor) -> None:
     by = administrator(store, by, "mở hoặc đóng giai đoạn")
     store.criteria_for(period)  # the period exists
     if stage not in WINDOW_LABELS:
@@ -378,7 +380,7 @@ def submit(store: Store, actor: Actor | None, period: str, unit: str) -> None:
     store.log_event(by, "submit", period, unit, SELF)
 
 
-def reopen(store: Store, period: str, unit: str | None, reason: str, by: Actor | str | None) -> None:
+def reopen(store: Store, period: str, unit: str | None, reason: str, by: Actor) -> None:
     """Undo a submission (unit given) or a finalising (no unit), with a reason kept in the log."""
     by = administrator(store, by, "mở lại")
     reason = clean_text(reason or "")
@@ -394,7 +396,7 @@ def reopen(store: Store, period: str, unit: str | None, reason: str, by: Actor |
     store.log_event(by, "reopen", period, unit, SELF if unit else None, reason)
 
 
-def finalise(store: Store, period: str, by: Actor | str | None) -> str:
+def finalise(store: Store, period: str, by: Actor) -> str:
     """Freeze the period; returns the checksum of its scores and survey answers, which the
     results workbook and the report print so a copy can be checked against the record.
     Refused while an appraisal differs from the self-assessment without a reason (the

@@ -7,8 +7,9 @@ yes or no.
 An action is granted to roles; an action about one unit (`resource` a unit id) is further
 limited to the units an account is assigned to, except for roles that act on every unit.
 The person at the server's console (CLI, Python) is no actor at all (None): trusted with
-everything. A demo loader, a frame store in memory and the server's sign-in bookkeeping act
-as `SYSTEM`, which is allowed what the console is and says so in a log.
+everything; an administrator verb, which takes an actor only, takes them as `console(name)`.
+A demo loader, a frame store in memory and the server's sign-in bookkeeping act as `SYSTEM`,
+which is allowed what the console is and says so in a log.
 """
 
 from __future__ import annotations
@@ -90,6 +91,12 @@ class Actor:
 
 
 SYSTEM = Actor("hệ thống", "Hệ thống", SYSTEM_ROLE)  # the demo, a frame store, sign-in bookkeeping
+
+
+def console(name: str) -> Actor:
+    """The person at the server's console (CLI, Python) as the actor an administrator verb
+    takes: trusted as `SYSTEM` is, and logged under the name they typed."""
+    return Actor(name, name, SYSTEM_ROLE)
 
 
 def allowed(actor: Actor | None, action: str, resource: str | None = None) -> bool:

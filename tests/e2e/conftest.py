@@ -1,6 +1,8 @@
 """A real `cchc serve` (Voilà) on a free loopback port and Debian's Chromium driven by Playwright."""
 
 import contextlib
+import glob
+import json
 import os
 import shutil
 import signal
@@ -113,6 +115,21 @@ def _children(pid: int, command: str | None = None) -> list[int]:
     found = subprocess.run(["pgrep", "-P", str(pid), *(["-f", command] if command else [])], capture_output=True, text=True)
     pids = [int(p) for p in found.stdout.split()]
     return [p for p in pids if Path(f"/proc/{p}/stat").exists() and _state(p) != "Z"]
+
+
+def kernel_of(page) -> int:
+    """The pid of the kernel serving `page`: the process listening on its connection file's shell
+    socket (a Unix socket `<ip>-<port>` beside the file: the server's kernels speak IPC, not TCP)."""
+    config = page.evaluate("() => document.getElementById('jupyter-config-data').textContent")
+    kernel_id = json.loads(config)["kernelId"]
+    (connection,) = glob.glob(f"/tmp/**/kernel-{kernel_id}.json", recursive=True)
+    with open(connection) as f:
+        info = json.load(f)
+    assert info["transport"] == "ipc"
+    shell = f"{info['ip']}-{info['shell_port']}"
+    listening = subprocess.run(["ss", "-Hlxp"], capture_output=True, text=True).stdout
+    (line,) = [line for line in listening.splitlines() if f" {shell} " in line]
+    return int(line.split("pid=")[1].split(",")[0])
 
 
 def alive(pid: int) -> bool:

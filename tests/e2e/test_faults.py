@@ -5,8 +5,6 @@ change log agrees with the scores. A kernel's death touches neither the parent n
 kernels; the parent's death touches no kernel, and the server starts another parent."""
 
 import contextlib
-import glob
-import json
 import os
 import signal
 import sqlite3
@@ -16,7 +14,7 @@ import time
 
 import pytest
 
-from .conftest import demo_copy, serving
+from .conftest import demo_copy, kernel_of, serving
 
 pytestmark = pytest.mark.e2e
 
@@ -152,21 +150,6 @@ def test_a_kernel_killed_mid_burst_loses_nothing_it_acknowledged(browser, fresh_
             assert attempt == 0, "a second reload after a kernel crash must give a working page"
     assert victim.inner_text(".cchc-row-1-5-2 .cchc-row-points") in (saved[unit], "0")
     context.close()
-
-
-def kernel_of(page) -> int:
-    """The pid of the kernel serving `page`: the process listening on its connection file's shell
-    socket (a Unix socket `<ip>-<port>` beside the file: the server's kernels speak IPC, not TCP)."""
-    config = page.evaluate("() => document.getElementById('jupyter-config-data').textContent")
-    kernel_id = json.loads(config)["kernelId"]
-    (connection,) = glob.glob(f"/tmp/**/kernel-{kernel_id}.json", recursive=True)
-    with open(connection) as f:
-        info = json.load(f)
-    assert info["transport"] == "ipc"
-    shell = f"{info['ip']}-{info['shell_port']}"
-    listening = subprocess.run(["ss", "-Hlxp"], capture_output=True, text=True).stdout
-    (line,) = [line for line in listening.splitlines() if f" {shell} " in line]
-    return int(line.split("pid=")[1].split(",")[0])
 
 
 def alive(pid: int) -> bool:

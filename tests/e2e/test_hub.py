@@ -12,6 +12,7 @@ import pytest
 from cchc_widgets.report import chromium
 from cchc_widgets.services import access
 from cchc_widgets.services.demo import load_demo
+from cchc_widgets.services.permissions import console
 from cchc_widgets.store.database import Store
 
 from .conftest import stop, wait_answering
@@ -29,8 +30,8 @@ def hub(pg_url, tmp_path):
     assert PROXY.exists(), "the JupyterHub test needs configurable-http-proxy: `make hub-proxy` installs it"
     store = Store(pg_url, evidence_dir=tmp_path / "evidence")
     load_demo(store)
-    access.add_account(store, "tuphap", "Trần Thị Pháp", "unit", [UNIT], None, "test")
-    access.add_account(store, "thamdinh", "Lê Văn Định", "appraiser", [UNIT, OTHER], None, "test")
+    access.add_account(store, "tuphap", "Trần Thị Pháp", "unit", [UNIT], None, console("test"))
+    access.add_account(store, "thamdinh", "Lê Văn Định", "appraiser", [UNIT, OTHER], None, console("test"))
     store.close()
     port = chromium.free_port()
     env = {

@@ -16,6 +16,7 @@ from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
 from cchc_widgets.services import access
+from cchc_widgets.services.permissions import console
 from cchc_widgets.store.database import Store
 
 from .conftest import demo_copy, serving
@@ -42,7 +43,7 @@ def owned_server(demo_template, tmp_path_factory):
     db = demo_copy(demo_template, root)
     store = Store(f"sqlite:///{db}", evidence_dir=root / "data" / "evidence")
     for login, (role, units) in PEOPLE.items():
-        access.add_account(store, login, login.title(), role, units, password(login), "test")
+        access.add_account(store, login, login.title(), role, units, password(login), console("test"))
     store.close()
     # kernels kept ready (forked too), so that a page is also handed a kernel started before its
     # request, which then proves who it is on /voila/query; the proxy test below runs the
@@ -170,7 +171,7 @@ def test_behind_a_proxy_header_a_kernel_is_its_users_too(demo_template, tmp_path
     store = Store(f"sqlite:///{db}", evidence_dir=tmp_path / "data" / "evidence")
     for login in ("tuphap", "yte"):
         role, units = PEOPLE[login]
-        access.add_account(store, login, login.title(), role, units, None, "test")
+        access.add_account(store, login, login.title(), role, units, None, console("test"))
     store.close()
     with serving(db, tmp_path, auth=("--auth", "header", "--proxy", "127.0.0.1")) as server:
         url = f"http://127.0.0.1:{server.port}/voila/render/scoring.ipynb?unit={UNIT}&period={PERIOD}"

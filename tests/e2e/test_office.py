@@ -11,6 +11,7 @@ import pytest
 from openpyxl import load_workbook
 
 from cchc_widgets.services import access
+from cchc_widgets.services.permissions import console
 from cchc_widgets.store.database import Store
 from tests.test_progress import three_of_seventy
 
@@ -33,13 +34,13 @@ def prepared_store(demo_template, root):
     units = store.units(PERIOD)
     other = units[units["id"].isin([LATE, "vp-ubnd"])][["id", "name"]].assign(group="Cơ quan khác")
     store.add_units(other, period=PERIOD)
-    access.add_account(store, "tuphap", "Trần Thị Pháp", "unit", [UNIT], PASSWORDS["tuphap"], "test")
-    access.add_account(store, "yte", "Hoàng Y Tế", "unit", [LATE], PASSWORDS["yte"], "test")
-    access.add_account(store, "thamdinh", "Lê Văn Định", "appraiser", [UNIT, LATE], PASSWORDS["thamdinh"], "test")
-    access.add_account(store, "quantri", "Phạm Quản Trị", "admin", [], PASSWORDS["quantri"], "test")
-    access.add_account(store, "moi", "Đỗ Văn Mới", "appraiser", ["ban-dan-toc"], PASSWORDS["moi"], "test")
-    access.set_stage(store, PERIOD, "self", access.OPEN, pd.Timestamp("2030-12-31").date(), "test")
-    access.set_stage(store, PERIOD, "appraisal", access.OPEN, None, "test")
+    access.add_account(store, "tuphap", "Trần Thị Pháp", "unit", [UNIT], PASSWORDS["tuphap"], console("test"))
+    access.add_account(store, "yte", "Hoàng Y Tế", "unit", [LATE], PASSWORDS["yte"], console("test"))
+    access.add_account(store, "thamdinh", "Lê Văn Định", "appraiser", [UNIT, LATE], PASSWORDS["thamdinh"], console("test"))
+    access.add_account(store, "quantri", "Phạm Quản Trị", "admin", [], PASSWORDS["quantri"], console("test"))
+    access.add_account(store, "moi", "Đỗ Văn Mới", "appraiser", ["ban-dan-toc"], PASSWORDS["moi"], console("test"))
+    access.set_stage(store, PERIOD, "self", access.OPEN, pd.Timestamp("2030-12-31").date(), console("test"))
+    access.set_stage(store, PERIOD, "appraisal", access.OPEN, None, console("test"))
     store.close()
     return db
 

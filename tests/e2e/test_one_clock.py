@@ -8,6 +8,7 @@ import os
 import pytest
 
 from cchc_widgets.services import access
+from cchc_widgets.services.permissions import console
 from cchc_widgets.store.database import Store
 
 from .conftest import serving
@@ -36,7 +37,7 @@ def test_the_provinces_time_and_peoples_names(browser, demo_template, tmp_path, 
     monkeypatch.setenv("CCHC_CLOCK", INSTANT)
     db = prepared_store(demo_template, tmp_path)
     store = Store(f"sqlite:///{db}")
-    access.add_account(store, SECOND[0], SECOND[1], "unit", [UNIT], SECOND[2], "test")
+    access.add_account(store, SECOND[0], SECOND[1], "unit", [UNIT], SECOND[2], console("test"))
     store.close()
     assert os.environ["TZ"] == "UTC"
     with serving(db, tmp_path, auth=("--auth", "accounts")) as server:

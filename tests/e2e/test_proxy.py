@@ -19,6 +19,7 @@ import pytest
 from cchc_widgets.report import chromium
 from cchc_widgets.services import access
 from cchc_widgets.services.demo import load_demo
+from cchc_widgets.services.permissions import console
 from cchc_widgets.store.database import Store
 
 from .conftest import Server, alive, stop, wait_answering
@@ -74,8 +75,8 @@ def cluster(pg_url, tmp_path):
     store = Store(pg_url, evidence_dir=tmp_path / "data" / "evidence")
     load_demo(store)
     for login, (name, password) in PEOPLE.items():
-        access.add_account(store, login, name, "unit", [UNIT], password, "test")
-    access.set_stage(store, PERIOD, "self", access.OPEN, None, "test")
+        access.add_account(store, login, name, "unit", [UNIT], password, console("test"))
+    access.set_stage(store, PERIOD, "self", access.OPEN, None, console("test"))
     store.close()
     auth = ("--auth", "accounts", "--proxy", "127.0.0.1")
     servers = [Server(pg_url, tmp_path / "data", tmp_path / f"voila-{k}.log", auth=auth) for k in range(2)]

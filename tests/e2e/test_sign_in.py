@@ -14,6 +14,7 @@ import urllib.request
 import pytest
 
 from cchc_widgets.services import access
+from cchc_widgets.services.permissions import console
 from cchc_widgets.store.database import Store
 
 from .conftest import Server, demo_copy, serving
@@ -33,11 +34,11 @@ def prepared_store(demo_template, root):
     """The demo with a unit officer and an appraiser of Sở Tư pháp, both stages open."""
     db = demo_copy(demo_template, root)
     store = Store(f"sqlite:///{db}", evidence_dir=root / "data" / "evidence")
-    access.add_account(store, "tuphap", "Trần Thị Pháp", "unit", [UNIT], PASSWORDS["tuphap"], "test")
-    access.add_account(store, "thamdinh", "Lê Văn Định", "appraiser", [UNIT], PASSWORDS["thamdinh"], "test")
-    access.add_account(store, "quantri", "Phạm Quản Trị", "admin", [], PASSWORDS["quantri"], "test")
-    access.set_stage(store, PERIOD, "self", access.OPEN, None, "test")
-    access.set_stage(store, PERIOD, "appraisal", access.OPEN, None, "test")
+    access.add_account(store, "tuphap", "Trần Thị Pháp", "unit", [UNIT], PASSWORDS["tuphap"], console("test"))
+    access.add_account(store, "thamdinh", "Lê Văn Định", "appraiser", [UNIT], PASSWORDS["thamdinh"], console("test"))
+    access.add_account(store, "quantri", "Phạm Quản Trị", "admin", [], PASSWORDS["quantri"], console("test"))
+    access.set_stage(store, PERIOD, "self", access.OPEN, None, console("test"))
+    access.set_stage(store, PERIOD, "appraisal", access.OPEN, None, console("test"))
     store.close()
     return db
 
@@ -117,7 +118,7 @@ def test_two_roles_side_by_side(browser, signed_server):
 
     # the appraisal is published: the unit replies, and the appraiser's open page shows the reply
     s = store_of(server)
-    access.set_stage(s, PERIOD, "reply", access.OPEN, None, "test")
+    access.set_stage(s, PERIOD, "reply", access.OPEN, None, console("test"))
     unit_page.reload()
     unit_page.wait_for_selector(".cchc-row-2-2-1 .cchc-reply", state="visible")
     unit_page.fill(".cchc-row-2-2-1 .cchc-reply", "Kế hoạch ban hành kèm Quyết định số 7")

@@ -108,11 +108,14 @@ function render({ model, el }) {
     }
   }
 
+  // what is drawn, redrawn whole on every change; the connection notice (page.js) stays above it
+  const view = h("div", "cchc-ad-view");
+  el.append(view);
   function draw() {
     const st = model.get("state");
     const before = (model.get("notice") || "").startsWith("Đã lưu tài khoản") ? {} : typed();
     const focused = document.activeElement && el.contains(document.activeElement) ? document.activeElement.className : null;
-    el.replaceChildren();
+    view.replaceChildren();
     const alert = h("div", "cchc-ad-alert", model.get("alert"));
     alert.setAttribute("role", "alert");
     const notice = h("div", "cchc-ad-notice", model.get("notice"));
@@ -121,7 +124,7 @@ function render({ model, el }) {
     const period = select("cchc-ad-period", st.periods, st.period);
     period.addEventListener("change", () => send({ type: "period", period: period.value }));
     top.append(h("h2", null, "Quản trị kỳ đánh giá"), labelled("Kỳ đánh giá", period), h("p", "cchc-ad-record", st.record));
-    el.append(top, alert, notice);
+    view.append(top, alert, notice);
 
     // stages and their dates
     const stages = h("section", "cchc-ad-stages");
@@ -141,7 +144,7 @@ function render({ model, el }) {
       }
       return [s.label, s.state, until, buttons];
     })));
-    el.append(stages);
+    view.append(stages);
 
     // submissions, reopening, finalising
     const subs = h("section", "cchc-ad-submitted");
@@ -161,7 +164,7 @@ function render({ model, el }) {
       b.addEventListener("click", () => ask("finalise", null, { type: "finalise" }));
       subs.append(b);
     }
-    el.append(subs);
+    view.append(subs);
 
     // accounts
     const acc = h("section", "cchc-ad-accounts");
@@ -188,7 +191,7 @@ function render({ model, el }) {
     form.append(labelled("Tên đăng nhập", login), labelled("Họ tên", name), labelled("Vai trò", role),
       labelled("Đơn vị (giữ Ctrl để chọn nhiều)", units), labelled("Mật khẩu (ít nhất 8 ký tự)", password), save);
     acc.append(form);
-    el.append(acc);
+    view.append(acc);
 
     // the change log
     const log = h("section", "cchc-ad-log");
@@ -215,7 +218,7 @@ function render({ model, el }) {
     log.append(h("p", "cchc-ad-log-count", `${st.log_total} dòng${st.log_total > st.log.length ? `, hiện ${st.log.length} dòng mới nhất` : ""}`));
     log.append(table("cchc-ad-table cchc-ad-log-table", ["Thời gian", "Người", "Thao tác", "Đơn vị", "Mã", "Giai đoạn", "Cũ", "Mới", "Lý do"],
       st.log.map((r) => [r.at, r.author ? `${r.name} (${r.author})` : r.name, r.action_name, r.unit_name, r.code, r.stage, r.old, r.new, r.reason])));
-    el.append(log);
+    view.append(log);
     restore(before);
     if (focused) el.querySelector(`.${focused.split(" ")[0]}`)?.focus(); // a live redraw keeps the keyboard where it was
   }
@@ -229,9 +232,9 @@ function render({ model, el }) {
   model.on("change:notice", draw);
   draw();
   // follow the period like the scoring form: the kernel answers each ping and sends the state
-  // again when something moved (a unit submitted, a score changed)
-  const heartbeat = setInterval(() => { try { send({ type: "ping" }); } catch (e) { /* closed */ } }, 2000);
-  return () => { clearInterval(heartbeat); dialog.remove(); };
+  // again when something moved (a unit submitted, a score changed); no answer: the page says so
+  const link = watchConnection(model, el);
+  return () => { link.stop(); dialog.remove(); };
 }
 
 export default { render };

@@ -2,27 +2,107 @@
 
 from __future__ import annotations
 
-import sys
-import traceback
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import anywidget
 import traitlets
 
 from cchc_widgets.app.admin_session import AdminSession
+from cchc_widgets.app.widgets.dispatch import dispatch
 from cchc_widgets.app.widgets.page import page_module, page_style
 from cchc_widgets.core.errors import CchcError
 from cchc_widgets.files.tables_out import XLSX_MIME
 from cchc_widgets.services.access import Actor
 from cchc_widgets.store.database import Store
 
+FAILURE = "Lỗi hệ thống, thao tác chưa được lưu ({name}); báo cho người quản lý hệ thống."  # anything but a refusal (`dispatch`)
 HERE = Path(__file__).resolve().parent
+
+
+Handler = Callable[[Any, dict[str, Any]], None]  # (the app, the page's message)
+
+
+# ------------------------------------------------------------ what the page sends, by its `type`
+
+
+def _ping(app: AdminApp, content: dict[str, Any]) -> None:
+    """The page's heartbeat: what changed elsewhere is drawn again."""
+    app.send({"type": "pong"})
+    if app.session.changed():
+        app.state = app.session.state()
+
+
+def _period(app: AdminApp, content: dict[str, Any]) -> None:
+    app.session.period = str(content.get("period"))
+    app.session.filters = {}
+    app.state = app.session.state()
+
+
+def _account(app: AdminApp, content: dict[str, Any]) -> None:
+    units = [str(u) for u in content.get("units", [])]
+    login, name, role = (str(content.get(key, "")) for key in ("login", "name", "role"))
+    app.session.save_account(login, name, role, units, str(content.get("password", "")))
+    app.notice = f"Đã lưu tài khoản {content.get('login', '')}."
+    app.state = app.session.state()
+
+
+def _remove(app: AdminApp, content: dict[str, Any]) -> None:
+    app.session.remove_account(str(content.get("login", "")))
+    app.notice = f"Đã gỡ tài khoản {content.get('login', '')}."
+    app.state = app.session.state()
+
+
+def _stage(app: AdminApp, content: dict[str, Any]) -> None:
+    app.session.set_stage(str(content.get("stage")), bool(content.get("open")), str(content.get("until") or ""))
+    app.notice = "Đã lưu giai đoạn."
+    app.state = app.session.state()
+
+
+def _reopen(app: AdminApp, content: dict[str, Any]) -> None:
+    app.session.reopen(content.get("unit") or None, str(content.get("reason", "")))
+    app.notice = "Đã mở lại; lý do được ghi vào nhật ký."
+    app.state = app.session.state()
+
+
+def _finalise(app: AdminApp, content: dict[str, Any]) -> None:
+    app.notice = f"Đã chốt kết quả; mã kiểm tra {app.session.finalise()}."
+    app.state = app.session.state()
+
+
+def _filters(app: AdminApp, content: dict[str, Any]) -> None:
+    app.session.filters = {k: str(v) for k, v in content.get("filters", {}).items() if v}
+    app.state = app.session.state()
+
+
+def _ask(app: AdminApp, content: dict[str, Any]) -> None:
+    """A wide action: what it will change, counted now, before it is done."""
+    what = app.session.confirmation(str(content.get("kind", "")), content.get("target") or None)
+    app.send({"type": "confirm", **what})
+
+
+def _download(app: AdminApp, content: dict[str, Any]) -> None:
+    s = app.session
+    app.send({"type": "file", "name": f"nhat-ky-{s.period}.xlsx", "mime": XLSX_MIME}, [s.log_xlsx()])
 
 
 class AdminApp(anywidget.AnyWidget):
     _esm = page_module(HERE / "admin_app.js")
     _css = page_style(HERE / "admin_app.css")
+    # every kind of message the page sends, and what answers it (tests/test_widget_messages.py reads the JavaScript)
+    MESSAGES: ClassVar[dict[str, Handler]] = {
+        "ping": _ping,
+        "period": _period,
+        "account": _account,
+        "remove": _remove,
+        "stage": _stage,
+        "reopen": _reopen,
+        "finalise": _finalise,
+        "filters": _filters,
+        "ask": _ask,
+        "download": _download,
+    }
 
     state = traitlets.Dict().tag(sync=True)
     alert = traitlets.Unicode("").tag(sync=True)
@@ -35,53 +115,11 @@ class AdminApp(anywidget.AnyWidget):
         self.state = self.session.state()
 
     def _on_message(self, _widget: Any, content: dict[str, Any], _buffers: list[bytes]) -> None:
-        kind = content.get("type")
-        s = self.session
-        try:
-            if kind == "ping":  # the page's heartbeat: a submission or a change elsewhere shows here too
-                self.send({"type": "pong"})  # (what the page says — a refusal, a notice — stays said)
-                if s.changed():
-                    self.state = s.state()
-                return
-            self.alert = ""
-            if kind == "period":
-                s.period = str(content.get("period"))
-                s.filters = {}
-            elif kind == "account":
-                units = [str(u) for u in content.get("units", [])]
-                s.save_account(
-                    str(content.get("login", "")),
-                    str(content.get("name", "")),
-                    str(content.get("role", "")),
-                    units,
-                    str(content.get("password", "")),
-                )
-                self.notice = f"Đã lưu tài khoản {content.get('login', '')}."
-            elif kind == "remove":
-                s.remove_account(str(content.get("login", "")))
-                self.notice = f"Đã gỡ tài khoản {content.get('login', '')}."
-            elif kind == "stage":
-                s.set_stage(str(content.get("stage")), bool(content.get("open")), str(content.get("until") or ""))
-                self.notice = "Đã lưu giai đoạn."
-            elif kind == "reopen":
-                s.reopen(content.get("unit") or None, str(content.get("reason", "")))
-                self.notice = "Đã mở lại; lý do được ghi vào nhật ký."
-            elif kind == "finalise":
-                self.notice = f"Đã chốt kết quả; mã kiểm tra {s.finalise()}."
-            elif kind == "filters":
-                s.filters = {k: str(v) for k, v in content.get("filters", {}).items() if v}
-            elif kind == "ask":  # a wide action: what it will change, counted now, before it is done
-                what = s.confirmation(str(content.get("kind", "")), content.get("target") or None)
-                self.send({"type": "confirm", **what})
-                return
-            elif kind == "download":
-                self.send({"type": "file", "name": f"nhat-ky-{s.period}.xlsx", "mime": XLSX_MIME}, [s.log_xlsx()])
-                return
-            self.state = s.state()
-        except CchcError as exc:
-            self.notice = ""
-            self.alert = str(exc)
-            self.state = s.state()
-        except Exception as exc:
-            traceback.print_exc(file=sys.stderr)
-            self.alert = f"Lỗi hệ thống, thao tác chưa được lưu ({type(exc).__name__}); báo cho người quản lý hệ thống."
+        """A page's message to its handler (`MESSAGES`); a refusal becomes the page's alert, and
+        the page is redrawn from the store. Anything but the heartbeat clears what the page said before."""
+        dispatch(self, content, refused=self._refused, failure=FAILURE)
+
+    def _refused(self, exc: CchcError) -> None:
+        self.notice = ""
+        self.alert = str(exc)
+        self.state = self.session.state()

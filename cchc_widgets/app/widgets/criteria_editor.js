@@ -2,9 +2,6 @@
 // View of CriteriaEditor: the criteria tree as rows of inputs. Every change is sent to the
 // kernel, which validates the whole set and sends the tree, its problems and the ranks back.
 
-/** @param {string} tag @param {string | null} [cls] @param {any} [text] */
-/** @param {number | null} x @param {number} [d] */
-const num = (x, d = 2) => (x === null || x === undefined ? "—" : Number(x).toLocaleString("vi-VN", { maximumFractionDigits: d }));
 
 /** A labelled input that sends its value when the person leaves it or presses Enter. */
 function field(label, value, cls, onSend) {
@@ -190,6 +187,8 @@ function render({ model, el }) {
   model.on("change:alert", drawAlert);
   model.on("msg:custom", (msg, buffers) => { if (msg.type === "file") saveFile(msg, buffers); });
   drawHead(); drawTree(); drawRanks(); drawAlert();
+  const link = watchConnection(model, el);
+  return () => link.stop();
 }
 
 export default { render };

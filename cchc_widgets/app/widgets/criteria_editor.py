@@ -8,16 +8,16 @@ its rank under the set as it was. The same edits are methods for code in a noteb
 
 from __future__ import annotations
 
-import sys
-import traceback
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import anywidget
 import pandas as pd
 import traitlets
 
 from cchc_widgets.app.criteria_session import CriteriaDraft
+from cchc_widgets.app.widgets.dispatch import dispatch
 from cchc_widgets.app.widgets.page import page_module, page_style
 from cchc_widgets.core.criteria import CriteriaSet, load_criteria
 from cchc_widgets.core.errors import Problem, ProblemsError
@@ -27,11 +27,42 @@ from cchc_widgets.resources import REFERENCE_CRITERIA, resource
 HERE = Path(__file__).resolve().parent
 
 
+Handler = Callable[[Any, dict[str, Any]], None]  # (the editor, the page's message)
+
+
+# ------------------------------------------------------------ what the page sends, by its `type`
+
+
+def _meta(editor: CriteriaEditor, content: dict[str, Any]) -> None:
+    editor.draft.set_meta(str(content["key"]), str(content.get("value", "")))
+    editor._changed()
+
+
+def _add(editor: CriteriaEditor, content: dict[str, Any]) -> None:
+    parent = content.get("parent")
+    code, name = str(content.get("code", "")), str(content.get("name", ""))
+    editor.add(None if parent is None else str(parent), code, name, content.get("max"))
+
+
+def _yaml(editor: CriteriaEditor, content: dict[str, Any]) -> None:
+    name = f"{editor.draft.doc.get('id') or 'bo-tieu-chi'}.yaml"
+    editor.send({"type": "file", "name": name, "mime": "application/x-yaml"}, [editor.to_yaml().encode("utf-8")])
+
+
 class CriteriaEditor(anywidget.AnyWidget):
     """Edit a criteria set: `CriteriaEditor(criteria, scores=None, units=None)`."""
 
     _esm = page_module(HERE / "criteria_editor.js")
     _css = page_style(HERE / "criteria_editor.css")
+    # every kind of message the page sends, and what answers it (tests/test_widget_messages.py reads the JavaScript)
+    MESSAGES: ClassVar[dict[str, Handler]] = {
+        "ping": lambda widget, _content: widget.send({"type": "pong"}),  # the page's heartbeat (page.js watchConnection)
+        "set": lambda editor, content: editor.set(str(content["code"]), str(content["field"]), content.get("value")),
+        "meta": _meta,
+        "add": _add,
+        "remove": lambda editor, content: editor.remove(str(content["code"])),
+        "yaml": _yaml,
+    }
 
     tree = traitlets.List().tag(sync=True)  # one dict per node, document order
     info = traitlets.Dict().tag(sync=True)  # the set's name, totals, problems, ranks
@@ -126,33 +157,12 @@ class CriteriaEditor(anywidget.AnyWidget):
         }
 
     def _on_message(self, _widget: Any, content: dict[str, Any], _buffers: list[bytes]) -> None:
-        kind = content.get("type")
-        try:
-            self.alert = ""
-            if kind == "set":
-                self.set(str(content["code"]), str(content["field"]), content.get("value"))
-            elif kind == "meta":
-                self.draft.set_meta(str(content["key"]), str(content.get("value", "")))
-                self._changed()
-            elif kind == "add":
-                parent = content.get("parent")
-                self.add(
-                    None if parent is None else str(parent),
-                    str(content.get("code", "")),
-                    str(content.get("name", "")),
-                    content.get("max"),
-                )
-            elif kind == "remove":
-                self.remove(str(content["code"]))
-            elif kind == "yaml":
-                name = f"{self.draft.doc.get('id') or 'bo-tieu-chi'}.yaml"
-                self.send({"type": "file", "name": name, "mime": "application/x-yaml"}, [self.to_yaml().encode("utf-8")])
-        except ProblemsError as exc:
-            self.alert = "\n".join(p.message if not p.code else f"{p.code}: {p.message}" for p in exc.problems)
-            self._push()  # the page shows the draft as it still is
-        except Exception as exc:
-            traceback.print_exc(file=sys.stderr)
-            self.alert = f"Lỗi hệ thống: {type(exc).__name__}"
+        """A page's message to its handler (`MESSAGES`); a refused edit becomes the page's alert."""
+        dispatch(self, content, refused=self._refused, failure="Lỗi hệ thống: {name}", refusal=ProblemsError)
+
+    def _refused(self, exc: ProblemsError) -> None:
+        self.alert = "\n".join(p.message if not p.code else f"{p.code}: {p.message}" for p in exc.problems)
+        self._push()  # the page shows the draft as it still is
 
 
 def _rank_rows(ranks: pd.DataFrame) -> list[dict[str, Any]]:

@@ -56,3 +56,69 @@ function unclip(el, tries = 50) {
     if (e.matches(".jp-OutputArea, .jp-OutputArea-child, .jp-OutputArea-output")) e.classList.add("cchc-unclipped");
   }
 }
+
+// Numbers as a Vietnamese reader expects them, exactly as Python's `core.numbers.format_number`
+// writes them (so a header total and a row's points read alike): decimal comma, thousands dot
+// (`1.234,5`), at most `decimals` decimals and no trailing zeros (`fixed`: always `decimals`);
+// `group` false for text a person may edit and send back. Rounded half to even on the exact
+// binary value, as Python's `round` is (toFixed rounds a tie up, toLocaleString follows the
+// browser's ICU): the value's exact decimal digits are rounded here, by hand.
+function formatNumber(x, decimals = 2, group = true, fixed = false) {
+  if (x === null || x === undefined || x === "") return "";
+  const value = Number(x);
+  if (!Number.isFinite(value) || Math.abs(value) >= 1e21) return ""; // never a score; toFixed turns exponential there
+  const exact = Math.abs(value).toFixed(100); // every digit of the binary value (enough for |x| ≥ 1e-15; below, 0)
+  const point = exact.indexOf(".");
+  const digits = exact.slice(0, point) + exact.slice(point + 1, point + 1 + decimals); // kept, as an integer
+  const rest = exact.slice(point + 1 + decimals);
+  const last = Number(digits[digits.length - 1]);
+  const up = rest[0] > "5" || (rest[0] === "5" && (/[1-9]/.test(rest.slice(1)) || last % 2 === 1));
+  let kept = (BigInt(digits) + (up ? 1n : 0n)).toString().padStart(decimals + 1, "0");
+  let integer = kept.slice(0, kept.length - decimals);
+  let fraction = kept.slice(kept.length - decimals);
+  if (!fixed) fraction = fraction.replace(/0+$/, "");
+  if (group) integer = integer.replace(/\B(?=(\d{3})+$)/g, ".");
+  const zero = /^[0.]*$/.test(integer) && /^0*$/.test(fraction); // no "-0"
+  return `${value < 0 && !zero ? "-" : ""}${integer}${fraction ? `,${fraction}` : ""}`;
+}
+
+// A figure on a page: `formatNumber`, or "—" where there is none.
+const num = (x, d = 2, fixed = false) => (x === null || x === undefined ? "—" : formatNumber(x, d, true, fixed));
+
+// The connection to the kernel, said when it is lost. The kernel answers a ping every 2 s
+// (each widget's `ping` → `pong`); with no word from it for 5 s — or what `patience()` says,
+// longer while it may still be working on a file the page sent — the widget shows the notice
+// at its top, marks itself `cchc-offline` and calls `onLost`. In Voilà it stays said: a
+// kernel that went away does not come back to the page. In JupyterLab the kernel also runs
+// the person's cells, and one that takes longer than the patience is busy, not gone: the
+// notice lifts when the kernel speaks again. `link.offline` tells the app's senders;
+// `link.stop()` ends the heartbeat when the view goes.
+const LOST_TEXT = "Mất kết nối với máy chủ: những gì nhập từ lúc này CHƯA được lưu. Hãy tải lại trang (phím F5) rồi nhập lại.";
+function watchConnection(model, el, { patience = () => 5000, onLost = () => {} } = {}) {
+  let lastAnswer = Date.now();
+  const link = { offline: false };
+  const notice = h("div", "cchc-lost");
+  notice.setAttribute("role", "alert");
+  notice.hidden = true;
+  el.prepend(notice);
+  model.on("msg:custom", () => { // any word from the kernel says it is there
+    lastAnswer = Date.now();
+    if (link.offline && !IN_VOILA) {
+      link.offline = false;
+      notice.hidden = true;
+      el.classList.remove("cchc-offline");
+    }
+  });
+  const heartbeat = setInterval(() => {
+    if (!link.offline && Date.now() - lastAnswer > patience()) {
+      link.offline = true;
+      notice.textContent = LOST_TEXT;
+      notice.hidden = false;
+      el.classList.add("cchc-offline");
+      onLost();
+    }
+    try { model.send({ type: "ping" }); } catch (e) { /* the channel is closed: the notice above says so */ }
+  }, 2000);
+  link.stop = () => clearInterval(heartbeat);
+  return link;
+}

@@ -30,9 +30,12 @@ function render({ model, el }) {
     ["deadline", names.deadline, (r) => day(r.deadline) || "—", (r) => r.deadline || "9999"],
   ];
 
+  // what is drawn, redrawn whole on every change; the connection notice (page.js) stays above it
+  const view = h("div", "cchc-pb-view");
+  el.append(view);
   function draw() {
     const st = model.get("state") || {};
-    el.replaceChildren();
+    view.replaceChildren();
     if (!st.rows) return;
     if (st.period !== period) { period = st.period; group = ""; } // another period: its own groups
     const s = st.summary;
@@ -63,7 +66,7 @@ function render({ model, el }) {
     head.append(tools);
     const alert = h("div", "cchc-pb-alert", model.get("alert"));
     alert.setAttribute("role", "alert");
-    el.append(head, alert);
+    view.append(head, alert);
 
     const columns = COLUMNS(st.columns);
     const table = h("table", "cchc-pb-table");
@@ -111,7 +114,7 @@ function render({ model, el }) {
       tbody.append(row);
     }
     table.append(tbody);
-    el.append(table);
+    view.append(table);
   }
 
   model.on("msg:custom", (msg, buffers) => { if (msg.type === "file") saveFile(msg, buffers); });
@@ -119,9 +122,9 @@ function render({ model, el }) {
   model.on("change:alert", draw);
   draw();
   // follow the store like the scoring form: the kernel answers each ping and sends the table
-  // again when the period moved
-  const heartbeat = setInterval(() => { try { model.send({ type: "ping" }); } catch (e) { /* closed */ } }, 2000);
-  return () => clearInterval(heartbeat);
+  // again when the period moved; no answer: the page says so
+  const link = watchConnection(model, el);
+  return () => link.stop();
 }
 
 export default { render };

@@ -8,15 +8,15 @@ hands out the table as CSV or xlsx.
 
 from __future__ import annotations
 
-import sys
-import traceback
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import anywidget
 import pandas as pd
 import traitlets
 
+from cchc_widgets.app.widgets.dispatch import dispatch
 from cchc_widgets.app.widgets.page import page_module, page_style
 from cchc_widgets.core.errors import CchcError
 from cchc_widgets.files.sheets import csv_text, sheet_bytes
@@ -25,8 +25,23 @@ from cchc_widgets.services import progress
 from cchc_widgets.services.access import Actor, refreshed
 from cchc_widgets.store.database import Store
 
+FAILURE = "Lỗi hệ thống ({name}); báo cho quản trị viên."  # anything but a refusal (`dispatch`)
 HERE = Path(__file__).resolve().parent
 SHEET = "Tiến độ"
+
+
+Handler = Callable[[Any, dict[str, Any]], None]  # (the board, the page's message)
+
+
+def _ping(board: ProgressBoard, content: dict[str, Any]) -> None:
+    """The page's heartbeat: the table follows the store; what the page says stays said."""
+    board.send({"type": "pong"})
+    board._follow()
+
+
+def _download(board: ProgressBoard, content: dict[str, Any]) -> None:
+    board.alert = ""
+    board.send(*board.download("csv" if content.get("format") == "csv" else "xlsx"))
 
 
 class ProgressBoard(anywidget.AnyWidget):
@@ -34,6 +49,8 @@ class ProgressBoard(anywidget.AnyWidget):
 
     _esm = page_module(HERE / "progress_board.js")
     _css = page_style(HERE / "progress_board.css")
+    # every kind of message the page sends, and what answers it (tests/test_widget_messages.py reads the JavaScript)
+    MESSAGES: ClassVar[dict[str, Handler]] = {"ping": _ping, "download": _download}
 
     state = traitlets.Dict().tag(sync=True)
     alert = traitlets.Unicode("").tag(sync=True)
@@ -100,16 +117,5 @@ class ProgressBoard(anywidget.AnyWidget):
         return {"type": "file", "name": f"{name}.xlsx", "mime": XLSX_MIME}, [sheet_bytes(frame, SHEET)]
 
     def _on_message(self, _widget: Any, content: dict[str, Any], _buffers: list[bytes]) -> None:
-        kind = content.get("type")
-        try:
-            if kind == "ping":  # what the page says stays said
-                self.send({"type": "pong"})
-                self._follow()
-            elif kind == "download":
-                self.alert = ""
-                self.send(*self.download("csv" if content.get("format") == "csv" else "xlsx"))
-        except CchcError as exc:
-            self.alert = str(exc)
-        except Exception as exc:
-            traceback.print_exc(file=sys.stderr)
-            self.alert = f"Lỗi hệ thống ({type(exc).__name__}); báo cho quản trị viên."
+        """A page's message to its handler (`MESSAGES`); a refusal becomes the page's alert."""
+        dispatch(self, content, refused=lambda exc: setattr(self, "alert", str(exc)), failure=FAILURE, clears_alert=False)

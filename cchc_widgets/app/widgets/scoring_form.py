@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import contextlib
 import re
-import sys
-import traceback
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import parse_qs
 
 import anywidget
@@ -22,6 +21,7 @@ import pandas as pd
 import traitlets
 
 from cchc_widgets.app.scoring_session import FieldError, ScoringSession
+from cchc_widgets.app.widgets.dispatch import dispatch
 from cchc_widgets.app.widgets.page import page_module, page_style
 from cchc_widgets.core.criteria import CriteriaSet
 from cchc_widgets.core.errors import CchcError, Problem, ProblemsError
@@ -29,15 +29,133 @@ from cchc_widgets.core.vocabulary import SELF, STAGE_LABELS
 from cchc_widgets.services.access import Actor
 from cchc_widgets.store.database import Store
 
+FAILURE = "Lỗi hệ thống, thao tác chưa được lưu ({name}); báo cho quản trị viên."  # anything but a refusal (`dispatch`)
 HERE = Path(__file__).resolve().parent
-FILE_ACTIONS = ("export", "template", "survey_template", "import_scores", "import_survey", "sheet")
+Handler = Callable[[Any, dict[str, Any], list[bytes]], None]  # (form, the page's message, its buffers)
+
+
+# ------------------------------------------------------------ what the page sends, by its `type`
+
+
+def _ping(form: ScoringForm, content: dict[str, Any], buffers: list[bytes]) -> None:
+    """The page's heartbeat: an answer says the kernel is alive; what others saved follows."""
+    form.send({"type": "pong"})
+    form._follow()
+
+
+def _history(form: ScoringForm, content: dict[str, Any], buffers: list[bytes]) -> None:
+    code = content.get("code")
+    form.send({"type": "history", "code": code, "entries": form.session.history(code)})
+
+
+def _edit(form: ScoringForm, content: dict[str, Any], buffers: list[bytes]) -> None:
+    code, version = content.get("code"), content.get("version")
+    value, note, author = content.get("value"), content.get("note", ""), content.get("author", "")
+    form.session.edit(code, value, note, author, None if version is None else int(version))
+    form._saved(code, "edit")
+
+
+def _reply(form: ScoringForm, content: dict[str, Any], buffers: list[bytes]) -> None:
+    form.session.reply(content.get("code"), content.get("text", ""), content.get("author", ""))
+    form._saved(content.get("code"), "reply")
+
+
+def _upload(form: ScoringForm, content: dict[str, Any], buffers: list[bytes]) -> None:
+    data = bytes(buffers[0]) if buffers else b""
+    form.session.add_evidence(content.get("code"), content.get("name", ""), data, content.get("author", ""))
+    form._saved(content.get("code"), "upload")
+
+
+def _remove_file(form: ScoringForm, content: dict[str, Any], buffers: list[bytes]) -> None:
+    form.session.remove_evidence(int(content["id"]), content.get("author", ""))
+    form._saved(content.get("code"), "remove_file")
+
+
+def _download(form: ScoringForm, content: dict[str, Any], buffers: list[bytes]) -> None:
+    name, mime, data = form.session.read_evidence(int(content["id"]))
+    form.send({"type": "file", "name": name, "mime": mime}, [data])
+
+
+def _may(form: ScoringForm, what: str) -> None:
+    """Refuse a workbook action the account's role does not give (`can_export`, `can_survey`)."""
+    if not form.session.access()[what]:
+        raise CchcError("tài khoản của bạn không dùng được chức năng này")
+
+
+# workbooks in and out: their modules (openpyxl) load on first use, not with the page
+
+
+def _export(form: ScoringForm, content: dict[str, Any], buffers: list[bytes]) -> None:
+    from cchc_widgets.report.results_workbook import results_download
+
+    _may(form, "can_export")
+    form.send(*results_download(form.store, form.session.period))
+
+
+def _template(form: ScoringForm, content: dict[str, Any], buffers: list[bytes]) -> None:
+    from cchc_widgets.files.tables_out import XLSX_MIME
+    from cchc_widgets.services.imports import template
+
+    s = form.session
+    name = form._sheet_name() + ".xlsx"
+    form.send({"type": "file", "name": name, "mime": XLSX_MIME}, [template(form.store, s.period, s.unit, s.stage)])
+
+
+def _survey_template(form: ScoringForm, content: dict[str, Any], buffers: list[bytes]) -> None:
+    from cchc_widgets.files.survey_files import response_template
+    from cchc_widgets.files.tables_out import XLSX_MIME
+
+    _may(form, "can_survey")
+    s = form.session
+    data = response_template(s.cs, form.store.units(s.period), s.period)
+    form.send({"type": "file", "name": f"phieu-khao-sat-{s.period}.xlsx", "mime": XLSX_MIME}, [data])
+
+
+def _import(form: ScoringForm, content: dict[str, Any], buffers: list[bytes]) -> None:
+    """A filled template or score table (`import_scores`), or survey responses (`import_survey`),
+    checked whole: stored, or refused with a report listing every problem."""
+    from cchc_widgets.services.uploads import scores_upload, survey_upload
+
+    survey = content.get("type") == "import_survey"
+    if survey:
+        _may(form, "can_survey")
+    s = form.session
+    upload = survey_upload if survey else scores_upload
+    data = bytes(buffers[0]) if buffers else b""
+    report = upload(form.store, content.get("name", ""), data, content.get("author", ""), s.scope, form.actor)
+    if report.ok:
+        s.reload()
+        s.forget_period()
+        form._push(all_rows=True)
+        form._sync_scores()
+    form.send({"type": "report", "ok": report.ok, "message": report.message, "problems": list(report.problems)})
+    _give_back_memory_soon()
 
 
 class ScoringForm(anywidget.AnyWidget):
     """Score one unit for one period and stage; selectors in the page switch all three."""
 
-    _esm = page_module(HERE / "scoring_form.js")
+    _esm = page_module(*(HERE / f"scoring_{part}.js" for part in ("top", "head", "submit", "rows", "sending", "form")))
     _css = page_style(HERE / "scoring_form.css")
+    # every kind of message the page sends, and what answers it (tests/test_widget_messages.py reads the JavaScript)
+    MESSAGES: ClassVar[dict[str, Handler]] = {
+        "ping": _ping,
+        "history": _history,
+        "log": lambda form, content, buffers: form._download_log(),
+        "edit": _edit,
+        "reply": _reply,
+        "upload": _upload,
+        "remove_file": _remove_file,
+        "download": _download,
+        "export": _export,
+        "template": _template,
+        "sheet": lambda form, content, buffers: form._send_sheet(),
+        "survey_template": _survey_template,
+        "import_scores": _import,
+        "import_survey": _import,
+        "submit": lambda form, content, buffers: form._submit(),
+        "select": lambda form, content, buffers: form.select(content.get("period"), content.get("unit"), content.get("stage")),
+    }
 
     state = traitlets.Dict().tag(sync=True)  # header, choices, selection; rebuilt after every change
     rows = traitlets.List().tag(sync=True)  # one dict per sub-criterion, in tree order
@@ -259,95 +377,22 @@ class ScoringForm(anywidget.AnyWidget):
         s = self.session
         return f"phieu-{_ascii(STAGE_LABELS[s.stage])}-{_ascii(s.unit_name)}-{s.period}"
 
-    def _file_action(self, kind: str, content: dict[str, Any], buffers: list[bytes]) -> None:
-        """Workbooks in and out. Their modules (openpyxl) load on first use, not with the page."""
-        from cchc_widgets.files.survey_files import response_template
-        from cchc_widgets.files.tables_out import XLSX_MIME
-        from cchc_widgets.report.results_workbook import results_download
-        from cchc_widgets.services.imports import template
-        from cchc_widgets.services.uploads import scores_upload, survey_upload
-
-        s = self.session
-        allowed = s.access()
-        if (kind in ("survey_template", "import_survey") and not allowed["can_survey"]) or (
-            kind == "export" and not allowed["can_export"]
-        ):
-            raise CchcError("tài khoản của bạn không dùng được chức năng này")
-        if kind == "export":
-            self.send(*results_download(self.store, s.period))
-        elif kind == "template":
-            name = self._sheet_name() + ".xlsx"
-            self.send({"type": "file", "name": name, "mime": XLSX_MIME}, [template(self.store, s.period, s.unit, s.stage)])
-        elif kind == "sheet":
-            self._send_sheet()
-        elif kind == "survey_template":
-            data = response_template(s.cs, self.store.units(s.period), s.period)
-            self.send({"type": "file", "name": f"phieu-khao-sat-{s.period}.xlsx", "mime": XLSX_MIME}, [data])
-        else:
-            upload = scores_upload if kind == "import_scores" else survey_upload
-            data = bytes(buffers[0]) if buffers else b""
-            report = upload(self.store, content.get("name", ""), data, content.get("author", ""), s.scope, self.actor)
-            if report.ok:
-                s.reload()
-                s.forget_period()
-                self._push(all_rows=True)
-                self._sync_scores()
-            self.send({"type": "report", "ok": report.ok, "message": report.message, "problems": list(report.problems)})
-            _give_back_memory_soon()
-
     def _on_message(self, _widget: Any, content: dict[str, Any], buffers: list[bytes]) -> None:
-        kind, code = content.get("type"), content.get("code")
+        """A page's message to its handler (`MESSAGES`); what is refused comes back beside the
+        field or as the page's alert, and nothing is saved."""
         if self.author and not content.get("author"):
             content = {**content, "author": self.author}
-        try:
-            if kind == "ping":  # the page's heartbeat: an answer says the kernel is alive
-                self.send({"type": "pong"})
-                self._follow()
-            elif kind == "history":
-                self.send({"type": "history", "code": code, "entries": self.session.history(code)})
-            elif kind == "log":
-                self._download_log()
-            elif kind == "edit":
-                version = content.get("version")
-                self.session.edit(
-                    code,
-                    content.get("value"),
-                    content.get("note", ""),
-                    content.get("author", ""),
-                    None if version is None else int(version),
-                )
-                self._saved(code, "edit")
-            elif kind == "reply":
-                self.session.reply(code, content.get("text", ""), content.get("author", ""))
-                self._saved(code, "reply")
-            elif kind == "upload":
-                data = bytes(buffers[0]) if buffers else b""
-                self.session.add_evidence(code, content.get("name", ""), data, content.get("author", ""))
-                self._saved(code, "upload")
-            elif kind == "remove_file":
-                self.session.remove_evidence(int(content["id"]), content.get("author", ""))
-                self._saved(code, "remove_file")
-            elif kind == "download":
-                name, mime, data = self.session.read_evidence(int(content["id"]))
-                self.send({"type": "file", "name": name, "mime": mime}, [data])
-            elif kind in FILE_ACTIONS:
-                self._file_action(kind, content, buffers)
-            elif kind == "submit":
-                self._submit()
-            elif kind == "select":
-                self.select(content.get("period"), content.get("unit"), content.get("stage"))
-            elif kind == "refresh":
-                self.session.reload(everything=True)
-                self._push(all_rows=True)
-                self._sync_scores()
-        except FieldError as exc:
+        dispatch(self, content, buffers, refused=lambda exc: self._refused(exc, content), failure=FAILURE, clears_alert=False)
+
+    def _refused(self, exc: CchcError, content: dict[str, Any]) -> None:
+        """A refusal beside its field: a `FieldError` redraws its row (and says whether a colleague's
+        save is the reason); any other names the message's code."""
+        kind = content.get("type")
+        if isinstance(exc, FieldError):
             self._push(code=exc.code if exc.code in self.session.cs.nodes else None)
             self.send({"type": "field_error", "code": exc.code, "message": exc.message, "conflict": exc.conflict, "kind": kind})
-        except CchcError as exc:
-            self.send({"type": "field_error", "code": code, "message": str(exc), "kind": kind})
-        except Exception as exc:
-            traceback.print_exc(file=sys.stderr)
-            self.alert = f"Lỗi hệ thống, thao tác chưa được lưu ({type(exc).__name__}); báo cho quản trị viên."
+        else:
+            self.send({"type": "field_error", "code": content.get("code"), "message": str(exc), "kind": kind})
 
 
 def _ascii(text: str) -> str:

@@ -6,9 +6,6 @@ function s(tag, attrs, text) {
   if (text !== undefined) e.textContent = text;
   return e;
 }
-const num = (x, d = 2) => (x === null || x === undefined ? "—" : Number(x).toLocaleString("vi-VN", { maximumFractionDigits: d }));
-// a published figure: exactly the set's decimals (84,50 %), as every other output writes it
-const fig = (x, d) => (x === null || x === undefined ? "—" : Number(x).toLocaleString("vi-VN", { minimumFractionDigits: d, maximumFractionDigits: d }));
 const dash = (code) => String(code).replace(/\./g, "-");
 
 function render({ model, el }) {
@@ -29,6 +26,7 @@ function render({ model, el }) {
   let sortByShift = true;
   const sliders = new Map();
   let author = localStorage.getItem("cchc-author") || "";
+  let heavySince = 0; // when the page last asked for the results workbook
 
   function sendWeights() {
     clearTimeout(timer);
@@ -96,7 +94,7 @@ function render({ model, el }) {
     const reset = h("button", "cchc-wi-reset", "Đặt lại");
     reset.addEventListener("click", () => model.send({ type: "reset" }));
     const workbook = h("button", "cchc-wi-workbook", "Tải sổ kết quả (Excel)");
-    workbook.addEventListener("click", () => model.send({ type: "workbook" }));
+    workbook.addEventListener("click", () => { heavySince = Date.now(); model.send({ type: "workbook" }); });
     buttons.append(equal, reset, workbook);
     const list = h("div", "cchc-wi-sliders");
     for (const d of st.domains) list.append(slider(d, 1));
@@ -191,7 +189,7 @@ function render({ model, el }) {
     for (const row of rows) {
       const tr = h("tr", `cchc-wi-row cchc-wi-row-${row.unit}`);
       const delta = row.delta === null ? "—" : row.delta > 0 ? `▼ ${row.delta}` : row.delta < 0 ? `▲ ${-row.delta}` : "0";
-      const cells = [row.rank_alt ?? "—", row.name, `${fig(row.index_alt, model.get("setup").decimals)} %`, row.class_alt || "—", row.rank_base ?? "—", delta, `${row.median} (${row.q05}–${row.q95})`];
+      const cells = [row.rank_alt ?? "—", row.name, `${num(row.index_alt, model.get("setup").decimals, true)} %`, row.class_alt || "—", row.rank_base ?? "—", delta, `${row.median} (${row.q05}–${row.q95})`];
       cells.forEach((c, i) => {
         const td = h("td", i === 5 ? "cchc-wi-delta" : i === 0 ? "cchc-wi-rank" : null, String(c));
         if (i === 5) td.dataset.delta = row.delta ?? 0;
@@ -250,6 +248,9 @@ function render({ model, el }) {
   model.on("change:result", () => { syncSliders(); drawStats(); drawTable(); drawCharts(); });
   model.on("change:alert", drawAlert);
   drawControls(); drawExtra(); drawStats(); drawTable(); drawCharts(); drawAlert();
+  // the results workbook may keep the kernel busy a while: 30 s of patience after asking for it
+  const link = watchConnection(model, el, { patience: () => (Date.now() - heavySince < 30000 ? 30000 : 5000) });
+  return () => link.stop();
 }
 
 export default { render };

@@ -4,31 +4,119 @@ the browser debounces slider moves, the kernel recomputes."""
 
 from __future__ import annotations
 
-import sys
 import time
-import traceback
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import anywidget
 import pandas as pd
 import traitlets
 
 from cchc_widgets.app.whatif_session import WhatIfSession
+from cchc_widgets.app.widgets.dispatch import dispatch
 from cchc_widgets.app.widgets.page import page_module, page_style
 from cchc_widgets.core import whatif
 from cchc_widgets.core.criteria import CriteriaSet
 from cchc_widgets.core.errors import ProblemsError
 from cchc_widgets.services.access import Actor
-from cchc_widgets.services.writes import Writer
 from cchc_widgets.store.database import Store
 
 HERE = Path(__file__).resolve().parent
 
 
+Handler = Callable[[Any, dict[str, Any]], None]  # (the app, the page's message)
+
+
+# ------------------------------------------------------------ what the page sends, by its `type`
+
+
+def _weights(app: WhatIfApp, content: dict[str, Any]) -> None:
+    app.session.set_weights({str(k): float(v) for k, v in content.get("weights", {}).items()})
+    app._recompute()
+
+
+def _equal(app: WhatIfApp, content: dict[str, Any]) -> None:
+    app.session.equal_weights()
+    app._recompute()
+
+
+def _reset(app: WhatIfApp, content: dict[str, Any]) -> None:
+    app.session.reset()
+    app._push_setup()
+    app._recompute()
+
+
+def _children(app: WhatIfApp, content: dict[str, Any]) -> None:
+    code = str(content["code"])
+    app.extra = {**app.extra, code: app.session.nodes(code)}
+
+
+def _save(app: WhatIfApp, content: dict[str, Any]) -> None:
+    s = app.session
+    s.save(content.get("name", ""), content.get("description", ""), content.get("author", ""), bool(content.get("replace")))
+    app._push_setup()
+    app.send({"type": "notice", "text": f"Đã lưu kịch bản '{s.scenario_name}' (bản nháp, chưa đưa vào báo cáo)"})
+
+
+def _load(app: WhatIfApp, content: dict[str, Any]) -> None:
+    app.session.load(str(content.get("name", "")))
+    app._push_setup()
+    app._recompute()
+
+
+def _delete(app: WhatIfApp, content: dict[str, Any]) -> None:
+    app.session.delete(str(content.get("name", "")))
+    app._push_setup()
+
+
+def _mark(app: WhatIfApp, content: dict[str, Any]) -> None:
+    name, marked = str(content.get("name", "")), bool(content.get("for_report"))
+    app.session.mark(name, marked)
+    app._push_setup()
+    shown = "đưa vào báo cáo" if marked else "trở lại bản nháp (không in trong báo cáo)"
+    app.send({"type": "notice", "text": f"Kịch bản '{name}' đã {shown}"})
+
+
+def _export(app: WhatIfApp, content: dict[str, Any]) -> None:
+    name = (app.session.scenario_name or "kich-ban").replace("/", "_")
+    app.send({"type": "file", "name": f"{name}.yaml", "mime": "application/x-yaml"}, [app.session.export_yaml()])
+
+
+def _workbook(app: WhatIfApp, content: dict[str, Any]) -> None:
+    from cchc_widgets.report.results_workbook import results_download  # openpyxl: on first export
+
+    app.send(*results_download(app.store, app.session.period))
+
+
+def _period(app: WhatIfApp, content: dict[str, Any]) -> None:
+    """Another period (on its first block), or another block of this period (`block`)."""
+    block = str(content["block"]) if content.get("type") == "block" else None
+    app.session = WhatIfSession(app.store, str(content.get("period") or app.session.period), app.actor, block)
+    app.extra = {}
+    app._push_setup()
+    app._recompute()
+
+
 class WhatIfApp(anywidget.AnyWidget):
     _esm = page_module(HERE / "whatif_app.js")
     _css = page_style(HERE / "whatif_app.css")
+    # every kind of message the page sends, and what answers it (tests/test_widget_messages.py reads the JavaScript)
+    MESSAGES: ClassVar[dict[str, Handler]] = {
+        "ping": lambda widget, _content: widget.send({"type": "pong"}),  # the page's heartbeat (page.js watchConnection)
+        "weights": _weights,
+        "equal": _equal,
+        "reset": _reset,
+        "children": _children,
+        "save": _save,
+        "load": _load,
+        "delete": _delete,
+        "mark": _mark,
+        "export": _export,
+        "workbook": _workbook,
+        "period": _period,
+        "block": _period,
+    }
 
     setup = traitlets.Dict().tag(sync=True)  # period, domains, scenarios; changes rarely
     result = traitlets.Dict().tag(sync=True)  # recomputed after every change
@@ -115,60 +203,8 @@ class WhatIfApp(anywidget.AnyWidget):
         self.result = result
 
     def _on_message(self, _widget: Any, content: dict[str, Any], _buffers: list[bytes]) -> None:
-        kind = content.get("type")
-        try:
-            self.alert = ""
-            if kind == "weights":
-                self.session.set_weights({str(k): float(v) for k, v in content.get("weights", {}).items()})
-                self._recompute()
-            elif kind == "equal":
-                self.session.equal_weights()
-                self._recompute()
-            elif kind == "reset":
-                self.session.reset()
-                self._push_setup()
-                self._recompute()
-            elif kind == "children":
-                code = str(content["code"])
-                self.extra = {**self.extra, code: self.session.nodes(code)}
-            elif kind == "save":
-                s = self.session
-                s.save(
-                    content.get("name", ""),
-                    content.get("description", ""),
-                    content.get("author", ""),
-                    bool(content.get("replace")),
-                )
-                self._push_setup()
-                self.send({"type": "notice", "text": f"Đã lưu kịch bản '{s.scenario_name}' (bản nháp, chưa đưa vào báo cáo)"})
-            elif kind == "load":
-                self.session.load(str(content.get("name", "")))
-                self._push_setup()
-                self._recompute()
-            elif kind == "delete":
-                Writer(self.store, self.actor).delete_scenario(str(content.get("name", "")))
-                self._push_setup()
-            elif kind == "mark":
-                name, marked = str(content.get("name", "")), bool(content.get("for_report"))
-                Writer(self.store, self.actor).mark_scenario(name, marked)
-                self._push_setup()
-                shown = "đưa vào báo cáo" if marked else "trở lại bản nháp (không in trong báo cáo)"
-                self.send({"type": "notice", "text": f"Kịch bản '{name}' đã {shown}"})
-            elif kind == "export":
-                name = (self.session.scenario_name or "kich-ban").replace("/", "_")
-                self.send({"type": "file", "name": f"{name}.yaml", "mime": "application/x-yaml"}, [self.session.export_yaml()])
-            elif kind == "workbook":
-                from cchc_widgets.report.results_workbook import results_download  # openpyxl: on first export
+        """A page's message to its handler (`MESSAGES`); a refusal becomes the page's alert."""
+        dispatch(self, content, refused=self._refused, failure="Lỗi hệ thống: {name}: {exc}", refusal=ProblemsError)
 
-                self.send(*results_download(self.store, self.session.period))
-            elif kind in ("period", "block"):  # another period starts on its first block
-                block = str(content["block"]) if kind == "block" else None
-                self.session = WhatIfSession(self.store, str(content.get("period") or self.session.period), self.actor, block)
-                self.extra = {}
-                self._push_setup()
-                self._recompute()
-        except ProblemsError as exc:
-            self.alert = "\n".join(p.message for p in exc.problems)
-        except Exception as exc:
-            traceback.print_exc(file=sys.stderr)
-            self.alert = f"Lỗi hệ thống: {type(exc).__name__}: {exc}"
+    def _refused(self, exc: ProblemsError) -> None:
+        self.alert = "\n".join(p.message for p in exc.problems)

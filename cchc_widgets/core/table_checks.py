@@ -1,0 +1,156 @@
+"""A published table checked against the engine: its subtotals against the sum of their parts
+(`check_subtotals`), and what it prints beside the points — index, max, rank, class and the
+like — against what the engine computed (`compare_printed`, told to people by `printed_report`).
+
+Apart from `engine`, whose job is to compute results: these functions read a table someone
+else computed and say where it and the engine part ways.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pandas as pd
+
+from cchc_widgets.core.criteria import CriteriaSet
+from cchc_widgets.core.engine import KEY, TOTAL
+from cchc_widgets.core.numbers import parse_decimal
+from cchc_widgets.core.rules import RuleInputError
+from cchc_widgets.core.text import folded
+from cchc_widgets.core.vocabulary import HEADINGS
+
+
+def check_subtotals(
+    given: pd.DataFrame, nodes: pd.DataFrame, cs: CriteriaSet, tolerance: float, results: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Published subtotals that differ from the sum of their components by more than `tolerance`.
+
+    `given` has period, unit, code (a node code or "total") and value. A component is
+    taken as given where the file gives it, else as computed, so each level is checked
+    against the level just below it (how a reader of a published table checks it). With
+    `results` (the engine's, of a set with bonus and penalty items) a total is the domains'
+    sum plus the bonus and minus the penalty, never below 0, as `adjusted` makes it.
+    Returns period, unit, code, given, computed, diff.
+    """
+    if given.empty:
+        return pd.DataFrame(columns=[*KEY, "code", "given", "computed", "diff"])
+    computed = nodes.set_index([*KEY, "code"])["points"]
+    stated = given.set_index([*KEY, "code"])["value"]
+    net = (
+        (results["bonus"] - results["penalty"]).set_axis(pd.MultiIndex.from_frame(results[KEY]))
+        if results is not None and "bonus" in results.columns
+        else None
+    )
+    rows = []
+    for (period, unit, code), value in stated.items():
+        parts = cs.top_codes if code == TOTAL else cs[code].children
+        total = 0.0
+        for part in parts:
+            key = (period, unit, part)
+            total += stated[key] if key in stated.index else computed.get(key, 0.0)
+        if code == TOTAL and net is not None:
+            total = max(total + net.get((period, unit), 0.0), 0.0)
+        diff = value - total
+        if abs(diff) > tolerance + 1e-9:
+            rows.append({"period": period, "unit": unit, "code": code, "given": value, "computed": total, "diff": diff})
+    return pd.DataFrame(rows, columns=[*KEY, "code", "given", "computed", "diff"])
+
+
+PRINTED_COLUMNS = [*KEY, "code", "given", "computed", "same"]
+
+
+def compare_printed(
+    printed: pd.DataFrame, results: pd.DataFrame, tolerance: float, unscored: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """What a published table prints beside the points (`printed`: period, unit, code — one of
+    `vocabulary.PRINTED` — and value as printed) next to what the engine computed (`results`).
+
+    A figure (index, max, survey, bonus, penalty — a penalty printed as −2 or 2) agrees within
+    `tolerance`, or when the computed one rounded to the places it was printed with gives it
+    (97,685 printed to three places); ranks agree as whole numbers; classes as words, case and
+    spacing aside. A unit the engine gives no such result (unranked, no class bands, no groups)
+    agrees with nothing. When listed units have no scores (`unscored`: period, unit, group,
+    ranked — `with_unscored`), a printed rank is one among all listed: it is checked as far as
+    the table can (`_partial_ranks`). Returns period, unit, code, given, computed, same.
+    """
+    computed = results.set_index(KEY)
+    rows = []
+    for period, unit, code, given in printed.itertuples(index=False):
+        known = (period, unit) in computed.index and code in computed.columns
+        value = computed.at[(period, unit), code] if known else None
+        same = value is not None and not pd.isna(value) and _agrees(code, given, value, tolerance)
+        rows.append({"period": period, "unit": unit, "code": code, "given": given, "computed": value, "same": same})
+    out = pd.DataFrame(rows, columns=PRINTED_COLUMNS).astype({"computed": object, "same": bool})
+    if unscored is not None and not unscored.empty:
+        _partial_ranks(out, results, unscored)
+    return out
+
+
+def _partial_ranks(compared: pd.DataFrame, results: pd.DataFrame, unscored: pd.DataFrame) -> None:
+    """Printed ranks of a table of part of the listed units, checked in place: a unit ranked
+    r-th among those scored, with k listed units unscored in its period (or group), is ranked
+    r to r + k among all; and the printed ranks must put the scored units in the engine's
+    order (the printed rank's place among the table's printed ranks is r). `computed` then
+    shows the span (`2–15`)."""
+    groups = results.set_index(KEY)["group"] if "group" in results.columns else None
+    ranked = unscored[unscored["ranked"]]
+    for code in ("rank", "group_rank"):
+        pick = (compared["code"] == code) & compared["computed"].notna()
+        if not pick.any():
+            continue
+        rows = compared[pick]
+        scope = rows["period"].astype(str)
+        missing = ranked["period"].astype(str)
+        if code == "group_rank" and groups is not None:
+            scope = scope + "\x1f" + [groups.get((p, u), "") for p, u in zip(rows["period"], rows["unit"], strict=True)]
+            missing = missing + "\x1f" + ranked["group"].astype(str)
+        k = missing.value_counts()
+        given = pd.Series([_whole(v) for v in rows["given"]], index=rows.index, dtype=float)
+        place = given.groupby(scope).rank(method="min")
+        for i in rows.index:
+            r, spare = int(rows.at[i, "computed"]), int(k.get(scope[i], 0))
+            if spare == 0:
+                continue
+            compared.at[i, "same"] = bool(place[i] == r and r <= given[i] <= r + spare)
+            compared.at[i, "computed"] = f"{r}–{r + spare}"
+
+
+def _whole(value: Any) -> float:
+    """A printed rank as a number (NaN when it is not one: it then agrees with nothing)."""
+    try:
+        return parse_decimal(value)
+    except RuleInputError:
+        return float("nan")
+
+
+def _agrees(code: str, given: Any, value: Any, tolerance: float) -> bool:
+    if code == "class":
+        return folded(str(given)) == folded(str(value))
+    try:
+        number = parse_decimal(given)
+    except RuleInputError:
+        return False
+    if code in ("rank", "group_rank"):
+        return abs(number - float(value)) < 1e-9
+    if code == "penalty":
+        number = abs(number)  # what is subtracted, printed as −2 by some tables (our workbook too)
+    exponent = Decimal(repr(number)).as_tuple().exponent
+    places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+    return abs(number - value) <= tolerance + 1e-9 or abs(round(float(value), places) - number) <= 1e-9
+
+
+def printed_report(compared: pd.DataFrame) -> tuple[str, str]:
+    """What `compare_printed` found, for people: a line naming the printed columns that agree
+    (and for how many units), and the table of those that differ (unit, what, given, computed);
+    each empty when there is none."""
+    same = compared["same"].astype(bool)
+    agreed = compared.loc[same].groupby("code", sort=False).size()
+    agree = ", ".join(f"{HEADINGS[code].lower()} ({n} đơn vị)" for code, n in agreed.items())
+    differ = compared.loc[~same, [*KEY, "code", "given", "computed"]]
+    shown = ["—" if v is None or pd.isna(v) else f"{v:.6g}" if isinstance(v, float) else str(v) for v in differ["computed"]]
+    table = differ.assign(given=differ["given"].astype(str), computed=shown)
+    return (
+        f"Cột in sẵn khớp với kết quả tính: {agree}" if agree else "",
+        table.to_string(index=False) if len(table) else "",
+    )
