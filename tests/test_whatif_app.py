@@ -170,11 +170,11 @@ def test_a_scenario_with_a_new_rule_ranks_on_the_page_as_cchc_whatif_ranks_it(ap
     """The page scores a scenario with `whatif.run`, as `cchc whatif` does: weights and a changed
     rule give the same totals, indices and ranks, to the last digit."""
     from cchc_widgets.core import engine, whatif
-    from cchc_widgets.services.results import ranking_of
+    from cchc_widgets.services.results import one_block
     from cchc_widgets.services.writes import Writer
 
-    cs = demo.criteria_for("2016")
-    frame, units = resolved(demo, "2016"), ranking_of(demo, "2016")
+    block, frame = one_block(demo, "2016")  # the page's first block, as `cchc whatif` takes it without --block
+    cs, units = block.cs, block.ranking
     code = next(c for c in cs.leaf_codes if cs[c].rule.kind == "yesno")
     rule = {"type": "yesno", "no_points": cs[code].max_points / 2}  # «không» earns half
     scenario = whatif.Scenario("Nửa điểm", weights={"3": 2.0}, rules={code: rule})
