@@ -257,7 +257,7 @@ def test_administrator_commands(demo, tmp_path):
 def test_a_finalised_period_carries_its_checksum_and_a_changed_store_shows(demo, tmp_path):
     from openpyxl import load_workbook
 
-    from cchc_widgets.report.analysis import period_view
+    from cchc_widgets.report.analysis import block_views
     from cchc_widgets.report.annual import title
     from cchc_widgets.report.results_workbook import results_workbook
 
@@ -272,7 +272,7 @@ def test_a_finalised_period_carries_its_checksum_and_a_changed_store_shows(demo,
     record = record_of(demo)["Tình trạng số liệu"]
     assert checksum in record
     assert "(khớp với số liệu trong kho)" in record
-    assert checksum in title(period_view(demo, "2017"))
+    assert checksum in title(block_views(demo, "2017"))
     with demo.engine.begin() as conn:  # a change made behind the write path's back, straight in the database
         conn.exec_driver_sql("UPDATE scores SET points = 0 WHERE code = '1.1.1' AND unit = 'so-tu-phap' AND stage = 'self'")
     assert "KHÔNG KHỚP" in record_of(demo)["Tình trạng số liệu"]

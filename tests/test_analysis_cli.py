@@ -26,7 +26,7 @@ def run(capsys, *args):
 
 def test_whatif_and_sensitivity_read_the_store_like_the_apps(demo, tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(REPO)
-    stored = score_period(demo, "2016").results.set_index("unit")["rank"].astype(int)
+    stored = score_period(demo, "2016", "so").results.set_index("unit")["rank"].astype(int)  # the first block
     cmp_file, unc_file = tmp_path / "cmp.csv", tmp_path / "unc.csv"
     code, _, _ = run(capsys, "--db", demo.url, "whatif", "--period", "2016", "--scenario", SCENARIO, "--out", cmp_file)
     assert code == 0
@@ -37,6 +37,28 @@ def test_whatif_and_sensitivity_read_the_store_like_the_apps(demo, tmp_path, cap
     assert run(capsys, *args)[0] == 0
     unc = pd.read_csv(unc_file).set_index("unit")
     assert unc.loc[stored.index, "rank"].tolist() == stored.tolist()
+    assert set(cmp.index) == set(unc.index) == set(stored.index)  # one block at a time: never two sets mixed
+
+
+def test_the_analysis_commands_take_one_block_at_a_time(demo, tmp_path, capsys, monkeypatch):
+    """--block names the block of units analysed (its own set, ranked among its own units); a
+    block the period does not assess is refused naming those it does."""
+    monkeypatch.chdir(REPO)
+    districts = score_period(demo, "2016", "huyen").results.set_index("unit")["rank"].astype(int)
+    out = tmp_path / "cmp.csv"
+    districts_only = ("--period", "2016", "--block", "huyen")
+    code, _, err = run(capsys, "--db", demo.url, "whatif", *districts_only, "--scenario", SCENARIO, "--out", out)
+    assert code == 0, err
+    cmp = pd.read_csv(out).set_index("unit")
+    assert set(cmp.index) == set(districts.index)
+    assert cmp.loc[districts.index, "rank_base"].tolist() == districts.tolist()
+    code, out_text, _ = run(capsys, "--db", demo.url, "sensitivity", "--period", "2016", "--block", "huyen", "--samples", 50)
+    assert code == 0
+    assert "khối UBND cấp huyện" in out_text
+    code, _, err = run(capsys, "--db", demo.url, "sensitivity", "--period", "2016", "--block", "xa", "--samples", 50)
+    assert code == 1
+    assert "kỳ không đánh giá khối 'xa'" in err
+    assert "'huyen' (UBND cấp huyện)" in err
 
 
 def test_files_stay_an_option_and_need_each_other(demo, tmp_path, capsys, monkeypatch):

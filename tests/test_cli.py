@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 
 from cchc_widgets.cli.main import main
+from cchc_widgets.services.demo import demo_scores
 
 
 def _run(capsys, *args):
@@ -123,7 +124,8 @@ def test_store_commands(tmp_path, capsys):
     assert "cchc demo" in err
     code, out, _ = _run(capsys, "--db", db, "demo")
     assert code == 0
-    assert "kỳ 2016: 2660" in out
+    districts = demo_scores("huyen").query("period == '2016'")
+    assert f"kỳ 2016: {2660 + len(districts)}" in out  # the departments' rows as before, and the districts'
     code, out, _ = _run(capsys, "demo", "--db", db)
     assert code == 0
     assert "kỳ 2016: 0" in out
@@ -132,7 +134,7 @@ def test_store_commands(tmp_path, capsys):
     assert out.splitlines() == ["2016\tNăm 2016", "2017\tNăm 2017"]
     code, out, _ = _run(capsys, "units", "--db", db, "--period", "2017")
     lines = out.splitlines()
-    assert len(lines) == 19
+    assert len(lines) == 19 + 10
     assert "so-tu-phap\tSở Tư pháp" in lines
     code, _, err = _run(capsys, "units", "--db", db, "--period", "1999")
     assert code == 1
@@ -140,13 +142,15 @@ def test_store_commands(tmp_path, capsys):
     code, out, _ = _run(capsys, "ranking", "--db", db, "--period", "2016")
     lines = out.splitlines()
     assert code == 0
-    assert "Năm 2016" in lines[0]
-    assert len(lines) == 21
+    assert "Năm 2016 — khối Sở, ban, ngành" in lines[0]  # one table per block, each titled with its block
+    second = next(i for i, line in enumerate(lines) if "khối UBND cấp huyện" in line)
+    assert lines[second - 1] == ""
+    assert sum("Huyện" in line or "Thị xã" in line or "Thành phố" in line for line in lines[second:]) == 10
     out_file = tmp_path / "rank.csv"
     _run(capsys, "ranking", "--db", db, "--out", out_file)
     table = pd.read_csv(out_file)
-    assert len(table) == 19
-    assert table["rank"].min() == 1
+    assert table["block"].value_counts().to_dict() == {"Sở, ban, ngành": 19, "UBND cấp huyện": 10}
+    assert table.groupby("block")["rank"].min().tolist() == [1, 1]
     assert set(table.columns) >= {"name", "total", "index", "class"}
     diff_file = tmp_path / "diff.csv"
     code, _, _ = _run(capsys, "differences", "--db", db, "--period", "2016", "--unit", "so-tu-phap", "--out", diff_file)
@@ -191,6 +195,7 @@ def test_ranking_publishes_like_the_report_the_unappraised_kept_unranked(demo, t
     shown = cchc_here("ranking", "--period", "2017", "--out", str(out), db=demo.url)
     assert shown.returncode == 0, shown.stderr
     table = pd.read_csv(out, dtype=str, keep_default_na=False)
+    table = table[table["block"] == "Sở, ban, ngành"]  # the departments' table; the districts have their own
     waiting = table[table["class"] == "Chưa thẩm định"]
     assert len(waiting) == 7
     assert (waiting["rank"] == "").all()

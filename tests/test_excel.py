@@ -22,12 +22,14 @@ def test_results_workbook_read_back(demo, tmp_path, capsys):
     out = tmp_path / "ket-qua.xlsx"
     assert main(["--db", demo.url, "export", "--period", "2017", "--out", str(out)]) == 0
     book = load_workbook(out)
-    assert book.sheetnames[:2] == ["Bìa", "Tổng hợp"]
+    # the demo's two blocks, each an annex: its summary, then its units' sheets
+    assert book.sheetnames[:2] == ["Bìa", "Tổng hợp — Sở, ban, ngành"]
+    assert book.sheetnames[21] == "Tổng hợp — UBND cấp huyện"
     assert book.sheetnames[-2:] == ["Kịch bản", "Thông tin"]
-    assert len(book.sheetnames) == 4 + 19
+    assert len(book.sheetnames) == 5 + 19 + 10
     assert book["Thông tin"]["B4"].value.startswith("Số liệu chưa chốt")  # row 1 is the sheet's title
-    summary = book["Tổng hợp"]
-    assert summary["A1"].value == "Tổng hợp kết quả Chỉ số CCHC — Năm 2017"
+    summary = book["Tổng hợp — Sở, ban, ngành"]
+    assert summary["A1"].value == "Phụ lục I: Tổng hợp kết quả Chỉ số CCHC — khối Sở, ban, ngành — Năm 2017"
     assert summary.freeze_panes == "A3"
     header = [c.value for c in summary[2]]
     assert summary.auto_filter.ref == f"A2:{summary.cell(2, len(header)).column_letter}21"
@@ -59,7 +61,8 @@ def test_results_workbook_read_back(demo, tmp_path, capsys):
     assert rows["1"][col["Điểm đạt"]] == pytest.approx(
         score_period(demo, "2017").nodes.set_index(["unit", "code"]).loc[("so-tu-phap", "1"), "points"]
     )
-    assert [r[0] for r in book["Kịch bản"].iter_rows(min_row=3, values_only=True)] == ["TTHC"]
+    scenarios = [r[:2] for r in book["Kịch bản"].iter_rows(min_row=3, values_only=True)]
+    assert scenarios == [("Sở, ban, ngành", "TTHC"), ("UBND cấp huyện", "TTHC")]  # each block's set takes it
     assert main(["--db", demo.url, "export", "--out", str(tmp_path / "x.csv")]) == 1
     assert ".xlsx" in capsys.readouterr().err
 

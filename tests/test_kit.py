@@ -130,9 +130,9 @@ def test_bad_frames_are_refused_with_the_row(reference, year):
 
 
 def test_survey_from_a_frame_matches_the_store(demo, reference):
-    frame = ScoringForm.from_frame(demo_scores(), reference, period="2016", units=demo_units(), survey=demo_survey())
+    frame = ScoringForm.from_frame(demo_scores(), reference, period="2016", units=demo_units("so"), survey=demo_survey())
     mine = frame.results.set_index("unit")
-    stored = score_period(demo, "2016").results.set_index("unit")
+    stored = score_period(demo, "2016", "so").results.set_index("unit")  # the departments' block: this set
     assert mine["survey"].gt(0).all()
     assert np.allclose(mine.loc[stored.index, "total"], stored["total"])
     assert mine.loc[stored.index, "rank"].astype(int).tolist() == stored["rank"].astype(int).tolist()
@@ -142,7 +142,7 @@ def test_survey_from_a_frame_matches_the_store(demo, reference):
 
 
 def test_whatif_from_a_frame_weights_comparison_and_scenario(year, reference):
-    app = WhatIfApp.from_frame(year, reference, units=demo_units())
+    app = WhatIfApp.from_frame(year, reference, units=demo_units("so"))
     base = app.comparison
     assert (base["delta_rank"] == 0).all()
     assert np.allclose(base["index"], base["new_index"])

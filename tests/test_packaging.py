@@ -33,6 +33,8 @@ def test_wheel_holds_the_data_the_commands_need(wheel):
         "cchc_widgets/_resources/criteria/criteria.schema.json",
         "cchc_widgets/_resources/data/units.csv",
         "cchc_widgets/_resources/data/demo_scores.csv",
+        "cchc_widgets/_resources/data/demo_scores_huyen.csv",
+        "cchc_widgets/_resources/criteria/dien-bien-huyen-minh-hoa.yaml",
         "cchc_widgets/_resources/data/demo_survey.csv",
         "cchc_widgets/_resources/notebooks/apps/scoring.ipynb",
         "cchc_widgets/_resources/notebooks/apps/whatif.ipynb",

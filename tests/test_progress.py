@@ -44,7 +44,9 @@ def test_progress_counts_every_unit_from_the_store(demo, stopped_clock):
     access.set_stage(demo, PERIOD, "self", access.OPEN, date(2026, 12, 31), console("test"))
     access.submit(demo, actor_of(demo, "tuphap"), PERIOD, UNIT)
     table = progress.progress(demo, PERIOD).set_index("unit")
-    assert len(table) == 19
+    assert len(table) == 19 + 10  # the demo's departments and districts
+    district = table.loc["huyen-nam-po"]
+    assert district["leaves"] == 42  # counted against its own block's set, not the departments' 70
     late, done = table.loc[LATE], table.loc[UNIT]
     assert (late["scored"], late["unscored"], late["lacking"], late["leaves"]) == (3, 67, 2, 70)
     assert pd.isna(late["submitted_at"])
@@ -52,7 +54,7 @@ def test_progress_counts_every_unit_from_the_store(demo, stopped_clock):
     assert done["submitted_by"] == "Trần Thị Pháp"  # a person's name, not the login
     assert done["submitted_at"] == datetime(2026, 12, 7, 10, 0)  # the province's time (UTC+7)
     assert (done["scored"], done["appraised"], done["lacking"]) == (70, 70, 0)
-    assert progress.summary(table) == {"units": 19, "submitted": 1, "appraised": 12, "unreasoned": 0}
+    assert progress.summary(table) == {"units": 29, "submitted": 1, "appraised": 12 + 6, "unreasoned": 0}
     found = progress.checklist(demo, PERIOD, LATE)
     assert [c for c, _ in found.lacking] == lacking
     assert len(found.unscored) == 67
@@ -130,7 +132,8 @@ def test_the_download_is_a_named_sheet_with_dates(demo, stopped_clock):
     assert book.sheetnames == ["Tiến độ"]
     ws = book["Tiến độ"]
     headers = [c.value for c in ws[1]]
-    assert headers[:4] == ["Đơn vị", "Nhóm", "Đã tự chấm", "Thiếu tài liệu kiểm chứng"]
+    # two blocks: each unit's; one ranking group in each, so no group column beside it
+    assert headers[:4] == ["Đơn vị", "Khối", "Đã tự chấm", "Thiếu tài liệu kiểm chứng"]
     rows = {r[0]: dict(zip(headers, r, strict=True)) for r in ws.iter_rows(min_row=2, values_only=True)}
     assert rows["Sở Tư pháp"]["Nộp lúc"] == datetime(2026, 12, 7, 10, 0)  # a real date, not text
     assert rows["Sở Y tế"]["Hạn"] == datetime(2026, 12, 31)
@@ -162,7 +165,7 @@ def test_cchc_progress_prints_the_table(demo, tmp_path):
     three_of_seventy(demo)
     ran = cchc_here("progress", "--period", PERIOD, db=demo.url)
     assert ran.returncode == 0, ran.stderr
-    assert "Kỳ 2017: đã nộp 0/19 · thẩm định xong 12/19" in ran.stdout
+    assert "Kỳ 2017: đã nộp 0/29 · thẩm định xong 18/29" in ran.stdout
     line = next(x for x in ran.stdout.splitlines() if "Sở Y tế" in x)
     assert "3/70" in line
     assert max(map(len, ran.stdout.splitlines())) <= 120  # a terminal's width: short headings, explained below
@@ -190,7 +193,7 @@ def test_each_wide_action_says_what_it_changes(demo):
     access.submit(demo, None, PERIOD, UNIT)
     admin = AdminSession(demo, actor_of(demo, "quantri"), PERIOD)
     finalise = admin.confirmation("finalise")
-    assert "Còn 18 đơn vị chưa nộp và 7 đơn vị chưa thẩm định xong." in finalise["lines"]
+    assert "Còn 28 đơn vị chưa nộp và 11 đơn vị chưa thẩm định xong." in finalise["lines"]
     reopen = admin.confirmation("reopen_unit", UNIT)
     assert reopen["reason"] is True
     assert reopen["lines"][0].startswith("Sở Tư pháp (nộp lúc ")
@@ -201,7 +204,7 @@ def test_each_wide_action_says_what_it_changes(demo):
         close["lines"][0]
         == "Đóng giai đoạn tự đánh giá (hạn đến hết ngày 31/01/2030): từ lúc này không ai ghi được vào giai đoạn này."
     )
-    assert close["lines"][1] == "18/19 đơn vị chưa nộp sẽ không sửa được bản tự đánh giá nữa."
+    assert close["lines"][1] == "28/29 đơn vị chưa nộp sẽ không sửa được bản tự đánh giá nữa."
     access.add_account(demo, "quantri", "Phạm Quản Trị", "reader", [], None, console("test"))  # no longer an administrator
     with pytest.raises(ProblemsError, match="chỉ quản trị viên"):
         admin.confirmation("finalise")

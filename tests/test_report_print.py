@@ -122,26 +122,33 @@ def test_the_pdf_report_is_a_publishable_a4_document(demo, tmp_path):
         lines = [line.strip() for line in text.splitlines() if line.strip()]
         if lines and lines[-1] in HEADINGS:
             assert not heading_alone(pdf, number, lines[-1], tmp_path), f"trang {number} kết thúc bằng tiêu đề {lines[-1]}"
-    view = analysis.period_view(demo, "2017")
-    table = report.results_table(view)
+    views = analysis.block_views(demo, "2017")  # the departments, then the districts: an annex each
     where = [i for i, text in enumerate(pages) if "Kết quả xếp hạng" in text]
-    assert len(where) == 1
-    ranking = pages[where[0]]
-    assert sizes[where[0]][0] > sizes[where[0]][1]  # the wide table on a landscape page
-    for header in (
-        "Hạng",
-        "Đơn vị",
-        *(f"LV {c}" for c in view.domains),
-        "Điểm khảo sát",
-        "Tổng điểm",
-        "Điểm tối đa",
-        "Chỉ số (%)",
-        "Xếp loại",
-    ):
-        assert header in ranking
-    assert "LV 8: Thực hiện cơ chế một cửa" in ranking  # the short labels' key
+    assert len(where) == len(views) == 2
+    assert [v.label for v in views] == ["Sở, ban, ngành", "UBND cấp huyện"]
+    for at, view in zip(where, views, strict=True):
+        ranking_page_reads_back(pages[at], sizes[at], view)
+    assert len(views[0].unappraised) == 7  # the demo's 2017 appraisal is under way: 12 of 19 departments…
+    assert len(views[1].unappraised) == 4  # …and 6 of 10 districts done
+    assert "LV 8: Thực hiện cơ chế một cửa" in pages[where[0]]  # the short labels' key
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    for old in ARTEFACTS.glob("bao-cao-2017-*.png"):
+        old.unlink()
+    run("pdftoppm", "-r", "60", "-png", str(pdf), str(ARTEFACTS / "bao-cao-2017"))
+    assert len(list(ARTEFACTS.glob("bao-cao-2017-*.png"))) == len(sizes)
+
+
+def ranking_page_reads_back(ranking: str, size: tuple[float, float], view: analysis.PeriodView) -> None:
+    """A block's ranking table on one landscape page: its block named in the heading, every
+    column header, and each unit's rank, name, index and class on one line."""
+    table = report.results_table(view)
+    assert f"Kết quả xếp hạng — khối {view.label}" in ranking
+    assert size[0] > size[1]  # the wide table on a landscape page
+    surveyed = ("Điểm khảo sát",) if "Điểm khảo sát" in table.columns else ()
+    domains = [f"LV {c}" for c in view.domains]
+    for header in ("Hạng", "Đơn vị", *domains, *surveyed, "Tổng điểm", "Điểm tối đa", "Chỉ số (%)", "Xếp loại"):
+        assert header in ranking, (view.label, header)
     lines = ranking.splitlines()
-    assert len(view.unappraised) == 7  # the demo's 2017 appraisal is under way
     for unit in view.results.to_dict("records"):
         waiting = unit["unit"] not in view.appraised
         rank = "—" if waiting else str(int(unit["rank"]))  # a unit without an appraisal is not ranked…
@@ -151,10 +158,6 @@ def test_the_pdf_report_is_a_publishable_a4_document(demo, tmp_path):
         klass = "Chưa thẩm định" if waiting else unit["class"]  # …nor classed: marked, its own points printed
         assert re.search(rf"{re.escape(format_number(unit['index'], 2, fixed=True))}\s+{re.escape(klass)}$", line.rstrip())
     assert "«Chưa thẩm định»: đơn vị chưa được thẩm định, điểm in là điểm tự đánh giá" in re.sub(r"\s+", " ", ranking)
-    assert table["Điểm khảo sát"].isna().all()  # 2017: no survey was run — blank, not 0
-    assert "Điểm khảo sát để trống" in ranking
-    ARTEFACTS.mkdir(parents=True, exist_ok=True)
-    for old in ARTEFACTS.glob("bao-cao-2017-*.png"):
-        old.unlink()
-    run("pdftoppm", "-r", "60", "-png", str(pdf), str(ARTEFACTS / "bao-cao-2017"))
-    assert len(list(ARTEFACTS.glob("bao-cao-2017-*.png"))) == len(sizes)
+    if surveyed:
+        assert table["Điểm khảo sát"].isna().all()  # 2017: no survey was run — blank, not 0
+        assert "Điểm khảo sát để trống" in ranking

@@ -15,6 +15,7 @@ from cchc_widgets.core import clock
 from cchc_widgets.core.criteria import load_dict
 from cchc_widgets.report.results_workbook import results_workbook
 from cchc_widgets.report.workbook_sheets import sheet_names
+from cchc_widgets.services.demo import demo_units
 from cchc_widgets.services.writes import Scope, Writer
 from tests.conftest import two_manual_items
 
@@ -65,19 +66,21 @@ def test_demo_book_has_a_cover_titles_and_print_setup(demo, at_23_30_utc):
 def test_demo_book_writes_na_as_kad_and_no_survey_as_blank(demo):
     book = load_workbook(io.BytesIO(results_workbook(demo, "2017")))
     scores = demo.scores("2017")
-    na = scores[scores["na"].astype(bool) & (scores["stage"] == "appraisal")].iloc[0]
+    departments = scores["unit"].isin(demo_units("so")["id"])  # the block whose set has a survey column
+    na = scores[scores["na"].astype(bool) & (scores["stage"] == "appraisal") & departments].iloc[0]
     name = demo.unit_names("2017")[na["unit"]]
     sheet = book[name]
     header = [c.value for c in sheet[2]]
     row = next(r for r in sheet.iter_rows(min_row=3) if r[0].value == na["code"])
     assert row[header.index("Điểm thẩm định")].value == "KAD"
     assert row[header.index("Điểm đạt")].value == "KAD"
-    assert row[header.index("Điểm tối đa")].value == demo.criteria_for("2017")[na["code"]].max_points  # its maximum, not KAD
+    cs = demo.criteria_for("2017", unit=na["unit"])  # the set of the unit's block
+    assert row[header.index("Điểm tối đa")].value == cs[na["code"]].max_points  # its maximum, not KAD
     for r in sheet.iter_rows(min_row=3):  # 2017 has no survey answers: every survey cell blank
         assert r[header.index("Điểm khảo sát")].value is None
     leaf = next(r for r in sheet.iter_rows(min_row=3) if r[0].value == "1.1.1")
     assert leaf[header.index("Điểm đạt")].number_format == "0.00"
-    summary = book["Tổng hợp"]
+    summary = book["Tổng hợp — Sở, ban, ngành"]  # the block whose set has a survey
     sheader = [c.value for c in summary[2]]
     assert all(r[sheader.index("Điểm khảo sát")].value is None for r in summary.iter_rows(min_row=3))
 
@@ -121,8 +124,9 @@ def test_units_without_an_appraisal_are_marked_and_not_ranked(demo):
     self-assessment, marked «Chưa thẩm định», without a rank or a class, after the ranked ones;
     the cover says how many are appraised and counts as numbers."""
     book = load_workbook(io.BytesIO(results_workbook(demo, "2017")))
-    appraised = set(demo.scores("2017").query("stage == 'appraisal'")["unit"])
-    summary = book["Tổng hợp"]
+    departments = set(demo_units("so")["id"])
+    appraised = set(demo.scores("2017").query("stage == 'appraisal'")["unit"]) & departments
+    summary = book["Tổng hợp — Sở, ban, ngành"]  # the departments' annex: ranked among themselves
     header = [c.value for c in summary[2]]
     rows = [[c.value for c in r] for r in summary.iter_rows(min_row=3) if r[header.index("Mã đơn vị")].value]
     assert len(rows) == 19
@@ -152,9 +156,12 @@ def test_units_without_an_appraisal_are_marked_and_not_ranked(demo):
     sheet = book[demo.unit_names("2017")[waiting]]
     assert "(chưa thẩm định: điểm đạt là điểm tự đánh giá)" in sheet["A1"].value
     cover = {r[0].value: r[1] for r in book["Bìa"].iter_rows() if r[0].value}
-    assert cover["Số đơn vị"].value == 19
+    assert cover["Số đơn vị"].value == 19 + 10
     assert cover["Số đơn vị"].data_type == "n"  # a number, not text
-    assert cover["Đã thẩm định"].value == 12
+    assert cover["Số đơn vị — khối Sở, ban, ngành"].value == 19
+    assert cover["Số đơn vị — khối UBND cấp huyện"].value == 10
+    assert cover["Đã thẩm định"].value == 12 + 6
+    assert "(bộ tiêu chí minh họa)" in cover["Bộ tiêu chí — khối UBND cấp huyện"].value  # the districts' set says so
 
 
 def test_sheet_names_follow_excels_rules():

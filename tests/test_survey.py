@@ -170,7 +170,7 @@ def test_results_workbook_shows_survey_beside_appraised(demo, tmp_path):
     out = tmp_path / "ket-qua.xlsx"
     assert main(["--db", demo.url, "export", "--period", "2016", "--out", str(out)]) == 0
     book = load_workbook(out)
-    summary = book["Tổng hợp"]
+    summary = book["Tổng hợp — Sở, ban, ngành"]  # the demo's departments: the block whose set has a survey
     header = [c.value for c in summary[2]]  # row 1 is the sheet's title
     col = {name: i for i, name in enumerate(header)}
     assert col["Điểm thẩm định"] + 1 == col["Điểm khảo sát"]
@@ -180,7 +180,7 @@ def test_results_workbook_shows_survey_beside_appraised(demo, tmp_path):
         assert row[col["Điểm khảo sát"]] == pytest.approx(results.loc[unit, "survey"])
         assert row[col["Điểm thẩm định"]] + row[col["Điểm khảo sát"]] == pytest.approx(row[col["Tổng điểm"]])
     points = survey_points(demo, "2016").set_index(["unit", "code"])
-    sheet = book["Khảo sát"]
+    sheet = book["Khảo sát — Sở, ban, ngành"]
     rows = list(sheet.iter_rows(min_row=3, values_only=True))
     assert len(rows) == 19 * 5
     for row in rows:

@@ -150,7 +150,7 @@ def demo_2016(demo_template):
     from cchc_widgets.store.database import Store
 
     s = Store(f"sqlite:///{demo_template}")
-    scored, cs = score_period(s, "2016"), s.criteria_for("2016")
+    scored, cs = score_period(s, "2016", "so"), s.criteria_for("2016", block="so")  # one block: one set
     s.close()
     return scored, cs
 
@@ -341,8 +341,8 @@ def test_survey_items_can_be_weighed(reference):
 
 @pytest.mark.parametrize("level", [1, 2, 3])
 def test_level_data_partitions_the_total_survey_included(demo, level):
-    scored = score_period(demo, "2016")
-    data = sensitivity.level_data(scored, demo.criteria_for("2016"), level)
+    scored = score_period(demo, "2016", "so")  # the departments: the block with a survey
+    data = sensitivity.level_data(scored, demo.criteria_for("2016", block="so"), level)
     total = scored.results.set_index("unit").loc[data.units, "total"].to_numpy()
     assert data.points.sum(axis=1) == pytest.approx(total)
     assert ("KS1" in data.codes) == (level > 1)  # KS1 sits in domain 2: its own part below level 1

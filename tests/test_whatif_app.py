@@ -4,6 +4,7 @@ import pytest
 import yaml
 
 from cchc_widgets.app.widgets import WhatIfApp
+from cchc_widgets.services.demo import demo_units
 from cchc_widgets.services.results import resolved
 
 
@@ -32,12 +33,40 @@ def test_baseline_has_no_moves(app):
     assert [d["code"] for d in app.setup["domains"]] == list("12345678")
 
 
+def test_one_block_at_a_time_the_first_by_default_the_other_chosen(app, demo):
+    """A period of two blocks: the page offers the choice, opens on the departments and ranks
+    the districts only among themselves on their own (illustrative) set, never both together."""
+    from cchc_widgets.core import whatif
+
+    assert app.setup["blocks"] == {"so": "Sở, ban, ngành", "huyen": "UBND cấp huyện"}
+    assert app.setup["block"] == "so"
+    assert set(by_unit(app)) == set(demo_units("so")["id"])
+    msg(app, type="block", block="huyen")
+    assert app.alert == ""
+    assert app.setup["block"] == "huyen"
+    assert "minh họa" in app.setup["criteria_set"]
+    districts = set(demo_units("huyen")["id"])
+    assert set(by_unit(app)) == districts
+    assert sorted(r["rank_base"] for r in app.result["rows"]) == list(range(1, 11))
+    msg(app, type="weights", weights={"8": 2.0})
+    frame = resolved(demo, "2016")
+    cs = demo.criteria_for("2016", block="huyen")
+    expected = whatif.run(frame[frame["unit"].isin(districts)], cs, whatif.Scenario("x", weights={"8": 2.0})).results
+    assert {r["unit"]: r["rank_alt"] for r in app.result["rows"]} == expected.set_index("unit")["rank"].to_dict()
+    msg(app, type="block", block="xa")
+    assert "kỳ không đánh giá khối 'xa'" in app.alert
+    assert app.setup["block"] == "huyen"  # nothing changed
+    msg(app, type="period", period="2017")
+    assert app.setup["block"] == "so"  # another period opens on its first block
+
+
 def test_weights_move_ranks_like_the_engine(app, demo):
     from cchc_widgets.core import whatif
 
     msg(app, type="weights", weights={"3": 2.0, "6": 0.5})
-    cs = demo.criteria_for("2016")
+    cs = demo.criteria_for("2016", block="so")  # the page opens on the period's first block: the departments
     frame = resolved(demo, "2016")  # survey points included, as the app scores them
+    frame = frame[frame["unit"].isin(demo_units("so")["id"])]
     expected = whatif.run(frame, cs, whatif.Scenario("x", weights={"3": 2.0, "6": 0.5})).results.set_index("unit")
     for unit, row in by_unit(app).items():
         assert row["rank_alt"] == expected.loc[unit, "rank"]
@@ -141,11 +170,11 @@ def test_a_scenario_with_a_new_rule_ranks_on_the_page_as_cchc_whatif_ranks_it(ap
     """The page scores a scenario with `whatif.run`, as `cchc whatif` does: weights and a changed
     rule give the same totals, indices and ranks, to the last digit."""
     from cchc_widgets.core import engine, whatif
-    from cchc_widgets.services.results import ranking_of
+    from cchc_widgets.services.results import one_block
     from cchc_widgets.services.writes import Writer
 
-    cs = demo.criteria_for("2016")
-    frame, units = resolved(demo, "2016"), ranking_of(demo, "2016")
+    block, frame = one_block(demo, "2016")  # the page's first block, as `cchc whatif` takes it without --block
+    cs, units = block.cs, block.ranking
     code = next(c for c in cs.leaf_codes if cs[c].rule.kind == "yesno")
     rule = {"type": "yesno", "no_points": cs[code].max_points / 2}  # «không» earns half
     scenario = whatif.Scenario("Nửa điểm", weights={"3": 2.0}, rules={code: rule})

@@ -62,7 +62,7 @@ class ScoringSession:
         self.unit_name = self.writer.require_unit(period, unit)
         self.store, self.period, self.unit, self.stage = store, period, unit, stage
         self.scope = Scope(period, unit, stage)
-        self.cs: CriteriaSet = store.criteria_for(period)
+        self.cs: CriteriaSet = store.criteria_for(period, unit=unit)  # its block's set
         self.row_codes = list(self.cs.entries)  # the form's rows: the leaves, then bonus and penalty items
         self.period_name = dict(zip(periods["id"], periods["name"], strict=True))[period]
         self.saved_at: datetime | None = None
@@ -225,10 +225,10 @@ class ScoringSession:
         points included): unit, name, domain points, total, max, index, rank, class."""
         if self._survey_all is None:
             self._survey_all = survey_points(self.store, self.period)
-        if self._ranking is None:
-            self._ranking = ranking_of(self.store, self.period)
+        if self._ranking is None:  # ranked among the units of its own block
+            self._ranking = ranking_of(self.store, self.period, self.store.unit_block(self.unit))
         frame = with_survey(engine.scored_rows(scores), self._survey_all)
-        results = engine.aggregate(frame, self.cs, units=self._ranking).results
+        results = engine.aggregate(frame[frame["unit"].isin(self._ranking["unit"])], self.cs, units=self._ranking).results
         names = self.names()
         results.insert(2, "name", results["unit"].map(lambda u: names.get(u, u)))
         return results.sort_values("rank", kind="stable", ignore_index=True)

@@ -15,7 +15,7 @@ from cchc_widgets.core import engine, sensitivity, whatif
 from cchc_widgets.core.errors import Problem, ProblemsError
 from cchc_widgets.core.text import clean_text
 from cchc_widgets.services.access import Actor
-from cchc_widgets.services.results import ranking_of, resolved
+from cchc_widgets.services.results import blocks_of, one_block
 from cchc_widgets.services.writes import Writer
 from cchc_widgets.store.database import Store
 
@@ -23,7 +23,10 @@ LIVE_SAMPLES = 4000  # uncertainty samples per slider move: ~10 ms for 19 units
 
 
 class WhatIfSession:
-    def __init__(self, store: Store, period: str | None = None, actor: Actor | None = None) -> None:
+    """One block of one period's units at a time (`block`: so, huyen …; the first when not
+    named): weights are a set's, and two sets' units are never ranked together."""
+
+    def __init__(self, store: Store, period: str | None = None, actor: Actor | None = None, block: str | None = None) -> None:
         self.actor = actor  # who saves scenarios (the administrator, when people sign in)
         periods = list(store.periods()["id"])
         if not periods:
@@ -31,9 +34,9 @@ class WhatIfSession:
         if period is not None and period not in periods:
             raise ProblemsError([Problem(store.where, f"không có kỳ '{period}' (có: {', '.join(periods)})")])
         self.store, self.period = store, period or periods[-1]
-        self.cs = store.criteria_for(self.period)
-        self.resolved = resolved(store, self.period)
-        self.ranking = ranking_of(store, self.period)
+        chosen, self.resolved = one_block(store, self.period, block)
+        self.block, self.cs, self.ranking = chosen.block, chosen.cs, chosen.ranking
+        self.blocks = {b.block: b.label for b in blocks_of(store, self.period)}  # the page's choice when several
         self.base = engine.aggregate(self.resolved, self.cs, units=self.ranking)
         self.base_max = whatif.apply(self.cs, whatif.Scenario("")).node_max  # a domain's max includes its survey items
         self.names = store.unit_names(self.period)

@@ -30,19 +30,21 @@ if TYPE_CHECKING:  # SciPy comes with what-ifs: imported when a command needs it
 
 def _scored_input(req: Request):  # noqa: ANN202 - (criteria set, resolved scores, ranking, where from)
     """A period's resolved scores: from the store by default (survey points included, the
-    period's own criteria set: what the apps and `cchc ranking` show), or from files when
-    both --criteria and --scores are given."""
+    period's own criteria set: what the apps and `cchc ranking` show; one block of units at a
+    time, --block or the first, never two sets mixed), or from files when both --criteria and
+    --scores are given."""
     args = req.args
     if (args.criteria is None) != (args.scores is None):
         given, missing = ("--criteria", "--scores") if args.scores is None else ("--scores", "--criteria")
         raise ProblemsError([Problem(missing, f"{given} cần đi cùng {missing}; bỏ cả hai để dùng điểm trong kho")])
     if args.criteria is None:
-        from cchc_widgets.services.results import ranking_of, resolved
+        from cchc_widgets.services.results import blocks_of, one_block
 
         store = req.store
         period = req.period
-        source = f"{period_name(store, period)} trong kho"
-        return store.criteria_for(period), resolved(store, period), ranking_of(store, period), source
+        block, rows = one_block(store, period, args.block)
+        named = f", khối {block.label}" if len(blocks_of(store, period)) > 1 else ""
+        return block.cs, rows, block.ranking, f"{period_name(store, period)}{named} trong kho"
     cs = load_criteria(args.criteria)
     data = read_scores(args.scores, cs, period=args.period)
     if data.scores["period"].nunique() > 1:
@@ -82,8 +84,10 @@ def cmd_compare(req: Request) -> int:
     store = req.store
     period = req.period
     other = load_criteria(req.args.criteria)
-    comparison = under_other_set(store, period, other)
-    title = f"{period_name(store, period)} theo bộ '{other.name}' so với bộ của kỳ ({store.criteria_for(period).name})"
+    comparison = under_other_set(store, period, other, req.args.block)
+    sets = store.blocks(period)  # the block compared: the one named, else the first
+    cs = sets[req.args.block] if req.args.block else next(iter(sets.values()))
+    title = f"{period_name(store, period)} theo bộ '{other.name}' so với bộ của kỳ ({cs.name})"
     _write_comparison(comparison, out, title, other.decimals)
     return 0
 
@@ -166,6 +170,7 @@ def cmd_scenarios(req: Request) -> int:
 
 FROM_FILES = "cùng --scores: đọc bộ tiêu chí và tệp điểm này thay cho kho"
 LATEST_STORED = "mặc định: kỳ mới nhất trong kho"
+BLOCK = option("--block", metavar="KHỐI", help="khối đơn vị (so, huyen …; mặc định: khối đầu của kỳ): mỗi lần một bộ tiêu chí")
 
 COMMANDS = (
     Command(
@@ -177,6 +182,7 @@ COMMANDS = (
             option("--scores", metavar="PATH", help=FROM_FILES),
             option("--scenario", required=True, metavar="PATH", help="tệp kịch bản (YAML)"),
             option("--period", metavar="P", help=LATEST_STORED),
+            BLOCK,
             option("--units", metavar="PATH", help=UNITS_HELP),
             option("--out", metavar="PATH", help=OUT_HELP),
         ),
@@ -188,6 +194,7 @@ COMMANDS = (
         (
             option("--criteria", required=True, metavar="PATH", help="bộ tiêu chí kia, ví dụ khảo sát nằm trong 100 điểm"),
             option("--period", metavar="P", help=LATEST_STORED),
+            BLOCK,
             option("--out", metavar="PATH", help=OUT_HELP),
         ),
     ),
@@ -199,6 +206,7 @@ COMMANDS = (
             option("--criteria", metavar="PATH", help=FROM_FILES),
             option("--scores", metavar="PATH", help=FROM_FILES),
             option("--period", metavar="P", help=LATEST_STORED),
+            BLOCK,
             option("--units", metavar="PATH", help=UNITS_HELP),
             option("--samples", type=int, default=10_000, help="số lần lấy mẫu (mặc định 10000)"),
             option("--noise", type=decimal_argument, default=0.25, help="± tỷ lệ dao động của mỗi trọng số (mặc định 0,25)"),

@@ -134,19 +134,22 @@ def cmd_finalise(req: Request) -> int:
 
 
 def cmd_period(req: Request) -> int:
-    from cchc_widgets.core.criteria import load_criteria
+    from cchc_widgets.cli.shared import criteria_sets
+    from cchc_widgets.core.vocabulary import block_label
     from cchc_widgets.files.unit_tables import read_units
     from cchc_widgets.services.writes import Writer
 
     args, store = req.args, req.store
     units = read_units(args.units)
-    Writer(store).set_up_period(args.period, args.name or f"Năm {args.period}", load_criteria(args.criteria), units)
+    cs, blocks = criteria_sets(args.criteria, units)
+    Writer(store).set_up_period(args.period, args.name or f"Năm {args.period}", cs, units, blocks)
     groups = units["group"].replace("", "(một nhóm)").value_counts()
     unranked = int((~units["ranked"]).sum())
     print(
         f"kỳ {args.period}: {len(units)} đơn vị, nhóm xếp hạng: "
         + "; ".join(f"{g} ({n})" for g, n in groups.items())
         + (f"; {unranked} đơn vị không xếp hạng" if unranked else "")
+        + "".join(f"; khối {block_label(b)}: bộ '{bs.id}'" for b, bs in blocks.items())
     )
     return 0
 
@@ -222,8 +225,14 @@ COMMANDS = (
             option("action", choices=["add"], help="thêm kỳ"),
             option("period", metavar="P", help="mã kỳ, ví dụ 2025"),
             option("--name", help="tên hiển thị trên trang (mặc định: Năm P)"),
-            option("--criteria", required=True, metavar="PATH", help="bộ tiêu chí (YAML, JSON, CSV, xlsx)"),
-            option("--units", required=True, metavar="PATH", help="id, name[, kind, group, ranked] (CSV hoặc xlsx)"),
+            option(
+                "--criteria",
+                required=True,
+                action="append",
+                metavar="[KHỐI=]PATH",
+                help="bộ tiêu chí (YAML, JSON, CSV, xlsx); mỗi khối một bộ: --criteria so=PATH --criteria huyen=PATH",
+            ),
+            option("--units", required=True, metavar="PATH", help="id, name[, kind, block/khối, group, ranked] (CSV hoặc xlsx)"),
         ),
     ),
     Command(

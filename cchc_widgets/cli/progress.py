@@ -52,11 +52,12 @@ TERMINAL_KEY = (
 
 def _terminal(frame: Any) -> Any:
     """Dates as people write them, a dash where nothing happened yet, within 120 columns:
-    shorter headings, long names cut, the group left out when there is only one."""
+    shorter headings, long names cut, the group left out when there is only one (or one per
+    block: `readable_table` has left it out already)."""
     from cchc_widgets.services.progress import COLUMNS
 
     frame = frame.rename(columns={COLUMNS[key]: short for key, short in SHORT.items()})
-    if frame[COLUMNS["group"]].nunique() <= 1:
+    if COLUMNS["group"] in frame.columns and frame[COLUMNS["group"]].nunique() <= 1:
         frame = frame.drop(columns=COLUMNS["group"])
     for column in (COLUMNS["name"], COLUMNS["submitted_by"]):
         frame[column] = frame[column].map(cut_name)

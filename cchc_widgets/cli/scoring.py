@@ -26,6 +26,7 @@ from cchc_widgets.core import engine, table_checks
 from cchc_widgets.core.criteria import ADJUSTMENT_KINDS, CriteriaSet, check_criteria, load_criteria
 from cchc_widgets.core.errors import Problem, ProblemsError
 from cchc_widgets.core.numbers import show_number
+from cchc_widgets.core.vocabulary import block_label
 from cchc_widgets.files.score_tables import read_scores
 from cchc_widgets.files.unit_tables import ranking
 
@@ -53,6 +54,8 @@ def cmd_validate(req: Request) -> int:
                 if caps:
                     survey += f"; {word.lower()} {len(caps)} mục, tối đa {show_number(round(sum(caps), 6))}"
             survey += _settings_said(cs)
+            if cs.meta.get("block"):  # the block of units the set is for: a period refuses it for another
+                survey += f"; dành cho khối {block_label(str(cs.meta['block']))}"
             print(
                 f"{path}: hợp lệ — {len(cs.nodes)} mục, {len(cs.leaf_codes)} mục lá, {cs.depth} cấp, "
                 f"tổng {show_number(round(cs.max_points, 6))} điểm{survey}"

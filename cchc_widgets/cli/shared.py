@@ -151,6 +151,34 @@ def units_file(args: argparse.Namespace, scored_units: set[str]) -> pd.DataFrame
     return units
 
 
+def criteria_sets(given: list[str], units: pd.DataFrame | None = None) -> tuple[CriteriaSet, dict[str, CriteriaSet]]:
+    """`--criteria PATH` (one set for every unit) and `--criteria BLOCK=PATH` (a block's own set:
+    so, huyen, xa …), as typed: the set of units of no named block (a plain PATH, else the first
+    block's) and each block's set. With `units`, a block of its units that has no set is refused:
+    it would be scored silently with another block's set."""
+    from cchc_widgets.core.criteria import load_criteria
+
+    plain, blocks = [], {}
+    for value in given:
+        block, _, path = value.partition("=")
+        if path and block.replace("-", "").replace("_", "").isalnum() and not Path(value).exists():
+            if block in blocks:
+                raise ProblemsError([Problem("--criteria", f"khối '{block}' có hai bộ tiêu chí")])
+            blocks[block] = load_criteria(path)
+        else:
+            plain.append(value)
+    if len(plain) > 1 or not (plain or blocks):
+        wanted = "cần một bộ tiêu chí chung (--criteria PATH) hoặc mỗi khối một bộ (--criteria so=PATH)"
+        raise ProblemsError([Problem("--criteria", wanted)])
+    if units is not None and blocks and not plain:
+        missing = sorted(set(units.get("block", pd.Series("", index=units.index))) - set(blocks))
+        if missing:
+            named = ", ".join(f"'{b}'" if b else "(không ghi khối)" for b in missing)
+            lacking = f"đơn vị thuộc khối {named} chưa có bộ tiêu chí: thêm --criteria KHỐI=PATH"
+            raise ProblemsError([Problem("--criteria", lacking)])
+    return (load_criteria(plain[0]) if plain else next(iter(blocks.values()))), blocks
+
+
 def print_refused(path: str, exc: ProblemsError) -> None:
     print(f"{path}: TỪ CHỐI — không lưu gì ({len(exc.problems)} lỗi)", file=sys.stderr)
     for line in exc.lines():

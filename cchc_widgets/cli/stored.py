@@ -21,6 +21,7 @@ from cchc_widgets.cli.shared import (
 )
 from cchc_widgets.cli.table import Command, Request, option
 from cchc_widgets.core import engine
+from cchc_widgets.core.criteria import CriteriaSet
 from cchc_widgets.core.vocabulary import DIFFERENCE_STATES, SHORT_HEADINGS
 from cchc_widgets.files.tables_out import na_as_word, readable
 
@@ -69,30 +70,57 @@ def _fitted_ranking(table: pd.DataFrame, domains: tuple[str, ...], decimals: int
 
 def cmd_ranking(req: Request) -> int:
     """The period's results as the report and the workbook publish them (`report.published`):
-    a unit whose appraisal is not complete keeps its own points, marked, with no rank or class."""
-    from cchc_widgets.report.published import UNAPPRAISED, published_results, unappraised_key
-    from cchc_widgets.services.results import ranking_of
+    a unit whose appraisal is not complete keeps its own points, marked, with no rank or class.
+    A period of several blocks: one table per block (its own set, ranked within it)."""
+    from cchc_widgets.report.published import published_results, unappraised_key
+    from cchc_widgets.services.results import blocks_of
 
     out = out_path(req.args.out)
     store = req.store
     period = req.period
-    cs = store.criteria_for(period)
     names = store.unit_names(period)
     published, appraised = published_results(store, period)
-    results, missing = engine.with_unscored(published, ranking_of(store, period))
+    blocks = blocks_of(store, period)
+    tables = []
+    for block in blocks:
+        own = published if len(blocks) == 1 else published[published["block"] == block.block]
+        table, missing = _block_ranking(own, block.cs, block.ranking, appraised, names, req.args.overall_rank, period)
+        tables.append((block, table, missing))
+    key = unappraised_key(set(published["unit"]), appraised)
+    if out is not None:
+        many = len(tables) > 1
+        whole = pd.concat([t.assign(block=b.label) if many else t for b, t, _ in tables], ignore_index=True)
+        show_or_write(whole[["block", *tables[0][1].columns]] if many else whole, out, decimals=blocks[0].cs.decimals)
+    for i, (block, table, _) in enumerate(tables if out is None else ()):
+        cs, last = block.cs, i == len(tables) - 1
+        label = f" — khối {block.label}" if len(tables) > 1 else ""
+        text, note = _fitted_ranking(table, cs.top_codes, cs.decimals)
+        title = f"Xếp hạng chỉ số CCHC — {period_name(store, period)}{label} ({cs.name})"
+        footer = [*([note] if note else []), *(textwrap.wrap(key, WIDTH) if last else ())]
+        print(*([""] if i else []), *textwrap.wrap(title, WIDTH), text, *footer, sep="\n")  # a blank line between blocks
+    for _, _, missing in tables:
+        unscored_warning(missing, names)
+    return 0
+
+
+def _block_ranking(
+    published: pd.DataFrame,
+    cs: CriteriaSet,
+    ranking: pd.DataFrame,
+    appraised: frozenset[str],
+    names: dict[str, str],
+    overall: bool,
+    period: str,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One block's ranking table (every listed unit, «Chưa thẩm định» where its class would be)
+    and its units never scored."""
+    from cchc_widgets.report.published import UNAPPRAISED
+
+    results, missing = engine.with_unscored(published, ranking)
     results["period"] = period  # a period nobody scored yet: every listed unit, none ranked
     waiting = results["unit"].isin(set(published["unit"]) - appraised)
     results["class"] = results["class"].astype(object).where(~waiting, UNAPPRAISED)  # where its class would be
-    table = result_table(results, cs, names, overall=req.args.overall_rank)
-    title = f"Xếp hạng chỉ số CCHC — {period_name(store, period)} ({cs.name})"
-    key = unappraised_key(set(published["unit"]), appraised)
-    if out is not None:
-        show_or_write(table, out, decimals=cs.decimals)
-    else:
-        text, note = _fitted_ranking(table, cs.top_codes, cs.decimals)
-        print(title, text, *([note] if note else []), *textwrap.wrap(key, WIDTH), sep="\n")
-    unscored_warning(missing, names)
-    return 0
+    return result_table(results, cs, names, overall=overall), missing
 
 
 def cmd_differences(req: Request) -> int:

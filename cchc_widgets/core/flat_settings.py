@@ -143,6 +143,7 @@ SETTINGS: tuple[tuple[str, Callable[[str], Any], tuple[str, ...]], ...] = (
     ("name", _text, ("name", "tên", "tên bộ")),
     ("version", _text, ("version", "phiên bản")),
     ("province", _text, ("province", "tỉnh")),
+    ("block", _text, ("block", "khối")),  # the block of units the set is for (so, huyen …)
     ("note", _text, ("note", "ghi chú")),
     ("reference_allocation", _flag, ("reference allocation", "phân bổ tham khảo")),
     ("total_points", _number, ("total points", "tổng điểm")),

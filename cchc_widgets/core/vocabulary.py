@@ -101,6 +101,29 @@ def action_name(code: str) -> str:
     return f"{name} ({detail})" if detail else name
 
 
+# the blocks of units a province assesses, each on its own criteria set and ranked within itself
+# (a units table's `block`/`khối` column); any other block is shown as given
+BLOCK_LABELS = {"so": "Sở, ban, ngành", "huyen": "UBND cấp huyện", "xa": "UBND cấp xã"}
+
+
+def block_label(block: str) -> str:
+    """How a page or a table names a block: its Vietnamese label, or the block as given."""
+    return BLOCK_LABELS.get(block, block)
+
+
+def annex_number(number: int) -> str:
+    """A decision's annex number as it is written, «I», «II» …: each block of units is one
+    annex of the report and of the results workbook."""
+    return ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X")[number - 1]
+
+
+def block_order(block: str) -> tuple[int, str]:
+    """Where a block comes in a period's list: the known blocks first in the decision's order
+    (departments, districts, communes), then the others by name; "" (no block) first of all."""
+    known = ("", *BLOCK_LABELS)
+    return (known.index(block), "") if block in known else (len(known), block)
+
+
 # what the columns of result tables are called where people read them (the report, the CLI's
 # tables on screen); files written for other programs keep the column ids
 HEADINGS = {
@@ -108,6 +131,7 @@ HEADINGS = {
     "unit": "Mã đơn vị",
     "name": "Đơn vị",
     "group": "Nhóm",
+    "block": "Khối",
     "code": "Mã",
     "survey": "Điểm khảo sát",
     "bonus": "Điểm thưởng",

@@ -286,7 +286,7 @@ class FilledTemplate:
     rows: pd.DataFrame
 
 
-def read_template(path: str | Path, key: str, criteria_for: Callable[[str], CriteriaSet]) -> FilledTemplate:
+def read_template(path: str | Path, key: str, criteria_for: Callable[[str, str], CriteriaSet]) -> FilledTemplate:
     """Read a filled template whole; raise with every problem (nothing is half-read).
 
     Rows left as they were prefilled are not returned: a template never writes back what
@@ -317,7 +317,7 @@ def read_template(path: str | Path, key: str, criteria_for: Callable[[str], Crit
             ]
         )
     period, unit, stage = meta["period"], meta["unit"], meta["stage"]
-    cs = criteria_for(period)
+    cs = criteria_for(period, unit)  # the set of the unit's block
     if meta.get("checksum") != cs.checksum:
         raise ProblemsError(
             [

@@ -1,7 +1,9 @@
 """A province's list of units as a table (CSV or xlsx): `id, name` and, optionally, `kind`,
-`group` (units are ranked within their group: sở, huyện, xã …) and `ranked` (có/không: a unit
-the decision keeps out of the ranking is scored and classed, not ranked). Every problem is
-named by row and column; a file with any problem gives nothing."""
+`block` (or `khối`: the block the unit is assessed in — so, huyen, xa … — each block on its
+own criteria set, ranked within itself), `group` (units are ranked within their group:
+sở, huyện, xã …) and `ranked` (có/không: a unit the decision keeps out of the ranking is
+scored and classed, not ranked). Every problem is named by row and column; a file with any
+problem gives nothing."""
 
 from __future__ import annotations
 
@@ -13,12 +15,15 @@ from cchc_widgets.core.errors import Problem, ProblemsError
 from cchc_widgets.core.tables import read_table
 from cchc_widgets.core.vocabulary import is_no, is_yes
 
-UNIT_COLUMNS = ("id", "name", "kind", "group", "ranked")
+UNIT_COLUMNS = ("id", "name", "kind", "block", "group", "ranked")
 
 
 def read_units(path: str | Path) -> pd.DataFrame:
-    """id, name, kind, group, ranked (bool; blank means ranked) from a units table."""
+    """id, name, kind, block, group, ranked (bool; blank means ranked) from a units table; no
+    `block` column when the table has none, so a period set up again from a list of names keeps
+    each unit's block (the store refuses to move a unit that holds scores)."""
     table = read_table(path)
+    table = table.renamed({c: "block" for c in table.columns if c.lower() in ("khối", "block")})
     missing = [c for c in ("id", "name") if c not in table.columns]
     if missing:
         raise ProblemsError([Problem(table.file, "thiếu cột bắt buộc " + ", ".join(f"'{c}'" for c in missing))])
@@ -42,13 +47,15 @@ def read_units(path: str | Path) -> pd.DataFrame:
                 "id": unit,
                 "name": row.text("name"),
                 "kind": row.text("kind"),
+                "block": row.text("block"),
                 "group": row.text("group"),
                 "ranked": not is_no(flag) if flag else True,
             }
         )
     if problems:
         raise ProblemsError(problems)
-    return pd.DataFrame(rows, columns=list(UNIT_COLUMNS))
+    frame = pd.DataFrame(rows, columns=list(UNIT_COLUMNS))
+    return frame if "block" in table.columns else frame.drop(columns="block")
 
 
 def ranking(units: pd.DataFrame) -> pd.DataFrame:

@@ -16,7 +16,7 @@ from cchc_widgets.core.errors import ProblemsError
 from cchc_widgets.core.numbers import show_number
 from cchc_widgets.report.published import UNAPPRAISED, appraised_units, own_totals, published_ranking, published_scoring
 from cchc_widgets.services.access import record_line
-from cchc_widgets.services.results import ranking_of
+from cchc_widgets.services.results import blocks_of, one_block
 from cchc_widgets.services.results import resolved as stored_resolved
 from cchc_widgets.store.database import Store
 
@@ -35,6 +35,8 @@ class PeriodView:
     record: str = ""  # frozen with a checksum, or still open to change (services.access.record_line)
     surveyed: frozenset[str] = frozenset()  # units with survey answers: the others have no survey points to print
     appraised: frozenset[str] = frozenset()  # units with an appraisal: the others are printed unranked (`published`)
+    block: str = ""  # the block of units the view is of (so, huyen …; "" in a period of one set)
+    label: str = ""  # the block as a page names it (`block_label`)
 
     def marked_names(self) -> dict[str, str]:
         """Names as printed beside results: «Sở Xây dựng (chưa thẩm định)» for a unit without
@@ -56,13 +58,21 @@ class PeriodView:
         return {c: self.cs[c].name for c in self.cs.top_codes}
 
 
-def period_view(store: Store, period: str, resolved: pd.DataFrame | None = None) -> PeriodView:
-    """Everything a report needs about a period (`resolved`: the period's stored scores, if read already)."""
-    cs = store.criteria_for(period)
+def block_views(store: Store, period: str) -> list[PeriodView]:
+    """A view of each block of the period's units, in the decision's order (one in a period of
+    one set): each block is reported on its own set, as an annex of its own."""
+    resolved = stored_resolved(store, period)
+    return [period_view(store, period, resolved, b.block) for b in blocks_of(store, period)]
+
+
+def period_view(store: Store, period: str, resolved: pd.DataFrame | None = None, block: str | None = None) -> PeriodView:
+    """Everything a report needs about a period's block (the first when not named: a period of
+    one set has one), `resolved`: the period's stored scores, if read already."""
+    chosen, resolved = one_block(store, period, block, resolved)
+    cs = chosen.cs
     periods = store.periods().set_index("id")
     names = store.unit_names(period)
-    resolved = stored_resolved(store, period) if resolved is None else resolved
-    scored, results, appraised = published_scoring(resolved, cs, ranking_of(store, period))
+    scored, results, appraised = published_scoring(resolved, cs, chosen.ranking)
     results = results.drop(columns="period")
     results = results.sort_values(["rank", "unit"]).reset_index(drop=True)
     results.insert(1, "name", results["unit"].map(names))
@@ -98,6 +108,8 @@ def period_view(store: Store, period: str, resolved: pd.DataFrame | None = None)
         record_line(store, period),
         frozenset(resolved.loc[resolved["stage"] == engine.SURVEY, "unit"]),
         appraised,
+        chosen.block,
+        chosen.label,
     )
 
 
@@ -194,13 +206,13 @@ def facts(view: PeriodView, before: PeriodView | None = None, top: int = 3) -> l
 
 
 def scenario_comparisons(
-    store: Store, period: str, limit: int = 3, resolved: pd.DataFrame | None = None
+    store: Store, period: str, limit: int = 3, resolved: pd.DataFrame | None = None, block: str | None = None
 ) -> list[tuple[whatif.Scenario, whatif.Comparison]]:
-    """Scenarios marked for the report applied to this period (those its criteria set can
-    take); drafts are left out."""
-    cs = store.criteria_for(period)
-    resolved = stored_resolved(store, period) if resolved is None else resolved
-    ranking = published_ranking(ranking_of(store, period), appraised_units(resolved))
+    """Scenarios marked for the report applied to this period's block (the first when not
+    named; those its criteria set can take); drafts are left out."""
+    chosen, resolved = one_block(store, period, block, resolved)
+    cs = chosen.cs
+    ranking = published_ranking(chosen.ranking, appraised_units(resolved))
     base = engine.aggregate(resolved, cs, units=ranking)
     out = []
     for name in store.scenarios(for_report=True)["name"]:

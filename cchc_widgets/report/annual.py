@@ -21,7 +21,7 @@ from cchc_widgets.core.documents import OfficialForm, load_official_form
 from cchc_widgets.core.errors import Problem, ProblemsError
 from cchc_widgets.core.numbers import published
 from cchc_widgets.core.text import plain
-from cchc_widgets.core.vocabulary import HEADINGS
+from cchc_widgets.core.vocabulary import HEADINGS, annex_number
 from cchc_widgets.report import chromium
 from cchc_widgets.report.analysis import PeriodView, movers
 from cchc_widgets.report.official import CSS as OFFICIAL_CSS
@@ -37,9 +37,25 @@ def _e(text: str) -> str:
     return html.escape(plain(text))
 
 
-def title(view: PeriodView) -> str:
-    """What the report covers, under its title (`front`): units, criteria set, whether final."""
-    return f"{len(view.results)} đơn vị · bộ tiêu chí: {view.cs.name} (phiên bản {view.cs.version})\n\n{view.record}"
+def title(views: list[PeriodView]) -> str:
+    """What the report covers, under its title (`front`): units, criteria set (each block's
+    when the period has several), whether final."""
+    if len(views) == 1:
+        view = views[0]
+        return f"{len(view.results)} đơn vị · bộ tiêu chí: {view.cs.name} (phiên bản {view.cs.version})\n\n{view.record}"
+    each = [f"- khối {v.label}: {len(v.results)} đơn vị · bộ tiêu chí: {v.cs.name} (phiên bản {v.cs.version})" for v in views]
+    total = sum(len(v.results) for v in views)
+    return f"{total} đơn vị, {len(views)} khối, mỗi khối một phụ lục:\n\n" + "\n".join(each) + f"\n\n{views[0].record}"
+
+
+def annex(view: PeriodView, number: int) -> Block:
+    """The heading of a block's part of the report, as a decision's annex: «Phụ lục I. Khối …»."""
+    return Block(f'<h1 class="cchc-annex">{_e(f"Phụ lục {annex_number(number)}. Kết quả khối {view.label}")}</h1>')
+
+
+def named(heading: str, view: PeriodView, many: bool) -> str:
+    """A section's heading, with its block's label when the period has several blocks."""
+    return f"{heading} — khối {view.label}" if many else heading
 
 
 def document_title(period_name: str) -> str:

@@ -18,7 +18,7 @@ import pandas as pd
 from cchc_widgets.core import engine
 from cchc_widgets.core.criteria import CriteriaSet
 from cchc_widgets.core.vocabulary import APPRAISAL, SELF
-from cchc_widgets.services.results import ranking_of, resolved
+from cchc_widgets.services.results import by_block, each_block
 from cchc_widgets.store.database import Store
 
 UNAPPRAISED = "Chưa thẩm định"
@@ -85,6 +85,11 @@ def published_scoring(
 
 
 def published_results(store: Store, period: str) -> tuple[pd.DataFrame, frozenset[str]]:
-    """A period's published results (`published_scoring`) from what is stored, and the units appraised."""
-    _, results, done = published_scoring(resolved(store, period), store.criteria_for(period), ranking_of(store, period))
-    return results, done
+    """A period's published results (`published_scoring`, each block on its own set and ranked
+    within itself, a `block` column) from what is stored, and the units appraised."""
+    parts, done = [], frozenset()
+    for block, rows in each_block(store, period):
+        _, results, appraised = published_scoring(rows, block.cs, block.ranking)
+        parts.append((block, results))
+        done |= appraised
+    return by_block(parts), done

@@ -9,6 +9,7 @@ layout (titles, print set-up, names, cover) is `workbook_sheets`.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -19,12 +20,12 @@ from cchc_widgets.core.documents import load_official_form
 from cchc_widgets.core.engine import scored_rows
 from cchc_widgets.core.numbers import published, rounded
 from cchc_widgets.core.survey import group_shares, item_points, with_survey
-from cchc_widgets.core.vocabulary import HEADINGS
+from cchc_widgets.core.vocabulary import HEADINGS, annex_number
 from cchc_widgets.files.tables_out import XLSX_MIME, number_format
 from cchc_widgets.report.published import UNAPPRAISED, own_totals, published_scoring, unappraised_key
 from cchc_widgets.report.workbook_sheets import BOLD, Book, Sheet, cover_sheet, fill, sheet_names
 from cchc_widgets.services.access import record_line
-from cchc_widgets.services.results import ranking_of
+from cchc_widgets.services.results import Block, blocks_of
 from cchc_widgets.store.database import Store
 
 CLASS_FILLS = ["C8E6C9", "DCEDC8", "FFF9C4", "FFE0B2", "FFCDD2", "E1BEE7"]
@@ -33,53 +34,102 @@ FIXED_SHEETS = ("Bìa", "Tổng hợp", "Khảo sát", "Kịch bản", "Thông t
 
 
 def results_workbook(store: Store, period: str) -> bytes:
-    """The whole period: a cover, a summary sheet, one sheet per unit with its tree, the survey
-    and the scenarios when there are any, and the record of the numbers."""
+    """The whole period: a cover, then for each block of units (one in a period of one set) a
+    summary sheet, one sheet per unit with its tree and the survey when there is one — a period
+    of several blocks has each as an annex of its own, its block named in every title, as a
+    decision's annexes are — then the scenarios when there are any, and the record of the numbers."""
     form = load_official_form()  # a missing or broken settings file is refused before any work
     scores = store.scores(period)
-    cs = store.criteria_for(period)
     responses = store.survey_responses(period)  # read once: points and the per-group shares
-    points = item_points(responses, cs)
-    resolved = with_survey(scored_rows(scores), points)
-    scored, unverdicted, appraised = published_scoring(resolved, cs, ranking_of(store, period))
     names = store.unit_names(period)
     periods = store.periods().set_index("id")["name"]
     period_name = str(periods.get(period) or f"Kỳ {period}")
-    results = published(unverdicted, cs.decimals)
-    results = _in_order(results, cs)
-    results["name"] = results["unit"].map(names)
-    surveyed = set(points["unit"]) if len(points) else set()
+    blocks = blocks_of(store, period)
+    many = len(blocks) > 1
     book = Book()
-    own = own_totals(resolved, cs)  # every unit's own claim, beside the appraisal
-    title = f"Tổng hợp kết quả Chỉ số CCHC — {period_name}"
-    _summary_sheet(book, results, cs, surveyed, appraised, own.to_dict(), title)
-    units = list(results["unit"])
-    titles = sheet_names({u: names.get(u) or u for u in units}, set(FIXED_SHEETS))
-    waiting = f" ({UNAPPRAISED.lower()}: điểm đạt là điểm tự đánh giá)"
-    pages = {
-        u: (titles[u], f"Kết quả chấm điểm của {names.get(u) or u} — {period_name}" + ("" if u in appraised else waiting))
-        for u in units
-    }
-    _unit_sheets(book, pages, cs, scores, resolved, scored, points)
-    if cs.survey is not None and len(points):
-        _survey_sheet(book, cs, points, group_shares(responses, cs), names, f"Điều tra xã hội học — {period_name}")
+    taken = set(FIXED_SHEETS)
+    shown, resolved_all = [], []
+    for number, block in enumerate(blocks, 1):
+        mine = block.rows(scores) if many else scores
+        answers = block.rows(responses) if many else responses
+        annex = Annex(block, annex_number(number) if many else "", period_name)
+        units, appraised, resolved = _block_sheets(book, annex, mine, answers, names, taken)
+        shown.append((block, units, appraised))
+        resolved_all.append(resolved)
+    resolved = pd.concat(resolved_all, ignore_index=True) if many else resolved_all[0]
     if not store.scenarios(for_report=True).empty:  # what-ifs load scipy: only when there is something to compare
         from cchc_widgets.report.analysis import scenario_comparisons
 
-        comparisons = scenario_comparisons(store, period, limit=50, resolved=resolved)
+        comparisons = [(b, scenario_comparisons(store, period, limit=50, resolved=resolved, block=b.block)) for b in blocks]
         _scenario_sheet(book, comparisons, f"Kịch bản thay đổi trọng số — {period_name}")
     record = record_line(store, period)
     _record_sheet(book, period, period_name, record)
+    every = [u for _, units, _ in shown for u in units]
+    done = frozenset().union(*(a for _, _, a in shown))
+    sets = [
+        (f"Bộ tiêu chí — khối {b.label}" if many else "Bộ tiêu chí", f"{b.cs.name} (phiên bản {b.cs.version})") for b in blocks
+    ]
     lines = [
         ("Kỳ đánh giá", period_name),
-        ("Bộ tiêu chí", f"{cs.name} (phiên bản {cs.version})"),
-        ("Số đơn vị", len(units)),
-        ("Đã thẩm định", len(appraised & set(units))),
+        *sets,
+        ("Số đơn vị", len(every)),
+        *[(f"Số đơn vị — khối {b.label}", len(units)) for b, units, _ in shown if many],
+        ("Đã thẩm định", len(done & set(every))),
         ("Tình trạng số liệu", record),
         ("Lập lúc", clock.now().strftime("%H:%M ngày %d/%m/%Y")),
     ]
     cover_sheet(book, form, f"Sổ kết quả Chỉ số cải cách hành chính — {period_name}", lines, book.sheetnames[1:])
     return book.save()
+
+
+@dataclass(frozen=True)
+class Annex:
+    """One block's part of the workbook: its block, its annex number (none in a period of one
+    set, whose sheets keep the names and titles they had before blocks) and the period's name."""
+
+    block: Block
+    number: str
+    period_name: str
+
+    def sheet(self, name: str) -> str:
+        return f"{name} — {self.block.label}" if self.number else name
+
+    def title(self, what: str) -> str:
+        if not self.number:
+            return f"{what} — {self.period_name}"
+        return f"Phụ lục {self.number}: {what} — khối {self.block.label} — {self.period_name}"
+
+
+def _block_sheets(
+    book: Book, annex: Annex, scores: pd.DataFrame, responses: pd.DataFrame, names: dict[str, str], taken: set[str]
+) -> tuple[list[str], frozenset[str], pd.DataFrame]:
+    """One block's sheets (summary, one per unit, survey) on its own set, ranked within it:
+    its units in the summary's order, those appraised, and its resolved rows."""
+    cs = annex.block.cs
+    points = item_points(responses, cs)
+    resolved = with_survey(scored_rows(scores), points)
+    scored, unverdicted, appraised = published_scoring(resolved, cs, annex.block.ranking)
+    results = _in_order(published(unverdicted, cs.decimals), cs)
+    results["name"] = results["unit"].map(names)
+    surveyed = set(points["unit"]) if len(points) else set()
+    own = own_totals(resolved, cs)  # every unit's own claim, beside the appraisal
+    fixed = sheet_names({"s": annex.sheet("Tổng hợp"), "k": annex.sheet("Khảo sát")}, taken - {"Tổng hợp", "Khảo sát"})
+    summary, survey = fixed["s"], fixed["k"]
+    taken |= {summary, survey}
+    _summary_sheet(book, results, cs, surveyed, appraised, own.to_dict(), annex.title("Tổng hợp kết quả Chỉ số CCHC"), summary)
+    units = list(results["unit"])
+    titles = sheet_names({u: names.get(u) or u for u in units}, taken)
+    taken |= set(titles.values())
+    waiting = f" ({UNAPPRAISED.lower()}: điểm đạt là điểm tự đánh giá)"
+    pages = {
+        u: (titles[u], f"Kết quả chấm điểm của {names.get(u) or u} — {annex.period_name}" + ("" if u in appraised else waiting))
+        for u in units
+    }
+    _unit_sheets(book, pages, cs, scores, resolved, scored, points)
+    if cs.survey is not None and len(points):
+        shares = group_shares(responses, cs)
+        _survey_sheet(book, cs, points, shares, names, annex.title("Điều tra xã hội học"), survey)
+    return units, appraised, resolved
 
 
 def _in_order(results: pd.DataFrame, cs: Any) -> pd.DataFrame:
@@ -218,7 +268,14 @@ def _headings(*columns: str) -> list[str]:
 
 
 def _summary_sheet(
-    book: Book, results: pd.DataFrame, cs: Any, surveyed: set[str], appraised: frozenset[str], own: dict[str, float], title: str
+    book: Book,
+    results: pd.DataFrame,
+    cs: Any,
+    surveyed: set[str],
+    appraised: frozenset[str],
+    own: dict[str, float],
+    title: str,
+    name: str = "Tổng hợp",
 ) -> None:
     """Rank (with ranking groups: the group and the rank in it, and the rank across groups only
     as `_overall` says), unit, whether appraised, points per domain, appraised beside survey
@@ -233,7 +290,7 @@ def _summary_sheet(
     grouped, overall = engine.has_groups(results), _overall(results, cs)
     sheet = Sheet(
         book,
-        "Tổng hợp",
+        name,
         title,
         [*_headings("rank") * overall, *_headings("group", "group_rank") * grouped, *_headings("unit", "name"), "Tình trạng"]
         + [f"LV {c}" for c in domains]
@@ -290,13 +347,15 @@ def _summary_sheet(
         sheet.append([key])
 
 
-def _survey_sheet(book: Book, cs: Any, points: pd.DataFrame, shares: pd.DataFrame, names: dict[str, str], title: str) -> None:
+def _survey_sheet(
+    book: Book, cs: Any, points: pd.DataFrame, shares: pd.DataFrame, names: dict[str, str], title: str, name: str = "Khảo sát"
+) -> None:
     """Every unit · item: respondents, mean share, points, and the share each group gave."""
     groups = list(shares.columns)
     items = {item.code: item for item in cs.survey.items}
     sheet = Sheet(
         book,
-        "Khảo sát",
+        name,
         title,
         ["Mã đơn vị", "Đơn vị", "Câu", "Nội dung câu hỏi", "Điểm tối đa", "Số phiếu", "Tỷ lệ đạt (%)", "Điểm"]
         + [f"Tỷ lệ (%) — {g}" for g in groups],
@@ -322,32 +381,23 @@ def _survey_sheet(book: Book, cs: Any, points: pd.DataFrame, shares: pd.DataFram
     sheet.finish()
 
 
-def _scenario_sheet(book: Book, comparisons: list[tuple[Any, Any]], title: str) -> None:
-    """Each what-if marked for the report: what it changes and how far the ranking moves."""
-    if comparisons:
-        sheet = Sheet(
-            book,
-            "Kịch bản",
-            title,
-            [
-                "Kịch bản",
-                "Mô tả",
-                "Người lập",
-                "Trọng số / điểm tối đa mới",
-                "Đổi quy tắc",
-                "Spearman ρ",
-                "Kendall τ",
-                "Số đơn vị đổi xếp loại",
-            ],
-            [24, 40, 18, 30, 16, 11, 11, 12],
-        )
-        for scenario, cmp in comparisons:
+def _scenario_sheet(book: Book, comparisons: list[tuple[Block, list[tuple[Any, Any]]]], title: str) -> None:
+    """Each what-if marked for the report: what it changes and how far the ranking moves, for
+    each block whose set it fits (the block named first when the period has several)."""
+    many = len(comparisons) > 1
+    rows = [(block, scenario, cmp) for block, found in comparisons for scenario, cmp in found]
+    if rows:
+        headers = ["Kịch bản", "Mô tả", "Người lập", "Trọng số / điểm tối đa mới", "Đổi quy tắc", "Spearman ρ", "Kendall τ"]
+        headers += ["Số đơn vị đổi xếp loại"]
+        sheet = Sheet(book, "Kịch bản", title, ["Khối"] * many + headers, [20] * many + [24, 40, 18, 30, 16, 11, 11, 12])
+        for block, scenario, cmp in rows:
             changes = "; ".join(
                 [f"{c} ×{w:g}" for c, w in scenario.weights.items()]
                 + [f"{c} = {m:g} điểm" for c, m in scenario.max_points.items()]
             )
             sheet.append(
                 [
+                    *[sheet.cell(block.label)] * many,
                     sheet.cell(scenario.name),
                     sheet.cell(scenario.description, wrap=True),
                     sheet.cell(scenario.author),

@@ -1,13 +1,18 @@
-"""Synthetic demo scores for Điện Biên's provincial departments, from a fixed seed.
+"""Synthetic demo scores for Điện Biên's provincial departments and its districts, from a
+fixed seed: two blocks of units (`so`, `huyen`), each on its own criteria set, as the
+province's index runs them.
 
-The unit names are the real public names of the province's departments and agencies; every
-score is invented. The files in `data/` are this module's output (`python -m
-cchc_widgets.services.demo --write`), and a test regenerates them to prove it.
+The unit names are the real public names of the province's departments and agencies and of
+its ten district-level units of 2016–2017; every score is invented, and the districts' set is
+itself illustrative (`criteria/dien-bien-huyen-minh-hoa.yaml`). The files in `data/` are this
+module's output (`python -m cchc_widgets.services.demo --write`), and a test regenerates them
+to prove it.
 """
 
 from __future__ import annotations
 
 import argparse
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -37,6 +42,26 @@ RESPONDENTS_PER_GROUP = 2
 AUTHOR = "dữ liệu mô phỏng"
 EVIDENCE_NOTE = "Tài liệu kiểm chứng lưu tại đơn vị"  # the reference set asks for a file or an explanation
 APPRAISED_2017 = 12  # the 2017 appraisal is still under way: only the first units are done
+DISTRICT_CRITERIA = "criteria/dien-bien-huyen-minh-hoa.yaml"
+
+
+@dataclass(frozen=True)
+class DemoBlock:
+    """One block of the demo's units: its criteria set, its score file, the seed of its own
+    stream (the departments' file stays as it was before the districts came) and how many of
+    its units the 2017 appraisal has done."""
+
+    block: str
+    criteria: str
+    scores: str
+    seed: int
+    appraised_2017: int
+
+
+BLOCKS = (
+    DemoBlock("so", REFERENCE_CRITERIA, SCORES_FILE, SEED, APPRAISED_2017),
+    DemoBlock("huyen", DISTRICT_CRITERIA, "data/demo_scores_huyen.csv", SEED + 2, 6),
+)
 REASONS: dict[type[Rule], tuple[str, ...]] = {
     YesNoRule: ("Không có tài liệu kiểm chứng kèm theo", "Tài liệu kiểm chứng chưa chứng minh được nội dung tiêu chí"),
     LevelsRule: ("Văn bản ban hành sau thời hạn quy định", "Tài liệu kiểm chứng chưa đầy đủ"),
@@ -46,16 +71,17 @@ REASONS: dict[type[Rule], tuple[str, ...]] = {
 }
 
 
-def generate(cs: CriteriaSet, unit_ids: list[str], seed: int = SEED) -> pd.DataFrame:
+def generate(cs: CriteriaSet, unit_ids: list[str], seed: int = SEED, appraised_2017: int = APPRAISED_2017) -> pd.DataFrame:
     """Long frame: period, unit, code, stage, value, note — self-assessments for every unit,
-    appraisals for every unit in 2016 and the first units in 2017, some N/A, some reductions."""
+    appraisals for every unit in 2016 and the first `appraised_2017` units in 2017, some N/A,
+    some reductions."""
     rng = np.random.default_rng(seed)
     rows = []
     quality = rng.uniform(0.5, 0.95, size=len(unit_ids))
     for p, period in enumerate(PERIODS):
         quality = np.clip(quality + rng.normal(0.03, 0.06, size=len(unit_ids)) * p, 0.3, 1.0)
         for k, unit in enumerate(unit_ids):
-            appraised = p == 0 or k < APPRAISED_2017
+            appraised = p == 0 or k < appraised_2017
             for code in cs.leaf_codes:
                 node = cs[code]
                 planned = int(rng.integers(4, 40))
@@ -100,13 +126,25 @@ def generate_survey(cs: CriteriaSet, unit_ids: list[str], seed: int = SEED) -> p
     return pd.DataFrame(rows, columns=["period", "unit", "respondent", "group", "item", "answer"])
 
 
-def demo_units() -> pd.DataFrame:
-    """id, name, kind, group, ranked of the demo's units (checked like any units table)."""
-    return read_units(resource(UNITS_FILE))
+def demo_units(block: str | None = None) -> pd.DataFrame:
+    """id, name, kind, block, group, ranked of the demo's units (checked like any units table),
+    or of one block's (`so`: the departments, `huyen`: the districts)."""
+    units = read_units(resource(UNITS_FILE))
+    return units if block is None else units[units["block"] == block].reset_index(drop=True)
 
 
-def demo_scores() -> pd.DataFrame:
-    return pd.read_csv(resource(SCORES_FILE), dtype=str, keep_default_na=False)
+def demo_scores(block: str = "so") -> pd.DataFrame:
+    """The declared scores of one block's units (the departments' by default: the set the
+    kit's examples score with is theirs)."""
+    return pd.read_csv(resource(_block(block).scores), dtype=str, keep_default_na=False)
+
+
+def demo_criteria(block: str = "so") -> CriteriaSet:
+    return load_criteria(resource(_block(block).criteria))
+
+
+def _block(block: str) -> DemoBlock:
+    return next(b for b in BLOCKS if b.block == block)
 
 
 def demo_survey() -> pd.DataFrame:
@@ -130,40 +168,47 @@ def load_demo(store: Store) -> dict[str, int]:
                 )
             ]
         )
-    cs = load_criteria(resource(REFERENCE_CRITERIA))
+    sets = {b.block: demo_criteria(b.block) for b in BLOCKS}
     unit_frame = demo_units()
-    frame = demo_scores()
+    frames = {b.block: demo_scores(b.block) for b in BLOCKS}
     responses = demo_survey()
     writer = Writer(store, SYSTEM)
     written = {}
     for period, name in PERIODS.items():
-        store.add_period(period, name, cs)
+        store.add_period(period, name, sets["so"], sets)
         store.add_units(unit_frame, period=period)
         stored = store.scores(period)
         have = set(zip(stored["unit"], stored["code"], stored["stage"], strict=True))
-        rows = frame[frame["period"] == period].drop(columns="period")
-        missing = [key not in have for key in zip(rows["unit"], rows["code"], rows["stage"], strict=True)]
-        rows = rows[missing]
-        report = writer.save_scores(Scope(period), rows, AUTHOR, "demo", file=SCORES_FILE) if len(rows) else None
+        written[period] = 0
+        for b in BLOCKS:  # each block's file said by its own name when a row is refused
+            rows = frames[b.block][frames[b.block]["period"] == period].drop(columns="period")
+            rows = rows[[key not in have for key in zip(rows["unit"], rows["code"], rows["stage"], strict=True)]]
+            if len(rows):
+                report = writer.save_scores(Scope(period), rows, AUTHOR, "demo", file=b.scores)
+                written[period] += report.inserted + report.updated
         answers = responses[responses["period"] == period].drop(columns="period")
         if len(answers) and store.survey_responses(period).empty:
             writer.save_survey(period, answers, AUTHOR, source=SURVEY_FILE)
-        written[period] = report.inserted + report.updated if report else 0
     return written
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Regenerate the synthetic demo scores in data/.")
-    parser.add_argument("--write", action="store_true", help="write data/demo_scores.csv and data/demo_survey.csv")
+    parser.add_argument("--write", action="store_true", help="write each block's score file and data/demo_survey.csv")
     args = parser.parse_args(argv)
-    cs = load_criteria(resource(REFERENCE_CRITERIA))
-    unit_ids = list(demo_units()["id"])
-    frame = generate(cs, unit_ids)
-    responses = generate_survey(cs, unit_ids)
+    frames = {b.scores: generate_block(b) for b in BLOCKS}
+    responses = generate_survey(demo_criteria("so"), list(demo_units("so")["id"]))
     if args.write:
-        frame.to_csv(REPO_DIR / SCORES_FILE, index=False)
+        for path, frame in frames.items():
+            frame.to_csv(REPO_DIR / path, index=False)
         responses.to_csv(REPO_DIR / SURVEY_FILE, index=False)
-    print(f"{len(frame)} dòng điểm mô phỏng, {len(responses)} câu trả lời khảo sát mô phỏng")
+    rows = sum(len(f) for f in frames.values())
+    print(f"{rows} dòng điểm mô phỏng, {len(responses)} câu trả lời khảo sát mô phỏng")
+
+
+def generate_block(b: DemoBlock) -> pd.DataFrame:
+    """One block's score file as `generate` makes it, from its own set, units and seed."""
+    return generate(demo_criteria(b.block), list(demo_units(b.block)["id"]), b.seed, b.appraised_2017)
 
 
 if __name__ == "__main__":

@@ -46,7 +46,7 @@ def template(store: Store, period: str, unit: str, stage: str = "self") -> bytes
     name = Writer(store).require_unit(period, unit)
     if stage not in STAGE_LABELS:
         raise ProblemsError([Problem(f"kỳ {period}", f"giai đoạn '{stage}' không có")])
-    cs = store.criteria_for(period)
+    cs = store.criteria_for(period, unit=unit)  # its block's set
     saved = {
         r.code: Saved(value=_as_stored(cs.entries[r.code], r), na=bool(r.na), note=r.note, version=int(r.version))
         for r in store.scores(period, unit, stage).itertuples()
@@ -90,7 +90,7 @@ def import_template(
     """A filled template: check whole, then write the rows the person changed, each only if
     it is still at the version the template was made from. `stage` / `unit`: what the caller
     expects (the CLI's --stage, the page's unit and stage); a template for another is refused."""
-    tpl = read_template(path, store.secret(TEMPLATE_KEY), store.criteria_for)
+    tpl = read_template(path, store.secret(TEMPLATE_KEY), lambda period, unit: store.criteria_for(period, unit=unit))
     names = store.unit_names(tpl.period)
     problems = []
     if unit is not None and tpl.unit != unit:
@@ -133,7 +133,7 @@ def import_table(
     file = Path(path).name
     if period is None:
         raise ProblemsError([Problem(file, "bảng không phải mẫu phiếu: cần --period để biết kỳ đánh giá")])
-    cs = store.criteria_for(period)
+    cs = store.criteria_for(period, unit=unit) if unit is not None else store.criteria_for(period)
     wanted = stage_of(stage) if stage else None
     if stage and wanted is None:
         raise ProblemsError([Problem(file, f"giai đoạn '{stage}' không có")])

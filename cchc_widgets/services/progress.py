@@ -28,7 +28,7 @@ from cchc_widgets.core import clock, engine
 from cchc_widgets.core.criteria import CriteriaSet
 from cchc_widgets.core.errors import Problem, ProblemsError
 from cchc_widgets.core.text import says_something
-from cchc_widgets.core.vocabulary import APPRAISAL, SELF
+from cchc_widgets.core.vocabulary import APPRAISAL, SELF, block_label
 from cchc_widgets.store.database import WORKFLOW_ACTIONS, Store, events, evidence, score_log
 
 LACKING = "thiếu tài liệu kiểm chứng"  # how a row, a count and a refusal name an item without its evidence
@@ -37,6 +37,7 @@ LACKING = "thiếu tài liệu kiểm chứng"  # how a row, a count and a refus
 COLUMNS = {
     "name": "Đơn vị",
     "group": "Nhóm",
+    "block": "Khối",
     "scored": "Đã tự chấm",
     "lacking": "Thiếu tài liệu kiểm chứng",
     "submitted_at": "Nộp lúc",
@@ -98,7 +99,8 @@ def checklist(store: Store, period: str, unit: str) -> Checklist:
     own = store.scores(period, unit, SELF)
     with_files = {code for u, code in store.evidence_keys(period) if u == unit}
     name = store.unit_names(period).get(unit, unit)
-    return checklist_of(store.criteria_for(period), unit, name, {r.code: r for r in own.itertuples()}, with_files)
+    cs = store.criteria_for(period, unit=unit)  # its block's set
+    return checklist_of(cs, unit, name, {r.code: r for r in own.itertuples()}, with_files)
 
 
 def checklist_of(cs: CriteriaSet, unit: str, name: str, own: Mapping[str, Any], with_files: set[str]) -> Checklist:
@@ -132,15 +134,18 @@ def check_submission(store: Store, period: str, unit: str) -> None:
 
 
 def progress(store: Store, period: str, units: set[str] | None = None) -> pd.DataFrame:
-    """One row per unit of the period (`units`: only these): unit, name, group, leaves,
-    scored, unscored, lacking, submitted_at (the province's time, naive) and submitted_by (the
-    person's name), appraised, unreasoned, deadline (the day the stage the unit is in closes)."""
-    cs = store.criteria_for(period)
+    """One row per unit of the period (`units`: only these): unit, name, group, block, leaves
+    (of its block's set), scored, unscored, lacking, submitted_at (the province's time, naive)
+    and submitted_by (the person's name), appraised, unreasoned, deadline (the day the stage
+    the unit is in closes)."""
+    sets = store.blocks(period)
     roster = store.units(period)
     if units is not None:
         roster = roster[roster["id"].isin(units)]
+    leaves = {unit.id: set(sets[unit.block].leaf_codes) for unit in roster.itertuples()}
     scores = store.scores(period)
-    scores = scores[scores["unit"].isin(set(roster["id"])) & scores["code"].isin(set(cs.leaf_codes))]
+    kept = [code in leaves.get(unit, ()) for unit, code in zip(scores["unit"], scores["code"], strict=True)]
+    scores = scores[pd.Series(kept, index=scores.index, dtype=bool)]
     with_files = store.evidence_keys(period)
     submitted = store.submissions(period)
     stages = store.stages(period)
@@ -151,6 +156,7 @@ def progress(store: Store, period: str, units: set[str] | None = None) -> pd.Dat
     counts = done.groupby(["unit", "stage"]).size()
     records = []
     for unit in roster.itertuples():
+        cs = sets[unit.block]
         own = done[(done["unit"] == unit.id) & (done["stage"] == SELF)]
         lacking = sum(lacks_evidence(cs, r.code, r, (unit.id, r.code) in with_files) for r in own.itertuples())
         sub = submitted.get(unit.id)
@@ -160,6 +166,7 @@ def progress(store: Store, period: str, units: set[str] | None = None) -> pd.Dat
                 "unit": unit.id,
                 "name": unit.name,
                 "group": unit.group or "",
+                "block": unit.block,
                 "leaves": len(cs.leaf_codes),
                 "scored": scored,
                 "unscored": len(cs.leaf_codes) - scored,
@@ -171,7 +178,7 @@ def progress(store: Store, period: str, units: set[str] | None = None) -> pd.Dat
                 "deadline": _deadline(stages, APPRAISAL if sub is not None else SELF),
             }
         )
-    columns = ["unit", "name", "group", "leaves", "scored", "unscored", "lacking", "submitted_at", "submitted_by"]
+    columns = ["unit", "name", "group", "block", "leaves", "scored", "unscored", "lacking", "submitted_at", "submitted_by"]
     return pd.DataFrame(records, columns=[*columns, "appraised", "unreasoned", "deadline"])
 
 
@@ -220,6 +227,10 @@ def readable_table(table: pd.DataFrame) -> pd.DataFrame:
             COLUMNS["deadline"]: table["deadline"],
         }
     )
+    if "block" in table.columns and table["block"].nunique() > 1:  # a period of several blocks: each unit's
+        out.insert(1, COLUMNS["block"], table["block"].map(block_label).to_numpy())
+        if (table.groupby("block")["group"].nunique() < 2).all():  # one group per block: the block says it all
+            out = out.drop(columns=COLUMNS["group"])
     return out.astype(object).where(out.notna(), None)
 
 

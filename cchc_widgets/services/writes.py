@@ -29,7 +29,7 @@ from cchc_widgets.core.criteria import ADJUSTMENT_KINDS, CriteriaSet
 from cchc_widgets.core.errors import ConflictError, Problem, ProblemsError
 from cchc_widgets.core.rules import is_unanswered, stored_answer
 from cchc_widgets.core.text import clean_text, one_line, said_nothing, says_something
-from cchc_widgets.core.vocabulary import APPRAISAL, SELF, STAGE_LABELS, stage_of
+from cchc_widgets.core.vocabulary import APPRAISAL, SELF, STAGE_LABELS, block_label, stage_of
 from cchc_widgets.services.access import Actor, Workflow, points_shown, refreshed, refuse, require_admin
 from cchc_widgets.services.permissions import is_system
 from cchc_widgets.services.writes_more import OtherWrites, Scope, _author, fits
@@ -58,6 +58,9 @@ def _same_points(a: Any, b: Any) -> bool:
     a = None if a is None or (isinstance(a, float) and math.isnan(a)) else float(a)
     b = None if b is None or (isinstance(b, float) and math.isnan(b)) else float(b)
     return a == b if a is None or b is None else abs(a - b) <= EPS
+
+
+BlockSets = Mapping[str, CriteriaSet] | None  # a period's own set for each block that has one
 
 
 class Writer(OtherWrites):
@@ -103,10 +106,11 @@ class Writer(OtherWrites):
             problems = [Problem(where, f"kỳ '{period}' đã chốt kết quả: không sửa được nữa")]
             refuse(self.store, self.actor, where, problems, period, None, None)
 
-    def set_up_period(self, period: str, name: str, cs: CriteriaSet, units: pd.DataFrame) -> None:
-        """Open a period (or update one): its criteria set and its units with their ranking
-        groups (`files.unit_tables.read_units`). The administrator's; a period that holds
-        scores keeps its criteria set (the store refuses a change)."""
+    def set_up_period(self, period: str, name: str, cs: CriteriaSet, units: pd.DataFrame, blocks: BlockSets = None) -> None:
+        """Open a period (or update one): its criteria set, each block's own set (`blocks`:
+        so, huyen …; a unit of another block is scored with `cs`) and its units with their
+        blocks and ranking groups (`files.unit_tables.read_units`). The administrator's; a
+        period that holds scores keeps its criteria sets (the store refuses a change)."""
         where = f"kỳ {period}"
         self.require_admin("mở kỳ đánh giá", where)
         period, name, units = clean_text(period), one_line(name), units.map(clean_text)
@@ -120,7 +124,7 @@ class Writer(OtherWrites):
             fits("units", "id", unit.id, "mã đơn vị", where)
             fits("units", "name", unit.name, "tên đơn vị", where, row=unit.id)
             fits("period_units", "rank_group", unit.group, "tên nhóm xếp hạng", where, row=unit.id)
-        self.store.add_period(period, name, cs)
+        self.store.add_period(period, name, cs, blocks)
         self.store.add_units(units, period=period)
 
     # ------------------------------------------------------------ shared checks
@@ -185,14 +189,19 @@ class Writer(OtherWrites):
         period = scope.period
         file = file or f"kỳ {period}"
         frame = _prepared(rows, scope)
-        keys = [(rec["unit"], rec["code"], stage_of(rec["stage"])) for rec in frame.records]
-        try:  # the rules need only the criteria set: read before the transaction, said in their turn
-            ruled = self._rules(frame, keys, self.store.criteria_for(period), file)
+        try:  # the rules need only the criteria sets: read before the transaction, said in their turn
+            groups = _ruled_groups(self, period, frame, file)
         except ProblemsError:  # no such period: said below, after who writes, as always
-            ruled = None
+            groups = None
         try:
             with self.store.transaction(write=not dry_run):  # every read below and the write: one transaction
-                report, writes, author = self._checked(scope, frame, keys, ruled, author, file, versions or {})
+                if groups is None:
+                    self.author(author, file)
+                    groups = _ruled_groups(self, period, frame, file)
+                report, writes = SaveReport(0, 0, 0, 0), []
+                for cs, part, keys, ruled in groups:  # one per block of units the rows are for
+                    done, more, author = self._checked(scope, part, keys, cs, ruled, author, file, versions or {})
+                    report, writes = _added(report, done), writes + more
                 if not dry_run and writes:
                     self.store.write_scores(period, writes, author=author, action=source)
         except VersionConflict as exc:  # rolled back: say who changed it meanwhile
@@ -206,19 +215,17 @@ class Writer(OtherWrites):
         scope: Scope,
         frame: Prepared,
         keys: list[Key],
-        ruled: Ruled | None,
+        cs: CriteriaSet,
+        ruled: Ruled,
         author: str | None,
         file: str,
         versions: Mapping[Key, int],
     ) -> tuple[SaveReport, list[ScoreWrite], str]:
-        """Every check of `save_scores` in its order, over what the store holds now (read in
-        the caller's transaction): the report, the writes and the author, or `ProblemsError`
-        at the first kind of problem found."""
+        """Every check of `save_scores` in its order for rows of one criteria set (`cs`), over
+        what the store holds now (read in the caller's transaction): the report, the writes
+        and the author, or `ProblemsError` at the first kind of problem found."""
         period = scope.period
         author = self.author(author, file)
-        cs = self.store.criteria_for(period)
-        if ruled is None:
-            ruled = self._rules(frame, keys, cs, file)
         names = self.store.unit_names(period)  # read once: scope, enrolment and conflict messages use it
         units = set(frame.column("unit"))
         problems = self.check_scope(scope, frame.records, file, names) + self.check_units(period, units, file, names)
@@ -355,6 +362,66 @@ class Writer(OtherWrites):
             "không ghi đè — hãy tải lại để xem giá trị mới",
             key[1],
         )
+
+
+def _ruled_groups(
+    writer: Writer, period: str, frame: Prepared, file: str
+) -> list[tuple[CriteriaSet, Prepared, list[Key], Ruled]]:
+    """The rows by the criteria set of their unit's block (`_grouped`), each group with its
+    keys and its rules' reading; a code of another block's set named with the unit."""
+    out = []
+    for cs, part, keys in _grouped(writer.store, period, frame):
+        foreign = _foreign_codes(writer.store, part.records, cs, file)
+        out.append((cs, part, keys, _named_foreign(writer._rules(part, keys, cs, file), foreign)))
+    return out
+
+
+def _grouped(store: Store, period: str, frame: Prepared) -> list[tuple[CriteriaSet, Prepared, list[Key]]]:
+    """The rows by the criteria set of their unit's block (one group when the period has one
+    set; no rows: one empty group, checked all the same — who writes, the period)."""
+    sets = {unit: store.criteria_for(period, unit=unit) for unit in dict.fromkeys(frame.column("unit"))}
+    parts: dict[str, tuple[CriteriaSet, list[dict[str, Any]]]] = {}
+    if not frame.records:
+        parts[""] = (store.criteria_for(period), [])
+    for rec in frame.records:
+        cs = sets[rec["unit"]]
+        parts.setdefault(cs.checksum, (cs, []))[1].append(rec)
+    return [
+        (cs, Prepared(records, frame.columns), [(rec["unit"], rec["code"], stage_of(rec["stage"])) for rec in records])
+        for cs, records in parts.values()
+    ]
+
+
+def _named_foreign(ruled: Ruled, foreign: list[Problem]) -> Ruled:
+    """The rules' reading with `foreign` said instead of the engine's «not in the set» for those rows."""
+    if not foreign:
+        return ruled
+    out, resolved, notes, problems = ruled
+    named = {(p.code, p.where) for p in foreign}
+    return out, resolved, notes, foreign + [p for p in problems if (p.code, p.where) not in named]
+
+
+def _foreign_codes(store: Store, records: list[dict[str, Any]], cs: CriteriaSet, file: str) -> list[Problem]:
+    """Rows of a unit in a block (so, huyen …) whose code is not in its block's set: the unit,
+    its block and the code named (the engine's own message names the code only, which is not
+    enough when the period scores its blocks on different sets)."""
+    unknown = [rec for rec in records if rec["code"] not in cs.entries and rec["code"] not in cs.nodes]
+    blocks = {unit: store.unit_block(unit) for unit in {rec["unit"] for rec in unknown}}
+    return [
+        Problem(
+            file,
+            f"đơn vị '{rec['unit']}' thuộc khối {block_label(blocks[rec['unit']])}: mã '{rec['code']}' "
+            f"không có trong bộ tiêu chí '{cs.id}' của khối này",
+            rec["code"],
+            rec["_where"],
+        )
+        for rec in unknown
+        if blocks[rec["unit"]]
+    ]
+
+
+def _added(a: SaveReport, b: SaveReport) -> SaveReport:
+    return SaveReport(a.inserted + b.inserted, a.updated + b.updated, a.unchanged + b.unchanged, a.cleared + b.cleared)
 
 
 def local_time(when: Any) -> str:

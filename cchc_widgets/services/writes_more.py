@@ -58,7 +58,7 @@ class OtherWrites:
         open (empty text withdraws it). Only where an appraisal score exists: a reply answers one."""
         where = f"kỳ {scope.period}"
         author = self.author(author, where)
-        cs = self.store.criteria_for(scope.period)
+        cs = self.store.criteria_for(scope.period, unit=scope.unit)  # its block's set
         if code not in cs.entries:  # a penalty can be answered too
             raise ProblemsError([Problem(where, f"mã '{code}' không phải tiêu chí chấm điểm của kỳ {scope.period}", code)])
         self.require_unit(scope.period, scope.unit)
@@ -101,7 +101,7 @@ class OtherWrites:
     def add_evidence(self, scope: Scope, code: str, filename: str, data: bytes, author: str | None) -> int:
         """Keep an uploaded file for one sub-criterion of the scope's unit; `EvidenceError` if refused."""
         author = self._evidence_author(author, scope, "tải tài liệu lên")
-        cs = self.store.criteria_for(scope.period)
+        cs = self.store.criteria_for(scope.period, unit=scope.unit)  # its block's set
         if code not in cs.leaf_codes:
             raise EvidenceError(f"mã '{code}' không phải tiêu chí chấm điểm của kỳ {scope.period}")
         clean, content_type = evidence_files.check(filename, data)

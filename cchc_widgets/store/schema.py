@@ -37,6 +37,9 @@ units = sa.Table(
     sa.Column("id", sa.String(100), primary_key=True),
     sa.Column("name", sa.String(300), nullable=False),
     sa.Column("kind", sa.String(100), nullable=False, server_default=""),
+    # the block the unit is assessed in (so, huyen, xa …; "" = the period's one set): which of a
+    # period's criteria sets scores it and among whom it is ranked; `kind` only describes it
+    sa.Column("block", sa.String(100), nullable=False, server_default=""),
 )
 period_units = sa.Table(
     "period_units",
@@ -48,11 +51,19 @@ period_units = sa.Table(
     sa.Column("rank_group", sa.String(200), nullable=False, server_default=""),
     sa.Column("ranked", sa.Boolean, nullable=False, server_default=sa.true()),
 )
+period_sets = sa.Table(  # a period's own criteria set for each block that has one (none: `periods.criteria_set` for all)
+    "period_sets",
+    metadata,
+    sa.Column("period", sa.String(50), sa.ForeignKey("periods.id"), primary_key=True),
+    sa.Column("block", sa.String(100), primary_key=True),
+    sa.Column("criteria_set", sa.Integer, sa.ForeignKey("criteria_sets.id"), nullable=False),
+)
 # columns added after a store may have been created: (table, column, SQL type and default)
 ADDED_COLUMNS = (
     ("period_units", "rank_group", "VARCHAR(200) NOT NULL DEFAULT ''"),
     ("period_units", "ranked", "BOOLEAN NOT NULL DEFAULT TRUE"),
     ("scenarios", "for_report", "BOOLEAN NOT NULL DEFAULT FALSE"),
+    ("units", "block", "VARCHAR(100) NOT NULL DEFAULT ''"),
 )
 scores = sa.Table(
     "scores",

@@ -243,8 +243,9 @@ def test_results_workbook_downloads_through_the_widget(page, server):
         page.click(".cchc-export")
     assert info.value.suggested_filename == "ket-qua-cchc-2017.xlsx"
     book = load_workbook(io.BytesIO(Path(info.value.path()).read_bytes()))
-    assert book.sheetnames[:2] == ["Bìa", "Tổng hợp"]
+    assert book.sheetnames[:2] == ["Bìa", "Tổng hợp — Sở, ban, ngành"]  # the demo's first block, an annex of its own
     assert "Sở Tư pháp" in book.sheetnames
+    assert "Tổng hợp — UBND cấp huyện" in book.sheetnames
 
 
 def test_template_downloads_fills_and_imports_back(page, server, tmp_path):

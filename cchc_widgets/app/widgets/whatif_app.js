@@ -81,6 +81,13 @@ function render({ model, el }) {
     for (const p of st.periods) { const o = h("option", null, (st.period_names || {})[p] || `Năm ${p}`); o.value = p; o.selected = p === st.period; periodSel.append(o); }
     periodSel.addEventListener("change", () => model.send({ type: "period", period: periodSel.value }));
     head.append(h("span", "cchc-wi-title", "Thử trọng số — "), periodSel, h("span", "cchc-wi-set", ` ${st.criteria_set}`));
+    if (Object.keys(st.blocks || {}).length) { // a period of several blocks: one block (one criteria set) at a time
+      const blockSel = h("select", "cchc-wi-block");
+      blockSel.setAttribute("aria-label", "Khối đơn vị");
+      for (const [b, label] of Object.entries(st.blocks)) { const o = h("option", null, label); o.value = b; o.selected = b === st.block; blockSel.append(o); }
+      blockSel.addEventListener("change", () => model.send({ type: "block", block: blockSel.value }));
+      head.insertBefore(blockSel, head.lastChild);
+    }
     const buttons = h("div", "cchc-wi-buttons");
     const equal = h("button", "cchc-wi-equal", "Trọng số bằng nhau");
     equal.addEventListener("click", () => model.send({ type: "equal" }));

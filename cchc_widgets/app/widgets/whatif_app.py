@@ -90,7 +90,9 @@ def _workbook(app: WhatIfApp, content: dict[str, Any]) -> None:
 
 
 def _period(app: WhatIfApp, content: dict[str, Any]) -> None:
-    app.session = WhatIfSession(app.store, str(content.get("period")), app.actor)
+    """Another period (on its first block), or another block of this period (`block`)."""
+    block = str(content["block"]) if content.get("type") == "block" else None
+    app.session = WhatIfSession(app.store, str(content.get("period") or app.session.period), app.actor, block)
     app.extra = {}
     app._push_setup()
     app._recompute()
@@ -113,6 +115,7 @@ class WhatIfApp(anywidget.AnyWidget):
         "export": _export,
         "workbook": _workbook,
         "period": _period,
+        "block": _period,
     }
 
     setup = traitlets.Dict().tag(sync=True)  # period, domains, scenarios; changes rarely
@@ -183,6 +186,8 @@ class WhatIfApp(anywidget.AnyWidget):
             "period": s.period,
             "periods": s.store.periods()["id"].tolist(),
             "period_names": dict(s.store.periods()[["id", "name"]].values.tolist()),  # «Năm 2016», as the form says
+            "block": s.block,
+            "blocks": s.blocks if len(s.blocks) > 1 else {},  # a choice only where the period has several
             "criteria_set": f"{s.cs.name} (phiên bản {s.cs.version})",
             "decimals": s.cs.decimals,
             "domains": s.nodes(),
