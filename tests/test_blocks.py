@@ -211,3 +211,19 @@ def test_a_flat_set_declares_its_block_and_the_validator_says_it(tmp_path, capsy
     assert load_criteria(flat).meta["block"] == "huyen"
     assert main(["validate", str(flat)]) == 0
     assert "dành cho khối UBND cấp huyện" in capsys.readouterr().out
+
+
+def test_a_save_checked_against_a_block_the_unit_has_left_meanwhile_is_refused(blocks, tmp_path):
+    """A page's process read the unit's block (its set) before another process moved the unit,
+    which holds no score yet, to the other block: the save's transaction reads the block again
+    and refuses, naming the unit, rather than write a district's items under a department."""
+    page = Store(blocks.url, evidence_dir=tmp_path / "evidence")  # another process's store: its own caches
+    assert page.criteria_for(PERIOD, unit="h1").id == "huyen-thu"  # the page opened on the district set
+    moved = UNITS[UNITS["id"] == "h1"].assign(block="so")
+    blocks.add_units(moved, period=PERIOD)  # the administrator moves it, elsewhere
+    with pytest.raises(ProblemsError, match="đơn vị 'Huyện Một' vừa được chuyển sang khối Sở, ban, ngành"):
+        save(page, [{"unit": "h1", "code": "L3", "value": "1"}])
+    assert page.scores(PERIOD, "h1").empty
+    assert page.criteria_for(PERIOD, unit="h1").id == "hai-muc"  # read again: the page opens on its new set
+    page.close()
+

@@ -40,11 +40,18 @@ class Counter:
         self.statements, self.transactions = [], 0
 
 
-@pytest.fixture
-def page(store, small_doc):
-    """A unit officer's scoring page, signed in, on each backend."""
-    store.add_period("2020", "Năm 2020", load_dict(small_doc))
-    store.add_units(pd.DataFrame({"id": ["u1", "u2"], "name": ["Sở Một", "Sở Hai"]}), period="2020")
+@pytest.fixture(params=["one set", "two blocks"])
+def page(request, store, small_doc):
+    """A unit officer's scoring page, signed in, on each backend; in a period of one set, and in
+    one whose units are in two blocks on two sets (the page's unit on the second: its set found
+    by its block)."""
+    cs = load_dict(small_doc)
+    blocks = {}
+    if request.param == "two blocks":
+        blocks = {"so": load_dict({**small_doc, "id": "so-thu", "name": "Bộ sở thử"}), "huyen": cs}
+    store.add_period("2020", "Năm 2020", cs, blocks)
+    block = ["huyen", "so"] if blocks else ["", ""]
+    store.add_units(pd.DataFrame({"id": ["u1", "u2"], "name": ["Huyện Một", "Sở Hai"], "block": block}), period="2020")
     add_account(store, "mot", "Người Một", "unit", ["u1"], "mat-khau-dai", console("test"))
     token = open_sign_in(store, "mot")
     return ScoringSession(store, "2020", "u1", "self", actor_of(store, "mot", token_hash(token)))

@@ -29,17 +29,15 @@ from cchc_widgets.core.criteria import ADJUSTMENT_KINDS, CriteriaSet
 from cchc_widgets.core.errors import ConflictError, Problem, ProblemsError
 from cchc_widgets.core.rules import is_unanswered, stored_answer
 from cchc_widgets.core.text import clean_text, one_line, said_nothing, says_something
-from cchc_widgets.core.vocabulary import APPRAISAL, SELF, STAGE_LABELS, block_label, stage_of
+from cchc_widgets.core.vocabulary import APPRAISAL, SELF, STAGE_LABELS, stage_of
 from cchc_widgets.services.access import Actor, Workflow, points_shown, refreshed, refuse, require_admin
 from cchc_widgets.services.permissions import is_system
+from cchc_widgets.services.write_blocks import Key, Ruled, foreign_codes, moved_units, named_foreign
 from cchc_widgets.services.writes_more import OtherWrites, Scope, _author, fits
 from cchc_widgets.store.database import SaveReport, ScoreWrite, Store, VersionConflict
 
-Key = tuple[str, str, str]  # unit, code, stage
-# what the rules made of a batch: withdrawals and notes alone, the scored rows resolved, the notes given, problems
 Rows = pd.DataFrame | Sequence[Mapping[str, Any]]  # a frame (files, Python) or typed rows (a form's edit)
 DEFAULT_COLUMNS = ("unit", "code", "stage", "value", "points", "na", "note", "clear", "_where")
-Ruled = tuple[dict[Key, dict[str, Any] | None], pd.DataFrame | None, dict[Key, Any], list[Problem]]
 EPS = 1e-9
 
 
@@ -226,9 +224,10 @@ class Writer(OtherWrites):
         and the author, or `ProblemsError` at the first kind of problem found."""
         period = scope.period
         author = self.author(author, file)
-        names = self.store.unit_names(period)  # read once: scope, enrolment and conflict messages use it
+        names, blocks = self.store.unit_names_blocks(period)  # read once: scope, enrolment and conflict messages use it
         units = set(frame.column("unit"))
         problems = self.check_scope(scope, frame.records, file, names) + self.check_units(period, units, file, names)
+        problems += moved_units(self.store, period, units, (names, blocks), cs, file)
         if problems:
             raise ProblemsError(problems)
         self.check_workflow(period, {(unit, stage) for unit, _, stage in keys if stage is not None}, file)
@@ -364,6 +363,8 @@ class Writer(OtherWrites):
         )
 
 
+
+
 def _ruled_groups(
     writer: Writer, period: str, frame: Prepared, file: str
 ) -> list[tuple[CriteriaSet, Prepared, list[Key], Ruled]]:
@@ -371,8 +372,8 @@ def _ruled_groups(
     keys and its rules' reading; a code of another block's set named with the unit."""
     out = []
     for cs, part, keys in _grouped(writer.store, period, frame):
-        foreign = _foreign_codes(writer.store, part.records, cs, file)
-        out.append((cs, part, keys, _named_foreign(writer._rules(part, keys, cs, file), foreign)))
+        foreign = foreign_codes(writer.store, part.records, cs, file)
+        out.append((cs, part, keys, named_foreign(writer._rules(part, keys, cs, file), foreign)))
     return out
 
 
@@ -392,32 +393,6 @@ def _grouped(store: Store, period: str, frame: Prepared) -> list[tuple[CriteriaS
     ]
 
 
-def _named_foreign(ruled: Ruled, foreign: list[Problem]) -> Ruled:
-    """The rules' reading with `foreign` said instead of the engine's «not in the set» for those rows."""
-    if not foreign:
-        return ruled
-    out, resolved, notes, problems = ruled
-    named = {(p.code, p.where) for p in foreign}
-    return out, resolved, notes, foreign + [p for p in problems if (p.code, p.where) not in named]
-
-
-def _foreign_codes(store: Store, records: list[dict[str, Any]], cs: CriteriaSet, file: str) -> list[Problem]:
-    """Rows of a unit in a block (so, huyen …) whose code is not in its block's set: the unit,
-    its block and the code named (the engine's own message names the code only, which is not
-    enough when the period scores its blocks on different sets)."""
-    unknown = [rec for rec in records if rec["code"] not in cs.entries and rec["code"] not in cs.nodes]
-    blocks = {unit: store.unit_block(unit) for unit in {rec["unit"] for rec in unknown}}
-    return [
-        Problem(
-            file,
-            f"đơn vị '{rec['unit']}' thuộc khối {block_label(blocks[rec['unit']])}: mã '{rec['code']}' "
-            f"không có trong bộ tiêu chí '{cs.id}' của khối này",
-            rec["code"],
-            rec["_where"],
-        )
-        for rec in unknown
-        if blocks[rec["unit"]]
-    ]
 
 
 def _added(a: SaveReport, b: SaveReport) -> SaveReport:

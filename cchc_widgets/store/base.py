@@ -42,6 +42,7 @@ class StoreBase:
         self.evidence_dir = Path(evidence_dir) if evidence_dir is not None else data_dir() / "evidence"
         self._criteria_cache: dict[str, CriteriaSet] = {}
         self._block_cache: dict[str, dict[str, CriteriaSet]] = {}  # a period's blocks with their own set
+        self._unit_blocks: dict[str, str] = {}  # a unit's block as last read here (a write checks it again)
         self._held = threading.local()  # the transaction `transaction()` opened on this thread
         if self.url in MEMORY_URLS:
             self.engine: Engine = _make_engine(self.url)

@@ -130,9 +130,22 @@ class Periods(StoreBase):
         return {b: self.criteria_for(period, block=b) for b in sorted(present | set(own), key=block_order)}
 
     def unit_block(self, unit: str) -> str:
-        """The block a unit is assessed in ("" when it has none, or is not known)."""
+        """The block a unit is assessed in ("" when it has none, or is not known). Read once:
+        a save's rules are checked with its block's set before its transaction, which reads the
+        block again (`unit_names_blocks`) and refuses if another process moved the unit since."""
+        if unit not in self._unit_blocks:
+            with self._reading() as conn:
+                self._unit_blocks[unit] = conn.execute(sa.select(units.c.block).where(units.c.id == unit)).scalar() or ""
+        return self._unit_blocks[unit]
+
+    def unit_names_blocks(self, period: str) -> tuple[dict[str, str], dict[str, str]]:
+        """Unit id → name and unit id → block for the units of a period, in one statement (a
+        write's transaction reads both); the blocks read become what `unit_block` answers."""
         with self._reading() as conn:
-            return conn.execute(sa.select(units.c.block).where(units.c.id == unit)).scalar() or ""
+            rows = conn.execute(_enrolled(period, units.c.id, units.c.name, units.c.block)).all()
+        blocks = {unit: block or "" for unit, _, block in rows}
+        self._unit_blocks.update(blocks)
+        return {unit: name for unit, name, _ in rows}, blocks
 
     def periods(self) -> pd.DataFrame:
         query = (
@@ -196,6 +209,7 @@ class Periods(StoreBase):
                     elif any(getattr(old, k) != v for k, v in ranking.items()):
                         where = (period_units.c.period == period) & (period_units.c.unit == unit_id)
                         conn.execute(period_units.update().where(where).values(**ranking))
+        self._unit_blocks.clear()  # read again when next asked
 
     def units(self, period: str | None = None) -> pd.DataFrame:
         """id, name, kind, block; for a period also its ranking group and whether it is ranked."""
