@@ -7,6 +7,7 @@ tolerance, or a printed index, rank or class differs from the computed one.
 from __future__ import annotations
 
 import sys
+import textwrap
 
 import pandas as pd
 
@@ -14,6 +15,7 @@ from cchc_widgets.cli.shared import (
     OUT_HELP,
     OVERALL_HELP,
     UNITS_HELP,
+    WIDTH,
     decimal_argument,
     out_path,
     result_table,
@@ -103,11 +105,11 @@ def cmd_score(req: Request) -> int:
     printed = table_checks.compare_printed(printed, results, args.tolerance, missing)
     if not missing.empty and printed["code"].isin(["rank", "group_rank"]).any():
         listed = len(results) // max(results["period"].nunique(), 1)
-        print(
+        said = (
             f"Hạng in sẵn là hạng trong {listed} đơn vị của danh sách, bảng có điểm của {listed - len(missing)}: mỗi hạng "
-            "được so với khoảng nó có thể có và với thứ tự các đơn vị trong bảng",
-            file=sys.stderr,
+            "được so với khoảng nó có thể có và với thứ tự các đơn vị trong bảng"
         )
+        print(textwrap.fill(said, WIDTH), file=sys.stderr)
     agree, differ = table_checks.printed_report(printed)
     if agree:
         print(agree, file=sys.stderr)

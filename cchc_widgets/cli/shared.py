@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -112,7 +113,8 @@ def unscored_warning(missing: pd.DataFrame, names: dict[str, str]) -> None:
     if missing.empty:
         return
     said = ", ".join(names.get(u) or u for u in dict.fromkeys(missing["unit"]))
-    print(f"{missing['unit'].nunique()} đơn vị trong danh sách {UNSCORED}, không xếp hạng: {said}", file=sys.stderr)
+    text = f"{missing['unit'].nunique()} đơn vị trong danh sách {UNSCORED}, không xếp hạng: {said}"
+    print(textwrap.fill(text, WIDTH, break_long_words=False, break_on_hyphens=False), file=sys.stderr)  # a terminal's width
 
 
 def open_store(args: argparse.Namespace) -> Store:
