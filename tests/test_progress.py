@@ -47,6 +47,7 @@ def test_progress_counts_every_unit_from_the_store(demo, stopped_clock):
     assert len(table) == 19 + 10  # the demo's departments and districts
     district = table.loc["huyen-nam-po"]
     assert district["leaves"] == 42  # counted against its own block's set, not the departments' 70
+    assert district["lacking"] == 0  # its notes explain where the evidence is kept, as the departments' do
     late, done = table.loc[LATE], table.loc[UNIT]
     assert (late["scored"], late["unscored"], late["lacking"], late["leaves"]) == (3, 67, 2, 70)
     assert pd.isna(late["submitted_at"])

@@ -2,7 +2,7 @@
 with 3 of 70 items scored trying to submit on a 390×844 phone, a complete unit submitting
 while the administrator watches the progress table at 1366×768, the administrator finalising
 too early, reopening, removing a second account, and an appraiser's home. Screenshots are kept
-with the test's files (`screens/` in its temporary folder)."""
+under exports/test-artefacts/buoi-lam-viec/ for a look."""
 
 import io
 
@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 from cchc_widgets.services import access
 from cchc_widgets.services.permissions import console
 from cchc_widgets.store.database import Store
+from tests.artefacts import artefacts
 from tests.test_progress import three_of_seventy
 
 from .conftest import demo_copy, serving
@@ -48,9 +49,8 @@ def prepared_store(demo_template, root):
 @pytest.fixture(scope="module")
 def office(demo_template, tmp_path_factory):
     root = tmp_path_factory.mktemp("office")
-    (root / "screens").mkdir()
     with serving(prepared_store(demo_template, root), root, auth=("--auth", "accounts")) as srv:
-        srv.screens = root / "screens"
+        srv.screens = artefacts("buoi-lam-viec")
         yield srv
 
 

@@ -3,10 +3,11 @@
 scoring, administrator and what-if pages in real Chromium; a pressed filter chip stays
 readable under the pointer; the first criterion is on a phone's first screen; the form says
 «Không áp dụng», not an unexplained «KAD»; axe finds nothing serious at either size. Each
-page's screenshot is kept with the test's files (its tmp_path) for a look."""
+page's screenshot is kept under exports/test-artefacts/man-hinh/ for a look."""
 
 import pytest
 
+from tests.artefacts import artefacts
 from tests.e2e.test_accessibility import violations
 from tests.e2e.test_any_screen import LAPTOP, PHONE, window
 from tests.e2e.test_scoring_app import open_form
@@ -41,11 +42,11 @@ def _small(page, root: str, least: float) -> tuple[int, list]:
 
 
 @pytest.mark.parametrize("size", SIZES, ids=list(SIZES))
-def test_the_scoring_page(browser, server, size, tmp_path):
+def test_the_scoring_page(browser, server, size):
     (width, height), least = SIZES[size]
     with window(browser, (width, height)) as page:
         open_form(page, server, period="2016", stage="self")
-        page.screenshot(path=str(tmp_path / f"cham-diem-{size}.png"))
+        page.screenshot(path=str(artefacts("man-hinh") / f"cham-diem-{size}.png"))
         first = page.evaluate("() => document.querySelector('.cchc-row .cchc-input').getBoundingClientRect().bottom")
         assert first <= height, f"the first criterion's input ends at {first:.0f} px, below the first screen"
         count, small = _small(page, ".cchc-form", least)
@@ -67,7 +68,7 @@ def test_the_scoring_page(browser, server, size, tmp_path):
     ],
     ids=["quan-tri", "thu-trong-so"],
 )
-def test_the_admin_and_whatif_pages(browser, server, size, notebook, ready, root, tmp_path):
+def test_the_admin_and_whatif_pages(browser, server, size, notebook, ready, root):
     """The administrator's page with its progress table (the table is a widget of its own
     beside the page's: its sort buttons and unit links are targets too), and the what-if page."""
     (width, height), least = SIZES[size]
@@ -75,7 +76,7 @@ def test_the_admin_and_whatif_pages(browser, server, size, notebook, ready, root
         page.goto(server.url.replace("scoring.ipynb", f"{notebook}.ipynb") + "?period=2016")
         for selector in ready:
             page.wait_for_selector(selector)
-        page.screenshot(path=str(tmp_path / f"{notebook}-{size}.png"), full_page=True)
+        page.screenshot(path=str(artefacts("man-hinh") / f"{notebook}-{size}.png"), full_page=True)
         count, small = _small(page, root, least)
         assert count > 10
         assert small == [], f"{len(small)} of {count} controls under {least} px: {small[:8]}"
