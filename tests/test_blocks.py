@@ -227,3 +227,17 @@ def test_a_save_checked_against_a_block_the_unit_has_left_meanwhile_is_refused(b
     assert page.criteria_for(PERIOD, unit="h1").id == "hai-muc"  # read again: the page opens on its new set
     page.close()
 
+
+
+def test_the_department_reference_set_is_refused_for_the_districts(tmp_path):
+    """The shipped department set says it is the departments' (`block: so`): given to the
+    districts by mistake it is refused, naming both blocks, before anything is written."""
+    from cchc_widgets.core.criteria import load_criteria
+    from tests.conftest import REFERENCE
+
+    store = Store(f"sqlite:///{tmp_path / 'nham.db'}")
+    reference = load_criteria(REFERENCE)
+    with pytest.raises(ProblemsError, match="dành cho khối 'Sở, ban, ngành', không dùng cho khối 'UBND cấp huyện'"):
+        store.add_period(PERIOD, "Năm 2020", reference, {"so": reference, "huyen": reference})
+    assert store.periods().empty
+    store.close()
