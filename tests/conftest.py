@@ -254,6 +254,64 @@ def sqlite_store(tmp_path):
     s.close()
 
 
+THREE_PLACES = {
+    "id": "thu-3",
+    "name": "Bộ thử ba chữ số",
+    "version": "1",
+    "rounding": {"decimals": 3},
+    "na_label": "–",
+    "classes": [{"label": "Tốt", "min": 80}, {"label": "Khá", "min": 60}, {"label": "Yếu", "min": 0}],
+    "criteria": [
+        {
+            "code": "1",
+            "name": "Lĩnh vực một",
+            "max_points": 10,
+            "children": [
+                {"code": "1.1", "name": "Mục một", "max_points": 3, "rule": {"type": "manual"}},
+                {"code": "1.2", "name": "Mục hai", "max_points": 7, "rule": {"type": "manual"}, "allow_na": True},
+            ],
+        },
+        {
+            "code": "2",
+            "name": "Lĩnh vực hai",
+            "max_points": 10,
+            "children": [{"code": "2.1", "name": "Mục ba", "max_points": 10, "rule": {"type": "manual"}}],
+        },
+    ],
+}
+LONG_NAME = "Đơn vị An Bình có tên rất dài để thử cắt ngắn tên trang"
+
+
+@pytest.fixture
+def three_places(sqlite_store):
+    """A period («2030») on a set published to 3 decimals with an item that may not apply, as a
+    clerk built it to check a report: three units with long names, all appraised; An Bình's
+    item 1.2 does not apply, its 2.1 is cut from 9,125 to 8,3335 (published 8,334): index
+    83,335 %, cut -0,791 points."""
+    import pandas as pd
+
+    from cchc_widgets.core.criteria import load_dict
+    from cchc_widgets.services.writes import Scope, Writer
+
+    sqlite_store.add_period("2030", "Năm 2030", load_dict(THREE_PLACES))
+    names = [LONG_NAME, f"{LONG_NAME} khác", "Đơn vị C: thử/ký tự*"]
+    sqlite_store.add_units(pd.DataFrame({"id": ["don-vi-a", "don-vi-b", "don-vi-c"], "name": names}), period="2030")
+    points = {"don-vi-a": (2.5, None, 9.125), "don-vi-b": (3, 7, 2), "don-vi-c": (1, 0, 5)}
+    rows = []
+    for stage in ("self", "appraisal"):
+        for unit, scored in points.items():
+            for code, value in zip(("1.1", "1.2", "2.1"), scored, strict=True):
+                row = {"unit": unit, "code": code, "stage": stage, "points": value}
+                if value is None:
+                    row.update(value="N/A", na=True)
+                if stage == "appraisal":
+                    cut = (unit, code) == ("don-vi-a", "2.1")
+                    row.update(points=8.3335 if cut else value, note="Thiếu tài liệu" if cut else "đúng")
+                rows.append(row)
+    Writer(sqlite_store).save_scores(Scope("2030"), pd.DataFrame(rows), "Người thử", "test")
+    return sqlite_store
+
+
 # ---------------------------------------------------------------- the clock: any hour, any machine zone
 
 # instants around the province's midnight (17:00 UTC) and the machine's (00:00 UTC): at 17:01 and 23:59

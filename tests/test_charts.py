@@ -40,7 +40,7 @@ def test_ranking_bar_stacks_domain_shares_to_the_index():
     assert widths[:, 2].tolist() == pytest.approx([60, 30])  # Sở Tư pháp: 6/10 and 3/10 of its index
     assert widths.sum(axis=0).tolist() == pytest.approx([25, 50, 90])
     texts = {t.get_text() for t in ax.texts}
-    assert {"Tốt", "Khá", "90,0", "25,0"} <= texts
+    assert {"Tốt", "Khá", "90,00", "25,00"} <= texts  # the index as the tables print it: two places by default
     assert fig.legends[0].texts[0].get_text() == "1. Chỉ đạo, điều hành"
 
 
@@ -90,7 +90,9 @@ def test_slope_and_domain_change_colours():
     assert lines[0].get_color() == charts.DOWN
     assert lines[1].get_color() == charts.UP
     change = charts.domain_change(pd.Series({"1": 50.0, "2": 70.0}), pd.Series({"1": 60.0, "2": 65.0}), DOMAINS, ("2016", "2017"))
-    assert {"+10,0", "-5,0"} <= {t.get_text() for t in change.axes[0].texts}
+    assert {"+10,00", "-5,00"} <= {t.get_text() for t in change.axes[0].texts}
+    change = charts.domain_change(pd.Series({"1": 50.0, "2": 70.0}), pd.Series({"1": 50.0, "2": 65.125}), DOMAINS, ("a", "b"), 3)
+    assert {"0,000", "-4,875"} <= {t.get_text() for t in change.axes[0].texts}  # the set's places; no «+0»
 
 
 def test_index_distribution_counts():

@@ -165,3 +165,38 @@ def test_a_unit_is_appraised_only_when_its_appraisal_covers_its_items(demo):
     assert pd.isna(shown["rank"])
     assert shown["class"] is None
     assert after.appraised == before.appraised  # the 12 appraised in full are untouched
+
+
+def test_every_figure_the_report_prints_has_the_sets_places(three_places):
+    """A set published to 3 decimals: the highlights, the ranking, the domain indices and the
+    appraisal cuts print 3 places, as the ranking's CSV does (was 9,12 / 8,33 / -0,79 in the
+    cuts, 83,33 % in the highlights beside a table saying 83,335, one place per domain)."""
+    view = analysis.period_view(three_places, "2030")
+    facts = " ".join(analysis.facts(view))
+    assert "(chỉ số 83,335 %, xếp loại Tốt)" in facts
+    assert "(30,000 %)" in facts
+    assert "(-0,791 điểm)" in facts
+    cuts = report.section("Các mục thẩm định giảm điểm nhiều nhất", report.appraisal_table(view)).html
+    assert re.search(r">9,125<.*>8,334<.*>-0,791<", cuts, re.DOTALL)
+    domains = report.section("Chỉ số thành phần", report.domain_table(view)).html
+    assert ">83,333<" in domains  # An Bình's first domain: 2,5 of the 3 points that apply
+    assert not re.search(r">\d+,\d{1,2}<", domains)  # never fewer places
+    ranking = report.section("Kết quả xếp hạng", report.results_table(view)).html
+    assert ">83,335<" in ranking
+    assert ">13,000<" in ranking
+
+
+def test_highlights_keep_trailing_zeros(views):
+    """The demo's set publishes 2 places: a cut of 10,5 points reads «-10,50 điểm», of 10
+    «-10,00 điểm», every index «…,dd %» — as the tables print them."""
+    now, before = views
+    facts = analysis.facts(now, before)
+    cuts = facts[-1]
+    assert cuts.startswith("Điểm thẩm định thấp hơn tự đánh giá nhiều nhất")
+    figures = re.findall(r"\((-?[\d.,]+) điểm\)", cuts)
+    assert len(figures) == 3
+    assert all(re.fullmatch(r"-\d+,\d{2}", f) for f in figures), figures
+    percents = re.findall(r"([\d.,]+) %", " ".join(facts))
+    assert percents
+    assert all(re.fullmatch(r"\d+,\d{2}", p) for p in percents), percents
+    assert not re.search(r">\d+,\d<", report.section("LV", report.domain_table(now)).html)  # was one place

@@ -38,6 +38,10 @@ def page_sizes(pdf: Path) -> list[tuple[int, int]]:
     return [(round(float(w)), round(float(h))) for w, h in re.findall(r"Page\s+\d+ size:\s+([\d.]+) x ([\d.]+)", info)]
 
 
+def pdf_pages(pdf: Path) -> list[str]:
+    return [run("pdftotext", "-layout", "-f", str(i), "-l", str(i), str(pdf), "-") for i in range(1, len(page_sizes(pdf)) + 1)]
+
+
 def heading_alone(pdf: Path, page: int, heading: str, tmp: Path) -> bool:
     """True when nothing is printed below `heading` on its page: no text (pdftotext) and no
     dark pixel of a chart (the page rendered by pdftoppm)."""
@@ -99,7 +103,7 @@ def test_the_pdf_report_is_a_publishable_a4_document(demo, tmp_path):
     sizes = page_sizes(pdf)
     assert sizes
     assert set(sizes) <= A4, sizes  # never US Letter
-    pages = [run("pdftotext", "-layout", "-f", str(i), "-l", str(i), str(pdf), "-") for i in range(1, len(sizes) + 1)]
+    pages = pdf_pages(pdf)
     first = pages[0]
     for words in (
         "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
@@ -161,3 +165,17 @@ def ranking_page_reads_back(ranking: str, size: tuple[float, float], view: analy
     if surveyed:
         assert table["Điểm khảo sát"].isna().all()  # 2017: no survey was run — blank, not 0
         assert "Điểm khảo sát để trống" in ranking
+
+
+@pytest.mark.external  # the report runs in a kernel; Chromium prints it; poppler reads it back
+def test_the_closing_block_stays_whole_and_with_the_last_lines(three_places, tmp_path):
+    """On a set of three units published to 3 decimals the signer's title ended a page and his
+    name sat alone on the next: «Nơi nhận», the signer's title and name are one block, on the
+    page of the report's last lines; the appraisal cuts print the set's 3 places."""
+    pdf = tmp_path / "bao-cao-2030.pdf"
+    assert main(["--db", three_places.url, "report", "--period", "2030", "--out", str(pdf)]) == 0
+    pages = pdf_pages(pdf)
+    for words in ("Nơi nhận:", "- Lưu: VT, CCHC.", "KT. GIÁM ĐỐC", "PHÓ GIÁM ĐỐC", "Nguyễn Văn A"):
+        assert [i for i, text in enumerate(pages, 1) if words in text] == [len(pages)], words
+    assert "Chưa có kịch bản nào được đưa vào báo cáo" in pages[-1].split("Nơi nhận:")[0]  # not alone on its page
+    assert re.search(r"^\s*1\s+Đơn vị An Bình .*\s9,125\s+8,334\s+-0,791\s", "\n".join(pages), re.MULTILINE)

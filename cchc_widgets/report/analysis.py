@@ -13,7 +13,7 @@ import pandas as pd
 from cchc_widgets.core import engine, whatif
 from cchc_widgets.core.criteria import CriteriaSet
 from cchc_widgets.core.errors import ProblemsError
-from cchc_widgets.core.numbers import show_number
+from cchc_widgets.core.numbers import format_number
 from cchc_widgets.report.published import UNAPPRAISED, appraised_units, own_totals, published_ranking, published_scoring
 from cchc_widgets.services.access import record_line
 from cchc_widgets.services.results import blocks_of, one_block
@@ -142,20 +142,23 @@ def movers(view: PeriodView, before: PeriodView) -> pd.DataFrame:
     return out
 
 
-def _pct(x: float) -> str:
-    return f"{x:.2f}".replace(".", ",") + " %"
+def _pct(x: float, decimals: int) -> str:
+    return format_number(x, decimals, fixed=True) + " %"
 
 
 def facts(view: PeriodView, before: PeriodView | None = None, top: int = 3) -> list[str]:
-    """Plain sentences for the report and the decision: leaders, domains, movers, appraisal cuts."""
+    """Plain sentences for the report and the decision: leaders, domains, movers, appraisal cuts.
+    Every figure with the set's decimals, trailing zeros kept (-10,50 điểm, 83,335 %), as the
+    tables beside them print it: a sentence never reads otherwise than its table."""
+    places = view.cs.decimals
     res = view.results.dropna(subset=["rank"])
     out = []
     if res.empty:
         return [f"Chưa có đơn vị nào được thẩm định trong {view.period_name}: chưa xếp hạng, chưa xếp loại."]
     first, last = res.iloc[0], res.iloc[-1]
     out.append(
-        f"Dẫn đầu {view.period_name}: {first['name']} (chỉ số {_pct(first['index'])}, xếp loại {first['class'] or '—'}); "
-        f"thấp nhất: {last['name']} ({_pct(last['index'])})."
+        f"Dẫn đầu {view.period_name}: {first['name']} (chỉ số {_pct(first['index'], places)}, xếp loại {first['class'] or '—'}); "
+        f"thấp nhất: {last['name']} ({_pct(last['index'], places)})."
     )
     leaders = ", ".join(res["name"].head(top))
     out.append(f"{top} đơn vị đứng đầu: {leaders}.")
@@ -173,8 +176,8 @@ def facts(view: PeriodView, before: PeriodView | None = None, top: int = 3) -> l
     means = view.components[list(view.domains)].mean()
     strong, weak = means.idxmax(), means.idxmin()
     out.append(
-        f"Lĩnh vực mạnh nhất: {strong}. {view.domains[strong]} (chỉ số trung bình {_pct(means[strong])}); "
-        f"yếu nhất: {weak}. {view.domains[weak]} ({_pct(means[weak])})."
+        f"Lĩnh vực mạnh nhất: {strong}. {view.domains[strong]} (chỉ số trung bình {_pct(means[strong], places)}); "
+        f"yếu nhất: {weak}. {view.domains[weak]} ({_pct(means[weak], places)})."
     )
     moved = movers(view, before) if before is not None else None
     moves = moved.dropna(subset=["rank_gain"]) if moved is not None else None  # ranked in both
@@ -196,7 +199,7 @@ def facts(view: PeriodView, before: PeriodView | None = None, top: int = 3) -> l
         cut = (view.self_appraised["appraised"] - view.self_appraised["self"]).to_numpy()
         order_idx = np.argsort(cut)[:top]
         parts = [
-            f"{view.names.get(view.self_appraised['unit'].iloc[i], '')} ({show_number(round(cut[i], 2))} điểm)"
+            f"{view.names.get(view.self_appraised['unit'].iloc[i], '')} ({format_number(cut[i], places, fixed=True)} điểm)"
             for i in order_idx
             if cut[i] < 0
         ]

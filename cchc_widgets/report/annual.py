@@ -140,6 +140,14 @@ def _domain(code: str) -> str:
     return f"LV {code}"
 
 
+def _figures(table: pd.DataFrame, view: PeriodView) -> pd.DataFrame:
+    """A table's figures as published: rounded to the set's decimals, which `shown` prints
+    with their trailing zeros (`attrs["decimals"]`)."""
+    out = published(table, view.cs.decimals)
+    out.attrs["decimals"] = view.cs.decimals
+    return out
+
+
 def results_table(view: PeriodView) -> pd.DataFrame:
     """The ranking as published: short domain labels (their key: `domain_key`); survey points
     blank (NaN) for a unit no survey reached, not 0."""
@@ -157,8 +165,7 @@ def results_table(view: PeriodView) -> pd.DataFrame:
         "class",
     ]
     cols = {c: HEADINGS.get(c, _domain(c)) for c in columns}
-    decimals = 2 if view.cs.decimals is None else view.cs.decimals  # each figure rounded on its own
-    table = published(view.results[list(cols)], decimals)
+    table = _figures(view.results[list(cols)], view)  # each figure rounded on its own
     if "survey" in table.columns:
         table["survey"] = table["survey"].where(view.results["unit"].isin(view.surveyed))
     table = table.rename(columns=cols)
@@ -167,18 +174,17 @@ def results_table(view: PeriodView) -> pd.DataFrame:
             table[rank] = table[rank].astype(object).where(table[rank].notna(), "—")
     waiting = ~view.results["unit"].isin(view.appraised)  # printed with its self-assessment, marked, unranked
     table["Xếp loại"] = table["Xếp loại"].astype(object).where(~waiting, UNAPPRAISED)
-    table = table.fillna({"Xếp loại": "—"}).set_index("Hạng")
-    table.attrs["decimals"] = decimals
-    return table
+    return table.fillna({"Xếp loại": "—"}).set_index("Hạng")
 
 
 def domain_table(view: PeriodView) -> pd.DataFrame:
-    comps = view.components.set_index("unit").loc[view.results["unit"], list(view.domains)].round(1)
+    """Each unit's index per domain (%) and the domains' means, to the set's decimals."""
+    comps = published(view.components.set_index("unit").loc[view.results["unit"], list(view.domains)], view.cs.decimals)
     comps.index = comps.index.map(view.marked_names())
     comps.index.name = "Đơn vị"
     comps.columns = [_domain(c) for c in comps.columns]  # short labels: `domain_key` says what each is
-    mean = comps.mean().round(1).rename("Trung bình")
-    return pd.concat([comps, mean.to_frame().T]).rename_axis("Đơn vị")
+    mean = comps.mean().rename("Trung bình")  # of the figures printed above it, as a reader adds them
+    return _figures(pd.concat([comps, mean.to_frame().T]).rename_axis("Đơn vị"), view)
 
 
 def movers_table(view: PeriodView, before: PeriodView) -> pd.DataFrame:
@@ -195,7 +201,7 @@ def movers_table(view: PeriodView, before: PeriodView) -> pd.DataFrame:
         f"Chỉ số {view.period}",
         "Thay đổi chỉ số",
     ]
-    return table.round(2).set_index("Đơn vị")
+    return _figures(table, view).set_index("Đơn vị")
 
 
 def appraisal_table(view: PeriodView, limit: int = 25) -> pd.DataFrame:
@@ -210,7 +216,8 @@ def appraisal_table(view: PeriodView, limit: int = 25) -> pd.DataFrame:
             "Chênh lệch": diff["diff"],
             "Lý do": diff["reason"],
         }
-    ).round(2)
+    )
+    table = _figures(table, view)
     table.index = pd.RangeIndex(1, len(table) + 1, name="STT")  # a numbered list, not pandas' 0-based index
     return table
 

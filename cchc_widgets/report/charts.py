@@ -19,7 +19,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from cchc_widgets.core.criteria import ClassBand
+from cchc_widgets.core.criteria import DEFAULT_DECIMALS, ClassBand
+from cchc_widgets.core.numbers import format_number
 
 FONT = "DejaVu Sans"
 DOMAIN_COLORS = ["#1f5f8b", "#4f9bd1", "#2e8b57", "#8fc97a", "#c9a227", "#e07b39", "#b8474a", "#7d5ba6", "#5c6b73", "#9aa5ab"]
@@ -103,8 +104,10 @@ def ranking_bar(
     classes: Sequence[ClassBand] = (),
     names: dict[str, str] | None = None,
     title: str = "Chỉ số CCHC theo đơn vị",
+    decimals: int = DEFAULT_DECIMALS,
 ) -> Figure:
-    """Units by rank, each bar the index (%) stacked by each domain's share of it.
+    """Units by rank, each bar the index (%) stacked by each domain's share of it, labelled
+    with the index as the tables print it (`decimals`: the set's).
 
     `results`: unit, rank, index, max, and one points column per domain code.
     """
@@ -123,7 +126,8 @@ def ranking_bar(
             left += share
     for y, value in enumerate(data["index"]):
         if pd.notna(value):
-            ax.text(value + 0.5, y, f"{value:.1f}".replace(".", ","), va="center", fontsize=_row_font(len(data)), zorder=3)
+            label = format_number(value, decimals, fixed=True)
+            ax.text(value + 0.5, y, label, va="center", fontsize=_row_font(len(data)), zorder=3)
     ax.set_xlim(0, 105)
     ax.set_ylim(-0.6, len(data) + 0.4)  # room at the top for the class labels
     ax.set_xlabel("Chỉ số (%) — mỗi đoạn là phần đóng góp của một lĩnh vực")
@@ -265,8 +269,11 @@ def _spread(values: pd.Series, low: float, high: float, font: float, fig_height:
     return dict(zip(order.index, places.tolist(), strict=True))
 
 
-def domain_change(before: pd.Series, after: pd.Series, domains: dict[str, str], labels: tuple[str, str]) -> Figure:
-    """Mean index of each domain (Series indexed by code) in two periods, with the change."""
+def domain_change(
+    before: pd.Series, after: pd.Series, domains: dict[str, str], labels: tuple[str, str], decimals: int = DEFAULT_DECIMALS
+) -> Figure:
+    """Mean index of each domain (Series indexed by code) in two periods, with the change (to
+    `decimals`, the set's)."""
     codes = list(domains)
     fig, ax = _figure(len(codes), width=8)
     y = np.arange(len(codes))
@@ -277,7 +284,7 @@ def domain_change(before: pd.Series, after: pd.Series, domains: dict[str, str], 
         ax.text(
             max(float(after[code]), float(before[code])) + 1,
             i,
-            f"{delta:+.1f}".replace(".", ","),
+            ("+" if round(delta, decimals) > 0 else "") + format_number(delta, decimals, fixed=True),
             va="center",
             fontsize=8,
             color=UP if delta > 0 else DOWN if delta < 0 else SAME,
