@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from cchc_widgets.core.errors import Problem, ProblemsError
-from cchc_widgets.core.numbers import megabytes
+from cchc_widgets.core.numbers import decimal_shown, megabytes
 from cchc_widgets.core.text import plain
 
 MAX_TABLE_BYTES = 8 * 1024 * 1024  # as an upload in a page and an evidence file
@@ -147,20 +147,34 @@ class Table:
     delimiter: str | None = None  # a CSV's field separator
     quoted: frozenset[tuple[int, int]] = frozenset()  # (line, column position) of a CSV's quoted fields
     headings: tuple[str, ...] = ()  # the header as the file writes it, when `columns` are ids given by `renamed`
+    shown: frozenset[str] = frozenset()  # the decimal marks its number columns show (`showing`)
 
     def renamed(self, ids: dict[str, str]) -> Table:
         """The table with its columns named by id (`Tổng điểm` → total) where `ids` says so;
         messages still name each column as the file heads it."""
         return replace(self, columns=tuple(ids.get(c, c) for c in self.columns), headings=self.headings or self.columns)
 
+    def showing(self, columns: tuple[str, ...] | list[str]) -> Table:
+        """The table knowing the decimal marks its number `columns` show (`numbers.decimal_shown`:
+        `1.5` a point, `1,25` a comma), so that one column's `1.5` speaks for another's `1.234`.
+        Only the reader knows which columns hold numbers: a criterion code `1.1` shows nothing."""
+        positions = [i for i, c in enumerate(self.columns) if c in columns]
+        marks = {decimal_shown(values[i]) for _, values in self.records for i in positions if i < len(values)}
+        return replace(self, shown=frozenset(marks - {None}))
+
     def decimal_mark(self, number: int, column: str) -> str | None:
-        """The decimal mark the file's form fixes for a cell, or None when it fixes none: in a
+        """The decimal mark the file fixes for a cell, or None when it fixes none: in a
         comma-separated CSV an unquoted field cannot hold a comma, so its decimal mark is the
-        point (a quoted one may hold either); a `;`-separated CSV is what a Vietnamese Excel
-        saves, with decimal commas; a tab-separated CSV or an xlsx text cell says nothing."""
+        point; otherwise the mark the file's number columns show (`showing`), when they show
+        one only; when they show none, a `;`-separated CSV is what a Vietnamese Excel saves,
+        with decimal commas, and a quoted field, a tab-separated CSV or an xlsx text cell says
+        nothing. A file that shows both marks decides nothing."""
         if self.delimiter == ",":
             quoted = column in self.columns and (number, self.columns.index(column)) in self.quoted
-            return None if quoted else "."
+            if not quoted:
+                return "."
+        if self.shown:
+            return next(iter(self.shown)) if len(self.shown) == 1 else None
         return "," if self.delimiter == ";" else None
 
     def rows(self) -> list[Row]:
