@@ -311,6 +311,31 @@ def test_an_xlsx_set_has_a_settings_sheet(tmp_path):
     assert (cs.decimals, cs.index_cap, [c.label for c in cs.classes]) == (1, 90, ["Tốt", "Khá"])
 
 
+def _settings_book(path, *rows) -> None:
+    """A flat xlsx set with a sheet «Cài đặt» holding `rows` (key, value) from its first row."""
+    book = Workbook()
+    for row in (["code", "parent", "name", "max_points"], ["LV1", None, "Lĩnh vực 1", 40], ["LV2", None, "Lĩnh vực 2", 60]):
+        book.active.append(row)
+    settings = book.create_sheet("Cài đặt")
+    for row in rows:
+        settings.append(row)
+    book.save(path)
+
+
+def test_the_first_row_of_a_settings_sheet_is_a_setting_unless_it_heads_the_columns(tmp_path, capsys):
+    path = tmp_path / "bo.xlsx"
+    _settings_book(path, ["làm tròn", 3], ["trần chỉ số", 105])  # no header row: the rounding is said on row 1
+    code, out, _ = run(capsys, "validate", path)
+    assert (code, load_criteria(path).decimals) == (0, 3)
+    assert "làm tròn 3 chữ số; trần chỉ số 105 %" in out
+    _settings_book(path, ["nguồn", "QĐ 1"], ["làm tròn", 3])  # an unknown first key is refused like any other
+    refused = f"{path}: sheet 'Cài đặt', ô A1: không biết cài đặt 'nguồn'; các cài đặt có: " + _known()
+    assert [str(p) for p in check_criteria(path)] == [refused]
+    for header in (["cài đặt", "giá trị"], ["key", "value"], ["Tham số", "Giá trị"]):
+        _settings_book(path, header, ["làm tròn", 3])
+        assert (check_criteria(path), load_criteria(path).decimals) == ([], 3), header
+
+
 def _known() -> str:
     from cchc_widgets.core.flat_settings import FREE_TEXT, known_keys
 

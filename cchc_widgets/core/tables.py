@@ -361,21 +361,40 @@ def _count(n: int) -> str:
     return f"{n:,}".replace(",", ".")
 
 
-def _read_xlsx(path: Path, sheet: str | None) -> Table:
-    """A sheet read by a reader process within the limits of `core.sandbox`."""
+def _sheet_rows(path: Path, sheet: str | None) -> tuple[str, list[tuple[Any, ...]]]:
+    """A sheet's title and rows, read by a reader process within the limits of `core.sandbox`."""
     from cchc_widgets.core.sandbox import read_xlsx
 
-    file = path.name  # never the folder: an upload's temporary path is the server's business
     check_archive(path)
     read = read_xlsx(path, "table", [] if sheet is None else [sheet], MAX_ROWS, MAX_COLUMNS, MAX_CELLS)
-    title = read["title"]
-    rows = [tuple(_nfc(c) if isinstance(c, str) else c for c in row) for row in read["rows"]]
+    return read["title"], [tuple(_nfc(c) if isinstance(c, str) else c for c in row) for row in read["rows"]]
+
+
+def _read_xlsx(path: Path, sheet: str | None) -> Table:
+    file = path.name  # never the folder: an upload's temporary path is the server's business
+    title, rows = _sheet_rows(path, sheet)
     if not rows:
         raise ProblemsError([Problem(file, "sheet trống", where=f"sheet '{title}'")])
     columns = _normalise_header(list(rows[0]), file, f"sheet '{title}', dòng 1")
-    records = tuple(
-        (i, tuple(None if (isinstance(c, str) and not c.strip()) else c for c in row[: len(columns)]))
-        for i, row in enumerate(rows[1:], start=2)
+    return Table(file, columns, _records(rows[1:], len(columns), first=2), sheet=title)
+
+
+def read_sheet(path: str | Path, sheet: str) -> Table:
+    """A sheet of an xlsx without a header — its columns named by letter (A, B …), every row
+    a record, as a sheet of `key | value` settings is: its first row is a setting like any
+    other, never silently taken for headings."""
+    path = Path(path)
+    title, rows = _sheet_rows(path, sheet)
+    from openpyxl.utils import get_column_letter
+
+    width = max((len(row) for row in rows), default=0)
+    return Table(path.name, tuple(get_column_letter(i + 1) for i in range(width)), _records(rows, width, first=1), sheet=title)
+
+
+def _records(rows: list[tuple[Any, ...]], width: int, first: int) -> tuple[tuple[int, tuple[Any, ...]], ...]:
+    """A sheet's non-empty rows, numbered as the sheet numbers them from `first`, blank text as None."""
+    return tuple(
+        (i, tuple(None if (isinstance(c, str) and not c.strip()) else c for c in row[:width]))
+        for i, row in enumerate(rows, start=first)
         if any(c is not None and str(c).strip() for c in row)
     )
-    return Table(file, columns, records, sheet=title)
