@@ -234,6 +234,25 @@ def test_what_cchc_writes_cchc_reads(tmp_path, files, capsys):
     assert (code, err) == (1, "hai.csv: cột 'unit' và cột 'Mã đơn vị' cùng là 'unit': hãy giữ một\n")
 
 
+def test_a_published_total_that_differs_is_told_in_vietnamese(tmp_path, files, capsys):
+    criteria, _ = files
+    # Văn phòng UBND tỉnh's total misprinted: 99,685 for 97,685
+    table = HEADER + "1;van-phong-ubnd;" + ROWS["van-phong-ubnd"].replace("97,685;97,685", "99,685;97,685").format(1, "") + "\n"
+    wrong = _write(tmp_path / "ket-qua-2024.csv", table)
+    code, _, err = run(capsys, "score", "--criteria", criteria, "--scores", wrong, "--stage", "appraisal")
+    assert code == 3
+    assert err.splitlines()[-3:] == [
+        "1 tổng được công bố khác tổng các thành phần quá sai số 0,001:",
+        "        đơn vị    mã công bố tính được chênh lệch",
+        "van-phong-ubnd total  99,685    97,685          2",
+    ]
+    code, _, err = run(capsys, "score", "--criteria", criteria, "--scores", wrong, "--stage", "appraisal", "--period", "2024")
+    assert err.splitlines()[-2:] == [  # the period only when there is one
+        "  kỳ         đơn vị    mã công bố tính được chênh lệch",
+        "2024 van-phong-ubnd total  99,685    97,685          2",
+    ]
+
+
 # ------------------------------------------------------------ the flat set's settings
 
 FLAT_TREE = "code,parent,name,max_points,kind\nA,,Lĩnh vực A,50,\nB,,Lĩnh vực B,50,\n"
