@@ -115,12 +115,58 @@ def test_a_column_that_shows_its_mark_decides_for_itself(tmp_path):
 
 def test_what_stays_ambiguous_is_refused_with_file_row_column_and_both_readings(tmp_path):
     cs = load_criteria(_write(tmp_path, "tap-huan.csv", COUNT_SET))
-    # comma-separated, the count quoted: an English Excel's 1,234 people or a decimal comma?
-    table = 'unit,code,value\nSở Y tế,TH1,"1,234"\nSở Y tế,TH2,có\n'
+    # comma-separated, the count quoted: an English Excel's 2,000 people, or 2 with a decimal comma?
+    table = 'unit,code,value\nSở Y tế,TH1,"2,000"\nSở Y tế,TH2,có\n'
     with pytest.raises(ProblemsError) as refused:
         read_scores(_write(tmp_path, "tap-huan-2024.csv", table), cs)
     (problem,) = refused.value.problems
-    assert str(problem).startswith("tap-huan-2024.csv: dòng 2, cột 'value': mã TH1: giá trị: '1,234' có thể là 1234 hoặc 1,234")
+    assert str(problem).startswith("tap-huan-2024.csv: dòng 2, cột 'value': mã TH1: giá trị: '2,000' có thể là 2000 hoặc 2")
+
+
+@pytest.mark.parametrize(
+    "table",
+    [
+        'unit,code,value\nSở Y tế,TH1,"1,234"\nSở Y tế,TH2,có\n',  # an English Excel's thousands comma, quoted
+        "unit,code,value\nSở Y tế,TH1,1.234\nSở Y tế,TH2,có\n",  # a Vietnamese thousands dot in a comma-separated file
+    ],
+    ids=["quoted-comma", "dot"],
+)
+def test_a_count_is_never_read_with_a_fraction(tmp_path, table):
+    cs = load_criteria(_write(tmp_path, "tap-huan.csv", COUNT_SET))
+    data = read_scores(_write(tmp_path, "tap-huan-2024.csv", table), cs)
+    assert data.scores.set_index(["unit", "code"]).loc[("Sở Y tế", "TH1"), "value"] == 1234  # 1,234 people cannot be
+    assert _points(data, "Sở Y tế", "TH1") == 2
+
+
+# a set with a large item (money saved, in millions of đồng) beside points: 1.234 can be 1234 or 1,234 there
+SAVINGS_SET = """code,parent,name,max_points
+TK,,Kinh phí tiết kiệm (triệu đồng),2000
+CD,,Công tác chỉ đạo điều hành,2
+"""
+
+
+def test_a_semicolon_file_whose_other_columns_show_decimal_points(tmp_path):
+    cs = load_criteria(_write(tmp_path, "tiet-kiem.csv", SAVINGS_SET))
+    # a `;` file written with decimal points: CD's 1.5 says so for TK's 1.234 too
+    table = "unit;TK;CD\nSở Tài chính;1.234;1.5\nSở Y tế;1000;1\n"
+    data = read_scores(_write(tmp_path, "tiet-kiem-2024.csv", table), cs)
+    assert _points(data, "Sở Tài chính", "TK") == 1.234
+    # no column shows a mark: a Vietnamese Excel's `;` file, a thousands dot
+    data = read_scores(_write(tmp_path, "tiet-kiem-2024.csv", "unit;TK;CD\nSở Tài chính;1.234;2\n"), cs)
+    assert _points(data, "Sở Tài chính", "TK") == 1234
+    # the file shows both marks: nothing is decided by it, and 1.234 is refused where it is
+    both = "unit;TK;CD\nSở Tài chính;1.234;1.5\nSở Y tế;1000;1,5\n"
+    with pytest.raises(ProblemsError) as refused:
+        read_scores(_write(tmp_path, "tiet-kiem-2024.csv", both), cs)
+    (problem,) = refused.value.problems
+    assert str(problem).startswith("tiet-kiem-2024.csv: dòng 2, cột 'TK': mã TK: điểm: '1.234' có thể là 1234 hoặc 1,234")
+
+
+def test_a_semicolon_table_with_decimal_points_checks_its_uncapped_index(tmp_path, capsys):
+    criteria = _write(tmp_path, "lv.csv", "# trần chỉ số: không\n" + TOTALS_SET)  # no cap: 97685 % is not impossible
+    table = "unit;LV1;LV2;LV3;LV4;LV5;total;chỉ số\nVăn phòng UBND tỉnh;19.537;20;18.75;19.398;20;97.685;97.685\n"
+    code = main(["score", "--criteria", str(criteria), "--scores", str(_write(tmp_path, "tong.csv", table))])
+    assert (code, capsys.readouterr().err) == (0, "Cột in sẵn khớp với kết quả tính: chỉ số (%) (1 đơn vị)\n")
 
 
 def test_xlsx_number_cells_are_numbers_and_text_cells_follow_the_maximum(tmp_path, lai_chau):
@@ -148,9 +194,11 @@ def test_a_frame_of_text_reads_like_a_file(lai_chau):
 
 def test_a_frame_value_with_nothing_to_decide_it_is_refused(tmp_path):
     cs = load_criteria(_write(tmp_path, "tap-huan.csv", COUNT_SET))
-    frame = pd.DataFrame({"unit": ["Sở Y tế"], "code": ["TH1"], "value": ["1.234"]})
-    with pytest.raises(ProblemsError, match=r"dòng 1, cột 'value': mã TH1: giá trị: '1\.234' có thể là 1234 hoặc 1,234"):
+    frame = pd.DataFrame({"unit": ["Sở Y tế"], "code": ["TH1"], "value": ["2.000"]})
+    with pytest.raises(ProblemsError, match=r"dòng 1, cột 'value': mã TH1: giá trị: '2\.000' có thể là 2000 hoặc 2"):
         ScoringForm.from_frame(frame, cs)
+    frame["value"] = "1.234"  # a count cannot be 1,234
+    assert ScoringForm.from_frame(frame, cs).scores["points"].item() == 2
 
 
 @pytest.mark.parametrize(
@@ -172,6 +220,12 @@ def test_a_frame_value_with_nothing_to_decide_it_is_refused(tmp_path):
 def test_decide_column(cells, marks, maxima, expected):
     out, refused = decide_column(cells, "điểm", marks and marks * len(cells), maxima and maxima * len(cells))
     assert (out, refused) == (expected, {})
+
+
+def test_a_count_has_no_fraction_whatever_the_column_or_the_file_says():
+    assert decide_column(["1,234", "1.5"], "giá trị", counts=[True, False]) == ([1234.0, "1.5"], {})
+    assert decide_column(["1.234"], "giá trị", ["."], counts=[True]) == ([1234.0], {})
+    assert decide_column(["1.234"], "giá trị", ["."], counts=[False]) == ([1.234], {})
 
 
 def test_decide_column_refuses_only_what_nothing_decides():

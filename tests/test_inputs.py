@@ -71,13 +71,14 @@ def test_a_thousands_dot_in_a_semicolon_file_is_a_thousands_dot(demo, tmp_path, 
 
 
 def test_an_ambiguous_number_in_a_file_is_refused_with_its_cell(demo, tmp_path, capsys):
-    path = tmp_path / "mo-ho.csv"  # comma-separated, the number quoted: the file does not say which mark is decimal
-    path.write_text('unit,code,value,note\r\nso-y-te,1.2.1,"1,234",x\r\n', encoding="utf-8")
+    # comma-separated, the count quoted: the file does not say which mark is decimal, and 2 reports is a count too
+    path = tmp_path / "mo-ho.csv"
+    path.write_text('unit,code,value,note\r\nso-y-te,1.2.1,"2,000",x\r\n', encoding="utf-8")
     before = demo.scores("2017")
     assert main(["--db", demo.url, "import", str(path), "--period", "2017"]) == 1
     err = capsys.readouterr().err
     assert "mo-ho.csv: dòng 2, cột 'value': mã 1.2.1" in err
-    assert "có thể là 1234 hoặc 1,234" in err
+    assert "có thể là 2000 hoặc 2" in err
     assert str(tmp_path) not in "".join(err.splitlines()[1:])  # problems name the file, not the folder it sits in
     pd.testing.assert_frame_equal(demo.scores("2017"), before)
 

@@ -234,6 +234,25 @@ def test_what_cchc_writes_cchc_reads(tmp_path, files, capsys):
     assert (code, err) == (1, "hai.csv: cột 'unit' và cột 'Mã đơn vị' cùng là 'unit': hãy giữ một\n")
 
 
+def test_a_published_total_that_differs_is_told_in_vietnamese(tmp_path, files, capsys):
+    criteria, _ = files
+    # Văn phòng UBND tỉnh's total misprinted: 99,685 for 97,685
+    table = HEADER + "1;van-phong-ubnd;" + ROWS["van-phong-ubnd"].replace("97,685;97,685", "99,685;97,685").format(1, "") + "\n"
+    wrong = _write(tmp_path / "ket-qua-2024.csv", table)
+    code, _, err = run(capsys, "score", "--criteria", criteria, "--scores", wrong, "--stage", "appraisal")
+    assert code == 3
+    assert err.splitlines()[-3:] == [
+        "1 tổng được công bố khác tổng các thành phần quá sai số 0,001:",
+        "        đơn vị    mã công bố tính được chênh lệch",
+        "van-phong-ubnd total  99,685    97,685          2",
+    ]
+    code, _, err = run(capsys, "score", "--criteria", criteria, "--scores", wrong, "--stage", "appraisal", "--period", "2024")
+    assert err.splitlines()[-2:] == [  # the period only when there is one
+        "  kỳ         đơn vị    mã công bố tính được chênh lệch",
+        "2024 van-phong-ubnd total  99,685    97,685          2",
+    ]
+
+
 # ------------------------------------------------------------ the flat set's settings
 
 FLAT_TREE = "code,parent,name,max_points,kind\nA,,Lĩnh vực A,50,\nB,,Lĩnh vực B,50,\n"
@@ -309,6 +328,31 @@ def test_an_xlsx_set_has_a_settings_sheet(tmp_path):
     book.save(path)
     cs = load_criteria(path)
     assert (cs.decimals, cs.index_cap, [c.label for c in cs.classes]) == (1, 90, ["Tốt", "Khá"])
+
+
+def _settings_book(path, *rows) -> None:
+    """A flat xlsx set with a sheet «Cài đặt» holding `rows` (key, value) from its first row."""
+    book = Workbook()
+    for row in (["code", "parent", "name", "max_points"], ["LV1", None, "Lĩnh vực 1", 40], ["LV2", None, "Lĩnh vực 2", 60]):
+        book.active.append(row)
+    settings = book.create_sheet("Cài đặt")
+    for row in rows:
+        settings.append(row)
+    book.save(path)
+
+
+def test_the_first_row_of_a_settings_sheet_is_a_setting_unless_it_heads_the_columns(tmp_path, capsys):
+    path = tmp_path / "bo.xlsx"
+    _settings_book(path, ["làm tròn", 3], ["trần chỉ số", 105])  # no header row: the rounding is said on row 1
+    code, out, _ = run(capsys, "validate", path)
+    assert (code, load_criteria(path).decimals) == (0, 3)
+    assert "làm tròn 3 chữ số; trần chỉ số 105 %" in out
+    _settings_book(path, ["nguồn", "QĐ 1"], ["làm tròn", 3])  # an unknown first key is refused like any other
+    refused = f"{path}: sheet 'Cài đặt', ô A1: không biết cài đặt 'nguồn'; các cài đặt có: " + _known()
+    assert [str(p) for p in check_criteria(path)] == [refused]
+    for header in (["cài đặt", "giá trị"], ["key", "value"], ["Tham số", "Giá trị"]):
+        _settings_book(path, header, ["làm tròn", 3])
+        assert (check_criteria(path), load_criteria(path).decimals) == ([], 3), header
 
 
 def _known() -> str:

@@ -27,7 +27,7 @@ from cchc_widgets.cli.table import Command, Request, option
 from cchc_widgets.core import engine, table_checks
 from cchc_widgets.core.criteria import ADJUSTMENT_KINDS, CriteriaSet, check_criteria, load_criteria
 from cchc_widgets.core.errors import Problem, ProblemsError
-from cchc_widgets.core.numbers import show_number
+from cchc_widgets.core.numbers import format_number, show_number
 from cchc_widgets.core.vocabulary import block_label
 from cchc_widgets.files.score_tables import read_scores
 from cchc_widgets.files.unit_tables import ranking
@@ -117,8 +117,9 @@ def cmd_score(req: Request) -> int:
         print(f"{(~printed['same'].astype(bool)).sum()} giá trị in sẵn khác kết quả tính:\n{differ}", file=sys.stderr)
     if mismatches.empty:
         return EXIT_MISMATCH if differ else 0
-    print(f"{len(mismatches)} tổng được công bố khác tổng các thành phần quá sai số {args.tolerance:g}:", file=sys.stderr)
-    print(mismatches.to_string(index=False, float_format=lambda x: f"{x:.6g}"), file=sys.stderr)
+    tolerance = format_number(args.tolerance, decimals=6)
+    print(f"{len(mismatches)} tổng được công bố khác tổng các thành phần quá sai số {tolerance}:", file=sys.stderr)
+    print(table_checks.differences(mismatches), file=sys.stderr)
     return EXIT_MISMATCH
 
 

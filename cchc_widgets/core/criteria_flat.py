@@ -13,11 +13,11 @@ from cchc_widgets.core.criteria_build import RawNode, build_set
 from cchc_widgets.core.criteria_model import CriteriaSet
 from cchc_widgets.core.criteria_schema import property_problems, rule_schema_problems
 from cchc_widgets.core.errors import Problem, ProblemsError
-from cchc_widgets.core.flat_settings import SETTINGS_SHEETS, preamble_settings, read_settings
+from cchc_widgets.core.flat_settings import SETTINGS_SHEETS, is_settings_header, preamble_settings, read_settings
 from cchc_widgets.core.numbers import parse_decimal
 from cchc_widgets.core.rule_text import parse_rule_text
 from cchc_widgets.core.rules import RuleInputError
-from cchc_widgets.core.tables import read_table, sheet_names
+from cchc_widgets.core.tables import read_sheet, read_table, sheet_names
 from cchc_widgets.core.text import folded
 from cchc_widgets.core.vocabulary import is_no, is_yes
 
@@ -41,8 +41,9 @@ CLASSES_SHEET = "classes"
 
 def _flat_settings(path: Path, table: Any, problems: list[Problem]) -> tuple[dict[str, Any], dict[str, str]]:
     """The YAML keys a flat set's settings give (`flat_settings`): in a CSV the `# key: value`
-    lines above the header; in an xlsx a sheet `settings` (key, value) and, as before, a
-    sheet `classes` (label, min). Returns them with where each was said."""
+    lines above the header; in an xlsx a sheet `settings` (key, value: every row a setting,
+    after a header row if there is one, `is_settings_header`) and, as before, a sheet
+    `classes` (label, min). Returns them with where each was said."""
     file = str(path)
     if path.suffix.lower() == ".csv":
         lines = preamble_settings(table.preamble)
@@ -51,9 +52,10 @@ def _flat_settings(path: Path, table: Any, problems: list[Problem]) -> tuple[dic
         sheet = next((n for n in names if folded(n) in SETTINGS_SHEETS), None)
         lines = []
         if sheet is not None:
-            settings = read_table(path, sheet)
-            key, value = ((*settings.columns, "", ""))[:2]
-            lines = [(row.text(key), row.text(value), row.where(key)) for row in settings.rows() if row.text(key)]
+            rows = read_sheet(path, sheet).rows()
+            lines = [(row.text("A"), row.text("B"), row.where("A")) for row in rows if row.text("A")]
+            if lines and is_settings_header(*lines[0][:2]):
+                lines = lines[1:]
     meta, wheres, found = read_settings(lines, file)
     problems.extend(found)
     if path.suffix.lower() == ".xlsx" and CLASSES_SHEET in sheet_names(path) and "classes" not in meta:

@@ -1,6 +1,7 @@
 """The settings of a flat criteria table: what a YAML set says beside its tree, said in
 `key: value` lines above a CSV's header (`# làm tròn: 2`, `# xếp loại: Xuất sắc=90; Tốt=80`)
-or in an xlsx's sheet `settings` (two columns: key, value).
+or in an xlsx's sheet `settings` or `Cài đặt` (two columns: key, value; a first row of
+headings such as `cài đặt | giá trị` is recognised, any other first row is a setting).
 
 An analyst types the Vietnamese words, a designer who learnt on the YAML the English keys:
 both are read, and a line whose key is neither is refused with the keys that are known — a
@@ -23,6 +24,16 @@ from cchc_widgets.core.vocabulary import is_no, is_yes
 
 SETTINGS_SHEET = "settings"
 SETTINGS_SHEETS = (SETTINGS_SHEET, "cài đặt")
+# the headings a settings sheet's first row may carry (`cài đặt | giá trị`, `key | value`): no setting's key or value
+HEADER_KEYS = frozenset({"key", "setting", "settings", "khóa", "khoá", "cài đặt", "tham số", "tên cài đặt"})
+HEADER_VALUES = frozenset({"value", "giá trị"})
+
+
+def is_settings_header(key: str, value: str) -> bool:
+    """Whether a settings sheet's first row heads its columns (`cài đặt | giá trị`, `key |
+    value`, `Tham số | Giá trị`) rather than says a setting: a sheet without one starts with
+    its first setting (`làm tròn | 3`), which is read and checked like every other."""
+    return folded(key) in HEADER_KEYS or folded(value) in HEADER_VALUES
 
 
 def _text(value: str) -> str:

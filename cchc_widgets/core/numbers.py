@@ -9,9 +9,10 @@ passes `parse_decimal`; every number a person reads passes `format_number`.
 A file is not a person typing: it carries its own convention. In a comma-separated CSV an
 unquoted comma cannot be a decimal mark, so `1.907` there is one point nine; a `;`-separated
 CSV is what a Vietnamese Excel saves, with decimal commas; a column that holds `1.5` shows
-which mark its writer used; and a reading above the item's maximum is impossible.
-`decide_column` applies these, in the order the evidence is strong (the maximum, the column
-itself, the file's form), and leaves only what stays ambiguous to be refused.
+which mark its writer used; and a reading the item cannot hold (above its maximum, a
+fraction of a count) is impossible. `decide_column` applies these, in the order the evidence
+is strong (the item, the column itself, the file), and leaves only what stays ambiguous to be
+refused.
 """
 
 from __future__ import annotations
@@ -164,15 +165,17 @@ def decide_column(
     what: str,
     file_marks: Sequence[str | None] | None = None,
     maxima: Sequence[float | None] | None = None,
+    counts: Sequence[bool] | None = None,
 ) -> tuple[list[Any], dict[int, str]]:
     """A column of a file (or a DataFrame) with every number of two readings decided, and the
     message for each one nothing decides, by position.
 
-    A cell's reading is decided by, in turn: its maximum (`maxima`, per cell: a reading above
-    it is impossible, so never taken); the column's own unambiguous numbers (`column_decimal`);
-    the decimal mark the file's form fixes for it (`file_marks`, per cell: `.` for an unquoted
-    cell of a comma-separated CSV, `,` in a `;`-separated one). Decided cells become floats;
-    every other cell is returned as it was, for its reader to parse (`parse_decimal`).
+    A cell's reading is decided by, in turn: what the item allows — a reading above its
+    maximum (`maxima`, per cell) is impossible, and so is a fraction for a count (`counts`,
+    per cell: `1,234` people are 1234) —, never offered; the column's own unambiguous numbers
+    (`column_decimal`); the decimal mark the file fixes for it (`file_marks`, per cell:
+    `Table.decimal_mark`). Decided cells become floats; every other cell is returned as it
+    was, for its reader to parse (`parse_decimal`).
     """
     column = column_decimal(cells)
     out, refused = list(cells), {}
@@ -182,9 +185,14 @@ def decide_column(
             continue
         mark, as_group, as_decimal = readings
         maximum = maxima[i] if maxima is not None else None
-        possible = [r for r in (as_group, as_decimal) if maximum is None or abs(r) <= maximum + 1e-9]
+        whole_only = counts is not None and counts[i]
+        possible = [
+            r
+            for r in (as_group, as_decimal)
+            if (maximum is None or abs(r) <= maximum + 1e-9) and not (whole_only and not float(r).is_integer())
+        ]
         file_mark = file_marks[i] if file_marks is not None else None
-        if len(possible) == 1:  # a reading above the maximum is impossible, whatever else speaks
+        if len(possible) == 1:  # an impossible reading is never taken, whatever else speaks
             out[i] = possible[0]
         elif column is not None:
             out[i] = as_decimal if column == mark else as_group

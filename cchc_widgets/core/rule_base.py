@@ -69,6 +69,7 @@ class Rule:
     """
 
     kind: ClassVar[str] = ""
+    counts: ClassVar[bool] = False  # a declared number is a count, whole: `1,234` in a file is 1234, never 1,234
 
     def parse(self, declared: Any) -> Any:
         """The canonical form of what a person declared, or `RuleInputError`."""

@@ -317,6 +317,7 @@ class CountRule(Rule):
     all-or-nothing when `mode="all"`."""
 
     kind: ClassVar[str] = "count"
+    counts: ClassVar[bool] = True
     required: int = 1
     mode: str = "proportional"
     unit_label: str = ""

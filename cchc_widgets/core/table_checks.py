@@ -1,6 +1,7 @@
 """A published table checked against the engine: its subtotals against the sum of their parts
 (`check_subtotals`), and what it prints beside the points — index, max, rank, class and the
-like — against what the engine computed (`compare_printed`, told to people by `printed_report`).
+like — against what the engine computed (`compare_printed`, told to people by `printed_report`);
+both tables of differences as people read them (`differences`).
 
 Apart from `engine`, whose job is to compute results: these functions read a table someone
 else computed and say where it and the engine part ways.
@@ -15,7 +16,7 @@ import pandas as pd
 
 from cchc_widgets.core.criteria import CriteriaSet
 from cchc_widgets.core.engine import KEY, TOTAL
-from cchc_widgets.core.numbers import parse_decimal
+from cchc_widgets.core.numbers import format_number, parse_decimal
 from cchc_widgets.core.rules import RuleInputError
 from cchc_widgets.core.text import folded
 from cchc_widgets.core.vocabulary import HEADINGS
@@ -148,9 +149,34 @@ def printed_report(compared: pd.DataFrame) -> tuple[str, str]:
     agreed = compared.loc[same].groupby("code", sort=False).size()
     agree = ", ".join(f"{HEADINGS[code].lower()} ({n} đơn vị)" for code, n in agreed.items())
     differ = compared.loc[~same, [*KEY, "code", "given", "computed"]]
-    shown = ["—" if v is None or pd.isna(v) else f"{v:.6g}" if isinstance(v, float) else str(v) for v in differ["computed"]]
-    table = differ.assign(given=differ["given"].astype(str), computed=shown)
-    return (
-        f"Cột in sẵn khớp với kết quả tính: {agree}" if agree else "",
-        table.to_string(index=False) if len(table) else "",
-    )
+    return f"Cột in sẵn khớp với kết quả tính: {agree}" if agree else "", differences(differ)
+
+
+# the headings of a table of differences, as people read it on screen
+DIFFERENCE_HEADINGS = {
+    "period": "kỳ",
+    "unit": "đơn vị",
+    "code": "mã",
+    "given": "công bố",
+    "computed": "tính được",
+    "diff": "chênh lệch",
+}
+
+
+def differences(frame: pd.DataFrame) -> str:
+    """A table of differences (`check_subtotals`, or `compare_printed`'s that differ) as people
+    read it: Vietnamese headings, the period only when the table names one, numbers with the
+    decimal comma, «—» where nothing was computed; empty when there is none."""
+    if frame.empty:
+        return ""
+    shown = frame if frame["period"].astype(str).str.strip().astype(bool).any() else frame.drop(columns="period")
+    shown = shown.assign(**{c: [_cell(v) for v in shown[c]] for c in ("given", "computed", "diff") if c in shown.columns})
+    return shown.rename(columns=DIFFERENCE_HEADINGS).to_string(index=False)
+
+
+def _cell(value: Any) -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return "—"
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return format_number(value, decimals=6)
+    return str(value)

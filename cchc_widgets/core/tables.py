@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from cchc_widgets.core.errors import Problem, ProblemsError
-from cchc_widgets.core.numbers import megabytes
+from cchc_widgets.core.numbers import decimal_shown, megabytes
 from cchc_widgets.core.text import plain
 
 MAX_TABLE_BYTES = 8 * 1024 * 1024  # as an upload in a page and an evidence file
@@ -147,20 +147,34 @@ class Table:
     delimiter: str | None = None  # a CSV's field separator
     quoted: frozenset[tuple[int, int]] = frozenset()  # (line, column position) of a CSV's quoted fields
     headings: tuple[str, ...] = ()  # the header as the file writes it, when `columns` are ids given by `renamed`
+    shown: frozenset[str] = frozenset()  # the decimal marks its number columns show (`showing`)
 
     def renamed(self, ids: dict[str, str]) -> Table:
         """The table with its columns named by id (`Tổng điểm` → total) where `ids` says so;
         messages still name each column as the file heads it."""
         return replace(self, columns=tuple(ids.get(c, c) for c in self.columns), headings=self.headings or self.columns)
 
+    def showing(self, columns: tuple[str, ...] | list[str]) -> Table:
+        """The table knowing the decimal marks its number `columns` show (`numbers.decimal_shown`:
+        `1.5` a point, `1,25` a comma), so that one column's `1.5` speaks for another's `1.234`.
+        Only the reader knows which columns hold numbers: a criterion code `1.1` shows nothing."""
+        positions = [i for i, c in enumerate(self.columns) if c in columns]
+        marks = {decimal_shown(values[i]) for _, values in self.records for i in positions if i < len(values)}
+        return replace(self, shown=frozenset(marks - {None}))
+
     def decimal_mark(self, number: int, column: str) -> str | None:
-        """The decimal mark the file's form fixes for a cell, or None when it fixes none: in a
+        """The decimal mark the file fixes for a cell, or None when it fixes none: in a
         comma-separated CSV an unquoted field cannot hold a comma, so its decimal mark is the
-        point (a quoted one may hold either); a `;`-separated CSV is what a Vietnamese Excel
-        saves, with decimal commas; a tab-separated CSV or an xlsx text cell says nothing."""
+        point; otherwise the mark the file's number columns show (`showing`), when they show
+        one only; when they show none, a `;`-separated CSV is what a Vietnamese Excel saves,
+        with decimal commas, and a quoted field, a tab-separated CSV or an xlsx text cell says
+        nothing. A file that shows both marks decides nothing."""
         if self.delimiter == ",":
             quoted = column in self.columns and (number, self.columns.index(column)) in self.quoted
-            return None if quoted else "."
+            if not quoted:
+                return "."
+        if self.shown:
+            return next(iter(self.shown)) if len(self.shown) == 1 else None
         return "," if self.delimiter == ";" else None
 
     def rows(self) -> list[Row]:
@@ -347,21 +361,40 @@ def _count(n: int) -> str:
     return f"{n:,}".replace(",", ".")
 
 
-def _read_xlsx(path: Path, sheet: str | None) -> Table:
-    """A sheet read by a reader process within the limits of `core.sandbox`."""
+def _sheet_rows(path: Path, sheet: str | None) -> tuple[str, list[tuple[Any, ...]]]:
+    """A sheet's title and rows, read by a reader process within the limits of `core.sandbox`."""
     from cchc_widgets.core.sandbox import read_xlsx
 
-    file = path.name  # never the folder: an upload's temporary path is the server's business
     check_archive(path)
     read = read_xlsx(path, "table", [] if sheet is None else [sheet], MAX_ROWS, MAX_COLUMNS, MAX_CELLS)
-    title = read["title"]
-    rows = [tuple(_nfc(c) if isinstance(c, str) else c for c in row) for row in read["rows"]]
+    return read["title"], [tuple(_nfc(c) if isinstance(c, str) else c for c in row) for row in read["rows"]]
+
+
+def _read_xlsx(path: Path, sheet: str | None) -> Table:
+    file = path.name  # never the folder: an upload's temporary path is the server's business
+    title, rows = _sheet_rows(path, sheet)
     if not rows:
         raise ProblemsError([Problem(file, "sheet trống", where=f"sheet '{title}'")])
     columns = _normalise_header(list(rows[0]), file, f"sheet '{title}', dòng 1")
-    records = tuple(
-        (i, tuple(None if (isinstance(c, str) and not c.strip()) else c for c in row[: len(columns)]))
-        for i, row in enumerate(rows[1:], start=2)
+    return Table(file, columns, _records(rows[1:], len(columns), first=2), sheet=title)
+
+
+def read_sheet(path: str | Path, sheet: str) -> Table:
+    """A sheet of an xlsx without a header — its columns named by letter (A, B …), every row
+    a record, as a sheet of `key | value` settings is: its first row is a setting like any
+    other, never silently taken for headings."""
+    path = Path(path)
+    title, rows = _sheet_rows(path, sheet)
+    from openpyxl.utils import get_column_letter
+
+    width = max((len(row) for row in rows), default=0)
+    return Table(path.name, tuple(get_column_letter(i + 1) for i in range(width)), _records(rows, width, first=1), sheet=title)
+
+
+def _records(rows: list[tuple[Any, ...]], width: int, first: int) -> tuple[tuple[int, tuple[Any, ...]], ...]:
+    """A sheet's non-empty rows, numbered as the sheet numbers them from `first`, blank text as None."""
+    return tuple(
+        (i, tuple(None if (isinstance(c, str) and not c.strip()) else c for c in row[:width]))
+        for i, row in enumerate(rows, start=first)
         if any(c is not None and str(c).strip() for c in row)
     )
-    return Table(file, columns, records, sheet=title)

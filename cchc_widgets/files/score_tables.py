@@ -58,6 +58,7 @@ def read_scores(path: str | Path, cs: CriteriaSet, period: str | None = None, st
     file = table.file
     if "unit" not in table.columns:
         raise ProblemsError([Problem(file, "thiếu cột 'unit' (mã đơn vị)", where=table.sheet and f"sheet '{table.sheet}'")])
+    table = table.showing(_number_columns(table.columns, cs))
     rows = table.rows()
     if not rows:  # a header alone would "save" nothing for no unit: say so instead
         raise ProblemsError([Problem(file, "tệp chỉ có dòng tiêu đề, không có dòng điểm nào")])
@@ -128,24 +129,41 @@ def _with_ids(table: Table) -> Table:
     return table.renamed(ids) if any(ids.get(c, c) != c for c in table.columns) else table
 
 
+def _number_columns(columns: tuple[str, ...], cs: CriteriaSet) -> list[str]:
+    """The columns of a score table that hold numbers, whose decimal marks speak for the whole
+    file (`Table.showing`): a long table's points and values; a wide table's every column but
+    its units, names, groups, classes and reasons (a code `1.1` or a unit `Sở 2.5` shows nothing)."""
+    if "code" in columns:
+        return ["points", "value"]
+    return [c for c in columns if c and c not in WIDE_META and c != "class" and reason_of(c, cs) is None]
+
+
 def _decided(
-    rows: list[Row], column: str, what: str, maxima: list[float | None] | None, file: str, code: str | None = None
+    rows: list[Row],
+    column: str,
+    what: str,
+    maxima: list[float | None] | None,
+    file: str,
+    code: str | None = None,
+    counts: list[bool] | None = None,
 ) -> tuple[list, dict[int, Problem]]:
     """A column's cells with numbers of two readings decided by the file's convention
     (`numbers.decide_column`), and a problem, where it is, for each row whose cell stays
     ambiguous (`code`: the column's criterion, else the row's)."""
     cells = [row.raw(column) for row in rows]
     marks = [row.decimal_mark(column) for row in rows]
-    out, refused = decide_column(cells, what, marks, maxima)
+    out, refused = decide_column(cells, what, marks, maxima, counts)
     return out, {i: Problem(file, message, code or rows[i].text("code"), rows[i].where(column)) for i, message in refused.items()}
 
 
 def _long(rows: list[Row], columns: tuple[str, ...], cs: CriteriaSet, file: str) -> tuple[list, list, list[Problem]]:
     if "points" not in columns and "value" not in columns and "na" not in columns:
         raise ProblemsError([Problem(file, "bảng dạng dọc cần cột 'points' (điểm) hoặc 'value' (giá trị kê khai)")])
-    maxima = [cs.entries[code].max_points if (code := row.text("code")) in cs.entries else None for row in rows]
+    items = [cs.entries.get(row.text("code")) for row in rows]
+    maxima = [None if item is None else item.max_points for item in items]
     points_read, ambiguous = _decided(rows, "points", "điểm", maxima, file)
-    values_read, ambiguous_values = _decided(rows, "value", "giá trị", None, file)
+    counts = [item is not None and item.rule.counts for item in items]
+    values_read, ambiguous_values = _decided(rows, "value", "giá trị", None, file, counts=counts)
     problems = [*ambiguous.values(), *ambiguous_values.values()]
     out = []
     for i, (row, points, value) in enumerate(zip(rows, points_read, values_read, strict=True)):
