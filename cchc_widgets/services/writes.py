@@ -29,7 +29,7 @@ from cchc_widgets.core.criteria import ADJUSTMENT_KINDS, CriteriaSet
 from cchc_widgets.core.errors import ConflictError, Problem, ProblemsError
 from cchc_widgets.core.rules import is_unanswered, stored_answer
 from cchc_widgets.core.text import clean_text, one_line, said_nothing, says_something
-from cchc_widgets.core.vocabulary import APPRAISAL, SELF, STAGE_LABELS, block_label, stage_of
+from cchc_widgets.core.vocabulary import APPRAISAL, SELF, STAGE_LABELS, foreign_code, stage_of
 from cchc_widgets.services.access import Actor, Workflow, points_shown, refreshed, refuse, require_admin
 from cchc_widgets.services.permissions import is_system
 from cchc_widgets.services.writes_more import OtherWrites, Scope, _author, fits
@@ -410,8 +410,7 @@ def _foreign_codes(store: Store, records: list[dict[str, Any]], cs: CriteriaSet,
     return [
         Problem(
             file,
-            f"đơn vị '{rec['unit']}' thuộc khối {block_label(blocks[rec['unit']])}: mã '{rec['code']}' "
-            f"không có trong bộ tiêu chí '{cs.id}' của khối này",
+            foreign_code(rec["unit"], blocks[rec["unit"]], rec["code"], cs.id),
             rec["code"],
             rec["_where"],
         )
