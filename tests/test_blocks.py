@@ -198,6 +198,7 @@ def test_the_console_opens_a_period_with_a_set_per_block_and_ranks_each_block(tm
     assert main(["--db", db, "ranking", "--period", PERIOD, "--out", str(tmp_path / "r.csv")]) == 0
     written = pd.read_csv(tmp_path / "r.csv")
     assert written.iloc[:, 0].tolist() == ["Sở, ban, ngành"] * 2 + ["UBND cấp huyện"] * 2
+    assert {"A", "D1", "D2"} <= set(written.columns)  # each block's own domains, not the first block's only
 
 
 def test_a_flat_set_declares_its_block_and_the_validator_says_it(tmp_path, capsys):

@@ -128,3 +128,14 @@ def test_the_yaml_form_names_only_keys_the_schema_knows():
 
     block = re.search(r"```yaml\n(.*?)```", section("criteria/README.md", "## YAML form", None), re.S).group(1)
     assert schema_problems(yaml.safe_load(block), "README") == []
+
+
+def test_the_score_by_block_example_runs_as_written(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    text = section("README.md", "**`cchc score` by block.**", "\n## One door for every write")
+    ran = run_examples(text, tmp_path, capsys)
+    assert [code for _, code, _ in ran] == [0, 0, 1]
+    assert "khối UBND cấp huyện: Cột in sẵn khớp với kết quả tính: hạng (2 đơn vị)" in ran[0][2]
+    written = (tmp_path / "ket-qua-khoi.csv").read_text(encoding="utf-8").splitlines()
+    assert written[0] == "block,unit,LV1,LV2,H1,H2,H3,total,index,rank,class"
+    assert written[3].startswith("UBND cấp huyện,tp-dien-bien-phu,,,45.00,28.00,18.00,91.00,91.00,1")

@@ -108,6 +108,17 @@ def result_table(
     return table.reset_index(drop=True)
 
 
+def blocks_table(tables: list[tuple[str, pd.DataFrame]]) -> pd.DataFrame:
+    """Each block's result table (its label, its table) as one for a file: a `block` column
+    first, every block's own domains between the unit and its results (a cell blank where a
+    block's set has no such domain)."""
+    whole = pd.concat([table.assign(block=label) for label, table in tables], ignore_index=True)
+    columns = list(dict.fromkeys(c for _, table in tables for c in table.columns))
+    head = [c for c in ("period", "unit", "name", "group") if c in columns]
+    tail = [c for c in ("survey", "bonus", "penalty", "total", "index", "rank", "group_rank", "class") if c in columns]
+    return whole[["block", *head, *[c for c in columns if c not in head + tail], *tail]]
+
+
 def unscored_warning(missing: pd.DataFrame, names: dict[str, str]) -> None:
     """Name on stderr every listed unit that has no scores (shown «chưa có điểm», unranked)."""
     if missing.empty:
@@ -173,12 +184,18 @@ def criteria_sets(given: list[str], units: pd.DataFrame | None = None) -> tuple[
         wanted = "cần một bộ tiêu chí chung (--criteria PATH) hoặc mỗi khối một bộ (--criteria so=PATH)"
         raise ProblemsError([Problem("--criteria", wanted)])
     if units is not None and blocks and not plain:
-        missing = sorted(set(units.get("block", pd.Series("", index=units.index))) - set(blocks))
-        if missing:
-            named = ", ".join(f"'{b}'" if b else "(không ghi khối)" for b in missing)
-            lacking = f"đơn vị thuộc khối {named} chưa có bộ tiêu chí: thêm --criteria KHỐI=PATH"
-            raise ProblemsError([Problem("--criteria", lacking)])
+        every_block_has_a_set(units, blocks)
     return (load_criteria(plain[0]) if plain else next(iter(blocks.values()))), blocks
+
+
+def every_block_has_a_set(units: pd.DataFrame, blocks: dict[str, CriteriaSet]) -> None:
+    """Refuse a units table with a block (or units of none) that `--criteria KHỐI=PATH` gave no
+    set: its units would be scored silently on another block's set, or not at all."""
+    missing = sorted(set(units.get("block", pd.Series("", index=units.index))) - set(blocks))
+    if missing:
+        named = ", ".join(f"'{b}'" if b else "(không ghi khối)" for b in missing)
+        lacking = f"đơn vị thuộc khối {named} chưa có bộ tiêu chí: thêm --criteria KHỐI=PATH"
+        raise ProblemsError([Problem("--criteria", lacking)])
 
 
 def print_refused(path: str, exc: ProblemsError) -> None:

@@ -12,6 +12,7 @@ from cchc_widgets.cli.shared import (
     OVERALL_HELP,
     UNIT_HELP,
     WIDTH,
+    blocks_table,
     cut_name,
     out_path,
     period_name,
@@ -88,9 +89,8 @@ def cmd_ranking(req: Request) -> int:
         tables.append((block, table, missing))
     key = unappraised_key(set(published["unit"]), appraised)
     if out is not None:
-        many = len(tables) > 1
-        whole = pd.concat([t.assign(block=b.label) if many else t for b, t, _ in tables], ignore_index=True)
-        show_or_write(whole[["block", *tables[0][1].columns]] if many else whole, out, decimals=blocks[0].cs.decimals)
+        whole = blocks_table([(b.label, t) for b, t, _ in tables]) if len(tables) > 1 else tables[0][1]
+        show_or_write(whole, out, decimals=blocks[0].cs.decimals)
     for i, (block, table, _) in enumerate(tables if out is None else ()):
         cs, last = block.cs, i == len(tables) - 1
         label = f" — khối {block.label}" if len(tables) > 1 else ""

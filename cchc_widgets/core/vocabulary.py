@@ -111,6 +111,13 @@ def block_label(block: str) -> str:
     return BLOCK_LABELS.get(block, block)
 
 
+def foreign_code(unit: str, block: str, code: str, set_id: str) -> str:
+    """The refusal of a unit's row whose code is not in its block's set: the unit, its block
+    and the code named (a code alone does not say which set it was looked for in) — a save, an
+    import and `cchc score` say it in these words."""
+    return f"đơn vị '{unit}' thuộc khối {block_label(block)}: mã '{code}' không có trong bộ tiêu chí '{set_id}' của khối này"
+
+
 def annex_number(number: int) -> str:
     """A decision's annex number as it is written, «I», «II» …: each block of units is one
     annex of the report and of the results workbook."""

@@ -27,7 +27,7 @@ from cchc_widgets.core.numbers import decide_column, parse_decimal
 from cchc_widgets.core.rules import is_na
 from cchc_widgets.core.tables import Row, Table, read_table
 from cchc_widgets.core.text import folded
-from cchc_widgets.core.vocabulary import PRINTED, UNSCORED, input_column, is_yes
+from cchc_widgets.core.vocabulary import PRINTED, UNSCORED, foreign_code, input_column, is_yes
 
 LONG_OPTIONAL = ("period", "stage", "points", "value", "na", "note")
 NOTE_WORDS = frozenset({"lý do", "ghi chú", "note", "reason"})
@@ -54,22 +54,118 @@ def read_scores(path: str | Path, cs: CriteriaSet, period: str | None = None, st
     the stage of rows that name none — a wide table has no stage column, and an appraisal's
     or a published result's bonus and penalty columns are the appraiser's. Raises with every
     problem of the file (layout, cells and rules) at once."""
-    table = _with_ids(read_table(path))
-    file = table.file
-    if "unit" not in table.columns:
-        raise ProblemsError([Problem(file, "thiếu cột 'unit' (mã đơn vị)", where=table.sheet and f"sheet '{table.sheet}'")])
-    table = table.showing(_number_columns(table.columns, cs))
-    rows = table.rows()
-    if not rows:  # a header alone would "save" nothing for no unit: say so instead
-        raise ProblemsError([Problem(file, "tệp chỉ có dòng tiêu đề, không có dòng điểm nào")])
+    table = _score_table(path, [cs])
+    return _scores_of(table, table.rows(), table.columns, cs, period, stage, [])
+
+
+def read_block_scores(
+    path: str | Path,
+    sets: dict[str, CriteriaSet],
+    blocks: dict[str, str],
+    period: str | None = None,
+    stage: str | None = None,
+) -> dict[str, ScoresFile]:
+    """A score file whose units are of several blocks (`blocks`: each unit's, as its units
+    table says), each unit's rows read and checked against its own block's set (`sets`): the
+    file of each block that has rows in it. A row of a unit the list does not name, or whose
+    code is not in its unit's block's set, is refused naming the file, the row, the unit and the
+    code; every problem of every block at once."""
+    table = _score_table(path, list(sets.values()))
+    problems, parts = [], {}
+    for row in table.rows():
+        unit = row.text("unit")
+        if not unit:
+            problems.append(Problem(table.file, "thiếu mã đơn vị", where=row.where("unit")))
+        elif unit not in blocks:
+            problems.append(Problem(table.file, f"đơn vị '{unit}' không có trong bảng đơn vị", where=row.where("unit")))
+        else:
+            parts.setdefault(blocks[unit], []).append(row)
+    read = {block: _nothing(cs, period) for block, cs in sets.items() if block not in parts}  # its units all unscored
+    for block, cs in sets.items():
+        if block not in parts:
+            continue
+        others = [other for b, other in sets.items() if b != block]
+        rows, columns, foreign = _own_part(table, parts[block], cs, others, block)
+        try:
+            read[block] = _scores_of(table, rows, columns, cs, period, stage, foreign)
+        except ProblemsError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise ProblemsError(problems)
+    return read
+
+
+def _nothing(cs: CriteriaSet, period: str | None) -> ScoresFile:
+    """A block's part of a file that has no row of its units."""
+    rows = pd.DataFrame(columns=["period", "unit", "code", "stage", "points", "value", "na", "note", "_where"])
+    empty = pd.DataFrame(columns=["period", "unit", "code", "value"])
+    return ScoresFile(resolve(rows.assign(period=period or ""), cs), empty, rows, empty)
+
+
+def _own_part(
+    table: Table, rows: list[Row], cs: CriteriaSet, others: list[CriteriaSet], block: str
+) -> tuple[list[Row], tuple[str, ...], list[Problem]]:
+    """What one block's rows of a file read: a long table's rows without those of codes not in
+    the block's set; a wide table's rows without the columns of other blocks' codes (and their
+    reasons). Each row or cell left out that holds something is refused, naming the unit, its
+    block and the code (`vocabulary.foreign_code`)."""
     if "code" in table.columns:
-        scores, given, problems = _long(rows, table.columns, cs, file)
+        own = [_code_in(row.text("code"), cs) is not None for row in rows]
+        refused = [
+            _foreign(table.file, row, block, row.text("code"), cs, "code") for row, ok in zip(rows, own, strict=True) if not ok
+        ]
+        return [row for row, ok in zip(rows, own, strict=True) if ok], table.columns, refused
+    theirs = {}
+    for column in table.columns:
+        code = next((found for other in others if (found := _code_in(column, other)) is not None), None)
+        if code is not None and _code_in(column, cs) is None:
+            theirs[column] = code
+    refused = [_foreign(table.file, row, block, code, cs, c) for c, code in theirs.items() for row in rows if row.text(c)]
+    return rows, tuple(c for c in table.columns if c not in theirs), refused
+
+
+def _code_in(column: str, cs: CriteriaSet) -> str | None:
+    """The criterion of `cs` a column (or a long table's code) is of: its own code, or the code
+    whose reason it holds; None when it is neither."""
+    return column if column in cs.entries or column in cs.nodes else reason_of(column, cs) if column else None
+
+
+def _foreign(file: str, row: Row, block: str, code: str, cs: CriteriaSet, column: str) -> Problem:
+    return Problem(file, foreign_code(row.text("unit"), block, code, cs.id), code, row.where(column))
+
+
+def _score_table(path: str | Path, sets: list[CriteriaSet]) -> Table:
+    """The file as a table with column ids, refused without a unit column or without rows,
+    knowing the decimal marks its number columns show (those that hold numbers whichever of
+    `sets` reads a row: a reason column of any set shows nothing)."""
+    table = _with_ids(read_table(path))
+    if "unit" not in table.columns:
+        raise ProblemsError([Problem(table.file, "thiếu cột 'unit' (mã đơn vị)", where=table.sheet and f"sheet '{table.sheet}'")])
+    if not table.records:  # a header alone would "save" nothing for no unit: say so instead
+        raise ProblemsError([Problem(table.file, "tệp chỉ có dòng tiêu đề, không có dòng điểm nào")])
+    numbers = [set(_number_columns(table.columns, cs)) for cs in sets]
+    return table.showing(sorted(set.intersection(*numbers)))
+
+
+def _scores_of(
+    table: Table,
+    rows: list[Row],
+    columns: tuple[str, ...],
+    cs: CriteriaSet,
+    period: str | None,
+    stage: str | None,
+    problems: list[Problem],
+) -> ScoresFile:
+    """`rows` of the table (their `columns`) read against `cs`: `read_scores` with the problems
+    found before (`problems`) raised with the cells' own."""
+    file = table.file
+    if "code" in columns:
+        scores, given, more = _long(rows, columns, cs, file)
         printed = []
     else:
-        scores, given, printed, problems = _wide(rows, table.columns, cs, file)
-    for row in rows:
-        if not row.text("unit"):
-            problems.append(Problem(file, "thiếu mã đơn vị", where=row.where("unit")))
+        scores, given, printed, more = _wide(rows, columns, cs, file)
+    unnamed = [Problem(file, "thiếu mã đơn vị", where=row.where("unit")) for row in rows if not row.text("unit")]
+    problems = [*problems, *more, *unnamed]
     scores = [s for s in scores if s[1]]
     scores_df = pd.DataFrame(scores, columns=["period", "unit", "code", "stage", "points", "value", "na", "note", "_where"])
     if stage is not None:
@@ -97,7 +193,7 @@ def read_scores(path: str | Path, cs: CriteriaSet, period: str | None = None, st
         raise ProblemsError(problems)
     kept = [row for row in rows if period is None or not row.text("period") or row.text("period") == period]
     named = tuple(dict.fromkeys(row.text("unit") for row in kept if row.text("unit")))
-    groups = {row.text("unit"): row.text("group") for row in kept} if "group" in table.columns else None
+    groups = {row.text("unit"): row.text("group") for row in kept} if "group" in columns else None
     return ScoresFile(
         resolved,
         given_df.reset_index(drop=True),

@@ -11,7 +11,7 @@ import pandas as pd
 
 from cchc_widgets.core.criteria import CriteriaSet
 from cchc_widgets.core.errors import Problem
-from cchc_widgets.core.vocabulary import block_label
+from cchc_widgets.core.vocabulary import block_label, foreign_code
 
 if TYPE_CHECKING:
     from cchc_widgets.store.database import Store
@@ -54,8 +54,7 @@ def foreign_codes(store: Store, records: list[dict[str, Any]], cs: CriteriaSet, 
     return [
         Problem(
             file,
-            f"đơn vị '{rec['unit']}' thuộc khối {block_label(blocks[rec['unit']])}: mã '{rec['code']}' "
-            f"không có trong bộ tiêu chí '{cs.id}' của khối này",
+            foreign_code(rec["unit"], blocks[rec["unit"]], rec["code"], cs.id),
             rec["code"],
             rec["_where"],
         )
