@@ -242,3 +242,25 @@ def test_the_department_reference_set_is_refused_for_the_districts(tmp_path):
         store.add_period(PERIOD, "Năm 2020", reference, {"so": reference, "huyen": reference})
     assert store.periods().empty
     store.close()
+
+
+def test_a_plain_table_of_both_blocks_is_imported_each_row_on_its_units_set(blocks, tmp_path):
+    """`cchc import TABLE --period` (no unit's page): a district's rows are read with the
+    district set (its levels, its percent item) and a department's with the department set,
+    in one file; a department's code given to a district is refused naming unit and block."""
+    table = tmp_path / "ca-hai-khoi.csv"
+    table.write_text(
+        "unit,code,value,points\ns1,A1,,40\ns1,A2,,45\nh1,L1,có,\nh1,L2,b,\nh1,L3,,2\nh1,L4,80,\n", encoding="utf-8"
+    )
+    done = imports.import_table(blocks, table, PERIOD, author="A")
+    assert done.stored
+    stored = blocks.scores(PERIOD).set_index(["unit", "code"])["points"]
+    assert stored[("h1", "L2")] == 1.5  # level «b» of the district set
+    assert stored[("h1", "L4")] == 4  # 80 % of the district set's percent item
+    assert stored[("s1", "A2")] == 45
+    wrong = tmp_path / "nham.csv"
+    wrong.write_text("unit,code,points\nh2,A1,40\n", encoding="utf-8")
+    refused = "đơn vị 'h2' thuộc khối UBND cấp huyện: mã 'A1' không có trong bộ tiêu chí 'huyen-thu'"
+    with pytest.raises(ProblemsError, match=refused):
+        imports.import_table(blocks, wrong, PERIOD, author="A")
+    assert blocks.scores(PERIOD, "h2").empty

@@ -22,7 +22,7 @@ from cchc_widgets.core.errors import CchcError, Problem, ProblemsError
 from cchc_widgets.core.rules import stored_answer
 from cchc_widgets.core.tables import check_archive
 from cchc_widgets.core.vocabulary import APPRAISAL, SELF, STAGE_LABELS, stage_of
-from cchc_widgets.files.score_tables import read_scores
+from cchc_widgets.files.score_tables import read_block_scores, read_scores
 from cchc_widgets.files.survey_files import read_responses
 from cchc_widgets.files.templates import OwnScore, Saved, build_template, is_template, read_template
 from cchc_widgets.services.access import Actor
@@ -133,11 +133,10 @@ def import_table(
     file = Path(path).name
     if period is None:
         raise ProblemsError([Problem(file, "bảng không phải mẫu phiếu: cần --period để biết kỳ đánh giá")])
-    cs = store.criteria_for(period, unit=unit) if unit is not None else store.criteria_for(period)
     wanted = stage_of(stage) if stage else None
     if stage and wanted is None:
         raise ProblemsError([Problem(file, f"giai đoạn '{stage}' không có")])
-    rows = read_scores(path, cs, period=period, stage=wanted).rows
+    rows = _table_rows(store, path, period, unit, wanted)
     scope = Scope(period, unit, wanted)
     done = Writer(store, actor).save_scores(
         scope, rows.drop(columns="period"), author or f"nhập từ tệp {file}", f"import:{file}", file, dry_run=dry_run
@@ -145,6 +144,19 @@ def import_table(
     names = store.unit_names(period)
     units = ", ".join(names.get(u, u) for u in sorted(set(rows["unit"])))
     return Imported(file, period, units, _changed(done), stored=not dry_run)
+
+
+def _table_rows(store: Store, path: str | Path, period: str, unit: str | None, stage: str | None) -> pd.DataFrame:
+    """The rows of a plain table, each read against its unit's block's set: a unit's own
+    page reads its set; a period of several blocks reads each unit's rows against its block's
+    (`read_block_scores`), never every row against the departments' set."""
+    sets = store.blocks(period)
+    if unit is not None or len(sets) == 1:
+        cs = store.criteria_for(period, unit=unit) if unit is not None else store.criteria_for(period)
+        return read_scores(path, cs, period=period, stage=stage).rows
+    units = store.units(period)
+    read = read_block_scores(path, sets, dict(zip(units["id"], units["block"].fillna(""), strict=True)), period, stage)
+    return pd.concat([part.rows for part in read.values() if len(part.rows)] or [read[next(iter(read))].rows], ignore_index=True)
 
 
 def import_any(
