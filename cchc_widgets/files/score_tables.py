@@ -64,22 +64,25 @@ def read_block_scores(
     blocks: dict[str, str],
     period: str | None = None,
     stage: str | None = None,
+    strangers: str | None = None,
 ) -> dict[str, ScoresFile]:
     """A score file whose units are of several blocks (`blocks`: each unit's, as its units
     table says), each unit's rows read and checked against its own block's set (`sets`): the
     file of each block that has rows in it. A row of a unit the list does not name, or whose
     code is not in its unit's block's set, is refused naming the file, the row, the unit and the
-    code; every problem of every block at once."""
+    code; every problem of every block at once. `strangers`: the block whose set reads a unit
+    the list does not name, for a caller that refuses it in its own words (an import: the unit
+    does not take part in the period)."""
     table = _score_table(path, list(sets.values()))
     problems, parts = [], {}
     for row in table.rows():
         unit = row.text("unit")
         if not unit:
             problems.append(Problem(table.file, "thiếu mã đơn vị", where=row.where("unit")))
-        elif unit not in blocks:
+        elif unit not in blocks and strangers is None:
             problems.append(Problem(table.file, f"đơn vị '{unit}' không có trong bảng đơn vị", where=row.where("unit")))
         else:
-            parts.setdefault(blocks[unit], []).append(row)
+            parts.setdefault(blocks.get(unit, strangers), []).append(row)
     read = {block: _nothing(cs, period) for block, cs in sets.items() if block not in parts}  # its units all unscored
     for block, cs in sets.items():
         if block not in parts:

@@ -155,7 +155,8 @@ def _table_rows(store: Store, path: str | Path, period: str, unit: str | None, s
         cs = store.criteria_for(period, unit=unit) if unit is not None else store.criteria_for(period)
         return read_scores(path, cs, period=period, stage=stage).rows
     units = store.units(period)
-    read = read_block_scores(path, sets, dict(zip(units["id"], units["block"].fillna(""), strict=True)), period, stage)
+    blocks = dict(zip(units["id"], units["block"].fillna(""), strict=True))
+    read = read_block_scores(path, sets, blocks, period, stage, strangers=next(iter(sets)))  # the write door names them
     return pd.concat([part.rows for part in read.values() if len(part.rows)] or [read[next(iter(read))].rows], ignore_index=True)
 
 
