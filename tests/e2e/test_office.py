@@ -116,8 +116,8 @@ def test_a_unit_with_3_of_70_on_a_phone_cannot_submit(browser, office):
 def test_the_administrator_runs_the_period_by_the_progress_table(browser, office):
     admin = opened(browser, office, "quantri", LAPTOP, f"?period={PERIOD}", admin=True)
     admin.wait_for_selector(".cchc-pb-table .cchc-pb-row")
-    assert admin.locator(".cchc-pb-row").count() == 19
-    assert "Đã nộp 0/19" in admin.inner_text(".cchc-pb-summary")
+    assert admin.locator(".cchc-pb-row").count() == 29
+    assert "Đã nộp 0/29" in admin.inner_text(".cchc-pb-summary")
     late = admin.locator(f".cchc-pb-row[data-unit='{LATE}']")
     assert late.locator(".cchc-pb-scored").inner_text() == "3/70"
     assert late.locator(".cchc-pb-lacking").inner_text() == "2"
@@ -138,8 +138,8 @@ def test_the_administrator_runs_the_period_by_the_progress_table(browser, office
     admin.click(".cchc-ad-finalise")
     admin.wait_for_selector(".cchc-ad-confirm[open]")
     said = admin.inner_text(".cchc-ad-confirm")
-    assert "Còn 19 đơn vị chưa nộp và 7 đơn vị chưa thẩm định xong." in said
-    assert "đã nộp 0/19 đơn vị · thẩm định xong 12/19 đơn vị · 0 dòng khác nhau chưa có lý do" in said
+    assert "Còn 29 đơn vị chưa nộp và 11 đơn vị chưa thẩm định xong." in said
+    assert "đã nộp 0/29 đơn vị · thẩm định xong 18/29 đơn vị · 0 dòng khác nhau chưa có lý do" in said
     admin.screenshot(path=str(office.screens / "admin-1366-finalise-too-early.png"))
     admin.click(".cchc-ad-confirm-cancel")
     assert admin.locator(".cchc-ad-confirm *").count() == 0  # nothing of it outlives the answer
@@ -155,7 +155,7 @@ def test_the_administrator_runs_the_period_by_the_progress_table(browser, office
     assert "đã nộp lúc" in unit.inner_text(".cchc-progress-text")
     assert unit.locator(".cchc-submit-box").is_hidden()
     unit.close(run_before_unload=True)
-    admin.wait_for_function("() => document.querySelector('.cchc-pb-summary').textContent.includes('Đã nộp 1/19')")
+    admin.wait_for_function("() => document.querySelector('.cchc-pb-summary').textContent.includes('Đã nộp 1/29')")
     submitted = admin.locator(f".cchc-pb-row[data-unit='{UNIT}'] .cchc-pb-submitted_at").inner_text()
     assert submitted.endswith("· Trần Thị Pháp")  # the person's name
 
@@ -194,9 +194,21 @@ def test_the_administrator_runs_the_period_by_the_progress_table(browser, office
     admin.wait_for_selector(".cchc-ad-confirm[open]")
     said = admin.inner_text(".cchc-ad-confirm")
     assert "(hạn đến hết ngày 31/12/2030)" in said
-    assert "19/19 đơn vị chưa nộp sẽ không sửa được bản tự đánh giá nữa." in said
+    assert "29/29 đơn vị chưa nộp sẽ không sửa được bản tự đánh giá nữa." in said
     admin.screenshot(path=str(office.screens / "admin-1366-close-stage.png"))
     admin.click(".cchc-ad-confirm-cancel")
+
+    # the districts' self-assessment closed alone: the stage controls follow the block chosen
+    admin.select_option(".cchc-ad-block", "huyen")
+    admin.click(".cchc-ad-close-self")
+    admin.wait_for_selector(".cchc-ad-confirm[open]")
+    said = admin.inner_text(".cchc-ad-confirm")
+    assert "Đóng giai đoạn tự đánh giá cho khối UBND cấp huyện" in said
+    assert "10/10 đơn vị chưa nộp" in said
+    admin.click(".cchc-ad-confirm-go")
+    admin.wait_for_function("() => document.querySelector('.cchc-ad-stages').textContent.includes('Tự đánh giá: đã đóng')")
+    admin.select_option(".cchc-ad-block", "")
+    admin.wait_for_function("() => document.querySelector('.cchc-ad-stages').textContent.includes('Tự đánh giá: đang mở')")
 
     s = store_of(office)
     reasons = s.events(PERIOD).query("action == 'reopen'")["detail"].tolist()
@@ -204,6 +216,7 @@ def test_the_administrator_runs_the_period_by_the_progress_table(browser, office
     assert s.final(PERIOD) is None
     assert s.account("moi") is None
     assert s.stages(PERIOD)["self"]["state"] == access.OPEN
+    assert s.block_stages(PERIOD)["huyen"]["self"]["state"] == access.CLOSED
     s.close()
     admin.close(run_before_unload=True)
 
