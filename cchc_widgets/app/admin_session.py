@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from cchc_widgets.core.errors import Problem, ProblemsError
-from cchc_widgets.core.vocabulary import ACTION_NAMES, ROLES, WINDOW_LABELS
+from cchc_widgets.core.vocabulary import ACTION_NAMES, ROLES, WINDOW_LABELS, block_label
 from cchc_widgets.services import access, confirmations, progress
 from cchc_widgets.services.access import Actor
 from cchc_widgets.services.audit import change_log, filtered, log_xlsx
@@ -34,6 +34,7 @@ class AdminSession:
             raise ProblemsError([Problem(store.where, "kho dữ liệu chưa có kỳ đánh giá nào")])
         self.period = period if period in periods else periods[-1]
         self.filters: dict[str, str] = {}
+        self.block = ""  # the block whose stages the page shows and sets ("": every block)
         self.stamp: tuple[Any, ...] | None = None  # the period's mark when the page last read it
 
     def changed(self) -> bool:
@@ -50,6 +51,9 @@ class AdminSession:
         store, period = self.store, self.period
         self.stamp = progress.period_stamp(store, period)  # first: a change landing meanwhile is seen next time
         workflow = access.Workflow.of(store, period)
+        blocks = [b for b in store.blocks(period) if b]
+        if self.block not in blocks:  # a period of one set, or another period's block
+            self.block = ""
         names = store.unit_names(period)
         accounts = store.accounts()
         log = self.log()
@@ -62,13 +66,15 @@ class AdminSession:
                 {**r, "role_label": ROLES.get(r["role"], r["role"]), "units": [u for u in r["units"].split(",") if u]}
                 for r in accounts.to_dict("records")
             ],
+            "blocks": [["", "Mọi khối"], *([b, block_label(b)] for b in blocks)] if len(blocks) > 1 else [],
+            "block": self.block,
             "stages": [
                 {
                     "stage": stage,
                     "label": label,
-                    "state": workflow.describe(stage),
-                    "open": workflow.stage_open(stage) and stage in workflow.stages,
-                    "until": _iso(workflow.stages.get(stage, {}).get("until")),
+                    "state": workflow.describe(stage, self.block),
+                    "open": workflow.stage_open(stage, self.block) and workflow.row(stage, self.block) is not None,
+                    "until": _iso((workflow.row(stage, self.block) or {}).get("until")),
                 }
                 for stage, label in WINDOW_LABELS.items()
             ],
@@ -115,7 +121,8 @@ class AdminSession:
                 day = date.fromisoformat(until)
             except ValueError:
                 raise ProblemsError([Problem("ngày", f"ngày '{until}' không hợp lệ")]) from None
-        access.set_stage(self.store, self.period, stage, access.OPEN if open_ else access.CLOSED, day, self._who())
+        state = access.OPEN if open_ else access.CLOSED
+        access.set_stage(self.store, self.period, stage, state, day, self._who(), self.block or None)
 
     def reopen(self, unit: str | None, reason: str) -> None:
         access.reopen(self.store, self.period, unit or None, reason, self._who())
@@ -130,7 +137,7 @@ class AdminSession:
     def confirmation(self, kind: str, target: str | None = None) -> dict[str, Any]:
         """What a wide or irreversible action will change, counted now (`confirmations.what`)."""
         self._admin("quản trị kỳ đánh giá")
-        return confirmations.what(self.store, self.period, kind, target)
+        return confirmations.what(self.store, self.period, kind, target, self.block)
 
 
 def _iso(day: Any) -> str:

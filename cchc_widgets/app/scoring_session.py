@@ -187,7 +187,7 @@ class ScoringSession:
             "user": None
             if actor is None
             else {"name": actor.name, "login": actor.login, "role": ROLES.get(actor.role, actor.role)},
-            "workflow": workflow.describe(self.stage),
+            "workflow": workflow.describe(self.stage, workflow.block_of(unit)),
             "locked": locked,
             "submitted": None
             if submitted is None
@@ -199,7 +199,7 @@ class ScoringSession:
             "final": None if workflow.final is None else workflow.final["checksum"],
             "reply_open": self.stage == SELF and workflow.refusal(actor, unit, REPLY) is None,
             "can_evidence": workflow.refusal(actor, unit, SELF) is None,  # evidence belongs to the self-assessment
-            "reply_window": workflow.describe(REPLY) if REPLY in workflow.stages else None,
+            "reply_window": workflow.describe(REPLY, block) if workflow.row(REPLY, block := workflow.block_of(unit)) else None,
         }
 
     # ------------------------------------------------------------ the whole period, for the kit

@@ -197,7 +197,7 @@ def progress_line(s: ScoringSession, done: int, lacking: int) -> str:
     if submitted is not None:
         parts.append(f"đã nộp lúc {local_time(submitted['submitted_at'])}")
     elif workflow.managed:
-        until = workflow.stages.get(SELF, {}).get("until")
+        until = (workflow.row(SELF, workflow.block_of(s.unit)) or {}).get("until")
         parts.append("chưa nộp" + ("" if until is None else f", hạn {pd.Timestamp(until):%d/%m/%Y}"))
     return " · ".join(parts)
 

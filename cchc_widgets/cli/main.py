@@ -28,7 +28,7 @@ from cchc_widgets.core.text import clean_text
 
 __all__ = ["build_parser", "default_pool", "main"]
 
-TEXT_ARGUMENTS = ("period", "unit", "stage", "author", "code", "name", "reason", "login")
+TEXT_ARGUMENTS = ("period", "unit", "stage", "author", "code", "name", "reason", "login", "block")
 
 COMMANDS = (  # in the order `cchc --help` lists them
     *SCORING,

@@ -18,7 +18,7 @@ from cchc_widgets.cli.shared import LATEST_HELP, OUT_HELP, UNIT_HELP, out_path, 
 from cchc_widgets.cli.table import Command, Request, option
 from cchc_widgets.core import clock
 from cchc_widgets.core.errors import Problem, ProblemsError
-from cchc_widgets.core.vocabulary import ROLES
+from cchc_widgets.core.vocabulary import ROLES, block_label
 
 if TYPE_CHECKING:
     from cchc_widgets.services.permissions import Actor
@@ -93,8 +93,9 @@ def cmd_stage(req: Request) -> int:
 
     args, store, period = req.args, req.store, req.period
     state = access.OPEN if args.action == "open" else access.CLOSED
-    access.set_stage(store, period, args.stage, state, args.until, _console(args))
-    print(f"kỳ {period}: {access.Workflow.of(store, period).describe(args.stage)}")
+    access.set_stage(store, period, args.stage, state, args.until, _console(args), args.block)
+    whose = f", khối {block_label(args.block)}" if args.block else ""
+    print(f"kỳ {period}{whose}: {access.Workflow.of(store, period).describe(args.stage, args.block or '')}")
     today = clock.today()
     if state == access.OPEN and args.until is not None and args.until < today:  # saved as asked, but said
         print(
@@ -135,7 +136,6 @@ def cmd_finalise(req: Request) -> int:
 
 def cmd_period(req: Request) -> int:
     from cchc_widgets.cli.shared import criteria_sets
-    from cchc_widgets.core.vocabulary import block_label
     from cchc_widgets.files.unit_tables import read_units
     from cchc_widgets.services.writes import Writer
 
@@ -208,6 +208,11 @@ COMMANDS = (
                 help="reply: giải trình của đơn vị về kết quả thẩm định",
             ),
             option("--until", type=_day, metavar="YYYY-MM-DD", help="ngày cuối còn mở (tính cả ngày đó, theo giờ của tỉnh)"),
+            option(
+                "--block",
+                metavar="KHỐI",
+                help="chỉ cho các đơn vị của một khối (so, huyen …); không có: cho mọi khối (bỏ những gì đã đặt riêng cho khối)",
+            ),
             AUTHOR,
         ),
     ),

@@ -33,7 +33,7 @@ from cchc_widgets.core import clock, engine
 from cchc_widgets.core.errors import Problem, ProblemsError
 from cchc_widgets.core.numbers import show_number
 from cchc_widgets.core.text import clean_text, said_nothing, says_something
-from cchc_widgets.core.vocabulary import APPRAISAL, NOT_APPLICABLE, REPLY, ROLES, SELF, UNREASONED, WINDOW_LABELS
+from cchc_widgets.core.vocabulary import APPRAISAL, NOT_APPLICABLE, REPLY, ROLES, SELF, UNREASONED, WINDOW_LABELS, block_label
 from cchc_widgets.services.permissions import ROLE_UNITS, SYSTEM, Actor, allowed, is_system
 from cchc_widgets.services.progress import check_submission
 from cchc_widgets.store.database import Store
@@ -89,9 +89,7 @@ def check_login(login: str) -> str:
     return clean
 
 
-def add_account(
-    store: Store, login: str, name: str, role: str, units: list[str], password: str | None, by: Actor
-) -> None:
+def add_account(store: Store, login: str, name: str, role: str, units: list[str], password: str | None, by: Actor) -> None:
     """Create or change an account. A unit officer has exactly one unit; an appraiser any
     number; admin and reader none. `password` None keeps the old one (or none: proxy/hub sign-in)."""
     by = administrator(store, by, "quản lý tài khoản")
@@ -246,17 +244,20 @@ def today() -> date:
 
 @dataclass(frozen=True)
 class Workflow:
-    """Where a period stands: the stages as set, the submissions, and whether it is frozen."""
+    """Where a period stands: the stages as set (for the period, and for a block of its units
+    where one was set for it alone), the submissions, and whether it is frozen."""
 
     period: str
     stages: dict[str, dict[str, Any]]
     submitted: dict[str, dict[str, Any]]
     final: dict[str, Any] | None
+    by_block: dict[str, dict[str, dict[str, Any]]]
     store: Store = field(repr=False, compare=False)
 
     @classmethod
     def of(cls, store: Store, period: str) -> Workflow:
-        return cls(period, store.stages(period), store.submissions(period), store.final(period), store)
+        final = store.final(period)
+        return cls(period, store.stages(period), store.submissions(period), final, store.block_stages(period), store)
 
     @cached_property
     def names(self) -> dict[str, str]:
@@ -265,26 +266,34 @@ class Workflow:
 
     @property
     def managed(self) -> bool:
-        return bool(self.stages)
+        return bool(self.stages or self.by_block)
 
-    def stage_open(self, stage: str) -> bool:
+    def row(self, stage: str, block: str = "") -> dict[str, Any] | None:
+        """The stage as set for `block`'s units: the block's own setting, else the period's."""
+        return self.by_block.get(block, {}).get(stage) or self.stages.get(stage)
+
+    def block_of(self, unit: str) -> str:
+        """The block whose stages `unit` follows ("" while no block has a stage of its own)."""
+        return self.store.unit_block(unit) if self.by_block else ""
+
+    def stage_open(self, stage: str, block: str = "") -> bool:
         if not self.managed and stage != REPLY:  # replies answer a published appraisal: always opened on purpose
             return True
-        row = self.stages.get(stage)
+        row = self.row(stage, block)
         return row is not None and row["state"] == OPEN and (row["until"] is None or today() <= _day(row["until"]))
 
-    def describe(self, stage: str) -> str:
-        """The stage's state in words, with its date: what the form's header shows."""
+    def describe(self, stage: str, block: str = "") -> str:
+        """The stage's state in words, with its date, for `block`'s units: what the form's header shows."""
         label = WINDOW_LABELS[stage]
         if self.final is not None:
             return f"Kỳ đã chốt kết quả ngày {_local_day(self.final['finalised_at'])}: chỉ xem"
         if not self.managed and stage != REPLY:
             return f"{label}: đang mở"
-        row = self.stages.get(stage)
+        row = self.row(stage, block)
         if row is None:
             return f"{label}: chưa mở"
         until = f" đến hết ngày {_day(row['until']):%d/%m/%Y}" if row["until"] is not None else ""
-        return f"{label}: {'đang mở' + until if self.stage_open(stage) else 'đã đóng'}"
+        return f"{label}: {'đang mở' + until if self.stage_open(stage, block) else 'đã đóng'}"
 
     def refusal(self, actor: Actor | None, unit: str, stage: str) -> str | None:
         """Why `actor` may not change `unit`'s scores of `stage` now (None: they may)."""
@@ -295,12 +304,14 @@ class Workflow:
             return f"tài khoản {actor.name or actor.login} ({actor.login}, {role}) không được ghi {_written(stage)}"
         if not allowed(actor, f"write-{stage}", unit):
             return f"tài khoản {actor.named} không được giao {unit_label(self.names, unit)}"
-        if not self.stage_open(stage):
-            state = "chưa mở" if stage not in self.stages else "đã đóng"
-            return f"giai đoạn {WINDOW_LABELS[stage].lower()} của kỳ '{self.period}' {state}"
+        block = self.block_of(unit)
+        if not self.stage_open(stage, block):
+            state = "chưa mở" if self.row(stage, block) is None else "đã đóng"
+            whose = f" cho khối {block_label(block)}" if block else ""  # a block's units follow its own stages
+            return f"giai đoạn {WINDOW_LABELS[stage].lower()} của kỳ '{self.period}' {state}{whose}"
         if stage == SELF and unit in self.submitted:
             return "đơn vị đã nộp bản tự đánh giá: không sửa được nữa (quản trị viên mở lại nếu cần, có ghi lý do)"
-        if stage == APPRAISAL and self.managed and unit not in self.submitted and self.stage_open(SELF):
+        if stage == APPRAISAL and self.managed and unit not in self.submitted and self.stage_open(SELF, block):
             return "đơn vị chưa nộp bản tự đánh giá: chưa thẩm định được"
         return None
 
@@ -352,16 +363,22 @@ def administrator(store: Store, by: Actor, doing: str) -> str:
     return by.author if is_system(by) else require_admin(store, by, doing)
 
 
-def set_stage(store: Store, period: str, stage: str, state: str, until: date | None, by: Actor) -> None:
+def set_stage(store: Store, period: str, stage: str, state: str, until: date | None, by: Actor, block: str | None = None) -> None:
+    """Open or close a stage for every unit of the period, or (`block`) for one block's units
+    only; setting it for all drops what was set for a block alone."""
     by = administrator(store, by, "mở hoặc đóng giai đoạn")
-    store.criteria_for(period)  # the period exists
+    blocks = store.blocks(period)  # the period exists
     if stage not in WINDOW_LABELS:
         raise ProblemsError([Problem(f"kỳ {period}", f"giai đoạn '{stage}' không có; chọn self, appraisal hoặc reply")])
-    store.set_stage(period, stage, state, until, by)
+    if block is not None and (block not in blocks or not store.has_block_sets(period)):
+        known = ", ".join(f"'{b}' ({block_label(b)})" for b in blocks if b) or "không chia khối"
+        raise ProblemsError([Problem(f"kỳ {period}", f"kỳ không đánh giá khối '{block}'; các khối của kỳ: {known}")])
+    store.set_stage(period, stage, state, until, by, block)
     deadline = "" if until is None else f"đến hết ngày {until:%d/%m/%Y}"
     if state == CLOSED:  # the log says when it closed; a deadline it had is what was cut short
         deadline = f"đóng ngày {clock.now():%d/%m/%Y}" + ("" if until is None else f" (hạn đã đặt: {deadline})")
-    store.log_event(by, f"stage-{state}", period, None, stage, deadline)
+    whose = "" if block is None else f"khối {block_label(block)}" + (f"; {deadline}" if deadline else "")
+    store.log_event(by, f"stage-{state}", period, None, stage, whose or deadline)
 
 
 def submit(store: Store, actor: Actor | None, period: str, unit: str) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 
 from cchc_widgets.core.errors import Problem, ProblemsError
-from cchc_widgets.core.vocabulary import ROLES, SELF, WINDOW_LABELS
+from cchc_widgets.core.vocabulary import ROLES, SELF, WINDOW_LABELS, block_label
 from cchc_widgets.services import progress
 from cchc_widgets.services.access import Workflow
 from cchc_widgets.services.writes import local_time
@@ -21,12 +21,15 @@ from cchc_widgets.store.database import Store
 KINDS = ("finalise", "reopen_period", "reopen_unit", "remove_account", "close_stage")
 
 
-def what(store: Store, period: str, kind: str, target: str | None = None) -> dict[str, Any]:
+def what(store: Store, period: str, kind: str, target: str | None = None, block: str = "") -> dict[str, Any]:
     """{kind, target, title, lines, reason (a reason must be typed), button}: what the page's
-    confirmation shows for `kind` of `KINDS` (`target`: the unit, the login or the stage)."""
+    confirmation shows for `kind` of `KINDS` (`target`: the unit, the login or the stage;
+    `block`: closing a stage for that block's units only, counted among them)."""
     if kind not in KINDS:
         raise ProblemsError([Problem("quản trị", f"thao tác '{kind}' không có")])
     table = progress.progress(store, period)
+    if block and kind == "close_stage":
+        table = table[table["block"] == block]
     s = progress.summary(table)
     n = s["units"]
     name = dict(zip(store.periods()["id"], store.periods()["name"], strict=True)).get(period, period)
@@ -79,11 +82,11 @@ def what(store: Store, period: str, kind: str, target: str | None = None) -> dic
             "Người này không đăng nhập được nữa; các phiên đang mở kết thúc ngay. Những gì họ đã ghi vẫn giữ trong nhật ký.",
         ]
         return out | {"title": f"Gỡ tài khoản {target}?", "lines": lines, "button": "Gỡ tài khoản"}
-    label = WINDOW_LABELS.get(target or "", target)
-    until = workflow.stages.get(target or "", {}).get("until")
+    label = str(WINDOW_LABELS.get(target or "", target)).lower() + (f" cho khối {block_label(block)}" if block else "")
+    until = (workflow.row(target or "", block) or {}).get("until")
     early = "" if until is None else f" (hạn đến hết ngày {pd.Timestamp(until):%d/%m/%Y})"
-    lines = [f"Đóng giai đoạn {str(label).lower()}{early}: từ lúc này không ai ghi được vào giai đoạn này."]
+    lines = [f"Đóng giai đoạn {label}{early}: từ lúc này không ai ghi được vào giai đoạn này."]
     if target == SELF:
         lines.append(f"{n - s['submitted']}/{n} đơn vị chưa nộp sẽ không sửa được bản tự đánh giá nữa.")
     lines.append(counts)
-    return out | {"title": f"Đóng giai đoạn {str(label).lower()}?", "lines": lines, "button": "Đóng giai đoạn"}
+    return out | {"title": f"Đóng giai đoạn {label}?", "lines": lines, "button": "Đóng giai đoạn"}

@@ -148,7 +148,7 @@ def progress(store: Store, period: str, units: set[str] | None = None) -> pd.Dat
     scores = scores[pd.Series(kept, index=scores.index, dtype=bool)]
     with_files = store.evidence_keys(period)
     submitted = store.submissions(period)
-    stages = store.stages(period)
+    stages, by_block = store.stages(period), store.block_stages(period)  # a block's own stages over the period's
     people = store.account_names()
     diff = engine.differences(engine.scored_rows(scores)) if len(scores) else pd.DataFrame(columns=["unit", "unreasoned"])
     unreasoned = diff[diff["unreasoned"].astype(bool)].groupby("unit").size() if len(diff) else pd.Series(dtype=int)
@@ -175,7 +175,7 @@ def progress(store: Store, period: str, units: set[str] | None = None) -> pd.Dat
                 "submitted_by": "" if sub is None else people.get(sub["submitted_by"], sub["submitted_by"]),
                 "appraised": int(counts.get((unit.id, APPRAISAL), 0)),
                 "unreasoned": int(unreasoned.get(unit.id, 0)),
-                "deadline": _deadline(stages, APPRAISAL if sub is not None else SELF),
+                "deadline": _deadline({**stages, **by_block.get(unit.block, {})}, APPRAISAL if sub is not None else SELF),
             }
         )
     columns = ["unit", "name", "group", "block", "leaves", "scored", "unscored", "lacking", "submitted_at", "submitted_by"]

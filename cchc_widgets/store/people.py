@@ -10,7 +10,17 @@ import pandas as pd
 import sqlalchemy as sa
 
 from cchc_widgets.store.base import StoreBase, _aware, _now
-from cchc_widgets.store.schema import SIGN_IN_ACTIONS, accounts, assignments, events, finals, sign_ins, stages, submissions
+from cchc_widgets.store.schema import (
+    SIGN_IN_ACTIONS,
+    accounts,
+    assignments,
+    block_stages,
+    events,
+    finals,
+    sign_ins,
+    stages,
+    submissions,
+)
 
 
 class People(StoreBase):
@@ -92,18 +102,38 @@ class People(StoreBase):
 
     # ------------------------------------------------------------ stages, submissions, finalising
 
-    def set_stage(self, period: str, stage: str, state: str, until: Any, by: str) -> None:
+    def set_stage(self, period: str, stage: str, state: str, until: Any, by: str, block: str | None = None) -> None:
+        """Set a stage for the whole period (every block then follows it: a block's own setting
+        of the stage is dropped) or, with `block`, for that block's units only."""
+        table, keys = (
+            (stages, {"period": period, "stage": stage})
+            if block is None
+            else (block_stages, {"period": period, "block": block, "stage": stage})
+        )
         with self._writing() as conn:
             values = {"state": state, "until": until, "changed_by": by, "changed_at": _now()}
-            where = sa.and_(stages.c.period == period, stages.c.stage == stage)
-            if conn.execute(stages.update().where(where).values(**values)).rowcount == 0:
-                conn.execute(stages.insert().values(period=period, stage=stage, **values))
+            where = sa.and_(*(table.c[k] == v for k, v in keys.items()))
+            if conn.execute(table.update().where(where).values(**values)).rowcount == 0:
+                conn.execute(table.insert().values(**keys, **values))
+            if block is None:
+                conn.execute(block_stages.delete().where(sa.and_(block_stages.c.period == period, block_stages.c.stage == stage)))
 
     def stages(self, period: str) -> dict[str, dict[str, Any]]:
         """stage → {state, until, changed_by, changed_at} as set for the period (empty: never set)."""
         with self._reading() as conn:
             rows = conn.execute(sa.select(stages).where(stages.c.period == period)).mappings().all()
         return {r["stage"]: dict(r) for r in rows}
+
+    def block_stages(self, period: str) -> dict[str, dict[str, dict[str, Any]]]:
+        """block → stage → {state, until …}: the stages set for one block of the period (empty: none)."""
+        if not self.has_block_sets(period):  # a period of one set: no read on every save
+            return {}
+        with self._reading() as conn:
+            rows = conn.execute(sa.select(block_stages).where(block_stages.c.period == period)).mappings().all()
+        out: dict[str, dict[str, dict[str, Any]]] = {}
+        for r in rows:
+            out.setdefault(r["block"], {})[r["stage"]] = dict(r)
+        return out
 
     def set_submitted(self, period: str, unit: str, by: str | None) -> bool:
         """Record (by a login) or withdraw (None) a unit's submission; False when already so."""

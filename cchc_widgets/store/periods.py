@@ -129,6 +129,11 @@ class Periods(StoreBase):
             present = {""}
         return {b: self.criteria_for(period, block=b) for b in sorted(present | set(own), key=block_order)}
 
+    def has_block_sets(self, period: str) -> bool:
+        """Whether the period gives its blocks sets of their own (read once per store): only
+        then may a block have stages of its own, and a save need not look for them otherwise."""
+        return bool(self._block_sets(period))
+
     def unit_block(self, unit: str) -> str:
         """The block a unit is assessed in ("" when it has none, or is not known). Read once:
         a save's rules are checked with its block's set before its transaction, which reads the

@@ -186,6 +186,17 @@ stages = sa.Table(  # a period's stage as the administrator set it (no row at al
     sa.Column("changed_by", sa.String(200), nullable=False),
     sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
 )
+block_stages = sa.Table(  # a stage set for one block of the period's units (so, huyen …): over the period's own row
+    "block_stages",
+    metadata,
+    sa.Column("period", sa.String(50), sa.ForeignKey("periods.id"), primary_key=True),
+    sa.Column("block", sa.String(100), primary_key=True),
+    sa.Column("stage", sa.String(20), primary_key=True),
+    sa.Column("state", sa.String(20), nullable=False),
+    sa.Column("until", sa.Date),
+    sa.Column("changed_by", sa.String(200), nullable=False),
+    sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
+)
 submissions = sa.Table(
     "submissions",
     metadata,

@@ -200,12 +200,25 @@ def test_the_administrator_runs_the_period_by_the_progress_table(browser, office
     admin.screenshot(path=str(office.screens / "admin-1366-close-stage.png"))
     admin.click(".cchc-ad-confirm-cancel")
 
+    # the districts' self-assessment closed alone: the stage controls follow the block chosen
+    admin.select_option(".cchc-ad-block", "huyen")
+    admin.click(".cchc-ad-close-self")
+    admin.wait_for_selector(".cchc-ad-confirm[open]")
+    said = admin.inner_text(".cchc-ad-confirm")
+    assert "Đóng giai đoạn tự đánh giá cho khối UBND cấp huyện" in said
+    assert "10/10 đơn vị chưa nộp" in said
+    admin.click(".cchc-ad-confirm-go")
+    admin.wait_for_function("() => document.querySelector('.cchc-ad-stages').textContent.includes('Tự đánh giá: đã đóng')")
+    admin.select_option(".cchc-ad-block", "")
+    admin.wait_for_function("() => document.querySelector('.cchc-ad-stages').textContent.includes('Tự đánh giá: đang mở')")
+
     s = store_of(office)
     reasons = s.events(PERIOD).query("action == 'reopen'")["detail"].tolist()
     assert reasons == ["Đơn vị xin sửa lỗi nhập 1.1.4", "Công bố lại sau khiếu nại"]
     assert s.final(PERIOD) is None
     assert s.account("moi") is None
     assert s.stages(PERIOD)["self"]["state"] == access.OPEN
+    assert s.block_stages(PERIOD)["huyen"]["self"]["state"] == access.CLOSED
     s.close()
     admin.close(run_before_unload=True)
 

@@ -129,6 +129,11 @@ function render({ model, el }) {
     // stages and their dates
     const stages = h("section", "cchc-ad-stages");
     stages.append(h("h3", null, "Giai đoạn"));
+    if (st.blocks.length) {  // a period of several blocks: each block's stages, or every block's at once
+      const block = select("cchc-ad-block", st.blocks, st.block);
+      block.addEventListener("change", () => send({ type: "stage_block", block: block.value }));
+      stages.append(labelled("Khối đơn vị", block));
+    }
     stages.append(table("cchc-ad-table", ["Giai đoạn", "Tình trạng", "Mở đến hết ngày", ""], st.stages.map((s) => {
       const until = input(`cchc-ad-until-${s.stage}`, "date");
       until.value = s.until;

@@ -60,6 +60,12 @@ def _stage(app: AdminApp, content: dict[str, Any]) -> None:
     app.state = app.session.state()
 
 
+def _stage_block(app: AdminApp, content: dict[str, Any]) -> None:
+    """The block whose stages the page shows and sets ("": every block)."""
+    app.session.block = str(content.get("block") or "")
+    app.state = app.session.state()
+
+
 def _reopen(app: AdminApp, content: dict[str, Any]) -> None:
     app.session.reopen(content.get("unit") or None, str(content.get("reason", "")))
     app.notice = "Đã mở lại; lý do được ghi vào nhật ký."
@@ -97,6 +103,7 @@ class AdminApp(anywidget.AnyWidget):
         "account": _account,
         "remove": _remove,
         "stage": _stage,
+        "stage_block": _stage_block,
         "reopen": _reopen,
         "finalise": _finalise,
         "filters": _filters,
