@@ -257,7 +257,8 @@ class Workflow:
     @classmethod
     def of(cls, store: Store, period: str) -> Workflow:
         final = store.final(period)
-        return cls(period, store.stages(period), store.submissions(period), final, store.block_stages(period), store)
+        stages, by_block = store.all_stages(period)  # one statement for both: every save reads them
+        return cls(period, stages, store.submissions(period), final, by_block, store)
 
     @cached_property
     def names(self) -> dict[str, str]:

@@ -120,20 +120,30 @@ class People(StoreBase):
 
     def stages(self, period: str) -> dict[str, dict[str, Any]]:
         """stage → {state, until, changed_by, changed_at} as set for the period (empty: never set)."""
-        with self._reading() as conn:
-            rows = conn.execute(sa.select(stages).where(stages.c.period == period)).mappings().all()
-        return {r["stage"]: dict(r) for r in rows}
+        return self.all_stages(period)[0]
 
     def block_stages(self, period: str) -> dict[str, dict[str, dict[str, Any]]]:
         """block → stage → {state, until …}: the stages set for one block of the period (empty: none)."""
-        if not self.has_block_sets(period):  # a period of one set: no read on every save
-            return {}
+        return self.all_stages(period)[1]
+
+    def all_stages(self, period: str) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, dict[str, Any]]]]:
+        """`stages` and `block_stages` in one statement: the workflow every save checks reads both
+        (a period of several blocks would otherwise pay a round trip more on every edit)."""
+        columns = ("period", "stage", "state", "until", "changed_by", "changed_at")
+        own = sa.select(sa.cast(sa.null(), sa.String).label("block"), *(stages.c[c] for c in columns))
+        theirs = sa.select(block_stages.c.block, *(block_stages.c[c] for c in columns))
+        query = sa.union_all(own.where(stages.c.period == period), theirs.where(block_stages.c.period == period))
         with self._reading() as conn:
-            rows = conn.execute(sa.select(block_stages).where(block_stages.c.period == period)).mappings().all()
-        out: dict[str, dict[str, dict[str, Any]]] = {}
+            rows = conn.execute(query).mappings().all()
+        period_wide: dict[str, dict[str, Any]] = {}
+        by_block: dict[str, dict[str, dict[str, Any]]] = {}
         for r in rows:
-            out.setdefault(r["block"], {})[r["stage"]] = dict(r)
-        return out
+            row = {c: r[c] for c in columns}
+            if r["block"] is None:
+                period_wide[r["stage"]] = row
+            else:
+                by_block.setdefault(r["block"], {})[r["stage"]] = {"block": r["block"], **row}
+        return period_wide, by_block
 
     def set_submitted(self, period: str, unit: str, by: str | None) -> bool:
         """Record (by a login) or withdraw (None) a unit's submission; False when already so."""
