@@ -66,11 +66,12 @@ def test_a_failing_handler_is_logged_and_shown_in_the_apps_words(demo, app, caps
 
 
 @pytest.mark.parametrize("app", BUILT)
-def test_a_refusal_is_shown_in_the_apps_words_and_an_undeclared_kind_changes_nothing(demo, app):
+def test_a_refusal_is_shown_in_the_apps_words_and_an_undeclared_kind_changes_nothing(demo, app, capsys):
     widget = _widget(demo, app)
     widget.alert = "Một thông báo đang hiện"
     widget._on_message(widget, {"type": "no-such-kind"}, [])
     assert (widget.alert, widget.sent) == ("Một thông báo đang hiện", [])
+    assert "kiểu tin nhắn không khai báo 'no-such-kind', bỏ qua" in capsys.readouterr().err  # said in the server's log
     widget._on_message(widget, {"type": "refused", "code": "1.1"}, [])
     if REFUSED[app] is None:  # beside the field the message names
         message = str(ProblemsError([Problem("tệp", "không được đổi", "1.1")]))

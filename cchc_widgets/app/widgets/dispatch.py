@@ -1,7 +1,8 @@
 """A page's message to its widget's handler: one way for every app.
 
 Each widget declares its handlers in `MESSAGES` (keyed by the message's `type`); this looks the
-handler up (an undeclared kind is dropped), clears the page's alert unless the message is the
+handler up (an undeclared kind changes nothing, and is logged: a page and its widget that
+disagree show in the server's log), clears the page's alert unless the message is the
 heartbeat (a ping must not wipe what the page is saying), calls it, and turns what goes wrong
 into words for the page: a refusal (`CchcError` and its kin) by the widget's own `refused`, in
 its own wording; anything else is logged with its traceback and shown as the widget's «Lỗi hệ
@@ -37,6 +38,7 @@ def dispatch(
     kind = content.get("type")
     handler = widget.MESSAGES.get(kind)
     if handler is None:
+        print(f"{type(widget).__name__}: kiểu tin nhắn không khai báo {kind!r}, bỏ qua", file=sys.stderr)
         return
     try:
         if clears_alert and kind != "ping":  # the heartbeat: what the page says stays said
