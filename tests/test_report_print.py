@@ -14,8 +14,8 @@ from cchc_widgets.cli.main import main
 from cchc_widgets.core.numbers import format_number
 from cchc_widgets.report import analysis
 from cchc_widgets.report import annual as report
+from tests.artefacts import ARTEFACTS
 
-ARTEFACTS = Path(__file__).resolve().parent.parent / "exports" / "test-artefacts"
 A4 = {(595, 842), (842, 595)}  # points, rounded
 HEADINGS = (
     "Những điểm chính",

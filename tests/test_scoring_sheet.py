@@ -5,7 +5,6 @@ on each, the totals and the signature block — and the same sheet from the form
 import re
 import subprocess
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -17,6 +16,7 @@ from cchc_widgets.cli.main import main
 from cchc_widgets.core import clock
 from cchc_widgets.core.numbers import format_number
 from cchc_widgets.services.writes import Scope, Writer
+from tests.artefacts import ARTEFACTS
 
 
 def pages_of(pdf) -> list[str]:
@@ -90,7 +90,6 @@ def test_text_in_the_sheet_is_escaped(demo):
     assert "&lt;script&gt;x()&lt;/script&gt;" in text
 
 
-ARTEFACTS = Path(__file__).resolve().parent.parent / "exports" / "test-artefacts"
 LEAF_LINE = re.compile(r"^\s*\d+\.\d+\.\d+\s+\S", re.MULTILINE)  # a sub-criterion's row: «8.5.1  Kết quả…»
 
 

@@ -148,7 +148,7 @@ def progress(store: Store, period: str, units: set[str] | None = None) -> pd.Dat
     scores = scores[pd.Series(kept, index=scores.index, dtype=bool)]
     with_files = store.evidence_keys(period)
     submitted = store.submissions(period)
-    stages, by_block = store.stages(period), store.block_stages(period)  # a block's own stages over the period's
+    stages, by_block = store.all_stages(period)  # a block's own stages over the period's, in one statement
     people = store.account_names()
     diff = engine.differences(engine.scored_rows(scores)) if len(scores) else pd.DataFrame(columns=["unit", "unreasoned"])
     unreasoned = diff[diff["unreasoned"].astype(bool)].groupby("unit").size() if len(diff) else pd.Series(dtype=int)
