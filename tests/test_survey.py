@@ -117,23 +117,23 @@ def test_bad_response_file_names_cell_and_item(demo, tmp_path, capsys):
 
 
 def test_response_layout_problems(demo, reference, tmp_path):
-    units = set(demo.units("2017")["id"])
+    units = dict.fromkeys(demo.units("2017")["id"], "so")
     no_answer = write_csv(tmp_path / "thieu.csv", "unit,respondent,group,item\nso-noi-vu,P1,Xã,KS1\n")
     with pytest.raises(ProblemsError, match=r"thiếu cột 'trả lời' \(answer\)"):
-        read_responses(no_answer, reference, "2017", units)
+        read_responses(no_answer, {"so": reference}, "2017", units)
     other_year = write_csv(tmp_path / "nam.csv", "năm,unit,respondent,group,item,answer\n2016,so-noi-vu,P1,Xã,KS1,A\n")
     with pytest.raises(ProblemsError, match="dòng 2, cột 'năm': mã KS1: dòng của kỳ '2016', không phải kỳ '2017'"):
-        read_responses(other_year, reference, "2017", units)
+        read_responses(other_year, {"so": reference}, "2017", units)
     book = Workbook()
     book.active.title = "Phiếu"
     book.active.append(["Mã đơn vị", "Mã phiếu", "Nhóm đối tượng", "Mã câu hỏi", "Đáp án"])
     book.active.append(["so-noi-vu", "P1", "Xã", "KS4", "F"])
     book.save(tmp_path / "phieu.xlsx")
     with pytest.raises(ProblemsError, match="sheet 'Phiếu', ô E2: mã KS4: câu trả lời 'F'"):
-        read_responses(tmp_path / "phieu.xlsx", reference, "2017", units)
+        read_responses(tmp_path / "phieu.xlsx", {"so": reference}, "2017", units)
     papi = load_dict({k: v for k, v in SURVEY_SET.items() if k != "survey"})
     with pytest.raises(ProblemsError, match="không có phần khảo sát"):
-        read_responses(no_answer, papi, "2017", units)
+        read_responses(no_answer, {"so": papi}, "2017", units)
 
 
 def test_import_stores_logs_and_reimport_changes_only_what_changed(demo, tmp_path, capsys):

@@ -9,6 +9,7 @@ English; messages name the column as the person wrote it.
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
@@ -16,6 +17,7 @@ import pandas as pd
 from cchc_widgets.core.criteria import CriteriaSet
 from cchc_widgets.core.errors import Problem, ProblemsError
 from cchc_widgets.core.tables import Row, read_table
+from cchc_widgets.core.vocabulary import block_label
 from cchc_widgets.files.tables_out import inert
 
 COLUMNS = ("unit", "respondent", "group", "item", "answer")
@@ -30,24 +32,27 @@ HEADERS = {
 COLUMN_NAMES = {"unit": "đơn vị", "respondent": "phiếu", "group": "nhóm", "item": "câu hỏi", "answer": "trả lời"}
 
 
-def read_responses(path: str | Path, cs: CriteriaSet, period: str, units: set[str]) -> pd.DataFrame:
+def read_responses(path: str | Path, sets: Mapping[str, CriteriaSet], period: str, blocks: Mapping[str, str]) -> pd.DataFrame:
     """A response file checked whole against the period's survey and units.
 
-    Returns unit, respondent, group, item, answer (answers upper-cased as the set spells
-    them). Raises with every problem, each naming the file, the cell and the item code.
+    `blocks`: the period's units, each with its block; `sets`: each block's criteria set (a
+    period of one set: one block). Each unit's answers are read against its own block's
+    survey — its items, answers and groups — so a district's answer to a department-only
+    item is refused naming the row, the unit and the item. Returns unit, respondent, group,
+    item, answer (answers upper-cased as the set spells them). Raises with every problem,
+    each naming the file, the cell and the item code.
     """
     table = read_table(path)
     named = _named(table.columns)
     file = Path(path).name
     sheet = f"sheet '{table.sheet}'" if table.sheet else None
-    if cs.survey is None:
+    if all(cs.survey is None for cs in sets.values()):
         raise ProblemsError([Problem(file, f"bộ tiêu chí của kỳ '{period}' không có phần khảo sát (survey)")])
     missing = [c for c in COLUMNS if c not in named]
     if missing:
         wanted = ", ".join(f"'{COLUMN_NAMES[c]}' ({c})" for c in missing)
         raise ProblemsError([Problem(file, f"thiếu cột {wanted}", where=sheet or "dòng 1")])
-    answers = {a.strip().upper(): a for a in cs.survey.answers}
-    items = set(cs.survey_codes)
+    strangers = next(b for b, cs in sets.items() if cs.survey is not None)  # reads a unit outside the period
     problems: list[Problem] = []
     records = []
     seen: dict[tuple[str, str, str], str] = {}
@@ -68,12 +73,15 @@ def read_responses(path: str | Path, cs: CriteriaSet, period: str, units: set[st
             problems.append(Problem(file, f"thiếu {COLUMN_NAMES[c]}", item or None, where(c)))
         if blank:
             continue
-        if values["unit"] not in units:
+        if values["unit"] not in blocks:
             problems.append(Problem(file, f"đơn vị '{values['unit']}' không tham gia kỳ '{period}'", item, where("unit")))
-        if item not in items:
-            known = ", ".join(cs.survey_codes)
-            problems.append(Problem(file, f"câu hỏi '{item}' không có trong phiếu khảo sát (có: {known})", item, where("item")))
-        answer = answers.get(values["answer"].upper())
+        block = blocks.get(values["unit"], strangers)
+        cs = sets[block]
+        if cs.survey is None or item not in cs.survey_codes:
+            problems.append(Problem(file, _not_asked(values["unit"], block, item, cs, len(sets) > 1), item, where("item")))
+        if cs.survey is None:  # its block asks nothing: no answer of it to read
+            continue
+        answer = {a.strip().upper(): a for a in cs.survey.answers}.get(values["answer"].upper())
         if answer is None:
             options = ", ".join(cs.survey.answers)
             problems.append(
@@ -98,6 +106,19 @@ def read_responses(path: str | Path, cs: CriteriaSet, period: str, units: set[st
     if not records:
         raise ProblemsError([Problem(file, "tệp không có câu trả lời nào", where=sheet)])
     return pd.DataFrame(records, columns=list(COLUMNS))
+
+
+def _not_asked(unit: str, block: str, item: str, cs: CriteriaSet, several: bool) -> str:
+    """The refusal of an answer to an item the unit's survey does not ask: in a period of
+    several blocks it names the unit and its block, whose set may ask other items than the
+    other blocks' (or none)."""
+    if not several:
+        return f"câu hỏi '{item}' không có trong phiếu khảo sát (có: {', '.join(cs.survey_codes)})"
+    own = f"có: {', '.join(cs.survey_codes)}" if cs.survey is not None else "không có phần khảo sát"
+    return (
+        f"câu hỏi '{item}' không có trong phiếu khảo sát của đơn vị '{unit}' "
+        f"(khối {block_label(block)}, bộ tiêu chí '{cs.id}': {own})"
+    )
 
 
 def _grouped(

@@ -198,8 +198,11 @@ def import_responses(
     store: Store, path: str | Path, period: str, author: str | None, dry_run: bool = False, actor: Actor | None = None
 ) -> tuple[pd.DataFrame, SaveReport | None]:
     """A survey response file checked whole against the period, then stored in one
-    transaction (not with `dry_run`): what `cchc survey import` and the app's upload do."""
-    responses = read_responses(path, store.criteria_for(period), period, set(store.unit_names(period)))
+    transaction (not with `dry_run`): what `cchc survey import` and the app's upload do. Each
+    unit's answers are read against its own block's survey."""
+    units = store.units(period)
+    blocks = dict(zip(units["id"], units["block"].fillna(""), strict=True))
+    responses = read_responses(path, store.blocks(period), period, blocks)
     if dry_run:
         return responses, None
     return responses, Writer(store, actor).save_survey(period, responses, author, source=Path(path).name)

@@ -10,6 +10,7 @@ from typing import Any
 
 import pandas as pd
 
+from cchc_widgets.core.criteria import CriteriaSet
 from cchc_widgets.core.errors import EvidenceError, Problem, ProblemsError
 from cchc_widgets.core.numbers import megabytes
 from cchc_widgets.core.text import clean_text, one_line
@@ -44,6 +45,26 @@ def fits(table: str, column: str, text: str, what: str, where: str, code: str | 
     limit = column_length(table, column)
     if limit is not None and len(text) > limit:
         raise ProblemsError([Problem(where, f"{what} dài quá {limit} ký tự ({len(text)} ký tự)", code, row)])
+
+
+def _own_survey(responses: pd.DataFrame, unit: str, cs: CriteriaSet, file: str) -> pd.Series:
+    """One unit's answers checked against its block's survey: every item one it asks (a
+    district answering a department-only item is refused, naming the unit and the item) and,
+    when the set weighs its groups, every answer naming one of them. Returns the groups as the
+    set names them."""
+    asked = set(cs.survey_codes) if cs.survey is not None else set()
+    stray = sorted(set(responses["item"]) - asked)
+    if stray:
+        said = f"câu hỏi '{stray[0]}' không có trong phiếu khảo sát của bộ tiêu chí '{cs.id}' của đơn vị '{unit}'"
+        raise ProblemsError([Problem(file, said, stray[0])])
+    survey = cs.survey
+    if not survey.groups:
+        return responses["group"]
+    unknown = sorted({g for g in responses["group"] if survey.group_of(g) is None})
+    if unknown:
+        known = "; ".join(f"{g.id} ({g.name})" for g in survey.groups)
+        raise ProblemsError([Problem(file, f"nhóm không có trong bộ tiêu chí: {', '.join(unknown)}; dùng: {known}")])
+    return responses["group"].map(lambda g: survey.group_of(g).id)
 
 
 class OtherWrites:
@@ -83,13 +104,10 @@ class OtherWrites:
         if problems:
             raise ProblemsError(problems)
         responses = responses.map(clean_text)
-        survey = self.store.criteria_for(period).survey
-        if survey is not None and survey.groups:  # weighted groups: each answer must name one
-            unknown = sorted({g for g in responses["group"] if survey.group_of(g) is None})
-            if unknown:
-                known = "; ".join(f"{g.id} ({g.name})" for g in survey.groups)
-                raise ProblemsError([Problem(file, f"nhóm không có trong bộ tiêu chí: {', '.join(unknown)}; dùng: {known}")])
-            responses = responses.assign(group=responses["group"].map(lambda g: survey.group_of(g).id))
+        for unit in sorted(set(responses["unit"])):
+            own = responses["unit"] == unit
+            cs = self.store.criteria_for(period, unit=unit)  # its block's
+            responses.loc[own, "group"] = _own_survey(responses[own], unit, cs, file)
         fits("survey_responses", "source", source, "tên tệp", file)
         for column, what in (("group", "nhóm người trả lời"), ("respondent", "mã phiếu")):
             for respondent, text in zip(responses["respondent"].astype(str), responses[column].astype(str), strict=True):
