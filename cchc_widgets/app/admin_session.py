@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from cchc_widgets.app.period_form import PeriodForm
 from cchc_widgets.core.errors import Problem, ProblemsError
 from cchc_widgets.core.vocabulary import ACTION_NAMES, ROLES, WINDOW_LABELS, block_label
 from cchc_widgets.services import access, confirmations, progress
@@ -36,6 +37,7 @@ class AdminSession:
         self.filters: dict[str, str] = {}
         self.block = ""  # the block whose stages the page shows and sets ("": every block)
         self.stamp: tuple[Any, ...] | None = None  # the period's mark when the page last read it
+        self.new = PeriodForm(store, actor)  # the form that opens a new period
 
     def changed(self) -> bool:
         """Whether the period moved since the page last read it (a submission, a score, a file):
@@ -88,6 +90,7 @@ class AdminSession:
             "action_names": list(ACTION_NAMES.values()),
             "log": log.head(LOG_SHOWN).drop(columns="when").to_dict("records"),
             "log_total": len(log),
+            "new_period": self.new.state(period),
         }
 
     def log(self) -> pd.DataFrame:

@@ -9,7 +9,8 @@ the check, under the name the person gave it, so messages name their file (never
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,11 +63,7 @@ def _checked(name: str, data: bytes, author: str, run: Callable[[Path], str], ac
         return UploadReport(False, "Nhập họ tên người chấm (ô “Người chấm”) trước khi tải tệp lên: tên được ghi vào nhật ký.")
     if Path(filename).suffix.lower() not in SUFFIXES:
         return UploadReport(False, f"Tệp '{filename}' không được nhận: chỉ nhận tệp Excel .xlsx hoặc bảng .csv.")
-    folder = data_dir() / "uploads"
-    folder.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=folder) as tmp:
-        path = Path(tmp) / filename
-        path.write_bytes(data)
+    with uploaded_copy(filename, data) as path:
         try:
             return UploadReport(True, run(path))
         except ProblemsError as exc:
@@ -74,3 +71,16 @@ def _checked(name: str, data: bytes, author: str, run: Callable[[Path], str], ac
             return UploadReport(False, f"Tệp '{filename}' bị từ chối, không lưu gì ({len(exc.problems)} lỗi):", lines)
         except CchcError as exc:
             return UploadReport(False, f"Tệp '{filename}' bị từ chối, không lưu gì:", (str(exc),))
+
+
+@contextmanager
+def uploaded_copy(name: str, data: bytes) -> Iterator[Path]:
+    """An uploaded file under the name the person gave it (its folder part dropped), in a
+    temporary folder of the data directory removed once it has been read."""
+    filename = Path(clean_text(name or "").replace("\\", "/")).name
+    folder = data_dir() / "uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=folder) as tmp:
+        path = Path(tmp) / filename
+        path.write_bytes(data)
+        yield path

@@ -90,7 +90,7 @@ function render({ model, el }) {
 
   // what is typed in the account form survives a redraw (a refusal must not
   // wipe the form); a saved account clears its form
-  const KEPT = [".cchc-ad-login", ".cchc-ad-name", ".cchc-ad-role", ".cchc-ad-units", ".cchc-ad-password"];
+  const KEPT = [".cchc-ad-login", ".cchc-ad-name", ".cchc-ad-role", ".cchc-ad-units", ".cchc-ad-password", ".cchc-ad-new-id", ".cchc-ad-new-name"];
   function typed() {
     const out = {};
     for (const sel of KEPT) {
@@ -108,12 +108,62 @@ function render({ model, el }) {
     }
   }
 
+  // the form that opens a new period: its units (a table sent to the kernel, which offers a set
+  // for each of its blocks) and a set per block; a block's choice and the file chosen for it
+  // outlive a redraw, and are forgotten once the period is opened
+  let chosenSets = {};
+  let setFiles = {};
+  function newPeriod(np) {
+    const sec = h("section", "cchc-ad-new-period");
+    sec.append(h("h3", null, "Mở kỳ đánh giá mới"));
+    const id = input("cchc-ad-new-id");
+    id.placeholder = "ví dụ 2018";
+    const name = input("cchc-ad-new-name");
+    name.placeholder = "để trống: Năm …";
+    const unitsFile = input("cchc-ad-new-units", "file");
+    unitsFile.accept = ".csv,.xlsx";
+    unitsFile.addEventListener("change", async () => {
+      const file = unitsFile.files[0];
+      if (file) model.send({ type: "new_units", name: file.name }, undefined, [await file.arrayBuffer()]);
+    });
+    sec.append(labelled("Mã kỳ", id), labelled("Tên kỳ", name), labelled("Bảng đơn vị (.csv, .xlsx)", unitsFile));
+    sec.append(h("p", "cchc-ad-new-source", `Đơn vị: ${np.units}`));
+    for (const b of np.blocks) {
+      const choice = select("cchc-ad-new-set", b.options, chosenSets[b.block] ?? b.chosen);
+      choice.dataset.block = b.block;
+      const row = h("div", "cchc-ad-new-block");
+      row.append(labelled(`Bộ tiêu chí — khối ${b.label}`, choice));
+      if (choice.value === "upload") {
+        const file = input("cchc-ad-new-set-file", "file");
+        file.dataset.block = b.block;
+        file.accept = ".yaml,.yml,.json,.csv,.xlsx";
+        file.addEventListener("change", () => { setFiles[b.block] = file.files[0]; draw(); });
+        row.append(labelled(`Tệp bộ tiêu chí — khối ${b.label}`, file));
+        if (setFiles[b.block]) row.append(h("span", "cchc-ad-new-set-name", `đã chọn: ${setFiles[b.block].name}`));
+      }
+      choice.addEventListener("change", () => { chosenSets[b.block] = choice.value; draw(); });
+      sec.append(row);
+    }
+    const go = h("button", "cchc-ad-new-open", "Mở kỳ");
+    go.addEventListener("click", async () => {
+      const sets = Object.fromEntries(np.blocks.map((b) => [b.block, chosenSets[b.block] ?? b.chosen]));
+      const files = np.blocks.map((b) => b.block).filter((b) => sets[b] === "upload" && setFiles[b]);
+      const buffers = await Promise.all(files.map((b) => setFiles[b].arrayBuffer()));
+      model.send({ type: "open_period", period: id.value, name: name.value, sets, files, names: files.map((b) => setFiles[b].name) },
+        undefined, buffers);
+    });
+    sec.append(go);
+    return sec;
+  }
+
   // what is drawn, redrawn whole on every change; the connection notice (page.js) stays above it
   const view = h("div", "cchc-ad-view");
   el.append(view);
   function draw() {
     const st = model.get("state");
-    const before = (model.get("notice") || "").startsWith("Đã lưu tài khoản") ? {} : typed();
+    const said = model.get("notice") || "";
+    if (said.startsWith("Đã mở kỳ")) { chosenSets = {}; setFiles = {}; }
+    const before = said.startsWith("Đã lưu tài khoản") || said.startsWith("Đã mở kỳ") ? {} : typed();
     const focused = document.activeElement && el.contains(document.activeElement) ? document.activeElement.className : null;
     view.replaceChildren();
     const alert = h("div", "cchc-ad-alert", model.get("alert"));
@@ -197,6 +247,8 @@ function render({ model, el }) {
       labelled("Đơn vị (giữ Ctrl để chọn nhiều)", units), labelled("Mật khẩu (ít nhất 8 ký tự)", password), save);
     acc.append(form);
     view.append(acc);
+
+    view.append(newPeriod(st.new_period));
 
     // the change log
     const log = h("section", "cchc-ad-log");

@@ -21,26 +21,26 @@ FAILURE = "Lỗi hệ thống, thao tác chưa được lưu ({name}); báo cho 
 HERE = Path(__file__).resolve().parent
 
 
-Handler = Callable[[Any, dict[str, Any]], None]  # (the app, the page's message)
+Handler = Callable[[Any, dict[str, Any], list[bytes]], None]  # (the app, the page's message, its files)
 
 
 # ------------------------------------------------------------ what the page sends, by its `type`
 
 
-def _ping(app: AdminApp, content: dict[str, Any]) -> None:
+def _ping(app: AdminApp, content: dict[str, Any], buffers: list[bytes]) -> None:
     """The page's heartbeat: what changed elsewhere is drawn again."""
     app.send({"type": "pong"})
     if app.session.changed():
         app.state = app.session.state()
 
 
-def _period(app: AdminApp, content: dict[str, Any]) -> None:
+def _period(app: AdminApp, content: dict[str, Any], buffers: list[bytes]) -> None:
     app.session.period = str(content.get("period"))
     app.session.filters = {}
     app.state = app.session.state()
 
 
-def _account(app: AdminApp, content: dict[str, Any]) -> None:
+def _account(app: AdminApp, content: dict[str, Any], buffers: list[bytes]) -> None:
     units = [str(u) for u in content.get("units", [])]
     login, name, role = (str(content.get(key, "")) for key in ("login", "name", "role"))
     app.session.save_account(login, name, role, units, str(content.get("password", "")))
@@ -48,47 +48,66 @@ def _account(app: AdminApp, content: dict[str, Any]) -> None:
     app.state = app.session.state()
 
 
-def _remove(app: AdminApp, content: dict[str, Any]) -> None:
+def _remove(app: AdminApp, content: dict[str, Any], buffers: list[bytes]) -> None:
     app.session.remove_account(str(content.get("login", "")))
     app.notice = f"Đã gỡ tài khoản {content.get('login', '')}."
     app.state = app.session.state()
 
 
-def _stage(app: AdminApp, content: dict[str, Any]) -> None:
+def _stage(app: AdminApp, content: dict[str, Any], buffers: list[bytes]) -> None:
     app.session.set_stage(str(content.get("stage")), bool(content.get("open")), str(content.get("until") or ""))
     app.notice = "Đã lưu giai đoạn."
     app.state = app.session.state()
 
 
-def _stage_block(app: AdminApp, content: dict[str, Any]) -> None:
+def _stage_block(app: AdminApp, content: dict[str, Any], buffers: list[bytes]) -> None:
     """The block whose stages the page shows and sets ("": every block)."""
     app.session.block = str(content.get("block") or "")
     app.state = app.session.state()
 
 
-def _reopen(app: AdminApp, content: dict[str, Any]) -> None:
+def _reopen(app: AdminApp, content: dict[str, Any], buffers: list[bytes]) -> None:
     app.session.reopen(content.get("unit") or None, str(content.get("reason", "")))
     app.notice = "Đã mở lại; lý do được ghi vào nhật ký."
     app.state = app.session.state()
 
 
-def _finalise(app: AdminApp, content: dict[str, Any]) -> None:
+def _finalise(app: AdminApp, content: dict[str, Any], buffers: list[bytes]) -> None:
     app.notice = f"Đã chốt kết quả; mã kiểm tra {app.session.finalise()}."
     app.state = app.session.state()
 
 
-def _filters(app: AdminApp, content: dict[str, Any]) -> None:
+def _filters(app: AdminApp, content: dict[str, Any], buffers: list[bytes]) -> None:
     app.session.filters = {k: str(v) for k, v in content.get("filters", {}).items() if v}
     app.state = app.session.state()
 
 
-def _ask(app: AdminApp, content: dict[str, Any]) -> None:
+def _ask(app: AdminApp, content: dict[str, Any], buffers: list[bytes]) -> None:
     """A wide action: what it will change, counted now, before it is done."""
     what = app.session.confirmation(str(content.get("kind", "")), content.get("target") or None)
     app.send({"type": "confirm", **what})
 
 
-def _download(app: AdminApp, content: dict[str, Any]) -> None:
+def _new_units(app: AdminApp, content: dict[str, Any], buffers: list[bytes]) -> None:
+    """A units table for the new period: the form offers a set for each of its blocks."""
+    app.session.new.take_units(str(content.get("name", "")), bytes(buffers[0]) if buffers else b"")
+    app.state = app.session.state()
+
+
+def _open_period(app: AdminApp, content: dict[str, Any], buffers: list[bytes]) -> None:
+    """A new period with a set per block: the sets uploaded come as files, one per named block."""
+    s = app.session
+    sent = [str(b) for b in content.get("files", [])]
+    names = [str(n) for n in content.get("names", [])]
+    files = {b: (n, bytes(data)) for b, n, data in zip(sent, names, buffers, strict=False)}
+    chosen = {str(b): str(c) for b, c in (content.get("sets") or {}).items()}
+    period = str(content.get("period", ""))
+    app.notice = s.new.open(s.period, period, str(content.get("name", "")), chosen, files)
+    s.period, s.filters = period.strip(), {}
+    app.state = s.state()
+
+
+def _download(app: AdminApp, content: dict[str, Any], buffers: list[bytes]) -> None:
     s = app.session
     app.send({"type": "file", "name": f"nhat-ky-{s.period}.xlsx", "mime": XLSX_MIME}, [s.log_xlsx()])
 
@@ -109,6 +128,8 @@ class AdminApp(anywidget.AnyWidget):
         "filters": _filters,
         "ask": _ask,
         "download": _download,
+        "new_units": _new_units,
+        "open_period": _open_period,
     }
 
     state = traitlets.Dict().tag(sync=True)
@@ -121,10 +142,10 @@ class AdminApp(anywidget.AnyWidget):
         self.on_msg(self._on_message)
         self.state = self.session.state()
 
-    def _on_message(self, _widget: Any, content: dict[str, Any], _buffers: list[bytes]) -> None:
+    def _on_message(self, _widget: Any, content: dict[str, Any], buffers: list[bytes]) -> None:
         """A page's message to its handler (`MESSAGES`); a refusal becomes the page's alert, and
         the page is redrawn from the store. Anything but the heartbeat clears what the page said before."""
-        dispatch(self, content, refused=self._refused, failure=FAILURE)
+        dispatch(self, content, buffers, refused=self._refused, failure=FAILURE)
 
     def _refused(self, exc: CchcError) -> None:
         self.notice = ""
