@@ -26,6 +26,7 @@ from cchc_widgets.files.unit_tables import ranking
 
 if TYPE_CHECKING:  # SciPy comes with what-ifs: imported when a command needs it
     from cchc_widgets.core import whatif
+    from cchc_widgets.store.database import Store
 
 
 def _scored_input(req: Request):  # noqa: ANN202 - (criteria set, resolved scores, ranking, where from)
@@ -123,7 +124,6 @@ def cmd_sensitivity(req: Request) -> int:
 
 
 def cmd_scenarios(req: Request) -> int:
-    from cchc_widgets.core import whatif
     from cchc_widgets.services.writes import Writer
 
     args = req.args
@@ -135,20 +135,14 @@ def cmd_scenarios(req: Request) -> int:
     if not args.items:
         raise ProblemsError([Problem("cchc scenarios", f"'{args.action}' cần tên kịch bản hoặc tệp")])
     if args.action == "import":
-        period = req.period
-        cs = store.criteria_for(period)
-        loaded = []
-        for path in args.items:  # check every file before storing any
-            scenario = whatif.load_scenario(path)
-            whatif.apply(cs, scenario, file=path)
-            loaded.append(scenario)
+        loaded, checked = _scenarios_checked(store, req.period, args.block, args.items)
         taken = sorted({s.name for s in loaded} & set(store.scenarios()["name"])) if not args.replace else []
         if taken:  # checked for the whole batch: nothing stored when one name is taken
             names = ", ".join(f"'{n}'" for n in taken)
             raise ProblemsError([Problem("cchc scenarios import", f"đã có kịch bản {names}: thêm --replace để ghi đè")])
         for scenario in loaded:
             Writer(store).save_scenario(scenario, replace=args.replace)
-            print(f"đã lưu kịch bản '{scenario.name}' (bản nháp; `cchc scenarios mark` để đưa vào báo cáo)")
+            print(f"đã lưu kịch bản '{scenario.name}'{checked} (bản nháp; `cchc scenarios mark` để đưa vào báo cáo)")
         return 0
     for name in args.items:
         scenario = store.scenario(name)
@@ -166,6 +160,31 @@ def cmd_scenarios(req: Request) -> int:
             Writer(store).mark_scenario(name, args.action == "mark")
             print(f"kịch bản '{name}': {'đưa vào báo cáo' if args.action == 'mark' else 'bản nháp'}")
     return 0
+
+
+def _scenarios_checked(store: Store, period: str, block: str | None, paths: list[str]) -> tuple[list[whatif.Scenario], str]:
+    """Scenario files each checked against one block's set — `--block`, else the period's
+    first (as `cchc whatif` takes it) — before any is stored; with the words that say which
+    block's set they were checked against, in a period of several blocks."""
+    from cchc_widgets.core import whatif
+    from cchc_widgets.services.results import blocks_of, chosen_block
+
+    blocks = blocks_of(store, period)
+    chosen = chosen_block(blocks, period, block)
+    several = len(blocks) > 1
+    against = f"bộ tiêu chí '{chosen.cs.id}' của khối {chosen.label}" + (" (khối đầu của kỳ)" if block is None else "")
+    loaded = []
+    for path in paths:  # check every file before storing any
+        scenario = whatif.load_scenario(path)
+        try:
+            whatif.apply(chosen.cs, scenario, file=path)
+        except ProblemsError as exc:
+            if not several:
+                raise
+            hint = Problem(path, f"đã đối chiếu với {against}; kịch bản cho khối khác: thêm --block KHỐI")
+            raise ProblemsError([*exc.problems, hint]) from None
+        loaded.append(scenario)
+    return loaded, f", đối chiếu với {against}" if several else ""
 
 
 FROM_FILES = "cùng --scores: đọc bộ tiêu chí và tệp điểm này thay cho kho"
@@ -225,6 +244,11 @@ COMMANDS = (
             option("items", nargs="*", metavar="NAME|FILE", help="tên kịch bản, hoặc tệp với import"),
             option("--out", metavar="PATH.yaml", help="với export"),
             option("--replace", action="store_true", help="với import: thay kịch bản cùng tên"),
+            option(
+                "--block",
+                metavar="KHỐI",
+                help="với import: đối chiếu với bộ tiêu chí của khối này (so, huyen …; mặc định: khối đầu của kỳ)",
+            ),
             option(
                 "--period",
                 metavar="P",

@@ -96,12 +96,19 @@ def one_block(
     period of one set: every row, as before blocks. A block the period does not assess is
     refused naming the ones it does: a what-if or a report never mixes two sets."""
     blocks = blocks_of(store, period)
+    chosen = chosen_block(blocks, period, block)
+    rows = resolved(store, period) if rows is None else rows
+    return chosen, rows if len(blocks) == 1 else chosen.rows(rows)
+
+
+def chosen_block(blocks: list[Block], period: str, block: str | None) -> Block:
+    """The named block of the period's (`blocks_of`), else the first; a block the period does
+    not assess is refused naming the ones it does."""
     chosen = next((b for b in blocks if block is None or b.block == block), None)
     if chosen is None:
         known = ", ".join(f"'{b.block}' ({b.label})" for b in blocks)
         raise ProblemsError([Problem(f"kỳ {period}", f"kỳ không đánh giá khối '{block}'; các khối của kỳ: {known}")])
-    rows = resolved(store, period) if rows is None else rows
-    return chosen, rows if len(blocks) == 1 else chosen.rows(rows)
+    return chosen
 
 
 def score_period(store: Store, period: str, block: str | None = None) -> engine.Scored:

@@ -1,0 +1,45 @@
+"""`cchc scenarios import --block KHỐI` (issue 30): a scenario file is checked against that
+block's criteria set; without --block in a period of several blocks, against the first block's
+(the departments', as `cchc whatif` takes it), and the command says which set it checked."""
+
+import pytest
+
+from cchc_widgets.cli.main import main
+from cchc_widgets.core.whatif import Scenario
+
+
+@pytest.fixture
+def db(demo):
+    return demo.url
+
+
+def scenario(tmp_path, name, weights):
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(Scenario(name, weights=weights).to_yaml(), encoding="utf-8")
+    return path
+
+
+def test_a_districts_scenario_is_checked_against_the_district_set(db, tmp_path, capsys):
+    district = scenario(tmp_path, "huyen-so-hoa", {"3.3": 2})  # 3.3 is the district set's only
+    assert main(["--db", db, "scenarios", "import", str(district), "--period", "2017", "--block", "huyen"]) == 0
+    assert "đối chiếu với bộ tiêu chí 'dien-bien-huyen-minh-hoa' của khối UBND cấp huyện" in capsys.readouterr().out
+    assert main(["--db", db, "scenarios", "list"]) == 0
+    assert capsys.readouterr().out.startswith("huyen-so-hoa\tnháp")
+
+
+def test_without_block_the_first_blocks_set_checks_and_the_refusal_says_so(db, tmp_path, capsys):
+    district = scenario(tmp_path, "huyen-so-hoa", {"3.3": 2})
+    assert main(["--db", db, "scenarios", "import", str(district), "--period", "2017"]) == 1
+    err = capsys.readouterr().err
+    assert "mã '3.3' không có trong bộ tiêu chí 'dien-bien-so'" in err
+    assert "đã đối chiếu với bộ tiêu chí 'dien-bien-so' của khối Sở, ban, ngành (khối đầu của kỳ)" in err
+    assert "thêm --block KHỐI" in err
+    department = scenario(tmp_path, "so-gap-doi", {"1.1.3": 2})  # a department-only code
+    assert main(["--db", db, "scenarios", "import", str(department), "--period", "2017", "--block", "huyen"]) == 1
+    assert "mã '1.1.3' không có trong bộ tiêu chí 'dien-bien-huyen-minh-hoa'" in capsys.readouterr().err
+    assert main(["--db", db, "scenarios", "import", str(department), "--period", "2017"]) == 0
+    assert "(khối đầu của kỳ)" in capsys.readouterr().out
+    assert main(["--db", db, "scenarios", "import", str(department), "--period", "2017", "--block", "xa"]) == 1
+    assert "kỳ không đánh giá khối 'xa'" in capsys.readouterr().err
+    assert main(["--db", db, "scenarios", "list"]) == 0
+    assert capsys.readouterr().out.startswith("so-gap-doi\tnháp")
