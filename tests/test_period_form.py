@@ -50,6 +50,8 @@ def test_a_set_declaring_another_block_and_a_block_without_a_set_are_refused(blo
     wrong = {"so": "period", "huyen": f"file:{DEPARTMENT_FILE}"}  # the departments' set given to the districts
     with pytest.raises(ProblemsError, match="dành cho khối 'Sở, ban, ngành', không dùng cho khối 'UBND cấp huyện'"):
         page.new.open(PERIOD, "2021", "", wrong, {})
+    with pytest.raises(ProblemsError, match=f"^{DEPARTMENT_FILE}: bộ tiêu chí"):  # named by its file, not the store
+        page.new.open(PERIOD, "2021", "", wrong, {})
     with pytest.raises(ProblemsError, match="khối UBND cấp huyện chưa có bộ tiêu chí: tải tệp bộ tiêu chí lên"):
         page.new.open(PERIOD, "2021", "", {"so": "period", "huyen": "upload"}, {})
     with pytest.raises(ProblemsError, match="không phải bộ tiêu chí có sẵn"):

@@ -7,13 +7,14 @@ never names a path on the server."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from cchc_widgets.core.criteria import CriteriaSet
 from cchc_widgets.core.errors import Problem, ProblemsError
-from cchc_widgets.core.vocabulary import block_label
+from cchc_widgets.core.vocabulary import block_label, other_block
 from cchc_widgets.services import period_setup
 from cchc_widgets.services.access import Actor, require_admin
 from cchc_widgets.store.database import Store
@@ -71,12 +72,20 @@ class PeriodForm:
         return done
 
     def _set(self, block: str, choice: str, file: tuple[str, bytes] | None, shown: str) -> CriteriaSet:
+        """The set chosen for a block; one declaring another block is refused naming its file."""
         label = block_label(block) or "mọi đơn vị"
         if choice == UPLOAD and file is not None:
-            return period_setup.uploaded_set(*file)
+            return _for(block, period_setup.uploaded_set(*file), file[0])
         if choice.startswith(SHIPPED):
-            return period_setup.shipped_set(choice.removeprefix(SHIPPED))
+            return _for(block, period_setup.shipped_set(choice.removeprefix(SHIPPED)), choice.removeprefix(SHIPPED))
         if choice == KEEP and block in self.store.blocks(shown):
             return self.store.criteria_for(shown, block=block)
         wanted = "tải tệp bộ tiêu chí lên" if choice == UPLOAD else "chọn một bộ tiêu chí"
         raise ProblemsError([Problem("Mở kỳ mới", f"khối {label} chưa có bộ tiêu chí: {wanted}")])
+
+
+def _for(block: str, cs: CriteriaSet, file: str) -> CriteriaSet:
+    said = other_block(cs, block) if block else None
+    if said:
+        raise ProblemsError([Problem(Path(file).name, said)])
+    return cs

@@ -15,7 +15,7 @@ from cchc_widgets.core import engine
 from cchc_widgets.core.criteria import CriteriaSet
 from cchc_widgets.core.errors import CchcError, Problem, ProblemsError
 from cchc_widgets.core.numbers import parse_decimal
-from cchc_widgets.core.vocabulary import UNSCORED
+from cchc_widgets.core.vocabulary import UNSCORED, other_block
 from cchc_widgets.files.tables_out import readable, write_table
 from cchc_widgets.files.unit_tables import read_units
 
@@ -178,6 +178,8 @@ def criteria_sets(given: list[str], units: pd.DataFrame | None = None) -> tuple[
             if block in blocks:
                 raise ProblemsError([Problem("--criteria", f"khối '{block}' có hai bộ tiêu chí")])
             blocks[block] = load_criteria(path)
+            if said := other_block(blocks[block], block):  # named by its file, not by the store it would go to
+                raise ProblemsError([Problem(path, said)])
         else:
             plain.append(value)
     if len(plain) > 1 or not (plain or blocks):

@@ -6,6 +6,8 @@ a word accepted in a file is accepted in the form and shown the same everywhere.
 
 from __future__ import annotations
 
+from typing import Any
+
 from cchc_widgets.core.text import folded
 
 YES, NO, NOT_APPLICABLE = "Có", "Không", "Không áp dụng"
@@ -116,6 +118,16 @@ def foreign_code(unit: str, block: str, code: str, set_id: str) -> str:
     and the code named (a code alone does not say which set it was looked for in) — a save, an
     import and `cchc score` say it in these words."""
     return f"đơn vị '{unit}' thuộc khối {block_label(block)}: mã '{code}' không có trong bộ tiêu chí '{set_id}' của khối này"
+
+
+def other_block(cs: Any, block: str) -> str | None:
+    """The refusal of a criteria set given for a block other than the one it declares
+    (`block:` in YAML, `# khối:` in a flat CSV); None when it declares none or that one. The
+    store, `cchc period add` and the admin page's form say it in these words."""
+    declared = str(cs.meta.get("block") or "")
+    if not declared or declared == block:
+        return None
+    return f"bộ tiêu chí '{cs.id}' dành cho khối '{block_label(declared)}', không dùng cho khối '{block_label(block)}'"
 
 
 def annex_number(number: int) -> str:

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from cchc_widgets.core.criteria import CriteriaSet, load_dict
 from cchc_widgets.core.errors import Problem, ProblemsError
-from cchc_widgets.core.vocabulary import block_label, block_order
+from cchc_widgets.core.vocabulary import block_label, block_order, other_block
 from cchc_widgets.store.base import StoreBase, _now
 from cchc_widgets.store.schema import criteria_sets, period_sets, period_units, periods, scores, units
 
@@ -39,14 +39,7 @@ class Periods(StoreBase):
         a published year. A set that declares the block it is for (`block:`) is refused for
         another block."""
         blocks = dict(blocks or {})
-        mismatched = [
-            Problem(
-                self.where,
-                f"bộ tiêu chí '{bs.id}' dành cho khối '{block_label(declared)}', không dùng cho khối '{block_label(b)}'",
-            )
-            for b, bs in blocks.items()
-            if (declared := str(bs.meta.get("block") or "")) and declared != b
-        ]
+        mismatched = [Problem(self.where, said) for b, bs in blocks.items() if (said := other_block(bs, b))]
         if mismatched:
             raise ProblemsError(mismatched)
         self._criteria_cache.pop(period, None)
