@@ -104,14 +104,14 @@ class OtherWrites:
         if problems:
             raise ProblemsError(problems)
         responses = responses.map(clean_text)
+        fits("survey_responses", "source", source, "tên tệp", file)  # what the store cannot keep, on any backend, first
+        for column, what in (("group", "nhóm người trả lời"), ("respondent", "mã phiếu")):
+            for respondent, text in zip(responses["respondent"].astype(str), responses[column].astype(str), strict=True):
+                fits("survey_responses", column, text, what, file, row=f"phiếu {respondent[:40]}")
         for unit in sorted(set(responses["unit"])):
             own = responses["unit"] == unit
             cs = self.store.criteria_for(period, unit=unit)  # its block's
             responses.loc[own, "group"] = _own_survey(responses[own], unit, cs, file)
-        fits("survey_responses", "source", source, "tên tệp", file)
-        for column, what in (("group", "nhóm người trả lời"), ("respondent", "mã phiếu")):
-            for respondent, text in zip(responses["respondent"].astype(str), responses[column].astype(str), strict=True):
-                fits("survey_responses", column, text, what, file, row=f"phiếu {respondent[:40]}")
         return self.store.save_survey(period, responses, author=author, source=source)
 
     # ------------------------------------------------------------ evidence
