@@ -84,3 +84,25 @@ def test_a_refused_edit_writes_only_its_refusal_in_the_same_transaction(page):
     assert page.store.scores("2020", "u1", "self").set_index("code").loc["L3", "points"] == 1.5
     refused = page.store.events("2020")
     assert refused["action"].iloc[-1] == "refused"  # the refusal's log row was committed with the failed save
+
+
+def test_the_page_rereads_and_sums_a_change_without_building_a_frame(page, monkeypatch):
+    """After a save, its own or a colleague's, the page re-reads the unit's rows and redraws its
+    header from plain records (`engine.sums`): building pandas frames for one unit was half of a
+    save's kernel CPU."""
+    page.edit("L3", "1,5", "", "")
+    ScoringSession(page.store, "2020", "u1", "self", page.actor).edit("L3", "2", "", "")  # another page saves
+    built = []
+    real = pd.DataFrame.__init__
+
+    def counted(self, *args, **kwargs):
+        built.append(1)
+        real(self, *args, **kwargs)
+
+    monkeypatch.setattr(pd.DataFrame, "__init__", counted)
+    assert page.changed()
+    page.reload()
+    header = page.header()
+    assert not built, f"{len(built)} frames built to re-read and sum one unit"
+    assert (header["total"], header["done"]) == (2.0, 1)
+    assert page.row("L3")["mine"]["points"] == 2.0

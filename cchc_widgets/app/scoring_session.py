@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
 import pandas as pd
@@ -30,6 +31,7 @@ from cchc_widgets.services.progress import LACKING, checklist_of, lacks_evidence
 from cchc_widgets.services.results import ranking_of, survey_points
 from cchc_widgets.services.writes import Scope, Writer, local_time
 from cchc_widgets.store.database import Store
+from cchc_widgets.store.scores import score_frame
 
 
 class FieldError(CchcError):
@@ -87,9 +89,9 @@ class ScoringSession:
     def _reload(self, before: dict[str, object]) -> None:
         self.stamp = self.store.unit_stamp(self.period, self.unit)  # first: a change landing meanwhile is seen next time
         moved = {part for part, mark in self.stamp.items() if part not in before or before[part] != mark}
-        if moved & {SELF, APPRAISAL}:
-            self.scores = self.store.scores(self.period, self.unit)
-            self.by_key = {(r.code, r.stage): r for r in self.scores.itertuples()}
+        if moved & {SELF, APPRAISAL}:  # plain records: the header sums them, no frame is built per edit
+            records = self.store.score_records(self.period, self.unit)
+            self.by_key = {(r["code"], r["stage"]): SimpleNamespace(**r) for r in records}
         if "evidence" in moved:
             self._files_by_code: dict[str, list[dict[str, Any]]] = {}
             for f in self.store.evidence(self.period, self.unit).itertuples():
@@ -211,7 +213,8 @@ class ScoringSession:
             every = self.store.scores(self.period)
             self._others = every.loc[every["unit"] != self.unit, engine.LONG_COLUMNS]
         order = {u: i for i, u in enumerate(self.names())}
-        frame = pd.concat([self._others, self.scores[engine.LONG_COLUMNS]], ignore_index=True)
+        own = score_frame([vars(r) for r in self.by_key.values()])[engine.LONG_COLUMNS]
+        frame = pd.concat([self._others, own], ignore_index=True)
         return frame.sort_values("unit", key=lambda u: u.map(order), kind="stable", ignore_index=True)
 
     def names(self) -> dict[str, str]:

@@ -13,13 +13,13 @@ import math
 from datetime import datetime
 from typing import Any, Protocol
 
+import numpy as np
 import pandas as pd
 
 from cchc_widgets.core import engine
 from cchc_widgets.core.criteria import CriteriaSet, declared_text
 from cchc_widgets.core.numbers import format_number
-from cchc_widgets.core.survey import with_survey
-from cchc_widgets.core.vocabulary import APPRAISAL, SELF, STAGE_LABELS, page_words
+from cchc_widgets.core.vocabulary import APPRAISAL, SELF, STAGE_LABELS, SURVEY, page_words
 from cchc_widgets.files.evidence import LIMITS_TEXT, MAX_BYTES
 from cchc_widgets.services.access import Workflow
 from cchc_widgets.services.progress import LACKING
@@ -37,8 +37,7 @@ class ScoringSession(Protocol):
     unit_name: str
     stage: str
     saved_at: datetime | None
-    scores: pd.DataFrame  # the unit's stored rows, both stages
-    by_key: dict[tuple[str, str], Any]  # (code, stage) → stored row
+    by_key: dict[tuple[str, str], Any]  # (code, stage) → the unit's stored row, both stages
     survey: pd.DataFrame
     workflow: Workflow
 
@@ -84,14 +83,14 @@ def points_shown(cs: CriteriaSet, kind: str | None, points: float | None, na: bo
 def header(s: ScoringSession) -> dict[str, Any]:
     """Unit, period, stage, totals of this stage's view, class and completion."""
     scored = _scored(s)
-    res = scored.results
-    total = float(res["total"].iloc[0]) if len(res) else 0.0
-    applicable = float(res["max"].iloc[0]) if len(res) else s.cs.max_points
-    index = float(res["index"].iloc[0]) if len(res) and pd.notna(res["index"].iloc[0]) else None
-    klass = res["class"].iloc[0] if len(res) else None
-    with_points = s.stage != SELF and len(s.survey) and len(res)
-    survey = float(res["survey"].iloc[0]) if with_points else None
-    sections = _sections(s.cs, scored.nodes)
+    got = len(scored.total) > 0  # a unit with nothing scored has no figures yet
+    total = float(scored.total[0]) if got else 0.0
+    applicable = float(scored.whole[0]) if got else s.cs.max_points
+    index = float(scored.index[0]) if got and not math.isnan(scored.index[0]) else None
+    klass = engine.class_labels(engine.ranked_on(scored.index, s.cs), s.cs.classes)[0] if got else None
+    with_points = s.stage != SELF and len(s.survey) and got
+    survey = float(scored.points[0, len(s.cs.leaf_codes) :].sum()) if with_points else None
+    sections = _sections(s.cs, scored)
     counts = _counts(s, sections)
     done = len(s.cs.leaf_codes) - counts["todo"]
     # an appraisal under way: its total takes the unit's own points where nothing is appraised
@@ -99,7 +98,7 @@ def header(s: ScoringSession) -> dict[str, Any]:
     provisional = s.stage == APPRAISAL and done < len(s.cs.leaf_codes)
     if provisional:
         klass = None
-    adjusted = _adjustments(s, res, sections)
+    adjusted = _adjustments(s, scored, sections)
     return {
         "unit": s.unit,
         "unit_name": s.unit_name,
@@ -135,17 +134,33 @@ def header(s: ScoringSession) -> dict[str, Any]:
     }
 
 
-def _scored(s: ScoringSession) -> engine.Scored:
-    frame = engine.scored_rows(s.scores)
-    if s.stage == SELF:  # the unit's own view: its self-assessment alone
-        return engine.aggregate(frame[frame["stage"] == SELF], s.cs)
-    return engine.aggregate(with_survey(frame, s.survey), s.cs)  # the final result, survey included
+def _scored(s: ScoringSession) -> engine.Sums:
+    """The stage's view of the unit summed by the engine from the rows the page holds, as plain
+    columns (the header is redrawn on every edit: no frame is built for one unit): the unit's
+    own view its self-assessment alone; the appraisal's the final result, survey included.
+    One key when anything is scored, none otherwise."""
+    rows = [r for (_, stage), r in s.by_key.items() if is_scored(r) and (s.stage != SELF or stage == SELF)]
+    columns = {
+        "code": [r.code for r in rows],
+        "stage": [r.stage for r in rows],
+        "points": [r.points for r in rows],
+        "na": [bool(r.na) for r in rows],
+    }
+    if s.stage != SELF and len(s.survey):
+        items = s.survey["code"].tolist()
+        columns["code"] += items
+        columns["stage"] += [SURVEY] * len(items)
+        columns["points"] += s.survey["points"].tolist()
+        columns["na"] += [False] * len(items)
+    n = len(columns["code"])
+    return engine.sums(columns, s.cs, np.zeros(n, dtype=int), 1 if n else 0)
 
 
-def _sections(cs: CriteriaSet, nodes: pd.DataFrame) -> dict[str, dict[str, Any]]:
+def _sections(cs: CriteriaSet, scored: engine.Sums) -> dict[str, dict[str, Any]]:
     """The header's line per domain and group of criteria: points of the applicable max."""
-    points = dict(zip(nodes["code"], nodes["points"].tolist(), strict=True))
-    maxima = dict(zip(nodes["code"], nodes["max"].tolist(), strict=True))
+    got = len(scored.total) > 0
+    points = dict(zip(scored.codes, scored.node_points[0].tolist(), strict=True)) if got else {}
+    maxima = dict(zip(scored.codes, scored.node_max[0].tolist(), strict=True)) if got else {}
     return {
         node.code: {
             "name": node.name,
@@ -173,12 +188,12 @@ def _counts(s: ScoringSession, sections: dict[str, dict[str, Any]]) -> dict[str,
     return counts
 
 
-def _adjustments(s: ScoringSession, res: pd.DataFrame, sections: dict[str, dict[str, Any]]) -> dict[str, float]:
+def _adjustments(s: ScoringSession, scored: engine.Sums, sections: dict[str, dict[str, Any]]) -> dict[str, float]:
     """The bonus and penalty points, and their section, when the set has them."""
     adjusted = {"bonus": 0.0, "penalty": 0.0}
     if s.cs.adjustments:
-        if len(res) and "bonus" in res.columns:
-            adjusted = {kind: float(res[kind].iloc[0]) for kind in adjusted}
+        if len(scored.total):
+            adjusted = {"bonus": float(scored.bonus[0]), "penalty": float(scored.penalty[0])}
         shown = f"+{format_number(adjusted['bonus'], 4)} / −{format_number(adjusted['penalty'], 4)} điểm"
         if s.stage == SELF:  # the unit's own total has none: they come with the appraisal
             shown = "do người thẩm định nhập"

@@ -8,6 +8,7 @@ thousand units fast; rule checks run per criterion code over arrays, not per row
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,9 +23,9 @@ from cchc_widgets.core.vocabulary import APPRAISAL, STAGES, SURVEY, stage_of
 
 NA_VALUE = "N/A"  # the declared value stored for "không áp dụng"
 KEY = ["period", "unit"]
-RESULT_TAIL = ["total", "max", "index", "rank", "class"]
 LONG_COLUMNS = [*KEY, "code", "stage", "value", "points", "na", "note"]  # the long form of scores, resolved
 TOTAL = "total"
+Columns = pd.DataFrame | Mapping[str, Sequence[Any]]  # resolved rows: a frame, or plain columns of the same names
 
 
 def _where(frame: pd.DataFrame, i: int) -> str:
@@ -224,7 +225,7 @@ def key_rows(resolved: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
     return keys, at
 
 
-def leaf_matrices(resolved: pd.DataFrame, cs: CriteriaSet, at: np.ndarray, n_keys: int) -> tuple[np.ndarray, np.ndarray]:
+def leaf_matrices(resolved: Columns, cs: CriteriaSet, at: np.ndarray, n_keys: int) -> tuple[np.ndarray, np.ndarray]:
     """The final points and N/A matrices (keys × `cs.scored_codes`); `at`: each row's key
     number (`key_rows`).
 
@@ -237,9 +238,9 @@ def leaf_matrices(resolved: pd.DataFrame, cs: CriteriaSet, at: np.ndarray, n_key
     cols = pd.Index(cs.scored_codes).get_indexer(resolved["code"])
     kept = cols >= 0  # bonus and penalty items sit outside the tree: `adjustment_points`
     rows, cols = at[kept], cols[kept]
-    values = np.nan_to_num(resolved["points"].to_numpy(dtype=float)[kept])
-    flags = resolved["na"].to_numpy(dtype=bool)[kept]
-    stages = resolved["stage"].to_numpy()[kept]
+    values = np.nan_to_num(np.asarray(resolved["points"], dtype=float)[kept])
+    flags = np.asarray(resolved["na"], dtype=bool)[kept]
+    stages = np.asarray(resolved["stage"], dtype=object)[kept]
     points = np.zeros((n_keys, len(cs.scored_codes)))
     na = np.zeros_like(points, dtype=bool)
     if cs.survey is not None and cs.survey.without_answers == "rescale":
@@ -251,19 +252,20 @@ def leaf_matrices(resolved: pd.DataFrame, cs: CriteriaSet, at: np.ndarray, n_key
     return points, na
 
 
-def adjustment_points(resolved: pd.DataFrame, cs: CriteriaSet, at: np.ndarray, n_keys: int) -> tuple[np.ndarray, np.ndarray]:
+def adjustment_points(resolved: Columns, cs: CriteriaSet, at: np.ndarray, n_keys: int) -> tuple[np.ndarray, np.ndarray]:
     """Bonus and penalty points per key (both ≥ 0; the penalty is what is subtracted). Only
     the appraisal enters them (`resolve` refuses them at any other stage)."""
     bonus, penalty = np.zeros(n_keys), np.zeros(n_keys)
     if not cs.adjustments:
         return bonus, penalty
-    kinds = {a.code: a.kind for a in cs.adjustments}
-    pick = (resolved["code"].isin(kinds) & (resolved["stage"] == APPRAISAL)).to_numpy()
-    rows, keys = resolved[pick], at[pick]
-    points = np.nan_to_num(rows["points"].to_numpy(dtype=float))
-    is_bonus = (rows["code"].map(kinds) == "bonus").to_numpy()
-    np.add.at(bonus, keys[is_bonus], points[is_bonus])
-    np.add.at(penalty, keys[~is_bonus], points[~is_bonus])
+    codes = np.asarray(resolved["code"], dtype=object)
+    bonuses = [a.code for a in cs.adjustments if a.kind == "bonus"]
+    penalties = [a.code for a in cs.adjustments if a.kind != "bonus"]
+    appraised = np.asarray(resolved["stage"], dtype=object) == APPRAISAL
+    points = np.nan_to_num(np.asarray(resolved["points"], dtype=float))
+    for total, kind in ((bonus, bonuses), (penalty, penalties)):
+        pick = appraised & np.isin(codes, kind)
+        np.add.at(total, at[pick], points[pick])
     return bonus, penalty
 
 
@@ -298,16 +300,57 @@ def rank_desc(values: pd.Series, groups: pd.Series | None = None) -> pd.Series:
 
 def classify(index: pd.Series, bands: tuple[ClassBand, ...]) -> pd.Series:
     """The class label of each index (%); none below the lowest band or without an index."""
-    out = pd.Series([None] * len(index), index=index.index, dtype=object)
+    return pd.Series(class_labels(index.to_numpy(dtype=float), bands), index=index.index, dtype=object)
+
+
+def class_labels(index: np.ndarray, bands: tuple[ClassBand, ...]) -> list[str | None]:
+    """`classify` over an array: what a form's header asks for its one unit, without a Series."""
     if not bands:
-        return out
+        return [None] * len(index)
     ordered = sorted(bands, key=lambda b: b.min)
-    mins = np.array([b.min for b in ordered])
-    values = index.round(9).to_numpy(dtype=float)
-    pos = np.searchsorted(mins, values, side="right") - 1
-    ok = (pos >= 0) & ~np.isnan(values)
-    out.iloc[np.flatnonzero(ok)] = [ordered[p].label for p in pos[ok]]
-    return out
+    values = np.round(index, 9)
+    pos = np.searchsorted(np.array([b.min for b in ordered]), values, side="right") - 1
+    return [ordered[p].label if p >= 0 and not np.isnan(v) else None for p, v in zip(pos, values, strict=True)]
+
+
+def ranked_on(index: np.ndarray, cs: CriteriaSet) -> np.ndarray:
+    """The index that ranks and classes: rounded to the set's decimals when it says so."""
+    return np.round(index, cs.decimals) if cs.rank_on_rounded else index
+
+
+@dataclass(frozen=True)
+class Sums:
+    """The arithmetic of `aggregate` (keys × nodes: `codes`, the nodes then the survey items) before any
+    frame is built: what a form's header reads for its one unit on every edit, and `aggregate` lays out."""
+
+    codes: list[str]
+    points: np.ndarray  # keys × `cs.scored_codes`: the final leaf (and survey item) points
+    node_points: np.ndarray
+    node_max: np.ndarray
+    total: np.ndarray  # with bonus and penalty points, never below 0
+    whole: np.ndarray  # the applicable max
+    index: np.ndarray  # capped at the set's `index_cap`
+    subtotal: np.ndarray  # before bonus and penalty points
+    bonus: np.ndarray
+    penalty: np.ndarray
+
+
+def sums(resolved: Columns, cs: CriteriaSet, at: np.ndarray, n_keys: int, leaf_scale: np.ndarray | None = None) -> Sums:
+    """Every node's points and applicable max, totals and indices of `n_keys` keys from resolved
+    rows (a frame, or plain columns: code, stage, points, na; `at`: each row's key number)."""
+    codes, member = membership(cs)
+    points, na = leaf_matrices(resolved, cs, at, n_keys)
+    leaf_max = np.array(cs.scored_max)
+    if leaf_scale is not None:
+        points = points * leaf_scale[None, :]
+        leaf_max = leaf_max * leaf_scale
+    applicable = np.where(na, 0.0, leaf_max[None, :])
+    subtotal, whole = points.sum(axis=1), applicable.sum(axis=1)
+    bonus, penalty = adjustment_points(resolved, cs, at, n_keys)
+    total, whole = adjusted(subtotal, whole, bonus - penalty, cs) if cs.adjustments else (subtotal, whole)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        index = np.where(whole > 0, 100.0 * total / whole, np.nan)
+    return Sums(codes, points, points @ member, applicable @ member, total, whole, capped(index, cs), subtotal, bonus, penalty)
 
 
 @dataclass(frozen=True)
@@ -384,48 +427,35 @@ def aggregate(
     `units` (unit, group, ranked) ranks within groups and leaves unranked units out
     (`ranking_columns`).
     """
-    codes, member = membership(cs)
     key_frame, at = key_rows(resolved)
-    points, na = leaf_matrices(resolved, cs, at, len(key_frame))
-    leaf_max = np.array(cs.scored_max)
-    if leaf_scale is not None:
-        points = points * leaf_scale[None, :]
-        leaf_max = leaf_max * leaf_scale
-    applicable = np.where(na, 0.0, leaf_max[None, :])
-    node_points = points @ member
-    node_max = applicable @ member
+    got = sums(resolved, cs, at, len(key_frame), leaf_scale)
     with np.errstate(invalid="ignore", divide="ignore"):
-        node_index = np.where(node_max > 0, 100.0 * node_points / node_max, np.nan)
+        node_index = np.where(got.node_max > 0, 100.0 * got.node_points / got.node_max, np.nan)
 
     # the results are built whole, one frame from its columns (adding them one by one to a frame
     # cost a one-unit form most of its scoring time)
     columns: dict[str, Any] = {"period": key_frame["period"], "unit": key_frame["unit"]}
     for code in cs.top_codes:
-        columns[code] = node_points[:, codes.index(code)]
+        columns[code] = got.node_points[:, got.codes.index(code)]
     if cs.survey is not None:
-        columns["survey"] = points[:, len(cs.leaf_codes) :].sum(axis=1)
-    total, whole = points.sum(axis=1), applicable.sum(axis=1)
+        columns["survey"] = got.points[:, len(cs.leaf_codes) :].sum(axis=1)
     if cs.adjustments:
-        bonus, penalty = adjustment_points(resolved, cs, at, len(key_frame))
-        columns["subtotal"], columns["bonus"], columns["penalty"] = total, bonus, penalty
-        total, whole = adjusted(total, whole, bonus - penalty, cs)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        index = np.where(whole > 0, 100.0 * total / whole, np.nan)
-    columns["total"], columns["max"], columns["index"] = total, whole, capped(index, cs)
+        columns["subtotal"], columns["bonus"], columns["penalty"] = got.subtotal, got.bonus, got.penalty
+    columns["total"], columns["max"], columns["index"] = got.total, got.whole, got.index
     results = pd.DataFrame(columns)
-    ranked_on = results["index"].round(cs.decimals) if cs.rank_on_rounded else results["index"]
-    ranking_columns(results, ranked_on, units)
-    results["class"] = classify(ranked_on, cs.classes)
+    ranked = pd.Series(ranked_on(got.index, cs), index=results.index)
+    ranking_columns(results, ranked, units)
+    results["class"] = classify(ranked, cs.classes)
 
-    n_keys, n_nodes = node_points.shape
+    n_keys, n_nodes = got.node_points.shape
     nodes = pd.DataFrame(
         {
             "period": np.repeat(key_frame["period"].to_numpy(), n_nodes),
             "unit": np.repeat(key_frame["unit"].to_numpy(), n_nodes),
-            "code": np.tile(codes, n_keys),
-            "level": np.tile([cs[c].level if c in cs.nodes else 0 for c in codes], n_keys),
-            "points": node_points.ravel(),
-            "max": node_max.ravel(),
+            "code": np.tile(got.codes, n_keys),
+            "level": np.tile([cs[c].level if c in cs.nodes else 0 for c in got.codes], n_keys),
+            "points": got.node_points.ravel(),
+            "max": got.node_max.ravel(),
             "index": node_index.ravel(),
         }
     )
