@@ -23,7 +23,7 @@ from cchc_widgets.core.numbers import published
 from cchc_widgets.core.text import plain
 from cchc_widgets.core.vocabulary import HEADINGS, annex_number
 from cchc_widgets.report import chromium
-from cchc_widgets.report.analysis import PeriodView, movers
+from cchc_widgets.report.analysis import PeriodView, facts, movers
 from cchc_widgets.report.official import CSS as OFFICIAL_CSS
 from cchc_widgets.report.official import heading_html, signature_html
 from cchc_widgets.report.published import UNAPPRAISED
@@ -49,8 +49,21 @@ def title(views: list[PeriodView]) -> str:
 
 
 def annex(view: PeriodView, number: int) -> Block:
-    """The heading of a block's part of the report, as a decision's annex: «Phụ lục I. Khối …»."""
-    return Block(f'<h1 class="cchc-annex">{_e(f"Phụ lục {annex_number(number)}. Kết quả khối {view.label}")}</h1>')
+    """The heading of a block's part of the report, as a decision's annex: «Phụ lục I. Kết quả
+    khối …». Its two phrases are kept whole (`cchc-phrase`, an inline block): a line too short
+    for both breaks after «Phụ lục I.», never inside «UBND cấp huyện»."""
+    phrases = (f"Phụ lục {annex_number(number)}.", f"Kết quả khối {view.label}")
+    return Block('<h1 class="cchc-annex">' + " ".join(f'<span class="cchc-phrase">{_e(p)}</span>' for p in phrases) + "</h1>")
+
+
+def opening(view: PeriodView, before: PeriodView | None, number: int | None = None) -> Block:
+    """A block's highlights (`analysis.facts`) under their heading, and, when the period has
+    several blocks (`number`: the block's place), its annex heading above them: one block that
+    never breaks, so an annex heading never ends a page and its highlights read at once."""
+    heading = annex(view, number).html if number is not None else ""
+    items = "".join(f"<li>{_e(fact)}</li>" for fact in facts(view, before))
+    title = _e(named("Những điểm chính", view, number is not None))
+    return Block(f'<section class="cchc-opening">{heading}<h2>{title}</h2><ul>{items}</ul></section>')
 
 
 def named(heading: str, view: PeriodView, many: bool) -> str:
@@ -103,12 +116,16 @@ NAME_COLUMNS = ("Đơn vị",)  # wrap, on at most two lines: the column is wide
 TEXT_COLUMNS = ("Lý do", "Mô tả", "Đổi hạng nhiều nhất")  # free text: wraps as it needs
 
 
-def section(
-    heading: str, table: pd.DataFrame, decimals: int | None = None, key: str = "", wide: bool = False, blank: tuple[str, ...] = ()
-) -> Block:
-    """A heading, its table and the table's key as one block; `wide`: printed on an A4
-    landscape page of its own (a table of many columns). The index becomes the first column."""
+PORTRAIT_COLUMNS = 9  # a name and eight figures fit across A4 portrait at 9,5 pt (measured in the PDF)
+
+
+def section(heading: str, table: pd.DataFrame, decimals: int | None = None, key: str = "", blank: tuple[str, ...] = ()) -> Block:
+    """A heading, its table and the table's key as one block. A table of more columns than
+    `PORTRAIT_COLUMNS` (the ranking) prints on A4 landscape pages of its own; the others stay
+    in the portrait flow: every landscape page forces a page break before it, and the page it
+    cuts short could be left almost empty. The index becomes the first column."""
     frame = table.reset_index()
+    wide = len(frame.columns) > PORTRAIT_COLUMNS
     frame.attrs = table.attrs
     kinds = {c: "cchc-name" if c in NAME_COLUMNS else "cchc-text" if c in TEXT_COLUMNS else "" for c in frame.columns}
     classes = pd.DataFrame({c: [kinds[c]] * len(frame) for c in frame.columns}, index=frame.index)
