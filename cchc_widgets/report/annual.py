@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+from jupyter_client.manager import AsyncKernelManager
 from pandas.io.formats.style import Styler
 
 from cchc_widgets.core import clock, engine
@@ -262,6 +263,15 @@ def scenario_table(comparisons: list, names: dict[str, str]) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("Kịch bản")
 
 
+class QuietShutdown(AsyncKernelManager):
+    """nbclient's kernel manager, less the interrupt it sends a kernel it is shutting down
+    (nothing runs then; a cell that outlives its time limit is interrupted by nbclient itself)."""
+
+    async def _async_interrupt_kernel(self) -> None:
+        if not self.shutting_down:
+            await super()._async_interrupt_kernel()
+
+
 def execute(period: str, db: str, output: Path, notebook: Path | None = None) -> Path:
     """Run the report notebook for `period` on the store `db` (papermill injects the parameters).
 
@@ -269,7 +279,12 @@ def execute(period: str, db: str, output: Path, notebook: Path | None = None) ->
     over unencrypted TCP on the loopback: nothing else on the machine can connect to it, and
     ipykernel has no reason to warn «Kernel is running over TCP without encryption». The
     sockets live in a folder of this run's own (the default is the current folder, shared by
-    reports made at the same moment)."""
+    reports made at the same moment).
+
+    The kernel is shut down without the interrupt (SIGINT) jupyter_client sends first: every
+    cell has run by then, and a kernel caught inside a message handler by that signal printed
+    «KeyboardInterrupt caught in kernel» under the command's own lines (`QuietShutdown`). A
+    cell that fails still fails the report: papermill raises it."""
     import papermill
     from traitlets.config import Config
 
@@ -280,6 +295,7 @@ def execute(period: str, db: str, output: Path, notebook: Path | None = None) ->
             parameters={"period": period, "db": db},
             progress_bar=False,
             kernel_name="python3",
+            kernel_manager_class=QuietShutdown,
             config=Config({"KernelManager": {"transport": "ipc", "ip": str(Path(sockets) / "kernel")}}),
         )
     return output
