@@ -4,6 +4,7 @@ its label in every title — and the analyses take one block at a time. (The sto
 `test_blocks`: departments on `two_manual_items`, districts on the small set.)"""
 
 import io
+import re
 
 import pandas as pd
 from openpyxl import load_workbook
@@ -57,7 +58,12 @@ def test_the_report_has_a_part_per_block_and_names_the_block(blocks):
     table = report.results_table(districts)
     assert table["Đơn vị"].tolist() == ["Huyện Hai", "Huyện Một"]
     assert "khối UBND cấp huyện: 2 đơn vị · bộ tiêu chí: Bộ huyện thử" in report.title(views)
-    assert "Phụ lục II. Kết quả khối UBND cấp huyện" in report.annex(districts, 2).html
+    opening = report.opening(districts, None, 2).html  # the annex heading, in two phrases, on its highlights
+    read = re.sub(r"<[^>]+>", "|", opening)
+    assert "Phụ lục II.| |Kết quả khối UBND cấp huyện|||Những điểm chính — khối UBND cấp huyện" in read
+    assert '<span class="cchc-phrase">Kết quả khối UBND cấp huyện</span>' in opening
+    assert "2 đơn vị đứng đầu: Huyện Hai, Huyện Một." in analysis.facts(districts)  # two ranked: not «3 đơn vị đứng đầu»
+    assert "<li>2 đơn vị đứng đầu: Huyện Hai, Huyện Một.</li>" in opening
     assert report.named("Kết quả xếp hạng", districts, True) == "Kết quả xếp hạng — khối UBND cấp huyện"
     assert report.named("Kết quả xếp hạng", districts, False) == "Kết quả xếp hạng"
     assert analysis.period_view(blocks, PERIOD).block == "so"  # no block named: the first

@@ -1,10 +1,14 @@
 """Charts checked through the Figure's artists (values drawn, labels), not pixels."""
 
+from itertools import pairwise
+
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection, PathCollection
 from matplotlib.figure import Figure
+from matplotlib.text import Text
 
 from cchc_widgets.core.criteria import ClassBand
 from cchc_widgets.report import charts
@@ -141,3 +145,66 @@ def test_large_unit_counts_get_taller_figures():
     small, big = charts.ranking_bar(RESULTS, DOMAINS), charts.ranking_bar(many, DOMAINS)
     assert big.get_size_inches()[1] > 5 * small.get_size_inches()[1] / 2
     assert big.axes[0].get_yticklabels()[0].get_fontsize() < 9
+
+
+def _segments_cross(points: np.ndarray, box) -> bool:
+    """Whether the polyline `points` (display coordinates) enters `box` (a label's extent):
+    each segment walked in steps of a tenth of a pixel."""
+    for (x0, y0), (x1, y1) in pairwise(points):
+        steps = max(2, int(np.hypot(x1 - x0, y1 - y0) * 10))
+        xs, ys = np.linspace(x0, x1, steps), np.linspace(y0, y1, steps)
+        if ((xs > box.x0) & (xs < box.x1) & (ys > box.y0) & (ys < box.y1)).any():
+            return True
+    return False
+
+
+def slope_labels_read(fig) -> None:
+    """Every label of a slope chart, as drawn: no two overlap, and no line — another unit's line
+    or leader — passes through a label (boxes from the renderer, lines from their paths)."""
+    canvas = FigureCanvasAgg(fig)  # the renderer savefig uses
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    ax = fig.axes[0]
+    labels = [t for t in ax.texts if t.arrow_patch is not None]
+    boxes = [Text.get_window_extent(t, renderer) for t in labels]  # the words only (an Annotation's adds its leader)
+    assert len(boxes) == len(ax.get_lines())
+    for i, a in enumerate(boxes):
+        for j, b in enumerate(boxes[i + 1 :], start=i + 1):
+            assert not a.overlaps(b), (labels[i].get_text(), labels[j].get_text())
+    lines = [line.get_transform().transform(line.get_xydata()) for line in ax.get_lines()]
+    leaders = [t.arrow_patch.get_transform().transform(t.arrow_patch.get_path().vertices) for t in labels]
+    for i, box in enumerate(boxes):
+        for j, (line, leader) in enumerate(zip(lines, leaders, strict=True)):
+            if j != i:
+                assert not _segments_cross(line, box), (labels[j].get_text(), "line crosses", labels[i].get_text())
+                assert not _segments_cross(leader, box), (labels[j].get_text(), "leader crosses", labels[i].get_text())
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_slope_labels_neither_overlap_nor_are_crossed(seed):
+    """19 units whose indices end within a few points of each other (their labels pushed apart
+    over the ends of other units' lines), and the demo's department names: the leaders used to
+    start from the middle of a label and cross its neighbours."""
+    rng = np.random.default_rng(seed)
+    units = [f"u{i}" for i in range(19)]
+    names = {u: f"Sở thử nghiệm số {i} của tỉnh" for i, u in enumerate(units)}
+    before = pd.Series(rng.uniform(50, 95, 19), index=units)
+    after = pd.Series(rng.uniform(70, 76, 19), index=units)
+    after.iloc[:4] = rng.uniform(40, 95, 4)  # a few far from the cluster
+    slope_labels_read(charts.slope(before, after, ("Năm 2016", "Năm 2017"), names))
+
+
+def test_the_reports_slope_charts_read(demo):
+    """The demo report's own slope charts, 2016 → 2017, one per block, as the report draws them."""
+    from cchc_widgets.report import analysis
+
+    before = {v.block: v for v in analysis.block_views(demo, "2016")}
+    for view in analysis.block_views(demo, "2017"):
+        was = before[view.block]
+        fig = charts.slope(
+            was.results.set_index("unit")["index"],
+            view.results.set_index("unit")["index"],
+            (was.period_name, view.period_name),
+            view.marked_names(),
+        )
+        slope_labels_read(fig)

@@ -200,3 +200,27 @@ def test_highlights_keep_trailing_zeros(views):
     assert percents
     assert all(re.fullmatch(r"\d+,\d{2}", p) for p in percents), percents
     assert not re.search(r">\d+,\d<", report.section("LV", report.domain_table(now)).html)  # was one place
+
+
+@pytest.mark.external  # a real kernel, started and shut down as the report's
+def test_the_report_kernel_is_shut_down_without_an_interrupt(demo, tmp_path):
+    """jupyter_client interrupts a kernel (SIGINT) before it asks it to shut down; a kernel the
+    signal caught inside a message handler printed «KeyboardInterrupt caught in kernel» under
+    `cchc report`'s own lines, now and then. Every cell has run by then: no signal is sent. The
+    notebook's kernel records any SIGINT it receives in a file (its hooks that reset SIGINT
+    around each message are emptied, so the record holds whenever the signal comes)."""
+    marker = tmp_path / "sigint"
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [
+        nbformat.v4.new_code_cell('period = "2017"\ndb = None', metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell(
+            "import signal\nfrom pathlib import Path\n"
+            f"signal.signal(signal.SIGINT, lambda *_: Path({str(marker)!r}).write_text('SIGINT'))\n"
+            "get_ipython().kernel.pre_handler_hook = get_ipython().kernel.post_handler_hook = lambda: None"
+        ),
+    ]
+    notebook = tmp_path / "tiny.ipynb"
+    nbformat.write(nb, notebook)
+    report.execute("2017", demo.url, tmp_path / "out.ipynb", notebook)
+    assert not marker.exists()

@@ -160,8 +160,8 @@ def facts(view: PeriodView, before: PeriodView | None = None, top: int = 3) -> l
         f"Dẫn đầu {view.period_name}: {first['name']} (chỉ số {_pct(first['index'], places)}, xếp loại {first['class'] or '—'}); "
         f"thấp nhất: {last['name']} ({_pct(last['index'], places)})."
     )
-    leaders = ", ".join(res["name"].head(top))
-    out.append(f"{top} đơn vị đứng đầu: {leaders}.")
+    leaders = res["name"].head(top)  # as many as are ranked, when fewer: «2 đơn vị đứng đầu», not «3 …» naming two
+    out.append(f"{len(leaders)} đơn vị đứng đầu: {', '.join(leaders)}.")
     counts = res["class"].fillna("chưa xếp loại").value_counts()
     order = [c.label for c in view.cs.classes] + ["chưa xếp loại"]
     out.append("Xếp loại: " + ", ".join(f"{int(counts[c])} {c}" for c in order if c in counts) + f" (trên {len(res)} đơn vị).")

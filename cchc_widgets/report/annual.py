@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+from jupyter_client.manager import AsyncKernelManager
 from pandas.io.formats.style import Styler
 
 from cchc_widgets.core import clock, engine
@@ -23,7 +24,7 @@ from cchc_widgets.core.numbers import published
 from cchc_widgets.core.text import plain
 from cchc_widgets.core.vocabulary import HEADINGS, annex_number
 from cchc_widgets.report import chromium
-from cchc_widgets.report.analysis import PeriodView, movers
+from cchc_widgets.report.analysis import PeriodView, facts, movers
 from cchc_widgets.report.official import CSS as OFFICIAL_CSS
 from cchc_widgets.report.official import heading_html, signature_html
 from cchc_widgets.report.published import UNAPPRAISED
@@ -49,8 +50,21 @@ def title(views: list[PeriodView]) -> str:
 
 
 def annex(view: PeriodView, number: int) -> Block:
-    """The heading of a block's part of the report, as a decision's annex: «Phụ lục I. Khối …»."""
-    return Block(f'<h1 class="cchc-annex">{_e(f"Phụ lục {annex_number(number)}. Kết quả khối {view.label}")}</h1>')
+    """The heading of a block's part of the report, as a decision's annex: «Phụ lục I. Kết quả
+    khối …». Its two phrases are kept whole (`cchc-phrase`, an inline block): a line too short
+    for both breaks after «Phụ lục I.», never inside «UBND cấp huyện»."""
+    phrases = (f"Phụ lục {annex_number(number)}.", f"Kết quả khối {view.label}")
+    return Block('<h1 class="cchc-annex">' + " ".join(f'<span class="cchc-phrase">{_e(p)}</span>' for p in phrases) + "</h1>")
+
+
+def opening(view: PeriodView, before: PeriodView | None, number: int | None = None) -> Block:
+    """A block's highlights (`analysis.facts`) under their heading, and, when the period has
+    several blocks (`number`: the block's place), its annex heading above them: one block that
+    never breaks, so an annex heading never ends a page and its highlights read at once."""
+    heading = annex(view, number).html if number is not None else ""
+    items = "".join(f"<li>{_e(fact)}</li>" for fact in facts(view, before))
+    title = _e(named("Những điểm chính", view, number is not None))
+    return Block(f'<section class="cchc-opening">{heading}<h2>{title}</h2><ul>{items}</ul></section>')
 
 
 def named(heading: str, view: PeriodView, many: bool) -> str:
@@ -103,12 +117,16 @@ NAME_COLUMNS = ("Đơn vị",)  # wrap, on at most two lines: the column is wide
 TEXT_COLUMNS = ("Lý do", "Mô tả", "Đổi hạng nhiều nhất")  # free text: wraps as it needs
 
 
-def section(
-    heading: str, table: pd.DataFrame, decimals: int | None = None, key: str = "", wide: bool = False, blank: tuple[str, ...] = ()
-) -> Block:
-    """A heading, its table and the table's key as one block; `wide`: printed on an A4
-    landscape page of its own (a table of many columns). The index becomes the first column."""
+PORTRAIT_COLUMNS = 9  # a name and eight figures fit across A4 portrait at 9,5 pt (measured in the PDF)
+
+
+def section(heading: str, table: pd.DataFrame, decimals: int | None = None, key: str = "", blank: tuple[str, ...] = ()) -> Block:
+    """A heading, its table and the table's key as one block. A table of more columns than
+    `PORTRAIT_COLUMNS` (the ranking) prints on A4 landscape pages of its own; the others stay
+    in the portrait flow: every landscape page forces a page break before it, and the page it
+    cuts short could be left almost empty. The index becomes the first column."""
     frame = table.reset_index()
+    wide = len(frame.columns) > PORTRAIT_COLUMNS
     frame.attrs = table.attrs
     kinds = {c: "cchc-name" if c in NAME_COLUMNS else "cchc-text" if c in TEXT_COLUMNS else "" for c in frame.columns}
     classes = pd.DataFrame({c: [kinds[c]] * len(frame) for c in frame.columns}, index=frame.index)
@@ -245,6 +263,15 @@ def scenario_table(comparisons: list, names: dict[str, str]) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("Kịch bản")
 
 
+class QuietShutdown(AsyncKernelManager):
+    """nbclient's kernel manager, less the interrupt it sends a kernel it is shutting down
+    (nothing runs then; a cell that outlives its time limit is interrupted by nbclient itself)."""
+
+    async def _async_interrupt_kernel(self) -> None:
+        if not self.shutting_down:
+            await super()._async_interrupt_kernel()
+
+
 def execute(period: str, db: str, output: Path, notebook: Path | None = None) -> Path:
     """Run the report notebook for `period` on the store `db` (papermill injects the parameters).
 
@@ -252,7 +279,12 @@ def execute(period: str, db: str, output: Path, notebook: Path | None = None) ->
     over unencrypted TCP on the loopback: nothing else on the machine can connect to it, and
     ipykernel has no reason to warn «Kernel is running over TCP without encryption». The
     sockets live in a folder of this run's own (the default is the current folder, shared by
-    reports made at the same moment)."""
+    reports made at the same moment).
+
+    The kernel is shut down without the interrupt (SIGINT) jupyter_client sends first: every
+    cell has run by then, and a kernel caught inside a message handler by that signal printed
+    «KeyboardInterrupt caught in kernel» under the command's own lines (`QuietShutdown`). A
+    cell that fails still fails the report: papermill raises it."""
     import papermill
     from traitlets.config import Config
 
@@ -263,6 +295,7 @@ def execute(period: str, db: str, output: Path, notebook: Path | None = None) ->
             parameters={"period": period, "db": db},
             progress_bar=False,
             kernel_name="python3",
+            kernel_manager_class=QuietShutdown,
             config=Config({"KernelManager": {"transport": "ipc", "ip": str(Path(sockets) / "kernel")}}),
         )
     return output

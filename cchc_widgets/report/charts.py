@@ -223,13 +223,21 @@ def slope(
     names: dict[str, str] | None = None,
     title: str = "Chỉ số qua hai kỳ",
 ) -> Figure:
-    """Each unit's index in two periods (Series indexed by unit), rising lines green, falling red."""
+    """Each unit's index in two periods (Series indexed by unit), rising lines green, falling red;
+    each unit's name right of the lines' ends, tied to its end by a leader from the name's left
+    edge (it ran from the name's middle, across the names beside it)."""
     units = before.index.intersection(after.index)
     fig, ax = _figure(len(units), width=7)
     ends = after[units].astype(float)
     low, high = float(min(before[units].min(), ends.min())), float(max(before[units].max(), ends.max()))
+    margin = max(high - low, 1.0) * 0.05
+    ax.set_ylim(low - margin, high + margin)
+    ax.set_xlim(-0.1, 1.75)
+    ax.set_xticks([0, 1], labels)
+    ax.set_ylabel("Chỉ số (%)")
+    ax.set_title(title, fontfamily=FONT)
     font = _row_font(len(units))
-    places = _spread(ends, low, high, font, fig.get_figheight())
+    places = _spread(ends, ax, font)
     for unit in units:
         a, b = float(before[unit]), float(after[unit])
         color = UP if b > a + 1e-9 else DOWN if b < a - 1e-9 else SAME
@@ -241,31 +249,29 @@ def slope(
             va="center",
             fontsize=font,
             color=color,
-            arrowprops={"arrowstyle": "-", "color": color, "linewidth": 0.5, "shrinkA": 0, "shrinkB": 2},
+            arrowprops={"arrowstyle": "-", "color": color, "linewidth": 0.5, "shrinkA": 0, "shrinkB": 2, "relpos": (0, 0.5)},
         )
-    ax.set_xticks([0, 1], labels)
-    ax.set_xlim(-0.1, 1.75)
-    ax.set_ylim(min(low, min(places.values(), default=low)) - 1, max(high, max(places.values(), default=high)) + 1)
-    ax.set_ylabel("Chỉ số (%)")
-    ax.set_title(title, fontfamily=FONT)
     return fig
 
 
-def _spread(values: pd.Series, low: float, high: float, font: float, fig_height: float) -> dict[str, float]:
-    """Heights for the labels at the lines' ends, each at least one text line from the next:
-    units whose indices end close together (84,2 and 84,5) would print their names on top of
-    each other. A label stays at its value when there is room, and moves as little as it can."""
-    span = max(high - low, 1.0)
-    axis_points = 0.8 * fig_height * 72  # the axes' height in points, about (constrained layout)
-    gap = span * font * 1.3 / axis_points
+def _spread(values: pd.Series, ax: Any, font: float) -> dict[str, float]:
+    """Heights for the labels at the lines' ends, in the order of the ends (so no two leaders
+    cross), each at least a text line and a bit from the next, all inside the axes: units whose
+    indices end close together (84,2 and 84,5) would print their names on top of each other.
+    A label stays at its value when there is room, and moves as little as it can. The line's
+    height in data units is measured on the axes as laid out (their height in points)."""
+    fig = ax.get_figure()
+    fig.get_layout_engine().execute(fig)
+    bottom, top = ax.get_ylim()
+    points = ax.get_window_extent().height * 72 / fig.dpi
+    gap = (top - bottom) * font * 1.5 / points
     order = values.sort_values(kind="stable")
     places = order.to_numpy(float).copy()
-    for i in range(1, len(places)):  # upwards: each at least `gap` above the one below
-        places[i] = max(places[i], places[i - 1] + gap)
-    shift = max(0.0, places[-1] - max(high, float(order.iloc[-1]))) if len(places) else 0.0
-    places -= shift / 2  # the stack centred on the values it labels, not all pushed above
-    for i in range(len(places) - 2, -1, -1):
-        places[i] = min(places[i], places[i + 1] - gap)
+    floor, ceiling = bottom + gap / 2, top - gap / 2
+    for i in range(len(places)):  # upwards: each at least `gap` above the one below, none below the axes
+        places[i] = max(places[i], floor if i == 0 else places[i - 1] + gap)
+    for i in range(len(places) - 1, -1, -1):  # then down from the top: none above the axes
+        places[i] = min(places[i], ceiling if i == len(places) - 1 else places[i + 1] - gap)
     return dict(zip(order.index, places.tolist(), strict=True))
 
 

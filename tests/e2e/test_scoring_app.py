@@ -42,6 +42,24 @@ def store_of(server) -> Store:
     return Store(f"sqlite:///{server.db}", evidence_dir=server.data_dir / "evidence")
 
 
+def test_an_item_that_does_not_apply_reads_as_the_sets_word(page, server):
+    """Issue 28: N/A written as the set's word everywhere — on screen too: an appraiser sees the
+    unit's N/A item as «KAD» in its points and in the unit's own value beside it, as the sheet,
+    the workbook and the report print it; the box a person ticks still reads «Không áp dụng»
+    (issue 27: no unexplained abbreviation on a control)."""
+    open_form(page, server, period="2016", stage="appraisal")
+    s = store_of(server)
+    word = s.criteria_for("2016").na_label
+    s.close()
+    page.wait_for_function(
+        "([sel, want]) => document.querySelector(sel).textContent === want", arg=[f"{row('2.4.3')} .cchc-row-points", word]
+    )
+    assert page.inner_text(f"{row('2.4.3')} .cchc-self-value") == word
+    assert page.is_checked(f"{row('2.4.3')} .cchc-na")
+    assert page.inner_text(f"{row('2.4.3')} .cchc-na-label").strip() == "Không áp dụng"
+    assert "Không áp dụng" not in page.inner_text(f"{row('2.4.3')} .cchc-other")
+
+
 def test_score_every_rule_type_and_see_the_total(page, server):
     open_form(page, server)
     assert page.inner_text(".cchc-unit-name") == "Sở Tư pháp"
@@ -65,7 +83,13 @@ def test_score_every_rule_type_and_see_the_total(page, server):
     page.press(f"{row('1.5.2')} .cchc-input", "Tab")
     wait_points(page, "1.5.2", "3,5")
     page.check(f"{row('1.3.3')} .cchc-na")  # not applicable
-    wait_points(page, "1.3.3", "Không áp dụng")  # written out, not the set's «KAD»
+    s = store_of(server)
+    word = s.criteria_for(PERIOD).na_label
+    s.close()
+    assert word == "KAD"  # the demo set declares none: the default, as provincial tables write it
+    wait_points(page, "1.3.3", word)  # the value: the set's word, as the sheet, workbook and report print it…
+    assert page.get_attribute(f"{row('1.3.3')} .cchc-row-points", "title") == "Không áp dụng"  # …written out on hover
+    assert page.inner_text(f"{row('1.3.3')} .cchc-na-label").strip() == "Không áp dụng"  # the box's label stays in words
 
     s = store_of(server)
     stored = s.scores(PERIOD, UNIT, "self").set_index("code")

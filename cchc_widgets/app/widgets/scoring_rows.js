@@ -195,7 +195,9 @@ function fillRow(form, r, row, force) {
   if (force || ((!old || !same(old.mine, row.mine)) && !busy)) setInputs(form, r, row);
   const mine = row.entered ? row.mine : row.other; // the unit's view of a bonus or penalty: the appraiser's
   const none = row.kind ? "0" : "chưa chấm"; // no bonus or penalty entered: none given
-  el.querySelector(".cchc-row-points").textContent = mine && mine.scored ? (mine.na ? st.words.na : mine.points_shown) : none; // N/A: in words
+  const points = el.querySelector(".cchc-row-points");
+  points.textContent = mine && mine.scored ? mine.points_shown : none; // N/A: the set's word (KAD), as the sheet and report print it…
+  points.title = mine && mine.na ? st.words.na : ""; // …written out on hover, beside the ticked «Không áp dụng» box
   el.classList.toggle("cchc-scored", !!(mine && mine.scored));
   const differs = row.flags.includes("differs"); // marked in words, not by colour alone
   el.classList.toggle("cchc-row-differs", differs);
@@ -211,12 +213,12 @@ function fillRow(form, r, row, force) {
   } else if (st.stage === "appraisal") {
     other.append(h("span", "cchc-other-label", "Đơn vị tự đánh giá: "));
     if (o && o.scored) {
-      other.append(h("span", "cchc-self-value", o.na ? st.words.na : `${o.shown} → ${o.points_shown} điểm`));
+      other.append(h("span", "cchc-self-value", o.na ? o.points_shown : `${o.shown} → ${o.points_shown} điểm`));
       if (o.note) other.append(h("span", "cchc-self-note", ` · Ghi chú: ${o.note}`));
     } else other.append(h("span", "cchc-self-value", "chưa chấm"));
   } else if (o && o.scored) {
     other.append(h("span", "cchc-other-label", "Kết quả thẩm định: "));
-    other.append(h("span", "cchc-appraisal-value", o.na ? st.words.na : `${o.points_shown} điểm`));
+    other.append(h("span", "cchc-appraisal-value", o.na ? o.points_shown : `${o.points_shown} điểm`));
     if (o.note) other.append(h("span", "cchc-appraisal-reason", ` · Lý do: ${o.note}`));
     other.classList.toggle("cchc-differs", differs || !(mine && mine.scored)); // the kernel's flag, or nothing of the unit's yet
   }
