@@ -248,10 +248,13 @@ def _decided(
 ) -> tuple[list, dict[int, Problem]]:
     """A column's cells with numbers of two readings decided by the file's convention
     (`numbers.decide_column`), and a problem, where it is, for each row whose cell stays
-    ambiguous (`code`: the column's criterion, else the row's)."""
+    ambiguous (`code`: the column's criterion, else the row's: a long table's cells of one
+    item speak for each other first)."""
     cells = [row.raw(column) for row in rows]
-    marks = [row.decimal_mark(column) for row in rows]
-    out, refused = decide_column(cells, what, marks, maxima, counts)
+    whole = counts or [False] * len(rows)
+    marks = [row.decimal_mark(column, count) for row, count in zip(rows, whole, strict=True)]
+    items = None if code else [row.text("code") for row in rows]
+    out, refused = decide_column(cells, what, marks, maxima, counts, items)
     return out, {i: Problem(file, message, code or rows[i].text("code"), rows[i].where(column)) for i, message in refused.items()}
 
 
