@@ -345,6 +345,6 @@ def test_printed_rank_and_class_that_differ_are_reported_like_totals(tmp_path, c
     lines = out.err.splitlines()
     assert lines[0] == "Cột in sẵn khớp với kết quả tính: chỉ số (%) (3 đơn vị), hạng (2 đơn vị), xếp loại (2 đơn vị)"
     assert lines[1] == "2 giá trị in sẵn khác kết quả tính:"
-    assert re.search(r"Sở Nội vụ\s+rank\s+2\s+1$", lines[3])
-    assert re.search(r"Sở Nội vụ\s+class\s+Xuất sắc\s+Tốt$", lines[4])
+    assert re.search(r"Sở Nội vụ\s+Hạng\s+2\s+1$", lines[3])
+    assert re.search(r"Sở Nội vụ\s+Xếp loại\s+Xuất sắc\s+Tốt$", lines[4])
     assert len(lines) == 5

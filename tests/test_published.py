@@ -86,7 +86,7 @@ def test_cli_reports_2019_rounding_only_below_its_size(tmp_path, capsys):
     assert code == 3
     lines = err.strip().splitlines()
     assert lines[0].startswith("209 tổng")  # 172 dimension cells + 37 totals, as documented
-    assert sum(" total " in line for line in lines) == 37
+    assert sum(" Tổng điểm " in line for line in lines) == 37
     code, _, err = _run(capsys, "score", "--criteria", criteria, "--scores", scores, "--tolerance", "0.01")
     assert code == 3
     assert err.startswith("5 tổng")
