@@ -107,6 +107,26 @@ def test_cli_2016_default_tolerance_passes_and_writes_file(tmp_path, capsys):
         assert row.total == round(published[row.unit], 2)
 
 
+def test_papi_2019_as_published_reads_its_headings_as_codes(tmp_path, capsys):
+    """The published file, its 37 component headings as printed («1: Participation at Local Levels»,
+    «1.1: Civic Knowledge»): only the province and total columns are named for the reader."""
+    text = (PUBLISHED / "papi_2019_provinces.csv").read_text(encoding="utf-8")
+    header, rest = text.split("\n", 1)
+    header = header.replace("province_en (as in source)", "unit").replace("Unweighted PAPI Score", "total")
+    scores = tmp_path / "papi_2019.csv"
+    scores.write_text(f"{header}\n{rest}", encoding="utf-8")
+    code, out, err = _run(capsys, "score", "--criteria", EXAMPLES / "papi-2019.csv", "--scores", scores, "--tolerance", "0.02")
+    assert (code, err) == (0, "")  # was 1: «cột '1: Participation at Local Levels' không phải mã tiêu chí»
+    assert out.splitlines()[1].split()[:2] == ["Ben", "Tre"]
+    assert len(out.strip().splitlines()) == 64
+    # a heading whose code the set does not have is still refused, named as printed
+    code, _, err = _run(capsys, "score", "--criteria", EXAMPLES / "papi-2019-dimensions.csv", "--scores", scores)
+    assert code == 1
+    assert "papi_2019.csv: dòng 2, cột '1.1: Civic Knowledge': mã '1.1' không có trong bộ" in err
+    assert "cột '8.3: E-Responsiveness of Provincial Authorities': mã '8.3' không có" in err
+    assert "cột '1: Participation" not in err
+
+
 def test_decimal_check_of_the_published_note():
     """The published README's numbers, recomputed exactly, so the CLI figures above are grounded."""
     pattern, total, _ = PUBLISHED_HEADERS[2019]

@@ -6,6 +6,7 @@ invented overall rank; and what cchc writes read back by cchc.
 """
 
 import re
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -14,6 +15,8 @@ from openpyxl import Workbook
 from cchc_widgets.cli.main import main
 from cchc_widgets.core.criteria import check_criteria, load_criteria
 from cchc_widgets.files.unit_tables import read_units
+
+REPO = Path(__file__).resolve().parent.parent
 
 # the set as an analyst types it: a `;` file with Vietnamese settings lines
 SET = """# tên: Chỉ số CCHC các sở, ban, ngành 2024
@@ -325,6 +328,37 @@ def test_a_page_upload_of_a_table_that_differs_names_each_difference(tmp_path, f
     ]
     assert sqlite_store.scores("2024", stage="appraisal").empty
 
+
+
+def test_headings_as_a_province_prints_them_are_read_as_codes(tmp_path):
+    from cchc_widgets.core.errors import ProblemsError
+    from cchc_widgets.files.score_tables import read_scores
+
+    cs = load_criteria(REPO / "criteria" / "dien-bien-so-2016.yaml")
+    head = (
+        "STT;Mã đơn vị;Tiêu chí 1.1.1 – Ban hành kế hoạch CCHC năm;1.1.2. Xác định đầy đủ các nhiệm vụ CCHC;"
+        "1.1.3: Kết quả xác định rõ ràng;TIÊU CHÍ 1.1.4 - Mức độ thực hiện kế hoạch;1.1. Kế hoạch CCHC năm"
+    )
+    table = _write(tmp_path / "linh-vuc-1.csv", f"{head}\n1;so-tu-phap;1;1;0;2;4\n2;so-y-te;0,5;1;1;1;3,5\n")
+    data = read_scores(table, cs)  # was refused: «cột 'Tiêu chí 1.1.1 – …' không phải mã tiêu chí»
+    points = data.scores.set_index(["unit", "code"])["points"]
+    assert points[("so-y-te", "1.1.1")] == 0.5
+    assert points[("so-tu-phap", "1.1.4")] == 2
+    assert data.given.set_index("unit").loc["so-y-te", ["code", "value"]].tolist() == ["1.1", 3.5]
+    # a code the set does not have, and two headings of one code: refused, each heading named
+    wrong = head.replace("1.1.3: Kết quả", "1.1.9: Kết quả").replace("1.1. Kế hoạch CCHC năm", "1.1.1 - Ban hành lại")
+    with pytest.raises(ProblemsError) as refused:
+        read_scores(_write(tmp_path / "linh-vuc-1.csv", f"{wrong}\n1;so-tu-phap;1;1;0;2;1\n"), cs)
+    assert refused.value.lines() == [
+        "linh-vuc-1.csv: cột 'Tiêu chí 1.1.1 – Ban hành kế hoạch CCHC năm' và cột '1.1.1 - Ban hành lại' cùng là '1.1.1': "
+        "hãy giữ một"
+    ]
+    wrong = head.replace("1.1.3: Kết quả", "1.1.9: Kết quả")
+    with pytest.raises(ProblemsError) as refused:
+        read_scores(_write(tmp_path / "linh-vuc-1.csv", f"{wrong}\n1;so-tu-phap;1;1;0;2;4\n"), cs)
+    assert refused.value.lines() == [
+        "linh-vuc-1.csv: dòng 2, cột '1.1.9: Kết quả xác định rõ ràng': mã '1.1.9' không có trong bộ 'dien-bien-so'"
+    ]
 
 
 # ------------------------------------------------------------ the flat set's settings
