@@ -138,6 +138,67 @@ def test_a_count_is_never_read_with_a_fraction(tmp_path, table):
     assert _points(data, "Sở Y tế", "TH1") == 2
 
 
+# counts as a Sở reports them: people trained, documents reviewed, and a rate of documents on time
+COUNTS_SET = """code,parent,name,max_points,rule
+TH1,,Số lượt cán bộ được tập huấn,2,count: 1000
+VB1,,Số văn bản QPPL được rà soát,2,count: 1500
+TL1,,Tỷ lệ hồ sơ giải quyết đúng hạn,2,percent: 0-80=0; 80-95=1; 95-100=2
+"""
+
+
+def _values(data) -> dict:
+    return data.scores.set_index(["unit", "code"])["value"].to_dict()
+
+
+def test_a_thousands_dot_in_a_count_speaks_for_the_counts_beside_it(tmp_path):
+    cs = load_criteria(_write(tmp_path, "dem.csv", COUNTS_SET))
+    # a comma-separated export by a Vietnamese writer: 1.234 people can only be a thousands dot, so 2.000 is 2000
+    table = (
+        "unit,code,value\n"
+        "Sở Y tế,TH1,1.234\n"
+        "Sở Xây dựng,TH1,2.000\n"
+        "Sở Y tế,VB1,1.500\n"  # 1,5 documents cannot be either
+        "Sở Y tế,TL1,96.5\n"  # a rate with a decimal point does not make those dots decimals
+        "Sở Xây dựng,TL1,87.5\n"
+    )
+    data = read_scores(_write(tmp_path, "bao-cao-2024.csv", table), cs)
+    values = _values(data)
+    assert values[("Sở Xây dựng", "TH1")] == 2000  # was 2: the file's comma separator was taken for the dot's meaning
+    assert values[("Sở Y tế", "VB1")] == 1500
+    assert _points(data, "Sở Xây dựng", "TH1") == 2
+    # no rate: the column's counts decide for each other, TH1's 1.234 for VB1's 2.000
+    data = read_scores(_write(tmp_path, "bao-cao-2024.csv", "unit,code,value\nSở Y tế,TH1,1.234\nSở Y tế,VB1,2.000\n"), cs)
+    assert _values(data)[("Sở Y tế", "VB1")] == 2000
+    # a rate with a decimal point beside them: the column proves both marks, and VB1's 2.000 is refused
+    both = "unit,code,value\nSở Y tế,TH1,1.234\nSở Y tế,VB1,2.000\nSở Y tế,TL1,96.5\n"
+    with pytest.raises(ProblemsError, match=r"dòng 3, cột 'value': mã VB1: giá trị: '2\.000' có thể là 2000 hoặc 2"):
+        read_scores(_write(tmp_path, "bao-cao-2024.csv", both), cs)
+
+
+def test_a_lone_count_with_a_dot_is_refused_where_nothing_decides(tmp_path):
+    cs = load_criteria(_write(tmp_path, "dem.csv", COUNTS_SET))
+    # a comma-separated file says its commas are not decimal marks; of a whole number's dot it says nothing
+    table = "unit,code,value\nSở Y tế,TH1,850\nSở Xây dựng,TH1,2.000\n"
+    with pytest.raises(ProblemsError) as refused:
+        read_scores(_write(tmp_path, "bao-cao-2024.csv", table), cs)
+    (problem,) = refused.value.problems
+    assert str(problem).startswith(
+        "bao-cao-2024.csv: dòng 3, cột 'value': mã TH1: giá trị: '2.000' có thể là 2000 hoặc 2 (tệp và cột không cho biết"
+    )
+    # a file that shows its dot is a decimal point (a rate of 96.5) reads the count by it: 2
+    data = read_scores(_write(tmp_path, "bao-cao-2024.csv", table + "Sở Y tế,TL1,96.5\n"), cs)
+    assert _values(data)[("Sở Xây dựng", "TH1")] == 2
+    # a `;` file of a Vietnamese Excel: a thousands dot
+    data = read_scores(_write(tmp_path, "bao-cao-2024.csv", table.replace(",", ";")), cs)
+    assert _values(data)[("Sở Xây dựng", "TH1")] == 2000
+
+
+def test_a_frame_of_counts_reads_like_a_file(tmp_path):
+    cs = load_criteria(_write(tmp_path, "dem.csv", COUNTS_SET))
+    frame = pd.DataFrame({"unit": ["Sở Y tế", "Sở Xây dựng"], "code": ["TH1", "TH1"], "value": ["1.234", "2.000"]})
+    assert ScoringForm.from_frame(frame, cs).scores.set_index("unit")["value"]["Sở Xây dựng"] == 2000
+
+
 # a set with a large item (money saved, in millions of đồng) beside points: 1.234 can be 1234 or 1,234 there
 SAVINGS_SET = """code,parent,name,max_points
 TK,,Kinh phí tiết kiệm (triệu đồng),2000
@@ -214,12 +275,23 @@ def test_a_frame_value_with_nothing_to_decide_it_is_refused(tmp_path):
         (["1.907"], ["."], None, [1.907]),  # an unquoted cell of a comma-separated file
         (["1.234"], [","], None, [1234.0]),  # a `;` file's thousands dot
         (["1.234.567", "1.250"], None, None, ["1.234.567", 1250.0]),  # dots grouping thousands
-        (["1.5", "2,5", "1.250"], [","], None, ["1.5", "2,5", 1250.0]),  # a contradicting column leaves it to the file
     ],
 )
 def test_decide_column(cells, marks, maxima, expected):
     out, refused = decide_column(cells, "điểm", marks and marks * len(cells), maxima and maxima * len(cells))
     assert (out, refused) == (expected, {})
+
+
+def test_an_items_own_cells_speak_before_the_column():
+    # TH1's 1.234 people prove a thousands dot for TH1's 2.000; TL1's 96.5 % proves a decimal point for the column
+    cells, items, counts = ["1.234", "2.000", "96.5", "2.000"], ["TH1", "TH1", "TL1", "VB1"], [True, True, False, True]
+    assert decide_column(cells, "giá trị", counts=counts, items=items) == (
+        [1234.0, 2000.0, "96.5", "2.000"],
+        {
+            3: "giá trị: '2.000' có thể là 2000 hoặc 2 (tệp và cột không cho biết dấu nào là dấu thập phân); "
+            "hãy viết 2000 hoặc 2 cho rõ"
+        },
+    )
 
 
 def test_a_count_has_no_fraction_whatever_the_column_or_the_file_says():
@@ -235,6 +307,9 @@ def test_decide_column_refuses_only_what_nothing_decides():
         0: "điểm: '1.234' có thể là 1234 hoặc 1,234 (tệp và cột không cho biết dấu nào là dấu thập phân); "
         "hãy viết 1234 hoặc 1,2340 cho rõ"
     }
+    # a column that shows both marks is part of a file whose writer used both: the file's mark decides nothing
+    out, refused = decide_column(["1.5", "2,5", "1.250"], "điểm", [","] * 3)
+    assert (out, list(refused)) == (["1.5", "2,5", "1.250"], [2])
     # each spelling offered reads one way only
     assert [parse_decimal(text) for text in ("1234", "1,2340", "1.2340")] == [1234, 1.234, 1.234]
 
@@ -270,6 +345,6 @@ def test_printed_rank_and_class_that_differ_are_reported_like_totals(tmp_path, c
     lines = out.err.splitlines()
     assert lines[0] == "Cột in sẵn khớp với kết quả tính: chỉ số (%) (3 đơn vị), hạng (2 đơn vị), xếp loại (2 đơn vị)"
     assert lines[1] == "2 giá trị in sẵn khác kết quả tính:"
-    assert re.search(r"Sở Nội vụ\s+rank\s+2\s+1$", lines[3])
-    assert re.search(r"Sở Nội vụ\s+class\s+Xuất sắc\s+Tốt$", lines[4])
+    assert re.search(r"Sở Nội vụ\s+Hạng\s+2\s+1$", lines[3])
+    assert re.search(r"Sở Nội vụ\s+Xếp loại\s+Xuất sắc\s+Tốt$", lines[4])
     assert len(lines) == 5

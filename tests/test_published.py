@@ -86,7 +86,7 @@ def test_cli_reports_2019_rounding_only_below_its_size(tmp_path, capsys):
     assert code == 3
     lines = err.strip().splitlines()
     assert lines[0].startswith("209 tổng")  # 172 dimension cells + 37 totals, as documented
-    assert sum(" total " in line for line in lines) == 37
+    assert sum(" Tổng điểm " in line for line in lines) == 37
     code, _, err = _run(capsys, "score", "--criteria", criteria, "--scores", scores, "--tolerance", "0.01")
     assert code == 3
     assert err.startswith("5 tổng")
@@ -105,6 +105,26 @@ def test_cli_2016_default_tolerance_passes_and_writes_file(tmp_path, capsys):
     published = _published_totals(2016)
     for row in table.itertuples():  # the file holds totals to the set's two places (the default)
         assert row.total == round(published[row.unit], 2)
+
+
+def test_papi_2019_as_published_reads_its_headings_as_codes(tmp_path, capsys):
+    """The published file, its 37 component headings as printed («1: Participation at Local Levels»,
+    «1.1: Civic Knowledge»): only the province and total columns are named for the reader."""
+    text = (PUBLISHED / "papi_2019_provinces.csv").read_text(encoding="utf-8")
+    header, rest = text.split("\n", 1)
+    header = header.replace("province_en (as in source)", "unit").replace("Unweighted PAPI Score", "total")
+    scores = tmp_path / "papi_2019.csv"
+    scores.write_text(f"{header}\n{rest}", encoding="utf-8")
+    code, out, err = _run(capsys, "score", "--criteria", EXAMPLES / "papi-2019.csv", "--scores", scores, "--tolerance", "0.02")
+    assert (code, err) == (0, "")  # was 1: «cột '1: Participation at Local Levels' không phải mã tiêu chí»
+    assert out.splitlines()[1].split()[:2] == ["Ben", "Tre"]
+    assert len(out.strip().splitlines()) == 64
+    # a heading whose code the set does not have is still refused, named as printed
+    code, _, err = _run(capsys, "score", "--criteria", EXAMPLES / "papi-2019-dimensions.csv", "--scores", scores)
+    assert code == 1
+    assert "papi_2019.csv: dòng 2, cột '1.1: Civic Knowledge': mã '1.1' không có trong bộ" in err
+    assert "cột '8.3: E-Responsiveness of Provincial Authorities': mã '8.3' không có" in err
+    assert "cột '1: Participation" not in err
 
 
 def test_decimal_check_of_the_published_note():

@@ -6,6 +6,7 @@ invented overall rank; and what cchc writes read back by cchc.
 """
 
 import re
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -14,6 +15,8 @@ from openpyxl import Workbook
 from cchc_widgets.cli.main import main
 from cchc_widgets.core.criteria import check_criteria, load_criteria
 from cchc_widgets.files.unit_tables import read_units
+
+REPO = Path(__file__).resolve().parent.parent
 
 # the set as an analyst types it: a `;` file with Vietnamese settings lines
 SET = """# tên: Chỉ số CCHC các sở, ban, ngành 2024
@@ -138,13 +141,13 @@ def test_printed_ranks_among_all_listed_that_cannot_be_are_reported(tmp_path, fi
     args = ["score", "--criteria", criteria, "--units", units, "--stage", "appraisal", "--scores"]
     code, _, err = run(capsys, *args, published(tmp_path, swapped))
     assert code == 3
-    assert re.search(r"so-y-te\s+rank\s+16\s+3–16$", err, re.M), err
-    assert re.search(r"so-xay-dung\s+rank\s+9\s+4–17$", err, re.M), err
+    assert re.search(r"so-y-te\s+Hạng\s+16\s+3–16$", err, re.M), err
+    assert re.search(r"so-xay-dung\s+Hạng\s+9\s+4–17$", err, re.M), err
     assert "2 giá trị in sẵn khác kết quả tính:" in err
     beyond = {**RANKS, "van-phong-ubnd": 15, "so-tu-phap": 16, "so-y-te": 17}  # first of the 4: at best 14th
     code, _, err = run(capsys, *args, published(tmp_path, beyond))
     assert code == 3
-    assert re.search(r"van-phong-ubnd\s+rank\s+15\s+1–14$", err, re.M), err
+    assert re.search(r"van-phong-ubnd\s+Hạng\s+15\s+1–14$", err, re.M), err
 
 
 def test_the_whole_list_printed_is_checked_rank_by_rank(tmp_path, files, capsys):
@@ -155,7 +158,7 @@ def test_the_whole_list_printed_is_checked_rank_by_rank(tmp_path, files, capsys)
     table = published(tmp_path, {u: r for u, r in zip(ROWS, (1, 2, 4, 3), strict=True)})
     code, _, err = run(capsys, "score", "--criteria", criteria, "--scores", table, "--stage", "appraisal")
     assert code == 3
-    assert re.search(r"so-y-te\s+rank\s+4\s+3$", err, re.M), err
+    assert re.search(r"so-y-te\s+Hạng\s+4\s+3$", err, re.M), err
 
 
 def test_a_published_appraisal_imported_through_the_one_door(tmp_path, files, capsys, sqlite_store):
@@ -228,7 +231,7 @@ def test_what_cchc_writes_cchc_reads(tmp_path, files, capsys):
     wrong = _write(tmp_path / "sai.csv", "Mã đơn vị;LV1;Tổng điểm\nso-y-te;17;18\n")
     code, _, err = run(capsys, "score", "--criteria", criteria, "--scores", wrong)
     assert code == 3
-    assert re.search(r"so-y-te\s+total\s+18\s+17\s+1$", err, re.M), err
+    assert re.search(r"so-y-te\s+Tổng điểm\s+18\s+17\s+1$", err, re.M), err
     twice = _write(tmp_path / "hai.csv", "unit;Mã đơn vị;LV1\nso-y-te;so-y-te;17\n")
     code, _, err = run(capsys, "score", "--criteria", criteria, "--scores", twice)
     assert (code, err) == (1, "hai.csv: cột 'unit' và cột 'Mã đơn vị' cùng là 'unit': hãy giữ một\n")
@@ -243,13 +246,118 @@ def test_a_published_total_that_differs_is_told_in_vietnamese(tmp_path, files, c
     assert code == 3
     assert err.splitlines()[-3:] == [
         "1 tổng được công bố khác tổng các thành phần quá sai số 0,001:",
-        "        đơn vị    mã công bố tính được chênh lệch",
-        "van-phong-ubnd total  99,685    97,685          2",
+        "        đơn vị        mã công bố tính được chênh lệch",
+        "van-phong-ubnd Tổng điểm  99,685    97,685          2",
     ]
     code, _, err = run(capsys, "score", "--criteria", criteria, "--scores", wrong, "--stage", "appraisal", "--period", "2024")
     assert err.splitlines()[-2:] == [  # the period only when there is one
-        "  kỳ         đơn vị    mã công bố tính được chênh lệch",
-        "2024 van-phong-ubnd total  99,685    97,685          2",
+        "  kỳ         đơn vị        mã công bố tính được chênh lệch",
+        "2024 van-phong-ubnd Tổng điểm  99,685    97,685          2",
+    ]
+
+
+def _period_of_17(store, files, tmp_path):
+    """The period of 17 units, 4 of them self-assessed as the published table's points."""
+    criteria, units = files
+    store.add_period("2024", "Năm 2024", load_criteria(criteria))
+    store.add_units(read_units(units), period="2024")
+    own = _write(
+        tmp_path / "tu-danh-gia.csv",
+        "unit;LV1;LV2;LV3;LV4;LV5\n" + "".join(f"{u};{';'.join(r.split(';')[1:6])}\n" for u, r in ROWS.items()),
+    )
+    assert main(["--db", store.url, "import", str(own), "--period", "2024"]) == 0
+    return ["--db", store.url]
+
+
+REASONS = {"so-tu-phap": ("Bằng khen sáng kiến số 12", ""), "so-y-te": ("", "Chậm 2 báo cáo quý")}
+
+
+def test_an_import_checks_the_printed_columns_as_score_does_before_it_stores(tmp_path, files, capsys, sqlite_store):
+    criteria, units = files
+    db = _period_of_17(sqlite_store, files, tmp_path)
+    swapped = published(tmp_path, {**RANKS, "so-y-te": 16, "so-xay-dung": 9}, REASONS)  # Sở Y tế printed below Sở Xây dựng
+    score = ["score", "--criteria", criteria, "--units", units, "--period", "2024", "--stage", "appraisal", "--scores", swapped]
+    code, _, scored = run(capsys, *score)
+    assert code == 3
+    for dry_run in (["--dry-run"], []):
+        code, out, err = run(capsys, *db, "import", swapped, "--period", "2024", "--stage", "appraisal", *dry_run)
+        assert (code, out) == (3, "")  # was 0: the scores were stored and the printed ranks never looked at
+        said = scored[scored.index("Hạng in sẵn") :]  # what score says after naming the 13 units without scores
+        assert err == f"{swapped}: TỪ CHỐI — không lưu gì: giá trị công bố khác kết quả tính từ điểm\n{said}"
+        assert re.search(r"so-y-te\s+Hạng\s+16\s+3–16$", err, re.M), err
+        assert sqlite_store.scores("2024", stage="appraisal").empty  # nothing written
+    # as published: the same lines as cchc score says, then stored
+    right = published(tmp_path, RANKS, REASONS)
+    code, _, scored = run(capsys, *score[:-1], right)
+    assert code == 0
+    code, out, err = run(capsys, *db, "import", right, "--period", "2024", "--stage", "appraisal")
+    assert (code, err) == (0, scored[scored.index("Hạng in sẵn") :])
+    assert err.startswith("Hạng in sẵn là hạng trong 17 đơn vị của danh sách, bảng có điểm của 4")
+    assert out.endswith("kỳ 2024, 28 tiêu chí thay đổi\n")
+
+
+def test_an_imported_total_that_differs_is_refused_unless_within_the_tolerance(tmp_path, files, capsys, sqlite_store):
+    db = _period_of_17(sqlite_store, files, tmp_path)
+    # Văn phòng UBND tỉnh's total printed 97,69 (rounded) beside its points' 97,685, and its index to 97,685
+    text = published(tmp_path, RANKS, REASONS).read_text(encoding="utf-8-sig").replace("97,685;97,685", "97,69;97,685")
+    table = _write(tmp_path / "ket-qua-2024.csv", text)
+    args = [*db, "import", table, "--period", "2024", "--stage", "appraisal"]
+    code, _, err = run(capsys, *args)
+    assert code == 3
+    assert err.splitlines()[-2:] == [
+        "  kỳ         đơn vị        mã công bố tính được chênh lệch",
+        "2024 van-phong-ubnd Tổng điểm   97,69    97,685      0,005",
+    ]
+    assert sqlite_store.scores("2024", stage="appraisal").empty
+    code, _, err = run(capsys, *args, "--tolerance", "0,01")  # a table rounded to two places: told how far it may be
+    assert code == 0, err
+    assert sqlite_store.scores("2024", stage="appraisal").shape[0] == 28
+
+
+def test_a_page_upload_of_a_table_that_differs_names_each_difference(tmp_path, files, sqlite_store):
+    from cchc_widgets.core.table_checks import PublishedDiffers
+    from cchc_widgets.services.imports import import_any
+
+    _period_of_17(sqlite_store, files, tmp_path)
+    swapped = published(tmp_path, {**RANKS, "so-y-te": 16, "so-xay-dung": 9}, REASONS)
+    with pytest.raises(PublishedDiffers) as refused:
+        import_any(sqlite_store, swapped, "2024", stage="appraisal")
+    assert refused.value.lines() == [
+        "ket-qua-2024.csv: đơn vị 'so-y-te', kỳ 2024: Hạng in sẵn 16, tính được 3–16",
+        "ket-qua-2024.csv: đơn vị 'so-xay-dung', kỳ 2024: Hạng in sẵn 9, tính được 4–17",
+    ]
+    assert sqlite_store.scores("2024", stage="appraisal").empty
+
+
+
+def test_headings_as_a_province_prints_them_are_read_as_codes(tmp_path):
+    from cchc_widgets.core.errors import ProblemsError
+    from cchc_widgets.files.score_tables import read_scores
+
+    cs = load_criteria(REPO / "criteria" / "dien-bien-so-2016.yaml")
+    head = (
+        "STT;Mã đơn vị;Tiêu chí 1.1.1 – Ban hành kế hoạch CCHC năm;1.1.2. Xác định đầy đủ các nhiệm vụ CCHC;"
+        "1.1.3: Kết quả xác định rõ ràng;TIÊU CHÍ 1.1.4 - Mức độ thực hiện kế hoạch;1.1. Kế hoạch CCHC năm"
+    )
+    table = _write(tmp_path / "linh-vuc-1.csv", f"{head}\n1;so-tu-phap;1;1;0;2;4\n2;so-y-te;0,5;1;1;1;3,5\n")
+    data = read_scores(table, cs)  # was refused: «cột 'Tiêu chí 1.1.1 – …' không phải mã tiêu chí»
+    points = data.scores.set_index(["unit", "code"])["points"]
+    assert points[("so-y-te", "1.1.1")] == 0.5
+    assert points[("so-tu-phap", "1.1.4")] == 2
+    assert data.given.set_index("unit").loc["so-y-te", ["code", "value"]].tolist() == ["1.1", 3.5]
+    # a code the set does not have, and two headings of one code: refused, each heading named
+    wrong = head.replace("1.1.3: Kết quả", "1.1.9: Kết quả").replace("1.1. Kế hoạch CCHC năm", "1.1.1 - Ban hành lại")
+    with pytest.raises(ProblemsError) as refused:
+        read_scores(_write(tmp_path / "linh-vuc-1.csv", f"{wrong}\n1;so-tu-phap;1;1;0;2;1\n"), cs)
+    assert refused.value.lines() == [
+        "linh-vuc-1.csv: cột 'Tiêu chí 1.1.1 – Ban hành kế hoạch CCHC năm' và cột '1.1.1 - Ban hành lại' cùng là '1.1.1': "
+        "hãy giữ một"
+    ]
+    wrong = head.replace("1.1.3: Kết quả", "1.1.9: Kết quả")
+    with pytest.raises(ProblemsError) as refused:
+        read_scores(_write(tmp_path / "linh-vuc-1.csv", f"{wrong}\n1;so-tu-phap;1;1;0;2;4\n"), cs)
+    assert refused.value.lines() == [
+        "linh-vuc-1.csv: dòng 2, cột '1.1.9: Kết quả xác định rõ ràng': mã '1.1.9' không có trong bộ 'dien-bien-so'"
     ]
 
 
@@ -378,7 +486,7 @@ def test_group_ranks_without_an_overall_rank_unless_asked(tmp_path, files, capsy
     assert "Hạng trong nhóm" in out.splitlines()[0]
     code, out, err = run(capsys, *args, "--overall-rank")
     assert code == 3  # now «Hạng» is the overall rank: Sở Tư pháp is 2nd of 4, not 1st
-    assert re.search(r"so-tu-phap\s+rank\s+1\s+2$", err, re.M), err
+    assert re.search(r"so-tu-phap\s+Hạng\s+1\s+2$", err, re.M), err
     assert re.search(r"Hạng\s+Hạng trong nhóm", out.splitlines()[0])
     (tmp_path / "chung.csv").write_text("# xếp hạng chung: có\n" + SET, encoding="utf-8")
     assert "overall_rank" in load_criteria(tmp_path / "chung.csv").meta

@@ -99,7 +99,7 @@ def test_every_score_file_example_runs_as_written(tmp_path, monkeypatch, capsys)
     assert first.startswith("3 đơn vị trong danh sách chưa có điểm, không xếp hạng: Sở Nội vụ, Sở Xây dựng, Thanh tra tỉnh\n")
     assert first.endswith("Cột in sẵn khớp với kết quả tính: chỉ số (%) (3 đơn vị), hạng (3 đơn vị), xếp loại (3 đơn vị)\n")
     assert "T1: điểm thưởng/điểm trừ do người thẩm định nhập" in ran[1][2]
-    assert re.search(r"so-y-te\s+rank\s+4\s+3$", ran[2][2], re.M)
+    assert re.search(r"so-y-te\s+Hạng\s+4\s+3$", ran[2][2], re.M)
     assert "chưa có điểm" in (tmp_path / "ket-qua.csv").read_text(encoding="utf-8")
 
 

@@ -3,11 +3,14 @@ printable sheet, templates, annual report) and filled templates and survey answe
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
-from cchc_widgets.cli.shared import LATEST_HELP, UNIT_HELP, out_path, print_refused
+from cchc_widgets.cli.scoring import TOLERANCE_OPTION
+from cchc_widgets.cli.shared import EXIT_MISMATCH, LATEST_HELP, UNIT_HELP, out_path, print_refused, said_check
 from cchc_widgets.cli.table import Command, Request, option
 from cchc_widgets.core.errors import CchcError, Problem, ProblemsError
+from cchc_widgets.core.table_checks import PublishedDiffers
 
 
 def cmd_export(req: Request) -> int:
@@ -52,17 +55,25 @@ def cmd_import(req: Request) -> int:
     from cchc_widgets.services.imports import import_many
 
     args = req.args
+    if args.tolerance < 0:
+        raise ProblemsError([Problem("--tolerance", "sai số cho phép không được âm")])
     store = req.store
     period = req.period if args.period else None
-    refused = 0
-    for path, result, problem in import_many(store, args.files, period, args.stage, args.author, args.dry_run):
-        if problem is not None:
+    refused, differed = 0, 0
+    for path, result, problem in import_many(store, args.files, period, args.stage, args.author, args.dry_run, args.tolerance):
+        if isinstance(problem, PublishedDiffers):  # told as `cchc score` tells it, the table of differences
+            differed += 1
+            print(f"{path}: TỪ CHỐI — không lưu gì: giá trị công bố khác kết quả tính từ điểm", file=sys.stderr)
+            said_check(problem.check)
+        elif problem is not None:
             refused += 1
             print_refused(path, problem)
-            continue
-        verb = "hợp lệ (chạy thử, chưa lưu)" if args.dry_run else "đã lưu"
-        print(f"{path}: {verb} — {result.unit}, kỳ {result.period}, {result.rows} tiêu chí thay đổi")
-    return 1 if refused else 0
+        else:
+            for check in result.checks:
+                said_check(check)
+            verb = "hợp lệ (chạy thử, chưa lưu)" if args.dry_run else "đã lưu"
+            print(f"{path}: {verb} — {result.unit}, kỳ {result.period}, {result.rows} tiêu chí thay đổi")
+    return 1 if refused else EXIT_MISMATCH if differed else 0
 
 
 def cmd_survey(req: Request) -> int:
@@ -152,7 +163,8 @@ COMMANDS = (
     ),
     Command(
         "import",
-        "lưu các mẫu phiếu đã điền; tệp có lỗi thì không lưu gì",
+        "lưu các mẫu phiếu đã điền hoặc bảng điểm; tệp có lỗi, hoặc bảng có tổng, hạng, xếp loại in sẵn khác kết quả tính, "
+        "thì không lưu gì",
         cmd_import,
         (
             option("files", nargs="+", metavar="FILE", help="mẫu phiếu đã điền hoặc bảng điểm (.xlsx, .csv)"),
@@ -160,6 +172,7 @@ COMMANDS = (
             option("--author", help="ghi vào nhật ký (mặc định: tên tệp)"),
             option("--dry-run", action="store_true", help=CHECK_ONLY),
             option("--period", metavar="P", help="với bảng thường (mẫu phiếu tự biết kỳ)"),
+            TOLERANCE_OPTION,
         ),
     ),
     Command(

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import textwrap
 from pathlib import Path
 
 import pandas as pd
@@ -17,27 +16,25 @@ from cchc_widgets.cli.shared import (
     OUT_HELP,
     OVERALL_HELP,
     UNITS_HELP,
-    WIDTH,
     blocks_table,
     criteria_sets,
     decimal_argument,
     every_block_has_a_set,
     out_path,
     result_table,
+    said_check,
     show_or_write,
     units_file,
     unscored_warning,
 )
 from cchc_widgets.cli.table import Command, Request, option
-from cchc_widgets.core import engine, table_checks
+from cchc_widgets.core import table_checks
 from cchc_widgets.core.criteria import ADJUSTMENT_KINDS, CriteriaSet, check_criteria, load_criteria
 from cchc_widgets.core.errors import Problem, ProblemsError
 from cchc_widgets.core.numbers import format_number, show_number
 from cchc_widgets.core.vocabulary import block_label, block_order
-from cchc_widgets.files.score_tables import ScoresFile, read_block_scores, read_scores
+from cchc_widgets.files.score_tables import read_block_scores, read_scores
 from cchc_widgets.files.unit_tables import ranking, read_units
-
-EXIT_MISMATCH = 3
 
 
 def cmd_validate(req: Request) -> int:
@@ -102,13 +99,12 @@ def cmd_score(req: Request) -> int:
         listed = ranking(units)
     else:  # the table's own units (and groups, when it has a `group`/`Nhóm` column): its rows without scores too
         listed = pd.DataFrame({"unit": data.units, "group": [(data.groups or {}).get(u, "") for u in data.units], "ranked": True})
-    scored = engine.aggregate(data.scores, cs, units=None if units is None and data.groups is None else listed)
-    results, missing = engine.with_unscored(scored.results, listed)
-    overall = args.overall_rank or cs.overall_rank or not engine.has_groups(results)
+    groups = units is not None or data.groups is not None
+    check = table_checks.check_table(data.scores, data.given, data.printed, cs, listed, args.tolerance, args.overall_rank, groups)
     names = dict(zip(units["id"], units["name"], strict=True)) if units is not None else {}
-    show_or_write(result_table(results, cs, overall=overall), out, decimals=cs.decimals)
-    unscored_warning(missing, names)
-    return _checked(data, scored, results, missing, cs, overall, args.tolerance)
+    show_or_write(result_table(check.results, cs, overall=check.overall), out, decimals=cs.decimals)
+    unscored_warning(check.missing, names)
+    return said_check(check)
 
 
 def _score_blocks(args: argparse.Namespace, sets: dict[str, CriteriaSet], out: Path | None) -> int:
@@ -123,15 +119,21 @@ def _score_blocks(args: argparse.Namespace, sets: dict[str, CriteriaSet], out: P
     own_block = dict(zip(units["id"], units["block"], strict=True))
     files = read_block_scores(args.scores, sets, own_block, period=args.period, stage=args.stage)
     names = dict(zip(units["id"], units["name"], strict=True))
-    parts = []
-    for block in sorted(sets, key=block_order):
-        cs, listed = sets[block], ranking(units[units["block"] == block])
-        scored = engine.aggregate(files[block].scores, cs, units=listed)
-        results, missing = engine.with_unscored(scored.results, listed)
-        overall = args.overall_rank or cs.overall_rank or not engine.has_groups(results)
-        parts.append((block, cs, scored, results, missing, overall))
+    checks = {
+        block: table_checks.check_table(
+            files[block].scores,
+            files[block].given,
+            files[block].printed,
+            sets[block],
+            ranking(units[units["block"] == block]),
+            args.tolerance,
+            args.overall_rank,
+        )
+        for block in sorted(sets, key=block_order)
+    }
     tables = [
-        (block, cs, _one_group_plain(result_table(results, cs, overall=overall))) for block, cs, _, results, _, overall in parts
+        (block, sets[block], _one_group_plain(result_table(check.results, sets[block], overall=check.overall)))
+        for block, check in checks.items()
     ]
     if out is not None:
         show_or_write(
@@ -141,13 +143,9 @@ def _score_blocks(args: argparse.Namespace, sets: dict[str, CriteriaSet], out: P
         if i:
             print()  # a blank line between blocks
         show_or_write(table, None, f"Kết quả chỉ số CCHC — khối {block_label(block)} ({cs.name})", cs.decimals)
-    for _, _, _, _, missing, _ in parts:
-        unscored_warning(missing, names)
-    codes = [
-        _checked(files[block], scored, results, missing, cs, overall, args.tolerance, f"khối {block_label(block)}: ")
-        for block, cs, scored, results, missing, overall in parts
-    ]
-    return max(codes)
+    for check in checks.values():
+        unscored_warning(check.missing, names)
+    return max(said_check(check, f"khối {block_label(block)}: ") for block, check in checks.items())
 
 
 def _one_group_plain(table: pd.DataFrame) -> pd.DataFrame:
@@ -156,44 +154,13 @@ def _one_group_plain(table: pd.DataFrame) -> pd.DataFrame:
     return table.drop(columns=["group", "group_rank"]) if "group" in table.columns and table["group"].nunique() <= 1 else table
 
 
-def _checked(
-    data: ScoresFile,
-    scored: engine.Scored,
-    results: pd.DataFrame,
-    missing: pd.DataFrame,
-    cs: CriteriaSet,
-    overall: bool,
-    tolerance: float,
-    whose: str = "",
-) -> int:
-    """The file's published subtotals and printed results held to what was computed, said on
-    stderr (`whose`: the block, when a file has several): 0, or `EXIT_MISMATCH`."""
-    mismatches = table_checks.check_subtotals(data.given, scored.nodes, cs, tolerance, scored.results)
-    printed = data.printed
-    if not overall and "group_rank" not in set(printed["code"]):  # a group's table: its «Hạng» is the rank in the group
-        printed = printed.replace({"code": {"rank": "group_rank"}})
-    printed = table_checks.compare_printed(printed, results, tolerance, missing)
-    if not missing.empty and printed["code"].isin(["rank", "group_rank"]).any():
-        listed = len(results) // max(results["period"].nunique(), 1)
-        said = (
-            f"{whose}Hạng in sẵn là hạng trong {listed} đơn vị của danh sách, bảng có điểm của {listed - len(missing)}: mỗi hạng "
-            "được so với khoảng nó có thể có và với thứ tự các đơn vị trong bảng"
-        )
-        print(textwrap.fill(said, WIDTH), file=sys.stderr)
-    agree, differ = table_checks.printed_report(printed)
-    if agree:
-        print(whose + agree, file=sys.stderr)
-    if differ:
-        print(f"{whose}{(~printed['same'].astype(bool)).sum()} giá trị in sẵn khác kết quả tính:\n{differ}", file=sys.stderr)
-    if mismatches.empty:
-        return EXIT_MISMATCH if differ else 0
-    shown = format_number(tolerance, decimals=6)
-    print(f"{whose}{len(mismatches)} tổng được công bố khác tổng các thành phần quá sai số {shown}:", file=sys.stderr)
-    print(table_checks.differences(mismatches), file=sys.stderr)
-    return EXIT_MISMATCH
-
-
 CRITERIA_FILE = "tệp bộ tiêu chí"
+TOLERANCE_OPTION = option(  # `cchc score` and `cchc import`: how far a published subtotal may be from the sum of its parts
+    "--tolerance",
+    type=decimal_argument,
+    default=table_checks.TOLERANCE,
+    help=f"chênh lệch cho phép giữa tổng công bố và tổng các thành phần (mặc định {format_number(table_checks.TOLERANCE, 6)})",
+)
 
 COMMANDS = (
     Command(
@@ -224,12 +191,7 @@ COMMANDS = (
                 "công bố, khi đó cột điểm thưởng, điểm trừ được tính (mặc định self)",
             ),
             option("--out", metavar="PATH", help=OUT_HELP),
-            option(
-                "--tolerance",
-                type=decimal_argument,
-                default=0.001,
-                help="chênh lệch cho phép giữa tổng công bố và tổng các thành phần (mặc định 0,001)",
-            ),
+            TOLERANCE_OPTION,
             option("--overall-rank", action="store_true", help=OVERALL_HELP),
         ),
     ),

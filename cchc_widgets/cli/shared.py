@@ -15,6 +15,7 @@ from cchc_widgets.core import engine
 from cchc_widgets.core.criteria import CriteriaSet
 from cchc_widgets.core.errors import CchcError, Problem, ProblemsError
 from cchc_widgets.core.numbers import parse_decimal
+from cchc_widgets.core.table_checks import TableCheck
 from cchc_widgets.core.vocabulary import UNSCORED, other_block
 from cchc_widgets.files.tables_out import readable, write_table
 from cchc_widgets.files.unit_tables import read_units
@@ -126,6 +127,22 @@ def unscored_warning(missing: pd.DataFrame, names: dict[str, str]) -> None:
     said = ", ".join(names.get(u) or u for u in dict.fromkeys(missing["unit"]))
     text = f"{missing['unit'].nunique()} đơn vị trong danh sách {UNSCORED}, không xếp hạng: {said}"
     print(textwrap.fill(text, WIDTH, break_long_words=False, break_on_hyphens=False), file=sys.stderr)  # a terminal's width
+
+
+EXIT_MISMATCH = 3  # `cchc score` and `cchc import`: a published table's printed figures differ from what its points give
+
+
+def said_check(check: TableCheck, whose: str = "") -> int:
+    """A published table's check (`table_checks.check_table`) on stderr, as `cchc score` and
+    `cchc import` both tell it: what agrees, then each table of differences; 0, or
+    `EXIT_MISMATCH` when anything differs."""
+    if note := check.rank_note(whose):
+        print(textwrap.fill(note, WIDTH), file=sys.stderr)
+    if agree := check.agreement(whose):
+        print(agree, file=sys.stderr)
+    for table in check.differences(whose):
+        print(table, file=sys.stderr)
+    return EXIT_MISMATCH if check.differs else 0
 
 
 def open_store(args: argparse.Namespace) -> Store:

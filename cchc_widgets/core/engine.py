@@ -379,7 +379,7 @@ def ranking_columns(results: pd.DataFrame, index: pd.Series, units: pd.DataFrame
         return
     info = units.set_index("unit")
     results["group"] = results["unit"].map(info["group"]).fillna("").astype(str)
-    ranked = results["unit"].map(info["ranked"]).fillna(True).astype(bool)
+    ranked = ~results["unit"].isin(info.index[~info["ranked"].astype(bool)])  # a unit not listed (a stranger) is ranked
     kept = index.where(ranked)
     results["rank"] = rank_desc(kept, results["period"])
     results["group_rank"] = rank_desc(kept, results["period"] + "\x1f" + results["group"])

@@ -153,11 +153,34 @@ def decimal_shown(value: Any) -> str | None:
     return "." if mark == "," else ","
 
 
-def column_decimal(values: Iterable[Any]) -> str | None:
-    """The decimal mark a column's numbers show (`decimal_shown`), when they agree; None when
-    none shows one, or when they contradict each other."""
-    marks = {mark for value in values if (mark := decimal_shown(value)) is not None}
-    return marks.pop() if len(marks) == 1 else None
+def _agreed(marks: Iterable[str | None]) -> str | None:
+    """The one decimal mark some cells prove, when they agree; None when none proves one, or
+    when they contradict each other."""
+    found = {mark for mark in marks if mark is not None}
+    return found.pop() if len(found) == 1 else None
+
+
+def _possible(readings: tuple[str, float, float], maximum: float | None, whole_only: bool) -> list[float]:
+    """The readings of a number of two readings that the item allows: none above its maximum,
+    no fraction for a count."""
+    _mark, as_group, as_decimal = readings
+    return [
+        r
+        for r in (as_group, as_decimal)
+        if (maximum is None or abs(r) <= maximum + 1e-9) and not (whole_only and not float(r).is_integer())
+    ]
+
+
+def _proof(cell: Any, readings: tuple[str, float, float] | None, allowed: list[float] | None) -> str | None:
+    """The decimal mark a cell proves its writer used: the one it shows (`decimal_shown`), or
+    the one a reading the item forces implies — `1.907` of at most 2 points has a decimal
+    point, `1.234` people a thousands dot, so a decimal comma."""
+    if readings is None or allowed is None:
+        return decimal_shown(cell)
+    if len(allowed) != 1:
+        return None
+    mark, _as_group, as_decimal = readings
+    return mark if allowed[0] == as_decimal else "," if mark == "." else "."
 
 
 def decide_column(
@@ -166,42 +189,46 @@ def decide_column(
     file_marks: Sequence[str | None] | None = None,
     maxima: Sequence[float | None] | None = None,
     counts: Sequence[bool] | None = None,
+    items: Sequence[str] | None = None,
 ) -> tuple[list[Any], dict[int, str]]:
     """A column of a file (or a DataFrame) with every number of two readings decided, and the
     message for each one nothing decides, by position.
 
     A cell's reading is decided by, in turn: what the item allows — a reading above its
     maximum (`maxima`, per cell) is impossible, and so is a fraction for a count (`counts`,
-    per cell: `1,234` people are 1234) —, never offered; the column's own unambiguous numbers
-    (`column_decimal`); the decimal mark the file fixes for it (`file_marks`, per cell:
-    `Table.decimal_mark`). Decided cells become floats; every other cell is returned as it
-    was, for its reader to parse (`parse_decimal`).
+    per cell: `1.234` people are 1234) —, never offered; the decimal mark the item's other
+    cells prove (`items`, per cell: a long table's code), then the column's; the decimal mark
+    the file fixes for it (`file_marks`, per cell: `Table.decimal_mark`), unless the column
+    proves both marks — it is part of the file, whose writer then used both. A cell proves a
+    mark by showing it (`decimal_shown`: `1.5`) or by a reading the item forces: a count's
+    `1.234` is a thousands dot, so the writer's `2.000` beside it is 2000, not 2. Decided cells
+    become floats; every other cell is returned as it was, for its reader to parse (`parse_decimal`).
     """
-    column = column_decimal(cells)
+    found = [two_readings(cell) for cell in cells]
+    possible = [
+        None if r is None else _possible(r, maxima[i] if maxima else None, bool(counts and counts[i]))
+        for i, r in enumerate(found)
+    ]
+    proofs = [_proof(cell, r, p) for cell, r, p in zip(cells, found, possible, strict=True)]
+    column = _agreed(proofs)
+    keys = list(items) if items is not None else [None] * len(cells)
+    by_item = {key: _agreed(m for k, m in zip(keys, proofs, strict=True) if k == key) for key in set(keys)}
+    if file_marks is None or len(set(proofs) - {None}) > 1:
+        file_marks = [None] * len(cells)
     out, refused = list(cells), {}
-    for i, cell in enumerate(cells):
-        readings = two_readings(cell)
-        if readings is None:
+    for i, (cell, readings, allowed) in enumerate(zip(cells, found, possible, strict=True)):
+        if readings is None or allowed is None:
             continue
         mark, as_group, as_decimal = readings
-        maximum = maxima[i] if maxima is not None else None
-        whole_only = counts is not None and counts[i]
-        possible = [
-            r
-            for r in (as_group, as_decimal)
-            if (maximum is None or abs(r) <= maximum + 1e-9) and not (whole_only and not float(r).is_integer())
-        ]
-        file_mark = file_marks[i] if file_marks is not None else None
-        if len(possible) == 1:  # an impossible reading is never taken, whatever else speaks
-            out[i] = possible[0]
-        elif column is not None:
-            out[i] = as_decimal if column == mark else as_group
-        elif file_mark is not None:
-            out[i] = as_decimal if file_mark == mark else as_group
+        said = next((m for m in (by_item[keys[i]], column, file_marks[i]) if m is not None), None)
+        if len(allowed) == 1:  # an impossible reading is never taken, whatever else speaks
+            out[i] = allowed[0]
+        elif said is not None:
+            out[i] = as_decimal if said == mark else as_group
         else:
             shown = unicodedata.normalize("NFC", cell).strip()
             why = " (tệp và cột không cho biết dấu nào là dấu thập phân)"
-            refused[i] = str(_ambiguous(shown, what, tuple(possible or (as_group, as_decimal)), why))
+            refused[i] = str(_ambiguous(shown, what, tuple(allowed or (as_group, as_decimal)), why))
     return out, refused
 
 

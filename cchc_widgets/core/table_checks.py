@@ -9,17 +9,130 @@ else computed and say where it and the engine part ways.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 import pandas as pd
 
+from cchc_widgets.core import engine
 from cchc_widgets.core.criteria import CriteriaSet
 from cchc_widgets.core.engine import KEY, TOTAL
+from cchc_widgets.core.errors import Problem, ProblemsError
 from cchc_widgets.core.numbers import format_number, parse_decimal
 from cchc_widgets.core.rules import RuleInputError
 from cchc_widgets.core.text import folded
 from cchc_widgets.core.vocabulary import HEADINGS
+
+TOLERANCE = 0.001  # how far a published subtotal may be from the sum of its parts: float noise, not rounding
+
+
+@dataclass(frozen=True)
+class TableCheck:
+    """A score table computed and held to what it publishes (`check_table`): the engine's
+    results (`scored`; `results` with the listed units it has no scores for, those in
+    `missing`), whether an overall rank is given, the subtotals that differ (`check_subtotals`)
+    and the printed figures compared (`compare_printed`)."""
+
+    scored: engine.Scored
+    results: pd.DataFrame
+    missing: pd.DataFrame
+    overall: bool
+    subtotals: pd.DataFrame
+    printed: pd.DataFrame
+    tolerance: float
+
+    @property
+    def differs(self) -> bool:
+        return not self.subtotals.empty or not self.printed["same"].astype(bool).all()
+
+    def rank_note(self, whose: str = "") -> str:
+        """How printed ranks of part of the listed units were compared (`whose`: the block,
+        when a file has several); empty when the table ranks every listed unit or prints no rank."""
+        if self.missing.empty or not self.printed["code"].isin(["rank", "group_rank"]).any():
+            return ""
+        listed = len(self.results) // max(self.results["period"].nunique(), 1)
+        return (
+            f"{whose}Hạng in sẵn là hạng trong {listed} đơn vị của danh sách, bảng có điểm của "
+            f"{listed - len(self.missing)}: mỗi hạng được so với khoảng nó có thể có và với thứ tự các đơn vị trong bảng"
+        )
+
+    def agreement(self, whose: str = "") -> str:
+        """The line naming the printed columns that agree; empty when none does."""
+        agree, _ = printed_report(self.printed)
+        return whose + agree if agree else ""
+
+    def differences(self, whose: str = "") -> list[str]:
+        """Each table of differences with the line that heads it: printed figures, then subtotals."""
+        out = []
+        _, differ = printed_report(self.printed)
+        if differ:
+            out.append(f"{whose}{(~self.printed['same'].astype(bool)).sum()} giá trị in sẵn khác kết quả tính:\n{differ}")
+        if not self.subtotals.empty:
+            shown = format_number(self.tolerance, decimals=6)
+            said = f"{whose}{len(self.subtotals)} tổng được công bố khác tổng các thành phần quá sai số {shown}:"
+            out.append(f"{said}\n{differences(self.subtotals)}")
+        return out
+
+    def problems(self, file: str) -> list[Problem]:
+        """The differences as a refusal reads them, one per unit and figure: what it prints, what
+        was computed."""
+        allowed = format_number(self.tolerance, decimals=6)
+        out = [
+            Problem(
+                file,
+                f"{'Tổng điểm' if r.code == TOTAL else 'điểm'} công bố {_cell(r.given)}, tổng các thành phần "
+                f"{_cell(r.computed)} (chênh lệch {_cell(r.diff)}, quá sai số {allowed})",
+                None if r.code == TOTAL else r.code,
+                _unit(r),
+            )
+            for r in self.subtotals.itertuples(index=False)
+        ]
+        printed = self.printed[~self.printed["same"].astype(bool)]
+        return out + [
+            Problem(file, f"{_what(r.code)} in sẵn {_cell(r.given)}, tính được {_cell(r.computed)}", where=_unit(r))
+            for r in printed.itertuples(index=False)
+        ]
+
+
+class PublishedDiffers(ProblemsError):
+    """A published table whose printed figures differ from what its points give (`check`):
+    nothing of it was stored."""
+
+    def __init__(self, file: str, check: TableCheck) -> None:
+        self.check = check
+        super().__init__(check.problems(file))
+
+
+def _unit(row: Any) -> str:
+    return f"đơn vị '{row.unit}'" + (f", kỳ {row.period}" if str(row.period).strip() else "")
+
+
+def check_table(
+    scores: pd.DataFrame,
+    given: pd.DataFrame,
+    printed: pd.DataFrame,
+    cs: CriteriaSet,
+    listed: pd.DataFrame,
+    tolerance: float = TOLERANCE,
+    overall_rank: bool = False,
+    groups: bool = True,
+) -> TableCheck:
+    """A score table's leaf `scores` (`engine.resolve` output) computed among the `listed`
+    units (unit, group, ranked: each unscored one kept, unranked) and held to the subtotals it
+    publishes (`given`) and the figures it prints (`printed`): what `cchc score` shows and
+    `cchc import` checks before it stores anything, one computation for both. `groups`: the
+    units' ranking groups are known (a units list, a group column, the store), so ranks are
+    within them; with groups the overall rank is given only when `overall_rank` or the set
+    asks, and a printed «Hạng» is then the rank in the group."""
+    scored = engine.aggregate(scores, cs, units=listed if groups else None)
+    results, missing = engine.with_unscored(scored.results, listed)
+    overall = overall_rank or cs.overall_rank or not engine.has_groups(results)
+    subtotals = check_subtotals(given, scored.nodes, cs, tolerance, scored.results)
+    if not overall and "group_rank" not in set(printed["code"]):  # a group's table: its «Hạng» is the rank in the group
+        printed = printed.replace({"code": {"rank": "group_rank"}})
+    compared = compare_printed(printed, results, tolerance, missing)
+    return TableCheck(scored, results, missing, overall, subtotals, compared, tolerance)
 
 
 def check_subtotals(
@@ -165,13 +278,25 @@ DIFFERENCE_HEADINGS = {
 
 def differences(frame: pd.DataFrame) -> str:
     """A table of differences (`check_subtotals`, or `compare_printed`'s that differ) as people
-    read it: Vietnamese headings, the period only when the table names one, numbers with the
-    decimal comma, «—» where nothing was computed; empty when there is none."""
+    read it: Vietnamese headings, the period only when the table names one, what differs in
+    Vietnamese words («Tổng điểm», «Hạng», «Xếp loại», «Chỉ số»; a subtotal by its code),
+    numbers with the decimal comma, «—» where nothing was computed; empty when there is none."""
     if frame.empty:
         return ""
     shown = frame if frame["period"].astype(str).str.strip().astype(bool).any() else frame.drop(columns="period")
     shown = shown.assign(**{c: [_cell(v) for v in shown[c]] for c in ("given", "computed", "diff") if c in shown.columns})
+    shown = shown.assign(code=[_what(code) for code in shown["code"]])
     return shown.rename(columns=DIFFERENCE_HEADINGS).to_string(index=False)
+
+
+# what a difference is of, in the words a published table heads it with (the index without its «(%)»)
+PRINTED_WORDS = {code: HEADINGS[code] for code in (TOTAL, "rank", "group_rank", "class", "max", "survey", "bonus", "penalty")}
+PRINTED_WORDS["index"] = "Chỉ số"
+
+
+def _what(code: str) -> str:
+    """A printed figure by its Vietnamese heading; a subtotal by its criterion code."""
+    return PRINTED_WORDS.get(code, code)
 
 
 def _cell(value: Any) -> str:

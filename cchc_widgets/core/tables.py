@@ -133,8 +133,8 @@ class Row:
     def where(self, column: str) -> str:
         return self.table.where(self.number, column)
 
-    def decimal_mark(self, column: str) -> str | None:
-        return self.table.decimal_mark(self.number, column)
+    def decimal_mark(self, column: str, count: bool = False) -> str | None:
+        return self.table.decimal_mark(self.number, column, count)
 
 
 @dataclass(frozen=True)
@@ -162,14 +162,16 @@ class Table:
         marks = {decimal_shown(values[i]) for _, values in self.records for i in positions if i < len(values)}
         return replace(self, shown=frozenset(marks - {None}))
 
-    def decimal_mark(self, number: int, column: str) -> str | None:
+    def decimal_mark(self, number: int, column: str, count: bool = False) -> str | None:
         """The decimal mark the file fixes for a cell, or None when it fixes none: in a
         comma-separated CSV an unquoted field cannot hold a comma, so its decimal mark is the
-        point; otherwise the mark the file's number columns show (`showing`), when they show
-        one only; when they show none, a `;`-separated CSV is what a Vietnamese Excel saves,
-        with decimal commas, and a quoted field, a tab-separated CSV or an xlsx text cell says
-        nothing. A file that shows both marks decides nothing."""
-        if self.delimiter == ",":
+        point — unless the cell is a `count`: a whole number needs no decimal mark, and a
+        Vietnamese writer's `2.000` people there is a thousands dot as likely; otherwise the
+        mark the file's number columns show (`showing`), when they show one only; when they
+        show none, a `;`-separated CSV is what a Vietnamese Excel saves, with decimal commas,
+        and a quoted field, a tab-separated CSV or an xlsx text cell says nothing. A file that
+        shows both marks decides nothing."""
+        if self.delimiter == "," and not count:
             quoted = column in self.columns and (number, self.columns.index(column)) in self.quoted
             if not quoted:
                 return "."

@@ -6,9 +6,10 @@ a word accepted in a file is accepted in the form and shown the same everywhere.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from cchc_widgets.core.text import folded
+from cchc_widgets.core.text import clean_text, folded
 
 YES, NO, NOT_APPLICABLE = "Có", "Không", "Không áp dụng"
 YES_WORDS = frozenset({"có", "co", "yes", "y", "x", "true", "1", "đạt", "dat"})
@@ -230,3 +231,19 @@ def printed_column(header: str) -> str | None:
     """The result a published table's column prints (`index`, `rank`, `group_rank`, `class`),
     by its English id or Vietnamese heading (`Hạng`, `vị thứ`, `Xếp loại`, `Chỉ số (%)`)."""
     return PRINTED_HEADERS.get(folded(header))
+
+
+# a criterion's column headed as a province prints it: «1: Participation at Local Levels», «1. Công
+# tác chỉ đạo, điều hành», «Tiêu chí 1.1 – Kế hoạch CCHC»: a code, `:`, `.`, a dash, then the title
+_HEADING_WORDS = ("tiêu chí thành phần", "chỉ số thành phần", "tiêu chí", "lĩnh vực", "nội dung", "mục", "criterion", "dimension")
+_HEADING = re.compile(
+    rf"^(?:(?:{'|'.join(_HEADING_WORDS)})\s+)?(?P<code>[^\s:–—]+?)(?:\s*[:–—]\s*|\.\s+|\s+-\s+)\S", re.IGNORECASE
+)
+
+
+def heading_code(header: str) -> str | None:
+    """The criterion code a column's heading begins with, before `:`, `.` or a dash and the
+    title (`1.1: Civic Knowledge` → 1.1, `Tiêu chí 1.1 – Kế hoạch` → 1.1); None for a heading
+    of another shape. The caller takes it only when its set has the code."""
+    found = _HEADING.match(clean_text(header))
+    return None if found is None else found.group("code")

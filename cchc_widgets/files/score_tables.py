@@ -27,7 +27,7 @@ from cchc_widgets.core.numbers import decide_column, parse_decimal
 from cchc_widgets.core.rules import is_na
 from cchc_widgets.core.tables import Row, Table, read_table
 from cchc_widgets.core.text import folded
-from cchc_widgets.core.vocabulary import PRINTED, UNSCORED, foreign_code, input_column, is_yes
+from cchc_widgets.core.vocabulary import PRINTED, UNSCORED, foreign_code, heading_code, input_column, is_yes
 
 LONG_OPTIONAL = ("period", "stage", "points", "value", "na", "note")
 NOTE_WORDS = frozenset({"lý do", "ghi chú", "note", "reason"})
@@ -141,7 +141,7 @@ def _score_table(path: str | Path, sets: list[CriteriaSet]) -> Table:
     """The file as a table with column ids, refused without a unit column or without rows,
     knowing the decimal marks its number columns show (those that hold numbers whichever of
     `sets` reads a row: a reason column of any set shows nothing)."""
-    table = _with_ids(read_table(path))
+    table = _with_codes(_with_ids(read_table(path)), sets)
     if "unit" not in table.columns:
         raise ProblemsError([Problem(table.file, "thiếu cột 'unit' (mã đơn vị)", where=table.sheet and f"sheet '{table.sheet}'")])
     if not table.records:  # a header alone would "save" nothing for no unit: say so instead
@@ -215,14 +215,31 @@ def _with_ids(table: Table) -> Table:
     ids = {c: found for c in table.columns if c and (found := input_column(c)) is not None}
     if "unit" not in ids.values() and "unit" not in table.columns:
         ids.update((c, "unit") for c, found in list(ids.items()) if found == "name")
+    return _renamed(table, ids)
+
+
+def _with_codes(table: Table, sets: list[CriteriaSet]) -> Table:
+    """The table with each criterion's column headed as provinces print it («1: Participation
+    at Local Levels», «1. Công tác chỉ đạo, điều hành», «Tiêu chí 1.1 – Kế hoạch CCHC») read as
+    its code, when one of `sets` has that code (`vocabulary.heading_code`); any other heading
+    stays as it is, for the reader to refuse by name."""
+    known = {code for cs in sets for code in (*cs.nodes, *cs.entries)}
+    codes = {c: code for c in table.columns if c and c not in known and (code := heading_code(c)) in known}
+    return _renamed(table, codes)
+
+
+def _renamed(table: Table, ids: dict[str, str]) -> Table:
+    """The table with its columns renamed by `ids`; two columns that mean the same are
+    refused, both named as the file heads them."""
     seen: dict[str, str] = {}
     problems = []
+    headings = dict(zip(table.columns, table.headings or table.columns, strict=True))
     for column in table.columns:
         key = ids.get(column, column)
         if key in seen:
-            said = f"cột '{seen[key]}' và cột '{column}' cùng là '{key}': hãy giữ một"
+            said = f"cột '{seen[key]}' và cột '{headings[column]}' cùng là '{key}': hãy giữ một"
             problems.append(Problem(table.file, said, where=table.sheet and f"sheet '{table.sheet}'"))
-        seen[key] = column
+        seen[key] = headings[column]
     if problems:
         raise ProblemsError(problems)
     return table.renamed(ids) if any(ids.get(c, c) != c for c in table.columns) else table
@@ -248,10 +265,13 @@ def _decided(
 ) -> tuple[list, dict[int, Problem]]:
     """A column's cells with numbers of two readings decided by the file's convention
     (`numbers.decide_column`), and a problem, where it is, for each row whose cell stays
-    ambiguous (`code`: the column's criterion, else the row's)."""
+    ambiguous (`code`: the column's criterion, else the row's: a long table's cells of one
+    item speak for each other first)."""
     cells = [row.raw(column) for row in rows]
-    marks = [row.decimal_mark(column) for row in rows]
-    out, refused = decide_column(cells, what, marks, maxima, counts)
+    whole = counts or [False] * len(rows)
+    marks = [row.decimal_mark(column, count) for row, count in zip(rows, whole, strict=True)]
+    items = None if code else [row.text("code") for row in rows]
+    out, refused = decide_column(cells, what, marks, maxima, counts, items)
     return out, {i: Problem(file, message, code or rows[i].text("code"), rows[i].where(column)) for i, message in refused.items()}
 
 
@@ -335,9 +355,9 @@ def _wide(rows: list[Row], columns: tuple[str, ...], cs: CriteriaSet, file: str)
     code_cols = [c for c in columns if c and c not in WIDE_META and c not in printed_cols and c not in reasons.values()]
     for col in code_cols:
         if col != TOTAL and col not in cs.nodes and col not in cs.entries:
-            problems.append(
-                Problem(file, f"cột '{col}' không phải mã tiêu chí của bộ '{cs.id}'", where=rows[0].where(col) if rows else None)
-            )
+            code = heading_code(col)  # a heading as provinces print it, of a code the set does not have
+            said = f"mã '{code}' không có trong bộ '{cs.id}'" if code else f"cột '{col}' không phải mã tiêu chí của bộ '{cs.id}'"
+            problems.append(Problem(file, said, where=rows[0].where(col) if rows else None))
     if problems:
         raise ProblemsError(problems)
     scores, given = [], []

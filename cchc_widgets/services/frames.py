@@ -61,7 +61,8 @@ def _period_of(scores: pd.DataFrame, period: str | None) -> tuple[str, pd.DataFr
 def numbers_read(rows: pd.DataFrame, cs: CriteriaSet) -> pd.DataFrame:
     """The frame with the text of its `points` column read as numbers and the numbers of two
     readings in its `value` column decided (`numbers.decide_column`: the item's maximum, a
-    count's whole number, the column's own numbers); refuses, naming row and column, what stays ambiguous or is no number."""
+    count's whole number, the item's and the column's own numbers); refuses, naming row and
+    column, what stays ambiguous or is no number."""
     out = rows.reset_index(drop=True).copy()
     codes = out["code"].astype(str).tolist()
     problems = []
@@ -71,7 +72,7 @@ def numbers_read(rows: pd.DataFrame, cs: CriteriaSet) -> pd.DataFrame:
         items = [cs.entries.get(c) for c in codes]
         maxima = [None if item is None else item.max_points for item in items] if column == "points" else None
         counts = [item is not None and item.rule.counts for item in items] if column == "value" else None
-        cells, refused = decide_column(out[column].tolist(), what, maxima=maxima, counts=counts)
+        cells, refused = decide_column(out[column].tolist(), what, maxima=maxima, counts=counts, items=codes)
         for i, message in refused.items():
             problems.append(Problem(FRAME, message, codes[i], f"dòng {i + 1}, cột '{column}'"))
         if column == "points":

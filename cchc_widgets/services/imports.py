@@ -17,14 +17,16 @@ from typing import Any
 import pandas as pd
 
 from cchc_widgets.core import sandbox
-from cchc_widgets.core.criteria import declared_text
+from cchc_widgets.core.criteria import CriteriaSet, declared_text
 from cchc_widgets.core.errors import CchcError, Problem, ProblemsError
 from cchc_widgets.core.rules import stored_answer
+from cchc_widgets.core.table_checks import TOLERANCE, PublishedDiffers, TableCheck, check_table
 from cchc_widgets.core.tables import check_archive
 from cchc_widgets.core.vocabulary import APPRAISAL, SELF, STAGE_LABELS, stage_of
-from cchc_widgets.files.score_tables import read_block_scores, read_scores
+from cchc_widgets.files.score_tables import ScoresFile, read_block_scores, read_scores
 from cchc_widgets.files.survey_files import read_responses
 from cchc_widgets.files.templates import OwnScore, Saved, build_template, is_template, read_template
+from cchc_widgets.files.unit_tables import ranking
 from cchc_widgets.services.access import Actor
 from cchc_widgets.services.writes import Scope, Writer
 from cchc_widgets.store.database import SaveReport, Store
@@ -39,6 +41,7 @@ class Imported:
     unit: str  # unit name(s) written
     rows: int  # rows changed (or that would change, in a dry run)
     stored: bool
+    checks: tuple[TableCheck, ...] = ()  # a table's printed figures, each block's held to its points: all agree
 
 
 def template(store: Store, period: str, unit: str, stage: str = "self") -> bytes:
@@ -127,37 +130,61 @@ def import_table(
     unit: str | None = None,
     dry_run: bool = False,
     actor: Actor | None = None,
+    tolerance: float = TOLERANCE,
 ) -> Imported:
     """A plain long or wide table (as `cchc score` reads) of one period; `unit` and `stage`
-    restrict what it may write (a table uploaded in a unit's page writes that unit only)."""
+    restrict what it may write (a table uploaded in a unit's page writes that unit only).
+
+    A published table's subtotals and printed figures (total, index, rank, class …) are held
+    to what its points give among the period's units, as `cchc score` holds them
+    (`table_checks.check_table`), before anything is written: a table that differs is refused
+    whole (`PublishedDiffers`, each difference named by unit, printed and computed) — stored, its
+    points would give results other than those it publishes, and nobody would know."""
     file = Path(path).name
     if period is None:
         raise ProblemsError([Problem(file, "bảng không phải mẫu phiếu: cần --period để biết kỳ đánh giá")])
     wanted = stage_of(stage) if stage else None
     if stage and wanted is None:
         raise ProblemsError([Problem(file, f"giai đoạn '{stage}' không có")])
-    rows = _table_rows(store, path, period, unit, wanted)
+    parts = _table_parts(store, path, period, unit, wanted)
+    units = store.units(period)
+    checks = tuple(
+        check_table(data.scores, data.given, data.printed, cs, ranking(units[units["block"].fillna("") == block]), tolerance)
+        for block, (cs, data) in parts.items()
+    )
+    for check in checks:
+        if check.differs:
+            raise PublishedDiffers(file, check)
+    rows = pd.concat([data.rows for _, data in parts.values() if len(data.rows)] or [next(iter(parts.values()))[1].rows])
     scope = Scope(period, unit, wanted)
     done = Writer(store, actor).save_scores(
-        scope, rows.drop(columns="period"), author or f"nhập từ tệp {file}", f"import:{file}", file, dry_run=dry_run
+        scope,
+        rows.reset_index(drop=True).drop(columns="period"),
+        author or f"nhập từ tệp {file}",
+        f"import:{file}",
+        file,
+        dry_run=dry_run,
     )
     names = store.unit_names(period)
-    units = ", ".join(names.get(u, u) for u in sorted(set(rows["unit"])))
-    return Imported(file, period, units, _changed(done), stored=not dry_run)
+    written = ", ".join(names.get(u, u) for u in sorted(set(rows["unit"])))
+    return Imported(file, period, written, _changed(done), stored=not dry_run, checks=checks)
 
 
-def _table_rows(store: Store, path: str | Path, period: str, unit: str | None, stage: str | None) -> pd.DataFrame:
-    """The rows of a plain table, each read against its unit's block's set: a unit's own
-    page reads its set; a period of several blocks reads each unit's rows against its block's
-    (`read_block_scores`), never every row against the departments' set."""
+def _table_parts(
+    store: Store, path: str | Path, period: str, unit: str | None, stage: str | None
+) -> dict[str, tuple[CriteriaSet, ScoresFile]]:
+    """A plain table read, each unit's rows against its block's set: block → (set, what was
+    read). A unit's own page reads its set; a period of several blocks reads each unit's rows
+    against its block's (`read_block_scores`), never every row against the departments' set."""
     sets = store.blocks(period)
     if unit is not None or len(sets) == 1:
         cs = store.criteria_for(period, unit=unit) if unit is not None else store.criteria_for(period)
-        return read_scores(path, cs, period=period, stage=stage).rows
+        block = store.unit_block(unit) if unit is not None else next(iter(sets))
+        return {block: (cs, read_scores(path, cs, period=period, stage=stage))}
     units = store.units(period)
     blocks = dict(zip(units["id"], units["block"].fillna(""), strict=True))
     read = read_block_scores(path, sets, blocks, period, stage, strangers=next(iter(sets)))  # the write door names them
-    return pd.concat([part.rows for part in read.values() if len(part.rows)] or [read[next(iter(read))].rows], ignore_index=True)
+    return {block: (sets[block], data) for block, data in read.items()}
 
 
 def import_any(
@@ -169,27 +196,35 @@ def import_any(
     unit: str | None = None,
     dry_run: bool = False,
     actor: Actor | None = None,
+    tolerance: float = TOLERANCE,
 ) -> Imported:
-    """A filled template (it knows its period and unit) or else a plain table of `period`."""
+    """A filled template (it knows its period and unit) or else a plain table of `period`
+    (its published figures held to its points within `tolerance`, `import_table`)."""
     path = Path(path)
     if path.suffix.lower() == ".xlsx":
         check_archive(path)  # a renamed CSV, a damaged file or a zip bomb: refused before anything reads it
     if is_template(path):
         return import_template(store, path, author=author, stage=stage, unit=unit, dry_run=dry_run, actor=actor)
     if path.suffix.lower() in {".csv", ".xlsx"}:
-        return import_table(store, path, period, stage=stage, author=author, unit=unit, dry_run=dry_run, actor=actor)
+        return import_table(store, path, period, stage, author, unit, dry_run, actor, tolerance)
     raise ProblemsError([Problem(path.name, "chỉ nhận mẫu phiếu .xlsx hoặc bảng điểm .csv/.xlsx")])
 
 
 def import_many(
-    store: Store, paths: list[str], period: str | None, stage: str | None, author: str | None, dry_run: bool
+    store: Store,
+    paths: list[str],
+    period: str | None,
+    stage: str | None,
+    author: str | None,
+    dry_run: bool,
+    tolerance: float = TOLERANCE,
 ) -> Iterator[tuple[str, Imported | None, ProblemsError | None]]:
     """Each file on its own: a refused file is reported and the batch goes on to the next. One
     reader process opens every xlsx of the batch (a fresh fork of it for each file)."""
     with sandbox.batch():
         for path in paths:
             try:
-                yield path, import_any(store, path, period, stage=stage, author=author, dry_run=dry_run), None
+                yield path, import_any(store, path, period, stage, author, dry_run=dry_run, tolerance=tolerance), None
             except CchcError as exc:
                 yield path, None, exc if isinstance(exc, ProblemsError) else ProblemsError([Problem(Path(path).name, str(exc))])
 
