@@ -28,7 +28,7 @@ from cchc_widgets.cli.shared import (
     units_file,
     unscored_warning,
 )
-from cchc_widgets.cli.table import Command, Request, option
+from cchc_widgets.cli.table import MACHINE_HEADINGS, Command, Request, option
 from cchc_widgets.core import engine, table_checks
 from cchc_widgets.core.criteria import ADJUSTMENT_KINDS, CriteriaSet, check_criteria, load_criteria
 from cchc_widgets.core.errors import Problem, ProblemsError
@@ -106,7 +106,7 @@ def cmd_score(req: Request) -> int:
     results, missing = engine.with_unscored(scored.results, listed)
     overall = args.overall_rank or cs.overall_rank or not engine.has_groups(results)
     names = dict(zip(units["id"], units["name"], strict=True)) if units is not None else {}
-    show_or_write(result_table(results, cs, overall=overall), out, decimals=cs.decimals)
+    show_or_write(result_table(results, cs, overall=overall), out, decimals=cs.decimals, machine=args.machine_headings)
     unscored_warning(missing, names)
     return _checked(data, scored, results, missing, cs, overall, args.tolerance)
 
@@ -135,7 +135,10 @@ def _score_blocks(args: argparse.Namespace, sets: dict[str, CriteriaSet], out: P
     ]
     if out is not None:
         show_or_write(
-            blocks_table([(block_label(block), table) for block, _, table in tables]), out, decimals=tables[0][1].decimals
+            blocks_table([(block_label(block), table) for block, _, table in tables]),
+            out,
+            decimals=tables[0][1].decimals,
+            machine=args.machine_headings,
         )
     for i, (block, cs, table) in enumerate(tables if out is None else ()):
         if i:
@@ -231,6 +234,7 @@ COMMANDS = (
                 help="chênh lệch cho phép giữa tổng công bố và tổng các thành phần (mặc định 0,001)",
             ),
             option("--overall-rank", action="store_true", help=OVERALL_HELP),
+            MACHINE_HEADINGS,
         ),
     ),
 )
