@@ -215,7 +215,7 @@ def test_the_workbook_the_report_and_the_cli_show_them(period, tmp_path, capsys)
     table = results_table(period_view(period, "2025"))
     assert table.set_index("Đơn vị").loc["Sở Bốn", ["Điểm thưởng", "Điểm trừ", "Tổng điểm"]].tolist() == [1, 2, 89]
     out = tmp_path / "xep-hang.csv"
-    assert main(["--db", period.url, "ranking", "--period", "2025", "--out", str(out)]) == 0
+    assert main(["--db", period.url, "ranking", "--period", "2025", "--out", str(out), "--machine-headings"]) == 0
     got = pd.read_csv(out).set_index("unit")
     assert got.loc["u2", ["penalty", "total", "index"]].tolist() == [3, 0, 0]
     criteria = tmp_path / "bo.yaml"

@@ -28,12 +28,14 @@ def test_whatif_and_sensitivity_read_the_store_like_the_apps(demo, tmp_path, cap
     monkeypatch.chdir(REPO)
     stored = score_period(demo, "2016", "so").results.set_index("unit")["rank"].astype(int)  # the first block
     cmp_file, unc_file = tmp_path / "cmp.csv", tmp_path / "unc.csv"
-    code, _, _ = run(capsys, "--db", demo.url, "whatif", "--period", "2016", "--scenario", SCENARIO, "--out", cmp_file)
+    code, _, _ = run(
+        capsys, "--db", demo.url, "whatif", "--period", "2016", "--scenario", SCENARIO, "--out", cmp_file, "--machine-headings"
+    )
     assert code == 0
     cmp = pd.read_csv(cmp_file).set_index("unit")
     assert cmp.loc[stored.index, "rank_base"].tolist() == stored.tolist()  # survey points included, as in the apps
     assert cmp["delta_rank"].abs().sum() > 0
-    args = ("--db", demo.url, "sensitivity", "--period", "2016", "--samples", 500, "--out", unc_file)
+    args = ("--db", demo.url, "sensitivity", "--period", "2016", "--samples", 500, "--out", unc_file, "--machine-headings")
     assert run(capsys, *args)[0] == 0
     unc = pd.read_csv(unc_file).set_index("unit")
     assert unc.loc[stored.index, "rank"].tolist() == stored.tolist()
@@ -47,7 +49,9 @@ def test_the_analysis_commands_take_one_block_at_a_time(demo, tmp_path, capsys, 
     districts = score_period(demo, "2016", "huyen").results.set_index("unit")["rank"].astype(int)
     out = tmp_path / "cmp.csv"
     districts_only = ("--period", "2016", "--block", "huyen")
-    code, _, err = run(capsys, "--db", demo.url, "whatif", *districts_only, "--scenario", SCENARIO, "--out", out)
+    code, _, err = run(
+        capsys, "--db", demo.url, "whatif", *districts_only, "--scenario", SCENARIO, "--out", out, "--machine-headings"
+    )
     assert code == 0, err
     cmp = pd.read_csv(out).set_index("unit")
     assert set(cmp.index) == set(districts.index)
@@ -65,7 +69,9 @@ def test_files_stay_an_option_and_need_each_other(demo, tmp_path, capsys, monkey
     monkeypatch.chdir(REPO)
     out = tmp_path / "cmp.csv"
     files = ("--criteria", "criteria/dien-bien-so-2016.yaml", "--scores", "data/demo_scores.csv")
-    code, _, _ = run(capsys, "--db", demo.url, "whatif", *files, "--period", "2016", "--scenario", SCENARIO, "--out", out)
+    code, _, _ = run(
+        capsys, "--db", demo.url, "whatif", *files, "--period", "2016", "--scenario", SCENARIO, "--out", out, "--machine-headings"
+    )
     assert code == 0
     from_files = pd.read_csv(out).set_index("unit")
     frame = pd.read_csv(REPO / "data" / "demo_scores.csv", dtype=str, keep_default_na=False).query("period == '2016'")
@@ -85,7 +91,20 @@ def test_dirichlet_on_level_2_spreads_ranks(tmp_path, capsys, monkeypatch, refer
     files = ("--criteria", "criteria/dien-bien-so-2016.yaml", "--scores", "data/demo_scores.csv", "--period", "2016")
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # a numpy warning here would be a wrong number
-        code, _, err = run(capsys, "sensitivity", *files, "--method", "dirichlet", "--level", 2, "--samples", 2000, "--out", out)
+        code, _, err = run(
+            capsys,
+            "sensitivity",
+            *files,
+            "--method",
+            "dirichlet",
+            "--level",
+            2,
+            "--samples",
+            2000,
+            "--out",
+            out,
+            "--machine-headings",
+        )
     assert (code, err) == (0, "")
     table = pd.read_csv(out)
     assert table["median_rank"].nunique() > 5

@@ -36,7 +36,7 @@ def test_score_wide_with_declared_values(tmp_path, capsys, reference_path):
     scores = tmp_path / "wide.csv"
     scores.write_text(WIDE, encoding="utf-8")
     out = tmp_path / "r.csv"
-    code, _, err = _run(capsys, "score", "--criteria", reference_path, "--scores", scores, "--out", out)
+    code, _, err = _run(capsys, "score", "--criteria", reference_path, "--scores", scores, "--out", out, "--machine-headings")
     assert (code, err) == (0, "")
     res = pd.read_csv(out).set_index("unit")
     # so-a: 0.5 + 1 + 2 + 1 = 4.5 of 99 (1.3.3 N/A); so-b: 1 + 1 + 2 + 0.75 + 1 = 5.75 of 100
@@ -147,13 +147,15 @@ def test_store_commands(tmp_path, capsys):
     assert lines[second - 1] == ""
     assert sum("Huyện" in line or "Thị xã" in line or "Thành phố" in line for line in lines[second:]) == 10
     out_file = tmp_path / "rank.csv"
-    _run(capsys, "ranking", "--db", db, "--out", out_file)
+    _run(capsys, "ranking", "--db", db, "--out", out_file, "--machine-headings")
     table = pd.read_csv(out_file)
     assert table["block"].value_counts().to_dict() == {"Sở, ban, ngành": 19, "UBND cấp huyện": 10}
     assert table.groupby("block")["rank"].min().tolist() == [1, 1]
     assert set(table.columns) >= {"name", "total", "index", "class"}
     diff_file = tmp_path / "diff.csv"
-    code, _, _ = _run(capsys, "differences", "--db", db, "--period", "2016", "--unit", "so-tu-phap", "--out", diff_file)
+    code, _, _ = _run(
+        capsys, "differences", "--db", db, "--period", "2016", "--unit", "so-tu-phap", "--out", diff_file, "--machine-headings"
+    )
     diff = pd.read_csv(diff_file)
     assert code == 0
     assert len(diff) > 0
@@ -192,7 +194,7 @@ def test_ranking_publishes_like_the_report_the_unappraised_kept_unranked(demo, t
     from tests.conftest import cchc_here
 
     out = tmp_path / "xep-hang.csv"
-    shown = cchc_here("ranking", "--period", "2017", "--out", str(out), db=demo.url)
+    shown = cchc_here("ranking", "--period", "2017", "--out", str(out), "--machine-headings", db=demo.url)
     assert shown.returncode == 0, shown.stderr
     table = pd.read_csv(out, dtype=str, keep_default_na=False)
     table = table[table["block"] == "Sở, ban, ngành"]  # the departments' table; the districts have their own

@@ -40,6 +40,22 @@ def test_every_option_says_what_it_is_for():
         f"{name} {'/'.join(a.option_strings) or a.dest}" for name, p in sub.choices.items() for a in p._actions if not a.help
     ]
     assert silent == []
+    # each option of a command says its own thing (whatif's --criteria and --scores said the same)
+    same = [
+        f"{name}: {' = '.join(flags)}"
+        for name, p in sub.choices.items()
+        for flags in _by_help(p._actions).values()
+        if len(flags) > 1
+    ]
+    assert same == []
+
+
+def _by_help(actions: list) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for a in actions:
+        if a.help:
+            out.setdefault(a.help, []).append("/".join(a.option_strings) or a.dest)
+    return out
 
 
 def test_argparse_errors_in_vietnamese_and_argparse_itself_untouched():
@@ -123,3 +139,104 @@ def test_the_report_prints_no_library_warning(demo, tmp_path):
     assert out.stat().st_size > 10_000
     assert ran.stderr == ""
     assert ran.stdout.strip() == f"đã ghi báo cáo kỳ 2016: {out}"
+
+
+# each table a clerk writes with --out and opens in Excel: the headings the printed table uses,
+# and the column ids a program reads only when asked (--machine-headings / --cot-may)
+FILES = {
+    "whatif": (("whatif", "--period", "2016", "--scenario", SCENARIO), {"unit": "Mã đơn vị", "delta_rank": "Đổi hạng"}),
+    "sensitivity": (
+        ("sensitivity", "--period", "2016", "--samples", "50"),
+        {"q05": "Hạng tốt (5%)", "median_rank": "Hạng trung vị"},
+    ),
+    "ranking": (("ranking", "--period", "2016"), {"unit": "Mã đơn vị", "total": "Tổng điểm", "class": "Xếp loại"}),
+    "differences": (("differences", "--period", "2016"), {"points_self": "Tự đánh giá", "status": "Tình trạng"}),
+    "progress": (("progress", "--period", "2016"), {"name": "Đơn vị", "lacking": "Thiếu tài liệu kiểm chứng"}),
+}
+
+
+def _written(path) -> list[list[str]]:
+    """The file's rows as a person's program reads them (Excel drops a CSV's byte-order mark)."""
+    if path.suffix == ".xlsx":
+        from openpyxl import load_workbook
+
+        return [["" if c is None else str(c) for c in row] for row in load_workbook(path).active.iter_rows(values_only=True)]
+    import csv
+
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        return list(csv.reader(f))
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_files_written_for_a_clerk_are_headed_in_vietnamese(demo, tmp_path, capsys, name):
+    from cchc_widgets.cli.main import main
+
+    command, headings = FILES[name]
+    for suffix in (".csv", ".xlsx"):
+        out = tmp_path / f"{name}{suffix}"
+        assert main(["--db", demo.url, *command, "--out", str(out)]) == 0
+        rows = _written(out)
+        assert set(headings.values()) <= set(rows[0]), rows[0]
+        assert not set(headings) & set(rows[0]), rows[0]
+        assert not {"True", "False"} & {cell for row in rows for cell in row}
+        if suffix == ".csv":
+            assert out.read_bytes().startswith(b"\xef\xbb\xbf")  # without it Excel reads the accents as Windows-1258
+    program = tmp_path / f"{name}-may.csv"
+    assert main(["--db", demo.url, *command, "--out", str(program), "--cot-may"]) == 0
+    assert set(headings) <= set(_written(program)[0])
+    assert not program.read_bytes().startswith(b"\xef\xbb\xbf")
+    capsys.readouterr()
+
+
+@pytest.mark.parametrize("period", ["2016", "2017"])
+@pytest.mark.parametrize("block", ["so", "huyen"])
+def test_the_whatif_prints_within_120_columns_as_its_file_is_headed(demo, tmp_path, capsys, period, block):
+    from cchc_widgets.cli.main import main
+
+    command = ["--db", demo.url, "whatif", "--period", period, "--block", block, "--scenario", SCENARIO]
+    assert main(command) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert max(len(line) for line in lines) <= 120, max(lines, key=len)
+    out = tmp_path / "cmp.csv"
+    assert main([*command, "--out", str(out)]) == 0
+    capsys.readouterr()
+    rows = _written(out)
+    for heading in ("Điểm gốc", "Hạng gốc", "Xếp loại mới", "Đổi hạng"):  # one mapping: the same words on screen and in the file
+        assert heading in lines[1]
+        assert heading in rows[0]
+    changed = rows[0].index("Đổi xếp loại")
+    assert {row[changed] for row in rows[1:]} <= {"có", "không"}
+    assert "(cột Đổi xếp loại: ghi bảng đầy đủ bằng --out TỆP.xlsx)" in lines
+
+
+def test_the_whatif_leaves_units_not_appraised_unranked_as_the_ranking_does(demo, tmp_path, capsys):
+    from cchc_widgets.cli.main import main
+
+    ranking = tmp_path / "xh.csv"
+    assert main(["--db", demo.url, "ranking", "--period", "2017", "--out", str(ranking), "--cot-may"]) == 0
+    published = {row[1]: row for row in _written(ranking)[1:] if row[0] == "Sở, ban, ngành"}  # block, unit, …
+    header = _written(ranking)[0]
+    waiting = {u for u, row in published.items() if row[header.index("class")] == "Chưa thẩm định"}
+    assert waiting  # the demo's 2017: some departments not appraised yet
+    out = tmp_path / "cmp.csv"
+    assert main(["--db", demo.url, "whatif", "--period", "2017", "--scenario", SCENARIO, "--out", str(out), "--cot-may"]) == 0
+    capsys.readouterr()
+    rows = _written(out)
+    col = {c: i for i, c in enumerate(rows[0])}
+    for row in rows[1:]:
+        unit = row[col["unit"]]
+        assert row[col["rank_base"]] == published[unit][header.index("rank")], unit  # the baseline is the published ranking
+        if unit in waiting:
+            assert (row[col["rank_alt"]], row[col["class_base"]], row[col["class_alt"]]) == (
+                "",
+                "Chưa thẩm định",
+                "Chưa thẩm định",
+            )
+    from cchc_widgets.app.whatif_session import WhatIfSession
+
+    page, _ = WhatIfSession(demo, "2017").result()  # the what-if page reads the same baseline
+    shown = {row["unit"]: row for row in page["rows"]}
+    for unit in waiting:
+        assert (shown[unit]["rank_base"], shown[unit]["class_base"], shown[unit]["median"]) == (None, "Chưa thẩm định", None)
+    ranked = sorted(row["rank_base"] for row in page["rows"] if row["rank_base"] is not None)
+    assert ranked == sorted(int(published[u][header.index("rank")]) for u in published if u not in waiting)

@@ -77,7 +77,7 @@ def test_the_store_keeps_groups_and_every_output_shows_them(grouped, tmp_path, c
     assert ranks(results, "rank") == OVERALL
     assert ranks(results, "group_rank") == IN_GROUP
     out = tmp_path / "xep-hang.csv"
-    assert main(["--db", grouped.url, "ranking", "--period", "2024", "--out", str(out)]) == 0
+    assert main(["--db", grouped.url, "ranking", "--period", "2024", "--out", str(out), "--machine-headings"]) == 0
     table = pd.read_csv(out, dtype=str, keep_default_na=False)
     assert "rank" not in table.columns  # no decision publishes a rank across groups unless asked
     blocks = [group for group, _ in itertools.groupby(table["group"])]
@@ -85,7 +85,9 @@ def test_the_store_keeps_groups_and_every_output_shows_them(grouped, tmp_path, c
     for _group, block in table.groupby("group", sort=False):
         shown = [int(r) if r else 99 for r in block["group_rank"]]  # an unranked unit last
         assert shown == sorted(shown)
-    assert main(["--db", grouped.url, "ranking", "--period", "2024", "--out", str(out), "--overall-rank"]) == 0
+    assert (
+        main(["--db", grouped.url, "ranking", "--period", "2024", "--out", str(out), "--machine-headings", "--overall-rank"]) == 0
+    )
     table = pd.read_csv(out, dtype=str, keep_default_na=False).set_index("unit")
     assert table.loc["u2", "rank"] == ""
     assert table.loc["u5", "group_rank"] == "2"
@@ -131,7 +133,18 @@ def test_units_table_for_files(tmp_path, capsys):
     frame = UNITS.assign(ranked=["có", "không", "có", "", "có"])  # blank: ranked
     frame.to_csv(units, index=False)
     out = tmp_path / "r.csv"
-    args = ["score", "--criteria", str(criteria), "--scores", str(score_file), "--units", str(units), "--out", str(out)]
+    args = [
+        "score",
+        "--criteria",
+        str(criteria),
+        "--scores",
+        str(score_file),
+        "--units",
+        str(units),
+        "--out",
+        str(out),
+        "--machine-headings",
+    ]
     args.append("--overall-rank")
     assert main(args) == 0
     got = pd.read_csv(out).set_index("unit")

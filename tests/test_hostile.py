@@ -30,8 +30,14 @@ def noted(demo):
 
 def test_differences_and_rankings_written_as_text(noted, tmp_path):
     xlsx, csv_path = tmp_path / "khac.xlsx", tmp_path / "khac.csv"
-    assert main(["--db", noted.url, "differences", "--period", "2017", "--unit", UNIT, "--out", str(xlsx)]) == 0
-    assert main(["--db", noted.url, "differences", "--period", "2017", "--unit", UNIT, "--out", str(csv_path)]) == 0
+    assert (
+        main(["--db", noted.url, "differences", "--period", "2017", "--unit", UNIT, "--out", str(xlsx), "--machine-headings"])
+        == 0
+    )
+    assert (
+        main(["--db", noted.url, "differences", "--period", "2017", "--unit", UNIT, "--out", str(csv_path), "--machine-headings"])
+        == 0
+    )
     cells = [c for row in load_workbook(xlsx).active.iter_rows() for c in row if c.value == FORMULAS[0]]
     assert cells, "the reason is in the workbook"
     assert all(c.data_type == "s" for c in cells)

@@ -12,6 +12,7 @@ from cchc_widgets import CriteriaEditor, ProblemsError, ScoringForm, WhatIfApp, 
 from cchc_widgets.core import engine, whatif
 from cchc_widgets.core.criteria import check_criteria, load_dict, parse_rule_text, rule_text
 from cchc_widgets.core.rules import rule_from_dict
+from cchc_widgets.report.published import appraised_units
 from cchc_widgets.services.demo import demo_scores, demo_survey, demo_units
 from cchc_widgets.services.results import score_period
 
@@ -150,10 +151,16 @@ def test_whatif_from_a_frame_weights_comparison_and_scenario(year, reference):
     app.weights = {"1": 2.0}
     assert app.weights == {"1": 2.0}
     moved = app.comparison.set_index("unit")
-    expected = whatif.run(engine.resolve(year, reference), reference, whatif.Scenario("x", weights={"1": 2.0})).results
+    resolved = engine.resolve(year, reference)
+    done = appraised_units(resolved)  # ranked as the ranking publishes it: the units appraised, among themselves
+    expected = whatif.run(resolved[resolved["unit"].isin(done)], reference, whatif.Scenario("x", weights={"1": 2.0})).results
     expected = expected.set_index("unit")
     assert np.allclose(moved.loc[expected.index, "new_index"], expected["index"])
     assert moved.loc[expected.index, "new_rank"].astype(int).tolist() == expected["rank"].astype(int).tolist()
+    waiting = moved[~moved.index.isin(done)]
+    assert len(waiting) > 0
+    assert waiting["new_rank"].isna().all()
+    assert (waiting["new_class"] == "Chưa thẩm định").all()
     assert moved["delta_rank"].abs().sum() > 0
     assert dict(whatif.scenario_from_dict(__import__("yaml").safe_load(app.scenario.to_yaml())).weights) == {"1": 2.0}
     with pytest.raises(ProblemsError, match="không có trong bộ tiêu chí"):

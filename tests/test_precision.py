@@ -42,7 +42,7 @@ def stored(store, doc: dict) -> None:
 
 def test_demo_ranking_csv_writes_every_figure_with_two_places(demo, tmp_path):
     out = tmp_path / "xep-hang.csv"
-    assert main(["--db", demo.url, "ranking", "--period", "2016", "--out", str(out)]) == 0
+    assert main(["--db", demo.url, "ranking", "--period", "2016", "--out", str(out), "--machine-headings"]) == 0
     table = pd.read_csv(out, dtype=str)
     table = table[table["block"] == "Sở, ban, ngành"]  # the districts' set has no survey: their column is blank
     figures = [c for c in table.columns if c in {"1", "2", "3", "4", "5", "6", "7", "8", "survey", "total", "index"}]
@@ -56,7 +56,7 @@ def test_demo_ranking_csv_writes_every_figure_with_two_places(demo, tmp_path):
 
 def test_demo_ranking_xlsx_has_number_formats(demo, tmp_path):
     out = tmp_path / "xep-hang.xlsx"
-    assert main(["--db", demo.url, "ranking", "--period", "2016", "--out", str(out)]) == 0
+    assert main(["--db", demo.url, "ranking", "--period", "2016", "--out", str(out), "--machine-headings"]) == 0
     sheet = load_workbook(out).active
     header = [c.value for c in sheet[1]]
     total = sheet.cell(2, header.index("total") + 1)
@@ -72,7 +72,7 @@ def test_na_is_the_sets_word_and_three_places_in_files(store, tmp_path, capsys):
     stored(store, with_na(rounding={"decimals": 3}, na_label="Không áp dụng"))
     csv_out, xlsx_out = tmp_path / "khac.csv", tmp_path / "khac.xlsx"
     for out in (csv_out, xlsx_out):
-        assert main(["--db", store.url, "differences", "--period", "2024", "--all", "--out", str(out)]) == 0
+        assert main(["--db", store.url, "differences", "--period", "2024", "--all", "--out", str(out), "--machine-headings"]) == 0
     table = pd.read_csv(csv_out, dtype=str, keep_default_na=False).set_index(["unit", "code"])
     assert table.loc[("u1", "A1"), "points_self"] == "46.250"
     assert table.loc[("u1", "A2"), ["points_self", "points_appraisal", "diff"]].tolist() == ["Không áp dụng"] * 3
@@ -82,7 +82,7 @@ def test_na_is_the_sets_word_and_three_places_in_files(store, tmp_path, capsys):
     assert rows[("u1", "A1")][2].value == 46.25
     assert rows[("u1", "A1")][2].number_format == "0.000"
     ranking = tmp_path / "xep-hang.csv"
-    assert main(["--db", store.url, "ranking", "--period", "2024", "--out", str(ranking)]) == 0
+    assert main(["--db", store.url, "ranking", "--period", "2024", "--out", str(ranking), "--machine-headings"]) == 0
     ranks = pd.read_csv(ranking, dtype=str).set_index("unit")
     assert ranks.loc["u1", "total"] == "46.250"
     assert ranks.loc["u1", "index"] == "92.500"  # 46.25 of the 50 that apply

@@ -85,6 +85,12 @@ def test_a_unit_with_3_of_70_cannot_submit_on_any_path(demo):
     assert demo.submissions(PERIOD) == {}
     refused = demo.events(PERIOD)
     assert (refused["action"] == "refused").sum() == 3  # the account's, the console's and the form's, logged
+    # each logged as a line a person reads in the change log: the count and the first codes, not 69 items in one cell
+    head = "Sở Y tế chưa nộp được: 67 mục chưa chấm, 2 mục thiếu tài liệu kiểm chứng; mã "
+    for reason in refused.loc[refused["action"] == "refused", "detail"]:
+        assert reason.startswith(head), reason
+        assert reason.endswith(" … và 64 mục nữa"), reason
+        assert len(reason.removeprefix(head).split(", ")) == 5
 
 
 def test_analysts_frames_and_files_are_not_refused_for_evidence(demo, tmp_path):
@@ -197,7 +203,11 @@ def test_each_wide_action_says_what_it_changes(demo):
     assert "Còn 28 đơn vị chưa nộp và 11 đơn vị chưa thẩm định xong." in finalise["lines"]
     reopen = admin.confirmation("reopen_unit", UNIT)
     assert reopen["reason"] is True
-    assert reopen["lines"][0].startswith("Sở Tư pháp (nộp lúc ")
+    assert reopen["lines"][0].startswith("Sở Tư pháp: nộp lúc ")
+    assert reopen["lines"][0].endswith(
+        ", người nộp: quản trị (dòng lệnh). Sau khi mở lại, đơn vị sửa được bản tự đánh giá và phải nộp lại."
+    )
+    assert "))" not in " ".join(reopen["lines"])  # no brackets around a name that holds its own
     remove = admin.confirmation("remove_account", "thamdinh")
     assert remove["lines"][0] == "Lê Văn Định (thamdinh), Thẩm định viên: Sở Tư pháp."
     close = admin.confirmation("close_stage", "self")

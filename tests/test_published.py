@@ -98,7 +98,9 @@ def test_cli_reports_2019_rounding_only_below_its_size(tmp_path, capsys):
 def test_cli_2016_default_tolerance_passes_and_writes_file(tmp_path, capsys):
     scores = write_published_wide(2016, tmp_path / "p16.csv")
     out = tmp_path / "result.xlsx"
-    code, _, err = _run(capsys, "score", "--criteria", EXAMPLES / "papi-2016.csv", "--scores", scores, "--out", out)
+    code, _, err = _run(
+        capsys, "score", "--criteria", EXAMPLES / "papi-2016.csv", "--scores", scores, "--out", out, "--machine-headings"
+    )
     assert (code, err) == (0, "")
     table = pd.read_excel(out)
     assert table.columns.tolist() == ["unit", "D1", "D2", "D3", "D4", "D5", "D6", "total", "index", "rank", "class"]

@@ -116,7 +116,7 @@ def test_four_of_seventeen_scored_checked_and_nobody_dropped(tmp_path, files, ca
     criteria, units = files
     out = tmp_path / "r.csv"
     args = ["score", "--criteria", criteria, "--scores", published(tmp_path), "--units", units, "--stage", "appraisal"]
-    code, _, err = run(capsys, *args, "--out", out)
+    code, _, err = run(capsys, *args, "--out", out, "--machine-headings")
     assert code == 0, err
     assert max(len(line) for line in err.splitlines()) <= 120  # a terminal's width, 13 names and all
     starts = ("13 đơn vị trong danh sách", "Hạng in sẵn là hạng", "Cột in sẵn khớp")  # three messages, each wrapped
@@ -189,7 +189,7 @@ def test_a_published_appraisal_imported_through_the_one_door(tmp_path, files, ca
     assert stored.loc[("so-tu-phap", "T1"), ["points", "note"]].tolist() == [1, "Bằng khen sáng kiến số 12"]
     assert stored.loc[("so-y-te", "P1"), ["points", "note"]].tolist() == [1.5, "Chậm 2 báo cáo quý"]
     # the period's list of 17: `cchc ranking` names the 13 without scores and shows them, unranked
-    code, _out, err = run(capsys, *db, "ranking", "--period", "2024", "--out", tmp_path / "xh.csv")
+    code, _out, err = run(capsys, *db, "ranking", "--period", "2024", "--out", tmp_path / "xh.csv", "--machine-headings")
     assert code == 0
     said = " ".join(err.splitlines()).removeprefix("13 đơn vị trong danh sách chưa có điểm, không xếp hạng: ").strip()
     assert sorted(said.replace("Văn hóa, Thể", "Văn hóa; Thể").split(", ")) == sorted(
@@ -212,7 +212,7 @@ def test_what_cchc_writes_cchc_reads(tmp_path, files, capsys):
     criteria, units = files
     out = tmp_path / "r.csv"
     args = ["score", "--criteria", criteria, "--units", units, "--stage", "appraisal"]
-    assert run(capsys, *args, "--scores", published(tmp_path), "--out", out)[0] == 0
+    assert run(capsys, *args, "--scores", published(tmp_path), "--out", out, "--machine-headings")[0] == 0
     code, _, err = run(capsys, *args, "--scores", out)  # ids, bonus and penalty, «chưa có điểm» rows
     assert code == 0, err
     assert err.splitlines()[-1] == (

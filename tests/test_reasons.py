@@ -122,7 +122,10 @@ def test_a_self_change_after_an_agreeing_appraisal_is_marked_and_blocks_finalisi
     assert "Không có kế hoạch được phê duyệt" in lines["1.1.3"]
     assert lines["1.1.3"].split()[-1] == "khác"
     out = tmp_path / "khac.csv"
-    assert cchc_here("differences", "--period", "2017", "--unit", UNIT, "--out", out, db=demo.url).returncode == 0
+    assert (
+        cchc_here("differences", "--period", "2017", "--unit", UNIT, "--out", out, "--machine-headings", db=demo.url).returncode
+        == 0
+    )
     status = pd.read_csv(out, keep_default_na=False).set_index("code")["status"]
     assert (status["1.1.2"], status["1.1.3"]) == ("khác, chưa có lý do", "khác")
 

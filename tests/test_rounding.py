@@ -59,7 +59,7 @@ def test_files_carry_no_float_noise_and_the_sets_decimals(tmp_path, capsys):
         criteria = tmp_path / "set.yaml"
         criteria.write_text(yaml.safe_dump(two_leaves(rounding), allow_unicode=True), encoding="utf-8")
         out = tmp_path / "r.csv"
-        assert main(["score", "--criteria", str(criteria), "--scores", str(scores), "--out", str(out)]) == 0
+        assert main(["score", "--criteria", str(criteria), "--scores", str(scores), "--out", str(out), "--machine-headings"]) == 0
         text = out.read_text(encoding="utf-8")
         assert "0.30000000000000004" not in text  # what 0.1 + 0.2 is in binary floating point
         table = pd.read_csv(out, dtype=str).set_index("unit")

@@ -242,6 +242,7 @@ def test_cli_whatif_and_sensitivity(tmp_path, capsys, reference_path):
             str(scenario),
             "--out",
             str(out),
+            "--machine-headings",
         ]
     )
     assert code == 0
@@ -266,6 +267,7 @@ def test_cli_whatif_and_sensitivity(tmp_path, capsys, reference_path):
             "4",
             "--out",
             str(out),
+            "--machine-headings",
         ]
     )
     assert code == 0

@@ -202,6 +202,13 @@ class ScoringSession:
             "reply_open": self.stage == SELF and workflow.refusal(actor, unit, REPLY) is None,
             "can_evidence": workflow.refusal(actor, unit, SELF) is None,  # evidence belongs to the self-assessment
             "reply_window": workflow.describe(REPLY, block) if workflow.row(REPLY, block := workflow.block_of(unit)) else None,
+            # the progress line says it already («chưa nộp, hạn …»: the self-assessment open, not
+            # handed in, nothing else to say): a phone's header leaves the stage's line out
+            "workflow_said": self.stage == SELF
+            and workflow.managed
+            and submitted is None
+            and workflow.stage_open(SELF, block)
+            and workflow.row(REPLY, block) is None,
         }
 
     # ------------------------------------------------------------ the whole period, for the kit

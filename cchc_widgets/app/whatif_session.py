@@ -14,6 +14,7 @@ import numpy as np
 from cchc_widgets.core import engine, sensitivity, whatif
 from cchc_widgets.core.errors import Problem, ProblemsError
 from cchc_widgets.core.text import clean_text
+from cchc_widgets.report.published import appraised_units, as_published, published_ranking
 from cchc_widgets.services.access import Actor
 from cchc_widgets.services.results import blocks_of, one_block
 from cchc_widgets.services.writes import Writer
@@ -35,9 +36,11 @@ class WhatIfSession:
             raise ProblemsError([Problem(store.where, f"không có kỳ '{period}' (có: {', '.join(periods)})")])
         self.store, self.period = store, period or periods[-1]
         chosen, self.resolved = one_block(store, self.period, block)
-        self.block, self.cs, self.ranking = chosen.block, chosen.cs, chosen.ranking
+        # the units not appraised unranked and marked «Chưa thẩm định», as the ranking publishes them
+        self.appraised = appraised_units(self.resolved)
+        self.block, self.cs, self.ranking = chosen.block, chosen.cs, published_ranking(chosen.ranking, self.appraised)
         self.blocks = {b.block: b.label for b in blocks_of(store, self.period)}  # the page's choice when several
-        self.base = engine.aggregate(self.resolved, self.cs, units=self.ranking)
+        self.base = as_published(engine.aggregate(self.resolved, self.cs, units=self.ranking), self.appraised)
         self.base_max = whatif.apply(self.cs, whatif.Scenario("")).node_max  # a domain's max includes its survey items
         self.names = store.unit_names(self.period)
         self.weights: dict[str, float] = {}
@@ -88,12 +91,12 @@ class WhatIfSession:
         rank uncertainty), and the comparison itself."""
         sc = self.scenario()
         applied = whatif.apply(self.cs, sc)  # the new maxima the page shows (well under a millisecond)
-        alt = whatif.run(self.resolved, self.cs, sc, self.ranking)  # scored as `cchc whatif` scores it
+        alt = as_published(whatif.run(self.resolved, self.cs, sc, self.ranking), self.appraised)  # as `cchc whatif` scores it
         cmp = whatif.compare(self.base, alt)
         unc = sensitivity.uncertainty(alt, self.cs, samples=self.samples, noise=0.25, seed=0).set_index("unit")
         rows = []
         for rec in cmp.table.itertuples():
-            u = unc.loc[rec.unit]
+            u = unc.loc[rec.unit] if rec.unit in unc.index else None  # a unit not ranked has no rank to vary
             rows.append(
                 {
                     "unit": rec.unit,
@@ -107,10 +110,10 @@ class WhatIfSession:
                     "rank_alt": _int(rec.rank_alt),
                     "class_alt": rec.class_alt,
                     "delta": _int(rec.delta_rank),
-                    "median": int(u["median_rank"]),
-                    "q05": int(u["q05"]),
-                    "q95": int(u["q95"]),
-                    "shift": float(u["mean_abs_shift"]),
+                    "median": None if u is None else int(u["median_rank"]),
+                    "q05": None if u is None else int(u["q05"]),
+                    "q95": None if u is None else int(u["q95"]),
+                    "shift": None if u is None else float(u["mean_abs_shift"]),
                 }
             )
         return {

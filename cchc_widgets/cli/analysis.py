@@ -4,19 +4,22 @@ another criteria set or random weights, and the what-if scenarios kept in the st
 from __future__ import annotations
 
 import sys
+import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cchc_widgets.cli.shared import (
     OUT_HELP,
     UNITS_HELP,
+    WIDTH,
     decimal_argument,
+    fitted,
     out_path,
     period_name,
     show_or_write,
     units_file,
 )
-from cchc_widgets.cli.table import Command, Request, option
+from cchc_widgets.cli.table import MACHINE_HEADINGS, Command, Request, option
 from cchc_widgets.cli.terminal import progress_terminal
 from cchc_widgets.core import engine
 from cchc_widgets.core.criteria import load_criteria
@@ -29,36 +32,49 @@ if TYPE_CHECKING:  # SciPy comes with what-ifs: imported when a command needs it
     from cchc_widgets.store.database import Store
 
 
-def _scored_input(req: Request):  # noqa: ANN202 - (criteria set, resolved scores, ranking, where from)
+def _scored_input(req: Request):  # noqa: ANN202 - (criteria set, resolved scores, ranking, where from, appraised)
     """A period's resolved scores: from the store by default (survey points included, the
-    period's own criteria set: what the apps and `cchc ranking` show; one block of units at a
-    time, --block or the first, never two sets mixed), or from files when both --criteria and
-    --scores are given."""
+    period's own criteria set: what the apps and `cchc ranking` show, units not appraised
+    unranked as it leaves them — `published_ranking` — and the units appraised; one block of
+    units at a time, --block or the first, never two sets mixed), or from files when both
+    --criteria and --scores are given (appraised: None, every unit ranked)."""
     args = req.args
     if (args.criteria is None) != (args.scores is None):
         given, missing = ("--criteria", "--scores") if args.scores is None else ("--scores", "--criteria")
         raise ProblemsError([Problem(missing, f"{given} cần đi cùng {missing}; bỏ cả hai để dùng điểm trong kho")])
     if args.criteria is None:
+        from cchc_widgets.report.published import appraised_units, published_ranking
         from cchc_widgets.services.results import blocks_of, one_block
 
         store = req.store
         period = req.period
         block, rows = one_block(store, period, args.block)
         named = f", khối {block.label}" if len(blocks_of(store, period)) > 1 else ""
-        return block.cs, rows, block.ranking, f"{period_name(store, period)}{named} trong kho"
+        done = appraised_units(rows)
+        return block.cs, rows, published_ranking(block.ranking, done), f"{period_name(store, period)}{named} trong kho", done
     cs = load_criteria(args.criteria)
     data = read_scores(args.scores, cs, period=args.period)
     if data.scores["period"].nunique() > 1:
         periods = ", ".join(sorted(data.scores["period"].unique()))
         raise ProblemsError([Problem(args.scores, f"tệp có nhiều kỳ ({periods}); chọn một kỳ bằng --period")])
     units = units_file(args, set(data.scores["unit"]))
-    return cs, data.scores, None if units is None else ranking(units), f"tệp {args.scores} (không có điểm khảo sát)"
+    return cs, data.scores, None if units is None else ranking(units), f"tệp {args.scores} (không có điểm khảo sát)", None
 
 
-def _write_comparison(comparison: whatif.Comparison, out: Path | None, title: str, decimals: int | None) -> None:
+def _write_comparison(
+    comparison: whatif.Comparison, out: Path | None, title: str, decimals: int | None, machine: bool = False
+) -> None:
     """A what-if's table (one row per unit, baseline beside alternative) and the rank
-    correlations and class changes under it (on stderr when the table went to stdout)."""
-    show_or_write(comparison.table.drop(columns="period"), out, title=title, decimals=decimals)
+    correlations and class changes under it (on stderr when the table went to stdout). On the
+    terminal within 120 columns: without whether the class changed (the summary counts it, both
+    classes are shown), then without the indices, when the units' ids make it wider."""
+    table = comparison.table.drop(columns="period")
+    if out is None:
+        spare = ((["class_changed"], "cột Đổi xếp loại"), (["index_base", "index_alt"], "chỉ số gốc và mới"))
+        text, note = fitted(table, decimals, spare)
+        print(*textwrap.wrap(title, WIDTH), text, *([note] if note else []), sep="\n")
+    else:
+        show_or_write(table, out, decimals=decimals, machine=machine)
     summary = (
         f"Spearman ρ = {comparison.spearman:.4f} · Kendall τ = {comparison.kendall:.4f} · "
         f"{comparison.class_changes} đơn vị đổi xếp loại"
@@ -70,11 +86,16 @@ def cmd_whatif(req: Request) -> int:
     from cchc_widgets.core import whatif
 
     out = out_path(req.args.out)
-    cs, resolved, units, source = _scored_input(req)
+    cs, resolved, units, source, done = _scored_input(req)
     scenario = whatif.load_scenario(req.args.scenario)
-    base = engine.aggregate(resolved, cs, units=units)
-    comparison = whatif.compare(base, whatif.run(resolved, cs, scenario, units))
-    _write_comparison(comparison, out, f"Kịch bản '{scenario.name}' so với hiện trạng — {source}", cs.decimals)
+    base, alt = engine.aggregate(resolved, cs, units=units), whatif.run(resolved, cs, scenario, units)
+    if done is not None:  # from the store: the units not appraised unranked and marked, as `cchc ranking` shows them
+        from cchc_widgets.report.published import as_published
+
+        base, alt = as_published(base, done), as_published(alt, done)
+    comparison = whatif.compare(base, alt)
+    title = f"Kịch bản '{scenario.name}' so với hiện trạng — {source}"
+    _write_comparison(comparison, out, title, cs.decimals, req.args.machine_headings)
     return 0
 
 
@@ -89,7 +110,7 @@ def cmd_compare(req: Request) -> int:
     sets = store.blocks(period)  # the block compared: the one named, else the first
     cs = sets[req.args.block] if req.args.block else next(iter(sets.values()))
     title = f"{period_name(store, period)} theo bộ '{other.name}' so với bộ của kỳ ({cs.name})"
-    _write_comparison(comparison, out, title, other.decimals)
+    _write_comparison(comparison, out, title, other.decimals, req.args.machine_headings)
     return 0
 
 
@@ -102,7 +123,7 @@ def cmd_sensitivity(req: Request) -> int:
     if not 0 <= args.noise < 1:
         raise ProblemsError([Problem("--noise", "độ nhiễu phải trong [0, 1), ví dụ 0.25 cho ±25 %")])
     out = out_path(args.out)
-    cs, resolved, units, source = _scored_input(req)
+    cs, resolved, units, source, _ = _scored_input(req)
     scored = engine.aggregate(resolved, cs, units=units)
     spread = f"dao động ±{args.noise:.0%}" if args.method == "uniform" else "lấy mẫu Dirichlet quanh tỷ trọng hiện tại"
     table = uncertainty(
@@ -119,6 +140,7 @@ def cmd_sensitivity(req: Request) -> int:
         table.sort_values(["rank", "unit"]).reset_index(drop=True),
         out,
         title=f"Thứ hạng khi trọng số cấp {args.level} {spread} ({args.samples} mẫu, seed {args.seed}) — {source}",
+        machine=args.machine_headings,
     )
     return 0
 
@@ -187,7 +209,8 @@ def _scenarios_checked(store: Store, period: str, block: str | None, paths: list
     return loaded, f", đối chiếu với {against}" if several else ""
 
 
-FROM_FILES = "cùng --scores: đọc bộ tiêu chí và tệp điểm này thay cho kho"
+CRITERIA_FILE = "bộ tiêu chí (YAML/CSV) đọc thay cho bộ của kỳ trong kho; đi cùng --scores"
+SCORES_FILE = "tệp điểm (CSV/xlsx) đọc thay cho điểm trong kho, không có điểm khảo sát; đi cùng --criteria"
 LATEST_STORED = "mặc định: kỳ mới nhất trong kho"
 BLOCK = option("--block", metavar="KHỐI", help="khối đơn vị (so, huyen …; mặc định: khối đầu của kỳ): mỗi lần một bộ tiêu chí")
 
@@ -197,13 +220,14 @@ COMMANDS = (
         "so sánh một kịch bản thử trọng số (YAML) với kết quả gốc",
         cmd_whatif,
         (
-            option("--criteria", metavar="PATH", help=FROM_FILES),
-            option("--scores", metavar="PATH", help=FROM_FILES),
+            option("--criteria", metavar="PATH", help=CRITERIA_FILE),
+            option("--scores", metavar="PATH", help=SCORES_FILE),
             option("--scenario", required=True, metavar="PATH", help="tệp kịch bản (YAML)"),
             option("--period", metavar="P", help=LATEST_STORED),
             BLOCK,
             option("--units", metavar="PATH", help=UNITS_HELP),
             option("--out", metavar="PATH", help=OUT_HELP),
+            MACHINE_HEADINGS,
         ),
     ),
     Command(
@@ -215,6 +239,7 @@ COMMANDS = (
             option("--period", metavar="P", help=LATEST_STORED),
             BLOCK,
             option("--out", metavar="PATH", help=OUT_HELP),
+            MACHINE_HEADINGS,
         ),
     ),
     Command(
@@ -222,8 +247,8 @@ COMMANDS = (
         "độ bất định của thứ hạng khi trọng số dao động ngẫu nhiên (Monte Carlo)",
         cmd_sensitivity,
         (
-            option("--criteria", metavar="PATH", help=FROM_FILES),
-            option("--scores", metavar="PATH", help=FROM_FILES),
+            option("--criteria", metavar="PATH", help=CRITERIA_FILE),
+            option("--scores", metavar="PATH", help=SCORES_FILE),
             option("--period", metavar="P", help=LATEST_STORED),
             BLOCK,
             option("--units", metavar="PATH", help=UNITS_HELP),
@@ -233,6 +258,7 @@ COMMANDS = (
             option("--method", choices=["uniform", "dirichlet"], default="uniform", help="cách cho trọng số dao động"),
             option("--level", type=int, default=1, help="cấp có trọng số thay đổi (1 = lĩnh vực)"),
             option("--out", metavar="PATH", help=OUT_HELP),
+            MACHINE_HEADINGS,
         ),
     ),
     Command(

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from cchc_widgets.cli.shared import cut_name
-from cchc_widgets.cli.table import Command, Request, option
+from cchc_widgets.cli.table import MACHINE_HEADINGS, Command, Request, option
 from cchc_widgets.core.errors import Problem, ProblemsError
 
 
@@ -35,8 +35,11 @@ def cmd_progress(req: Request) -> int:
     path = Path(args.out)
     if path.suffix.lower() not in (".csv", ".xlsx") or not path.parent.exists():
         raise ProblemsError([Problem(args.out, "--out phải là tệp .csv hoặc .xlsx trong một thư mục có sẵn")])
+    if args.machine_headings:  # the same table under its column ids (the page's headings read back)
+        shown = shown.rename(columns={heading: key for key, heading in progress.COLUMNS.items()})
     if path.suffix.lower() == ".csv":
-        path.write_text(csv_text(shown), encoding="utf-8")
+        text = csv_text(shown)  # with a byte-order mark for Excel; a program's file without
+        path.write_text(text.removeprefix("\ufeff") if args.machine_headings else text, encoding="utf-8")
     else:
         path.write_bytes(sheet_bytes(shown, "Tiến độ"))
     print(f"đã ghi {path}")
@@ -83,6 +86,7 @@ COMMANDS = (
             option("--period", metavar="P", help="mặc định: kỳ mới nhất"),
             option("--group", metavar="NHÓM", help="chỉ các đơn vị của nhóm xếp hạng này"),
             option("--out", metavar="PATH", help="tệp .csv hoặc .xlsx; không có: in bảng ra màn hình"),
+            MACHINE_HEADINGS,
         ),
     ),
 )

@@ -27,7 +27,7 @@ from cchc_widgets.cli.shared import (
     units_file,
     unscored_warning,
 )
-from cchc_widgets.cli.table import Command, Request, option
+from cchc_widgets.cli.table import MACHINE_HEADINGS, Command, Request, option
 from cchc_widgets.core import table_checks
 from cchc_widgets.core.criteria import ADJUSTMENT_KINDS, CriteriaSet, check_criteria, load_criteria
 from cchc_widgets.core.errors import Problem, ProblemsError
@@ -102,7 +102,8 @@ def cmd_score(req: Request) -> int:
     groups = units is not None or data.groups is not None
     check = table_checks.check_table(data.scores, data.given, data.printed, cs, listed, args.tolerance, args.overall_rank, groups)
     names = dict(zip(units["id"], units["name"], strict=True)) if units is not None else {}
-    show_or_write(result_table(check.results, cs, overall=check.overall), out, decimals=cs.decimals)
+    table = result_table(check.results, cs, overall=check.overall)
+    show_or_write(table, out, decimals=cs.decimals, machine=args.machine_headings)
     unscored_warning(check.missing, names)
     return said_check(check)
 
@@ -137,7 +138,10 @@ def _score_blocks(args: argparse.Namespace, sets: dict[str, CriteriaSet], out: P
     ]
     if out is not None:
         show_or_write(
-            blocks_table([(block_label(block), table) for block, _, table in tables]), out, decimals=tables[0][1].decimals
+            blocks_table([(block_label(block), table) for block, _, table in tables]),
+            out,
+            decimals=tables[0][1].decimals,
+            machine=args.machine_headings,
         )
     for i, (block, cs, table) in enumerate(tables if out is None else ()):
         if i:
@@ -193,6 +197,7 @@ COMMANDS = (
             option("--out", metavar="PATH", help=OUT_HELP),
             TOLERANCE_OPTION,
             option("--overall-rank", action="store_true", help=OVERALL_HELP),
+            MACHINE_HEADINGS,
         ),
     ),
 )

@@ -39,6 +39,28 @@ def cut_name(name: object) -> object:
     return name if not isinstance(name, str) or len(name) <= NAME_WIDTH else name[: NAME_WIDTH - 1] + "…"
 
 
+def fitted(
+    frame: pd.DataFrame,
+    decimals: int | None,
+    spare: tuple[tuple[list[str], str], ...],
+    headings: dict[str, str] | None = None,
+) -> tuple[str, str]:
+    """A table as the terminal prints it within `WIDTH` columns, and a note of what it left
+    out: the whole table when it fits, else without the `spare` columns (each some columns and
+    what the note calls them), least needed first, until it does (the file written with --out
+    keeps every column)."""
+    left_out: list[str] = []
+    for columns, said in (([], ""), *spare):
+        if columns:
+            frame = frame.drop(columns=columns)
+            left_out.append(said)
+        text = readable(frame, decimals, headings)
+        if max(map(len, text.splitlines())) <= WIDTH:
+            break
+    note = f"({'; '.join(left_out)}: ghi bảng đầy đủ bằng --out TỆP.xlsx)" if left_out else ""
+    return text, note
+
+
 def decimal_argument(text: str) -> float:
     """A number on the command line, read like every other number a person gives (`0,25` or `0.25`)."""
     try:
@@ -60,17 +82,24 @@ def out_path(text: str | None, formats: tuple[str, ...] = OUT_FORMATS) -> Path |
 
 
 def show_or_write(
-    frame: pd.DataFrame, path: Path | None, title: str = "", decimals: int | None = None, empty: str = "không có dòng nào"
+    frame: pd.DataFrame,
+    path: Path | None,
+    title: str = "",
+    decimals: int | None = None,
+    empty: str = "không có dòng nào",
+    machine: bool = False,
 ) -> None:
     """A table on stdout for people, or a file: figures with the places the criteria set
     publishes (`decimals`: `92.50` in a CSV, format `0.00` in an xlsx), else cleared of float
-    noise only (tables that are not published figures). No rows on stdout: `empty`, in words."""
+    noise only (tables that are not published figures). No rows on stdout: `empty`, in words.
+    A file is headed as the printed table is, in Vietnamese with «có»/«không» (a clerk opens
+    it in Excel); `machine` (`--machine-headings`) keeps the column ids for programs."""
     if path is None:
         if title:
             print(title)
         print(empty if frame.empty else readable(frame, decimals))
     else:
-        write_table(frame, path, decimals)
+        write_table(frame, path, decimals, people=not machine)
 
 
 OVERALL_HELP = "khi có nhóm xếp hạng: xếp thêm một hạng chung cho mọi nhóm (bộ tiêu chí ghi overall_rank: true cũng vậy)"

@@ -14,17 +14,18 @@ from cchc_widgets.cli.shared import (
     WIDTH,
     blocks_table,
     cut_name,
+    fitted,
     out_path,
     period_name,
     result_table,
     show_or_write,
     unscored_warning,
 )
-from cchc_widgets.cli.table import Command, Request, option
+from cchc_widgets.cli.table import MACHINE_HEADINGS, Command, Request, option
 from cchc_widgets.core import engine
 from cchc_widgets.core.criteria import CriteriaSet
 from cchc_widgets.core.vocabulary import DIFFERENCE_STATES, SHORT_HEADINGS
-from cchc_widgets.files.tables_out import na_as_word, readable
+from cchc_widgets.files.tables_out import na_as_word
 
 
 def cmd_demo(req: Request) -> int:
@@ -62,11 +63,7 @@ def _fitted_ranking(table: pd.DataFrame, domains: tuple[str, ...], decimals: int
         shown["name"] = shown["name"].map(cut_name)
     if "group" in shown.columns and shown["group"].nunique() <= 1:
         shown = shown.drop(columns=["group", "group_rank"], errors="ignore")
-    text = readable(shown, decimals, SHORT_HEADINGS)
-    if max(map(len, text.splitlines())) <= WIDTH:
-        return text, ""
-    text = readable(shown.drop(columns=list(domains)), decimals, SHORT_HEADINGS)
-    return text, "(điểm từng lĩnh vực: ghi bảng đầy đủ bằng --out TỆP.xlsx)"
+    return fitted(shown, decimals, ((list(domains), "điểm từng lĩnh vực"),), SHORT_HEADINGS)
 
 
 def cmd_ranking(req: Request) -> int:
@@ -90,7 +87,7 @@ def cmd_ranking(req: Request) -> int:
     key = unappraised_key(set(published["unit"]), appraised)
     if out is not None:
         whole = blocks_table([(b.label, t) for b, t, _ in tables]) if len(tables) > 1 else tables[0][1]
-        show_or_write(whole, out, decimals=blocks[0].cs.decimals)
+        show_or_write(whole, out, decimals=blocks[0].cs.decimals, machine=req.args.machine_headings)
     for i, (block, table, _) in enumerate(tables if out is None else ()):
         cs, last = block.cs, i == len(tables) - 1
         label = f" — khối {block.label}" if len(tables) > 1 else ""
@@ -147,7 +144,7 @@ def cmd_differences(req: Request) -> int:
     table["diff"] = na_as_word(table["diff"].where(~(na_self ^ na_appraisal)), na_self & na_appraisal, cs.na_label)
     title = f"Tự đánh giá và thẩm định khác nhau — {period_name(store, period)}"
     none = "không có tiêu chí nào" + ("" if args.all else " có tự đánh giá và thẩm định khác nhau")
-    show_or_write(table.reset_index(drop=True), out, title=title, decimals=cs.decimals, empty=none)
+    show_or_write(table.reset_index(drop=True), out, title=title, decimals=cs.decimals, empty=none, machine=args.machine_headings)
     return 0
 
 
@@ -163,6 +160,7 @@ COMMANDS = (
             option("--period", metavar="P", help=LATEST_HELP),
             option("--out", metavar="PATH", help=OUT_HELP),
             option("--overall-rank", action="store_true", help=OVERALL_HELP),
+            MACHINE_HEADINGS,
         ),
     ),
     Command(
@@ -174,6 +172,7 @@ COMMANDS = (
             option("--unit", metavar="U", help=UNIT_HELP),
             option("--all", action="store_true", help="cả các dòng thẩm định giống tự đánh giá"),
             option("--out", metavar="PATH", help=OUT_HELP),
+            MACHINE_HEADINGS,
         ),
     ),
 )

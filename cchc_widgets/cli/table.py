@@ -27,6 +27,16 @@ def option(*flags: str, **settings: Any) -> Option:
     return Option(flags, settings)
 
 
+# what every command that writes a table with --out takes: the file is for people by default
+# (the printed table's Vietnamese headings, «có»/«không»), this for programs
+MACHINE_HEADINGS = option(
+    "--machine-headings",
+    "--cot-may",
+    action="store_true",
+    help="với --out: tên cột và giá trị cho chương trình đọc (unit, delta_rank, True/False) thay cho tiêu đề tiếng Việt",
+)
+
+
 @dataclass
 class Request:
     """What a command is asked: the parsed arguments, and the store and period they name,

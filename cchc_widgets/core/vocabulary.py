@@ -145,7 +145,8 @@ def block_order(block: str) -> tuple[int, str]:
 
 
 # what the columns of result tables are called where people read them (the report, the CLI's
-# tables on screen); files written for other programs keep the column ids
+# tables on screen and the files its --out writes); `--machine-headings` keeps the column ids
+# for other programs
 HEADINGS = {
     "period": "Kỳ",
     "unit": "Mã đơn vị",
@@ -168,11 +169,11 @@ HEADINGS = {
     "reason": "Lý do",
     "status": "Tình trạng",
     # a what-if beside the baseline (`cchc whatif`, `cchc compare`)
-    "total_base": "Tổng điểm gốc",
+    "total_base": "Điểm gốc",
     "index_base": "Chỉ số gốc",
     "rank_base": "Hạng gốc",
     "class_base": "Xếp loại gốc",
-    "total_alt": "Tổng điểm mới",
+    "total_alt": "Điểm mới",
     "index_alt": "Chỉ số mới",
     "rank_alt": "Hạng mới",
     "class_alt": "Xếp loại mới",

@@ -61,20 +61,32 @@ def figure_text(value: float, decimals: int | None) -> str:
     return f"{fixed:.{decimals}f}"
 
 
+def yes_no(value: Any) -> Any:
+    """A yes or no as people write it, «có»/«không» (never True/False); anything else as it is."""
+    if isinstance(value, bool | np.bool_):
+        return "có" if value else "không"
+    return value
+
+
+def for_people(frame: pd.DataFrame, headings: dict[str, str] | None = None) -> pd.DataFrame:
+    """A table as people read it, on screen or in the file they open in Excel: Vietnamese
+    column headings (`headings` first, then `HEADINGS`; a criterion's code stays its code) and
+    «có»/«không» for yes and no — one mapping for the printed table and the written file."""
+    words = frame.astype(object).map(yes_no).where(frame.notna(), None)
+    return words.rename(columns={**HEADINGS, **(headings or {})})
+
+
 def readable(frame: pd.DataFrame, decimals: int | None = None, headings: dict[str, str] | None = None) -> str:
-    """A table for the terminal: the criteria set's decimals (else two) with a decimal comma,
-    a dash for nothing (no class, no rank), «có»/«không» for yes and no, Vietnamese column
-    headings (`headings` first, then `HEADINGS`); words in a column of figures (an item's
-    «KAD») stay words."""
+    """A table for the terminal (`for_people`): the criteria set's decimals (else two) with a
+    decimal comma and a dash for nothing (no class, no rank); words in a column of figures (an
+    item's «KAD») stay words."""
     places = 2 if decimals is None else decimals
 
     def cell(x: Any) -> Any:
-        if isinstance(x, bool | np.bool_):
-            return "có" if x else "không"
         return format_number(x, places, fixed=True) if isinstance(x, float) else x
 
     shown = frame.astype(object).map(cell)
-    return shown.where(frame.notna(), "—").rename(columns={**HEADINGS, **(headings or {})}).to_string(index=False)
+    return for_people(shown.where(frame.notna(), "—"), headings).to_string(index=False)
 
 
 def na_as_word(points: pd.Series, na: pd.Series, label: str) -> pd.Series:
@@ -83,14 +95,20 @@ def na_as_word(points: pd.Series, na: pd.Series, label: str) -> pd.Series:
     return points.astype(object).where(~na.fillna(False).astype(bool), label)
 
 
-def write_table(frame: pd.DataFrame, path: Path, decimals: int | None = None) -> None:
+def write_table(frame: pd.DataFrame, path: Path, decimals: int | None = None, people: bool = False) -> None:
     """`frame` as .xlsx (text cells typed as text, numbers with `decimals` places as their
     format) or .csv (figures as text with `decimals` places, formula-looking text
-    neutralised). A column may mix numbers and words (an item's «KAD» beside its points)."""
+    neutralised). A column may mix numbers and words (an item's «KAD» beside its points).
+    For `people` (a clerk opening it in Excel): the printed table's Vietnamese headings and
+    «có»/«không» (`for_people`), and a CSV with a byte-order mark, without which Excel reads
+    UTF-8 accents as Windows-1258; otherwise the column ids and True/False, for programs."""
+    if people:
+        frame = for_people(frame)
     if path.suffix.lower() == ".xlsx":
         path.write_bytes(xlsx_bytes(frame, decimals))
     else:
-        frame.map(lambda v: figure_text(v, decimals) if _figure(v) else inert_csv(v)).to_csv(path, index=False)
+        cells = frame.map(lambda v: figure_text(v, decimals) if _figure(v) else inert_csv(v))
+        cells.to_csv(path, index=False, encoding="utf-8-sig" if people else "utf-8")
 
 
 def xlsx_bytes(

@@ -93,3 +93,12 @@ def published_results(store: Store, period: str) -> tuple[pd.DataFrame, frozense
         parts.append((block, results))
         done |= appraised
     return by_block(parts), done
+
+
+def as_published(scored: engine.Scored, done: frozenset[str]) -> engine.Scored:
+    """A scoring (scored with `published_ranking`) with «Chưa thẩm định» where a unit not
+    appraised would have its class, as `cchc ranking` prints it: what a what-if compares, so
+    its baseline ranks and classes are the published ones and a scenario is read beside them."""
+    results = scored.results.copy()
+    results["class"] = results["class"].astype(object).where(results["unit"].isin(done), UNAPPRAISED)
+    return engine.Scored(results=results, nodes=scored.nodes)

@@ -337,10 +337,25 @@ def _local_day(when: Any) -> str:
 def refuse(
     store: Store, actor: Actor | None, where: str, problems: list[Problem], period: str, unit: str | None, stage: str | None
 ) -> None:
-    """Log a refused write (who tried what) and raise it."""
+    """Log a refused write (who tried what, `logged_reason`) and raise it with every problem."""
     who = actor.author if actor is not None else CONSOLE
-    store.log_event(who, "refused", period, unit, stage, "; ".join(p.message for p in problems)[:2000])
+    store.log_event(who, "refused", period, unit, stage, logged_reason(problems))
     raise ProblemsError(problems)
+
+
+LOGGED_ITEMS = 5  # the items of a long refusal its change-log row names; the refusal itself names every one
+
+
+def logged_reason(problems: list[Problem]) -> str:
+    """What the change log's reason cell keeps of a refusal: a short one whole; a long one (a
+    submission with 67 items unscored) its first line, which counts them, and the codes of the
+    first few items, so the log stays a list of lines a person reads (the full list is in the
+    message the person refused was shown)."""
+    if len(problems) <= LOGGED_ITEMS + 1:
+        return "; ".join(p.message for p in problems)[:2000]
+    head, items = problems[0], problems[1:]
+    named = ", ".join(p.code or p.message for p in items[:LOGGED_ITEMS])
+    return f"{head.message}; mã {named} … và {len(items) - LOGGED_ITEMS} mục nữa"[:2000]
 
 
 def require_admin(store: Store, actor: Actor | None, doing: str, where: str = "quản trị", period: str | None = None) -> str:

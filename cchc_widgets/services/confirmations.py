@@ -64,9 +64,14 @@ def what(store: Store, period: str, kind: str, target: str | None = None, block:
         if row.empty:
             raise ProblemsError([Problem(f"kỳ {period}", f"đơn vị '{target}' không tham gia kỳ '{period}'")])
         r = row.iloc[0]
-        said = "chưa nộp" if pd.isna(r["submitted_at"]) else f"nộp lúc {r['submitted_at']:%H:%M %d/%m/%Y} ({r['submitted_by']})"
+        # said without brackets around it: a submitter's name may hold its own («quản trị (dòng lệnh)»)
+        said = (
+            "chưa nộp"
+            if pd.isna(r["submitted_at"])
+            else f"nộp lúc {r['submitted_at']:%H:%M %d/%m/%Y}, người nộp: {r['submitted_by']}"
+        )
         lines = [
-            f"{r['name']} ({said}) sửa được bản tự đánh giá trở lại và phải nộp lại.",
+            f"{r['name']}: {said}. Sau khi mở lại, đơn vị sửa được bản tự đánh giá và phải nộp lại.",
             f"Đơn vị đã tự chấm {r['scored']}/{r['leaves']} mục; đã thẩm định {r['appraised']}/{r['leaves']} mục.",
             "Lý do được ghi vào nhật ký.",
         ]

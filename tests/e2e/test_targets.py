@@ -105,3 +105,54 @@ def test_a_pressed_chip_stays_readable_under_the_pointer(browser, server):
         assert page.get_attribute(".cchc-filter-differs", "aria-pressed") == "true"
         page.hover(".cchc-filter-differs")
         assert page.evaluate(CONTRAST, ".cchc-filter-differs") >= 4.5
+
+
+# the tallest header a unit meets on a phone: its stage open with a deadline, items lacking
+# evidence counted, the longest department name, and a district, whose set is the illustrative one
+WORST = {"so-ldtbxh": "Sở Lao động - Thương binh và Xã hội", "huyen-dien-bien-dong": "Huyện Điện Biên Đông"}
+
+
+@pytest.fixture(scope="module")
+def worst_case(server):
+    """Period 2017 with the self-assessment open until a day and, for each unit of `WORST`, two
+    items earning points without their evidence: «chưa nộp, hạn …» and «2 mục thiếu tài liệu
+    kiểm chứng» in its header."""
+    from datetime import date
+
+    import pandas as pd
+
+    from cchc_widgets.services import access
+    from cchc_widgets.services.permissions import console
+    from cchc_widgets.services.writes import Scope, Writer
+    from tests.e2e.test_scoring_app import store_of
+
+    store = store_of(server)
+    access.set_stage(store, "2017", "self", access.OPEN, date(2030, 1, 31), console("test"))
+    for unit in WORST:
+        cs = store.criteria_for("2017", unit=unit)
+        own = store.scores("2017", unit, "self").set_index("code")
+        proving = [c for c in cs.leaf_codes if cs[c].evidence and own.loc[c, "points"] > 0][:2]
+        rows = pd.DataFrame([{"unit": unit, "code": c, "value": own.loc[c, "value"], "note": ""} for c in proving])
+        Writer(store).save_scores(Scope("2017", unit, "self"), rows, "Đơn vị", "python")
+    store.close()
+    return server
+
+
+@pytest.mark.parametrize("size", SIZES, ids=list(SIZES))
+@pytest.mark.parametrize("unit", WORST, ids=list(WORST))
+def test_the_first_criterion_on_the_first_screen_in_the_tallest_header(browser, worst_case, size, unit):
+    (width, height), least = SIZES[size]
+    with window(browser, (width, height)) as page:
+        page.goto(f"{worst_case.url}?unit={unit}&period=2017&stage=self")
+        page.wait_for_selector(".cchc-row .cchc-input")
+        progress = page.inner_text(".cchc-progress")
+        assert "2 mục thiếu tài liệu kiểm chứng" in progress
+        assert "hạn 31/01/2030" in progress
+        assert page.inner_text(".cchc-unit-name") == WORST[unit]
+        page.screenshot(path=str(artefacts("man-hinh") / f"dau-trang-{unit}-{size}.png"))
+        first = page.evaluate("() => document.querySelector('.cchc-row .cchc-input').getBoundingClientRect().bottom")
+        assert first <= height, f"the first criterion's input ends at {first:.0f} px, below the first screen"
+        scroll_width = page.evaluate("() => Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)")
+        assert scroll_width <= width, "the page scrolls sideways"
+        count, small = _small(page, ".cchc-form", least)
+        assert small == [], f"{len(small)} of {count} controls under {least} px: {small[:8]}"

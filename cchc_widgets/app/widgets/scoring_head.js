@@ -36,7 +36,7 @@ function drawHead(form) {
     saved.textContent = previous.textContent;
     saved.dataset.state = previous.dataset.state;
   }
-  const flow = h("div", "cchc-workflow");
+  const flow = h("div", st.workflow_said ? "cchc-workflow cchc-workflow-said" : "cchc-workflow");
   flow.append(h("span", "cchc-stage-state", st.workflow));
   if (st.submitted) flow.append(h("span", "cchc-submitted", ` · ${st.submitted}`));
   if (st.reply_window) flow.append(h("span", "cchc-reply-window", ` · ${st.reply_window}`));

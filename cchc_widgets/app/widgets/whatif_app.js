@@ -189,7 +189,7 @@ function render({ model, el }) {
     for (const row of rows) {
       const tr = h("tr", `cchc-wi-row cchc-wi-row-${row.unit}`);
       const delta = row.delta === null ? "—" : row.delta > 0 ? `▼ ${row.delta}` : row.delta < 0 ? `▲ ${-row.delta}` : "0";
-      const cells = [row.rank_alt ?? "—", row.name, `${num(row.index_alt, model.get("setup").decimals, true)} %`, row.class_alt || "—", row.rank_base ?? "—", delta, `${row.median} (${row.q05}–${row.q95})`];
+      const cells = [row.rank_alt ?? "—", row.name, `${num(row.index_alt, model.get("setup").decimals, true)} %`, row.class_alt || "—", row.rank_base ?? "—", delta, row.median === null ? "—" : `${row.median} (${row.q05}–${row.q95})`];
       cells.forEach((c, i) => {
         const td = h("td", i === 5 ? "cchc-wi-delta" : i === 0 ? "cchc-wi-rank" : null, String(c));
         if (i === 5) td.dataset.delta = row.delta ?? 0;
@@ -225,6 +225,7 @@ function render({ model, el }) {
     rows.forEach((row, i) => {
       const y = top + i * rowH + rowH / 2;
       unc.append(s("text", { x: left - 6, y: y + 4, "text-anchor": "end", class: "cchc-wi-axis" }, row.name));
+      if (row.median === null) return; // not ranked («Chưa thẩm định»): no rank to vary
       unc.append(s("line", { x1: x(row.q05), x2: x(row.q95), y1: y, y2: y, class: "cchc-wi-interval", "data-unit": row.unit }));
       unc.append(s("circle", { cx: x(row.median), cy: y, r: 4, class: "cchc-wi-median" }));
     });
