@@ -2,6 +2,9 @@
 it refuses (never the database's address), the progress table's «Khối» column, the block in
 `cchc ranking --out`."""
 
+import pandas as pd
+
+from cchc_widgets.app.widgets.progress_board import ProgressBoard
 from cchc_widgets.cli.main import main
 from tests.conftest import REFERENCE
 
@@ -16,3 +19,32 @@ def test_period_add_names_the_file_of_a_set_given_to_another_block_not_the_datab
     assert f"{REFERENCE}: bộ tiêu chí 'dien-bien-so' dành cho khối 'Sở, ban, ngành', không dùng cho khối 'UBND cấp huyện'" in err
     assert "sqlite" not in err
     assert "kho.sqlite" not in err
+
+
+def test_cchc_ranking_and_score_write_the_blocks_id_in_their_block_column(demo, tmp_path):
+    """The `block` column of an --out file holds the id a units table names the block by
+    (so, huyen), in `cchc ranking --out` as in `cchc score --out`; the terminal's titles print
+    the label."""
+    out = tmp_path / "xep-hang.csv"
+    assert main(["--db", demo.url, "ranking", "--period", "2017", "--out", str(out)]) == 0
+    written = pd.read_csv(out, keep_default_na=False)
+    assert written.columns[0] == "block"
+    assert dict(zip(written["unit"], written["block"], strict=True))["huyen-nam-po"] == "huyen"
+    assert set(written["block"]) == {"so", "huyen"}
+
+
+def test_the_progress_table_shows_and_filters_each_units_block_in_a_period_of_several(demo, capsys):
+    board = ProgressBoard(demo, None, "2017")
+    assert board.state["blocks"] == [("so", "Sở, ban, ngành"), ("huyen", "UBND cấp huyện")]
+    assert {r["unit"]: r["block"] for r in board.state["rows"]}["huyen-nam-po"] == "huyen"
+    assert main(["--db", demo.url, "progress", "--period", "2017", "--block", "huyen"]) == 0
+    printed = capsys.readouterr().out
+    assert "Huyện Nậm Pồ" in printed
+    assert "Sở Tư pháp" not in printed
+    assert main(["--db", demo.url, "progress", "--period", "2017", "--block", "huyne"]) == 1
+    assert "không có khối 'huyne' (có: so (Sở, ban, ngành), huyen (UBND cấp huyện))" in capsys.readouterr().err
+
+
+def test_a_period_of_one_block_shows_no_block(three_places):
+    alone = ProgressBoard(three_places, None, "2030")
+    assert alone.state["blocks"] == []  # the page draws neither the column nor its filter

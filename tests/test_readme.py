@@ -138,4 +138,4 @@ def test_the_score_by_block_example_runs_as_written(tmp_path, monkeypatch, capsy
     assert "khối UBND cấp huyện: Cột in sẵn khớp với kết quả tính: hạng (2 đơn vị)" in ran[0][2]
     written = (tmp_path / "ket-qua-khoi.csv").read_text(encoding="utf-8").splitlines()
     assert written[0] == "block,unit,LV1,LV2,H1,H2,H3,total,index,rank,class"
-    assert written[3].startswith("UBND cấp huyện,tp-dien-bien-phu,,,45.00,28.00,18.00,91.00,91.00,1")
+    assert written[3].startswith("huyen,tp-dien-bien-phu,,,45.00,28.00,18.00,91.00,91.00,1")

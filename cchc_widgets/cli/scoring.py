@@ -134,9 +134,7 @@ def _score_blocks(args: argparse.Namespace, sets: dict[str, CriteriaSet], out: P
         (block, cs, _one_group_plain(result_table(results, cs, overall=overall))) for block, cs, _, results, _, overall in parts
     ]
     if out is not None:
-        show_or_write(
-            blocks_table([(block_label(block), table) for block, _, table in tables]), out, decimals=tables[0][1].decimals
-        )
+        show_or_write(blocks_table([(block, table) for block, _, table in tables]), out, decimals=tables[0][1].decimals)
     for i, (block, cs, table) in enumerate(tables if out is None else ()):
         if i:
             print()  # a blank line between blocks

@@ -109,10 +109,12 @@ def result_table(
 
 
 def blocks_table(tables: list[tuple[str, pd.DataFrame]]) -> pd.DataFrame:
-    """Each block's result table (its label, its table) as one for a file: a `block` column
-    first, every block's own domains between the unit and its results (a cell blank where a
-    block's set has no such domain)."""
-    whole = pd.concat([table.assign(block=label) for label, table in tables], ignore_index=True)
+    """Each block's result table (its block, its table) as one for a file: a `block` column
+    first, holding the block's id (so, huyen) as a units table and the store name it — a file's
+    column for other programs, as `unit` holds the unit's id; the label is what the terminal's
+    titles print — then every block's own domains between the unit and its results (a cell
+    blank where a block's set has no such domain)."""
+    whole = pd.concat([table.assign(block=block) for block, table in tables], ignore_index=True)
     columns = list(dict.fromkeys(c for _, table in tables for c in table.columns))
     head = [c for c in ("period", "unit", "name", "group") if c in columns]
     tail = [c for c in ("survey", "bonus", "penalty", "total", "index", "rank", "group_rank", "class") if c in columns]
