@@ -1,12 +1,19 @@
 """Small things of blocks (issue 30) a person meets: `cchc period add` names the criteria file
 it refuses (never the database's address), the progress table's «Khối» column, the block in
-`cchc ranking --out`."""
+`cchc ranking --out`, a block of no known name refused."""
 
 import pandas as pd
+import pytest
 
 from cchc_widgets.app.widgets.progress_board import ProgressBoard
 from cchc_widgets.cli.main import main
-from tests.conftest import REFERENCE
+from cchc_widgets.core.criteria import load_criteria
+from cchc_widgets.core.errors import ProblemsError
+from cchc_widgets.services.writes import Writer
+from cchc_widgets.store.database import Store
+from tests.conftest import REFERENCE, REPO
+
+DISTRICTS = REPO / "criteria" / "dien-bien-huyen-minh-hoa.yaml"
 
 
 def test_period_add_names_the_file_of_a_set_given_to_another_block_not_the_database(tmp_path, capsys):
@@ -19,6 +26,34 @@ def test_period_add_names_the_file_of_a_set_given_to_another_block_not_the_datab
     assert f"{REFERENCE}: bộ tiêu chí 'dien-bien-so' dành cho khối 'Sở, ban, ngành', không dùng cho khối 'UBND cấp huyện'" in err
     assert "sqlite" not in err
     assert "kho.sqlite" not in err
+
+
+@pytest.mark.parametrize(
+    ("block", "why"),
+    [("huyne", "a typo of huyen: it must not open a third block"), ("phuong", "wards: a name the code does not know")],
+)
+def test_a_units_file_naming_a_block_of_no_known_name_is_refused_naming_file_row_unit_and_blocks(tmp_path, capsys, block, why):
+    units = tmp_path / "don-vi.csv"
+    units.write_text(f"id,name,khối\ns1,Sở Một,so\nh1,Huyện Một,huyen\nh2,Huyện Hai,{block}\n", encoding="utf-8")
+    db = f"sqlite:///{tmp_path / 'kho.sqlite'}"
+    given = ["--criteria", f"so={REFERENCE}", "--criteria", f"huyen={DISTRICTS}"]
+    assert main(["--db", db, "period", "add", "2025", "--units", str(units), *given]) == 1, why
+    err = capsys.readouterr().err
+    known = "'so' (Sở, ban, ngành), 'huyen' (UBND cấp huyện), 'xa' (UBND cấp xã)"
+    assert f"{units.name}: dòng 4, cột 'khối': đơn vị 'h2': khối '{block}' không có trong các khối đã biết: {known}" in err
+    store = Store(db)
+    assert "2025" not in set(store.periods()["id"])  # nothing written
+    store.close()
+
+
+def test_the_write_door_refuses_a_unit_or_a_set_of_a_block_of_no_known_name(sqlite_store):
+    units = pd.DataFrame({"id": ["s1", "x1"], "name": ["Sở Một", "Phường Một"], "block": ["so", "phuong"], "group": ["", ""]})
+    cs = load_criteria(REFERENCE)
+    with pytest.raises(ProblemsError, match="đơn vị 'x1': khối 'phuong' không có trong các khối đã biết"):
+        Writer(sqlite_store).set_up_period("2025", "Năm 2025", cs, units)
+    with pytest.raises(ProblemsError, match="bộ tiêu chí 'dien-bien-so': khối 'huyne' không có trong các khối đã biết"):
+        Writer(sqlite_store).set_up_period("2025", "Năm 2025", cs, units.iloc[:1], {"so": cs, "huyne": cs})
+    assert "2025" not in set(sqlite_store.periods()["id"])
 
 
 def test_cchc_ranking_and_score_write_the_blocks_id_in_their_block_column(demo, tmp_path):
