@@ -195,9 +195,11 @@ def test_the_console_opens_a_period_with_a_set_per_block_and_ranks_each_block(tm
     printed = capsys.readouterr().out
     assert "Năm 2020 — khối Sở, ban, ngành (Bộ thử hai mục)" in printed
     assert "Năm 2020 — khối UBND cấp huyện (Bộ nhỏ)" in printed
-    assert main(["--db", db, "ranking", "--period", PERIOD, "--out", str(tmp_path / "r.csv")]) == 0
+    assert main(["--db", db, "ranking", "--period", PERIOD, "--out", str(tmp_path / "r.csv"), "--machine-headings"]) == 0
     written = pd.read_csv(tmp_path / "r.csv")
-    assert written.iloc[:, 0].tolist() == ["Sở, ban, ngành"] * 2 + ["UBND cấp huyện"] * 2
+    # the block's id in the file's `block` column, as `cchc score --out` and the units table write it
+    assert written.columns[0] == "block"
+    assert written["block"].tolist() == ["so"] * 2 + ["huyen"] * 2
     assert {"A", "D1", "D2"} <= set(written.columns)  # each block's own domains, not the first block's only
 
 

@@ -4,9 +4,13 @@ file takes (`cchc survey import`, the admin page's upload, `services.imports.imp
 and a district's answer to a department-only item is refused naming the file, the row, the
 unit and the item, with nothing written."""
 
+import io
+
 import pandas as pd
 import pytest
+from openpyxl import load_workbook
 
+from cchc_widgets.app.widgets import ScoringForm
 from cchc_widgets.cli.main import main
 from cchc_widgets.core.criteria import load_dict
 from cchc_widgets.core.errors import ProblemsError
@@ -123,3 +127,50 @@ def test_the_demos_districts_have_no_survey_and_their_answers_are_refused(demo, 
     ):
         import_responses(demo, path, "2017", "A")
     assert (len(demo.survey_responses("2017")), len(demo.change_log())) == before
+
+
+def sheet(path_or_bytes):
+    """A response template as a person fills it: the items, answers and units its lists offer,
+    and its title."""
+    book = load_workbook(io.BytesIO(path_or_bytes) if isinstance(path_or_bytes, bytes) else path_or_bytes)
+    rules = {str(dv.sqref).split(":")[0]: dv.formula1 for dv in book["Phiếu khảo sát"].data_validations.dataValidation}
+    guide = book["Hướng dẫn"]
+    first, last = (int(c[1:]) for c in rules["A2"].split("!")[1].replace("$", "").split(":"))
+    units = [guide[f"A{n}"].value for n in range(first, last + 1)]
+    return rules["D2"].strip('"').split(","), rules["E2"].strip('"').split(","), units, guide["A1"].value
+
+
+def test_the_survey_template_is_one_per_block_with_its_own_items_and_units(surveyed, tmp_path, capsys):
+    out = tmp_path / "phieu.xlsx"
+    assert main(["--db", surveyed.url, "survey", "template", "--period", PERIOD, "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert f"khối UBND cấp huyện: {tmp_path / 'phieu-huyen.xlsx'}" in printed
+    title = "Phiếu khảo sát Chỉ số CCHC — kỳ 2020 — khối Sở, ban, ngành"
+    assert sheet(tmp_path / "phieu-so.xlsx") == (["KS1", "KS2"], ["A", "B", "C"], ["s1", "s2"], title)
+    items, answers, units, title = sheet(tmp_path / "phieu-huyen.xlsx")
+    assert (items, answers, units) == (["HS1"], ["A", "B", "C", "D"], ["h1", "h2"])  # the districts' own items and answers
+    assert title.endswith("khối UBND cấp huyện")
+    # a filled district sheet imports: its answers are the ones the import checks it against
+    book = load_workbook(tmp_path / "phieu-huyen.xlsx")
+    book["Phiếu khảo sát"].append(["h1", "1", "xa", "HS1", "D"])
+    book.save(tmp_path / "phieu-huyen.xlsx")
+    assert main(["--db", surveyed.url, "survey", "import", str(tmp_path / "phieu-huyen.xlsx"), "--period", PERIOD]) == 0
+    assert main(["--db", surveyed.url, "survey", "template", "--period", PERIOD, "--block", "huyen", "--out", str(out)]) == 0
+    assert sheet(out)[0] == ["HS1"]  # one block asked: one file, at the path given
+
+
+def test_the_scoring_pages_survey_template_is_its_units_blocks(surveyed):
+    form = ScoringForm.from_query(surveyed, f"?unit=h1&period={PERIOD}&stage=appraisal")
+    form.sent = []
+    form.send = lambda content, buffers=None: form.sent.append((content, buffers))
+    form._on_message(form, {"type": "survey_template"}, [])
+    content, buffers = form.sent[-1]
+    assert content["name"] == f"phieu-khao-sat-{PERIOD}-huyen.xlsx"
+    assert sheet(bytes(buffers[0]))[:3] == (["HS1"], ["A", "B", "C", "D"], ["h1", "h2"])
+
+
+def test_a_block_without_a_survey_has_no_template(demo, tmp_path, capsys):
+    out = tmp_path / "phieu.xlsx"
+    assert main(["--db", demo.url, "survey", "template", "--period", "2017", "--block", "huyen", "--out", str(out)]) == 1
+    assert "bộ tiêu chí của khối UBND cấp huyện của kỳ '2017' không có phần khảo sát" in capsys.readouterr().err
+    assert not out.exists()

@@ -10,6 +10,7 @@ stays where it is.
 from __future__ import annotations
 
 import math
+import re
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -123,6 +124,7 @@ def header(s: ScoringSession) -> dict[str, Any]:
         "counts": counts,
         "sections": sections,
         "criteria_set": f"{s.cs.name} (phiên bản {s.cs.version})",
+        "criteria_tag": not_official(s.cs),
         "decimals": s.cs.decimals,
         "na_label": s.cs.na_label,
         "saved": f"Đã lưu lúc {s.saved_at:%H:%M:%S}" if s.saved_at else "Mọi thay đổi được lưu ngay khi nhập",
@@ -132,6 +134,17 @@ def header(s: ScoringSession) -> dict[str, Any]:
         "explain_missing_evidence": s.cs.explain_missing_evidence,
         **s.access(),
     }
+
+
+def not_official(cs: CriteriaSet) -> str:
+    """A set that is not the province's published annex (`reference_allocation`) in a few
+    words, for a phone's header, which has no room for the set's whole name: the qualifier
+    the name ends with, as the set says it («bộ tiêu chí minh họa», «phân bổ điểm tham
+    khảo»), else what the flag means; "" for a published annex (nothing to say)."""
+    if not cs.meta.get("reference_allocation"):
+        return ""
+    said = re.search(r"\(([^()]+)\)\s*$", cs.name)
+    return said.group(1).strip() if said else "phân bổ điểm tham khảo"
 
 
 def _scored(s: ScoringSession) -> engine.Sums:

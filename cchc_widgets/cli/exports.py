@@ -84,13 +84,17 @@ def cmd_survey(req: Request) -> int:
     store = req.store
     period = req.period
     if args.action == "template":
-        from cchc_widgets.files.survey_files import response_template
+        from cchc_widgets.core.vocabulary import block_label
+        from cchc_widgets.services.imports import survey_templates
 
         out = out_path(args.out, (".xlsx",))
         if out is None:
             raise ProblemsError([Problem("--out", "hãy nêu tệp ghi mẫu phiếu: --out PATH.xlsx")])
-        out.write_bytes(response_template(store.criteria_for(period), store.units(period), period))
-        print(f"đã ghi mẫu phiếu khảo sát kỳ {period}: {out}")
+        sheets = survey_templates(store, period, args.block)
+        for block, data in sheets:  # several blocks with a survey: a file each, PATH-so.xlsx, PATH-huyen.xlsx
+            path = out.with_name(f"{out.stem}-{block}{out.suffix}") if block and len(sheets) > 1 else out
+            path.write_bytes(data)
+            print(f"đã ghi mẫu phiếu khảo sát kỳ {period}{f', khối {block_label(block)}' if block else ''}: {path}")
         return 0
     if args.action == "points":
         points = survey_points(store, period, args.unit)
@@ -186,7 +190,12 @@ COMMANDS = (
             option("--unit", metavar="U", help="với points: chỉ một đơn vị"),
             option("--author", help="ghi cùng câu trả lời (mặc định: tên tệp)"),
             option("--dry-run", action="store_true", help=CHECK_ONLY),
-            option("--out", metavar="PATH.xlsx", help="với template: nơi ghi phiếu khảo sát trống"),
+            option(
+                "--out",
+                metavar="PATH.xlsx",
+                help="với template: nơi ghi phiếu khảo sát trống (kỳ nhiều khối có khảo sát: mỗi khối một tệp PATH-KHỐI.xlsx)",
+            ),
+            option("--block", metavar="KHỐI", help="với template: chỉ phiếu của khối này (so, huyen …)"),
         ),
     ),
     Command(

@@ -16,11 +16,17 @@ def cmd_progress(req: Request) -> int:
     from cchc_widgets.services import progress
 
     args, store, period = req.args, req.store, req.period
-    table = progress.progress(store, period)
+    whole = progress.progress(store, period)
+    table = whole
+    if args.block:  # one block's units, as the page's «Khối» filter shows them
+        table = table[table["block"] == args.block]
+        if table.empty:
+            blocks = ", ".join(f"{b} ({label})" for b, label in progress.blocks_shown(whole)) or "kỳ chỉ có một khối"
+            raise ProblemsError([Problem(f"kỳ {period}", f"không có khối '{args.block}' (có: {blocks})")])
     if args.group:
         table = table[table["group"] == args.group]
         if table.empty:
-            groups = ", ".join(sorted(set(progress.progress(store, period)["group"]) - {""})) or "không có nhóm nào"
+            groups = ", ".join(sorted(set(whole["group"]) - {""})) or "không có nhóm nào"
             raise ProblemsError([Problem(f"kỳ {period}", f"không có nhóm '{args.group}' (có: {groups})")])
     shown = progress.readable_table(table)
     if args.out is None:
@@ -85,6 +91,7 @@ COMMANDS = (
         (
             option("--period", metavar="P", help="mặc định: kỳ mới nhất"),
             option("--group", metavar="NHÓM", help="chỉ các đơn vị của nhóm xếp hạng này"),
+            option("--block", metavar="KHỐI", help="chỉ các đơn vị của khối này (so, huyen …), khi kỳ có nhiều khối"),
             option("--out", metavar="PATH", help="tệp .csv hoặc .xlsx; không có: in bảng ra màn hình"),
             MACHINE_HEADINGS,
         ),

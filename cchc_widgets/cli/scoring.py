@@ -138,7 +138,7 @@ def _score_blocks(args: argparse.Namespace, sets: dict[str, CriteriaSet], out: P
     ]
     if out is not None:
         show_or_write(
-            blocks_table([(block_label(block), table) for block, _, table in tables]),
+            blocks_table([(block, table) for block, _, table in tables], args.machine_headings),
             out,
             decimals=tables[0][1].decimals,
             machine=args.machine_headings,

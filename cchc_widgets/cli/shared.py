@@ -16,7 +16,7 @@ from cchc_widgets.core.criteria import CriteriaSet
 from cchc_widgets.core.errors import CchcError, Problem, ProblemsError
 from cchc_widgets.core.numbers import parse_decimal
 from cchc_widgets.core.table_checks import TableCheck
-from cchc_widgets.core.vocabulary import UNSCORED, other_block
+from cchc_widgets.core.vocabulary import UNSCORED, block_label, other_block
 from cchc_widgets.files.tables_out import readable, write_table
 from cchc_widgets.files.unit_tables import read_units
 
@@ -138,11 +138,14 @@ def result_table(
     return table.reset_index(drop=True)
 
 
-def blocks_table(tables: list[tuple[str, pd.DataFrame]]) -> pd.DataFrame:
-    """Each block's result table (its label, its table) as one for a file: a `block` column
-    first, every block's own domains between the unit and its results (a cell blank where a
-    block's set has no such domain)."""
-    whole = pd.concat([table.assign(block=label) for label, table in tables], ignore_index=True)
+def blocks_table(tables: list[tuple[str, pd.DataFrame]], machine: bool = False) -> pd.DataFrame:
+    """Each block's result table (its block id, its table) as one for a file: a block column
+    first — for programs (`machine`) the block's id (so, huyen) as a units table and the store
+    name it, as `unit` holds the unit's id; for a clerk in Excel the label the terminal's titles
+    print — then every block's own domains between the unit and its results (a cell blank
+    where a block's set has no such domain)."""
+    tables = [(block if machine else block_label(block), table) for block, table in tables]
+    whole = pd.concat([table.assign(block=block) for block, table in tables], ignore_index=True)
     columns = list(dict.fromkeys(c for _, table in tables for c in table.columns))
     head = [c for c in ("period", "unit", "name", "group") if c in columns]
     tail = [c for c in ("survey", "bonus", "penalty", "total", "index", "rank", "group_rank", "class") if c in columns]

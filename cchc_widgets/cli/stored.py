@@ -86,8 +86,9 @@ def cmd_ranking(req: Request) -> int:
         tables.append((block, table, missing))
     key = unappraised_key(set(published["unit"]), appraised)
     if out is not None:
-        whole = blocks_table([(b.label, t) for b, t, _ in tables]) if len(tables) > 1 else tables[0][1]
-        show_or_write(whole, out, decimals=blocks[0].cs.decimals, machine=req.args.machine_headings)
+        machine = req.args.machine_headings
+        whole = blocks_table([(b.block, t) for b, t, _ in tables], machine) if len(tables) > 1 else tables[0][1]
+        show_or_write(whole, out, decimals=blocks[0].cs.decimals, machine=machine)
     for i, (block, table, _) in enumerate(tables if out is None else ()):
         cs, last = block.cs, i == len(tables) - 1
         label = f" — khối {block.label}" if len(tables) > 1 else ""

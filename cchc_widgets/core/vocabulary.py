@@ -114,6 +114,20 @@ def block_label(block: str) -> str:
     return BLOCK_LABELS.get(block, block)
 
 
+def unknown_block(block: str) -> str | None:
+    """The refusal of a unit (or a set) put in a block of no known name (`BLOCK_LABELS`); None for a known
+    block or none. A block is where a unit is ranked and what every page, annex and heading
+    names it by: a typo («huyne») would open a third block, ranking its units alone under a
+    bare id, and a name the code does not know («phuong») would be printed as given in the
+    decision's annexes — so it is refused, with the blocks there are (wards and communes are
+    one block, `xa`). A units table names a block by its id only; it has no place to give a
+    new block its name."""
+    if not block or block in BLOCK_LABELS:
+        return None
+    known = ", ".join(f"'{b}' ({label})" for b, label in BLOCK_LABELS.items())
+    return f"khối '{block}' không có trong các khối đã biết: {known}"
+
+
 def foreign_code(unit: str, block: str, code: str, set_id: str) -> str:
     """The refusal of a unit's row whose code is not in its block's set: the unit, its block
     and the code named (a code alone does not say which set it was looked for in) — a save, an

@@ -147,10 +147,11 @@ def _grouped(
     return values
 
 
-def response_template(cs: CriteriaSet, units: pd.DataFrame, period: str, rows: int = 2000) -> bytes:
+def response_template(cs: CriteriaSet, units: pd.DataFrame, period: str, block: str = "", rows: int = 2000) -> bytes:
     """An empty response sheet (the first sheet, as `read_responses` reads it) with lists for
     unit, item, answer (and group, when the set weighs groups), and a guide sheet naming every
-    item, answer weight, group and unit."""
+    item, answer weight, group and unit; `block`: the block's label its title names, in a
+    period of several (each block its own sheet of its own items)."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
     from openpyxl.worksheet.datavalidation import DataValidation
@@ -169,7 +170,7 @@ def response_template(cs: CriteriaSet, units: pd.DataFrame, period: str, rows: i
     guide.column_dimensions["A"].width = 14
     guide.column_dimensions["B"].width = 80
     lines = [
-        [f"Phiếu khảo sát Chỉ số CCHC — kỳ {period}"],
+        [f"Phiếu khảo sát Chỉ số CCHC — kỳ {period}" + (f" — khối {block}" if block else "")],
         ["Mỗi dòng ở sheet 'Phiếu khảo sát' là một câu trả lời: đơn vị được đánh giá, số phiếu, nhóm người trả lời, mã câu hỏi,"],
         ["đáp án. Một phiếu trả lời mỗi câu một lần. Nhập bằng `cchc survey import` hoặc nút «Nhập phiếu khảo sát» (thẩm định)."],
         [],

@@ -13,7 +13,7 @@ import pandas as pd
 
 from cchc_widgets.core.errors import Problem, ProblemsError
 from cchc_widgets.core.tables import read_table
-from cchc_widgets.core.vocabulary import is_no, is_yes
+from cchc_widgets.core.vocabulary import is_no, is_yes, unknown_block
 
 UNIT_COLUMNS = ("id", "name", "kind", "block", "group", "ranked")
 
@@ -39,6 +39,9 @@ def read_units(path: str | Path) -> pd.DataFrame:
         seen.add(unit)
         if not row.text("name"):
             problems.append(Problem(table.file, f"đơn vị '{unit}' thiếu tên", where=row.where("name")))
+        unknown = unknown_block(row.text("block"))
+        if unknown:
+            problems.append(Problem(table.file, f"đơn vị '{unit}': {unknown}", where=row.where("block")))
         flag = row.text("ranked")
         if flag and not (is_yes(flag) or is_no(flag)):
             problems.append(Problem(table.file, f"cột ranked nhận có/không; đã nhập '{flag}'", where=row.where("ranked")))

@@ -24,10 +24,11 @@ from cchc_widgets.core.table_checks import TOLERANCE, PublishedDiffers, TableChe
 from cchc_widgets.core.tables import check_archive
 from cchc_widgets.core.vocabulary import APPRAISAL, SELF, STAGE_LABELS, stage_of
 from cchc_widgets.files.score_tables import ScoresFile, read_block_scores, read_scores
-from cchc_widgets.files.survey_files import read_responses
+from cchc_widgets.files.survey_files import read_responses, response_template
 from cchc_widgets.files.templates import OwnScore, Saved, build_template, is_template, read_template
 from cchc_widgets.files.unit_tables import ranking
 from cchc_widgets.services.access import Actor
+from cchc_widgets.services.results import blocks_of, chosen_block
 from cchc_widgets.services.writes import Scope, Writer
 from cchc_widgets.store.database import SaveReport, Store
 
@@ -56,6 +57,25 @@ def template(store: Store, period: str, unit: str, stage: str = "self") -> bytes
     }
     own = _own_scores(store, cs, period, unit) if stage == APPRAISAL else None
     return build_template(cs, period, unit, name, stage, saved, store.secret(TEMPLATE_KEY), own)
+
+
+def survey_templates(store: Store, period: str, block: str | None = None) -> list[tuple[str, bytes]]:
+    """The period's empty survey response sheets (`response_template`), (block, xlsx): one per
+    block whose set asks a survey (`block`: that block's only), each listing that block's units
+    with its own items, answers and groups — an import reads each unit's answers against its
+    own block's survey, so a sheet offering the departments' items to a district would only
+    lead to refusals. A period of one block: one sheet of every unit, block "" (as before
+    blocks)."""
+    blocks = blocks_of(store, period)
+    chosen = blocks if block is None else [chosen_block(blocks, period, block)]
+    asked = [b for b in chosen if b.cs.survey is not None]
+    if not asked:
+        whose = f"khối {chosen[0].label} của kỳ '{period}'" if len(blocks) > 1 and block is not None else f"kỳ '{period}'"
+        raise ProblemsError([Problem(f"kỳ {period}", f"bộ tiêu chí của {whose} không có phần khảo sát (survey)")])
+    if len(blocks) == 1:
+        return [("", response_template(asked[0].cs, store.units(period), period))]
+    units = store.units(period)
+    return [(b.block, response_template(b.cs, units[units["id"].isin(b.ranking["unit"])], period, b.label)) for b in asked]
 
 
 def _own_scores(store: Store, cs: Any, period: str, unit: str) -> dict[str, OwnScore]:

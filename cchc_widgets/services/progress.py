@@ -28,7 +28,7 @@ from cchc_widgets.core import clock, engine
 from cchc_widgets.core.criteria import CriteriaSet
 from cchc_widgets.core.errors import Problem, ProblemsError
 from cchc_widgets.core.text import says_something
-from cchc_widgets.core.vocabulary import APPRAISAL, SELF, block_label
+from cchc_widgets.core.vocabulary import APPRAISAL, SELF, block_label, block_order
 from cchc_widgets.store.database import WORKFLOW_ACTIONS, Store, events, evidence, score_log
 
 LACKING = "thiếu tài liệu kiểm chứng"  # how a row, a count and a refusal name an item without its evidence
@@ -211,6 +211,13 @@ def period_stamp(store: Store, period: str) -> tuple[Any, ...]:
         return tuple(conn.execute(query).one())
 
 
+def blocks_shown(table: pd.DataFrame) -> list[tuple[str, str]]:
+    """The blocks of the table's units (id, label) in the decision's order, when there are
+    several: the table then shows each unit's block and filters by it; none in a period of one."""
+    present = sorted(set(table["block"]), key=block_order) if len(table) else []
+    return [(b, block_label(b)) for b in present] if len(present) > 1 else []
+
+
 def readable_table(table: pd.DataFrame) -> pd.DataFrame:
     """The table as people read it (CSV, xlsx, terminal): «12/70» figures, Vietnamese headings,
     dates as dates, blanks where nothing happened yet."""
@@ -227,7 +234,7 @@ def readable_table(table: pd.DataFrame) -> pd.DataFrame:
             COLUMNS["deadline"]: table["deadline"],
         }
     )
-    if "block" in table.columns and table["block"].nunique() > 1:  # a period of several blocks: each unit's
+    if blocks_shown(table):  # a period of several blocks: each unit's
         out.insert(1, COLUMNS["block"], table["block"].map(block_label).to_numpy())
         if (table.groupby("block")["group"].nunique() < 2).all():  # one group per block: the block says it all
             out = out.drop(columns=COLUMNS["group"])

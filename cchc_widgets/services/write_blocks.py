@@ -11,7 +11,7 @@ import pandas as pd
 
 from cchc_widgets.core.criteria import CriteriaSet
 from cchc_widgets.core.errors import Problem
-from cchc_widgets.core.vocabulary import block_label, foreign_code
+from cchc_widgets.core.vocabulary import block_label, foreign_code, unknown_block
 
 if TYPE_CHECKING:
     from cchc_widgets.store.database import Store
@@ -19,6 +19,15 @@ if TYPE_CHECKING:
 Key = tuple[str, str, str]  # unit, code, stage
 # what the rules made of a batch: withdrawals and notes alone, the scored rows resolved, the notes given, problems
 Ruled = tuple[dict[Key, dict[str, Any] | None], pd.DataFrame | None, dict[Key, Any], list[Problem]]
+
+
+def unknown_blocks(units: pd.DataFrame, blocks: dict[str, CriteriaSet], where: str) -> list[Problem]:
+    """Units (a units table: id, block) and sets (`blocks`: block → set) put in a block of no
+    known name (`vocabulary.unknown_block`: a typo would open a block of its own)."""
+    named = zip(units["id"], units["block"], strict=True) if "block" in units.columns else ()
+    said = [f"đơn vị '{u}': {why}" for u, b in named if isinstance(b, str) and (why := unknown_block(b))]
+    said += [f"bộ tiêu chí '{cs.id}': {why}" for b, cs in blocks.items() if (why := unknown_block(b))]
+    return [Problem(where, line) for line in said]
 
 
 def moved_units(

@@ -32,7 +32,7 @@ from cchc_widgets.core.text import clean_text, one_line, said_nothing, says_some
 from cchc_widgets.core.vocabulary import APPRAISAL, SELF, STAGE_LABELS, stage_of
 from cchc_widgets.services.access import Actor, Workflow, points_shown, refreshed, refuse, require_admin
 from cchc_widgets.services.permissions import is_system
-from cchc_widgets.services.write_blocks import Key, Ruled, foreign_codes, moved_units, named_foreign
+from cchc_widgets.services.write_blocks import Key, Ruled, foreign_codes, moved_units, named_foreign, unknown_blocks
 from cchc_widgets.services.writes_more import OtherWrites, Scope, _author, fits
 from cchc_widgets.store.database import SaveReport, ScoreWrite, Store, VersionConflict
 
@@ -118,10 +118,7 @@ class Writer(OtherWrites):
             raise ProblemsError([Problem(where, "kỳ đánh giá cần mã và tên")])
         fits("periods", "id", period, "mã kỳ", where)
         fits("periods", "name", name, "tên kỳ", where)
-        for unit in units.itertuples():
-            fits("units", "id", unit.id, "mã đơn vị", where)
-            fits("units", "name", unit.name, "tên đơn vị", where, row=unit.id)
-            fits("period_units", "rank_group", unit.group, "tên nhóm xếp hạng", where, row=unit.id)
+        _units_fit(units, blocks or {}, where)
         self.store.add_period(period, name, cs, blocks)
         self.store.add_units(units, period=period)
 
@@ -363,6 +360,19 @@ class Writer(OtherWrites):
         )
 
 
+
+
+def _units_fit(units: pd.DataFrame, blocks: dict[str, CriteriaSet], where: str) -> None:
+    """Refuse a period's units whose id, name or group the store cannot keep, or put (with the
+    sets) in a block of no known name: `read_units` names the file and the row, a caller in
+    Python meets the refusal here."""
+    for unit in units.itertuples():
+        fits("units", "id", unit.id, "mã đơn vị", where)
+        fits("units", "name", unit.name, "tên đơn vị", where, row=unit.id)
+        fits("period_units", "rank_group", unit.group, "tên nhóm xếp hạng", where, row=unit.id)
+    unknown = unknown_blocks(units, blocks, where)
+    if unknown:
+        raise ProblemsError(unknown)
 
 
 def _ruled_groups(

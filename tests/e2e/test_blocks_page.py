@@ -38,3 +38,24 @@ def test_a_districts_form_shows_its_own_sets_items_and_saves(page, server):
     expected = engine.score(store.scores(PERIOD, UNIT, "self"), district).results.iloc[0]
     assert number(page.inner_text(".cchc-total")) == pytest.approx(expected["total"])
     store.close()
+
+
+def test_a_districts_form_on_a_phone_says_its_set_is_illustrative_in_a_badge(page, server):
+    """A phone hides the set's long name (its sticky header keeps the first criterion on the
+    first screen); a short badge still says the district set is illustrative, the departments'
+    that its points are a reference allocation."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{server.url}?unit={UNIT}&period={PERIOD}&stage=self")
+    page.wait_for_selector(".cchc-head .cchc-set", state="attached")
+    assert not page.is_visible(".cchc-set")  # the whole name: no room for it
+    assert page.is_visible(".cchc-set-tag")
+    assert page.inner_text(".cchc-set-tag") == "bộ tiêu chí minh họa"
+    box = page.locator(".cchc-set-tag").bounding_box()
+    assert box["height"] <= 20  # a badge, not another block of the header
+    assert box["x"] + box["width"] <= 390  # within the screen
+    page.goto(f"{server.url}?unit=so-noi-vu&period={PERIOD}&stage=self")
+    page.wait_for_selector(".cchc-head .cchc-set", state="attached")
+    assert page.inner_text(".cchc-set-tag") == "phân bổ điểm tham khảo"
+    page.set_viewport_size({"width": 1366, "height": 768})
+    assert page.is_visible(".cchc-set")  # a wide screen shows the whole name, which says it already
+    assert not page.is_visible(".cchc-set-tag")

@@ -131,6 +131,12 @@ def test_the_administrator_runs_the_period_by_the_progress_table(browser, office
     admin.select_option(".cchc-pb-group-select", "Cơ quan khác")
     assert sorted(admin.eval_on_selector_all(".cchc-pb-row", "rs => rs.map(r => r.dataset.unit)")) == [LATE, "vp-ubnd"]
     admin.select_option(".cchc-pb-group-select", "")
+    assert district.locator(".cchc-pb-block").inner_text() == "UBND cấp huyện"  # each unit's block, as the files say it
+    admin.select_option(".cchc-pb-block-select", "huyen")  # one block's units, as `cchc progress --block huyen`
+    shown = admin.eval_on_selector_all(".cchc-pb-row", "rs => rs.map(r => r.dataset.unit)")
+    assert len(shown) == 10
+    assert all(u.startswith(("huyen-", "tx-", "tp-")) for u in shown)
+    admin.select_option(".cchc-pb-block-select", "")
     with admin.expect_download() as info:
         admin.click(".cchc-pb-download-xlsx")
     book = load_workbook(io.BytesIO(info.value.path().read_bytes()))

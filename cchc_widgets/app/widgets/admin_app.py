@@ -27,6 +27,16 @@ Handler = Callable[[Any, dict[str, Any], list[bytes]], None]  # (the app, the pa
 # ------------------------------------------------------------ what the page sends, by its `type`
 
 
+def _said(app: AdminApp, notice: str) -> None:
+    """What an action did, sent with the page it speaks of in one message: set one after the
+    other, the notice reached the page first and was drawn over the state before the action
+    (for a moment «Đã mở kỳ 2018» beside the period selector still at 2017 — what a person, or
+    a test reading the selector once the notice shows, then saw)."""
+    state = app.session.state()
+    with app.hold_sync():
+        app.notice, app.state = notice, state
+
+
 def _ping(app: AdminApp, content: dict[str, Any], buffers: list[bytes]) -> None:
     """The page's heartbeat: what changed elsewhere is drawn again."""
     app.send({"type": "pong"})
@@ -44,20 +54,17 @@ def _account(app: AdminApp, content: dict[str, Any], buffers: list[bytes]) -> No
     units = [str(u) for u in content.get("units", [])]
     login, name, role = (str(content.get(key, "")) for key in ("login", "name", "role"))
     app.session.save_account(login, name, role, units, str(content.get("password", "")))
-    app.notice = f"Đã lưu tài khoản {content.get('login', '')}."
-    app.state = app.session.state()
+    _said(app, f"Đã lưu tài khoản {content.get('login', '')}.")
 
 
 def _remove(app: AdminApp, content: dict[str, Any], buffers: list[bytes]) -> None:
     app.session.remove_account(str(content.get("login", "")))
-    app.notice = f"Đã gỡ tài khoản {content.get('login', '')}."
-    app.state = app.session.state()
+    _said(app, f"Đã gỡ tài khoản {content.get('login', '')}.")
 
 
 def _stage(app: AdminApp, content: dict[str, Any], buffers: list[bytes]) -> None:
     app.session.set_stage(str(content.get("stage")), bool(content.get("open")), str(content.get("until") or ""))
-    app.notice = "Đã lưu giai đoạn."
-    app.state = app.session.state()
+    _said(app, "Đã lưu giai đoạn.")
 
 
 def _stage_block(app: AdminApp, content: dict[str, Any], buffers: list[bytes]) -> None:
@@ -68,13 +75,11 @@ def _stage_block(app: AdminApp, content: dict[str, Any], buffers: list[bytes]) -
 
 def _reopen(app: AdminApp, content: dict[str, Any], buffers: list[bytes]) -> None:
     app.session.reopen(content.get("unit") or None, str(content.get("reason", "")))
-    app.notice = "Đã mở lại; lý do được ghi vào nhật ký."
-    app.state = app.session.state()
+    _said(app, "Đã mở lại; lý do được ghi vào nhật ký.")
 
 
 def _finalise(app: AdminApp, content: dict[str, Any], buffers: list[bytes]) -> None:
-    app.notice = f"Đã chốt kết quả; mã kiểm tra {app.session.finalise()}."
-    app.state = app.session.state()
+    _said(app, f"Đã chốt kết quả; mã kiểm tra {app.session.finalise()}.")
 
 
 def _filters(app: AdminApp, content: dict[str, Any], buffers: list[bytes]) -> None:
@@ -102,9 +107,9 @@ def _open_period(app: AdminApp, content: dict[str, Any], buffers: list[bytes]) -
     files = {b: (n, bytes(data)) for b, n, data in zip(sent, names, buffers, strict=False)}
     chosen = {str(b): str(c) for b, c in (content.get("sets") or {}).items()}
     period = str(content.get("period", ""))
-    app.notice = s.new.open(s.period, period, str(content.get("name", "")), chosen, files)
+    opened = s.new.open(s.period, period, str(content.get("name", "")), chosen, files)
     s.period, s.filters = period.strip(), {}
-    app.state = s.state()
+    _said(app, opened)
 
 
 def _download(app: AdminApp, content: dict[str, Any], buffers: list[bytes]) -> None:
@@ -148,6 +153,6 @@ class AdminApp(anywidget.AnyWidget):
         dispatch(self, content, buffers, refused=self._refused, failure=FAILURE)
 
     def _refused(self, exc: CchcError) -> None:
-        self.notice = ""
-        self.alert = str(exc)
-        self.state = self.session.state()
+        state = self.session.state()
+        with self.hold_sync():  # the refusal with the page it refers to, in one message (see `_said`)
+            self.notice, self.alert, self.state = "", str(exc), state

@@ -1,5 +1,6 @@
 // View of ProgressBoard: the period's units as the kernel computed them (services.progress);
-// the page only sorts, filters by group and links each unit to its form.
+// the page only sorts, filters by group (and by block, in a period of several) and links each
+// unit to its form.
 
 const day = (iso) => (iso ? iso.slice(0, 10).split("-").reverse().join("/") : "");
 const instant = (iso) => (iso ? `${iso.slice(11, 16)} ${day(iso)}` : "");
@@ -16,11 +17,16 @@ function render({ model, el }) {
   let sortKey = "name";
   let ascending = true;
   let group = "";
+  let block = "";
   let period = null;
 
-  // how each column reads and sorts: [key, heading, cell text, sort value]
-  const COLUMNS = (names) => [
+  // how each column reads and sorts: [key, heading, cell text, sort value]; each unit's block
+  // beside its name when the period has several (`blocks`: [id, label] in the decision's order)
+  const COLUMNS = (names, blocks) => [
     ["name", names.name, (r) => r.name, (r) => r.name],
+    ...(blocks.length
+      ? [["block", names.block, (r) => new Map(blocks).get(r.block), (r) => blocks.findIndex((b) => b[0] === r.block)]]
+      : []),
     ["group", names.group, (r) => r.group, (r) => r.group],
     ["scored", names.scored, (r) => `${r.scored}/${r.leaves}`, (r) => r.scored],
     ["lacking", names.lacking, (r) => String(r.lacking), (r) => r.lacking],
@@ -37,23 +43,29 @@ function render({ model, el }) {
     const st = model.get("state") || {};
     view.replaceChildren();
     if (!st.rows) return;
-    if (st.period !== period) { period = st.period; group = ""; } // another period: its own groups
+    if (st.period !== period) { period = st.period; group = ""; block = ""; } // another period: its own groups and blocks
     const s = st.summary;
     const head = h("div", "cchc-pb-head");
     head.append(h("h3", null, `Tiến độ các đơn vị (${st.rows.length})`));
     head.append(h("p", "cchc-pb-summary",
       `Đã nộp ${s.submitted}/${s.units} · Thẩm định xong ${s.appraised}/${s.units} · ${s.unreasoned} dòng khác nhau chưa có lý do`));
     const tools = h("div", "cchc-pb-tools");
-    if (st.groups.length > 1) {
-      const label = h("label", "cchc-pb-group", "Nhóm ");
-      const pick = h("select", "cchc-pb-group-select");
-      for (const [id, text] of [["", "Mọi nhóm"], ...st.groups.map((g) => [g, g])]) {
+    // a filter: [its class, its heading, the choices, the one chosen, what choosing does]
+    const filters = [
+      ["block", "Khối ", [["", "Mọi khối"], ...st.blocks], block, (v) => { block = v; }],
+      ["group", "Nhóm ", [["", "Mọi nhóm"], ...st.groups.map((g) => [g, g])], group, (v) => { group = v; }],
+    ];
+    for (const [key, heading, choices, chosen, choose] of filters) {
+      if (choices.length <= 2) continue; // one block or group only: nothing to choose
+      const label = h("label", `cchc-pb-${key}`, heading);
+      const pick = h("select", `cchc-pb-${key}-select`);
+      for (const [id, text] of choices) {
         const o = h("option", null, text);
         o.value = id;
-        o.selected = id === group;
+        o.selected = id === chosen;
         pick.append(o);
       }
-      pick.addEventListener("change", () => { group = pick.value; draw(); });
+      pick.addEventListener("change", () => { choose(pick.value); draw(); });
       label.append(pick);
       tools.append(label);
     }
@@ -68,7 +80,7 @@ function render({ model, el }) {
     alert.setAttribute("role", "alert");
     view.append(head, alert);
 
-    const columns = COLUMNS(st.columns);
+    const columns = COLUMNS(st.columns, st.blocks);
     const table = h("table", "cchc-pb-table");
     const tr = h("tr");
     for (const [key, heading] of columns) {
@@ -84,7 +96,7 @@ function render({ model, el }) {
     thead.append(tr);
     table.append(thead);
     const value = columns.find((c) => c[0] === sortKey)[3];
-    const rows = st.rows.filter((r) => !group || r.group === group);
+    const rows = st.rows.filter((r) => (!group || r.group === group) && (!block || r.block === block));
     rows.sort((a, b) => {
       const x = value(a), y = value(b);
       const order = typeof x === "number" ? x - y : String(x).localeCompare(String(y), "vi");

@@ -99,6 +99,7 @@ class ProgressBoard(anywidget.AnyWidget):
             "period": self.period,
             "rows": rows,
             "groups": sorted({r["group"] for r in rows if r["group"]}),
+            "blocks": progress.blocks_shown(table),
             "summary": progress.summary(table),
             "columns": progress.COLUMNS,
         }

@@ -102,13 +102,14 @@ def _template(form: ScoringForm, content: dict[str, Any], buffers: list[bytes]) 
 
 
 def _survey_template(form: ScoringForm, content: dict[str, Any], buffers: list[bytes]) -> None:
-    from cchc_widgets.files.survey_files import response_template
     from cchc_widgets.files.tables_out import XLSX_MIME
+    from cchc_widgets.services.imports import survey_templates
 
     _may(form, "can_survey")
     s = form.session
-    data = response_template(s.cs, form.store.units(s.period), s.period)
-    form.send({"type": "file", "name": f"phieu-khao-sat-{s.period}.xlsx", "mime": XLSX_MIME}, [data])
+    ((block, data),) = survey_templates(form.store, s.period, form.store.unit_block(s.unit))  # the form's unit's block's sheet
+    name = f"phieu-khao-sat-{s.period}" + (f"-{block}" if block else "")
+    form.send({"type": "file", "name": f"{name}.xlsx", "mime": XLSX_MIME}, [data])
 
 
 def _import(form: ScoringForm, content: dict[str, Any], buffers: list[bytes]) -> None:

@@ -48,7 +48,9 @@ function drawHead(form) {
     go.addEventListener("click", (e) => { e.preventDefault(); footer.scrollIntoView({ block: "center" }); footer.querySelector("button")?.focus(); });
     progress.append(h("span", "cchc-to-submit-sep", " · "), go);
   }
-  head.append(title, figures, progress, flow, saved, h("div", "cchc-set", st.criteria_set), filterBar(form, st));
+  // a phone hides the set's name; a set that is not the published annex still says so there, in a badge
+  const tag = st.criteria_tag ? [h("div", "cchc-set-tag", st.criteria_tag)] : [];
+  head.append(title, figures, progress, flow, saved, h("div", "cchc-set", st.criteria_set), ...tag, filterBar(form, st));
   drawFooter(form, st);
   if (st.locked) head.append(h("div", "cchc-locked", `Chỉ xem: ${st.locked}`));
   applyLock(form);
