@@ -20,6 +20,7 @@ from cchc_widgets.core import clock, engine
 from cchc_widgets.core.criteria import CriteriaSet, how_to_score
 from cchc_widgets.core.errors import CchcError, ConflictError, EvidenceError, Problem, ProblemsError
 from cchc_widgets.core.numbers import format_number
+from cchc_widgets.core.resolution import LONG_COLUMNS
 from cchc_widgets.core.rules import is_unanswered
 from cchc_widgets.core.survey import with_survey
 from cchc_widgets.core.text import clean_text, says_something
@@ -211,9 +212,9 @@ class ScoringSession:
         read. Other units are read once (this page writes only its own unit)."""
         if self._others is None:
             every = self.store.scores(self.period)
-            self._others = every.loc[every["unit"] != self.unit, engine.LONG_COLUMNS]
+            self._others = every.loc[every["unit"] != self.unit, LONG_COLUMNS]
         order = {u: i for i, u in enumerate(self.names())}
-        own = score_frame([vars(r) for r in self.by_key.values()])[engine.LONG_COLUMNS]
+        own = score_frame([vars(r) for r in self.by_key.values()])[LONG_COLUMNS]
         frame = pd.concat([self._others, own], ignore_index=True)
         return frame.sort_values("unit", key=lambda u: u.map(order), kind="stable", ignore_index=True)
 
