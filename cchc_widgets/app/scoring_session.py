@@ -95,15 +95,16 @@ class ScoringSession:
             self.by_key = {(r["code"], r["stage"]): SimpleNamespace(**r) for r in records}
         if "evidence" in moved:
             self._files_by_code: dict[str, list[dict[str, Any]]] = {}
-            for f in self.store.evidence(self.period, self.unit).itertuples():
-                self._files_by_code.setdefault(f.code, []).append({"id": int(f.id), "name": f.filename, "size": int(f.size)})
+            for f in self.store.evidence_records(self.period, self.unit):  # plain rows: no frame on opening
+                kept = {"id": int(f["id"]), "name": f["filename"], "size": int(f["size"])}
+                self._files_by_code.setdefault(f["code"], []).append(kept)
         if SURVEY in moved:
             self.survey = survey_points(self.store, self.period, self.unit)
         if "workflow" in moved:
             self.workflow = Workflow.of(self.store, self.period)
         if REPLY in moved:
-            replies = self.store.replies(self.period, self.unit).itertuples()
-            self._replies = {r.code: {"text": r.text, "author": self.person(r.author)} for r in replies}
+            replies = self.store.reply_records(self.period, self.unit)
+            self._replies = {r["code"]: {"text": r["text"], "author": self.person(r["author"])} for r in replies}
 
     def person(self, login: str) -> str:
         """Who wrote something, as the page names a person: the account's full name (a name
