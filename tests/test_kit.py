@@ -11,6 +11,7 @@ import pytest
 from cchc_widgets import CriteriaEditor, ProblemsError, ScoringForm, WhatIfApp, load_criteria
 from cchc_widgets.core import engine, whatif
 from cchc_widgets.core.criteria import check_criteria, load_dict, parse_rule_text, rule_text
+from cchc_widgets.core.resolution import LONG_COLUMNS
 from cchc_widgets.core.rules import rule_from_dict
 from cchc_widgets.report.published import appraised_units
 from cchc_widgets.services.demo import demo_scores, demo_survey, demo_units
@@ -42,7 +43,7 @@ def test_form_from_a_frame_reads_back_what_the_engine_computes(one_unit, referen
     assert form.store.url == "sqlite://"  # in memory: no database file
     expected = engine.resolve(one_unit, reference)
     got = form.scores
-    assert list(got.columns) == engine.LONG_COLUMNS
+    assert list(got.columns) == LONG_COLUMNS
     merged = got.merge(expected, on=["unit", "code", "stage"], suffixes=("", "_engine"))
     assert len(merged) == len(expected) == 70
     assert np.allclose(merged["points"].fillna(-1), merged["points_engine"].fillna(-1))

@@ -66,6 +66,17 @@ def test_decimal_comma_is_read_as_a_decimal_everywhere(filled):
         save(filled, [{"unit": "u1", "code": "L3", "value": "1.500"}])
 
 
+def test_rows_given_as_records_reach_the_rules_as_typed(filled):
+    """Rows handed as Python records are read as they are, never through a frame's column types:
+    a whole number beside a row of points alone is named as typed ('2'; a frame of them made it
+    '2.0', pandas' float column, not what the person gave)."""
+    rows = [{"unit": "u1", "code": "L1", "value": 2}, {"unit": "u1", "code": "L3", "value": None, "points": 1}]
+    with pytest.raises(ProblemsError) as refused:
+        Writer(filled).save_scores(Scope("2020"), rows, "A", "test")
+    assert [(p.code, p.message) for p in refused.value.problems] == [("L1", "chọn Có hoặc Không; đã nhập '2'")]
+    assert filled.scores("2020").empty
+
+
 def test_change_log_and_versions(filled):
     save(filled, [{"unit": "u1", "code": "L2", "value": "b"}], author="A")
     save(filled, [{"unit": "u1", "code": "L2", "value": "a"}], author="B")

@@ -20,6 +20,7 @@ from cchc_widgets.core import clock, engine
 from cchc_widgets.core.criteria import CriteriaSet, how_to_score
 from cchc_widgets.core.errors import CchcError, ConflictError, EvidenceError, Problem, ProblemsError
 from cchc_widgets.core.numbers import format_number
+from cchc_widgets.core.resolution import LONG_COLUMNS
 from cchc_widgets.core.rules import is_unanswered
 from cchc_widgets.core.survey import with_survey
 from cchc_widgets.core.text import clean_text, says_something
@@ -94,15 +95,16 @@ class ScoringSession:
             self.by_key = {(r["code"], r["stage"]): SimpleNamespace(**r) for r in records}
         if "evidence" in moved:
             self._files_by_code: dict[str, list[dict[str, Any]]] = {}
-            for f in self.store.evidence(self.period, self.unit).itertuples():
-                self._files_by_code.setdefault(f.code, []).append({"id": int(f.id), "name": f.filename, "size": int(f.size)})
+            for f in self.store.evidence_records(self.period, self.unit):  # plain rows: no frame on opening
+                kept = {"id": int(f["id"]), "name": f["filename"], "size": int(f["size"])}
+                self._files_by_code.setdefault(f["code"], []).append(kept)
         if SURVEY in moved:
             self.survey = survey_points(self.store, self.period, self.unit)
         if "workflow" in moved:
             self.workflow = Workflow.of(self.store, self.period)
         if REPLY in moved:
-            replies = self.store.replies(self.period, self.unit).itertuples()
-            self._replies = {r.code: {"text": r.text, "author": self.person(r.author)} for r in replies}
+            replies = self.store.reply_records(self.period, self.unit)
+            self._replies = {r["code"]: {"text": r["text"], "author": self.person(r["author"])} for r in replies}
 
     def person(self, login: str) -> str:
         """Who wrote something, as the page names a person: the account's full name (a name
@@ -218,9 +220,9 @@ class ScoringSession:
         read. Other units are read once (this page writes only its own unit)."""
         if self._others is None:
             every = self.store.scores(self.period)
-            self._others = every.loc[every["unit"] != self.unit, engine.LONG_COLUMNS]
+            self._others = every.loc[every["unit"] != self.unit, LONG_COLUMNS]
         order = {u: i for i, u in enumerate(self.names())}
-        own = score_frame([vars(r) for r in self.by_key.values()])[engine.LONG_COLUMNS]
+        own = score_frame([vars(r) for r in self.by_key.values()])[LONG_COLUMNS]
         frame = pd.concat([self._others, own], ignore_index=True)
         return frame.sort_values("unit", key=lambda u: u.map(order), kind="stable", ignore_index=True)
 

@@ -290,9 +290,14 @@ class CriteriaSet:
         return doc
 
     @cached_property
+    def document(self) -> str:
+        """`to_dict` as JSON text, keys sorted: what a store keeps of the set and what its
+        checksum is taken of (written once per set: a notebook's frames share one)."""
+        return json.dumps(self.to_dict(), sort_keys=True, ensure_ascii=False)
+
+    @cached_property
     def checksum(self) -> str:
-        text = json.dumps(self.to_dict(), sort_keys=True, ensure_ascii=False)
-        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+        return hashlib.sha256(self.document.encode("utf-8")).hexdigest()
 
 
 def survey_codes_of(survey: Survey | None) -> tuple[str, ...]:

@@ -3,7 +3,7 @@
 Input is long (period · unit · code · stage with points, a declared value or N/A), so the
 same functions serve the CLI, the store, the widgets and the what-ifs. Aggregation is one
 matrix product (leaf points × a leaf→node membership matrix), which is what keeps a
-thousand units fast; rule checks run per criterion code over arrays, not per row.
+thousand units fast. The rules' reading of each row (`resolve`) lives in `core.resolution`.
 """
 
 from __future__ import annotations
@@ -16,168 +16,12 @@ import numpy as np
 import pandas as pd
 
 from cchc_widgets.core.criteria import ClassBand, CriteriaSet
-from cchc_widgets.core.errors import Problem, ProblemsError
-from cchc_widgets.core.rules import NA, RuleInputError, canonical, is_blank
+from cchc_widgets.core.resolution import KEY, resolve
 from cchc_widgets.core.text import says_something
-from cchc_widgets.core.vocabulary import APPRAISAL, STAGES, SURVEY, stage_of
+from cchc_widgets.core.vocabulary import APPRAISAL, STAGES, SURVEY
 
-NA_VALUE = "N/A"  # the declared value stored for "không áp dụng"
-KEY = ["period", "unit"]
-LONG_COLUMNS = [*KEY, "code", "stage", "value", "points", "na", "note"]  # the long form of scores, resolved
 TOTAL = "total"
 Columns = pd.DataFrame | Mapping[str, Sequence[Any]]  # resolved rows: a frame, or plain columns of the same names
-
-
-def _where(frame: pd.DataFrame, i: int) -> str:
-    if "_where" in frame.columns and isinstance(frame["_where"].iat[i], str):
-        return frame["_where"].iat[i]
-    return f"dòng {i + 1}"
-
-
-def resolve(scores: pd.DataFrame, cs: CriteriaSet, file: str = "<dữ liệu>") -> pd.DataFrame:
-    """Checked leaf scores with points computed from declared values.
-
-    Returns columns period, unit, code, stage, value, points (NaN when N/A), na, note.
-    Raises `ProblemsError` naming every bad row; nothing is half-resolved.
-    """
-    frame = _with_defaults(scores)
-    problems: list[Problem] = []
-    _stages(frame, file, problems)
-    known = _known_rows(frame, cs, file, problems)
-    points, na, values = _points(frame, cs, known, file, problems)
-    if problems:
-        raise ProblemsError(problems)
-    frame["points"] = np.where(na, np.nan, points)
-    frame["na"] = na
-    frame["value"] = pd.Series(values, index=frame.index, dtype=object)
-    scored = ~np.isnan(frame["points"].to_numpy()) | na
-    return frame.loc[scored, LONG_COLUMNS].reset_index(drop=True)
-
-
-def _with_defaults(scores: pd.DataFrame) -> pd.DataFrame:
-    """A copy of `scores` with every column `resolve` reads, of the type it reads it as."""
-    frame = scores.reset_index(drop=True).copy()
-    for column, default in (("period", ""), ("stage", "self"), ("note", ""), ("value", None), ("na", False)):
-        if column not in frame.columns:
-            frame[column] = default
-    if "points" not in frame.columns:
-        frame["points"] = np.nan
-    frame["period"] = frame["period"].fillna("").astype(str)
-    frame["unit"] = frame["unit"].astype(str)
-    frame["code"] = frame["code"].astype(str)
-    frame["note"] = frame["note"].fillna("").astype(str)
-    frame["na"] = frame["na"].fillna(False).astype(bool)
-    frame["value"] = frame["value"].astype(object)
-    return frame
-
-
-def _stages(frame: pd.DataFrame, file: str, problems: list[Problem]) -> None:
-    """Each row's stage by its canonical id, in place (an unknown one is a problem, and `self` meanwhile)."""
-    stage_codes, stage_names = pd.factorize(frame["stage"].fillna("self").astype(str))
-    mapped = np.array([stage_of(name) for name in stage_names] + [None], dtype=object)
-    stage = pd.Series(mapped[stage_codes], index=frame.index, dtype=object)
-    for i in np.flatnonzero(stage.isna().to_numpy()):
-        problems.append(
-            Problem(
-                file,
-                f"giai đoạn '{frame['stage'].iat[i]}' không có; dùng self (tự đánh giá) hoặc appraisal (thẩm định)",
-                frame["code"].iat[i],
-                _where(frame, i),
-            )
-        )
-    frame["stage"] = stage.fillna("self")
-
-
-def _known_rows(frame: pd.DataFrame, cs: CriteriaSet, file: str, problems: list[Problem]) -> np.ndarray:
-    """Which rows name an item one scores (the problems of those that do not, of a bonus or
-    penalty outside the appraisal, and of a cell given twice)."""
-    known = frame["code"].isin(cs.entries).to_numpy()
-    for i in np.flatnonzero(~known):
-        code = frame["code"].iat[i]
-        text = "là mục tổng hợp; chỉ chấm điểm các mục lá" if code in cs.nodes else "không có trong bộ tiêu chí"
-        problems.append(Problem(file, f"mã '{code}' {text}", code, _where(frame, i)))
-
-    adjusting = frame["code"].isin(cs.adjustment_codes).to_numpy()
-    for i in np.flatnonzero(adjusting & (frame["stage"] != APPRAISAL).to_numpy()):
-        problems.append(
-            Problem(
-                file,
-                "điểm thưởng/điểm trừ do người thẩm định nhập (giai đoạn appraisal), đơn vị không tự chấm"
-                " (bảng của kết quả thẩm định: cột stage = appraisal, hoặc --stage appraisal)",
-                frame["code"].iat[i],
-                _where(frame, i),
-            )
-        )
-
-    dupes = frame.duplicated(subset=[*KEY, "code", "stage"], keep="first").to_numpy()
-    for i in np.flatnonzero(dupes & known):
-        problems.append(
-            Problem(
-                file,
-                f"điểm của đơn vị '{frame['unit'].iat[i]}' cho mã này bị nhập hai lần",
-                frame["code"].iat[i],
-                _where(frame, i),
-            )
-        )
-    return known
-
-
-def _points(
-    frame: pd.DataFrame, cs: CriteriaSet, known: np.ndarray, file: str, problems: list[Problem]
-) -> tuple[np.ndarray, np.ndarray, list[Any]]:
-    """Each row's points, N/A flag and declared value in its canonical form: a declared value
-    scored by its item's rule, points given directly checked against what the rule can give."""
-    entries = cs.entries
-    points = pd.to_numeric(frame["points"], errors="coerce").to_numpy(dtype=float, copy=True)
-    bad_points = frame["points"].notna().to_numpy() & np.isnan(points)
-    declared = frame["value"].to_list()  # plain lists in the per-row loops: no Series per cell
-    codes = frame["code"].to_numpy()
-    has_value = frame["value"].notna().to_numpy(dtype=bool, copy=True)
-    for i in np.flatnonzero(has_value):
-        has_value[i] = not is_blank(declared[i])
-    na = frame["na"].to_numpy(dtype=bool).copy()
-    values = list(declared)
-
-    for i in np.flatnonzero(has_value & known):
-        node = entries[codes[i]]
-        try:
-            value = canonical(node.rule, declared[i], node.allow_na)
-            if value is not NA:
-                points[i] = node.rule.points(value, node.max_points)
-        except RuleInputError as exc:
-            problems.append(Problem(file, str(exc), node.code, _where(frame, i)))
-            continue
-        if value is NA:
-            na[i], points[i] = True, np.nan
-            value = NA_VALUE
-        values[i] = value
-    for i in np.flatnonzero(bad_points & ~has_value):
-        problems.append(Problem(file, f"điểm phải là một số; đã nhập '{frame['points'].iat[i]}'", codes[i], _where(frame, i)))
-
-    given = known & ~has_value & ~na & ~np.isnan(points)
-    given_rows = np.flatnonzero(given)
-    for code, where in pd.Series(given_rows).groupby(codes[given_rows]).indices.items():
-        node = entries[code]
-        rows = given_rows[where]
-        for i in _unreachable(node, points[rows], rows):
-            try:
-                node.rule.check_points(points[i], node.max_points)
-            except RuleInputError as exc:
-                problems.append(Problem(file, str(exc), code, _where(frame, i)))
-    for i in np.flatnonzero(na & known):
-        if not entries[codes[i]].allow_na:
-            problems.append(Problem(file, "tiêu chí này không cho phép chọn Không áp dụng", codes[i], _where(frame, i)))
-    return points, na, values
-
-
-def _unreachable(node: Any, values: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """Rows whose points this node's rule can never give (checked as arrays, per code)."""
-    bad = (values < -1e-9) | (values > node.max_points + 1e-9)
-    reach = node.rule.reachable(node.max_points)
-    if reach is not None:
-        near = np.abs(values[:, None] - np.asarray(reach, dtype=float)[None, :]) <= 1e-6
-        bad |= ~near.any(axis=1)
-    return rows[bad]
 
 
 def scored_rows(scores: pd.DataFrame) -> pd.DataFrame:

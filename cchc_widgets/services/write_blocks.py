@@ -7,8 +7,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
 from cchc_widgets.core.criteria import CriteriaSet
 from cchc_widgets.core.errors import Problem
 from cchc_widgets.core.vocabulary import block_label, foreign_code, unknown_block
@@ -18,7 +16,7 @@ if TYPE_CHECKING:
 
 Key = tuple[str, str, str]  # unit, code, stage
 # what the rules made of a batch: withdrawals and notes alone, the scored rows resolved, the notes given, problems
-Ruled = tuple[dict[Key, dict[str, Any] | None], pd.DataFrame | None, dict[Key, Any], list[Problem]]
+Ruled = tuple[dict[Key, dict[str, Any] | None], list[dict[str, Any]] | None, dict[Key, Any], list[Problem]]
 
 
 def unknown_blocks(units: pd.DataFrame, blocks: dict[str, CriteriaSet], where: str) -> list[Problem]:

@@ -6,7 +6,7 @@ the console), what the caller may write (`Scope`: the period, and the unit and s
 page or a template), what the account's role and the period's workflow allow now
 (`services.access`: stage open, self-assessment not yet submitted, period not frozen; a
 refusal there is also logged), that the units take
-part in the period, each criterion's rule (`engine.resolve`), the reason an appraisal score
+part in the period, each criterion's rule (`resolution.resolve_records`), the reason an appraisal score
 that differs from the self-assessment needs (and every bonus or penalty), and the version
 each row was read at. Evidence is checked when a unit submits (`services.progress`), not at
 each save: a unit scores first and attaches later. Any problem refuses the whole batch with
@@ -24,9 +24,10 @@ from typing import Any
 
 import pandas as pd
 
-from cchc_widgets.core import clock, engine
+from cchc_widgets.core import clock
 from cchc_widgets.core.criteria import ADJUSTMENT_KINDS, CriteriaSet
 from cchc_widgets.core.errors import ConflictError, Problem, ProblemsError
+from cchc_widgets.core.resolution import resolve_records
 from cchc_widgets.core.rules import is_unanswered, stored_answer
 from cchc_widgets.core.text import clean_text, one_line, said_nothing, says_something
 from cchc_widgets.core.vocabulary import APPRAISAL, SELF, STAGE_LABELS, stage_of
@@ -37,16 +38,14 @@ from cchc_widgets.services.writes_more import OtherWrites, Scope, _author, fits
 from cchc_widgets.store.database import SaveReport, ScoreWrite, Store, VersionConflict
 
 Rows = pd.DataFrame | Sequence[Mapping[str, Any]]  # a frame (files, Python) or typed rows (a form's edit)
-DEFAULT_COLUMNS = ("unit", "code", "stage", "value", "points", "na", "note", "clear", "_where")
 EPS = 1e-9
 
 
 @dataclass(frozen=True)
 class Prepared:
-    """Rows ready for the checks: one dict per row, and the columns a frame of them has."""
+    """Rows ready for the checks: one dict per row, each with every field the checks read."""
 
     records: list[dict[str, Any]]
-    columns: list[str]
 
     def column(self, name: str) -> list[Any]:
         return [rec[name] for rec in self.records]
@@ -248,10 +247,10 @@ class Writer(OtherWrites):
 
     def _rules(self, frame: Prepared, keys: list[Key], cs: CriteriaSet, file: str) -> Ruled:
         """Each row read by its criterion's rule: withdrawals and notes alone as they are, the
-        scored rows through `engine.resolve` at once; the rules' problems first, then those of
-        withdrawals and notes. Needs only the criteria set, so it runs before the save's
-        transaction. Rows are told apart in plain Python (a form sends one row: pandas masks
-        cost more than the check)."""
+        scored rows through the rules' reading at once (`resolution.resolve_records`: the rows as
+        given, no frame); the rules' problems first, then those of withdrawals and notes. Needs
+        only the criteria set, so it runs before the save's transaction. Rows are told apart in
+        plain Python (a form sends one row: pandas masks cost more than the check)."""
         problems, unscored = [], []
         out: dict[Key, dict[str, Any] | None] = {}
         records = frame.records
@@ -276,7 +275,7 @@ class Writer(OtherWrites):
                 declared.append(None if blank else rec["value"])
         try:
             chosen = [{**records[i], "value": value} for i, value in zip(scored, declared, strict=True)]
-            resolved = engine.resolve(pd.DataFrame(chosen, columns=frame.columns), cs, file=file)
+            resolved = resolve_records(chosen, cs, file=file)
         except ProblemsError as exc:
             problems += exc.problems
             resolved = None
@@ -398,7 +397,7 @@ def _grouped(store: Store, period: str, frame: Prepared) -> list[tuple[CriteriaS
         cs = sets[rec["unit"]]
         parts.setdefault(cs.checksum, (cs, []))[1].append(rec)
     return [
-        (cs, Prepared(records, frame.columns), [(rec["unit"], rec["code"], stage_of(rec["stage"])) for rec in records])
+        (cs, Prepared(records), [(rec["unit"], rec["code"], stage_of(rec["stage"])) for rec in records])
         for cs, records in parts.values()
     ]
 
@@ -415,11 +414,9 @@ def local_time(when: Any) -> str:
 
 
 def _prepared(rows: Rows, scope: Scope) -> Prepared:
-    """Typed rows with every field the checks read, text in NFC, the scope's stage filled in,
-    and the columns a frame of them has (the rules read the scored ones as a frame). A frame
-    is read once into records: a form's one edit never builds one."""
+    """Typed rows with every field the checks read, text in NFC, the scope's stage filled in.
+    A frame is read once into records: a form's one edit never builds one."""
     records = rows.to_dict("records") if isinstance(rows, pd.DataFrame) else [dict(row) for row in rows]
-    given = list(rows.columns) if isinstance(rows, pd.DataFrame) else list(dict.fromkeys(k for row in records for k in row))
     default_stage = scope.stage or SELF
     for rec in records:
         rec["stage"] = default_stage if _missing(rec.get("stage")) else rec["stage"]
@@ -432,8 +429,7 @@ def _prepared(rows: Rows, scope: Scope) -> Prepared:
         rec["na"] = not _missing(rec.get("na")) and bool(rec["na"])
         rec["clear"] = not _missing(rec.get("clear")) and bool(rec["clear"])
         rec["_where"] = rec.get("_where")
-    columns = list(dict.fromkeys([*given, *DEFAULT_COLUMNS]))
-    return Prepared(records, columns)
+    return Prepared(records)
 
 
 def _missing(value: Any) -> bool:
@@ -447,7 +443,7 @@ def _resolve(ruled: Ruled, current: dict[Key, Any]) -> tuple[dict[Key, dict[str,
     unscored, resolved, notes, problems = ruled
     out = dict(unscored)
     if resolved is not None:
-        for rec in resolved.to_dict("records"):
+        for rec in resolved:
             key = (rec["unit"], rec["code"], rec["stage"])
             note = notes.get(key)
             if note is None or (isinstance(note, float) and math.isnan(note)):  # no note given: keep the stored one

@@ -14,6 +14,8 @@ from cchc_widgets.core.errors import EvidenceError, Problem, ProblemsError
 from cchc_widgets.store.base import StoreBase, _now
 from cchc_widgets.store.schema import evidence, period_units, scenarios
 
+EVIDENCE_COLUMNS = ["id", "code", "filename", "size", "content_type", "author", "uploaded_at"]
+
 
 class EvidenceQuota(Exception):
     """A unit's evidence for a period would pass its quota; `used`: the bytes it keeps now."""
@@ -84,24 +86,19 @@ class Files(StoreBase):
 
     def evidence(self, period: str, unit: str, code: str | None = None) -> pd.DataFrame:
         """Files kept (not removed) for a unit, oldest first."""
+        return pd.DataFrame(self.evidence_records(period, unit, code), columns=EVIDENCE_COLUMNS)
+
+    def evidence_records(self, period: str, unit: str, code: str | None = None) -> list[dict[str, Any]]:
+        """`evidence` as plain rows: what a page reads when it opens, without building a frame."""
         query = (
-            sa.select(
-                evidence.c.id,
-                evidence.c.code,
-                evidence.c.filename,
-                evidence.c.size,
-                evidence.c.content_type,
-                evidence.c.author,
-                evidence.c.uploaded_at,
-            )
+            sa.select(*(evidence.c[name] for name in EVIDENCE_COLUMNS))
             .where(evidence.c.period == period, evidence.c.unit == unit, evidence.c.removed_at.is_(None))
             .order_by(evidence.c.id)
         )
         if code is not None:
             query = query.where(evidence.c.code == code)
-        columns = ["id", "code", "filename", "size", "content_type", "author", "uploaded_at"]
         with self._reading() as conn:
-            return pd.DataFrame(conn.execute(query).mappings().all(), columns=columns)
+            return [dict(row) for row in conn.execute(query).mappings()]
 
     def read_evidence(self, evidence_id: int) -> tuple[str, str, bytes]:
         """(file name, content type, bytes) of a kept file."""

@@ -25,10 +25,9 @@ class Periods(StoreBase):
         found = conn.execute(sa.select(criteria_sets.c.id).where(criteria_sets.c.checksum == cs.checksum)).scalar()
         if found is not None:
             return found
-        document = json.dumps(cs.to_dict(), ensure_ascii=False, sort_keys=True)
         return conn.execute(
             criteria_sets.insert().values(
-                set_id=cs.id, version=cs.version, checksum=cs.checksum, document=document, created_at=_now()
+                set_id=cs.id, version=cs.version, checksum=cs.checksum, document=cs.document, created_at=_now()
             )
         ).inserted_primary_key[0]
 

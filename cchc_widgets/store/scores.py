@@ -244,11 +244,15 @@ class Scores(StoreBase):
             conn.execute(score_log.insert().values(**log, version=0, author=author, action=action, at=now))
 
     def replies(self, period: str, unit: str | None = None) -> pd.DataFrame:
+        return pd.DataFrame(self.reply_records(period, unit), columns=[c.name for c in replies.columns])
+
+    def reply_records(self, period: str, unit: str | None = None) -> list[dict[str, Any]]:
+        """`replies` as plain rows: what a page reads when it opens, without building a frame."""
         query = sa.select(replies).where(replies.c.period == period).order_by(replies.c.unit, replies.c.code)
         if unit is not None:
             query = query.where(replies.c.unit == unit)
         with self._reading() as conn:
-            return pd.DataFrame(conn.execute(query).mappings().all(), columns=[c.name for c in replies.columns])
+            return [dict(row) for row in conn.execute(query).mappings()]
 
     def unit_stamp(self, period: str, unit: str) -> dict[str, Any]:
         """Marks that change whenever something an open page of the unit shows changes, one per
