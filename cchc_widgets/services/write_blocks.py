@@ -12,6 +12,8 @@ from cchc_widgets.core.errors import Problem
 from cchc_widgets.core.vocabulary import block_label, foreign_code, unknown_block
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from cchc_widgets.store.database import Store
 
 Key = tuple[str, str, str]  # unit, code, stage
