@@ -17,7 +17,6 @@ from pathlib import Path
 from cchc_widgets.core.errors import CchcError, ProblemsError
 from cchc_widgets.core.text import clean_text
 from cchc_widgets.services.access import Actor
-from cchc_widgets.services.imports import import_any, import_responses
 from cchc_widgets.services.writes import Scope
 from cchc_widgets.store.config import data_dir
 from cchc_widgets.store.database import Store
@@ -36,6 +35,8 @@ def scores_upload(store: Store, name: str, data: bytes, author: str, scope: Scop
     """A filled template or a plain long/wide table, for the page's unit, period and stage only."""
 
     def run(path: Path) -> str:
+        from cchc_widgets.services.imports import import_any  # openpyxl with it: not in a kernel that uploads nothing
+
         done = import_any(store, path, scope.period, stage=scope.stage, author=author, unit=scope.unit, actor=actor)
         return f"Đã nhập '{path.name}': {done.unit}, kỳ {done.period}, {done.rows} tiêu chí thay đổi."
 
@@ -47,6 +48,8 @@ def survey_upload(store: Store, name: str, data: bytes, author: str, scope: Scop
     period = scope.period
 
     def run(path: Path) -> str:
+        from cchc_widgets.services.imports import import_responses  # openpyxl with it, when a file comes
+
         responses, done = import_responses(store, path, period, author, actor=actor)
         return (
             f"Đã nhập phiếu khảo sát '{path.name}' cho kỳ {period}: {done.inserted} câu trả lời mới, "

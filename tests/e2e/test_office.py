@@ -171,7 +171,7 @@ def test_the_administrator_runs_the_period_by_the_progress_table(browser, office
     admin.wait_for_selector(".cchc-ad-reopen-unit")
     admin.click(".cchc-ad-reopen-unit")
     admin.wait_for_selector(".cchc-ad-confirm[open] .cchc-ad-confirm-reason")
-    assert "Sở Tư pháp (nộp lúc" in admin.inner_text(".cchc-ad-confirm")
+    assert "Sở Tư pháp: nộp lúc" in admin.inner_text(".cchc-ad-confirm")
     assert admin.is_disabled(".cchc-ad-confirm-go")
     admin.fill(".cchc-ad-confirm-reason", "Đơn vị xin sửa lỗi nhập 1.1.4")
     admin.click(".cchc-ad-confirm-go")
