@@ -19,7 +19,7 @@ from cchc_widgets.core import engine
 from cchc_widgets.core.criteria import CriteriaSet
 from cchc_widgets.core.engine import KEY, TOTAL
 from cchc_widgets.core.errors import Problem, ProblemsError
-from cchc_widgets.core.numbers import format_number, parse_decimal
+from cchc_widgets.core.numbers import format_number, parse_decimal, rounded
 from cchc_widgets.core.rules import RuleInputError
 from cchc_widgets.core.text import folded
 from cchc_widgets.core.vocabulary import HEADINGS
@@ -251,7 +251,7 @@ def _agrees(code: str, given: Any, value: Any, tolerance: float) -> bool:
         number = abs(number)  # what is subtracted, printed as −2 by some tables (our workbook too)
     exponent = Decimal(repr(number)).as_tuple().exponent
     places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
-    return abs(number - value) <= tolerance + 1e-9 or abs(round(float(value), places) - number) <= 1e-9
+    return abs(number - value) <= tolerance + 1e-9 or abs(rounded(value, places) - number) <= 1e-9
 
 
 def printed_report(compared: pd.DataFrame) -> tuple[str, str]:
