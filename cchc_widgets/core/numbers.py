@@ -191,6 +191,7 @@ def decide_column(
     maxima: Sequence[float | None] | None = None,
     counts: Sequence[bool] | None = None,
     items: Sequence[str] | None = None,
+    mixed: bool = False,
 ) -> tuple[list[Any], dict[int, str]]:
     """A column of a file (or a DataFrame) with every number of two readings decided, and the
     message for each one nothing decides, by position.
@@ -204,6 +205,8 @@ def decide_column(
     mark by showing it (`decimal_shown`: `1.5`) or by a reading the item forces: a count's
     `1.234` is a thousands dot, so the writer's `2.000` beside it is 2000, not 2. Decided cells
     become floats; every other cell is returned as it was, for its reader to parse (`parse_decimal`).
+    `mixed`: the file shows both decimal marks, so a refusal asks for one mark in the whole file
+    rather than a spelling no one writes (1,9070).
     """
     found = [two_readings(cell) for cell in cells]
     possible = [
@@ -228,6 +231,14 @@ def decide_column(
             out[i] = as_decimal if said == mark else as_group
         else:
             shown = unicodedata.normalize("NFC", cell).strip()
+            if mixed:
+                said = f"{format_number(as_group, 0, group=False)} hoặc {format_number(as_decimal, 3, group=False)}"
+                refused[i] = (
+                    f"{what}: '{shown}' có thể là {said} (tệp có số viết dấu chấm thập phân và số viết dấu phẩy thập phân); "
+                    f"hãy viết {format_number(as_group, 0, group=False)} nếu là số nguyên, "
+                    "hoặc dùng một dấu thập phân cho cả tệp (dấu phẩy với tệp phân cách bằng ';')"
+                )
+                continue
             why = " (tệp và cột không cho biết dấu nào là dấu thập phân)"
             refused[i] = str(_ambiguous(shown, what, tuple(allowed or (as_group, as_decimal)), why))
     return out, refused
