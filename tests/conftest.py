@@ -287,7 +287,7 @@ def three_places(sqlite_store):
     """A period («2030») on a set published to 3 decimals with an item that may not apply, as a
     clerk built it to check a report: three units with long names, all appraised; An Bình's
     item 1.2 does not apply, its 2.1 is cut from 9,125 to 8,3335 (published 8,334): index
-    83,335 %, cut -0,791 points."""
+    83,335 %, cut -0,7915 points (published -0,792, half away from zero)."""
     import pandas as pd
 
     from cchc_widgets.core.criteria import load_dict

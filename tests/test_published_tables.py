@@ -137,12 +137,12 @@ def test_four_of_seventeen_scored_checked_and_nobody_dropped(tmp_path, files, ca
 
 def test_printed_ranks_among_all_listed_that_cannot_be_are_reported(tmp_path, files, capsys):
     criteria, units = files
-    swapped = {**RANKS, "so-y-te": 16, "so-xay-dung": 9}  # Sở Y tế (81) printed below Sở Xây dựng (68,75)
+    swapped = {**RANKS, "so-y-te": 16, "so-xay-dung": 9}  # Sở Y tế (81) printed below Sở Xây dựng (68,75): in span, out of order
     args = ["score", "--criteria", criteria, "--units", units, "--stage", "appraisal", "--scores"]
     code, _, err = run(capsys, *args, published(tmp_path, swapped))
     assert code == 3
-    assert re.search(r"so-y-te\s+Hạng\s+16\s+3–16$", err, re.M), err
-    assert re.search(r"so-xay-dung\s+Hạng\s+9\s+4–17$", err, re.M), err
+    assert re.search(r"so-y-te\s+Hạng\s+16\s+3–16, sai thứ tự$", err, re.M), err
+    assert re.search(r"so-xay-dung\s+Hạng\s+9\s+4–17, sai thứ tự$", err, re.M), err
     assert "2 giá trị in sẵn khác kết quả tính:" in err
     beyond = {**RANKS, "van-phong-ubnd": 15, "so-tu-phap": 16, "so-y-te": 17}  # first of the 4: at best 14th
     code, _, err = run(capsys, *args, published(tmp_path, beyond))
@@ -284,7 +284,7 @@ def test_an_import_checks_the_printed_columns_as_score_does_before_it_stores(tmp
         assert (code, out) == (3, "")  # was 0: the scores were stored and the printed ranks never looked at
         said = scored[scored.index("Hạng in sẵn") :]  # what score says after naming the 13 units without scores
         assert err == f"{swapped}: TỪ CHỐI — không lưu gì: giá trị công bố khác kết quả tính từ điểm\n{said}"
-        assert re.search(r"so-y-te\s+Hạng\s+16\s+3–16$", err, re.M), err
+        assert re.search(r"so-y-te\s+Hạng\s+16\s+3–16, sai thứ tự$", err, re.M), err
         assert sqlite_store.scores("2024", stage="appraisal").empty  # nothing written
     # as published: the same lines as cchc score says, then stored
     right = published(tmp_path, RANKS, REASONS)
@@ -323,8 +323,8 @@ def test_a_page_upload_of_a_table_that_differs_names_each_difference(tmp_path, f
     with pytest.raises(PublishedDiffers) as refused:
         import_any(sqlite_store, swapped, "2024", stage="appraisal")
     assert refused.value.lines() == [
-        "ket-qua-2024.csv: đơn vị 'so-y-te', kỳ 2024: Hạng in sẵn 16, tính được 3–16",
-        "ket-qua-2024.csv: đơn vị 'so-xay-dung', kỳ 2024: Hạng in sẵn 9, tính được 4–17",
+        "ket-qua-2024.csv: đơn vị 'so-y-te', kỳ 2024: Hạng in sẵn 16, tính được 3–16, sai thứ tự",
+        "ket-qua-2024.csv: đơn vị 'so-xay-dung', kỳ 2024: Hạng in sẵn 9, tính được 4–17, sai thứ tự",
     ]
     assert sqlite_store.scores("2024", stage="appraisal").empty
 

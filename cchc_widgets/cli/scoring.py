@@ -20,6 +20,7 @@ from cchc_widgets.cli.shared import (
     criteria_sets,
     decimal_argument,
     every_block_has_a_set,
+    one_group_plain,
     out_path,
     result_table,
     said_check,
@@ -102,7 +103,7 @@ def cmd_score(req: Request) -> int:
     groups = units is not None or data.groups is not None
     check = table_checks.check_table(data.scores, data.given, data.printed, cs, listed, args.tolerance, args.overall_rank, groups)
     names = dict(zip(units["id"], units["name"], strict=True)) if units is not None else {}
-    table = result_table(check.results, cs, overall=check.overall)
+    table = one_group_plain(result_table(check.results, cs, overall=check.overall), keep_named=True)
     show_or_write(table, out, decimals=cs.decimals, machine=args.machine_headings)
     unscored_warning(check.missing, names)
     return said_check(check)
@@ -133,7 +134,7 @@ def _score_blocks(args: argparse.Namespace, sets: dict[str, CriteriaSet], out: P
         for block in sorted(sets, key=block_order)
     }
     tables = [
-        (block, sets[block], _one_group_plain(result_table(check.results, sets[block], overall=check.overall)))
+        (block, sets[block], one_group_plain(result_table(check.results, sets[block], overall=check.overall)))
         for block, check in checks.items()
     ]
     if out is not None:
@@ -150,12 +151,6 @@ def _score_blocks(args: argparse.Namespace, sets: dict[str, CriteriaSet], out: P
     for check in checks.values():
         unscored_warning(check.missing, names)
     return max(said_check(check, f"khối {block_label(block)}: ") for block, check in checks.items())
-
-
-def _one_group_plain(table: pd.DataFrame) -> pd.DataFrame:
-    """A block's table without the group and its rank when the block's units are one group (the
-    departments beside districts in groups): as `cchc ranking` prints it."""
-    return table.drop(columns=["group", "group_rank"]) if "group" in table.columns and table["group"].nunique() <= 1 else table
 
 
 CRITERIA_FILE = "tệp bộ tiêu chí"

@@ -138,6 +138,17 @@ def result_table(
     return table.reset_index(drop=True)
 
 
+def one_group_plain(table: pd.DataFrame, keep_named: bool = False) -> pd.DataFrame:
+    """A table without the group and its rank when its units are one group (or none: a units
+    list without groups, a block's departments): an empty «Nhóm» and a copy of «Hạng» say
+    nothing. `keep_named`: one group with a name stays (`cchc score --out` is read back with the
+    group ranks it printed)."""
+    groups = table["group"] if "group" in table.columns else None
+    if groups is None or groups.nunique() > 1 or (keep_named and groups.astype(bool).any()):
+        return table
+    return table.drop(columns=["group", "group_rank"])
+
+
 def blocks_table(tables: list[tuple[str, pd.DataFrame]], machine: bool = False) -> pd.DataFrame:
     """Each block's result table (its block id, its table) as one for a file: a block column
     first — for programs (`machine`) the block's id (so, huyen) as a units table and the store

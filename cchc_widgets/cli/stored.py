@@ -15,6 +15,7 @@ from cchc_widgets.cli.shared import (
     blocks_table,
     cut_name,
     fitted,
+    one_group_plain,
     out_path,
     period_name,
     result_table,
@@ -61,9 +62,7 @@ def _fitted_ranking(table: pd.DataFrame, domains: tuple[str, ...], decimals: int
     shown = table.drop(columns=["unit"]) if "name" in table.columns else table.copy()
     if "name" in shown.columns:
         shown["name"] = shown["name"].map(cut_name)
-    if "group" in shown.columns and shown["group"].nunique() <= 1:
-        shown = shown.drop(columns=["group", "group_rank"], errors="ignore")
-    return fitted(shown, decimals, ((list(domains), "điểm từng lĩnh vực"),), SHORT_HEADINGS)
+    return fitted(one_group_plain(shown), decimals, ((list(domains), "điểm từng lĩnh vực"),), SHORT_HEADINGS)
 
 
 def cmd_ranking(req: Request) -> int:

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from cchc_widgets.core.criteria import ClassBand, CriteriaSet
+from cchc_widgets.core.numbers import half_up
 from cchc_widgets.core.resolution import KEY, resolve
 from cchc_widgets.core.text import says_something
 from cchc_widgets.core.vocabulary import APPRAISAL, STAGES, SURVEY
@@ -133,11 +134,11 @@ def rank_desc(values: pd.Series, groups: pd.Series | None = None) -> pd.Series:
     scoring."""
     if len(values) == 1 and (groups is None or pd.notna(groups.iat[0])):
         return pd.Series([pd.NA if pd.isna(values.iat[0]) else 1], index=values.index, dtype="Int64")
-    rounded = values.round(9)
+    cleared = pd.Series(half_up(values), index=values.index)
     ranked = (
-        rounded.groupby(groups).rank(method="min", ascending=False)
+        cleared.groupby(groups).rank(method="min", ascending=False)
         if groups is not None
-        else rounded.rank(method="min", ascending=False)
+        else cleared.rank(method="min", ascending=False)
     )
     return ranked.astype("Int64")
 
@@ -152,14 +153,15 @@ def class_labels(index: np.ndarray, bands: tuple[ClassBand, ...]) -> list[str | 
     if not bands:
         return [None] * len(index)
     ordered = sorted(bands, key=lambda b: b.min)
-    values = np.round(index, 9)
+    values = half_up(index)
     pos = np.searchsorted(np.array([b.min for b in ordered]), values, side="right") - 1
     return [ordered[p].label if p >= 0 and not np.isnan(v) else None for p, v in zip(pos, values, strict=True)]
 
 
 def ranked_on(index: np.ndarray, cs: CriteriaSet) -> np.ndarray:
-    """The index that ranks and classes: rounded to the set's decimals when it says so."""
-    return np.round(index, cs.decimals) if cs.rank_on_rounded else index
+    """The index that ranks and classes: rounded to the set's decimals when it says so, half up
+    as the province publishes it (`half_up`: 85,175 is 85,18, ahead of an 85,17)."""
+    return half_up(index, cs.decimals) if cs.rank_on_rounded else index
 
 
 @dataclass(frozen=True)

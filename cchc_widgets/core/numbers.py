@@ -23,6 +23,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from cchc_widgets.core.errors import RuleInputError
@@ -190,6 +191,7 @@ def decide_column(
     maxima: Sequence[float | None] | None = None,
     counts: Sequence[bool] | None = None,
     items: Sequence[str] | None = None,
+    mixed: bool = False,
 ) -> tuple[list[Any], dict[int, str]]:
     """A column of a file (or a DataFrame) with every number of two readings decided, and the
     message for each one nothing decides, by position.
@@ -203,6 +205,8 @@ def decide_column(
     mark by showing it (`decimal_shown`: `1.5`) or by a reading the item forces: a count's
     `1.234` is a thousands dot, so the writer's `2.000` beside it is 2000, not 2. Decided cells
     become floats; every other cell is returned as it was, for its reader to parse (`parse_decimal`).
+    `mixed`: the file shows both decimal marks, so a refusal asks for one mark in the whole file
+    rather than a spelling no one writes (1,9070).
     """
     found = [two_readings(cell) for cell in cells]
     possible = [
@@ -227,6 +231,14 @@ def decide_column(
             out[i] = as_decimal if said == mark else as_group
         else:
             shown = unicodedata.normalize("NFC", cell).strip()
+            if mixed:
+                said = f"{format_number(as_group, 0, group=False)} hoặc {format_number(as_decimal, 3, group=False)}"
+                refused[i] = (
+                    f"{what}: '{shown}' có thể là {said} (tệp có số viết dấu chấm thập phân và số viết dấu phẩy thập phân); "
+                    f"hãy viết {format_number(as_group, 0, group=False)} nếu là số nguyên, "
+                    "hoặc dùng một dấu thập phân cho cả tệp (dấu phẩy với tệp phân cách bằng ';')"
+                )
+                continue
             why = " (tệp và cột không cho biết dấu nào là dấu thập phân)"
             refused[i] = str(_ambiguous(shown, what, tuple(allowed or (as_group, as_decimal)), why))
     return out, refused
@@ -239,10 +251,8 @@ def format_number(x: float | int | None, decimals: int = 2, group: bool = True, 
     must read back as the same number."""
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return ""
-    rounded = round(float(x), decimals)
-    if rounded == 0:
-        rounded = 0.0  # no "-0"
-    text = f"{rounded:,.{decimals}f}" if group else f"{rounded:.{decimals}f}"
+    shown = rounded(x, decimals)
+    text = f"{shown:,.{decimals}f}" if group else f"{shown:.{decimals}f}"
     if "." in text and not fixed:
         text = text.rstrip("0").rstrip(".")
     return text.replace(",", "\0").replace(".", ",").replace("\0", ".")
@@ -264,17 +274,49 @@ def show_number(x: float) -> str:
 
 
 NOISE_DECIMALS = 9  # binary float noise (89.96000000000001) sits far below this
+_CLEAN_BELOW = 1e6  # below this, nine decimals are within a float's precision (2**53 ≈ 9·10**15)
+_NO_FRACTION = 2.0**52  # a float this large (times 10**decimals) holds no fraction to round
+
+
+def half_up(values: Any, decimals: int | None = None) -> np.ndarray:
+    """Figures rounded as a province publishes them, with Excel's ROUND: half away from zero on
+    the decimal value a person reads (85,175 → 85,18; 2,0045 → 2,005; −0,125 → −0,13);
+    `decimals` None clears only float noise (`NOISE_DECIMALS`).
+
+    Python's `round` and numpy's round half to even on the binary float, and 85.175 is stored
+    as 85.17499999…: they print 85,17 where the province prints 85,18. So the value is first
+    cleared of binary noise (sums leave 90.12499999999999) at nine decimals, then rounded half
+    up on what is left. Vectorised, for the engine's ranks and classes and a table's columns;
+    `rounded` takes the same steps for one number."""
+    x = np.asarray(values, dtype=float)
+    places = NOISE_DECIMALS if decimals is None else decimals
+    scale = 10.0**places
+    size = np.abs(x) * scale
+    size = np.where(np.abs(x) < _CLEAN_BELOW, np.round(size, max(NOISE_DECIMALS - places, 0)), size)
+    out = np.copysign(np.floor(size + 0.5) / scale, x)
+    return np.where(size >= _NO_FRACTION, x, out) + 0.0  # too large to hold a fraction: as it is; no −0
 
 
 def rounded(x: float, decimals: int | None = None) -> float:
-    """One published figure: to the criteria set's `decimals`, else cleared of float noise."""
-    return round(float(x), NOISE_DECIMALS if decimals is None else decimals)
+    """One figure as `half_up` rounds it (to the criteria set's `decimals`, else cleared of
+    float noise), in the same steps without numpy, which costs a single figure many times
+    more: what every number shown or written passes (`format_number`). page.js's
+    `formatNumber` takes these steps too."""
+    x = float(x)
+    places = NOISE_DECIMALS if decimals is None else decimals
+    scale = 10.0**places
+    size = abs(x) * scale
+    if abs(x) < _CLEAN_BELOW:
+        size = round(size, max(NOISE_DECIMALS - places, 0))
+    if math.isnan(size) or size >= _NO_FRACTION:
+        return x + 0.0
+    return math.copysign(math.floor(size + 0.5) / scale, x) + 0.0
 
 
 def published(frame: pd.DataFrame, decimals: int | None = None) -> pd.DataFrame:
-    """A table as it is published: every float column rounded on its own (`rounded`)."""
+    """A table as it is published: every float column rounded on its own (`half_up`)."""
     out = frame.copy()
     for column in out.columns:
         if pd.api.types.is_float_dtype(out[column]):
-            out[column] = out[column].round(NOISE_DECIMALS if decimals is None else decimals)
+            out[column] = half_up(out[column], decimals)
     return out

@@ -128,7 +128,10 @@ class Rule:
         if points < -EPS:
             raise RuleInputError(f"điểm không được âm; đã nhập {show_number(points)}")
         if points > max_points + EPS:
-            raise RuleInputError(f"điểm {show_number(points)} vượt điểm tối đa {show_number(max_points)}")
+            said = f"điểm {show_number(points)} vượt điểm tối đa {show_number(max_points)}"
+            if self.counts:  # a number of people or documents given where points go (a wide table has no other place)
+                said += "; mục này chấm theo số lượng: số lượng ghi ở cột 'value' của bảng dạng dọc (period, unit, code, value)"
+            raise RuleInputError(said)
         reach = self.reachable(max_points)
         if reach is not None and not any(abs(points - p) <= 1e-6 for p in reach):
             allowed = ", ".join(show_number(p) for p in sorted(set(reach)))
@@ -143,7 +146,6 @@ class Rule:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Rule:
         raise NotImplementedError
-
 
 
 def canonical(rule: Rule, declared: Any, allow_na: bool) -> Any:

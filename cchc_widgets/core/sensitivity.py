@@ -19,8 +19,9 @@ import numpy as np
 import pandas as pd
 
 from cchc_widgets.core.criteria import CriteriaSet
-from cchc_widgets.core.engine import Scored, adjusted, capped
+from cchc_widgets.core.engine import Scored, adjusted, capped, ranked_on
 from cchc_widgets.core.errors import Problem, ProblemsError
+from cchc_widgets.core.numbers import half_up
 
 METHODS = ("uniform", "dirichlet")
 WHERE = "phân tích bất định"
@@ -44,7 +45,7 @@ class LevelData:
     maxima: np.ndarray  # units × nodes
     nominal_rank: np.ndarray  # ranks of the baseline (1 = best; ties share the best)
     adjusted: np.ndarray | None = None  # per unit: bonus − penalty points (weights do not touch them)
-    criteria: CriteriaSet | None = None  # with `adjusted`: how the engine counts them (`engine.adjusted`)
+    criteria: CriteriaSet | None = None  # how the engine counts them (`engine.adjusted`), caps and rounds the index
 
 
 def level_data(scored: Scored, cs: CriteriaSet, level: int = 1) -> LevelData:
@@ -69,7 +70,7 @@ def level_data(scored: Scored, cs: CriteriaSet, level: int = 1) -> LevelData:
         raise _refuse(f"không đơn vị nào có điểm áp dụng ở cấp {level}")
     points, maxima = points.loc[units, codes], maxima.loc[units, codes]
     rank = ranked.set_index("unit").loc[units, "rank"].to_numpy(dtype=float)
-    data = LevelData(units, codes, points.to_numpy(float), maxima.to_numpy(float), rank)
+    data = LevelData(units, codes, points.to_numpy(float), maxima.to_numpy(float), rank, criteria=cs)
     if not cs.adjustments:
         return data
     by_unit = ranked.set_index("unit").loc[units]
@@ -99,7 +100,7 @@ def sample_weights(
 
 def min_ranks(index: np.ndarray) -> np.ndarray:
     """Row-wise ranks, high to low, ties sharing the best rank (as the engine ranks)."""
-    values = np.round(index, 9)
+    values = half_up(index)
     order = np.argsort(-values, axis=1, kind="stable")
     ordered = np.take_along_axis(values, order, axis=1)
     n, u = values.shape
@@ -119,12 +120,12 @@ def sample_ranks(data: LevelData, weights: np.ndarray) -> np.ndarray:
         raise _refuse("trọng số mẫu không hợp lệ (không hữu hạn hoặc âm): kết quả sẽ sai, đã dừng")
     totals = weights @ data.points.T
     maxima = weights @ data.maxima.T
-    if data.criteria is not None:  # bonus and penalty on top, as the engine counts them
+    if data.adjusted is not None and data.criteria is not None:  # bonus and penalty on top, as the engine counts them
         totals, maxima = adjusted(totals, maxima, data.adjusted[None, :], data.criteria)
     with np.errstate(invalid="ignore", divide="ignore"):
         index = np.where(maxima > 0, 100.0 * totals / maxima, -np.inf)
-    if data.criteria is not None:
-        index = capped(index, data.criteria)
+    if data.criteria is not None:  # capped, and rounded when the set ranks on the rounded index, as the engine ranks
+        index = ranked_on(capped(index, data.criteria), data.criteria)
     return min_ranks(index)
 
 

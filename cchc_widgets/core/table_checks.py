@@ -19,11 +19,12 @@ from cchc_widgets.core import engine
 from cchc_widgets.core.criteria import CriteriaSet
 from cchc_widgets.core.engine import KEY, TOTAL
 from cchc_widgets.core.errors import Problem, ProblemsError
-from cchc_widgets.core.numbers import format_number, parse_decimal
+from cchc_widgets.core.numbers import format_number, parse_decimal, rounded
 from cchc_widgets.core.rules import RuleInputError
 from cchc_widgets.core.text import folded
 from cchc_widgets.core.vocabulary import HEADINGS
 
+WRONG_ORDER = "sai thứ tự"  # a printed rank within its span, of units ranked in another order than their points
 TOLERANCE = 0.001  # how far a published subtotal may be from the sum of its parts: float noise, not rounding
 
 
@@ -68,6 +69,11 @@ class TableCheck:
         _, differ = printed_report(self.printed)
         if differ:
             out.append(f"{whose}{(~self.printed['same'].astype(bool)).sum()} giá trị in sẵn khác kết quả tính:\n{differ}")
+        if self.printed["computed"].astype(str).str.endswith(WRONG_ORDER).any():
+            out.append(
+                f"{whose}«{WRONG_ORDER}»: hạng in sẵn nằm trong khoảng có thể, nhưng thứ tự các đơn vị theo hạng in sẵn "
+                "khác thứ tự theo điểm: đơn vị điểm cao hơn phải có hạng nhỏ hơn"
+            )
         if not self.subtotals.empty:
             shown = format_number(self.tolerance, decimals=6)
             said = f"{whose}{len(self.subtotals)} tổng được công bố khác tổng các thành phần quá sai số {shown}:"
@@ -206,7 +212,8 @@ def _partial_ranks(compared: pd.DataFrame, results: pd.DataFrame, unscored: pd.D
     r-th among those scored, with k listed units unscored in its period (or group), is ranked
     r to r + k among all; and the printed ranks must put the scored units in the engine's
     order (the printed rank's place among the table's printed ranks is r). `computed` then
-    shows the span (`2–15`)."""
+    shows the span (`2–15`), and says when the rank is within it but out of order (`WRONG_ORDER`):
+    two units whose printed ranks are swapped."""
     groups = results.set_index(KEY)["group"] if "group" in results.columns else None
     ranked = unscored[unscored["ranked"]]
     for code in ("rank", "group_rank"):
@@ -226,8 +233,9 @@ def _partial_ranks(compared: pd.DataFrame, results: pd.DataFrame, unscored: pd.D
             r, spare = int(rows.at[i, "computed"]), int(k.get(scope[i], 0))
             if spare == 0:
                 continue
-            compared.at[i, "same"] = bool(place[i] == r and r <= given[i] <= r + spare)
-            compared.at[i, "computed"] = f"{r}–{r + spare}"
+            within = r <= given[i] <= r + spare
+            compared.at[i, "same"] = bool(place[i] == r and within)
+            compared.at[i, "computed"] = f"{r}–{r + spare}" + (f", {WRONG_ORDER}" if within and place[i] != r else "")
 
 
 def _whole(value: Any) -> float:
@@ -251,7 +259,7 @@ def _agrees(code: str, given: Any, value: Any, tolerance: float) -> bool:
         number = abs(number)  # what is subtracted, printed as −2 by some tables (our workbook too)
     exponent = Decimal(repr(number)).as_tuple().exponent
     places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
-    return abs(number - value) <= tolerance + 1e-9 or abs(round(float(value), places) - number) <= 1e-9
+    return abs(number - value) <= tolerance + 1e-9 or abs(rounded(value, places) - number) <= 1e-9
 
 
 def printed_report(compared: pd.DataFrame) -> tuple[str, str]:

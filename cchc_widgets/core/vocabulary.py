@@ -249,16 +249,24 @@ def printed_column(header: str) -> str | None:
 
 
 # a criterion's column headed as a province prints it: «1: Participation at Local Levels», «1. Công
-# tác chỉ đạo, điều hành», «Tiêu chí 1.1 – Kế hoạch CCHC»: a code, `:`, `.`, a dash, then the title
+# tác chỉ đạo, điều hành», «Tiêu chí 1.1 – Kế hoạch CCHC»: a code, `:`, `.`, a dash, then the title;
+# «Tiêu chí 1.1»: the word and the code alone; «1.1 Kế hoạch»: the code, a space, the title in words
 _HEADING_WORDS = ("tiêu chí thành phần", "chỉ số thành phần", "tiêu chí", "lĩnh vực", "nội dung", "mục", "criterion", "dimension")
-_HEADING = re.compile(
-    rf"^(?:(?:{'|'.join(_HEADING_WORDS)})\s+)?(?P<code>[^\s:–—]+?)(?:\s*[:–—]\s*|\.\s+|\s+-\s+)\S", re.IGNORECASE
-)
+_WORD = rf"(?:(?:{'|'.join(_HEADING_WORDS)})\s+)"
+_HEADING = re.compile(rf"^{_WORD}?(?P<code>[^\s:–—]+?)(?:\s*[:–—]\s*|\.\s+|\s+-\s+)\S", re.IGNORECASE)
+_WORD_AND_CODE = re.compile(rf"^{_WORD}(?P<code>[^\s:–—]+?)\.?$", re.IGNORECASE)
+_CODE_AND_WORDS = re.compile(rf"^{_WORD}?(?P<code>[^\s:–—]+)\s+(?=[^\W\d_])", re.IGNORECASE)
+# the shapes a criterion's column may be headed with, said when a heading is none of them
+HEADING_FORMS = "mã ('{c}') hoặc mã và tên ('{c}: Tên', '{c}. Tên', '{c} – Tên', '{c} Tên', 'Tiêu chí {c}')"
 
 
-def heading_code(header: str) -> str | None:
+def heading_code(header: str, words: bool = False) -> str | None:
     """The criterion code a column's heading begins with, before `:`, `.` or a dash and the
-    title (`1.1: Civic Knowledge` → 1.1, `Tiêu chí 1.1 – Kế hoạch` → 1.1); None for a heading
-    of another shape. The caller takes it only when its set has the code."""
-    found = _HEADING.match(clean_text(header))
+    title (`1.1: Civic Knowledge` → 1.1, `Tiêu chí 1.1 – Kế hoạch` → 1.1), or after a heading
+    word alone (`Tiêu chí 1.1`); with `words`, also before a space and a title in words (`1.1 Kế
+    hoạch`), a shape any heading of words has (`Ghi chú chung`), so only for a code the caller
+    knows. None for a heading of another shape. The caller takes it only when its set has the code."""
+    text = clean_text(header)
+    shapes = (_HEADING, _WORD_AND_CODE, _CODE_AND_WORDS) if words else (_HEADING, _WORD_AND_CODE)
+    found = next((m for shape in shapes if (m := shape.match(text))), None)
     return None if found is None else found.group("code")

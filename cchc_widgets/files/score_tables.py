@@ -27,7 +27,7 @@ from cchc_widgets.core.numbers import decide_column, parse_decimal
 from cchc_widgets.core.rules import is_na
 from cchc_widgets.core.tables import Row, Table, read_table
 from cchc_widgets.core.text import folded
-from cchc_widgets.core.vocabulary import PRINTED, UNSCORED, foreign_code, heading_code, input_column, is_yes
+from cchc_widgets.core.vocabulary import HEADING_FORMS, PRINTED, UNSCORED, foreign_code, heading_code, input_column, is_yes
 
 LONG_OPTIONAL = ("period", "stage", "points", "value", "na", "note")
 NOTE_WORDS = frozenset({"lý do", "ghi chú", "note", "reason"})
@@ -222,9 +222,11 @@ def _with_codes(table: Table, sets: list[CriteriaSet]) -> Table:
     """The table with each criterion's column headed as provinces print it («1: Participation
     at Local Levels», «1. Công tác chỉ đạo, điều hành», «Tiêu chí 1.1 – Kế hoạch CCHC») read as
     its code, when one of `sets` has that code (`vocabulary.heading_code`); any other heading
-    stays as it is, for the reader to refuse by name."""
+    stays as it is, for the reader to refuse by name. A reason column (`T1 lý do`: `reason_of`)
+    stays one, though its heading has the shape of a code and words."""
     known = {code for cs in sets for code in (*cs.nodes, *cs.entries)}
-    codes = {c: code for c in table.columns if c and c not in known and (code := heading_code(c)) in known}
+    headed = [c for c in table.columns if c and c not in known and all(reason_of(c, cs) is None for cs in sets)]
+    codes = {c: code for c in headed if (code := heading_code(c, words=True)) in known}
     return _renamed(table, codes)
 
 
@@ -271,7 +273,8 @@ def _decided(
     whole = counts or [False] * len(rows)
     marks = [row.decimal_mark(column, count) for row, count in zip(rows, whole, strict=True)]
     items = None if code else [row.text("code") for row in rows]
-    out, refused = decide_column(cells, what, marks, maxima, counts, items)
+    mixed = bool(rows) and len(rows[0].table.shown) > 1  # the file shows both decimal marks
+    out, refused = decide_column(cells, what, marks, maxima, counts, items, mixed)
     return out, {i: Problem(file, message, code or rows[i].text("code"), rows[i].where(column)) for i, message in refused.items()}
 
 
@@ -356,7 +359,9 @@ def _wide(rows: list[Row], columns: tuple[str, ...], cs: CriteriaSet, file: str)
     for col in code_cols:
         if col != TOTAL and col not in cs.nodes and col not in cs.entries:
             code = heading_code(col)  # a heading as provinces print it, of a code the set does not have
+            forms = HEADING_FORMS.format(c=next(iter(cs.entries), "1.1"))
             said = f"mã '{code}' không có trong bộ '{cs.id}'" if code else f"cột '{col}' không phải mã tiêu chí của bộ '{cs.id}'"
+            said += "" if code else f"; tiêu đề cột điểm là {forms}"
             problems.append(Problem(file, said, where=rows[0].where(col) if rows else None))
     if problems:
         raise ProblemsError(problems)

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cchc_widgets.core.numbers import NOISE_DECIMALS, format_number
+from cchc_widgets.core.numbers import format_number, rounded
 from cchc_widgets.core.text import plain
 from cchc_widgets.core.vocabulary import HEADINGS
 
@@ -56,9 +56,8 @@ def figure_text(value: float, decimals: int | None) -> str:
     so every program reads the same number and a reader sees the precision published; with no
     decimals given (tables that are not published figures) only float noise is cleared."""
     if decimals is None:
-        return repr(round(value, NOISE_DECIMALS))
-    fixed = round(value, decimals) or 0.0  # no "-0.00"
-    return f"{fixed:.{decimals}f}"
+        return repr(rounded(value))
+    return f"{rounded(value, decimals):.{decimals}f}"
 
 
 def yes_no(value: Any) -> Any:
@@ -134,7 +133,7 @@ def xlsx_bytes(
     fmt = None if decimals is None else number_format(decimals)  # a log's points keep Excel's own
     for record in frame.itertuples(index=False):
         values = [None if _missing(v) else inert(v.item() if hasattr(v, "item") else v) for v in record]
-        ws.append([round(v, NOISE_DECIMALS if decimals is None else decimals) if _figure(v) else v for v in values])
+        ws.append([rounded(v, decimals) if _figure(v) else v for v in values])
         for cell in ws[ws.max_row]:
             if isinstance(cell.value, str):
                 cell.data_type = "s"  # never a formula, whatever it starts with

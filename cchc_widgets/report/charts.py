@@ -20,7 +20,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from cchc_widgets.core.criteria import DEFAULT_DECIMALS, ClassBand
-from cchc_widgets.core.numbers import format_number
+from cchc_widgets.core.numbers import format_number, rounded
 
 FONT = "DejaVu Sans"
 DOMAIN_COLORS = ["#1f5f8b", "#4f9bd1", "#2e8b57", "#8fc97a", "#c9a227", "#e07b39", "#b8474a", "#7d5ba6", "#5c6b73", "#9aa5ab"]
@@ -290,7 +290,7 @@ def domain_change(
         ax.text(
             max(float(after[code]), float(before[code])) + 1,
             i,
-            ("+" if round(delta, decimals) > 0 else "") + format_number(delta, decimals, fixed=True),
+            ("+" if rounded(delta, decimals) > 0 else "") + format_number(delta, decimals, fixed=True),
             va="center",
             fontsize=8,
             color=UP if delta > 0 else DOWN if delta < 0 else SAME,

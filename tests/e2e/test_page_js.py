@@ -1,6 +1,6 @@
 """What page.js gives every app, run in the real Chromium: numbers written exactly as Python's
-`format_number` writes them (one format on a page, whichever side drew the figure), and the
-connection notice of an app whose kernel stops answering."""
+`format_number` writes them, rounded half up as provinces publish them (one format on a page,
+whichever side drew the figure), and the connection notice of an app whose kernel stops answering."""
 
 import random
 
@@ -16,6 +16,7 @@ pytestmark = pytest.mark.e2e
 EDGES = [
     0, -0.0, 0.5, 1.5, 2.5, -2.5, 0.125, 0.375, 1.005, 2.675, 0.285, 9.5, 92.5, 51, 100, 999.995,
     1234.5, -1234.5, 1234567.891, 1e-7, -0.004, 0.0049999, 12.3456789, 1e15 + 0.25, 84.50000000000001,
+    85.175, 90.125, 2.0045, -0.125, 97.685, 90.12499999999999, 0.1 + 0.2, -85.175,
 ]
 # fmt: on
 
@@ -44,6 +45,9 @@ def test_numbers_read_as_format_number_writes_them(blank):
     assert not wrong, f"{len(wrong)} of {len(cs)} differ, e.g. {wrong[:5]}"
     assert blank.evaluate("[num(null), num(undefined), num(92.5, 2, true), num(0.5), formatNumber(null)]") == [
         "—", "—", "92,50", "0,5", ""]  # fmt: skip
+    # as a province prints them (Excel's ROUND), not half to even on the binary float (85,17)
+    assert blank.evaluate("[formatNumber(85.175), formatNumber(90.125), formatNumber(-0.125), formatNumber(2.0045, 3)]") == [
+        "85,18", "90,13", "-0,13", "2,005"]  # fmt: skip
 
 
 RENDER = """async ([esm, state]) => {

@@ -57,15 +57,26 @@ function unclip(el, tries = 50) {
   }
 }
 
+// A figure rounded as a province publishes it, in the steps of Python's `core.numbers.rounded`
+// (IEEE arithmetic alike on both sides): half away from zero on the decimal value a person reads
+// (85,175 → 85,18), once binary noise is cleared at nine decimals; toFixed rounds that exactly.
+function rounded(value, decimals) {
+  const scale = 10 ** decimals;
+  let size = Math.abs(value) * scale;
+  if (Math.abs(value) < 1e6) size = Number(size.toFixed(Math.max(9 - decimals, 0)));
+  if (size >= 2 ** 52) return value; // too large to hold a fraction
+  return (value < 0 ? -1 : 1) * (Math.floor(size + 0.5) / scale);
+}
+
 // Numbers as a Vietnamese reader expects them, exactly as Python's `core.numbers.format_number`
 // writes them (so a header total and a row's points read alike): decimal comma, thousands dot
 // (`1.234,5`), at most `decimals` decimals and no trailing zeros (`fixed`: always `decimals`);
-// `group` false for text a person may edit and send back. Rounded half to even on the exact
-// binary value, as Python's `round` is (toFixed rounds a tie up, toLocaleString follows the
-// browser's ICU): the value's exact decimal digits are rounded here, by hand.
+// `group` false for text a person may edit and send back. The figure is `rounded`, then written
+// from its exact binary digits, half to even, as Python's format does (toFixed rounds a tie up,
+// toLocaleString follows the browser's ICU).
 function formatNumber(x, decimals = 2, group = true, fixed = false) {
   if (x === null || x === undefined || x === "") return "";
-  const value = Number(x);
+  const value = rounded(Number(x), decimals);
   if (!Number.isFinite(value) || Math.abs(value) >= 1e21) return ""; // never a score; toFixed turns exponential there
   const exact = Math.abs(value).toFixed(100); // every digit of the binary value (enough for |x| ≥ 1e-15; below, 0)
   const point = exact.indexOf(".");
