@@ -134,10 +134,10 @@ def test_a_kernel_killed_mid_burst_loses_nothing_it_acknowledged(browser, fresh_
         kill(pid)
     victim.wait_for_selector(".cchc-lost", state="visible", timeout=10000)
     assert "tải lại trang" in victim.inner_text(".cchc-lost").lower()
-    points = victim.inner_text(f".cchc-row-{code.replace('.', '-')} .cchc-row-points")
+    before = victim.inner_text(f".cchc-row-{code.replace('.', '-')} .cchc-row-points")
     edit(victim, code, "3")  # typed after the loss: never reported as saved
     victim.wait_for_function("() => document.querySelector('.cchc-saved').textContent.startsWith('Chưa lưu')")
-    assert victim.inner_text(f".cchc-row-{code.replace('.', '-')} .cchc-row-points") == points
+    assert victim.inner_text(f".cchc-row-{code.replace('.', '-')} .cchc-row-points") == before
     check_store(fresh_server.db, saved, {unit: "0"})
     # A reload gets a new kernel and the store as it is. The preheated kernels died too, and
     # Voilà hands the first visitor after that the dead pool kernel's error page («An exception
