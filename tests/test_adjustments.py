@@ -239,13 +239,13 @@ def test_the_scoring_form_has_a_section_for_them():
         form.set_value("P1", "2,5")
     form.set_value("P1", "2,5", note="Chậm báo cáo quý II")
     assert (form.state["total"], form.state["penalty"], form.state["bonus"]) == (82.5, 2.5, 0)
-    assert form.rows[-1]["mine"]["points_shown"] == "−2,5"
+    assert form.rows[-1]["mine"]["points_shown"] == "−2,50"
     assert form.results.set_index("unit").loc["u1", ["penalty", "total"]].tolist() == [2.5, 82.5]
     # the unit's own view: its total without them, the appraiser's penalty and reason shown, not editable
     form.select(None, "u1", "self")
     penalty = form.rows[-1]
     assert penalty["entered"] is False
-    assert (penalty["mine"], penalty["other"]["points_shown"], penalty["other"]["note"]) == (None, "−2,5", "Chậm báo cáo quý II")
+    assert (penalty["mine"], penalty["other"]["points_shown"], penalty["other"]["note"]) == (None, "−2,50", "Chậm báo cáo quý II")
     assert form.state["total"] == 85
     assert form.state["sections"]["±"]["text"] == "do người thẩm định nhập"
 

@@ -41,7 +41,8 @@ def test_hand_computed_results(small):
     res = scored.results.set_index("unit")
     # u1: 1 + 1.5 + 2 = 4.5 of 6 (L4 N/A leaves the denominator) → 75 %
     # u2: appraisal 0 + 3 + 1.5 + 4 = 8.5 of 10 → 85 %; u3: 1 + 3 + 0.5, L4 unscored → 45 %
-    assert res.loc["u1", ["D1", "D2", "total", "max", "index"]].tolist() == [4.5, 0, 4.5, 6, 75]
+    assert res.loc["u1", ["D1", "total", "max", "index"]].tolist() == [4.5, 4.5, 6, 75]
+    assert math.isnan(res.loc["u1", "D2"])  # none of D2 applies to u1: no points, as no index (never a 0 scored)
     assert res.loc["u2", ["D1", "D2", "total", "max", "index"]].tolist() == [4.5, 4, 8.5, 10, 85]
     assert res.loc["u3", ["total", "max", "index"]].tolist() == [4.5, 10, 45]
     assert res["rank"].tolist() == [2, 1, 3]

@@ -125,7 +125,7 @@ class ScoringSession:
             "kind": node.kind,
             "entered": not node.kind or self.stage == APPRAISAL,
             "max": node.max_points,
-            "max_shown": format_number(node.max_points, 4),
+            "max_shown": format_number(node.max_points, self.cs.decimals, fixed=True),  # as its points: the set's places
             "path": [ADJUSTMENTS] if node.kind else [*reversed(self.cs.ancestors(code))],
             "how": how_to_score(node),
             "evidence": node.evidence,

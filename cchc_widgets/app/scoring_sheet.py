@@ -46,14 +46,10 @@ def _e(value: Any) -> str:
     return html.escape(plain("" if value is None else str(value)))
 
 
-def _points(score: dict[str, Any] | None, decimals: int) -> str:
-    """Points with the set's places; an item that does not apply, the set's word."""
-    if not score or not score["scored"]:
-        return ""
-    if score["na"] or score["points"] is None:
-        return score["points_shown"]  # the set's word (`na_label`)
-    shown = format_number(abs(score["points"]), decimals, fixed=True)
-    return score["points_shown"][0] + shown if score["points_shown"][:1] in ("+", "−") else shown
+def _points(score: dict[str, Any] | None) -> str:
+    """Points as the form's row shows them (`scoring_view.points_shown`): the set's places,
+    signed for a bonus or penalty; an item that does not apply, the set's word."""
+    return score["points_shown"] if score and score["scored"] else ""
 
 
 def _declared(score: dict[str, Any] | None) -> str:
@@ -87,11 +83,11 @@ def sheet_html(session: ScoringSession, form: OfficialForm | None = None) -> str
             cells += [""] * (len(columns) - len(cells))
             body.append(f'<tr class="group level-{node.level}">' + _cells(cells, NUMBERS) + "</tr>")
             continue
-        body.append(_leaf_row(rows_by_code[node.code], appraisal, decimals))
+        body.append(_leaf_row(rows_by_code[node.code], appraisal))
     adjustments = [row for code, row in rows_by_code.items() if row["path"] == [ADJUSTMENTS]]
     if adjustments and appraisal:
         body.append(f'<tr class="group"><td></td><td colspan="{len(columns) - 1}">Điểm thưởng, điểm trừ</td></tr>')
-        body += [_leaf_row(row, appraisal, decimals) for row in adjustments]
+        body += [_leaf_row(row, appraisal) for row in adjustments]
 
     def fig(key: str) -> str:
         return _e(format_number(head[key], decimals, fixed=True))
@@ -214,18 +210,18 @@ def _signatures(form: OfficialForm, stage: str, unit_name: str) -> str:
 <td class="signer"><span class="label">{_e(right)}</span>{by_settings}</td></tr></table>"""
 
 
-def _leaf_row(row: dict[str, Any], appraisal: bool, decimals: int) -> str:
+def _leaf_row(row: dict[str, Any], appraisal: bool) -> str:
     mine = row["mine"] if row["entered"] else row["other"]
     cells = [
         row["code"],
         row["name"],
-        format_number(row["max"], decimals, fixed=True),
+        row["max_shown"],
         _declared(mine) if not row["kind"] else "",
-        _points(mine, decimals),
+        _points(mine),
     ]
     if appraisal:
         own = row["other"] if not row["kind"] else None
-        cells += [_points(own, decimals), mine["note"] if mine else ""]
+        cells += [_points(own), mine["note"] if mine else ""]
     else:
         cells += [mine["note"] if mine else ""]
     cells += ["; ".join(f["name"] for f in row["files"])]

@@ -75,10 +75,12 @@ def shown_score(s: ScoringSession, code: str, stage: str) -> dict[str, Any] | No
 
 
 def points_shown(cs: CriteriaSet, kind: str | None, points: float | None, na: bool) -> str:
-    """Points as the row shows them; an item that does not apply shows the set's word."""
+    """Points as the row shows them, with the set's places as the header's totals and every
+    printed table (0,50; 2,500): a row never reads 8,3335 under a domain of 8,334. An item that
+    does not apply shows the set's word."""
     if na:
         return cs.na_label
-    return "" if points is None else _signed(kind, format_number(points, 4))
+    return "" if points is None else _signed(kind, points, cs.decimals)
 
 
 def header(s: ScoringSession) -> dict[str, Any]:
@@ -245,8 +247,9 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def _signed(kind: str, shown: str) -> str:
-    """Points as a person reads them: a bonus adds (+2), a penalty subtracts (−2)."""
-    if not kind or shown in ("0", ""):
+def _signed(kind: str | None, points: float, decimals: int) -> str:
+    """Points as a person reads them: a bonus adds (+2,00), a penalty subtracts (−2,00)."""
+    shown = format_number(points, decimals, fixed=True)
+    if not kind or round(points, decimals) == 0:
         return shown
     return ("+" if kind == "bonus" else "−") + shown

@@ -17,7 +17,7 @@ from cchc_widgets.core.errors import CchcError, Problem, ProblemsError
 from cchc_widgets.core.numbers import parse_decimal
 from cchc_widgets.core.table_checks import TableCheck
 from cchc_widgets.core.vocabulary import UNSCORED, block_label, other_block
-from cchc_widgets.files.tables_out import readable, write_table
+from cchc_widgets.files.tables_out import domains_as_word, readable, write_table
 from cchc_widgets.files.unit_tables import read_units
 
 if TYPE_CHECKING:
@@ -131,7 +131,7 @@ def result_table(
     columns = ["unit", *grouped[:1], *cs.top_codes, *survey, *adjusted, "total", "index", *ranks, "class"]
     if res["period"].nunique() > 1:
         columns.insert(0, "period")
-    table = res[columns].copy()
+    table = domains_as_word(res[columns], cs.top_codes, cs.na_label)
     table["total"] = table["total"].astype(object).where(table["total"].notna(), UNSCORED)
     if names:
         table.insert(columns.index("unit") + 1, "name", table["unit"].map(names).fillna(""))

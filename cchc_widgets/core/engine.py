@@ -202,9 +202,9 @@ def sums(resolved: Columns, cs: CriteriaSet, at: np.ndarray, n_keys: int, leaf_s
 @dataclass(frozen=True)
 class Scored:
     """Results of one scoring run. `results`: one row per period·unit (points per top-level
-    node, survey points when the set has a survey, total, applicable max, index %, rank,
-    class); `nodes`: every node of every unit (points, applicable max, index %), survey items
-    included at level 0 (they sit outside the tree)."""
+    node, NaN where none of it applies, as its index; survey points when the set has a survey,
+    total, applicable max, index %, rank, class); `nodes`: every node of every unit (points,
+    applicable max, index %), survey items at level 0 (they sit outside the tree)."""
 
     results: pd.DataFrame
     nodes: pd.DataFrame
@@ -281,8 +281,9 @@ def aggregate(
     # the results are built whole, one frame from its columns (adding them one by one to a frame
     # cost a one-unit form most of its scoring time)
     columns: dict[str, Any] = {"period": key_frame["period"], "unit": key_frame["unit"]}
+    applied = np.where(got.node_max > 0, got.node_points, np.nan)  # as the node's index: none where nothing of it applies
     for code in cs.top_codes:
-        columns[code] = got.node_points[:, got.codes.index(code)]
+        columns[code] = applied[:, got.codes.index(code)]
     if cs.survey is not None:
         columns["survey"] = got.points[:, len(cs.leaf_codes) :].sum(axis=1)
     if cs.adjustments:

@@ -36,11 +36,12 @@ class NotApplicable:
 NA = NotApplicable()
 
 
-def is_na(value: Any) -> bool:
-    """True for the N/A marker and for the words people type for it."""
+def is_na(value: Any, word: str = "") -> bool:
+    """True for the N/A marker, for the words people type for it and for `word`: a criteria
+    set's own (`na_label`), which our tables print where an item does not apply."""
     if value is NA:
         return True
-    return isinstance(value, str) and folded(value) in NA_WORDS
+    return isinstance(value, str) and (folded(value) in NA_WORDS or (bool(word) and folded(value) == folded(word)))
 
 
 def is_blank(value: Any) -> bool:

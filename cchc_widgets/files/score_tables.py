@@ -58,6 +58,15 @@ def read_scores(path: str | Path, cs: CriteriaSet, period: str | None = None, st
     return _scores_of(table, table.rows(), table.columns, cs, period, stage, [])
 
 
+def named_periods(path: str | Path) -> list[str]:
+    """The periods a score table's own `period` column names, in their order (none when it
+    has no such column): what a long table of one period says of itself."""
+    table = _with_ids(read_table(path))
+    if "period" not in table.columns:
+        return []
+    return list(dict.fromkeys(p for row in table.rows() if (p := row.text("period"))))
+
+
 def read_block_scores(
     path: str | Path,
     sets: dict[str, CriteriaSet],
@@ -291,7 +300,7 @@ def _long(rows: list[Row], columns: tuple[str, ...], cs: CriteriaSet, file: str)
     for i, (row, points, value) in enumerate(zip(rows, points_read, values_read, strict=True)):
         if i in ambiguous or i in ambiguous_values:
             continue
-        na = is_yes(row.text("na")) or is_na(points)
+        na = is_yes(row.text("na")) or is_na(points, cs.na_label)
         if points is not None and not na:
             try:
                 points = parse_decimal(points, "điểm")
@@ -387,8 +396,9 @@ def _wide(rows: list[Row], columns: tuple[str, ...], cs: CriteriaSet, file: str)
                 continue  # «chưa có điểm»: a listed unit without scores, as our own tables write it
             leaf = col in cs.entries  # a leaf, or a bonus or penalty item
             note = row.text(reasons[col]) or None if col in reasons else None  # none given: the stored note stays
-            if leaf and is_na(cell):
-                scores.append((period, unit, col, stage, None, None, True, note, row.where(source.get(col, col))))
+            if is_na(cell, cs.na_label):  # a domain of nothing that applies, as our results print it: no figure to check
+                if leaf:
+                    scores.append((period, unit, col, stage, None, None, True, note, row.where(source.get(col, col))))
                 continue
             try:
                 number = parse_decimal(cell, "điểm")

@@ -94,6 +94,17 @@ def na_as_word(points: pd.Series, na: pd.Series, label: str) -> pd.Series:
     return points.astype(object).where(~na.fillna(False).astype(bool), label)
 
 
+def domains_as_word(results: pd.DataFrame, codes: list[str] | tuple[str, ...], label: str) -> pd.DataFrame:
+    """The engine's results with each top-level node's points (`codes`) the set's word where
+    none of the node applies to a scored unit (the engine leaves it empty there, as its index):
+    a flat set's item that did not apply reads as its items below a domain do, never 0. A unit
+    never scored (no total) keeps its cells empty."""
+    out = results.copy()
+    for code in codes:
+        out[code] = na_as_word(results[code], results[code].isna() & results["total"].notna(), label)
+    return out
+
+
 def write_table(frame: pd.DataFrame, path: Path, decimals: int | None = None, people: bool = False) -> None:
     """`frame` as .xlsx (text cells typed as text, numbers with `decimals` places as their
     format) or .csv (figures as text with `decimals` places, formula-looking text

@@ -23,6 +23,7 @@ from cchc_widgets.core.errors import Problem, ProblemsError
 from cchc_widgets.core.numbers import published
 from cchc_widgets.core.text import plain
 from cchc_widgets.core.vocabulary import HEADINGS, annex_number
+from cchc_widgets.files.tables_out import domains_as_word
 from cchc_widgets.report import chromium
 from cchc_widgets.report.analysis import PeriodView, facts, movers
 from cchc_widgets.report.official import CSS as OFFICIAL_CSS
@@ -184,6 +185,7 @@ def results_table(view: PeriodView) -> pd.DataFrame:
     ]
     cols = {c: HEADINGS.get(c, _domain(c)) for c in columns}
     table = _figures(view.results[list(cols)], view)  # each figure rounded on its own
+    table = domains_as_word(table, list(view.domains), view.cs.na_label)  # an item that did not apply: the set's word
     if "survey" in table.columns:
         table["survey"] = table["survey"].where(view.results["unit"].isin(view.surveyed))
     table = table.rename(columns=cols)
@@ -201,8 +203,11 @@ def domain_table(view: PeriodView) -> pd.DataFrame:
     comps.index = comps.index.map(view.marked_names())
     comps.index.name = "Đơn vị"
     comps.columns = [_domain(c) for c in comps.columns]  # short labels: `domain_key` says what each is
-    mean = comps.mean().rename("Trung bình")  # of the figures printed above it, as a reader adds them
-    return _figures(pd.concat([comps, mean.to_frame().T]).rename_axis("Đơn vị"), view)
+    mean = comps.mean().rename("Trung bình")  # of the figures printed above it, as a reader adds them: N/A left out
+    table = _figures(pd.concat([comps, mean.to_frame().T]).rename_axis("Đơn vị"), view)
+    na = table.isna()  # a unit's domain none of which applies (the engine's NaN index): the set's word
+    na.iloc[-1] = False  # a mean over no unit: a dash
+    return table.astype(object).where(~na, view.cs.na_label)
 
 
 def movers_table(view: PeriodView, before: PeriodView) -> pd.DataFrame:

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import MaxNLocator, ScalarFormatter
 
 from cchc_widgets.core.criteria import DEFAULT_DECIMALS, ClassBand
 from cchc_widgets.core.numbers import format_number, rounded
@@ -49,9 +49,25 @@ def _wrapped(label: str, width: int = 48) -> str:
     return textwrap.fill(label, width)
 
 
-def _whole_ranks(axis: Any) -> None:
-    """Ranks are whole numbers: no 17,5 on a rank axis."""
+def _whole_numbers(axis: Any) -> None:
+    """Ranks and counts of units are whole numbers: no 17,5 on a rank axis, no 0,2 of a unit."""
     axis.set_major_locator(MaxNLocator(integer=True))
+
+
+class DecimalComma(ScalarFormatter):
+    """Matplotlib's own tick labels with the decimal comma our tables print (83,5, not 83.5),
+    and no offset («+8.35e1» above an axis): for an axis whose range is the data's."""
+
+    def __init__(self) -> None:
+        super().__init__(useOffset=False)
+
+    def __call__(self, x: float, pos: int | None = None) -> str:
+        return super().__call__(x, pos).replace(".", ",")
+
+
+def _commas(*axes: Any) -> None:
+    for axis in axes:
+        axis.set_major_formatter(DecimalComma())
 
 
 def _figure(n_rows: int = 10, width: float = 9.0, min_height: float = 3.5) -> tuple[Figure, object]:
@@ -199,6 +215,7 @@ def self_vs_appraised(totals: pd.DataFrame, names: dict[str, str] | None = None,
         ax.plot([low, high], [low, high], color="#90a4ae", linestyle="--", label="Thẩm định = tự đánh giá")
         ax.set_xlabel("Điểm tự đánh giá")
         ax.set_ylabel("Điểm thẩm định")
+        _commas(ax.xaxis, ax.yaxis)
         ax.legend(fontsize=8)
     elif kind == "dumbbell":
         fig, ax = _figure(len(data))
@@ -209,6 +226,7 @@ def self_vs_appraised(totals: pd.DataFrame, names: dict[str, str] | None = None,
         ax.scatter(data["appraised"], y, color=DOWN, label="Thẩm định", zorder=3)
         ax.set_yticks(y, labels, fontsize=_row_font(len(data)))
         ax.set_xlabel("Tổng điểm")
+        _commas(ax.xaxis)
         ax.legend(fontsize=8, loc="lower right")
     else:
         raise ValueError("kind must be 'dumbbell' or 'scatter'")
@@ -235,6 +253,7 @@ def slope(
     ax.set_xlim(-0.1, 1.75)
     ax.set_xticks([0, 1], labels)
     ax.set_ylabel("Chỉ số (%)")
+    _commas(ax.yaxis)
     ax.set_title(title, fontfamily=FONT)
     font = _row_font(len(units))
     places = _spread(ends, ax, font)
@@ -310,6 +329,7 @@ def index_distribution(index: pd.Series, classes: Sequence[ClassBand] = (), titl
     _class_bands(ax, classes)
     ax.hist(index.dropna(), bins=np.arange(0, 105, 5), color=DOMAIN_COLORS[0], edgecolor="white", zorder=2)
     ax.set_xlim(0, 100)
+    _whole_numbers(ax.yaxis)  # three units gave 0.0, 0.2 … 1.0
     ax.set_xlabel("Chỉ số (%)")
     ax.set_ylabel("Số đơn vị")
     ax.set_title(title, fontfamily=FONT)
@@ -327,7 +347,7 @@ def rank_shift(table: pd.DataFrame, names: dict[str, str] | None = None, title: 
     ax.scatter(data["rank_alt"], y, c=colors, label="Kịch bản", zorder=3)
     ax.set_yticks(y, [(names or {}).get(u, u) for u in data["unit"]], fontsize=_row_font(len(data)))
     ax.invert_xaxis()
-    _whole_ranks(ax.xaxis)
+    _whole_numbers(ax.xaxis)
     ax.set_xlabel("Hạng (1 = cao nhất)")
     ax.set_title(title, fontfamily=FONT)
     ax.legend(fontsize=8, loc="lower left")
@@ -346,7 +366,7 @@ def rank_uncertainty(
     ax.scatter(data["rank"], y, marker="|", s=120, color="#263238", zorder=4, label="Hạng hiện trạng")
     ax.set_yticks(y, [(names or {}).get(u, u) for u in data["unit"]], fontsize=_row_font(len(data)))
     ax.invert_xaxis()
-    _whole_ranks(ax.xaxis)
+    _whole_numbers(ax.xaxis)
     ax.set_xlabel("Hạng (1 = cao nhất)")
     ax.set_title(title, fontfamily=FONT)
     ax.legend(fontsize=8, loc="lower left")

@@ -332,7 +332,7 @@ def _summary_sheet(
                 sheet.cell(row["unit"]),
                 sheet.cell(row["name"]),
                 sheet.cell("Đã thẩm định" if done else UNAPPRAISED),
-                *[sheet.cell(float(row[code]), number) for code in domains],
+                *[sheet.cell(cs.na_label if pd.isna(row[code]) else float(row[code]), number) for code in domains],
                 *[sheet.cell(value, number) for value in parts],
                 sheet.cell(float(row["total"]), number),
                 sheet.cell(float(row["max"]), number),

@@ -23,7 +23,7 @@ from cchc_widgets.core.rules import stored_answer
 from cchc_widgets.core.table_checks import TOLERANCE, PublishedDiffers, TableCheck, check_table
 from cchc_widgets.core.tables import check_archive
 from cchc_widgets.core.vocabulary import APPRAISAL, SELF, STAGE_LABELS, stage_of
-from cchc_widgets.files.score_tables import ScoresFile, read_block_scores, read_scores
+from cchc_widgets.files.score_tables import ScoresFile, named_periods, read_block_scores, read_scores
 from cchc_widgets.files.survey_files import read_responses, response_template
 from cchc_widgets.files.templates import OwnScore, Saved, build_template, is_template, read_template
 from cchc_widgets.files.unit_tables import ranking
@@ -161,8 +161,7 @@ def import_table(
     whole (`PublishedDiffers`, each difference named by unit, printed and computed) — stored, its
     points would give results other than those it publishes, and nobody would know."""
     file = Path(path).name
-    if period is None:
-        raise ProblemsError([Problem(file, "bảng không phải mẫu phiếu: cần --period để biết kỳ đánh giá")])
+    period = _table_period(store, file, path, period)
     wanted = stage_of(stage) if stage else None
     if stage and wanted is None:
         raise ProblemsError([Problem(file, f"giai đoạn '{stage}' không có")])
@@ -188,6 +187,28 @@ def import_table(
     names = store.unit_names(period)
     written = ", ".join(names.get(u, u) for u in sorted(set(rows["unit"])))
     return Imported(file, period, written, _changed(done), stored=not dry_run, checks=checks)
+
+
+def _table_period(store: Store, file: str, path: str | Path, period: str | None) -> str:
+    """The period a plain table is imported into: `period` (--period, a page's own), else the
+    one its `period` column names. Refused when neither names one, when the column names
+    several, or names another than `period`: its rows of that period would be dropped unsaid."""
+    named = named_periods(path)
+    other = [p for p in named if p != period]
+    if period is not None and other:
+        said = f"cột kỳ đánh giá của bảng ghi kỳ {', '.join(other)}, khác kỳ '{period}' đang nhập: mỗi lần nhập một kỳ"
+        raise ProblemsError([Problem(file, said)])
+    if period is not None:
+        return period
+    if not named:
+        raise ProblemsError([Problem(file, "bảng không phải mẫu phiếu, không có cột kỳ đánh giá (period): cần --period")])
+    if len(named) > 1:
+        said = f"bảng có dòng của {len(named)} kỳ ({', '.join(named)}): mỗi lần nhập một kỳ, chọn bằng --period"
+        raise ProblemsError([Problem(file, said)])
+    known = list(store.periods()["id"])
+    if named[0] not in known:
+        raise ProblemsError([Problem(file, f"kỳ '{named[0]}' ghi trong bảng chưa có trong kho (có: {', '.join(known)})")])
+    return named[0]
 
 
 def _table_parts(

@@ -43,7 +43,7 @@ def test_the_appraiser_enters_a_penalty_with_a_reason_and_the_unit_reads_it(page
     assert "điểm trừ cần ghi lý do" in page.inner_text(f"{row('P1')} .cchc-field-error")
     page.fill(f"{row('P1')} .cchc-note", "Chậm gửi báo cáo quý II")
     page.press(f"{row('P1')} .cchc-note", "Tab")
-    wait_points(page, "P1", "−1,5")
+    wait_points(page, "P1", "−1,50")
     assert number(page.inner_text(".cchc-total")) == pytest.approx(before - 1.5, abs=0.01)
     assert "trừ −1,5" in page.inner_text(".cchc-adjustments")
 
@@ -51,6 +51,6 @@ def test_the_appraiser_enters_a_penalty_with_a_reason_and_the_unit_reads_it(page
     assert not page.is_visible(f"{row('P1')} .cchc-input")  # read, not entered, in the unit's view
     assert page.is_disabled(f"{row('P1')} .cchc-input")
     assert not page.is_visible(f"{row('P1')} .cchc-note")
-    assert page.inner_text(f"{row('P1')} .cchc-row-points") == "−1,5"
-    assert page.inner_text(f"{row('P1')} .cchc-appraisal-value") == "−1,5 điểm"
+    assert page.inner_text(f"{row('P1')} .cchc-row-points") == "−1,50"
+    assert page.inner_text(f"{row('P1')} .cchc-appraisal-value") == "−1,50 điểm"
     assert "Chậm gửi báo cáo quý II" in page.inner_text(f"{row('P1')} .cchc-appraisal-reason")

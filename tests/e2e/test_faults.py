@@ -15,6 +15,7 @@ import time
 import pytest
 
 from .conftest import demo_copy, kernel_of, serving
+from .test_scoring_app import points
 
 pytestmark = pytest.mark.e2e
 
@@ -52,7 +53,7 @@ def acknowledged(page, code, value) -> bool:
         page.wait_for_function(
             "([sel, want]) => document.querySelector(sel).textContent === want"
             " && document.querySelector('.cchc-saved').textContent.startsWith('Đã lưu')",
-            arg=[f".cchc-row-{code.replace('.', '-')} .cchc-row-points", value],
+            arg=[f".cchc-row-{code.replace('.', '-')} .cchc-row-points", points(value)],
             timeout=5000,
         )
         return True
@@ -119,7 +120,7 @@ def test_the_server_killed_mid_burst_loses_nothing_it_acknowledged(browser, fres
     fresh_server.start()  # the same file: the server comes back and shows what was saved
     page = open_unit(context, fresh_server, PAGES[0][0])
     shown = page.inner_text(".cchc-row-1-5-2 .cchc-row-points")
-    assert shown in (saved[PAGES[0][0]], "0")
+    assert shown in (points(saved[PAGES[0][0]]), "0,00")
     context.close()
 
 
@@ -133,10 +134,10 @@ def test_a_kernel_killed_mid_burst_loses_nothing_it_acknowledged(browser, fresh_
         kill(pid)
     victim.wait_for_selector(".cchc-lost", state="visible", timeout=10000)
     assert "tải lại trang" in victim.inner_text(".cchc-lost").lower()
-    points = victim.inner_text(f".cchc-row-{code.replace('.', '-')} .cchc-row-points")
+    before = victim.inner_text(f".cchc-row-{code.replace('.', '-')} .cchc-row-points")
     edit(victim, code, "3")  # typed after the loss: never reported as saved
     victim.wait_for_function("() => document.querySelector('.cchc-saved').textContent.startsWith('Chưa lưu')")
-    assert victim.inner_text(f".cchc-row-{code.replace('.', '-')} .cchc-row-points") == points
+    assert victim.inner_text(f".cchc-row-{code.replace('.', '-')} .cchc-row-points") == before
     check_store(fresh_server.db, saved, {unit: "0"})
     # A reload gets a new kernel and the store as it is. The preheated kernels died too, and
     # Voilà hands the first visitor after that the dead pool kernel's error page («An exception
@@ -148,7 +149,7 @@ def test_a_kernel_killed_mid_burst_loses_nothing_it_acknowledged(browser, fresh_
             break
         except Exception:
             assert attempt == 0, "a second reload after a kernel crash must give a working page"
-    assert victim.inner_text(".cchc-row-1-5-2 .cchc-row-points") in (saved[unit], "0")
+    assert victim.inner_text(".cchc-row-1-5-2 .cchc-row-points") in (points(saved[unit]), "0,00")
     context.close()
 
 

@@ -25,7 +25,7 @@ def test_markup_in_the_url_and_in_every_text_field_is_shown_as_text(page, server
     page.fill(f"{row('1.5.2')} .cchc-input", "2")
     page.fill(note, " ".join(ATTACKS))
     page.press(note, "Tab")
-    wait_points(page, "1.5.2", "2")
+    wait_points(page, "1.5.2", "2,00")
     page.reload()  # drawn again from what the store holds
     page.wait_for_selector(".cchc-row-8-5-1 .cchc-input")
     assert page.input_value(note) == " ".join(ATTACKS)

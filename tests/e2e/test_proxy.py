@@ -23,6 +23,7 @@ from cchc_widgets.services.permissions import console
 from cchc_widgets.store.database import Store
 
 from .conftest import Server, alive, stop, wait_answering
+from .test_scoring_app import points
 from .test_sign_in import post_sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.external]
@@ -121,7 +122,7 @@ def enter(page, code: str, value: str) -> None:
     page.fill(f"{row(code)} .cchc-input", value)
     page.press(f"{row(code)} .cchc-input", "Tab")
     page.wait_for_function(
-        "([sel, want]) => document.querySelector(sel).textContent === want", arg=[f"{row(code)} .cchc-row-points", value]
+        "([sel, want]) => document.querySelector(sel).textContent === want", arg=[f"{row(code)} .cchc-row-points", points(value)]
     )
     page.wait_for_function(SAVED)
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from cchc_widgets.core import engine
+from cchc_widgets.core.numbers import format_number, parse_decimal
 from cchc_widgets.services.results import score_period
 from cchc_widgets.store.database import Store
 
@@ -24,6 +25,11 @@ def open_form(page, server, unit=UNIT, period=PERIOD, stage="self", author="Nguy
     page.wait_for_selector(".cchc-row-8-5-1 .cchc-input")
     page.fill(".cchc-author", author)
     return page
+
+
+def points(typed: str) -> str:
+    """Points a person typed as the row shows them: the demo set's two places (`2,5` → `2,50`)."""
+    return format_number(parse_decimal(typed), 2, fixed=True)
 
 
 def row(code: str) -> str:
@@ -65,23 +71,23 @@ def test_score_every_rule_type_and_see_the_total(page, server):
     assert page.inner_text(".cchc-unit-name") == "Sở Tư pháp"
     start = number(page.inner_text(".cchc-total"))
     page.select_option(f"{row('1.1.1')} select.cchc-input", "Ban hành chậm")  # levels
-    wait_points(page, "1.1.1", "0,5")
+    wait_points(page, "1.1.1", "0,50")  # the set's two places, as the header and every table
     assert number(page.inner_text(".cchc-total")) == pytest.approx(start - 0.5)
     page.select_option(f"{row('1.1.2')} select.cchc-input", "Không")  # yes/no
-    wait_points(page, "1.1.2", "0")
+    wait_points(page, "1.1.2", "0,00")
     page.fill(f"{row('1.1.4')} .cchc-done", "19")  # percentage from done/planned
     page.fill(f"{row('1.1.4')} .cchc-planned", "20")
     page.press(f"{row('1.1.4')} .cchc-planned", "Tab")
-    wait_points(page, "1.1.4", "2")
+    wait_points(page, "1.1.4", "2,00")
     page.fill(f"{row('2.2.2')} .cchc-input", "100")  # percentage
     page.press(f"{row('2.2.2')} .cchc-input", "Tab")
-    wait_points(page, "2.2.2", "1")
+    wait_points(page, "2.2.2", "1,00")
     page.fill(f"{row('1.2.1')} .cchc-input", "4")  # count against 4 required
     page.press(f"{row('1.2.1')} .cchc-input", "Tab")
-    wait_points(page, "1.2.1", "1")
+    wait_points(page, "1.2.1", "1,00")
     page.fill(f"{row('1.5.2')} .cchc-input", "3,5")  # manual points on a 0.5 step, with a decimal comma
     page.press(f"{row('1.5.2')} .cchc-input", "Tab")
-    wait_points(page, "1.5.2", "3,5")
+    wait_points(page, "1.5.2", "3,50")
     page.check(f"{row('1.3.3')} .cchc-na")  # not applicable
     s = store_of(server)
     word = s.criteria_for(PERIOD).na_label
@@ -152,7 +158,7 @@ def test_side_by_side_a_colleagues_change_arrives_and_nothing_is_overwritten(pag
     second = open_form(page.context.new_page(), server, author="Người thứ hai")
     second.fill(f"{row('1.5.2')} .cchc-input", new)
     second.press(f"{row('1.5.2')} .cchc-input", "Tab")
-    wait_points(second, "1.5.2", new)
+    wait_points(second, "1.5.2", points(new))
     first.wait_for_function(
         "([sel, want]) => document.querySelector(sel).value === want", arg=[f"{row('1.5.2')} .cchc-input", new], timeout=10000
     )
@@ -207,7 +213,7 @@ def test_reload_and_restart_show_what_was_entered(page, server):
     open_form(page, server)
     page.fill(f"{row('8.3.2')} .cchc-input", "1.5")
     page.press(f"{row('8.3.2')} .cchc-input", "Tab")
-    wait_points(page, "8.3.2", "1,5")
+    wait_points(page, "8.3.2", "1,50")
     page.fill(f"{row('8.3.2')} .cchc-note", "Đã trang bị máy lấy số thứ tự")
     page.press(f"{row('8.3.2')} .cchc-note", "Tab")
     page.wait_for_function("() => document.querySelector('.cchc-saved').textContent.startsWith('Đã lưu')")
@@ -236,7 +242,7 @@ def test_appraise_with_a_reason_and_the_unit_reads_it(page, server):
     assert "ghi lý do" in page.inner_text(f"{row('2.2.1')} .cchc-field-error")
     page.fill(f"{row('2.2.1')} .cchc-note", "Kế hoạch không có trong hồ sơ")
     page.press(f"{row('2.2.1')} .cchc-note", "Tab")
-    wait_points(page, "2.2.1", "0" if different == "Không" else "1")
+    wait_points(page, "2.2.1", "0,00" if different == "Không" else "1,00")
     appraised = s.scores(PERIOD, UNIT, "appraisal").set_index("code").loc["2.2.1"]
     assert appraised["value"] == different
     assert appraised["note"] == "Kế hoạch không có trong hồ sơ"

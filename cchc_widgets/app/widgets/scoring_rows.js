@@ -194,7 +194,7 @@ function fillRow(form, r, row, force) {
   const busy = r.dirty || el.contains(document.activeElement);
   if (force || ((!old || !same(old.mine, row.mine)) && !busy)) setInputs(form, r, row);
   const mine = row.entered ? row.mine : row.other; // the unit's view of a bonus or penalty: the appraiser's
-  const none = row.kind ? "0" : "chưa chấm"; // no bonus or penalty entered: none given
+  const none = row.kind ? num(0, st.decimals, true) : "chưa chấm"; // no bonus or penalty entered: none given (0,00)
   const points = el.querySelector(".cchc-row-points");
   points.textContent = mine && mine.scored ? mine.points_shown : none; // N/A: the set's word (KAD), as the sheet and report print it…
   points.title = mine && mine.na ? st.words.na : ""; // …written out on hover, beside the ticked «Không áp dụng» box
