@@ -101,7 +101,8 @@ def test_differences_with_nothing_different(demo, tmp_path):
     ran = cchc_here("differences", "--period", "2016", "--unit", unit, db=demo.url)
     assert ran.returncode == 0, ran.stderr
     assert "Empty DataFrame" not in ran.stdout
-    assert ran.stdout.splitlines()[-1] == "không có tiêu chí nào có tự đánh giá và thẩm định khác nhau"
+    # not appraised yet: said as that, not as items that agree
+    assert ran.stdout.splitlines()[-1] == "Sở Tư pháp chưa thẩm định: chưa có gì để so với tự đánh giá"
 
 
 @pytest.mark.parametrize("period", ["2016", "2017"])
@@ -206,7 +207,7 @@ def test_the_whatif_prints_within_120_columns_as_its_file_is_headed(demo, tmp_pa
         assert heading in rows[0]
     changed = rows[0].index("Đổi xếp loại")
     assert {row[changed] for row in rows[1:]} <= {"có", "không"}
-    assert "(cột Đổi xếp loại: ghi bảng đầy đủ bằng --out TỆP.xlsx)" in lines
+    assert any(line.startswith("(cột Đổi xếp loại") and line.endswith(": ghi bảng đầy đủ bằng --out TỆP.xlsx)") for line in lines)
 
 
 def test_the_whatif_leaves_units_not_appraised_unranked_as_the_ranking_does(demo, tmp_path, capsys):
@@ -240,3 +241,76 @@ def test_the_whatif_leaves_units_not_appraised_unranked_as_the_ranking_does(demo
         assert (shown[unit]["rank_base"], shown[unit]["class_base"], shown[unit]["median"]) == (None, "Chưa thẩm định", None)
     ranked = sorted(row["rank_base"] for row in page["rows"] if row["rank_base"] is not None)
     assert ranked == sorted(int(published[u][header.index("rank")]) for u in published if u not in waiting)
+
+
+# every table a clerk writes with --out: (command, its sheet's name, its rank columns)
+SHEETS = {
+    "whatif": (("whatif", "--period", "2017", "--scenario", SCENARIO), "Kịch bản", ("Hạng gốc", "Hạng mới", "Đổi hạng")),
+    "sensitivity": (("sensitivity", "--period", "2017", "--samples", "50"), "Độ nhạy thứ hạng", ("Hạng", "Hạng tốt (5%)")),
+    "ranking": (("ranking", "--period", "2017"), "Xếp hạng", ("Hạng", "Hạng trong nhóm")),
+    "differences": (("differences", "--period", "2017"), "Chênh lệch", ()),
+    "score": (
+        ("score", "--criteria", "criteria/dien-bien-so-2016.yaml", "--scores", "data/demo_scores.csv"),
+        "Kết quả",
+        ("Hạng",),
+    ),
+    "compare": (
+        ("compare", "--period", "2016", "--criteria", "criteria/dien-bien-so-2016-khao-sat-trong-100.yaml"),
+        "So sánh bộ tiêu chí",
+        ("Hạng gốc", "Hạng mới", "Đổi hạng"),
+    ),
+}
+
+
+@pytest.mark.parametrize("name", SHEETS)
+def test_files_for_a_clerk_are_sheets_to_work_in(demo, tmp_path, capsys, name):
+    """The xlsx named for what it holds, its header frozen and filtered as the progress
+    workbook's is (one writer); ranks whole numbers in both files, never «3.0» or «-1.0»; no
+    figure longer than the set's places (the sensitivity's mean shift of rank was 0.206666667)."""
+    from openpyxl import load_workbook
+
+    from cchc_widgets.cli.main import main
+
+    command, sheet, ranks = SHEETS[name]
+    book = tmp_path / f"{name}.xlsx"
+    assert main(["--db", demo.url, *command, "--out", str(book)]) in (0, 1)  # `score` says 1 where printed figures differ
+    ws = load_workbook(book).active
+    assert (ws.title, ws.freeze_panes) == (sheet, "A2")
+    assert ws.auto_filter.ref == f"A1:{ws.cell(1, ws.max_column).column_letter}{ws.max_row}"
+    table = tmp_path / f"{name}.csv"
+    assert main(["--db", demo.url, *command, "--out", str(table)]) in (0, 1)
+    capsys.readouterr()
+    for rows in (_written(book), _written(table)):
+        for heading in ranks:
+            cells = [row[rows[0].index(heading)] for row in rows[1:]]
+            assert [c for c in cells if c and not c.lstrip("-").isdigit()] == [], heading
+            assert any(cells), heading
+    figures = [cell for row in _written(table)[1:] for cell in row if cell.replace(".", "", 1).lstrip("-").isdigit()]
+    assert figures
+    assert max(len(f.split(".")[1]) if "." in f else 0 for f in figures) <= 2
+
+
+def test_the_terminal_names_units_and_speaks_vietnamese(demo):
+    """whatif, sensitivity and differences name units as `cchc ranking` does, not by id; the
+    what-if's rank correlations with decimal commas; the sensitivity's title without «seed»;
+    the differences within 120 columns."""
+    whatif = cchc_here("whatif", "--period", "2017", "--scenario", SCENARIO, db=demo.url)
+    assert whatif.returncode == 0, whatif.stderr
+    assert "Sở Công Thương" in whatif.stdout
+    assert "so-cong-thuong" not in whatif.stdout
+    assert whatif.stderr.startswith("Spearman ρ = 0,")
+    assert "Kendall τ = 0," in whatif.stderr
+    spread = cchc_here("sensitivity", "--period", "2017", "--samples", "50", "--seed", "1", db=demo.url)
+    assert spread.returncode == 0, spread.stderr
+    assert "Sở Công Thương" in spread.stdout
+    assert "so-cong-thuong" not in spread.stdout
+    assert "seed" not in spread.stdout
+    assert "số khởi tạo ngẫu nhiên 1" in spread.stdout.splitlines()[0]
+    for period in ("2016", "2017"):
+        differences = cchc_here("differences", "--period", period, db=demo.url)
+        assert differences.returncode == 0, differences.stderr
+        lines = differences.stdout.splitlines()
+        assert max(len(line) for line in lines) <= 120, max(lines, key=len)
+        assert "Huyện Điện Biên" in differences.stdout or "Sở Tư pháp" in differences.stdout
+        assert "so-tu-phap" not in differences.stdout
+        assert "huyen-dien-bien" not in differences.stdout

@@ -77,10 +77,12 @@ def test_na_is_the_sets_word_and_three_places_in_files(store, tmp_path, capsys):
     assert table.loc[("u1", "A1"), "points_self"] == "46.250"
     assert table.loc[("u1", "A2"), ["points_self", "points_appraisal", "diff"]].tolist() == ["Không áp dụng"] * 3
     sheet = load_workbook(xlsx_out).active
-    rows = {(r[0].value, r[1].value): r for r in sheet.iter_rows(min_row=2)}
-    assert rows[("u1", "A2")][2].value == "Không áp dụng"
-    assert rows[("u1", "A1")][2].value == 46.25
-    assert rows[("u1", "A1")][2].number_format == "0.000"
+    head = [c.value for c in sheet[1]]  # the unit's id, its name beside it, the code, …
+    unit, code, own = head.index("unit"), head.index("code"), head.index("points_self")
+    rows = {(r[unit].value, r[code].value): r for r in sheet.iter_rows(min_row=2)}
+    assert rows[("u1", "A2")][own].value == "Không áp dụng"
+    assert rows[("u1", "A1")][own].value == 46.25
+    assert rows[("u1", "A1")][own].number_format == "0.000"
     ranking = tmp_path / "xep-hang.csv"
     assert main(["--db", store.url, "ranking", "--period", "2024", "--out", str(ranking), "--machine-headings"]) == 0
     ranks = pd.read_csv(ranking, dtype=str).set_index("unit")

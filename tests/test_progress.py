@@ -219,3 +219,18 @@ def test_each_wide_action_says_what_it_changes(demo):
     access.add_account(demo, "quantri", "Phạm Quản Trị", "reader", [], None, console("test"))  # no longer an administrator
     with pytest.raises(ProblemsError, match="chỉ quản trị viên"):
         admin.confirmation("finalise")
+
+
+def test_a_submission_names_its_person_not_the_login(demo):
+    """The unit's header after submitting and the administrator's «Đơn vị đã nộp» table say
+    who submitted by the account's full name, as the progress table does (issue 27)."""
+    from cchc_widgets.app.scoring_session import ScoringSession
+
+    access.add_account(demo, "tuphap", "Trần Thị Pháp", "unit", [UNIT], None, console("test"))
+    access.set_stage(demo, PERIOD, "self", access.OPEN, None, console("test"))
+    access.submit(demo, actor_of(demo, "tuphap"), PERIOD, UNIT)
+    header = ScoringSession(demo, PERIOD, UNIT, "self").access()["submitted"]
+    assert header.startswith("Đã nộp bản tự đánh giá lúc ")
+    assert header.endswith("(Trần Thị Pháp)")
+    (row,) = AdminSession(demo, None, PERIOD).state()["submitted"]
+    assert (row["name"], row["by"]) == ("Sở Tư pháp", "Trần Thị Pháp")

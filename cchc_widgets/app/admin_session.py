@@ -58,6 +58,7 @@ class AdminSession:
             self.block = ""
         names = store.unit_names(period)
         accounts = store.accounts()
+        people = dict(zip(accounts["login"], accounts["name"], strict=True))  # a submitter named as progress names them
         log = self.log()
         return {
             "period": period,
@@ -81,7 +82,12 @@ class AdminSession:
                 for stage, label in WINDOW_LABELS.items()
             ],
             "submitted": [
-                {"unit": u, "name": names.get(u, u), "by": r["submitted_by"], "at": local_time(r["submitted_at"])}
+                {
+                    "unit": u,
+                    "name": names.get(u, u),
+                    "by": people.get(r["submitted_by"], r["submitted_by"]),
+                    "at": local_time(r["submitted_at"]),
+                }
                 for u, r in sorted(workflow.submitted.items())
             ],
             "record": access.record_line(store, period),

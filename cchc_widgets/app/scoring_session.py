@@ -195,7 +195,7 @@ class ScoringSession:
             "locked": locked,
             "submitted": None
             if submitted is None
-            else f"Đã nộp bản tự đánh giá lúc {local_time(submitted['submitted_at'])} ({submitted['submitted_by']})",
+            else f"Đã nộp bản tự đánh giá lúc {local_time(submitted['submitted_at'])} ({self.person(submitted['submitted_by'])})",
             "can_submit": may_submit,
             "checklist": checklist,
             "can_export": allowed(actor, "export"),

@@ -14,6 +14,7 @@ from cchc_widgets.cli.shared import (
     WIDTH,
     decimal_argument,
     fitted,
+    named,
     out_path,
     period_name,
     show_or_write,
@@ -24,6 +25,7 @@ from cchc_widgets.cli.terminal import progress_terminal
 from cchc_widgets.core import engine
 from cchc_widgets.core.criteria import load_criteria
 from cchc_widgets.core.errors import Problem, ProblemsError
+from cchc_widgets.core.numbers import format_number
 from cchc_widgets.files.score_tables import read_scores
 from cchc_widgets.files.unit_tables import ranking
 
@@ -32,12 +34,13 @@ if TYPE_CHECKING:  # SciPy comes with what-ifs: imported when a command needs it
     from cchc_widgets.store.database import Store
 
 
-def _scored_input(req: Request):  # noqa: ANN202 - (criteria set, resolved scores, ranking, where from, appraised)
+def _scored_input(req: Request):  # noqa: ANN202 - (criteria set, resolved scores, ranking, where from, appraised, names)
     """A period's resolved scores: from the store by default (survey points included, the
     period's own criteria set: what the apps and `cchc ranking` show, units not appraised
     unranked as it leaves them — `published_ranking` — and the units appraised; one block of
     units at a time, --block or the first, never two sets mixed), or from files when both
-    --criteria and --scores are given (appraised: None, every unit ranked)."""
+    --criteria and --scores are given (appraised: None, every unit ranked). With the units'
+    names (the store's, or --units'; none: ids are shown)."""
     args = req.args
     if (args.criteria is None) != (args.scores is None):
         given, missing = ("--criteria", "--scores") if args.scores is None else ("--scores", "--criteria")
@@ -51,33 +54,41 @@ def _scored_input(req: Request):  # noqa: ANN202 - (criteria set, resolved score
         block, rows = one_block(store, period, args.block)
         named = f", khối {block.label}" if len(blocks_of(store, period)) > 1 else ""
         done = appraised_units(rows)
-        return block.cs, rows, published_ranking(block.ranking, done), f"{period_name(store, period)}{named} trong kho", done
+        source = f"{period_name(store, period)}{named} trong kho"
+        return block.cs, rows, published_ranking(block.ranking, done), source, done, store.unit_names(period)
     cs = load_criteria(args.criteria)
     data = read_scores(args.scores, cs, period=args.period)
     if data.scores["period"].nunique() > 1:
         periods = ", ".join(sorted(data.scores["period"].unique()))
         raise ProblemsError([Problem(args.scores, f"tệp có nhiều kỳ ({periods}); chọn một kỳ bằng --period")])
     units = units_file(args, set(data.scores["unit"]))
-    return cs, data.scores, None if units is None else ranking(units), f"tệp {args.scores} (không có điểm khảo sát)", None
+    names = {} if units is None else dict(zip(units["id"], units["name"], strict=True))
+    return cs, data.scores, None if units is None else ranking(units), f"tệp {args.scores} (không có điểm khảo sát)", None, names
 
 
 def _write_comparison(
-    comparison: whatif.Comparison, out: Path | None, title: str, decimals: int | None, machine: bool = False
+    comparison: whatif.Comparison,
+    out: Path | None,
+    title: str,
+    decimals: int | None,
+    names: dict[str, str],
+    sheet: str,
+    machine: bool = False,
 ) -> None:
     """A what-if's table (one row per unit, baseline beside alternative) and the rank
     correlations and class changes under it (on stderr when the table went to stdout). On the
     terminal within 120 columns: without whether the class changed (the summary counts it, both
-    classes are shown), then without the indices, when the units' ids make it wider."""
-    table = comparison.table.drop(columns="period")
+    classes are shown), then without the indices, when the units' names make it wider."""
+    table = named(comparison.table.drop(columns="period"), names, out)
     if out is None:
         spare = ((["class_changed"], "cột Đổi xếp loại"), (["index_base", "index_alt"], "chỉ số gốc và mới"))
         text, note = fitted(table, decimals, spare)
         print(*textwrap.wrap(title, WIDTH), text, *([note] if note else []), sep="\n")
     else:
-        show_or_write(table, out, decimals=decimals, machine=machine)
+        show_or_write(table, out, decimals=decimals, machine=machine, sheet=sheet)
     summary = (
-        f"Spearman ρ = {comparison.spearman:.4f} · Kendall τ = {comparison.kendall:.4f} · "
-        f"{comparison.class_changes} đơn vị đổi xếp loại"
+        f"Spearman ρ = {format_number(comparison.spearman, 4, fixed=True)} · "
+        f"Kendall τ = {format_number(comparison.kendall, 4, fixed=True)} · {comparison.class_changes} đơn vị đổi xếp loại"
     )
     print(summary, file=sys.stderr if out is None else sys.stdout)
 
@@ -86,7 +97,7 @@ def cmd_whatif(req: Request) -> int:
     from cchc_widgets.core import whatif
 
     out = out_path(req.args.out)
-    cs, resolved, units, source, done = _scored_input(req)
+    cs, resolved, units, source, done, names = _scored_input(req)
     scenario = whatif.load_scenario(req.args.scenario)
     base, alt = engine.aggregate(resolved, cs, units=units), whatif.run(resolved, cs, scenario, units)
     if done is not None:  # from the store: the units not appraised unranked and marked, as `cchc ranking` shows them
@@ -95,7 +106,7 @@ def cmd_whatif(req: Request) -> int:
         base, alt = as_published(base, done), as_published(alt, done)
     comparison = whatif.compare(base, alt)
     title = f"Kịch bản '{scenario.name}' so với hiện trạng — {source}"
-    _write_comparison(comparison, out, title, cs.decimals, req.args.machine_headings)
+    _write_comparison(comparison, out, title, cs.decimals, names, "Kịch bản", req.args.machine_headings)
     return 0
 
 
@@ -110,7 +121,8 @@ def cmd_compare(req: Request) -> int:
     sets = store.blocks(period)  # the block compared: the one named, else the first
     cs = sets[req.args.block] if req.args.block else next(iter(sets.values()))
     title = f"{period_name(store, period)} theo bộ '{other.name}' so với bộ của kỳ ({cs.name})"
-    _write_comparison(comparison, out, title, other.decimals, req.args.machine_headings)
+    names = store.unit_names(period)
+    _write_comparison(comparison, out, title, other.decimals, names, "So sánh bộ tiêu chí", req.args.machine_headings)
     return 0
 
 
@@ -123,7 +135,7 @@ def cmd_sensitivity(req: Request) -> int:
     if not 0 <= args.noise < 1:
         raise ProblemsError([Problem("--noise", "độ nhiễu phải trong [0, 1), ví dụ 0.25 cho ±25 %")])
     out = out_path(args.out)
-    cs, resolved, units, source, _ = _scored_input(req)
+    cs, resolved, units, source, _, names = _scored_input(req)
     scored = engine.aggregate(resolved, cs, units=units)
     spread = f"dao động ±{args.noise:.0%}" if args.method == "uniform" else "lấy mẫu Dirichlet quanh tỷ trọng hiện tại"
     table = uncertainty(
@@ -136,11 +148,14 @@ def cmd_sensitivity(req: Request) -> int:
         level=args.level,
         progress=progress_terminal(),
     )
+    seed = f"số khởi tạo ngẫu nhiên {args.seed}"  # --seed: the same number, the same draws
     show_or_write(
-        table.sort_values(["rank", "unit"]).reset_index(drop=True),
+        named(table.sort_values(["rank", "unit"]).reset_index(drop=True), names, out),
         out,
-        title=f"Thứ hạng khi trọng số cấp {args.level} {spread} ({args.samples} mẫu, seed {args.seed}) — {source}",
+        title=f"Thứ hạng khi trọng số cấp {args.level} {spread} ({args.samples} mẫu, {seed}) — {source}",
+        decimals=cs.decimals,  # the mean shift of rank: a share of a rank, at the set's places
         machine=args.machine_headings,
+        sheet="Độ nhạy thứ hạng",
     )
     return 0
 

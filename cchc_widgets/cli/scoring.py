@@ -104,7 +104,7 @@ def cmd_score(req: Request) -> int:
     check = table_checks.check_table(data.scores, data.given, data.printed, cs, listed, args.tolerance, args.overall_rank, groups)
     names = dict(zip(units["id"], units["name"], strict=True)) if units is not None else {}
     table = one_group_plain(result_table(check.results, cs, overall=check.overall), keep_named=True)
-    show_or_write(table, out, decimals=cs.decimals, machine=args.machine_headings)
+    show_or_write(table, out, decimals=cs.decimals, machine=args.machine_headings, sheet="Kết quả")
     unscored_warning(check.missing, names)
     return said_check(check)
 
@@ -143,6 +143,7 @@ def _score_blocks(args: argparse.Namespace, sets: dict[str, CriteriaSet], out: P
             out,
             decimals=tables[0][1].decimals,
             machine=args.machine_headings,
+            sheet="Kết quả",
         )
     for i, (block, cs, table) in enumerate(tables if out is None else ()):
         if i:

@@ -39,6 +39,19 @@ def cut_name(name: object) -> object:
     return name if not isinstance(name, str) or len(name) <= NAME_WIDTH else name[: NAME_WIDTH - 1] + "…"
 
 
+def named(table: pd.DataFrame, names: dict[str, str], out: Path | None) -> pd.DataFrame:
+    """A table of units as people read it: in a file the unit's id with its name beside it (as
+    `cchc ranking` writes), on the terminal its name (cut at `NAME_WIDTH`) instead of the id;
+    ids where no name is known."""
+    if not names:
+        return table
+    said = table["unit"].map(lambda u: names.get(u, u))
+    rest = [c for c in table.columns if c != "unit"]
+    if out is None:
+        return table.assign(name=said.map(cut_name))[["name", *rest]]
+    return table.assign(name=said)[["unit", "name", *rest]]
+
+
 def fitted(
     frame: pd.DataFrame,
     decimals: int | None,
@@ -88,18 +101,20 @@ def show_or_write(
     decimals: int | None = None,
     empty: str = "không có dòng nào",
     machine: bool = False,
+    sheet: str = "Bảng",
 ) -> None:
     """A table on stdout for people, or a file: figures with the places the criteria set
     publishes (`decimals`: `92.50` in a CSV, format `0.00` in an xlsx), else cleared of float
     noise only (tables that are not published figures). No rows on stdout: `empty`, in words.
     A file is headed as the printed table is, in Vietnamese with «có»/«không» (a clerk opens
-    it in Excel); `machine` (`--machine-headings`) keeps the column ids for programs."""
+    it in Excel), an xlsx's one sheet called `sheet` for what it holds; `machine`
+    (`--machine-headings`) keeps the column ids for programs."""
     if path is None:
         if title:
             print(title)
         print(empty if frame.empty else readable(frame, decimals))
     else:
-        write_table(frame, path, decimals, people=not machine)
+        write_table(frame, path, decimals, people=not machine, sheet=sheet)
 
 
 OVERALL_HELP = "khi có nhóm xếp hạng: xếp thêm một hạng chung cho mọi nhóm (bộ tiêu chí ghi overall_rank: true cũng vậy)"

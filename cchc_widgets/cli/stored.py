@@ -15,6 +15,7 @@ from cchc_widgets.cli.shared import (
     blocks_table,
     cut_name,
     fitted,
+    named,
     one_group_plain,
     out_path,
     period_name,
@@ -87,7 +88,7 @@ def cmd_ranking(req: Request) -> int:
     if out is not None:
         machine = req.args.machine_headings
         whole = blocks_table([(b.block, t) for b, t, _ in tables], machine) if len(tables) > 1 else tables[0][1]
-        show_or_write(whole, out, decimals=blocks[0].cs.decimals, machine=machine)
+        show_or_write(whole, out, decimals=blocks[0].cs.decimals, machine=machine, sheet="Xếp hạng")
     for i, (block, table, _) in enumerate(tables if out is None else ()):
         cs, last = block.cs, i == len(tables) - 1
         label = f" — khối {block.label}" if len(tables) > 1 else ""
@@ -121,15 +122,21 @@ def _block_ranking(
 
 
 def cmd_differences(req: Request) -> int:
+    """Each item whose appraisal differs from the self-assessment: in the file by unit id and
+    name; on the terminal by name within 120 columns (a reason's first words, the status
+    left out when still too wide). Nothing to compare — no unit (or not the one asked for) appraised
+    yet — is said as that, not as items that agree."""
     from cchc_widgets.services.results import resolved
 
     args = req.args
     out = out_path(args.out)
     store = req.store
     period = req.period
-    diff = engine.differences(resolved(store, period, args.unit))
+    rows = resolved(store, period, args.unit)
+    diff = engine.differences(rows)
     if not args.all:
         diff = diff[diff["changed"]]
+    names = store.unit_names(period)
     table = diff[["unit", "code", "points_self", "points_appraisal", "diff", "reason"]].assign(
         status=[  # «khác, chưa có lý do»: the self-assessment changed after an agreeing appraisal
             DIFFERENCE_STATES["unreasoned" if unreasoned else "differs" if changed else "agrees"]
@@ -142,10 +149,36 @@ def cmd_differences(req: Request) -> int:
         table[f"points_{stage}"] = na_as_word(table[f"points_{stage}"], na, cs.na_label)
     # no difference of points where an item applies on one side only: the status says they differ
     table["diff"] = na_as_word(table["diff"].where(~(na_self ^ na_appraisal)), na_self & na_appraisal, cs.na_label)
+    table = named(table.reset_index(drop=True), names, out)
     title = f"Tự đánh giá và thẩm định khác nhau — {period_name(store, period)}"
-    none = "không có tiêu chí nào" + ("" if args.all else " có tự đánh giá và thẩm định khác nhau")
-    show_or_write(table.reset_index(drop=True), out, title=title, decimals=cs.decimals, empty=none, machine=args.machine_headings)
+    if out is not None:
+        show_or_write(table, out, decimals=cs.decimals, machine=args.machine_headings, sheet="Chênh lệch")
+        return 0
+    print(title)
+    if table.empty:
+        print(_no_differences(rows, names, args.unit, args.all))
+        return 0
+    text, note = fitted(table.assign(reason=table["reason"].map(_cut_reason)), cs.decimals, ((["status"], "cột Tình trạng"),))
+    print(text, *([note] if note else []), sep="\n")
     return 0
+
+
+REASON_WIDTH = 30  # a reason's first words on the terminal; the file keeps it whole
+
+
+def _cut_reason(reason: object) -> object:
+    return reason[: REASON_WIDTH - 1] + "…" if isinstance(reason, str) and len(reason) > REASON_WIDTH else reason
+
+
+def _no_differences(rows: pd.DataFrame, names: dict[str, str], unit: str | None, every: bool) -> str:
+    """Why the table is empty, in words: nothing appraised yet (the unit asked for, or any), or
+    every appraised item agrees with the self-assessment."""
+    appraised = set(rows.loc[rows["stage"] == "appraisal", "unit"]) if len(rows) else set()
+    if unit is not None and unit not in appraised:
+        return f"{names.get(unit, unit)} chưa thẩm định: chưa có gì để so với tự đánh giá"
+    if not appraised:
+        return "chưa đơn vị nào được thẩm định: chưa có gì để so với tự đánh giá"
+    return "không có tiêu chí nào" + ("" if every else " có tự đánh giá và thẩm định khác nhau")
 
 
 COMMANDS = (

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import io
 import math
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -105,53 +105,91 @@ def domains_as_word(results: pd.DataFrame, codes: list[str] | tuple[str, ...], l
     return out
 
 
-def write_table(frame: pd.DataFrame, path: Path, decimals: int | None = None, people: bool = False) -> None:
-    """`frame` as .xlsx (text cells typed as text, numbers with `decimals` places as their
-    format) or .csv (figures as text with `decimals` places, formula-looking text
-    neutralised). A column may mix numbers and words (an item's «KAD» beside its points).
+# columns of ranks (and their changes): whole numbers in a file, never «3.0» — a float only
+# because a unit not ranked leaves its cell empty
+RANKS = ("rank", "group_rank", "rank_base", "rank_alt", "delta_rank", "median_rank", "q05", "q95")
+DATE_FORMAT, TIME_FORMAT = "dd/mm/yyyy", "dd/mm/yyyy hh:mm:ss"
+MAX_WIDTH = 60  # characters: a long name wraps in the cell rather than widening the sheet past a screen
+
+
+def write_table(frame: pd.DataFrame, path: Path, decimals: int | None = None, people: bool = False, sheet: str = "Bảng") -> None:
+    """`frame` as .xlsx (`xlsx_bytes`: one sheet called `sheet`, to work in) or .csv (figures
+    as text with `decimals` places, formula-looking text neutralised). A column may mix
+    numbers and words (an item's «KAD» beside its points); ranks are whole numbers.
     For `people` (a clerk opening it in Excel): the printed table's Vietnamese headings and
     «có»/«không» (`for_people`), and a CSV with a byte-order mark, without which Excel reads
     UTF-8 accents as Windows-1258; otherwise the column ids and True/False, for programs."""
+    frame = whole_ranks(frame)
     if people:
         frame = for_people(frame)
     if path.suffix.lower() == ".xlsx":
-        path.write_bytes(xlsx_bytes(frame, decimals))
+        path.write_bytes(xlsx_bytes(frame, decimals, sheet=sheet))
     else:
-        cells = frame.map(lambda v: figure_text(v, decimals) if _figure(v) else inert_csv(v))
+        cells = frame.map(lambda v: _csv_cell(v, decimals))
         cells.to_csv(path, index=False, encoding="utf-8-sig" if people else "utf-8")
 
 
+def _csv_cell(value: Any, decimals: int | None) -> str:
+    """A CSV field as text: a figure at `decimals` places, a whole number as one (a column of
+    ranks with a blank in it would otherwise turn back into floats, «3.0»), nothing as blank."""
+    if _figure(value):
+        return figure_text(value, decimals)
+    if _missing(value):
+        return ""
+    return inert_csv(value) if isinstance(value, str) else str(value)
+
+
+def whole_ranks(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` with its rank columns (`RANKS`) as whole numbers, a blank where a unit has none."""
+    ranks = [c for c in RANKS if c in frame.columns and pd.api.types.is_float_dtype(frame[c])]
+    return frame.astype(dict.fromkeys(ranks, "Int64")) if ranks else frame
+
+
 def xlsx_bytes(
-    frame: pd.DataFrame, decimals: int | None = None, sheet: str | None = None, widths: dict[str, int] | None = None
+    frame: pd.DataFrame,
+    decimals: int | None = None,
+    sheet: str | None = None,
+    widths: dict[str, int] | None = None,
+    times: str = TIME_FORMAT,
 ) -> bytes:
     """`frame` as an .xlsx file's bytes: a header row, then one row per record, text typed as
     text, each figure (a float) rounded to `decimals` with the matching number format, each
-    date and time (naive, already in the province's time) a real date Excel sorts and filters.
-    With `sheet`: a workbook to work in, not just read: the sheet named, the header frozen and
-    filtered, each column as wide as `widths` says (by heading; else as its heading)."""
+    date and time (naive, already in the province's time) a real date Excel sorts and filters
+    (`times`: the format of a time). With `sheet`: a workbook to work in, not just read: the
+    sheet named, the header bold, frozen and filtered, each column as wide as `widths` says (by
+    heading; else as what it holds, up to `MAX_WIDTH`) — the one writer of every table people
+    open (the log, progress, the command line's --out)."""
     from openpyxl import Workbook
+    from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
     book = Workbook()
     ws = book.active
-    if sheet is not None:
-        ws.title = sheet
-        ws.freeze_panes = "A2"
-        ws.auto_filter.ref = f"A1:{get_column_letter(max(len(frame.columns), 1))}{len(frame) + 1}"
-        for i, column in enumerate(frame.columns, start=1):
-            ws.column_dimensions[get_column_letter(i)].width = (widths or {}).get(str(column), max(10, len(str(column)) + 4))
     ws.append([inert(str(c)) for c in frame.columns])
     fmt = None if decimals is None else number_format(decimals)  # a log's points keep Excel's own
+    wide = [len(str(c)) for c in frame.columns]
     for record in frame.itertuples(index=False):
         values = [None if _missing(v) else inert(v.item() if hasattr(v, "item") else v) for v in record]
+        values = [v.to_pydatetime() if isinstance(v, pd.Timestamp) else v for v in values]
         ws.append([rounded(v, decimals) if _figure(v) else v for v in values])
-        for cell in ws[ws.max_row]:
+        for k, cell in enumerate(ws[ws.max_row]):
             if isinstance(cell.value, str):
                 cell.data_type = "s"  # never a formula, whatever it starts with
             elif isinstance(cell.value, datetime):
-                cell.number_format = "dd/mm/yyyy hh:mm:ss"
+                cell.number_format = times
+            elif isinstance(cell.value, date):
+                cell.number_format = DATE_FORMAT
             elif fmt and _figure(cell.value):
                 cell.number_format = fmt
+            wide[k] = max(wide[k], 16 if isinstance(cell.value, date) else len(str(cell.value or "")))
+    if sheet is not None:
+        ws.title = sheet[:31]  # Excel's limit
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+        for i, column in enumerate(frame.columns, start=1):
+            ws.column_dimensions[get_column_letter(i)].width = (widths or {}).get(str(column), min(wide[i - 1] + 2, MAX_WIDTH))
+        ws.freeze_panes = "A2"
+        ws.auto_filter.ref = f"A1:{get_column_letter(max(len(frame.columns), 1))}{len(frame) + 1}"
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

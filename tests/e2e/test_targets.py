@@ -107,16 +107,22 @@ def test_a_pressed_chip_stays_readable_under_the_pointer(browser, server):
         assert page.evaluate(CONTRAST, ".cchc-filter-differs") >= 4.5
 
 
-# the tallest header a unit meets on a phone: its stage open with a deadline, items lacking
-# evidence counted, the longest department name, and a district, whose set is the illustrative one
+# the tallest header a unit meets on a phone: signed in (its person's line and «Đăng xuất»), its
+# stage open with a deadline, items lacking evidence counted — the first row among them —, an
+# item of the first domain unscored, the longest department name, and a district, whose set is
+# the illustrative one; each with its clerk's account
 WORST = {"so-ldtbxh": "Sở Lao động - Thương binh và Xã hội", "huyen-dien-bien-dong": "Huyện Điện Biên Đông"}
+CLERKS = {"so-ldtbxh": ("laodong", "Lê Thị Lao"), "huyen-dien-bien-dong": ("dienbiendong", "Lò Thị Đông")}
+PASSWORD = "mat-khau-can-bo-1"
+SPARE = 40  # px left under the first criterion's input: room for a line more in the header (a badge)
 
 
 @pytest.fixture(scope="module")
-def worst_case(server):
-    """Period 2017 with the self-assessment open until a day and, for each unit of `WORST`, two
-    items earning points without their evidence: «chưa nộp, hạn …» and «2 mục thiếu tài liệu
-    kiểm chứng» in its header."""
+def worst_case(demo_template, tmp_path_factory):
+    """Period 2017 served with accounts, the self-assessment open until a day and, for each unit
+    of `WORST`, its first item and the next earning points without their evidence and the first
+    domain's second item unscored: «chưa nộp, hạn …», «2 mục thiếu tài liệu kiểm chứng» and
+    «· còn 1 mục chưa chấm» in its header, the first row marked «Thiếu tài liệu kiểm chứng»."""
     from datetime import date
 
     import pandas as pd
@@ -124,18 +130,32 @@ def worst_case(server):
     from cchc_widgets.services import access
     from cchc_widgets.services.permissions import console
     from cchc_widgets.services.writes import Scope, Writer
-    from tests.e2e.test_scoring_app import store_of
+    from cchc_widgets.store.database import Store
 
-    store = store_of(server)
+    from .conftest import demo_copy, serving
+
+    root = tmp_path_factory.mktemp("worst")
+    db = demo_copy(demo_template, root)
+    store = Store(f"sqlite:///{db}", evidence_dir=root / "data" / "evidence")
     access.set_stage(store, "2017", "self", access.OPEN, date(2030, 1, 31), console("test"))
-    for unit in WORST:
+    for unit, (login, name) in CLERKS.items():
+        access.add_account(store, login, name, "unit", [unit], PASSWORD, console("test"))
         cs = store.criteria_for("2017", unit=unit)
         own = store.scores("2017", unit, "self").set_index("code")
-        proving = [c for c in cs.leaf_codes if cs[c].evidence and own.loc[c, "points"] > 0][:2]
-        rows = pd.DataFrame([{"unit": unit, "code": c, "value": own.loc[c, "value"], "note": ""} for c in proving])
+        first, *rest = cs.leaf_codes
+        proving = next(c for c in rest if cs[c].evidence and own.loc[c, "points"] > 0)
+        unscored = next(c for c in rest if c != proving and c.split(".")[0] == first.split(".")[0])
+        rows = pd.DataFrame(
+            [
+                {"unit": unit, "code": first, "value": "Ban hành đúng thời hạn", "note": ""},
+                {"unit": unit, "code": proving, "value": own.loc[proving, "value"], "note": ""},
+                {"unit": unit, "code": unscored, "clear": True},
+            ]
+        )
         Writer(store).save_scores(Scope("2017", unit, "self"), rows, "Đơn vị", "python")
     store.close()
-    return server
+    with serving(db, root, auth=("--auth", "accounts")) as srv:
+        yield srv
 
 
 @pytest.mark.parametrize("size", SIZES, ids=list(SIZES))
@@ -144,14 +164,20 @@ def test_the_first_criterion_on_the_first_screen_in_the_tallest_header(browser, 
     (width, height), least = SIZES[size]
     with window(browser, (width, height)) as page:
         page.goto(f"{worst_case.url}?unit={unit}&period=2017&stage=self")
+        page.fill("input[name=login]", CLERKS[unit][0])
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
         page.wait_for_selector(".cchc-row .cchc-input")
         progress = page.inner_text(".cchc-progress")
         assert "2 mục thiếu tài liệu kiểm chứng" in progress
         assert "hạn 31/01/2030" in progress
         assert page.inner_text(".cchc-unit-name") == WORST[unit]
+        assert page.inner_text(".cchc-user-name") == f"{CLERKS[unit][1]} (Cán bộ đơn vị)"
+        assert "Thiếu tài liệu kiểm chứng" in page.inner_text(".cchc-row >> nth=0")
+        assert "còn 1 mục chưa chấm" in page.inner_text(".cchc-section-summary >> nth=0")
         page.screenshot(path=str(artefacts("man-hinh") / f"dau-trang-{unit}-{size}.png"))
         first = page.evaluate("() => document.querySelector('.cchc-row .cchc-input').getBoundingClientRect().bottom")
-        assert first <= height, f"the first criterion's input ends at {first:.0f} px, below the first screen"
+        assert first <= height - SPARE, f"the first criterion's input ends at {first:.1f} px, {SPARE} px above {height} wanted"
         scroll_width = page.evaluate("() => Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)")
         assert scroll_width <= width, "the page scrolls sideways"
         count, small = _small(page, ".cchc-form", least)
