@@ -39,7 +39,11 @@ _SHOWN = str.maketrans(
 def plain(text: str) -> str:
     """`text` without control and invisible characters: tab and newline stay, a vertical tab,
     a form feed and `\\r\\n` or `\\r` become a newline. Nothing else changes (no trimming, no
-    Unicode form): what files and pages write, whatever the store holds."""
+    Unicode form): what files and pages write, whatever the store holds. Text with nothing
+    unprintable (most of it) is returned at once: every character `_PLAIN` removes or
+    replaces is unprintable, and `isprintable` is a scan in C where `translate` builds a copy."""
+    if text.isprintable():
+        return text
     return text.replace("\r\n", "\n").translate(_PLAIN)
 
 

@@ -9,6 +9,7 @@ layout (titles, print set-up, names, cover) is `workbook_sheets`.
 
 from __future__ import annotations
 
+from collections import namedtuple
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +32,7 @@ from cchc_widgets.store.database import Store
 CLASS_FILLS = ["C8E6C9", "DCEDC8", "FFF9C4", "FFE0B2", "FFCDD2", "E1BEE7"]
 SHARE = "0.00"  # survey shares in %, whatever the set's places
 FIXED_SHEETS = ("Bìa", "Tổng hợp", "Khảo sát", "Kịch bản", "Thông tin")
+_Stored = namedtuple("_Stored", ["unit", "code", "stage", "value", "points", "na", "note"])  # a unit sheet's stored score
 
 
 def results_workbook(store: Store, period: str) -> bytes:
@@ -166,7 +168,8 @@ def _unit_sheets(
     cell would cost more than writing the cell."""
 
     def by_unit_code(frame: pd.DataFrame, column: str) -> dict[tuple[str, str], Any]:
-        return dict(zip(zip(frame["unit"], frame["code"], strict=True), frame[column].tolist(), strict=True))
+        keys = zip(frame["unit"].tolist(), frame["code"].tolist(), strict=True)  # lists: a string column iterates slowly
+        return dict(zip(keys, frame[column].tolist(), strict=True))
 
     own_nodes = engine.aggregate(resolved[resolved["stage"] == "self"], cs).nodes
     own, own_max = by_unit_code(own_nodes, "points"), by_unit_code(own_nodes, "max")
@@ -175,8 +178,9 @@ def _unit_sheets(
     respondents = by_unit_code(points, "respondents")
     appraised_units = set(resolved.loc[resolved["stage"] == "appraisal", "unit"])
     final_points, final_max = by_unit_code(scored.nodes, "points"), by_unit_code(scored.nodes, "max")
-    stored = scores[["unit", "code", "stage", "value", "points", "na", "note"]]  # no timestamps: slow to iterate
-    by_key = {(r.unit, r.code, r.stage): r for r in stored.itertuples(index=False)}
+    # read from lists: `itertuples` walks a text column of pandas' string type a boxed value at a time
+    stored = map(_Stored._make, zip(*(scores[c].tolist() for c in _Stored._fields), strict=True))
+    by_key = {(r.unit, r.code, r.stage): r for r in stored}
     has_survey = cs.survey is not None
     with_items = {c for i in (cs.survey.items if has_survey else ()) if i.domain for c in (i.domain, *cs.ancestors(i.domain))}
     headers = ["Mã", "Nội dung", "Điểm tối đa", "Giá trị kê khai", "Điểm tự đánh giá", "Điểm thẩm định"]

@@ -20,6 +20,7 @@ import xlsxwriter
 
 from cchc_widgets.core import clock
 from cchc_widgets.core.documents import OfficialForm
+from cchc_widgets.core.text import plain
 from cchc_widgets.files.tables_out import inert
 
 # styles as XlsxWriter's format properties; a sheet makes each combination's format once
@@ -63,13 +64,14 @@ class Book:
     def format(self, *parts: dict[str, Any] | None, number: str | None = None) -> Any:
         """The format of these properties, made once per book (`parts` are module constants or
         the caller's own dicts, alive while the book is written)."""
-        key = (number, *(id(part) for part in parts))
-        if key not in self._formats:
+        key = (number, *map(id, parts))
+        found = self._formats.get(key)
+        if found is None:
             props: dict[str, Any] = {"num_format": number} if number else {}
             for part in parts:
                 props.update(part or {})
-            self._formats[key] = (self.wb.add_format(props), parts)
-        return self._formats[key][0]
+            found = self._formats[key] = (self.wb.add_format(props), parts)
+        return found[0]
 
     def save(self) -> bytes:
         self.wb.close()
@@ -133,11 +135,14 @@ class Sheet:
     ) -> Any:
         """A styled cell, or the bare value when nothing needs styling; text `inert` (a store
         may hold control characters a workbook may not)."""
-        if isinstance(value, float) and math.isnan(value):
-            value = None
-        value = inert(value)
-        numeric = isinstance(value, int | float) and not isinstance(value, bool)
-        number = number if numeric else None
+        if isinstance(value, str):
+            value = plain(value)  # `inert`, without its test again
+            number = None
+        elif isinstance(value, float):
+            value = None if math.isnan(value) else value
+            number = number if value is not None else None
+        elif not isinstance(value, int) or isinstance(value, bool):
+            number = None
         if not (font or fill or wrap or number):
             return value
         return Styled(value, number, font, fill, wrap)
@@ -146,23 +151,20 @@ class Sheet:
         """A row, as tall as its longest wrapped text needs: Excel and LibreOffice do not fit a
         row's height to wrapped text they open, so printed lines would overlap. In a tall row
         every cell sits at its top, beside the first line of the text."""
-        lines = max(
-            (
-                text_lines(cell.value, width)
-                for cell, width in zip(cells, self.widths, strict=False)
-                if isinstance(cell, Styled) and cell.wrap and isinstance(cell.value, str)
-            ),
-            default=1,
-        )
+        lines = 1
+        for cell, width in zip(cells, self.widths, strict=False):
+            if cell.__class__ is Styled and cell.wrap and isinstance(cell.value, str):
+                lines = max(lines, text_lines(cell.value, width))
         row, ws, book = self.rows, self.ws, self.book
-        if lines > 1:
+        tall = lines > 1
+        if tall:
             ws.set_row(row, LINE_HEIGHT * lines)
         for column, cell in enumerate(cells):
-            if isinstance(cell, Styled):
-                style = book.format(cell.font, cell.fill, WRAP if cell.wrap or lines > 1 else None, number=cell.number)
+            if cell.__class__ is Styled:
+                style = book.format(cell.font, cell.fill, WRAP if cell.wrap or tall else None, number=cell.number)
                 put(ws, row, column, cell.value, style)
             elif cell is not None:
-                put(ws, row, column, cell, book.format(WRAP) if lines > 1 else None)
+                put(ws, row, column, cell, book.format(WRAP) if tall else None)
         self.rows += 1
 
     def finish(self) -> None:
