@@ -105,3 +105,46 @@ def test_printed_ranks_within_their_spans_in_the_wrong_order_say_so(tmp_path, ca
     assert code == 3
     assert "2–5, sai thứ tự" in err and "3–6, sai thứ tự" in err  # noqa: PT018
     assert "thứ tự các đơn vị theo hạng in sẵn khác thứ tự theo điểm" in err
+
+
+FLAT = "code,parent,name,max_points\n1,,Chỉ đạo,10\n2,,Thủ tục,10\n"
+
+
+def test_one_group_is_no_group_in_the_file_and_two_groups_read_back(tmp_path, capsys):
+    """The --out file shows the group columns as the terminal does, only with more than one
+    group (issue 28's audit: one named group wrote «Nhóm» and a «Hạng trong nhóm» copying
+    «Hạng»); with two, what `cchc score --out` writes reads back with its group ranks."""
+    from openpyxl import load_workbook
+
+    criteria = tmp_path / "set.csv"
+    criteria.write_text(FLAT, encoding="utf-8")
+    scores = tmp_path / "diem.csv"
+    scores.write_text("unit,1,2\nu1,4,8\nu2,3,6\nu3,9,9\n", encoding="utf-8")
+    one = tmp_path / "mot-nhom.csv"
+    one.write_text("id,name,group\nu1,Sở A,Sở\nu2,Sở B,Sở\nu3,Sở C,Sở\n", encoding="utf-8")
+    written = tmp_path / "kq.xlsx"
+    assert run(capsys, "score", "--criteria", criteria, "--scores", scores, "--units", one, "--out", written)[0] == 0
+    header = [c.value for c in load_workbook(written).active[1]]
+    assert "Hạng" in header
+    assert "Nhóm" not in header and "Hạng trong nhóm" not in header  # noqa: PT018
+    two = tmp_path / "hai-nhom.csv"
+    two.write_text("id,name,group\nu1,Sở A,Sở\nu2,Sở B,Sở\nu3,Huyện C,Huyện\n", encoding="utf-8")
+    again = tmp_path / "kq2.csv"
+    assert run(capsys, "score", "--criteria", criteria, "--scores", scores, "--units", two, "--out", again)[0] == 0
+    table = pd.read_csv(again, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    ranks = table[["Mã đơn vị", "Nhóm", "Hạng trong nhóm"]].values.tolist()
+    assert ranks == [["u1", "Sở", "1"], ["u2", "Sở", "2"], ["u3", "Huyện", "1"]]
+    code, _, err = run(capsys, "score", "--criteria", criteria, "--scores", again, "--units", two)
+    assert code == 0, err
+    assert err.splitlines()[-1] == "Cột in sẵn khớp với kết quả tính: chỉ số (%) (3 đơn vị), hạng trong nhóm (3 đơn vị)"
+
+
+def test_the_ranking_file_of_one_group_a_block_has_no_group_columns(demo, tmp_path, capsys):
+    """The demo's blocks are one group each: `cchc ranking --out` writes no «Nhóm» (the block's
+    name again) nor «Hạng trong nhóm» (a copy of «Hạng»), as its terminal table shows none."""
+    written = tmp_path / "xh.csv"
+    assert run(capsys, "--db", demo.url, "ranking", "--period", "2017", "--out", written)[0] == 0
+    columns = pd.read_csv(written, encoding="utf-8-sig").columns.tolist()
+    assert columns[:3] == ["Khối", "Mã đơn vị", "Đơn vị"]
+    assert "Nhóm" not in columns and "Hạng trong nhóm" not in columns  # noqa: PT018
+    assert "Hạng" in columns

@@ -217,8 +217,8 @@ def test_what_cchc_writes_cchc_reads(tmp_path, files, capsys):
     assert code == 0, err
     assert err.splitlines()[-1] == (
         "Cột in sẵn khớp với kết quả tính: điểm thưởng (4 đơn vị), điểm trừ (4 đơn vị), chỉ số (%) (4 đơn vị), "
-        "hạng (4 đơn vị), hạng trong nhóm (4 đơn vị), xếp loại (4 đơn vị)"
-    )
+        "hạng (4 đơn vị), xếp loại (4 đơn vị)"
+    )  # the list's one group «Sở»: no «Hạng trong nhóm» written, a copy of «Hạng» (two groups: test_published_small)
     # the headings our tables show on screen, in a Vietnamese Excel's `;` file
     shown = _write(
         tmp_path / "man-hinh.csv",

@@ -224,3 +224,21 @@ def test_the_report_kernel_is_shut_down_without_an_interrupt(demo, tmp_path):
     nbformat.write(nb, notebook)
     report.execute("2017", demo.url, tmp_path / "out.ipynb", notebook)
     assert not marker.exists()
+
+
+@pytest.mark.external  # the report runs in a kernel
+def test_no_reduction_is_said_in_a_sentence_not_an_empty_table(three_places, tmp_path):
+    """An appraisal that lowered nothing (it raised An Bình's 2.1): the report's «Các mục thẩm
+    định giảm điểm nhiều nhất» says so in a sentence, never a table of headers over no rows (issue
+    28's audit), nor the raised item as a reduction."""
+    from cchc_widgets.services.writes import Scope
+
+    raised = pd.DataFrame([{"unit": "don-vi-a", "code": "2.1", "stage": "appraisal", "points": 9.5, "note": "Bổ sung tài liệu"}])
+    Writer(three_places).save_scores(Scope("2030"), raised, "Người thử", "test")
+    view = analysis.period_view(three_places, "2030")
+    assert view.differences["diff"].tolist() == [0.375]  # one item differs, raised
+    out = tmp_path / "bao-cao.html"
+    assert main(["--db", three_places.url, "report", "--period", "2030", "--out", str(out)]) == 0
+    html = out.read_text(encoding="utf-8")
+    section = re.search(r"<h2>Các mục thẩm định giảm điểm nhiều nhất</h2>(.*?)</section>", html, re.DOTALL).group(1)
+    assert section.strip() == f"<p>{report.NO_CUTS}</p>"

@@ -166,11 +166,25 @@ def test_the_pdf_report_is_a_publishable_a4_document(demo, tmp_path, period):
     waiting = (7, 4) if period == "2017" else (0, 0)  # 2017's appraisal is under way: 12 of 19 departments, 6 of 10 districts
     assert (len(views[0].unappraised), len(views[1].unappraised)) == waiting
     assert "LV 8: Thực hiện cơ chế một cửa" in pages[where[0]]  # the short labels' key
+    for view in views:
+        domain_table_reads_back(pages, sizes, view)
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
     for old in ARTEFACTS.glob(f"bao-cao-{period}-*.png"):
         old.unlink()
     run("pdftoppm", "-r", "60", "-png", str(pdf), str(ARTEFACTS / f"bao-cao-{period}"))
     assert len(list(ARTEFACTS.glob(f"bao-cao-{period}-*.png"))) == len(sizes)
+
+
+def domain_table_reads_back(pages: list[str], sizes: list[tuple[int, int]], view: analysis.PeriodView) -> None:
+    """A block's domain table as README says it prints: in the portrait flow (its short labels
+    fit across the page), its header row again on every page it runs on, to its mean row."""
+    heading = f"Chỉ số thành phần theo lĩnh vực (%) — khối {view.label}"
+    start = next(i for i, text in enumerate(pages) if heading in text)
+    end = next(i for i in range(start, len(pages)) if re.search(r"^\s*Trung bình\s+\d", pages[i], re.MULTILINE))
+    header = r"Đơn vị\s+" + r"\s+".join(f"LV {c}" for c in view.domains)
+    for at in range(start, end + 1):
+        assert sizes[at][0] < sizes[at][1], (view.label, at + 1)  # portrait
+        assert re.search(header, pages[at]), (view.label, at + 1)
 
 
 def ranking_page_reads_back(ranking: str, size: tuple[float, float], view: analysis.PeriodView) -> None:

@@ -173,3 +173,24 @@ def test_sheet_names_follow_excels_rules():
     assert names["d"] == "x" * 30 + "…"
     assert names["e"] == "X" * 26 + "… (2)"  # Excel compares names without case
     assert all(len(n) <= 31 for n in names.values())
+
+
+@pytest.mark.parametrize("store", ["sqlite"], indirect=True)
+def test_points_declared_directly_read_as_the_printed_sheet_prints_them(store):
+    """An item scored by its points («4,5», «7»: a manual item, a score table's number) shows
+    them under «Giá trị kê khai», as the printed sheet does (was empty: issue 28's audit)."""
+    from cchc_widgets.app.scoring_sheet import sheet_html
+
+    store.add_period("2024", "Năm 2024", load_dict(two_manual_items([("Tốt", 80), ("Khá", 0)])))
+    store.add_units(pd.DataFrame({"id": ["u1"], "name": ["Sở Thử"]}), period="2024")
+    rows = pd.DataFrame(
+        [{"unit": "u1", "code": "A1", "points": 4.5, "stage": "self"}, {"unit": "u1", "code": "A2", "points": 7, "stage": "self"}]
+    )
+    Writer(store).save_scores(Scope("2024"), rows, "Người thử", "test")
+    sheet = load_workbook(io.BytesIO(results_workbook(store, "2024")))["Sở Thử"]
+    column = [c.value for c in sheet[2]].index("Giá trị kê khai")
+    declared = {r[0].value: r[column].value for r in sheet.iter_rows(min_row=3)}
+    assert (declared["A1"], declared["A2"], declared["A"]) == ("4,5", "7", None)  # a domain declares nothing
+    printed = sheet_html(ScoringSession(store, "2024", "u1", "self"))
+    assert ">4,5<" in printed
+    assert ">7<" in printed

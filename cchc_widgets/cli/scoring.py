@@ -103,7 +103,7 @@ def cmd_score(req: Request) -> int:
     groups = units is not None or data.groups is not None
     check = table_checks.check_table(data.scores, data.given, data.printed, cs, listed, args.tolerance, args.overall_rank, groups)
     names = dict(zip(units["id"], units["name"], strict=True)) if units is not None else {}
-    table = one_group_plain(result_table(check.results, cs, overall=check.overall), keep_named=True)
+    table = one_group_plain(result_table(check.results, cs, overall=check.overall))
     show_or_write(table, out, decimals=cs.decimals, machine=args.machine_headings, sheet="Kết quả")
     unscored_warning(check.missing, names)
     return said_check(check)

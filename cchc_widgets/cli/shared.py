@@ -153,13 +153,13 @@ def result_table(
     return table.reset_index(drop=True)
 
 
-def one_group_plain(table: pd.DataFrame, keep_named: bool = False) -> pd.DataFrame:
+def one_group_plain(table: pd.DataFrame) -> pd.DataFrame:
     """A table without the group and its rank when its units are one group (or none: a units
-    list without groups, a block's departments): an empty «Nhóm» and a copy of «Hạng» say
-    nothing. `keep_named`: one group with a name stays (`cchc score --out` is read back with the
-    group ranks it printed)."""
-    groups = table["group"] if "group" in table.columns else None
-    if groups is None or groups.nunique() > 1 or (keep_named and groups.astype(bool).any()):
+    list without groups, a block's departments): a «Nhóm» empty or the same on every row and a
+    copy of «Hạng» say nothing — on the terminal and in the --out file alike, which then reads
+    back with the rank it printed. A unit of no group beside a named group is a second group
+    (a blank group, NaN from a store or a file, counts as one)."""
+    if "group" not in table.columns or table["group"].fillna("").nunique() > 1:
         return table
     return table.drop(columns=["group", "group_rank"])
 

@@ -87,7 +87,8 @@ def cmd_ranking(req: Request) -> int:
     key = unappraised_key(set(published["unit"]), appraised)
     if out is not None:
         machine = req.args.machine_headings
-        whole = blocks_table([(b.block, t) for b, t, _ in tables], machine) if len(tables) > 1 else tables[0][1]
+        plain = [(b.block, one_group_plain(t)) for b, t, _ in tables]  # the group columns as the terminal shows them
+        whole = blocks_table(plain, machine) if len(plain) > 1 else plain[0][1]
         show_or_write(whole, out, decimals=blocks[0].cs.decimals, machine=machine, sheet="Xếp hạng")
     for i, (block, table, _) in enumerate(tables if out is None else ()):
         cs, last = block.cs, i == len(tables) - 1

@@ -18,7 +18,7 @@ from cchc_widgets.core.criteria import CriteriaSet
 from cchc_widgets.core.errors import Problem, ProblemsError
 from cchc_widgets.core.tables import Row, read_table
 from cchc_widgets.core.vocabulary import block_label
-from cchc_widgets.files.tables_out import inert
+from cchc_widgets.files.tables_out import inert, print_setup
 
 COLUMNS = ("unit", "respondent", "group", "item", "answer")
 HEADERS = {
@@ -162,13 +162,16 @@ def response_template(cs: CriteriaSet, units: pd.DataFrame, period: str, block: 
     ws = book.active
     ws.title = "Phiếu khảo sát"
     ws.append(["Đơn vị", "Phiếu", "Nhóm", "Câu hỏi", "Trả lời"])
-    for cell, width in zip(ws[1], (22, 10, 34, 10, 10), strict=True):
+    widths = [22, 10, 34, 10, 10]
+    for cell, width in zip(ws[1], widths, strict=True):
         cell.font = Font(bold=True)
         ws.column_dimensions[cell.column_letter].width = width
     ws.freeze_panes = "A2"
+    print_setup(ws, widths, header_row=1)
     guide = book.create_sheet("Hướng dẫn")
     guide.column_dimensions["A"].width = 14
     guide.column_dimensions["B"].width = 80
+    print_setup(guide, [14, 80])  # a guide read top to bottom: no header row to repeat
     lines = [
         [f"Phiếu khảo sát Chỉ số CCHC — kỳ {period}" + (f" — khối {block}" if block else "")],
         ["Mỗi dòng ở sheet 'Phiếu khảo sát' là một câu trả lời: đơn vị được đánh giá, số phiếu, nhóm người trả lời, mã câu hỏi,"],

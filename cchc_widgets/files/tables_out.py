@@ -110,6 +110,24 @@ def domains_as_word(results: pd.DataFrame, codes: list[str] | tuple[str, ...], l
 RANKS = ("rank", "group_rank", "rank_base", "rank_alt", "delta_rank", "median_rank", "q05", "q95")
 DATE_FORMAT, TIME_FORMAT = "dd/mm/yyyy", "dd/mm/yyyy hh:mm:ss"
 MAX_WIDTH = 60  # characters: a long name wraps in the cell rather than widening the sheet past a screen
+A4 = 9  # Excel's code for A4 paper (a sheet that names none prints on the program's default, US Letter in many)
+# Excel's characters of column width an A4 portrait page holds (~90 at 100 %): a sheet up to this
+# wide prints portrait, shrunk by a tenth at most; a wider one prints landscape
+PORTRAIT_WIDTH = 100
+
+
+def print_setup(ws: Any, widths: list[float], header_row: int | None = None) -> None:
+    """How an openpyxl sheet prints (every xlsx people print but the results workbook, which
+    XlsxWriter writes: `report.workbook_sheets.print_setup`): on A4, portrait unless its
+    columns' `widths` are wider than the page holds (`PORTRAIT_WIDTH`), every column on the
+    page's width and as many pages down as it takes, the `header_row` (1-based) repeated at
+    the top of every printed page."""
+    ws.page_setup.paperSize = A4
+    ws.page_setup.orientation = "landscape" if sum(widths) > PORTRAIT_WIDTH else "portrait"
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    if header_row is not None:
+        ws.print_title_rows = f"{header_row}:{header_row}"
 
 
 def write_table(frame: pd.DataFrame, path: Path, decimals: int | None = None, people: bool = False, sheet: str = "Bảng") -> None:
@@ -156,9 +174,10 @@ def xlsx_bytes(
     text, each figure (a float) rounded to `decimals` with the matching number format, each
     date and time (naive, already in the province's time) a real date Excel sorts and filters
     (`times`: the format of a time). With `sheet`: a workbook to work in, not just read: the
-    sheet named, the header bold, frozen and filtered, each column as wide as `widths` says (by
-    heading; else as what it holds, up to `MAX_WIDTH`) — the one writer of every table people
-    open (the log, progress, the command line's --out)."""
+    sheet named, the header bold, frozen, filtered and repeated on every printed page of A4
+    (`print_setup`), each column as wide as `widths` says (by heading; else as what it holds,
+    up to `MAX_WIDTH`) — the one writer of every table people open (the log, progress, the
+    command line's --out)."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
@@ -186,9 +205,11 @@ def xlsx_bytes(
         ws.title = sheet[:31]  # Excel's limit
         for cell in ws[1]:
             cell.font = Font(bold=True)
-        for i, column in enumerate(frame.columns, start=1):
-            ws.column_dimensions[get_column_letter(i)].width = (widths or {}).get(str(column), min(wide[i - 1] + 2, MAX_WIDTH))
+        sized = [(widths or {}).get(str(column), min(wide[i] + 2, MAX_WIDTH)) for i, column in enumerate(frame.columns)]
+        for i, width in enumerate(sized, start=1):
+            ws.column_dimensions[get_column_letter(i)].width = width
         ws.freeze_panes = "A2"
+        print_setup(ws, sized, header_row=1)
         ws.auto_filter.ref = f"A1:{get_column_letter(max(len(frame.columns), 1))}{len(frame) + 1}"
     out = io.BytesIO()
     book.save(out)

@@ -33,7 +33,7 @@ from cchc_widgets.core.tables import check_archive, sheet_names
 from cchc_widgets.core.text import clean_text, folded
 from cchc_widgets.core.vocabulary import APPRAISAL, NA_MARK, SELF, STAGE_LABELS, STAGES, is_yes
 from cchc_widgets.files import rule_cells
-from cchc_widgets.files.tables_out import inert
+from cchc_widgets.files.tables_out import inert, print_setup
 
 META = "_cchc"
 LISTS = "_danh_muc"
@@ -150,6 +150,7 @@ def build_template(
         cell.alignment = WRAP
         ws.column_dimensions[cell.column_letter].width = width
     ws.freeze_panes = f"C{HEADER_ROW + 1}"
+    print_setup(ws, widths, HEADER_ROW)
     validation = _validations(ws, book)
     rows: dict[str, int] = {}
     versions: dict[str, int] = {}

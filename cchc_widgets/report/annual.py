@@ -121,11 +121,16 @@ TEXT_COLUMNS = ("Lý do", "Mô tả", "Đổi hạng nhiều nhất")  # free te
 PORTRAIT_COLUMNS = 9  # a name and eight figures fit across A4 portrait at 9,5 pt (measured in the PDF)
 
 
-def section(heading: str, table: pd.DataFrame, decimals: int | None = None, key: str = "", blank: tuple[str, ...] = ()) -> Block:
+def section(
+    heading: str, table: pd.DataFrame, decimals: int | None = None, key: str = "", blank: tuple[str, ...] = (), empty: str = ""
+) -> Block:
     """A heading, its table and the table's key as one block. A table of more columns than
     `PORTRAIT_COLUMNS` (the ranking) prints on A4 landscape pages of its own; the others stay
     in the portrait flow: every landscape page forces a page break before it, and the page it
-    cuts short could be left almost empty. The index becomes the first column."""
+    cuts short could be left almost empty. The index becomes the first column. A table with
+    no rows is said in `empty`'s sentence: a header with nothing under it reads as a fault."""
+    if table.empty and empty:
+        return Block(f'<section class="cchc-section"><h2>{_e(heading)}</h2><p>{_e(empty)}</p></section>')
     frame = table.reset_index()
     wide = len(frame.columns) > PORTRAIT_COLUMNS
     frame.attrs = table.attrs
@@ -227,9 +232,14 @@ def movers_table(view: PeriodView, before: PeriodView) -> pd.DataFrame:
     return _figures(table, view).set_index("Đơn vị")
 
 
+NO_CUTS = "Không có mục nào bị thẩm định giảm điểm."  # `appraisal_table` with no rows
+
+
 def appraisal_table(view: PeriodView, limit: int = 25) -> pd.DataFrame:
-    """The largest appraisal reductions, with the appraiser's reason."""
-    diff = view.differences.sort_values(["diff", "unit", "code"]).head(limit)
+    """The largest appraisal reductions, with the appraiser's reason: only items the appraisal
+    lowered (an item it raised is no reduction); none, and the report says `NO_CUTS`."""
+    cuts = view.differences[view.differences["diff"] < 0]
+    diff = cuts.sort_values(["diff", "unit", "code"]).head(limit)
     table = pd.DataFrame(
         {
             "Đơn vị": diff["unit"].map(view.names),

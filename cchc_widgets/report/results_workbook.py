@@ -421,8 +421,9 @@ def results_download(store: Store, period: str) -> tuple[dict[str, str], list[by
 
 
 def _declared(node: Any, row: Any) -> str | None:
-    """What a unit declared, as the form shows it; empty where it gave points only (they have
-    their own column)."""
-    if row is None or (row.value is None and not row.na):
+    """What a unit declared, as the printed sheet and the form show it (`declared_text`, one
+    formatting): its answer by the item's rule, or the points it gave directly («4,5»)."""
+    if row is None:
         return None
-    return declared_text(node, row.value, None, bool(row.na))[1]
+    points = None if row.na or pd.isna(row.points) else float(row.points)
+    return declared_text(node, row.value, points, bool(row.na))[1] or None

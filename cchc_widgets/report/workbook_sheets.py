@@ -21,7 +21,7 @@ import xlsxwriter
 from cchc_widgets.core import clock
 from cchc_widgets.core.documents import OfficialForm
 from cchc_widgets.core.text import plain
-from cchc_widgets.files.tables_out import inert
+from cchc_widgets.files.tables_out import A4, inert
 
 # styles as XlsxWriter's format properties; a sheet makes each combination's format once
 HEADER_FILL = {"pattern": 1, "bg_color": "#1F5F8B"}
@@ -33,7 +33,6 @@ WRAP = {"text_wrap": True, "valign": "top"}
 CENTRE = {"align": "center", "valign": "top", "text_wrap": True}
 LEFT = {"align": "left", "valign": "top"}
 LEFT_WRAP = {**LEFT, "text_wrap": True}
-A4 = 9  # Excel's paper size code for A4
 LINE_HEIGHT = 15  # points: one line of 11-point text
 MAX_TITLE = 31  # Excel's limit on a sheet's name
 COVER = "Bìa"
@@ -89,7 +88,8 @@ class Styled:
 
 def print_setup(ws: Any, title_row: int | None = None) -> None:
     """A4 landscape, every column on the page's width (as many pages down as it takes) and the
-    header row on every printed page: a table a clerk prints as it is."""
+    header row on every printed page: a table a clerk prints as it is. XlsxWriter's calls;
+    the sheets openpyxl writes (--out, templates) have `tables_out.print_setup`."""
     ws.set_paper(A4)
     ws.set_landscape()
     ws.fit_to_pages(1, 0)
