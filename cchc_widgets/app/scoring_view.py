@@ -226,8 +226,8 @@ def progress_line(s: ScoringSession, done: int, lacking: int) -> str:
     submitted = workflow.submitted.get(s.unit)
     if submitted is not None:
         parts.append(f"đã nộp lúc {local_time(submitted['submitted_at'])}")
-    elif workflow.managed:
-        until = (workflow.row(SELF, workflow.block_of(s.unit)) or {}).get("until")
+    elif workflow.manages(block := workflow.block_of(s.unit)):
+        until = (workflow.row(SELF, block) or {}).get("until")
         parts.append("chưa nộp" + ("" if until is None else f", hạn {pd.Timestamp(until):%d/%m/%Y}"))
     return " · ".join(parts)
 

@@ -145,6 +145,15 @@ def other_block(cs: Any, block: str) -> str | None:
     return f"bộ tiêu chí '{cs.id}' dành cho khối '{block_label(declared)}', không dùng cho khối '{block_label(block)}'"
 
 
+def block_without_set(cs: Any, block: str) -> str | None:
+    """The refusal of units of `block` left to a set of another block (`other_block`): one set
+    given for a period, or to `cchc score`, whose units table names a block the set is not
+    for — the departments' set does not score districts. None when the set declares no block
+    (one set for every unit) or this one, or the units name none."""
+    said = other_block(cs, block) if block else None
+    return f"đơn vị thuộc khối '{block}' chưa có bộ tiêu chí của khối mình: {said}" if said else None
+
+
 def annex_number(number: int) -> str:
     """A decision's annex number as it is written, «I», «II» …: each block of units is one
     annex of the report and of the results workbook."""

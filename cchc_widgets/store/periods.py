@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from cchc_widgets.core.criteria import CriteriaSet, load_dict
 from cchc_widgets.core.errors import Problem, ProblemsError
-from cchc_widgets.core.vocabulary import block_label, block_order, other_block
+from cchc_widgets.core.vocabulary import block_label, block_order, block_without_set, other_block
 from cchc_widgets.store.base import StoreBase, _now
 from cchc_widgets.store.schema import criteria_sets, period_sets, period_units, periods, scores, units
 
@@ -48,9 +48,9 @@ class Periods(StoreBase):
         blocks = dict(blocks or {})
         mismatched = [Problem(self.where, said) for b, bs in blocks.items() if (said := other_block(bs, b))]
         mismatched += [
-            Problem(self.where, f"đơn vị thuộc khối '{b}' chưa có bộ tiêu chí của khối mình: {said}")
-            for b in sorted(set(unit_blocks) - set(blocks) - {""}, key=block_order)
-            if (said := other_block(cs, b))
+            Problem(self.where, said)
+            for b in sorted(set(unit_blocks) - set(blocks), key=block_order)
+            if (said := block_without_set(cs, b))
         ]
         if mismatched:
             raise ProblemsError(mismatched)
