@@ -3,17 +3,24 @@ of a period whose units include districts, and a shipped set that declared no bl
 accepted and the districts scored on the departments' criteria. Run as the office runs them:
 `cchc period add`, and the administrator's page's service, on real stores."""
 
+import io
+
 import pandas as pd
 import pytest
+from openpyxl import load_workbook
 
 from cchc_widgets.app.admin_session import AdminSession
 from cchc_widgets.core.criteria import load_criteria
 from cchc_widgets.core.errors import ProblemsError
+from cchc_widgets.report import analysis
+from cchc_widgets.report import annual as report
+from cchc_widgets.report.published import NONE_APPRAISED_KEY
+from cchc_widgets.report.results_workbook import results_workbook
 from cchc_widgets.services.period_setup import shipped_sets
 from cchc_widgets.services.uploads import scores_upload
 from cchc_widgets.services.writes import Scope
 from tests.conftest import REPO, cchc_here
-from tests.test_blocks import PERIOD, blocks  # noqa: F401  (the fixture)
+from tests.test_blocks import PERIOD, SCORES, blocks, save  # noqa: F401  (the fixture)
 from tests.test_blocks_score import files  # noqa: F401  (the fixture)
 
 DEPARTMENTS = REPO / "criteria" / "dien-bien-so-2016.yaml"
@@ -99,3 +106,40 @@ def test_a_departments_table_uploaded_on_a_districts_page_is_refused_in_cchc_imp
     command = cchc_here("import", tmp_path / "bang-so.csv", "--period", "2017", db=demo.url)
     assert command.returncode == 1
     assert said in command.stderr  # one message for both paths
+
+
+ILLUSTRATIVE = "khối UBND cấp huyện (bộ tiêu chí minh họa)"
+
+
+def test_the_illustrative_district_set_is_said_so_wherever_its_block_is_titled(demo):
+    """The workbook's district annex and its units' sheets, the report's Phụ lục II and the
+    command line's titles for the block named the districts without «minh họa»: read off the set."""
+    book = load_workbook(io.BytesIO(results_workbook(demo, "2017")))
+    assert book["Tổng hợp — UBND cấp huyện"]["A1"].value.startswith(f"Phụ lục II: Tổng hợp kết quả Chỉ số CCHC — {ILLUSTRATIVE}")
+    assert ILLUSTRATIVE in book["Huyện Mường Nhé"]["A1"].value
+    assert "(phân bổ điểm tham khảo)" in book["Sở Nội vụ"]["A1"].value  # the departments' set says what it is too
+    districts = analysis.block_views(demo, "2017")[1]
+    assert f"Kết quả {ILLUSTRATIVE}" in report.annex(districts, 2).html
+    assert f"Kỳ 2017, {ILLUSTRATIVE}: đã nộp" in cchc_here("progress", "--period", "2017", "--block", "huyen", db=demo.url).stdout
+    scenario = REPO / "criteria" / "examples" / "kich-ban-linh-vuc-1-gap-doi.yaml"
+    ran = cchc_here("whatif", "--period", "2017", "--block", "huyen", "--scenario", scenario, db=demo.url)
+    assert f"Năm 2017, {ILLUSTRATIVE} trong kho" in ran.stdout
+
+
+def test_a_block_not_appraised_at_all_is_keyed_as_ranked_on_its_claims_under_its_own_table(blocks):  # noqa: F811
+    """Departments appraised, districts not at all: the districts rank on their self-assessed
+    points, so the key under their table says so — not «không xếp hạng», the departments' rule."""
+    appraised = [{**row, "stage": "appraisal"} for row in SCORES if row["unit"].startswith("s")]
+    claims = [{**row, "stage": "self"} for row in SCORES]
+    save(blocks, claims + appraised)
+    ran = cchc_here("ranking", "--period", PERIOD, db=blocks.url)
+    assert ran.returncode == 0, ran.stderr
+    departments, districts = ran.stdout.split("Xếp hạng chỉ số CCHC — Năm 2020 — khối UBND cấp huyện")
+    assert "Chưa thẩm định" not in departments  # every department appraised: no key
+    assert " ".join(districts.split()).endswith(" ".join(NONE_APPRAISED_KEY.split()))
+    assert "không xếp hạng" not in ran.stdout
+    book = load_workbook(io.BytesIO(results_workbook(blocks, PERIOD)))
+    keys = [row[0] for row in book["Tổng hợp — UBND cấp huyện"].iter_rows(values_only=True) if row[0] and "«Chưa" in str(row[0])]
+    assert keys == [NONE_APPRAISED_KEY]
+    districts_view = analysis.block_views(blocks, PERIOD)[1]
+    assert "Chưa đơn vị nào được thẩm định: hạng theo điểm tự đánh giá, chưa xếp loại." in analysis.facts(districts_view)

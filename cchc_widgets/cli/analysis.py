@@ -54,7 +54,7 @@ def _scored_input(req: Request):  # noqa: ANN202 - (criteria set, resolved score
         store = req.store
         period = req.period
         block, rows = one_block(store, period, args.block)
-        named = f", khối {block.label}" if len(blocks_of(store, period)) > 1 else ""
+        named = f", {block.heading}" if len(blocks_of(store, period)) > 1 else ""
         done = appraised_units(rows)
         source = f"{period_name(store, period)}{named} trong kho"
         return block.cs, rows, published_ranking(block.ranking, done), source, done, store.unit_names(period)
