@@ -2,6 +2,10 @@
 block's criteria set; without --block in a period of several blocks, against the first block's
 (the departments', as `cchc whatif` takes it), and the command says which set it checked."""
 
+import os
+import subprocess
+import sys
+
 import pytest
 
 from cchc_widgets.cli.main import main
@@ -24,7 +28,7 @@ def test_a_districts_scenario_is_checked_against_the_district_set(db, tmp_path, 
     assert main(["--db", db, "scenarios", "import", str(district), "--period", "2017", "--block", "huyen"]) == 0
     assert "đối chiếu với bộ tiêu chí 'dien-bien-huyen-minh-hoa' của khối UBND cấp huyện" in capsys.readouterr().out
     assert main(["--db", db, "scenarios", "list"]) == 0
-    assert capsys.readouterr().out.startswith("huyen-so-hoa\tnháp")
+    assert capsys.readouterr().out.startswith("huyen-so-hoa\tnháp\tkhối UBND cấp huyện\t")  # the block it is for
 
 
 def test_without_block_the_first_blocks_set_checks_and_the_refusal_says_so(db, tmp_path, capsys):
@@ -42,4 +46,27 @@ def test_without_block_the_first_blocks_set_checks_and_the_refusal_says_so(db, t
     assert main(["--db", db, "scenarios", "import", str(department), "--period", "2017", "--block", "xa"]) == 1
     assert "kỳ không đánh giá khối 'xa'" in capsys.readouterr().err
     assert main(["--db", db, "scenarios", "list"]) == 0
-    assert capsys.readouterr().out.startswith("so-gap-doi\tnháp")
+    assert capsys.readouterr().out.startswith("so-gap-doi\tnháp\tkhối Sở, ban, ngành\t")
+
+
+def test_the_file_may_follow_the_options_as_in_every_other_command(db, tmp_path):
+    """`cchc scenarios import --period 2017 --block huyen FILE` and `cchc survey import --period
+    2017 FILE`, run as a clerk runs them: argparse gave the file list only what followed the
+    command word up to the first option, and refused the file as «không hiểu tham số»."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+
+    def cchc(*args):
+        command = [sys.executable, "-m", "cchc_widgets.cli", "--db", db, *args]
+        return subprocess.run(command, capture_output=True, text=True, env=env)
+
+    district = scenario(tmp_path, "huyen-so-hoa", {"3.3": 2})
+    done = cchc("scenarios", "import", "--period", "2017", "--block", "huyen", str(district))
+    assert done.returncode == 0, done.stderr
+    assert cchc("scenarios", "list").stdout.startswith("huyen-so-hoa\tnháp\tkhối UBND cấp huyện\t")
+    answers = tmp_path / "phieu.csv"
+    answers.write_text('unit,respondent,group,item,answer\nso-noi-vu,r1,"Lãnh đạo HĐND, UBMTTQ tỉnh",KS1,A\n', encoding="utf-8")
+    survey = cchc("survey", "import", "--period", "2017", "--dry-run", str(answers))
+    assert survey.returncode == 0, survey.stderr
+    wrong = cchc("scenarios", "list", "--khong-co")
+    assert wrong.returncode == 2
+    assert "không hiểu tham số: --khong-co" in wrong.stderr  # an unknown option is still refused

@@ -59,7 +59,8 @@ def test_demo_book_has_a_cover_titles_and_print_setup(demo, at_23_30_utc):
     assert "Sở Nông nghiệp và Phát triển…" in book.sheetnames  # a name past 31 characters, cut at a word
     assert len({t.casefold() for t in book.sheetnames}) == len(book.sheetnames)
     unit = book["Sở Tư pháp"]
-    assert unit["A1"].value == "Kết quả chấm điểm của Sở Tư pháp — Năm 2017"
+    # its block and what its set is, as its annex says them (the demo's period has two blocks)
+    assert unit["A1"].value == "Kết quả chấm điểm của Sở Tư pháp — khối Sở, ban, ngành (phân bổ điểm tham khảo) — Năm 2017"
     assert [c.value for c in unit[2]][:3] == ["Mã", "Nội dung", "Điểm tối đa"]
 
 

@@ -181,17 +181,22 @@ class ScoringSession:
         """What this person may do here now, and the period's state in words (the header's
         second line). The page greys out what is refused; the writer refuses it anyway."""
         actor, workflow, unit = self.actor, self.workflow, self.unit
+        block = workflow.block_of(unit)
         locked = workflow.refusal(actor, unit, self.stage)
         submitted = workflow.submitted.get(unit)
         may_submit = (
-            self.stage == SELF and workflow.managed and submitted is None and locked is None and allowed(actor, "submit", unit)
+            self.stage == SELF
+            and workflow.manages(block)
+            and submitted is None
+            and locked is None
+            and allowed(actor, "submit", unit)
         )
         checklist = self.checklist() if may_submit else None
         return {
             "user": None
             if actor is None
             else {"name": actor.name, "login": actor.login, "role": ROLES.get(actor.role, actor.role)},
-            "workflow": workflow.describe(self.stage, workflow.block_of(unit)),
+            "workflow": workflow.describe(self.stage, block),
             "locked": locked,
             "submitted": None
             if submitted is None
@@ -203,11 +208,11 @@ class ScoringSession:
             "final": None if workflow.final is None else workflow.final["checksum"],
             "reply_open": self.stage == SELF and workflow.refusal(actor, unit, REPLY) is None,
             "can_evidence": workflow.refusal(actor, unit, SELF) is None,  # evidence belongs to the self-assessment
-            "reply_window": workflow.describe(REPLY, block) if workflow.row(REPLY, block := workflow.block_of(unit)) else None,
+            "reply_window": workflow.describe(REPLY, block) if workflow.row(REPLY, block) else None,
             # the progress line says it already («chưa nộp, hạn …»: the self-assessment open, not
             # handed in, nothing else to say): a phone's header leaves the stage's line out
             "workflow_said": self.stage == SELF
-            and workflow.managed
+            and workflow.manages(block)
             and submitted is None
             and workflow.stage_open(SELF, block)
             and workflow.row(REPLY, block) is None,

@@ -10,7 +10,6 @@ stays where it is.
 from __future__ import annotations
 
 import math
-import re
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -20,7 +19,7 @@ import pandas as pd
 from cchc_widgets.core import engine
 from cchc_widgets.core.criteria import CriteriaSet, declared_text
 from cchc_widgets.core.numbers import format_number
-from cchc_widgets.core.vocabulary import APPRAISAL, SELF, STAGE_LABELS, SURVEY, page_words
+from cchc_widgets.core.vocabulary import APPRAISAL, SELF, STAGE_LABELS, SURVEY, page_words, set_qualifier
 from cchc_widgets.files.evidence import LIMITS_TEXT, MAX_BYTES
 from cchc_widgets.services.access import Workflow
 from cchc_widgets.services.progress import LACKING
@@ -126,7 +125,7 @@ def header(s: ScoringSession) -> dict[str, Any]:
         "counts": counts,
         "sections": sections,
         "criteria_set": f"{s.cs.name} (phiên bản {s.cs.version})",
-        "criteria_tag": not_official(s.cs),
+        "criteria_tag": set_qualifier(s.cs),
         "decimals": s.cs.decimals,
         "na_label": s.cs.na_label,
         "saved": f"Đã lưu lúc {s.saved_at:%H:%M:%S}" if s.saved_at else "Mọi thay đổi được lưu ngay khi nhập",
@@ -136,17 +135,6 @@ def header(s: ScoringSession) -> dict[str, Any]:
         "explain_missing_evidence": s.cs.explain_missing_evidence,
         **s.access(),
     }
-
-
-def not_official(cs: CriteriaSet) -> str:
-    """A set that is not the province's published annex (`reference_allocation`) in a few
-    words, for a phone's header, which has no room for the set's whole name: the qualifier
-    the name ends with, as the set says it («bộ tiêu chí minh họa», «phân bổ điểm tham
-    khảo»), else what the flag means; "" for a published annex (nothing to say)."""
-    if not cs.meta.get("reference_allocation"):
-        return ""
-    said = re.search(r"\(([^()]+)\)\s*$", cs.name)
-    return said.group(1).strip() if said else "phân bổ điểm tham khảo"
 
 
 def _scored(s: ScoringSession) -> engine.Sums:
@@ -226,8 +214,8 @@ def progress_line(s: ScoringSession, done: int, lacking: int) -> str:
     submitted = workflow.submitted.get(s.unit)
     if submitted is not None:
         parts.append(f"đã nộp lúc {local_time(submitted['submitted_at'])}")
-    elif workflow.managed:
-        until = (workflow.row(SELF, workflow.block_of(s.unit)) or {}).get("until")
+    elif workflow.manages(block := workflow.block_of(s.unit)):
+        until = (workflow.row(SELF, block) or {}).get("until")
         parts.append("chưa nộp" + ("" if until is None else f", hạn {pd.Timestamp(until):%d/%m/%Y}"))
     return " · ".join(parts)
 

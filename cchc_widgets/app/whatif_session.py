@@ -66,7 +66,12 @@ class WhatIfSession:
     def scenario(self, name: str = "", description: str = "", author: str = "") -> whatif.Scenario:
         weights = {c: w for c, w in self.weights.items() if abs(w - 1) > 1e-12}
         return whatif.Scenario(
-            name or self.scenario_name or "kịch bản", description, author, weights=weights, rules=dict(self.rules)
+            name or self.scenario_name or "kịch bản",
+            description,
+            author,
+            weights=weights,
+            rules=dict(self.rules),
+            block=self.block,  # whose set it weighs: `cchc scenarios list` says it
         )
 
     def set_weights(self, weights: dict[str, float]) -> None:

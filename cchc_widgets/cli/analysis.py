@@ -3,6 +3,7 @@ another criteria set or random weights, and the what-if scenarios kept in the st
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 import textwrap
 from pathlib import Path
@@ -26,6 +27,7 @@ from cchc_widgets.core import engine
 from cchc_widgets.core.criteria import load_criteria
 from cchc_widgets.core.errors import Problem, ProblemsError
 from cchc_widgets.core.numbers import format_number
+from cchc_widgets.core.vocabulary import block_label
 from cchc_widgets.files.score_tables import read_scores
 from cchc_widgets.files.unit_tables import ranking
 
@@ -52,7 +54,7 @@ def _scored_input(req: Request):  # noqa: ANN202 - (criteria set, resolved score
         store = req.store
         period = req.period
         block, rows = one_block(store, period, args.block)
-        named = f", khối {block.label}" if len(blocks_of(store, period)) > 1 else ""
+        named = f", {block.heading}" if len(blocks_of(store, period)) > 1 else ""
         done = appraised_units(rows)
         source = f"{period_name(store, period)}{named} trong kho"
         return block.cs, rows, published_ranking(block.ranking, done), source, done, store.unit_names(period)
@@ -166,8 +168,10 @@ def cmd_scenarios(req: Request) -> int:
     args = req.args
     store = req.store
     if args.action == "list":
-        for row in store.scenarios().itertuples():
-            print(f"{row.name}\t{'trong báo cáo' if row.for_report else 'nháp'}\t{row.description}")
+        for row in store.scenarios().itertuples():  # each with the block whose set it was checked against
+            block = store.scenario(row.name).block
+            shown = f"khối {block_label(block)}" if block else "(không ghi khối)"
+            print(f"{row.name}\t{'trong báo cáo' if row.for_report else 'nháp'}\t{shown}\t{row.description}")
         return 0
     if not args.items:
         raise ProblemsError([Problem("cchc scenarios", f"'{args.action}' cần tên kịch bản hoặc tệp")])
@@ -220,7 +224,7 @@ def _scenarios_checked(store: Store, period: str, block: str | None, paths: list
                 raise
             hint = Problem(path, f"đã đối chiếu với {against}; kịch bản cho khối khác: thêm --block KHỐI")
             raise ProblemsError([*exc.problems, hint]) from None
-        loaded.append(scenario)
+        loaded.append(dataclasses.replace(scenario, block=chosen.block))  # `scenarios list` says which
     return loaded, f", đối chiếu với {against}" if several else ""
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from cchc_widgets.cli.shared import cut_name
 from cchc_widgets.cli.table import MACHINE_HEADINGS, Command, Request, option
 from cchc_widgets.core.errors import Problem, ProblemsError
+from cchc_widgets.core.vocabulary import block_heading
 
 
 def cmd_progress(req: Request) -> int:
@@ -31,8 +32,9 @@ def cmd_progress(req: Request) -> int:
     shown = progress.readable_table(table)
     if args.out is None:
         s = progress.summary(table)
+        whose = f", {block_heading(args.block, store.criteria_for(period, block=args.block))}" if args.block else ""
         print(
-            f"Kỳ {period}: đã nộp {s['submitted']}/{s['units']} · thẩm định xong {s['appraised']}/{s['units']} · "
+            f"Kỳ {period}{whose}: đã nộp {s['submitted']}/{s['units']} · thẩm định xong {s['appraised']}/{s['units']} · "
             f"{s['unreasoned']} dòng khác nhau chưa có lý do"
         )
         print(_terminal(shown).to_string(index=False))

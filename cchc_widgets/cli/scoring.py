@@ -33,7 +33,7 @@ from cchc_widgets.core import table_checks
 from cchc_widgets.core.criteria import ADJUSTMENT_KINDS, CriteriaSet, check_criteria, load_criteria
 from cchc_widgets.core.errors import Problem, ProblemsError
 from cchc_widgets.core.numbers import format_number, show_number
-from cchc_widgets.core.vocabulary import block_label, block_order
+from cchc_widgets.core.vocabulary import block_label, block_order, block_without_set
 from cchc_widgets.files.score_tables import read_block_scores, read_scores
 from cchc_widgets.files.unit_tables import ranking, read_units
 
@@ -92,6 +92,8 @@ def cmd_score(req: Request) -> int:
         raise ProblemsError([Problem("--tolerance", "sai số cho phép không được âm")])
     out = out_path(args.out)
     cs, sets = criteria_sets(args.criteria)
+    if not sets and args.units is not None:
+        sets = _one_set_by_block(cs, read_units(args.units), args.units)
     if sets:
         return _score_blocks(args, sets, out)
     data = read_scores(args.scores, cs, period=args.period, stage=args.stage)
@@ -107,6 +109,18 @@ def cmd_score(req: Request) -> int:
     show_or_write(table, out, decimals=cs.decimals, machine=args.machine_headings, sheet="Kết quả")
     unscored_warning(check.missing, names)
     return said_check(check)
+
+
+def _one_set_by_block(cs: CriteriaSet, units: pd.DataFrame, path: str) -> dict[str, CriteriaSet]:
+    """One set for a units table naming several blocks: refused when the set declares a block
+    and some units are of another (the departments' set does not score districts), else the
+    set for each block — its units are still ranked only within their block, never departments
+    and districts in one table. {} for a table of one block (or none): scored as before."""
+    present = sorted(set(units["block"]) if "block" in units.columns else {""}, key=block_order)
+    refused = [Problem(path, said) for b in present if (said := block_without_set(cs, b))]
+    if refused:
+        raise ProblemsError(refused)
+    return {b: cs for b in present} if len(present) > 1 else {}
 
 
 def _score_blocks(args: argparse.Namespace, sets: dict[str, CriteriaSet], out: Path | None) -> int:

@@ -83,21 +83,22 @@ def cmd_ranking(req: Request) -> int:
     for block in blocks:
         own = published if len(blocks) == 1 else published[published["block"] == block.block]
         table, missing = _block_ranking(own, block.cs, block.ranking, appraised, names, req.args.overall_rank, period)
-        tables.append((block, table, missing))
-    key = unappraised_key(set(published["unit"]), appraised)
+        # each block's rule, as each block is ranked: one appraised, another not at all (ranked on its own claims)
+        key = unappraised_key(set(own["unit"]), appraised & set(own["unit"]))
+        tables.append((block, table, missing, key))
     if out is not None:
         machine = req.args.machine_headings
-        plain = [(b.block, one_group_plain(t)) for b, t, _ in tables]  # the group columns as the terminal shows them
+        plain = [(b.block, one_group_plain(t)) for b, t, _, _ in tables]  # the group columns as the terminal shows them
         whole = blocks_table(plain, machine) if len(plain) > 1 else plain[0][1]
         show_or_write(whole, out, decimals=blocks[0].cs.decimals, machine=machine, sheet="Xếp hạng")
-    for i, (block, table, _) in enumerate(tables if out is None else ()):
-        cs, last = block.cs, i == len(tables) - 1
+    for i, (block, table, _, key) in enumerate(tables if out is None else ()):
+        cs = block.cs
         label = f" — khối {block.label}" if len(tables) > 1 else ""
         text, note = _fitted_ranking(table, cs.top_codes, cs.decimals)
         title = f"Xếp hạng chỉ số CCHC — {period_name(store, period)}{label} ({cs.name})"
-        footer = [*([note] if note else []), *(textwrap.wrap(key, WIDTH) if last else ())]
+        footer = [*([note] if note else []), *textwrap.wrap(key, WIDTH)]
         print(*([""] if i else []), *textwrap.wrap(title, WIDTH), text, *footer, sep="\n")  # a blank line between blocks
-    for _, _, missing in tables:
+    for _, _, missing, _ in tables:
         unscored_warning(missing, names)
     return 0
 

@@ -74,6 +74,19 @@ class Parser(argparse.ArgumentParser):
         kwargs.setdefault("metavar", "LỆNH")
         return super().add_subparsers(**kwargs)
 
+    def parse_known_args(self, args: Any = None, namespace: Any = None) -> tuple[argparse.Namespace, list[str]]:
+        """Options in any order, files after them too: `cchc scenarios import --block huyen FILE`
+        as `cchc scenarios import FILE --block huyen`. argparse gives a list positional (`FILE
+        ...`) what follows its command word up to the first option, and calls the rest
+        unrecognised; here the words left over that are not options join that list."""
+        namespace, extras = super().parse_known_args(args, namespace)
+        rest = next((a for a in self._actions if not a.option_strings and a.nargs in ("*", "+")), None)
+        if rest is None or not extras:
+            return namespace, extras
+        words = [e for e in extras if not e.startswith("-")]
+        setattr(namespace, rest.dest, [*(getattr(namespace, rest.dest, None) or []), *words])
+        return namespace, [e for e in extras if e.startswith("-")]
+
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
         self.exit(2, f"{self.prog}: lỗi: {said_in_vietnamese(message)}\n")

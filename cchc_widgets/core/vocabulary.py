@@ -114,6 +114,25 @@ def block_label(block: str) -> str:
     return BLOCK_LABELS.get(block, block)
 
 
+def set_qualifier(cs: Any) -> str:
+    """A set that is not the province's published annex (`reference_allocation`) in a few
+    words: the qualifier its name ends with, as the set says it («bộ tiêu chí minh họa»,
+    «phân bổ điểm tham khảo»), else what the flag means; "" for a published annex. The scoring
+    form's badge and every heading of a block say it so (`block_heading`)."""
+    if not cs.meta.get("reference_allocation"):
+        return ""
+    said = re.search(r"\(([^()]+)\)\s*$", cs.name)
+    return said.group(1).strip() if said else "phân bổ điểm tham khảo"
+
+
+def block_heading(block: str, cs: Any) -> str:
+    """A block as a heading names it, with what its set is when it is not the published annex:
+    «khối UBND cấp huyện (bộ tiêu chí minh họa)» — the workbook's and the report's annexes and the
+    command line's titles, so an illustrative set is never shown as the province's."""
+    qualifier = set_qualifier(cs)
+    return f"khối {block_label(block)}" + (f" ({qualifier})" if qualifier else "")
+
+
 def unknown_block(block: str) -> str | None:
     """The refusal of a unit (or a set) put in a block of no known name (`BLOCK_LABELS`); None for a known
     block or none. A block is where a unit is ranked and what every page, annex and heading
@@ -143,6 +162,15 @@ def other_block(cs: Any, block: str) -> str | None:
     if not declared or declared == block:
         return None
     return f"bộ tiêu chí '{cs.id}' dành cho khối '{block_label(declared)}', không dùng cho khối '{block_label(block)}'"
+
+
+def block_without_set(cs: Any, block: str) -> str | None:
+    """The refusal of units of `block` left to a set of another block (`other_block`): one set
+    given for a period, or to `cchc score`, whose units table names a block the set is not
+    for — the departments' set does not score districts. None when the set declares no block
+    (one set for every unit) or this one, or the units name none."""
+    said = other_block(cs, block) if block else None
+    return f"đơn vị thuộc khối '{block}' chưa có bộ tiêu chí của khối mình: {said}" if said else None
 
 
 def annex_number(number: int) -> str:

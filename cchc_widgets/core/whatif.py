@@ -33,9 +33,12 @@ class Scenario:
     max_points: Mapping[str, float] = field(default_factory=dict)
     weights: Mapping[str, float] = field(default_factory=dict)
     rules: Mapping[str, dict[str, Any]] = field(default_factory=dict)
+    block: str = ""  # the block of units whose set it was checked against (so, huyen …): "" when one set
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"name": self.name, "description": self.description, "author": self.author}
+        if self.block:  # a scenario of one set's period reads as before
+            out["block"] = self.block
         for key in ("max_points", "weights"):  # plain floats (a numpy float is not YAML)
             if getattr(self, key):
                 out[key] = {str(k): float(v) for k, v in getattr(self, key).items()}
@@ -52,7 +55,7 @@ def scenario_from_dict(doc: Any, file: str = "<kịch bản>") -> Scenario:
     problems: list[Problem] = []
     if not isinstance(doc, dict):
         raise ProblemsError([Problem(file, "kịch bản phải là một mục có các trường (name, weights …)")])
-    known = {"name", "description", "author", "max_points", "weights", "rules"}
+    known = {"name", "description", "author", "block", "max_points", "weights", "rules"}
     for key in sorted(set(doc) - known):
         problems.append(Problem(file, f"trường không được biết: '{key}' (dùng {', '.join(sorted(known))})"))
     name = clean_text(str(doc.get("name") or ""))
@@ -83,6 +86,7 @@ def scenario_from_dict(doc: Any, file: str = "<kịch bản>") -> Scenario:
         max_points=numbers["max_points"],
         weights=numbers["weights"],
         rules={str(k): v for k, v in rules.items()},
+        block=clean_text(str(doc.get("block") or "")),
     )
 
 

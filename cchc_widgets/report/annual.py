@@ -22,7 +22,7 @@ from cchc_widgets.core.documents import OfficialForm, load_official_form
 from cchc_widgets.core.errors import Problem, ProblemsError
 from cchc_widgets.core.numbers import published
 from cchc_widgets.core.text import plain
-from cchc_widgets.core.vocabulary import HEADINGS, annex_number
+from cchc_widgets.core.vocabulary import HEADINGS, annex_number, block_heading
 from cchc_widgets.files.tables_out import domains_as_word
 from cchc_widgets.report import chromium
 from cchc_widgets.report.analysis import PeriodView, facts, movers
@@ -54,7 +54,7 @@ def annex(view: PeriodView, number: int) -> Block:
     """The heading of a block's part of the report, as a decision's annex: «Phụ lục I. Kết quả
     khối …». Its two phrases are kept whole (`cchc-phrase`, an inline block): a line too short
     for both breaks after «Phụ lục I.», never inside «UBND cấp huyện»."""
-    phrases = (f"Phụ lục {annex_number(number)}.", f"Kết quả khối {view.label}")
+    phrases = (f"Phụ lục {annex_number(number)}.", f"Kết quả {block_heading(view.block, view.cs)}")
     return Block('<h1 class="cchc-annex">' + " ".join(f'<span class="cchc-phrase">{_e(p)}</span>' for p in phrases) + "</h1>")
 
 

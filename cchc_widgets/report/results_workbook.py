@@ -99,7 +99,7 @@ class Annex:
     def title(self, what: str) -> str:
         if not self.number:
             return f"{what} — {self.period_name}"
-        return f"Phụ lục {self.number}: {what} — khối {self.block.label} — {self.period_name}"
+        return f"Phụ lục {self.number}: {what} — {self.block.heading} — {self.period_name}"
 
 
 def _block_sheets(
@@ -123,8 +123,12 @@ def _block_sheets(
     titles = sheet_names({u: names.get(u) or u for u in units}, taken)
     taken |= set(titles.values())
     waiting = f" ({UNAPPRAISED.lower()}: điểm đạt là điểm tự đánh giá)"
+    whose = f" — {annex.block.heading}" if annex.number else ""  # a unit's sheet says its block's set, as its annex does
     pages = {
-        u: (titles[u], f"Kết quả chấm điểm của {names.get(u) or u} — {annex.period_name}" + ("" if u in appraised else waiting))
+        u: (
+            titles[u],
+            f"Kết quả chấm điểm của {names.get(u) or u}{whose} — {annex.period_name}" + ("" if u in appraised else waiting),
+        )
         for u in units
     }
     _unit_sheets(book, pages, cs, scores, resolved, scored, points)
@@ -322,9 +326,7 @@ def _summary_sheet(
         before = row["subtotal"] if adjusted else row["total"]  # what the criteria and survey gave, before ±
         asked, done = row["unit"] in surveyed, row["unit"] in appraised
         criteria = rounded(before - row["survey"], cs.decimals) if survey else None
-        parts = (
-            [own.get(row["unit"]), criteria if done else None, float(row["survey"]) if asked else None] if survey else []
-        )
+        parts = [own.get(row["unit"]), criteria if done else None, float(row["survey"]) if asked else None] if survey else []
         parts += [float(row["bonus"]), -float(row["penalty"])] if adjusted else []
         sheet.append(
             [

@@ -265,9 +265,11 @@ class Workflow:
         """Unit id → name, read only when a refusal names a unit (every write asks for a Workflow)."""
         return self.store.unit_names(self.period)
 
-    @property
-    def managed(self) -> bool:
-        return bool(self.stages or self.by_block)
+    def manages(self, block: str = "") -> bool:
+        """Whether `block`'s units follow stages as set: a stage set for the period, or one set
+        for the block alone. A stage set for one block touches no other: while none was set for
+        the period, the other blocks' units stay as they were (every stage open)."""
+        return bool(self.stages or self.by_block.get(block))
 
     def row(self, stage: str, block: str = "") -> dict[str, Any] | None:
         """The stage as set for `block`'s units: the block's own setting, else the period's."""
@@ -278,7 +280,7 @@ class Workflow:
         return self.store.unit_block(unit) if self.by_block else ""
 
     def stage_open(self, stage: str, block: str = "") -> bool:
-        if not self.managed and stage != REPLY:  # replies answer a published appraisal: always opened on purpose
+        if not self.manages(block) and stage != REPLY:  # replies answer a published appraisal: always opened on purpose
             return True
         row = self.row(stage, block)
         return row is not None and row["state"] == OPEN and (row["until"] is None or today() <= _day(row["until"]))
@@ -288,7 +290,7 @@ class Workflow:
         label = WINDOW_LABELS[stage]
         if self.final is not None:
             return f"Kỳ đã chốt kết quả ngày {_local_day(self.final['finalised_at'])}: chỉ xem"
-        if not self.managed and stage != REPLY:
+        if not self.manages(block) and stage != REPLY:
             return f"{label}: đang mở"
         row = self.row(stage, block)
         if row is None:
@@ -312,7 +314,7 @@ class Workflow:
             return f"giai đoạn {WINDOW_LABELS[stage].lower()} của kỳ '{self.period}' {state}{whose}"
         if stage == SELF and unit in self.submitted:
             return "đơn vị đã nộp bản tự đánh giá: không sửa được nữa (quản trị viên mở lại nếu cần, có ghi lý do)"
-        if stage == APPRAISAL and self.managed and unit not in self.submitted and self.stage_open(SELF, block):
+        if stage == APPRAISAL and self.manages(block) and unit not in self.submitted and self.stage_open(SELF, block):
             return "đơn vị chưa nộp bản tự đánh giá: chưa thẩm định được"
         return None
 

@@ -215,16 +215,18 @@ def _table_parts(
     store: Store, path: str | Path, period: str, unit: str | None, stage: str | None
 ) -> dict[str, tuple[CriteriaSet, ScoresFile]]:
     """A plain table read, each unit's rows against its block's set: block → (set, what was
-    read). A unit's own page reads its set; a period of several blocks reads each unit's rows
-    against its block's (`read_block_scores`), never every row against the departments' set."""
+    read). A period of several blocks reads each unit's rows against its block's
+    (`read_block_scores`), never every row against the departments' set — a unit's own page
+    too, so a code of another block's set is refused in `cchc import`'s words, naming the unit,
+    its block and the set («đơn vị '…' thuộc khối UBND cấp huyện: mã '1.1.3' không có …»)."""
     sets = store.blocks(period)
-    if unit is not None or len(sets) == 1:
-        cs = store.criteria_for(period, unit=unit) if unit is not None else store.criteria_for(period)
-        block = store.unit_block(unit) if unit is not None else next(iter(sets))
+    if len(sets) == 1:
+        ((block, cs),) = sets.items()
         return {block: (cs, read_scores(path, cs, period=period, stage=stage))}
     units = store.units(period)
     blocks = dict(zip(units["id"], units["block"].fillna(""), strict=True))
-    read = read_block_scores(path, sets, blocks, period, stage, strangers=next(iter(sets)))  # the write door names them
+    strangers = store.unit_block(unit) if unit is not None else next(iter(sets))  # the write door names them
+    read = read_block_scores(path, sets, blocks, period, stage, strangers=strangers)
     return {block: (sets[block], data) for block, data in read.items()}
 
 

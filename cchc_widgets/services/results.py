@@ -14,7 +14,7 @@ from cchc_widgets.core import engine
 from cchc_widgets.core.criteria import CriteriaSet
 from cchc_widgets.core.errors import Problem, ProblemsError
 from cchc_widgets.core.survey import item_points, with_survey
-from cchc_widgets.core.vocabulary import block_label
+from cchc_widgets.core.vocabulary import block_heading, block_label
 from cchc_widgets.files.unit_tables import ranking
 from cchc_widgets.store.database import Store
 
@@ -34,6 +34,11 @@ class Block:
     @property
     def label(self) -> str:
         return block_label(self.block)
+
+    @property
+    def heading(self) -> str:
+        """«khối UBND cấp huyện (bộ tiêu chí minh họa)»: how a title names the block (`block_heading`)."""
+        return block_heading(self.block, self.cs)
 
     def rows(self, frame: pd.DataFrame) -> pd.DataFrame:
         """The rows of `frame` (a `unit` column) that are this block's units."""

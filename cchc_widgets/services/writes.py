@@ -118,7 +118,8 @@ class Writer(OtherWrites):
         fits("periods", "id", period, "mã kỳ", where)
         fits("periods", "name", name, "tên kỳ", where)
         _units_fit(units, blocks or {}, where)
-        self.store.add_period(period, name, cs, blocks)
+        unit_blocks = units["block"] if "block" in units.columns else ()
+        self.store.add_period(period, name, cs, blocks, unit_blocks)
         self.store.add_units(units, period=period)
 
     # ------------------------------------------------------------ shared checks

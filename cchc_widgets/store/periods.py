@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import pandas as pd
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from cchc_widgets.core.criteria import CriteriaSet, load_dict
 from cchc_widgets.core.errors import Problem, ProblemsError
-from cchc_widgets.core.vocabulary import block_label, block_order, other_block
+from cchc_widgets.core.vocabulary import block_label, block_order, block_without_set, other_block
 from cchc_widgets.store.base import StoreBase, _now
 from cchc_widgets.store.schema import criteria_sets, period_sets, period_units, periods, scores, units
 
@@ -31,14 +31,27 @@ class Periods(StoreBase):
             )
         ).inserted_primary_key[0]
 
-    def add_period(self, period: str, name: str, cs: CriteriaSet, blocks: Mapping[str, CriteriaSet] | None = None) -> None:
+    def add_period(
+        self,
+        period: str,
+        name: str,
+        cs: CriteriaSet,
+        blocks: Mapping[str, CriteriaSet] | None = None,
+        unit_blocks: Iterable[str] = (),
+    ) -> None:
         """Create a period scored with `cs`, or confirm an existing one; `blocks` gives a block
         of units (so, huyen, xa …) its own set (`cs` scores the units of any other block). A
         period that holds scores keeps its criteria sets: changing one would silently rescore
         a published year. A set that declares the block it is for (`block:`) is refused for
-        another block."""
+        another block — a block's own set, and `cs` for the blocks of the units enrolled
+        (`unit_blocks`) that have none: the departments' set does not score districts."""
         blocks = dict(blocks or {})
         mismatched = [Problem(self.where, said) for b, bs in blocks.items() if (said := other_block(bs, b))]
+        mismatched += [
+            Problem(self.where, said)
+            for b in sorted(set(unit_blocks) - set(blocks), key=block_order)
+            if (said := block_without_set(cs, b))
+        ]
         if mismatched:
             raise ProblemsError(mismatched)
         self._criteria_cache.pop(period, None)
