@@ -216,15 +216,17 @@ def _table_parts(
 ) -> dict[str, tuple[CriteriaSet, ScoresFile]]:
     """A plain table read, each unit's rows against its block's set: block → (set, what was
     read). A unit's own page reads its set; a period of several blocks reads each unit's rows
-    against its block's (`read_block_scores`), never every row against the departments' set."""
+    against its block's (`read_block_scores`), never every row against the departments' set. A
+    table that names its units only by name is matched to the period's units' names."""
     sets = store.blocks(period)
+    names = store.unit_names(period)  # a published table that names its units only by name is read by their ids
     if unit is not None or len(sets) == 1:
         cs = store.criteria_for(period, unit=unit) if unit is not None else store.criteria_for(period)
         block = store.unit_block(unit) if unit is not None else next(iter(sets))
-        return {block: (cs, read_scores(path, cs, period=period, stage=stage))}
+        return {block: (cs, read_scores(path, cs, period=period, stage=stage, names=names))}
     units = store.units(period)
     blocks = dict(zip(units["id"], units["block"].fillna(""), strict=True))
-    read = read_block_scores(path, sets, blocks, period, stage, strangers=next(iter(sets)))  # the write door names them
+    read = read_block_scores(path, sets, blocks, period, stage, next(iter(sets)), names)  # strangers: the write door names them
     return {block: (sets[block], data) for block, data in read.items()}
 
 
