@@ -96,8 +96,10 @@ def cmd_score(req: Request) -> int:
         sets = _one_set_by_block(cs, read_units(args.units), args.units)
     if sets:
         return _score_blocks(args, sets, out)
-    data = read_scores(args.scores, cs, period=args.period, stage=args.stage)
-    units = units_file(args, set(data.scores["unit"]))
+    listed = read_units(args.units) if args.units is not None else None  # a table of names is read by the list's ids
+    names = dict(zip(listed["id"], listed["name"], strict=True)) if listed is not None else None
+    data = read_scores(args.scores, cs, period=args.period, stage=args.stage, names=names)
+    units = units_file(args, set(data.scores["unit"]), listed)
     if units is not None:
         listed = ranking(units)
     else:  # the table's own units (and groups, when it has a `group`/`Nhóm` column): its rows without scores too

@@ -227,12 +227,12 @@ def period_name(store, period: str) -> str:  # noqa: ANN001
     return names.get(period) or f"Năm {period}"
 
 
-def units_file(args: argparse.Namespace, scored_units: set[str]) -> pd.DataFrame | None:
-    """`--units FILE` (id, name, kind, group, ranked), or None; every unit scored must be
-    listed (`unit_tables.ranking` gives the engine's view of it)."""
+def units_file(args: argparse.Namespace, scored_units: set[str], units: pd.DataFrame | None = None) -> pd.DataFrame | None:
+    """`--units FILE` (id, name, kind, group, ranked; `units`: as read already), or None; every
+    unit scored must be listed (`unit_tables.ranking` gives the engine's view of it)."""
     if getattr(args, "units", None) is None:
         return None
-    units = read_units(args.units)
+    units = read_units(args.units) if units is None else units
     unlisted = sorted(scored_units - set(units["id"]))
     if unlisted:
         raise ProblemsError([Problem(args.units, f"thiếu đơn vị có điểm: {', '.join(unlisted)}")])

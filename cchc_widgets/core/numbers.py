@@ -21,6 +21,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -130,6 +131,48 @@ def two_readings(value: Any) -> tuple[str, float, float] | None:
         return None
     sign = -1 if text.startswith("-") else 1
     return mark, sign * float(integer + fraction), sign * float(integer + "." + fraction)
+
+
+def places_shown(value: Any) -> int:
+    """The decimal places a figure is printed with, what a printer's rounding is held to: a
+    text's digits after its decimal mark (`85,10` → 2, `1.234,5` → 1, `1.234.567` → 0), a
+    number's in its shortest decimal form (97.685 → 3, 81.0 → 0)."""
+    if isinstance(value, str):
+        body = _SPACES.sub("", value)
+        mark = decimal_shown(body)
+        return len(body.rpartition(mark)[2]) if mark and body.count(mark) == 1 else 0
+    exponent = Decimal(repr(float(value))).normalize().as_tuple().exponent
+    return max(-exponent, 0) if isinstance(exponent, int) else 0
+
+
+def column_places(cells: list) -> int:
+    """The places a column's figures are printed with: the most any of its numbers shows
+    (`places_shown`), since a CSV export drops trailing zeros (`5.3` in a column of two places
+    stands for 5,30)."""
+    shown = []
+    for cell in cells:
+        try:
+            parse_decimal(cell)
+        except RuleInputError:
+            continue  # a word, a declared value, a number of two readings: shows no places
+        shown.append(places_shown(cell))
+    return max(shown, default=0)
+
+
+class Percent(float):
+    """A number an xlsx cell shows as a percentage (0,97685 formatted `0.00%` shows 97,69%):
+    its value is the fraction, its reader knows to multiply it by 100 (`percent_off`)."""
+
+
+def percent_off(cell: Any) -> tuple[Any, bool]:
+    """A cell without its percent sign, and whether it had one: `97,69%` and `89,38 %` as the
+    text of their number, a `Percent` cell as its hundredfold (0,97685 → 97,685); any other
+    cell as it is."""
+    if isinstance(cell, Percent):
+        return rounded(float(cell) * 100), True
+    if isinstance(cell, str) and cell.rstrip().endswith("%"):
+        return cell.rstrip()[:-1].rstrip(), True
+    return cell, False
 
 
 def decimal_shown(value: Any) -> str | None:

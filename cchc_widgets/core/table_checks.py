@@ -10,7 +10,6 @@ else computed and say where it and the engine part ways.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 import pandas as pd
@@ -19,13 +18,14 @@ from cchc_widgets.core import engine
 from cchc_widgets.core.criteria import CriteriaSet
 from cchc_widgets.core.engine import KEY, TOTAL
 from cchc_widgets.core.errors import Problem, ProblemsError
-from cchc_widgets.core.numbers import format_number, parse_decimal, rounded
+from cchc_widgets.core.numbers import format_number, parse_decimal, places_shown, rounded
 from cchc_widgets.core.rules import RuleInputError
 from cchc_widgets.core.text import folded
 from cchc_widgets.core.vocabulary import HEADINGS
 
+UNGROUPED = "Bảng có cột hạng trong nhóm nhưng không có nhóm nào được cho: dùng --units với bảng đơn vị có cột nhóm (group)"
 WRONG_ORDER = "sai thứ tự"  # a printed rank within its span, of units ranked in another order than their points
-TOLERANCE = 0.001  # how far a published subtotal may be from the sum of its parts: float noise, not rounding
+TOLERANCE = 0.001  # how far a published figure may be from the computed one beyond its printed rounding: float noise
 
 
 @dataclass(frozen=True)
@@ -42,10 +42,11 @@ class TableCheck:
     subtotals: pd.DataFrame
     printed: pd.DataFrame
     tolerance: float
+    ungrouped: bool = False  # the table prints ranks in groups, but no unit's group is known: nothing to hold them to
 
     @property
     def differs(self) -> bool:
-        return not self.subtotals.empty or not self.printed["same"].astype(bool).all()
+        return self.ungrouped or not self.subtotals.empty or not self.printed["same"].astype(bool).all()
 
     def rank_note(self, whose: str = "") -> str:
         """How printed ranks of part of the listed units were compared (`whose`: the block,
@@ -65,7 +66,7 @@ class TableCheck:
 
     def differences(self, whose: str = "") -> list[str]:
         """Each table of differences with the line that heads it: printed figures, then subtotals."""
-        out = []
+        out = [whose + UNGROUPED] if self.ungrouped else []
         _, differ = printed_report(self.printed)
         if differ:
             out.append(f"{whose}{(~self.printed['same'].astype(bool)).sum()} giá trị in sẵn khác kết quả tính:\n{differ}")
@@ -95,6 +96,7 @@ class TableCheck:
             for r in self.subtotals.itertuples(index=False)
         ]
         printed = self.printed[~self.printed["same"].astype(bool)]
+        out += [Problem(file, UNGROUPED)] if self.ungrouped else []
         return out + [
             Problem(file, f"{_what(r.code)} in sẵn {_cell(r.given)}, tính được {_cell(r.computed)}", where=_unit(r))
             for r in printed.itertuples(index=False)
@@ -137,16 +139,23 @@ def check_table(
     subtotals = check_subtotals(given, scored.nodes, cs, tolerance, scored.results)
     if not overall and "group_rank" not in set(printed["code"]):  # a group's table: its «Hạng» is the rank in the group
         printed = printed.replace({"code": {"rank": "group_rank"}})
+    named = "group" in results.columns and results["group"].astype(str).str.strip().astype(bool).any()
+    ungrouped = not named and (printed["code"] == "group_rank").any()  # said once, not «—» for every unit
+    if ungrouped:
+        printed = printed[printed["code"] != "group_rank"]
     compared = compare_printed(printed, results, tolerance, missing)
-    return TableCheck(scored, results, missing, overall, subtotals, compared, tolerance)
+    return TableCheck(scored, results, missing, overall, subtotals, compared, tolerance, bool(ungrouped))
 
 
 def check_subtotals(
     given: pd.DataFrame, nodes: pd.DataFrame, cs: CriteriaSet, tolerance: float, results: pd.DataFrame | None = None
 ) -> pd.DataFrame:
-    """Published subtotals that differ from the sum of their components by more than `tolerance`.
+    """Published subtotals that differ from the sum of their components: a printed subtotal
+    agrees with the sum as a printed index does (`agrees`), within `tolerance` or as the sum
+    rounded half up to the places it is printed with (85,18 for parts 40,1 and 45,075).
 
-    `given` has period, unit, code (a node code or "total") and value. A component is
+    `given` has period, unit, code (a node code or "total"), value and, optionally, the places
+    its column is printed with (`places`: `85,10` has two; else those of the value). A component is
     taken as given where the file gives it, else as computed, so each level is checked
     against the level just below it (how a reader of a published table checks it). With
     `results` (the engine's, of a set with bonus and penalty items) a total is the domains'
@@ -157,6 +166,7 @@ def check_subtotals(
         return pd.DataFrame(columns=[*KEY, "code", "given", "computed", "diff"])
     computed = nodes.set_index([*KEY, "code"])["points"]
     stated = given.set_index([*KEY, "code"])["value"]
+    places = given.set_index([*KEY, "code"])["places"] if "places" in given.columns else pd.Series(dtype=int)
     net = (
         (results["bonus"] - results["penalty"]).set_axis(pd.MultiIndex.from_frame(results[KEY]))
         if results is not None and "bonus" in results.columns
@@ -172,7 +182,7 @@ def check_subtotals(
         if code == TOTAL and net is not None:
             total = max(total + net.get((period, unit), 0.0), 0.0)
         diff = value - total
-        if abs(diff) > tolerance + 1e-9:
+        if not agrees(value, places.get((period, unit, code), places_shown(value)), total, tolerance):
             rows.append({"period": period, "unit": unit, "code": code, "given": value, "computed": total, "diff": diff})
     return pd.DataFrame(rows, columns=[*KEY, "code", "given", "computed", "diff"])
 
@@ -184,22 +194,24 @@ def compare_printed(
     printed: pd.DataFrame, results: pd.DataFrame, tolerance: float, unscored: pd.DataFrame | None = None
 ) -> pd.DataFrame:
     """What a published table prints beside the points (`printed`: period, unit, code — one of
-    `vocabulary.PRINTED` — and value as printed) next to what the engine computed (`results`).
+    `vocabulary.PRINTED` —, value as printed and, optionally, places) next to what the engine
+    computed (`results`).
 
     A figure (index, max, survey, bonus, penalty — a penalty printed as −2 or 2) agrees within
-    `tolerance`, or when the computed one rounded to the places it was printed with gives it
-    (97,685 printed to three places); ranks agree as whole numbers; classes as words, case and
-    spacing aside. A unit the engine gives no such result (unranked, no class bands, no groups)
-    agrees with nothing. When listed units have no scores (`unscored`: period, unit, group,
-    ranked — `with_unscored`), a printed rank is one among all listed: it is checked as far as
-    the table can (`_partial_ranks`). Returns period, unit, code, given, computed, same.
+    `tolerance`, or when the computed one rounded to the places it was printed with (`places`,
+    those of its column, when given) gives it (97,685 printed to three places: `agrees`); ranks
+    agree as whole numbers; classes as words, case and spacing aside. A unit the engine gives no
+    such result (unranked, no class bands, no groups) agrees with nothing. When listed units have
+    no scores (`unscored`: period, unit, group, ranked — `with_unscored`), a printed rank is one
+    among all listed: it is checked as far as the table can (`_partial_ranks`). Returns period, unit, code, given, computed, same.
     """
     computed = results.set_index(KEY)
     rows = []
-    for period, unit, code, given in printed.itertuples(index=False):
+    places = printed["places"] if "places" in printed.columns else [None] * len(printed)
+    for (period, unit, code, given), shown in zip(printed.iloc[:, :4].itertuples(index=False), places, strict=True):
         known = (period, unit) in computed.index and code in computed.columns
         value = computed.at[(period, unit), code] if known else None
-        same = value is not None and not pd.isna(value) and _agrees(code, given, value, tolerance)
+        same = value is not None and not pd.isna(value) and _agrees(code, given, value, tolerance, shown)
         rows.append({"period": period, "unit": unit, "code": code, "given": given, "computed": value, "same": same})
     out = pd.DataFrame(rows, columns=PRINTED_COLUMNS).astype({"computed": object, "same": bool})
     if unscored is not None and not unscored.empty:
@@ -246,7 +258,7 @@ def _whole(value: Any) -> float:
         return float("nan")
 
 
-def _agrees(code: str, given: Any, value: Any, tolerance: float) -> bool:
+def _agrees(code: str, given: Any, value: Any, tolerance: float, places: Any = None) -> bool:
     if code == "class":
         return folded(str(given)) == folded(str(value))
     try:
@@ -257,9 +269,15 @@ def _agrees(code: str, given: Any, value: Any, tolerance: float) -> bool:
         return abs(number - float(value)) < 1e-9
     if code == "penalty":
         number = abs(number)  # what is subtracted, printed as −2 by some tables (our workbook too)
-    exponent = Decimal(repr(number)).as_tuple().exponent
-    places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
-    return abs(number - value) <= tolerance + 1e-9 or abs(rounded(value, places) - number) <= 1e-9
+    return agrees(number, places_shown(given) if places is None or pd.isna(places) else int(places), float(value), tolerance)
+
+
+def agrees(printed: float, places: int, computed: float, tolerance: float) -> bool:
+    """A printed figure agrees with the computed one within `tolerance`, or when the computed
+    one rounded half up to the `places` it is printed with (`numbers.rounded`, as Excel's ROUND
+    and a province round) gives it: 97,69 for 97,685, 85,18 for 85,175. One rule for a printed
+    index, total and subtotal alike."""
+    return abs(printed - computed) <= tolerance + 1e-9 or abs(rounded(computed, places) - printed) <= 1e-9
 
 
 def printed_report(compared: pd.DataFrame) -> tuple[str, str]:
@@ -270,7 +288,7 @@ def printed_report(compared: pd.DataFrame) -> tuple[str, str]:
     agreed = compared.loc[same].groupby("code", sort=False).size()
     agree = ", ".join(f"{HEADINGS[code].lower()} ({n} đơn vị)" for code, n in agreed.items())
     differ = compared.loc[~same, [*KEY, "code", "given", "computed"]]
-    return f"Cột in sẵn khớp với kết quả tính: {agree}" if agree else "", differences(differ)
+    return f"Cột in sẵn khớp với kết quả tính: {agree}" if agree else "", differences(differ, "cột")
 
 
 # the headings of a table of differences, as people read it on screen
@@ -284,17 +302,19 @@ DIFFERENCE_HEADINGS = {
 }
 
 
-def differences(frame: pd.DataFrame) -> str:
+def differences(frame: pd.DataFrame, what: str = DIFFERENCE_HEADINGS["code"]) -> str:
     """A table of differences (`check_subtotals`, or `compare_printed`'s that differ) as people
     read it: Vietnamese headings, the period only when the table names one, what differs in
-    Vietnamese words («Tổng điểm», «Hạng», «Xếp loại», «Chỉ số»; a subtotal by its code),
-    numbers with the decimal comma, «—» where nothing was computed; empty when there is none."""
+    Vietnamese words («Tổng điểm», «Hạng», «Xếp loại», «Chỉ số»; a subtotal by its code) under
+    `what` («mã» for subtotals, «cột» for printed columns), numbers with the decimal comma —
+    a figure printed as text too (`97.6` → 97,6) —, «—» where nothing was computed; empty when
+    there is none."""
     if frame.empty:
         return ""
     shown = frame if frame["period"].astype(str).str.strip().astype(bool).any() else frame.drop(columns="period")
     shown = shown.assign(**{c: [_cell(v) for v in shown[c]] for c in ("given", "computed", "diff") if c in shown.columns})
     shown = shown.assign(code=[_what(code) for code in shown["code"]])
-    return shown.rename(columns=DIFFERENCE_HEADINGS).to_string(index=False)
+    return shown.rename(columns={**DIFFERENCE_HEADINGS, "code": what}).to_string(index=False)
 
 
 # what a difference is of, in the words a published table heads it with (the index without its «(%)»)
@@ -312,4 +332,7 @@ def _cell(value: Any) -> str:
         return "—"
     if isinstance(value, int | float) and not isinstance(value, bool):
         return format_number(value, decimals=6)
-    return str(value)
+    try:
+        return format_number(parse_decimal(value), decimals=6)  # `97.6` as a Vietnamese reads it: 97,6
+    except RuleInputError:
+        return str(value)  # a word, a span of ranks, a number of two readings: as printed

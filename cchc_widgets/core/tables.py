@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from cchc_widgets.core.errors import Problem, ProblemsError
-from cchc_widgets.core.numbers import decimal_shown, megabytes
+from cchc_widgets.core.numbers import Percent, decimal_shown, megabytes
 from cchc_widgets.core.text import plain
 
 MAX_TABLE_BYTES = 8 * 1024 * 1024  # as an upload in a page and an evidence file
@@ -369,7 +369,10 @@ def _sheet_rows(path: Path, sheet: str | None) -> tuple[str, list[tuple[Any, ...
 
     check_archive(path)
     read = read_xlsx(path, "table", [] if sheet is None else [sheet], MAX_ROWS, MAX_COLUMNS, MAX_CELLS)
-    return read["title"], [tuple(_nfc(c) if isinstance(c, str) else c for c in row) for row in read["rows"]]
+    rows = [[_nfc(c) if isinstance(c, str) else c for c in row] for row in read["rows"]]
+    for r, c in read.get("percent", ()):  # a number shown as a percentage: its reader knows (`numbers.Percent`)
+        rows[r][c] = Percent(rows[r][c])
+    return read["title"], [tuple(row) for row in rows]
 
 
 def _read_xlsx(path: Path, sheet: str | None) -> Table:

@@ -96,3 +96,9 @@ def said_nothing(reason: str | None) -> str:
 def folded(text: str) -> str:
     """The key two spellings of one word share: cleaned and case-folded (`Có` = `có`)."""
     return clean_text(text).casefold()
+
+
+def name_key(name: str) -> str:
+    """The key two spellings of one unit's name share: `folded`, spaces between words as one
+    (`Sở tư  pháp` = `Sở Tư pháp`)."""
+    return " ".join(folded(name).split())

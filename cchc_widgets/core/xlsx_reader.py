@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import re
 import resource
 import select
 import signal
@@ -64,8 +65,26 @@ def _limit(memory: int, seconds: float) -> None:
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
 
 
+def _percent_styles(book: Any) -> set[int]:
+    """The workbook's cell styles whose number format shows a percentage (`0.00%`: Excel shows
+    0,97685 as 97,69%); a `%` in quotes or after a backslash is a literal sign, not a scale."""
+    from openpyxl.styles.numbers import BUILTIN_FORMATS, BUILTIN_FORMATS_MAX_SIZE
+
+    def shown(number_format: int) -> str:
+        if number_format < BUILTIN_FORMATS_MAX_SIZE:
+            return BUILTIN_FORMATS.get(number_format, "")
+        return book._number_formats[number_format - BUILTIN_FORMATS_MAX_SIZE]
+
+    return {i for i, style in enumerate(book._cell_styles) if "%" in _LITERALS.sub("", shown(style.numFmtId))}
+
+
+_LITERALS = re.compile(r'"[^"]*"|\\.')
+
+
 def _table(request: dict[str, Any]) -> dict[str, Any]:
-    """A sheet's rows of values (trailing blanks dropped), read as a stream."""
+    """A sheet's rows of values (trailing blanks dropped), read as a stream, and the (row, column)
+    positions of its numbers shown as percentages (`percent`; the cells themselves are read only
+    in a workbook that has such a style: values alone are read faster)."""
     from openpyxl import load_workbook
 
     book = load_workbook(request["path"], read_only=True, data_only=False)
@@ -75,8 +94,18 @@ def _table(request: dict[str, Any]) -> dict[str, Any]:
     ws = book[wanted] if wanted is not None else book.worksheets[0]
     ws.reset_dimensions()  # a sheet's <dimension> tag may be stale (writers forget it): read every row there is
     rows: list[tuple[Any, ...]] = []
+    percent_styles = _percent_styles(book)
+    percent: list[tuple[int, int]] = []
     cells = 0
-    for row in ws.iter_rows(values_only=True, max_col=request["max_columns"]):
+    for read in ws.iter_rows(values_only=not percent_styles, max_col=request["max_columns"]):
+        row = read
+        if percent_styles:
+            row = tuple(cell.value for cell in read)
+            percent += [
+                (len(rows), i)
+                for i, cell in enumerate(read)
+                if getattr(cell, "_style_id", 0) in percent_styles and type(cell.value) in (int, float)
+            ]
         end = len(row)
         while end and row[end - 1] is None:
             end -= 1
@@ -86,7 +115,7 @@ def _table(request: dict[str, Any]) -> dict[str, Any]:
             raise Stop("rows", request["max_rows"])
         if cells > request["max_cells"]:
             raise Stop("cells", request["max_cells"])
-    return {"sheets": book.sheetnames, "title": ws.title, "rows": rows}
+    return {"sheets": book.sheetnames, "title": ws.title, "rows": rows, "percent": percent}
 
 
 def _template(request: dict[str, Any]) -> dict[str, Any]:

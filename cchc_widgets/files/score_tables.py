@@ -23,22 +23,25 @@ import pandas as pd
 from cchc_widgets.core.criteria import CriteriaSet
 from cchc_widgets.core.engine import TOTAL, resolve
 from cchc_widgets.core.errors import Problem, ProblemsError, RuleInputError
-from cchc_widgets.core.numbers import decide_column, parse_decimal
+from cchc_widgets.core.numbers import column_places, decide_column, format_number, parse_decimal, percent_off
 from cchc_widgets.core.rules import is_na
 from cchc_widgets.core.tables import Row, Table, read_table
 from cchc_widgets.core.text import folded
 from cchc_widgets.core.vocabulary import HEADING_FORMS, PRINTED, UNSCORED, foreign_code, heading_code, input_column, is_yes
+from cchc_widgets.files.unit_tables import by_unit_id
 
 LONG_OPTIONAL = ("period", "stage", "points", "value", "na", "note")
 NOTE_WORDS = frozenset({"lý do", "ghi chú", "note", "reason"})
 WIDE_META = ("unit", "period", "stage", "name", "unit_name", "group", "row_number")
+# a published subtotal or printed figure, and the places its column is printed with (`numbers.column_places`)
+GIVEN_COLUMNS = ["period", "unit", "code", "value", "places"]
 
 
 @dataclass(frozen=True)
 class ScoresFile:
     """Leaf scores checked by the engine (`engine.resolve` output), published subtotals
-    (period, unit, code, value) and printed results (period, unit, code: one of
-    `vocabulary.PRINTED`, value as printed)."""
+    (`GIVEN_COLUMNS`: period, unit, code, value, places) and printed results (the same, code one
+    of `vocabulary.PRINTED`, value as printed)."""
 
     scores: pd.DataFrame
     given: pd.DataFrame
@@ -48,13 +51,16 @@ class ScoresFile:
     groups: dict[str, str] | None = None  # each unit's ranking group, when the file has a `group`/`Nhóm` column
 
 
-def read_scores(path: str | Path, cs: CriteriaSet, period: str | None = None, stage: str | None = None) -> ScoresFile:
+def read_scores(
+    path: str | Path, cs: CriteriaSet, period: str | None = None, stage: str | None = None, names: dict[str, str] | None = None
+) -> ScoresFile:
     """Read a long or wide score file and check every score against the criteria set;
     `period` fills a missing period column or filters by it; `stage` (self or appraisal) is
     the stage of rows that name none — a wide table has no stage column, and an appraisal's
-    or a published result's bonus and penalty columns are the appraiser's. Raises with every
-    problem of the file (layout, cells and rules) at once."""
-    table = _score_table(path, [cs])
+    or a published result's bonus and penalty columns are the appraiser's; `names` (each
+    listed unit's id → name): a table that names its units only by name is read by their ids
+    (`unit_tables.by_unit_id`). Raises with every problem of the file (layout, cells and rules) at once."""
+    table = _score_table(path, [cs], names)
     return _scores_of(table, table.rows(), table.columns, cs, period, stage, [])
 
 
@@ -74,6 +80,7 @@ def read_block_scores(
     period: str | None = None,
     stage: str | None = None,
     strangers: str | None = None,
+    names: dict[str, str] | None = None,
 ) -> dict[str, ScoresFile]:
     """A score file whose units are of several blocks (`blocks`: each unit's, as its units
     table says), each unit's rows read and checked against its own block's set (`sets`): the
@@ -81,8 +88,8 @@ def read_block_scores(
     code is not in its unit's block's set, is refused naming the file, the row, the unit and the
     code; every problem of every block at once. `strangers`: the block whose set reads a unit
     the list does not name, for a caller that refuses it in its own words (an import: the unit
-    does not take part in the period)."""
-    table = _score_table(path, list(sets.values()))
+    does not take part in the period); `names` as `read_scores` takes them."""
+    table = _score_table(path, list(sets.values()), names)
     problems, parts = [], {}
     for row in table.rows():
         unit = row.text("unit")
@@ -110,7 +117,7 @@ def read_block_scores(
 def _nothing(cs: CriteriaSet, period: str | None) -> ScoresFile:
     """A block's part of a file that has no row of its units."""
     rows = pd.DataFrame(columns=["period", "unit", "code", "stage", "points", "value", "na", "note", "_where"])
-    empty = pd.DataFrame(columns=["period", "unit", "code", "value"])
+    empty = pd.DataFrame(columns=GIVEN_COLUMNS)
     return ScoresFile(resolve(rows.assign(period=period or ""), cs), empty, rows, empty)
 
 
@@ -146,15 +153,19 @@ def _foreign(file: str, row: Row, block: str, code: str, cs: CriteriaSet, column
     return Problem(file, foreign_code(row.text("unit"), block, code, cs.id), code, row.where(column))
 
 
-def _score_table(path: str | Path, sets: list[CriteriaSet]) -> Table:
+def _score_table(path: str | Path, sets: list[CriteriaSet], names: dict[str, str] | None = None) -> Table:
     """The file as a table with column ids, refused without a unit column or without rows,
     knowing the decimal marks its number columns show (those that hold numbers whichever of
-    `sets` reads a row: a reason column of any set shows nothing)."""
+    `sets` reads a row: a reason column of any set shows nothing); its units by id when it
+    names them only by name and `names` lists them (`unit_tables.by_unit_id`)."""
     table = _with_codes(_with_ids(read_table(path)), sets)
     if "unit" not in table.columns:
         raise ProblemsError([Problem(table.file, "thiếu cột 'unit' (mã đơn vị)", where=table.sheet and f"sheet '{table.sheet}'")])
     if not table.records:  # a header alone would "save" nothing for no unit: say so instead
         raise ProblemsError([Problem(table.file, "tệp chỉ có dòng tiêu đề, không có dòng điểm nào")])
+    position = table.columns.index("unit")
+    if names is not None and input_column((table.headings or table.columns)[position]) == "name":
+        table = by_unit_id(table, position, names)
     numbers = [set(_number_columns(table.columns, cs)) for cs in sets]
     return table.showing(sorted(set.intersection(*numbers)))
 
@@ -183,8 +194,8 @@ def _scores_of(
     if stage is not None:
         scores_df["stage"] = scores_df["stage"].fillna(stage)
     scores_df["note"] = scores_df["note"].astype(object).where(scores_df["note"].notna(), None)  # no note: None, never NaN
-    given_df = pd.DataFrame(given, columns=["period", "unit", "code", "value"])
-    printed_df = pd.DataFrame(printed, columns=["period", "unit", "code", "value"])
+    given_df = pd.DataFrame(given, columns=GIVEN_COLUMNS)
+    printed_df = pd.DataFrame(printed, columns=GIVEN_COLUMNS)
     if period is not None:
         has_period = scores_df["period"].astype(bool).any()
         if has_period:
@@ -273,12 +284,13 @@ def _decided(
     file: str,
     code: str | None = None,
     counts: list[bool] | None = None,
+    cells: list | None = None,
 ) -> tuple[list, dict[int, Problem]]:
     """A column's cells with numbers of two readings decided by the file's convention
     (`numbers.decide_column`), and a problem, where it is, for each row whose cell stays
     ambiguous (`code`: the column's criterion, else the row's: a long table's cells of one
-    item speak for each other first)."""
-    cells = [row.raw(column) for row in rows]
+    item speak for each other first; `cells`: the column's cells as its reader has them, else as read)."""
+    cells = [row.raw(column) for row in rows] if cells is None else cells
     whole = counts or [False] * len(rows)
     marks = [row.decimal_mark(column, count) for row, count in zip(rows, whole, strict=True)]
     items = None if code else [row.text("code") for row in rows]
@@ -336,19 +348,49 @@ def reason_of(column: str, cs: CriteriaSet) -> str | None:
     return None
 
 
-def _printed(rows: list[Row], printed_cols: dict[str, str], cs: CriteriaSet, file: str) -> list[tuple]:
-    """(period, unit, what, cell) of the published figures a table prints (total, rank, class …):
-    checked, not refused — what stays ambiguous is compared as printed."""
-    printed = []
+def _printed(rows: list[Row], printed_cols: dict[str, str], cs: CriteriaSet, file: str) -> tuple[list[tuple], list[Problem]]:
+    """(period, unit, what, cell, places) of the figures a table prints (total, rank, class …):
+    checked, not refused — what stays ambiguous is compared as printed. An index may be printed
+    as a percentage (`97,69%`, a cell formatted `0.00%`: `numbers.percent_off`); a percentage
+    in any other printed column is refused, where it is."""
+    printed, problems = [], []
     for col, what in printed_cols.items():
         limit = len(rows) if "rank" in what else cs.index_cap if what == "index" else _maximum(cs, TOTAL)
-        cells = [row.raw(col) for row in rows] if what == "class" else _decided(rows, col, what, [limit] * len(rows), file)[0]
+        raw = [row.raw(col) for row in rows]
+        if what == "index":
+            raw = [percent_off(cell)[0] for cell in raw]
+        else:
+            refused = _percents(rows, col, file)
+            problems += refused.values()
+            raw = [None if i in refused else cell for i, cell in enumerate(raw)]
+        cells = raw if what == "class" else _decided(rows, col, what, [limit] * len(rows), file, cells=raw)[0]
+        places = column_places(cells)
         printed += [
-            (row.text("period"), row.text("unit"), what, cell)
+            (row.text("period"), row.text("unit"), what, cell, places)
             for row, cell in zip(rows, cells, strict=True)
             if cell is not None and not (isinstance(cell, str) and folded(cell) == UNSCORED)
         ]
-    return printed
+    return printed, problems
+
+
+def _percents(rows: list[Row], col: str, file: str, leaf: bool = False) -> dict[int, Problem]:
+    """A problem for each cell of a column of points, subtotals or printed results written as
+    a percentage (`85%`, or a number formatted `0%` in an xlsx), by row: only an index is
+    printed so. In an item's column (`leaf`) text such as `85%` is what the unit declared, for
+    the item's rule: only a number formatted as a percentage is refused there."""
+    out = {}
+    for i, row in enumerate(rows):
+        cell = row.raw(col)
+        number, percent = percent_off(cell)
+        if percent and not (leaf and isinstance(cell, str)):
+            shown = (
+                f"số {format_number(cell, 6)} định dạng phần trăm ({format_number(number, 6)}%)"
+                if isinstance(cell, float)
+                else f"'{cell.strip()}' ghi theo phần trăm"
+            )
+            said = f"{shown}: chỉ cột chỉ số ghi được phần trăm; ở cột này hãy ghi số, không có %"
+            out[i] = Problem(file, said, None if col in PRINTED or col == TOTAL else col, row.where(col))
+    return out
 
 
 def _reasons_without_points(reasons: dict[str, str], code_cols: list[str], rows: list[Row], file: str) -> list[Problem]:
@@ -377,9 +419,10 @@ def _wide(rows: list[Row], columns: tuple[str, ...], cs: CriteriaSet, file: str)
     scores, given = [], []
     columns_read, ambiguous = {}, {}
     for col in code_cols:
-        columns_read[col], ambiguous[col] = _decided(rows, col, "điểm", [_maximum(cs, col)] * len(rows), file, col)
+        columns_read[col], ambiguous[col] = _points_column(rows, col, cs, file)
         problems.extend(ambiguous[col].values())
-    printed = _printed(rows, printed_cols, cs, file)
+    printed, refused = _printed(rows, printed_cols, cs, file)
+    problems += refused
     source: dict[str, str] = {}  # the column a code's points are read from, when it is not the code's own
     for kind in ("bonus", "penalty"):  # a results table's `bonus` is its item's points when the set has one such item
         items = [a.code for a in cs.adjustments if a.kind == kind]
@@ -388,6 +431,7 @@ def _wide(rows: list[Row], columns: tuple[str, ...], cs: CriteriaSet, file: str)
             columns_read[items[0]] = [_abs(v) for v in _decided(rows, kind, "điểm", [None] * len(rows), file)[0]]
             ambiguous[items[0]], source[items[0]] = {}, kind
     problems += _reasons_without_points(reasons, code_cols, rows, file)
+    places = {col: column_places(columns_read[col]) for col in code_cols}
     for i, row in enumerate(rows):
         period, unit, stage = row.text("period"), row.text("unit"), row.text("stage") or None
         for col in code_cols:
@@ -411,8 +455,19 @@ def _wide(rows: list[Row], columns: tuple[str, ...], cs: CriteriaSet, file: str)
             if leaf:
                 scores.append((period, unit, col, stage, number, None, False, note, row.where(source.get(col, col))))
             else:
-                given.append((period, unit, col, number))
+                given.append((period, unit, col, number, places[col]))
     return scores, given, printed, problems
+
+
+def _points_column(rows: list[Row], col: str, cs: CriteriaSet, file: str) -> tuple[list, dict[int, Problem]]:
+    """A wide table's column of points or subtotals as read (`_decided`), and its cells refused
+    by row: ambiguous, or a percentage (`_percents`). A penalty item's column may print its
+    deductions negative (−1,5, as published tables do): the column says it is one, so 1,5."""
+    cells, refused = _decided(rows, col, "điểm", [_maximum(cs, col)] * len(rows), file, col)
+    refused.update(_percents(rows, col, file, leaf=col in cs.entries))
+    if col in {a.code for a in cs.adjustments if a.kind == "penalty"}:
+        cells = [_abs(v) for v in cells]
+    return cells, refused
 
 
 def _abs(cell: object) -> object:

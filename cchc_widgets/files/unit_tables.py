@@ -7,12 +7,14 @@ problem gives nothing."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
 
 from cchc_widgets.core.errors import Problem, ProblemsError
-from cchc_widgets.core.tables import read_table
+from cchc_widgets.core.tables import Table, read_table
+from cchc_widgets.core.text import name_key
 from cchc_widgets.core.vocabulary import is_no, is_yes, unknown_block
 
 UNIT_COLUMNS = ("id", "name", "kind", "block", "group", "ranked")
@@ -64,3 +66,28 @@ def read_units(path: str | Path) -> pd.DataFrame:
 def ranking(units: pd.DataFrame) -> pd.DataFrame:
     """The engine's view of a units table: unit, group, ranked."""
     return units.rename(columns={"id": "unit"})[["unit", "group", "ranked"]]
+
+
+def by_unit_id(table: Table, position: int, names: dict[str, str]) -> Table:
+    """A table that names its units only by name (`Đơn vị`, no `Mã đơn vị`: a province's
+    published table) with each unit's id in their place, matched to the list's names (`names`:
+    id → name) in NFC, case and spacing aside (`text.name_key`). A name the list does not have,
+    or has twice, is refused where it is, named."""
+    ids: dict[str, list[str]] = {}
+    for unit, name in names.items():
+        ids.setdefault(name_key(name), []).append(unit)
+    problems, records = [], []
+    for number, values in table.records:
+        name = "" if values[position] is None else str(values[position]).strip()
+        found = ids.get(name_key(name), []) if name else [None]
+        if len(found) != 1:
+            said = (
+                f"đơn vị '{name}' không có trong danh sách đơn vị"
+                if not found
+                else f"tên '{name}' là tên của {len(found)} đơn vị trong danh sách ({', '.join(found)}): hãy thêm cột Mã đơn vị"
+            )
+            problems.append(Problem(table.file, said, where=table.where(number, "unit")))
+        records.append((number, (*values[:position], found[0] if found else name, *values[position + 1 :])))
+    if problems:
+        raise ProblemsError(problems)
+    return replace(table, records=tuple(records))

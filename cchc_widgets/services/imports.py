@@ -218,15 +218,17 @@ def _table_parts(
     read). A period of several blocks reads each unit's rows against its block's
     (`read_block_scores`), never every row against the departments' set — a unit's own page
     too, so a code of another block's set is refused in `cchc import`'s words, naming the unit,
-    its block and the set («đơn vị '…' thuộc khối UBND cấp huyện: mã '1.1.3' không có …»)."""
+    its block and the set («đơn vị '…' thuộc khối UBND cấp huyện: mã '1.1.3' không có …»). A
+    table that names its units only by name is matched to the period's units' names."""
     sets = store.blocks(period)
+    names = store.unit_names(period)  # a published table that names its units only by name is read by their ids
     if len(sets) == 1:
         ((block, cs),) = sets.items()
-        return {block: (cs, read_scores(path, cs, period=period, stage=stage))}
+        return {block: (cs, read_scores(path, cs, period=period, stage=stage, names=names))}
     units = store.units(period)
     blocks = dict(zip(units["id"], units["block"].fillna(""), strict=True))
     strangers = store.unit_block(unit) if unit is not None else next(iter(sets))  # the write door names them
-    read = read_block_scores(path, sets, blocks, period, stage, strangers=strangers)
+    read = read_block_scores(path, sets, blocks, period, stage, strangers=strangers, names=names)
     return {block: (sets[block], data) for block, data in read.items()}
 
 
