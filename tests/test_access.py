@@ -132,6 +132,8 @@ def test_workflow_submission_deadline_and_freezing(year, any_hour, stopped_clock
     for actor in (admin, None):
         with pytest.raises(ProblemsError, match="đã chốt kết quả"):
             write(year, actor, stage="appraisal", value="có", note="sửa sau khi chốt")
+    with pytest.raises(ProblemsError, match="đã chốt kết quả: mở lại kỳ trước khi đổi giai đoạn"):
+        access.set_stage(year, "2020", "appraisal", access.CLOSED, None, console("quantri"))  # a frozen period's stages stay
     with pytest.raises(ProblemsError, match="cần lý do"):
         access.reopen(year, "2020", None, "  ", console("quantri"))
     access.reopen(year, "2020", None, "Quyết định phúc khảo số 12", console("quantri"))
@@ -241,12 +243,12 @@ def test_administrator_commands(demo, tmp_path):
     logged = cchc("log", "--period", "2017", "--unit", "so-tu-phap", "--out", str(out), db=db)
     assert logged.returncode == 0, logged.stderr
     log = pd.read_csv(out, dtype=str, keep_default_na=False)
-    assert list(log.columns) == ["thời gian", "người", "tài khoản", "thao tác", "đơn vị", "mã", "giai đoạn", "cũ", "mới", "lý do"]
-    assert {"Nộp tự đánh giá", "Bị từ chối"} <= set(log["thao tác"])
-    assert log["đơn vị"].eq("Sở Tư pháp").all()
-    demo_row = log[(log["mã"] == "1.1.1") & (log["giai đoạn"] == "Tự đánh giá")].iloc[0]
-    assert demo_row["người"] == "dữ liệu mô phỏng"
-    assert "điểm" in demo_row["mới"]
+    assert list(log.columns) == ["Thời gian", "Người", "Tài khoản", "Thao tác", "Đơn vị", "Mã", "Giai đoạn", "Cũ", "Mới", "Lý do"]
+    assert {"Nộp tự đánh giá", "Bị từ chối"} <= set(log["Thao tác"])
+    assert log["Đơn vị"].eq("Sở Tư pháp").all()
+    demo_row = log[(log["Mã"] == "1.1.1") & (log["Giai đoạn"] == "Tự đánh giá")].iloc[0]
+    assert demo_row["Người"] == "dữ liệu mô phỏng"
+    assert "điểm" in demo_row["Mới"]
     assert cchc("users", "remove", "tuphap", db=db).returncode == 0
     assert "tuphap" not in cchc("users", "list", db=db).stdout
     again = cchc("users", "remove", "tuphap", db=db)

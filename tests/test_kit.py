@@ -117,6 +117,24 @@ def test_an_edit_from_the_page_shows_in_the_frame(one_unit, reference):
     assert form.scores.set_index("code").loc["1.1.2", "value"] == "Không"
 
 
+def test_a_frame_without_appraisal_reasons_names_each_unit_and_row(reference, year):
+    """An analyst's whole period with the appraisal notes dropped: counted once at the top,
+    then each row by its place in the frame and its unit (as a file's rows are named)."""
+    bare = year.drop(columns="period").reset_index(drop=True)
+    bare.loc[bare["stage"] == "appraisal", "note"] = ""
+    with pytest.raises(ProblemsError) as refused:
+        ScoringForm.from_frame(bare, reference, units=demo_units())
+    head, *rows = refused.value.problems
+    assert head.message.startswith(f"{len(rows)} dòng có điểm cần lý do")
+    assert len(rows) > 10
+    first = rows[0]
+    i = int(first.where.split()[1]) - 1  # «dòng 73 (đơn vị Sở Công Thương)»: the frame's 73rd row
+    unit, code = bare.loc[i, "unit"], bare.loc[i, "code"]
+    assert (code, bare.loc[i, "stage"]) == (first.code, "appraisal")
+    assert first.where == f"dòng {i + 1} (đơn vị {demo_units().set_index('id').loc[unit, 'name']})"
+    assert str(first).startswith(f"<DataFrame>: dòng {i + 1} (đơn vị ")
+
+
 def test_bad_frames_are_refused_with_the_row(reference, year):
     bad = pd.DataFrame(
         {"unit": ["a", "a"], "code": ["1.1.1", "9.9.9"], "stage": ["self", "self"], "value": ["Ban hành chậm", "1"]}

@@ -39,7 +39,7 @@ def test_the_demos_2016_log_with_its_survey_answers_reads_everywhere(demo, tmp_p
     out = tmp_path / "nhat-ky.xlsx"
     assert cchc_here("log", "--period", "2016", "--out", out, db=demo.url).returncode == 0
     rows = list(load_workbook(out).active.iter_rows(values_only=True))
-    assert rows[0] == ("thời gian", "người", "tài khoản", "thao tác", "đơn vị", "mã", "giai đoạn", "cũ", "mới", "lý do")
+    assert rows[0] == ("Thời gian", "Người", "Tài khoản", "Thao tác", "Đơn vị", "Mã", "Giai đoạn", "Cũ", "Mới", "Lý do")
     assert len(rows) - 1 == len(change_log(demo, "2016"))
     answers = [r for r in rows if r[6] == "Khảo sát"]
     assert {r[8].split(": ")[1] for r in answers} <= set("ABCD")

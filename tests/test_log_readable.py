@@ -71,7 +71,7 @@ def test_the_download_is_a_workbook_an_office_works_in(demo, stopped_clock, tmp_
     path.write_bytes(page.log_xlsx())
     sheet = load_workbook(path)["Nhật ký"]
     header = [c.value for c in sheet[1]]
-    assert header == ["thời gian", "người", "tài khoản", "thao tác", "đơn vị", "mã", "giai đoạn", "cũ", "mới", "lý do"]
+    assert header == ["Thời gian", "Người", "Tài khoản", "Thao tác", "Đơn vị", "Mã", "Giai đoạn", "Cũ", "Mới", "Lý do"]
     assert sheet.freeze_panes == "A2"
     assert sheet.auto_filter.ref == f"A1:J{sheet.max_row}"
     assert sheet.column_dimensions["E"].width >= 20

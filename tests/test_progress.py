@@ -4,6 +4,11 @@ typed, and the confirmations of wide actions counted from the store when asked."
 
 import csv
 import io
+import os
+import re
+import subprocess
+import sys
+import unicodedata
 from datetime import date, datetime
 
 import pandas as pd
@@ -139,21 +144,45 @@ def test_the_download_is_a_named_sheet_with_dates(demo, stopped_clock):
     assert book.sheetnames == ["Tiến độ"]
     ws = book["Tiến độ"]
     headers = [c.value for c in ws[1]]
-    # two blocks: each unit's; one ranking group in each, so no group column beside it
-    assert headers[:4] == ["Đơn vị", "Khối", "Đã tự chấm", "Thiếu tài liệu kiểm chứng"]
+    # two blocks: each unit's block and ranking group, as the page shows both
+    assert headers[:5] == ["Đơn vị", "Khối", "Nhóm", "Đã tự chấm", "Thiếu tài liệu kiểm chứng"]
     rows = {r[0]: dict(zip(headers, r, strict=True)) for r in ws.iter_rows(min_row=2, values_only=True)}
     assert rows["Sở Tư pháp"]["Nộp lúc"] == datetime(2026, 12, 7, 10, 0)  # a real date, not text
     assert rows["Sở Y tế"]["Hạn"] == datetime(2026, 12, 31)
     assert rows["Sở Y tế"]["Đã tự chấm"] == "70/70"
     assert ws.freeze_panes == "A2"
-    assert ws.auto_filter.ref == f"A1:I{len(rows) + 1}"
+    assert ws.auto_filter.ref == f"A1:J{len(rows) + 1}"
     assert ws.column_dimensions["A"].width > len("Sở Nông nghiệp và Phát triển nông thôn")
     content, buffers = board.download("csv")
     text = buffers[0].decode("utf-8-sig")
     lines = {line.split(",")[0]: line for line in text.splitlines()}
     # submitted: its deadline is now the appraisal's, which has none
-    assert lines["Sở Tư pháp"] == 'Sở Tư pháp,"Sở, ban, ngành",70/70,0,07/12/2026 10:00,quản trị (dòng lệnh),70/70,0,'
+    both = '"Sở, ban, ngành","Sở, ban, ngành"'  # its block and its group
+    assert lines["Sở Tư pháp"] == f"Sở Tư pháp,{both},70/70,0,07/12/2026 10:00,quản trị (dòng lệnh),70/70,0,"
     assert lines["Sở Y tế"].endswith(",31/12/2026")
+
+
+def test_the_download_writes_what_the_filters_show(demo):
+    """The page's «Nhóm» (and «Khối») filter comes with the download: the file holds the units
+    shown, says which filter in its name, and has both the block and the group columns."""
+    units = demo.units(PERIOD)
+    other = units[units["id"].isin([LATE, "vp-ubnd"])][["id", "name"]].assign(group="Cơ quan khác")
+    demo.add_units(other, period=PERIOD)
+    board = ProgressBoard(demo, None, PERIOD)
+    board.send = lambda content, buffers=None: sent.append((content, buffers))
+    sent = []
+    board._on_message(board, {"type": "download", "format": "xlsx", "group": "Cơ quan khác", "block": ""}, [])
+    ((content, buffers),) = sent
+    assert content["name"] == f"tien-do-{PERIOD}-nhom-co-quan-khac.xlsx"
+    ws = load_workbook(io.BytesIO(buffers[0]))["Tiến độ"]
+    headers = [c.value for c in ws[1]]
+    assert headers[:3] == ["Đơn vị", "Khối", "Nhóm"]
+    assert [r[0] for r in ws.iter_rows(min_row=2, values_only=True)] == ["Sở Y tế", "Văn phòng UBND tỉnh"]
+    sent.clear()
+    board._on_message(board, {"type": "download", "format": "csv", "group": "", "block": "huyen"}, [])
+    ((content, buffers),) = sent
+    assert content["name"] == f"tien-do-{PERIOD}-khoi-ubnd-cap-huyen.csv"
+    assert len(buffers[0].decode("utf-8-sig").splitlines()) == 1 + 10  # the districts and towns only
 
 
 def test_an_appraiser_sees_the_units_given_to_them(demo):
@@ -180,6 +209,31 @@ def test_cchc_progress_prints_the_table(demo, tmp_path):
     out = tmp_path / "tien-do.xlsx"
     assert cchc_here("progress", "--out", out, db=demo.url).returncode == 0
     assert load_workbook(out).sheetnames == ["Tiến độ"]
+
+
+def display_width(line: str) -> int:
+    """Columns a terminal gives a line: a combining mark none, a wide (East Asian) character two."""
+    return sum(0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line)
+
+
+@pytest.mark.external  # a real cchc process
+def test_cchc_progress_fits_120_columns_with_submissions(demo):
+    """Submitted units bring their time and submitter: the table still fits a terminal of 120
+    columns, leaving out what the file keeps and saying so."""
+    access.set_stage(demo, PERIOD, "self", access.OPEN, date(2030, 1, 31), console("test"))
+    access.add_account(demo, "tuphap", "Nguyễn Thị Phương Thảo Hoàng", "unit", [UNIT], None, console("test"))
+    access.submit(demo, actor_of(demo, "tuphap"), PERIOD, UNIT)
+    for unit in ("ban-dan-toc", "huyen-nam-po", "so-cong-thuong"):
+        access.submit(demo, None, PERIOD, unit)
+    demo.close()
+    command = [sys.executable, "-m", "cchc_widgets.cli", "--db", demo.url, "progress", "--period", PERIOD]
+    ran = subprocess.run(command, capture_output=True, text=True, env=os.environ)
+    assert ran.returncode == 0, ran.stderr
+    widest = max(ran.stdout.splitlines(), key=display_width)
+    assert display_width(widest) <= 120, widest
+    line = next(x for x in ran.stdout.splitlines() if "Sở Tư pháp" in x)
+    assert re.search(r"\d\d:\d\d \d\d/\d\d/\d{4}", line)  # when it submitted
+    assert "ghi bảng đầy đủ bằng --out" in ran.stdout
 
 
 def test_finalising_with_nothing_submitted_says_so(store, small_doc):

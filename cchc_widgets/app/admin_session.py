@@ -134,7 +134,7 @@ class AdminSession:
         access.set_stage(self.store, self.period, stage, state, day, self._who(), self.block or None)
 
     def reopen(self, unit: str | None, reason: str) -> None:
-        access.reopen(self.store, self.period, unit or None, reason, self._who())
+        access.reopen(self.store, self.period, unit or None, reason, self._who(), field="ô «Lý do»")
 
     def finalise(self) -> str:
         return access.finalise(self.store, self.period, self._who())

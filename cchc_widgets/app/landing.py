@@ -84,7 +84,8 @@ chỉ số, thứ hạng và xếp loại.</p>
 
 def page(title: str, body: str, narrow: bool = False) -> str:
     """A self-contained server page in the apps' look (no script, no outside resource): the
-    landing page, and narrow for the sign-in and sign-out pages (`app.auth`)."""
+    landing page, and narrow for the sign-in and sign-out pages (`app.auth`). Every link, field
+    and button is at least 44 px tall, a finger's size on a phone (`tests/e2e/test_targets.py`)."""
     width = "24rem" if narrow else "44rem"
     return f"""<!doctype html>
 <html lang="vi"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -94,12 +95,13 @@ body{{font-family:system-ui,sans-serif;background:#f4f6f8;color:#1a1a1a;margin:0
 main{{background:#fff;margin:6vh 1rem;padding:2rem;max-width:{width};width:100%;border-radius:8px;
 box-shadow:0 1px 4px #0002;line-height:1.5}}
 h1{{font-size:1.4rem;margin-top:0}} a{{color:#0b4a8b}}
+a{{display:inline-flex;align-items:center;min-height:44px}}
 .apps{{list-style:none;padding:0}} .apps li{{margin:1rem 0;padding:1rem;border:1px solid #c9d3de;border-radius:6px}}
-.apps a{{font-size:1.15rem;font-weight:600;display:block}} .apps span{{color:#37474f}}
-.button{{display:inline-block;padding:.6rem 1.4rem;background:#0b5394;color:#fff;border-radius:4px;text-decoration:none}}
+.apps a{{font-size:1.15rem;font-weight:600;display:flex}} .apps span{{color:#37474f}}
+.button{{padding:0 1.4rem;background:#0b5394;color:#fff;border-radius:4px;text-decoration:none}}
 label{{display:block;margin-top:1rem;font-weight:600}}
-input{{width:100%;box-sizing:border-box;padding:.6rem;font-size:1rem;border:1px solid #555;border-radius:4px}}
-button{{margin-top:1.5rem;width:100%;padding:.7rem;font-size:1rem;background:#0b5394;color:#fff;border:0;border-radius:4px}}
+input{{width:100%;min-height:44px;box-sizing:border-box;padding:.6rem;font-size:1rem;border:1px solid #555;border-radius:4px}}
+button{{margin-top:1.5rem;width:100%;min-height:44px;padding:.7rem;font-size:1rem;background:#0b5394;color:#fff;border:0;border-radius:4px}}
 :focus-visible{{outline:3px solid #c25100;outline-offset:2px}} .error{{color:#a00000;font-weight:600}}
 </style></head><body><main>{body}</main></body></html>"""
 

@@ -12,6 +12,7 @@ import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs
 
 from cchc_widgets.core.errors import CchcError
 from cchc_widgets.resources import resource
@@ -128,20 +129,27 @@ def scoring_page(store: Store | None = None) -> Any:
         return _refused(exc)
     form = ScoringForm.from_query(store, query, actor)
     if actor is not None and allowed(actor, "progress-home") and form.session is not None:
-        _progress_above(form, store, actor, form.session.period)  # an appraiser's home: their units at a glance
+        from IPython.display import display
+
+        # an appraiser's home: their units at a glance above the form; a link naming a unit (from
+        # the table, or a colleague's) opens on that unit's form, its first criterion on the first
+        # screen of a phone, and the table follows the form
+        board = _progress(form, store, actor, form.session.period)
+        if parse_qs(query.lstrip("?")).get("unit"):
+            display(form, board)
+            return None
+        display(board)
     return form
 
 
-def _progress_above(app: Any, store: Store, actor: Actor | None, period: str) -> None:
-    """Show the progress of the period's units (those `actor` works on) above `app`, following
-    the period `app` shows (its `state["period"]`)."""
-    from IPython.display import display
-
+def _progress(app: Any, store: Store, actor: Actor | None, period: str) -> Any:
+    """The progress of the period's units (those `actor` works on), following the period `app`
+    shows (its `state["period"]`)."""
     from cchc_widgets.app.widgets.progress_board import ProgressBoard
 
     board = ProgressBoard(store, actor, period)
     app.observe(lambda change: board.show(change["new"].get("period") or board.period), names="state")
-    display(board)
+    return board
 
 
 def warm_up(store: Store) -> None:
@@ -158,8 +166,6 @@ def warm_up(store: Store) -> None:
 def whatif_page(store: Store | None = None) -> Any:
     """The what-if app for `?period=…` (default: the latest period). It shows every unit's
     results, so a unit's account does not open it; only the administrator saves scenarios."""
-    from urllib.parse import parse_qs
-
     from cchc_widgets.app.widgets.whatif_app import WhatIfApp
 
     store = store or Store()
@@ -180,7 +186,7 @@ def whatif_page(store: Store | None = None) -> Any:
 def admin_page(store: Store | None = None) -> Any:
     """The administrator's page (`?period=…`): accounts, stages and dates, submissions,
     finalising, the change log. Refused, and logged, for any other account."""
-    from urllib.parse import parse_qs
+    from IPython.display import display
 
     from cchc_widgets.app.widgets.admin_app import AdminApp
 
@@ -190,7 +196,7 @@ def admin_page(store: Store | None = None) -> Any:
         actor = visitor(store)
         period = parse_qs(query.lstrip("?")).get("period", [None])[0]
         app = AdminApp(store, actor, period)
-        _progress_above(app, store, actor, app.session.period)
+        display(_progress(app, store, actor, app.session.period))  # above the page
         return app
     except CchcError as exc:
         return _refused(exc)

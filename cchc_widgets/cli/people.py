@@ -119,7 +119,7 @@ def cmd_reopen(req: Request) -> int:
     from cchc_widgets.services import access
 
     args, store, period = req.args, req.store, req.period
-    access.reopen(store, period, args.unit, args.reason, _console(args))
+    access.reopen(store, period, args.unit, args.reason, _console(args), field="--reason")
     what = f"bản tự đánh giá của {store.unit_names(period).get(args.unit, args.unit)}" if args.unit else "kỳ đã chốt"
     print(f"kỳ {period}: đã mở lại {what}")
     return 0

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from cchc_widgets.cli.shared import cut_name
+from cchc_widgets.cli.shared import cut_name, fitted
 from cchc_widgets.cli.table import MACHINE_HEADINGS, Command, Request, option
 from cchc_widgets.core.errors import Problem, ProblemsError
 from cchc_widgets.core.vocabulary import block_heading
@@ -18,18 +18,8 @@ def cmd_progress(req: Request) -> int:
 
     args, store, period = req.args, req.store, req.period
     whole = progress.progress(store, period)
-    table = whole
-    if args.block:  # one block's units, as the page's «Khối» filter shows them
-        table = table[table["block"] == args.block]
-        if table.empty:
-            blocks = ", ".join(f"{b} ({label})" for b, label in progress.blocks_shown(whole)) or "kỳ chỉ có một khối"
-            raise ProblemsError([Problem(f"kỳ {period}", f"không có khối '{args.block}' (có: {blocks})")])
-    if args.group:
-        table = table[table["group"] == args.group]
-        if table.empty:
-            groups = ", ".join(sorted(set(whole["group"]) - {""})) or "không có nhóm nào"
-            raise ProblemsError([Problem(f"kỳ {period}", f"không có nhóm '{args.group}' (có: {groups})")])
-    shown = progress.readable_table(table)
+    table = progress.chosen(whole, period, args.group or "", args.block or "")
+    shown = progress.readable_table(table, whole)
     if args.out is None:
         s = progress.summary(table)
         whose = f", {block_heading(args.block, store.criteria_for(period, block=args.block))}" if args.block else ""
@@ -37,8 +27,11 @@ def cmd_progress(req: Request) -> int:
             f"Kỳ {period}{whose}: đã nộp {s['submitted']}/{s['units']} · thẩm định xong {s['appraised']}/{s['units']} · "
             f"{s['unreasoned']} dòng khác nhau chưa có lý do"
         )
-        print(_terminal(shown).to_string(index=False))
-        print(TERMINAL_KEY)
+        from cchc_widgets.services.progress import COLUMNS
+
+        spare = tuple(([COLUMNS[key]], f"cột {COLUMNS[key]}") for key in ("submitted_by", "deadline"))
+        text, note = fitted(_terminal(shown), None, spare)
+        print(text, *([note] if note else []), TERMINAL_KEY, sep="\n")
         return 0
     path = Path(args.out)
     if path.suffix.lower() not in (".csv", ".xlsx") or not path.parent.exists():
@@ -62,14 +55,16 @@ TERMINAL_KEY = (
 
 
 def _terminal(frame: Any) -> Any:
-    """Dates as people write them, a dash where nothing happened yet, within 120 columns:
-    shorter headings, long names cut, the group left out when there is only one (or one per
-    block: `readable_table` has left it out already)."""
+    """Dates as people write them, a dash where nothing happened yet, toward 120 columns (what
+    `fitted` then leaves out keeps it there): shorter headings, long names cut, the group left
+    out when it says nothing the block does not (one group, or one per block)."""
     from cchc_widgets.services.progress import COLUMNS
 
     frame = frame.rename(columns={COLUMNS[key]: short for key, short in SHORT.items()})
-    if COLUMNS["group"] in frame.columns and frame[COLUMNS["group"]].nunique() <= 1:
-        frame = frame.drop(columns=COLUMNS["group"])
+    group, block = COLUMNS["group"], COLUMNS["block"]
+    by_block = frame.groupby(block)[group].nunique().max() if block in frame.columns else frame[group].nunique()
+    if by_block <= 1:
+        frame = frame.drop(columns=group)
     for column in (COLUMNS["name"], COLUMNS["submitted_by"]):
         frame[column] = frame[column].map(cut_name)
 

@@ -17,6 +17,7 @@ passes `plain` on the way out, and the command line prints `visible` text.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from typing import Any
 
@@ -102,3 +103,11 @@ def name_key(name: str) -> str:
     """The key two spellings of one unit's name share: `folded`, spaces between words as one
     (`Sở tư  pháp` = `Sở Tư pháp`)."""
     return " ".join(folded(name).split())
+
+
+def ascii_name(text: str, empty: str = "phieu") -> str:
+    """A file-name-safe ASCII form of a Vietnamese name: 'Sở Tư pháp' → 'so-tu-phap' (`empty`
+    when nothing of it is left)."""
+    plain = unicodedata.normalize("NFKD", text.replace("đ", "d").replace("Đ", "D"))
+    plain = "".join(ch for ch in plain if not unicodedata.combining(ch)).lower()
+    return re.sub(r"[^a-z0-9]+", "-", plain).strip("-") or empty

@@ -383,9 +383,12 @@ def administrator(store: Store, by: Actor, doing: str) -> str:
 
 def set_stage(store: Store, period: str, stage: str, state: str, until: date | None, by: Actor, block: str | None = None) -> None:
     """Open or close a stage for every unit of the period, or (`block`) for one block's units
-    only; setting it for all drops what was set for a block alone."""
+    only; setting it for all drops what was set for a block alone. Refused while the period is
+    finalised (reopen it first)."""
     by = administrator(store, by, "mở hoặc đóng giai đoạn")
     blocks = store.blocks(period)  # the period exists
+    if store.final(period) is not None:  # a finalised period is read-only: its dates would only mislead
+        raise ProblemsError([Problem(f"kỳ {period}", f"kỳ '{period}' đã chốt kết quả: mở lại kỳ trước khi đổi giai đoạn")])
     if stage not in WINDOW_LABELS:
         raise ProblemsError([Problem(f"kỳ {period}", f"giai đoạn '{stage}' không có; chọn self, appraisal hoặc reply")])
     if block is not None and (block not in blocks or not store.has_block_sets(period)):
@@ -415,12 +418,14 @@ def submit(store: Store, actor: Actor | None, period: str, unit: str) -> None:
     store.log_event(by, "submit", period, unit, SELF)
 
 
-def reopen(store: Store, period: str, unit: str | None, reason: str, by: Actor) -> None:
-    """Undo a submission (unit given) or a finalising (no unit), with a reason kept in the log."""
+def reopen(store: Store, period: str, unit: str | None, reason: str, by: Actor, field: str = "lý do") -> None:
+    """Undo a submission (unit given) or a finalising (no unit), with a reason kept in the log.
+    `field` names where the reason was typed, as the refusal of an empty one points there: the
+    console's flag («--reason»), the page's field («ô «Lý do»»); one message for both."""
     by = administrator(store, by, "mở lại")
     reason = clean_text(reason or "")
     if not says_something(reason):
-        message = "mở lại cần lý do (--reason): lý do được ghi vào nhật ký" + said_nothing(reason)
+        message = f"mở lại cần lý do ({field}): lý do được ghi vào nhật ký" + said_nothing(reason)
         raise ProblemsError([Problem(f"kỳ {period}", message)])
     if unit is None:
         if store.final(period) is None:

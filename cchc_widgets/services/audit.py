@@ -19,18 +19,19 @@ from cchc_widgets.core.text import folded
 from cchc_widgets.core.vocabulary import NOT_APPLICABLE, SELF, SURVEY, WINDOW_LABELS, action_name
 from cchc_widgets.store.database import Store
 
-# the columns a person reads (terminal, downloads), in order, with their headings
+# the columns a person reads (terminal, downloads), in order, with their headings, capitalised as
+# every other table's
 LOG_COLUMNS = {
-    "at": "thời gian",
-    "name": "người",
-    "author": "tài khoản",
-    "action_name": "thao tác",
-    "unit_name": "đơn vị",
-    "code": "mã",
-    "stage": "giai đoạn",
-    "old": "cũ",
-    "new": "mới",
-    "reason": "lý do",
+    "at": "Thời gian",
+    "name": "Người",
+    "author": "Tài khoản",
+    "action_name": "Thao tác",
+    "unit_name": "Đơn vị",
+    "code": "Mã",
+    "stage": "Giai đoạn",
+    "old": "Cũ",
+    "new": "Mới",
+    "reason": "Lý do",
 }
 # every column `change_log` returns: the read ones, plus the codes filters and pages work by
 # (`action`, `unit`) and `when`, the instant itself (a date in a workbook, not text)
@@ -39,7 +40,8 @@ FRAME_COLUMNS = [
     *("code", "stage", "old", "new", "reason"),
 ]
 LOG_SHEET = "Nhật ký"
-LOG_WIDTHS = {"thời gian": 20, "người": 24, "tài khoản": 14, "thao tác": 28, "đơn vị": 30, "lý do": 40}
+WIDTHS = {"at": 20, "name": 24, "author": 14, "action_name": 28, "unit_name": 30, "reason": 40}
+LOG_WIDTHS = {LOG_COLUMNS[key]: width for key, width in WIDTHS.items()}
 
 LOGGED_STAGES = {**WINDOW_LABELS, SURVEY: "Khảo sát"}
 

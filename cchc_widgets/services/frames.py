@@ -25,7 +25,7 @@ from cchc_widgets.core.numbers import AmbiguousNumber, decide_column, parse_deci
 from cchc_widgets.core.rules import is_blank, is_na
 from cchc_widgets.core.text import clean_text
 from cchc_widgets.services.permissions import SYSTEM
-from cchc_widgets.services.writes import Scope, Writer
+from cchc_widgets.services.writes import ReasonsMissing, Scope, Writer
 from cchc_widgets.store.config import data_dir
 from cchc_widgets.store.database import Store
 
@@ -56,6 +56,16 @@ def _period_of(scores: pd.DataFrame, period: str | None) -> tuple[str, pd.DataFr
         raise ProblemsError([Problem(FRAME, f"dữ liệu không có kỳ '{period}' (có: {', '.join(named)})")])
     rows = scores[scores["period"].astype(str) == period] if named else scores
     return str(period), rows.drop(columns=[c for c in ("period",) if c in rows.columns])
+
+
+def _placed(scores: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
+    """The frame with where each row is, for every refusal that names a row: its place in the
+    frame as given (1 for the first, as a file's rows are counted) and its unit, by name where
+    `names` knows it; a `_where` the caller already set is kept."""
+    if "_where" in scores.columns:
+        return scores
+    units = [names.get(u, u) for u in scores["unit"].astype(str)]
+    return scores.assign(_where=[f"dòng {i} (đơn vị {unit})" for i, unit in enumerate(units, start=1)])
 
 
 def numbers_read(rows: pd.DataFrame, cs: CriteriaSet) -> pd.DataFrame:
@@ -106,14 +116,14 @@ def frame_store(
     cs = criteria_of(criteria)
     if "unit" not in scores.columns or "code" not in scores.columns:
         raise ProblemsError([Problem(FRAME, "bảng điểm cần các cột unit và code (dạng dài: đơn vị · mã · giai đoạn)")])
-    period, rows = _period_of(scores, period)
+    names = dict(zip(units["id"].astype(str), units["name"].astype(str), strict=True)) if units is not None else {}
+    period, rows = _period_of(_placed(scores, names), period)
     period = clean_text(period)  # as the store keeps it (the rows' units are cleaned by the write path)
     ids = list(dict.fromkeys(rows["unit"].astype(str)))
     if units is not None:
         ids += [u for u in units["id"].astype(str) if u not in ids]
     if not ids:
         raise ProblemsError([Problem(FRAME, "bảng điểm không có đơn vị nào")])
-    names = dict(zip(units["id"].astype(str), units["name"].astype(str), strict=True)) if units is not None else {}
     scratch = data_dir() / "scratch" / uuid.uuid4().hex
     store = Store("sqlite://", evidence_dir=scratch)  # SQLite in memory: no database file
     weakref.finalize(store, shutil.rmtree, scratch, True)
@@ -121,7 +131,11 @@ def frame_store(
     units = pd.DataFrame({"id": ids, "name": [names.get(u, u) for u in ids], "group": "", "ranked": True})
     writer.set_up_period(period, PERIOD_NAME if period == PERIOD else f"Kỳ {period}", cs, units)  # names cleaned as they enter
     if len(rows):
-        writer.save_scores(Scope(period), numbers_read(rows, cs), author, "frame", file=FRAME)
+        try:
+            writer.save_scores(Scope(period), numbers_read(rows, cs), author, "frame", file=FRAME)
+        except ReasonsMissing as exc:  # an analyst's frame may lack every reason: said once, then row by row
+            head = f"{len(exc.problems)} dòng có điểm cần lý do mà cột note chưa ghi lý do; từng dòng như sau"
+            raise ProblemsError([Problem(FRAME, head), *exc.problems]) from None
     if survey is not None and len(survey):
         _, answers = _period_of(survey, period)
         writer.save_survey(period, answers, author, source=FRAME)

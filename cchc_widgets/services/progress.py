@@ -218,9 +218,35 @@ def blocks_shown(table: pd.DataFrame) -> list[tuple[str, str]]:
     return [(b, block_label(b)) for b in present] if len(present) > 1 else []
 
 
-def readable_table(table: pd.DataFrame) -> pd.DataFrame:
+def chosen(table: pd.DataFrame, period: str, group: str = "", block: str = "") -> pd.DataFrame:
+    """The table's units of `block` and of ranking `group` ("": any), as the page's «Khối» and
+    «Nhóm» filters and `cchc progress --block/--group` choose them; refused, naming what there
+    is, when none is."""
+    out = table
+    if block:
+        out = out[out["block"] == block]
+        if out.empty:
+            blocks = ", ".join(f"{b} ({label})" for b, label in blocks_shown(table)) or "kỳ chỉ có một khối"
+            raise ProblemsError([Problem(f"kỳ {period}", f"không có khối '{block}' (có: {blocks})")])
+    if group:
+        out = out[out["group"] == group]
+        if out.empty:
+            groups = ", ".join(sorted(set(table["group"]) - {""})) or "không có nhóm nào"
+            raise ProblemsError([Problem(f"kỳ {period}", f"không có nhóm '{group}' (có: {groups})")])
+    return out
+
+
+def chosen_words(group: str = "", block: str = "") -> list[str]:
+    """What a filtered table says it holds («khối UBND cấp huyện», «nhóm Cơ quan khác»): a
+    downloaded file's name carries it, so a file of 10 units is not taken for the period's."""
+    return [*([f"khối {block_label(block)}"] if block else []), *([f"nhóm {group}"] if group else [])]
+
+
+def readable_table(table: pd.DataFrame, period_table: pd.DataFrame | None = None) -> pd.DataFrame:
     """The table as people read it (CSV, xlsx, terminal): «12/70» figures, Vietnamese headings,
-    dates as dates, blanks where nothing happened yet."""
+    dates as dates, blanks where nothing happened yet; each unit's block and group, as the page
+    shows them (the block when the period has several: `period_table`, the period's whole
+    table, when `table` is a filtered part of it)."""
     out = pd.DataFrame(
         {
             COLUMNS["name"]: table["name"],
@@ -234,10 +260,8 @@ def readable_table(table: pd.DataFrame) -> pd.DataFrame:
             COLUMNS["deadline"]: table["deadline"],
         }
     )
-    if blocks_shown(table):  # a period of several blocks: each unit's
+    if blocks_shown(table if period_table is None else period_table):  # a period of several blocks: each unit's
         out.insert(1, COLUMNS["block"], table["block"].map(block_label).to_numpy())
-        if (table.groupby("block")["group"].nunique() < 2).all():  # one group per block: the block says it all
-            out = out.drop(columns=COLUMNS["group"])
     return out.astype(object).where(out.notna(), None)
 
 

@@ -41,6 +41,11 @@ Rows = pd.DataFrame | Sequence[Mapping[str, Any]]  # a frame (files, Python) or 
 EPS = 1e-9
 
 
+class ReasonsMissing(ProblemsError):
+    """Rows whose score needs a reason and has none (`Writer._policy`): an analyst's frame
+    counts them at the top (`frames.frame_store`)."""
+
+
 @dataclass(frozen=True)
 class Prepared:
     """Rows ready for the checks: one dict per row, each with every field the checks read."""
@@ -241,7 +246,7 @@ class Writer(OtherWrites):
         written = {(w.unit, w.code, w.stage) for w in writes}
         problems = self._policy(changes, written, cs, current, file, wheres)
         if problems:
-            raise ProblemsError(problems)
+            raise ReasonsMissing(problems)
         inserted = sum(1 for w in writes if w.new is not None and w.expected == 0)
         cleared = sum(1 for w in writes if w.new is None)
         return SaveReport(inserted, len(writes) - inserted - cleared, unchanged, cleared), writes, author

@@ -113,6 +113,35 @@ def test_a_unit_with_3_of_70_on_a_phone_cannot_submit(browser, office):
     page.close(run_before_unload=True)
 
 
+def test_removing_a_file_asks_first_naming_it(browser, office):
+    """«×» beside an evidence file opens the form's own dialog naming the file (no native
+    confirm): «Thôi» keeps it, «Gỡ tài liệu» removes it."""
+    page = opened(browser, office, "yte", PHONE, f"?unit={LATE}&period={PERIOD}&stage=self")
+    native = []
+    page.on("dialog", lambda d: (native.append(d.message), d.dismiss()))
+    row = ".cchc-row-1-1-1"
+    page.wait_for_selector(f"{row} .cchc-upload", state="attached")
+    pdf = {"name": "Kế hoạch CCHC 2017.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4\n% ke hoach\n"}
+    page.set_input_files(f"{row} .cchc-upload", files=[pdf])
+    page.wait_for_selector(f"{row} .cchc-file")
+    page.click(f"{row} .cchc-file-remove")
+    page.wait_for_selector(".cchc-confirm-dialog[open]")
+    assert "Gỡ tệp «Kế hoạch CCHC 2017.pdf»" in page.inner_text(".cchc-confirm-dialog")
+    assert within_width(page, ".cchc-confirm-dialog", PHONE["width"])
+    page.screenshot(path=str(office.screens / "unit-phone-remove-file.png"))
+    page.click(".cchc-confirm-cancel")
+    assert page.locator(".cchc-confirm-dialog[open]").count() == 0
+    assert page.locator(f"{row} .cchc-file").count() == 1  # kept
+    page.click(f"{row} .cchc-file-remove")
+    page.click(".cchc-confirm-dialog[open] .cchc-confirm-go")
+    page.wait_for_selector(f"{row} .cchc-no-files")
+    assert native == []
+    s = store_of(office)
+    assert s.evidence_history(PERIOD, LATE)["removed_by"].notna().sum() == 1
+    s.close()
+    page.close(run_before_unload=True)
+
+
 def test_the_administrator_runs_the_period_by_the_progress_table(browser, office):
     admin = opened(browser, office, "quantri", LAPTOP, f"?period={PERIOD}", admin=True)
     admin.wait_for_selector(".cchc-pb-table .cchc-pb-row")
@@ -130,6 +159,16 @@ def test_the_administrator_runs_the_period_by_the_progress_table(browser, office
     assert admin.locator(".cchc-pb-row").first.get_attribute("data-unit") == LATE
     admin.select_option(".cchc-pb-group-select", "Cơ quan khác")
     assert sorted(admin.eval_on_selector_all(".cchc-pb-row", "rs => rs.map(r => r.dataset.unit)")) == [LATE, "vp-ubnd"]
+    with admin.expect_download() as info:  # what is shown is what is written, and the file says which group
+        admin.click(".cchc-pb-download-xlsx")
+    assert info.value.suggested_filename == f"tien-do-{PERIOD}-nhom-co-quan-khac.xlsx"
+    sheet = load_workbook(io.BytesIO(info.value.path().read_bytes()))["Tiến độ"]
+    assert [c.value for c in sheet[1]][:3] == ["Đơn vị", "Khối", "Nhóm"]
+    assert sorted(r[0] for r in sheet.iter_rows(min_row=2, values_only=True)) == ["Sở Y tế", "Văn phòng UBND tỉnh"]
+    with admin.expect_download() as info:
+        admin.click(".cchc-pb-download-csv")
+    assert info.value.suggested_filename == f"tien-do-{PERIOD}-nhom-co-quan-khac.csv"
+    assert len(info.value.path().read_text(encoding="utf-8-sig").splitlines()) == 1 + 2
     admin.select_option(".cchc-pb-group-select", "")
     assert district.locator(".cchc-pb-block").inner_text() == "UBND cấp huyện"  # each unit's block, as the files say it
     admin.select_option(".cchc-pb-block-select", "huyen")  # one block's units, as `cchc progress --block huyen`
@@ -166,6 +205,13 @@ def test_the_administrator_runs_the_period_by_the_progress_table(browser, office
     admin.wait_for_function("() => document.querySelector('.cchc-pb-summary').textContent.includes('Đã nộp 1/29')")
     submitted = admin.locator(f".cchc-pb-row[data-unit='{UNIT}'] .cchc-pb-submitted_at").inner_text()
     assert submitted.endswith("· Trần Thị Pháp")  # the person's name
+    first = lambda: admin.locator(".cchc-pb-row").first.get_attribute("data-unit")  # noqa: E731
+    admin.click(".cchc-pb-sort-submitted_at")  # «Nộp lúc ▲»: the one that submitted, the blanks after it
+    assert admin.inner_text(".cchc-pb-sort-submitted_at").endswith("▲")
+    assert first() == UNIT
+    admin.click(".cchc-pb-sort-submitted_at")  # ▼: the blanks still last, as a spreadsheet sorts
+    assert admin.inner_text(".cchc-pb-sort-submitted_at").endswith("▼")
+    assert first() == UNIT
 
     # reopening the unit: its own reason field, required, emptied after use
     admin.wait_for_selector(".cchc-ad-reopen-unit")
@@ -173,6 +219,14 @@ def test_the_administrator_runs_the_period_by_the_progress_table(browser, office
     admin.wait_for_selector(".cchc-ad-confirm[open] .cchc-ad-confirm-reason")
     assert "Sở Tư pháp: nộp lúc" in admin.inner_text(".cchc-ad-confirm")
     assert admin.is_disabled(".cchc-ad-confirm-go")
+    admin.fill(".cchc-ad-confirm-reason", "-")  # a dash says nothing: refused, in the page's own words
+    admin.click(".cchc-ad-confirm-go")
+    admin.wait_for_function("() => document.querySelector('.cchc-ad-alert').textContent.includes('lý do')")
+    refused = admin.inner_text(".cchc-ad-alert")
+    assert "mở lại cần lý do (ô «Lý do»)" in refused
+    assert "--reason" not in refused
+    admin.click(".cchc-ad-reopen-unit")
+    admin.wait_for_selector(".cchc-ad-confirm[open] .cchc-ad-confirm-reason")
     admin.fill(".cchc-ad-confirm-reason", "Đơn vị xin sửa lỗi nhập 1.1.4")
     admin.click(".cchc-ad-confirm-go")
     admin.wait_for_function("() => document.querySelector('.cchc-ad-notice').textContent.includes('Đã mở lại')")
@@ -182,6 +236,10 @@ def test_the_administrator_runs_the_period_by_the_progress_table(browser, office
     admin.wait_for_selector(".cchc-ad-confirm[open]")
     admin.click(".cchc-ad-confirm-go")
     admin.wait_for_selector(".cchc-ad-reopen-period")
+    # the finalised period's stages: read only, nothing offered beside «Kỳ đã chốt… chỉ xem»
+    assert "chỉ xem" in admin.inner_text(".cchc-ad-stages")
+    assert admin.locator(".cchc-ad-stages button").count() == 0
+    assert admin.is_disabled(".cchc-ad-until-self")
     admin.click(".cchc-ad-reopen-period")
     admin.wait_for_selector(".cchc-ad-confirm[open] .cchc-ad-confirm-reason")
     assert admin.input_value(".cchc-ad-confirm-reason") == ""  # the unit's reason is not carried over
@@ -243,4 +301,21 @@ def test_an_appraiser_lands_on_their_units_progress(browser, office):
     assert cell.evaluate("td => getComputedStyle(td, '::before').content") == '"Đã tự chấm: "'  # each figure named
     phone.screenshot(path=str(office.screens / "appraiser-phone.png"))
     phone.close(run_before_unload=True)
+    page.close(run_before_unload=True)
+
+
+def test_an_appraiser_opening_a_units_link_on_a_phone_meets_its_form_first(browser, office):
+    """A unit named in the address (the table's link, a colleague's): that unit's form comes
+    first, its first criterion on the phone's first screen, the progress table after the form."""
+    page = opened(browser, office, "thamdinh", PHONE, f"?unit={LATE}&period={PERIOD}&stage=appraisal")
+    page.wait_for_selector(".cchc-row .cchc-input")
+    page.wait_for_selector(".cchc-pb-table .cchc-pb-row", state="attached")
+    page.screenshot(path=str(office.screens / "appraiser-phone-unit-link.png"))
+    first = page.evaluate("() => document.querySelector('.cchc-row .cchc-input').getBoundingClientRect().bottom")
+    assert first <= PHONE["height"], f"the first criterion's input ends at {first:.0f} px"
+    after = page.evaluate(
+        "() => !!(document.querySelector('.cchc-form').compareDocumentPosition(document.querySelector('.cchc-progress-board'))"
+        " & Node.DOCUMENT_POSITION_FOLLOWING)"
+    )
+    assert after, "the progress table comes before the unit's form"
     page.close(run_before_unload=True)

@@ -182,3 +182,36 @@ def test_the_first_criterion_on_the_first_screen_in_the_tallest_header(browser, 
         assert scroll_width <= width, "the page scrolls sideways"
         count, small = _small(page, ".cchc-form", least)
         assert small == [], f"{len(small)} of {count} controls under {least} px: {small[:8]}"
+
+
+@pytest.mark.parametrize("size", SIZES, ids=list(SIZES))
+def test_the_pages_outside_the_apps(browser, worst_case, size):
+    """The server's own pages meet the same sizes: the landing page signed out (its «Đăng nhập»),
+    the sign-in form, the landing page signed in (each app's link, «Đăng xuất») and the page
+    after signing out («Đăng nhập lại»)."""
+    (width, height), least = SIZES[size]
+    home = f"http://127.0.0.1:{worst_case.port}/"
+    login, _name = CLERKS["so-ldtbxh"]
+    with window(browser, (width, height)) as page:
+        seen = {}
+        page.goto(home)
+        seen["trang-dau-chua-dang-nhap"] = _small(page, "main", least)
+        page.goto(home + "login?next=/")  # back to this page after signing in, not to an app
+        seen["dang-nhap"] = _small(page, "main", least)
+        page.screenshot(path=str(artefacts("man-hinh") / f"dang-nhap-{size}.png"))
+        page.fill("input[name=login]", login)
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_selector("main a[href$='logout']")
+        seen["trang-dau"] = _small(page, "main", least)
+        page.screenshot(path=str(artefacts("man-hinh") / f"trang-dau-{size}.png"))
+        page.goto(home + "logout")
+        seen["da-dang-xuat"] = _small(page, "main", least)
+    assert {name: count for name, (count, _) in seen.items()} == {
+        "trang-dau-chua-dang-nhap": 1,  # «Đăng nhập»
+        "dang-nhap": 3,  # login, password, «Đăng nhập»
+        "trang-dau": 2,  # «Tự đánh giá của đơn vị», «Đăng xuất»
+        "da-dang-xuat": 1,  # «Đăng nhập lại»
+    }
+    small = {name: boxes for name, (_, boxes) in seen.items() if boxes}
+    assert small == {}, f"controls under {least} px: {small}"

@@ -189,6 +189,9 @@ function render({ model, el }) {
       until.value = s.until;
       until.setAttribute("aria-label", `${s.label}: mở đến hết ngày`);
       const buttons = h("span");
+      // a finalised period is read-only (the kernel refuses too): its dates shown, nothing to press
+      until.disabled = st.final;
+      if (st.final) return [s.label, s.state, until, buttons];
       const open = h("button", `cchc-ad-open-${s.stage}`, s.open ? "Lưu ngày" : "Mở");
       open.addEventListener("click", () => send({ type: "stage", stage: s.stage, open: true, until: until.value }));
       buttons.append(open);

@@ -20,20 +20,21 @@ function render({ model, el }) {
   let block = "";
   let period = null;
 
-  // how each column reads and sorts: [key, heading, cell text, sort value]; each unit's block
+  // how each column reads and sorts: [key, heading, cell text, sort value (null: blank, which
+  // sorts last whichever way, as spreadsheets do)]; each unit's block
   // beside its name when the period has several (`blocks`: [id, label] in the decision's order)
   const COLUMNS = (names, blocks) => [
     ["name", names.name, (r) => r.name, (r) => r.name],
     ...(blocks.length
       ? [["block", names.block, (r) => new Map(blocks).get(r.block), (r) => blocks.findIndex((b) => b[0] === r.block)]]
       : []),
-    ["group", names.group, (r) => r.group, (r) => r.group],
+    ["group", names.group, (r) => r.group, (r) => r.group || null],
     ["scored", names.scored, (r) => `${r.scored}/${r.leaves}`, (r) => r.scored],
     ["lacking", names.lacking, (r) => String(r.lacking), (r) => r.lacking],
-    ["submitted_at", names.submitted_at, (r) => (r.submitted_at ? `${instant(r.submitted_at)} · ${r.submitted_by}` : "Chưa nộp"), (r) => r.submitted_at || ""],
+    ["submitted_at", names.submitted_at, (r) => (r.submitted_at ? `${instant(r.submitted_at)} · ${r.submitted_by}` : "Chưa nộp"), (r) => r.submitted_at || null],
     ["appraised", names.appraised, (r) => `${r.appraised}/${r.leaves}`, (r) => r.appraised],
     ["unreasoned", names.unreasoned, (r) => String(r.unreasoned), (r) => r.unreasoned],
-    ["deadline", names.deadline, (r) => day(r.deadline) || "—", (r) => r.deadline || "9999"],
+    ["deadline", names.deadline, (r) => day(r.deadline) || "—", (r) => r.deadline || null],
   ];
 
   // what is drawn, redrawn whole on every change; the connection notice (page.js) stays above it
@@ -72,7 +73,7 @@ function render({ model, el }) {
     for (const [format, text] of [["xlsx", "Tải bảng (Excel)"], ["csv", "Tải bảng (CSV)"]]) {
       const b = h("button", `cchc-pb-download-${format}`, text);
       b.type = "button";
-      b.addEventListener("click", () => model.send({ type: "download", format }));
+      b.addEventListener("click", () => model.send({ type: "download", format, group, block })); // what is shown is written
       tools.append(b);
     }
     head.append(tools);
@@ -99,6 +100,7 @@ function render({ model, el }) {
     const rows = st.rows.filter((r) => (!group || r.group === group) && (!block || r.block === block));
     rows.sort((a, b) => {
       const x = value(a), y = value(b);
+      if (x === null || y === null) return (x === null) - (y === null); // blanks last, ▲ and ▼ alike
       const order = typeof x === "number" ? x - y : String(x).localeCompare(String(y), "vi");
       return ascending ? order : -order;
     });

@@ -19,6 +19,7 @@ import traitlets
 from cchc_widgets.app.widgets.dispatch import dispatch
 from cchc_widgets.app.widgets.page import page_module, page_style
 from cchc_widgets.core.errors import CchcError
+from cchc_widgets.core.text import ascii_name
 from cchc_widgets.files.sheets import csv_text, sheet_bytes
 from cchc_widgets.files.tables_out import XLSX_MIME
 from cchc_widgets.services import progress
@@ -40,8 +41,10 @@ def _ping(board: ProgressBoard, content: dict[str, Any]) -> None:
 
 
 def _download(board: ProgressBoard, content: dict[str, Any]) -> None:
+    """What the page shows is what is written: its «Khối» and «Nhóm» filters come along."""
     board.alert = ""
-    board.send(*board.download("csv" if content.get("format") == "csv" else "xlsx"))
+    kind = "csv" if content.get("format") == "csv" else "xlsx"
+    board.send(*board.download(kind, str(content.get("group") or ""), str(content.get("block") or "")))
 
 
 class ProgressBoard(anywidget.AnyWidget):
@@ -109,10 +112,13 @@ class ProgressBoard(anywidget.AnyWidget):
         if self.period is not None and progress.period_stamp(self.store, self.period) != self.stamp:
             self.refresh()
 
-    def download(self, kind: str) -> tuple[dict[str, Any], list[bytes]]:
-        """The table as `kind` (csv or xlsx): what the page's buttons send to the browser."""
-        frame = progress.readable_table(self.table())
-        name = f"tien-do-{self.period}"
+    def download(self, kind: str, group: str = "", block: str = "") -> tuple[dict[str, Any], list[bytes]]:
+        """The table as `kind` (csv or xlsx), of the units of `group` and `block` ("": all) as
+        the page's filters show them: what the page's buttons send to the browser. The file's
+        name says which filter (`tien-do-2017-khoi-ubnd-cap-huyen-nhom-co-quan-khac.xlsx`)."""
+        whole = self.table()
+        frame = progress.readable_table(progress.chosen(whole, str(self.period), group, block), whole)
+        name = "-".join([f"tien-do-{self.period}", *map(ascii_name, progress.chosen_words(group, block))])
         if kind == "csv":
             return {"type": "file", "name": f"{name}.csv", "mime": "text/csv"}, [csv_text(frame).encode("utf-8")]
         return {"type": "file", "name": f"{name}.xlsx", "mime": XLSX_MIME}, [sheet_bytes(frame, SHEET)]

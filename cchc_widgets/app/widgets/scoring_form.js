@@ -34,6 +34,7 @@ function render({ model, el }) {
     empty: h("p", "cchc-filter-empty", "Không còn mục nào trong bộ lọc này."),
     footer: h("section", "cchc-submit-box"), // the end of the form: what is left, and «Nộp»
     dialog: h("dialog", "cchc-submit-dialog"), // the checklist before «Nộp» (not a native confirm)
+    confirm: h("dialog", "cchc-submit-dialog cchc-confirm-dialog"), // what asks before a file is removed
     rows: new Map(), // code -> the row's state (rowState in scoring_rows.js), in the form's order
     epoch: -1,
     author: localStorage.getItem("cchc-author") || "",
@@ -50,7 +51,8 @@ function render({ model, el }) {
   form.footer.id = "cchc-submit-box";
   form.footer.hidden = true;
   form.dialog.setAttribute("aria-labelledby", "cchc-submit-title");
-  el.append(form.top, form.head, form.notice, form.alert, form.report, form.body, form.empty, form.footer, form.dialog);
+  form.confirm.setAttribute("aria-labelledby", "cchc-confirm-title");
+  el.append(form.top, form.head, form.notice, form.alert, form.report, form.body, form.empty, form.footer, form.dialog, form.confirm);
   // 30 s of patience while the kernel may still be working on a file this page sent (a large
   // upload or import); an edit in flight does not lengthen the wait: a save answers well within 5 s
   form.link = watchConnection(model, el, {

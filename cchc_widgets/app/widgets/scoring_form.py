@@ -9,8 +9,6 @@ the total) is taken by `ScoringSession` here in the kernel.
 from __future__ import annotations
 
 import contextlib
-import re
-import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
@@ -25,6 +23,7 @@ from cchc_widgets.app.widgets.dispatch import dispatch
 from cchc_widgets.app.widgets.page import page_module, page_style
 from cchc_widgets.core.criteria import CriteriaSet
 from cchc_widgets.core.errors import CchcError, Problem, ProblemsError
+from cchc_widgets.core.text import ascii_name
 from cchc_widgets.core.vocabulary import SELF, STAGE_LABELS
 from cchc_widgets.services.access import Actor
 from cchc_widgets.store.database import Store
@@ -376,7 +375,7 @@ class ScoringForm(anywidget.AnyWidget):
     def _sheet_name(self) -> str:
         """A file name for the open unit and stage, ASCII-safe (the sheet and the template)."""
         s = self.session
-        return f"phieu-{_ascii(STAGE_LABELS[s.stage])}-{_ascii(s.unit_name)}-{s.period}"
+        return f"phieu-{ascii_name(STAGE_LABELS[s.stage])}-{ascii_name(s.unit_name)}-{s.period}"
 
     def _on_message(self, _widget: Any, content: dict[str, Any], buffers: list[bytes]) -> None:
         """A page's message to its handler (`MESSAGES`); what is refused comes back beside the
@@ -394,13 +393,6 @@ class ScoringForm(anywidget.AnyWidget):
             self.send({"type": "field_error", "code": exc.code, "message": exc.message, "conflict": exc.conflict, "kind": kind})
         else:
             self.send({"type": "field_error", "code": content.get("code"), "message": str(exc), "kind": kind})
-
-
-def _ascii(text: str) -> str:
-    """A file-name-safe ASCII form of a Vietnamese name: 'Sở Tư pháp' → 'so-tu-phap'."""
-    plain = unicodedata.normalize("NFKD", text.replace("đ", "d").replace("Đ", "D"))
-    plain = "".join(ch for ch in plain if not unicodedata.combining(ch)).lower()
-    return re.sub(r"[^a-z0-9]+", "-", plain).strip("-") or "phieu"
 
 
 def _give_back_memory_soon() -> None:

@@ -248,7 +248,7 @@ function drawFiles(form, box, row) {
     const rm = h("button", "cchc-file-remove", "×");
     rm.title = "Gỡ tài liệu";
     rm.setAttribute("aria-label", `Gỡ tài liệu ${file.name}`);
-    rm.addEventListener("click", () => send(form, { type: "remove_file", id: file.id, code: row.code, author: form.author }));
+    rm.addEventListener("click", () => askRemoval(form, row, file));
     box.append(a, rm, h("span", null, " "));
   }
   const pick = h("label", "cchc-button cchc-upload-label", "Tải tài liệu lên");
@@ -266,6 +266,28 @@ function drawFiles(form, box, row) {
     up.value = "";
   });
   box.append(pick);
+}
+
+// removing a file asks first, naming it, in the form's own dialog (as «Nộp» does; not a native
+// confirm); the file stays kept for the audit, no longer evidence of the row
+function askRemoval(form, row, file) {
+  const { confirm } = form;
+  confirm.replaceChildren();
+  const title = h("h3", null, "Gỡ tài liệu kiểm chứng");
+  title.id = "cchc-confirm-title";
+  confirm.append(title, h("p", "cchc-confirm-line",
+    `Gỡ tệp «${file.name}» (${formatNumber(file.size / 1024, 0)} KB) khỏi mục ${row.code}? Tệp không còn là tài liệu kiểm chứng của mục này (vẫn được lưu lại cho việc kiểm tra).`));
+  const buttons = h("div", "cchc-dialog-buttons");
+  const go = h("button", "cchc-confirm-go", "Gỡ tài liệu");
+  go.type = "button";
+  go.addEventListener("click", () => { confirm.close(); send(form, { type: "remove_file", id: file.id, code: row.code, author: form.author }); });
+  const cancel = h("button", "cchc-confirm-cancel", "Thôi");
+  cancel.type = "button";
+  cancel.addEventListener("click", () => confirm.close());
+  buttons.append(go, cancel);
+  confirm.append(buttons);
+  confirm.showModal();
+  cancel.focus();
 }
 
 function drawHistory(form, code, entries) {

@@ -67,7 +67,8 @@ function drawTop(form) {
     top.append(uploader(form, "cchc-import-survey", "Nhập phiếu khảo sát", "import_survey",
       "Bảng .xlsx/.csv: đơn vị, phiếu, nhóm, câu hỏi, trả lời (A–D) — một dòng cho mỗi người × câu hỏi"));
   }
-  top.append(h("p", "cchc-limits", `Tài liệu kiểm chứng: ${st.limits}.`)); // said once, not on every row
+  // said once, not on every row, to those who upload (an appraiser's phone keeps the line for the form)
+  if (st.can_evidence) top.append(h("p", "cchc-limits", `Tài liệu kiểm chứng: ${st.limits}.`));
 }
 
 // a button that sends the chosen file to the kernel, which checks it whole and answers with a report
