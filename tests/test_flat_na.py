@@ -93,6 +93,27 @@ def test_a_results_file_read_back_gives_the_same_results(tmp_path, capsys, word)
     assert "khác" not in capsys.readouterr().err  # every printed total, index and rank agrees
 
 
+def test_a_results_file_of_finer_scores_reads_back_by_its_printed_totals(tmp_path, capsys):
+    """The clerk's finer scores (2,3335 and 2,1115 under three places) print as 2,334 and 2,112,
+    which sum to 4,946 while the printed total is 4,945 and the printed index 24,725 (4,945 of
+    20): read back, the index agrees with the total printed beside it, as the province computed
+    it — not «khác» against the 24,73 the rounded parts make. An index that is wrong still is."""
+    criteria, table = files(tmp_path, scores="unit,1,2,3\na,2.3335,2.1115,0.5\nb,3,6,2\n")
+    first = tmp_path / "kq.csv"
+    assert main(["score", "--criteria", criteria, "--scores", table, "--out", str(first)]) == 0
+    written = first.read_text(encoding="utf-8-sig")
+    assert "a,2.334,2.112,0.500,4.945,24.725," in written
+    capsys.readouterr()
+    assert main(["score", "--criteria", criteria, "--scores", str(first)]) == 0
+    assert "khác" not in capsys.readouterr().err
+    wrong = tmp_path / "kq-sai.csv"
+    wrong.write_text(written.replace("24.725", "24.825"), encoding="utf-8")
+    assert main(["score", "--criteria", criteria, "--scores", str(wrong)]) == 3
+    said = capsys.readouterr()
+    assert "Chỉ số" in said.out + said.err
+    assert "24,825" in said.out + said.err
+
+
 @pytest.mark.parametrize("store", ["sqlite"], indirect=True)
 def test_ranking_workbook_and_report_print_the_sets_word(store, tmp_path, capsys):
     stored(store)

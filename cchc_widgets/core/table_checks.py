@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from cchc_widgets.core import engine
@@ -143,7 +144,7 @@ def check_table(
     ungrouped = not named and (printed["code"] == "group_rank").any()  # said once, not «—» for every unit
     if ungrouped:
         printed = printed[printed["code"] != "group_rank"]
-    compared = compare_printed(printed, results, tolerance, missing)
+    compared = compare_printed(printed, results, tolerance, missing, _given_total_index(given, results, cs))
     return TableCheck(scored, results, missing, overall, subtotals, compared, tolerance, bool(ungrouped))
 
 
@@ -190,8 +191,30 @@ def check_subtotals(
 PRINTED_COLUMNS = [*KEY, "code", "given", "computed", "same"]
 
 
+def _given_total_index(given: pd.DataFrame, results: pd.DataFrame, cs: CriteriaSet) -> dict[tuple[Any, Any], float]:
+    """The index each published total makes (total ÷ the unit's maximum × 100, capped as the
+    set says), by (period, unit). A province computes its printed index from its unrounded
+    total; parts printed rounded (3,334 + 2,112 for 3,3335 + 2,1115) no longer sum to it, but the
+    printed total, itself checked against them, still gives the printed index: 5,945 ÷ 22,5 is
+    26,422 where the rounded parts make 26,427."""
+    totals = given[given["code"] == TOTAL]
+    if totals.empty or "max" not in results.columns:
+        return {}
+    whole = results.set_index(KEY)["max"]
+    out = {}
+    for period, unit, value in totals[[*KEY, "value"]].itertuples(index=False):
+        most = whole.get((period, unit))
+        if most is not None and not pd.isna(most) and most > 0:
+            out[(period, unit)] = float(engine.capped(np.array([100.0 * value / most]), cs)[0])
+    return out
+
+
 def compare_printed(
-    printed: pd.DataFrame, results: pd.DataFrame, tolerance: float, unscored: pd.DataFrame | None = None
+    printed: pd.DataFrame,
+    results: pd.DataFrame,
+    tolerance: float,
+    unscored: pd.DataFrame | None = None,
+    via_total: dict[tuple[Any, Any], float] | None = None,
 ) -> pd.DataFrame:
     """What a published table prints beside the points (`printed`: period, unit, code — one of
     `vocabulary.PRINTED` —, value as printed and, optionally, places) next to what the engine
@@ -203,7 +226,9 @@ def compare_printed(
     agree as whole numbers; classes as words, case and spacing aside. A unit the engine gives no
     such result (unranked, no class bands, no groups) agrees with nothing. When listed units have
     no scores (`unscored`: period, unit, group, ranked — `with_unscored`), a printed rank is one
-    among all listed: it is checked as far as the table can (`_partial_ranks`). Returns period, unit, code, given, computed, same.
+    among all listed: it is checked as far as the table can (`_partial_ranks`). A printed index
+    also agrees with the one its row's printed total makes (`via_total`: `_given_total_index`).
+    Returns period, unit, code, given, computed, same.
     """
     computed = results.set_index(KEY)
     rows = []
@@ -212,6 +237,8 @@ def compare_printed(
         known = (period, unit) in computed.index and code in computed.columns
         value = computed.at[(period, unit), code] if known else None
         same = value is not None and not pd.isna(value) and _agrees(code, given, value, tolerance, shown)
+        witness = (via_total or {}).get((period, unit)) if code == "index" else None
+        same = same or (witness is not None and _agrees(code, given, witness, tolerance, shown))
         rows.append({"period": period, "unit": unit, "code": code, "given": given, "computed": value, "same": same})
     out = pd.DataFrame(rows, columns=PRINTED_COLUMNS).astype({"computed": object, "same": bool})
     if unscored is not None and not unscored.empty:
