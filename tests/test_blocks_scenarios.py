@@ -70,3 +70,16 @@ def test_the_file_may_follow_the_options_as_in_every_other_command(db, tmp_path)
     wrong = cchc("scenarios", "list", "--khong-co")
     assert wrong.returncode == 2
     assert "không hiểu tham số: --khong-co" in wrong.stderr  # an unknown option is still refused
+
+
+def test_a_scenario_marked_for_the_report_is_compared_in_its_own_blocks_section_only(demo, tmp_path):
+    """Domain 1 is a code of both sets: a districts' scenario doubling it fits the departments'
+    set too, so applying every marked scenario to every block put it under the departments'
+    annex of the report and workbook. It belongs to the block it was checked against."""
+    from cchc_widgets.report.analysis import scenario_comparisons
+
+    district = scenario(tmp_path, "huyen-lv1", {"1": 2})
+    assert main(["--db", demo.url, "scenarios", "import", str(district), "--period", "2017", "--block", "huyen"]) == 0
+    assert main(["--db", demo.url, "scenarios", "mark", "huyen-lv1"]) == 0
+    shown = {b: [s.name for s, _ in scenario_comparisons(demo, "2017", block=b)] for b in ("so", "huyen")}
+    assert shown == {"so": [], "huyen": ["huyen-lv1"]}

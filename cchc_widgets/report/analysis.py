@@ -212,7 +212,8 @@ def scenario_comparisons(
     store: Store, period: str, limit: int = 3, resolved: pd.DataFrame | None = None, block: str | None = None
 ) -> list[tuple[whatif.Scenario, whatif.Comparison]]:
     """Scenarios marked for the report applied to this period's block (the first when not
-    named; those its criteria set can take); drafts are left out."""
+    named; those its criteria set can take and not made for another block: a districts'
+    scenario weighting domain 1 would fit the departments' codes too); drafts are left out."""
     chosen, resolved = one_block(store, period, block, resolved)
     cs = chosen.cs
     ranking = published_ranking(chosen.ranking, appraised_units(resolved))
@@ -220,6 +221,8 @@ def scenario_comparisons(
     out = []
     for name in store.scenarios(for_report=True)["name"]:
         scenario = store.scenario(name)
+        if scenario.block and chosen.block and scenario.block != chosen.block:
+            continue
         try:
             out.append((scenario, whatif.compare(base, whatif.run(resolved, cs, scenario, ranking))))
         except ProblemsError:
