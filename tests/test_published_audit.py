@@ -102,7 +102,8 @@ def test_group_ranks_without_groups_are_said_once(tmp_path, files, capsys):
     code, _, err = score(capsys, files[0], table)
     assert code == 3
     assert err == (  # was a row «tính được —» for each unit
-        "Bảng có cột hạng trong nhóm nhưng không có nhóm nào được cho: dùng --units với bảng đơn vị có cột nhóm (group)\n"
+        "Bảng có cột hạng trong nhóm nhưng không có nhóm nào được cho: các đơn vị cần cột nhóm (group) — "
+        "trong bảng --units của cchc score, hoặc trong bảng đơn vị của kỳ khi nhập vào kho\n"
     )
     grouped = _write(tmp_path / "don-vi-nhom.csv", "id,name,group\nso-a,Sở Tư pháp,Sở\nso-b,Sở Y tế,Sở\n")
     code, _, err = score(capsys, files[0], table, "--units", grouped)

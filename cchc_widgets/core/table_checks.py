@@ -24,7 +24,10 @@ from cchc_widgets.core.rules import RuleInputError
 from cchc_widgets.core.text import folded
 from cchc_widgets.core.vocabulary import HEADINGS
 
-UNGROUPED = "Bảng có cột hạng trong nhóm nhưng không có nhóm nào được cho: dùng --units với bảng đơn vị có cột nhóm (group)"
+UNGROUPED = (  # said alike by cchc score (groups from --units) and cchc import (from the period's units table)
+    "Bảng có cột hạng trong nhóm nhưng không có nhóm nào được cho: các đơn vị cần cột nhóm (group) — "
+    "trong bảng --units của cchc score, hoặc trong bảng đơn vị của kỳ khi nhập vào kho"
+)
 WRONG_ORDER = "sai thứ tự"  # a printed rank within its span, of units ranked in another order than their points
 TOLERANCE = 0.001  # how far a published figure may be from the computed one beyond its printed rounding: float noise
 
