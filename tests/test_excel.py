@@ -29,7 +29,8 @@ def test_results_workbook_read_back(demo, tmp_path, capsys):
     assert len(book.sheetnames) == 5 + 19 + 10
     assert book["Thông tin"]["B4"].value.startswith("Số liệu chưa chốt")  # row 1 is the sheet's title
     summary = book["Tổng hợp — Sở, ban, ngành"]
-    assert summary["A1"].value == "Phụ lục I: Tổng hợp kết quả Chỉ số CCHC — khối Sở, ban, ngành — Năm 2017"
+    title = "Phụ lục I: Tổng hợp kết quả Chỉ số CCHC — khối Sở, ban, ngành (phân bổ điểm tham khảo) — Năm 2017"
+    assert summary["A1"].value == title
     assert summary.freeze_panes == "A3"
     header = [c.value for c in summary[2]]
     assert summary.auto_filter.ref == f"A2:{summary.cell(2, len(header)).column_letter}21"

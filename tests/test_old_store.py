@@ -3,6 +3,7 @@ its units, and the same results, ranking, progress and results workbook as that 
 printed from it. The old version is taken from the repository's history and run in its own
 interpreter (its own PYTHONPATH), the store it made copied and read by this version."""
 
+import csv
 import io
 import os
 import shutil
@@ -51,11 +52,26 @@ def outputs(code: Path, db: Path, out: Path) -> dict[str, object]:
         cchc(code, db, "ranking", "--period", period, "--out", str(out / f"r{period}.csv"), *machine)
         cchc(code, db, "progress", "--period", period, "--out", str(out / f"p{period}.csv"))
         cchc(code, db, "export", "--period", period, "--out", str(out / f"b{period}.xlsx"))
-        found[f"ranking file {period}"] = (out / f"r{period}.csv").read_bytes()
+        ranking = (out / f"r{period}.csv").read_bytes()
+        found[f"ranking file {period}"] = ranking if code == REPO else one_group_dropped(ranking)
         found[f"progress file {period}"] = (out / f"p{period}.csv").read_bytes()
         book = load_workbook(out / f"b{period}.xlsx")
         found[f"workbook {period}"] = {ws.title: [[c.value for c in row] for row in ws.iter_rows()] for ws in book}
     return found
+
+
+def one_group_dropped(written: bytes) -> bytes:
+    """The old version's ranking file as this one writes it: since issue 28 the group columns are
+    written only with more than one group (one group's rank is the rank), by design; every other
+    byte is compared as it was."""
+    rows = list(csv.reader(io.StringIO(written.decode("utf-8"))))
+    head = rows[0]
+    if "group" not in head or len({row[head.index("group")] for row in rows[1:]}) > 1:
+        return written
+    keep = [i for i, name in enumerate(head) if name not in ("group", "group_rank")]
+    text = io.StringIO()
+    csv.writer(text, lineterminator="\n").writerows([[row[i] for i in keep] for row in rows])
+    return text.getvalue().encode("utf-8")
 
 
 def test_a_store_made_before_blocks_gives_the_same_outputs(old_code, tmp_path):
