@@ -100,9 +100,9 @@ def folded(text: str) -> str:
 
 
 def name_key(name: str) -> str:
-    """The key two spellings of one unit's name share: `folded`, spaces between words as one
-    (`Sở tư  pháp` = `Sở Tư pháp`)."""
-    return " ".join(folded(name).split())
+    """The key two spellings of one unit's name share: the name as kept (`one_line`: spaces
+    between words as one), case-folded (`Sở tư  pháp` = `Sở Tư pháp`)."""
+    return one_line(name).casefold()
 
 
 def ascii_name(text: str, empty: str = "phieu") -> str:
