@@ -143,3 +143,22 @@ def test_a_block_not_appraised_at_all_is_keyed_as_ranked_on_its_claims_under_its
     assert keys == [NONE_APPRAISED_KEY]
     districts_view = analysis.block_views(blocks, PERIOD)[1]
     assert "Chưa đơn vị nào được thẩm định: hạng theo điểm tự đánh giá, chưa xếp loại." in analysis.facts(districts_view)
+
+
+def test_cchc_ranking_shows_the_block_asked_for_alone_and_refuses_one_the_period_has_not(blocks, tmp_path):  # noqa: F811
+    """A district office asks for its own table: `--block huyen` prints (or writes) only the
+    districts, still named as a block; the set's name on a line of its own, its brackets unnested."""
+    save(blocks, [{**row, "stage": stage} for row in SCORES for stage in ("self", "appraisal")])
+    ran = cchc_here("ranking", "--period", PERIOD, "--block", "huyen", db=blocks.url)
+    assert ran.returncode == 0, ran.stderr
+    lines = ran.stdout.splitlines()
+    assert lines[0] == "Xếp hạng chỉ số CCHC — Năm 2020 — khối UBND cấp huyện"
+    assert lines[1] == f"Bộ tiêu chí: {blocks.criteria_for(PERIOD, block='huyen').name}"
+    assert "Huyện Một" in ran.stdout
+    assert "Sở Một" not in ran.stdout
+    out = tmp_path / "huyen.csv"
+    assert cchc_here("ranking", "--period", PERIOD, "--block", "huyen", "--out", out, db=blocks.url).returncode == 0
+    assert sorted(pd.read_csv(out, encoding="utf-8-sig")["Đơn vị"]) == ["Huyện Hai", "Huyện Một"]
+    refused = cchc_here("ranking", "--period", PERIOD, "--block", "xa", db=blocks.url)
+    assert refused.returncode == 1
+    assert "kỳ không đánh giá khối 'xa'; các khối của kỳ: 'so'" in refused.stderr

@@ -69,19 +69,22 @@ def _fitted_ranking(table: pd.DataFrame, domains: tuple[str, ...], decimals: int
 def cmd_ranking(req: Request) -> int:
     """The period's results as the report and the workbook publish them (`report.published`):
     a unit whose appraisal is not complete keeps its own points, marked, with no rank or class.
-    A period of several blocks: one table per block (its own set, ranked within it)."""
+    A period of several blocks: one table per block (its own set, ranked within it), or the one
+    `--block` names."""
     from cchc_widgets.report.published import published_results, unappraised_key
-    from cchc_widgets.services.results import blocks_of
+    from cchc_widgets.services.results import blocks_of, chosen_block
 
     out = out_path(req.args.out)
     store = req.store
     period = req.period
     names = store.unit_names(period)
     published, appraised = published_results(store, period)
-    blocks = blocks_of(store, period)
+    every = blocks_of(store, period)
+    blocks = every if req.args.block is None else [chosen_block(every, period, req.args.block)]
+    several = len(every) > 1  # each block named, even when one is asked for
     tables = []
     for block in blocks:
-        own = published if len(blocks) == 1 else published[published["block"] == block.block]
+        own = published[published["block"] == block.block] if several else published
         table, missing = _block_ranking(own, block.cs, block.ranking, appraised, names, req.args.overall_rank, period)
         # each block's rule, as each block is ranked: one appraised, another not at all (ranked on its own claims)
         key = unappraised_key(set(own["unit"]), appraised & set(own["unit"]))
@@ -93,11 +96,13 @@ def cmd_ranking(req: Request) -> int:
         show_or_write(whole, out, decimals=blocks[0].cs.decimals, machine=machine, sheet="Xếp hạng")
     for i, (block, table, _, key) in enumerate(tables if out is None else ()):
         cs = block.cs
-        label = f" — khối {block.label}" if len(tables) > 1 else ""
+        label = f" — khối {block.label}" if several else ""
         text, note = _fitted_ranking(table, cs.top_codes, cs.decimals)
-        title = f"Xếp hạng chỉ số CCHC — {period_name(store, period)}{label} ({cs.name})"
+        # the set's name on a line of its own: it may carry brackets of its own («(bộ tiêu chí minh họa)»)
+        title = [f"Xếp hạng chỉ số CCHC — {period_name(store, period)}{label}", f"Bộ tiêu chí: {cs.name}"]
         footer = [*([note] if note else []), *textwrap.wrap(key, WIDTH)]
-        print(*([""] if i else []), *textwrap.wrap(title, WIDTH), text, *footer, sep="\n")  # a blank line between blocks
+        heading = [line for part in title for line in textwrap.wrap(part, WIDTH)]
+        print(*([""] if i else []), *heading, text, *footer, sep="\n")  # a blank line between blocks
     for _, _, missing, _ in tables:
         unscored_warning(missing, names)
     return 0
@@ -195,6 +200,7 @@ COMMANDS = (
             option("--period", metavar="P", help=LATEST_HELP),
             option("--out", metavar="PATH", help=OUT_HELP),
             option("--overall-rank", action="store_true", help=OVERALL_HELP),
+            option("--block", metavar="KHỐI", help="chỉ khối này (so, huyen …), khi kỳ có nhiều khối"),
             MACHINE_HEADINGS,
         ),
     ),
