@@ -98,8 +98,10 @@ def cmd_ranking(req: Request) -> int:
         cs = block.cs
         label = f" — khối {block.label}" if several else ""
         text, note = _fitted_ranking(table, cs.top_codes, cs.decimals)
-        # the set's name on a line of its own: it may carry brackets of its own («(bộ tiêu chí minh họa)»)
-        title = [f"Xếp hạng chỉ số CCHC — {period_name(store, period)}{label}", f"Bộ tiêu chí: {cs.name}"]
+        # with blocks, the set's name on a line of its own: it may carry brackets of its own
+        # («(bộ tiêu chí minh họa)»); a period of one set keeps the title it always had
+        head = f"Xếp hạng chỉ số CCHC — {period_name(store, period)}"
+        title = [f"{head}{label}", f"Bộ tiêu chí: {cs.name}"] if several else [f"{head} ({cs.name})"]
         footer = [*([note] if note else []), *textwrap.wrap(key, WIDTH)]
         heading = [line for part in title for line in textwrap.wrap(part, WIDTH)]
         print(*([""] if i else []), *heading, text, *footer, sep="\n")  # a blank line between blocks
