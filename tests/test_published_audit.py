@@ -140,6 +140,11 @@ def test_a_deduction_printed_negative_is_a_penalty(tmp_path, files, capsys):
     code, out, err = score(capsys, files[0], table, "--stage", "appraisal")
     assert (code, err) == (0, "")  # was 1: «mã P1: điểm không được âm; đã nhập -1,5»
     assert re.search(r"so-a\s+40,00\s+45,00\s+1,00\s+1,50\s+84,50", out), out
+    rows = "unit;code;stage;points\nso-a;A;appraisal;40\nso-a;B;appraisal;45\nso-a;P1;appraisal;-1,5\n"
+    long = _write(tmp_path / "doc.csv", rows)
+    code, out, err = score(capsys, files[0], long)  # the same deduction in the long form
+    assert (code, err) == (0, "")
+    assert re.search(r"so-a\s+40,00\s+45,00\s+(0,00\s+)?1,50\s+83,50", out), out
     negative = _write(tmp_path / "thuong.csv", "Mã đơn vị;A;B;T1\nso-a;40;45;-1\n")  # a bonus is never negative
     code, _, err = score(capsys, files[0], negative, "--stage", "appraisal")
     assert (code, err) == (1, "thuong.csv: dòng 2, cột 'T1': mã T1: điểm không được âm; đã nhập -1\n")

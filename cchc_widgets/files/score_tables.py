@@ -308,6 +308,7 @@ def _long(rows: list[Row], columns: tuple[str, ...], cs: CriteriaSet, file: str)
     counts = [item is not None and item.rule.counts for item in items]
     values_read, ambiguous_values = _decided(rows, "value", "giá trị", None, file, counts=counts)
     problems = [*ambiguous.values(), *ambiguous_values.values()]
+    penalties = _penalty_codes(cs)
     out = []
     for i, (row, points, value) in enumerate(zip(rows, points_read, values_read, strict=True)):
         if i in ambiguous or i in ambiguous_values:
@@ -319,6 +320,8 @@ def _long(rows: list[Row], columns: tuple[str, ...], cs: CriteriaSet, file: str)
             except RuleInputError as exc:
                 problems.append(Problem(file, str(exc), row.text("code"), row.where("points")))
                 continue
+            if row.text("code") in penalties:  # a deduction printed −1,5, as in a wide table
+                points = abs(points)
         elif na:
             points = None
         out.append(
@@ -465,9 +468,14 @@ def _points_column(rows: list[Row], col: str, cs: CriteriaSet, file: str) -> tup
     deductions negative (−1,5, as published tables do): the column says it is one, so 1,5."""
     cells, refused = _decided(rows, col, "điểm", [_maximum(cs, col)] * len(rows), file, col)
     refused.update(_percents(rows, col, file, leaf=col in cs.entries))
-    if col in {a.code for a in cs.adjustments if a.kind == "penalty"}:
+    if col in _penalty_codes(cs):
         cells = [_abs(v) for v in cells]
     return cells, refused
+
+
+def _penalty_codes(cs: CriteriaSet) -> set[str]:
+    """The set's penalty items: a table may print their deductions negative, in either form."""
+    return {a.code for a in cs.adjustments if a.kind == "penalty"}
 
 
 def _abs(cell: object) -> object:
