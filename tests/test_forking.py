@@ -121,6 +121,31 @@ def test_the_warm_parent_holds_no_thread_no_store_and_no_heavy_library(tmp_path,
     asyncio.run(scenario())
 
 
+def test_a_forked_kernel_starts_without_copying_the_parents_modules(tmp_path):
+    """Issue 25: a kernel's start writes only the pages it must. ipykernel's list of its module
+    files comes from the parent as one string (its own walk over ~1 250 modules wrote each one's
+    reference count: ≈ 9 MB copied per kernel), and a page keeps no history database. Private
+    memory of a started kernel, 2026-12-07: 24–25 MB with the walk, 19 MB without."""
+
+    async def scenario():
+        km = await start(tmp_path)
+        try:
+            shown, status = await run(
+                km,
+                "import sys, pandas, ipykernel.ipkernel as k\nkernel = get_ipython().kernel\n"
+                "print(k.sys is sys, pandas.__file__ in kernel._kernel_modules, get_ipython().history_manager.enabled)",
+            )
+            rollup = Path(f"/proc/{km.provisioner.pid}/smaps_rollup").read_text().splitlines()
+        finally:
+            await km.shutdown_kernel()
+        assert status == "ok"
+        assert shown == "True True False"  # `sys` is given back; the debugger still knows the kernel's own files
+        private_mb = sum(int(line.split()[1]) for line in rollup if line.startswith("Private_Dirty:")) / 1024
+        assert private_mb < 22, f"a started kernel copied {private_mb:.1f} MB of the parent's pages"
+
+    asyncio.run(scenario())
+
+
 def test_a_kernels_death_touches_neither_the_parent_nor_another_kernel(tmp_path):
     async def scenario():
         one, two = await start(tmp_path), await start(tmp_path)

@@ -48,6 +48,13 @@ WARM = (
     "IPython.core.debugger",
     "IPython.core.completerlib",
     "IPython.extensions.storemagic",
+    "IPython.core.oinspect",  # these six: what ipykernel's start imports after the ones above
+    "IPython.core.logger",
+    "IPython.utils.wildcard",
+    "faulthandler",
+    "runpy",
+    "importlib.resources.readers",
+    "zmq.utils.garbage",  # imported by the first message a page sends
     "tornado.platform.asyncio",
     "tornado.queues",
     "psutil",
@@ -61,6 +68,8 @@ WARM = (
     "cchc_widgets.app.widgets.admin_app",
 )
 KERNEL_MODULE = "ipykernel_launcher"  # a kernelspec's argv that this process can stand in for
+# the files of the modules imported here, one string (see _forked_kernel)
+_module_files = ""
 
 
 def warm() -> None:
@@ -78,6 +87,8 @@ def warm() -> None:
     threads = os.listdir("/proc/self/task")
     if len(threads) != 1:
         raise SystemExit(f"fork_parent: {len(threads)} threads after the imports; a fork would copy them half-done")
+    global _module_files
+    _module_files = "\n".join(path for module in list(sys.modules.values()) if (path := getattr(module, "__file__", None)))
     gc.collect()
     gc.freeze()  # the imported objects leave the collector's lists: a kernel's collections leave their pages shared
 
@@ -140,7 +151,8 @@ def _become_kernel(request: dict[str, Any], server: int, sockets: list[socket.so
         sys.argv = [KERNEL_MODULE, *kernel_args]
         from ipykernel.kernelapp import IPKernelApp
 
-        IPKernelApp.launch_instance(argv=kernel_args)
+        # a page's cells are nobody's history to recall: no history database (~/.ipython), no thread writing it
+        IPKernelApp.launch_instance(argv=[*kernel_args, "--HistoryManager.enabled=False"], kernel_class=_forked_kernel())
         status = 0
     except SystemExit as stop:
         status = stop.code if isinstance(stop.code, int) else 1
@@ -152,6 +164,40 @@ def _become_kernel(request: dict[str, Any], server: int, sockets: list[socket.so
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(status)  # never back into the parent's loop
+
+
+def _forked_kernel() -> type:
+    """ipykernel's kernel, but for the list of its own modules' files it makes on starting.
+
+    `IPythonKernel.__init__` lists `m.__file__ for m in sys.modules` (for its debugger, which
+    leaves those files out of a person's debugging). Reading each module and its file name
+    writes their reference counts: in a forked kernel that copies two pages per module,
+    ≈ 9 MB private per kernel for ~1 250 modules. The kernel gets the same list from one
+    string made here before the fork (the modules imported since then are the few of
+    `WARM`'s start-up that a page imports late; they only lose that debugger filter)."""
+    import types
+
+    import ipykernel.ipkernel
+
+    class ParentSys(types.ModuleType):
+        """`sys` as `IPythonKernel.__init__` reads it: the parent's module files as `modules`."""
+
+        def __init__(self) -> None:
+            super().__init__("sys")
+            self.modules = {path: types.SimpleNamespace(__file__=path) for path in _module_files.split("\n")}
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(sys, name)
+
+    class ForkedKernel(ipykernel.ipkernel.IPythonKernel):
+        def __init__(self, **kwargs: Any) -> None:
+            ipykernel.ipkernel.sys = ParentSys()  # type: ignore[assignment]
+            try:
+                super().__init__(**kwargs)
+            finally:
+                ipykernel.ipkernel.sys = sys
+
+    return ForkedKernel
 
 
 def _exit_with_server(server: int) -> None:
