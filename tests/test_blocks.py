@@ -193,8 +193,8 @@ def test_the_console_opens_a_period_with_a_set_per_block_and_ranks_each_block(tm
     store.close()
     assert main(["--db", db, "ranking", "--period", PERIOD]) == 0
     printed = capsys.readouterr().out
-    assert "Năm 2020 — khối Sở, ban, ngành (Bộ thử hai mục)" in printed
-    assert "Năm 2020 — khối UBND cấp huyện (Bộ nhỏ)" in printed
+    assert "Năm 2020 — khối Sở, ban, ngành\nBộ tiêu chí: Bộ thử hai mục\n" in printed
+    assert "Năm 2020 — khối UBND cấp huyện\nBộ tiêu chí: Bộ nhỏ\n" in printed
     assert main(["--db", db, "ranking", "--period", PERIOD, "--out", str(tmp_path / "r.csv"), "--machine-headings"]) == 0
     written = pd.read_csv(tmp_path / "r.csv")
     # the block's id in the file's `block` column, as `cchc score --out` and the units table write it
