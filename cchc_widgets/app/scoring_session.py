@@ -54,10 +54,21 @@ class Choice:
 class ScoringSession:
     """State and actions of the scoring form for (period, unit, stage)."""
 
-    def __init__(self, store: Store, period: str, unit: str, stage: str = SELF, actor: Actor | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        period: str,
+        unit: str,
+        stage: str = SELF,
+        actor: Actor | None = None,
+        *,
+        periods: pd.DataFrame | None = None,
+    ) -> None:
+        """`periods`: the store's periods (`Store.periods`) when the caller has just read them,
+        as the form's `select` has: read here otherwise."""
         if stage not in STAGES:
             raise ProblemsError([_problem(f"giai đoạn '{stage}' không có; chọn tự đánh giá hoặc thẩm định")])
-        periods = store.periods()
+        periods = store.periods() if periods is None else periods
         if period not in set(periods["id"]):
             raise ProblemsError([_problem(f"không có kỳ đánh giá '{period}'")])
         self.actor = actor  # the signed-in account (None: a laptop, names typed in the page)
