@@ -83,3 +83,38 @@ def test_a_scenario_marked_for_the_report_is_compared_in_its_own_blocks_section_
     assert main(["--db", demo.url, "scenarios", "mark", "huyen-lv1"]) == 0
     shown = {b: [s.name for s, _ in scenario_comparisons(demo, "2017", block=b)] for b in ("so", "huyen")}
     assert shown == {"so": [], "huyen": ["huyen-lv1"]}
+
+
+def test_the_workbook_compares_each_block_on_the_scoring_its_sheets_made(demo, tmp_path):
+    """The results workbook hands each block's published scoring (its own sheets') to
+    `scenario_comparisons` instead of it scoring the block again (issue 25): the comparisons are
+    those the report makes scoring the block itself, each block's on its own scoring."""
+    import io
+
+    import openpyxl
+    import pandas as pd
+
+    from cchc_widgets.report.analysis import scenario_comparisons
+    from cchc_widgets.report.published import published_scoring
+    from cchc_widgets.report.results_workbook import results_workbook
+    from cchc_widgets.services.results import each_block
+
+    made_for = {"huyen": "huyen-lv1", "so": "so-lv8"}
+    for (block, name), weights in zip(made_for.items(), ({"1": 3}, {"8": 2}), strict=True):
+        made = scenario(tmp_path, name, weights)
+        assert main(["--db", demo.url, "scenarios", "import", str(made), "--period", "2017", "--block", block]) == 0
+        assert main(["--db", demo.url, "scenarios", "mark", name]) == 0
+    expected = []
+    for block, rows in each_block(demo, "2017"):
+        scored, _, done = published_scoring(rows, block.cs, block.ranking)
+        given = scenario_comparisons(demo, "2017", block=block.block, published=(scored, done))
+        again = scenario_comparisons(demo, "2017", block=block.block)
+        assert [s.name for s, _ in given] == [s.name for s, _ in again] == [made_for[block.block]]
+        for (_, a), (_, b) in zip(given, again, strict=True):
+            pd.testing.assert_frame_equal(a.table, b.table)
+            assert (a.spearman, a.kendall, a.class_changes) == (b.spearman, b.kendall, b.class_changes)
+        expected += [(block.label, s.name, round(c.spearman, 9), round(c.kendall, 9), c.class_changes) for s, c in again]
+    sheet = openpyxl.load_workbook(io.BytesIO(results_workbook(demo, "2017")), read_only=True)["Kịch bản"]
+    rows = [r for r in sheet.iter_rows(min_row=3, values_only=True) if r[0]]
+    shown = [(r[0], r[1], round(r[6], 9), round(r[7], 9), r[8]) for r in rows]
+    assert sorted(shown) == sorted(expected)

@@ -127,3 +127,22 @@ def test_an_edit_checks_its_rules_and_saves_without_building_a_frame(page, reque
     with pytest.raises(FieldError, match="điểm phải là một số; đã nhập 'chín'"):  # the rules refuse it, alike
         page.edit("L3", "chín", "", "")
     assert not built, f"{len(built)} frames built for one refused edit"
+
+
+def test_opening_the_form_reads_the_periods_once(page):
+    """The form's `select` reads the periods to choose one and hands them to the session it
+    opens, which read them again (issue 25: a statement and a frame per opening)."""
+    from cchc_widgets.app.widgets.scoring_form import ScoringForm
+
+    read = []
+
+    def statement(_conn, _cursor, text, *_args) -> None:
+        read.append(" ".join(text.split()))
+
+    sa.event.listen(page.store.engine, "before_cursor_execute", statement)
+    try:
+        form = ScoringForm(page.store, "2020", "u1", "self", page.actor)
+    finally:
+        sa.event.remove(page.store.engine, "before_cursor_execute", statement)
+    assert form.session.period_name == "Năm 2020"
+    assert sum("FROM periods JOIN criteria_sets" in text for text in read) == 1

@@ -173,3 +173,19 @@ def test_an_older_store_gets_the_indexes_added_since(tmp_path, small_doc):
     con.close()
     assert "ix_score_log_stage" in plans[0]
     assert "ix_events_action" in plans[1]
+
+
+def test_stored_values_read_back_in_one_parse_as_they_were_one_by_one():
+    """Declared values are read back as one JSON array (a results workbook reads 14,000, issue
+    25): the same values as one `json.loads` each, and a text that is no whole JSON value still
+    fails, never read as two values or as part of its neighbour."""
+    import json
+
+    from cchc_widgets.store.scores import _dump_value, _load_values
+
+    values = [None, 1.5, "Có", ["a", "b, c"], {"x": 1}, "dòng, có dấu phẩy", 0, True, None]
+    assert _load_values([_dump_value(v) for v in values]) == values
+    assert _load_values([]) == []
+    for broken in (["1", "2 3"], ["[1", "2]"], ['"a"', ""]):
+        with pytest.raises(json.JSONDecodeError):
+            _load_values(broken)

@@ -54,10 +54,12 @@ class Choice:
 class ScoringSession:
     """State and actions of the scoring form for (period, unit, stage)."""
 
-    def __init__(self, store: Store, period: str, unit: str, stage: str = SELF, actor: Actor | None = None) -> None:
+    def __init__(
+        self, store: Store, period: str, unit: str, stage: str = SELF, actor: Actor | None = None, *, periods: Any = None
+    ) -> None:
         if stage not in STAGES:
             raise ProblemsError([_problem(f"giai đoạn '{stage}' không có; chọn tự đánh giá hoặc thẩm định")])
-        periods = store.periods()
+        periods = store.periods() if periods is None else periods  # read already by a caller (the form's `select`), or here
         if period not in set(periods["id"]):
             raise ProblemsError([_problem(f"không có kỳ đánh giá '{period}'")])
         self.actor = actor  # the signed-in account (None: a laptop, names typed in the page)
@@ -72,8 +74,7 @@ class ScoringSession:
         self._names: dict[str, str] | None = None  # the period's units, read for the kit only
         self._people: dict[str, str] | None = None  # account login → full name, read when a row first needs it
         self._others: pd.DataFrame | None = None
-        self._survey_all: pd.DataFrame | None = None
-        self._ranking: pd.DataFrame | None = None
+        self._survey_all = self._ranking = None  # the period's survey points and ranking (frames), read when first asked for
         self.stamp: dict[str, object] = {}  # the store's marks of what this page last read (`reload`)
         self.reload()
 

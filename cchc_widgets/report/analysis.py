@@ -14,7 +14,7 @@ from cchc_widgets.core import engine, whatif
 from cchc_widgets.core.criteria import CriteriaSet
 from cchc_widgets.core.errors import ProblemsError
 from cchc_widgets.core.numbers import format_number
-from cchc_widgets.report.published import UNAPPRAISED, appraised_units, own_totals, published_ranking, published_scoring
+from cchc_widgets.report.published import UNAPPRAISED, own_totals, published_ranking, published_scoring
 from cchc_widgets.services.access import record_line
 from cchc_widgets.services.results import blocks_of, one_block
 from cchc_widgets.services.results import resolved as stored_resolved
@@ -209,15 +209,25 @@ def facts(view: PeriodView, before: PeriodView | None = None, top: int = 3) -> l
 
 
 def scenario_comparisons(
-    store: Store, period: str, limit: int = 3, resolved: pd.DataFrame | None = None, block: str | None = None
+    store: Store,
+    period: str,
+    limit: int = 3,
+    resolved: pd.DataFrame | None = None,
+    block: str | None = None,
+    published: tuple[engine.Scored, frozenset[str]] | None = None,
 ) -> list[tuple[whatif.Scenario, whatif.Comparison]]:
     """Scenarios marked for the report applied to this period's block (the first when not
     named; those its criteria set can take and not made for another block: a districts'
-    scenario weighting domain 1 would fit the departments' codes too); drafts are left out."""
+    scenario weighting domain 1 would fit the departments' codes too); drafts are left out.
+    `published`: the block's published scoring and its appraised units (`published_scoring`),
+    when the caller has scored them already — the results workbook has, for its own sheets."""
     chosen, resolved = one_block(store, period, block, resolved)
     cs = chosen.cs
-    ranking = published_ranking(chosen.ranking, appraised_units(resolved))
-    base = engine.aggregate(resolved, cs, units=ranking)
+    if published is None:
+        scored, _, done = published_scoring(resolved, cs, chosen.ranking)
+        published = scored, done
+    base, done = published
+    ranking = published_ranking(chosen.ranking, done)
     out = []
     for name in store.scenarios(for_report=True)["name"]:
         scenario = store.scenario(name)

@@ -51,10 +51,15 @@ def appraised_units(resolved: pd.DataFrame) -> frozenset[str]:
     )
 
 
+def own_scoring(scores: pd.DataFrame, cs: CriteriaSet) -> engine.Scored:
+    """Every unit scored on its own self-assessment alone (no survey, bonus or penalty points:
+    those come with the appraisal): the claim printed beside the appraisal, node by node."""
+    return engine.aggregate(scores[scores["stage"] == SELF], cs)
+
+
 def own_totals(scores: pd.DataFrame, cs: CriteriaSet) -> pd.Series:
-    """Each unit's total on its own self-assessment (no survey, bonus or penalty points: those
-    come with the appraisal), indexed by unit: the claim printed beside the appraisal."""
-    return engine.aggregate(scores[scores["stage"] == SELF], cs).results.set_index("unit")["total"]
+    """Each unit's total on its own self-assessment (`own_scoring`), indexed by unit."""
+    return own_scoring(scores, cs).results.set_index("unit")["total"]
 
 
 def published_ranking(units: pd.DataFrame, done: frozenset[str]) -> pd.DataFrame:

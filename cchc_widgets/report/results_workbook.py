@@ -23,8 +23,8 @@ from cchc_widgets.core.numbers import published, rounded
 from cchc_widgets.core.survey import group_shares, item_points, with_survey
 from cchc_widgets.core.vocabulary import HEADINGS, annex_number
 from cchc_widgets.files.tables_out import XLSX_MIME, number_format
-from cchc_widgets.report.published import UNAPPRAISED, own_totals, published_scoring, unappraised_key
-from cchc_widgets.report.workbook_sheets import BOLD, Book, Sheet, cover_sheet, fill, sheet_names
+from cchc_widgets.report.published import UNAPPRAISED, own_scoring, published_scoring, unappraised_key
+from cchc_widgets.report.workbook_sheets import BOLD, Book, Sheet, collector_paused, cover_sheet, fill, sheet_names
 from cchc_widgets.services.access import record_line
 from cchc_widgets.services.results import Block, blocks_of
 from cchc_widgets.store.database import Store
@@ -39,7 +39,13 @@ def results_workbook(store: Store, period: str) -> bytes:
     """The whole period: a cover, then for each block of units (one in a period of one set) a
     summary sheet, one sheet per unit with its tree and the survey when there is one — a period
     of several blocks has each as an annex of its own, its block named in every title, as a
-    decision's annexes are — then the scenarios when there are any, and the record of the numbers."""
+    decision's annexes are — then the scenarios when there are any, and the record of the numbers.
+    Built with the garbage collector paused (`collector_paused`: its passes were a fifth of the CPU)."""
+    with collector_paused():
+        return _whole_book(store, period)
+
+
+def _whole_book(store: Store, period: str) -> bytes:
     form = load_official_form()  # a missing or broken settings file is refused before any work
     scores = store.scores(period)
     responses = store.survey_responses(period)  # read once: points and the per-group shares
@@ -50,19 +56,23 @@ def results_workbook(store: Store, period: str) -> bytes:
     many = len(blocks) > 1
     book = Book()
     taken = set(FIXED_SHEETS)
-    shown, resolved_all = [], []
+    shown, resolved_all, published = [], [], []
     for number, block in enumerate(blocks, 1):
         mine = block.rows(scores) if many else scores
         answers = block.rows(responses) if many else responses
         annex = Annex(block, annex_number(number) if many else "", period_name)
-        units, appraised, resolved = _block_sheets(book, annex, mine, answers, names, taken)
+        units, appraised, resolved, scored = _block_sheets(book, annex, mine, answers, names, taken)
         shown.append((block, units, appraised))
         resolved_all.append(resolved)
+        published.append((scored, appraised))
     resolved = pd.concat(resolved_all, ignore_index=True) if many else resolved_all[0]
     if not store.scenarios(for_report=True).empty:  # what-ifs load scipy: only when there is something to compare
         from cchc_widgets.report.analysis import scenario_comparisons
 
-        comparisons = [(b, scenario_comparisons(store, period, limit=50, resolved=resolved, block=b.block)) for b in blocks]
+        comparisons = [
+            (b, scenario_comparisons(store, period, limit=50, resolved=resolved, block=b.block, published=base))
+            for b, base in zip(blocks, published, strict=True)  # each block as its sheets scored it: not scored again
+        ]
         _scenario_sheet(book, comparisons, f"Kịch bản thay đổi trọng số — {period_name}")
     record = record_line(store, period)
     _record_sheet(book, period, period_name, record)
@@ -104,9 +114,9 @@ class Annex:
 
 def _block_sheets(
     book: Book, annex: Annex, scores: pd.DataFrame, responses: pd.DataFrame, names: dict[str, str], taken: set[str]
-) -> tuple[list[str], frozenset[str], pd.DataFrame]:
+) -> tuple[list[str], frozenset[str], pd.DataFrame, engine.Scored]:
     """One block's sheets (summary, one per unit, survey) on its own set, ranked within it:
-    its units in the summary's order, those appraised, and its resolved rows."""
+    its units in the summary's order, those appraised, its resolved rows and their published scoring."""
     cs = annex.block.cs
     points = item_points(responses, cs)
     resolved = with_survey(scored_rows(scores), points)
@@ -114,11 +124,12 @@ def _block_sheets(
     results = _in_order(published(unverdicted, cs.decimals), cs)
     results["name"] = results["unit"].map(names)
     surveyed = set(points["unit"]) if len(points) else set()
-    own = own_totals(resolved, cs)  # every unit's own claim, beside the appraisal
+    own = own_scoring(resolved, cs)  # every unit's own claim, beside the appraisal: its total here, its nodes per unit
+    claims = own.results.set_index("unit")["total"].to_dict()
     fixed = sheet_names({"s": annex.sheet("Tổng hợp"), "k": annex.sheet("Khảo sát")}, taken - {"Tổng hợp", "Khảo sát"})
     summary, survey = fixed["s"], fixed["k"]
     taken |= {summary, survey}
-    _summary_sheet(book, results, cs, surveyed, appraised, own.to_dict(), annex.title("Tổng hợp kết quả Chỉ số CCHC"), summary)
+    _summary_sheet(book, results, cs, surveyed, appraised, claims, annex.title("Tổng hợp kết quả Chỉ số CCHC"), summary)
     units = list(results["unit"])
     titles = sheet_names({u: names.get(u) or u for u in units}, taken)
     taken |= set(titles.values())
@@ -131,11 +142,11 @@ def _block_sheets(
         )
         for u in units
     }
-    _unit_sheets(book, pages, cs, scores, resolved, scored, points)
+    _unit_sheets(book, pages, cs, scores, resolved, (scored, own), points)
     if cs.survey is not None and len(points):
         shares = group_shares(responses, cs)
         _survey_sheet(book, cs, points, shares, names, annex.title("Điều tra xã hội học"), survey)
-    return units, appraised, resolved
+    return units, appraised, resolved, scored
 
 
 def _in_order(results: pd.DataFrame, cs: Any) -> pd.DataFrame:
@@ -162,21 +173,22 @@ def _unit_sheets(
     cs: Any,
     scores: pd.DataFrame,
     resolved: pd.DataFrame,
-    scored: engine.Scored,
+    scorings: tuple[engine.Scored, engine.Scored],
     points: pd.DataFrame,
 ) -> None:
     """One sheet per unit (`pages`: unit -> sheet name, title): the whole tree with
     self-assessed, appraised, survey and final points, notes and reasons, then the survey
     items. An item that does not apply, or a criterion none of whose items apply, shows the
-    set's word where its points would be. Lookups are dicts built once: a pandas lookup per
+    set's word where its points would be. `scorings`: the published one and the units' own
+    (`own_scoring`), as the summary used them. Lookups are dicts built once: a pandas lookup per
     cell would cost more than writing the cell."""
 
     def by_unit_code(frame: pd.DataFrame, column: str) -> dict[tuple[str, str], Any]:
         keys = zip(frame["unit"].tolist(), frame["code"].tolist(), strict=True)  # lists: a string column iterates slowly
         return dict(zip(keys, frame[column].tolist(), strict=True))
 
-    own_nodes = engine.aggregate(resolved[resolved["stage"] == "self"], cs).nodes
-    own, own_max = by_unit_code(own_nodes, "points"), by_unit_code(own_nodes, "max")
+    scored, own_scored = scorings
+    own, own_max = by_unit_code(own_scored.nodes, "points"), by_unit_code(own_scored.nodes, "max")
     surveyed = resolved[resolved["stage"] == engine.SURVEY]
     survey_points = by_unit_code(engine.aggregate(surveyed, cs).nodes, "points") if len(surveyed) else {}
     respondents = by_unit_code(points, "respondents")

@@ -272,7 +272,7 @@ class ScoringForm(anywidget.AnyWidget):
         if stage not in STAGE_LABELS:
             problems.append(f"Giai đoạn '{stage}' không có.")
             stage = SELF
-        self.session = ScoringSession(self.store, period, unit, stage, self.actor)
+        self.session = ScoringSession(self.store, period, unit, stage, self.actor, periods=periods)  # read above: not again
         self._choices = {
             "periods": periods[["id", "name"]].values.tolist(),
             "units": units[["id", "name"]].values.tolist(),
