@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import json
 import os
 import random
@@ -70,7 +71,8 @@ from cchc_widgets.services.writes import Scope, Writer
 from cchc_widgets.store.database import Store
 
 WORK = REPO_DIR / "exports" / "bench" / "load"
-PERIOD, CODE = "2017", "1.5.2"  # a points row every unit has
+PERIOD, CODE = "2017", "1.5.2"  # a points row every department has
+BLOCK = "so"  # the demo's departments (its districts are scored on another set, without CODE)
 HEARTBEAT = 2.0  # seconds between an open page's pings (widgets/scoring_form.js)
 VALUES = ["0,5", "1", "1,5", "2", "2,5", "3"]
 PASSWORD = "mat-khau-tai-thu"
@@ -83,17 +85,20 @@ def prepare(url: str, sessions: int) -> list[str]:
     store = Store(url, evidence_dir=WORK / "evidence")
     if store.periods().empty:
         load_demo(store)
-    units = list(store.unit_names(PERIOD))
+    listed = store.units(PERIOD)
+    units = list(listed.loc[listed["block"] == BLOCK, "id"])
     template = store.scores(PERIOD, units[0], "self")
     extra = [f"don-vi-tai-thu-{k:02d}" for k in range(max(0, sessions - len(units)))]
     if extra:
-        store.add_units(pd.DataFrame({"id": extra, "name": [f"Đơn vị tải thử {k}" for k in range(len(extra))]}), PERIOD)
+        names = [f"Đơn vị tải thử {k}" for k in range(len(extra))]
+        store.add_units(pd.DataFrame({"id": extra, "name": names, "block": BLOCK}), PERIOD)
         for unit in extra:
             rows = template[["code", "stage", "value", "points", "na", "note"]].assign(unit=unit)
             rows["value"] = rows["value"].where(rows["value"].notna(), None)
             rows = rows.assign(points=rows["points"].where(rows["value"].isna(), None))
             Writer(store).save_scores(Scope(PERIOD, unit, "self"), rows, "tải thử", "bench")
-    units = list(store.unit_names(PERIOD))[:sessions]
+    listed = store.units(PERIOD)
+    units = list(listed.loc[listed["block"] == BLOCK, "id"])[:sessions]
     for k, unit in enumerate(units):
         if store.account(f"tai-thu-{k:02d}") is None:
             access.add_account(store, f"tai-thu-{k:02d}", f"Tải thử {k}", "unit", [unit], PASSWORD, console("bench"))
@@ -169,12 +174,12 @@ class Session:
             reply = await self.ask({"type": "edit", "code": CODE, "value": value, "note": NOTE, "author": ""}, "saved", 30)
             if reply is None:
                 self.errors.append("no answer to an edit")
-                continue
-            if reply.get("type") == "field_error":
+            elif reply.get("type") == "field_error":
                 self.errors.append(reply.get("message", "refused"))
-                continue
-            self.latencies.append(time.perf_counter() - sent)
-            self.last_saved = value
+            else:
+                self.latencies.append(time.perf_counter() - sent)
+                self.last_saved = value
+            # a refused edit is followed by the person's pause too: no tight loop of refusals
             await asyncio.sleep(max(0.0, sent + self.pause(pace) - time.perf_counter()))  # the person's next edit
         self.ws.close()
         xsrf = self.cookies.get("_xsrf", "")
@@ -326,6 +331,9 @@ async def one_size(
     store = Store(url)
     stored = store.scores(PERIOD, stage="self").set_index(["unit", "code"])["points"]
     store.close()
+    kinds = collections.Counter(e for s in sessions for e in s.errors)
+    if kinds:  # which errors, so a figure of thousands says what failed
+        print(f"errors at N = {len(units)}: " + "; ".join(f"{n} × {kind[:100]}" for kind, n in kinds.most_common(5)))
     lost = sum(
         1 for s in sessions if s.last_saved is not None and stored.get((s.unit, CODE)) != float(s.last_saved.replace(",", "."))
     )
