@@ -38,6 +38,7 @@ from voila.shutdown_kernel_handler import VoilaShutdownKernelHandler  # its rout
 from voila.static_file_handler import AllowListFileHandler, TemplateStaticFileHandler
 from voila.tornado.handler import TornadoVoilaHandler
 
+from cchc_widgets.app import page_templates
 from cchc_widgets.app.voila import KERNEL_PROOF_HEADER, MAX_MESSAGE_BYTES, kernel_proof
 
 KERNEL_ROUTE = "(?P<kernel_id>"  # how Jupyter Server's and Voilà's kernel routes name the id
@@ -186,8 +187,8 @@ class _OwnNotebooks(logging.Filter):
 
 
 class CchcVoila(Voila):
-    """Voilà with unknown routes not found, and kernel ownership (see the module's docstring)
-    when people sign in."""
+    """Voilà with unknown routes not found, kernel ownership (see the module's docstring) when
+    people sign in, and its page templates compiled once (`page_templates`)."""
 
     remote_access = Bool(
         False,
@@ -199,6 +200,7 @@ class CchcVoila(Voila):
     def initialize(self, argv: Any = None) -> None:
         super().initialize(argv)
         self.log.addFilter(_OwnNotebooks())
+        page_templates.install()
 
     def start(self) -> None:
         # set here, not as `--Voila.tornado_settings={…}` (a dict on the command line: traitlets
