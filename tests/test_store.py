@@ -158,6 +158,7 @@ def test_an_older_store_gets_the_indexes_added_since(tmp_path, small_doc):
     con = sqlite3.connect(path)
     for name in added:
         con.execute(f"DROP INDEX {name}")
+    con.execute("DELETE FROM settings WHERE name = 'schema'")  # nor had such a file the schema's mark
     con.commit()
     assert not added & {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
     con.close()
@@ -189,3 +190,46 @@ def test_stored_values_read_back_in_one_parse_as_they_were_one_by_one():
     for broken in (["1", "2 3"], ["[1", "2]"], ['"a"', ""]):
         with pytest.raises(json.JSONDecodeError):
             _load_values(broken)
+
+
+def _statements_while_opening(url: str) -> list[str]:
+    """The SQL a `Store(url)` sends while it opens (the connection's own PRAGMAs aside)."""
+    import sqlalchemy as sa
+
+    sent: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        sent.append(statement)
+
+    sa.event.listen(sa.engine.Engine, "before_cursor_execute", record)
+    try:
+        Store(url).close()
+    finally:
+        sa.event.remove(sa.engine.Engine, "before_cursor_execute", record)
+    return sent
+
+
+def test_a_store_already_up_to_date_opens_with_one_read(store):
+    """Every page's kernel opens the store: a store this version already brought up to date is
+    not inspected table by table again (its mark says so); a new store is."""
+    sent = [statement for statement in _statements_while_opening(store.url) if statement != "BEGIN"]
+    assert len(sent) == 1
+    assert "settings" in sent[0]
+
+
+def test_a_store_marked_by_another_version_is_checked_and_marked_anew(tmp_path, small_doc):
+    from cchc_widgets.store.base import SCHEMA_MARK
+
+    path = tmp_path / "other.sqlite"
+    Store(f"sqlite:///{path}").close()
+    con = sqlite3.connect(path)
+    con.execute("UPDATE settings SET value = 'phiên bản khác' WHERE name = 'schema'")
+    con.execute("DROP INDEX ix_events_action")
+    con.commit()
+    con.close()
+    assert len(_statements_while_opening(f"sqlite:///{path}")) > 10  # every table looked at again
+    con = sqlite3.connect(path)
+    assert con.execute("SELECT value FROM settings WHERE name = 'schema'").fetchall() == [(SCHEMA_MARK,)]
+    assert con.execute("SELECT count(*) FROM sqlite_master WHERE name = 'ix_events_action'").fetchone() == (1,)
+    con.close()
+

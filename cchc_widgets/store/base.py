@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -52,8 +53,10 @@ class StoreBase:
         check_url(self.url)
         with opening(self.url):
             self.engine = _make_engine(self.url)
-            metadata.create_all(self.engine)
-            _upgrade(self.engine)
+            if _schema_mark(self.engine) != SCHEMA_MARK:
+                metadata.create_all(self.engine)
+                _upgrade(self.engine)
+                _set_schema_mark(self.engine)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -121,6 +124,40 @@ class StoreBase:
             pass  # made by another process meanwhile: use theirs
         with self._reading() as conn:
             return conn.execute(sa.select(settings.c.value).where(settings.c.name == name)).scalar()
+
+
+SCHEMA_MARK = hashlib.sha256(
+    repr(
+        [
+            (table.name, [column.name for column in table.columns], sorted((i.name, *i.columns.keys()) for i in table.indexes))
+            for table in metadata.sorted_tables
+        ]
+    ).encode()
+).hexdigest()
+"""The tables, columns and indexes this version makes, in one value: a store that holds it in
+`settings` was brought up to date by this schema already. Checking every table (`create_all`
+and `_upgrade`: ~40 catalogue queries) took 14 ms of CPU each time a store is opened — every
+page's kernel opens one — against one read of this row."""
+
+
+def _schema_mark(engine: Engine) -> str | None:
+    """The schema mark the store holds (None: a new or older store, without one)."""
+    with engine.connect() as conn:
+        try:
+            return conn.execute(sa.select(settings.c.value).where(settings.c.name == "schema")).scalar()
+        except sa.exc.DBAPIError:  # no settings table yet: a new file or database
+            return None
+
+
+def _set_schema_mark(engine: Engine) -> None:
+    """Record that the store has this version's schema. Kernels opening an unmarked store at the
+    same moment may all try (PostgreSQL refuses all but the first insert: that one is the mark)."""
+    try:
+        with engine.begin() as conn:
+            conn.execute(settings.delete().where(settings.c.name == "schema"))
+            conn.execute(settings.insert().values(name="schema", value=SCHEMA_MARK))
+    except sa.exc.IntegrityError:
+        pass
 
 
 def _upgrade(engine: Engine) -> None:
