@@ -6,8 +6,11 @@ death touches no kernel, and the next kernel comes from a new parent. Real proce
 signals (SIGKILL)."""
 
 import asyncio
+import json
 import os
 import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -15,6 +18,7 @@ from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.provisioning import LocalProvisioner
 
+from cchc_widgets.app.fork_parent import FORK_SAFE
 from cchc_widgets.app.forking import ForkingKernelSpecs, ForkProvisioner, WarmParent
 
 from .test_lean_kernel import HEAVY
@@ -209,3 +213,47 @@ def test_other_kernelspecs_keep_their_usual_kernels(tmp_path):
             await km.shutdown_kernel()
 
     asyncio.run(scenario())
+
+
+OPENING_IN_A_FORK = """
+import json, os, sys
+import sqlalchemy as sa
+from sqlalchemy.engine.interfaces import CacheStats
+from cchc_widgets.app import fork_parent
+fork_parent.warm()  # what the warm parent does before its first fork
+read, write = os.pipe()
+if os.fork() == 0:  # a page's kernel: it opens the store and reads a unit's form
+    from cchc_widgets.app.scoring_session import ScoringSession
+    from cchc_widgets.store import periods
+    from cchc_widgets.store.database import Store
+    compiled = []
+    def seen(conn, cursor, statement, parameters, context, many):
+        if context.cache_hit == CacheStats.CACHE_MISS:
+            compiled.append(statement)
+    sa.event.listen(sa.engine.Engine, "after_cursor_execute", seen)
+    built = periods._stored_set.cache_info().misses
+    store = Store()
+    for unit in sys.argv[1:]:
+        session = ScoringSession(store, "2017", unit)
+        session.header(), session.rows()
+    os.write(write, json.dumps([compiled, periods._stored_set.cache_info().misses - built]).encode())
+    os._exit(0)
+os.close(write)
+print(os.read(read, 1 << 20).decode())
+"""
+
+
+def test_a_page_forked_from_the_warm_parent_compiles_no_statement_and_builds_no_set(demo):
+    """Issue 25: the warm parent reads the (SQLite) store before it forks, so a page's kernel
+    finds SQLAlchemy's statements compiled and the period's criteria sets built (≈ 30 ms of
+    CPU a page before); then it closes the store: the parent holds no connection when it forks
+    (test_the_warm_parent_holds_no_thread_no_store_and_no_heavy_library)."""
+    env = {**os.environ, **dict.fromkeys(FORK_SAFE, "1"), "CCHC_DB": demo.url, "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+    units = demo.units("2017").groupby("block")["id"].last()  # not the units the parent read: another of each block
+    done = subprocess.run(
+        [sys.executable, "-c", OPENING_IN_A_FORK, *units], env=env, capture_output=True, text=True, timeout=120, check=True
+    )
+    compiled, built = json.loads(done.stdout)
+    assert len(units) == 2  # the demo's departments and districts, each on its own set
+    assert compiled == []
+    assert built == 0

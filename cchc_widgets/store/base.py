@@ -47,7 +47,6 @@ class StoreBase:
         self._held = threading.local()  # the transaction `transaction()` opened on this thread
         if self.url in MEMORY_URLS:
             self.engine: Engine = _make_engine(self.url)
-            _share_compiled(self.engine)
             _copy_schema(self.engine)
             return
         check_url(self.url)
@@ -177,7 +176,7 @@ def _upgrade(engine: Engine) -> None:
                     conn.execute(sa.schema.CreateIndex(index, if_not_exists=True))
 
 
-_MEMORY_COMPILED = sa.util.LRUCache(500)  # SQLAlchemy's own default size for an engine's cache
+_SQLITE_COMPILED = sa.util.LRUCache(500)  # SQLAlchemy's own default size for an engine's cache
 
 
 @functools.cache
@@ -188,15 +187,28 @@ def _schema_template() -> tuple[Engine, Any]:
     return engine, engine.raw_connection().driver_connection
 
 
+@functools.cache
+def _sqlite_dialect() -> Any:
+    """The SQLite dialect every SQLite store of the process uses, set up (SQLAlchemy's
+    `initialize`, on first connecting) on a database in memory that is closed at once: no
+    connection is left open by it, so the warm parent may make it before it forks the kernels."""
+    engine = sa.create_engine(MEMORY_URLS[0], poolclass=sa.pool.NullPool)
+    with engine.connect():
+        pass
+    engine.dispose()
+    return engine.dialect
+
+
 def _share_compiled(engine: Engine) -> None:
-    """Statements compiled once for every store in memory of the process. SQLAlchemy caches a
-    compiled statement per engine, keyed by the engine's dialect: a new store in memory (one per
-    `ScoringForm.from_frame`) compiled all its statements again, most of a form's building. Its
-    engine takes the template's dialect (the same SQLite driver and settings, already
-    initialised) and one shared cache; its data stays in its own connection."""
-    template = _schema_template()[0]
-    engine.dialect = template.dialect
-    engine.update_execution_options(compiled_cache=_MEMORY_COMPILED)
+    """Statements compiled once for every SQLite store of the process. SQLAlchemy caches a
+    compiled statement per engine, keyed by the engine's dialect: a new store compiled all its
+    statements again — most of a form's building for a store in memory (one per
+    `ScoringForm.from_frame`), 15–20 ms of each page's kernel for the store's file, whose
+    statements the warm parent has compiled before it forked the kernel (`app.fork_parent`).
+    The engine takes the process's one dialect (the same driver and settings, already set up)
+    and one shared cache; its data stays in its own connections."""
+    engine.dialect = _sqlite_dialect()
+    engine.update_execution_options(compiled_cache=_SQLITE_COMPILED)
 
 
 def _copy_schema(engine: Engine) -> None:
@@ -216,6 +228,7 @@ def _make_engine(url: str) -> Engine:
     options: dict[str, Any] = {"poolclass": sa.pool.StaticPool, "connect_args": {"check_same_thread": False}} if memory else {}
     engine = sa.create_engine(url, **options)
     if engine.dialect.name == "sqlite":
+        _share_compiled(engine)
 
         @sa.event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn: Any, _record: Any) -> None:

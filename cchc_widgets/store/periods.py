@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -105,7 +106,7 @@ class Periods(StoreBase):
             ).scalar()
         if document is None:
             raise ProblemsError([Problem(self.where, f"không có kỳ đánh giá '{period}'")])
-        cs = self._criteria_cache[period] = load_dict(json.loads(document), f"bộ tiêu chí của kỳ {period}", checked=True)
+        cs = self._criteria_cache[period] = _stored_set(document, f"bộ tiêu chí của kỳ {period}")
         return cs
 
     def _block_sets(self, period: str) -> dict[str, CriteriaSet]:
@@ -119,8 +120,7 @@ class Periods(StoreBase):
             with self._reading() as conn:
                 rows = conn.execute(query).all()
             self._block_cache[period] = {
-                b: load_dict(json.loads(doc), f"bộ tiêu chí khối {block_label(b)} của kỳ {period}", checked=True)
-                for b, doc in rows
+                b: _stored_set(doc, f"bộ tiêu chí khối {block_label(b)} của kỳ {period}") for b, doc in rows
             }
         return self._block_cache[period]
 
@@ -241,6 +241,15 @@ class Periods(StoreBase):
         Read straight into a dict: every write asks for it."""
         with self._reading() as conn:
             return dict(conn.execute(_enrolled(period, units.c.id, units.c.name)).all())
+
+
+@functools.lru_cache(maxsize=32)
+def _stored_set(document: str, label: str) -> CriteriaSet:
+    """A set as the store keeps it (`document`, its JSON), built once per process: the same text
+    builds the same set, and sets are immutable. Building one took a page's kernel ~15 ms of CPU
+    each; the warm parent builds the store's sets before it forks the kernels (`app.fork_parent`),
+    so a page finds them built. Keyed by the text itself: a set changed in the store is built anew."""
+    return load_dict(json.loads(document), label, checked=True)
 
 
 def _text(value: Any) -> str:
