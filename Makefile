@@ -26,10 +26,11 @@ lab: $(BIN)/python
 
 ## test: install the app and test tools (and Debian's chromium, LibreOffice Calc, PostgreSQL), lint, run every test;
 ## test files run in parallel on both cores (each file's servers on free ports, in its own data directory)
+## and the 25 slowest steps are listed at the end (where CI time goes)
 test: $(BIN)/python browser hub-proxy
 	$(PIP) install -e ".[app,report,hub,lab,test]"
 	$(BIN)/ruff check .
-	$(BIN)/pytest -n 2 --dist loadfile
+	$(BIN)/pytest -n 2 --dist loadfile --durations=25
 
 ## check: the quick answer before a commit (about a minute on 2 cores): ruff, then every test that needs no
 ## browser, office suite, server or subprocess (markers e2e, slow, external), on both cores. Installs only
