@@ -233,3 +233,31 @@ def test_a_store_marked_by_another_version_is_checked_and_marked_anew(tmp_path, 
     assert con.execute("SELECT count(*) FROM sqlite_master WHERE name = 'ix_events_action'").fetchone() == (1,)
     con.close()
 
+
+
+def test_a_read_only_store_from_before_the_mark_still_opens(tmp_path, small_doc):
+    """A past year's file kept read-only, made by a version without the schema mark, is read as
+    before: the mark is not written, nothing is refused."""
+    import os
+    import subprocess
+
+    path = tmp_path / "nam-2020.sqlite"
+    made = Store(f"sqlite:///{path}")
+    made.add_period("2020", "Năm 2020", load_dict(small_doc))
+    made.close()
+    con = sqlite3.connect(path)
+    con.execute("DELETE FROM settings WHERE name = 'schema'")
+    con.commit()
+    con.close()
+    root = os.geteuid() == 0  # root writes through file modes: the file is made immutable instead
+    subprocess.run(["chattr", "+i", str(path)], check=True) if root else path.chmod(0o444)
+    try:
+        con = sqlite3.connect(path)
+        with pytest.raises(sqlite3.OperationalError, match="readonly"):
+            con.execute("DELETE FROM settings")
+        con.close()
+        kept = Store(f"sqlite:///{path}")
+        assert list(kept.periods()["id"]) == ["2020"]
+        kept.close()
+    finally:
+        subprocess.run(["chattr", "-i", str(path)], check=True) if root else path.chmod(0o644)

@@ -191,3 +191,15 @@ def test_a_scenario_with_a_new_rule_ranks_on_the_page_as_cchc_whatif_ranks_it(ap
         )
     no_rule = whatif.run(frame, cs, whatif.Scenario("x", weights={"3": 2.0}), units).results.set_index("unit")["total"]
     assert any(page[u]["total_alt"] != no_rule[u] for u in page)  # the rule did rescore someone
+
+
+
+def test_a_period_nobody_has_scored_yet_opens_and_says_so(demo):
+    """A designer opens the what-if page on the year just added, before any score: the page
+    opens and says why its table is empty (it failed with a KeyError in the rank analysis)."""
+    units = demo.units("2017")[["id", "name", "kind", "block"]]
+    demo.add_period("2026", "Năm 2026", demo.criteria_for("2017"), blocks=demo.blocks("2017"))
+    demo.add_units(units, period="2026")
+    app = WhatIfApp(demo, "2026")
+    assert app.result["rows"] == []
+    assert app.alert == "Kỳ này chưa có đơn vị nào được chấm điểm (ở khối đang xem): chưa có gì để thử trọng số."

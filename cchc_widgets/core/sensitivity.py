@@ -152,6 +152,8 @@ def uncertainty(
         raise ValueError("samples must be at least 1")
     if not 0 <= noise < 1:
         raise ValueError("noise must be in [0, 1)")
+    if not scored.results["rank"].notna().any():  # nobody ranked yet (a period before its appraisal): nothing to vary
+        return pd.DataFrame(columns=["unit", "rank", "median_rank", "q05", "q95", "mean_abs_shift"])
     data = level_data(scored, cs, level)
     n_units, k = len(data.units), len(data.codes)
     rng = np.random.default_rng(seed)

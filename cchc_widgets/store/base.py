@@ -150,12 +150,14 @@ def _schema_mark(engine: Engine) -> str | None:
 
 def _set_schema_mark(engine: Engine) -> None:
     """Record that the store has this version's schema. Kernels opening an unmarked store at the
-    same moment may all try (PostgreSQL refuses all but the first insert: that one is the mark)."""
+    same moment may all try (PostgreSQL refuses all but the first insert: that one is the mark).
+    A store that cannot be written — a past year's file kept read-only — opens as it did before
+    the mark existed, and is checked again the next time."""
     try:
         with engine.begin() as conn:
             conn.execute(settings.delete().where(settings.c.name == "schema"))
             conn.execute(settings.insert().values(name="schema", value=SCHEMA_MARK))
-    except sa.exc.IntegrityError:
+    except (sa.exc.IntegrityError, sa.exc.OperationalError):
         pass
 
 

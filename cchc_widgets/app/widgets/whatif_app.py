@@ -98,6 +98,8 @@ def _period(app: WhatIfApp, content: dict[str, Any]) -> None:
     app._recompute()
 
 
+NOTHING_SCORED = "Kỳ này chưa có đơn vị nào được chấm điểm (ở khối đang xem): chưa có gì để thử trọng số."
+
 class WhatIfApp(anywidget.AnyWidget):
     _esm = page_module(HERE / "whatif_app.js")
     _css = page_style(HERE / "whatif_app.css")
@@ -201,6 +203,10 @@ class WhatIfApp(anywidget.AnyWidget):
         result, self._comparison = self.session.result()
         result["seconds"] = time.perf_counter() - start
         self.result = result
+        if not result["rows"]:  # a period just added: an empty table says nothing by itself
+            self.alert = NOTHING_SCORED
+        elif self.alert == NOTHING_SCORED:
+            self.alert = ""
 
     def _on_message(self, _widget: Any, content: dict[str, Any], _buffers: list[bytes]) -> None:
         """A page's message to its handler (`MESSAGES`); a refusal becomes the page's alert."""
