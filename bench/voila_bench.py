@@ -25,6 +25,7 @@ from pathlib import Path
 
 import nbformat
 from playwright.sync_api import sync_playwright
+from processes import cpu, family  # bench/processes.py (this script's folder is on the path)
 
 from cchc_widgets.app.voila import voila_command
 from cchc_widgets.report import chromium
@@ -60,50 +61,22 @@ def prepare() -> tuple[Path, Path]:
     return WORK / "notebooks", db
 
 
-def descendants(pid: int) -> set[int]:
-    """Every live process under `pid` (the server's warm parent and the kernels it forks)."""
-    found, todo = set(), [pid]
-    while todo:
-        current = todo.pop()
-        try:
-            for task in os.listdir(f"/proc/{current}/task"):
-                with open(f"/proc/{current}/task/{task}/children") as children:
-                    todo += [int(c) for c in children.read().split()]
-        except FileNotFoundError:
-            continue
-        found.add(current)
-    return found - {pid}
-
-
-def cpu_ticks(pids: set[int]) -> dict[int, int]:
-    """User + system CPU of each process, in clock ticks (1/100 s)."""
-    ticks = {}
-    for pid in pids:
-        try:
-            with open(f"/proc/{pid}/stat") as stat:
-                fields = stat.read().rsplit(")", 1)[1].split()  # after the command name: state, ppid, …
-        except FileNotFoundError:
-            continue
-        ticks[pid] = int(fields[11]) + int(fields[12])  # utime, stime
-    return ticks
-
-
 def pools_ready(server: int, known: set[int], new: int, timeout: float = 90) -> None:
     """Wait until the preheated pools are full and have run their notebooks: at least `new`
     processes under the server that are not in `known` (the kernels Voilà forked to refill the
-    pools, after its refill delay) and the server with all its processes quiet (≤ 2 ticks, 20 ms
+    pools, after its refill delay) and the server with all its processes quiet (≤ 20 ms
     of CPU, in each of two half seconds: each kernel has run its notebook up to the wait for
     its visitor). Awaited rather than slept: a fixed 8 s after every load was 110 s of the bench."""
     deadline = time.monotonic() + timeout
-    before, calm = cpu_ticks(descendants(server) | {server}), 0
+    before, calm = cpu(family(server)), 0
     while calm < 2:
         if time.monotonic() > deadline:
             raise RuntimeError(f"the preheated pools were not ready within {timeout:.0f} s (see {WORK / 'voila.log'})")
         time.sleep(0.5)
-        processes = descendants(server)
-        now = cpu_ticks(processes | {server})
-        busy = sum(ticks - before.get(pid, 0) for pid, ticks in now.items())
-        calm = calm + 1 if len(processes - known) >= new and busy <= 2 else 0
+        processes = family(server)
+        now = cpu(processes)
+        busy = sum(seconds - before.get(pid, 0) for pid, seconds in now.items())
+        calm = calm + 1 if len(set(processes) - known - {server}) >= new and busy < 0.025 else 0  # ≤ 2 ticks of 10 ms
         before = now
 
 
@@ -137,7 +110,7 @@ def main() -> None:
                 for name, (url, last_input) in pages.items():
                     context = browser.new_context()
                     page = context.new_page()
-                    known = descendants(server.pid)
+                    known = set(family(server.pid))
                     start = time.perf_counter()
                     page.goto(url)
                     page.wait_for_selector(f"{last_input}:enabled", state="visible", timeout=60000)

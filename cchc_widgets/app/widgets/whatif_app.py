@@ -100,6 +100,7 @@ def _period(app: WhatIfApp, content: dict[str, Any]) -> None:
 
 NOTHING_SCORED = "Kỳ này chưa có đơn vị nào được chấm điểm (ở khối đang xem): chưa có gì để thử trọng số."
 
+
 class WhatIfApp(anywidget.AnyWidget):
     _esm = page_module(HERE / "whatif_app.js")
     _css = page_style(HERE / "whatif_app.css")
