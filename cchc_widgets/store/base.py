@@ -113,7 +113,7 @@ class StoreBase:
         import secrets
 
         with self._reading() as conn:
-            value = conn.execute(sa.select(settings.c.value).where(settings.c.name == name)).scalar()
+            value = _setting(conn, name)
         if value is not None:
             return value
         try:
@@ -122,7 +122,12 @@ class StoreBase:
         except sa.exc.IntegrityError:
             pass  # made by another process meanwhile: use theirs
         with self._reading() as conn:
-            return conn.execute(sa.select(settings.c.value).where(settings.c.name == name)).scalar()
+            return _setting(conn, name)
+
+
+def _setting(conn: sa.Connection, name: str) -> str | None:
+    """The value kept under `name` in `settings` (None: none yet)."""
+    return conn.execute(sa.select(settings.c.value).where(settings.c.name == name)).scalar()
 
 
 SCHEMA_MARK = hashlib.sha256(
@@ -143,7 +148,7 @@ def _schema_mark(engine: Engine) -> str | None:
     """The schema mark the store holds (None: a new or older store, without one)."""
     with engine.connect() as conn:
         try:
-            return conn.execute(sa.select(settings.c.value).where(settings.c.name == "schema")).scalar()
+            return _setting(conn, "schema")
         except sa.exc.DBAPIError:  # no settings table yet: a new file or database
             return None
 
